@@ -1,0 +1,2 @@
+//! The `letdown` command-line tool (being written).
+fn main() {}

@@ -1,0 +1,1 @@
+//! Scoring detections against labelled ejections (DESIGN §6) (being written).

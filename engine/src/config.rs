@@ -1,0 +1,249 @@
+//! Engine configuration in physical units, validated once by [`EngineConfig::build`].
+//!
+//! After a successful build nothing in the hot path returns an error: faults become
+//! states and hints.
+
+use crate::engine::Engine;
+use core::fmt;
+use core::ops::RangeInclusive;
+
+/// Why a configuration was refused. Each variant names one field; `Display` gives the
+/// allowed range and unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConfigError {
+    /// `sample_rate_hz` outside 100 … 10 000 Hz (or not finite).
+    SampleRate,
+    /// `max_vacuum_mmhg` outside −300 … −50 mmHg: never beyond −300 (DESIGN §5).
+    MaxVacuum,
+    /// `stimulation_vacuum_mmhg` outside −150 … −30 mmHg, or deeper than `max_vacuum_mmhg`.
+    StimulationVacuum,
+    /// `expression_vacuum_mmhg` outside −300 … −30 mmHg, or deeper than `max_vacuum_mmhg`.
+    ExpressionVacuum,
+    /// `stimulation_rate_cpm` outside 24 … 130 cpm.
+    StimulationRate,
+    /// `expression_rate_cpm` outside 24 … 130 cpm, or not slower than stimulation.
+    ExpressionRate,
+    /// `fallback_s` outside 30 … 600 s.
+    FallbackTime,
+    /// `late_cue_s` outside 10 s … `fallback_s`.
+    LateCueTime,
+    /// `fade_s` outside 5 … 300 s.
+    FadeTime,
+    /// `session_end_s` outside 60 … 3600 s.
+    SessionEndTime,
+    /// `false_alarms_per_hour` outside 0.001 … 10 per hour.
+    FalseAlarmRate,
+    /// `min_flow_ml_min` outside 0.2 … 20 mL/min.
+    MinFlow,
+    /// `stuck_s` outside 1 … 60 s.
+    StuckTime,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (field, why) = match self {
+            ConfigError::SampleRate => ("sample_rate_hz", "must be within 100 … 10000 Hz"),
+            ConfigError::MaxVacuum => ("max_vacuum_mmhg", "must be within -300 … -50 mmHg"),
+            ConfigError::StimulationVacuum => (
+                "stimulation_vacuum_mmhg",
+                "must be within -150 … -30 mmHg and not deeper than max_vacuum_mmhg",
+            ),
+            ConfigError::ExpressionVacuum => (
+                "expression_vacuum_mmhg",
+                "must be within -300 … -30 mmHg and not deeper than max_vacuum_mmhg",
+            ),
+            ConfigError::StimulationRate => ("stimulation_rate_cpm", "must be within 24 … 130 cpm"),
+            ConfigError::ExpressionRate => (
+                "expression_rate_cpm",
+                "must be within 24 … 130 cpm and slower than stimulation_rate_cpm",
+            ),
+            ConfigError::FallbackTime => ("fallback_s", "must be within 30 … 600 s"),
+            ConfigError::LateCueTime => ("late_cue_s", "must be within 10 s … fallback_s"),
+            ConfigError::FadeTime => ("fade_s", "must be within 5 … 300 s"),
+            ConfigError::SessionEndTime => ("session_end_s", "must be within 60 … 3600 s"),
+            ConfigError::FalseAlarmRate => {
+                ("false_alarms_per_hour", "must be within 0.001 … 10 per hour")
+            }
+            ConfigError::MinFlow => ("min_flow_ml_min", "must be within 0.2 … 20 mL/min"),
+            ConfigError::StuckTime => ("stuck_s", "must be within 1 … 60 s"),
+        };
+        write!(f, "invalid engine config: {field} {why}")
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ConfigError {}
+
+/// Engine settings in physical units. Start from [`EngineConfig::new`] (defaults below),
+/// change what you need, then [`build`](EngineConfig::build).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EngineConfig {
+    /// Sample rate of both channels, Hz (100 … 10 000).
+    pub sample_rate_hz: f32,
+    /// The user's maximum vacuum, mmHg (negative). Measured vacuum beyond it pauses the
+    /// pump at once. Default −250 (cleared devices allow −250 … −300, DESIGN §1).
+    pub max_vacuum_mmhg: f32,
+    /// Peak vacuum asked for in stimulation, mmHg. Default −100 (pumps: −50 … −150).
+    pub stimulation_vacuum_mmhg: f32,
+    /// Cycle rate asked for in stimulation, cpm. Default 110 (pumps: 100 … 120).
+    pub stimulation_rate_cpm: f32,
+    /// Peak vacuum asked for in expression, mmHg. Default −180 (max comfortable vacuum
+    /// averages −190, Kent 2008).
+    pub expression_vacuum_mmhg: f32,
+    /// Cycle rate asked for in expression, cpm. Default 60 (pumps: 45 … 78).
+    pub expression_rate_cpm: f32,
+    /// Switch to expression after this long without a detected letdown, s. Default 120,
+    /// like today's timer pumps.
+    pub fallback_s: f32,
+    /// Suggest a relaxation cue when no letdown has come after this long, s. Default 90
+    /// (median first ejection ~90 s, DESIGN §1).
+    pub late_cue_s: f32,
+    /// Go back to stimulation after flow has stayed faded this long, s. Default 20.
+    pub fade_s: f32,
+    /// Suggest ending the session after this long without flow, s. Default 300: late
+    /// ejections exist (median gap between ejections ~220 s, Idei 2024).
+    pub session_end_s: f32,
+    /// Tolerated false onset detections per hour of pumping without ejections; sets the
+    /// change detector's threshold. Default 0.05.
+    pub false_alarms_per_hour: f32,
+    /// Smallest rise in cycle-averaged flow the onset detector is built to see, mL/min.
+    /// Default 1.0 (the physical visibility limit of DESIGN §3).
+    pub min_flow_ml_min: f32,
+    /// A channel repeating one exact value longer than this is stuck, s. Default 2.0 (held
+    /// values of a slow flow sensor last ≤ 0.1 s, DESIGN §2).
+    pub stuck_s: f32,
+}
+
+impl EngineConfig {
+    /// Defaults for a stream at `sample_rate_hz` (validated only by [`build`](Self::build)).
+    pub const fn new(sample_rate_hz: f32) -> Self {
+        Self {
+            sample_rate_hz,
+            max_vacuum_mmhg: -250.0,
+            stimulation_vacuum_mmhg: -100.0,
+            stimulation_rate_cpm: 110.0,
+            expression_vacuum_mmhg: -180.0,
+            expression_rate_cpm: 60.0,
+            fallback_s: 120.0,
+            late_cue_s: 90.0,
+            fade_s: 20.0,
+            session_end_s: 300.0,
+            false_alarms_per_hour: 0.05,
+            min_flow_ml_min: 1.0,
+            stuck_s: 2.0,
+        }
+    }
+
+    /// Sets [`max_vacuum_mmhg`](Self::max_vacuum_mmhg).
+    pub const fn max_vacuum_mmhg(mut self, v: f32) -> Self {
+        self.max_vacuum_mmhg = v;
+        self
+    }
+    /// Sets [`stimulation_vacuum_mmhg`](Self::stimulation_vacuum_mmhg).
+    pub const fn stimulation_vacuum_mmhg(mut self, v: f32) -> Self {
+        self.stimulation_vacuum_mmhg = v;
+        self
+    }
+    /// Sets [`stimulation_rate_cpm`](Self::stimulation_rate_cpm).
+    pub const fn stimulation_rate_cpm(mut self, v: f32) -> Self {
+        self.stimulation_rate_cpm = v;
+        self
+    }
+    /// Sets [`expression_vacuum_mmhg`](Self::expression_vacuum_mmhg).
+    pub const fn expression_vacuum_mmhg(mut self, v: f32) -> Self {
+        self.expression_vacuum_mmhg = v;
+        self
+    }
+    /// Sets [`expression_rate_cpm`](Self::expression_rate_cpm).
+    pub const fn expression_rate_cpm(mut self, v: f32) -> Self {
+        self.expression_rate_cpm = v;
+        self
+    }
+    /// Sets [`fallback_s`](Self::fallback_s).
+    pub const fn fallback_s(mut self, v: f32) -> Self {
+        self.fallback_s = v;
+        self
+    }
+    /// Sets [`late_cue_s`](Self::late_cue_s).
+    pub const fn late_cue_s(mut self, v: f32) -> Self {
+        self.late_cue_s = v;
+        self
+    }
+    /// Sets [`fade_s`](Self::fade_s).
+    pub const fn fade_s(mut self, v: f32) -> Self {
+        self.fade_s = v;
+        self
+    }
+    /// Sets [`session_end_s`](Self::session_end_s).
+    pub const fn session_end_s(mut self, v: f32) -> Self {
+        self.session_end_s = v;
+        self
+    }
+    /// Sets [`false_alarms_per_hour`](Self::false_alarms_per_hour).
+    pub const fn false_alarms_per_hour(mut self, v: f32) -> Self {
+        self.false_alarms_per_hour = v;
+        self
+    }
+    /// Sets [`min_flow_ml_min`](Self::min_flow_ml_min).
+    pub const fn min_flow_ml_min(mut self, v: f32) -> Self {
+        self.min_flow_ml_min = v;
+        self
+    }
+    /// Sets [`stuck_s`](Self::stuck_s).
+    pub const fn stuck_s(mut self, v: f32) -> Self {
+        self.stuck_s = v;
+        self
+    }
+
+    /// Checks every field; the first field out of range is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        fn check(v: f32, r: RangeInclusive<f32>, e: ConfigError) -> Result<(), ConfigError> {
+            // `contains` is false for NaN, so NaN is refused too.
+            if r.contains(&v) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+        check(self.sample_rate_hz, 100.0..=10_000.0, ConfigError::SampleRate)?;
+        check(self.max_vacuum_mmhg, -300.0..=-50.0, ConfigError::MaxVacuum)?;
+        check(
+            self.stimulation_vacuum_mmhg,
+            (-150.0f32).max(self.max_vacuum_mmhg)..=-30.0,
+            ConfigError::StimulationVacuum,
+        )?;
+        check(
+            self.expression_vacuum_mmhg,
+            self.max_vacuum_mmhg..=-30.0,
+            ConfigError::ExpressionVacuum,
+        )?;
+        check(self.stimulation_rate_cpm, 24.0..=130.0, ConfigError::StimulationRate)?;
+        check(
+            self.expression_rate_cpm,
+            24.0..=130.0,
+            ConfigError::ExpressionRate,
+        )?;
+        if self.expression_rate_cpm >= self.stimulation_rate_cpm {
+            return Err(ConfigError::ExpressionRate);
+        }
+        check(self.fallback_s, 30.0..=600.0, ConfigError::FallbackTime)?;
+        check(self.late_cue_s, 10.0..=self.fallback_s, ConfigError::LateCueTime)?;
+        check(self.fade_s, 5.0..=300.0, ConfigError::FadeTime)?;
+        check(self.session_end_s, 60.0..=3600.0, ConfigError::SessionEndTime)?;
+        check(
+            self.false_alarms_per_hour,
+            0.001..=10.0,
+            ConfigError::FalseAlarmRate,
+        )?;
+        check(self.min_flow_ml_min, 0.2..=20.0, ConfigError::MinFlow)?;
+        check(self.stuck_s, 1.0..=60.0, ConfigError::StuckTime)?;
+        Ok(())
+    }
+
+    /// Validates the configuration and builds an engine. All buffers are sized here;
+    /// nothing allocates afterwards.
+    pub fn build(&self) -> Result<Engine, ConfigError> {
+        self.validate()?;
+        Ok(Engine::from_valid(*self))
+    }
+}

@@ -1,0 +1,26 @@
+//! letdown-engine: detects the milk-ejection reflex ("letdown") from a breast pump's
+//! pressure and flow sensors as the samples arrive, and turns it into control hints for
+//! the pump's motor controller.
+//!
+//! The signal path, one module per stage:
+//! `sanitize → decimate → filter → cycle_tracker → features (+ spectrum) → cusum →
+//! session → hint`.
+//!
+//! `#![no_std]` unless feature `std` (default) is on. No heap allocation after
+//! [`EngineConfig::build`]; no panics for any `f32` input.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod engine;
+pub mod event;
+pub mod hint;
+pub mod sample;
+pub mod spectrum;
+
+pub use config::{ConfigError, EngineConfig};
+pub use engine::Engine;
+pub use event::{Event, EventKind};
+pub use hint::{ControlHint, Cue, Mode, Reason};
+pub use sample::Sample;
