@@ -61,9 +61,10 @@ impl fmt::Display for ConfigError {
             ConfigError::LateCueTime => ("late_cue_s", "must be within 10 s … fallback_s"),
             ConfigError::FadeTime => ("fade_s", "must be within 5 … 300 s"),
             ConfigError::SessionEndTime => ("session_end_s", "must be within 60 … 3600 s"),
-            ConfigError::FalseAlarmRate => {
-                ("false_alarms_per_hour", "must be within 0.001 … 10 per hour")
-            }
+            ConfigError::FalseAlarmRate => (
+                "false_alarms_per_hour",
+                "must be within 0.001 … 10 per hour",
+            ),
             ConfigError::MinFlow => ("min_flow_ml_min", "must be within 0.2 … 20 mL/min"),
             ConfigError::StuckTime => ("stuck_s", "must be within 1 … 60 s"),
         };
@@ -205,7 +206,11 @@ impl EngineConfig {
                 Err(e)
             }
         }
-        check(self.sample_rate_hz, 100.0..=10_000.0, ConfigError::SampleRate)?;
+        check(
+            self.sample_rate_hz,
+            100.0..=10_000.0,
+            ConfigError::SampleRate,
+        )?;
         check(self.max_vacuum_mmhg, -300.0..=-50.0, ConfigError::MaxVacuum)?;
         check(
             self.stimulation_vacuum_mmhg,
@@ -217,7 +222,11 @@ impl EngineConfig {
             self.max_vacuum_mmhg..=-30.0,
             ConfigError::ExpressionVacuum,
         )?;
-        check(self.stimulation_rate_cpm, 24.0..=130.0, ConfigError::StimulationRate)?;
+        check(
+            self.stimulation_rate_cpm,
+            24.0..=130.0,
+            ConfigError::StimulationRate,
+        )?;
         check(
             self.expression_rate_cpm,
             24.0..=130.0,
@@ -227,9 +236,17 @@ impl EngineConfig {
             return Err(ConfigError::ExpressionRate);
         }
         check(self.fallback_s, 30.0..=600.0, ConfigError::FallbackTime)?;
-        check(self.late_cue_s, 10.0..=self.fallback_s, ConfigError::LateCueTime)?;
+        check(
+            self.late_cue_s,
+            10.0..=self.fallback_s,
+            ConfigError::LateCueTime,
+        )?;
         check(self.fade_s, 5.0..=300.0, ConfigError::FadeTime)?;
-        check(self.session_end_s, 60.0..=3600.0, ConfigError::SessionEndTime)?;
+        check(
+            self.session_end_s,
+            60.0..=3600.0,
+            ConfigError::SessionEndTime,
+        )?;
         check(
             self.false_alarms_per_hour,
             0.001..=10.0,

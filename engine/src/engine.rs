@@ -1,19 +1,135 @@
-//! The whole signal chain behind one `process` call (being written).
+//! The whole signal chain behind one `process` call.
+//!
+//! Per input sample: sanitize both channels → safety (over-vacuum, faults, stale data act
+//! at this very sample) → decimate. Per decimated sample (100–200 Hz): filters → cycle
+//! tracker and per-cycle flow features → session timers. Per pump cycle: ejection
+//! detector → session state machine. Each stage is a small value in this struct; nothing
+//! allocates and the work per sample is bounded.
 
 use crate::config::EngineConfig;
+use crate::cycle_tracker::{Cycle, CycleTracker};
+use crate::decimate::{self, Decimator};
+use crate::detector::EjectionDetector;
 use crate::event::Event;
+use crate::features::FlowFeatures;
+use crate::filter::{self, Kind, Section};
+use crate::hint::{Mode, Reason};
 use crate::sample::Sample;
+use crate::sanitize::{ChannelLimits, Sanitizer};
+use crate::session::SessionMachine;
+use crate::spectral::{SpectralFeatures, SpectralMonitor};
+
+/// A fault or over-vacuum must have been absent this long before pumping resumes, s.
+pub const FAULT_CLEAR_S: f32 = 0.5;
+/// Capacity of the event queue for events that fall on the same sample.
+const QUEUE_LEN: usize = 4;
+
+/// Counters of everything the engine rejected or could not deliver. Never silent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Samples processed (including reported missing ones).
+    pub samples: u64,
+    /// Pressure readings rejected (NaN, ±∞, out of range, stuck).
+    pub pressure_faults: u64,
+    /// Flow readings rejected (NaN, ±∞, out of range, stuck).
+    pub flow_faults: u64,
+    /// Samples with vacuum beyond the configured maximum.
+    pub over_vacuum_samples: u64,
+    /// Samples reported missing through [`Engine::process_gap`].
+    pub missing_samples: u64,
+    /// Pump cycles whose flow was mostly artefact and so was not used.
+    pub artefact_cycles: u64,
+    /// Pump cycles analysed.
+    pub cycles: u64,
+    /// Events that could not be queued (more than the queue holds on one sample).
+    pub events_dropped: u64,
+}
+
+/// What the engine currently sees; for telemetry and plots.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Snapshot {
+    /// Mode the engine asks for (Pause while a safety pause is in force).
+    pub mode: Mode,
+    /// Latest pump cycle (rate, depth), if any.
+    pub last_cycle: Option<Cycle>,
+    /// Zero/baseline flow the detector compares against, mL/min.
+    pub baseline_ml_min: f32,
+    /// Cycle-to-cycle flow noise, mL/min.
+    pub sigma_ml_min: f32,
+    /// CUSUM statistic and threshold (standardized).
+    pub cusum: (f32, f32),
+    /// Whether an ejection is in progress.
+    pub in_ejection: bool,
+    /// Milk volume measured through the sensor so far, mL.
+    pub volume_ml: f32,
+    /// Latest windowed spectra of pressure and flow.
+    pub spectral: SpectralFeatures,
+}
 
 /// The letdown detector for one pumping session.
 #[derive(Clone, Debug)]
 pub struct Engine {
     config: EngineConfig,
     index: u64,
+    pressure: Sanitizer,
+    flow: Sanitizer,
+    over_vacuum_mmhg: f32,
+    clear_samples: u32,
+    clear_count: u32,
+    safety: Option<Reason>,
+    decimator: Decimator,
+    fs: f32,
+    flow_lowpass: Section,
+    flow_primed: bool,
+    tracker: CycleTracker,
+    features: FlowFeatures,
+    spectral: SpectralMonitor,
+    detector: EjectionDetector,
+    session: SessionMachine,
+    last_cycle: Option<Cycle>,
+    volume_ml: f32,
+    queue: [Option<Event>; QUEUE_LEN],
+    stats: EngineStats,
 }
 
 impl Engine {
     pub(crate) fn from_valid(config: EngineConfig) -> Self {
-        Self { config, index: 0 }
+        let rate = config.sample_rate_hz;
+        let factor = decimate::factor_for(rate);
+        let fs = rate / factor as f32;
+        let stuck = (config.stuck_s * rate) as u32;
+        let pass = biquad::Coefficients {
+            a1: 0.0,
+            a2: 0.0,
+            b0: 1.0,
+            b1: 0.0,
+            b2: 0.0,
+        };
+        let flow_lp = filter::design(Kind::LowPass, fs, filter::FLOW_LOWPASS_HZ).unwrap_or(pass);
+        let expected_cycle = (fs * 60.0 / config.stimulation_rate_cpm) as u32;
+        Self {
+            config,
+            index: 0,
+            pressure: Sanitizer::new(ChannelLimits::PRESSURE_MMHG, stuck),
+            flow: Sanitizer::new(ChannelLimits::FLOW_ML_MIN, stuck),
+            over_vacuum_mmhg: config.max_vacuum_mmhg,
+            clear_samples: ((FAULT_CLEAR_S * rate) as u32).max(1),
+            clear_count: 0,
+            safety: None,
+            decimator: Decimator::new(factor),
+            fs,
+            flow_lowpass: Section::new(flow_lp),
+            flow_primed: false,
+            tracker: CycleTracker::new(fs),
+            features: FlowFeatures::new(fs, expected_cycle),
+            spectral: SpectralMonitor::new(fs),
+            detector: EjectionDetector::new(config.min_flow_ml_min, config.false_alarms_per_hour),
+            session: SessionMachine::new(&config),
+            last_cycle: None,
+            volume_ml: 0.0,
+            queue: [None; QUEUE_LEN],
+            stats: EngineStats::default(),
+        }
     }
 
     /// The validated configuration this engine runs with.
@@ -21,14 +137,75 @@ impl Engine {
         &self.config
     }
 
-    /// Processes one sample; returns the event this sample completes, if any.
-    pub fn process(&mut self, sample: Sample) -> Option<Event> {
-        let _ = sample;
-        self.index += 1;
-        None
+    /// Index of the next sample to be processed (= samples seen so far).
+    pub fn sample_index(&self) -> u64 {
+        self.index
     }
 
-    /// Processes a block; same result as calling [`process`](Self::process) per sample.
+    /// Internal (decimated) analysis rate, Hz.
+    pub fn internal_rate_hz(&self) -> f32 {
+        self.fs
+    }
+
+    /// Counters of rejected, missing and dropped data.
+    pub fn stats(&self) -> EngineStats {
+        self.stats
+    }
+
+    /// What the engine currently sees.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            mode: if self.session.is_paused() {
+                Mode::Pause
+            } else {
+                self.session.mode()
+            },
+            last_cycle: self.last_cycle,
+            baseline_ml_min: self.detector.baseline_ml_min(),
+            sigma_ml_min: self.detector.sigma_ml_min(),
+            cusum: self.detector.cusum(),
+            in_ejection: self.detector.in_ejection(),
+            volume_ml: self.volume_ml,
+            spectral: self.spectral.latest(),
+        }
+    }
+
+    /// Processes one sample; returns the event this sample completes, if any.
+    ///
+    /// Safety acts at this very sample: vacuum beyond the configured maximum, or a reading
+    /// that is NaN, ±∞, impossible or stuck, returns a pause hint from this call. When two
+    /// events fall on one sample (rare: a safety pause and a cycle's detection), the
+    /// second is returned by the next call, with its own sample index.
+    pub fn process(&mut self, sample: Sample) -> Option<Event> {
+        let index = self.index;
+        self.index += 1;
+        self.stats.samples += 1;
+
+        let p = self.pressure.process(sample.pressure_mmhg);
+        let f = self.flow.process(sample.flow_ml_min);
+        self.stats.pressure_faults += u64::from(p.fault.is_some());
+        self.stats.flow_faults += u64::from(f.fault.is_some());
+        let over = p.fault.is_none() && p.value < self.over_vacuum_mmhg;
+        self.stats.over_vacuum_samples += u64::from(over);
+        let valid = p.fault.is_none() && f.fault.is_none();
+
+        let unsafe_reason = if over {
+            Some(Reason::OverVacuum)
+        } else if !valid {
+            Some(Reason::SensorFault)
+        } else {
+            None
+        };
+        self.safety_step(index, unsafe_reason);
+
+        if let Some(d) = self.decimator.process(p.value, f.value, valid) {
+            self.on_decimated(index, d.pressure_mmhg, d.flow_ml_min, d.valid);
+        }
+        self.pop()
+    }
+
+    /// Processes a block; the same events as calling [`process`](Self::process) per
+    /// sample, delivered in order to `on_event`.
     pub fn process_block(&mut self, samples: &[Sample], mut on_event: impl FnMut(Event)) {
         for &s in samples {
             if let Some(e) = self.process(s) {
@@ -37,9 +214,109 @@ impl Engine {
         }
     }
 
-    /// Reports `missing` samples that never arrived (a gap in the stream).
+    /// Reports `missing` samples that never arrived (a gap in the stream). The engine
+    /// cannot see the pump during a gap, so the first missing sample raises a stale-data
+    /// pause; pumping resumes after the usual clear time of good data.
     pub fn process_gap(&mut self, missing: u64) -> Option<Event> {
+        if missing == 0 {
+            return self.pop();
+        }
+        let index = self.index;
         self.index += missing;
-        None
+        self.stats.samples += missing;
+        self.stats.missing_samples += missing;
+        self.safety_step(index, Some(Reason::StaleData));
+        self.decimator.invalidate();
+        self.tracker.gap();
+        self.pressure.reset_run();
+        self.flow.reset_run();
+        self.pop()
+    }
+
+    fn safety_step(&mut self, index: u64, unsafe_reason: Option<Reason>) {
+        match (unsafe_reason, self.safety) {
+            (Some(reason), None) => {
+                self.safety = Some(reason);
+                self.clear_count = 0;
+                let e = self.session.pause(index, reason);
+                self.push(e);
+            }
+            (Some(reason), Some(current)) => {
+                self.clear_count = 0;
+                // Over-vacuum outranks a sensor fault: say so when it appears.
+                if reason == Reason::OverVacuum && current != Reason::OverVacuum {
+                    self.safety = Some(reason);
+                    let e = self.session.pause(index, reason);
+                    self.push(e);
+                }
+            }
+            (None, Some(_)) => {
+                self.clear_count += 1;
+                if self.clear_count >= self.clear_samples {
+                    self.safety = None;
+                    let e = self.session.resume(index);
+                    self.push(e);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn on_decimated(&mut self, index: u64, pressure: f32, flow: f32, valid: bool) {
+        if !self.flow_primed {
+            self.flow_lowpass.settle(flow);
+            self.flow_primed = true;
+        }
+        if !valid {
+            self.tracker.gap();
+        }
+        let flow = self.flow_lowpass.process(flow);
+        self.features.process(flow);
+        self.spectral.process(pressure, flow);
+        if let Some(cycle) = self.tracker.process(pressure) {
+            self.on_cycle(index, cycle);
+        }
+        if let Some(e) = self.session.tick(index) {
+            self.push(e);
+        }
+    }
+
+    fn on_cycle(&mut self, index: u64, cycle: Cycle) {
+        let features = self.features.close();
+        if cycle.pumping {
+            self.features.expect_len(cycle.len);
+            self.stats.cycles += 1;
+            self.last_cycle = Some(cycle);
+            if features.volume_ml.is_finite() {
+                self.volume_ml += features.volume_ml.max(0.0);
+            }
+            if features.rejected_fraction > 0.5 {
+                self.stats.artefact_cycles += 1;
+            }
+        }
+        let dt = cycle.len as f32 / self.fs;
+        let detection = self.detector.process(&cycle, &features, dt);
+        let (lo, hi) = self.detector.band();
+        self.features.set_band(lo, hi);
+        if let Some(d) = detection {
+            let e = self.session.on_detection(index, d);
+            self.push(e);
+        }
+    }
+
+    fn push(&mut self, e: Event) {
+        match self.queue.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(e),
+            None => self.stats.events_dropped += 1,
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Event> {
+        // Almost always empty: keep the common path to one comparison.
+        self.queue[0]?;
+        let first = self.queue[0].take();
+        self.queue.rotate_left(1);
+        first
     }
 }

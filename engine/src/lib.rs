@@ -13,14 +13,24 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod cusum;
+pub mod cycle_tracker;
+pub mod decimate;
+pub mod detector;
 pub mod engine;
 pub mod event;
+pub mod features;
+pub mod filter;
+pub mod goertzel;
 pub mod hint;
 pub mod sample;
+pub mod sanitize;
+pub mod session;
+pub mod spectral;
 pub mod spectrum;
 
 pub use config::{ConfigError, EngineConfig};
-pub use engine::Engine;
+pub use engine::{Engine, EngineStats, Snapshot};
 pub use event::{Event, EventKind};
 pub use hint::{ControlHint, Cue, Mode, Reason};
 pub use sample::Sample;

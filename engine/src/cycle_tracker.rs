@@ -1,0 +1,266 @@
+//! Pump-cycle tracker: finds cycle boundaries, rate, vacuum depth and phase from the
+//! pressure channel alone (decimated, 100–200 Hz).
+//!
+//! Pressure is low-passed (noise) and high-passed (DC and drift), then a boundary is the
+//! moment the AC pressure falls through `−threshold` after having risen above
+//! `+threshold`: the start of a suction stroke. The hysteresis threshold follows the
+//! cycle amplitude, so deep expression cycles and shallow leaky ones are both tracked.
+//! When no boundary comes for longer than the slowest pump cycle, the pump is stopped
+//! (paused) and the tracker emits fixed one-second blocks flagged as not pumping, so the
+//! rest of the chain still sees time pass.
+
+use crate::filter::{self, Kind, Section};
+
+/// Shortest accepted cycle, s (200 cpm: faster than any pump, DESIGN §1 gives ≤ 130).
+pub const MIN_PERIOD_S: f32 = 0.3;
+/// Longest accepted cycle, s (20 cpm: slower than any pump, DESIGN §1 gives ≥ 24).
+pub const MAX_PERIOD_S: f32 = 3.0;
+/// Block length while the pump is stopped, s.
+pub const IDLE_BLOCK_S: f32 = 1.0;
+/// Smallest hysteresis threshold, mmHg: above the few-mmHg noise of a pressure sensor
+/// after the 8 Hz low-pass.
+pub const MIN_THRESHOLD_MMHG: f32 = 3.0;
+/// Hysteresis threshold as a fraction of the cycle's peak-to-peak amplitude.
+pub const THRESHOLD_FRACTION: f32 = 0.15;
+/// A cycle shallower than this peak-to-peak amplitude, mmHg, does not count as pumping.
+pub const MIN_AMPLITUDE_MMHG: f32 = 10.0;
+/// Rates at or above this, cpm, are a stimulation rhythm; below, expression (stimulation
+/// 100–120 cpm, expression 45–78 cpm, DESIGN §1).
+pub const STIMULATION_MIN_CPM: f32 = 88.0;
+
+/// One analysis block: a pump cycle, or a stretch of time with the pump stopped.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cycle {
+    /// Length in decimated samples.
+    pub len: u32,
+    /// Cycle rate, cpm (0 when not pumping).
+    pub rate_cpm: f32,
+    /// Deepest low-passed pressure in the block, mmHg (negative = vacuum).
+    pub depth_mmhg: f32,
+    /// Highest low-passed pressure in the block, mmHg.
+    pub release_mmhg: f32,
+    /// True for a complete pump cycle (boundary to boundary) of plausible length and
+    /// amplitude; false for a stopped pump, a partial cycle after a gap, or a cycle too
+    /// shallow to be pumping.
+    pub pumping: bool,
+}
+
+impl Cycle {
+    /// Whether this block's rhythm is a stimulation rhythm.
+    pub fn is_stimulation(&self) -> bool {
+        self.pumping && self.rate_cpm >= STIMULATION_MIN_CPM
+    }
+}
+
+/// The tracker's state.
+#[derive(Clone, Copy, Debug)]
+pub struct CycleTracker {
+    fs: f32,
+    lowpass: Section,
+    highpass: Section,
+    min_len: u32,
+    max_len: u32,
+    idle_len: u32,
+    primed: bool,
+    armed: bool,
+    /// A boundary has been seen since the last gap, so the block in progress is a whole cycle.
+    complete: bool,
+    idle: bool,
+    len: u32,
+    min_p: f32,
+    max_p: f32,
+    amplitude: f32,
+    last_pressure: f32,
+}
+
+impl CycleTracker {
+    /// A tracker for decimated pressure at `fs` Hz (100–200 Hz in the engine).
+    pub fn new(fs: f32) -> Self {
+        // The cutoffs are far inside Nyquist for any fs ≥ 100 Hz, so design cannot fail;
+        // an all-pass fallback keeps this constructor panic-free anyway.
+        let pass = biquad::Coefficients {
+            a1: 0.0,
+            a2: 0.0,
+            b0: 1.0,
+            b1: 0.0,
+            b2: 0.0,
+        };
+        let lp = filter::design(Kind::LowPass, fs, filter::PRESSURE_LOWPASS_HZ).unwrap_or(pass);
+        let hp = filter::design(Kind::HighPass, fs, filter::PRESSURE_HIGHPASS_HZ).unwrap_or(pass);
+        Self {
+            fs,
+            lowpass: Section::new(lp),
+            highpass: Section::new(hp),
+            min_len: (MIN_PERIOD_S * fs) as u32,
+            max_len: (MAX_PERIOD_S * fs) as u32,
+            idle_len: (IDLE_BLOCK_S * fs) as u32,
+            primed: false,
+            armed: false,
+            complete: false,
+            idle: false,
+            len: 0,
+            min_p: f32::INFINITY,
+            max_p: f32::NEG_INFINITY,
+            amplitude: 0.0,
+            last_pressure: 0.0,
+        }
+    }
+
+    /// The decimated rate, Hz.
+    pub fn sample_rate_hz(&self) -> f32 {
+        self.fs
+    }
+
+    /// The latest low-passed pressure, mmHg.
+    pub fn pressure_mmhg(&self) -> f32 {
+        self.last_pressure
+    }
+
+    /// Processes one decimated pressure sample (finite); returns a block when one closes.
+    #[inline]
+    pub fn process(&mut self, pressure_mmhg: f32) -> Option<Cycle> {
+        if !self.primed {
+            // Start the filters in steady state at the first reading: no start-up transient.
+            self.lowpass.settle(pressure_mmhg);
+            self.highpass.settle(pressure_mmhg);
+            self.primed = true;
+        }
+        let lp = self.lowpass.process(pressure_mmhg);
+        let ac = self.highpass.process(lp);
+        self.last_pressure = lp;
+        self.len += 1;
+        self.min_p = self.min_p.min(lp);
+        self.max_p = self.max_p.max(lp);
+
+        let threshold = (THRESHOLD_FRACTION * self.amplitude).max(MIN_THRESHOLD_MMHG);
+        if ac > threshold {
+            self.armed = true;
+        } else if self.armed && ac < -threshold && self.len >= self.min_len {
+            self.armed = false;
+            return Some(self.close_at_boundary());
+        }
+        if self.len >= self.max_len || (self.idle && self.len >= self.idle_len) {
+            // No suction stroke for longer than any pump cycle: the pump is stopped.
+            self.idle = true;
+            self.complete = false;
+            return Some(self.close(false));
+        }
+        None
+    }
+
+    /// A stretch of samples went missing: the block in progress is no longer a whole cycle.
+    pub fn gap(&mut self) {
+        self.complete = false;
+        self.armed = false;
+    }
+
+    fn close_at_boundary(&mut self) -> Cycle {
+        let amplitude = self.max_p - self.min_p;
+        let pumping = self.complete && !self.idle && amplitude >= MIN_AMPLITUDE_MMHG;
+        if self.complete && amplitude.is_finite() {
+            self.amplitude = if self.amplitude == 0.0 {
+                amplitude
+            } else {
+                0.7 * self.amplitude + 0.3 * amplitude
+            };
+        }
+        let cycle = self.close(pumping);
+        self.complete = true;
+        self.idle = false;
+        cycle
+    }
+
+    fn close(&mut self, pumping: bool) -> Cycle {
+        let cycle = Cycle {
+            len: self.len,
+            rate_cpm: if pumping {
+                60.0 * self.fs / self.len as f32
+            } else {
+                0.0
+            },
+            depth_mmhg: self.min_p,
+            release_mmhg: self.max_p,
+            pumping,
+        };
+        self.len = 0;
+        self.min_p = f32::INFINITY;
+        self.max_p = f32::NEG_INFINITY;
+        cycle
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pump-like waveform: suction over 40 % of the cycle, a hold, fast release, rest.
+    fn pump_wave(phase: f32, depth: f32) -> f32 {
+        if phase < 0.4 {
+            depth * (1.0 - libm::expf(-phase / 0.08))
+        } else if phase < 0.55 {
+            depth
+        } else if phase < 0.65 {
+            depth * (0.65 - phase) / 0.1
+        } else {
+            0.0
+        }
+    }
+
+    fn run(rate_cpm: f32, depth: f32, fs: f32, seconds: f32) -> ([f32; 64], usize) {
+        let mut t = CycleTracker::new(fs);
+        let mut rates = [0.0; 64];
+        let mut n = 0;
+        let mut phase = 0.0;
+        let mut noise = 0x1234_5678u32;
+        for _ in 0..(seconds * fs) as usize {
+            phase += rate_cpm / 60.0 / fs;
+            if phase >= 1.0 {
+                phase -= 1.0;
+            }
+            noise ^= noise << 13;
+            noise ^= noise >> 17;
+            noise ^= noise << 5;
+            let jitter = (noise as f32 / u32::MAX as f32 - 0.5) * 4.0;
+            if let Some(c) = t.process(pump_wave(phase, depth) + jitter) {
+                if c.pumping && n < rates.len() {
+                    rates[n] = c.rate_cpm;
+                    n += 1;
+                }
+            }
+        }
+        (rates, n)
+    }
+
+    #[test]
+    fn measures_stimulation_and_expression_rates() {
+        for (rate, depth) in [
+            (110.0, -100.0),
+            (60.0, -190.0),
+            (24.0, -150.0),
+            (130.0, -50.0),
+        ] {
+            let (rates, n) = run(rate, depth, 100.0, 20.0);
+            let expected = (20.0 * rate / 60.0) as usize;
+            assert!(
+                n + 3 >= expected,
+                "{rate} cpm: {n} cycles, expected ~{expected}"
+            );
+            for r in &rates[2..n] {
+                assert!((r - rate).abs() / rate < 0.05, "{rate} cpm measured {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn stopped_pump_gives_idle_blocks() {
+        let mut t = CycleTracker::new(100.0);
+        let mut idle = 0;
+        for _ in 0..1000 {
+            if let Some(c) = t.process(-2.0) {
+                assert!(!c.pumping);
+                idle += 1;
+            }
+        }
+        assert!(idle >= 7, "{idle} idle blocks in 10 s");
+    }
+}

@@ -1,0 +1,214 @@
+//! The session state machine: turns detections, timers and safety states into control
+//! hints (DESIGN §5).
+//!
+//! Stimulation → expression on letdown, or after the fallback time with that reason;
+//! expression → stimulation after flow has stayed faded for `fade_s`, to call the next
+//! ejection; cues (relax, baby photo, warmth, massage) every minute while letdown is late;
+//! session end only after minutes without flow. Safety is handled first in the chain by
+//! the engine, which calls [`SessionMachine::pause`] and [`SessionMachine::resume`]; while
+//! paused, mode changes are remembered and carried by the resume hint.
+
+use crate::config::EngineConfig;
+use crate::detector::Detection;
+use crate::event::{Event, EventKind};
+use crate::hint::{ControlHint, Cue, Mode, Reason};
+
+/// Ramp for any change of vacuum or rate, pump cycles (DESIGN §5: at least 2).
+pub const RAMP_CYCLES: u8 = 2;
+/// Interval between repeated cues while letdown is late, s.
+pub const CUE_INTERVAL_S: f32 = 60.0;
+/// Cues in the order they are offered: relaxation first (largest effect: +63 % volume,
+/// Feher 1989), then a photo of the baby, warmth (47 vs 33 mL), massage (51 → 79 g).
+pub const CUE_ORDER: [Cue; 4] = [Cue::Relax, Cue::BabyPhoto, Cue::Warmth, Cue::Massage];
+
+/// Hint state for one session. Times are sample indices.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionMachine {
+    cfg: EngineConfig,
+    fallback_at: u64,
+    fade_len: u64,
+    end_len: u64,
+    cue_interval: u64,
+    mode: Mode,
+    paused: bool,
+    letdown_seen: bool,
+    ejection_active: bool,
+    faded_since: Option<u64>,
+    last_flow_at: u64,
+    next_cue_at: u64,
+    cue_index: usize,
+    fallback_done: bool,
+    ended: bool,
+}
+
+impl SessionMachine {
+    /// A machine for a validated configuration; the pump starts in stimulation.
+    pub fn new(cfg: &EngineConfig) -> Self {
+        let samples = |s: f32| (s * cfg.sample_rate_hz) as u64;
+        Self {
+            cfg: *cfg,
+            fallback_at: samples(cfg.fallback_s),
+            fade_len: samples(cfg.fade_s),
+            end_len: samples(cfg.session_end_s),
+            cue_interval: samples(CUE_INTERVAL_S),
+            mode: Mode::Stimulation,
+            paused: false,
+            letdown_seen: false,
+            ejection_active: false,
+            faded_since: None,
+            last_flow_at: 0,
+            next_cue_at: samples(cfg.late_cue_s),
+            cue_index: 0,
+            fallback_done: false,
+            ended: false,
+        }
+    }
+
+    /// The pumping mode the engine currently asks for (ignoring a safety pause).
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Whether a safety pause is in force.
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Whether any letdown has been detected in this session.
+    pub fn letdown_seen(&self) -> bool {
+        self.letdown_seen
+    }
+
+    /// The hint for `mode` with the configured targets.
+    pub fn hint(&self, index: u64, mode: Mode, reason: Reason, confidence: f32) -> ControlHint {
+        let (vacuum, rate, ramp) = match mode {
+            Mode::Stimulation => (
+                self.cfg.stimulation_vacuum_mmhg,
+                self.cfg.stimulation_rate_cpm,
+                RAMP_CYCLES,
+            ),
+            Mode::Expression => (
+                self.cfg.expression_vacuum_mmhg,
+                self.cfg.expression_rate_cpm,
+                RAMP_CYCLES,
+            ),
+            Mode::Pause => (0.0, 0.0, 0),
+        };
+        ControlHint {
+            sample_index: index,
+            mode,
+            // Clamp to the user's maximum (validation already guarantees it; this keeps the
+            // invariant local and visible).
+            target_vacuum_mmhg: vacuum.max(self.cfg.max_vacuum_mmhg),
+            rate_cpm: rate,
+            ramp_cycles: ramp,
+            reason,
+            confidence,
+            cue: None,
+        }
+    }
+
+    fn event(&self, index: u64, kind: EventKind, reason: Reason, conf: f32, hint: bool) -> Event {
+        let h = if hint && !self.paused {
+            Some(self.hint(index, self.mode, reason, conf))
+        } else {
+            None
+        };
+        Event {
+            sample_index: index,
+            kind,
+            reason,
+            confidence: conf,
+            hint: h,
+        }
+    }
+
+    /// Safety pause at `index` (over-vacuum, sensor fault, stale data): always a hint.
+    pub fn pause(&mut self, index: u64, reason: Reason) -> Event {
+        self.paused = true;
+        Event {
+            sample_index: index,
+            kind: EventKind::Hint,
+            reason,
+            confidence: 1.0,
+            hint: Some(self.hint(index, Mode::Pause, reason, 1.0)),
+        }
+    }
+
+    /// The cause of a safety pause has cleared: resume the current mode.
+    pub fn resume(&mut self, index: u64) -> Event {
+        self.paused = false;
+        self.event(index, EventKind::Hint, Reason::SensorRecovered, 1.0, true)
+    }
+
+    /// A detection from the ejection detector.
+    pub fn on_detection(&mut self, index: u64, d: Detection) -> Event {
+        match d {
+            Detection::Onset { confidence } => {
+                self.letdown_seen = true;
+                self.ejection_active = true;
+                self.faded_since = None;
+                self.ended = false;
+                self.last_flow_at = index;
+                let switch = self.mode != Mode::Expression;
+                self.mode = Mode::Expression;
+                self.event(
+                    index,
+                    EventKind::Onset,
+                    Reason::LetdownDetected,
+                    confidence,
+                    switch,
+                )
+            }
+            Detection::End { confidence } => {
+                self.ejection_active = false;
+                self.faded_since = Some(index);
+                self.last_flow_at = index;
+                self.event(index, EventKind::End, Reason::FlowFaded, confidence, false)
+            }
+        }
+    }
+
+    /// Timers; called once per decimated sample. At most one event per call.
+    pub fn tick(&mut self, index: u64) -> Option<Event> {
+        if !self.letdown_seen && !self.fallback_done && index >= self.fallback_at {
+            self.fallback_done = true;
+            if self.mode == Mode::Stimulation {
+                self.mode = Mode::Expression;
+                return Some(self.event(index, EventKind::Hint, Reason::FallbackTimer, 0.5, true));
+            }
+        }
+        if let Some(since) = self.faded_since {
+            if !self.ejection_active
+                && self.mode == Mode::Expression
+                && index.saturating_sub(since) >= self.fade_len
+            {
+                self.faded_since = None;
+                self.mode = Mode::Stimulation;
+                return Some(self.event(index, EventKind::Hint, Reason::FlowFaded, 0.8, true));
+            }
+        }
+        if !self.letdown_seen && !self.ended && index >= self.next_cue_at {
+            self.next_cue_at = index + self.cue_interval;
+            let cue = CUE_ORDER[self.cue_index % CUE_ORDER.len()];
+            self.cue_index += 1;
+            let mut e = self.event(index, EventKind::Hint, Reason::LateLetdownCue, 0.5, true);
+            if let Some(h) = e.hint.as_mut() {
+                h.cue = Some(cue);
+            }
+            return Some(e);
+        }
+        let quiet_for = if self.letdown_seen {
+            index.saturating_sub(self.last_flow_at)
+        } else {
+            // Before any letdown the quiet time counts from the fallback switch.
+            index.saturating_sub(self.fallback_at)
+        };
+        if !self.ended && !self.ejection_active && quiet_for >= self.end_len {
+            self.ended = true;
+            self.mode = Mode::Pause;
+            return Some(self.event(index, EventKind::Hint, Reason::SessionEnd, 0.7, true));
+        }
+        None
+    }
+}
