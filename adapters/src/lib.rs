@@ -1,4 +1,27 @@
 //! letdown-adapters: I/O at the edges of the engine — session files and the `letdown`
 //! command-line tool.
+//!
+//! File formats (DESIGN §3), one module each:
+//! - [`session_csv`]: streaming reader of `NAME.csv` (samples, with gaps reported);
+//! - [`session_writer`]: its writer;
+//! - [`labels_csv`]: `NAME.labels.csv` (labelled ejections), read and written;
+//! - [`detections_csv`]: `NAME.detections.csv` (saved detections), read and written;
+//! - [`session_files`]: companion file names and session folders;
+//! - [`error`]: the error every reader returns, naming file, line, field and reason.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod csv_fields;
+mod csv_lines;
+pub mod detections_csv;
+pub mod error;
+pub mod labels_csv;
+pub mod session_csv;
+pub mod session_files;
+pub mod session_writer;
+
+pub use detections_csv::{Detection, DetectionKind, DetectionsWriter};
+pub use error::{ErrorKind, SessionFileError};
+pub use labels_csv::{read_labels, write_labels};
+pub use session_csv::{Gap, Metadata, Row, SessionItem, SessionReader};
+pub use session_writer::SessionWriter;

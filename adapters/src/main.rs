@@ -1,2 +1,15 @@
-//! The `letdown` command-line tool (being written).
-fn main() {}
+//! The `letdown` command-line tool: replays recorded or simulated pumping sessions
+//! through the letdown engine (later also: simulate, evaluate, plot, latency, serve).
+//!
+//! Exit status: 0 on success, 2 on bad input (unreadable or malformed files, bad options),
+//! with each problem printed as `file: line N: field NAME: reason`.
+#![forbid(unsafe_code)]
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::run(cli::Cli::parse())
+}

@@ -1,0 +1,44 @@
+//! The `letdown` tool's subcommands, one module each, and the pieces they share.
+
+mod console;
+mod events_json;
+mod output;
+mod replay;
+mod session_run;
+mod sources;
+mod table;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit status for bad input: unreadable or malformed files, unusable options.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// letdown: detects the milk-ejection reflex ("letdown") from a breast pump's pressure
+/// and flow sensors.
+///
+/// Times are in seconds since session start, pressure in mmHg (gauge, negative =
+/// vacuum), flow in mL/min, pump rhythm in cycles per minute (cpm). Exit status 0 on
+/// success, 2 on bad input (each problem printed as `file: line N: field NAME: reason`).
+#[derive(Debug, Parser)]
+#[command(name = "letdown", version, about, long_about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Replay session files through the engine, sample by sample, and score the
+    /// detections against labels where a NAME.labels.csv sits beside a session.
+    Replay(replay::ReplayArgs),
+}
+
+/// Runs the command line and returns the process's exit status.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Replay(args) => replay::run(&args),
+    }
+}

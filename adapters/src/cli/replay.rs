@@ -1,0 +1,331 @@
+//! `letdown replay [PATH…]`: runs the engine sample by sample over session files,
+//! prints its events and a summary per session, scores sessions that have labels, and
+//! ends with a table over all sessions.
+//!
+//! A bad file is reported (file, line, field, reason) and the others still run; the exit
+//! status is then 2.
+
+use super::console::{report_error, Console};
+use super::events_json::EventsFile;
+use super::output::{
+    aggregate_lines, event_line, score_line, session_heading, session_summary, summary_table,
+    SessionResult, Status,
+};
+use super::session_run::{replay_session, Outcome, ReplayObserver};
+use super::sources::resolve;
+use super::EXIT_BAD_INPUT;
+use clap::Args;
+use letdown_adapters::detections_csv::{Detection, DetectionsWriter};
+use letdown_adapters::read_labels;
+use letdown_adapters::session_csv::Metadata;
+use letdown_adapters::session_files::{detections_path, labels_path, session_name};
+use letdown_datasets::labels::Ejection;
+use letdown_datasets::score::score_session;
+use letdown_engine::Event;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Options of `letdown replay`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Session files (DESIGN §3): `# sample_rate_hz: N` (Hz) and other `# key: value` lines, \
+then the header `t_s,pressure_mmhg,flow_ml_min` and one row per sample: time in s since \
+session start, gauge pressure in mmHg (negative = vacuum), flow in mL/min. Labels \
+(NAME.labels.csv beside NAME.csv): `onset_s,end_s[,visible_s]`, in s.
+
+Score (DESIGN §6): an onset detection matches a labelled ejection within [onset - 1 s, \
+onset + 20 s]; first-letdown delay = detection - onset, in s; false alarms per hour of \
+pumping.
+
+Exit status: 0 on success, 2 on bad input (each problem printed as \
+`file: line N: field NAME: reason`; the other sessions still run).")]
+pub struct ReplayArgs {
+    /// Session files (NAME.csv) or folders of them (every *.csv directly inside that is
+    /// not *.labels.csv or *.detections.csv, sorted by name). Default: the bundled
+    /// sessions in datasets/sessions/.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Write each session's onset and end detections to DIR/NAME.detections.csv
+    /// (columns t_s in s, kind onset|end, reason, confidence 0…1). DIR is created if
+    /// missing.
+    #[arg(long, value_name = "DIR")]
+    detections_out: Option<PathBuf>,
+
+    /// Write every engine event of every session to FILE as JSON lines:
+    /// {"session", "t_s" (s), "sample_index", "kind", "reason", "confidence" (0…1),
+    /// "hint": {"mode", "target_vacuum_mmhg" (mmHg), "rate_cpm" (cycles/min),
+    /// "ramp_cycles", …} or null}.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
+
+    /// Print only the final summary table and aggregate score (problems are still
+    /// reported on standard error).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs `replay`.
+pub fn run(args: &ReplayArgs) -> ExitCode {
+    let mut console = Console::stdout();
+    let mut ok = true;
+    let mut fail = |message: String| {
+        report_error(message);
+        ok = false;
+    };
+
+    let mut events = match &args.events {
+        None => None,
+        Some(path) => match EventsFile::create(path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                report_error(format!(
+                    "{}: cannot create events file: {e}",
+                    path.display()
+                ));
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        },
+    };
+    if let Some(dir) = &args.detections_out {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            report_error(format!("{}: cannot create folder: {e}", dir.display()));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    }
+
+    let (sessions, problems) = resolve(&args.paths);
+    problems.into_iter().for_each(&mut fail);
+
+    let mut results = Vec::with_capacity(sessions.len());
+    let mut written_names = HashSet::new();
+    for path in &sessions {
+        let result = replay_one(
+            path,
+            args,
+            &mut console,
+            &mut events,
+            &mut written_names,
+            &mut fail,
+        );
+        results.push(result);
+    }
+
+    if let Some(file) = events.take() {
+        if let Err(e) = file.finish() {
+            fail(format!("events file: cannot write: {e}"));
+        }
+    }
+    if !args.quiet {
+        console.line("");
+    }
+    if !results.is_empty() {
+        for line in summary_table(&results) {
+            console.line(line);
+        }
+        console.line("");
+    }
+    for line in aggregate_lines(&results) {
+        console.line(line);
+    }
+    console.flush();
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    }
+}
+
+/// Where one session's events go while it replays.
+struct Sinks<'a> {
+    name: &'a str,
+    console: Option<&'a mut Console>,
+    events: &'a mut Option<EventsFile>,
+    events_error: Option<io::Error>,
+    /// Where detections go while the session replays (opened at `begin`, when the
+    /// rate is known).
+    detections_tmp: Option<&'a Path>,
+    detections: Option<DetectionsWriter<BufWriter<File>>>,
+    detections_error: Option<io::Error>,
+    /// Path of the session file, for the heading.
+    path: &'a Path,
+}
+
+impl ReplayObserver for Sinks<'_> {
+    fn begin(&mut self, metadata: &Metadata) {
+        if let Some(tmp) = self.detections_tmp {
+            let opened = File::create(tmp)
+                .and_then(|f| DetectionsWriter::new(BufWriter::new(f), metadata.sample_rate_hz));
+            match opened {
+                Ok(writer) => self.detections = Some(writer),
+                Err(e) => self.detections_error = Some(e),
+            }
+        }
+        if let Some(console) = self.console.as_deref_mut() {
+            console.line(session_heading(self.name, self.path, metadata));
+        }
+    }
+
+    fn event(&mut self, event: &Event, sample_rate_hz: f64) {
+        if let Some(console) = self.console.as_deref_mut() {
+            console.line(event_line(event, sample_rate_hz));
+        }
+        if self.events_error.is_none() {
+            if let Some(file) = self.events.as_mut() {
+                if let Err(e) = file.write(self.name, event, sample_rate_hz) {
+                    self.events_error = Some(e);
+                }
+            }
+        }
+        if let (Some(writer), None) = (self.detections.as_mut(), &self.detections_error) {
+            if let Some(d) = Detection::from_event(event, sample_rate_hz) {
+                if let Err(e) = writer.write(&d) {
+                    self.detections_error = Some(e);
+                }
+            }
+        }
+    }
+}
+
+/// Replays one session, reports its problems through `fail`, and returns its row.
+fn replay_one(
+    path: &Path,
+    args: &ReplayArgs,
+    console: &mut Console,
+    events: &mut Option<EventsFile>,
+    written_names: &mut HashSet<String>,
+    fail: &mut impl FnMut(String),
+) -> SessionResult {
+    let name = session_name(path);
+    let mut status = Status::Ok;
+
+    // Labels first: a broken label file does not stop the replay, only its scoring.
+    let labels_file = labels_path(path);
+    let labels: Option<Vec<Ejection>> = if labels_file.is_file() {
+        match read_labels(&labels_file) {
+            Ok(labels) => Some(labels),
+            Err(e) => {
+                fail(e.to_string());
+                status = Status::LabelsError;
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    // Detections go to NAME.detections.csv.tmp, renamed once the session is complete.
+    let detections_target = args
+        .detections_out
+        .as_deref()
+        .map(|dir| detections_path(dir, &name));
+    let mut tmp_path = None;
+    if let Some(target) = &detections_target {
+        if !written_names.insert(name.clone()) {
+            fail(format!(
+                "{}: another session named {name} was replayed already; its detections \
+                 are kept, these are not written",
+                path.display()
+            ));
+            status = Status::OutputError;
+        } else {
+            tmp_path = Some(tmp_name(target));
+        }
+    }
+
+    let quiet = args.quiet;
+    let mut sinks = Sinks {
+        name: &name,
+        console: (!quiet).then_some(console),
+        events,
+        events_error: None,
+        detections_tmp: tmp_path.as_deref(),
+        detections: None,
+        detections_error: None,
+        path,
+    };
+    let outcome = replay_session(path, &mut sinks);
+    let Sinks {
+        console,
+        events,
+        events_error,
+        detections,
+        detections_error,
+        ..
+    } = sinks;
+    if let Some(e) = events_error {
+        fail(format!(
+            "events file: cannot write: {e}; no more events are written"
+        ));
+        *events = None;
+    }
+
+    let (replay, complete) = match outcome {
+        Outcome::NotStarted(message) => {
+            fail(message);
+            if let Some(tmp) = &tmp_path {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return SessionResult {
+                name,
+                replay: None,
+                labels: labels.as_ref().map(Vec::len),
+                score: None,
+                status: Status::NotStarted,
+            };
+        }
+        Outcome::Stopped(replay, e) => {
+            fail(e.to_string());
+            status = Status::ReadError;
+            (replay, false)
+        }
+        Outcome::Complete(replay) => (replay, true),
+    };
+
+    // Finish the detection file: keep it only for a complete replay.
+    if let (Some(tmp), Some(target)) = (&tmp_path, &detections_target) {
+        let finished = match (detections, detections_error) {
+            (_, Some(e)) => Err(e),
+            (Some(writer), None) => writer.finish().map(drop),
+            (None, None) => Ok(()),
+        };
+        if !complete {
+            let _ = std::fs::remove_file(tmp);
+        } else if let Err(e) = finished.and_then(|()| std::fs::rename(tmp, target)) {
+            let _ = std::fs::remove_file(tmp);
+            fail(format!(
+                "{}: cannot write detections: {e}",
+                target.display()
+            ));
+            status = Status::OutputError;
+        }
+    }
+
+    let score = match (&labels, complete) {
+        (Some(labels), true) => Some(score_session(labels, &replay.onsets_s, replay.duration_s())),
+        _ => None,
+    };
+    if let Some(console) = console {
+        console.line(session_summary(&name, &replay));
+        if let Some(score) = &score {
+            console.line(score_line(score));
+        }
+    }
+    SessionResult {
+        name,
+        labels: labels.as_ref().map(Vec::len),
+        replay: Some(replay),
+        score,
+        status,
+    }
+}
+
+/// `NAME.detections.csv.tmp` beside `target`.
+fn tmp_name(target: &Path) -> PathBuf {
+    let mut name = target.as_os_str().to_owned();
+    name.push(".tmp");
+    PathBuf::from(name)
+}

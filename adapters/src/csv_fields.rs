@@ -1,0 +1,187 @@
+//! Field-level parsing and formatting shared by the CSV file formats: numbers parsed
+//! straight from a record's bytes (no allocation unless the field is bad), fixed-precision
+//! numbers written without trailing zeros, header checks, and the CSV reader settings.
+
+use crate::error::ErrorKind;
+use std::io::{self, Write};
+
+/// Longest piece of offending text quoted in an error message, characters.
+const QUOTE_MAX_CHARS: usize = 60;
+
+/// Text of a bad field for an error message: lossily decoded and shortened.
+pub(crate) fn quote(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if text.chars().count() <= QUOTE_MAX_CHARS {
+        text.into_owned()
+    } else {
+        let mut short: String = text.chars().take(QUOTE_MAX_CHARS).collect();
+        short.push('…');
+        short
+    }
+}
+
+/// Parses a finite `f64`; empty, non-numeric and non-finite fields are errors.
+pub(crate) fn parse_f64(bytes: &[u8]) -> Result<f64, ErrorKind> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| ErrorKind::NotANumber { text: quote(bytes) })?;
+    let value: f64 = text
+        .parse()
+        .map_err(|_| ErrorKind::NotANumber { text: quote(bytes) })?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ErrorKind::NonFinite { text: quote(bytes) })
+    }
+}
+
+/// Parses a finite `f32` (a value beyond the `f32` range counts as non-finite).
+pub(crate) fn parse_f32(bytes: &[u8]) -> Result<f32, ErrorKind> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| ErrorKind::NotANumber { text: quote(bytes) })?;
+    let value: f32 = text
+        .parse()
+        .map_err(|_| ErrorKind::NotANumber { text: quote(bytes) })?;
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ErrorKind::NonFinite { text: quote(bytes) })
+    }
+}
+
+/// Field `i` of `record` without surrounding ASCII whitespace (a `\r` of a CRLF line
+/// included); empty when the record is shorter. Trimming here, by slicing, allocates
+/// nothing (the `csv` crate's own trimming rebuilds the record for every row).
+pub(crate) fn field(record: &csv::ByteRecord, i: usize) -> &[u8] {
+    record.get(i).unwrap_or_default().trim_ascii()
+}
+
+/// Whether `bytes` parses as a number (used to tell a missing header from a wrong one).
+pub(crate) fn looks_numeric(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes).is_ok_and(|t| t.parse::<f64>().is_ok())
+}
+
+/// Appends `value` rounded to `decimals` places, without trailing zeros or a trailing
+/// point, and without a minus sign on zero (`-0.001` at 2 places is written `0`).
+pub(crate) fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
+    let start = out.len();
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{value:.decimals$}");
+    if out[start..].contains(&b'.') {
+        while out.last() == Some(&b'0') {
+            out.pop();
+        }
+        if out.last() == Some(&b'.') {
+            out.pop();
+        }
+    }
+    if &out[start..] == b"-0" {
+        out.truncate(start);
+        out.push(b'0');
+    }
+}
+
+/// Checks a header record against the required column names. On a mismatch returns the
+/// first column at fault (`None` when only the count differs) and the error kind.
+pub(crate) fn check_header(
+    record: &csv::ByteRecord,
+    columns: &[&'static str],
+    expected: &'static str,
+) -> Result<(), (Option<&'static str>, ErrorKind)> {
+    if looks_numeric(field(record, 0)) {
+        return Err((
+            None,
+            ErrorKind::MissingHeader {
+                expected,
+                at_end_of_file: false,
+            },
+        ));
+    }
+    let field = columns
+        .iter()
+        .enumerate()
+        .find(|&(i, name)| field(record, i) != name.as_bytes())
+        .map(|(_, name)| *name);
+    if field.is_none() && record.len() == columns.len() {
+        return Ok(());
+    }
+    Err((
+        field,
+        ErrorKind::WrongHeader {
+            expected,
+            found: quote(&join_record(record)),
+        },
+    ))
+}
+
+/// A record's fields joined with commas again (for quoting a wrong header).
+fn join_record(record: &csv::ByteRecord) -> Vec<u8> {
+    let mut joined = Vec::with_capacity(record.as_slice().len() + record.len());
+    for (i, text) in record.iter().enumerate() {
+        if i > 0 {
+            joined.push(b',');
+        }
+        joined.extend_from_slice(text.trim_ascii());
+    }
+    joined
+}
+
+/// Converts a CSV-layer error into an error kind.
+pub(crate) fn csv_error_kind(error: csv::Error) -> ErrorKind {
+    let text = error.to_string();
+    match error.into_kind() {
+        csv::ErrorKind::Io(e) => ErrorKind::Io(e),
+        _ => ErrorKind::Csv(text),
+    }
+}
+
+/// An `InvalidInput` I/O error for writers handed values the format cannot carry.
+pub(crate) fn invalid_input(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed(v: f64, d: usize) -> String {
+        let mut out = Vec::new();
+        push_fixed(&mut out, v, d);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn fixed_trims_zeros_and_negative_zero() {
+        assert_eq!(fixed(1.5, 4), "1.5");
+        assert_eq!(fixed(2.0, 4), "2");
+        assert_eq!(fixed(-0.001, 2), "0");
+        assert_eq!(fixed(-12.345, 2), "-12.35");
+        assert_eq!(fixed(0.0001, 4), "0.0001");
+        assert_eq!(fixed(100.0, 0), "100");
+    }
+
+    #[test]
+    fn numbers_parse_or_say_why() {
+        assert_eq!(parse_f64(b"1.25").ok(), Some(1.25));
+        assert!(matches!(parse_f64(b""), Err(ErrorKind::NotANumber { .. })));
+        assert!(matches!(
+            parse_f64(b"abc"),
+            Err(ErrorKind::NotANumber { .. })
+        ));
+        assert!(matches!(
+            parse_f64(b"NaN"),
+            Err(ErrorKind::NonFinite { .. })
+        ));
+        assert!(matches!(
+            parse_f64(b"-inf"),
+            Err(ErrorKind::NonFinite { .. })
+        ));
+        assert!(matches!(
+            parse_f32(b"1e39"),
+            Err(ErrorKind::NonFinite { .. })
+        ));
+        assert!(matches!(
+            parse_f32(b"\xff\xfe"),
+            Err(ErrorKind::NotANumber { .. })
+        ));
+    }
+}

@@ -1,0 +1,312 @@
+//! Detection files `NAME.detections.csv`: the onsets and ends a detector reported for
+//! one session, saved so they can be scored later (DESIGN §6).
+//!
+//! ```text
+//! t_s,kind,reason,confidence
+//! 95.321,onset,letdown_detected,0.93
+//! 180.5,end,flow_faded,0.8
+//! ```
+//!
+//! Time in s since session start, kind `onset` or `end`, the engine's reason in
+//! snake_case (as [`Reason`]'s `Display` writes it), confidence 0 … 1. Rows in
+//! non-decreasing time order.
+
+use crate::csv_fields::{
+    check_header, field, invalid_input, parse_f32, parse_f64, push_fixed, quote,
+};
+use crate::csv_lines::CsvLines;
+use crate::error::{ErrorKind, SessionFileError};
+use crate::session_writer::time_decimals;
+use letdown_engine::{Event, EventKind, Reason};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// The header of a detection file.
+pub const DETECTIONS_HEADER: &str = "t_s,kind,reason,confidence";
+/// Its columns, in order.
+pub const DETECTIONS_COLUMNS: [&str; 4] = ["t_s", "kind", "reason", "confidence"];
+/// Decimal places of confidence.
+pub const CONFIDENCE_DECIMALS: usize = 3;
+
+/// Whether a detection is an ejection's onset or its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DetectionKind {
+    /// An ejection's onset.
+    Onset,
+    /// An ejection's end (its flow has decayed).
+    End,
+}
+
+/// One detection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Detection {
+    /// When it was detected, s since session start.
+    pub t_s: f64,
+    /// Onset or end.
+    pub kind: DetectionKind,
+    /// The engine's reason.
+    pub reason: Reason,
+    /// The engine's confidence, 0 … 1.
+    pub confidence: f32,
+}
+
+impl Detection {
+    /// The detection an engine event carries, at `sample_index / sample_rate_hz`;
+    /// `None` for plain hints.
+    pub fn from_event(event: &Event, sample_rate_hz: f64) -> Option<Self> {
+        let kind = match event.kind {
+            EventKind::Onset => DetectionKind::Onset,
+            EventKind::End => DetectionKind::End,
+            EventKind::Hint => return None,
+        };
+        Some(Self {
+            t_s: event.sample_index as f64 / sample_rate_hz,
+            kind,
+            reason: event.reason,
+            confidence: event.confidence,
+        })
+    }
+}
+
+impl fmt::Display for DetectionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DetectionKind::Onset => "onset",
+            DetectionKind::End => "end",
+        })
+    }
+}
+
+/// Every [`Reason`], for parsing one back from its `Display` text.
+const REASONS: [Reason; 9] = [
+    Reason::LetdownDetected,
+    Reason::FlowFaded,
+    Reason::FallbackTimer,
+    Reason::OverVacuum,
+    Reason::SensorFault,
+    Reason::StaleData,
+    Reason::SensorRecovered,
+    Reason::LateLetdownCue,
+    Reason::SessionEnd,
+];
+
+/// Position of `reason` in [`REASONS`]. Exhaustive on purpose: a new engine `Reason`
+/// breaks the build here, so the list above gets it too.
+const fn reason_slot(reason: Reason) -> usize {
+    match reason {
+        Reason::LetdownDetected => 0,
+        Reason::FlowFaded => 1,
+        Reason::FallbackTimer => 2,
+        Reason::OverVacuum => 3,
+        Reason::SensorFault => 4,
+        Reason::StaleData => 5,
+        Reason::SensorRecovered => 6,
+        Reason::LateLetdownCue => 7,
+        Reason::SessionEnd => 8,
+    }
+}
+
+// Every slot of REASONS holds its own variant (checked at compile time).
+const _: () = {
+    let mut i = 0;
+    while i < REASONS.len() {
+        assert!(reason_slot(REASONS[i]) == i);
+        i += 1;
+    }
+};
+
+/// The [`Reason`] whose `Display` text is `text`.
+pub fn parse_reason(text: &str) -> Option<Reason> {
+    REASONS.into_iter().find(|r| r.to_string() == text)
+}
+
+/// Reads the detection file at `path`.
+pub fn read_detections(path: impl AsRef<Path>) -> Result<Vec<Detection>, SessionFileError> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|e| SessionFileError::io(path, e))?;
+    parse_detections(file, path)
+}
+
+/// Reads a detection file from `inner`; `path` names the source in errors.
+pub fn parse_detections<R: Read>(
+    inner: R,
+    path: &Path,
+) -> Result<Vec<Detection>, SessionFileError> {
+    let err = |line: u64, field: Option<&'static str>, kind: ErrorKind| {
+        SessionFileError::new(path, Some(line), field, kind)
+    };
+    let mut csv = CsvLines::new(inner, 0);
+    let mut record = csv::ByteRecord::new();
+    let Some(header_line) = csv
+        .read(&mut record)
+        .map_err(|(line, kind)| err(line, None, kind))?
+    else {
+        return Err(err(1, None, ErrorKind::Empty));
+    };
+    check_header(&record, &DETECTIONS_COLUMNS, DETECTIONS_HEADER)
+        .map_err(|(field, kind)| err(header_line, field, kind))?;
+    let [t_name, kind_name, reason_name, confidence_name] = DETECTIONS_COLUMNS;
+    let mut detections: Vec<Detection> = Vec::new();
+    loop {
+        let Some(line) = csv
+            .read(&mut record)
+            .map_err(|(line, kind)| err(line, None, kind))?
+        else {
+            return Ok(detections);
+        };
+        if record.len() != DETECTIONS_COLUMNS.len() {
+            return Err(err(
+                line,
+                DETECTIONS_COLUMNS.get(record.len()).copied(),
+                ErrorKind::FieldCount {
+                    expected: DETECTIONS_COLUMNS.len(),
+                    found: record.len(),
+                },
+            ));
+        }
+        let text = |i: usize| field(&record, i);
+        let t_s = parse_f64(text(0)).map_err(|k| err(line, Some(t_name), k))?;
+        if t_s < 0.0 {
+            return Err(err(line, Some(t_name), ErrorKind::NegativeTime { t_s }));
+        }
+        if let Some(previous) = detections.last().filter(|d| d.t_s > t_s) {
+            return Err(err(
+                line,
+                Some(t_name),
+                ErrorKind::OutOfOrder {
+                    previous_s: previous.t_s,
+                    t_s,
+                },
+            ));
+        }
+        let kind = match text(1) {
+            b"onset" => DetectionKind::Onset,
+            b"end" => DetectionKind::End,
+            other => {
+                return Err(err(
+                    line,
+                    Some(kind_name),
+                    ErrorKind::UnknownValue {
+                        text: quote(other),
+                        expected: "`onset` or `end`",
+                    },
+                ))
+            }
+        };
+        let reason = std::str::from_utf8(text(2))
+            .ok()
+            .and_then(parse_reason)
+            .ok_or_else(|| {
+                err(
+                    line,
+                    Some(reason_name),
+                    ErrorKind::UnknownValue {
+                        text: quote(text(2)),
+                        expected: "an engine reason such as `letdown_detected`",
+                    },
+                )
+            })?;
+        let confidence = parse_f32(text(3)).map_err(|k| err(line, Some(confidence_name), k))?;
+        if !(0.0..=1.0).contains(&confidence) {
+            return Err(err(
+                line,
+                Some(confidence_name),
+                ErrorKind::OutOfRange {
+                    value: f64::from(confidence),
+                    range: "0 … 1",
+                },
+            ));
+        }
+        detections.push(Detection {
+            t_s,
+            kind,
+            reason,
+            confidence,
+        });
+    }
+}
+
+/// Streaming writer of one detection file. Call [`finish`](Self::finish) to flush.
+pub struct DetectionsWriter<W: Write> {
+    out: W,
+    time_decimals: usize,
+    previous_t_s: f64,
+    line: Vec<u8>,
+}
+
+impl<W: Write> DetectionsWriter<W> {
+    /// Writes the header. Times are written with the precision a session at
+    /// `sample_rate_hz` needs (see [`time_decimals`]).
+    pub fn new(mut out: W, sample_rate_hz: f64) -> io::Result<Self> {
+        out.write_all(DETECTIONS_HEADER.as_bytes())?;
+        out.write_all(b"\n")?;
+        Ok(Self {
+            out,
+            time_decimals: time_decimals(sample_rate_hz),
+            previous_t_s: 0.0,
+            line: Vec::with_capacity(64),
+        })
+    }
+
+    /// Writes one detection. Times must be finite, ≥ 0 and non-decreasing, confidence
+    /// within 0 … 1 (NaN is refused); otherwise `InvalidInput`.
+    pub fn write(&mut self, detection: &Detection) -> io::Result<()> {
+        let ok = detection.t_s.is_finite()
+            && detection.t_s >= self.previous_t_s
+            && (0.0..=1.0).contains(&detection.confidence);
+        if !ok {
+            return Err(invalid_input(format!(
+                "detection {detection:?} cannot be written: time must be finite and not \
+                 before {} s, confidence within 0 … 1",
+                self.previous_t_s
+            )));
+        }
+        self.previous_t_s = detection.t_s;
+        self.line.clear();
+        push_fixed(&mut self.line, detection.t_s, self.time_decimals);
+        // Writing into a Vec cannot fail.
+        let _ = write!(self.line, ",{},{},", detection.kind, detection.reason);
+        push_fixed(
+            &mut self.line,
+            f64::from(detection.confidence),
+            CONFIDENCE_DECIMALS,
+        );
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
+    }
+
+    /// Flushes and returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Writes `detections` as a detection file (see [`DetectionsWriter`]).
+pub fn write_detections<W: Write>(
+    out: W,
+    sample_rate_hz: f64,
+    detections: &[Detection],
+) -> io::Result<W> {
+    let mut writer = DetectionsWriter::new(out, sample_rate_hz)?;
+    for d in detections {
+        writer.write(d)?;
+    }
+    writer.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_parses_back() {
+        for (i, r) in REASONS.into_iter().enumerate() {
+            assert_eq!(reason_slot(r), i);
+            assert_eq!(parse_reason(&r.to_string()), Some(r));
+        }
+        assert_eq!(parse_reason("letdown"), None);
+    }
+}

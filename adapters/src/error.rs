@@ -1,0 +1,290 @@
+//! The one error type of every session-file reader: which file, which line, which field,
+//! and why (DESIGN §3: "readers reject, with file, line and reason").
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// A file that could not be read, or that breaks its format.
+///
+/// `Display` prints `PATH: line N: field NAME: reason`, leaving out the parts that do not
+/// apply (an unreadable file has no line; a missing header has no field).
+#[derive(Debug)]
+pub struct SessionFileError {
+    /// The file, as given to the reader.
+    pub path: PathBuf,
+    /// 1-based line number where the problem was found; `None` when the file as a whole
+    /// is at fault (it cannot be opened or read).
+    pub line: Option<u64>,
+    /// The column or metadata key at fault (`"t_s"`, `"flow_ml_min"`, `"sample_rate_hz"`,
+    /// …), when one is.
+    pub field: Option<&'static str>,
+    /// What is wrong.
+    pub kind: ErrorKind,
+}
+
+/// What is wrong with a file. `Display` gives the reason in words, with the offending
+/// text or values.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file could not be opened or read.
+    Io(io::Error),
+    /// The CSV layer failed for a reason other than I/O.
+    Csv(String),
+    /// The file has no content at all.
+    Empty,
+    /// A line before the header is longer than the reader accepts, bytes.
+    LineTooLong {
+        /// The longest accepted line, bytes.
+        max_bytes: usize,
+    },
+    /// A `#` line before the header is not `# key: value`.
+    MalformedMetadata {
+        /// The line as found (lossily decoded, shortened).
+        text: String,
+    },
+    /// A metadata key appears twice.
+    DuplicateMetadata {
+        /// The repeated key.
+        key: String,
+    },
+    /// No `# sample_rate_hz: N` line before the header.
+    MissingRate,
+    /// `sample_rate_hz` is not a finite number above 0 Hz.
+    InvalidRate {
+        /// The value as found.
+        text: String,
+    },
+    /// The file has no header line (it ends first, or data comes where the header
+    /// should be).
+    MissingHeader {
+        /// The header the format requires.
+        expected: &'static str,
+        /// `true` when the file ended before any header; `false` when a data row stands
+        /// in its place.
+        at_end_of_file: bool,
+    },
+    /// The header line is not the one the format requires.
+    WrongHeader {
+        /// The header the format requires.
+        expected: &'static str,
+        /// The header as found (lossily decoded, shortened).
+        found: String,
+    },
+    /// A row has the wrong number of fields.
+    FieldCount {
+        /// Fields the header declares.
+        expected: usize,
+        /// Fields found on the line.
+        found: usize,
+    },
+    /// A field that must be a number is empty or not a number.
+    NotANumber {
+        /// The field as found (lossily decoded, shortened).
+        text: String,
+    },
+    /// A number is NaN or infinite (or too large for its type).
+    NonFinite {
+        /// The field as found.
+        text: String,
+    },
+    /// A time before the session start, s.
+    NegativeTime {
+        /// The time found, s.
+        t_s: f64,
+    },
+    /// A time so far from the session start that sample indices cannot represent it, s.
+    TimeOutOfRange {
+        /// The time found, s.
+        t_s: f64,
+    },
+    /// Time goes backwards or does not advance from one sample row to the next, s.
+    TimeNotAdvancing {
+        /// Time of the previous row, s.
+        previous_s: f64,
+        /// Time of this row, s.
+        t_s: f64,
+    },
+    /// A row's time disagrees with `sample_index / sample_rate_hz` by more than half a
+    /// sample, after accounting for reported gaps.
+    RateMismatch {
+        /// Time found, s.
+        t_s: f64,
+        /// Time the declared rate gives this row, s.
+        expected_s: f64,
+        /// The declared rate, Hz.
+        rate_hz: f64,
+    },
+    /// Rows that must be in time order are not, s.
+    OutOfOrder {
+        /// The previous row's time, s.
+        previous_s: f64,
+        /// This row's time, s.
+        t_s: f64,
+    },
+    /// A labelled ejection ends before (or when) it starts, s.
+    OnsetAfterEnd {
+        /// Its onset, s.
+        onset_s: f64,
+        /// Its end, s.
+        end_s: f64,
+    },
+    /// A labelled ejection becomes visible before its onset, s.
+    VisibleBeforeOnset {
+        /// Its onset, s.
+        onset_s: f64,
+        /// When it becomes visible, s.
+        visible_s: f64,
+    },
+    /// A text field holds a value outside its vocabulary.
+    UnknownValue {
+        /// The field as found (lossily decoded, shortened).
+        text: String,
+        /// The accepted values, in words.
+        expected: &'static str,
+    },
+    /// A number outside its allowed range.
+    OutOfRange {
+        /// The value found.
+        value: f64,
+        /// The allowed range, in words with unit.
+        range: &'static str,
+    },
+}
+
+impl SessionFileError {
+    /// An error at `line` (1-based), about `field` when given.
+    pub fn new(
+        path: impl Into<PathBuf>,
+        line: Option<u64>,
+        field: Option<&'static str>,
+        kind: ErrorKind,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            line,
+            field,
+            kind,
+        }
+    }
+
+    /// The file could not be opened or read as a whole.
+    pub fn io(path: impl Into<PathBuf>, error: io::Error) -> Self {
+        Self::new(path, None, None, ErrorKind::Io(error))
+    }
+}
+
+impl fmt::Display for SessionFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ": line {line}")?;
+        }
+        if let Some(field) = self.field {
+            write!(f, ": field {field}")?;
+        }
+        write!(f, ": {}", self.kind)
+    }
+}
+
+impl std::error::Error for SessionFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Io(e) => write!(f, "cannot read: {e}"),
+            ErrorKind::Csv(e) => write!(f, "malformed CSV: {e}"),
+            ErrorKind::Empty => f.write_str("the file is empty"),
+            ErrorKind::LineTooLong { max_bytes } => {
+                write!(f, "line longer than {max_bytes} bytes before the header")
+            }
+            ErrorKind::MalformedMetadata { text } => {
+                write!(f, "expected a `# key: value` metadata line, found {text:?}")
+            }
+            ErrorKind::DuplicateMetadata { key } => {
+                write!(f, "metadata key {key:?} is given more than once")
+            }
+            ErrorKind::MissingRate => {
+                f.write_str("missing `# sample_rate_hz: N` line before the header")
+            }
+            ErrorKind::InvalidRate { text } => write!(
+                f,
+                "sample rate must be a finite number of Hz above 0, found {text:?}"
+            ),
+            ErrorKind::MissingHeader {
+                expected,
+                at_end_of_file: true,
+            } => write!(f, "missing header: the file ends before `{expected}`"),
+            ErrorKind::MissingHeader {
+                expected,
+                at_end_of_file: false,
+            } => write!(f, "missing header: expected `{expected}`, found a data row"),
+            ErrorKind::WrongHeader { expected, found } => {
+                write!(f, "wrong header: expected `{expected}`, found {found:?}")
+            }
+            ErrorKind::FieldCount { expected, found } => {
+                write!(
+                    f,
+                    "wrong field count: expected {expected} fields, found {found}"
+                )
+            }
+            ErrorKind::NotANumber { text } if text.is_empty() => {
+                f.write_str("empty field, expected a number")
+            }
+            ErrorKind::NotANumber { text } => write!(f, "not a number: {text:?}"),
+            ErrorKind::NonFinite { text } => {
+                write!(
+                    f,
+                    "non-finite number {text:?} (NaN and infinities are refused)"
+                )
+            }
+            ErrorKind::NegativeTime { t_s } => {
+                write!(f, "time {t_s} s is before the session start")
+            }
+            ErrorKind::TimeOutOfRange { t_s } => {
+                write!(f, "time {t_s} s is too far from the session start")
+            }
+            ErrorKind::TimeNotAdvancing { previous_s, t_s } if t_s < previous_s => write!(
+                f,
+                "time goes backwards: {t_s} s after {previous_s} s on the previous row"
+            ),
+            ErrorKind::TimeNotAdvancing { previous_s, t_s } => write!(
+                f,
+                "time does not advance: {t_s} s after {previous_s} s on the previous row"
+            ),
+            ErrorKind::RateMismatch {
+                t_s,
+                expected_s,
+                rate_hz,
+            } => write!(
+                f,
+                "time {t_s} s disagrees with sample_rate_hz {rate_hz} by more than half a \
+                 sample (expected {expected_s} s)"
+            ),
+            ErrorKind::OutOfOrder { previous_s, t_s } => write!(
+                f,
+                "rows out of time order: {t_s} s after {previous_s} s on the previous row"
+            ),
+            ErrorKind::OnsetAfterEnd { onset_s, end_s } => {
+                write!(f, "end_s {end_s} s is not after onset_s {onset_s} s")
+            }
+            ErrorKind::VisibleBeforeOnset { onset_s, visible_s } => {
+                write!(f, "visible_s {visible_s} s is before onset_s {onset_s} s")
+            }
+            ErrorKind::UnknownValue { text, expected } => {
+                write!(f, "unknown value {text:?}, expected {expected}")
+            }
+            ErrorKind::OutOfRange { value, range } => {
+                write!(f, "value {value} is outside {range}")
+            }
+        }
+    }
+}

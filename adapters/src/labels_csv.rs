@@ -1,0 +1,168 @@
+//! Label files `NAME.labels.csv` (DESIGN §3): one labelled milk ejection per row.
+//!
+//! ```text
+//! onset_s,end_s,visible_s
+//! 92.5,180.25,97.125
+//! 301,390.5,
+//! ```
+//!
+//! Header `onset_s,end_s`, or `onset_s,end_s,visible_s` (written by the simulator; an
+//! empty `visible_s` cell means that ejection never becomes visible). Times in s since
+//! session start. Rows are in strictly increasing onset order, each ending after its
+//! onset and becoming visible no earlier than its onset. A session without ejections
+//! has the header only.
+
+use crate::csv_fields::{check_header, field, invalid_input, parse_f64, push_fixed};
+use crate::csv_lines::CsvLines;
+use crate::error::{ErrorKind, SessionFileError};
+use letdown_datasets::labels::Ejection;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// Columns of a label file without `visible_s`.
+pub const LABEL_COLUMNS: [&str; 2] = ["onset_s", "end_s"];
+/// Columns of a label file with `visible_s`.
+pub const LABEL_COLUMNS_VISIBLE: [&str; 3] = ["onset_s", "end_s", "visible_s"];
+/// The header as described in errors.
+const LABEL_HEADER: &str = "onset_s,end_s[,visible_s]";
+/// Decimal places of label times, s (1 µs).
+pub const LABEL_DECIMALS: usize = 6;
+
+/// Reads the label file at `path`.
+pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<Ejection>, SessionFileError> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|e| SessionFileError::io(path, e))?;
+    parse_labels(file, path)
+}
+
+/// Reads a label file from `inner`; `path` names the source in errors.
+pub fn parse_labels<R: Read>(inner: R, path: &Path) -> Result<Vec<Ejection>, SessionFileError> {
+    let err = |line: u64, field: Option<&'static str>, kind: ErrorKind| {
+        SessionFileError::new(path, Some(line), field, kind)
+    };
+    let mut csv = CsvLines::new(inner, 0);
+    let mut record = csv::ByteRecord::new();
+    let Some(header_line) = csv
+        .read(&mut record)
+        .map_err(|(line, kind)| err(line, None, kind))?
+    else {
+        return Err(err(1, None, ErrorKind::Empty));
+    };
+    let with_visible = record.len() == LABEL_COLUMNS_VISIBLE.len();
+    let columns: &[&'static str] = if with_visible {
+        &LABEL_COLUMNS_VISIBLE
+    } else {
+        &LABEL_COLUMNS
+    };
+    check_header(&record, columns, LABEL_HEADER)
+        .map_err(|(field, kind)| err(header_line, field, kind))?;
+
+    let mut labels: Vec<Ejection> = Vec::new();
+    loop {
+        let Some(line) = csv
+            .read(&mut record)
+            .map_err(|(line, kind)| err(line, None, kind))?
+        else {
+            return Ok(labels);
+        };
+        if record.len() != columns.len() {
+            return Err(err(
+                line,
+                columns.get(record.len()).copied(),
+                ErrorKind::FieldCount {
+                    expected: columns.len(),
+                    found: record.len(),
+                },
+            ));
+        }
+        let time = |i: usize| -> Result<f64, SessionFileError> {
+            let name = Some(columns[i]);
+            let t_s = parse_f64(field(&record, i)).map_err(|k| err(line, name, k))?;
+            if t_s < 0.0 {
+                return Err(err(line, name, ErrorKind::NegativeTime { t_s }));
+            }
+            Ok(t_s)
+        };
+        let onset_s = time(0)?;
+        let end_s = time(1)?;
+        let visible_s = match field(&record, 2) {
+            b"" => None,
+            _ => Some(time(2)?),
+        };
+        if end_s <= onset_s {
+            return Err(err(
+                line,
+                Some("end_s"),
+                ErrorKind::OnsetAfterEnd { onset_s, end_s },
+            ));
+        }
+        if let Some(visible_s) = visible_s.filter(|v| *v < onset_s) {
+            return Err(err(
+                line,
+                Some("visible_s"),
+                ErrorKind::VisibleBeforeOnset { onset_s, visible_s },
+            ));
+        }
+        if let Some(previous) = labels.last().filter(|p| p.onset_s >= onset_s) {
+            return Err(err(
+                line,
+                Some("onset_s"),
+                ErrorKind::OutOfOrder {
+                    previous_s: previous.onset_s,
+                    t_s: onset_s,
+                },
+            ));
+        }
+        labels.push(Ejection {
+            onset_s,
+            end_s,
+            visible_s,
+        });
+    }
+}
+
+/// Writes `labels` as a label file, times to [`LABEL_DECIMALS`] places. The `visible_s`
+/// column is written when any label carries it (empty where one does not). Labels must
+/// be finite and in the order the reader accepts; otherwise `InvalidInput`.
+pub fn write_labels<W: Write>(mut out: W, labels: &[Ejection]) -> io::Result<()> {
+    let with_visible = labels.iter().any(|l| l.visible_s.is_some());
+    let columns: &[&str] = if with_visible {
+        &LABEL_COLUMNS_VISIBLE
+    } else {
+        &LABEL_COLUMNS
+    };
+    let mut text = columns.join(",").into_bytes();
+    text.push(b'\n');
+    let mut previous_onset = f64::NEG_INFINITY;
+    for (i, label) in labels.iter().enumerate() {
+        let times = [
+            label.onset_s,
+            label.end_s,
+            label.visible_s.unwrap_or(label.onset_s),
+        ];
+        let valid = times.iter().all(|t| t.is_finite() && *t >= 0.0)
+            && label.end_s > label.onset_s
+            && label.visible_s.is_none_or(|v| v >= label.onset_s)
+            && label.onset_s > previous_onset;
+        if !valid {
+            return Err(invalid_input(format!(
+                "label {i} ({label:?}) cannot be written: times must be finite, ≥ 0, \
+                 onsets increasing, end after onset, visible not before onset"
+            )));
+        }
+        previous_onset = label.onset_s;
+        push_fixed(&mut text, label.onset_s, LABEL_DECIMALS);
+        text.push(b',');
+        push_fixed(&mut text, label.end_s, LABEL_DECIMALS);
+        if with_visible {
+            text.push(b',');
+            if let Some(v) = label.visible_s {
+                push_fixed(&mut text, v, LABEL_DECIMALS);
+            }
+        }
+        text.push(b'\n');
+    }
+    out.write_all(&text)?;
+    out.flush()
+}

@@ -1,0 +1,449 @@
+//! Streaming reader for session files `NAME.csv` (DESIGN §3, format v1).
+//!
+//! ```text
+//! # sample_rate_hz: 1000
+//! # profile: typical
+//! t_s,pressure_mmhg,flow_ml_min
+//! 0,-12.5,0.3
+//! 0.001,-13.1,0.28
+//! ```
+//!
+//! Leading `# key: value` lines are metadata (`sample_rate_hz` is required, in Hz); then
+//! the header; then one row per sample: time in s since session start, gauge pressure in
+//! mmHg, flow in mL/min. Rows are read one at a time into a reused record: reading a
+//! row allocates nothing.
+//!
+//! Row `i` (counting the samples of reported gaps) must sit at `i / sample_rate_hz`
+//! within half a sample. When a row's time is ≥ 1.5 sample periods after the previous
+//! row (or, for the first row, ≥ half a period after 0), the samples in between are
+//! missing: the reader yields a [`Gap`] before the row, never hides it. Anything else
+//! that breaks the format is a [`SessionFileError`] naming the file, the line, the field
+//! and the reason; nothing panics on any input.
+
+use crate::csv_fields::{check_header, field, parse_f32, parse_f64, quote};
+use crate::csv_lines::CsvLines;
+use crate::error::{ErrorKind, SessionFileError};
+use letdown_engine::Sample;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// The header line of a session file.
+pub const SESSION_HEADER: &str = "t_s,pressure_mmhg,flow_ml_min";
+/// The session file's columns, in order.
+pub const SESSION_COLUMNS: [&str; 3] = ["t_s", "pressure_mmhg", "flow_ml_min"];
+/// The metadata key of the sample rate, Hz.
+pub const SAMPLE_RATE_KEY: &str = "sample_rate_hz";
+
+/// Longest accepted line before the header, bytes.
+const MAX_METADATA_LINE_BYTES: usize = 4096;
+/// A row this many sample periods (or more) after the previous one opens a gap.
+const GAP_THRESHOLD_PERIODS: f64 = 1.5;
+/// Largest sample index a row may have: 2^53, where f64 stops counting exactly.
+const MAX_INDEX: f64 = 9_007_199_254_740_992.0;
+
+/// The `# key: value` lines of a session file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metadata {
+    /// Sample rate of both channels, Hz (finite, > 0; the engine narrows the range).
+    pub sample_rate_hz: f64,
+    /// Line of the `sample_rate_hz` entry (1-based).
+    pub rate_line: u64,
+    /// Every `key: value` pair in file order, `sample_rate_hz` included, trimmed.
+    pub entries: Vec<(String, String)>,
+}
+
+impl Metadata {
+    /// The value of `key`, if the file gives it.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One sample row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Row {
+    /// Sample index: 0 for the session's first sample; samples of reported gaps count.
+    pub index: u64,
+    /// Time as written in the file, s since session start.
+    pub t_s: f64,
+    /// Both channels (pressure mmHg, flow mL/min).
+    pub sample: Sample,
+    /// Line of the row in the file (1-based).
+    pub line: u64,
+}
+
+/// Samples missing from the file, reported before the row that follows them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gap {
+    /// Index of the first missing sample.
+    pub start_index: u64,
+    /// How many samples are missing (≥ 1).
+    pub missing: u64,
+    /// Time of the first missing sample, s (`start_index / sample_rate_hz`).
+    pub start_s: f64,
+    /// Line of the row after the gap (1-based).
+    pub line: u64,
+}
+
+/// What a session file yields, in order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SessionItem {
+    /// A sample row.
+    Row(Row),
+    /// Missing samples, before the row that follows them.
+    Gap(Gap),
+}
+
+/// Counts of what has been read so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Sample rows read.
+    pub rows: u64,
+    /// Gaps reported.
+    pub gaps: u64,
+    /// Samples missing in those gaps.
+    pub missing: u64,
+}
+
+/// Streaming reader of a session file. Iterate it (or call
+/// [`next_item`](Self::next_item)) to get rows and gaps; after the first error it yields
+/// nothing more.
+pub struct SessionReader<R: Read> {
+    path: PathBuf,
+    csv: CsvLines<BufReader<R>>,
+    record: csv::ByteRecord,
+    metadata: Metadata,
+    header_line: u64,
+    /// Index the next row has if no sample is missing.
+    next_index: u64,
+    previous_t_s: Option<f64>,
+    pending: Option<Row>,
+    done: bool,
+    stats: ReadStats,
+}
+
+impl SessionReader<File> {
+    /// Opens `path` and reads its metadata and header.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, SessionFileError> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| SessionFileError::io(path, e))?;
+        Self::new(file, path)
+    }
+}
+
+impl<R: Read> SessionReader<R> {
+    /// Reads the metadata and header from `inner`; `path` names the source in errors.
+    pub fn new(inner: R, path: impl Into<PathBuf>) -> Result<Self, SessionFileError> {
+        let path = path.into();
+        let mut buffered = BufReader::with_capacity(8 * 1024, inner);
+        let (entries, rate, line_offset) = read_metadata(&mut buffered, &path)?;
+        let mut csv = CsvLines::new(buffered, line_offset);
+        let mut record = csv::ByteRecord::new();
+        let header_line = csv
+            .read(&mut record)
+            .map_err(|(line, kind)| SessionFileError::new(&path, Some(line), None, kind))?;
+        let Some(header_line) = header_line else {
+            let kind = if line_offset == 0 {
+                ErrorKind::Empty
+            } else {
+                ErrorKind::MissingHeader {
+                    expected: SESSION_HEADER,
+                    at_end_of_file: true,
+                }
+            };
+            return Err(SessionFileError::new(
+                &path,
+                Some(line_offset + 1),
+                None,
+                kind,
+            ));
+        };
+        check_header(&record, &SESSION_COLUMNS, SESSION_HEADER).map_err(|(field, kind)| {
+            SessionFileError::new(&path, Some(header_line), field, kind)
+        })?;
+        let (sample_rate_hz, rate_line) = rate.ok_or_else(|| {
+            SessionFileError::new(
+                &path,
+                Some(header_line),
+                Some(SAMPLE_RATE_KEY),
+                ErrorKind::MissingRate,
+            )
+        })?;
+        Ok(Self {
+            path,
+            csv,
+            record,
+            metadata: Metadata {
+                sample_rate_hz,
+                rate_line,
+                entries,
+            },
+            header_line,
+            next_index: 0,
+            previous_t_s: None,
+            pending: None,
+            done: false,
+            stats: ReadStats::default(),
+        })
+    }
+
+    /// The file's metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The declared sample rate, Hz.
+    pub fn sample_rate_hz(&self) -> f64 {
+        self.metadata.sample_rate_hz
+    }
+
+    /// The file name given at construction.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Line of the header (1-based).
+    pub fn header_line(&self) -> u64 {
+        self.header_line
+    }
+
+    /// Index the next sample will have: after the whole file, the session length in
+    /// samples, gaps included.
+    pub fn next_index(&self) -> u64 {
+        self.next_index
+    }
+
+    /// What has been read so far.
+    pub fn stats(&self) -> ReadStats {
+        self.stats
+    }
+
+    /// The next row or gap; `Ok(None)` at the end of the file or after an error.
+    pub fn next_item(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
+        if let Some(row) = self.pending.take() {
+            return Ok(Some(SessionItem::Row(row)));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        let item = self.read_row();
+        if !matches!(item, Ok(Some(_))) {
+            self.done = true;
+        }
+        item
+    }
+
+    fn error(&self, line: u64, field: Option<&'static str>, kind: ErrorKind) -> SessionFileError {
+        SessionFileError::new(&self.path, Some(line), field, kind)
+    }
+
+    fn read_row(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
+        let line = match self.csv.read(&mut self.record) {
+            Ok(Some(line)) => line,
+            Ok(None) => return Ok(None),
+            Err((line, kind)) => return Err(self.error(line, None, kind)),
+        };
+        if self.record.len() != SESSION_COLUMNS.len() {
+            return Err(self.error(
+                line,
+                SESSION_COLUMNS.get(self.record.len()).copied(),
+                ErrorKind::FieldCount {
+                    expected: SESSION_COLUMNS.len(),
+                    found: self.record.len(),
+                },
+            ));
+        }
+        let [t_name, p_name, f_name] = SESSION_COLUMNS;
+        let text = |i: usize| field(&self.record, i);
+        let t_s = parse_f64(text(0)).map_err(|k| self.error(line, Some(t_name), k))?;
+        let pressure = parse_f32(text(1)).map_err(|k| self.error(line, Some(p_name), k))?;
+        let flow = parse_f32(text(2)).map_err(|k| self.error(line, Some(f_name), k))?;
+        let index = self.place(t_s, line)?;
+        let row = Row {
+            index,
+            t_s,
+            sample: Sample::new(pressure, flow),
+            line,
+        };
+        self.stats.rows += 1;
+        let missing = index - self.next_index;
+        let gap_start = self.next_index;
+        self.next_index = index + 1;
+        self.previous_t_s = Some(t_s);
+        if missing == 0 {
+            return Ok(Some(SessionItem::Row(row)));
+        }
+        self.stats.gaps += 1;
+        self.stats.missing += missing;
+        self.pending = Some(row);
+        Ok(Some(SessionItem::Gap(Gap {
+            start_index: gap_start,
+            missing,
+            start_s: gap_start as f64 / self.metadata.sample_rate_hz,
+            line,
+        })))
+    }
+
+    /// The sample index of a row at `t_s`, or why the time is refused.
+    fn place(&self, t_s: f64, line: u64) -> Result<u64, SessionFileError> {
+        let rate = self.metadata.sample_rate_hz;
+        let t_field = Some(SESSION_COLUMNS[0]);
+        if t_s < 0.0 {
+            return Err(self.error(line, t_field, ErrorKind::NegativeTime { t_s }));
+        }
+        let position = t_s * rate;
+        if !(0.0..MAX_INDEX).contains(&position) {
+            return Err(self.error(line, t_field, ErrorKind::TimeOutOfRange { t_s }));
+        }
+        // Periods since the previous row; the first row counts from one period before 0.
+        let step = match self.previous_t_s {
+            Some(previous_s) if t_s <= previous_s => {
+                return Err(self.error(
+                    line,
+                    t_field,
+                    ErrorKind::TimeNotAdvancing { previous_s, t_s },
+                ));
+            }
+            Some(previous_s) => (t_s - previous_s) * rate,
+            None => position + 1.0,
+        };
+        // Samples behind schedule: the fraction is drift, whole samples may be a gap.
+        let behind = position - self.next_index as f64;
+        let missing = if step >= GAP_THRESHOLD_PERIODS {
+            behind.round().max(0.0)
+        } else {
+            0.0
+        };
+        let residual = behind - missing;
+        if residual.abs() > 0.5 {
+            let expected_s = (self.next_index as f64 + missing) / rate;
+            return Err(self.error(
+                line,
+                t_field,
+                ErrorKind::RateMismatch {
+                    t_s,
+                    expected_s,
+                    rate_hz: rate,
+                },
+            ));
+        }
+        // `missing` is a whole number in 0 … 2^53 (position < 2^53), exact as u64.
+        Ok(self.next_index + missing as u64)
+    }
+}
+
+impl<R: Read> Iterator for SessionReader<R> {
+    type Item = Result<SessionItem, SessionFileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_item().transpose()
+    }
+}
+
+impl<R: Read> std::iter::FusedIterator for SessionReader<R> {}
+
+/// The metadata pairs, the rate with its line, and the number of lines consumed.
+type MetadataLines = (Vec<(String, String)>, Option<(f64, u64)>, u64);
+
+/// Reads the `# key: value` lines (and blank lines) before the header, leaving the reader
+/// at the header's first byte.
+fn read_metadata<R: Read>(
+    reader: &mut BufReader<R>,
+    path: &Path,
+) -> Result<MetadataLines, SessionFileError> {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    let mut rate = None;
+    let mut lines = 0u64;
+    let mut line = Vec::new();
+    loop {
+        let buffer = reader
+            .fill_buf()
+            .map_err(|e| SessionFileError::new(path, Some(lines + 1), None, ErrorKind::Io(e)))?;
+        if lines == 0 && buffer.starts_with(b"\xEF\xBB\xBF") {
+            reader.consume(3);
+            continue;
+        }
+        match buffer.first() {
+            Some(b'#' | b'\n' | b'\r') => {}
+            _ => return Ok((entries, rate, lines)),
+        }
+        line.clear();
+        let read = reader
+            .by_ref()
+            .take(MAX_METADATA_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| SessionFileError::new(path, Some(lines + 1), None, ErrorKind::Io(e)))?;
+        lines += 1;
+        if read > MAX_METADATA_LINE_BYTES {
+            return Err(SessionFileError::new(
+                path,
+                Some(lines),
+                None,
+                ErrorKind::LineTooLong {
+                    max_bytes: MAX_METADATA_LINE_BYTES,
+                },
+            ));
+        }
+        let text = line.trim_ascii();
+        let Some(body) = text.strip_prefix(b"#") else {
+            continue; // a blank line
+        };
+        let (key, value) = split_metadata(body).ok_or_else(|| {
+            SessionFileError::new(
+                path,
+                Some(lines),
+                None,
+                ErrorKind::MalformedMetadata { text: quote(text) },
+            )
+        })?;
+        if entries.iter().any(|(k, _)| *k == key) {
+            let field = (key == SAMPLE_RATE_KEY).then_some(SAMPLE_RATE_KEY);
+            return Err(SessionFileError::new(
+                path,
+                Some(lines),
+                field,
+                ErrorKind::DuplicateMetadata { key },
+            ));
+        }
+        if key == SAMPLE_RATE_KEY {
+            let rate_hz = value
+                .parse::<f64>()
+                .ok()
+                .filter(|r| r.is_finite() && *r > 0.0)
+                .ok_or_else(|| {
+                    SessionFileError::new(
+                        path,
+                        Some(lines),
+                        Some(SAMPLE_RATE_KEY),
+                        ErrorKind::InvalidRate {
+                            text: value.clone(),
+                        },
+                    )
+                })?;
+            rate = Some((rate_hz, lines));
+        }
+        entries.push((key, value));
+    }
+}
+
+/// `key: value` from the text after `#`: the key is non-empty and made of ASCII letters,
+/// digits, `_`, `-` and `.`; the value is valid UTF-8. Both are trimmed.
+fn split_metadata(body: &[u8]) -> Option<(String, String)> {
+    let colon = body.iter().position(|&b| b == b':')?;
+    let key = body[..colon].trim_ascii();
+    let value = body[colon + 1..].trim_ascii();
+    let key_ok = !key.is_empty()
+        && key
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if !key_ok {
+        return None;
+    }
+    let key = std::str::from_utf8(key).ok()?;
+    let value = std::str::from_utf8(value).ok()?;
+    Some((key.to_owned(), value.to_owned()))
+}

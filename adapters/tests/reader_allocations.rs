@@ -1,0 +1,71 @@
+//! Reading a session row by row allocates nothing once the reused record has grown to
+//! the rows' size (a counting global allocator watches the whole test binary, which is
+//! why this test lives alone in its own file).
+
+use letdown_adapters::{SessionItem, SessionReader, SessionWriter};
+use letdown_engine::Sample;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The system allocator, counting allocations.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is
+// added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn rows_and_gaps_are_read_without_allocating() {
+    let mut writer =
+        SessionWriter::new(Vec::new(), 1000.0, &[("profile", "typical")]).expect("header");
+    for i in 0..50_000u32 {
+        if i % 1000 == 999 {
+            writer.skip(3);
+        }
+        let x = i as f32;
+        let sample = Sample::new(-150.0 + (x * 0.01).sin(), 12.345 * (x * 0.001).cos());
+        writer.write_sample(sample).expect("in memory");
+    }
+    let bytes = writer.finish().expect("in memory");
+    let mut reader = SessionReader::new(&bytes[..], "alloc.csv").expect("valid");
+    // Warm-up: the reused record grows to the widest row here.
+    for _ in 0..1000 {
+        assert!(matches!(reader.next_item(), Ok(Some(_))));
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let (mut rows, mut gaps) = (0u32, 0u32);
+    while let Ok(Some(item)) = reader.next_item() {
+        match item {
+            SessionItem::Row(_) => rows += 1,
+            SessionItem::Gap(_) => gaps += 1,
+        }
+    }
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert!(rows > 45_000 && gaps > 40, "{rows} rows, {gaps} gaps");
+    assert_eq!(
+        allocations, 0,
+        "{allocations} allocations while reading {rows} rows"
+    );
+}
