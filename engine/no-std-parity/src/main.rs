@@ -1,9 +1,9 @@
 //! Prints every event of the engine (built without std) on the parity input, with exact bits.
-//! CI diffs this against `examples/parity.rs`, the same program on the std build.
+//! CI diffs this against `examples/parity/`, the same program on the std build.
 use letdown_engine::{EngineConfig, Event, Sample};
 
-#[path = "../../examples/parity_input.rs"]
-mod parity_input;
+#[path = "../../examples/parity/input.rs"]
+mod input;
 
 fn print(rate: f32, e: &Event) {
     let h = e.hint.map(|h| {
@@ -25,10 +25,10 @@ fn print(rate: f32, e: &Event) {
 }
 
 fn main() {
-    for rate in parity_input::RATES {
+    for rate in input::RATES {
         let mut engine = EngineConfig::new(rate).build().expect("config");
         for i in 0..(rate as u64 * 360) {
-            let event = match parity_input::sample(i, rate) {
+            let event = match input::sample(i, rate) {
                 Some((p, f)) => engine.process(Sample::new(p, f)),
                 None => engine.process_gap(1),
             };

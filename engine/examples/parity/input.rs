@@ -1,4 +1,4 @@
-//! Deterministic input shared by the std/no_std parity check (`examples/parity.rs` and
+//! Deterministic input shared by the std/no_std parity check (`examples/parity/` and
 //! `no-std-parity/`): 6 minutes of a pump-like session with two ejections, noise, a NaN
 //! burst, an over-vacuum spike and a gap, at each supported rate class.
 

@@ -2,8 +2,7 @@
 //! CI diffs this against `no-std-parity/`, the same program built without std.
 use letdown_engine::{EngineConfig, Event, Sample};
 
-#[path = "parity_input.rs"]
-mod parity_input;
+mod input;
 
 fn print(rate: f32, e: &Event) {
     let h = e.hint.map(|h| {
@@ -25,10 +24,10 @@ fn print(rate: f32, e: &Event) {
 }
 
 fn main() {
-    for rate in parity_input::RATES {
+    for rate in input::RATES {
         let mut engine = EngineConfig::new(rate).build().expect("config");
         for i in 0..(rate as u64 * 360) {
-            let event = match parity_input::sample(i, rate) {
+            let event = match input::sample(i, rate) {
                 Some((p, f)) => engine.process(Sample::new(p, f)),
                 None => engine.process_gap(1),
             };
