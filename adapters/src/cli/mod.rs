@@ -5,6 +5,7 @@ mod events_json;
 mod output;
 mod replay;
 mod session_run;
+mod simulate;
 mod sources;
 mod table;
 
@@ -34,11 +35,15 @@ enum Command {
     /// Replay session files through the engine, sample by sample, and score the
     /// detections against labels where a NAME.labels.csv sits beside a session.
     Replay(replay::ReplayArgs),
+    /// Write simulated, labelled pumping sessions (NAME.csv + NAME.labels.csv) from the
+    /// physiological simulator.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Runs the command line and returns the process's exit status.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     }
 }

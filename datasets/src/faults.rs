@@ -1,0 +1,572 @@
+//! Sensor faults and artefacts: what can be injected on demand ([`FaultKind`]), and the
+//! timeline of episodes one session gets.
+//!
+//! Hard faults (`dropout`, `nan`, `stuck`, `saturation`, `overvacuum`) happen only on
+//! demand. Artefacts of normal use (`spikes`, `bubbles`, and the sensor's `drift` and
+//! `gain` shift, see `sensor.rs`) also happen by default at low rates in a fraction of
+//! sessions; asking for them makes them certain and frequent. Episode counts and
+//! durations are design choices (no published figures); each is stated below.
+
+use crate::random::{self, SimRng};
+use core::fmt;
+use core::str::FromStr;
+
+/// One kind of fault or artefact that can be injected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FaultKind {
+    /// Missing samples: [`SimSample::present`](crate::SimSample::present) is false.
+    Dropout,
+    /// NaN bursts on one or both channels.
+    Nan,
+    /// A channel repeats one exact value for 3–10 s.
+    Stuck,
+    /// A channel reads its sensor's full scale (flow +100 mL/min, pressure −375 mmHg).
+    Saturation,
+    /// Motion spikes: flow swings −60 … +100 mL/min for 50–300 ms, sometimes with a
+    /// pressure swing of ±5 … 20 mmHg.
+    Spikes,
+    /// Air bubbles: flow reads −10 … 0 mL/min for 0.1–1 s.
+    Bubbles,
+    /// The pump overshoots beyond −300 mmHg (to −310 … −360) for 0.3–2 s.
+    Overvacuum,
+    /// The flow sensor's offset drifts by 1–1.5 mL/min over the session.
+    Drift,
+    /// The flow sensor's gain shifts (bottle tilted, ×0.6 … 1.4) for part of the session.
+    Gain,
+}
+
+impl FaultKind {
+    /// Every kind, in display order.
+    pub const ALL: [FaultKind; 9] = [
+        FaultKind::Dropout,
+        FaultKind::Nan,
+        FaultKind::Stuck,
+        FaultKind::Saturation,
+        FaultKind::Spikes,
+        FaultKind::Bubbles,
+        FaultKind::Overvacuum,
+        FaultKind::Drift,
+        FaultKind::Gain,
+    ];
+
+    /// The name parsed and displayed.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FaultKind::Dropout => "dropout",
+            FaultKind::Nan => "nan",
+            FaultKind::Stuck => "stuck",
+            FaultKind::Saturation => "saturation",
+            FaultKind::Spikes => "spikes",
+            FaultKind::Bubbles => "bubbles",
+            FaultKind::Overvacuum => "overvacuum",
+            FaultKind::Drift => "drift",
+            FaultKind::Gain => "gain",
+        }
+    }
+
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A fault name that is not one of [`FaultKind::ALL`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseFaultError(pub String);
+
+impl fmt::Display for ParseFaultError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+        write!(
+            f,
+            "unknown fault '{}': expected one of {} (comma-separated), all, or none",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for ParseFaultError {}
+
+impl FromStr for FaultKind {
+    type Err = ParseFaultError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        FaultKind::ALL
+            .into_iter()
+            .find(|k| k.name() == t)
+            .ok_or_else(|| ParseFaultError(s.to_string()))
+    }
+}
+
+/// A set of [`FaultKind`]s. Parses from a comma-separated list (`nan,stuck`), `all`,
+/// `none` or the empty string; displays the same way (`none` when empty).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FaultSet(u16);
+
+impl FaultSet {
+    /// No faults.
+    pub const NONE: FaultSet = FaultSet(0);
+
+    /// Every fault kind.
+    pub fn all() -> Self {
+        FaultKind::ALL.into_iter().collect()
+    }
+
+    /// This set with `kind` added.
+    pub fn with(mut self, kind: FaultKind) -> Self {
+        self.0 |= kind.bit();
+        self
+    }
+
+    /// Whether `kind` is in the set.
+    pub fn contains(self, kind: FaultKind) -> bool {
+        self.0 & kind.bit() != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The kinds in the set, in [`FaultKind::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = FaultKind> {
+        FaultKind::ALL
+            .into_iter()
+            .filter(move |k| self.contains(*k))
+    }
+}
+
+impl FromIterator<FaultKind> for FaultSet {
+    fn from_iter<I: IntoIterator<Item = FaultKind>>(iter: I) -> Self {
+        iter.into_iter().fold(FaultSet::NONE, FaultSet::with)
+    }
+}
+
+impl fmt::Display for FaultSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("none");
+        }
+        let names: Vec<&str> = self.iter().map(FaultKind::name).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl FromStr for FaultSet {
+    type Err = ParseFaultError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if t.is_empty() || t.eq_ignore_ascii_case("none") {
+            return Ok(FaultSet::NONE);
+        }
+        if t.eq_ignore_ascii_case("all") {
+            return Ok(FaultSet::all());
+        }
+        t.split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(FaultKind::from_str)
+            .collect()
+    }
+}
+
+/// Which channel an episode hits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Channel {
+    Flow,
+    Pressure,
+    Both,
+}
+
+impl Channel {
+    fn draw(rng: &mut SimRng) -> Self {
+        let u = random::uniform(rng, 0.0, 1.0);
+        if u < 0.4 {
+            Channel::Flow
+        } else if u < 0.7 {
+            Channel::Pressure
+        } else {
+            Channel::Both
+        }
+    }
+    fn flow(self) -> bool {
+        matches!(self, Channel::Flow | Channel::Both)
+    }
+    fn pressure(self) -> bool {
+        matches!(self, Channel::Pressure | Channel::Both)
+    }
+}
+
+/// What an episode does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Effect {
+    Dropout,
+    Nan(Channel),
+    Stuck(Channel),
+    Saturation(Channel),
+    /// Bipolar swing: flow peak (mL/min, sign = first lobe), pressure peak (mmHg).
+    Spike {
+        flow_ml_min: f64,
+        pressure_mmhg: f64,
+    },
+    /// Flow reads this level while the bubble passes, mL/min.
+    Bubble {
+        level_ml_min: f64,
+    },
+    /// The pump overshoots to this pressure, mmHg.
+    Overvacuum {
+        pressure_mmhg: f64,
+    },
+}
+
+/// One fault or artefact episode.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Episode {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub effect: Effect,
+}
+
+/// Full scale of the flow sensor, mL/min: readings clip to ±100 (the brief's example).
+pub const FLOW_FULL_SCALE_ML_MIN: f64 = 100.0;
+/// Full scale of the pressure sensor on the vacuum side, mmHg: −375 (−50 kPa, a common
+/// gauge range; deeper than the −300 safety limit so that over-vacuum can be seen).
+pub const PRESSURE_FULL_SCALE_MMHG: f64 = -375.0;
+/// Full scale of the pressure sensor on the positive side, mmHg.
+pub const PRESSURE_FULL_SCALE_POSITIVE_MMHG: f64 = 75.0;
+
+/// Draws the session's episodes (sorted by start) for the requested `faults`;
+/// `messy` adds the default low-rate artefacts.
+pub(crate) fn schedule(
+    rng: &mut SimRng,
+    duration_s: f64,
+    faults: FaultSet,
+    messy: bool,
+) -> Vec<Episode> {
+    let mut out = Vec::new();
+    let hours = duration_s / 3600.0;
+    // Episodes start between 2 s and 2 s before the end (or anywhere in a very short
+    // session).
+    let (lo, hi) = if duration_s > 8.0 {
+        (2.0, duration_s - 2.0)
+    } else {
+        (0.0, duration_s)
+    };
+    // Number of episodes: on demand at least one, about `per_hour`; by default (messy) in
+    // a fraction `p_default` of sessions at `default_per_hour`. All drawn unconditionally
+    // so that the sequence does not depend on the request.
+    let count = |rng: &mut SimRng, kind: FaultKind, per_hour: f64, default: Option<(f64, f64)>| {
+        let demanded = random::poisson(rng, per_hour * hours).max(1);
+        let (p, rate) = default.unwrap_or((0.0, 0.0));
+        let has_default = random::chance(rng, p);
+        let n_default = random::poisson(rng, rate * hours).max(1);
+        if faults.contains(kind) {
+            demanded
+        } else if messy && has_default {
+            n_default
+        } else {
+            0
+        }
+    };
+    let mut push =
+        |rng: &mut SimRng, n: u32, dur: (f64, f64), mk: &mut dyn FnMut(&mut SimRng) -> Effect| {
+            for _ in 0..n {
+                let start_s = random::uniform(rng, lo, hi);
+                let d = random::uniform(rng, dur.0, dur.1);
+                let effect = mk(rng);
+                out.push(Episode {
+                    start_s,
+                    end_s: start_s + d,
+                    effect,
+                });
+            }
+        };
+    // Dropouts: ~16/h, 20 ms – 2 s each (a radio link or bus hiccup).
+    let n = count(rng, FaultKind::Dropout, 16.0, None);
+    push(rng, n, (0.02, 2.0), &mut |_| Effect::Dropout);
+    // NaN bursts: ~16/h, 10–500 ms, one channel or both.
+    let n = count(rng, FaultKind::Nan, 16.0, None);
+    push(rng, n, (0.01, 0.5), &mut |r| Effect::Nan(Channel::draw(r)));
+    // Stuck: ~8/h, 3–10 s.
+    let n = count(rng, FaultKind::Stuck, 8.0, None);
+    push(rng, n, (3.0, 10.0), &mut |r| {
+        Effect::Stuck(Channel::draw(r))
+    });
+    // Saturation: ~8/h, 1–5 s at full scale.
+    let n = count(rng, FaultKind::Saturation, 8.0, None);
+    push(rng, n, (1.0, 5.0), &mut |r| {
+        Effect::Saturation(Channel::draw(r))
+    });
+    // Motion spikes: on demand ~40/h; by default in 30 % of sessions at ~6/h.
+    let n = count(rng, FaultKind::Spikes, 40.0, Some((0.3, 6.0)));
+    push(rng, n, (0.05, 0.3), &mut |r| {
+        let flow = if random::chance(r, 0.6) {
+            random::uniform(r, 40.0, 100.0)
+        } else {
+            -random::uniform(r, 30.0, 60.0)
+        };
+        let pressure = if random::chance(r, 0.5) {
+            random::uniform(r, 5.0, 20.0) * if random::chance(r, 0.5) { 1.0 } else { -1.0 }
+        } else {
+            0.0
+        };
+        Effect::Spike {
+            flow_ml_min: flow,
+            pressure_mmhg: pressure,
+        }
+    });
+    // Air bubbles: on demand ~40/h; by default in 20 % of sessions at ~8/h.
+    let n = count(rng, FaultKind::Bubbles, 40.0, Some((0.2, 8.0)));
+    push(rng, n, (0.1, 1.0), &mut |r| Effect::Bubble {
+        level_ml_min: random::uniform(r, -10.0, 0.0),
+    });
+    // Over-vacuum: ~8/h, 0.3–2 s to −310 … −360 mmHg.
+    let n = count(rng, FaultKind::Overvacuum, 8.0, None);
+    push(rng, n, (0.3, 2.0), &mut |r| Effect::Overvacuum {
+        pressure_mmhg: random::uniform(r, -360.0, -310.0),
+    });
+    out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    out
+}
+
+/// An active episode and, for `stuck`, the values it holds.
+#[derive(Clone, Copy, Debug)]
+struct Active {
+    episode: Episode,
+    held: Option<(f32, f32)>,
+}
+
+/// Walks a session's episodes in time; cheap when none is active.
+#[derive(Clone, Debug)]
+pub(crate) struct FaultTimeline {
+    episodes: Vec<Episode>,
+    next: usize,
+    active: Vec<Active>,
+}
+
+impl FaultTimeline {
+    pub fn new(episodes: Vec<Episode>) -> Self {
+        Self {
+            episodes,
+            next: 0,
+            active: Vec::new(),
+        }
+    }
+
+    /// All episodes of the session.
+    pub fn episodes(&self) -> &[Episode] {
+        &self.episodes
+    }
+
+    /// Activates and retires episodes for time `t_s`.
+    #[inline]
+    pub fn advance(&mut self, t_s: f64) {
+        while let Some(e) = self.episodes.get(self.next) {
+            if e.start_s > t_s {
+                break;
+            }
+            self.active.push(Active {
+                episode: *e,
+                held: None,
+            });
+            self.next += 1;
+        }
+        if !self.active.is_empty() {
+            self.active.retain(|a| a.episode.end_s > t_s);
+        }
+    }
+
+    /// Whether any episode is active.
+    #[inline]
+    pub fn any_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    /// The true pressure with any over-vacuum applied, mmHg.
+    pub fn pump_pressure(&self, t_s: f64, p: f64) -> f64 {
+        let mut p = p;
+        for a in &self.active {
+            if let Effect::Overvacuum { pressure_mmhg } = a.episode.effect {
+                let u = progress(&a.episode, t_s);
+                // Reaches the overshoot within the first sixth, leaves in the last sixth.
+                let w = (3.0 * (core::f64::consts::PI * u).sin()).min(1.0);
+                p = p * (1.0 - w) + pressure_mmhg * w;
+            }
+        }
+        p
+    }
+
+    /// A flow reading with bubbles and motion spikes applied, mL/min.
+    pub fn flow_artifacts(&self, t_s: f64, flow: f64) -> f64 {
+        let mut f = flow;
+        for a in &self.active {
+            match a.episode.effect {
+                Effect::Bubble { level_ml_min } => {
+                    f = level_ml_min + 0.1 * (f - level_ml_min).clamp(-5.0, 5.0)
+                }
+                Effect::Spike { flow_ml_min, .. } => {
+                    f += flow_ml_min * spike_shape(progress(&a.episode, t_s))
+                }
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// A pressure reading with motion spikes applied, mmHg.
+    pub fn pressure_artifacts(&self, t_s: f64, p: f64) -> f64 {
+        let mut p = p;
+        for a in &self.active {
+            if let Effect::Spike { pressure_mmhg, .. } = a.episode.effect {
+                p += pressure_mmhg * spike_shape(progress(&a.episode, t_s));
+            }
+        }
+        p
+    }
+
+    /// Applies the hard faults to the readings; returns `false` for a dropped sample.
+    pub fn hard(&mut self, pressure: &mut f32, flow: &mut f32) -> bool {
+        let mut present = true;
+        for a in &mut self.active {
+            match a.episode.effect {
+                Effect::Saturation(c) => {
+                    if c.flow() {
+                        *flow = FLOW_FULL_SCALE_ML_MIN as f32;
+                    }
+                    if c.pressure() {
+                        *pressure = PRESSURE_FULL_SCALE_MMHG as f32;
+                    }
+                }
+                Effect::Stuck(c) => {
+                    let (hp, hf) = *a.held.get_or_insert((*pressure, *flow));
+                    if c.flow() {
+                        *flow = hf;
+                    }
+                    if c.pressure() {
+                        *pressure = hp;
+                    }
+                }
+                Effect::Nan(c) => {
+                    if c.flow() {
+                        *flow = f32::NAN;
+                    }
+                    if c.pressure() {
+                        *pressure = f32::NAN;
+                    }
+                }
+                Effect::Dropout => present = false,
+                _ => {}
+            }
+        }
+        present
+    }
+}
+
+fn progress(e: &Episode, t_s: f64) -> f64 {
+    ((t_s - e.start_s) / (e.end_s - e.start_s)).clamp(0.0, 1.0)
+}
+
+/// A damped bipolar swing over the episode: first lobe to ~1, second to ~−0.45.
+fn spike_shape(u: f64) -> f64 {
+    (2.0 * core::f64::consts::PI * u).sin() * (1.0 - 0.65 * u) * 1.15
+}
+
+/// A short text for the session header, e.g. `nan×3,stuck×1`.
+pub(crate) fn describe(episodes: &[Episode]) -> String {
+    let name = |e: &Effect| match e {
+        Effect::Dropout => "dropout",
+        Effect::Nan(_) => "nan",
+        Effect::Stuck(_) => "stuck",
+        Effect::Saturation(_) => "saturation",
+        Effect::Spike { .. } => "spikes",
+        Effect::Bubble { .. } => "bubbles",
+        Effect::Overvacuum { .. } => "overvacuum",
+    };
+    let mut counts: Vec<(&str, u32)> = Vec::new();
+    for e in episodes {
+        let n = name(&e.effect);
+        match counts.iter_mut().find(|(k, _)| *k == n) {
+            Some((_, c)) => *c += 1,
+            None => counts.push((n, 1)),
+        }
+    }
+    if counts.is_empty() {
+        return "none".to_string();
+    }
+    counts
+        .iter()
+        .map(|(k, c)| format!("{k}x{c}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::{stream, Stream};
+
+    #[test]
+    fn parse_and_display() {
+        for k in FaultKind::ALL {
+            assert_eq!(k.to_string().parse::<FaultKind>(), Ok(k));
+        }
+        let s: FaultSet = "nan, stuck,dropout".parse().unwrap();
+        assert_eq!(s.to_string(), "dropout,nan,stuck");
+        assert_eq!("".parse::<FaultSet>(), Ok(FaultSet::NONE));
+        assert_eq!("none".parse::<FaultSet>(), Ok(FaultSet::NONE));
+        assert_eq!("all".parse::<FaultSet>(), Ok(FaultSet::all()));
+        assert_eq!(FaultSet::all().iter().count(), 9);
+        let e = "nan,wobble".parse::<FaultSet>().unwrap_err();
+        assert!(e.to_string().contains("'wobble'"), "{e}");
+    }
+
+    #[test]
+    fn hard_faults_only_on_demand() {
+        for seed in 0..200 {
+            let mut rng = stream(seed, Stream::Faults);
+            for e in schedule(&mut rng, 900.0, FaultSet::NONE, true) {
+                assert!(matches!(
+                    e.effect,
+                    Effect::Spike { .. } | Effect::Bubble { .. }
+                ));
+            }
+            let mut rng = stream(seed, Stream::Faults);
+            assert!(schedule(&mut rng, 900.0, FaultSet::NONE, false).is_empty());
+            let mut rng = stream(seed, Stream::Faults);
+            let all = schedule(&mut rng, 60.0, FaultSet::all(), false);
+            for k in [
+                "dropout",
+                "nan",
+                "stuck",
+                "saturation",
+                "spikes",
+                "bubbles",
+                "overvacuum",
+            ] {
+                assert!(describe(&all).contains(k), "{k} missing at seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn spike_shape_is_bipolar() {
+        let xs: Vec<f64> = (0..=100)
+            .map(|i| spike_shape(f64::from(i) / 100.0))
+            .collect();
+        let hi = xs.iter().copied().fold(f64::MIN, f64::max);
+        let lo = xs.iter().copied().fold(f64::MAX, f64::min);
+        assert!(
+            (0.9..1.1).contains(&hi) && (-0.62..-0.3).contains(&lo),
+            "{hi} {lo}"
+        );
+        assert!(xs[0].abs() < 1e-12 && xs[100].abs() < 1e-9);
+    }
+}

@@ -1,0 +1,66 @@
+//! Deterministic session names, safe as file names.
+
+use crate::generator::SessionSpec;
+use crate::program::PumpProgram;
+
+/// The name of the session `spec` describes, e.g.
+/// `sim-typical-s42-timer120-1000hz-15min` or
+/// `sim-stressed-s7-m3-hints-500hz-2.5min-f-nan+stuck-clean`.
+///
+/// The profile is the resolved one (a `mix` spec names the profile its seed picked);
+/// the mother appears only when the spec names one; faults and `-clean` (no default
+/// mess) only when present. Same spec → same name; specs differing in any field → different
+/// names.
+pub fn session_name(spec: &SessionSpec) -> String {
+    let mut s = format!("sim-{}-s{}", spec.profile.resolve(spec.seed), spec.seed);
+    if let Some(m) = spec.mother {
+        s.push_str(&format!("-m{m}"));
+    }
+    match spec.program {
+        PumpProgram::Timer { switch_s } => s.push_str(&format!("-timer{switch_s}")),
+        PumpProgram::Button => s.push_str("-button"),
+        PumpProgram::ExpressionOnly => s.push_str("-expression-only"),
+        PumpProgram::FollowHints => s.push_str("-hints"),
+    }
+    s.push_str(&format!("-{}hz-{}min", spec.rate_hz, spec.minutes));
+    if !spec.faults.is_empty() {
+        let faults: Vec<&str> = spec.faults.iter().map(|k| k.name()).collect();
+        s.push_str(&format!("-f-{}", faults.join("+")));
+    }
+    if !spec.messy {
+        s.push_str("-clean");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::faults::{FaultKind, FaultSet};
+    use crate::mother::MotherId;
+    use crate::profile::Profile;
+
+    #[test]
+    fn names_are_stable_and_distinct() {
+        let a = SessionSpec::new(42);
+        assert_eq!(session_name(&a), "sim-typical-s42-timer120-1000hz-15min");
+        let b = SessionSpec::new(7)
+            .with_profile(Profile::Stressed)
+            .with_mother(MotherId(3))
+            .with_program(PumpProgram::FollowHints)
+            .with_rate_hz(500.0)
+            .with_minutes(2.5)
+            .with_faults(FaultSet::NONE.with(FaultKind::Stuck).with(FaultKind::Nan))
+            .with_messy(false);
+        assert_eq!(
+            session_name(&b),
+            "sim-stressed-s7-m3-hints-500hz-2.5min-f-nan+stuck-clean"
+        );
+        let m = SessionSpec::new(9).with_profile(Profile::Mix);
+        let name = session_name(&m);
+        assert!(!name.contains("mix"), "{name}");
+        assert!(name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-+._".contains(c)));
+    }
+}

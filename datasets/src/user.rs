@@ -1,0 +1,166 @@
+//! What the mother does with the pump during a session: she turns the vacuum up or down,
+//! stops the pump for a moment, presses the let-down button again, or shifts the shield
+//! so that it leaks. All "messy but normal"; drawn at low rates in a fraction of sessions.
+//!
+//! The rates are design choices (no published counts exist); they are low enough that
+//! most sessions are clean and high enough that a few hundred sessions contain dozens of
+//! each.
+
+use crate::program::PumpProgram;
+use crate::random::{self, SimRng};
+
+/// One thing the user does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum UserAction {
+    /// Changes the current phase's vacuum by `delta_mmhg` (negative = deeper).
+    VacuumChange { delta_mmhg: f64 },
+    /// Stops the pump (vents to ~0 mmHg) for `duration_s` (5–30 s).
+    Pause { duration_s: f64 },
+    /// Presses the let-down button: back to stimulation for `duration_s` (~60 s).
+    LetdownButton { duration_s: f64 },
+    /// The shield leaks for `duration_s`: depth drops by `depth_loss` (0.3–0.7).
+    Leak { duration_s: f64, depth_loss: f64 },
+}
+
+/// A user action at a time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct UserEvent {
+    pub at_s: f64,
+    pub action: UserAction,
+}
+
+/// Draws the session's user events, sorted by time. `messy = false` gives none.
+pub(crate) fn schedule(
+    rng: &mut SimRng,
+    duration_s: f64,
+    program: PumpProgram,
+    messy: bool,
+) -> Vec<UserEvent> {
+    let mut events = Vec::new();
+    // Draw everything unconditionally so that the sequence does not depend on `messy`.
+    let hours = duration_s / 3600.0;
+    let open_loop = program != PumpProgram::FollowHints;
+    let add = |events: &mut Vec<UserEvent>, at_s: f64, action| {
+        if messy && at_s < duration_s {
+            events.push(UserEvent { at_s, action });
+        }
+    };
+    // Vacuum changes: 40 % of sessions, ~6 per hour (the user seeks her comfort level,
+    // mostly in expression, after it starts). Not in closed loop: the controller owns the
+    // vacuum there.
+    let has = random::chance(rng, 0.4);
+    let n = random::poisson(rng, 6.0 * hours).max(1);
+    for _ in 0..n {
+        let at = random::uniform(rng, 30.0, duration_s.max(31.0));
+        let delta =
+            random::uniform(rng, 10.0, 40.0) * if random::chance(rng, 0.6) { -1.0 } else { 1.0 };
+        if has && open_loop {
+            add(
+                &mut events,
+                at,
+                UserAction::VacuumChange { delta_mmhg: delta },
+            );
+        }
+    }
+    // Pauses: 15 % of sessions, one stop of 5–30 s (adjusting the shield, the phone).
+    let has = random::chance(rng, 0.15);
+    let at = random::uniform(rng, 20.0, duration_s.max(21.0));
+    let d = random::uniform(rng, 5.0, 30.0);
+    if has {
+        add(&mut events, at, UserAction::Pause { duration_s: d });
+    }
+    // Let-down button again: 20 % of open-loop sessions, back to stimulation for ~60 s
+    // (50–70 s). Only acts while the pump is in expression.
+    let has = random::chance(rng, 0.2);
+    let at = random::uniform(rng, 200.0, duration_s.max(201.0));
+    let d = random::uniform(rng, 50.0, 70.0);
+    if has && open_loop {
+        add(&mut events, at, UserAction::LetdownButton { duration_s: d });
+    }
+    // Leaks: 15 % of sessions, one leak of 5–40 s losing 30–70 % of the depth.
+    let has = random::chance(rng, 0.15);
+    let at = random::uniform(rng, 10.0, duration_s.max(11.0));
+    let d = random::uniform(rng, 5.0, 40.0);
+    let loss = random::uniform(rng, 0.3, 0.7);
+    if has {
+        add(
+            &mut events,
+            at,
+            UserAction::Leak {
+                duration_s: d,
+                depth_loss: loss,
+            },
+        );
+    }
+    events.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
+    events
+}
+
+/// A short text for the session header, e.g. `pause@312.4s/12.0s`.
+pub(crate) fn describe(events: &[UserEvent]) -> String {
+    if events.is_empty() {
+        return "none".to_string();
+    }
+    events
+        .iter()
+        .map(|e| match e.action {
+            UserAction::VacuumChange { delta_mmhg } => {
+                format!("vacuum{delta_mmhg:+.0}mmHg@{:.1}s", e.at_s)
+            }
+            UserAction::Pause { duration_s } => format!("pause@{:.1}s/{duration_s:.1}s", e.at_s),
+            UserAction::LetdownButton { duration_s } => {
+                format!("button@{:.1}s/{duration_s:.1}s", e.at_s)
+            }
+            UserAction::Leak {
+                duration_s,
+                depth_loss,
+            } => format!(
+                "leak{:.0}%@{:.1}s/{duration_s:.1}s",
+                depth_loss * 100.0,
+                e.at_s
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::{stream, Stream};
+
+    #[test]
+    fn rates_and_ranges() {
+        let (mut pauses, mut leaks, mut sessions_with_any) = (0, 0, 0);
+        for seed in 0..1000 {
+            let mut rng = stream(seed, Stream::User);
+            let ev = schedule(&mut rng, 900.0, PumpProgram::default(), true);
+            sessions_with_any += usize::from(!ev.is_empty());
+            for w in ev.windows(2) {
+                assert!(w[0].at_s <= w[1].at_s);
+            }
+            for e in &ev {
+                assert!(e.at_s < 900.0);
+                match e.action {
+                    UserAction::Pause { duration_s } => {
+                        pauses += 1;
+                        assert!((5.0..=30.0).contains(&duration_s));
+                    }
+                    UserAction::Leak { depth_loss, .. } => {
+                        leaks += 1;
+                        assert!((0.3..=0.7).contains(&depth_loss));
+                    }
+                    _ => {}
+                }
+            }
+            let mut rng = stream(seed, Stream::User);
+            assert!(schedule(&mut rng, 900.0, PumpProgram::default(), false).is_empty());
+        }
+        assert!((100..200).contains(&pauses), "{pauses}");
+        assert!((100..200).contains(&leaks), "{leaks}");
+        assert!(
+            (450..800).contains(&sessions_with_any),
+            "{sessions_with_any}"
+        );
+    }
+}
