@@ -13,10 +13,26 @@ fn defaults_build_at_every_supported_rate() {
 fn each_bad_field_names_itself() {
     let base = EngineConfig::new(1000.0);
     let cases: [(EngineConfig, ConfigError, &str); 14] = [
-        (EngineConfig::new(99.0), ConfigError::SampleRate, "sample_rate_hz"),
-        (EngineConfig::new(f32::NAN), ConfigError::SampleRate, "sample_rate_hz"),
-        (base.max_vacuum_mmhg(-301.0), ConfigError::MaxVacuum, "max_vacuum_mmhg"),
-        (base.max_vacuum_mmhg(f32::NAN), ConfigError::MaxVacuum, "max_vacuum_mmhg"),
+        (
+            EngineConfig::new(99.0),
+            ConfigError::SampleRate,
+            "sample_rate_hz",
+        ),
+        (
+            EngineConfig::new(f32::NAN),
+            ConfigError::SampleRate,
+            "sample_rate_hz",
+        ),
+        (
+            base.max_vacuum_mmhg(-301.0),
+            ConfigError::MaxVacuum,
+            "max_vacuum_mmhg",
+        ),
+        (
+            base.max_vacuum_mmhg(f32::NAN),
+            ConfigError::MaxVacuum,
+            "max_vacuum_mmhg",
+        ),
         (
             base.stimulation_vacuum_mmhg(-200.0),
             ConfigError::StimulationVacuum,
@@ -27,13 +43,37 @@ fn each_bad_field_names_itself() {
             ConfigError::ExpressionVacuum,
             "expression_vacuum_mmhg",
         ),
-        (base.stimulation_rate_cpm(140.0), ConfigError::StimulationRate, "stimulation_rate_cpm"),
-        (base.expression_rate_cpm(120.0), ConfigError::ExpressionRate, "expression_rate_cpm"),
-        (base.fallback_s(10.0), ConfigError::FallbackTime, "fallback_s"),
-        (base.late_cue_s(200.0), ConfigError::LateCueTime, "late_cue_s"),
+        (
+            base.stimulation_rate_cpm(140.0),
+            ConfigError::StimulationRate,
+            "stimulation_rate_cpm",
+        ),
+        (
+            base.expression_rate_cpm(120.0),
+            ConfigError::ExpressionRate,
+            "expression_rate_cpm",
+        ),
+        (
+            base.fallback_s(10.0),
+            ConfigError::FallbackTime,
+            "fallback_s",
+        ),
+        (
+            base.late_cue_s(200.0),
+            ConfigError::LateCueTime,
+            "late_cue_s",
+        ),
         (base.fade_s(1.0), ConfigError::FadeTime, "fade_s"),
-        (base.session_end_s(f32::INFINITY), ConfigError::SessionEndTime, "session_end_s"),
-        (base.false_alarms_per_hour(0.0), ConfigError::FalseAlarmRate, "false_alarms_per_hour"),
+        (
+            base.session_end_s(f32::INFINITY),
+            ConfigError::SessionEndTime,
+            "session_end_s",
+        ),
+        (
+            base.false_alarms_per_hour(0.0),
+            ConfigError::FalseAlarmRate,
+            "false_alarms_per_hour",
+        ),
         (base.stuck_s(0.1), ConfigError::StuckTime, "stuck_s"),
     ];
     for (cfg, want, field) in cases {

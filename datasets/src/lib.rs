@@ -53,6 +53,7 @@
 
 pub mod closed_loop;
 mod ejection;
+pub mod evaluate;
 pub mod faults;
 pub mod generator;
 mod ground_truth;

@@ -27,6 +27,14 @@
 //! Percentiles interpolate linearly between the closest ranks (numpy's default). Ratios
 //! that would divide by zero are `None`.
 //!
+//! **Unobservable ejections.** DESIGN §3 defines `visible_s` as the moment an ejection's
+//! own flow first becomes measurable at the sensor, before which no detector can see it.
+//! A label whose `visible_s` is at or after the session's end, or — where the session's
+//! labels carry `visible_s` at all — a label without it (the simulator's way of saying
+//! "not visible before the recording stopped"), cannot be detected by any detector: when
+//! unmatched it is counted in [`SessionScore::unobservable`], not as a false negative.
+//! When matched it still counts as a true positive.
+//!
 //! Plain types, no I/O. Non-finite detection times never match (they count as false
 //! alarms); labels are taken as finite (the label readers guarantee it).
 
@@ -85,6 +93,9 @@ pub struct SessionScore {
     pub false_negatives: usize,
     /// False positives that fell inside the window of a label another detection had
     /// already matched (repeated detections of one ejection).
+    /// Unmatched labels whose ejection never became visible at the sensor within the
+    /// session (see the module docs); not counted as false negatives.
+    pub unobservable: usize,
     pub duplicates: usize,
     /// For each label, in onset order: the time of the detection matched to it, s.
     pub matches: Vec<Option<f64>>,
@@ -152,6 +163,18 @@ pub fn score_session(
     }
 
     let true_positives = matches.iter().filter(|m| m.is_some()).count();
+    let carries_visible = sorted_labels.iter().any(|l| l.visible_s.is_some());
+    let unobservable = sorted_labels
+        .iter()
+        .zip(&matches)
+        .filter(|(l, m)| {
+            let never_visible = match l.visible_s {
+                Some(v) => v >= duration_s,
+                None => carries_visible,
+            };
+            m.is_none() && never_visible
+        })
+        .count();
     let first = sorted_labels.first().map(|l| FirstLetdown {
         onset_s: l.onset_s,
         visible_s: l.visible_s,
@@ -163,7 +186,8 @@ pub fn score_session(
         onsets: onset_detections_s.len(),
         true_positives,
         false_positives,
-        false_negatives: onsets.len() - true_positives,
+        false_negatives: onsets.len() - true_positives - unobservable,
+        unobservable,
         duplicates,
         matches,
         first,
@@ -233,6 +257,8 @@ pub struct Aggregate {
     /// Unmatched labels, all sessions.
     pub false_negatives: usize,
     /// Of the false positives, repeated detections of an already matched ejection.
+    /// Labels that never became visible within their session (not false negatives).
+    pub unobservable: usize,
     pub duplicates: usize,
     /// TP / (TP + FP); `None` without any onset detection.
     pub precision: Option<f64>,
@@ -280,6 +306,7 @@ impl Aggregate {
             false_positives: fp,
             false_negatives: fn_,
             duplicates: sum(|s| s.duplicates),
+            unobservable: sum(|s| s.unobservable),
             precision: ratio(tp, tp + fp),
             recall: ratio(tp, tp + fn_),
             f1: ratio(2 * tp, 2 * tp + fp + fn_),
@@ -293,6 +320,46 @@ impl Aggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ejections_never_visible_in_the_session_are_not_misses() {
+        let seen = Ejection {
+            onset_s: 50.0,
+            end_s: 150.0,
+            visible_s: Some(57.0),
+        };
+        let late = Ejection {
+            onset_s: 890.0,
+            end_s: 900.0,
+            visible_s: Some(903.0),
+        };
+        let unknown = Ejection {
+            onset_s: 895.0,
+            end_s: 900.0,
+            visible_s: None,
+        };
+        let s = score_session(&[seen, late, unknown], &[58.0], 900.0);
+        assert_eq!(
+            (s.true_positives, s.false_negatives, s.unobservable),
+            (1, 0, 2)
+        );
+        // Detected anyway: a true positive, not unobservable.
+        let s = score_session(&[seen, late], &[58.0, 899.5], 900.0);
+        assert_eq!(
+            (s.true_positives, s.false_negatives, s.unobservable),
+            (2, 0, 0)
+        );
+        // Labels without visible_s at all (a labels file without the column): all count.
+        let plain = |o: f64| Ejection {
+            onset_s: o,
+            end_s: o + 60.0,
+            visible_s: None,
+        };
+        let s = score_session(&[plain(50.0), plain(890.0)], &[55.0], 900.0);
+        assert_eq!((s.false_negatives, s.unobservable), (1, 0));
+        let a = Aggregate::from_sessions(&[score_session(&[seen, late], &[58.0], 900.0)]);
+        assert_eq!((a.unobservable, a.recall), (1, Some(1.0)));
+    }
 
     fn label(onset_s: f64, end_s: f64) -> Ejection {
         Ejection {

@@ -51,6 +51,14 @@ pub const SIGMA_FLOOR_ML_MIN: f32 = 0.05;
 pub const SIGMA_GAIN: f32 = 0.05;
 /// Gain of the zero-flow floor's exponential average, per cycle.
 pub const FLOOR_GAIN: f32 = 0.1;
+/// A cycle with more than this fraction of its flow samples outside the artefact band
+/// is not used at all: its mean would be biased by what was left out.
+pub const MAX_REJECTED_FRACTION: f32 = 0.2;
+/// Largest share of a three-cycle rise that one cycle-to-cycle change may carry for the
+/// rise to count as sustained (a step carries all of it).
+pub const MAX_STEP_SHARE: f32 = 0.7;
+/// Gain of the excess-spread estimate's exponential average, per cycle (≈ 30 cycles).
+pub const SPREAD_GAIN: f32 = 0.03;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
 
@@ -91,6 +99,7 @@ pub struct EjectionDetector {
     baseline: f32,
     zero_level: f32,
     sigma: f32,
+    spread: f32,
     cusum: Cusum,
     threshold: f32,
     peak: f32,
@@ -123,6 +132,7 @@ impl EjectionDetector {
             baseline: 0.0,
             zero_level: 0.0,
             sigma: 0.5,
+            spread: 0.5,
             cusum: Cusum::default(),
             threshold: 0.0,
             peak: 0.0,
@@ -162,9 +172,14 @@ impl EjectionDetector {
         self.baseline
     }
 
+    /// Latest cycle-mean flow after the three-cycle median, mL/min.
+    pub fn flow_ml_min(&self) -> f32 {
+        self.prev_m3
+    }
+
     /// Current cycle-to-cycle noise estimate, mL/min.
     pub fn sigma_ml_min(&self) -> f32 {
-        self.sigma
+        self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN)
     }
 
     /// Current CUSUM statistic and its threshold, standardized.
@@ -181,11 +196,14 @@ impl EjectionDetector {
     pub fn process(&mut self, cycle: &Cycle, f: &BlockFeatures, dt_s: f32) -> Option<Detection> {
         if !cycle.pumping {
             // Pump stopped (or a partial cycle after a gap): no removal, nothing to learn.
+            // Milk waits in the ducts meanwhile and comes out in a burst on restart, so the
+            // artefact band opens until the flow level is learnt again.
             self.resume_pending = true;
+            self.ref_peaks = [f32::NAN; 3];
             return None;
         }
         let m = f.mean_flow_ml_min;
-        if !m.is_finite() || f.rejected_fraction > 0.5 {
+        if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
             self.artefact_run = self.artefact_run.saturating_add(1);
             return None;
         }
@@ -225,16 +243,25 @@ impl EjectionDetector {
             self.m3_incs = [self.m3_incs[1], self.m3_incs[2], m3 - self.prev_m3];
         }
         self.prev_m3 = m3;
-        let sigma = self.sigma.max(SIGMA_FLOOR_ML_MIN);
+        // The CUSUM sees the excess over the baseline. Cycle-to-cycle noise (above) misses
+        // slow wander — offset drift, a slow sensor's held values — which the spread of
+        // the excess itself shows; standardize by the larger of the two.
+        if self.phase == Phase::Idle && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
+            // Mean absolute deviation → σ for Gaussian noise: E|X| = σ·√(2/π).
+            let dev = (m3 - self.baseline).abs() * 1.2533;
+            let cap = 4.0 * self.spread.max(SIGMA_FLOOR_ML_MIN);
+            self.spread += SPREAD_GAIN * (dev.min(cap) - self.spread);
+        }
+        let sigma = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
 
         if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
             self.suppress_s -= dt_s;
             self.baseline += 0.3 * (m3 - self.baseline);
             if self.phase == Phase::Idle {
                 self.zero_level = self.baseline;
-            } else {
-                self.peak = self.peak.max(m3);
             }
+            // A surge after a restart or a change of vacuum is stored milk coming out
+            // faster, not the ejection's own level: it does not raise the peak.
             self.cusum.reset();
             return self.check_end(m3);
         }
@@ -245,7 +272,14 @@ impl EjectionDetector {
                 self.zero_level = self.baseline;
                 let excess = m3 - self.baseline;
                 if self.test(excess, self.delta, sigma) {
-                    return Some(self.onset(m3, excess, self.delta));
+                    // From zero flow any rise is milk (a gain change of the sensor shows
+                    // nothing at zero flow); on a previous ejection's tail it must be a
+                    // sustained rise, not a step.
+                    let on_tail = self.baseline - self.floor > 2.0 * self.delta;
+                    if !on_tail || self.sustained_rise() {
+                        return Some(self.onset(m3, excess, self.delta));
+                    }
+                    self.absorb(m3);
                 }
                 None
             }
@@ -271,13 +305,10 @@ impl EjectionDetector {
                 let delta = self.delta.max(REARM_FRACTION * amp);
                 let excess = m3 - self.baseline;
                 if self.test(excess, delta, sigma) {
-                    let rising = self.m3_incs.iter().filter(|d| **d > 0.0).count() >= 2;
-                    if rising {
+                    if self.sustained_rise() {
                         return Some(self.onset(m3, excess, delta));
                     }
-                    // A step without a sustained rise (gain shift, surge): absorb it.
-                    self.baseline = m3;
-                    self.cusum.reset();
+                    self.absorb(m3);
                 }
                 self.check_end(m3)
             }
@@ -294,6 +325,25 @@ impl EjectionDetector {
         }
         let [a, b, c] = self.window;
         a.max(b).min(a.min(b).max(c))
+    }
+
+    /// Whether the last three cycle-to-cycle changes form a rise spread over cycles (an
+    /// ejection's flow rises over 10–30 s) rather than one step (a sensor gain shift when
+    /// the bottle tilts, a surge): positive in sum, and no single change above
+    /// [`MAX_STEP_SHARE`] of it.
+    fn sustained_rise(&self) -> bool {
+        let total: f32 = self.m3_incs.iter().sum();
+        let largest = self
+            .m3_incs
+            .iter()
+            .fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        total > 0.0 && largest <= MAX_STEP_SHARE * total
+    }
+
+    /// Takes a level change that is not an ejection as the new baseline.
+    fn absorb(&mut self, m3: f32) {
+        self.baseline = m3;
+        self.cusum.reset();
     }
 
     fn follow_baseline(&mut self, m3: f32, dt_s: f32) {
@@ -333,7 +383,11 @@ impl EjectionDetector {
         }
         let amp = (self.peak - self.zero_level).max(0.0);
         let level = m3 - self.zero_level;
-        if level < (END_FRACTION * amp).max(self.delta) {
+        // An ejection in its first seconds is still below the end level: it may end only
+        // once it has risen to twice the detectable flow, or after a whole rise time
+        // without doing so (a false onset then re-arms the detector).
+        let risen = amp >= 2.0 * self.delta || self.rise_s > MAX_RISE_S / 2.0;
+        if risen && level < (END_FRACTION * amp).max(self.delta) {
             self.below_count += 1;
         } else {
             self.below_count = 0;

@@ -21,6 +21,11 @@ use crate::spectral::{SpectralFeatures, SpectralMonitor};
 
 /// A fault or over-vacuum must have been absent this long before pumping resumes, s.
 pub const FAULT_CLEAR_S: f32 = 0.5;
+/// A flow reading repeated exactly for longer than this makes its pump cycle unusable
+/// for detection, s: five refreshes of even a slow 10 Hz sensor (DESIGN §2). A stuck
+/// sensor is only declared a fault after `stuck_s`, but its held value must not look like
+/// milk in the meantime.
+pub const SUSPECT_REPEAT_S: f32 = 0.5;
 /// Capacity of the event queue for events that fall on the same sample.
 const QUEUE_LEN: usize = 4;
 
@@ -52,6 +57,8 @@ pub struct Snapshot {
     pub mode: Mode,
     /// Latest pump cycle (rate, depth), if any.
     pub last_cycle: Option<Cycle>,
+    /// Latest cycle-mean flow (median of three cycles, artefacts rejected), mL/min.
+    pub flow_ml_min: f32,
     /// Zero/baseline flow the detector compares against, mL/min.
     pub baseline_ml_min: f32,
     /// Cycle-to-cycle flow noise, mL/min.
@@ -75,6 +82,7 @@ pub struct Engine {
     flow: Sanitizer,
     over_vacuum_mmhg: f32,
     clear_samples: u32,
+    suspect_repeats: u32,
     clear_count: u32,
     safety: Option<Reason>,
     decimator: Decimator,
@@ -114,6 +122,7 @@ impl Engine {
             flow: Sanitizer::new(ChannelLimits::FLOW_ML_MIN, stuck),
             over_vacuum_mmhg: config.max_vacuum_mmhg,
             clear_samples: ((FAULT_CLEAR_S * rate) as u32).max(1),
+            suspect_repeats: (SUSPECT_REPEAT_S * rate) as u32,
             clear_count: 0,
             safety: None,
             decimator: Decimator::new(factor),
@@ -161,6 +170,7 @@ impl Engine {
                 self.session.mode()
             },
             last_cycle: self.last_cycle,
+            flow_ml_min: self.detector.flow_ml_min(),
             baseline_ml_min: self.detector.baseline_ml_min(),
             sigma_ml_min: self.detector.sigma_ml_min(),
             cusum: self.detector.cusum(),
@@ -197,6 +207,9 @@ impl Engine {
             None
         };
         self.safety_step(index, unsafe_reason);
+        if self.flow.repeats() > self.suspect_repeats {
+            self.features.mark_suspect();
+        }
 
         if let Some(d) = self.decimator.process(p.value, f.value, valid) {
             self.on_decimated(index, d.pressure_mmhg, d.flow_ml_min, d.valid);
@@ -290,7 +303,7 @@ impl Engine {
             if features.volume_ml.is_finite() {
                 self.volume_ml += features.volume_ml.max(0.0);
             }
-            if features.rejected_fraction > 0.5 {
+            if features.rejected_fraction > crate::detector::MAX_REJECTED_FRACTION {
                 self.stats.artefact_cycles += 1;
             }
         }

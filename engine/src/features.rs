@@ -47,6 +47,7 @@ pub struct FlowFeatures {
     acc_im: f32,
     ph_sum_re: f32,
     ph_sum_im: f32,
+    suspect: bool,
 }
 
 impl FlowFeatures {
@@ -70,6 +71,7 @@ impl FlowFeatures {
             acc_im: 0.0,
             ph_sum_re: 0.0,
             ph_sum_im: 0.0,
+            suspect: false,
         };
         f.expect_len(expected_len);
         f
@@ -79,6 +81,12 @@ impl FlowFeatures {
     pub fn set_band(&mut self, lo: f32, hi: f32) {
         self.lo = lo;
         self.hi = hi;
+    }
+
+    /// Marks the block in progress as unusable (e.g. a channel is repeating one value and
+    /// may be stuck): it closes with every sample counted as rejected.
+    pub fn mark_suspect(&mut self) {
+        self.suspect = true;
     }
 
     /// Sets the expected length of the next block (the phasor's frequency).
@@ -133,7 +141,9 @@ impl FlowFeatures {
             pulsation_ml_min: pulsation,
             peak_flow_ml_min: self.peak,
             min_flow_ml_min: self.low,
-            rejected_fraction: if self.n > 0 {
+            rejected_fraction: if self.suspect {
+                1.0
+            } else if self.n > 0 {
                 1.0 - self.accepted as f32 / self.n as f32
             } else {
                 0.0
@@ -166,6 +176,7 @@ impl FlowFeatures {
             acc_im: 0.0,
             ph_sum_re: 0.0,
             ph_sum_im: 0.0,
+            suspect: false,
         }
     }
 }

@@ -100,6 +100,12 @@ impl Sanitizer {
         }
     }
 
+    /// How many times in a row the current value has repeated (0 = it just changed).
+    #[inline]
+    pub fn repeats(&self) -> u32 {
+        self.repeats
+    }
+
     /// Forgets the repeat count (after a gap the next reading starts a new run).
     pub fn reset_run(&mut self) {
         self.last_bits = f32::NAN.to_bits();

@@ -132,14 +132,24 @@ pub fn score_line(s: &SessionScore) -> String {
         },
     };
     format!(
-        "   score: {first}; {} labels, TP {} FP {} FN {}, false alarms {} ({} duplicates)",
+        "   score: {first}; {} labels, TP {} FP {} FN {}, false alarms {} ({} duplicates){}",
         s.labels,
         s.true_positives,
         s.false_positives,
         s.false_negatives,
         s.false_alarms(),
-        s.duplicates
+        s.duplicates,
+        unobservable_note(s.unobservable)
     )
+}
+
+/// `; N never visible before the session ended` when N > 0 (see `score`'s module docs).
+fn unobservable_note(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("; {n} not counted: never visible at the sensor before the session ended")
+    }
 }
 
 /// The final table: one row per session.
@@ -233,14 +243,15 @@ pub fn aggregate_lines(results: &[SessionResult]) -> Vec<String> {
         distribution(a.beyond_limit_s)
     ));
     lines.push(format!(
-        "  all ejections: TP {} FP {} FN {} ({} duplicates); precision {}, recall {}, F1 {}",
+        "  all ejections: TP {} FP {} FN {} ({} duplicates); precision {}, recall {}, F1 {}{}",
         a.true_positives,
         a.false_positives,
         a.false_negatives,
         a.duplicates,
         ratio(a.precision),
         ratio(a.recall),
-        ratio(a.f1)
+        ratio(a.f1),
+        unobservable_note(a.unobservable)
     ));
     lines.push(format!(
         "  false alarms: {} per hour; sessions without letdown with any detection: {}/{}",

@@ -147,8 +147,8 @@ fn write_session(spec: SessionSpec, out: &Path, name: &str) -> Result<Written, S
     let csv = out.join(format!("{name}.csv"));
     let io_err = |path: &Path, e: io::Error| format!("{}: {e}", path.display());
     let metadata = generator.metadata();
-    let mut writer = SessionWriter::create(&csv, spec.rate_hz, &metadata)
-        .map_err(|e| io_err(&csv, e))?;
+    let mut writer =
+        SessionWriter::create(&csv, spec.rate_hz, &metadata).map_err(|e| io_err(&csv, e))?;
     let mut samples = 0u64;
     while let Some(s) = generator.next_sample() {
         if s.present {
