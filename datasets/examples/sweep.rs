@@ -5,6 +5,9 @@ use letdown_datasets::score::{Aggregate, SessionScore};
 use letdown_datasets::{FaultSet, Profile, PumpProgram, SessionSpec};
 use letdown_engine::EngineConfig;
 
+/// One session's spec, score, onset times and (onset, visible) labels.
+type Row = (SessionSpec, SessionScore, Vec<f64>, Vec<(f64, Option<f64>)>);
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
@@ -39,33 +42,31 @@ fn main() {
             }
         }
     }
-    let results: Vec<(SessionSpec, SessionScore, Vec<f64>, Vec<(f64, Option<f64>)>)> =
-        std::thread::scope(|s| {
-            let chunks: Vec<_> = jobs.chunks(jobs.len().div_ceil(2)).collect();
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .map(|c| {
-                    s.spawn(move || {
-                        c.iter()
-                            .map(|spec| {
-                                let run =
-                                    run_engine(*spec, &EngineConfig::new(1000.0)).expect("run");
-                                let labels = run
-                                    .labels
-                                    .iter()
-                                    .map(|l| (l.onset_s, l.visible_s))
-                                    .collect();
-                                (*spec, run.score, run.onsets_s, labels)
-                            })
-                            .collect::<Vec<_>>()
-                    })
+    let results: Vec<Row> = std::thread::scope(|s| {
+        let chunks: Vec<_> = jobs.chunks(jobs.len().div_ceil(2)).collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| {
+                s.spawn(move || {
+                    c.iter()
+                        .map(|spec| {
+                            let run = run_engine(*spec, &EngineConfig::new(1000.0)).expect("run");
+                            let labels = run
+                                .labels
+                                .iter()
+                                .map(|l| (l.onset_s, l.visible_s))
+                                .collect();
+                            (*spec, run.score, run.onsets_s, labels)
+                        })
+                        .collect::<Vec<_>>()
                 })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap())
-                .collect()
-        });
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
     let show = |name: &str, scores: Vec<SessionScore>| {
         let a = Aggregate::from_sessions(&scores);
         let d = |x: &Option<letdown_datasets::score::Distribution>| {

@@ -17,7 +17,7 @@ fn main() {
     let spec = SessionSpec::new(seed)
         .with_profile(profile)
         .with_rate_hz(rate)
-        .with_minutes(15.0)
+        .with_minutes(a.get(7).map(|m| m.parse().unwrap()).unwrap_or(15.0))
         .with_program(program)
         .with_faults(faults);
     let mut g = Generator::new(spec).unwrap();

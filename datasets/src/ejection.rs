@@ -92,9 +92,11 @@ impl Envelope {
         rise + decay
     }
 
-    /// Total volume of the ejection, mL.
+    /// Total volume of the ejection, mL: what it releases until
+    /// [`release_over_s`](Self::release_over_s) (the exponential tail beyond, 0.1 % of the
+    /// decay's volume, is never released).
     pub fn volume_ml(&self) -> f64 {
-        self.peak_ml_s * (0.5 * self.rise_s + self.decay_s)
+        self.released_ml(self.release_over_s())
     }
 
     /// After this time the release is below 0.1 % of its peak and is treated as over, s.

@@ -634,9 +634,9 @@ impl Generator {
             let ml = e.envelope.released_ml(t_end) - e.envelope.released_ml(t_s);
             self.milk.release(e.share, ml);
             if t_end >= e.envelope.release_over_s() {
-                // Put the last 0.1 % in so that the share holds the whole volume.
-                let rest = e.envelope.volume_ml() - e.envelope.released_ml(t_end);
-                self.milk.release(e.share, rest);
+                // The release has decayed to 0.1 % of its peak: it ends here, smoothly.
+                // (The untaken tail is not dumped in one tick: that would be a flow bump
+                // no breast makes.)
                 e.releasing = false;
             }
         }

@@ -93,10 +93,10 @@ pub struct SessionScore {
     pub false_negatives: usize,
     /// False positives that fell inside the window of a label another detection had
     /// already matched (repeated detections of one ejection).
+    pub duplicates: usize,
     /// Unmatched labels whose ejection never became visible at the sensor within the
     /// session (see the module docs); not counted as false negatives.
     pub unobservable: usize,
-    pub duplicates: usize,
     /// For each label, in onset order: the time of the detection matched to it, s.
     pub matches: Vec<Option<f64>>,
     /// The first letdown; `None` for a session without labels.
@@ -257,9 +257,9 @@ pub struct Aggregate {
     /// Unmatched labels, all sessions.
     pub false_negatives: usize,
     /// Of the false positives, repeated detections of an already matched ejection.
+    pub duplicates: usize,
     /// Labels that never became visible within their session (not false negatives).
     pub unobservable: usize,
-    pub duplicates: usize,
     /// TP / (TP + FP); `None` without any onset detection.
     pub precision: Option<f64>,
     /// TP / (TP + FN); `None` without any label.

@@ -28,6 +28,15 @@ use crate::features::BlockFeatures;
 pub const WARMUP_S: f32 = 12.0;
 /// Alarm suppression after the pump changes rhythm, vacuum or resumes, s.
 pub const SUPPRESS_S: f32 = 6.0;
+/// Cycles held back after a change of pump settings at zero flow (no ejection under way
+/// and no tail of one).
+pub const IDLE_SUPPRESS_CYCLES: u32 = 2;
+/// Post-change window at zero flow, s: a surge of stored milk peaks within about one
+/// removal time constant (≈ 2 s in expression) and is falling by then.
+pub const ZERO_FLOW_WINDOW_S: f32 = 3.0;
+/// At the end of a post-change window at zero flow, an alarm needs the excess to be at
+/// least this share of the window's highest excess (still rising, not a fading surge).
+pub const WINDOW_PEAK_SHARE: f32 = 0.9;
 /// Relative change of cycle rate that counts as a rhythm change.
 pub const RATE_CHANGE: f32 = 0.15;
 /// Relative change of vacuum depth that counts as a vacuum change.
@@ -108,6 +117,8 @@ pub struct EjectionDetector {
     below_count: u8,
     pumping_s: f32,
     suppress_s: f32,
+    suppress_cycles: u32,
+    window_peak: f32,
     resume_pending: bool,
     last_rate: f32,
     last_depth: f32,
@@ -141,6 +152,8 @@ impl EjectionDetector {
             below_count: 0,
             pumping_s: 0.0,
             suppress_s: 0.0,
+            suppress_cycles: 0,
+            window_peak: f32::NEG_INFINITY,
             resume_pending: true,
             last_rate: 0.0,
             last_depth: 0.0,
@@ -223,8 +236,10 @@ impl EjectionDetector {
             (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
         if self.resume_pending || rate_changed || depth_changed {
             self.suppress_s = SUPPRESS_S;
+            self.suppress_cycles = 0;
             self.resume_pending = false;
         }
+        self.suppress_cycles = self.suppress_cycles.saturating_add(1);
         self.last_rate = cycle.rate_cpm;
         self.last_depth = cycle.depth_mmhg;
         self.pumping_s += dt_s;
@@ -254,16 +269,47 @@ impl EjectionDetector {
         }
         let sigma = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
 
-        if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
+        // A surge after a change of pump settings is stored milk coming out faster; with
+        // no ejection under way the ducts hold none, so at zero flow only the change's
+        // own transient (two cycles) is held back, and the baseline keeps rising slowly
+        // there, so an ejection starting at the switch is not absorbed.
+        let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
+        let idle_settled = at_zero_flow && self.suppress_cycles > IDLE_SUPPRESS_CYCLES;
+        if self.pumping_s >= WARMUP_S && self.suppress_s > 0.0 && at_zero_flow {
+            // The evidence keeps accumulating through the window, but an alarm may only
+            // come at its end and only if the excess is still at its highest: a surge of
+            // stored milk has peaked and fallen by then, an ejection is still rising.
+            self.suppress_s -= dt_s;
+            self.follow_baseline(m3, dt_s);
+            self.zero_level = self.baseline;
+            let excess = m3 - self.baseline;
+            if !idle_settled {
+                self.cusum.reset();
+                self.window_peak = f32::NEG_INFINITY;
+                return None;
+            }
+            self.window_peak = self.window_peak.max(excess);
+            let alarm = self.test(excess, self.delta, sigma);
+            if self.suppress_s > SUPPRESS_S - ZERO_FLOW_WINDOW_S {
+                return None;
+            }
+            self.suppress_s = 0.0;
+            if excess < WINDOW_PEAK_SHARE * self.window_peak {
+                self.cusum.reset();
+                return None;
+            }
+            return alarm.then(|| self.onset(m3, excess, self.delta));
+        } else if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
             self.suppress_s -= dt_s;
             self.baseline += 0.3 * (m3 - self.baseline);
             if self.phase == Phase::Idle {
                 self.zero_level = self.baseline;
             }
             // A surge after a restart or a change of vacuum is stored milk coming out
-            // faster, not the ejection's own level: it does not raise the peak.
+            // faster, not the ejection's own level: it does not raise the peak; and a
+            // drop after a change to a gentler setting is slower removal, not the end.
             self.cusum.reset();
-            return self.check_end(m3);
+            return None;
         }
 
         match self.phase {
@@ -275,8 +321,7 @@ impl EjectionDetector {
                     // From zero flow any rise is milk (a gain change of the sensor shows
                     // nothing at zero flow); on a previous ejection's tail it must be a
                     // sustained rise, not a step.
-                    let on_tail = self.baseline - self.floor > 2.0 * self.delta;
-                    if !on_tail || self.sustained_rise() {
+                    if !self.on_tail() || self.sustained_rise() {
                         return Some(self.onset(m3, excess, self.delta));
                     }
                     self.absorb(m3);
@@ -338,6 +383,11 @@ impl EjectionDetector {
             .iter()
             .fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         total > 0.0 && largest <= MAX_STEP_SHARE * total
+    }
+
+    /// Whether the baseline sits on a previous ejection's tail rather than at zero flow.
+    fn on_tail(&self) -> bool {
+        self.baseline - self.floor > 2.0 * self.delta
     }
 
     /// Takes a level change that is not an ejection as the new baseline.

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates the bundled sessions in this folder with the project's own simulator
+# (`letdown simulate`). Same command, same bytes. Kept small (100–250 Hz, a few minutes
+# each) so the repository stays a few MB; generate larger sets on demand.
+set -euo pipefail
+cd "$(dirname "$0")"
+rm -f ./*.csv
+sim() { cargo letdown simulate --out . "$@"; }
+sim --profile typical    --seed 11 --rate 100 --minutes 8
+sim --profile relaxed    --seed 12 --rate 100 --minutes 6 --program button
+sim --profile stressed   --seed 13 --rate 100 --minutes 8
+sim --profile no-letdown --seed 14 --rate 100 --minutes 5
+sim --profile typical    --seed 15 --rate 250 --minutes 4 \
+    --faults dropout,stuck,saturation,spikes,bubbles,overvacuum,drift,gain
+sim --profile typical    --seed 16 --rate 100 --minutes 6 --program expression-only
