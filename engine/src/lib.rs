@@ -23,6 +23,8 @@ pub mod features;
 pub mod filter;
 pub mod goertzel;
 pub mod hint;
+#[cfg(feature = "std")]
+pub mod pipeline;
 pub mod sample;
 pub mod sanitize;
 pub mod session;

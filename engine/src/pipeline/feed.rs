@@ -1,0 +1,137 @@
+//! Feeding a pipeline from a recorded input: paced by the clock like a sensor, or flat
+//! out for throughput. Used by `letdown latency`, the benchmarks and the tests.
+//!
+//! A paced feed hands block `k` to the producer at `start + k·block/rate`, stamped with
+//! that scheduled time (so a late feed or a blocking push shows up in the latency rather
+//! than delaying the clock it is measured from: no coordinated omission). To keep its
+//! own lateness out of the figures, the feeding thread sleeps until `spin_guard` before
+//! each block is due and spins the rest of the way, as a sensor interrupt would fire on
+//! time; its remaining lateness is reported apart.
+
+use super::ingest::SensorProducer;
+use super::latency::{new_histogram, Clock};
+use crate::sample::Sample;
+use hdrhistogram::Histogram;
+use std::time::Duration;
+
+/// Something a feed pushes blocks into: the pipeline's producer or the baseline's.
+pub trait SampleSink {
+    /// The clock arrival times are on.
+    fn clock(&self) -> Clock;
+    /// Queues a block that arrived at `arrival_ns`; returns the samples dropped.
+    fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize;
+    /// Queues what fits of a block; returns the samples queued (the caller retries the
+    /// rest).
+    fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize;
+}
+
+impl SampleSink for SensorProducer {
+    fn clock(&self) -> Clock {
+        SensorProducer::clock(self)
+    }
+    fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
+        SensorProducer::push_at(self, samples, arrival_ns).dropped
+    }
+    fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
+        SensorProducer::try_push_at(self, samples, arrival_ns)
+    }
+}
+
+/// What a feed measured on its side.
+#[derive(Clone, Debug)]
+pub struct FeedReport {
+    /// Duration of each push call, ns.
+    pub push: Histogram<u64>,
+    /// Paced feeds: how late each push started after its block was due, ns (the feeding
+    /// thread's own wake-up; empty for unpaced feeds).
+    pub lateness: Histogram<u64>,
+    /// Samples offered.
+    pub samples: u64,
+    /// Samples dropped by the sink (overruns).
+    pub dropped: u64,
+    /// From the first push to the end of the last.
+    pub elapsed: Duration,
+}
+
+impl FeedReport {
+    fn new() -> Self {
+        Self {
+            push: new_histogram(),
+            lateness: new_histogram(),
+            samples: 0,
+            dropped: 0,
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
+/// Feeds `input` in blocks of `block` samples at `rate_hz`, in real time (see the module
+/// docs). The calling thread's timer slack is set to 1 ns for the duration.
+pub fn feed_paced(
+    sink: &mut impl SampleSink,
+    input: &[Sample],
+    rate_hz: f64,
+    block: usize,
+    spin_guard: Duration,
+) -> FeedReport {
+    super::realtime::tighten_timer_slack();
+    let clock = sink.clock();
+    let block = block.max(1);
+    let period_ns = block as f64 * 1e9 / rate_hz;
+    let mut report = FeedReport::new();
+    // First block due 1 ms from now, so the first wait is like every other.
+    let start_ns = clock.now_ns() + 1_000_000;
+    for (k, chunk) in input.chunks(block).enumerate() {
+        let due_ns = start_ns + (k as f64 * period_ns) as u64;
+        wait_until(&clock, due_ns, spin_guard);
+        let t0 = clock.now_ns();
+        report.dropped += sink.push_at(chunk, due_ns) as u64;
+        let t1 = clock.now_ns();
+        report.push.saturating_record(t1 - t0);
+        report.lateness.saturating_record(t0.saturating_sub(due_ns));
+        report.samples += chunk.len() as u64;
+    }
+    report.elapsed = Duration::from_nanos(clock.now_ns().saturating_sub(start_ns));
+    report
+}
+
+/// Feeds `input` in blocks of `block` samples as fast as the sink takes them, retrying
+/// (with a spin-loop hint) what a full queue did not take: a replay, not a sensor, so
+/// nothing is dropped. Each block is stamped with the time it was first offered.
+pub fn feed_unpaced(sink: &mut impl SampleSink, input: &[Sample], block: usize) -> FeedReport {
+    let clock = sink.clock();
+    let mut report = FeedReport::new();
+    let start_ns = clock.now_ns();
+    let mut t0 = start_ns;
+    for chunk in input.chunks(block.max(1)) {
+        let arrival_ns = t0;
+        let mut rest = chunk;
+        loop {
+            let n = sink.try_push_at(rest, arrival_ns);
+            let t1 = clock.now_ns();
+            report.push.saturating_record(t1.saturating_sub(t0));
+            t0 = t1;
+            rest = &rest[n..];
+            if rest.is_empty() {
+                break;
+            }
+            core::hint::spin_loop();
+        }
+        report.samples += chunk.len() as u64;
+    }
+    report.elapsed = Duration::from_nanos(t0.saturating_sub(start_ns));
+    report
+}
+
+/// Sleeps until `guard` before `due_ns`, then spins until it.
+fn wait_until(clock: &Clock, due_ns: u64, guard: Duration) {
+    let guard_ns = u64::try_from(guard.as_nanos()).unwrap_or(u64::MAX);
+    let now = clock.now_ns();
+    let wake_ns = due_ns.saturating_sub(guard_ns);
+    if now < wake_ns {
+        std::thread::sleep(Duration::from_nanos(wake_ns - now));
+    }
+    while clock.now_ns() < due_ns {
+        core::hint::spin_loop();
+    }
+}

@@ -1,0 +1,266 @@
+//! The real-time pipeline (std only): sensor → lock-free queue → engine thread → bounded
+//! hint channel → motor controller (DESIGN §4).
+//!
+//! ```text
+//! SensorProducer ──push(&[Sample])──► ringbuf SPSC (samples + block headers)
+//!                                          │  engine thread: drain, Engine::process,
+//!                                          │  hdrhistogram latency, counters
+//!                                          ▼
+//!                  HintReceiver ◄──try_send── bounded crossbeam channel of HintMessage
+//! ```
+//!
+//! - [`SensorProducer`] (ingest.rs): pushes blocks, never blocks, no syscall; a full
+//!   queue drops the newest samples, counts them as overruns and tells the engine of the
+//!   gap (the oldest data is kept).
+//! - The engine thread (engine_thread.rs): per block, `Engine::process` over the samples
+//!   in place, one clock read, one histogram record; per sample nothing else. It waits
+//!   for data as [`WaitStrategy`] says (wait.rs; the default sleeps until just before
+//!   the next block is due, then spins).
+//! - Events go to the motor controller through a **bounded** channel with `try_send`
+//!   (hints.rs): a full channel is counted as dropped, never waited on.
+//! - [`PipelineStats`] (stats.rs) can be read at any time through
+//!   [`EngineHandle::stats`]; [`EngineHandle::join`] returns the engine, the histograms
+//!   and the final counts once the producer has closed and every sample is processed.
+//! - baseline.rs: the same pipeline built the ordinary way (`Mutex<VecDeque>`, a
+//!   `Condvar` and `std::sync::mpsc`), to measure against. feed.rs and probe.rs: paced and unpaced
+//!   feeds and the host wake-up probe used by `letdown latency` and the benchmarks.
+//!
+//! ```
+//! use letdown_engine::pipeline::{self, PipelineConfig};
+//! use letdown_engine::{EngineConfig, Sample};
+//!
+//! let engine = EngineConfig::new(1000.0).build().unwrap();
+//! let p = pipeline::start(engine, PipelineConfig::for_stream(1000.0, 32)).unwrap();
+//! let (mut sensor, hints, engine) = (p.producer, p.hints, p.engine);
+//! let block = [Sample::new(-50.0, 0.0); 32];
+//! for _ in 0..100 {
+//!     let pushed = sensor.push(&block); // in a pump: the sensor interrupt
+//!     assert_eq!(pushed.dropped, 0);
+//! }
+//! sensor.close(); // end of stream: everything queued is still processed
+//! let report = engine.join().unwrap();
+//! assert_eq!(report.stats.processed, 3200);
+//! while let Ok(msg) = hints.try_recv() { let _ = msg.event.hint; }
+//! ```
+
+mod baseline;
+mod engine_thread;
+mod feed;
+mod hints;
+mod ingest;
+mod latency;
+mod probe;
+mod realtime;
+mod stats;
+mod wait;
+
+pub use baseline::{start_baseline, Baseline, BaselineProducer};
+pub use engine_thread::{EngineHandle, PipelineReport};
+pub use feed::{feed_paced, feed_unpaced, FeedReport, SampleSink};
+pub use hints::{HintMessage, HintReceiver};
+pub use ingest::{Pushed, SensorProducer};
+pub use latency::{new_histogram, Clock, LatencyHistograms, Percentiles, HIGHEST_NS};
+pub use probe::wakeup_probe;
+pub use realtime::{lock_memory, set_fifo, tighten_timer_slack, RealtimeStatus, FIFO_PRIORITY};
+pub use stats::PipelineStats;
+pub use wait::WaitStrategy;
+
+use crate::engine::Engine;
+use core::fmt;
+use engine_thread::EngineLoop;
+use ingest::Rings;
+use ringbuf::traits::Split;
+use stats::Counters;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+use wait::Waiter;
+
+/// Pipeline settings. Start from [`PipelineConfig::for_stream`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PipelineConfig {
+    /// Queue capacity, samples (≥ 2, ≤ 2³¹). Default: 0.5 s of data, at least 4096.
+    pub capacity: usize,
+    /// Hint channel capacity, messages (≥ 1). Default 64: events are a handful per
+    /// session, so only a controller that stopped reading fills it.
+    pub hint_capacity: usize,
+    /// How the engine thread waits for data.
+    pub wait: WaitStrategy,
+    /// Expected time between pushes (block length / sample rate): the tick of
+    /// [`WaitStrategy::Tick`], the prediction step of [`WaitStrategy::Predict`], the
+    /// park timeout of [`WaitStrategy::Park`].
+    pub period: Duration,
+    /// How long before a block is due [`WaitStrategy::Predict`] starts spinning (and how
+    /// long after it keeps spinning). Default 200 µs, above a virtual machine's usual
+    /// wake-up lateness. Clamped to `period / 2`.
+    pub guard: Duration,
+    /// Publish percentiles for [`EngineHandle::stats`] every this many samples (≥ 1).
+    /// Default: 0.25 s of data.
+    pub publish_every: u64,
+    /// Real-time mode: lock memory and run the engine thread under `SCHED_FIFO` where the
+    /// OS allows ([`RealtimeStatus`] in the report says what was obtained).
+    pub realtime: bool,
+}
+
+impl PipelineConfig {
+    /// Defaults for a stream at `rate_hz` pushed in blocks of `block` samples.
+    pub fn for_stream(rate_hz: f32, block: usize) -> Self {
+        let rate = f64::from(rate_hz).clamp(1.0, 1e6);
+        let period = Duration::from_secs_f64(block.max(1) as f64 / rate);
+        Self {
+            capacity: ((rate * 0.5) as usize).max(4096),
+            hint_capacity: 64,
+            wait: WaitStrategy::default(),
+            period,
+            guard: Duration::from_micros(200),
+            publish_every: ((rate * 0.25) as u64).max(1),
+            realtime: false,
+        }
+    }
+
+    /// Sets [`capacity`](Self::capacity).
+    pub fn capacity(mut self, samples: usize) -> Self {
+        self.capacity = samples;
+        self
+    }
+    /// Sets [`hint_capacity`](Self::hint_capacity).
+    pub fn hint_capacity(mut self, messages: usize) -> Self {
+        self.hint_capacity = messages;
+        self
+    }
+    /// Sets [`wait`](Self::wait).
+    pub fn wait(mut self, wait: WaitStrategy) -> Self {
+        self.wait = wait;
+        self
+    }
+    /// Sets [`guard`](Self::guard).
+    pub fn guard(mut self, guard: Duration) -> Self {
+        self.guard = guard;
+        self
+    }
+    /// Sets [`realtime`](Self::realtime).
+    pub fn realtime(mut self, on: bool) -> Self {
+        self.realtime = on;
+        self
+    }
+
+    /// Checks every field.
+    pub fn validate(&self) -> Result<(), PipelineError> {
+        if !(2..=1 << 31).contains(&self.capacity) {
+            return Err(PipelineError::Capacity);
+        }
+        if self.hint_capacity == 0 {
+            return Err(PipelineError::HintCapacity);
+        }
+        if self.period.is_zero() || self.period > Duration::from_secs(10) {
+            return Err(PipelineError::Period);
+        }
+        if self.publish_every == 0 {
+            return Err(PipelineError::PublishEvery);
+        }
+        Ok(())
+    }
+}
+
+/// Why a pipeline could not start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipelineError {
+    /// `capacity` outside 2 … 2³¹ samples.
+    Capacity,
+    /// `hint_capacity` is 0.
+    HintCapacity,
+    /// `period` is 0 or longer than 10 s.
+    Period,
+    /// `publish_every` is 0.
+    PublishEvery,
+    /// The engine thread could not be spawned.
+    Spawn(std::io::ErrorKind),
+}
+
+impl fmt::Display for PipelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PipelineError::Capacity => f.write_str("pipeline capacity must be 2 … 2^31 samples"),
+            PipelineError::HintCapacity => f.write_str("pipeline hint_capacity must be ≥ 1"),
+            PipelineError::Period => f.write_str("pipeline period must be > 0 and ≤ 10 s"),
+            PipelineError::PublishEvery => f.write_str("pipeline publish_every must be ≥ 1"),
+            PipelineError::Spawn(kind) => write!(f, "cannot spawn the engine thread: {kind}"),
+        }
+    }
+}
+
+impl std::error::Error for PipelineError {}
+
+/// State both sides see.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub(crate) counters: Counters,
+    /// Set (Release) when the producer has closed; nothing is pushed after.
+    pub(crate) closed: AtomicBool,
+    /// Set by the engine thread while it parks (`WaitStrategy::Park`).
+    pub(crate) sleeping: AtomicBool,
+}
+
+/// A started pipeline's three ends, each to be moved to its own thread.
+#[derive(Debug)]
+pub struct Pipeline {
+    /// The sensor side.
+    pub producer: SensorProducer,
+    /// The motor-controller side.
+    pub hints: HintReceiver,
+    /// The engine thread.
+    pub engine: EngineHandle,
+}
+
+/// Starts the engine thread and returns the pipeline's ends. Everything the engine thread
+/// needs (queue, channel, histograms) is allocated here, before it starts.
+pub fn start(engine: Engine, config: PipelineConfig) -> Result<Pipeline, PipelineError> {
+    config.validate()?;
+    let realtime_memory = config.realtime.then(lock_memory);
+    let rings = Rings::new(config.capacity);
+    let (sample_prod, sample_cons) = rings.samples.split();
+    let (header_prod, header_cons) = rings.headers.split();
+    let (hint_tx, hint_rx) = crossbeam_channel::bounded(config.hint_capacity);
+    let shared = Arc::new(Shared::default());
+    let clock = Clock::new();
+    let guard = config.guard.min(config.period / 2);
+    let engine_loop = EngineLoop {
+        engine,
+        samples: sample_cons,
+        headers: header_cons,
+        hints: hint_tx,
+        shared: Arc::clone(&shared),
+        clock,
+        histograms: LatencyHistograms::new(),
+        waiter: Waiter::new(config.wait, config.period, guard),
+        publish_every: config.publish_every,
+        realtime: None,
+    };
+    let thread = std::thread::Builder::new()
+        .name("letdown-engine".into())
+        .spawn(move || {
+            let mut engine_loop = engine_loop;
+            tighten_timer_slack();
+            if let Some(memory_locked) = realtime_memory {
+                engine_loop.realtime = Some(RealtimeStatus {
+                    memory_locked,
+                    fifo: set_fifo(),
+                });
+            }
+            engine_loop.run()
+        })
+        .map_err(|e| PipelineError::Spawn(e.kind()))?;
+    let producer = SensorProducer::new(
+        sample_prod,
+        header_prod,
+        Arc::clone(&shared),
+        clock,
+        thread.thread().clone(),
+        config.wait == WaitStrategy::Park,
+    );
+    Ok(Pipeline {
+        producer,
+        hints: hint_rx,
+        engine: EngineHandle::new(thread, shared),
+    })
+}

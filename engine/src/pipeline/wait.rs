@@ -1,0 +1,162 @@
+//! How the engine thread waits for the next block when the queue is empty.
+//!
+//! The producer runs in the sensor interrupt, so it must not make a syscall; the engine
+//! thread must react within microseconds of a block's arrival; and on a pump's small CPU
+//! (or a shared 2-core machine) a thread that spins all the time takes a core from
+//! everything else. [`WaitStrategy::Predict`] serves all three: blocks come on the
+//! sensor's clock, so the engine thread sleeps until shortly before the next one is due,
+//! then spins until it is there. `letdown latency --wait …` measures each option; the
+//! figures are in the README.
+
+use super::Shared;
+use std::sync::atomic::{fence, Ordering};
+use std::time::{Duration, Instant};
+
+/// How the engine thread waits for data. Set with
+/// [`PipelineConfig::wait`](super::PipelineConfig::wait).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum WaitStrategy {
+    /// Busy-poll the queue (with the CPU's spin-loop hint). Lowest latency; takes a whole
+    /// core all the time.
+    Spin,
+    /// Poll, calling `sched_yield` between polls. Gives way to other runnable threads but
+    /// still takes a core when there are none, and makes a syscall per poll.
+    Yield,
+    /// Park (futex wait) with a timeout of one period; the producer unparks the engine
+    /// thread after a push when it has announced that it sleeps. Idle when there is no
+    /// data, but every block then costs the producer a futex wake (a syscall in the
+    /// sensor interrupt) and the engine a scheduler wake-up.
+    Park,
+    /// Sleep on a fixed timer tick of one period and drain what has come. The producer
+    /// does nothing but push; latency is up to one period plus the host's wake-up.
+    Tick,
+    /// Sleep until `guard` before the next block is due (the last block's arrival plus
+    /// one period), then spin until it arrives (at most `guard` past its due time before
+    /// sleeping again). The producer does nothing but push; latency is that of spinning
+    /// while the core is busy only `2·guard` per period. The default.
+    #[default]
+    Predict,
+}
+
+impl WaitStrategy {
+    /// Every strategy, in the order `letdown latency --wait all` measures them.
+    pub const ALL: [WaitStrategy; 5] = [
+        WaitStrategy::Spin,
+        WaitStrategy::Yield,
+        WaitStrategy::Park,
+        WaitStrategy::Tick,
+        WaitStrategy::Predict,
+    ];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            WaitStrategy::Spin => "spin",
+            WaitStrategy::Yield => "yield",
+            WaitStrategy::Park => "park",
+            WaitStrategy::Tick => "tick",
+            WaitStrategy::Predict => "predict",
+        }
+    }
+}
+
+impl core::str::FromStr for WaitStrategy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        WaitStrategy::ALL
+            .into_iter()
+            .find(|w| w.name() == s)
+            .ok_or_else(|| {
+                format!("unknown wait strategy {s:?} (spin, yield, park, tick, predict)")
+            })
+    }
+}
+
+impl core::fmt::Display for WaitStrategy {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The engine thread's waiting state. Its sleeps are `park_timeout`s (a futex wait with a
+/// timeout, as precise as `sleep`), so that closing the producer, which unparks the
+/// engine thread, ends them at once; an early return only means one more look at the
+/// queue.
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    strategy: WaitStrategy,
+    period: Duration,
+    guard: Duration,
+    epoch: Instant,
+    /// Next tick (Tick) or next block's due time (Predict).
+    next: Instant,
+}
+
+impl Waiter {
+    pub(crate) fn new(strategy: WaitStrategy, period: Duration, guard: Duration) -> Self {
+        let now = Instant::now();
+        Self {
+            strategy,
+            period,
+            guard,
+            epoch: now,
+            next: now + period,
+        }
+    }
+
+    /// A block that arrived at `arrival` was just processed: the next is due one period
+    /// later.
+    #[inline]
+    pub(crate) fn on_block(&mut self, arrival: Instant) {
+        self.next = arrival + self.period;
+    }
+
+    /// Waits a little; the caller re-checks the queue (and whether the stream ended)
+    /// after every return. `has_data` is only used by `Park`, for its re-check after
+    /// announcing that it sleeps.
+    pub(crate) fn wait(&mut self, shared: &Shared, has_data: impl Fn() -> bool) {
+        match self.strategy {
+            WaitStrategy::Spin => core::hint::spin_loop(),
+            WaitStrategy::Yield => std::thread::yield_now(),
+            WaitStrategy::Park => {
+                shared.sleeping.store(true, Ordering::Relaxed);
+                // Pairs with the producer's fence after its push (see ingest.rs).
+                fence(Ordering::SeqCst);
+                if !has_data() && !shared.closed.load(Ordering::Acquire) {
+                    std::thread::park_timeout(self.period);
+                }
+                shared.sleeping.store(false, Ordering::Relaxed);
+            }
+            WaitStrategy::Tick => {
+                let now = Instant::now();
+                if self.next <= now {
+                    // Next tick of the fixed grid epoch + k·period after now.
+                    let period_ns = self.period.as_nanos().max(1);
+                    let k = (now - self.epoch).as_nanos() / period_ns + 1;
+                    self.next = self.epoch + nanos(k * period_ns);
+                }
+                std::thread::park_timeout(self.next - now);
+            }
+            WaitStrategy::Predict => {
+                let now = Instant::now();
+                let wake = self.next.checked_sub(self.guard).unwrap_or(self.next);
+                if now < wake {
+                    std::thread::park_timeout(wake - now);
+                } else if now <= self.next + self.guard {
+                    core::hint::spin_loop();
+                } else {
+                    // The block did not come (a late or idle producer): expect it one
+                    // period later, and sleep until then.
+                    let late = (now - self.next).as_nanos();
+                    let period_ns = self.period.as_nanos().max(1);
+                    self.next += nanos((late / period_ns + 1) * period_ns);
+                }
+            }
+        }
+    }
+}
+
+fn nanos(ns: u128) -> Duration {
+    Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX))
+}

@@ -1,0 +1,256 @@
+//! The threaded pipeline: every sample delivered in order with the same events as
+//! `Engine::process`, clean shutdown, overruns and dropped hints counted, the baseline
+//! equivalent. No timed assertions: only counts and contents.
+
+use letdown_engine::pipeline::{
+    self, feed_unpaced, start_baseline, HintMessage, PipelineConfig, PipelineReport, WaitStrategy,
+};
+use letdown_engine::{Engine, EngineConfig, Event, Sample};
+use std::time::Duration;
+
+const RATE: f32 = 1000.0;
+
+/// Pump-like input with faults that make the engine emit events: a sensor dropout of
+/// 50 ms (NaN) every 2 s, so a pause and a recovery per 2 s, plus the pump rhythm.
+fn eventful(n: usize) -> Vec<Sample> {
+    (0..n)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            let phase = (t * 110.0 / 60.0).fract();
+            let p = if phase < 0.5 { -200.0 * phase } else { 0.0 };
+            let jitter = ((i as u64).wrapping_mul(2_654_435_761) >> 9) % 1000;
+            let flow = jitter as f32 / 1000.0;
+            if i % 2000 < 50 {
+                Sample::new(f32::NAN, flow)
+            } else {
+                Sample::new(p, flow)
+            }
+        })
+        .collect()
+}
+
+fn engine() -> Engine {
+    EngineConfig::new(RATE).build().unwrap()
+}
+
+/// The reference: the engine called directly, with a gap of `gap.1` samples before
+/// sample `gap.0`.
+fn direct(input: &[Sample], gap: Option<(usize, u64)>) -> (Vec<Event>, Engine) {
+    let mut e = engine();
+    let mut events = Vec::new();
+    for (i, &s) in input.iter().enumerate() {
+        if gap.is_some_and(|(at, _)| at == i) {
+            events.extend(e.process_gap(gap.unwrap().1));
+        }
+        events.extend(e.process(s));
+    }
+    (events, e)
+}
+
+fn received(hints: impl Iterator<Item = HintMessage>) -> Vec<Event> {
+    hints.map(|m| m.event).collect()
+}
+
+fn check_complete(report: &PipelineReport, n: usize) {
+    let s = report.stats;
+    assert!(s.finished);
+    assert_eq!(s.samples_in, n as u64);
+    assert_eq!(
+        s.processed, n as u64,
+        "every sample processed before shutdown"
+    );
+    assert_eq!(s.overruns, 0);
+    assert_eq!(s.hints_dropped, 0);
+    assert_eq!(s.hints_sent, s.events);
+    assert_eq!(
+        report.histograms.sample.len(),
+        n as u64,
+        "one latency per sample"
+    );
+}
+
+#[test]
+fn every_wait_strategy_delivers_every_sample_in_order_with_the_same_events() {
+    let input = eventful(20_000);
+    let (expected, reference) = direct(&input, None);
+    assert!(expected.len() >= 10, "the input makes events");
+    for wait in WaitStrategy::ALL {
+        let config = PipelineConfig::for_stream(RATE, 32)
+            .wait(wait)
+            .hint_capacity(1024);
+        let p = pipeline::start(engine(), config).unwrap();
+        let mut producer = p.producer;
+        // Blocks of every size from 1 to 40, so blocks wrap around the ring's end.
+        let mut at = 0;
+        let mut len = 1;
+        while at < input.len() {
+            let block = &input[at..(at + len).min(input.len())];
+            let now = producer.clock().now_ns();
+            let mut rest = block;
+            while !rest.is_empty() {
+                let n = producer.try_push_at(rest, now);
+                rest = &rest[n..];
+                std::thread::yield_now();
+            }
+            at += block.len();
+            len = len % 40 + 1;
+        }
+        producer.close();
+        let report = p.engine.join().unwrap();
+        check_complete(&report, input.len());
+        assert_eq!(received(p.hints.try_iter()), expected, "wait {wait}");
+        assert_eq!(report.engine.stats(), reference.stats(), "wait {wait}");
+        assert_eq!(report.engine.sample_index(), input.len() as u64);
+    }
+}
+
+#[test]
+fn a_reported_dropout_reaches_the_engine_as_a_gap_in_its_place() {
+    let input = eventful(6_000);
+    let (expected, reference) = direct(&input, Some((3_000, 25)));
+    let p = pipeline::start(engine(), PipelineConfig::for_stream(RATE, 32)).unwrap();
+    let mut producer = p.producer;
+    for (k, block) in input.chunks(100).enumerate() {
+        if k == 30 {
+            producer.report_missing(25);
+        }
+        while producer.vacant_len() < block.len() {
+            std::thread::yield_now();
+        }
+        assert_eq!(producer.push(block).dropped, 0);
+    }
+    drop(producer);
+    let report = p.engine.join().unwrap();
+    assert_eq!(report.stats.missing, 25);
+    assert_eq!(report.engine.stats().missing_samples, 25);
+    assert_eq!(report.engine.stats(), reference.stats());
+    assert_eq!(received(p.hints.try_iter()), expected);
+}
+
+#[test]
+fn a_push_larger_than_the_queue_keeps_the_oldest_and_reports_the_rest_as_a_gap() {
+    let capacity = 4096;
+    let input = eventful(3 * capacity);
+    let config = PipelineConfig::for_stream(RATE, 32).capacity(capacity);
+    let p = pipeline::start(engine(), config).unwrap();
+    let mut producer = p.producer;
+    let pushed = producer.push(&input);
+    // However much the engine thread drained meanwhile, one push can place at most
+    // `capacity` samples: the rest is dropped at once, never waited for.
+    assert!(pushed.accepted <= capacity);
+    assert_eq!(pushed.accepted + pushed.dropped, input.len());
+    drop(producer);
+    let report = p.engine.join().unwrap();
+    let s = report.stats;
+    assert_eq!(s.overruns, pushed.dropped as u64);
+    assert_eq!(s.overrun_events, 1);
+    assert_eq!(s.processed, pushed.accepted as u64);
+    // The dropped tail reaches the engine as missing samples, so its sample clock stays
+    // right: the trailing gap was sent in a header of its own at close.
+    assert_eq!(report.engine.stats().missing_samples, pushed.dropped as u64);
+    assert_eq!(report.engine.sample_index(), input.len() as u64);
+}
+
+#[test]
+fn a_stalled_engine_thread_makes_overruns_and_the_producer_never_blocks() {
+    let capacity = 4096;
+    // The engine thread sleeps on a 10 s tick: after at most one look at the queue it
+    // stalls for far longer than the pushes below take.
+    let mut config = PipelineConfig::for_stream(RATE, 32)
+        .capacity(capacity)
+        .wait(WaitStrategy::Tick);
+    config.period = Duration::from_secs(10);
+    let p = pipeline::start(engine(), config).unwrap();
+    let mut producer = p.producer;
+    let input = eventful(4 * capacity);
+    let (mut accepted, mut dropped) = (0, 0);
+    for block in input.chunks(32) {
+        let pushed = producer.push(block); // returns at once, full queue or not
+        accepted += pushed.accepted;
+        dropped += pushed.dropped;
+    }
+    assert_eq!(accepted + dropped, input.len());
+    // At most one drain before the stall (≤ capacity) plus one full queue were taken.
+    assert!(dropped >= capacity, "dropped {dropped}");
+    let live = p.engine.stats();
+    assert_eq!(
+        live.overruns, dropped as u64,
+        "overruns are visible while running"
+    );
+    drop(producer); // unparks the engine thread: it drains and stops
+    let report = p.engine.join().unwrap();
+    assert_eq!(report.stats.processed, accepted as u64);
+    assert_eq!(report.stats.overruns, dropped as u64);
+    assert_eq!(report.engine.stats().missing_samples, dropped as u64);
+    assert_eq!(report.engine.sample_index(), input.len() as u64);
+}
+
+#[test]
+fn a_full_hint_channel_is_counted_as_dropped_and_does_not_stop_the_engine() {
+    let input = eventful(20_000);
+    let (expected, _) = direct(&input, None);
+    let config = PipelineConfig::for_stream(RATE, 32).hint_capacity(1);
+    let p = pipeline::start(engine(), config).unwrap();
+    let mut producer = p.producer;
+    let report = {
+        feed_unpaced(&mut producer, &input, 32);
+        drop(producer);
+        p.engine.join().unwrap()
+    };
+    // Nobody read the channel: the first event filled it, every later one was dropped.
+    let s = report.stats;
+    assert_eq!(s.processed, input.len() as u64);
+    assert_eq!(s.events, expected.len() as u64);
+    assert_eq!(s.hints_sent, 1);
+    assert_eq!(s.hints_dropped, expected.len() as u64 - 1);
+    assert_eq!(received(p.hints.try_iter()), expected[..1]);
+}
+
+#[test]
+fn stats_can_be_read_while_running_and_are_exact_at_the_end() {
+    let input = eventful(10_000);
+    let p = pipeline::start(engine(), PipelineConfig::for_stream(RATE, 32)).unwrap();
+    let mut producer = p.producer;
+    let mut last = p.engine.stats();
+    for block in input.chunks(500) {
+        feed_unpaced(&mut producer, block, 50);
+        let now = p.engine.stats();
+        assert!(now.samples_in >= last.samples_in && now.processed >= last.processed);
+        assert!(now.processed <= now.samples_in);
+        last = now;
+    }
+    drop(producer);
+    let report = p.engine.join().unwrap();
+    check_complete(&report, input.len());
+    assert_eq!(report.stats.latency.count, input.len() as u64);
+    assert!(report.stats.latency.p50_ns <= report.stats.latency.max_ns);
+}
+
+#[test]
+fn the_baseline_gives_the_same_events_and_processes_every_sample() {
+    let input = eventful(20_000);
+    let (expected, reference) = direct(&input, None);
+    let b = start_baseline(engine(), PipelineConfig::for_stream(RATE, 32)).unwrap();
+    let mut producer = b.producer;
+    feed_unpaced(&mut producer, &input, 32);
+    drop(producer);
+    let report = b.engine.join().unwrap();
+    check_complete(&report, input.len());
+    assert_eq!(received(b.hints.try_iter()), expected);
+    assert_eq!(report.engine.stats(), reference.stats());
+}
+
+#[test]
+fn a_bad_config_is_refused() {
+    let ok = PipelineConfig::for_stream(RATE, 32);
+    assert!(ok.validate().is_ok());
+    for bad in [ok.capacity(1), ok.hint_capacity(0)] {
+        assert!(pipeline::start(engine(), bad).is_err());
+    }
+    let mut zero = ok;
+    zero.period = Duration::ZERO;
+    assert_eq!(
+        zero.validate().unwrap_err().to_string(),
+        "pipeline period must be > 0 and ≤ 10 s"
+    );
+}
