@@ -1,8 +1,10 @@
 //! The `letdown` tool's subcommands, one module each, and the pieces they share.
 
 mod console;
+mod evaluate;
 mod events_json;
 mod output;
+mod plot;
 mod replay;
 mod session_run;
 mod simulate;
@@ -38,6 +40,13 @@ enum Command {
     /// Write simulated, labelled pumping sessions (NAME.csv + NAME.labels.csv) from the
     /// physiological simulator.
     Simulate(simulate::SimulateArgs),
+    /// Score the engine on labelled sessions (files or simulated) with the measures of
+    /// DESIGN §6, side by side with a 2-minute timer and a flow threshold, in open and
+    /// closed loop.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Draw one session: pressure and flow over time, labelled ejections, the engine's
+    /// onsets, ends, asked-for phase and hints (SVG or PNG).
+    Plot(plot::PlotArgs),
 }
 
 /// Runs the command line and returns the process's exit status.
@@ -45,5 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
+        Command::Plot(args) => plot::run(&args),
     }
 }

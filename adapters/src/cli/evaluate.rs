@@ -1,0 +1,437 @@
+//! `letdown evaluate [PATH…] [--simulate N …]`: scores the engine with the measures of
+//! DESIGN §6 on labelled sessions (files, or freshly simulated), side by side with two
+//! baselines run on the same sessions — the fixed 2-minute timer and a flow threshold —
+//! and, on simulated sessions, in closed loop (the simulated pump following each
+//! strategy's hints). Prints aligned tables, or one JSON object with `--json`; `--plots
+//! DIR` draws every session and a summary figure.
+//!
+//! Work is spread over the cores with rayon: one run per session in open loop, one per
+//! session and strategy in closed loop; a progress bar shows on a terminal.
+
+pub mod closed_loop;
+pub mod metrics;
+pub mod open_loop;
+mod progress;
+mod report;
+mod summary_figure;
+
+use super::console::{report_error, Console};
+use super::plot::canvas::{write_figure, ImageFormat};
+use super::plot::session_figure::{self, SessionFigure};
+use super::sources::resolve;
+use super::EXIT_BAD_INPUT;
+use clap::{Args, ValueEnum};
+use closed_loop::LoopStrategy;
+use letdown_datasets::profile::CONCRETE_PROFILES;
+use letdown_datasets::score::score_session;
+use letdown_datasets::{FaultSet, Outcome, Profile, PumpProgram, SessionSpec};
+use metrics::{Input, Report, SessionResult, SimulatedInput};
+use open_loop::{run_open_loop, OpenLoopRun, Source, Span};
+use progress::Progress;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Options of `letdown evaluate`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Detectors (open loop: the pump follows the session's own program while all three watch \
+the same samples): engine = the letdown engine's onset events; flow-threshold = the \
+2 s moving average of flow crossing 5 mL/min (re-armed below 2.5 mL/min, 30 s \
+refractory); timer 120 s = one \"letdown\" at 120 s, what timer pumps assume.
+
+Measures (DESIGN §6): an onset detection matches a labelled ejection within \
+[onset - 1 s, onset + 20 s], each label at most once. First letdown: sessions whose \
+earliest ejection was found, delay = detection - onset (median, p95, max, s), and the \
+delay beyond the moment its flow became visible at the sensor. All ejections: \
+precision, recall, F1; false alarms per hour of pumping; sessions without letdown that \
+got any detection.
+
+Closed loop (simulated sessions only; the pump follows each strategy's hints): milk \
+removed (mL), time to 90 % of it (s), and mis-phase seconds: stimulating after the first \
+letdown began, or expressing before it.
+
+Simulated session i (0-based) of every profile and rate uses seed SEED+i, so profiles and \
+rates are compared on the same mothers; the same options give the same numbers. Files: \
+NAME.csv with NAME.labels.csv beside it (sessions without labels are skipped with a \
+warning); the profile comes from the `# profile:` line, else `unknown`.
+
+Exit status: 0 on success, 2 on bad input or a session that could not be evaluated \
+(each problem printed on standard error; the others are still evaluated).")]
+pub struct EvaluateArgs {
+    /// Labelled session files (NAME.csv) or folders of them. Default, without
+    /// --simulate: the bundled sessions in datasets/sessions/.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Simulate N sessions per profile (and per rate) and evaluate them too.
+    #[arg(long, value_name = "N")]
+    simulate: Option<u32>,
+
+    /// Simulate only this profile: relaxed, typical, stressed, no-letdown, or mix (each
+    /// session's profile drawn from its seed). Default: the four profiles.
+    #[arg(long, value_name = "P", requires = "simulate")]
+    profile: Option<Profile>,
+
+    /// Sample rate(s) of simulated sessions, Hz (100 … 10000), comma-separated for
+    /// several: 100,500,1000,2000. Default 1000.
+    #[arg(long, value_name = "HZ", value_delimiter = ',', requires = "simulate")]
+    rate: Vec<f64>,
+
+    /// Length of each simulated session, minutes. Default 15.
+    #[arg(long, value_name = "M", requires = "simulate")]
+    minutes: Option<f64>,
+
+    /// Faults injected into simulated sessions, comma-separated: nan, dropout, stuck,
+    /// saturation, spikes, bubbles, overvacuum, drift, gain, or all / none. Default none.
+    #[arg(long, value_name = "LIST", requires = "simulate")]
+    faults: Option<FaultSet>,
+
+    /// Seed of simulated session 0 (session i uses SEED+i). Default 1.
+    #[arg(long, value_name = "S", requires = "simulate")]
+    seed: Option<u64>,
+
+    /// The pump program of simulated sessions in open loop: timer (120 s), timer:S,
+    /// button, or expression-only. Default timer.
+    #[arg(long, value_name = "PROGRAM", requires = "simulate")]
+    program: Option<PumpProgram>,
+
+    /// Simulate clean sessions: none of the everyday mess (motion spikes, bubbles,
+    /// drift, user actions), only the faults asked for.
+    #[arg(long, requires = "simulate")]
+    clean: bool,
+
+    /// Print one JSON object (schema letdown-evaluate/1, keys in adapters/EVALUATE.md)
+    /// instead of tables.
+    #[arg(long)]
+    json: bool,
+
+    /// Draw one picture per session (DIR/NAME.svg) and a summary figure
+    /// (DIR/summary.svg) of the first-letdown delays. DIR is created if missing.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
+
+    /// Format of the --plots pictures.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = PlotFormat::Svg)]
+    plot_format: PlotFormat,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// `--plot-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum PlotFormat {
+    /// Vector pictures.
+    Svg,
+    /// Bitmap pictures.
+    Png,
+}
+
+impl From<PlotFormat> for ImageFormat {
+    fn from(f: PlotFormat) -> Self {
+        match f {
+            PlotFormat::Svg => ImageFormat::Svg,
+            PlotFormat::Png => ImageFormat::Png,
+        }
+    }
+}
+
+/// One unit of parallel work.
+#[derive(Clone, Copy, Debug)]
+enum Run {
+    /// Session `i` in open loop (detection scores, picture).
+    Open(usize),
+    /// Session `i` in closed loop with strategy `LoopStrategy::ALL[k]`.
+    Closed(usize, usize),
+}
+
+/// What a run gave.
+enum RunResult {
+    Open(usize, Result<Box<OpenLoopRun>, String>),
+    Closed(usize, usize, Result<Outcome, String>),
+}
+
+/// Runs `letdown evaluate`.
+pub fn run(args: &EvaluateArgs) -> ExitCode {
+    let started = Instant::now();
+    let mut problems: Vec<String> = Vec::new();
+    let (specs, simulated) = match simulated_specs(args) {
+        Ok(s) => s,
+        Err(e) => {
+            report_error(e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let mut sources: Vec<Source> = Vec::new();
+    if !args.paths.is_empty() || specs.is_empty() {
+        let (files, found_problems) = resolve(&args.paths);
+        problems.extend(found_problems);
+        sources.extend(files.into_iter().map(Source::File));
+    }
+    sources.extend(specs.into_iter().map(Source::Simulated));
+    if sources.is_empty() {
+        problems.into_iter().for_each(report_error);
+        report_error("nothing to evaluate: give session files or --simulate N");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let plots = match &args.plots {
+        None => None,
+        Some(dir) => match std::fs::create_dir_all(dir) {
+            Ok(()) => Some((dir.as_path(), ImageFormat::from(args.plot_format))),
+            Err(e) => {
+                report_error(format!("{}: cannot create folder: {e}", dir.display()));
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        },
+    };
+
+    let runs: Vec<Run> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(i, source)| {
+            let closed = match source {
+                Source::Simulated(_) => LoopStrategy::ALL.len(),
+                Source::File(_) => 0,
+            };
+            std::iter::once(Run::Open(i)).chain((0..closed).map(move |k| Run::Closed(i, k)))
+        })
+        .collect();
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            report_error(format!("cannot start worker threads: {e}"));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let threads = pool.current_num_threads();
+    let progress = Progress::new(runs.len() as u64, true);
+    let results: Vec<RunResult> = pool.install(|| {
+        runs.par_iter()
+            .map(|run| {
+                let result = execute(*run, &sources, plots);
+                progress.inc();
+                result
+            })
+            .collect()
+    });
+    progress.finish();
+
+    let (sessions, assembly_problems) = assemble(&sources, results);
+    problems.extend(assembly_problems);
+    if let Some((dir, format)) = plots {
+        let path = dir.join(format!("summary.{}", format.extension()));
+        if let Err(e) = write_figure(
+            &summary_figure::SummaryFigure { results: &sessions },
+            &path,
+            summary_figure::SIZE,
+        ) {
+            problems.push(e);
+        }
+    }
+
+    let input = Input {
+        paths: args.paths.iter().map(|p| p.display().to_string()).collect(),
+        simulated,
+    };
+    let report = Report::new(input, &sessions);
+    let mut console = Console::stdout();
+    if args.json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => console.line(text),
+            Err(e) => problems.push(format!("cannot write JSON: {e}")),
+        }
+    } else {
+        for line in report::text_report(&report) {
+            console.line(line);
+        }
+        console.line("");
+        console.line(format!(
+            "{} sessions, {} runs in {:.1} s on {threads} threads{}",
+            sessions.len(),
+            runs.len(),
+            started.elapsed().as_secs_f64(),
+            plots.map_or_else(String::new, |(dir, _)| format!(
+                "; pictures in {}",
+                dir.display()
+            ))
+        ));
+    }
+    console.flush();
+    let failed = !problems.is_empty() || sessions.is_empty();
+    problems.into_iter().for_each(report_error);
+    if sessions.is_empty() {
+        report_error("no session could be evaluated");
+    }
+    if failed {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The simulated sessions asked for, validated, and their description for the report.
+fn simulated_specs(
+    args: &EvaluateArgs,
+) -> Result<(Vec<SessionSpec>, Option<SimulatedInput>), String> {
+    let Some(n) = args.simulate else {
+        return Ok((Vec::new(), None));
+    };
+    let profiles: Vec<Profile> = match args.profile {
+        Some(p) => vec![p],
+        None => CONCRETE_PROFILES.to_vec(),
+    };
+    let rates = if args.rate.is_empty() {
+        vec![1000.0]
+    } else {
+        args.rate.clone()
+    };
+    let minutes = args.minutes.unwrap_or(15.0);
+    let faults = args.faults.unwrap_or(FaultSet::NONE);
+    let seed = args.seed.unwrap_or(1);
+    let program = args.program.unwrap_or_default();
+    if program == PumpProgram::FollowHints {
+        return Err(
+            "--program hints: closed loop is run for every strategy already; pick the \
+                    open-loop program (timer, timer:S, button, expression-only)"
+                .to_owned(),
+        );
+    }
+    let mut specs = Vec::new();
+    for profile in &profiles {
+        for rate in &rates {
+            for i in 0..n {
+                let spec = SessionSpec::new(seed.wrapping_add(u64::from(i)))
+                    .with_profile(*profile)
+                    .with_rate_hz(*rate)
+                    .with_minutes(minutes)
+                    .with_faults(faults)
+                    .with_program(program)
+                    .with_messy(!args.clean);
+                spec.validate().map_err(|e| {
+                    format!("--simulate: {e} (rate {rate} Hz, {minutes} minutes, {program})")
+                })?;
+                specs.push(spec);
+            }
+        }
+    }
+    let input = SimulatedInput {
+        sessions_per_profile: n,
+        profiles: profiles.iter().map(|p| p.to_string()).collect(),
+        rates_hz: rates,
+        minutes,
+        faults: faults.to_string(),
+        seed,
+        program: program.to_string(),
+        clean: args.clean,
+    };
+    Ok((specs, Some(input)))
+}
+
+/// Does one run; an open-loop run also draws its session's picture when asked.
+fn execute(run: Run, sources: &[Source], plots: Option<(&Path, ImageFormat)>) -> RunResult {
+    match run {
+        Run::Open(i) => {
+            let span = plots.map(|_| Span {
+                from_s: 0.0,
+                to_s: None,
+            });
+            let result = run_open_loop(&sources[i], span).and_then(|mut r| {
+                if let (Some((dir, format)), Some(trace)) = (plots, r.trace.take()) {
+                    let path = dir.join(format!("{}.{}", r.name, format.extension()));
+                    write_figure(
+                        &SessionFigure { trace: &trace },
+                        &path,
+                        session_figure::SIZE,
+                    )?;
+                }
+                Ok(r)
+            });
+            RunResult::Open(i, result.map(Box::new))
+        }
+        Run::Closed(i, k) => {
+            let result = match &sources[i] {
+                Source::Simulated(spec) => LoopStrategy::ALL[k].run(*spec),
+                Source::File(path) => Err(format!(
+                    "{}: closed loop needs the simulator, not a file",
+                    path.display()
+                )),
+            };
+            RunResult::Closed(i, k, result)
+        }
+    }
+}
+
+/// Each session's result from its runs, and a message for every run that failed or
+/// session that cannot be scored.
+fn assemble(sources: &[Source], results: Vec<RunResult>) -> (Vec<SessionResult>, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut open: Vec<Option<OpenLoopRun>> = vec![None; sources.len()];
+    let mut closed: Vec<[Option<Outcome>; 4]> = vec![Default::default(); sources.len()];
+    for result in results {
+        match result {
+            RunResult::Open(i, Ok(run)) => open[i] = Some(*run),
+            RunResult::Closed(i, k, Ok(outcome)) => closed[i][k] = Some(outcome),
+            RunResult::Open(_, Err(e)) | RunResult::Closed(_, _, Err(e)) => problems.push(e),
+        }
+    }
+    let mut sessions = Vec::new();
+    for ((source, run), outcomes) in sources.iter().zip(open).zip(closed) {
+        let Some(run) = run else { continue };
+        let Some(labels) = &run.labels else {
+            if let Source::File(path) = source {
+                eprintln_warning(path);
+            }
+            continue;
+        };
+        let scores =
+            std::array::from_fn(|i| score_session(labels, &run.onsets_s[i], run.duration_s));
+        let closed_loop = match source {
+            Source::Simulated(_) => {
+                let [a, b, c, d] = outcomes;
+                match (a, b, c, d) {
+                    (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+                    // The failed runs were reported above.
+                    _ => None,
+                }
+            }
+            Source::File(_) => None,
+        };
+        sessions.push(SessionResult {
+            name: run.name,
+            source: match source {
+                Source::Simulated(_) => "simulated",
+                Source::File(_) => "file",
+            },
+            profile: run.profile,
+            rate_hz: run.rate_hz,
+            duration_s: run.duration_s,
+            seed: match source {
+                Source::Simulated(spec) => Some(spec.seed),
+                Source::File(_) => None,
+            },
+            labels: labels.len(),
+            first_onset_s: labels.iter().map(|l| l.onset_s).min_by(f64::total_cmp),
+            onsets_s: run.onsets_s,
+            scores,
+            closed_loop,
+        });
+    }
+    (sessions, problems)
+}
+
+/// A session file without labels is skipped, with a warning (not an error: replay can
+/// still use it).
+fn eprintln_warning(path: &Path) {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "warning: {}: no labels (NAME.labels.csv beside it): not evaluated",
+        path.display()
+    );
+}

@@ -1,0 +1,91 @@
+//! Writing a figure to an SVG or PNG file, chosen by the file's extension, with the
+//! font every figure uses.
+//!
+//! Text is laid out (and, in PNGs, drawn) with DejaVu Sans embedded in the binary
+//! (crate `dejavu`), so pictures come out the same on a bare machine without system
+//! fonts. SVG files name the generic family `sans-serif`; a viewer draws them with its
+//! own sans-serif font, which may be a little wider or narrower than DejaVu Sans.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+use std::path::Path;
+use std::sync::Once;
+
+/// The font family every figure's text uses.
+pub const FONT: &str = "sans-serif";
+
+/// A picture that can draw itself on any plotters backend.
+pub trait Figure {
+    /// Draws the whole picture on `root` (already sized).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>;
+}
+
+/// The picture formats, by file extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// `.svg`: vector, text as text.
+    Svg,
+    /// `.png`: bitmap.
+    Png,
+}
+
+impl ImageFormat {
+    /// The format a file name asks for (`.svg` or `.png`, any case).
+    pub fn from_path(path: &Path) -> Result<Self, String> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("svg") => Ok(ImageFormat::Svg),
+            Some("png") => Ok(ImageFormat::Png),
+            _ => Err(format!(
+                "{}: unknown picture format: the file name must end in .svg or .png",
+                path.display()
+            )),
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Svg => "svg",
+            ImageFormat::Png => "png",
+        }
+    }
+}
+
+/// Registers the embedded DejaVu Sans as [`FONT`] (once per process).
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded files are valid TrueType fonts; if one were refused, text
+        // layout reports `FontUnavailable`, which `write_figure` turns into an error.
+        let _ = register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = register_font(FONT, FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// Draws `figure` into the file at `path` (`.svg` or `.png`), `size` pixels wide and high.
+/// The error names the file and says why.
+pub fn write_figure(figure: &impl Figure, path: &Path, size: (u32, u32)) -> Result<(), String> {
+    register_fonts();
+    let format = ImageFormat::from_path(path)?;
+    let failed = |e: String| format!("{}: cannot draw the picture: {e}", path.display());
+    match format {
+        ImageFormat::Svg => {
+            let root = SVGBackend::new(path, size).into_drawing_area();
+            figure.draw(&root).map_err(|e| failed(e.to_string()))?;
+            root.present().map_err(|e| failed(e.to_string()))
+        }
+        ImageFormat::Png => {
+            let root = BitMapBackend::new(path, size).into_drawing_area();
+            figure.draw(&root).map_err(|e| failed(e.to_string()))?;
+            root.present().map_err(|e| failed(e.to_string()))
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! The picture of one session: what the engine saw and did, over time.
+//!
+//! From top to bottom: the title; a band with the phase the engine asked for
+//! (stimulation, expression, pause) and each hint annotated; pressure (mmHg); flow
+//! (mL/min) with the engine's cycle-mean flow and its zero-flow baseline. Labelled
+//! ejections are shaded from onset to end on both panels (a dashed line where their flow
+//! became visible at the sensor); the engine's onsets are red lines, its ends dashed
+//! purple; the flow-threshold baseline's onsets are green triangles.
+//!
+//! Readings are drawn as their lowest-to-highest envelope per pixel column, so a whole
+//! session shows the pump cycles' depth and a zoom (`--from/--to`) the waveform itself.
+
+use super::canvas::{Figure, FONT};
+use super::trace::{Bucket, Span, Trace};
+use letdown_engine::{Event, EventKind, Mode, Reason};
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+/// Default picture size, px.
+pub const SIZE: (u32, u32) = (1600, 900);
+
+/// Width of the y label area, px: the same in every panel so their time axes align.
+const Y_LABEL_PX: u32 = 78;
+/// Right margin of every panel, px.
+const RIGHT_PX: u32 = 24;
+
+const SHADE: RGBColor = RGBColor(255, 160, 40);
+const ONSET: RGBColor = RGBColor(210, 30, 30);
+const END: RGBColor = RGBColor(120, 40, 160);
+const THRESHOLD: RGBColor = RGBColor(20, 140, 60);
+const RAW: RGBColor = RGBColor(120, 150, 190);
+const PRESSURE: RGBColor = RGBColor(60, 60, 70);
+const ENGINE_FLOW: RGBColor = RGBColor(10, 50, 140);
+const STIMULATION: RGBColor = RGBColor(150, 190, 240);
+const EXPRESSION: RGBColor = RGBColor(140, 210, 150);
+const PAUSE: RGBColor = RGBColor(200, 200, 200);
+
+/// One pixel column of readings.
+#[derive(Clone, Copy, Debug)]
+struct Column {
+    t_s: f64,
+    pressure: Span,
+    flow: Span,
+    engine_flow: f32,
+    baseline: f32,
+}
+
+/// The buckets in `[from, to]` merged into at most `columns` columns.
+fn columns(buckets: &[Bucket], from_s: f64, to_s: f64, columns: usize) -> Vec<Column> {
+    let shown: Vec<&Bucket> = buckets
+        .iter()
+        .filter(|b| b.t_s >= from_s && b.t_s <= to_s)
+        .collect();
+    let per = shown.len().div_ceil(columns.max(1)).max(1);
+    shown
+        .chunks(per)
+        .filter_map(|chunk| {
+            let first = chunk.first()?;
+            let last = chunk.last()?;
+            Some(Column {
+                t_s: first.t_s,
+                pressure: chunk
+                    .iter()
+                    .fold(Span::EMPTY, |s, b| s.merge(b.pressure_mmhg)),
+                flow: chunk
+                    .iter()
+                    .fold(Span::EMPTY, |s, b| s.merge(b.flow_ml_min)),
+                engine_flow: last.engine_flow_ml_min,
+                baseline: last.engine_baseline_ml_min,
+            })
+        })
+        .collect()
+}
+
+/// The envelope of `pick` as polylines zig-zagging between each column's lowest and
+/// highest value (a column without readings breaks the line); values clamped to `y`.
+fn envelope(cols: &[Column], pick: fn(&Column) -> Span, y: (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let mut lines = Vec::new();
+    let mut line = Vec::new();
+    for (i, c) in cols.iter().enumerate() {
+        let s = pick(c);
+        if s.is_empty() {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            continue;
+        }
+        let lo = f64::from(s.min).clamp(y.0, y.1);
+        let hi = f64::from(s.max).clamp(y.0, y.1);
+        let (a, b) = if i % 2 == 0 { (lo, hi) } else { (hi, lo) };
+        line.push((c.t_s, a));
+        line.push((c.t_s, b));
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Lowest and highest of `values` between the `lo_pct` and `hi_pct` percentiles.
+fn robust_range(mut values: Vec<f64>, lo_pct: f64, hi_pct: f64) -> Option<(f64, f64)> {
+    values.retain(|v| v.is_finite());
+    values.sort_by(f64::total_cmp);
+    let at = |p: f64| {
+        let i = ((values.len().saturating_sub(1)) as f64 * p / 100.0).round() as usize;
+        values.get(i).copied()
+    };
+    Some((at(lo_pct)?, at(hi_pct)?))
+}
+
+/// Pads a range by `frac` of its width on both sides (at least 1 unit wide).
+fn padded((lo, hi): (f64, f64), frac: f64) -> (f64, f64) {
+    let w = (hi - lo).max(1.0);
+    (lo - frac * w, hi + frac * w)
+}
+
+/// The phase the engine asked for, as `(from_s, to_s, mode)` intervals over `[0, end_s]`:
+/// stimulation at the start, then each hint's mode from its sample on.
+fn phases(events: &[Event], rate_hz: f64, end_s: f64) -> Vec<(f64, f64, Mode)> {
+    let mut out = Vec::new();
+    let mut since = 0.0;
+    let mut mode = Mode::Stimulation;
+    for e in events {
+        let Some(h) = e.hint else { continue };
+        let t = e.sample_index as f64 / rate_hz;
+        if h.mode != mode {
+            out.push((since, t, mode));
+            since = t;
+            mode = h.mode;
+        }
+    }
+    out.push((since, end_s, mode));
+    out
+}
+
+/// A few words for a hint: `expression: letdown detected`, `cue: relax`.
+fn hint_text(e: &Event) -> Option<String> {
+    let h = e.hint?;
+    if let Some(cue) = h.cue {
+        return Some(format!("cue: {cue}"));
+    }
+    let why = match h.reason {
+        Reason::LetdownDetected => "letdown",
+        Reason::FlowFaded => "flow faded",
+        Reason::FallbackTimer => "fallback timer",
+        Reason::OverVacuum => "over-vacuum",
+        Reason::SensorFault => "sensor fault",
+        Reason::StaleData => "stale data",
+        Reason::SensorRecovered => "sensor ok",
+        Reason::LateLetdownCue => "late letdown",
+        Reason::SessionEnd => "session end",
+    };
+    Some(format!("{}: {why}", h.mode))
+}
+
+fn mode_color(mode: Mode) -> RGBColor {
+    match mode {
+        Mode::Stimulation => STIMULATION,
+        Mode::Expression => EXPRESSION,
+        Mode::Pause => PAUSE,
+    }
+}
+
+/// The picture of one session (see the module docs).
+pub struct SessionFigure<'a> {
+    /// What to draw.
+    pub trace: &'a Trace,
+}
+
+impl SessionFigure<'_> {
+    fn onset_times(&self, kind: EventKind) -> Vec<f64> {
+        let t = self.trace;
+        t.events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.sample_index as f64 / t.rate_hz)
+            .filter(|s| (t.from_s..=t.to_s).contains(s))
+            .collect()
+    }
+}
+
+impl Figure for SessionFigure<'_> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let t = self.trace;
+        let (from, to) = (t.from_s, t.to_s.max(t.from_s + t.bucket_s));
+        root.fill(&WHITE)?;
+        let (width, height) = root.dim_in_pixel();
+        let (head, body) = root.split_vertically(58);
+        head.draw(&Text::new(
+            t.name.clone(),
+            (14, 8),
+            (FONT, 22).into_font().style(FontStyle::Bold),
+        ))?;
+        head.draw(&Text::new(
+            format!("{}; shown {from:.1} … {to:.1} s", t.subtitle),
+            (14, 34),
+            (FONT, 15),
+        ))?;
+        let (band, panels) = body.split_vertically(84);
+        let panels_h = height.saturating_sub(58 + 84);
+        let (top, bottom) = panels.split_vertically(panels_h * 2 / 5);
+
+        let plot_px = width.saturating_sub(Y_LABEL_PX + RIGHT_PX).max(50) as usize;
+        let cols = columns(&t.buckets, from, to, plot_px);
+        let onsets = self.onset_times(EventKind::Onset);
+        let ends = self.onset_times(EventKind::End);
+        let labels: Vec<_> = t
+            .labels
+            .iter()
+            .filter(|l| l.end_s >= from && l.onset_s <= to)
+            .collect();
+
+        // The phase band and the hints.
+        let mut chart = ChartBuilder::on(&band)
+            .margin_right(RIGHT_PX)
+            .margin_top(4)
+            .y_label_area_size(Y_LABEL_PX)
+            .build_cartesian_2d(from..to, 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .y_labels(0)
+            .y_desc("engine asks")
+            .axis_desc_style((FONT, 14))
+            .draw()?;
+        for (a, b, mode) in phases(&t.events, t.rate_hz, t.duration_s) {
+            let (a, b) = (a.max(from), b.min(to));
+            if b <= a {
+                continue;
+            }
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(a, 0.0), (b, 0.42)],
+                mode_color(mode).filled(),
+            )))?;
+            let px_per_s = plot_px as f64 / (to - from);
+            if (b - a) * px_per_s > 90.0 {
+                chart.draw_series(std::iter::once(Text::new(
+                    mode.to_string(),
+                    (a + 6.0 / px_per_s, 0.33),
+                    (FONT, 14),
+                )))?;
+            }
+        }
+        let hinted: Vec<(f64, String)> = t
+            .events
+            .iter()
+            .filter_map(|e| Some((e.sample_index as f64 / t.rate_hz, hint_text(e)?)))
+            .filter(|(s, _)| (from..=to).contains(s))
+            .collect();
+        for (i, (s, text)) in hinted.iter().enumerate() {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(*s, 0.0), (*s, 0.5)],
+                BLACK.stroke_width(1),
+            )))?;
+            // At most 40 annotations; the ticks above still show every hint.
+            if i < 40 {
+                let y = if i % 2 == 0 { 0.97 } else { 0.74 };
+                chart.draw_series(std::iter::once(Text::new(
+                    text.clone(),
+                    (*s, y),
+                    (FONT, 13),
+                )))?;
+            }
+        }
+
+        // Pressure.
+        let p_range = robust_range(
+            cols.iter()
+                .filter(|c| !c.pressure.is_empty())
+                .flat_map(|c| [f64::from(c.pressure.min), f64::from(c.pressure.max)])
+                .collect(),
+            0.0,
+            100.0,
+        )
+        .map_or((-200.0, 10.0), |r| padded(r, 0.05));
+        let mut chart = ChartBuilder::on(&top)
+            .margin_right(RIGHT_PX)
+            .y_label_area_size(Y_LABEL_PX)
+            .x_label_area_size(0)
+            .build_cartesian_2d(from..to, p_range.0..p_range.1)?;
+        chart
+            .configure_mesh()
+            .y_desc("pressure (mmHg)")
+            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 13))
+            .light_line_style(WHITE)
+            .draw()?;
+        draw_marks(&mut chart, &labels, &onsets, &ends, p_range, false)?;
+        for line in envelope(&cols, |c| c.pressure, p_range) {
+            chart.draw_series(LineSeries::new(line, PRESSURE.stroke_width(1)))?;
+        }
+
+        // Flow.
+        let raw = robust_range(
+            cols.iter()
+                .filter(|c| !c.flow.is_empty())
+                .flat_map(|c| [f64::from(c.flow.min), f64::from(c.flow.max)])
+                .collect(),
+            0.5,
+            99.5,
+        )
+        .unwrap_or((0.0, 10.0));
+        let engine_max = cols
+            .iter()
+            .map(|c| f64::from(c.engine_flow))
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        let f_range = padded(
+            (
+                raw.0.clamp(-20.0, -1.0),
+                raw.1.max(engine_max).clamp(10.0, 250.0),
+            ),
+            0.05,
+        );
+        let mut chart = ChartBuilder::on(&bottom)
+            .margin_right(RIGHT_PX)
+            .margin_bottom(6)
+            .y_label_area_size(Y_LABEL_PX)
+            .x_label_area_size(44)
+            .build_cartesian_2d(from..to, f_range.0..f_range.1)?;
+        chart
+            .configure_mesh()
+            .x_desc("time since session start (s)")
+            .y_desc("flow (mL/min)")
+            .axis_desc_style((FONT, 14))
+            .label_style((FONT, 13))
+            .light_line_style(WHITE)
+            .draw()?;
+        draw_marks(&mut chart, &labels, &onsets, &ends, f_range, true)?;
+        let mut first = true;
+        for line in envelope(&cols, |c| c.flow, f_range) {
+            let series = chart.draw_series(LineSeries::new(line, RAW.stroke_width(1)))?;
+            if first {
+                series.label("flow reading").legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 22, y)], RAW.stroke_width(3))
+                });
+                first = false;
+            }
+        }
+        let clamp = |v: f32| f64::from(v).clamp(f_range.0, f_range.1);
+        chart
+            .draw_series(LineSeries::new(
+                cols.iter()
+                    .filter(|c| c.baseline.is_finite())
+                    .map(|c| (c.t_s, clamp(c.baseline))),
+                ENGINE_FLOW.mix(0.5).stroke_width(1),
+            ))?
+            .label("engine baseline")
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 22, y)],
+                    ENGINE_FLOW.mix(0.5).stroke_width(1),
+                )
+            });
+        chart
+            .draw_series(LineSeries::new(
+                cols.iter()
+                    .filter(|c| c.engine_flow.is_finite())
+                    .map(|c| (c.t_s, clamp(c.engine_flow))),
+                ENGINE_FLOW.stroke_width(2),
+            ))?
+            .label("engine cycle-mean flow")
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 22, y)], ENGINE_FLOW.stroke_width(2))
+            });
+        let threshold: Vec<(f64, f64)> = t
+            .threshold_onsets_s
+            .iter()
+            .filter(|s| (from..=to).contains(*s))
+            .map(|s| (*s, f_range.0 + 0.06 * (f_range.1 - f_range.0)))
+            .collect();
+        if !threshold.is_empty() {
+            chart
+                .draw_series(
+                    threshold
+                        .into_iter()
+                        .map(|p| TriangleMarker::new(p, 7, THRESHOLD.filled())),
+                )?
+                .label("flow-threshold onset")
+                .legend(|(x, y)| TriangleMarker::new((x + 11, y), 6, THRESHOLD.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// Labelled ejections (shaded, with their visible time dashed), engine onsets and ends,
+/// on a panel whose y range is `y`; `legend` adds their legend entries.
+fn draw_marks<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    labels: &[&letdown_datasets::labels::Ejection],
+    onsets: &[f64],
+    ends: &[f64],
+    y: (f64, f64),
+    legend: bool,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let x = chart.x_range();
+    let clip = |s: f64| s.clamp(x.start, x.end);
+    if !labels.is_empty() {
+        let series = chart.draw_series(labels.iter().map(|l| {
+            Rectangle::new(
+                [(clip(l.onset_s), y.0), (clip(l.end_s), y.1)],
+                SHADE.mix(0.22).filled(),
+            )
+        }))?;
+        if legend {
+            series.label("labelled ejection").legend(|(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 22, y + 6)], SHADE.mix(0.35).filled())
+            });
+        }
+        for v in labels.iter().filter_map(|l| l.visible_s) {
+            if x.contains(&v) {
+                chart.draw_series(std::iter::once(DashedPathElement::new(
+                    vec![(v, y.0), (v, y.1)],
+                    4,
+                    4,
+                    SHADE.stroke_width(1),
+                )))?;
+            }
+        }
+    }
+    if !onsets.is_empty() {
+        let series = chart.draw_series(
+            onsets
+                .iter()
+                .map(|s| PathElement::new(vec![(*s, y.0), (*s, y.1)], ONSET.stroke_width(2))),
+        )?;
+        if legend {
+            series.label("engine onset").legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 22, y)], ONSET.stroke_width(2))
+            });
+        }
+    }
+    if !ends.is_empty() {
+        let series = chart.draw_series(ends.iter().map(|s| {
+            DashedPathElement::new(vec![(*s, y.0), (*s, y.1)], 6, 4, END.stroke_width(2))
+        }))?;
+        if legend {
+            series
+                .label("engine end")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], END.stroke_width(2)));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use letdown_engine::{ControlHint, Reason};
+
+    fn hint_event(index: u64, mode: Mode) -> Event {
+        Event {
+            sample_index: index,
+            kind: EventKind::Hint,
+            reason: Reason::FallbackTimer,
+            confidence: 1.0,
+            hint: Some(ControlHint {
+                sample_index: index,
+                mode,
+                target_vacuum_mmhg: -180.0,
+                rate_cpm: 60.0,
+                ramp_cycles: 2,
+                reason: Reason::FallbackTimer,
+                confidence: 1.0,
+                cue: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn phases_follow_the_hints_from_stimulation() {
+        let events = [
+            hint_event(1200, Mode::Expression),
+            hint_event(1500, Mode::Expression),
+            hint_event(3000, Mode::Pause),
+        ];
+        assert_eq!(
+            phases(&events, 10.0, 600.0),
+            [
+                (0.0, 120.0, Mode::Stimulation),
+                (120.0, 300.0, Mode::Expression),
+                (300.0, 600.0, Mode::Pause)
+            ]
+        );
+        assert_eq!(
+            hint_text(&events[0]).as_deref(),
+            Some("expression: fallback timer")
+        );
+    }
+
+    #[test]
+    fn columns_merge_buckets_and_envelopes_break_at_gaps() {
+        let bucket = |t_s: f64, v: f32| Bucket {
+            t_s,
+            pressure_mmhg: Span { min: -v, max: v },
+            flow_ml_min: if v > 2.0 {
+                Span::EMPTY
+            } else {
+                Span { min: 0.0, max: v }
+            },
+            engine_flow_ml_min: v,
+            engine_baseline_ml_min: 0.0,
+        };
+        let buckets: Vec<Bucket> = (0..10).map(|i| bucket(i as f64, i as f32 * 0.5)).collect();
+        let cols = columns(&buckets, 0.0, 9.0, 5);
+        assert_eq!(cols.len(), 5);
+        assert_eq!(
+            cols[1].pressure,
+            Span {
+                min: -1.5,
+                max: 1.5
+            }
+        );
+        let lines = envelope(&cols, |c| c.flow, (-10.0, 10.0));
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].len(), 6);
+        // Clamped to the y range.
+        let lines = envelope(&cols, |c| c.pressure, (-1.0, 1.0));
+        assert!(lines[0].iter().all(|(_, y)| (-1.0..=1.0).contains(y)));
+    }
+}

@@ -1,0 +1,194 @@
+//! What a session picture shows, recorded while the session runs: the sensor readings
+//! reduced to 10 ms buckets (lowest and highest reading of each channel, so pump cycles
+//! survive the reduction), the engine's cycle-mean flow and baseline at each bucket, the
+//! engine's events, and the labelled ejections.
+//!
+//! Memory: 10 ms buckets are 100 per second of session (about 3 MB for 15 minutes),
+//! whatever the sample rate; `--from/--to` keeps only that span.
+
+use letdown_datasets::labels::Ejection;
+use letdown_engine::{Engine, Event, Sample};
+
+/// Length of one recorded bucket, s (at least one sample).
+pub const BUCKET_S: f64 = 0.01;
+
+/// The lowest and highest finite value seen, or empty.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Span {
+    /// Lowest value.
+    pub min: f32,
+    /// Highest value.
+    pub max: f32,
+}
+
+impl Span {
+    /// No value yet.
+    pub const EMPTY: Span = Span {
+        min: f32::INFINITY,
+        max: f32::NEG_INFINITY,
+    };
+
+    /// Whether no value was added.
+    pub fn is_empty(&self) -> bool {
+        self.min > self.max
+    }
+
+    /// Widens the span to `value` (non-finite values are ignored).
+    pub fn add(&mut self, value: f32) {
+        if value.is_finite() {
+            self.min = self.min.min(value);
+            self.max = self.max.max(value);
+        }
+    }
+
+    /// The span covering both.
+    pub fn merge(self, other: Span) -> Span {
+        Span {
+            min: self.min.min(other.min),
+            max: self.max.max(other.max),
+        }
+    }
+}
+
+/// One bucket of the recording.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bucket {
+    /// Start of the bucket, s since session start.
+    pub t_s: f64,
+    /// Pressure readings, mmHg (empty when every sample was missing).
+    pub pressure_mmhg: Span,
+    /// Flow readings, mL/min (empty when every sample was missing).
+    pub flow_ml_min: Span,
+    /// The engine's cycle-mean flow at the bucket's start, mL/min.
+    pub engine_flow_ml_min: f32,
+    /// The engine's zero-flow baseline at the bucket's start, mL/min.
+    pub engine_baseline_ml_min: f32,
+}
+
+/// Records the buckets of one session between `from_s` and `to_s`.
+#[derive(Clone, Debug)]
+pub struct TraceRecorder {
+    rate_hz: f64,
+    bucket_len: u64,
+    from_index: u64,
+    to_index: u64,
+    current: Option<(u64, Bucket)>,
+    buckets: Vec<Bucket>,
+}
+
+impl TraceRecorder {
+    /// A recorder for a stream at `rate_hz` (Hz, > 0) keeping `[from_s, to_s)` (s; `None`
+    /// = to the end).
+    pub fn new(rate_hz: f64, from_s: f64, to_s: Option<f64>) -> Self {
+        let index = |t: f64| (t.max(0.0) * rate_hz).round() as u64;
+        Self {
+            rate_hz,
+            bucket_len: ((BUCKET_S * rate_hz).round() as u64).max(1),
+            from_index: index(from_s),
+            to_index: to_s.map_or(u64::MAX, index),
+            current: None,
+            buckets: Vec::new(),
+        }
+    }
+
+    /// Records sample `index` (`None` = missing) after the engine has processed it.
+    /// Indices must come in increasing order.
+    pub fn record(&mut self, index: u64, sample: Option<Sample>, engine: &Engine) {
+        if index < self.from_index || index >= self.to_index {
+            return;
+        }
+        let number = index / self.bucket_len;
+        let fresh = !matches!(self.current, Some((n, _)) if n == number);
+        if fresh {
+            if let Some((_, done)) = self.current.take() {
+                self.buckets.push(done);
+            }
+            let snapshot = engine.snapshot();
+            self.current = Some((
+                number,
+                Bucket {
+                    t_s: (number * self.bucket_len) as f64 / self.rate_hz,
+                    pressure_mmhg: Span::EMPTY,
+                    flow_ml_min: Span::EMPTY,
+                    engine_flow_ml_min: snapshot.flow_ml_min,
+                    engine_baseline_ml_min: snapshot.baseline_ml_min,
+                },
+            ));
+        }
+        if let (Some((_, bucket)), Some(s)) = (self.current.as_mut(), sample) {
+            bucket.pressure_mmhg.add(s.pressure_mmhg);
+            bucket.flow_ml_min.add(s.flow_ml_min);
+        }
+    }
+
+    /// Length of one bucket, s.
+    pub fn bucket_s(&self) -> f64 {
+        self.bucket_len as f64 / self.rate_hz
+    }
+
+    /// The recorded buckets, in time order.
+    pub fn finish(mut self) -> Vec<Bucket> {
+        if let Some((_, done)) = self.current.take() {
+            self.buckets.push(done);
+        }
+        self.buckets
+    }
+}
+
+/// Everything one session picture shows.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// The session's name (the picture's title).
+    pub name: String,
+    /// A line under the title: profile, rate, source.
+    pub subtitle: String,
+    /// Sample rate, Hz.
+    pub rate_hz: f64,
+    /// Session length, s.
+    pub duration_s: f64,
+    /// Start and end of the span shown, s.
+    pub from_s: f64,
+    /// End of the span shown, s.
+    pub to_s: f64,
+    /// Length of one bucket, s.
+    pub bucket_s: f64,
+    /// The readings, in time order.
+    pub buckets: Vec<Bucket>,
+    /// The labelled ejections (empty when the session has no labels).
+    pub labels: Vec<Ejection>,
+    /// Every engine event, in order.
+    pub events: Vec<Event>,
+    /// Onset detections of the flow-threshold baseline, s.
+    pub threshold_onsets_s: Vec<f64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use letdown_engine::EngineConfig;
+
+    #[test]
+    fn buckets_keep_lowest_and_highest_reading_and_the_asked_span() {
+        let engine = EngineConfig::new(1000.0).build().expect("valid config");
+        let mut r = TraceRecorder::new(1000.0, 1.0, Some(2.0));
+        for i in 0..3000u64 {
+            let s = (i % 7 != 0).then(|| Sample::new(-((i % 10) as f32), (i % 3) as f32));
+            r.record(i, s, &engine);
+        }
+        assert_eq!(r.bucket_s(), 0.01);
+        let buckets = r.finish();
+        assert_eq!(buckets.len(), 100);
+        assert_eq!(buckets[0].t_s, 1.0);
+        assert_eq!(
+            buckets[0].pressure_mmhg,
+            Span {
+                min: -9.0,
+                max: 0.0
+            }
+        );
+        assert_eq!(buckets[0].flow_ml_min, Span { min: 0.0, max: 2.0 });
+        let mut empty = TraceRecorder::new(100.0, 0.0, None);
+        empty.record(0, None, &engine);
+        assert!(empty.finish()[0].flow_ml_min.is_empty());
+    }
+}
