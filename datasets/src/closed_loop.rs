@@ -155,10 +155,20 @@ pub struct Outcome {
     /// When the removed volume first reached 90 % of `volume_ml`, s (`None` if nothing
     /// was removed).
     pub time_to_90pct_s: Option<f64>,
-    /// Seconds in stimulation after the first letdown began, plus seconds in expression
-    /// before it began (all expression seconds when there was no letdown). Pauses count
-    /// as neither.
+    /// Mis-phase per ejection, s: seconds in stimulation while some ejection's milk flows
+    /// at the breast (a sample at time t with `onset_s ≤ t < end_s` for some label), plus
+    /// seconds in expression while none does (before the first onset, between
+    /// ejections, after the last; the whole session when there was no letdown). Pauses
+    /// count as neither. A pump that expresses through every ejection and stimulates
+    /// in between (DESIGN §5: back to stimulation when flow has faded, to call the next
+    /// ejection) scores 0.
     pub misphase_s: f64,
+    /// Mis-phase against the first letdown only, s: seconds in stimulation from the first
+    /// onset on, plus seconds in expression before it (all expression seconds when there
+    /// was no letdown). Pauses count as neither. A pump that switches to expression once,
+    /// exactly at the first onset, and never stimulates again scores 0 (the 2-minute
+    /// timer scores |120 − first onset|).
+    pub first_switch_misphase_s: f64,
     /// Onset of the first ejection, s.
     pub first_onset_s: Option<f64>,
     /// The session's labels.
@@ -180,22 +190,11 @@ pub fn run_closed_loop(
     // Removed volume at each whole second, for the time to 90 %.
     let mut volume_at_s: Vec<f64> = vec![0.0];
     let rate_per_s = spec.rate_hz.round().max(1.0) as u64;
-    // Seconds in each mode before and after the first onset (known when it happens).
-    let mut before = [0.0f64; 2]; // [stimulation, expression] before the first onset
-    let mut after = [0.0f64; 2];
+    // The pump's mode as runs (first sample, mode): the phase is scored against the
+    // labels once they are complete, after the last sample. One entry per change.
+    let mut modes = ModeRuns::default();
     while let Some(s) = gen.next_sample() {
-        let onset = gen.first_onset_s();
-        let slot = match s.truth.mode {
-            Mode::Stimulation => Some(0),
-            Mode::Expression => Some(1),
-            Mode::Pause => None,
-        };
-        if let Some(i) = slot {
-            match onset {
-                Some(t1) if s.t_s >= t1 => after[i] += dt,
-                _ => before[i] += dt,
-            }
-        }
+        modes.push(s.index, s.truth.mode);
         if (s.index + 1) % rate_per_s == 0 {
             volume_at_s.push(gen.removed_ml());
         }
@@ -207,7 +206,16 @@ pub fn run_closed_loop(
     }
     let volume_ml = gen.removed_ml();
     let first_onset_s = gen.first_onset_s();
-    let misphase_s = after[0] + before[1];
+    let labels = gen.labels();
+    let n = gen.samples_generated();
+    let flowing: Vec<(u64, u64)> = flowing_samples(&labels, spec.rate_hz, n);
+    let misphase_s = modes.misphase(&flowing, n) as f64 * dt;
+    let after_first: Vec<(u64, u64)> = first_onset_s
+        .map(|t1| (first_sample_at(t1, spec.rate_hz, n), n))
+        .filter(|(a, b)| a < b)
+        .into_iter()
+        .collect();
+    let first_switch_misphase_s = modes.misphase(&after_first, n) as f64 * dt;
     volume_at_s.push(volume_ml);
     let target = 0.9 * volume_ml;
     let time_to_90pct_s = if volume_ml > 0.0 {
@@ -230,8 +238,151 @@ pub fn run_closed_loop(
         released_ml: gen.released_ml(),
         time_to_90pct_s,
         misphase_s,
+        first_switch_misphase_s,
         first_onset_s,
-        labels: gen.labels(),
+        labels,
         hints,
     })
+}
+
+/// The pump's mode over a session as runs: `(first sample index, mode)`, in order, each
+/// lasting until the next begins (the last until the session ends).
+#[derive(Clone, Debug, Default)]
+struct ModeRuns(Vec<(u64, Mode)>);
+
+impl ModeRuns {
+    /// Sample `index` (the next after the last pushed) is in `mode`.
+    fn push(&mut self, index: u64, mode: Mode) {
+        if self.0.last().is_none_or(|(_, m)| *m != mode) {
+            self.0.push((index, mode));
+        }
+    }
+
+    /// Samples in the wrong phase over a session of `n` samples, given the sample ranges
+    /// `[start, end)` (sorted, disjoint) in which milk should be expressed: stimulation
+    /// inside them plus expression outside them. Pauses count as neither.
+    fn misphase(&self, expressing: &[(u64, u64)], n: u64) -> u64 {
+        let mut wrong = 0u64;
+        for (k, &(start, mode)) in self.0.iter().enumerate() {
+            let end = self.0.get(k + 1).map_or(n, |r| r.0).min(n);
+            if end <= start {
+                continue;
+            }
+            let inside: u64 = expressing
+                .iter()
+                .map(|&(a, b)| b.min(end).saturating_sub(a.max(start)))
+                .sum();
+            wrong += match mode {
+                Mode::Stimulation => inside,
+                Mode::Expression => (end - start) - inside,
+                Mode::Pause => 0,
+            };
+        }
+        wrong
+    }
+}
+
+/// The first sample index `i` (of `n`, at `rate_hz`) whose time `i / rate_hz` is at or
+/// after `t_s` (`n` if none is).
+fn first_sample_at(t_s: f64, rate_hz: f64, n: u64) -> u64 {
+    // The same arithmetic as the generator's sample times, so a boundary sample is
+    // placed exactly as a per-sample comparison would place it.
+    let time = |i: u64| i as f64 / rate_hz;
+    let mut i = (t_s * rate_hz).ceil().clamp(0.0, n as f64) as u64;
+    while i > 0 && time(i - 1) >= t_s {
+        i -= 1;
+    }
+    while i < n && time(i) < t_s {
+        i += 1;
+    }
+    i
+}
+
+/// The samples during which some ejection's milk flows at the breast (a sample at `t`
+/// with `onset_s ≤ t < end_s` for some label), as sorted, disjoint index ranges
+/// `[start, end)`.
+fn flowing_samples(labels: &[Ejection], rate_hz: f64, n: u64) -> Vec<(u64, u64)> {
+    let mut ranges: Vec<(u64, u64)> = labels
+        .iter()
+        .map(|l| {
+            (
+                first_sample_at(l.onset_s, rate_hz, n),
+                first_sample_at(l.end_s, rate_hz, n),
+            )
+        })
+        .filter(|(a, b)| a < b)
+        .collect();
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for (a, b) in ranges {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(onset_s: f64, end_s: f64) -> Ejection {
+        Ejection {
+            onset_s,
+            end_s,
+            visible_s: None,
+        }
+    }
+
+    #[test]
+    fn sample_boundaries_follow_the_sample_times() {
+        // 10 Hz: sample i at i / 10 s.
+        assert_eq!(first_sample_at(0.0, 10.0, 100), 0);
+        assert_eq!(first_sample_at(0.3, 10.0, 100), 3);
+        assert_eq!(first_sample_at(0.31, 10.0, 100), 4);
+        assert_eq!(first_sample_at(-5.0, 10.0, 100), 0);
+        assert_eq!(first_sample_at(50.0, 10.0, 100), 100);
+        // Every sample's own time finds that sample, whatever the rounding of i / rate.
+        for i in 0..1000u64 {
+            let t = i as f64 / 1000.0;
+            assert_eq!(first_sample_at(t, 1000.0, 1000), i);
+        }
+    }
+
+    #[test]
+    fn overlapping_ejections_merge() {
+        let l = [
+            label(1.0, 3.0),
+            label(2.0, 5.0),
+            label(7.0, 8.0),
+            label(9.0, 9.0),
+        ];
+        assert_eq!(flowing_samples(&l, 10.0, 100), [(10, 50), (70, 80)]);
+        assert_eq!(flowing_samples(&[], 10.0, 100), []);
+    }
+
+    #[test]
+    fn misphase_counts_stimulation_inside_and_expression_outside() {
+        // 100 samples: stimulation 0–20, expression 20–60, pause 60–70, stimulation
+        // 70–80, expression 80–100; milk flows 15–50 and 75–90.
+        let mut runs = ModeRuns::default();
+        for i in 0..100 {
+            let mode = match i {
+                0..20 | 70..80 => Mode::Stimulation,
+                20..60 | 80..100 => Mode::Expression,
+                _ => Mode::Pause,
+            };
+            runs.push(i, mode);
+        }
+        assert_eq!(runs.0.len(), 5);
+        let flowing = [(15, 50), (75, 90)];
+        // Stimulation inside: 15–20, 75–80 = 10; expression outside: 50–60, 90–100 = 20.
+        assert_eq!(runs.misphase(&flowing, 100), 30);
+        // Against the first onset only (15 on): stimulation 15–20 and 70–80, expression
+        // before 15: none.
+        assert_eq!(runs.misphase(&[(15, 100)], 100), 15);
+        // No letdown: every expression sample.
+        assert_eq!(runs.misphase(&[], 100), 60);
+    }
 }

@@ -6,8 +6,8 @@ mod common;
 
 use common::median_cycle_cpm;
 use letdown_datasets::{
-    run_closed_loop, EngineStrategy, ExpressionOnly, FaultKind, FaultSet, Generator, Profile,
-    PumpProgram, SessionSpec, Strategy, Timer,
+    run_closed_loop, Ejection, EngineStrategy, ExpressionOnly, FaultKind, FaultSet, Generator,
+    Profile, PumpProgram, SessionSpec, Strategy, Timer,
 };
 use letdown_engine::{ControlHint, EngineConfig, Mode, Reason, Sample};
 
@@ -125,6 +125,11 @@ fn volume_is_conserved_for_every_strategy() {
                 "{}",
                 o.misphase_s
             );
+            assert!(
+                (0.0..=900.0 + 1e-6).contains(&o.first_switch_misphase_s),
+                "{}",
+                o.first_switch_misphase_s
+            );
             if o.volume_ml > 0.0 {
                 let t90 = o.time_to_90pct_s.expect("some volume");
                 assert!((0.0..=900.0).contains(&t90));
@@ -133,20 +138,57 @@ fn volume_is_conserved_for_every_strategy() {
     }
 }
 
+/// Seconds of `[a, b)` during which some label's milk flows (`onset_s ≤ t < end_s`),
+/// computed from the labels alone: the union of their intervals clipped to `[a, b)`.
+fn flowing_s(labels: &[Ejection], a: f64, b: f64) -> f64 {
+    let mut spans: Vec<(f64, f64)> = labels
+        .iter()
+        .map(|l| (l.onset_s.max(a), l.end_s.min(b)))
+        .filter(|(x, y)| x < y)
+        .collect();
+    spans.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let (mut total, mut reach) = (0.0, f64::NEG_INFINITY);
+    for (x, y) in spans {
+        let x = x.max(reach);
+        if y > x {
+            total += y - x;
+            reach = y;
+        }
+    }
+    total
+}
+
+/// One sample period per label boundary and per switch: the measures count whole samples.
+fn tolerance_s(labels: &[Ejection], switches: usize, rate_hz: f64) -> f64 {
+    (2 * labels.len() + switches + 1) as f64 / rate_hz
+}
+
 #[test]
 fn timer_and_expression_only_outcomes_add_up() {
     for seed in 0..5 {
         let spec = clean(seed, 6.0).with_rate_hz(200.0);
+        let duration = spec.duration_s();
         let o = run_closed_loop(spec, &mut Timer::new(200.0, 120.0)).expect("spec");
         assert_eq!(o.strategy, "timer");
         assert_eq!(o.hints, 1);
         let t1 = o
             .first_onset_s
             .expect("a typical mother lets down within 6 min");
-        // Stimulating after the letdown until 120 s, or expressing from 120 s before it.
+        // First switch: stimulating after the letdown until 120 s, or expressing from
+        // 120 s before it.
         assert!(
-            (o.misphase_s - (120.0 - t1).abs()).abs() < 0.02,
+            (o.first_switch_misphase_s - (120.0 - t1).abs()).abs() < 0.02,
             "{} vs {t1}",
+            o.first_switch_misphase_s
+        );
+        // Per ejection: stimulating while milk flows before 120 s, expressing while none
+        // flows from 120 s on.
+        let want = flowing_s(&o.labels, 0.0, 120.0)
+            + (duration - 120.0 - flowing_s(&o.labels, 120.0, duration));
+        let tol = tolerance_s(&o.labels, 1, 200.0);
+        assert!(
+            (o.misphase_s - want).abs() <= tol,
+            "{} vs {want} (± {tol})",
             o.misphase_s
         );
         assert_eq!(o.labels.first().map(|l| l.onset_s), Some(t1));
@@ -156,9 +198,22 @@ fn timer_and_expression_only_outcomes_add_up() {
         let e = run_closed_loop(spec, &mut ExpressionOnly::default()).expect("spec");
         assert_eq!(e.strategy, "expression-only");
         let t1 = e.first_onset_s.expect("letdown");
-        assert!((e.misphase_s - t1).abs() < 0.02, "{} vs {t1}", e.misphase_s);
+        assert!(
+            (e.first_switch_misphase_s - t1).abs() < 0.02,
+            "{} vs {t1}",
+            e.first_switch_misphase_s
+        );
+        // Always expressing: mis-phased exactly while no ejection's milk flows.
+        let want = duration - flowing_s(&e.labels, 0.0, duration);
+        let tol = tolerance_s(&e.labels, 0, 200.0);
+        assert!(
+            (e.misphase_s - want).abs() <= tol,
+            "{} vs {want} (± {tol})",
+            e.misphase_s
+        );
+        assert!(e.misphase_s >= e.first_switch_misphase_s - tol);
     }
-    // No letdown: all expression seconds are mis-phased.
+    // No letdown: all expression seconds are mis-phased, in both measures.
     let spec = clean(1, 4.0)
         .with_rate_hz(200.0)
         .with_profile(Profile::NoLetdown);
@@ -166,6 +221,157 @@ fn timer_and_expression_only_outcomes_add_up() {
     assert_eq!(o.first_onset_s, None);
     assert!(o.labels.is_empty());
     assert!((o.misphase_s - 120.0).abs() < 0.02, "{}", o.misphase_s);
+    assert!(
+        (o.first_switch_misphase_s - 120.0).abs() < 0.02,
+        "{}",
+        o.first_switch_misphase_s
+    );
+}
+
+#[test]
+fn a_pump_left_in_stimulation_is_mis_phased_while_milk_flows() {
+    // No hints: the pump stays in stimulation for the whole session.
+    for seed in 0..3 {
+        let spec = clean(seed, 6.0).with_rate_hz(200.0);
+        let duration = spec.duration_s();
+        let o = run_closed_loop(spec, &mut Counter::default()).expect("spec");
+        assert_eq!(o.hints, 0);
+        let t1 = o.first_onset_s.expect("a typical mother lets down");
+        let tol = tolerance_s(&o.labels, 0, 200.0);
+        let want = flowing_s(&o.labels, 0.0, duration);
+        assert!(want > 30.0, "{want}");
+        assert!(
+            (o.misphase_s - want).abs() <= tol,
+            "{} vs {want} (± {tol})",
+            o.misphase_s
+        );
+        assert!(
+            (o.first_switch_misphase_s - (duration - t1)).abs() <= tol,
+            "{} vs {}",
+            o.first_switch_misphase_s,
+            duration - t1
+        );
+    }
+}
+
+/// Expression while its own copy of the labels says milk flows, stimulation otherwise.
+struct FollowLabels {
+    /// (start, end) sample indices of expression.
+    spans: Vec<(u64, u64)>,
+}
+
+impl Strategy for FollowLabels {
+    fn name(&self) -> &'static str {
+        "follow-labels"
+    }
+    fn on_sample(&mut self, index: u64, _s: Option<Sample>) -> Option<ControlHint> {
+        self.spans.iter().find_map(|&(a, b)| {
+            if index == a {
+                Some(hint(index, Mode::Expression, -180.0, 60.0, 0))
+            } else if index == b {
+                Some(hint(index, Mode::Stimulation, -80.0, 110.0, 0))
+            } else {
+                None
+            }
+        })
+    }
+}
+
+/// The sample indices at which to hint expression and stimulation so that the pump
+/// expresses exactly while `labels` say milk flows (a hint applies from the next sample
+/// on; overlapping ejections are one expression phase).
+fn spans_of(labels: &[Ejection], rate_hz: f64) -> Vec<(u64, u64)> {
+    let at = |t: f64| ((t * rate_hz).ceil() as u64).saturating_sub(1);
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for l in labels {
+        let (a, b) = (at(l.onset_s), at(l.end_s));
+        match spans.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => spans.push((a, b)),
+        }
+    }
+    spans
+}
+
+/// The per-ejection mis-phase of a pump that stimulates, then alternates at `spans`
+/// (expression from each span's start, stimulation from its end), on a session with
+/// `labels`: computed from the labels' times alone.
+fn expected_misphase_s(
+    spans: &[(u64, u64)],
+    labels: &[Ejection],
+    rate_hz: f64,
+    duration: f64,
+) -> f64 {
+    let mut edges: Vec<f64> = spans
+        .iter()
+        .flat_map(|&(a, b)| [(a + 1) as f64 / rate_hz, (b + 1) as f64 / rate_hz])
+        .collect();
+    edges.push(duration);
+    let (mut want, mut t, mut expressing) = (0.0, 0.0, false);
+    for edge in edges {
+        let edge = edge.min(duration);
+        let inside = flowing_s(labels, t, edge);
+        want += if expressing {
+            (edge - t) - inside
+        } else {
+            inside
+        };
+        expressing = !expressing;
+        t = edge;
+    }
+    want
+}
+
+#[test]
+fn expressing_exactly_through_each_ejection_scores_no_misphase() {
+    // A script built from the previous run's labels, until the ejections come where the
+    // script expects them (the pump's phases change the ejections, so it takes a few
+    // runs): then every phase is right and the per-ejection mis-phase is zero, while the
+    // first-switch measure counts every second of stimulation between ejections.
+    let rate = 200.0;
+    let mut converged = 0;
+    for seed in 0..6 {
+        let spec = clean(seed, 8.0).with_rate_hz(rate);
+        let duration = spec.duration_s();
+        let mut labels = run_closed_loop(spec, &mut Counter::default())
+            .expect("spec")
+            .labels;
+        assert!(!labels.is_empty());
+        for _ in 0..8 {
+            let spans = spans_of(&labels, rate);
+            let mut script = FollowLabels {
+                spans: spans.clone(),
+            };
+            let o = run_closed_loop(spec, &mut script).expect("spec");
+            assert_eq!(o.hints as usize, 2 * spans.len());
+            let tol = tolerance_s(&o.labels, 2 * spans.len(), rate);
+            let want = expected_misphase_s(&spans, &o.labels, rate, duration);
+            assert!(
+                (o.misphase_s - want).abs() <= tol,
+                "seed {seed}: {} vs {want} (± {tol})",
+                o.misphase_s
+            );
+            let same = o.labels.len() == labels.len()
+                && o.labels.iter().zip(&labels).all(|(a, b)| {
+                    (a.onset_s - b.onset_s).abs() < 1e-9 && (a.end_s - b.end_s).abs() < 1e-9
+                });
+            if same {
+                assert!(o.misphase_s <= tol, "seed {seed}: {}", o.misphase_s);
+                // Stimulating between ejections is what the first-switch measure counts.
+                let t1 = o.first_onset_s.expect("letdown");
+                let between = (duration - t1) - flowing_s(&o.labels, t1, duration);
+                assert!(
+                    (o.first_switch_misphase_s - between).abs() <= tol,
+                    "seed {seed}: {} vs {between}",
+                    o.first_switch_misphase_s
+                );
+                converged += 1;
+                break;
+            }
+            labels = o.labels;
+        }
+    }
+    assert!(converged >= 4, "{converged} of 6 seeds settled");
 }
 
 /// Counts what it is given.

@@ -49,8 +49,12 @@ precision, recall, F1; false alarms per hour of pumping; sessions without letdow
 got any detection.
 
 Closed loop (simulated sessions only; the pump follows each strategy's hints): milk \
-removed (mL), time to 90 % of it (s), and mis-phase seconds: stimulating after the first \
-letdown began, or expressing before it.
+removed (mL), time to 90 % of it (s), and mis-phase seconds per ejection: stimulating \
+while some labelled ejection's milk flows at the breast (from its onset to its end), plus \
+expressing while none does (before the first, between ejections, after the last); a pump \
+that expresses through each ejection and stimulates between them scores 0. Also the \
+first-switch mis-phase: stimulating from the first onset on, plus expressing before it \
+(what a pump that switches once is judged by). Pauses count as neither.
 
 Simulated session i (0-based) of every profile and rate uses seed SEED+i, so profiles and \
 rates are compared on the same mothers; the same options give the same numbers. Files: \
@@ -102,8 +106,8 @@ pub struct EvaluateArgs {
     #[arg(long, requires = "simulate")]
     clean: bool,
 
-    /// Print one JSON object (schema letdown-evaluate/1, keys in adapters/EVALUATE.md)
-    /// instead of tables.
+    /// Print one JSON object instead of tables: schema letdown-evaluate/1, every key,
+    /// unit and null documented in adapters/EVALUATE.md.
     #[arg(long)]
     json: bool,
 

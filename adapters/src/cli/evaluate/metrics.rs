@@ -212,9 +212,15 @@ pub struct ClosedLoopMetrics {
     /// Time until 90 % of the session's volume was removed, s (sessions that removed
     /// any milk).
     pub time_to_90pct_s: Option<Summary>,
-    /// Seconds in the wrong phase per session: stimulating after the first letdown
-    /// began, or expressing before it (all expression when there was none), s.
+    /// Mis-phase per ejection, per session, s: stimulating while some labelled
+    /// ejection's milk flows (between its onset and its end), or expressing while none
+    /// does (before the first, between ejections, after the last; all expression when
+    /// there was none). Pauses count as neither.
     pub misphase_s: Option<Summary>,
+    /// Mis-phase against the first letdown only, per session, s: stimulating from the
+    /// first labelled onset on, or expressing before it (all expression when there was
+    /// none). Pauses count as neither.
+    pub first_switch_misphase_s: Option<Summary>,
 }
 
 impl ClosedLoopMetrics {
@@ -225,6 +231,9 @@ impl ClosedLoopMetrics {
             volume_ml: Summary::of(outcomes.iter().map(|o| o.volume_ml)),
             time_to_90pct_s: Summary::of(outcomes.iter().filter_map(|o| o.time_to_90pct_s)),
             misphase_s: Summary::of(outcomes.iter().map(|o| o.misphase_s)),
+            first_switch_misphase_s: Summary::of(
+                outcomes.iter().map(|o| o.first_switch_misphase_s),
+            ),
         }
     }
 }
@@ -311,8 +320,11 @@ pub struct SessionLoop {
     pub volume_ml: f64,
     /// Time to 90 % of it, s.
     pub time_to_90pct_s: Option<f64>,
-    /// Seconds in the wrong phase, s.
+    /// Mis-phase per ejection, s (see [`ClosedLoopMetrics::misphase_s`]).
     pub misphase_s: f64,
+    /// Mis-phase against the first letdown only, s (see
+    /// [`ClosedLoopMetrics::first_switch_misphase_s`]).
+    pub first_switch_misphase_s: f64,
     /// Hints the strategy gave.
     pub hints: u32,
 }
@@ -433,6 +445,7 @@ fn session_entry(r: &SessionResult) -> SessionEntry {
                     volume_ml: o.volume_ml,
                     time_to_90pct_s: o.time_to_90pct_s,
                     misphase_s: o.misphase_s,
+                    first_switch_misphase_s: o.first_switch_misphase_s,
                     hints: o.hints,
                 },
             )

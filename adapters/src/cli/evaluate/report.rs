@@ -132,7 +132,8 @@ fn detection_row(group: String, detector: &str, m: &DetectionMetrics) -> Vec<Str
 }
 
 /// The closed-loop table: one row per (group, strategy); `vs timer` compares mean
-/// volumes with the timer's over the same sessions.
+/// volumes with the timer's over the same sessions; mis-phase per ejection (mean,
+/// median, p95), then the first-switch mis-phase (mean).
 pub fn closed_loop_table(report: &Report) -> Vec<String> {
     let mut table = Table::new(&[
         ("group", Align::Left),
@@ -142,9 +143,10 @@ pub fn closed_loop_table(report: &Report) -> Vec<String> {
         ("vs timer", Align::Right),
         ("to 90 % s median", Align::Right),
         ("p95 s", Align::Right),
-        ("mis-phase s mean", Align::Right),
+        ("mis-phase per ejection s mean", Align::Right),
         ("median", Align::Right),
         ("p95", Align::Right),
+        ("1st-switch mis-phase s mean", Align::Right),
     ]);
     let loops: &BTreeMap<&str, Breakdown<ClosedLoopMetrics>> = &report.closed_loop;
     let Some(first) = loops.get(LoopStrategy::Engine.key()) else {
@@ -179,6 +181,7 @@ pub fn closed_loop_table(report: &Report) -> Vec<String> {
                 mean(m.misphase_s, |s| s.mean),
                 mean(m.misphase_s, |s| s.median),
                 mean(m.misphase_s, |s| s.p95),
+                mean(m.first_switch_misphase_s, |s| s.mean),
             ]);
         }
     }
@@ -214,7 +217,9 @@ pub fn text_report(report: &Report) -> Vec<String> {
         lines.push(
             "Closed loop (the simulated pump follows each strategy's hints; simulated \
              sessions only): milk removed, time to 90 % of it, and seconds in the wrong \
-             phase (stimulating after the first letdown began, or expressing before it)."
+             phase per ejection (stimulating while an ejection's milk flows, or expressing \
+             while none does); 1st-switch mis-phase: stimulating after the first letdown \
+             began, or expressing before it."
                 .to_owned(),
         );
         lines.extend(closed_loop_table(report));
