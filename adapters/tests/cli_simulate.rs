@@ -72,7 +72,7 @@ fn same_options_same_bytes_and_the_files_read_back() {
         }
         // Dropouts leave rows out, never add any: at most 3 min × 200 Hz.
         assert!((30_000..=36_000).contains(&rows), "{rows} rows");
-        let labels = read_labels(&path.with_extension("labels.csv")).expect("labels");
+        let labels = read_labels(path.with_extension("labels.csv")).expect("labels");
         for l in &labels {
             assert!(l.onset_s < l.end_s && l.end_s <= 180.0 + 1e-9, "{l:?}");
         }
