@@ -3,6 +3,7 @@
 mod console;
 mod evaluate;
 mod events_json;
+mod latency;
 mod output;
 mod plot;
 mod replay;
@@ -47,6 +48,9 @@ enum Command {
     /// Draw one session: pressure and flow over time, labelled ejections, the engine's
     /// onsets, ends, asked-for phase and hints (SVG or PNG).
     Plot(plot::PlotArgs),
+    /// Measure the real-time pipeline's latency and throughput against a Mutex+mpsc
+    /// baseline, in interleaved rounds, beside the host's own wake-up jitter.
+    Latency(latency::LatencyArgs),
 }
 
 /// Runs the command line and returns the process's exit status.
@@ -56,5 +60,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Simulate(args) => simulate::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Plot(args) => plot::run(&args),
+        Command::Latency(args) => latency::run(&args),
     }
 }

@@ -31,9 +31,12 @@ pub enum WaitStrategy {
     /// does nothing but push; latency is up to one period plus the host's wake-up.
     Tick,
     /// Sleep until `guard` before the next block is due (the last block's arrival plus
-    /// one period), then spin until it arrives (at most `guard` past its due time before
-    /// sleeping again). The producer does nothing but push; latency is that of spinning
-    /// while the core is busy only `2·guard` per period. The default.
+    /// one period), then spin until it arrives (at most `guard` past its due time). A
+    /// block later than that (a late producer or host, or the first block, whose time is
+    /// not known yet) is looked for again after sleeping `guard`, `2·guard`, `4·guard`, …
+    /// up to one period, so it costs about its own lateness, not a whole period. The
+    /// producer does nothing but push; latency is that of spinning while the core is busy
+    /// only `2·guard` per period. The default.
     #[default]
     Predict,
 }
@@ -91,17 +94,28 @@ pub(crate) struct Waiter {
     epoch: Instant,
     /// Next tick (Tick) or next block's due time (Predict).
     next: Instant,
+    /// Predict: the next sleep while a block is overdue (`guard`, doubling up to
+    /// `period`; back to `guard` at each block).
+    backoff: Duration,
 }
 
 impl Waiter {
     pub(crate) fn new(strategy: WaitStrategy, period: Duration, guard: Duration) -> Self {
         let now = Instant::now();
+        let first_guard = guard.max(Duration::from_micros(1));
         Self {
             strategy,
             period,
             guard,
             epoch: now,
-            next: now + period,
+            // Predict does not know when the first block comes: it looks for it as for
+            // an overdue one.
+            next: if strategy == WaitStrategy::Predict {
+                now
+            } else {
+                now + period
+            },
+            backoff: first_guard,
         }
     }
 
@@ -110,6 +124,7 @@ impl Waiter {
     #[inline]
     pub(crate) fn on_block(&mut self, arrival: Instant) {
         self.next = arrival + self.period;
+        self.backoff = self.guard.max(Duration::from_micros(1));
     }
 
     /// Waits a little; the caller re-checks the queue (and whether the stream ended)
@@ -146,11 +161,11 @@ impl Waiter {
                 } else if now <= self.next + self.guard {
                     core::hint::spin_loop();
                 } else {
-                    // The block did not come (a late or idle producer): expect it one
-                    // period later, and sleep until then.
-                    let late = (now - self.next).as_nanos();
-                    let period_ns = self.period.as_nanos().max(1);
-                    self.next += nanos((late / period_ns + 1) * period_ns);
+                    // The block is overdue (a late producer or host, the first block, or
+                    // an idle producer): look again after a sleep that doubles up to one
+                    // period, until `on_block` has its time again.
+                    std::thread::park_timeout(self.backoff);
+                    self.backoff = (self.backoff * 2).min(self.period);
                 }
             }
         }
