@@ -1,0 +1,356 @@
+//! The streaming decoder: bytes in, frames or counted drops out, resynchronising at every
+//! `0x00`.
+
+use crate::crc::crc32c;
+use crate::error::{DropReason, Field, FrameError};
+use crate::frame::{
+    Ack, Frame, FrameType, Heartbeat, Hello, Payload, RawSample, SampleBlock, StreamConfig,
+    ACK_LEN, BLOCK_HEADER_LEN, CRC_LEN, HEADER_LEN, HEARTBEAT_LEN, HELLO_LEN, HINT_LEN,
+    MAX_FRAME_LEN, MAX_SAMPLES_PER_BLOCK, PROTOCOL_VERSION, SAMPLE_LEN,
+};
+use crate::hint_codes::{cue_from, mode_from, reason_from};
+use crate::wire::Reader;
+use letdown_engine::ControlHint;
+
+/// Buffer size that holds any v1 frame (its COBS bytes, the delimiters excluded): 285.
+pub const DECODER_CAPACITY: usize = MAX_FRAME_LEN - 2;
+
+/// Smallest buffer a decoder may have: the COBS bytes of the shortest frame (a
+/// heartbeat, 12 payload bytes), 13.
+const MIN_CAPACITY: usize = corncobs::max_encoded_len(HEADER_LEN + HEARTBEAT_LEN + CRC_LEN) - 1;
+
+/// A decoder for every v1 frame.
+pub type FrameDecoder = Decoder<DECODER_CAPACITY>;
+
+/// What a decoder has seen. Every `0x00` received ends exactly one frame, counted once as
+/// good (`frames`), empty, or dropped under one reason:
+/// `delimiters() == frames + empty + dropped_total()`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DecoderStats {
+    /// Bytes pushed.
+    pub bytes: u64,
+    /// Good frames returned.
+    pub frames: u64,
+    /// Empty frames (back-to-back `0x00`): ignored. Every frame starts with a `0x00`
+    /// after the previous frame's closing one, so this counts about one per frame.
+    pub empty: u64,
+    /// Dropped: more bytes before a `0x00` than the buffer holds.
+    pub oversize: u64,
+    /// Dropped: invalid COBS.
+    pub cobs: u64,
+    /// Dropped: payload shorter than header + CRC.
+    pub too_short: u64,
+    /// Dropped: CRC mismatch (line noise, a truncated or merged frame).
+    pub crc: u64,
+    /// Dropped: unknown protocol version.
+    pub version: u64,
+    /// Dropped: unknown frame type.
+    pub frame_type: u64,
+    /// Dropped: body length wrong for the type.
+    pub length: u64,
+    /// Dropped: a field out of range.
+    pub field: u64,
+}
+
+impl DecoderStats {
+    /// Frames dropped for `reason`.
+    pub const fn dropped(&self, reason: DropReason) -> u64 {
+        match reason {
+            DropReason::Oversize => self.oversize,
+            DropReason::Cobs => self.cobs,
+            DropReason::TooShort => self.too_short,
+            DropReason::Crc => self.crc,
+            DropReason::Version => self.version,
+            DropReason::FrameType => self.frame_type,
+            DropReason::Length => self.length,
+            DropReason::Field => self.field,
+        }
+    }
+
+    /// Frames dropped for any reason.
+    pub const fn dropped_total(&self) -> u64 {
+        self.oversize
+            + self.cobs
+            + self.too_short
+            + self.crc
+            + self.version
+            + self.frame_type
+            + self.length
+            + self.field
+    }
+
+    /// Delimiters (`0x00`) received: every frame ended, good, empty or dropped.
+    pub const fn delimiters(&self) -> u64 {
+        self.frames + self.empty + self.dropped_total()
+    }
+
+    fn count_drop(&mut self, reason: DropReason) {
+        let counter = match reason {
+            DropReason::Oversize => &mut self.oversize,
+            DropReason::Cobs => &mut self.cobs,
+            DropReason::TooShort => &mut self.too_short,
+            DropReason::Crc => &mut self.crc,
+            DropReason::Version => &mut self.version,
+            DropReason::FrameType => &mut self.frame_type,
+            DropReason::Length => &mut self.length,
+            DropReason::Field => &mut self.field,
+        };
+        *counter += 1;
+    }
+}
+
+/// A streaming frame decoder with a `CAP`-byte internal buffer (no allocation).
+///
+/// Bytes are collected up to the next `0x00`, then COBS-decoded in place and checked (crate
+/// docs, "Receiving"). A bad frame is returned as its [`FrameError`] and counted in
+/// [`DecoderStats`]; the decoder starts afresh after every `0x00`, so garbage, a truncated
+/// frame or a corrupt one costs that frame only. A frame longer than `CAP` is discarded up
+/// to its `0x00` and counted as oversize. No input makes it panic.
+#[derive(Clone, Debug)]
+pub struct Decoder<const CAP: usize> {
+    buf: [u8; CAP],
+    len: usize,
+    overflowed: bool,
+    stats: DecoderStats,
+}
+
+impl<const CAP: usize> Default for Decoder<CAP> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const CAP: usize> Decoder<CAP> {
+    /// An empty decoder. `CAP` must hold the shortest frame (13 bytes; checked at compile
+    /// time); [`DECODER_CAPACITY`] holds every frame, a smaller `CAP` drops long frames as
+    /// oversize.
+    pub const fn new() -> Self {
+        const {
+            assert!(
+                CAP >= MIN_CAPACITY,
+                "a decoder needs at least 13 bytes of buffer (the shortest frame)"
+            )
+        };
+        Self {
+            buf: [0; CAP],
+            len: 0,
+            overflowed: false,
+            stats: DecoderStats {
+                bytes: 0,
+                frames: 0,
+                empty: 0,
+                oversize: 0,
+                cobs: 0,
+                too_short: 0,
+                crc: 0,
+                version: 0,
+                frame_type: 0,
+                length: 0,
+                field: 0,
+            },
+        }
+    }
+
+    /// Feeds one byte. Returns `Some` when the byte was a `0x00` that ended a non-empty
+    /// frame: the frame, or why it was dropped (already counted).
+    pub fn push(&mut self, byte: u8) -> Option<Result<Frame, FrameError>> {
+        self.stats.bytes += 1;
+        if byte != 0 {
+            match self.buf.get_mut(self.len) {
+                Some(slot) if !self.overflowed => {
+                    *slot = byte;
+                    self.len += 1;
+                }
+                _ => self.overflowed = true,
+            }
+            return None;
+        }
+        let len = core::mem::take(&mut self.len);
+        let result = if core::mem::take(&mut self.overflowed) {
+            Err(FrameError::Oversize { capacity: CAP })
+        } else if len == 0 {
+            self.stats.empty += 1;
+            return None;
+        } else {
+            let encoded = self.buf.get_mut(..len).unwrap_or(&mut []);
+            match corncobs::decode_in_place(encoded) {
+                Ok(n) => parse_payload(encoded.get(..n).unwrap_or(&[])),
+                Err(_) => Err(FrameError::Cobs),
+            }
+        };
+        match &result {
+            Ok(_) => self.stats.frames += 1,
+            Err(e) => self.stats.count_drop(e.reason()),
+        }
+        Some(result)
+    }
+
+    /// Feeds `bytes` through an iterator of the frames (and drops) they complete. The
+    /// bytes are consumed as the iterator advances: drain it to feed them all. A frame
+    /// left unfinished at the end stays buffered for the next call.
+    pub fn frames<'a>(&'a mut self, bytes: &'a [u8]) -> Frames<'a, CAP> {
+        Frames {
+            decoder: self,
+            bytes,
+        }
+    }
+
+    /// What the decoder has seen so far.
+    pub const fn stats(&self) -> &DecoderStats {
+        &self.stats
+    }
+
+    /// Bytes of an unfinished frame held in the buffer (0 while discarding an oversize one).
+    pub const fn pending(&self) -> usize {
+        self.len
+    }
+}
+
+/// The frames completed by a slice of bytes; see [`Decoder::frames`].
+#[derive(Debug)]
+pub struct Frames<'a, const CAP: usize> {
+    decoder: &'a mut Decoder<CAP>,
+    bytes: &'a [u8],
+}
+
+impl<const CAP: usize> Frames<'_, CAP> {
+    /// Bytes not fed to the decoder yet.
+    pub fn remaining(&self) -> &[u8] {
+        self.bytes
+    }
+}
+
+impl<const CAP: usize> Iterator for Frames<'_, CAP> {
+    type Item = Result<Frame, FrameError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while let Some((&byte, rest)) = self.bytes.split_first() {
+            self.bytes = rest;
+            if let Some(result) = self.decoder.push(byte) {
+                return Some(result);
+            }
+        }
+        None
+    }
+}
+
+/// Checks and parses a raw payload (COBS already removed): header, body, CRC-32C. The
+/// decoder's second half; public for other framings and for tests.
+pub fn parse_payload(raw: &[u8]) -> Result<Frame, FrameError> {
+    let Some((data, crc)) = raw
+        .split_last_chunk::<CRC_LEN>()
+        .filter(|(data, _)| data.len() >= HEADER_LEN)
+    else {
+        return Err(FrameError::TooShort { len: raw.len() });
+    };
+    let received = u32::from_le_bytes(*crc);
+    let computed = crc32c(data);
+    if received != computed {
+        return Err(FrameError::Crc { received, computed });
+    }
+    let mut r = Reader::new(data);
+    let (Some(version), Some(code), Some(seq)) = (r.u8(), r.u8(), r.u16()) else {
+        return Err(FrameError::TooShort { len: raw.len() });
+    };
+    if version != PROTOCOL_VERSION {
+        return Err(FrameError::UnknownVersion { version });
+    }
+    let frame_type = FrameType::from_code(code).ok_or(FrameError::UnknownType { code })?;
+    let payload = parse_body(frame_type, &mut r)?;
+    payload.validate().map_err(FrameError::InvalidField)?;
+    Ok(Frame { seq, payload })
+}
+
+fn parse_body(frame_type: FrameType, r: &mut Reader<'_>) -> Result<Payload, FrameError> {
+    let actual = r.remaining();
+    let bad_length = |expected| FrameError::BadLength {
+        frame_type,
+        expected,
+        actual,
+    };
+    let fixed = |expected| {
+        if actual == expected {
+            Ok(())
+        } else {
+            Err(bad_length(expected))
+        }
+    };
+    // After the length checks every read below succeeds; `short` covers the impossible.
+    let short = bad_length(0);
+    Ok(match frame_type {
+        FrameType::Hello => {
+            fixed(HELLO_LEN)?;
+            Payload::Hello(Hello {
+                config: read_config(r).ok_or(short)?,
+                max_samples_per_block: r.u8().ok_or(short)?,
+                next_sample_index: r.u64().ok_or(short)?,
+            })
+        }
+        FrameType::SampleBlock => {
+            if actual < BLOCK_HEADER_LEN {
+                // Not even the block header: expect at least one sample.
+                return Err(bad_length(BLOCK_HEADER_LEN + SAMPLE_LEN));
+            }
+            let config = read_config(r).ok_or(short)?;
+            let first_sample_index = r.u64().ok_or(short)?;
+            let count = usize::from(r.u8().ok_or(short)?);
+            if !(1..=MAX_SAMPLES_PER_BLOCK).contains(&count) {
+                return Err(FrameError::InvalidField(Field::SampleCount));
+            }
+            fixed(BLOCK_HEADER_LEN + count * SAMPLE_LEN)?;
+            let mut block = SampleBlock::new(config, first_sample_index);
+            for _ in 0..count {
+                let (Some(pressure), Some(flow)) = (r.i16(), r.i16()) else {
+                    return Err(short);
+                };
+                block
+                    .push(RawSample::new(pressure, flow))
+                    .map_err(|_| FrameError::InvalidField(Field::SampleCount))?;
+            }
+            Payload::SampleBlock(block)
+        }
+        FrameType::Hint => {
+            fixed(HINT_LEN)?;
+            let sample_index = r.u64().ok_or(short)?;
+            let (Some(mode), Some(reason), Some(cue), Some(ramp_cycles)) =
+                (r.u8(), r.u8(), r.u8(), r.u8())
+            else {
+                return Err(short);
+            };
+            let field = FrameError::InvalidField;
+            Payload::Hint(ControlHint {
+                sample_index,
+                mode: mode_from(mode).map_err(field)?,
+                reason: reason_from(reason).map_err(field)?,
+                cue: cue_from(cue).map_err(field)?,
+                ramp_cycles,
+                target_vacuum_mmhg: r.f32().ok_or(short)?,
+                rate_cpm: r.f32().ok_or(short)?,
+                confidence: r.f32().ok_or(short)?,
+            })
+        }
+        FrameType::Ack => {
+            fixed(ACK_LEN)?;
+            Payload::Ack(Ack {
+                last_seq: r.u16().ok_or(short)?,
+                frames_received: r.u32().ok_or(short)?,
+                frames_dropped: r.u32().ok_or(short)?,
+                samples_missing: r.u32().ok_or(short)?,
+            })
+        }
+        FrameType::Heartbeat => {
+            fixed(HEARTBEAT_LEN)?;
+            Payload::Heartbeat(Heartbeat {
+                uptime_ms: r.u32().ok_or(short)?,
+            })
+        }
+    })
+}
+
+fn read_config(r: &mut Reader<'_>) -> Option<StreamConfig> {
+    Some(StreamConfig {
+        sample_rate_hz: r.u16()?,
+        pressure_mmhg_per_lsb: r.f32()?,
+        flow_ml_min_per_lsb: r.f32()?,
+    })
+}
