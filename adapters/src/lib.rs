@@ -8,6 +8,8 @@
 //! - [`detections_csv`]: `NAME.detections.csv` (saved detections), read and written;
 //! - [`session_files`]: companion file names and session folders;
 //! - [`error`]: the error every reader returns, naming file, line, field and reason.
+//!
+//! The pump link's live ends (`letdown serve`, `letdown pump-sim`): [`pump_link`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -16,6 +18,7 @@ mod csv_lines;
 pub mod detections_csv;
 pub mod error;
 pub mod labels_csv;
+pub mod pump_link;
 pub mod session_csv;
 pub mod session_files;
 pub mod session_writer;

@@ -4,9 +4,12 @@ mod console;
 mod evaluate;
 mod events_json;
 mod latency;
+mod link;
 mod output;
 mod plot;
+mod pump_sim;
 mod replay;
+mod serve;
 mod session_run;
 mod simulate;
 mod sources;
@@ -51,6 +54,13 @@ enum Command {
     /// Measure the real-time pipeline's latency and throughput against a Mutex+mpsc
     /// baseline, in interleaved rounds, beside the host's own wake-up jitter.
     Latency(latency::LatencyArgs),
+    /// Run the engine on a live pump link (serial device or stdin/stdout): sample frames
+    /// in, hints, acks and heartbeats back; a silent link pauses the pump.
+    Serve(serve::ServeArgs),
+    /// Play a pump on a link to `serve`: a simulated (closed loop) or recorded session
+    /// streamed at its real rate (or faster), hints printed and followed; link faults
+    /// injected on demand.
+    PumpSim(pump_sim::PumpSimArgs),
 }
 
 /// Runs the command line and returns the process's exit status.
@@ -61,5 +71,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Plot(args) => plot::run(&args),
         Command::Latency(args) => latency::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::PumpSim(args) => pump_sim::run(&args),
     }
 }

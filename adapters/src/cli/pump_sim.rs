@@ -1,0 +1,903 @@
+//! `letdown pump-sim --port DEV | --stdio [--session FILE | --simulate …]`: plays a breast
+//! pump's sensor board and motor controller on a link to `letdown serve` (issue 8).
+//!
+//! It sends a Hello, then SampleBlocks paced by the clock at the session's rate (`--speed`
+//! times faster for tests), and reads what comes back: each Hint is printed (session time,
+//! mode, vacuum, rate, reason, round trip from the block that carried the hint's sample)
+//! and, with `--simulate`, applied to the physiological simulator between two blocks
+//! (`Generator::apply_hint`: closed loop — the simulated pump follows the engine). Acks
+//! tell what serve received. A simulated dropout is not sent: the next block's first
+//! sample index shows the gap.
+//!
+//! Link faults for tests (`pump_link::inject`): garbage, truncated, corrupted and skipped
+//! blocks, every N blocks, each counted in the summary; `--stall-after S` stops sending
+//! for `--stall-ms` of wall time at session time S (the board's clock goes on: the
+//! samples of the stall are lost), then resumes or exits (`--after-stall`).
+//!
+//! After the last block it waits (up to `--linger-ms`) for serve's Ack of its last frame,
+//! then prints a summary as `summary key=value …` lines.
+
+use super::console::report_error;
+use super::link::{duration_from, hint_fields, open, opt, spawn_reader, Incoming, LinkArgs, Log};
+use super::EXIT_BAD_INPUT;
+use clap::{Args, ValueEnum};
+use crossbeam_channel::RecvTimeoutError;
+use letdown_adapters::labels_csv::read_labels;
+use letdown_adapters::pump_link::{BoardEncoder, FaultInjector, InjectionCounts, LinkFaults};
+use letdown_adapters::session_files::labels_path;
+use letdown_adapters::{SessionItem, SessionReader};
+use letdown_datasets::labels::Ejection;
+use letdown_datasets::{FaultSet, Generator, Profile, PumpProgram, SessionSpec};
+use letdown_engine::{ControlHint, Mode, Reason, Sample};
+use letdown_link::{Ack, FrameDecoder, Payload, SequenceTracker};
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// What to do when a stall ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AfterStall {
+    /// Send again (the stall's samples are lost: a gap).
+    Resume,
+    /// Stop sending and end the session there.
+    Exit,
+}
+
+/// Options of `letdown pump-sim`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Sends protocol letdown-link v1 (see `letdown serve --help`): one Hello, then SampleBlocks \
+of --block samples (pressure in mmHg and flow in mL/min, 0.01 per count), paced at the \
+session's rate times --speed. Hints received are printed as `hint t=S ...` lines (session \
+time in s; vacuum in mmHg; rate in cycles/min; round trip in ms from sending the block \
+that held the hint's sample to receiving the hint). The summary lines `summary ...` hold \
+key=value pairs: samples and frames sent, hints received, the first switch to expression \
+(hint time and reason; the simulated pump's own switch) against the session's first \
+labelled onset, round trips, what serve acknowledged, and the faults injected.
+
+Lines go to standard output, or to standard error with --stdio. Exit status: 0 when the \
+session was sent, 2 on bad options or input files, 1 if the link failed or serve hung up.")]
+pub struct PumpSimArgs {
+    #[command(flatten)]
+    link: LinkArgs,
+
+    /// Baud rate of --port (8N1; a pseudo-terminal ignores it).
+    #[arg(long, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
+    baud: u32,
+
+    /// Play a recorded session file (NAME.csv, DESIGN §3; labels from NAME.labels.csv
+    /// beside it). Open loop: hints are printed, not applied.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "simulate",
+        required_unless_present = "simulate"
+    )]
+    session: Option<PathBuf>,
+
+    /// Play the physiological simulator, following the hints received (closed loop).
+    #[arg(long)]
+    simulate: bool,
+
+    /// Simulated mother: relaxed, typical, stressed, no-letdown or mix.
+    #[arg(long, value_name = "P", default_value = "typical")]
+    profile: Profile,
+
+    /// Seed of the simulated session.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+
+    /// Length of the simulated session, minutes.
+    #[arg(long, value_name = "M", default_value_t = 15.0)]
+    minutes: f64,
+
+    /// Sample rate of the simulated session, Hz (100 … 10000).
+    #[arg(long, value_name = "HZ", default_value_t = 1000.0)]
+    rate: f64,
+
+    /// Simulated sensor faults (comma-separated: dropout, nan, stuck, saturation, spikes,
+    /// bubbles, overvacuum, drift, gain; all; none).
+    #[arg(long, value_name = "LIST", default_value = "none")]
+    faults: FaultSet,
+
+    /// No everyday mess in the simulated session (spikes, bubbles, drift, user actions),
+    /// apart from --faults.
+    #[arg(long)]
+    clean: bool,
+
+    /// Play this many times faster than real time (e.g. 20 for tests).
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    speed: f64,
+
+    /// Samples per block (1 … 64).
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    block: usize,
+
+    /// Send 1-32 random non-zero bytes before every N-th block.
+    #[arg(long, value_name = "N")]
+    garbage_every: Option<u64>,
+
+    /// Cut every N-th block in half (its end and closing delimiter lost).
+    #[arg(long, value_name = "N")]
+    truncate_every: Option<u64>,
+
+    /// Flip one bit of every N-th block.
+    #[arg(long, value_name = "N")]
+    corrupt_every: Option<u64>,
+
+    /// Do not send every N-th block (a sequence gap).
+    #[arg(long, value_name = "N")]
+    drop_every: Option<u64>,
+
+    /// Seed of the garbage bytes and flipped bits (default: --seed).
+    #[arg(long, value_name = "S")]
+    fault_seed: Option<u64>,
+
+    /// Stop sending at this session time, s (see --stall-ms, --after-stall).
+    #[arg(long, value_name = "S")]
+    stall_after: Option<f64>,
+
+    /// How long a stall lasts, ms of wall time (longer than serve's --timeout-ms to
+    /// test it).
+    #[arg(long, value_name = "MS", default_value_t = 1500.0)]
+    stall_ms: f64,
+
+    /// What to do when the stall ends.
+    #[arg(long, value_name = "WHAT", default_value = "resume")]
+    after_stall: AfterStall,
+
+    /// After the last block, wait up to this long for serve's Ack of it (and the last
+    /// hints), ms.
+    #[arg(long, value_name = "MS", default_value_t = 2000.0)]
+    linger_ms: f64,
+
+    /// Print no line per hint (the summary still comes).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// One sample from the source.
+struct Produced {
+    index: u64,
+    sample: Sample,
+    /// `false`: a dropout, not sent.
+    present: bool,
+    /// The simulated pump's mode at this sample.
+    mode: Option<Mode>,
+}
+
+enum Source {
+    Sim(Box<Generator>),
+    File {
+        reader: Box<SessionReader<File>>,
+        peeked: Option<Produced>,
+        labels: Vec<Ejection>,
+        length: u64,
+    },
+}
+
+impl Source {
+    fn next(&mut self) -> Result<Option<Produced>, String> {
+        match self {
+            Source::Sim(generator) => Ok(generator.next_sample().map(|s| Produced {
+                index: s.index,
+                sample: s.sample,
+                present: s.present,
+                mode: Some(s.truth.mode),
+            })),
+            Source::File {
+                reader,
+                peeked,
+                length,
+                ..
+            } => {
+                if let Some(p) = peeked.take() {
+                    return Ok(Some(p));
+                }
+                loop {
+                    match reader.next_item().map_err(|e| e.to_string())? {
+                        None => return Ok(None),
+                        Some(SessionItem::Gap(_)) => {}
+                        Some(SessionItem::Row(row)) => {
+                            *length = row.index + 1;
+                            return Ok(Some(Produced {
+                                index: row.index,
+                                sample: row.sample,
+                                present: true,
+                                mode: None,
+                            }));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether samples remain after the ones taken so far.
+    fn has_more(&mut self, carry: bool) -> Result<bool, String> {
+        if carry {
+            return Ok(true);
+        }
+        match self {
+            Source::Sim(generator) => Ok(!generator.is_finished()),
+            Source::File { .. } => {
+                let next = self.next()?;
+                let more = next.is_some();
+                if let Source::File { peeked, .. } = self {
+                    *peeked = next;
+                }
+                Ok(more)
+            }
+        }
+    }
+
+    fn labels(&self) -> Vec<Ejection> {
+        match self {
+            Source::Sim(generator) => generator.labels(),
+            Source::File { labels, .. } => labels.clone(),
+        }
+    }
+
+    fn apply_hint(&mut self, hint: &ControlHint) -> bool {
+        match self {
+            Source::Sim(generator) => {
+                generator.apply_hint(hint);
+                true
+            }
+            Source::File { .. } => false,
+        }
+    }
+
+    fn removed_ml(&self) -> Option<f64> {
+        match self {
+            Source::Sim(generator) => Some(generator.removed_ml()),
+            Source::File { .. } => None,
+        }
+    }
+
+    fn length_samples(&self) -> u64 {
+        match self {
+            Source::Sim(generator) => generator.sample_count(),
+            Source::File { length, .. } => *length,
+        }
+    }
+}
+
+/// What the pump received and did.
+#[derive(Default)]
+struct Received {
+    hints: u64,
+    acks: u64,
+    heartbeats: u64,
+    frames_dropped: u64,
+    frames_lost: u64,
+    last_ack: Option<Ack>,
+    /// The first hint asking for expression: (hint's sample time s, reason).
+    first_expression: Option<(f64, Reason)>,
+    /// The first letdown hint: (sample time s, round trip ms).
+    letdown: Option<(f64, Option<f64>)>,
+    /// Pause hints received: (sample time s, reason).
+    pauses: Vec<(f64, Reason)>,
+    round_trips_ms: Vec<f64>,
+    hung_up: Option<Result<(), String>>,
+}
+
+/// Blocks sent and when, to time the round trip of the hints they cause.
+struct SentBlocks {
+    blocks: VecDeque<(u64, u64, Instant)>,
+}
+
+impl SentBlocks {
+    const KEEP: usize = 1 << 16;
+
+    fn record(&mut self, first: u64, end: u64, at: Instant) {
+        if self.blocks.len() == Self::KEEP {
+            self.blocks.pop_front();
+        }
+        self.blocks.push_back((first, end, at));
+    }
+
+    /// When the block holding sample `index` was sent.
+    fn sent_at(&self, index: u64) -> Option<Instant> {
+        let i = self.blocks.partition_point(|&(_, end, _)| end <= index);
+        self.blocks
+            .get(i)
+            .filter(|&&(first, _, _)| first <= index)
+            .map(|&(_, _, at)| at)
+    }
+}
+
+struct Session {
+    rate: f64,
+    source: Source,
+    carry: Option<Produced>,
+    /// The simulated pump's mode at the last sample, and when it first expressed.
+    pump_mode: Option<Mode>,
+    pump_expression_s: Option<f64>,
+    /// Index of the next sample the source gives.
+    next_index: u64,
+    dropout_samples: u64,
+}
+
+impl Session {
+    /// The next block of consecutive, present samples (up to `max`), its first index.
+    fn next_block(
+        &mut self,
+        max: usize,
+        out: &mut Vec<Sample>,
+        log: &Log,
+        quiet: bool,
+    ) -> Result<Option<u64>, String> {
+        out.clear();
+        let mut first = None;
+        while out.len() < max {
+            let p = match self.carry.take() {
+                Some(p) => p,
+                None => match self.source.next()? {
+                    Some(p) => p,
+                    None => break,
+                },
+            };
+            if let Some(mode) = p.mode {
+                if self.pump_mode != Some(mode) {
+                    let t = p.index as f64 / self.rate;
+                    if self.pump_mode.is_some() && !quiet {
+                        log.line(format_args!(
+                            "pump t={t:.3} mode {} -> {mode}",
+                            self.pump_mode.map_or("none".to_string(), |m| m.to_string())
+                        ));
+                    }
+                    if mode == Mode::Expression && self.pump_expression_s.is_none() {
+                        self.pump_expression_s = Some(t);
+                    }
+                    self.pump_mode = Some(mode);
+                }
+            }
+            if !p.present {
+                self.dropout_samples += 1;
+                self.next_index = p.index + 1;
+                if first.is_some() {
+                    break;
+                }
+                continue;
+            }
+            match first {
+                None => first = Some(p.index),
+                Some(f) if p.index != f + out.len() as u64 => {
+                    // A gap in the file: the block ends before it.
+                    self.carry = Some(p);
+                    break;
+                }
+                Some(_) => {}
+            }
+            self.next_index = p.index + 1;
+            out.push(p.sample);
+        }
+        Ok(first)
+    }
+}
+
+struct Settings {
+    speed: f64,
+    stall_after: Option<f64>,
+    stall: Duration,
+    linger: Duration,
+}
+
+fn settings(args: &PumpSimArgs) -> Result<Settings, String> {
+    if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 10_000.0) {
+        return Err(format!(
+            "--speed must be > 0 and at most 10000, got {}",
+            args.speed
+        ));
+    }
+    if !(1..=letdown_link::MAX_SAMPLES_PER_BLOCK).contains(&args.block) {
+        return Err(format!(
+            "--block must be 1 … 64 samples, got {}",
+            args.block
+        ));
+    }
+    if let Some(s) = args.stall_after {
+        if !(s.is_finite() && s >= 0.0) {
+            return Err(format!("--stall-after must be a time ≥ 0 s, got {s}"));
+        }
+    }
+    for (name, v) in [
+        ("--garbage-every", args.garbage_every),
+        ("--truncate-every", args.truncate_every),
+        ("--corrupt-every", args.corrupt_every),
+        ("--drop-every", args.drop_every),
+    ] {
+        if v == Some(0) {
+            return Err(format!("{name} must be ≥ 1"));
+        }
+    }
+    Ok(Settings {
+        speed: args.speed,
+        stall_after: args.stall_after,
+        stall: duration_from(args.stall_ms, 1e-3, "--stall-ms")?,
+        linger: duration_from(args.linger_ms, 1e-3, "--linger-ms")?,
+    })
+}
+
+fn source(args: &PumpSimArgs) -> Result<(Source, f64), String> {
+    if let Some(path) = &args.session {
+        let reader = SessionReader::open(path).map_err(|e| e.to_string())?;
+        let rate = reader.sample_rate_hz();
+        let labels_file = labels_path(path);
+        let labels = if labels_file.exists() {
+            read_labels(&labels_file).map_err(|e| e.to_string())?
+        } else {
+            Vec::new()
+        };
+        return Ok((
+            Source::File {
+                reader: Box::new(reader),
+                peeked: None,
+                labels,
+                length: 0,
+            },
+            rate,
+        ));
+    }
+    let spec = SessionSpec::new(args.seed)
+        .with_profile(args.profile)
+        .with_rate_hz(args.rate)
+        .with_minutes(args.minutes)
+        .with_faults(args.faults)
+        .with_program(PumpProgram::FollowHints)
+        .with_messy(!args.clean);
+    let generator = Generator::new(spec).map_err(|e| format!("--simulate: {e}"))?;
+    Ok((Source::Sim(Box::new(generator)), args.rate))
+}
+
+/// Runs `letdown pump-sim`.
+pub fn run(args: &PumpSimArgs) -> ExitCode {
+    let settings = match settings(args) {
+        Ok(s) => s,
+        Err(e) => {
+            report_error(e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let (source, rate) = match source(args) {
+        Ok(s) => s,
+        Err(e) => {
+            report_error(e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    if !(rate.fract() == 0.0 && (1.0..=65_535.0).contains(&rate)) {
+        report_error(format_args!(
+            "the link carries a whole number of Hz (1 … 65535); the session's rate is {rate} Hz"
+        ));
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let mut board = match BoardEncoder::new(rate as u16, args.block) {
+        Ok(b) => b,
+        Err(e) => {
+            report_error(e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let spec = args.link.spec(args.baud);
+    let log = Log::new("pump-sim", args.link.stdio);
+    let link = match open(&spec, Duration::from_secs(2)) {
+        Ok(l) => l,
+        Err(e) => {
+            report_error(e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let reader = match spawn_reader(link.reader, "link-reader") {
+        Ok(r) => r,
+        Err(e) => {
+            report_error(format_args!("cannot start the reading thread: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut writer = link.writer;
+    let faults = LinkFaults {
+        garbage_every: args.garbage_every.unwrap_or(0),
+        truncate_every: args.truncate_every.unwrap_or(0),
+        corrupt_every: args.corrupt_every.unwrap_or(0),
+        drop_every: args.drop_every.unwrap_or(0),
+    };
+    let mut injector = FaultInjector::new(faults, args.fault_seed.unwrap_or(args.seed));
+    let mut session = Session {
+        rate,
+        source,
+        carry: None,
+        pump_mode: None,
+        pump_expression_s: None,
+        next_index: 0,
+        dropout_samples: 0,
+    };
+    let mut state = Downlink {
+        decoder: FrameDecoder::new(),
+        tracker: SequenceTracker::new(),
+        received: Received::default(),
+        sent: SentBlocks {
+            blocks: VecDeque::new(),
+        },
+    };
+    log.line(format_args!(
+        "playing {} at {rate} Hz, {} samples per block, {}x real time, on {spec}",
+        match &args.session {
+            Some(p) => p.display().to_string(),
+            None => format!(
+                "a simulated {} session (seed {}, {} min, faults {})",
+                args.profile, args.seed, args.minutes, args.faults
+            ),
+        },
+        args.block,
+        settings.speed
+    ));
+
+    let mut out = Vec::with_capacity(2 * letdown_link::MAX_FRAME_LEN);
+    let mut samples = Vec::with_capacity(args.block);
+    let mut sent = SentCounts::default();
+    let mut failure: Option<String> = None;
+    let started = Instant::now();
+    let hello = board.hello(0).map(<[u8]>::to_vec);
+    match hello {
+        Ok(bytes) => {
+            if let Err(e) = write_frame(&mut writer, &bytes) {
+                failure = Some(e);
+            }
+            sent.frames += 1;
+        }
+        Err(e) => failure = Some(format!("cannot encode the Hello: {e}")),
+    }
+    let mut last_seq = board.next_seq().wrapping_sub(1);
+    let period_s = 1.0 / (rate * settings.speed);
+    let mut stall: Option<Instant> = None;
+    let mut stalled = false;
+    let mut stopped_early = false;
+
+    while failure.is_none() {
+        state.drain(&reader, &mut session, &log, args.quiet);
+        if let Some(result) = &state.received.hung_up {
+            failure = Some(match result {
+                Ok(()) => "serve hung up before the session ended".to_string(),
+                Err(e) => e.clone(),
+            });
+            break;
+        }
+        let first = match session.next_block(args.block, &mut samples, &log, args.quiet) {
+            Ok(Some(first)) => first,
+            Ok(None) => break,
+            Err(e) => {
+                report_error(e);
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        };
+        let end = first + samples.len() as u64;
+        // Paced: a block goes out once its last sample has been measured.
+        let due = started + Duration::from_secs_f64(end as f64 * period_s);
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        if let (Some(after), false) = (settings.stall_after, stalled) {
+            if first as f64 / rate >= after {
+                stalled = true;
+                stall = Some(Instant::now() + settings.stall);
+                log.line(format_args!(
+                    "stall t={:.3}: sending nothing for {:.0} ms",
+                    first as f64 / rate,
+                    settings.stall.as_secs_f64() * 1e3
+                ));
+            }
+        }
+        if let Some(until) = stall {
+            if Instant::now() < until {
+                sent.stall_samples += samples.len() as u64;
+                continue;
+            }
+            stall = None;
+            if args.after_stall == AfterStall::Exit {
+                log.line(format_args!(
+                    "stall over at t={:.3}: ending the session",
+                    first as f64 / rate
+                ));
+                sent.stall_samples += samples.len() as u64;
+                stopped_early = true;
+                break;
+            }
+            log.line(format_args!(
+                "stall over at t={:.3}: sending again",
+                first as f64 / rate
+            ));
+        }
+        let last = match session.source.has_more(session.carry.is_some()) {
+            Ok(more) => !more,
+            Err(e) => {
+                report_error(e);
+                return ExitCode::from(EXIT_BAD_INPUT);
+            }
+        };
+        out.clear();
+        match board.block(first, &samples) {
+            Ok(frame) => {
+                injector.block(frame, samples.len(), last, &mut out);
+            }
+            Err(e) => {
+                failure = Some(format!("cannot encode a block: {e}"));
+                break;
+            }
+        }
+        last_seq = board.next_seq().wrapping_sub(1);
+        if let Err(e) = write_frame(&mut writer, &out) {
+            failure = Some(e);
+            break;
+        }
+        let at = Instant::now();
+        state.sent.record(first, end, at);
+        sent.frames += 1;
+        sent.blocks += 1;
+        sent.samples += samples.len() as u64;
+    }
+    let sending_s = started.elapsed().as_secs_f64();
+
+    // Linger: serve's Ack of the last frame, and the last hints.
+    if failure.is_none() {
+        let until = Instant::now() + settings.linger;
+        loop {
+            let acked = state
+                .received
+                .last_ack
+                .is_some_and(|a| a.last_seq == last_seq);
+            if acked || state.received.hung_up.is_some() {
+                break;
+            }
+            let now = Instant::now();
+            if now >= until {
+                log.line("no Ack of the last frame within --linger-ms");
+                break;
+            }
+            match reader.incoming.recv_timeout(until - now) {
+                Ok(message) => state.handle(message, &mut session, &log, args.quiet),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        // Hints that were already on their way.
+        state.drain(&reader, &mut session, &log, args.quiet);
+    }
+    reader.stop();
+    summary(
+        &log,
+        &session,
+        &state,
+        &sent,
+        &injector.counts(),
+        started,
+        sending_s,
+        settings.speed,
+        stopped_early,
+    );
+    match failure {
+        None => ExitCode::SUCCESS,
+        Some(e) => {
+            log.warn(format_args!("error: {e}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Default)]
+struct SentCounts {
+    frames: u64,
+    blocks: u64,
+    samples: u64,
+    stall_samples: u64,
+}
+
+fn write_frame(writer: &mut Box<dyn Write + Send>, bytes: &[u8]) -> Result<(), String> {
+    writer
+        .write_all(bytes)
+        .and_then(|()| writer.flush())
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::BrokenPipe => "serve closed the link".to_string(),
+            _ => format!("write to the link failed: {e}"),
+        })
+}
+
+/// The downstream half: frames from serve.
+struct Downlink {
+    decoder: FrameDecoder,
+    tracker: SequenceTracker,
+    received: Received,
+    sent: SentBlocks,
+}
+
+impl Downlink {
+    fn drain(
+        &mut self,
+        reader: &super::link::LinkReader,
+        session: &mut Session,
+        log: &Log,
+        quiet: bool,
+    ) {
+        while let Ok(message) = reader.incoming.try_recv() {
+            self.handle(message, session, log, quiet);
+        }
+    }
+
+    fn handle(&mut self, message: Incoming, session: &mut Session, log: &Log, quiet: bool) {
+        let chunk = match message {
+            Incoming::Bytes(chunk) => chunk,
+            Incoming::End(result) => {
+                self.received.hung_up = Some(result);
+                return;
+            }
+        };
+        let at = chunk.at;
+        for result in self.decoder.frames(chunk.bytes()) {
+            let frame = match result {
+                Ok(frame) => frame,
+                Err(e) => {
+                    self.received.frames_dropped += 1;
+                    if !quiet {
+                        log.line(format_args!("from serve: {e}"));
+                    }
+                    continue;
+                }
+            };
+            let c = self.tracker.observe(&frame);
+            if let letdown_link::Continuity::Gap { lost_frames, .. } = c {
+                self.received.frames_lost += u64::from(lost_frames);
+                log.line(format_args!("from serve: {lost_frames} frame(s) lost"));
+            }
+            match frame.payload {
+                Payload::Hint(hint) => {
+                    let r = &mut self.received;
+                    r.hints += 1;
+                    let t_hint = hint.sample_index as f64 / session.rate;
+                    let now_s = session.next_index as f64 / session.rate;
+                    let round_trip = self
+                        .sent
+                        .sent_at(hint.sample_index)
+                        .map(|sent| at.saturating_duration_since(sent).as_secs_f64() * 1e3);
+                    if let Some(ms) = round_trip {
+                        r.round_trips_ms.push(ms);
+                    }
+                    if hint.mode == Mode::Expression && r.first_expression.is_none() {
+                        r.first_expression = Some((t_hint, hint.reason));
+                    }
+                    if hint.mode == Mode::Expression
+                        && hint.reason == Reason::LetdownDetected
+                        && r.letdown.is_none()
+                    {
+                        r.letdown = Some((t_hint, round_trip));
+                    }
+                    if hint.mode == Mode::Pause {
+                        r.pauses.push((t_hint, hint.reason));
+                    }
+                    let applied = session.source.apply_hint(&hint);
+                    if !quiet {
+                        log.line(format_args!(
+                            "hint t={now_s:.3} sample_t={t_hint:.3} {} round_trip_ms={}{}",
+                            hint_fields(&hint),
+                            opt(round_trip, 3),
+                            if applied {
+                                ""
+                            } else {
+                                " (not applied: recorded session)"
+                            }
+                        ));
+                    }
+                }
+                Payload::Ack(ack) => {
+                    self.received.acks += 1;
+                    self.received.last_ack = Some(ack);
+                }
+                Payload::Heartbeat(_) => self.received.heartbeats += 1,
+                Payload::Hello(_) | Payload::SampleBlock(_) => {
+                    log.line(format_args!(
+                        "from serve: unexpected {} frame ignored",
+                        frame.payload.frame_type()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted.get(i).copied()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summary(
+    log: &Log,
+    session: &Session,
+    state: &Downlink,
+    sent: &SentCounts,
+    injected: &InjectionCounts,
+    started: Instant,
+    sending_s: f64,
+    speed: f64,
+    stopped_early: bool,
+) {
+    let r = &state.received;
+    let session_s = session.next_index as f64 / session.rate;
+    log.line(format_args!(
+        "summary sent samples_sent={} blocks_sent={} frames_sent={} stall_samples={} \
+         dropout_samples={} session_s={session_s:.3} session_length_s={:.3} stopped_early={stopped_early} \
+         sending_s={sending_s:.3} elapsed_s={:.3} speed={speed} achieved_speed={:.2}",
+        sent.samples,
+        sent.blocks,
+        sent.frames,
+        sent.stall_samples,
+        session.dropout_samples,
+        session.source.length_samples() as f64 / session.rate,
+        started.elapsed().as_secs_f64(),
+        if sending_s > 0.0 { session_s / sending_s } else { 0.0 },
+    ));
+    log.line(format_args!(
+        "summary injected garbage={} garbage_bytes={} truncated={} corrupted={} dropped={} \
+         samples_lost={} decoder_drops_expected={} frames_lost_expected={}",
+        injected.garbage_bursts,
+        injected.garbage_bytes,
+        injected.truncated,
+        injected.corrupted,
+        injected.dropped,
+        injected.samples_lost,
+        injected.decoder_drops(),
+        injected.frames_lost()
+    ));
+    log.line(format_args!(
+        "summary received hints={} pauses={} acks={} heartbeats={} frames_dropped={} frames_lost={}",
+        r.hints,
+        r.pauses.len(),
+        r.acks,
+        r.heartbeats,
+        r.frames_dropped,
+        r.frames_lost
+    ));
+    let labels = session.source.labels();
+    let first_onset = labels.first().map(|e| e.onset_s);
+    let first_visible = labels.first().and_then(|e| e.visible_s);
+    let letdown_s = r.letdown.map(|(t, _)| t);
+    log.line(format_args!(
+        "summary switch first_onset_s={} first_visible_s={} letdown_hint_s={} \
+         letdown_delay_s={} first_expression_hint_s={} first_expression_reason={} \
+         pump_expression_s={} labelled_ejections={} volume_ml={}",
+        opt(first_onset, 3),
+        opt(first_visible, 3),
+        opt(letdown_s, 3),
+        opt(letdown_s.zip(first_onset).map(|(d, o)| d - o), 3),
+        opt(r.first_expression.map(|(t, _)| t), 3),
+        r.first_expression
+            .map_or("none".to_string(), |(_, reason)| reason.to_string()),
+        opt(session.pump_expression_s, 3),
+        labels.len(),
+        opt(session.source.removed_ml(), 1)
+    ));
+    let mut rt = r.round_trips_ms.clone();
+    rt.sort_by(f64::total_cmp);
+    log.line(format_args!(
+        "summary round_trip_ms n={} p50={} p90={} max={} letdown={}",
+        rt.len(),
+        opt(percentile(&rt, 0.5), 3),
+        opt(percentile(&rt, 0.9), 3),
+        opt(rt.last().copied(), 3),
+        opt(r.letdown.and_then(|(_, ms)| ms), 3)
+    ));
+    match r.last_ack {
+        Some(a) => log.line(format_args!(
+            "summary serve_ack last_seq={} frames_received={} frames_dropped={} samples_missing={}",
+            a.last_seq, a.frames_received, a.frames_dropped, a.samples_missing
+        )),
+        None => log.line("summary serve_ack none"),
+    }
+}

@@ -1,0 +1,588 @@
+//! `letdown serve --port DEV | --stdio`: the engine on a live pump link (issue 8).
+//!
+//! Three threads:
+//! - the reading thread: bytes off the line, passed on as they come (`link::spawn_reader`);
+//! - the link thread (this one): the receive path ([`LinkReceiver`]: frames checked and
+//!   counted, lost frames turned into missing samples, the engine built from the stream's
+//!   configuration), pushing samples into the lock-free pipeline; and the downstream
+//!   side: every engine hint back to the pump as a Hint frame the moment it comes out of
+//!   the pipeline, an Ack every `--ack-ms` while frames come in, a Heartbeat when nothing
+//!   else was sent for `--heartbeat-ms`; it waits on both at once (`select!`);
+//! - the engine thread of `letdown_engine::pipeline`.
+//!
+//! A link without samples for `--timeout-ms` is silent: the engine is told of stale data
+//! at once (its pause hint goes down the link) and the log says so. A stream whose rate
+//! the engine does not accept is refused: a Pause hint (sensor fault) goes to the pump,
+//! the log says why, and serve exits with status 2. End of file or a hang-up ends serve
+//! cleanly (status 0) after everything queued was processed and its hints sent, with a
+//! summary on standard error.
+
+use super::console::report_error;
+use super::link::{duration_from, hint_fields, open, spawn_reader, Incoming, LinkArgs, Log};
+use super::EXIT_BAD_INPUT;
+use clap::Args;
+use crossbeam_channel::{never, select, Receiver};
+use letdown_adapters::pump_link::{
+    link_pause_hint, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig,
+    ReceiverEvent,
+};
+use letdown_engine::pipeline::{HintMessage, Percentiles, PipelineStats, WaitStrategy};
+use letdown_engine::{ControlHint, EngineStats, Event, Reason};
+use letdown_link::{DropReason, Encoder, Heartbeat, Payload, MAX_FRAME_LEN};
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Options of `letdown serve`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Protocol: letdown-link v1 (adapters/link): COBS-framed, CRC-32C-checked frames. Upstream \
+(pump -> serve): Hello (stream configuration: rate in Hz, mmHg and mL/min per count), \
+SampleBlock (1-64 samples, i16 pressure and flow, i16::MIN = no reading), Heartbeat. \
+Downstream (serve -> pump): Hint (mode, target vacuum in mmHg, rate in cycles/min, ramp \
+cycles, reason, confidence 0-1, cue, sample index), Ack (last sequence number, frames \
+received, frames dropped, samples missing), Heartbeat.
+
+Log lines and statistics go to standard error, as `serve: ...`; the statistics as \
+key=value pairs (frames_ok, frames_dropped and drops by reason, frames_lost, samples, \
+samples_missing, gaps, overruns, hints_sent, hints_dropped, ...).
+
+Exit status: 0 when the link ends (end of file, hang-up), 2 on bad options, a device that \
+cannot be opened, or a stream the engine cannot run (rate outside 100-10000 Hz), 1 if \
+the link fails otherwise.")]
+pub struct ServeArgs {
+    #[command(flatten)]
+    link: LinkArgs,
+
+    /// Baud rate of --port (8N1; a pseudo-terminal ignores it).
+    #[arg(long, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
+    baud: u32,
+
+    /// No samples for this long makes the link silent: the engine pauses the pump
+    /// (stale data) and the log says so, ms.
+    #[arg(long, value_name = "MS", default_value_t = 500.0)]
+    timeout_ms: f64,
+
+    /// Send an Ack this often while frames arrive, ms.
+    #[arg(long, value_name = "MS", default_value_t = 100.0)]
+    ack_ms: f64,
+
+    /// Send a Heartbeat when nothing else was sent for this long, ms.
+    #[arg(long, value_name = "MS", default_value_t = 250.0)]
+    heartbeat_ms: f64,
+
+    /// Print the statistics every S seconds (besides at the end).
+    #[arg(long, value_name = "S")]
+    stats_every: Option<f64>,
+
+    /// How the engine thread waits for blocks: spin, yield, park, tick or predict
+    /// (sleeps until just before the next block is due, then spins).
+    #[arg(long, value_name = "STRATEGY", default_value = "predict")]
+    wait: WaitStrategy,
+
+    /// Lock memory and run the engine thread under SCHED_FIFO where the OS allows.
+    #[arg(long)]
+    realtime: bool,
+
+    /// Log no line per dropped frame, gap or engine event (statistics, silences and
+    /// stream changes are still logged).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// The downstream side: frames to the pump.
+struct Downstream {
+    writer: Box<dyn Write + Send>,
+    encoder: Encoder,
+    buf: [u8; MAX_FRAME_LEN],
+    started: Instant,
+    last_write: Instant,
+    last_ack: Instant,
+    acked_frames: u64,
+    /// The pump's side is gone (broken pipe).
+    closed: bool,
+    hints_sent: u64,
+    hints_failed: u64,
+    acks: u64,
+    heartbeats: u64,
+    write_errors: u64,
+}
+
+impl Downstream {
+    fn new(writer: Box<dyn Write + Send>, now: Instant) -> Self {
+        Self {
+            writer,
+            encoder: Encoder::new(),
+            buf: [0; MAX_FRAME_LEN],
+            started: now,
+            last_write: now,
+            last_ack: now,
+            acked_frames: 0,
+            closed: false,
+            hints_sent: 0,
+            hints_failed: 0,
+            acks: 0,
+            heartbeats: 0,
+            write_errors: 0,
+        }
+    }
+
+    /// Encodes and writes one frame; `false` if it did not go out.
+    fn send(&mut self, payload: &Payload, log: &Log) -> bool {
+        if self.closed {
+            return false;
+        }
+        let n = match self.encoder.encode(payload, &mut self.buf) {
+            Ok(n) => n,
+            Err(e) => {
+                log.line(format_args!("cannot encode {}: {e}", payload.frame_type()));
+                return false;
+            }
+        };
+        let bytes = self.buf.get(..n).unwrap_or(&[]);
+        let result = self
+            .writer
+            .write_all(bytes)
+            .and_then(|()| self.writer.flush());
+        match result {
+            Ok(()) => {
+                self.last_write = Instant::now();
+                true
+            }
+            Err(e) => {
+                self.write_errors += 1;
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                ) {
+                    self.closed = true;
+                    log.line("the pump's side of the link is closed: nothing more can be sent");
+                } else {
+                    log.line(format_args!("write to the pump failed: {e}"));
+                }
+                false
+            }
+        }
+    }
+
+    fn hint(&mut self, hint: ControlHint, log: &Log) {
+        if self.send(&Payload::Hint(hint), log) {
+            self.hints_sent += 1;
+        } else {
+            self.hints_failed += 1;
+        }
+    }
+
+    /// An Ack if frames came in since the last one and it is due (or `force`d).
+    fn ack_if_due(
+        &mut self,
+        now: Instant,
+        every: Duration,
+        rx: &ReceiveStats,
+        ack: letdown_link::Ack,
+        force: bool,
+        log: &Log,
+    ) {
+        let frames = rx.decoder.frames + rx.decoder.dropped_total();
+        let due = now.saturating_duration_since(self.last_ack) >= every;
+        if due || force {
+            self.last_ack = now;
+            if frames != self.acked_frames {
+                self.acked_frames = frames;
+                if self.send(&Payload::Ack(ack), log) {
+                    self.acks += 1;
+                }
+            }
+        }
+    }
+
+    fn heartbeat_if_idle(&mut self, now: Instant, every: Duration, log: &Log) {
+        if now.saturating_duration_since(self.last_write) >= every {
+            let uptime_ms = now.saturating_duration_since(self.started).as_millis() as u32;
+            if self.send(&Payload::Heartbeat(Heartbeat { uptime_ms }), log) {
+                self.heartbeats += 1;
+            } else {
+                // Not again before the next period.
+                self.last_write = now;
+            }
+        }
+    }
+}
+
+struct Options {
+    timeout: Duration,
+    ack_every: Duration,
+    heartbeat_every: Duration,
+    stats_every: Option<Duration>,
+}
+
+fn options(args: &ServeArgs) -> Result<Options, String> {
+    Ok(Options {
+        timeout: duration_from(args.timeout_ms, 1e-3, "--timeout-ms")?,
+        ack_every: duration_from(args.ack_ms, 1e-3, "--ack-ms")?,
+        heartbeat_every: duration_from(args.heartbeat_ms, 1e-3, "--heartbeat-ms")?,
+        stats_every: args
+            .stats_every
+            .map(|s| duration_from(s, 1.0, "--stats-every"))
+            .transpose()?,
+    })
+}
+
+/// Runs `letdown serve`.
+pub fn run(args: &ServeArgs) -> ExitCode {
+    let opts = match options(args) {
+        Ok(o) => o,
+        Err(e) => {
+            report_error(e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let spec = args.link.spec(args.baud);
+    // Every line to standard error: with --stdio, standard output is the link.
+    let log = Log::new("serve", true);
+    let link = match open(&spec, Duration::from_millis(500)) {
+        Ok(l) => l,
+        Err(e) => {
+            report_error(e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let reader = match spawn_reader(link.reader, "link-reader") {
+        Ok(r) => r,
+        Err(e) => {
+            report_error(format_args!("cannot start the reading thread: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    log.line(format_args!(
+        "listening on {spec}; link timeout {:.0} ms",
+        opts.timeout.as_secs_f64() * 1e3
+    ));
+
+    let started = Instant::now();
+    let sink = PipelineSink::new(PipelineSinkConfig {
+        wait: args.wait,
+        realtime: args.realtime,
+        ..PipelineSinkConfig::default()
+    });
+    let mut receiver = LinkReceiver::new(sink, ReceiverConfig::new(opts.timeout));
+    let mut down = Downstream::new(link.writer, started);
+    let mut hints: Receiver<HintMessage> = never();
+    let mut generation = 0;
+    let mut next_stats = opts.stats_every.map(|d| started + d);
+    let mut counts = EventCounts::default();
+    let mut status = Ok(());
+    let quiet = args.quiet;
+
+    loop {
+        while let Some(message) = receiver.sink_mut().take_leftover() {
+            forward(&message, &receiver, &mut down, &mut counts, &log, quiet);
+        }
+        if receiver.sink().generation() != generation {
+            generation = receiver.sink().generation();
+            hints = receiver.sink().hints().cloned().unwrap_or_else(never);
+        }
+        let now = Instant::now();
+        let mut deadline = now + Duration::from_millis(100);
+        for d in [receiver.next_deadline(), next_stats].into_iter().flatten() {
+            deadline = deadline.min(d);
+        }
+        deadline = deadline
+            .min(down.last_write + opts.heartbeat_every)
+            .min(down.last_ack + opts.ack_every);
+        let wait = deadline.saturating_duration_since(now);
+        let mut ended = false;
+        select! {
+            recv(reader.incoming) -> message => match message {
+                Ok(Incoming::Bytes(chunk)) => {
+                    receiver.feed(chunk.bytes(), chunk.at, &mut |e| log_event(&log, &e, quiet));
+                }
+                Ok(Incoming::End(result)) => {
+                    if let Err(e) = &result {
+                        log.line(format_args!("link failed: {e}"));
+                    } else {
+                        log.line("the pump hung up (end of the link)");
+                    }
+                    status = result;
+                    ended = true;
+                }
+                Err(_) => ended = true,
+            },
+            recv(hints) -> message => match message {
+                Ok(message) => forward(&message, &receiver, &mut down, &mut counts, &log, quiet),
+                Err(_) => hints = never(),
+            },
+            default(wait) => {}
+        }
+        let now = Instant::now();
+        receiver.poll(now, &mut |e| log_event(&log, &e, quiet));
+        let rx_stats = receiver.stats();
+        if rx_stats.streams_rejected > 0 {
+            // The engine cannot run this stream: stop the pump rather than let it pump
+            // unsupervised, then end.
+            let pause = link_pause_hint(0, Reason::SensorFault);
+            down.hint(pause, &log);
+            log.line(format_args!(
+                "sent the pump a pause ({}); exiting: the stream cannot be served",
+                hint_fields(&pause)
+            ));
+            let offset = receiver.board_index(0);
+            let (sink, stats) = receiver.into_parts();
+            finish(
+                sink,
+                &stats,
+                offset,
+                &mut down,
+                &mut counts,
+                &log,
+                quiet,
+                started,
+            );
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        down.ack_if_due(now, opts.ack_every, &rx_stats, receiver.ack(), false, &log);
+        down.heartbeat_if_idle(now, opts.heartbeat_every, &log);
+        if let (Some(at), Some(every)) = (next_stats, opts.stats_every) {
+            if now >= at {
+                next_stats = Some(at + every);
+                let live = receiver.sink().live_stats().unwrap_or_default();
+                print_stats(&log, "stats", &rx_stats, &down, &counts, &live);
+            }
+        }
+        if ended || down.closed {
+            break;
+        }
+    }
+    reader.stop();
+    let ack = receiver.ack();
+    let rx_stats = receiver.stats();
+    down.ack_if_due(Instant::now(), opts.ack_every, &rx_stats, ack, true, &log);
+    let offset = receiver.board_index(0);
+    let (sink, stats) = receiver.into_parts();
+    finish(
+        sink,
+        &stats,
+        offset,
+        &mut down,
+        &mut counts,
+        &log,
+        quiet,
+        started,
+    );
+    match status {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+/// Events that came out of the engine.
+#[derive(Debug, Default)]
+struct EventCounts {
+    events: u64,
+    /// Events that carry no hint (a detection that changes nothing the pump does).
+    without_hint: u64,
+}
+
+/// One engine event to the pump (its hint, with the board's sample index) and the log.
+fn forward(
+    message: &HintMessage,
+    receiver: &LinkReceiver<PipelineSink>,
+    down: &mut Downstream,
+    counts: &mut EventCounts,
+    log: &Log,
+    quiet: bool,
+) {
+    counts.events += 1;
+    let event = &message.event;
+    match event.hint {
+        Some(mut hint) => {
+            hint.sample_index = receiver.board_index(hint.sample_index);
+            down.hint(hint, log);
+            if !quiet {
+                log.line(format_args!(
+                    "{} -> hint {} (sample {}, {:.3} ms after its block arrived)",
+                    event_text(event),
+                    hint_fields(&hint),
+                    hint.sample_index,
+                    message.sent_ns.saturating_sub(message.arrival_ns) as f64 / 1e6
+                ));
+            }
+        }
+        None => {
+            counts.without_hint += 1;
+            if !quiet {
+                log.line(format_args!(
+                    "{} (no change for the pump)",
+                    event_text(event)
+                ));
+            }
+        }
+    }
+}
+
+fn event_text(e: &Event) -> String {
+    format!(
+        "event {} {} confidence={:.2}",
+        e.kind, e.reason, e.confidence
+    )
+}
+
+fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
+    let always = matches!(
+        e,
+        ReceiverEvent::StreamStarted { .. }
+            | ReceiverEvent::StreamRejected { .. }
+            | ReceiverEvent::BoardRestarted { .. }
+            | ReceiverEvent::Silent { .. }
+            | ReceiverEvent::Resumed { .. }
+    );
+    if always || !quiet {
+        log.line(e);
+    }
+}
+
+/// Closes the pipeline (everything queued is processed), sends its last hints (engine
+/// indices + `offset` = the board's), prints the summary.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    mut sink: PipelineSink,
+    stats: &ReceiveStats,
+    offset: u64,
+    down: &mut Downstream,
+    counts: &mut EventCounts,
+    log: &Log,
+    quiet: bool,
+    started: Instant,
+) {
+    sink.close();
+    while let Some(message) = sink.take_leftover() {
+        counts.events += 1;
+        match message.event.hint {
+            Some(mut hint) => {
+                hint.sample_index = hint.sample_index.wrapping_add(offset);
+                down.hint(hint, log);
+                if !quiet {
+                    log.line(format_args!(
+                        "{} -> hint {} (at the end)",
+                        event_text(&message.event),
+                        hint_fields(&hint)
+                    ));
+                }
+            }
+            None => counts.without_hint += 1,
+        }
+    }
+    let mut pipeline = PipelineStats::default();
+    let mut engine = EngineStats::default();
+    let mut latency = Percentiles::default();
+    let mut hint_latency = Percentiles::default();
+    for r in sink.reports() {
+        let p = &r.report.stats;
+        pipeline.samples_in += p.samples_in;
+        pipeline.overruns += p.overruns;
+        pipeline.overrun_events += p.overrun_events;
+        pipeline.missing += p.missing;
+        pipeline.processed += p.processed;
+        pipeline.blocks += p.blocks;
+        pipeline.events += p.events;
+        pipeline.hints_sent += p.hints_sent;
+        pipeline.hints_dropped += p.hints_dropped;
+        let e = r.report.engine.stats();
+        engine.samples += e.samples;
+        engine.missing_samples += e.missing_samples;
+        engine.pressure_faults += e.pressure_faults;
+        engine.flow_faults += e.flow_faults;
+        engine.over_vacuum_samples += e.over_vacuum_samples;
+        engine.cycles += e.cycles;
+        engine.events_dropped += e.events_dropped;
+        // The last stream's percentiles (one stream in all but restarts).
+        latency = Percentiles::of(&r.report.histograms.sample);
+        hint_latency = Percentiles::of(&r.report.histograms.hint);
+    }
+    print_stats(log, "summary", stats, down, counts, &pipeline);
+    log.line(format_args!(
+        "summary engine streams={} samples={} missing_samples={} pressure_faults={} \
+         flow_faults={} over_vacuum_samples={} cycles={} events_dropped={} engine_panics={}",
+        sink.reports().len(),
+        engine.samples,
+        engine.missing_samples,
+        engine.pressure_faults,
+        engine.flow_faults,
+        engine.over_vacuum_samples,
+        engine.cycles,
+        engine.events_dropped,
+        sink.engine_panics()
+    ));
+    let us = |ns: u64| ns as f64 / 1e3;
+    log.line(format_args!(
+        "summary latency_us sample_p50={:.1} sample_p99={:.1} sample_max={:.1} \
+         hint_n={} hint_p50={:.1} hint_max={:.1} (block arrival -> processed / hint sent)",
+        us(latency.p50_ns),
+        us(latency.p99_ns),
+        us(latency.max_ns),
+        hint_latency.count,
+        us(hint_latency.p50_ns),
+        us(hint_latency.max_ns)
+    ));
+    log.line(format_args!(
+        "summary elapsed_s={:.3}",
+        started.elapsed().as_secs_f64()
+    ));
+}
+
+fn print_stats(
+    log: &Log,
+    label: &str,
+    rx: &ReceiveStats,
+    down: &Downstream,
+    counts: &EventCounts,
+    pipeline: &PipelineStats,
+) {
+    let reasons: Vec<String> = DropReason::ALL
+        .iter()
+        .map(|r| format!("dropped_{r}={}", rx.decoder.dropped(*r)))
+        .collect();
+    log.line(format_args!(
+        "{label} link bytes={} frames_ok={} frames_dropped={} {} frames_lost={} \
+         hellos={} blocks={} heartbeats={} unexpected={} duplicates={} rewinds={}",
+        rx.decoder.bytes,
+        rx.decoder.frames,
+        rx.frames_dropped(),
+        reasons.join(" "),
+        rx.sequence.lost_frames,
+        rx.hellos,
+        rx.blocks,
+        rx.heartbeats,
+        rx.unexpected,
+        rx.sequence.duplicates,
+        rx.sequence.rewinds
+    ));
+    log.line(format_args!(
+        "{label} samples received={} delivered={} missing={} gaps={} overruns={} \
+         rejected={} duplicate={} silences={} streams={} streams_rejected={}",
+        rx.samples_received,
+        rx.samples_delivered,
+        rx.missing_reported,
+        rx.gaps,
+        rx.overruns,
+        rx.samples_rejected,
+        rx.samples_duplicate,
+        rx.silences,
+        rx.streams,
+        rx.streams_rejected
+    ));
+    log.line(format_args!(
+        "{label} hints events={} without_hint={} sent={} dropped={} (engine channel {} + \
+         write {}) acks={} heartbeats={} write_errors={} processed={}",
+        counts.events,
+        counts.without_hint,
+        down.hints_sent,
+        pipeline.hints_dropped + down.hints_failed,
+        pipeline.hints_dropped,
+        down.hints_failed,
+        down.acks,
+        down.heartbeats,
+        down.write_errors,
+        pipeline.processed
+    ));
+}
