@@ -1,22 +1,35 @@
 //! Milk-ejection detector: turns per-cycle flow features into onset and end detections.
 //!
-//! Per pump cycle the detector takes the cycle's mean flow, median-filters it over three
-//! cycles (a motion spike or bubble that survives artefact rejection spoils one cycle, not
-//! the decision), and compares it with a baseline that follows the zero-flow level (and,
-//! after an ejection, its decaying tail): quickly downward, slowly and boundedly upward, so
-//! a rising ejection cannot hide in it. The excess over the baseline, standardized by the
-//! measured cycle-to-cycle noise, feeds a one-sided CUSUM ([`crate::cusum`]) whose
-//! threshold comes from the configured false-alarm rate. The reference shift is the
-//! smallest flow the detector is built to see (`min_flow_ml_min`, the 1 mL/min physical
-//! visibility limit of DESIGN §3), so quiet sensors detect at about that flow and noisy ones
-//! wait for more evidence.
+//! Per pump cycle the detector takes the cycle's mean flow and compares it with a baseline
+//! that follows the zero-flow level (and, after an ejection, its decaying tail): quickly
+//! downward, slowly and boundedly upward, so a rising ejection cannot hide in it. The
+//! excess over the baseline, standardized by the measured cycle-to-cycle noise, feeds a
+//! one-sided CUSUM ([`crate::cusum`]) whose threshold comes from the configured
+//! false-alarm rate. The reference shift is the smallest flow the detector is built to see
+//! (`min_flow_ml_min`, the 1 mL/min physical visibility limit of DESIGN §3), so quiet
+//! sensors detect at about that flow and noisy ones wait for more evidence.
 //!
-//! After an onset the detector follows the ejection's rise to its peak, then re-arms on its
-//! decaying tail for the next ejection (with a larger reference shift, and only for a
-//! rise sustained over several cycles, so a bottle tilt's gain step is not an ejection),
-//! and reports the end when flow has fallen to a fifth of the ejection's amplitude.
-//! Alarms are suppressed for a few seconds after the pump changes rhythm or vacuum, or
-//! resumes after a stop: removal rate changes make flow surge without any ejection.
+//! From zero flow (the first letdown, and any later one once the last tail is within twice
+//! the detectable flow of the zero level) the CUSUM sees each cycle's raw mean, without the
+//! smoothing that would cost a cycle: each standardized increment is winsorised at
+//! `k + MAX_CYCLE_SHARE·h`, so a motion spike or bubble that survives artefact rejection
+//! adds a bounded amount and never alarms on its own. The test also runs inside the cycle: once the previous cycles have brought the
+//! statistic within reach of the threshold, the cycle in progress is watched sample by
+//! sample ([`crate::features::FlowFeatures::arm`]), its excess so far counted as if the rest
+//! of the cycle were at the baseline, and the onset is reported by the sample that
+//! completes the evidence. Watching the partial sums can at most double the chance of a
+//! crossing per cycle (Lévy's inequality for sums of independent terms symmetric about the
+//! baseline), so this test's threshold is derived from twice the in-control run length.
+//!
+//! Everything else (the baseline, the rise to the peak, the end, re-armed onsets on a
+//! tail) works on the cycle means median-filtered over three cycles, where a cycle's delay
+//! costs nothing and a spoiled cycle would. After an onset the detector follows the
+//! ejection's rise to its peak, then re-arms on its decaying tail for the next ejection
+//! (with a larger reference shift, and only for a rise sustained over several cycles, so a
+//! bottle tilt's gain step is not an ejection), and reports the end when flow has fallen to
+//! a fifth of the ejection's amplitude. Alarms are suppressed for a few seconds after the
+//! pump changes rhythm or vacuum, or resumes after a stop: removal rate changes make flow
+//! surge without any ejection.
 
 use crate::cusum::{self, Cusum};
 use crate::cycle_tracker::Cycle;
@@ -46,7 +59,8 @@ pub const BASELINE_UP_TAU_S: f32 = 20.0;
 /// Downward time constant of the baseline, s.
 pub const BASELINE_DOWN_TAU_S: f32 = 5.0;
 /// Nominal analysis block (one stimulation cycle at 110 cpm), s: converts the false-alarm
-/// rate per hour into an in-control run length in blocks.
+/// rate per hour into an in-control run length in blocks (conservative for the longer
+/// expression cycles). The from-zero-flow test, watched within each cycle, uses twice it.
 pub const NOMINAL_BLOCK_S: f32 = 60.0 / 110.0;
 /// The end of an ejection: flow back below this fraction of its amplitude…
 pub const END_FRACTION: f32 = 0.2;
@@ -68,6 +82,11 @@ pub const MAX_REJECTED_FRACTION: f32 = 0.2;
 pub const MAX_STEP_SHARE: f32 = 0.7;
 /// Gain of the excess-spread estimate's exponential average, per cycle (≈ 30 cycles).
 pub const SPREAD_GAIN: f32 = 0.03;
+/// Largest share of the CUSUM threshold one cycle may add: increments are winsorised at
+/// `k + MAX_CYCLE_SHARE·h`, so a spike or bubble that survives artefact rejection adds a
+/// bounded amount and an alarm always takes at least two cycles of evidence. Clipping
+/// only lowers the in-control statistic, so the threshold's run length stays a lower bound.
+pub const MAX_CYCLE_SHARE: f32 = 0.7;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
 
@@ -107,8 +126,10 @@ pub struct EjectionDetector {
     prev_m3: f32,
     baseline: f32,
     zero_level: f32,
+    rest_level: f32,
     sigma: f32,
     spread: f32,
+    spread_m3: f32,
     cusum: Cusum,
     threshold: f32,
     peak: f32,
@@ -125,6 +146,8 @@ pub struct EjectionDetector {
     ref_peaks: [f32; 3],
     floor: f32,
     artefact_run: u8,
+    partial_base: f32,
+    partial_excess: f32,
 }
 
 impl EjectionDetector {
@@ -142,8 +165,10 @@ impl EjectionDetector {
             prev_m3: f32::NAN,
             baseline: 0.0,
             zero_level: 0.0,
+            rest_level: 0.0,
             sigma: 0.5,
             spread: 0.5,
+            spread_m3: 0.5,
             cusum: Cusum::default(),
             threshold: 0.0,
             peak: 0.0,
@@ -160,6 +185,8 @@ impl EjectionDetector {
             ref_peaks: [f32::NAN; 3],
             floor: f32::NAN,
             artefact_run: 0,
+            partial_base: 0.0,
+            partial_excess: f32::INFINITY,
         }
     }
 
@@ -190,7 +217,7 @@ impl EjectionDetector {
         self.prev_m3
     }
 
-    /// Current cycle-to-cycle noise estimate, mL/min.
+    /// Current noise estimate of the raw cycle means, mL/min.
     pub fn sigma_ml_min(&self) -> f32 {
         self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN)
     }
@@ -207,6 +234,7 @@ impl EjectionDetector {
 
     /// Processes one analysis block of `dt_s` seconds.
     pub fn process(&mut self, cycle: &Cycle, f: &BlockFeatures, dt_s: f32) -> Option<Detection> {
+        self.partial_excess = f32::INFINITY;
         if !cycle.pumping {
             // Pump stopped (or a partial cycle after a gap): no removal, nothing to learn.
             // Milk waits in the ducts meanwhile and comes out in a burst on restart, so the
@@ -221,6 +249,10 @@ impl EjectionDetector {
             return None;
         }
         self.artefact_run = 0;
+        // The zero-flow level follows the baseline while no ejection or tail is under way.
+        if self.phase == Phase::Idle && !self.on_tail() {
+            self.rest_level = self.baseline;
+        }
         self.ref_peaks = [self.ref_peaks[1], self.ref_peaks[2], f.peak_flow_ml_min];
         // Flow stops between suction strokes, so each cycle's lowest reading tracks the
         // sensor's zero-flow level even during an ejection.
@@ -260,14 +292,19 @@ impl EjectionDetector {
         self.prev_m3 = m3;
         // The CUSUM sees the excess over the baseline. Cycle-to-cycle noise (above) misses
         // slow wander — offset drift, a slow sensor's held values — which the spread of
-        // the excess itself shows; standardize by the larger of the two.
+        // the excess itself shows; standardize by the larger of the two, with the spread
+        // of the series the test sees (raw cycle means at zero flow, smoothed elsewhere).
         if self.phase == Phase::Idle && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
             // Mean absolute deviation → σ for Gaussian noise: E|X| = σ·√(2/π).
-            let dev = (m3 - self.baseline).abs() * 1.2533;
+            let dev = (m - self.baseline).abs() * 1.2533;
             let cap = 4.0 * self.spread.max(SIGMA_FLOOR_ML_MIN);
             self.spread += SPREAD_GAIN * (dev.min(cap) - self.spread);
+            let dev = (m3 - self.baseline).abs() * 1.2533;
+            let cap = 4.0 * self.spread_m3.max(SIGMA_FLOOR_ML_MIN);
+            self.spread_m3 += SPREAD_GAIN * (dev.min(cap) - self.spread_m3);
         }
-        let sigma = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
+        let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
+        let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
 
         // A surge after a change of pump settings is stored milk coming out faster; with
         // no ejection under way the ducts hold none, so at zero flow only the change's
@@ -289,7 +326,7 @@ impl EjectionDetector {
                 return None;
             }
             self.window_peak = self.window_peak.max(excess);
-            let alarm = self.test(excess, self.delta, sigma);
+            let alarm = self.test(excess, self.delta, sigma, self.arl_blocks);
             if self.suppress_s > SUPPRESS_S - ZERO_FLOW_WINDOW_S {
                 return None;
             }
@@ -316,12 +353,20 @@ impl EjectionDetector {
             Phase::Idle => {
                 self.follow_baseline(m3, dt_s);
                 self.zero_level = self.baseline;
-                let excess = m3 - self.baseline;
-                if self.test(excess, self.delta, sigma) {
+                if !self.on_tail() {
                     // From zero flow any rise is milk (a gain change of the sensor shows
-                    // nothing at zero flow); on a previous ejection's tail it must be a
-                    // sustained rise, not a step.
-                    if !self.on_tail() || self.sustained_rise() {
+                    // nothing there): test the raw cycle mean, and within the next cycle.
+                    let excess = m - self.baseline;
+                    if self.test(excess, self.delta, sigma_raw, 2.0 * self.arl_blocks) {
+                        return Some(self.onset(m3, excess, self.delta));
+                    }
+                    self.arm_partial(sigma_raw);
+                    return None;
+                }
+                // On a previous ejection's tail it must be a sustained rise, not a step.
+                let excess = m3 - self.baseline;
+                if self.test(excess, self.delta, sigma, self.arl_blocks) {
+                    if self.sustained_rise() {
                         return Some(self.onset(m3, excess, self.delta));
                     }
                     self.absorb(m3);
@@ -349,7 +394,7 @@ impl EjectionDetector {
                 let amp = (self.peak - self.zero_level).max(0.0);
                 let delta = self.delta.max(REARM_FRACTION * amp);
                 let excess = m3 - self.baseline;
-                if self.test(excess, delta, sigma) {
+                if self.test(excess, delta, sigma, self.arl_blocks) {
                     if self.sustained_rise() {
                         return Some(self.onset(m3, excess, delta));
                     }
@@ -385,9 +430,12 @@ impl EjectionDetector {
         total > 0.0 && largest <= MAX_STEP_SHARE * total
     }
 
-    /// Whether the baseline sits on a previous ejection's tail rather than at zero flow.
+    /// Whether the baseline sits on a previous ejection's tail rather than at zero flow:
+    /// above the level it rested at before that ejection, and above the zero-flow floor
+    /// (which follows offset drift during a long ejection, but sits below the mean by the
+    /// sampled noise, so it alone would take a noisy sensor at zero flow for a tail).
     fn on_tail(&self) -> bool {
-        self.baseline - self.floor > 2.0 * self.delta
+        self.baseline - self.rest_level.max(self.floor) > 2.0 * self.delta
     }
 
     /// Takes a level change that is not an ejection as the new baseline.
@@ -407,12 +455,47 @@ impl EjectionDetector {
         }
     }
 
-    /// Runs the CUSUM on `excess` for a shift of `delta`; true on alarm.
-    fn test(&mut self, excess: f32, delta: f32, sigma: f32) -> bool {
+    /// Runs the CUSUM on `excess` for a shift of `delta` with in-control run length `arl`
+    /// cycles; true on alarm.
+    fn test(&mut self, excess: f32, delta: f32, sigma: f32, arl: f32) -> bool {
         let k = 0.5 * delta / sigma;
-        self.threshold = cusum::threshold_for_arl(k, self.arl_blocks);
-        let s = self.cusum.process(excess / sigma, k);
+        self.threshold = cusum::threshold_for_arl(k, arl);
+        let z = (excess / sigma).min(k + MAX_CYCLE_SHARE * self.threshold);
+        let s = self.cusum.process(z, k);
         s > self.threshold && excess >= 0.5 * delta
+    }
+
+    /// Arms the partial-cycle test for the next cycle: the excess that, as that cycle's
+    /// increment, takes the CUSUM over its threshold (reachable only when the winsorised
+    /// increment can still do it).
+    fn arm_partial(&mut self, sigma: f32) {
+        let k = 0.5 * self.delta / sigma;
+        let (s, h) = (self.cusum.s, self.threshold);
+        if h - s < MAX_CYCLE_SHARE * h {
+            self.partial_base = self.baseline;
+            self.partial_excess = (sigma * (h + k - s)).max(0.5 * self.delta);
+        }
+    }
+
+    /// The partial-cycle test armed for the cycle in progress, if any: (baseline, excess),
+    /// mL/min (see [`crate::features::FlowFeatures::arm`]).
+    pub fn partial_test(&self) -> Option<(f32, f32)> {
+        self.partial_excess
+            .is_finite()
+            .then_some((self.partial_base, self.partial_excess))
+    }
+
+    /// The armed partial-cycle test has fired: the cycle in progress has already brought
+    /// the evidence over the threshold.
+    pub fn partial_onset(&mut self) -> Option<Detection> {
+        if self.phase != Phase::Idle || !self.partial_excess.is_finite() {
+            return None;
+        }
+        let excess = self.partial_excess;
+        self.partial_excess = f32::INFINITY;
+        // The rise to the peak is followed on the smoothed means: start it from the
+        // latest one, as an onset at a cycle's end does.
+        Some(self.onset(self.prev_m3, excess, self.delta))
     }
 
     fn onset(&mut self, m3: f32, excess: f32, delta: f32) -> Detection {
@@ -455,5 +538,81 @@ impl EjectionDetector {
                 0.5
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CYCLE: Cycle = Cycle {
+        len: 100,
+        rate_cpm: 60.0,
+        depth_mmhg: -150.0,
+        release_mmhg: 0.0,
+        pumping: true,
+    };
+
+    fn block(mean: f32) -> BlockFeatures {
+        BlockFeatures {
+            mean_flow_ml_min: mean,
+            volume_ml: mean / 60.0,
+            pulsation_ml_min: 0.0,
+            peak_flow_ml_min: mean + 0.5,
+            min_flow_ml_min: mean - 0.5,
+            rejected_fraction: 0.0,
+        }
+    }
+
+    /// A detector that has seen a minute of quiet zero flow (±0.05 mL/min).
+    fn settled() -> EjectionDetector {
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        for i in 0..60 {
+            let m = if i % 2 == 0 { 0.25 } else { 0.15 };
+            assert_eq!(d.process(&CYCLE, &block(m), 1.0), None);
+        }
+        d
+    }
+
+    #[test]
+    fn one_spike_cycle_at_zero_flow_does_not_alarm() {
+        let mut d = settled();
+        // A spike that survived artefact rejection: one cycle far above anything noise
+        // gives. Its increment is winsorised below the threshold.
+        assert_eq!(d.process(&CYCLE, &block(30.0), 1.0), None);
+        let (s, h) = d.cusum();
+        assert!(s > 0.0 && s < h, "{s} {h}");
+        for _ in 0..5 {
+            assert_eq!(d.process(&CYCLE, &block(0.2), 1.0), None);
+        }
+        assert!(!d.in_ejection());
+        assert_eq!(d.cusum().0, 0.0);
+    }
+
+    #[test]
+    fn a_rise_alarms_at_the_second_cycle_without_smoothing_delay() {
+        let mut d = settled();
+        assert_eq!(d.process(&CYCLE, &block(2.5), 1.0), None);
+        assert!(matches!(
+            d.process(&CYCLE, &block(2.6), 1.0),
+            Some(Detection::Onset { .. })
+        ));
+    }
+
+    #[test]
+    fn the_partial_test_completes_the_evidence_inside_the_second_cycle() {
+        let mut d = settled();
+        assert_eq!(d.partial_test(), None, "no evidence yet: nothing armed");
+        assert_eq!(d.process(&CYCLE, &block(2.5), 1.0), None);
+        let (base, excess) = d.partial_test().expect("armed after a cycle of evidence");
+        assert!((base - 0.2).abs() < 0.05, "{base}");
+        // At least half the detectable flow, and no more than it, from the cycle in progress.
+        assert!((0.5..=1.0).contains(&excess), "{excess}");
+        assert!(matches!(d.partial_onset(), Some(Detection::Onset { .. })));
+        assert!(d.in_ejection());
+        assert_eq!(d.partial_onset(), None, "fires once");
+        // The cycle it fired in closes without a second onset.
+        assert_eq!(d.process(&CYCLE, &block(2.6), 1.0), None);
+        assert_eq!(d.partial_test(), None, "not armed during an ejection");
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! Per input sample: sanitize both channels → safety (over-vacuum, faults, stale data act
 //! at this very sample) → decimate. Per decimated sample (100–200 Hz): filters → cycle
-//! tracker and per-cycle flow features → session timers. Per pump cycle: ejection
-//! detector → session state machine. Each stage is a small value in this struct; nothing
+//! tracker and per-cycle flow features (with the detector's partial-cycle onset test,
+//! when armed) → session timers. Per pump cycle: ejection detector → session state
+//! machine. Each stage is a small value in this struct; nothing
 //! allocates and the work per sample is bounded.
 
 use crate::config::EngineConfig;
@@ -241,6 +242,7 @@ impl Engine {
         self.safety_step(index, Some(Reason::StaleData));
         self.decimator.invalidate();
         self.tracker.gap();
+        self.features.disarm();
         self.pressure.reset_run();
         self.flow.reset_run();
         self.pop()
@@ -282,9 +284,15 @@ impl Engine {
         }
         if !valid {
             self.tracker.gap();
+            self.features.disarm();
         }
         let flow = self.flow_lowpass.process(flow);
-        self.features.process(flow);
+        if self.features.process(flow) {
+            if let Some(d) = self.detector.partial_onset() {
+                let e = self.session.on_detection(index, d);
+                self.push(e);
+            }
+        }
         self.spectral.process(pressure, flow);
         if let Some(cycle) = self.tracker.process(pressure) {
             self.on_cycle(index, cycle);
@@ -311,6 +319,10 @@ impl Engine {
         let detection = self.detector.process(&cycle, &features, dt);
         let (lo, hi) = self.detector.band();
         self.features.set_band(lo, hi);
+        if let Some((baseline, excess)) = self.detector.partial_test() {
+            self.features
+                .arm(baseline, excess, crate::detector::MAX_REJECTED_FRACTION);
+        }
         if let Some(d) = detection {
             let e = self.session.on_detection(index, d);
             self.push(e);

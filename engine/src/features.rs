@@ -9,6 +9,13 @@
 //! previous cycles allow (set by the detector through [`FlowFeatures::set_band`]). Motion
 //! spikes (−60 … +100 mL/min for a fraction of a second) and air bubbles (reads down to
 //! about −10 mL/min) fall outside it and are left out of the cycle's mean and counted.
+//!
+//! Partial-cycle test: the detector may arm a test for the cycle in progress (see
+//! [`FlowFeatures::arm`]). After each accepted sample it asks whether the cycle's excess over
+//! the baseline so far — the accepted samples' excess summed and divided by the expected
+//! cycle length, i.e. the cycle's mean excess if the samples still to come were at the
+//! baseline — has already reached the level that completes the detector's evidence, so the
+//! decision need not wait for the cycle's end.
 
 /// Features of one analysis block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,31 +55,21 @@ pub struct FlowFeatures {
     ph_sum_re: f32,
     ph_sum_im: f32,
     suspect: bool,
+    /// Expected length of the block in progress, samples.
+    expected: u32,
+    /// Baseline of the partial-cycle test, mL/min.
+    trig_base: f32,
+    /// Excess sum (mL/min × samples) that fires it; +∞ while disarmed.
+    trig_sum: f32,
+    /// Most rejected samples with which it may still fire.
+    trig_rejects: u32,
 }
 
 impl FlowFeatures {
     /// An accumulator for decimated flow at `fs` Hz, expecting cycles of `expected_len`
     /// samples at first.
     pub fn new(fs: f32, expected_len: u32) -> Self {
-        let mut f = Self {
-            fs,
-            lo: -100.0,
-            hi: 250.0,
-            n: 0,
-            accepted: 0,
-            sum: 0.0,
-            peak: f32::NEG_INFINITY,
-            low: f32::INFINITY,
-            rot_re: 1.0,
-            rot_im: 0.0,
-            ph_re: 1.0,
-            ph_im: 0.0,
-            acc_re: 0.0,
-            acc_im: 0.0,
-            ph_sum_re: 0.0,
-            ph_sum_im: 0.0,
-            suspect: false,
-        };
+        let mut f = Self::new_empty(fs, -100.0, 250.0);
         f.expect_len(expected_len);
         f
     }
@@ -91,18 +88,46 @@ impl FlowFeatures {
 
     /// Sets the expected length of the next block (the phasor's frequency).
     pub fn expect_len(&mut self, len: u32) {
+        self.expected = len;
         let w = 2.0 * core::f32::consts::PI / len.max(2) as f32;
         self.rot_re = libm::cosf(w);
         self.rot_im = -libm::sinf(w);
     }
 
-    /// Adds one decimated flow sample (finite).
+    /// Arms the partial-cycle test for the block in progress: it fires once the accepted
+    /// samples' excess over `baseline_ml_min`, summed and divided by the expected block
+    /// length, reaches `excess_ml_min` — within the expected length, with at most
+    /// `max_rejected_fraction` of it rejected, and not in a suspect block. Disarmed by
+    /// [`close`](Self::close) and when it fires.
+    pub fn arm(&mut self, baseline_ml_min: f32, excess_ml_min: f32, max_rejected_fraction: f32) {
+        self.trig_base = baseline_ml_min;
+        self.trig_sum = excess_ml_min * self.expected as f32;
+        self.trig_rejects = (max_rejected_fraction * self.expected as f32) as u32;
+    }
+
+    /// Disarms the partial-cycle test (the block in progress has a gap or invalid data).
+    pub fn disarm(&mut self) {
+        self.trig_sum = f32::INFINITY;
+    }
+
+    /// Adds one decimated flow sample (finite); true when this sample fires the armed
+    /// partial-cycle test.
     #[inline]
-    pub fn process(&mut self, flow: f32) {
+    pub fn process(&mut self, flow: f32) -> bool {
         self.n += 1;
+        let mut fired = false;
         if flow >= self.lo && flow <= self.hi {
             self.accepted += 1;
             self.sum += flow;
+            // Only an accepted sample can raise the excess so far.
+            if self.sum - self.accepted as f32 * self.trig_base >= self.trig_sum
+                && self.n <= self.expected
+                && self.n - self.accepted <= self.trig_rejects
+                && !self.suspect
+            {
+                self.trig_sum = f32::INFINITY;
+                fired = true;
+            }
             self.peak = self.peak.max(flow);
             self.low = self.low.min(flow);
             self.acc_re += flow * self.ph_re;
@@ -114,6 +139,7 @@ impl FlowFeatures {
         let im = self.ph_re * self.rot_im + self.ph_im * self.rot_re;
         self.ph_re = re;
         self.ph_im = im;
+        fired
     }
 
     /// Closes the block and starts the next one.
@@ -149,10 +175,11 @@ impl FlowFeatures {
                 0.0
             },
         };
-        let (rot_re, rot_im) = (self.rot_re, self.rot_im);
+        let (rot_re, rot_im, expected) = (self.rot_re, self.rot_im, self.expected);
         *self = Self {
             rot_re,
             rot_im,
+            expected,
             ..Self::new_empty(self.fs, self.lo, self.hi)
         };
         out
@@ -177,6 +204,10 @@ impl FlowFeatures {
             ph_sum_re: 0.0,
             ph_sum_im: 0.0,
             suspect: false,
+            expected: 0,
+            trig_base: 0.0,
+            trig_sum: f32::INFINITY,
+            trig_rejects: 0,
         }
     }
 }
@@ -209,5 +240,40 @@ mod tests {
         let b = f.close();
         assert_eq!(b.mean_flow_ml_min, 1.0);
         assert!((b.rejected_fraction - 0.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn partial_test_fires_on_the_sample_that_completes_the_excess() {
+        let mut f = FlowFeatures::new(100.0, 50);
+        // 2 mL/min over a 50-sample cycle = 100 mL/min·samples above a baseline of 1.
+        f.arm(1.0, 2.0, 0.2);
+        let fired: Vec<usize> = (0..50).filter(|_| f.process(11.0)).collect();
+        // 10 samples of 10 mL/min excess: the tenth completes it, and it fires once.
+        assert_eq!(fired, [9]);
+        f.close();
+        assert!((0..50).all(|_| !f.process(11.0)), "disarmed by close");
+    }
+
+    #[test]
+    fn partial_test_holds_beyond_the_expected_length_with_rejections_or_suspect() {
+        // Flow arrives only after the expected length: the cycle is longer than expected
+        // (a change of rhythm), so its end decides.
+        let mut f = FlowFeatures::new(100.0, 50);
+        f.arm(0.0, 2.0, 0.2);
+        assert!((0..80).all(|i| !f.process(if i < 50 { 0.0 } else { 50.0 })));
+        f.close();
+        // More than a fifth of the expected length rejected: the cycle will not be used.
+        f.set_band(-5.0, 20.0);
+        f.arm(0.0, 2.0, 0.2);
+        assert!((0..11).all(|_| !f.process(90.0)));
+        assert!((0..39).all(|_| !f.process(15.0)));
+        f.close();
+        f.arm(0.0, 2.0, 0.2);
+        f.mark_suspect();
+        assert!((0..50).all(|_| !f.process(15.0)));
+        f.close();
+        f.arm(0.0, 2.0, 0.2);
+        f.disarm();
+        assert!((0..50).all(|_| !f.process(15.0)));
     }
 }
