@@ -114,7 +114,7 @@ pub struct ReadStats {
 /// nothing more.
 pub struct SessionReader<R: Read> {
     path: PathBuf,
-    csv: CsvLines<BufReader<R>>,
+    csv: CsvLines<BufReader<WithoutBom<R>>>,
     record: csv::ByteRecord,
     metadata: Metadata,
     header_line: u64,
@@ -139,6 +139,8 @@ impl<R: Read> SessionReader<R> {
     /// Reads the metadata and header from `inner`; `path` names the source in errors.
     pub fn new(inner: R, path: impl Into<PathBuf>) -> Result<Self, SessionFileError> {
         let path = path.into();
+        let inner = WithoutBom::new(inner)
+            .map_err(|e| SessionFileError::new(&path, Some(1), None, ErrorKind::Io(e)))?;
         let mut buffered = BufReader::with_capacity(8 * 1024, inner);
         let (entries, rate, line_offset) = read_metadata(&mut buffered, &path)?;
         let mut csv = CsvLines::new(buffered, line_offset);
@@ -346,6 +348,54 @@ impl<R: Read> Iterator for SessionReader<R> {
 
 impl<R: Read> std::iter::FusedIterator for SessionReader<R> {}
 
+/// The source without its leading UTF-8 byte order mark, if it has one. The first bytes
+/// are gathered before deciding, so a BOM split over several reads (a pipe, a serial
+/// line) is still recognised; they are handed on first when they are not a BOM.
+struct WithoutBom<R> {
+    inner: R,
+    head: [u8; 3],
+    start: usize,
+    len: usize,
+}
+
+impl<R: Read> WithoutBom<R> {
+    const BOM: [u8; 3] = *b"\xEF\xBB\xBF";
+
+    fn new(mut inner: R) -> std::io::Result<Self> {
+        let mut head = [0u8; 3];
+        let mut len = 0;
+        while len < head.len() && head[..len] == Self::BOM[..len] {
+            match inner.read(&mut head[len..]) {
+                Ok(0) => break,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if head == Self::BOM {
+            len = 0;
+        }
+        Ok(Self {
+            inner,
+            head,
+            start: 0,
+            len,
+        })
+    }
+}
+
+impl<R: Read> Read for WithoutBom<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.start == self.len {
+            return self.inner.read(buf);
+        }
+        let n = (self.len - self.start).min(buf.len());
+        buf[..n].copy_from_slice(&self.head[self.start..self.start + n]);
+        self.start += n;
+        Ok(n)
+    }
+}
+
 /// The metadata pairs, the rate with its line, and the number of lines consumed.
 type MetadataLines = (Vec<(String, String)>, Option<(f64, u64)>, u64);
 
@@ -363,12 +413,19 @@ fn read_metadata<R: Read>(
         let buffer = reader
             .fill_buf()
             .map_err(|e| SessionFileError::new(path, Some(lines + 1), None, ErrorKind::Io(e)))?;
-        if lines == 0 && buffer.starts_with(b"\xEF\xBB\xBF") {
-            reader.consume(3);
+        // Leading spaces, tabs and stray `\r`s of a line are skipped before telling a
+        // metadata or blank line from the header (whose fields are trimmed anyway), so
+        // that `  \n` is blank like `\r\n` and `\rjunk` is not mistaken for one.
+        let spaces = buffer
+            .iter()
+            .take_while(|&&b| b.is_ascii_whitespace() && b != b'\n')
+            .count();
+        if spaces > 0 {
+            reader.consume(spaces);
             continue;
         }
         match buffer.first() {
-            Some(b'#' | b'\n' | b'\r') => {}
+            Some(b'#' | b'\n') => {}
             _ => return Ok((entries, rate, lines)),
         }
         line.clear();
