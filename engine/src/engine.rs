@@ -189,8 +189,8 @@ impl Engine {
     /// second is returned by the next call, with its own sample index.
     pub fn process(&mut self, sample: Sample) -> Option<Event> {
         let index = self.index;
-        self.index += 1;
-        self.stats.samples += 1;
+        self.index = self.index.saturating_add(1);
+        self.stats.samples = self.stats.samples.saturating_add(1);
 
         let p = self.pressure.process(sample.pressure_mmhg);
         let f = self.flow.process(sample.flow_ml_min);
@@ -236,9 +236,9 @@ impl Engine {
             return self.pop();
         }
         let index = self.index;
-        self.index += missing;
-        self.stats.samples += missing;
-        self.stats.missing_samples += missing;
+        self.index = self.index.saturating_add(missing);
+        self.stats.samples = self.stats.samples.saturating_add(missing);
+        self.stats.missing_samples = self.stats.missing_samples.saturating_add(missing);
         self.safety_step(index, Some(Reason::StaleData));
         self.decimator.invalidate();
         self.tracker.gap();

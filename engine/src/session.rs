@@ -189,7 +189,7 @@ impl SessionMachine {
             }
         }
         if !self.letdown_seen && !self.ended && index >= self.next_cue_at {
-            self.next_cue_at = index + self.cue_interval;
+            self.next_cue_at = index.saturating_add(self.cue_interval);
             let cue = CUE_ORDER[self.cue_index % CUE_ORDER.len()];
             self.cue_index += 1;
             let mut e = self.event(index, EventKind::Hint, Reason::LateLetdownCue, 0.5, true);

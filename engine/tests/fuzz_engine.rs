@@ -20,8 +20,9 @@
 //! Inputs are samples (f32 pairs of every bit pattern: NaN payloads, ±∞, subnormals, ±0,
 //! huge) in streams built from segments: a pump rhythm with or without a milk ejection,
 //! raw bit patterns, special values, a sensor holding one value, and gaps of any size
-//! (`process_gap`, up to 2^40 samples per call: 3.5 years at 10 kHz; a gap that takes the
-//! sample index past `u64::MAX` overflows, reported to the engine's owner). Three
+//! (`process_gap`, up to 2^40 samples per call: 3.5 years at 10 kHz, which keeps this
+//! file's own tallies from overflowing; a gap that takes the sample index to `u64::MAX`,
+//! where it saturates, is tested in realtime.rs). Three
 //! properties:
 //! - `fuzz_configs`: every `EngineConfig` field an arbitrary f32 (or a valid value with a
 //!   few fields broken); `build` agrees with the ranges the `ConfigError` variants
