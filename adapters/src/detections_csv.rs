@@ -17,6 +17,7 @@ use crate::csv_fields::{
 use crate::csv_lines::CsvLines;
 use crate::error::{ErrorKind, SessionFileError};
 use crate::session_writer::time_decimals;
+use crate::without_bom::WithoutBom;
 use letdown_engine::{Event, EventKind, Reason};
 use std::fmt;
 use std::fs::File;
@@ -137,6 +138,9 @@ pub fn parse_detections<R: Read>(
     let err = |line: u64, field: Option<&'static str>, kind: ErrorKind| {
         SessionFileError::new(path, Some(line), field, kind)
     };
+    // A BOM is dropped here rather than by the CSV parser, which misses one split over
+    // short reads (a pipe, a serial line).
+    let inner = WithoutBom::new(inner).map_err(|e| SessionFileError::io(path, e))?;
     let mut csv = CsvLines::new(inner, 0);
     let mut record = csv::ByteRecord::new();
     let Some(header_line) = csv

@@ -15,6 +15,7 @@
 use crate::csv_fields::{check_header, field, invalid_input, parse_f64, push_fixed};
 use crate::csv_lines::CsvLines;
 use crate::error::{ErrorKind, SessionFileError};
+use crate::without_bom::WithoutBom;
 use letdown_datasets::labels::Ejection;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -41,6 +42,9 @@ pub fn parse_labels<R: Read>(inner: R, path: &Path) -> Result<Vec<Ejection>, Ses
     let err = |line: u64, field: Option<&'static str>, kind: ErrorKind| {
         SessionFileError::new(path, Some(line), field, kind)
     };
+    // A BOM is dropped here rather than by the CSV parser, which misses one split over
+    // short reads (a pipe, a serial line).
+    let inner = WithoutBom::new(inner).map_err(|e| SessionFileError::io(path, e))?;
     let mut csv = CsvLines::new(inner, 0);
     let mut record = csv::ByteRecord::new();
     let Some(header_line) = csv
@@ -141,17 +145,29 @@ pub fn write_labels<W: Write>(mut out: W, labels: &[Ejection]) -> io::Result<()>
             label.end_s,
             label.visible_s.unwrap_or(label.onset_s),
         ];
+        // Checked as written (rounded to LABEL_DECIMALS places), so that the reader
+        // accepts what the writer wrote: labels closer than the rounding would not be.
+        let written = |t: f64| {
+            let mut digits = Vec::new();
+            push_fixed(&mut digits, t, LABEL_DECIMALS);
+            std::str::from_utf8(&digits)
+                .ok()
+                .and_then(|d| d.parse::<f64>().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let (onset, end) = (written(label.onset_s), written(label.end_s));
         let valid = times.iter().all(|t| t.is_finite() && *t >= 0.0)
-            && label.end_s > label.onset_s
-            && label.visible_s.is_none_or(|v| v >= label.onset_s)
-            && label.onset_s > previous_onset;
+            && end > onset
+            && label.visible_s.is_none_or(|v| written(v) >= onset)
+            && onset > previous_onset;
         if !valid {
             return Err(invalid_input(format!(
                 "label {i} ({label:?}) cannot be written: times must be finite, ≥ 0, \
-                 onsets increasing, end after onset, visible not before onset"
+                 onsets increasing, end after onset, visible not before onset, as written \
+                 to {LABEL_DECIMALS} decimal places"
             )));
         }
-        previous_onset = label.onset_s;
+        previous_onset = onset;
         push_fixed(&mut text, label.onset_s, LABEL_DECIMALS);
         text.push(b',');
         push_fixed(&mut text, label.end_s, LABEL_DECIMALS);

@@ -22,6 +22,7 @@ pub mod pump_link;
 pub mod session_csv;
 pub mod session_files;
 pub mod session_writer;
+mod without_bom;
 
 pub use detections_csv::{Detection, DetectionKind, DetectionsWriter};
 pub use error::{ErrorKind, SessionFileError};

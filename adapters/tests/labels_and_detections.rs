@@ -252,3 +252,79 @@ fn detections_broken_in_each_way() {
         Some("confidence"),
     );
 }
+
+/// Hands out a byte string `size` bytes per read, as a pipe or a serial line may.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    size: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.size.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+/// A byte order mark split over short reads is still a BOM, for labels and detections
+/// as for sessions (found by the reader fuzzer: "wrong header" or "the file is empty").
+#[test]
+fn bom_split_over_short_reads_is_dropped() {
+    let labels = b"\xEF\xBB\xBFonset_s,end_s\n10,60\n";
+    let detections = b"\xEF\xBB\xBFt_s,kind,reason,confidence\n12.5,onset,letdown_detected,0.9\n";
+    for size in 1..=4 {
+        let l = parse_labels(
+            Trickle {
+                bytes: labels,
+                size,
+            },
+            Path::new(LABELS),
+        )
+        .unwrap_or_else(|e| panic!("reads of {size}: {e}"));
+        assert_eq!(l.len(), 1);
+        assert_eq!((l[0].onset_s, l[0].end_s), (10.0, 60.0));
+        let d = parse_detections(
+            Trickle {
+                bytes: detections,
+                size,
+            },
+            Path::new(DETECTIONS),
+        )
+        .unwrap_or_else(|e| panic!("reads of {size}: {e}"));
+        assert_eq!(d.len(), 1);
+    }
+}
+
+/// Labels closer together than the file's 6 decimal places are refused by the writer
+/// instead of written as a file its own reader then refuses (found by the reader fuzzer).
+#[test]
+fn labels_that_round_together_are_refused_by_the_writer() {
+    let close = [
+        Ejection {
+            onset_s: 1.000_000_1,
+            end_s: 50.0,
+            visible_s: None,
+        },
+        Ejection {
+            onset_s: 1.000_000_2,
+            end_s: 60.0,
+            visible_s: None,
+        },
+    ];
+    let mut out = Vec::new();
+    let e = write_labels(&mut out, &close).expect_err("refused");
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    let apart = [
+        close[0],
+        Ejection {
+            onset_s: 1.000_002,
+            ..close[1]
+        },
+    ];
+    let mut out = Vec::new();
+    write_labels(&mut out, &apart).expect("written");
+    let back = parse_labels(&out[..], Path::new(LABELS)).expect("read back");
+    assert_eq!(back.len(), 2);
+}
