@@ -2,9 +2,11 @@
 
 use std::io::Read;
 
-/// The source without its leading UTF-8 byte order mark, if it has one. The first bytes
+/// The source without the UTF-8 byte order marks it starts with, if any. The first bytes
 /// are gathered before deciding, so a BOM split over several reads (a pipe, a serial
-/// line) is still recognised; they are handed on first when they are not a BOM.
+/// line) is still recognised; they are handed on first when they are not a BOM. Every
+/// leading BOM goes, not just the first: the CSV parser behind would otherwise drop a
+/// second one or not depending on how the bytes happened to arrive.
 pub(crate) struct WithoutBom<R> {
     inner: R,
     head: [u8; 3],
@@ -17,24 +19,25 @@ impl<R: Read> WithoutBom<R> {
 
     pub(crate) fn new(mut inner: R) -> std::io::Result<Self> {
         let mut head = [0u8; 3];
-        let mut len = 0;
-        while len < head.len() && head[..len] == Self::BOM[..len] {
-            match inner.read(&mut head[len..]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+        loop {
+            let mut len = 0;
+            while len < head.len() && head[..len] == Self::BOM[..len] {
+                match inner.read(&mut head[len..]) {
+                    Ok(0) => break,
+                    Ok(n) => len += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if len < head.len() || head != Self::BOM {
+                return Ok(Self {
+                    inner,
+                    head,
+                    start: 0,
+                    len,
+                });
             }
         }
-        if head == Self::BOM {
-            len = 0;
-        }
-        Ok(Self {
-            inner,
-            head,
-            start: 0,
-            len,
-        })
     }
 }
 

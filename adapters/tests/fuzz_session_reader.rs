@@ -200,7 +200,7 @@ impl Read for Pieces<'_> {
 // ---------------------------------------------------------------------------------------
 // The file as lines, to check what the reader says about them.
 
-/// The file's lines as the readers number them: one leading BOM dropped, split at `\n`
+/// The file's lines as the readers number them: the leading BOMs dropped, split at `\n`
 /// (so line `n` is `lines[n - 1]`). Only used when the file has no `"`: without quotes a
 /// CSV record is exactly its line split at commas.
 struct Lines<'a> {
@@ -211,7 +211,7 @@ struct Lines<'a> {
 impl<'a> Lines<'a> {
     fn new(bytes: &'a [u8], strip_bom: bool) -> Self {
         let body = if strip_bom {
-            bytes.strip_prefix(BOM).unwrap_or(bytes)
+            without_leading_boms(bytes)
         } else {
             bytes
         };
@@ -574,9 +574,17 @@ fn read_session(bytes: &[u8], source: impl Read, io_failure: bool) -> Outcome {
     }
 }
 
-/// Whether a BOM stands anywhere but at the start.
-fn inner_bom(bytes: &[u8]) -> bool {
+/// `bytes` without the BOMs it starts with (the readers drop them all).
+fn without_leading_boms(mut bytes: &[u8]) -> &[u8] {
+    while let Some(rest) = bytes.strip_prefix(BOM) {
+        bytes = rest;
+    }
     bytes
+}
+
+/// Whether a BOM stands anywhere but among the leading ones.
+fn inner_bom(bytes: &[u8]) -> bool {
+    without_leading_boms(bytes)
         .get(1..)
         .is_some_and(|b| b.windows(3).any(|w| w == BOM))
 }
@@ -1051,7 +1059,7 @@ fn fuzz_mutated_sessions() {
 
 /// Reads a labels file with every check; returns the labels or the error text.
 fn read_labels_checked(bytes: &[u8], source: impl Read) -> Result<Vec<Ejection>, String> {
-    // csv-core drops one leading BOM (when its first read holds all of it).
+    // The reader drops the leading BOMs, however the bytes arrive.
     let text = Lines::new(bytes, true);
     tally(|t| {
         t.reads += 1;
@@ -1116,15 +1124,7 @@ fn read_labels_checked(bytes: &[u8], source: impl Read) -> Result<Vec<Ejection>,
 fn check_labels(bytes: &[u8], sizes: &[usize]) -> Result<Vec<Ejection>, String> {
     tally(|t| t.files += 1);
     let whole = read_labels_checked(bytes, bytes);
-    // The labels reader leaves a leading BOM to csv-core, which drops it only when its
-    // first read holds all three bytes, and takes a first read of exactly those three for
-    // the end of the file (known limitations, reported; a file opened by `read_labels`
-    // gets them all at once): the first piece is made long enough for both.
-    let mut sizes = sizes.to_vec();
-    if bytes.starts_with(BOM) {
-        sizes[0] = sizes[0].max(4);
-    }
-    let pieces = read_labels_checked(bytes, Pieces::new(bytes, &sizes, None));
+    let pieces = read_labels_checked(bytes, Pieces::new(bytes, sizes, None));
     assert_eq!(
         pieces, whole,
         "reading in pieces of {sizes:?} changed the outcome"
