@@ -1,25 +1,44 @@
 #!/usr/bin/env bash
 # Instructions per sample of the engine alone and through the lock-free pipeline, counted
-# by callgrind on a fixed input (benches/callgrind_input.rs: two minutes of a typical
-# simulated 1 kHz session, seed 11, generated before anything is counted). Instruction
-# counts repeat from run to run on a shared machine; wall times do not (DESIGN §6).
+# by callgrind on a fixed input (benches/callgrind_input.rs: ten minutes of a typical
+# simulated 1 kHz session, seed 11, 600 000 samples, generated before anything is
+# counted). Instruction counts repeat from run to run on a shared machine; wall times do
+# not (DESIGN §6).
 #
 #   bash benches/callgrind.sh            # needs valgrind (callgrind, callgrind_annotate)
 #
 # Run 1: `--toggle-collect` on `run_engine` (the engine, sample by sample): everything
 #   counted is the engine and its loop.
-# Run 2: `--separate-threads=yes`, one profile per thread. The producer side is the
-#   inclusive cost of `run_pipeline` on the main thread (pipeline::start with its
-#   allocations and thread spawn, feed_unpaced in blocks of 32, close, join); the engine
-#   side is the whole engine thread (its run loop: drain, Engine::process, histograms,
-#   publishing, waiting). callgrind runs one thread at a time, and the input fits in the
-#   queue, so no instruction is spent spinning on a full or empty queue.
-# Run 3: as run 2 with a bare `SensorProducer::push` per block in place of feed_unpaced
-#   (which also times every push into a histogram): reported on its own line.
+# Run 2, the pipeline figure (`--separate-threads=yes`, one profile per thread): the
+#   input pushed in blocks of 32 with a bare `SensorProducer::push` each, as a sensor
+#   interrupt would (its clock read included), in lockstep: after each push the main
+#   thread waits until the engine thread has processed it, so every look of the engine
+#   thread at the queue finds one slot, as in a paced stream, and pays its per-look
+#   costs for one block (the worst case; flat out they are shared by many slots). Counted:
+#   on the main thread `pipeline::start` (allocations, thread spawn; once per run), the
+#   pushes (`push_one`, called once per block), `finish` (close, join, reading the hints;
+#   once per run), not the harness's lockstep loop and waiting (`wait_processed`); the whole engine thread less its
+#   waiting for data (`EngineLoop::idle`: the wait strategy, sched_yield here, and the
+#   looks at the queue between waits; idle time, not per-sample work, and how often it
+#   polls depends on the scheduling):
+#   drain, Engine::process, histograms (the hdrhistograms and the live ones stats()
+#   reads), counters, its run loop, the exact percentiles computed once at the end, its
+#   start and exit.
+# Run 3: the same flat out (the bare pushes back to back, wait predict): the engine
+#   thread takes many slots per look. Printed on its own line.
+# Run 4: as run 3 with `pipeline::feed_unpaced` in place of the bare push loop. The feed
+#   also reads the clock after every push and records its duration into a histogram:
+#   that is measurement, not pipeline, so it is not in the pipeline figure; its extra
+#   cost over the bare push loop is printed on its own line.
+# In every run the queue holds the whole input: callgrind runs one thread at a time, and
+# no instruction is spent waiting on a full queue.
 #
-# Prints `instructions_per_sample: N`, a breakdown, `pipeline_overhead_per_sample: M-N`,
-# and as its last line `pipeline_instructions_per_sample: M`. The profiles stay in
-# target/callgrind/ for callgrind_annotate. Targets (issue 11): N ≤ 200, M − N ≤ 20.
+# Prints `instructions_per_sample: N`, a breakdown, the one-off costs (start, spawn, close,
+# join, the final percentiles, the engine thread's own start and exit) on their own line,
+# `pipeline_overhead_per_sample: M-N` (and the same without the one-offs), and as its
+# last line `pipeline_instructions_per_sample: M`, run 2's count (one-offs included) over
+# the samples. The profiles stay in target/callgrind/ for callgrind_annotate.
+# Targets (issue 11): N ≤ 200, M − N ≤ 20 (blocks of 32, steady state).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +57,7 @@ fi
 
 out="$PWD/target/callgrind"
 mkdir -p "$out"
-rm -f "$out"/engine.out* "$out"/pipeline.out* "$out"/pipeline-push.out*
+rm -f "$out"/engine.out* "$out"/pipeline*.out*
 
 # Inclusive cost of the function whose demangled name is $2 in profile $1 (0 if absent).
 # Run from / : inside the checkout callgrind_annotate shortens some source paths and not
@@ -61,67 +80,86 @@ samples=$(awk '/^samples:/ { print $2 }' "$out/engine.stdout")
 engine_ir=$(total "$out/engine.out")
 engine_process_ir=$(inclusive "$out/engine.out" letdown_engine::engine::Engine::process)
 
-# Runs 2 and 3: the same input through the pipeline, fed by feed_unpaced (the figure the
-# targets are about) and by a bare SensorProducer::push per block (the producer's own cost).
-# Sets <prefix>_{producer,start,feed,thread,process,publish,wait}_ir.
+# Runs 2 to 4: the same input through the pipeline. Sets
+# <prefix>_{producer,start,feed,finish,harness,thread,run,process,publish,wait}.
 pipeline_run() {
     local mode=$1 prefix=$2 feed_fn=$3 f main
     valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out/$mode.out" \
         "$exe" "$mode" >"$out/$mode.stdout" 2>"$out/$mode.valgrind"
     main=$(grep -l '^thread: 1$' "$out/$mode".out-*)
-    local producer start feed thread=0 process=0 publish=0 wait=0
+    local producer start feed finish harness thread=0 run=0 process=0 publish=0 wait=0
     producer=$(inclusive "$main" callgrind_input::run_pipeline)
     start=$(inclusive "$main" letdown_engine::pipeline::start)
     feed=$(inclusive "$main" "$feed_fn")
+    finish=$(inclusive "$main" callgrind_input::finish)
+    harness=$(inclusive "$main" callgrind_input::wait_processed)
     for f in "$out/$mode".out-*; do
         [[ "$f" == "$main" ]] && continue
         thread=$((thread + $(total "$f")))
+        run=$((run + $(inclusive "$f" letdown_engine::pipeline::engine_thread::EngineLoop::run)))
         process=$((process + $(inclusive "$f" letdown_engine::engine::Engine::process)))
         publish=$((publish + $(inclusive "$f" letdown_engine::pipeline::latency::Percentiles::of)))
-        wait=$((wait + $(inclusive "$f" letdown_engine::pipeline::wait::Waiter::wait)))
+        wait=$((wait + $(inclusive "$f" letdown_engine::pipeline::engine_thread::EngineLoop::idle)))
     done
-    printf -v "${prefix}_producer_ir" %s "$producer"
-    printf -v "${prefix}_start_ir" %s "$start"
-    printf -v "${prefix}_feed_ir" %s "$feed"
-    printf -v "${prefix}_thread_ir" %s "$thread"
-    printf -v "${prefix}_process_ir" %s "$process"
-    printf -v "${prefix}_publish_ir" %s "$publish"
-    printf -v "${prefix}_wait_ir" %s "$wait"
+    local v
+    for v in producer start feed finish harness thread run process publish wait; do
+        printf -v "${prefix}_$v" %s "${!v}"
+    done
 }
-pipeline_run pipeline p letdown_engine::pipeline::feed::feed_unpaced
-pipeline_run pipeline-push b callgrind_input::push_blocks
+pipeline_run pipeline p callgrind_input::push_one
+pipeline_run pipeline-flat q callgrind_input::push_blocks
+pipeline_run pipeline-feed u letdown_engine::pipeline::feed::feed_unpaced
 wait_name=$(awk '/^pipeline_wait:/ { print $2 }' "$out/pipeline.stdout")
-producer_ir=$p_producer_ir start_ir=$p_start_ir feed_ir=$p_feed_ir thread_ir=$p_thread_ir
-process_ir=$p_process_ir publish_ir=$p_publish_ir wait_ir=$p_wait_ir
-pipeline_ir=$((producer_ir + thread_ir))
+flat_wait=$(awk '/^pipeline-flat_wait:/ { print $2 }' "$out/pipeline-flat.stdout")
 
-if ((samples == 0 || engine_ir == 0 || producer_ir == 0 || thread_ir == 0)); then
+# Run 2: the pushes, start and finish on the main thread (not the harness's lockstep
+# loop and waiting), the engine thread less its waiting.
+p_side=$((p_feed + p_start + p_finish))
+pipeline_ir=$((p_side + p_thread - p_wait))
+flat_ir=$((q_producer + q_thread - q_wait))
+# Once per run, whatever the input's length: start (allocations, spawn), finish (close,
+# join), the exact percentiles published at the end (Percentiles::of, only called then),
+# and the engine thread's own start and exit (its total outside EngineLoop::run).
+oneoff_ir=$((p_start + p_finish + p_publish + p_thread - p_run))
+flat_oneoff_ir=$((q_start + q_finish + q_publish + q_thread - q_run))
+blocks=$(((samples + 31) / 32))
+
+if ((samples == 0 || engine_ir == 0 || p_producer == 0 || p_thread == 0 || p_run == 0)); then
     echo "callgrind.sh: missing counts (see $out/*.valgrind)" >&2
     exit 1
 fi
-if ((process_ir != engine_process_ir)); then
+if ((p_process != engine_process_ir || q_process != engine_process_ir)); then
     echo "callgrind.sh: warning: Engine::process differs between the runs" \
-        "($engine_process_ir vs $process_ir instructions)" >&2
+        "($engine_process_ir vs $p_process and $q_process instructions)" >&2
 fi
 if ((pipeline_ir < engine_ir)); then
     echo "callgrind.sh: warning: pipeline counted fewer instructions than the engine alone" >&2
 fi
 
-echo "input: $samples samples (typical profile, seed 11, 1 kHz, fixed), blocks of 32, wait $wait_name"
+echo "input: $samples samples (typical profile, seed 11, 1 kHz, 10 min, fixed), blocks of 32 ($blocks pushes)"
 echo "engine: $engine_ir instructions in run_engine (Engine::process $(per_sample "$engine_process_ir")/sample, caller loop $(per_sample $((engine_ir - engine_process_ir)))/sample)"
 echo "instructions_per_sample: $(per_sample "$engine_ir")"
-echo "pipeline producer thread (run_pipeline): $(per_sample "$producer_ir")/sample =" \
-    "start $(per_sample "$start_ir") (allocation, spawn; once per run)" \
-    "+ feed_unpaced $(per_sample "$feed_ir") + close/join $(per_sample $((producer_ir - start_ir - feed_ir)))"
-echo "pipeline engine thread: $(per_sample "$thread_ir")/sample =" \
-    "Engine::process $(per_sample "$process_ir")" \
-    "+ publishing percentiles $(per_sample "$publish_ir")" \
-    "+ waiting $(per_sample "$wait_ir")" \
-    "+ drain loop, histograms, counters, thread $(per_sample $((thread_ir - process_ir - publish_ir - wait_ir)))"
-echo "pipeline with a bare SensorProducer::push per block instead of feed_unpaced:" \
-    "$(per_sample $((b_producer_ir + b_thread_ir)))/sample, producer $(per_sample "$b_producer_ir")" \
-    "(push loop $(per_sample "$b_feed_ir")), engine thread $(per_sample "$b_thread_ir")," \
-    "overhead $(per_sample $((b_producer_ir + b_thread_ir - engine_ir)))"
+echo "pipeline, lockstep (one slot per look, wait $wait_name): producer side $(per_sample "$p_side")/sample =" \
+    "pushes $(per_sample "$p_feed") ($((p_feed / blocks)) per push, clock read included)" \
+    "+ start $(per_sample "$p_start") + close/join $(per_sample "$p_finish")" \
+    "[harness left out: lockstep loop $(per_sample $((p_producer - p_harness - p_side))), waiting $(per_sample "$p_harness")]"
+p_around=$((p_run - p_process - p_publish - p_wait))
+q_around=$((q_run - q_process - q_publish - q_wait))
+echo "pipeline, lockstep: engine thread $(per_sample $((p_thread - p_wait)))/sample =" \
+    "Engine::process $(per_sample "$p_process")" \
+    "+ around it (slot loop, clock, histograms, counters, queue indices, run loop) $(per_sample "$p_around")" \
+    "($((p_around / blocks)) per slot, one slot per look)" \
+    "+ final percentiles $(per_sample "$p_publish")" \
+    "+ thread start/exit $(per_sample $((p_thread - p_run)))" \
+    "[waiting for data left out: $(per_sample "$p_wait")]"
+echo "pipeline, flat out (wait $flat_wait): $(per_sample "$flat_ir")/sample, overhead $(per_sample $((flat_ir - engine_ir)))" \
+    "(pushes $(per_sample "$q_feed"), engine thread $(per_sample $((q_thread - q_wait))) with" \
+    "$(per_sample "$q_around") around Engine::process;" \
+    "one-offs $(per_sample "$flat_oneoff_ir"))"
+echo "feed_unpaced instead of the bare push loop (times every push into a histogram; measurement, not pipeline):" \
+    "$(per_sample "$u_feed")/sample vs $(per_sample "$q_feed"), extra $(per_sample $((u_feed - q_feed)))/sample"
+echo "one-off costs (start, spawn, close, join, final percentiles, engine thread start/exit): $oneoff_ir instructions," \
+    "$(per_sample "$oneoff_ir")/sample over this input"
 echo "pipeline_overhead_per_sample: $(per_sample $((pipeline_ir - engine_ir)))" \
-    "(without the one-off start: $(per_sample $((pipeline_ir - engine_ir - start_ir))))"
+    "(steady state, without the one-off costs: $(per_sample $((pipeline_ir - engine_ir - oneoff_ir))))"
 echo "pipeline_instructions_per_sample: $(per_sample "$pipeline_ir")"

@@ -5,26 +5,30 @@
 //!
 //! `cargo bench --bench pipeline`. One iteration = start the pipeline (engine thread
 //! spawned, queue and histograms allocated), feed the whole session flat out, close,
-//! join. The lock-free pipeline is measured:
-//! - with `feed_unpaced` and each engine-thread wait strategy (spin, predict = the
-//!   default, park), default queue (0.5 s, at least 4096 samples: the producer meets a
-//!   full queue and retries);
-//! - with a queue that holds the whole input (the baseline's queue is unbounded, so this
-//!   is the like-for-like case);
-//! - with a producer that yields the CPU on a full queue instead of spinning.
+//! join. Both sides get the same queue capacity (the baseline's `VecDeque` is bounded at
+//! it, with the pipeline's overrun policy) and the same feed (`feed_unpaced`, which backs
+//! off — spin, yield, short sleeps — while a queue is full):
+//! - the replay queue (`PipelineConfig::for_replay`, 65 536 samples, what `letdown
+//!   latency --unpaced` uses), the lock-free engine thread spinning (then yielding) or
+//!   parking, against the baseline with the same queue;
+//! - a sensor's queue (`for_stream`: 0.5 s, 4 096 samples at 1 kHz), lock-free spinning
+//!   against the baseline with the same queue;
+//! - the baseline with an unbounded queue (the textbook version: it never drops, so it
+//!   hides overruns as memory growth and queueing delay), for reference.
 //!
-//! Flat-out figures need both cores free: a producer spinning on a full queue and a
-//! spinning engine thread that share a core with each other (or lose one to other load)
-//! wait out whole scheduler time slices. After criterion's groups, a summary runs every
-//! variant in interleaved rounds (A, B, C, …, A, B, C, …; DESIGN §6) and prints the
-//! median throughputs, their range and their ratio to the baseline's (`-- summary`
-//! prints only that).
+//! After criterion's groups, a summary runs every variant in interleaved rounds (A, B,
+//! C, …, A, B, C, …; DESIGN §6) and prints the median throughputs, their range and their
+//! ratio to the baseline with the same queue, beside the engine alone on one thread (no
+//! queue, no thread: the ceiling of any pipeline). `-- summary` prints only that.
 
 mod common;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
-use letdown_engine::pipeline::{self, feed_unpaced, start_baseline, PipelineConfig, WaitStrategy};
+use letdown_engine::pipeline::{
+    self, feed_unpaced, start_baseline, start_baseline_unbounded, PipelineConfig, WaitStrategy,
+};
 use letdown_engine::{Engine, EngineConfig, Sample};
+use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const RATE_HZ: f32 = 1000.0;
@@ -36,14 +40,26 @@ fn engine() -> Engine {
     EngineConfig::new(RATE_HZ).build().expect("default config")
 }
 
-/// How the producer side feeds the lock-free pipeline.
+/// Which queue a run gets.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Feed {
-    /// `pipeline::feed_unpaced`: on a full queue it pushes what fits and retries the rest.
-    Unpaced,
-    /// On a full queue, yields the CPU (`sched_yield`) until the block fits, then pushes
-    /// it: a producer that shares a core with the engine thread lets it run.
-    Yielding,
+enum Queue {
+    /// `PipelineConfig::for_replay`.
+    Replay,
+    /// `PipelineConfig::for_stream`.
+    Stream,
+}
+
+impl Queue {
+    fn config(self) -> PipelineConfig {
+        match self {
+            Queue::Replay => PipelineConfig::for_replay(RATE_HZ, BLOCK),
+            Queue::Stream => PipelineConfig::for_stream(RATE_HZ, BLOCK),
+        }
+    }
+
+    fn name(self) -> String {
+        format!("queue {}", self.config().capacity)
+    }
 }
 
 /// What one run did: samples processed and blocks the engine thread took.
@@ -52,27 +68,11 @@ struct Run {
     blocks: u64,
 }
 
-/// The lock-free pipeline, start to join. `whole_input`: a queue that holds the whole
-/// input (the producer never meets a full queue), instead of the default 0.5 s / 4096
-/// samples.
-fn lock_free(input: &[Sample], wait: WaitStrategy, whole_input: bool, feed: Feed) -> Run {
-    let mut config = PipelineConfig::for_stream(RATE_HZ, BLOCK).wait(wait);
-    if whole_input {
-        config = config.capacity(input.len().next_power_of_two());
-    }
-    let p = pipeline::start(engine(), config).expect("pipeline starts");
+/// The lock-free pipeline, start to join.
+fn lock_free(input: &[Sample], wait: WaitStrategy, queue: Queue) -> Run {
+    let p = pipeline::start(engine(), queue.config().wait(wait)).expect("pipeline starts");
     let mut producer = p.producer;
-    match feed {
-        Feed::Unpaced => drop(feed_unpaced(&mut producer, input, BLOCK)),
-        Feed::Yielding => {
-            for block in input.chunks(BLOCK) {
-                while producer.vacant_len() < block.len() {
-                    std::thread::yield_now();
-                }
-                producer.push(block);
-            }
-        }
-    }
+    feed_unpaced(&mut producer, input, BLOCK);
     producer.close();
     let report = p.engine.join().expect("engine thread");
     while p.hints.try_recv().is_ok() {}
@@ -82,10 +82,13 @@ fn lock_free(input: &[Sample], wait: WaitStrategy, whole_input: bool, feed: Feed
     }
 }
 
-/// The baseline, start to join; returns the samples processed.
-fn baseline(input: &[Sample]) -> Run {
-    let b = start_baseline(engine(), PipelineConfig::for_stream(RATE_HZ, BLOCK))
-        .expect("baseline starts");
+/// The baseline, start to join: bounded at `queue`'s capacity, or unbounded.
+fn baseline(input: &[Sample], queue: Option<Queue>) -> Run {
+    let b = match queue {
+        Some(q) => start_baseline(engine(), q.config()),
+        None => start_baseline_unbounded(engine(), Queue::Replay.config()),
+    }
+    .expect("baseline starts");
     let mut producer = b.producer;
     feed_unpaced(&mut producer, input, BLOCK);
     producer.close();
@@ -97,6 +100,20 @@ fn baseline(input: &[Sample]) -> Run {
     }
 }
 
+/// The engine alone on the calling thread, sample by sample.
+fn engine_alone(input: &[Sample]) -> Run {
+    let mut e = engine();
+    let mut events = 0u64;
+    for &s in input {
+        events += u64::from(e.process(black_box(s)).is_some());
+    }
+    black_box(events);
+    Run {
+        processed: input.len() as u64,
+        blocks: input.len().div_ceil(BLOCK) as u64,
+    }
+}
+
 fn throughput(c: &mut Criterion) {
     let input = common::simulated(f64::from(RATE_HZ), SESSION_S);
     let mut group = c.benchmark_group(format!("pipeline_unpaced_block_{BLOCK}"));
@@ -105,71 +122,82 @@ fn throughput(c: &mut Criterion) {
         .throughput(Throughput::Elements(input.len() as u64))
         .sampling_mode(SamplingMode::Flat)
         .sample_size(10);
-    for wait in [
-        WaitStrategy::Spin,
-        WaitStrategy::Predict,
-        WaitStrategy::Park,
-    ] {
-        group.bench_function(BenchmarkId::new("lock_free", wait.name()), |b| {
-            b.iter(|| lock_free(&input, wait, false, Feed::Unpaced).processed)
-        });
+    for wait in [WaitStrategy::Spin, WaitStrategy::Park] {
+        group.bench_function(
+            BenchmarkId::new("lock_free_replay_queue", wait.name()),
+            |b| b.iter(|| lock_free(&input, wait, Queue::Replay).processed),
+        );
     }
+    group.bench_function("baseline_replay_queue", |b| {
+        b.iter(|| baseline(&input, Some(Queue::Replay)).processed)
+    });
     group.bench_function(
-        BenchmarkId::new("lock_free_queue_holds_input", WaitStrategy::Predict.name()),
-        |b| b.iter(|| lock_free(&input, WaitStrategy::Predict, true, Feed::Unpaced).processed),
+        BenchmarkId::new("lock_free_stream_queue", WaitStrategy::Spin.name()),
+        |b| b.iter(|| lock_free(&input, WaitStrategy::Spin, Queue::Stream).processed),
     );
-    group.bench_function(
-        BenchmarkId::new("lock_free_yielding_producer", WaitStrategy::Spin.name()),
-        |b| b.iter(|| lock_free(&input, WaitStrategy::Spin, false, Feed::Yielding).processed),
-    );
-    group.bench_function("baseline_mutex_mpsc", |b| {
-        b.iter(|| baseline(&input).processed)
+    group.bench_function("baseline_stream_queue", |b| {
+        b.iter(|| baseline(&input, Some(Queue::Stream)).processed)
+    });
+    group.bench_function("baseline_unbounded", |b| {
+        b.iter(|| baseline(&input, None).processed)
     });
     group.finish();
 }
 
-/// One of the pipelines the summary compares.
+/// One of the runs the summary compares.
 #[derive(Clone, Copy)]
 enum Side {
-    /// The lock-free pipeline with this wait strategy; `true`: the queue holds the input.
-    LockFree(WaitStrategy, bool),
-    /// The lock-free pipeline fed whole blocks only (default queue).
-    Yielding(WaitStrategy),
-    /// `Mutex<VecDeque>` + `Condvar` + `std::sync::mpsc`.
-    Baseline,
+    /// The lock-free pipeline with this wait strategy and queue.
+    LockFree(WaitStrategy, Queue),
+    /// `Mutex<VecDeque>` + `Condvar` + `std::sync::mpsc`, bounded at this queue's capacity.
+    Baseline(Queue),
+    /// The same, unbounded.
+    BaselineUnbounded,
+    /// `Engine::process` in a loop on the calling thread.
+    EngineAlone,
 }
 
 impl Side {
     const ALL: [Side; 7] = [
-        Side::LockFree(WaitStrategy::Spin, false),
-        Side::LockFree(WaitStrategy::Predict, false),
-        Side::LockFree(WaitStrategy::Park, false),
-        Side::LockFree(WaitStrategy::Predict, true),
-        Side::Yielding(WaitStrategy::Spin),
-        Side::Yielding(WaitStrategy::Park),
-        Side::Baseline,
+        Side::LockFree(WaitStrategy::Spin, Queue::Replay),
+        Side::LockFree(WaitStrategy::Park, Queue::Replay),
+        Side::Baseline(Queue::Replay),
+        Side::LockFree(WaitStrategy::Spin, Queue::Stream),
+        Side::Baseline(Queue::Stream),
+        Side::BaselineUnbounded,
+        Side::EngineAlone,
     ];
 
     fn name(self) -> String {
         match self {
-            Side::LockFree(wait, false) => format!("lock-free, {}", wait.name()),
-            Side::LockFree(wait, true) => format!("lock-free, {}, queue=input", wait.name()),
-            Side::Yielding(wait) => format!("lock-free, {}, yielding producer", wait.name()),
-            Side::Baseline => "baseline Mutex<VecDeque>+mpsc".into(),
+            Side::LockFree(wait, q) => format!("lock-free, {}, {}", wait.name(), q.name()),
+            Side::Baseline(q) => format!("baseline Mutex<VecDeque>+mpsc, {}", q.name()),
+            Side::BaselineUnbounded => "baseline, unbounded queue (hides overruns)".to_string(),
+            Side::EngineAlone => "engine alone, one thread, no queue".to_string(),
+        }
+    }
+
+    /// The side whose throughput this one is compared with.
+    fn reference(self) -> Option<usize> {
+        let index = |s: Side| Side::ALL.iter().position(|x| x.name() == s.name());
+        match self {
+            Side::LockFree(_, q) => index(Side::Baseline(q)),
+            _ => None,
         }
     }
 
     fn run(self, input: &[Sample]) -> Run {
         match self {
-            Side::LockFree(wait, whole) => lock_free(input, wait, whole, Feed::Unpaced),
-            Side::Yielding(wait) => lock_free(input, wait, false, Feed::Yielding),
-            Side::Baseline => baseline(input),
+            Side::LockFree(wait, q) => lock_free(input, wait, q),
+            Side::Baseline(q) => baseline(input, Some(q)),
+            Side::BaselineUnbounded => baseline(input, None),
+            Side::EngineAlone => engine_alone(input),
         }
     }
 }
 
 /// Interleaved rounds of every side; median samples/s of each (with the range over the
-/// rounds) and the ratio to the baseline's median.
+/// rounds) and the ratio to the baseline with the same queue.
 fn summary() {
     let input = common::simulated(f64::from(RATE_HZ), SESSION_S);
     let n = input.len() as f64;
@@ -186,22 +214,27 @@ fn summary() {
         }
     }
     let medians: Vec<f64> = rates.iter_mut().map(|r| common::median(r)).collect();
-    let base = medians[Side::ALL.len() - 1];
     println!(
         "\npipeline summary: {} samples (1 kHz, {} min) unpaced in blocks of {BLOCK}, \
          {ROUNDS} interleaved rounds, median (min … max):",
         input.len(),
         SESSION_S / 60.0
     );
-    for (((side, m), r), b) in Side::ALL.iter().zip(&medians).zip(&rates).zip(&blocks) {
+    for (i, side) in Side::ALL.iter().enumerate() {
+        let r = &rates[i];
+        let ratio = side.reference().map_or(String::new(), |j| {
+            format!(
+                " = {:5.2}x the baseline with the same queue",
+                medians[i] / medians[j]
+            )
+        });
         println!(
-            "  {:<40} {:7.2} M samples/s ({:.2} … {:.2}) = {:5.2}x baseline, {:4.1} samples per block taken",
+            "  {:<48} {:7.2} M samples/s ({:.2} … {:.2}), {:5.1} samples per block taken{ratio}",
             side.name(),
-            m / 1e6,
+            medians[i] / 1e6,
             r[0] / 1e6,
             r[r.len() - 1] / 1e6,
-            m / base,
-            n * ROUNDS as f64 / *b as f64
+            n * ROUNDS as f64 / blocks[i] as f64
         );
     }
 }

@@ -1,14 +1,58 @@
 //! The threaded pipeline: every sample delivered in order with the same events as
-//! `Engine::process`, clean shutdown, overruns and dropped hints counted, the baseline
-//! equivalent. No timed assertions: only counts and contents.
+//! `Engine::process`, clean shutdown, overruns and dropped hints counted, no allocation
+//! in steady state (a counting allocator), the baseline equivalent. No timed assertions:
+//! only counts and contents.
 
 use letdown_engine::pipeline::{
-    self, feed_unpaced, start_baseline, HintMessage, PipelineConfig, PipelineReport, WaitStrategy,
+    self, feed_unpaced, start_baseline, start_baseline_unbounded, HintMessage, PipelineConfig,
+    PipelineReport, WaitStrategy, SLOT_SAMPLES,
 };
 use letdown_engine::{Engine, EngineConfig, Event, Sample};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 const RATE: f32 = 1000.0;
+
+/// Counts every allocation of the process. The tests of this file run one at a time
+/// ([`serial`]), so while one runs, only its own threads (the pipeline's and the test's)
+/// allocate.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// Runs the tests of this file one at a time (for the allocation count).
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Pump-like input with faults that make the engine emit events: a sensor dropout of
 /// 50 ms (NaN) every 2 s, so a pause and a recovery per 2 s, plus the pump rhythm.
@@ -71,6 +115,7 @@ fn check_complete(report: &PipelineReport, n: usize) {
 
 #[test]
 fn every_wait_strategy_delivers_every_sample_in_order_with_the_same_events() {
+    let _serial = serial();
     let input = eventful(20_000);
     let (expected, reference) = direct(&input, None);
     assert!(expected.len() >= 10, "the input makes events");
@@ -106,6 +151,7 @@ fn every_wait_strategy_delivers_every_sample_in_order_with_the_same_events() {
 
 #[test]
 fn a_reported_dropout_reaches_the_engine_as_a_gap_in_its_place() {
+    let _serial = serial();
     let input = eventful(6_000);
     let (expected, reference) = direct(&input, Some((3_000, 25)));
     let p = pipeline::start(engine(), PipelineConfig::for_stream(RATE, 32)).unwrap();
@@ -129,6 +175,7 @@ fn a_reported_dropout_reaches_the_engine_as_a_gap_in_its_place() {
 
 #[test]
 fn a_push_larger_than_the_queue_keeps_the_oldest_and_reports_the_rest_as_a_gap() {
+    let _serial = serial();
     let capacity = 4096;
     let input = eventful(3 * capacity);
     let config = PipelineConfig::for_stream(RATE, 32).capacity(capacity);
@@ -153,6 +200,7 @@ fn a_push_larger_than_the_queue_keeps_the_oldest_and_reports_the_rest_as_a_gap()
 
 #[test]
 fn a_stalled_engine_thread_makes_overruns_and_the_producer_never_blocks() {
+    let _serial = serial();
     let capacity = 4096;
     // The engine thread sleeps on a 10 s tick: after at most one look at the queue it
     // stalls for far longer than the pushes below take.
@@ -187,6 +235,7 @@ fn a_stalled_engine_thread_makes_overruns_and_the_producer_never_blocks() {
 
 #[test]
 fn a_full_hint_channel_is_counted_as_dropped_and_does_not_stop_the_engine() {
+    let _serial = serial();
     let input = eventful(20_000);
     let (expected, _) = direct(&input, None);
     let config = PipelineConfig::for_stream(RATE, 32).hint_capacity(1);
@@ -208,6 +257,7 @@ fn a_full_hint_channel_is_counted_as_dropped_and_does_not_stop_the_engine() {
 
 #[test]
 fn stats_can_be_read_while_running_and_are_exact_at_the_end() {
+    let _serial = serial();
     let input = eventful(10_000);
     let p = pipeline::start(engine(), PipelineConfig::for_stream(RATE, 32)).unwrap();
     let mut producer = p.producer;
@@ -228,6 +278,7 @@ fn stats_can_be_read_while_running_and_are_exact_at_the_end() {
 
 #[test]
 fn the_baseline_gives_the_same_events_and_processes_every_sample() {
+    let _serial = serial();
     let input = eventful(20_000);
     let (expected, reference) = direct(&input, None);
     let b = start_baseline(engine(), PipelineConfig::for_stream(RATE, 32)).unwrap();
@@ -242,6 +293,7 @@ fn the_baseline_gives_the_same_events_and_processes_every_sample() {
 
 #[test]
 fn a_bad_config_is_refused() {
+    let _serial = serial();
     let ok = PipelineConfig::for_stream(RATE, 32);
     assert!(ok.validate().is_ok());
     for bad in [ok.capacity(1), ok.hint_capacity(0)] {
@@ -253,4 +305,150 @@ fn a_bad_config_is_refused() {
         zero.validate().unwrap_err().to_string(),
         "pipeline period must be > 0 and ≤ 10 s"
     );
+}
+
+/// Waits (yielding) until the engine thread has processed `n` samples.
+fn wait_processed(engine: &pipeline::EngineHandle, n: u64) {
+    while engine.processed() < n {
+        std::thread::yield_now();
+    }
+}
+
+#[test]
+fn no_allocation_in_steady_state_with_any_wait_strategy() {
+    let _serial = serial();
+    let input = eventful(40_000);
+    let (warm_up, rest) = input.split_at(8_000);
+    for wait in WaitStrategy::ALL {
+        let config = PipelineConfig::for_stream(RATE, 32).wait(wait);
+        let p = pipeline::start(engine(), config).unwrap();
+        let mut producer = p.producer;
+        let mut pushed = 0u64;
+        let mut feed = |producer: &mut pipeline::SensorProducer, part: &[Sample]| {
+            for block in part.chunks(32) {
+                while producer.vacant_len() < block.len() {
+                    std::thread::yield_now();
+                }
+                assert_eq!(producer.push(block).dropped, 0);
+                pushed += block.len() as u64;
+            }
+            pushed
+        };
+        // Warm-up: every path once (events and hints, gaps, the first waits).
+        let n = feed(&mut producer, warm_up);
+        producer.report_missing(3);
+        wait_processed(&p.engine, n);
+        while p.hints.try_recv().is_ok() {}
+        let before = allocations();
+        let mut live = p.engine.stats();
+        for part in rest.chunks(4_000) {
+            let n = feed(&mut producer, part);
+            // The motor controller reads; stats are read while it runs.
+            while p.hints.try_recv().is_ok() {}
+            live = p.engine.stats();
+            wait_processed(&p.engine, n);
+        }
+        let after = allocations();
+        assert_eq!(
+            after - before,
+            0,
+            "wait {wait}: allocations in steady state"
+        );
+        assert!(live.events > 0 && live.latency.count > 0, "wait {wait}");
+        producer.close();
+        let report = p.engine.join().unwrap();
+        assert_eq!(report.stats.processed, input.len() as u64, "wait {wait}");
+        assert_eq!(report.engine.stats().missing_samples, 3, "wait {wait}");
+    }
+}
+
+#[test]
+fn live_latency_percentiles_are_coarse_while_running_and_exact_at_the_end() {
+    let _serial = serial();
+    let input = eventful(20_000);
+    let p = pipeline::start(engine(), PipelineConfig::for_stream(RATE, 32)).unwrap();
+    let mut producer = p.producer;
+    feed_unpaced(&mut producer, &input, 32);
+    wait_processed(&p.engine, input.len() as u64);
+    let live = p.engine.stats();
+    assert!(!live.finished);
+    assert_eq!(
+        live.latency.count,
+        input.len() as u64,
+        "live count is exact"
+    );
+    drop(producer);
+    let report = p.engine.join().unwrap();
+    let exact = report.stats.latency;
+    assert!(report.stats.finished);
+    assert_eq!(exact.count, input.len() as u64);
+    // The live maximum is the true one; hdrhistogram's the top of its bucket (0.1 %).
+    let max = live.latency.max_ns;
+    assert!(exact.max_ns >= max && exact.max_ns as f64 <= max as f64 * 1.001);
+    for (l, e) in live.latency.values_ns().into_iter().zip(exact.values_ns()) {
+        // The live value is the top of its bucket (8 per power of two); the exact one is
+        // hdrhistogram's, within 0.1 %.
+        assert!(
+            l as f64 >= e as f64 * 0.99 && l as f64 <= e as f64 * 1.126 + 8.0,
+            "live {l} ns vs exact {e} ns"
+        );
+    }
+    assert!(report.stats.block_time.count > 0);
+}
+
+#[test]
+fn a_short_push_takes_a_whole_slot_and_room_is_counted_in_slots() {
+    let _serial = serial();
+    // The engine thread sleeps on a 10 s tick after its first look: the queue fills.
+    let mut config = PipelineConfig::for_stream(RATE, 32)
+        .capacity(4 * SLOT_SAMPLES)
+        .wait(WaitStrategy::Tick);
+    config.period = Duration::from_secs(10);
+    let p = pipeline::start(engine(), config).unwrap();
+    let mut producer = p.producer;
+    std::thread::sleep(Duration::from_millis(20)); // let it take its first look
+    assert_eq!(producer.vacant_len(), 4 * SLOT_SAMPLES);
+    let block = eventful(SLOT_SAMPLES);
+    for k in 0..4 {
+        assert_eq!(producer.push(&block[..5]).accepted, 5, "push {k}");
+    }
+    assert_eq!(
+        producer.vacant_len(),
+        0,
+        "four short pushes filled four slots"
+    );
+    let refused = producer.push(&block);
+    assert_eq!((refused.accepted, refused.dropped), (0, SLOT_SAMPLES));
+    drop(producer);
+    let report = p.engine.join().unwrap();
+    assert_eq!(report.stats.processed, 20);
+    assert_eq!(report.stats.blocks, 4);
+    assert_eq!(report.stats.overruns, SLOT_SAMPLES as u64);
+    // The trailing gap had no slot; it was handed over at close.
+    assert_eq!(report.engine.stats().missing_samples, SLOT_SAMPLES as u64);
+    assert_eq!(report.engine.sample_index(), 20 + SLOT_SAMPLES as u64);
+}
+
+#[test]
+fn the_bounded_baseline_keeps_the_oldest_and_counts_overruns_the_unbounded_one_hides_them() {
+    let _serial = serial();
+    let input = eventful(3 * 4096);
+    let config = PipelineConfig::for_stream(RATE, 32).capacity(4096);
+    let b = start_baseline(engine(), config).unwrap();
+    let mut producer = b.producer;
+    let pushed = producer.push_at(&input, 0);
+    assert!(pushed.accepted <= 4096);
+    assert_eq!(pushed.accepted + pushed.dropped, input.len());
+    drop(producer);
+    let report = b.engine.join().unwrap();
+    assert_eq!(report.stats.overruns, pushed.dropped as u64);
+    assert_eq!(report.stats.processed, pushed.accepted as u64);
+
+    let u = start_baseline_unbounded(engine(), config).unwrap();
+    let mut producer = u.producer;
+    assert_eq!(producer.push_at(&input, 0).dropped, 0);
+    drop(producer);
+    let report = u.engine.join().unwrap();
+    assert_eq!(report.stats.overruns, 0);
+    assert_eq!(report.stats.processed, input.len() as u64);
 }

@@ -37,8 +37,7 @@ const RATE_RANGE_HZ: (f64, f64) = (100.0, 10_000.0);
 const MAX_SECONDS: f64 = 600.0;
 /// Most rounds.
 const MAX_ROUNDS: u32 = 100;
-/// Most samples an unpaced round feeds (`--seconds × --rate × --repeat`): the baseline's
-/// queue is unbounded and may hold most of them at once (24 bytes each).
+/// Most samples an unpaced round feeds (`--seconds × --rate × --repeat`).
 const MAX_UNPACED_SAMPLES: f64 = 20e6;
 /// Default `--repeat`: 1 M samples per unpaced round at the default rate and length,
 /// long enough that starting and joining threads do not weigh on the throughput.
@@ -54,7 +53,8 @@ fed as NaN samples, which the engine treats as bad readings.
 
 Each round runs, one after the other: the lock-free pipeline (ringbuf SPSC queue, engine \
 thread waiting as --wait says, bounded crossbeam hint channel), then the baseline \
-(Mutex<VecDeque> + Condvar for samples, std::sync::mpsc for hints), then a bare wake-up \
+(Mutex<VecDeque> + Condvar for samples, bounded at the same capacity, std::sync::mpsc \
+for hints), then a bare wake-up \
 probe (a thread sleeping one block period, once per block of a round). A motor-controller \
 thread receives the hints of each run. Paced blocks are stamped with the time they were \
 due, so a late push counts in the latency (no coordinated omission).
@@ -104,8 +104,9 @@ pub struct LatencyArgs {
     json: bool,
 
     /// Feed flat out, as fast as each queue takes the samples, for throughput (the
-    /// headline then). Latency is then queueing time (how long a sample waits behind the
-    /// ones pushed before it), not reaction time.
+    /// headline then): both queues hold 65 536 samples, and the feed backs off (spin,
+    /// yield, then short sleeps) while one is full. Latency is then queueing time (how
+    /// long a sample waits behind the ones pushed before it), not reaction time.
     #[arg(long)]
     unpaced: bool,
 
@@ -255,8 +256,7 @@ fn validate(args: &LatencyArgs) -> Result<(), String> {
         if total > MAX_UNPACED_SAMPLES {
             return Err(format!(
                 "--unpaced: {total} samples per run (seconds × rate × repeat) is more than \
-                 {MAX_UNPACED_SAMPLES} (the baseline may queue them all in memory); lower \
-                 --seconds or --repeat"
+                 {MAX_UNPACED_SAMPLES}; lower --seconds or --repeat"
             ));
         }
     }
@@ -342,6 +342,7 @@ fn measure(args: &LatencyArgs) -> Result<Report, String> {
         rounds: args.rounds,
         paced: plan.paced,
         repeat: plan.repeat,
+        capacity: plan.config(headline).capacity,
         seed: args.seed,
         samples_per_round: plan.samples_per_round(),
         input_samples: input.samples.len() as u64,

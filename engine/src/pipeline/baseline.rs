@@ -3,15 +3,24 @@
 //! `std::sync::mpsc` channel for the hints.
 //!
 //! A push locks the mutex, appends its samples one by one, unlocks, and notifies the
-//! condition variable (a futex wake when the engine thread sleeps, which it does whenever
-//! it has caught up). The engine thread waits on the condition variable, moves everything
-//! queued into a local `Vec` under the lock, and processes it outside the lock. Nothing
-//! is ever dropped (the queue grows without bound), and it records latency exactly as
-//! the pipeline does, into the same [`PipelineReport`].
+//! condition variable (std's futex condition variable makes a `futex_wake` syscall on
+//! every notify, and wakes the engine thread when it sleeps, which it does whenever it
+//! has caught up). The engine thread waits on the condition variable, moves everything
+//! queued into a local `Vec` under the lock, and processes it outside the lock. It
+//! records latency as the pipeline does (one `record_n` per run of samples that arrived
+//! together), into the same [`PipelineReport`].
+//!
+//! [`start_baseline`] bounds the queue at the pipeline's `capacity` samples, with the
+//! pipeline's policy (a push that does not fit keeps the oldest data, drops the rest,
+//! counts it as overruns and hands the engine a gap), so both are compared holding the
+//! same data. [`start_baseline_unbounded`] lets the queue grow without bound (the
+//! textbook version): it never drops, but it hides what would have been overruns in
+//! memory and queueing delay, and grows (allocates) when the engine falls behind.
 
 use super::engine_thread::{EngineHandle, PipelineReport};
 use super::feed::SampleSink;
 use super::hints::HintMessage;
+use super::ingest::Pushed;
 use super::latency::{Clock, LatencyHistograms, Percentiles};
 use super::stats::{bump, EngineCounters};
 use super::{PipelineConfig, PipelineError, Shared};
@@ -36,10 +45,12 @@ struct State {
     closed: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Queue {
     state: Mutex<State>,
     ready: Condvar,
+    /// Most samples queued (`usize::MAX`: unbounded).
+    capacity: usize,
 }
 
 impl Queue {
@@ -59,12 +70,33 @@ pub struct BaselineProducer {
 }
 
 impl BaselineProducer {
-    /// Queues `samples` that arrived at `arrival_ns` (never drops).
-    pub fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) {
-        let mut missing_before = std::mem::take(&mut self.pending_missing);
-        {
+    /// Queues `samples` that arrived at `arrival_ns`. What does not fit a bounded queue is
+    /// dropped, counted as overruns and reported to the engine as a gap, as the pipeline
+    /// does.
+    pub fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> Pushed {
+        let accepted = self.enqueue(samples, arrival_ns);
+        let dropped = samples.len() - accepted;
+        if dropped > 0 {
+            let c = &self.shared.counters.producer.0;
+            bump(&c.overruns, dropped as u64);
+            bump(&c.overrun_events, 1);
+            self.pending_missing += dropped as u64;
+        }
+        Pushed { accepted, dropped }
+    }
+
+    /// Queues what fits and returns how many; the rest is the caller's to retry.
+    pub fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
+        self.enqueue(samples, arrival_ns)
+    }
+
+    fn enqueue(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
+        let accepted = {
             let mut state = self.queue.lock();
-            for &sample in samples {
+            let room = self.queue.capacity.saturating_sub(state.items.len());
+            let accepted = samples.len().min(room);
+            let mut missing_before = self.pending_missing;
+            for &sample in &samples[..accepted] {
                 state.items.push_back(Queued {
                     arrival_ns,
                     missing_before,
@@ -72,12 +104,14 @@ impl BaselineProducer {
                 });
                 missing_before = 0;
             }
-        }
+            accepted
+        };
         self.queue.ready.notify_one();
-        bump(
-            &self.shared.counters.producer.0.samples_in,
-            samples.len() as u64,
-        );
+        if accepted > 0 {
+            self.pending_missing = 0;
+            bump(&self.shared.counters.producer.0.samples_in, accepted as u64);
+        }
+        accepted
     }
 
     /// Reports `n` samples that never arrived.
@@ -103,12 +137,10 @@ impl SampleSink for BaselineProducer {
         self.clock
     }
     fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
-        BaselineProducer::push_at(self, samples, arrival_ns);
-        0
+        BaselineProducer::push_at(self, samples, arrival_ns).dropped
     }
     fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
-        BaselineProducer::push_at(self, samples, arrival_ns);
-        samples.len()
+        BaselineProducer::try_push_at(self, samples, arrival_ns)
     }
 }
 
@@ -123,11 +155,34 @@ pub struct Baseline {
     pub engine: EngineHandle,
 }
 
-/// Starts the baseline's engine thread. Of `config`, only `publish_every` applies (the
-/// baseline has no capacity, no hint bound and one way of waiting).
+/// Starts the baseline's engine thread with a queue of `config.capacity` samples (its
+/// memory reserved up front, as the pipeline's is). Nothing else of `config` applies (the
+/// hint channel is unbounded and it has one way of waiting).
 pub fn start_baseline(engine: Engine, config: PipelineConfig) -> Result<Baseline, PipelineError> {
     config.validate()?;
-    let queue = Arc::new(Queue::default());
+    start_with(engine, config.capacity)
+}
+
+/// As [`start_baseline`] with a queue that grows without bound: it never drops, so it
+/// hides overruns (as memory growth and queueing delay) rather than counting them.
+pub fn start_baseline_unbounded(
+    engine: Engine,
+    config: PipelineConfig,
+) -> Result<Baseline, PipelineError> {
+    config.validate()?;
+    start_with(engine, usize::MAX)
+}
+
+fn start_with(engine: Engine, capacity: usize) -> Result<Baseline, PipelineError> {
+    let reserve = if capacity == usize::MAX { 0 } else { capacity };
+    let queue = Arc::new(Queue {
+        state: Mutex::new(State {
+            items: VecDeque::with_capacity(reserve),
+            closed: false,
+        }),
+        ready: Condvar::new(),
+        capacity,
+    });
     let shared = Arc::new(Shared::default());
     let clock = Clock::new();
     let (tx, rx) = mpsc::channel();
@@ -138,7 +193,7 @@ pub fn start_baseline(engine: Engine, config: PipelineConfig) -> Result<Baseline
         shared: Arc::clone(&shared),
         clock,
         histograms: LatencyHistograms::new(),
-        publish_every: config.publish_every,
+        reserve,
     };
     let thread = std::thread::Builder::new()
         .name("letdown-baseline".into())
@@ -163,13 +218,13 @@ struct BaselineLoop {
     shared: Arc<Shared>,
     clock: Clock,
     histograms: LatencyHistograms,
-    publish_every: u64,
+    /// Samples the engine thread's local buffer reserves up front.
+    reserve: usize,
 }
 
 impl BaselineLoop {
     fn run(&mut self) -> PipelineReport {
-        let mut local: Vec<Queued> = Vec::new();
-        let mut next_publish = self.publish_every;
+        let mut local: Vec<Queued> = Vec::with_capacity(self.reserve);
         loop {
             {
                 let mut state = self.queue.lock();
@@ -186,11 +241,6 @@ impl BaselineLoop {
                 local.extend(state.items.drain(..));
             }
             self.process(&mut local);
-            let total = self.counters().processed.load(Ordering::Relaxed);
-            if total >= next_publish {
-                self.publish();
-                next_publish = total + self.publish_every;
-            }
         }
         self.publish();
         self.counters().finished.store(true, Ordering::Release);
@@ -219,15 +269,16 @@ impl BaselineLoop {
             }
         }
         let end_ns = self.clock.now_ns();
-        for q in local.iter() {
-            self.histograms
-                .sample
-                .saturating_record(end_ns.saturating_sub(q.arrival_ns));
-        }
-        self.histograms
-            .block
-            .saturating_record(end_ns.saturating_sub(start_ns));
+        // One record per run of samples that arrived together (one push), as the
+        // pipeline records one per slot.
         let c = &self.shared.counters.engine.0;
+        for run in local.chunk_by(|a, b| a.arrival_ns == b.arrival_ns) {
+            let (latency_ns, n) = (end_ns.saturating_sub(run[0].arrival_ns), run.len() as u64);
+            self.histograms.sample.saturating_record_n(latency_ns, n);
+            c.live_latency.record_n(latency_ns, n);
+        }
+        let block_ns = end_ns.saturating_sub(start_ns);
+        self.histograms.block.saturating_record(block_ns);
         bump(&c.processed, local.len() as u64);
         bump(&c.blocks, 1);
         local.clear();

@@ -7,6 +7,11 @@
 //! own lateness out of the figures, the feeding thread sleeps until `spin_guard` before
 //! each block is due and spins the rest of the way, as a sensor interrupt would fire on
 //! time; its remaining lateness is reported apart.
+//!
+//! A flat-out feed offers each block until the queue takes it. While a queue is full it
+//! backs off ([`Backoff`]: spin, `sched_yield`, then short sleeps) instead of spinning:
+//! on a loaded machine a spinning feed holds a core that the engine thread, the only one
+//! that can make room, is waiting for.
 
 use super::ingest::SensorProducer;
 use super::latency::{new_histogram, Clock};
@@ -95,14 +100,19 @@ pub fn feed_paced(
     report
 }
 
-/// Feeds `input` in blocks of `block` samples as fast as the sink takes them, retrying
-/// (with a spin-loop hint) what a full queue did not take: a replay, not a sensor, so
-/// nothing is dropped. Each block is stamped with the time it was first offered.
+/// Feeds `input` in blocks of `block` samples as fast as the sink takes them: a replay,
+/// not a sensor, so nothing is dropped; what a full queue did not take is offered again
+/// after a back-off (see [`Backoff`]) that gives the CPU away rather than spin against a
+/// descheduled engine thread. Each block is stamped with the time it was first offered;
+/// each attempt's duration is recorded (a second clock read only after a back-off). The
+/// calling thread's timer slack is set to 1 ns, so the back-off's sleeps are short.
 pub fn feed_unpaced(sink: &mut impl SampleSink, input: &[Sample], block: usize) -> FeedReport {
+    super::realtime::tighten_timer_slack();
     let clock = sink.clock();
     let mut report = FeedReport::new();
     let start_ns = clock.now_ns();
     let mut t0 = start_ns;
+    let mut backoff = Backoff::new();
     for chunk in input.chunks(block.max(1)) {
         let arrival_ns = t0;
         let mut rest = chunk;
@@ -115,12 +125,62 @@ pub fn feed_unpaced(sink: &mut impl SampleSink, input: &[Sample], block: usize) 
             if rest.is_empty() {
                 break;
             }
-            core::hint::spin_loop();
+            if n > 0 {
+                backoff.reset();
+            }
+            backoff.wait();
+            t0 = clock.now_ns();
         }
+        backoff.reset();
         report.samples += chunk.len() as u64;
     }
     report.elapsed = Duration::from_nanos(t0.saturating_sub(start_ns));
     report
+}
+
+/// How a flat-out feed waits for room in a full queue: 16 spin-loop hints (the engine
+/// thread frees a batch of slots within microseconds when it runs), then 64
+/// `sched_yield`s (tens of µs: a thread waiting for this core, perhaps the engine thread
+/// itself, runs), then sleeps of 20 µs doubling up to 320 µs (the engine thread has been
+/// off its core for a while; the feed leaves this one free; a queue of
+/// [`REPLAY_CAPACITY`](super::REPLAY_CAPACITY) samples still holds work for it when the
+/// feed wakes). Back to the first step whenever the queue took something.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Backoff {
+    step: u32,
+}
+
+impl Backoff {
+    const SPINS: u32 = 16;
+    const YIELDS: u32 = 64;
+    const FIRST_SLEEP_US: u64 = 20;
+    const MAX_SLEEP_US: u64 = 320;
+
+    /// A back-off at its first step.
+    pub fn new() -> Self {
+        Self { step: 0 }
+    }
+
+    /// Back to the first step (after progress).
+    #[inline]
+    pub fn reset(&mut self) {
+        self.step = 0;
+    }
+
+    /// Waits one step and moves to the next.
+    pub fn wait(&mut self) {
+        let step = self.step;
+        self.step = self.step.saturating_add(1);
+        if step < Self::SPINS {
+            core::hint::spin_loop();
+        } else if step < Self::SPINS + Self::YIELDS {
+            std::thread::yield_now();
+        } else {
+            let doublings = (step - Self::SPINS - Self::YIELDS).min(16);
+            let us = (Self::FIRST_SLEEP_US << doublings).min(Self::MAX_SLEEP_US);
+            std::thread::sleep(Duration::from_micros(us));
+        }
+    }
 }
 
 /// Sleeps until `guard` before `due_ns`, then spins until it.

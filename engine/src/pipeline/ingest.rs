@@ -1,27 +1,41 @@
 //! The sensor side: a producer handle that moves blocks of samples into a lock-free SPSC
 //! queue without ever blocking.
 //!
-//! The queue is two `ringbuf` rings: one of [`Sample`]s and one of [`BlockHeader`]s (how
-//! many samples a push brought, when they arrived, and how many samples were lost just
-//! before them). A push copies its samples into the sample ring, then publishes one
-//! header; the engine thread reads a header before it touches that header's samples, so
-//! the header's release store makes the samples visible. Per push: a `memcpy` of the
-//! samples, two atomic index stores, two single-writer counter stores — no lock, no
-//! syscall, no allocation, whatever the block size. (Only with
+//! The queue is one `ringbuf` ring of [`Slot`]s. A slot is a block header (when its
+//! samples arrived, how many samples were lost just before them, how many it holds) with
+//! room for [`SLOT_SAMPLES`] samples inline, so a push of up to 32 samples writes one slot
+//! and publishes it with one release store of the ring's write index: the header and its
+//! samples become visible together, and the engine thread reads one index to find them.
+//! The producer checks for room against its own cached copy of the engine thread's read
+//! index and loads the real one only when the ring looks full, so in steady state a push
+//! touches the slot (4–5 cache lines), the write index and the producer's own counters —
+//! nothing the engine thread writes. Per push: a copy of the samples, one atomic index
+//! store, one or two single-writer counter stores — no lock, no syscall, no allocation.
+//! A push of more than 32 samples fills consecutive slots (each with the push's arrival
+//! time) and publishes them with one index store. (Only with
 //! [`WaitStrategy::Park`](super::WaitStrategy::Park) does a push also wake the engine
 //! thread, a futex syscall when that thread sleeps.)
+//!
+//! Room is counted in slots: [`SensorProducer::vacant_len`] is the free slots × 32, the
+//! largest push that fits whole; a push shorter than 32 samples still takes a whole slot,
+//! so a queue of `capacity` samples holds `capacity / 32` pushes whatever their size
+//! ([`PipelineConfig::for_stream`](super::PipelineConfig::for_stream) sizes it from the
+//! block size).
 //!
 //! # Overrun policy: the oldest data is kept
 //! When the queue is full the newest samples of the push are dropped, counted as
 //! overruns, and the engine is told of them as a gap (`Engine::process_gap`) in their
-//! place in the stream. The producer cannot evict the oldest samples without writing to
-//! the consumer's side of the ring (which would need a lock or a CAS per slot), and a gap
-//! is what the engine's safety logic understands: it pauses the pump on stale data and
-//! resumes after good data. Keeping the oldest also keeps what the engine has not seen
-//! yet in order, so its filters never see a sample twice or out of order.
+//! place in the stream: the next slot that gets through carries the count. The producer
+//! cannot evict the oldest samples without writing to the consumer's side of the ring
+//! (which would need a lock or a CAS per slot), and a gap is what the engine's safety
+//! logic understands: it pauses the pump on stale data and resumes after good data.
+//! Keeping the oldest also keeps what the engine has not seen yet in order, so its
+//! filters never see a sample twice or out of order. A gap still unannounced when the
+//! stream ends is handed over at close (no slot needed) and processed after the last
+//! queued sample.
 
 use super::latency::Clock;
-use super::stats::{bump, ProducerCounters};
+use super::stats::ProducerCounters;
 use super::Shared;
 use crate::sample::Sample;
 use ringbuf::traits::{Observer, Producer};
@@ -30,16 +44,52 @@ use std::sync::atomic::{fence, Ordering};
 use std::sync::Arc;
 use std::thread::Thread;
 
-/// What one push delivered: a block of consecutive samples, the gap before it, and when
-/// it arrived.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct BlockHeader {
+/// Samples one slot of the queue holds (the design's block size: a push of 32 samples is
+/// one slot).
+pub const SLOT_SAMPLES: usize = 32;
+
+/// One slot of the queue: what one push (or one 32-sample piece of a longer push)
+/// delivered, with its header.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot {
     /// When the block arrived, ns on the pipeline's [`Clock`].
     pub(crate) arrival_ns: u64,
-    /// Samples lost (overrun or reported missing) just before this block.
+    /// Samples lost (overrun or reported missing) just before this slot's samples.
     pub(crate) missing_before: u64,
-    /// Samples in the block (0 for a header that only carries a gap).
-    pub(crate) count: u32,
+    /// Samples in use (0 for a slot that only carries a gap), ≤ [`SLOT_SAMPLES`].
+    len: u32,
+    samples: [Sample; SLOT_SAMPLES],
+}
+
+impl Slot {
+    /// A slot holding `chunk` (at most [`SLOT_SAMPLES`] samples).
+    #[inline]
+    fn new(chunk: &[Sample], arrival_ns: u64, missing_before: u64) -> Self {
+        // A full chunk is copied straight in; a short one after zeroing the rest.
+        if let Ok(full) = <&[Sample; SLOT_SAMPLES]>::try_from(chunk) {
+            return Self {
+                arrival_ns,
+                missing_before,
+                len: SLOT_SAMPLES as u32,
+                samples: *full,
+            };
+        }
+        let mut slot = Self {
+            arrival_ns,
+            missing_before,
+            len: chunk.len() as u32,
+            samples: [Sample::default(); SLOT_SAMPLES],
+        };
+        slot.samples[..chunk.len()].copy_from_slice(chunk);
+        slot
+    }
+
+    /// The samples it carries.
+    #[inline]
+    pub(crate) fn samples(&self) -> &[Sample] {
+        // `len ≤ SLOT_SAMPLES` by construction; the bound check is one compare.
+        &self.samples[..self.len as usize]
+    }
 }
 
 /// The result of [`SensorProducer::push`].
@@ -56,12 +106,17 @@ pub struct Pushed {
 /// makes no syscall. Dropping it (or [`close`](Self::close)) ends the stream; the engine
 /// thread then processes everything still queued and stops.
 pub struct SensorProducer {
-    samples: HeapProd<Sample>,
-    headers: HeapProd<BlockHeader>,
+    queue: HeapProd<Slot>,
     shared: Arc<Shared>,
     clock: Clock,
-    /// Samples lost since the last header, to announce in the next one.
+    /// Samples lost since the last slot, to announce in the next one.
     pending_missing: u64,
+    /// This side's counters, kept here and stored (not read back) into the shared ones,
+    /// so a push never loads a shared line.
+    samples_in: u64,
+    overruns: u64,
+    overrun_events: u64,
+    missing: u64,
     /// The engine thread, unparked at the end of the stream (and after a push with
     /// `WaitStrategy::Park`).
     engine_thread: Thread,
@@ -69,38 +124,34 @@ pub struct SensorProducer {
     unpark_on_push: bool,
 }
 
-/// The rings a pipeline moves samples through, before they are split between the two
-/// threads.
-pub(crate) struct Rings {
-    pub(crate) samples: HeapRb<Sample>,
-    pub(crate) headers: HeapRb<BlockHeader>,
+/// The ring for a queue of `capacity` samples (`capacity / 32` slots, rounded up, at
+/// least 2), before it is split between the two threads.
+pub(crate) fn ring(capacity: usize) -> HeapRb<Slot> {
+    HeapRb::new(slots_for(capacity))
 }
 
-impl Rings {
-    /// Rings for `capacity` samples (and as many headers: one sample per push at worst).
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            samples: HeapRb::new(capacity),
-            headers: HeapRb::new(capacity),
-        }
-    }
+/// Slots of a queue of `capacity` samples.
+pub(crate) fn slots_for(capacity: usize) -> usize {
+    capacity.div_ceil(SLOT_SAMPLES).max(2)
 }
 
 impl SensorProducer {
     pub(crate) fn new(
-        samples: HeapProd<Sample>,
-        headers: HeapProd<BlockHeader>,
+        queue: HeapProd<Slot>,
         shared: Arc<Shared>,
         clock: Clock,
         engine_thread: Thread,
         unpark_on_push: bool,
     ) -> Self {
         Self {
-            samples,
-            headers,
+            queue,
             shared,
             clock,
             pending_missing: 0,
+            samples_in: 0,
+            overruns: 0,
+            overrun_events: 0,
+            missing: 0,
             engine_thread,
             unpark_on_push,
         }
@@ -111,13 +162,10 @@ impl SensorProducer {
         self.clock
     }
 
-    /// Room left in the queue, samples.
+    /// Room left in the queue, samples: free slots × [`SLOT_SAMPLES`], the longest push
+    /// that fits whole (a shorter push still takes a whole slot).
     pub fn vacant_len(&self) -> usize {
-        if self.headers.is_full() {
-            0
-        } else {
-            self.samples.vacant_len()
-        }
+        self.queue.vacant_len() * SLOT_SAMPLES
     }
 
     /// Queues `samples`, arrived now. What does not fit is dropped, counted as overruns and
@@ -136,11 +184,8 @@ impl SensorProducer {
     pub fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> Pushed {
         let accepted = self.enqueue(samples, arrival_ns);
         let dropped = samples.len() - accepted;
-        let counters = self.counters();
         if dropped > 0 {
-            bump(&counters.overruns, dropped as u64);
-            bump(&counters.overrun_events, 1);
-            self.pending_missing += dropped as u64;
+            self.overrun(dropped);
         }
         Pushed { accepted, dropped }
     }
@@ -156,7 +201,10 @@ impl SensorProducer {
     /// Reports `n` samples that never arrived (a sensor dropout); the engine processes
     /// them as a gap before the next pushed sample.
     pub fn report_missing(&mut self, n: u64) {
-        bump(&self.counters().missing, n);
+        self.missing += n;
+        self.counters()
+            .missing
+            .store(self.missing, Ordering::Relaxed);
         self.pending_missing += n;
     }
 
@@ -168,37 +216,76 @@ impl SensorProducer {
         &self.shared.counters.producer.0
     }
 
-    /// Copies what fits, then publishes its header. Returns the samples queued.
+    #[cold]
+    #[inline(never)]
+    fn overrun(&mut self, dropped: usize) {
+        self.overruns += dropped as u64;
+        self.overrun_events += 1;
+        let (overruns, events) = (self.overruns, self.overrun_events);
+        let c = self.counters();
+        c.overruns.store(overruns, Ordering::Relaxed);
+        c.overrun_events.store(events, Ordering::Relaxed);
+        self.pending_missing += dropped as u64;
+    }
+
+    /// Queues what fits, whole slots, behind the pending gap. Returns the samples queued.
     #[inline]
     fn enqueue(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
-        // A header is needed for anything to be delivered; checking it first means no
-        // sample is ever queued without one (the vacancy can only grow meanwhile).
-        if self.headers.is_full() || (samples.is_empty() && self.pending_missing == 0) {
+        if samples.len() > SLOT_SAMPLES {
+            return self.enqueue_slots(samples, arrival_ns);
+        }
+        if samples.is_empty() && self.pending_missing == 0 {
             return 0;
         }
-        // At most u32::MAX per header; the ring is never that large (checked at start).
-        let accepted = self.samples.push_slice(samples);
-        if accepted == 0 && self.pending_missing == 0 {
+        let slot = Slot::new(samples, arrival_ns, self.pending_missing);
+        // Checks for room against the cached read index; loads the engine thread's only
+        // when the ring looks full.
+        if self.queue.try_push(slot).is_err() {
             return 0;
         }
-        let header = BlockHeader {
-            arrival_ns,
-            missing_before: self.pending_missing,
-            count: accepted as u32,
-        };
-        // Cannot fail: checked above and only this thread fills the ring.
-        let _ = self.headers.try_push(header);
         self.pending_missing = 0;
-        bump(&self.counters().samples_in, accepted as u64);
-        self.wake_engine();
+        self.queued(samples.len());
+        samples.len()
+    }
+
+    /// A push longer than one slot: as many whole slots as fit, published together.
+    #[inline(never)]
+    fn enqueue_slots(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
+        let mut missing = self.pending_missing;
+        // `push_iter` takes an item only when it has a place for it.
+        let slots = self
+            .queue
+            .push_iter(samples.chunks(SLOT_SAMPLES).map(|chunk| {
+                let slot = Slot::new(chunk, arrival_ns, missing);
+                missing = 0;
+                slot
+            }));
+        if slots == 0 {
+            return 0;
+        }
+        self.pending_missing = 0;
+        let accepted = samples.len().min(slots * SLOT_SAMPLES);
+        self.queued(accepted);
         accepted
+    }
+
+    #[inline]
+    fn queued(&mut self, n: usize) {
+        self.samples_in += n as u64;
+        self.shared
+            .counters
+            .producer
+            .0
+            .samples_in
+            .store(self.samples_in, Ordering::Relaxed);
+        self.wake_engine();
     }
 
     /// With `WaitStrategy::Park`: unparks the engine thread if it announced it sleeps.
     #[inline]
     fn wake_engine(&self) {
         if self.unpark_on_push {
-            // Pairs with the fence in the engine's park: either it sees our header on its
+            // Pairs with the fence in the engine's park: either it sees our slot on its
             // re-check, or we see its `sleeping` flag here (Dekker's pattern).
             fence(Ordering::SeqCst);
             if self.shared.sleeping.load(Ordering::Relaxed) {
@@ -206,21 +293,18 @@ impl SensorProducer {
             }
         }
     }
-
-    /// Sends a header with the lost samples still to announce, if there is room.
-    fn flush_missing(&mut self) {
-        if self.pending_missing > 0 {
-            let now = self.clock.now_ns();
-            self.enqueue(&[], now);
-        }
-    }
 }
 
 impl Drop for SensorProducer {
     fn drop(&mut self) {
-        self.flush_missing();
-        // Release: every push above happens-before the engine thread's Acquire load
-        // that sees `closed`, so its final drain finds them all.
+        // A gap not yet announced goes with the end of the stream: the engine thread
+        // processes it after the last queued slot. Release (below): every push and this
+        // store happen-before the engine thread's Acquire load that sees `closed`, so its
+        // final drain finds them all.
+        self.shared
+            .trailing_missing
+            .store(self.pending_missing, Ordering::Relaxed);
+        self.pending_missing = 0;
         self.shared.closed.store(true, Ordering::Release);
         self.engine_thread.unpark();
     }

@@ -1,8 +1,7 @@
 //! Time stamps and latency histograms.
 //!
 //! Every time in the pipeline is a `u64` of nanoseconds on one monotonic [`Clock`] (an
-//! `Instant` epoch taken when the pipeline starts; reading it is a vDSO call, not a
-//! syscall). Histograms are HdrHistograms created with their bounds up front
+//! epoch taken when the pipeline starts; reading it is a vDSO call, not a syscall). Histograms are HdrHistograms created with their bounds up front
 //! ([`new_histogram`]) and recorded with saturating calls, so recording never allocates
 //! and never fails: a value beyond [`HIGHEST_NS`] is counted as `HIGHEST_NS`.
 
@@ -47,7 +46,11 @@ impl Clock {
     /// `t` in nanoseconds since the epoch (0 for instants before it).
     #[inline]
     pub fn ns_at(&self, t: Instant) -> u64 {
-        u64::try_from(t.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+        let d = t.saturating_duration_since(self.epoch);
+        // 2⁶⁴ ns is 584 years: no overflow for a pipeline's lifetime.
+        d.as_secs()
+            .wrapping_mul(1_000_000_000)
+            .wrapping_add(u64::from(d.subsec_nanos()))
     }
 
     /// The instant `ns` nanoseconds after the epoch.
@@ -110,9 +113,110 @@ impl Percentiles {
     }
 }
 
-/// [`Percentiles`] published by one thread for others to read while it runs. Each field
-/// is read atomically on its own; a reader racing a publication may mix two
-/// publications' fields (telemetry, not accounting).
+/// Buckets of a [`LiveHistogram`]: values 0 … 7 exactly, then 8 per power of two up to
+/// 2³⁴ ns (17 s, above [`HIGHEST_NS`]).
+const LIVE_BUCKETS: usize = 8 * 33;
+
+/// A coarse histogram one thread records into and any thread reads while it runs, for
+/// the live percentiles of [`EngineHandle::stats`](super::EngineHandle::stats): 8
+/// buckets per power of two (a value is known within 12.5 %), one `AtomicU64` each,
+/// written only by the recording thread with a plain load and store (a dozen
+/// instructions per record, no read-modify-write), read by a reader without stopping
+/// it. A reader racing the writer sees some records and not others (telemetry, not
+/// accounting); the exact figures are in the hdrhistograms.
+pub(crate) struct LiveHistogram {
+    counts: [AtomicU64; LIVE_BUCKETS],
+    max: AtomicU64,
+}
+
+impl Default for LiveHistogram {
+    fn default() -> Self {
+        Self {
+            counts: core::array::from_fn(|_| AtomicU64::new(0)),
+            max: AtomicU64::new(0),
+        }
+    }
+}
+
+impl core::fmt::Debug for LiveHistogram {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LiveHistogram")
+            .field("percentiles", &self.percentiles())
+            .finish()
+    }
+}
+
+impl LiveHistogram {
+    /// The bucket of `v` (clamped to [`HIGHEST_NS`]).
+    #[inline]
+    fn index(v: u64) -> usize {
+        let v = v.min(HIGHEST_NS);
+        if v < 8 {
+            return v as usize;
+        }
+        // The leading one at bit e ≥ 3; the three bits below it pick one of 8 buckets.
+        let e = 63 - v.leading_zeros();
+        let m = (v >> (e - 3)) & 7;
+        ((e - 2) * 8) as usize + m as usize
+    }
+
+    /// The largest value of bucket `i`.
+    fn upper(i: usize) -> u64 {
+        if i < 8 {
+            return i as u64;
+        }
+        let (e, m) = (i / 8 + 2, (i % 8) as u64);
+        ((8 + m + 1) << (e - 3)) - 1
+    }
+
+    /// Adds `n` values `v`. Only one thread may record.
+    #[inline]
+    pub(crate) fn record_n(&self, v: u64, n: u64) {
+        let c = &self.counts[Self::index(v)];
+        c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
+        if v > self.max.load(Relaxed) {
+            self.max.store(v, Relaxed);
+        }
+    }
+
+    /// The percentiles of what has been recorded so far, each the largest value of its
+    /// bucket (at most 12.5 % above the true one) and never above the maximum; count and
+    /// maximum exact.
+    pub(crate) fn percentiles(&self) -> Percentiles {
+        let counts: [u64; LIVE_BUCKETS] = core::array::from_fn(|i| self.counts[i].load(Relaxed));
+        let max = self.max.load(Relaxed);
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            return Percentiles::default();
+        }
+        let target = |q: f64| ((q * total as f64).ceil() as u64).clamp(1, total);
+        let targets = [target(0.5), target(0.99), target(0.999), target(0.9999)];
+        let mut values = [0u64; 4];
+        let (mut k, mut cumulative) = (0, 0u64);
+        for (i, &c) in counts.iter().enumerate() {
+            cumulative += c;
+            while k < 4 && cumulative >= targets[k] {
+                values[k] = Self::upper(i).min(max);
+                k += 1;
+            }
+            if k == 4 {
+                break;
+            }
+        }
+        Percentiles {
+            count: total,
+            p50_ns: values[0],
+            p99_ns: values[1],
+            p999_ns: values[2],
+            p9999_ns: values[3],
+            max_ns: max,
+        }
+    }
+}
+
+/// [`Percentiles`] published by one thread for others to read (the engine thread's exact
+/// figures, stored once at the end before it sets `finished`). Each field is read
+/// atomically on its own.
 #[derive(Debug, Default)]
 pub(crate) struct AtomicPercentiles {
     fields: [AtomicU64; 6],
@@ -148,7 +252,9 @@ pub struct LatencyHistograms {
     pub sample: Histogram<u64>,
     /// Per event: arrival of the sample that caused it → the hint's `try_send`, ns.
     pub hint: Histogram<u64>,
-    /// Per block taken from the queue: time spent processing it, ns.
+    /// Per slot taken from the queue (one push of up to 32 samples; the baseline: per
+    /// batch it takes): time spent processing it, ns. The first slot of each look at the
+    /// queue is timed from the start of that look.
     pub block: Histogram<u64>,
 }
 

@@ -2,28 +2,34 @@
 //! hint channel → motor controller (DESIGN §4).
 //!
 //! ```text
-//! SensorProducer ──push(&[Sample])──► ringbuf SPSC (samples + block headers)
+//! SensorProducer ──push(&[Sample])──► ringbuf SPSC of slots (header + ≤ 32 samples)
 //!                                          │  engine thread: drain, Engine::process,
 //!                                          │  hdrhistogram latency, counters
 //!                                          ▼
 //!                  HintReceiver ◄──try_send── bounded crossbeam channel of HintMessage
 //! ```
 //!
-//! - [`SensorProducer`] (ingest.rs): pushes blocks, never blocks, no syscall; a full
-//!   queue drops the newest samples, counts them as overruns and tells the engine of the
-//!   gap (the oldest data is kept).
-//! - The engine thread (engine_thread.rs): per block, `Engine::process` over the samples
-//!   in place, one clock read, one histogram record; per sample nothing else. It waits
-//!   for data as [`WaitStrategy`] says (wait.rs; the default sleeps until just before
-//!   the next block is due, then spins).
+//! - [`SensorProducer`] (ingest.rs): pushes blocks, never blocks, no syscall; a push of
+//!   up to 32 samples is one slot (header and samples together) published by one atomic
+//!   store; a full queue drops the newest samples, counts them as overruns and tells the
+//!   engine of the gap (the oldest data is kept).
+//! - The engine thread (engine_thread.rs): per slot, `Engine::process` over the samples
+//!   in place, one clock read, two hdrhistogram records and one record into the live
+//!   histogram that [`EngineHandle::stats`] reads; per look at the queue one more clock
+//!   read, one index load and one index store; per sample nothing else. It waits for
+//!   data as [`WaitStrategy`] says (wait.rs; the default sleeps until just before the
+//!   next block is due, then spins).
 //! - Events go to the motor controller through a **bounded** channel with `try_send`
 //!   (hints.rs): a full channel is counted as dropped, never waited on.
 //! - [`PipelineStats`] (stats.rs) can be read at any time through
-//!   [`EngineHandle::stats`]; [`EngineHandle::join`] returns the engine, the histograms
-//!   and the final counts once the producer has closed and every sample is processed.
-//! - baseline.rs: the same pipeline built the ordinary way (`Mutex<VecDeque>`, a
-//!   `Condvar` and `std::sync::mpsc`), to measure against. feed.rs and probe.rs: paced and unpaced
-//!   feeds and the host wake-up probe used by `letdown latency` and the benchmarks.
+//!   [`EngineHandle::stats`], up to date (latency percentiles coarse while running, from
+//!   a live histogram the reader walks on its own thread; exact at the end);
+//!   [`EngineHandle::join`] returns the engine, the histograms and the final counts once
+//!   the producer has closed and every sample is processed.
+//! - baseline.rs: the same pipeline built the ordinary way (`Mutex<VecDeque>` bounded at
+//!   the same capacity, a `Condvar` and `std::sync::mpsc`), to measure against. feed.rs
+//!   and probe.rs: paced and unpaced feeds (the unpaced one backs off while a queue is
+//!   full) and the host wake-up probe used by `letdown latency` and the benchmarks.
 //!
 //! ```
 //! use letdown_engine::pipeline::{self, PipelineConfig};
@@ -54,11 +60,11 @@ mod realtime;
 mod stats;
 mod wait;
 
-pub use baseline::{start_baseline, Baseline, BaselineProducer};
+pub use baseline::{start_baseline, start_baseline_unbounded, Baseline, BaselineProducer};
 pub use engine_thread::{EngineHandle, PipelineReport};
-pub use feed::{feed_paced, feed_unpaced, FeedReport, SampleSink};
+pub use feed::{feed_paced, feed_unpaced, Backoff, FeedReport, SampleSink};
 pub use hints::{HintMessage, HintReceiver};
-pub use ingest::{Pushed, SensorProducer};
+pub use ingest::{Pushed, SensorProducer, SLOT_SAMPLES};
 pub use latency::{new_histogram, Clock, LatencyHistograms, Percentiles, HIGHEST_NS};
 pub use probe::wakeup_probe;
 pub use realtime::{lock_memory, set_fifo, tighten_timer_slack, RealtimeStatus, FIFO_PRIORITY};
@@ -68,18 +74,26 @@ pub use wait::WaitStrategy;
 use crate::engine::Engine;
 use core::fmt;
 use engine_thread::EngineLoop;
-use ingest::Rings;
 use ringbuf::traits::Split;
 use stats::Counters;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 use std::time::Duration;
 use wait::Waiter;
 
-/// Pipeline settings. Start from [`PipelineConfig::for_stream`].
+/// Queue capacity of [`PipelineConfig::for_replay`], samples: 65 536 (2 048 slots,
+/// 560 KiB, about 2 ms of the engine's work).
+pub const REPLAY_CAPACITY: usize = 1 << 16;
+
+/// Pipeline settings. Start from [`PipelineConfig::for_stream`] (a sensor) or
+/// [`PipelineConfig::for_replay`] (a flat-out replay).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PipelineConfig {
-    /// Queue capacity, samples (≥ 2, ≤ 2³¹). Default: 0.5 s of data, at least 4096.
+    /// Queue capacity, samples (≥ 2, ≤ 2³¹): the queue has `capacity / 32` slots
+    /// (rounded up) of up to [`SLOT_SAMPLES`] samples, and a push takes
+    /// `⌈n / 32⌉` of them, so pushes shorter than 32 samples hold fewer samples than
+    /// this. Default ([`for_stream`](Self::for_stream)): room for 0.5 s of pushes of the
+    /// given block size, at least 4096 samples of slots.
     pub capacity: usize,
     /// Hint channel capacity, messages (≥ 1). Default 64: events are a handful per
     /// session, so only a controller that stopped reading fills it.
@@ -94,9 +108,6 @@ pub struct PipelineConfig {
     /// long after it keeps spinning). Default 200 µs, above a virtual machine's usual
     /// wake-up lateness. Clamped to `period / 2`.
     pub guard: Duration,
-    /// Publish percentiles for [`EngineHandle::stats`] every this many samples (≥ 1).
-    /// Default: 0.25 s of data.
-    pub publish_every: u64,
     /// Real-time mode: lock memory and run the engine thread under `SCHED_FIFO` where the
     /// OS allows ([`RealtimeStatus`] in the report says what was obtained).
     pub realtime: bool,
@@ -106,16 +117,29 @@ impl PipelineConfig {
     /// Defaults for a stream at `rate_hz` pushed in blocks of `block` samples.
     pub fn for_stream(rate_hz: f32, block: usize) -> Self {
         let rate = f64::from(rate_hz).clamp(1.0, 1e6);
-        let period = Duration::from_secs_f64(block.max(1) as f64 / rate);
+        let block = block.max(1);
+        let period = Duration::from_secs_f64(block as f64 / rate);
+        // 0.5 s of pushes, each taking ⌈block / 32⌉ slots.
+        let pushes = (rate * 0.5 / block as f64).ceil() as usize;
+        let slots = pushes.saturating_mul(block.div_ceil(SLOT_SAMPLES));
         Self {
-            capacity: ((rate * 0.5) as usize).max(4096),
+            capacity: slots.saturating_mul(SLOT_SAMPLES).clamp(4096, 1 << 31),
             hint_capacity: 64,
             wait: WaitStrategy::default(),
             period,
             guard: Duration::from_micros(200),
-            publish_every: ((rate * 0.25) as u64).max(1),
             realtime: false,
         }
+    }
+
+    /// Defaults for a replay fed flat out ([`feed_unpaced`]): those of
+    /// [`for_stream`](Self::for_stream) with a queue of at least [`REPLAY_CAPACITY`]
+    /// samples, so that a feed which sleeps while the queue is full (see [`Backoff`])
+    /// leaves the engine thread work for longer than it sleeps. `letdown latency
+    /// --unpaced` gives the pipeline and the baseline this queue.
+    pub fn for_replay(rate_hz: f32, block: usize) -> Self {
+        let stream = Self::for_stream(rate_hz, block);
+        stream.capacity(stream.capacity.max(REPLAY_CAPACITY))
     }
 
     /// Sets [`capacity`](Self::capacity).
@@ -155,9 +179,6 @@ impl PipelineConfig {
         if self.period.is_zero() || self.period > Duration::from_secs(10) {
             return Err(PipelineError::Period);
         }
-        if self.publish_every == 0 {
-            return Err(PipelineError::PublishEvery);
-        }
         Ok(())
     }
 }
@@ -171,8 +192,6 @@ pub enum PipelineError {
     HintCapacity,
     /// `period` is 0 or longer than 10 s.
     Period,
-    /// `publish_every` is 0.
-    PublishEvery,
     /// The engine thread could not be spawned.
     Spawn(std::io::ErrorKind),
 }
@@ -183,7 +202,6 @@ impl fmt::Display for PipelineError {
             PipelineError::Capacity => f.write_str("pipeline capacity must be 2 … 2^31 samples"),
             PipelineError::HintCapacity => f.write_str("pipeline hint_capacity must be ≥ 1"),
             PipelineError::Period => f.write_str("pipeline period must be > 0 and ≤ 10 s"),
-            PipelineError::PublishEvery => f.write_str("pipeline publish_every must be ≥ 1"),
             PipelineError::Spawn(kind) => write!(f, "cannot spawn the engine thread: {kind}"),
         }
     }
@@ -197,6 +215,9 @@ pub(crate) struct Shared {
     pub(crate) counters: Counters,
     /// Set (Release) when the producer has closed; nothing is pushed after.
     pub(crate) closed: AtomicBool,
+    /// Samples lost at the end of the stream that no slot announced (stored before
+    /// `closed`): a gap after the last queued sample.
+    pub(crate) trailing_missing: AtomicU64,
     /// Set by the engine thread while it parks (`WaitStrategy::Park`).
     pub(crate) sleeping: AtomicBool,
 }
@@ -217,25 +238,20 @@ pub struct Pipeline {
 pub fn start(engine: Engine, config: PipelineConfig) -> Result<Pipeline, PipelineError> {
     config.validate()?;
     let realtime_memory = config.realtime.then(lock_memory);
-    let rings = Rings::new(config.capacity);
-    let (sample_prod, sample_cons) = rings.samples.split();
-    let (header_prod, header_cons) = rings.headers.split();
+    let (slot_prod, slot_cons) = ingest::ring(config.capacity).split();
     let (hint_tx, hint_rx) = crossbeam_channel::bounded(config.hint_capacity);
     let shared = Arc::new(Shared::default());
     let clock = Clock::new();
     let guard = config.guard.min(config.period / 2);
-    let engine_loop = EngineLoop {
+    let engine_loop = EngineLoop::new(
         engine,
-        samples: sample_cons,
-        headers: header_cons,
-        hints: hint_tx,
-        shared: Arc::clone(&shared),
+        slot_cons,
+        hint_tx,
+        Arc::clone(&shared),
         clock,
-        histograms: LatencyHistograms::new(),
-        waiter: Waiter::new(config.wait, config.period, guard),
-        publish_every: config.publish_every,
-        realtime: None,
-    };
+        LatencyHistograms::new(),
+        Waiter::new(config.wait, clock, config.period, guard),
+    );
     let thread = std::thread::Builder::new()
         .name("letdown-engine".into())
         .spawn(move || {
@@ -251,8 +267,7 @@ pub fn start(engine: Engine, config: PipelineConfig) -> Result<Pipeline, Pipelin
         })
         .map_err(|e| PipelineError::Spawn(e.kind()))?;
     let producer = SensorProducer::new(
-        sample_prod,
-        header_prod,
+        slot_prod,
         Arc::clone(&shared),
         clock,
         thread.thread().clone(),

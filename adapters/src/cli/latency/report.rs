@@ -10,7 +10,9 @@
 //! Extra:
 //! - `schema`: `"letdown-latency/1"`;
 //! - `mode` (`"paced"` / `"unpaced"`), `block` (samples per push), `block_period_us`,
-//!   `repeat` (unpaced passes over the input per run, 1 paced), `seed`, `wait` (the
+//!   `repeat` (unpaced passes over the input per run, 1 paced), `capacity` (queue
+//!   capacity of both pipelines, samples: the lock-free queue's slots × 32, the
+//!   baseline's `VecDeque` bound), `seed`, `wait` (the
 //!   strategy of the headline figures), `samples_per_round`, `dropouts_per_round`
 //!   (simulated sensor dropouts, fed as NaN);
 //! - lock-free pipeline, over all rounds: `processed`, `events`, `hints_received` (by
@@ -20,7 +22,9 @@
 //!   lateness; `null` unpaced), `engine_cpu_cores` (CPU used by the engine thread while
 //!   it ran, in cores; `null` without `/proc`);
 //! - the same for the baseline, prefixed `baseline_`, and `baseline_samples`,
-//!   `baseline_overruns` (always 0: its queue is unbounded), `baseline_hints_dropped`;
+//!   `baseline_overruns` (its queue is bounded at the same capacity, with the same
+//!   policy: a paced push that does not fit is dropped and counted; an unpaced feed
+//!   retries instead), `baseline_hints_dropped`;
 //! - `host_wakeup_period_us`, `host_wakeups_per_round`;
 //! - `spread`: for each `…_us` key above and the two throughputs, `[min, max]` over
 //!   rounds (percentile objects as `{p50: [min, max], …}`);
@@ -60,6 +64,8 @@ pub struct Setup {
     pub rounds: u32,
     pub paced: bool,
     pub repeat: u32,
+    /// Queue capacity of both pipelines, samples.
+    pub capacity: usize,
     pub seed: u64,
     pub samples_per_round: u64,
     pub input_samples: u64,
@@ -290,6 +296,17 @@ impl Report {
             "input: {} samples ({} sensor dropouts, fed as NaN){per_run}, simulated in \
              {:.2} s before any timing",
             s.input_samples, s.dropouts, s.generated_s
+        ));
+        out.push(format!(
+            "queues: {} samples each (lock-free: {} slots of 32; baseline: VecDeque bounded \
+             at the same size; a full queue keeps the oldest data{})",
+            s.capacity,
+            s.capacity.div_ceil(32),
+            if s.paced {
+                ", drops and counts the rest"
+            } else {
+                ", the flat-out feed backs off and retries"
+            }
         ));
         if let Some(rt) = &s.realtime {
             out.push(String::new());
@@ -566,6 +583,7 @@ impl Report {
             block: s.block,
             block_period_us: s.period.as_secs_f64() * 1e6,
             repeat: s.repeat,
+            capacity: s.capacity,
             seed: s.seed,
             wait: s.headline.name(),
             samples_per_round: s.samples_per_round,
@@ -628,6 +646,7 @@ pub struct Json {
     block: usize,
     block_period_us: f64,
     repeat: u32,
+    capacity: usize,
     seed: u64,
     wait: &'static str,
     samples_per_round: u64,

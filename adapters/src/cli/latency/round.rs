@@ -71,10 +71,15 @@ impl Plan<'_> {
         self.input.len().div_ceil(self.block) as u64
     }
 
-    fn config(&self, wait: WaitStrategy) -> PipelineConfig {
-        PipelineConfig::for_stream(self.rate_hz as f32, self.block)
-            .wait(wait)
-            .realtime(self.realtime)
+    /// The pipeline's settings; the baseline takes the same queue capacity. Unpaced runs
+    /// get the replay queue ([`PipelineConfig::for_replay`]), paced ones a sensor's.
+    pub fn config(&self, wait: WaitStrategy) -> PipelineConfig {
+        let config = if self.paced {
+            PipelineConfig::for_stream(self.rate_hz as f32, self.block)
+        } else {
+            PipelineConfig::for_replay(self.rate_hz as f32, self.block)
+        };
+        config.wait(wait).realtime(self.realtime)
     }
 }
 
