@@ -274,7 +274,8 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     let mut status = Ok(());
     let quiet = args.quiet;
 
-    loop {
+    // Ends `true` when the engine refused the stream.
+    let rejected = loop {
         while let Some(message) = receiver.sink_mut().take_leftover() {
             forward(&message, &receiver, &mut down, &mut counts, &log, quiet);
         }
@@ -326,19 +327,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
                 "sent the pump a pause ({}); exiting: the stream cannot be served",
                 hint_fields(&pause)
             ));
-            let offset = receiver.board_index(0);
-            let (sink, stats) = receiver.into_parts();
-            finish(
-                sink,
-                &stats,
-                offset,
-                &mut down,
-                &mut counts,
-                &log,
-                quiet,
-                started,
-            );
-            return ExitCode::from(EXIT_BAD_INPUT);
+            break true;
         }
         down.ack_if_due(now, opts.ack_every, &rx_stats, receiver.ack(), false, &log);
         down.heartbeat_if_idle(now, opts.heartbeat_every, &log);
@@ -350,13 +339,15 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             }
         }
         if ended || down.closed {
-            break;
+            break false;
         }
+    };
+    if !rejected {
+        reader.stop();
+        let ack = receiver.ack();
+        let rx_stats = receiver.stats();
+        down.ack_if_due(Instant::now(), opts.ack_every, &rx_stats, ack, true, &log);
     }
-    reader.stop();
-    let ack = receiver.ack();
-    let rx_stats = receiver.stats();
-    down.ack_if_due(Instant::now(), opts.ack_every, &rx_stats, ack, true, &log);
     let offset = receiver.board_index(0);
     let (sink, stats) = receiver.into_parts();
     finish(
@@ -369,6 +360,9 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         quiet,
         started,
     );
+    if rejected {
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     match status {
         Ok(()) => ExitCode::SUCCESS,
         Err(_) => ExitCode::FAILURE,
