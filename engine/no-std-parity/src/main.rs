@@ -1,47 +1,10 @@
 //! Prints every event of the engine (built without std) on the parity input, with exact bits.
 //! CI diffs this against `examples/parity/`, the same program on the std build.
-use letdown_engine::{EngineConfig, Event, Sample};
-
 #[path = "../../examples/parity/input.rs"]
 mod input;
-
-fn print(rate: f32, e: &Event) {
-    let h = e.hint.map(|h| {
-        (
-            h.mode,
-            h.target_vacuum_mmhg.to_bits(),
-            h.rate_cpm.to_bits(),
-            h.cue,
-        )
-    });
-    println!(
-        "{rate} {} {:?} {:?} {:08x} {:?}",
-        e.sample_index,
-        e.kind,
-        e.reason,
-        e.confidence.to_bits(),
-        h
-    );
-}
+#[path = "../../examples/parity/run.rs"]
+mod run;
 
 fn main() {
-    for rate in input::RATES {
-        let mut engine = EngineConfig::new(rate).build().expect("config");
-        for i in 0..(rate as u64 * 360) {
-            let event = match input::sample(i, rate) {
-                Some((p, f)) => engine.process(Sample::new(p, f)),
-                None => engine.process_gap(1),
-            };
-            if let Some(e) = event {
-                print(rate, &e);
-            }
-        }
-        let s = engine.snapshot();
-        println!(
-            "{rate} end {:08x} {:08x} {:?}",
-            s.baseline_ml_min.to_bits(),
-            s.volume_ml.to_bits(),
-            engine.stats()
-        );
-    }
+    run::run();
 }
