@@ -84,6 +84,7 @@ fn a_paced_run_reports_every_stable_key_with_the_documented_sample_count() {
     assert_eq!(v["seconds"], 1.0);
     assert_eq!(v["rounds"], 1);
     assert_eq!(v["mode"], "paced");
+    assert_eq!(v["feed"], "warm", "the paced default warms both queues");
     assert_eq!(v["wait"], "predict");
     // samples = rate × seconds × rounds, every one of them processed or counted as an
     // overrun; the baseline gets the same input and never drops.
@@ -96,6 +97,16 @@ fn a_paced_run_reports_every_stable_key_with_the_documented_sample_count() {
     assert_eq!(v["baseline_processed"], 1000);
     assert_eq!(v["waits"].as_array().map(Vec::len), Some(1));
     assert!(v["realtime"].is_null());
+}
+
+#[test]
+fn a_cold_paced_run_says_so_and_feeds_the_same_samples() {
+    let v = latency_json(&["--cold", "--seconds", "1", "--rounds", "1"]);
+    check_stable_keys(&v);
+    assert_eq!(v["mode"], "paced");
+    assert_eq!(v["feed"], "cold");
+    assert_eq!(v["samples"], 1000);
+    assert_eq!(v["baseline_processed"], 1000);
 }
 
 #[test]
@@ -113,6 +124,7 @@ fn an_unpaced_run_of_every_wait_strategy_counts_repeats_and_rounds() {
     ]);
     check_stable_keys(&v);
     assert_eq!(v["mode"], "unpaced");
+    assert!(v["feed"].is_null(), "warm or cold is a paced feed's");
     assert_eq!(v["wait"], "spin", "the unpaced default");
     // rate × seconds × repeat × rounds; a flat-out feed waits rather than drops.
     assert_eq!(v["samples"], 1000.0 * 0.5 * 3.0 * 2.0);
@@ -154,7 +166,7 @@ fn the_text_report_has_a_table_per_pipeline_the_probe_and_the_targets() {
 
 #[test]
 fn bad_options_exit_2_and_say_which_option_and_why() {
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 9] = [
         (
             &["--rate", "50"],
             "--rate 50: must be within 100 … 10000 Hz",
@@ -169,6 +181,7 @@ fn bad_options_exit_2_and_say_which_option_and_why() {
         (&["--rounds", "0"], "--rounds 0: must be 1 … 100"),
         (&["--wait", "nap"], "unknown wait strategy \"nap\""),
         (&["--repeat", "3"], "--unpaced"),
+        (&["--cold", "--unpaced"], "cannot be used with"),
     ];
     for (args, message) in cases {
         let mut all = vec!["latency"];
@@ -199,6 +212,7 @@ fn help_explains_every_option_with_its_unit() {
         "--rounds <R>",
         "--json",
         "--unpaced",
+        "--cold",
         "--repeat <N>",
         "--wait <WAIT>",
         "spin",

@@ -150,6 +150,52 @@ fn every_wait_strategy_delivers_every_sample_in_order_with_the_same_events() {
 }
 
 #[test]
+fn warming_the_producer_queues_nothing_and_changes_no_result() {
+    let _serial = serial();
+    let input = eventful(20_000);
+    let (expected, reference) = direct(&input, Some((9_000, 11)));
+    // A small ring (8 slots) so warm-ups land on every place, wrap around, and meet a
+    // full ring.
+    let config = PipelineConfig::for_stream(RATE, 32)
+        .capacity(8 * SLOT_SAMPLES)
+        .hint_capacity(1024);
+    let p = pipeline::start(engine(), config).unwrap();
+    let mut producer = p.producer;
+    let (mut at, mut len, mut pushes) = (0, 1, 0u64);
+    while at < input.len() {
+        if at == 9_000 {
+            producer.report_missing(11);
+            // A warm-up builds its unpublished slot behind the pending gap; the gap
+            // must still go with the next real push.
+            producer.warm();
+        }
+        // Blocks of 1 … 40 samples, cut at the gap.
+        let mut end = (at + len).min(input.len());
+        if at < 9_000 && end > 9_000 {
+            end = 9_000;
+        }
+        let block = &input[at..end];
+        producer.warm();
+        while producer.vacant_len() < block.len() {
+            producer.warm(); // on a full ring: returns at once, takes no room
+            std::thread::yield_now();
+        }
+        assert_eq!(producer.push(block).dropped, 0);
+        pushes += block.len().div_ceil(SLOT_SAMPLES) as u64;
+        at += block.len();
+        len = len % 40 + 1;
+    }
+    producer.warm();
+    producer.close();
+    let report = p.engine.join().unwrap();
+    check_complete(&report, input.len());
+    assert_eq!(report.stats.blocks, pushes, "a warm-up published no slot");
+    assert_eq!(report.engine.stats().missing_samples, 11);
+    assert_eq!(report.engine.stats(), reference.stats());
+    assert_eq!(received(p.hints.try_iter()), expected);
+}
+
+#[test]
 fn a_reported_dropout_reaches_the_engine_as_a_gap_in_its_place() {
     let _serial = serial();
     let input = eventful(6_000);
@@ -326,6 +372,7 @@ fn no_allocation_in_steady_state_with_any_wait_strategy() {
         let mut pushed = 0u64;
         let mut feed = |producer: &mut pipeline::SensorProducer, part: &[Sample]| {
             for block in part.chunks(32) {
+                producer.warm();
                 while producer.vacant_len() < block.len() {
                     std::thread::yield_now();
                 }

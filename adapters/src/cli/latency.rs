@@ -22,7 +22,7 @@ use super::console::{report_error, Console};
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use letdown_datasets::{FaultSet, Generator, Profile, SessionSpec};
-use letdown_engine::pipeline::{lock_memory, set_fifo, Percentiles, WaitStrategy};
+use letdown_engine::pipeline::{lock_memory, set_fifo, Percentiles, WaitStrategy, Warmth};
 use letdown_engine::Sample;
 use report::{Report, RequestedRealtime};
 use round::{Measured, Plan, Variant};
@@ -57,7 +57,7 @@ thread waiting as --wait says, bounded crossbeam hint channel), then the baselin
 for hints), then a bare wake-up \
 probe (a thread sleeping one block period, once per block of a round). A motor-controller \
 thread receives the hints of each run. Paced blocks are stamped with the time they were \
-due, so a late push counts in the latency (no coordinated omission).
+due, so a late push counts in the latency (no coordinated omission). As its final spin before a block starts, a paced feed warms both queues alike (it touches what the next push writes and reads the block), as a real-time producer that knows its next deadline does; --cold pushes straight after waking instead.
 
 Measures, all in µs: sample -> processed = a sample's arrival to the end of the \
 processing of its block, every sample (a hint the sample causes is sent before that, so \
@@ -109,6 +109,14 @@ pub struct LatencyArgs {
     /// long a sample waits behind the ones pushed before it), not reaction time.
     #[arg(long)]
     unpaced: bool,
+
+    /// Paced: push each block straight after the feed wakes, without first warming the
+    /// queue (by default the feed, as it starts its final spin before a block is due,
+    /// touches what the next push will write and reads the block, for both queues alike,
+    /// as a real-time producer that knows its next deadline does). Cold, a push also
+    /// pays the cache misses of a thread that slept since its last block.
+    #[arg(long, conflicts_with = "unpaced")]
+    cold: bool,
 
     /// With --unpaced: feed the simulated session N times back to back in each run
     /// (1 … 10000; default 100; seconds × rate × N ≤ 20 M samples).
@@ -316,6 +324,11 @@ fn measure(args: &LatencyArgs) -> Result<Report, String> {
         paced: !args.unpaced,
         repeat: repeat(args),
         realtime: args.realtime,
+        warmth: if args.cold {
+            Warmth::Cold
+        } else {
+            Warmth::Warm
+        },
     };
     let (waits, headline) = WaitChoice::strategies(args.wait, plan.paced);
     let variants: Vec<Variant> = waits
@@ -341,6 +354,7 @@ fn measure(args: &LatencyArgs) -> Result<Report, String> {
         block: args.block,
         rounds: args.rounds,
         paced: plan.paced,
+        warmth: plan.warmth,
         repeat: plan.repeat,
         capacity: plan.config(headline).capacity,
         seed: args.seed,

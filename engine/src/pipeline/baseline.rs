@@ -114,6 +114,14 @@ impl BaselineProducer {
         accepted
     }
 
+    /// Brings the queue's mutex and header into this core's caches (locks and unlocks it,
+    /// queueing nothing), as [`SensorProducer::warm`](super::SensorProducer::warm) does
+    /// for the pipeline's ring, so a warm feed treats both alike.
+    pub fn warm(&mut self) {
+        let state = self.queue.lock();
+        core::hint::black_box(state.items.len());
+    }
+
     /// Reports `n` samples that never arrived.
     pub fn report_missing(&mut self, n: u64) {
         bump(&self.shared.counters.producer.0.missing, n);
@@ -141,6 +149,9 @@ impl SampleSink for BaselineProducer {
     }
     fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
         BaselineProducer::try_push_at(self, samples, arrival_ns)
+    }
+    fn warm(&mut self) {
+        BaselineProducer::warm(self);
     }
 }
 

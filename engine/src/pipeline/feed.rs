@@ -6,7 +6,11 @@
 //! than delaying the clock it is measured from: no coordinated omission). To keep its
 //! own lateness out of the figures, the feeding thread sleeps until `spin_guard` before
 //! each block is due and spins the rest of the way, as a sensor interrupt would fire on
-//! time; its remaining lateness is reported apart.
+//! time; its remaining lateness is reported apart. A warm feed ([`Warmth::Warm`]) also
+//! warms the sink ([`SampleSink::warm`]) and reads the block's samples as it starts to
+//! spin, the way a real-time producer that knows its next deadline keeps its path hot;
+//! a cold one pushes straight after waking, and so measures the cache misses of a thread
+//! that slept since its last block.
 //!
 //! A flat-out feed offers each block until the queue takes it. While a queue is full it
 //! backs off ([`Backoff`]: spin, `sched_yield`, then short sleeps) instead of spinning:
@@ -28,6 +32,18 @@ pub trait SampleSink {
     /// Queues what fits of a block; returns the samples queued (the caller retries the
     /// rest).
     fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize;
+    /// Brings what the next push touches into this core's caches without queueing
+    /// anything (called by a warm paced feed shortly before a block is due).
+    fn warm(&mut self);
+}
+
+/// Whether a paced feed warms its sink before each block (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Warmth {
+    /// Warm the sink and read the block as the final spin starts.
+    Warm,
+    /// Push straight after waking.
+    Cold,
 }
 
 impl SampleSink for SensorProducer {
@@ -39,6 +55,9 @@ impl SampleSink for SensorProducer {
     }
     fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
         SensorProducer::try_push_at(self, samples, arrival_ns)
+    }
+    fn warm(&mut self) {
+        SensorProducer::warm(self);
     }
 }
 
@@ -78,6 +97,7 @@ pub fn feed_paced(
     rate_hz: f64,
     block: usize,
     spin_guard: Duration,
+    warmth: Warmth,
 ) -> FeedReport {
     super::realtime::tighten_timer_slack();
     let clock = sink.clock();
@@ -88,7 +108,14 @@ pub fn feed_paced(
     let start_ns = clock.now_ns() + 1_000_000;
     for (k, chunk) in input.chunks(block).enumerate() {
         let due_ns = start_ns + (k as f64 * period_ns) as u64;
-        wait_until(&clock, due_ns, spin_guard);
+        sleep_until(&clock, due_ns, spin_guard);
+        if warmth == Warmth::Warm {
+            sink.warm();
+            read(chunk);
+        }
+        while clock.now_ns() < due_ns {
+            core::hint::spin_loop();
+        }
         let t0 = clock.now_ns();
         report.dropped += sink.push_at(chunk, due_ns) as u64;
         let t1 = clock.now_ns();
@@ -183,15 +210,20 @@ impl Backoff {
     }
 }
 
-/// Sleeps until `guard` before `due_ns`, then spins until it.
-fn wait_until(clock: &Clock, due_ns: u64, guard: Duration) {
+/// Sleeps until `guard` before `due_ns`.
+fn sleep_until(clock: &Clock, due_ns: u64, guard: Duration) {
     let guard_ns = u64::try_from(guard.as_nanos()).unwrap_or(u64::MAX);
     let now = clock.now_ns();
     let wake_ns = due_ns.saturating_sub(guard_ns);
     if now < wake_ns {
         std::thread::sleep(Duration::from_nanos(wake_ns - now));
     }
-    while clock.now_ns() < due_ns {
-        core::hint::spin_loop();
-    }
+}
+
+/// Reads every sample of `chunk`, so its cache lines are loaded before the push copies it.
+fn read(chunk: &[Sample]) {
+    let sum = chunk
+        .iter()
+        .fold(0.0f32, |acc, s| acc + s.pressure_mmhg + s.flow_ml_min);
+    core::hint::black_box(sum);
 }

@@ -28,8 +28,9 @@
 //!   the producer has closed and every sample is processed.
 //! - baseline.rs: the same pipeline built the ordinary way (`Mutex<VecDeque>` bounded at
 //!   the same capacity, a `Condvar` and `std::sync::mpsc`), to measure against. feed.rs
-//!   and probe.rs: paced and unpaced feeds (the unpaced one backs off while a queue is
-//!   full) and the host wake-up probe used by `letdown latency` and the benchmarks.
+//!   and probe.rs: paced and unpaced feeds (the paced one warms the queue before each
+//!   block unless told not to; the unpaced one backs off while a queue is full) and the
+//!   host wake-up probe used by `letdown latency` and the benchmarks.
 //!
 //! ```
 //! use letdown_engine::pipeline::{self, PipelineConfig};
@@ -62,7 +63,7 @@ mod wait;
 
 pub use baseline::{start_baseline, start_baseline_unbounded, Baseline, BaselineProducer};
 pub use engine_thread::{EngineHandle, PipelineReport};
-pub use feed::{feed_paced, feed_unpaced, Backoff, FeedReport, SampleSink};
+pub use feed::{feed_paced, feed_unpaced, Backoff, FeedReport, SampleSink, Warmth};
 pub use hints::{HintMessage, HintReceiver};
 pub use ingest::{Pushed, SensorProducer, SLOT_SAMPLES};
 pub use latency::{new_histogram, Clock, LatencyHistograms, Percentiles, HIGHEST_NS};

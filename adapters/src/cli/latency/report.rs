@@ -9,7 +9,8 @@
 //!
 //! Extra:
 //! - `schema`: `"letdown-latency/1"`;
-//! - `mode` (`"paced"` / `"unpaced"`), `block` (samples per push), `block_period_us`,
+//! - `mode` (`"paced"` / `"unpaced"`), `feed` (paced: `"warm"`, or `"cold"` with
+//!   `--cold`; `null` unpaced), `block` (samples per push), `block_period_us`,
 //!   `repeat` (unpaced passes over the input per run, 1 paced), `capacity` (queue
 //!   capacity of both pipelines, samples: the lock-free queue's slots × 32, the
 //!   baseline's `VecDeque` bound), `seed`, `wait` (the
@@ -40,7 +41,7 @@
 use super::super::table::{Align, Table};
 use super::round::{Measured, Variant};
 use super::summary::{PercentilesUs, Spread, SpreadsUs, Summary};
-use letdown_engine::pipeline::{Percentiles, RealtimeStatus, WaitStrategy, FIFO_PRIORITY};
+use letdown_engine::pipeline::{Percentiles, RealtimeStatus, WaitStrategy, Warmth, FIFO_PRIORITY};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -63,6 +64,8 @@ pub struct Setup {
     pub block: usize,
     pub rounds: u32,
     pub paced: bool,
+    /// Paced: whether the feed warmed the queues before each block.
+    pub warmth: Warmth,
     pub repeat: u32,
     /// Queue capacity of both pipelines, samples.
     pub capacity: usize,
@@ -257,7 +260,11 @@ impl Report {
         let s = &self.setup;
         let mut out = Vec::new();
         let feed = if s.paced {
-            "paced by the clock".to_string()
+            match s.warmth {
+                Warmth::Warm => "paced by the clock, each queue warmed before a block is due",
+                Warmth::Cold => "paced by the clock, pushed cold (--cold)",
+            }
+            .to_string()
         } else {
             format!(
                 "flat out (unpaced), the session fed {} times per run",
@@ -580,6 +587,11 @@ impl Report {
             throughput_samples_per_s: median(&a.throughput),
             baseline_throughput_samples_per_s: median(&b.throughput),
             mode: if s.paced { "paced" } else { "unpaced" },
+            feed: match (s.paced, s.warmth) {
+                (false, _) => None,
+                (true, Warmth::Warm) => Some("warm"),
+                (true, Warmth::Cold) => Some("cold"),
+            },
             block: s.block,
             block_period_us: s.period.as_secs_f64() * 1e6,
             repeat: s.repeat,
@@ -643,6 +655,7 @@ pub struct Json {
     throughput_samples_per_s: f64,
     baseline_throughput_samples_per_s: f64,
     mode: &'static str,
+    feed: Option<&'static str>,
     block: usize,
     block_period_us: f64,
     repeat: u32,

@@ -9,7 +9,7 @@ use super::threads::{self, ThreadInfo};
 use letdown_engine::pipeline::{
     self, feed_paced, feed_unpaced, new_histogram, start_baseline, wakeup_probe, Clock, FeedReport,
     HintMessage, Percentiles, PipelineConfig, PipelineReport, RealtimeStatus, SampleSink,
-    WaitStrategy,
+    WaitStrategy, Warmth,
 };
 use letdown_engine::{EngineConfig, Sample};
 use std::time::{Duration, Instant};
@@ -48,6 +48,8 @@ pub struct Plan<'a> {
     pub repeat: u32,
     /// Ask for the real-time mode (mlockall, SCHED_FIFO) in the pipeline.
     pub realtime: bool,
+    /// Paced: whether the feed warms each queue before a block is due.
+    pub warmth: Warmth,
 }
 
 impl Plan<'_> {
@@ -186,7 +188,14 @@ fn feed(sink: &mut impl SampleSink, plan: &Plan, variant: Variant, started: Inst
     let (cpu0_ns, t0) = before.map_or((0, started), |t| (t.cpu_ns, wall_start));
     let report = if plan.paced {
         let guard = plan.config(WaitStrategy::default()).guard;
-        feed_paced(sink, plan.input, plan.rate_hz, plan.block, guard)
+        feed_paced(
+            sink,
+            plan.input,
+            plan.rate_hz,
+            plan.block,
+            guard,
+            plan.warmth,
+        )
     } else {
         let mut total = feed_unpaced(sink, plan.input, plan.block);
         for _ in 1..plan.repeat {
