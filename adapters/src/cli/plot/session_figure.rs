@@ -25,6 +25,9 @@ pub const SIZE: (u32, u32) = (1600, 900);
 const Y_LABEL_PX: u32 = 78;
 /// Right margin of every panel, px.
 const RIGHT_PX: u32 = 24;
+/// Left margin of every panel, px: room for the rotated axis title, which plotters
+/// draws at the very edge of the label area (without it the glyphs are cut).
+const LEFT_PX: u32 = 14;
 
 const SHADE: RGBColor = RGBColor(255, 160, 40);
 const ONSET: RGBColor = RGBColor(210, 30, 30);
@@ -218,6 +221,7 @@ impl Figure for SessionFigure<'_> {
         // The phase band and the hints.
         let mut chart = ChartBuilder::on(&band)
             .margin_right(RIGHT_PX)
+            .margin_left(LEFT_PX)
             .margin_top(4)
             .y_label_area_size(Y_LABEL_PX)
             .build_cartesian_2d(from..to, 0.0..1.0)?;
@@ -281,6 +285,7 @@ impl Figure for SessionFigure<'_> {
         .map_or((-200.0, 10.0), |r| padded(r, 0.05));
         let mut chart = ChartBuilder::on(&top)
             .margin_right(RIGHT_PX)
+            .margin_left(LEFT_PX)
             .y_label_area_size(Y_LABEL_PX)
             .x_label_area_size(0)
             .build_cartesian_2d(from..to, p_range.0..p_range.1)?;
@@ -320,6 +325,7 @@ impl Figure for SessionFigure<'_> {
         );
         let mut chart = ChartBuilder::on(&bottom)
             .margin_right(RIGHT_PX)
+            .margin_left(LEFT_PX)
             .margin_bottom(6)
             .y_label_area_size(Y_LABEL_PX)
             .x_label_area_size(44)
