@@ -5,7 +5,7 @@
 
 use letdown_engine::pipeline::{
     self, feed_unpaced, start_baseline, start_baseline_unbounded, HintMessage, PipelineConfig,
-    PipelineReport, WaitStrategy, SLOT_SAMPLES,
+    PipelineReport, SampleSink, WaitStrategy, SLOT_SAMPLES,
 };
 use letdown_engine::{Engine, EngineConfig, Event, Sample};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -177,7 +177,7 @@ fn warming_the_producer_queues_nothing_and_changes_no_result() {
         let block = &input[at..end];
         producer.warm();
         while producer.vacant_len() < block.len() {
-            producer.warm(); // on a full ring: returns at once, takes no room
+            producer.warm(); // no room for this block: returns at once, takes none
             std::thread::yield_now();
         }
         assert_eq!(producer.push(block).dropped, 0);
@@ -338,6 +338,34 @@ fn the_baseline_gives_the_same_events_and_processes_every_sample() {
 }
 
 #[test]
+fn warming_the_baseline_queues_nothing_and_changes_no_result() {
+    let _serial = serial();
+    let input = eventful(20_000);
+    let (expected, reference) = direct(&input, None);
+    // A queue of 256 samples, so warm-ups also meet a queue with little or no room.
+    let config = PipelineConfig::for_stream(RATE, 32).capacity(256);
+    let b = start_baseline(engine(), config).unwrap();
+    let mut producer = b.producer;
+    for block in input.chunks(40) {
+        producer.warm(block);
+        let mut rest = block;
+        while !rest.is_empty() {
+            producer.warm(rest);
+            let now = SampleSink::clock(&producer).now_ns();
+            let n = producer.try_push_at(rest, now);
+            rest = &rest[n..];
+            std::thread::yield_now();
+        }
+    }
+    producer.warm(&input[..40]);
+    drop(producer);
+    let report = b.engine.join().unwrap();
+    check_complete(&report, input.len());
+    assert_eq!(received(b.hints.try_iter()), expected);
+    assert_eq!(report.engine.stats(), reference.stats());
+}
+
+#[test]
 fn a_bad_config_is_refused() {
     let _serial = serial();
     let ok = PipelineConfig::for_stream(RATE, 32);
@@ -464,6 +492,8 @@ fn a_short_push_takes_a_whole_slot_and_room_is_counted_in_slots() {
         0,
         "four short pushes filled four slots"
     );
+    producer.warm(); // a full ring: nothing to warm, nothing taken
+    assert_eq!(producer.vacant_len(), 0);
     let refused = producer.push(&block);
     assert_eq!((refused.accepted, refused.dropped), (0, SLOT_SAMPLES));
     drop(producer);

@@ -95,15 +95,12 @@ impl BaselineProducer {
             let mut state = self.queue.lock();
             let room = self.queue.capacity.saturating_sub(state.items.len());
             let accepted = samples.len().min(room);
-            let mut missing_before = self.pending_missing;
-            for &sample in &samples[..accepted] {
-                state.items.push_back(Queued {
-                    arrival_ns,
-                    missing_before,
-                    sample,
-                });
-                missing_before = 0;
-            }
+            append(
+                &mut state.items,
+                &samples[..accepted],
+                arrival_ns,
+                self.pending_missing,
+            );
             accepted
         };
         self.queue.ready.notify_one();
@@ -114,12 +111,20 @@ impl BaselineProducer {
         accepted
     }
 
-    /// Brings the queue's mutex and header into this core's caches (locks and unlocks it,
-    /// queueing nothing), as [`SensorProducer::warm`](super::SensorProducer::warm) does
-    /// for the pipeline's ring, so a warm feed treats both alike.
-    pub fn warm(&mut self) {
-        let state = self.queue.lock();
-        core::hint::black_box(state.items.len());
+    /// Brings what a push of `next` touches into this core's caches without queueing
+    /// anything, as [`SensorProducer::warm`](super::SensorProducer::warm) does for the
+    /// pipeline's ring: under the lock it appends `next` through the push's own code into
+    /// the queue's spare room and takes it out again before unlocking, so the engine
+    /// thread (which needs the lock to look) never sees it. What no warm-up can pay
+    /// ahead is the push's condvar notify, a `futex_wake` syscall that wakes the engine
+    /// thread. Never allocates: it uses only room already allocated.
+    pub fn warm(&mut self, next: &[Sample]) {
+        let mut state = self.queue.lock();
+        let len = state.items.len();
+        let spare = state.items.capacity() - len;
+        let room = self.queue.capacity.saturating_sub(len).min(spare);
+        append(&mut state.items, &next[..next.len().min(room)], 0, 0);
+        state.items.truncate(len);
     }
 
     /// Reports `n` samples that never arrived.
@@ -150,8 +155,8 @@ impl SampleSink for BaselineProducer {
     fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
         BaselineProducer::try_push_at(self, samples, arrival_ns)
     }
-    fn warm(&mut self) {
-        BaselineProducer::warm(self);
+    fn warm(&mut self, next: &[Sample]) {
+        BaselineProducer::warm(self, next);
     }
 }
 
@@ -164,6 +169,21 @@ pub struct Baseline {
     pub hints: mpsc::Receiver<HintMessage>,
     /// The engine thread.
     pub engine: EngineHandle,
+}
+
+/// Appends `samples` to the queue, the first of them carrying the gap before them. One
+/// function for the push and its warm-up, so a warm-up runs the push's code.
+#[inline(never)]
+fn append(items: &mut VecDeque<Queued>, samples: &[Sample], arrival_ns: u64, missing: u64) {
+    let mut missing_before = missing;
+    for &sample in samples {
+        items.push_back(Queued {
+            arrival_ns,
+            missing_before,
+            sample,
+        });
+        missing_before = 0;
+    }
 }
 
 /// Starts the baseline's engine thread with a queue of `config.capacity` samples (its

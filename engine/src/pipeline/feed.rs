@@ -32,9 +32,9 @@ pub trait SampleSink {
     /// Queues what fits of a block; returns the samples queued (the caller retries the
     /// rest).
     fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize;
-    /// Brings what the next push touches into this core's caches without queueing
-    /// anything (called by a warm paced feed shortly before a block is due).
-    fn warm(&mut self);
+    /// Brings what a push of `next` touches into this core's caches without queueing
+    /// anything (called by a warm paced feed shortly before `next` is due).
+    fn warm(&mut self, next: &[Sample]);
 }
 
 /// Whether a paced feed warms its sink before each block (see the module docs).
@@ -56,7 +56,7 @@ impl SampleSink for SensorProducer {
     fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
         SensorProducer::try_push_at(self, samples, arrival_ns)
     }
-    fn warm(&mut self) {
+    fn warm(&mut self, _next: &[Sample]) {
         SensorProducer::warm(self);
     }
 }
@@ -109,8 +109,9 @@ pub fn feed_paced(
     for (k, chunk) in input.chunks(block).enumerate() {
         let due_ns = start_ns + (k as f64 * period_ns) as u64;
         sleep_until(&clock, due_ns, spin_guard);
-        if warmth == Warmth::Warm {
-            sink.warm();
+        // A feed that woke late pushes at once: a warm-up now would only delay the push.
+        if warmth == Warmth::Warm && clock.now_ns() < due_ns {
+            sink.warm(chunk);
             read(chunk);
         }
         while clock.now_ns() < due_ns {
