@@ -18,7 +18,7 @@
 //! then prints a summary as `summary key=value …` lines.
 
 use super::console::report_error;
-use super::link::{duration_from, hint_fields, open, opt, spawn_reader, Incoming, LinkArgs, Log};
+use super::link::{connect, duration_from, hint_fields, opt, Incoming, LinkArgs, Log};
 use super::EXIT_BAD_INPUT;
 use clap::{Args, ValueEnum};
 use crossbeam_channel::RecvTimeoutError;
@@ -485,21 +485,10 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
     };
     let spec = args.link.spec(args.baud);
     let log = Log::new("pump-sim", args.link.stdio);
-    let link = match open(&spec, Duration::from_secs(2)) {
-        Ok(l) => l,
-        Err(e) => {
-            report_error(e);
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+    let (reader, mut writer) = match connect(&spec, Duration::from_secs(2)) {
+        Ok(link) => link,
+        Err(status) => return status,
     };
-    let reader = match spawn_reader(link.reader, "link-reader") {
-        Ok(r) => r,
-        Err(e) => {
-            report_error(format_args!("cannot start the reading thread: {e}"));
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut writer = link.writer;
     let faults = LinkFaults {
         garbage_every: args.garbage_every.unwrap_or(0),
         truncate_every: args.truncate_every.unwrap_or(0),

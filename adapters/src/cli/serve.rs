@@ -1,7 +1,7 @@
 //! `letdown serve --port DEV | --stdio`: the engine on a live pump link (issue 8).
 //!
 //! Three threads:
-//! - the reading thread: bytes off the line, passed on as they come (`link::spawn_reader`);
+//! - the reading thread: bytes off the line, passed on as they come (`link::connect`);
 //! - the link thread (this one): the receive path ([`LinkReceiver`]: frames checked and
 //!   counted, lost frames turned into missing samples, the engine built from the stream's
 //!   configuration), pushing samples into the lock-free pipeline; and the downstream
@@ -18,7 +18,7 @@
 //! summary on standard error.
 
 use super::console::report_error;
-use super::link::{duration_from, hint_fields, open, spawn_reader, Incoming, LinkArgs, Log};
+use super::link::{connect, duration_from, hint_fields, Incoming, LinkArgs, Log};
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use crossbeam_channel::{never, select, Receiver};
@@ -240,19 +240,9 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     let spec = args.link.spec(args.baud);
     // Every line to standard error: with --stdio, standard output is the link.
     let log = Log::new("serve", true);
-    let link = match open(&spec, Duration::from_millis(500)) {
-        Ok(l) => l,
-        Err(e) => {
-            report_error(e);
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
-    let reader = match spawn_reader(link.reader, "link-reader") {
-        Ok(r) => r,
-        Err(e) => {
-            report_error(format_args!("cannot start the reading thread: {e}"));
-            return ExitCode::FAILURE;
-        }
+    let (reader, link_writer) = match connect(&spec, Duration::from_millis(500)) {
+        Ok(link) => link,
+        Err(status) => return status,
     };
     log.line(format_args!(
         "listening on {spec}; link timeout {:.0} ms",
@@ -266,7 +256,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         ..PipelineSinkConfig::default()
     });
     let mut receiver = LinkReceiver::new(sink, ReceiverConfig::new(opts.timeout));
-    let mut down = Downstream::new(link.writer, started);
+    let mut down = Downstream::new(link_writer, started);
     let mut hints: Receiver<HintMessage> = never();
     let mut generation = 0;
     let mut next_stats = opts.stats_every.map(|d| started + d);

@@ -1,12 +1,15 @@
 //! What `letdown serve` and `letdown pump-sim` share: the link options, the thread that
 //! reads the link, hint formatting and log lines.
 
+use super::console::report_error;
+use super::EXIT_BAD_INPUT;
 use clap::Args;
 use crossbeam_channel::{bounded, Receiver};
 use letdown_adapters::pump_link::port::{self, read_some, Link, LinkSpec, ReadError};
 use letdown_engine::ControlHint;
 use std::fmt::Display;
 use std::io::{self, Read, Write};
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,9 +48,22 @@ impl LinkArgs {
     }
 }
 
-/// Opens the link (exit status 2 on failure is the caller's).
-pub fn open(spec: &LinkSpec, write_timeout: Duration) -> Result<Link, String> {
-    port::open(spec, READ_TIMEOUT, write_timeout).map_err(|e| format!("cannot open {spec}: {e}"))
+/// Opens the link and starts the thread that reads it (named `link-reader`). On failure
+/// prints why and gives the exit status: 2 for a link that cannot be opened, 1 for a
+/// thread that cannot start.
+pub fn connect(
+    spec: &LinkSpec,
+    write_timeout: Duration,
+) -> Result<(LinkReader, Box<dyn Write + Send>), ExitCode> {
+    let Link { reader, writer } = port::open(spec, READ_TIMEOUT, write_timeout).map_err(|e| {
+        report_error(format_args!("cannot open {spec}: {e}"));
+        ExitCode::from(EXIT_BAD_INPUT)
+    })?;
+    let reader = spawn_reader(reader, "link-reader").map_err(|e| {
+        report_error(format_args!("cannot start the reading thread: {e}"));
+        ExitCode::FAILURE
+    })?;
+    Ok((reader, writer))
 }
 
 /// Bytes read from the link, with when they arrived.
@@ -98,7 +114,7 @@ impl Drop for LinkReader {
 /// Starts a thread that reads `reader` until the link ends, passing the bytes on as they
 /// come. A full channel makes it wait (the bytes stay in the OS buffer: back-pressure,
 /// not loss).
-pub fn spawn_reader(mut reader: Box<dyn Read + Send>, name: &str) -> io::Result<LinkReader> {
+fn spawn_reader(mut reader: Box<dyn Read + Send>, name: &str) -> io::Result<LinkReader> {
     let (tx, rx) = bounded::<Incoming>(256);
     let stop = Arc::new(AtomicBool::new(false));
     let stop_thread = Arc::clone(&stop);
