@@ -19,8 +19,9 @@
 //! reaches the pump, whose simulated motor then switches to expression; both programs
 //! exit 0; on this clean link nothing is dropped or lost. Facts, not timings.
 
+mod link_log;
+use link_log::{num, summary};
 use serialport::{SerialPort, TTYPort};
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -73,23 +74,6 @@ fn pump_bytes(
             }
         }
     })
-}
-
-fn summary(text: &str, prefix: &str, label: &str) -> HashMap<String, String> {
-    let head = format!("{prefix}: summary {label} ");
-    text.lines()
-        .filter_map(|l| l.strip_prefix(&head))
-        .flat_map(|rest| rest.split_whitespace())
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn num(map: &HashMap<String, String>, key: &str) -> f64 {
-    map.get(key)
-        .unwrap_or_else(|| panic!("no {key} in {map:?}"))
-        .parse()
-        .unwrap_or_else(|_| panic!("{key}={} is not a number", map[key]))
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! and `letdown pump-sim --stdio` joined by pipes, and check that what serve counts is
 //! what pump-sim injected. Every assertion is about counts and order, none about time.
 
+mod link_log;
 use letdown_adapters::pump_link::{
     BoardEncoder, EngineSink, FaultInjector, InjectionCounts, LinkFaults, LinkReceiver,
     PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig, ReceiverEvent, StreamSink,
@@ -17,7 +18,7 @@ use letdown_engine::{EngineConfig, Event, Mode, Reason, Sample};
 use letdown_link::{
     DropReason, Encoder, FrameDecoder, Hello, Payload, StreamConfig, MAX_FRAME_LEN,
 };
-use std::collections::HashMap;
+use link_log::{num, summary};
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -519,24 +520,6 @@ fn a_producer_faster_than_the_engine_overruns_counted_never_blocked() {
 }
 
 // ---- the programs, joined by pipes ----
-
-/// `key=value` pairs of the lines that start with `prefix summary LABEL`.
-fn summary(text: &str, prefix: &str, label: &str) -> HashMap<String, String> {
-    let head = format!("{prefix}: summary {label} ");
-    text.lines()
-        .filter_map(|l| l.strip_prefix(&head))
-        .flat_map(|rest| rest.split_whitespace())
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn num(map: &HashMap<String, String>, key: &str) -> f64 {
-    map.get(key)
-        .unwrap_or_else(|| panic!("no {key} in {map:?}"))
-        .parse()
-        .unwrap_or_else(|_| panic!("{key}={} is not a number", map[key]))
-}
 
 fn spawn(args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_letdown"))
