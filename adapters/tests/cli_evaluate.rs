@@ -3,21 +3,12 @@
 //! a folder of session files gives a table, a broken file is reported with its name and
 //! line (exit 2), and the pictures are well-formed SVG and PNG files.
 
+mod cli_run;
+use cli_run::{letdown, text};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn letdown(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_letdown"))
-        .args(args)
-        .output()
-        .expect("the letdown binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::process::Output;
 
 fn show(output: &Output) -> String {
     format!(

@@ -3,19 +3,9 @@
 //! text report has its sections; bad options exit with status 2 and say why; `--help`
 //! explains every option with its unit. Nothing here asserts on a timing.
 
+mod cli_run;
+use cli_run::{letdown, text};
 use serde_json::Value;
-use std::process::{Command, Output};
-
-fn letdown(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_letdown"))
-        .args(args)
-        .output()
-        .expect("the letdown binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// Runs `letdown latency ARGS --json`, expecting success, and parses its output.
 fn latency_json(args: &[&str]) -> Value {

@@ -2,22 +2,12 @@
 //! file, line, field and reason, the valid sessions are still replayed and reported, and
 //! the exit status is 2; `--help` explains every option.
 
+mod cli_run;
+use cli_run::{letdown, text};
 use letdown_adapters::{write_labels, SessionWriter};
 use letdown_datasets::labels::Ejection;
 use letdown_engine::Sample;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn letdown(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_letdown"))
-        .args(args)
-        .output()
-        .expect("the letdown binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// A 30 s session at 1 kHz: 110 cpm pumping, flow rising after 12 s, a 0.2 s gap at 20 s.
 fn write_session(path: &Path) {

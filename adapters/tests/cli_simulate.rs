@@ -2,17 +2,11 @@
 //! bytes, a different seed different ones, the files read back as valid sessions with
 //! labels, and bad options exit 2 with the reason.
 
+mod cli_run;
+use cli_run::{letdown, text};
 use letdown_adapters::{read_labels, SessionItem, SessionReader};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn letdown(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_letdown"))
-        .args(args)
-        .output()
-        .expect("the letdown binary runs")
-}
 
 fn simulate(out: &Path, seed: &str) -> Vec<PathBuf> {
     let o = letdown(&[
@@ -32,7 +26,7 @@ fn simulate(out: &Path, seed: &str) -> Vec<PathBuf> {
         "--faults",
         "spikes,dropout",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", text(&o.stderr));
     let mut files: Vec<PathBuf> = fs::read_dir(out)
         .expect("out exists")
         .map(|e| e.expect("entry").path())
@@ -96,7 +90,7 @@ fn bad_options_exit_two_with_the_reason() {
         all.extend(args.iter().copied());
         let o = letdown(&all);
         assert_eq!(o.status.code(), Some(2), "{all:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = text(&o.stderr);
         assert!(err.contains(needle), "{all:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }

@@ -1,0 +1,16 @@
+//! Running the built `letdown` binary from the command-line test files.
+
+use std::process::{Command, Output};
+
+/// Runs `letdown ARGS` to the end and returns what it did.
+pub fn letdown(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_letdown"))
+        .args(args)
+        .output()
+        .expect("the letdown binary runs")
+}
+
+/// Output bytes as text (invalid UTF-8 shown as replacement characters).
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
