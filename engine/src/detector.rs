@@ -67,7 +67,7 @@ pub const END_FRACTION: f32 = 0.2;
 /// …for this many consecutive cycles.
 pub const END_CYCLES: u8 = 3;
 /// Re-armed (later) onsets need a shift of at least this fraction of the last amplitude.
-pub const REARM_FRACTION: f32 = 0.1;
+pub const REARM_FRACTION: f32 = 0.2;
 /// Floor of the noise estimate, mL/min: quantised sensors can repeat one value.
 pub const SIGMA_FLOOR_ML_MIN: f32 = 0.05;
 /// Gain of the noise estimate's exponential average, per cycle (≈ 20 cycles memory).
@@ -89,6 +89,37 @@ pub const SPREAD_GAIN: f32 = 0.03;
 pub const MAX_CYCLE_SHARE: f32 = 0.7;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
+/// Share of the mean-flow excess that the pump-synchronous flow must show for an onset
+/// (times the sensor's learnt transfer [`EjectionDetector::pulsation_transfer`]).
+///
+/// Milk moves with each suction stroke, so its flow at the sensor pulses at the pump rate:
+/// a pulse train flowing for a share `d` of each cycle has a fundamental of
+/// `2·sin(πd)/(πd)` times its mean (1.27 at d = ½, 0.74 at d = 0.7), less what tubing
+/// compliance smooths away. Offset drift, slow wobble of the level and a sensor's held
+/// values raise the mean without any component at the pump rate. Asking for under half
+/// the expected share keeps the test insensitive to the duty cycle and the smoothing.
+pub const PULSATION_SHARE: f32 = 0.3;
+/// Mean excess, in multiples of the detectable flow, above which an onset stands without
+/// pump-synchronous evidence: a flow sensor too slow or smoothed to show the pulsation
+/// still detects, later (no drift or wobble builds such an excess within the baseline's
+/// reach).
+pub const UNLOCKED_FLOW_FACTOR: f32 = 4.0;
+/// Prior of the sensor's pulsation transfer (fundamental / mean of milk flow), before any
+/// flow has been seen: an unsmoothed sensor (see [`PULSATION_SHARE`]).
+pub const PULSATION_TRANSFER_PRIOR: f32 = 1.0;
+/// Ductal milk: a rise that began within this time of pumping, s, before any ejection, is
+/// the milk already in the ducts (DESIGN §1; Ramsay 2005): drawn by the first strokes, it
+/// reaches the sensor after the transport delay (≤ 3 s) and a few strokes, peaks and
+/// decays by itself. First ejections begin 40–240 s into pumping (20 s at the earliest),
+/// so nothing that starts this early is one. The detector follows such a rise silently
+/// as the tail of an ejection that never was, and tests for a real one on it.
+pub const DUCTAL_START_S: f32 = 15.0;
+/// A rise taken for ductal milk that is still climbing this long after it began, s, is an
+/// ejection after all: the small ductal store empties within a few removal time
+/// constants (≈ 2 s each), while an ejection's flow rises for 10–30 s (DESIGN §1).
+pub const DUCTAL_RISE_S: f32 = 10.0;
+/// Gain of the pulsation transfer's exponential average, per cycle of strong flow.
+pub const TRANSFER_GAIN: f32 = 0.05;
 
 /// What the detector found in a cycle.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -148,6 +179,19 @@ pub struct EjectionDetector {
     artefact_run: u8,
     partial_base: f32,
     partial_excess: f32,
+    puls_window: [f32; 3],
+    puls_prev: f32,
+    puls_base: f32,
+    puls_zero: f32,
+    lock_excess: f32,
+    puls_last3: f32,
+    transfer: f32,
+    /// Pumping time at which the CUSUM last stood at zero (its change-point estimate), s.
+    rise_start_s: f32,
+    /// The episode followed is ductal milk, not an ejection: no events.
+    ductal: bool,
+    /// An onset has been reported this session.
+    seen_onset: bool,
 }
 
 impl EjectionDetector {
@@ -187,7 +231,54 @@ impl EjectionDetector {
             artefact_run: 0,
             partial_base: 0.0,
             partial_excess: f32::INFINITY,
+            puls_window: [0.0; 3],
+            puls_prev: f32::NAN,
+            puls_base: f32::NAN,
+            puls_zero: 0.0,
+            lock_excess: 0.0,
+            puls_last3: 0.0,
+            rise_start_s: 0.0,
+            ductal: false,
+            seen_onset: false,
+            transfer: PULSATION_TRANSFER_PRIOR,
         }
+    }
+
+    /// The flow sensor's learnt pulsation transfer: the pump-synchronous amplitude of milk
+    /// flow per mL/min of its mean, learnt during strong flow.
+    pub fn pulsation_transfer(&self) -> f32 {
+        self.transfer
+    }
+
+    /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min.
+    fn pump_locked(&self, excess: f32) -> bool {
+        self.lock_excess >= PULSATION_SHARE * self.transfer * excess
+            || excess >= UNLOCKED_FLOW_FACTOR * self.delta
+    }
+
+    /// Takes this cycle's pulsation: the two-cycle mean excess over its zero-flow (or
+    /// tail) level for the onset test, the three-cycle median for following that level.
+    fn push_pulsation(&mut self, p: f32) -> f32 {
+        let p = if p.is_finite() { p } else { 0.0 };
+        let idx = (self.next as usize + 2) % 3; // the slot `push` just wrote
+        self.puls_window[idx] = p;
+        let [a, b, c] = self.puls_window;
+        let p3 = if self.filled < 3 {
+            p
+        } else {
+            a.max(b).min(a.min(b).max(c))
+        };
+        if !self.puls_base.is_finite() {
+            self.puls_base = p3;
+        }
+        let prev = if self.puls_prev.is_finite() {
+            self.puls_prev
+        } else {
+            p
+        };
+        self.lock_excess = 0.5 * (p + prev) - self.puls_base;
+        self.puls_prev = p;
+        p3
     }
 
     /// The flow band, mL/min, that the next cycle's samples must fall in to count (see
@@ -274,9 +365,14 @@ impl EjectionDetector {
         self.suppress_cycles = self.suppress_cycles.saturating_add(1);
         self.last_rate = cycle.rate_cpm;
         self.last_depth = cycle.depth_mmhg;
+        if self.cusum.s <= 0.0 {
+            self.rise_start_s = self.pumping_s;
+        }
         self.pumping_s += dt_s;
 
         let m3 = self.push(m);
+        let p3 = self.push_pulsation(f.pulsation_ml_min);
+        self.puls_last3 = p3;
         if self.prev_mean[1].is_finite() {
             // Noise from second differences, which a linear trend (a rising or decaying
             // ejection) does not inflate: for white noise E|x₀ − 2x₁ + x₂| = √6·σ·√(2/π),
@@ -317,7 +413,7 @@ impl EjectionDetector {
             // come at its end and only if the excess is still at its highest: a surge of
             // stored milk has peaked and fallen by then, an ejection is still rising.
             self.suppress_s -= dt_s;
-            self.follow_baseline(m3, dt_s);
+            self.follow_baseline(m3, p3, dt_s);
             self.zero_level = self.baseline;
             let excess = m3 - self.baseline;
             if !idle_settled {
@@ -335,10 +431,11 @@ impl EjectionDetector {
                 self.cusum.reset();
                 return None;
             }
-            return alarm.then(|| self.onset(m3, excess, self.delta));
+            return self.confirm(alarm, m3, excess, self.delta);
         } else if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
             self.suppress_s -= dt_s;
             self.baseline += 0.3 * (m3 - self.baseline);
+            self.puls_base += 0.3 * (p3 - self.puls_base);
             if self.phase == Phase::Idle {
                 self.zero_level = self.baseline;
             }
@@ -351,54 +448,65 @@ impl EjectionDetector {
 
         match self.phase {
             Phase::Idle => {
-                self.follow_baseline(m3, dt_s);
+                self.follow_baseline(m3, p3, dt_s);
                 self.zero_level = self.baseline;
                 if !self.on_tail() {
-                    // From zero flow any rise is milk (a gain change of the sensor shows
-                    // nothing there): test the raw cycle mean, and within the next cycle.
+                    // From zero flow any rise that moves with the pump is milk (a gain
+                    // change of the sensor shows nothing there): test the raw cycle mean,
+                    // and within the next cycle.
                     let excess = m - self.baseline;
-                    if self.test(excess, self.delta, sigma_raw, 2.0 * self.arl_blocks) {
-                        return Some(self.onset(m3, excess, self.delta));
+                    let alarm = self.test(excess, self.delta, sigma_raw, 2.0 * self.arl_blocks);
+                    if alarm {
+                        return self.confirm(alarm, m3, excess, self.delta);
                     }
                     self.arm_partial(sigma_raw);
                     return None;
                 }
                 // On a previous ejection's tail it must be a sustained rise, not a step.
+                let delta = self.rearm_delta();
                 let excess = m3 - self.baseline;
-                if self.test(excess, self.delta, sigma, self.arl_blocks) {
-                    if self.sustained_rise() {
-                        return Some(self.onset(m3, excess, self.delta));
-                    }
-                    self.absorb(m3);
-                }
-                None
+                let alarm = self.test(excess, delta, sigma, self.arl_blocks);
+                let rise = alarm && self.sustained_rise_or_absorb(alarm, m3);
+                self.confirm(rise, m3, excess, delta)
             }
             Phase::Rising => {
+                let climbing = m3 > self.peak;
                 self.peak = self.peak.max(m3);
                 self.rise_s += dt_s;
+                if self.ductal && climbing && self.rise_s > DUCTAL_RISE_S {
+                    // Still rising long after ductal milk would have peaked: an ejection.
+                    self.ductal = false;
+                    self.seen_onset = true;
+                    let excess = m3 - self.zero_level;
+                    return Some(Detection::Onset {
+                        confidence: (excess / (excess + 0.5 * self.delta)).clamp(0.0, 1.0),
+                    });
+                }
                 let amp = self.peak - self.zero_level;
                 if m3 - self.zero_level < 0.9 * amp {
                     self.fall_count += 1;
                 } else {
                     self.fall_count = 0;
                 }
+                self.learn_transfer(m3, p3);
                 if self.fall_count >= 2 || self.rise_s > MAX_RISE_S {
                     self.phase = Phase::Decaying;
                     self.baseline = m3;
+                    self.puls_base = p3;
                     self.cusum.reset();
                 }
                 self.check_end(m3)
             }
             Phase::Decaying => {
-                self.follow_baseline(m3, dt_s);
-                let amp = (self.peak - self.zero_level).max(0.0);
-                let delta = self.delta.max(REARM_FRACTION * amp);
+                self.learn_transfer(m3, p3);
+                self.follow_baseline(m3, p3, dt_s);
+                let delta = self.rearm_delta();
                 let excess = m3 - self.baseline;
-                if self.test(excess, delta, sigma, self.arl_blocks) {
-                    if self.sustained_rise() {
-                        return Some(self.onset(m3, excess, delta));
+                let alarm = self.test(excess, delta, sigma, self.arl_blocks);
+                if alarm && self.sustained_rise_or_absorb(alarm, m3) {
+                    if let Some(d) = self.confirm(true, m3, excess, delta) {
+                        return Some(d);
                     }
-                    self.absorb(m3);
                 }
                 self.check_end(m3)
             }
@@ -438,21 +546,57 @@ impl EjectionDetector {
         self.baseline - self.rest_level.max(self.floor) > 2.0 * self.delta
     }
 
+    /// The reference shift of a re-armed onset on a tail: a new ejection adds flow of the
+    /// order of the last one's amplitude, while the slow wobble of an ejection's own flow
+    /// moves it by a fraction of it.
+    fn rearm_delta(&self) -> f32 {
+        let amp = (self.peak - self.zero_level).max(0.0);
+        self.delta.max(REARM_FRACTION * amp)
+    }
+
     /// Takes a level change that is not an ejection as the new baseline.
     fn absorb(&mut self, m3: f32) {
         self.baseline = m3;
+        self.puls_base = self.puls_last3;
         self.cusum.reset();
     }
 
-    fn follow_baseline(&mut self, m3: f32, dt_s: f32) {
-        let d = m3 - self.baseline;
-        if d > 0.0 {
-            let a = (dt_s / BASELINE_UP_TAU_S).min(1.0);
-            self.baseline += a * d.min(self.delta);
-        } else {
-            let a = (dt_s / BASELINE_DOWN_TAU_S).min(1.0);
-            self.baseline += a * d;
+    /// Whether an alarm on a tail is a sustained rise; a step is absorbed.
+    fn sustained_rise_or_absorb(&mut self, alarm: bool, m3: f32) -> bool {
+        if alarm && !self.sustained_rise() {
+            self.absorb(m3);
+            return false;
         }
+        alarm
+    }
+
+    /// An alarm becomes an onset only if the flow moves with the pump
+    /// ([`pump_locked`](Self::pump_locked)); otherwise the mean's rise is an offset of the
+    /// sensor or a slow wobble of the level, and becomes the new baseline.
+    fn confirm(&mut self, alarm: bool, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
+        if !alarm {
+            return None;
+        }
+        if self.pump_locked(excess) {
+            return self.onset(m3, excess, delta);
+        }
+        self.absorb(m3);
+        None
+    }
+
+    /// Learns the sensor's pulsation transfer while the flow is strong enough for the
+    /// ratio to be well measured.
+    fn learn_transfer(&mut self, m3: f32, p3: f32) {
+        let level = m3 - self.zero_level;
+        if level >= UNLOCKED_FLOW_FACTOR * self.delta {
+            let ratio = ((p3 - self.puls_zero) / level).clamp(0.0, 2.0);
+            self.transfer += TRANSFER_GAIN * (ratio - self.transfer);
+        }
+    }
+
+    fn follow_baseline(&mut self, m3: f32, p3: f32, dt_s: f32) {
+        self.baseline = follow(self.baseline, m3, self.delta, dt_s);
+        self.puls_base = follow(self.puls_base, p3, self.delta, dt_s);
     }
 
     /// Runs the CUSUM on `excess` for a shift of `delta` with in-control run length `arl`
@@ -493,21 +637,39 @@ impl EjectionDetector {
         }
         let excess = self.partial_excess;
         self.partial_excess = f32::INFINITY;
+        if !self.pump_locked(excess) {
+            // The cycle's end decides, with this cycle's pulsation.
+            return None;
+        }
         // The rise to the peak is followed on the smoothed means: start it from the
         // latest one, as an onset at a cycle's end does.
-        Some(self.onset(self.prev_m3, excess, self.delta))
+        self.onset(self.prev_m3, excess, self.delta)
     }
 
-    fn onset(&mut self, m3: f32, excess: f32, delta: f32) -> Detection {
+    /// Starts following a rise to its peak; reports it unless it is ductal milk
+    /// ([`DUCTAL_START_S`]).
+    fn onset(&mut self, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
+        if !self.on_tail() {
+            self.puls_zero = self.puls_base;
+        }
+        self.ductal = !self.seen_onset && self.rise_start_s < DUCTAL_START_S;
         self.phase = Phase::Rising;
         self.peak = m3;
-        self.rise_s = 0.0;
+        self.rise_s = if self.ductal {
+            self.pumping_s - self.rise_start_s
+        } else {
+            0.0
+        };
         self.fall_count = 0;
         self.below_count = 0;
         self.cusum.reset();
-        Detection::Onset {
-            confidence: (excess / (excess + 0.5 * delta)).clamp(0.0, 1.0),
+        if self.ductal {
+            return None;
         }
+        self.seen_onset = true;
+        Some(Detection::Onset {
+            confidence: (excess / (excess + 0.5 * delta)).clamp(0.0, 1.0),
+        })
     }
 
     fn check_end(&mut self, m3: f32) -> Option<Detection> {
@@ -530,7 +692,11 @@ impl EjectionDetector {
         }
         self.phase = Phase::Idle;
         self.baseline = m3;
+        self.puls_base = self.puls_last3;
         self.cusum.reset();
+        if core::mem::take(&mut self.ductal) {
+            return None;
+        }
         Some(Detection::End {
             confidence: if amp > 0.0 {
                 (1.0 - level / amp).clamp(0.0, 1.0)
@@ -538,6 +704,17 @@ impl EjectionDetector {
                 0.5
             },
         })
+    }
+}
+
+/// Follows `level` towards `x`: quickly downward, slowly and boundedly (by `up_cap` per
+/// cycle) upward, so that a rising ejection cannot hide in it.
+fn follow(level: f32, x: f32, up_cap: f32, dt_s: f32) -> f32 {
+    let d = x - level;
+    if d > 0.0 {
+        level + (dt_s / BASELINE_UP_TAU_S).min(1.0) * d.min(up_cap)
+    } else {
+        level + (dt_s / BASELINE_DOWN_TAU_S).min(1.0) * d
     }
 }
 
@@ -557,7 +734,8 @@ mod tests {
         BlockFeatures {
             mean_flow_ml_min: mean,
             volume_ml: mean / 60.0,
-            pulsation_ml_min: 0.0,
+            // Milk moves with the pump: its fundamental is about its mean.
+            pulsation_ml_min: mean,
             peak_flow_ml_min: mean + 0.5,
             min_flow_ml_min: mean - 0.5,
             rejected_fraction: 0.0,
