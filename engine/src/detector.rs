@@ -118,6 +118,12 @@ pub const DUCTAL_START_S: f32 = 15.0;
 /// ejection after all: the small ductal store empties within a few removal time
 /// constants (≈ 2 s each), while an ejection's flow rises for 10–30 s (DESIGN §1).
 pub const DUCTAL_RISE_S: f32 = 10.0;
+/// Fastest rise of an ejection's flow at the sensor, mL/min per s: it rises over 10–30 s
+/// to a peak of 0.5 ± 0.2 g/s ≈ 29 ± 12 mL/min (DESIGN §1), so even a steep one climbs
+/// about 4 mL/min per second, and less in its first seconds. A cycle whose mean jumps
+/// faster than that (beyond the noise of a difference) is a motion spike or a surge, not
+/// the start of an ejection, and the onset tests skip it.
+pub const MAX_ONSET_SLOPE_ML_MIN_S: f32 = 4.0;
 /// Gain of the pulsation transfer's exponential average, per cycle of strong flow.
 pub const TRANSFER_GAIN: f32 = 0.05;
 
@@ -190,6 +196,17 @@ pub struct EjectionDetector {
     rise_start_s: f32,
     /// The episode followed is ductal milk, not an ejection: no events.
     ductal: bool,
+    /// Previous usable cycle's raw mean, mL/min (including one skipped as a jump).
+    last_raw: f32,
+    /// The baseline as followed without the offsets absorbed for want of pulsation,
+    /// mL/min: what a rise seen only in the mean is measured from.
+    slow_base: f32,
+    /// Consecutive cycles that have raised the CUSUM.
+    evidence_cycles: u32,
+    /// The latest cycle's standardized excess was clipped.
+    last_clipped: bool,
+    /// The latest tested excess, mL/min.
+    last_excess: f32,
     /// An onset has been reported this session.
     seen_onset: bool,
 }
@@ -239,6 +256,11 @@ impl EjectionDetector {
             puls_last3: 0.0,
             rise_start_s: 0.0,
             ductal: false,
+            last_raw: f32::NAN,
+            slow_base: 0.0,
+            evidence_cycles: 0,
+            last_clipped: false,
+            last_excess: 0.0,
             seen_onset: false,
             transfer: PULSATION_TRANSFER_PRIOR,
         }
@@ -250,10 +272,22 @@ impl EjectionDetector {
         self.transfer
     }
 
-    /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min.
+    /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min; or the
+    /// flow has risen so far above the level followed without those absorbed offsets
+    /// that it stands without it.
     fn pump_locked(&self, excess: f32) -> bool {
+        let rise = excess.max(self.prev_m3 - self.slow_base);
         self.lock_excess >= PULSATION_SHARE * self.transfer * excess
-            || excess >= UNLOCKED_FLOW_FACTOR * self.delta
+            || rise >= UNLOCKED_FLOW_FACTOR * self.delta
+    }
+
+    /// Whether this cycle's mean `m` jumped above the previous one faster than an
+    /// ejection's flow can rise ([`MAX_ONSET_SLOPE_ML_MIN_S`]); such a cycle is left out of
+    /// the onset tests (not while following a rise to its peak).
+    fn jumped(&mut self, m: f32, dt_s: f32) -> bool {
+        let last = core::mem::replace(&mut self.last_raw, m);
+        let noise = 3.0 * core::f32::consts::SQRT_2 * self.sigma_ml_min();
+        self.phase != Phase::Rising && m - last > MAX_ONSET_SLOPE_ML_MIN_S * dt_s + noise
     }
 
     /// Takes this cycle's pulsation: the two-cycle mean excess over its zero-flow (or
@@ -340,6 +374,9 @@ impl EjectionDetector {
             return None;
         }
         self.artefact_run = 0;
+        if self.jumped(m, dt_s) {
+            return None;
+        }
         // The zero-flow level follows the baseline while no ejection or tail is under way.
         if self.phase == Phase::Idle && !self.on_tail() {
             self.rest_level = self.baseline;
@@ -435,6 +472,7 @@ impl EjectionDetector {
         } else if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
             self.suppress_s -= dt_s;
             self.baseline += 0.3 * (m3 - self.baseline);
+            self.slow_base = self.baseline;
             self.puls_base += 0.3 * (p3 - self.puls_base);
             if self.phase == Phase::Idle {
                 self.zero_level = self.baseline;
@@ -492,6 +530,7 @@ impl EjectionDetector {
                 if self.fall_count >= 2 || self.rise_s > MAX_RISE_S {
                     self.phase = Phase::Decaying;
                     self.baseline = m3;
+                    self.slow_base = m3;
                     self.puls_base = p3;
                     self.cusum.reset();
                 }
@@ -596,6 +635,7 @@ impl EjectionDetector {
 
     fn follow_baseline(&mut self, m3: f32, p3: f32, dt_s: f32) {
         self.baseline = follow(self.baseline, m3, self.delta, dt_s);
+        self.slow_base = follow(self.slow_base, m3, self.delta, dt_s);
         self.puls_base = follow(self.puls_base, p3, self.delta, dt_s);
     }
 
@@ -604,8 +644,19 @@ impl EjectionDetector {
     fn test(&mut self, excess: f32, delta: f32, sigma: f32, arl: f32) -> bool {
         let k = 0.5 * delta / sigma;
         self.threshold = cusum::threshold_for_arl(k, arl);
-        let z = (excess / sigma).min(k + MAX_CYCLE_SHARE * self.threshold);
+        let cap = k + MAX_CYCLE_SHARE * self.threshold;
+        let z = (excess / sigma).min(cap);
+        let before = self.cusum.s;
         let s = self.cusum.process(z, k);
+        // Evidence spread over cycles: how many in a row have added to it, and whether
+        // the latest was clipped (a single cycle carrying most of it).
+        self.evidence_cycles = if s > before {
+            self.evidence_cycles + 1
+        } else {
+            0
+        };
+        self.last_clipped = excess / sigma > cap;
+        self.last_excess = excess;
         s > self.threshold && excess >= 0.5 * delta
     }
 
@@ -615,7 +666,10 @@ impl EjectionDetector {
     fn arm_partial(&mut self, sigma: f32) {
         let k = 0.5 * self.delta / sigma;
         let (s, h) = (self.cusum.s, self.threshold);
-        if h - s < MAX_CYCLE_SHARE * h {
+        // Only evidence from at least two cycles, none clipped, is completed inside a
+        // cycle: a motion spike fills one cycle, and its decay would fire the test within
+        // the first samples of the next.
+        if h - s < MAX_CYCLE_SHARE * h && self.evidence_cycles >= 2 {
             self.partial_base = self.baseline;
             self.partial_excess = (sigma * (h + k - s)).max(0.5 * self.delta);
         }
@@ -637,7 +691,7 @@ impl EjectionDetector {
         }
         let excess = self.partial_excess;
         self.partial_excess = f32::INFINITY;
-        if !self.pump_locked(excess) {
+        if !self.pump_locked(excess.max(self.last_excess)) {
             // The cycle's end decides, with this cycle's pulsation.
             return None;
         }
@@ -692,6 +746,7 @@ impl EjectionDetector {
         }
         self.phase = Phase::Idle;
         self.baseline = m3;
+        self.slow_base = m3;
         self.puls_base = self.puls_last3;
         self.cusum.reset();
         if core::mem::take(&mut self.ductal) {
@@ -752,14 +807,21 @@ mod tests {
         d
     }
 
+    /// A cycle whose flow has no component at the pump rate (offset, wobble, held values).
+    fn unlocked(mean: f32) -> BlockFeatures {
+        BlockFeatures {
+            pulsation_ml_min: 0.1,
+            ..block(mean)
+        }
+    }
+
     #[test]
-    fn one_spike_cycle_at_zero_flow_does_not_alarm() {
+    fn one_spike_cycle_at_zero_flow_is_left_out() {
         let mut d = settled();
-        // A spike that survived artefact rejection: one cycle far above anything noise
-        // gives. Its increment is winsorised below the threshold.
+        // A spike that survived artefact rejection: a jump no ejection's flow makes in one
+        // cycle. It adds nothing to the evidence.
         assert_eq!(d.process(&CYCLE, &block(30.0), 1.0), None);
-        let (s, h) = d.cusum();
-        assert!(s > 0.0 && s < h, "{s} {h}");
+        assert_eq!(d.cusum().0, 0.0);
         for _ in 0..5 {
             assert_eq!(d.process(&CYCLE, &block(0.2), 1.0), None);
         }
@@ -771,6 +833,7 @@ mod tests {
     fn a_rise_alarms_at_the_second_cycle_without_smoothing_delay() {
         let mut d = settled();
         assert_eq!(d.process(&CYCLE, &block(2.5), 1.0), None);
+        assert_eq!(d.partial_test(), None, "one cycle of evidence arms nothing");
         assert!(matches!(
             d.process(&CYCLE, &block(2.6), 1.0),
             Some(Detection::Onset { .. })
@@ -778,19 +841,92 @@ mod tests {
     }
 
     #[test]
-    fn the_partial_test_completes_the_evidence_inside_the_second_cycle() {
+    fn the_partial_test_completes_evidence_of_two_cycles_inside_the_third() {
         let mut d = settled();
         assert_eq!(d.partial_test(), None, "no evidence yet: nothing armed");
-        assert_eq!(d.process(&CYCLE, &block(2.5), 1.0), None);
-        let (base, excess) = d.partial_test().expect("armed after a cycle of evidence");
+        // A slow start: cycles that each add a little evidence, until the test is armed.
+        let mut fed = 0;
+        while d.partial_test().is_none() && fed < 8 {
+            fed += 1;
+            assert_eq!(d.process(&CYCLE, &block(0.5 + 0.1 * fed as f32), 1.0), None);
+        }
+        assert!(fed >= 2, "armed after {fed} cycle(s)");
+        let (base, excess) = d
+            .partial_test()
+            .expect("armed after two cycles of evidence");
         assert!((base - 0.2).abs() < 0.05, "{base}");
-        // At least half the detectable flow, and no more than it, from the cycle in progress.
-        assert!((0.5..=1.0).contains(&excess), "{excess}");
+        // At least half the detectable flow from the cycle in progress.
+        assert!(excess >= 0.5, "{excess}");
         assert!(matches!(d.partial_onset(), Some(Detection::Onset { .. })));
         assert!(d.in_ejection());
         assert_eq!(d.partial_onset(), None, "fires once");
         // The cycle it fired in closes without a second onset.
         assert_eq!(d.process(&CYCLE, &block(2.6), 1.0), None);
         assert_eq!(d.partial_test(), None, "not armed during an ejection");
+    }
+
+    #[test]
+    fn a_rise_without_pump_synchronous_flow_is_an_offset() {
+        let mut d = settled();
+        for i in 0..30 {
+            let m = 0.2 + 2.0 * (i as f32 / 10.0).min(1.0);
+            assert_eq!(d.process(&CYCLE, &unlocked(m), 1.0), None, "cycle {i}");
+        }
+        assert!(!d.in_ejection());
+        assert!(d.baseline_ml_min() > 1.5, "{}", d.baseline_ml_min());
+        // The same rise, pulsing with the pump, from the new level is an ejection.
+        let onset = (1..10).find_map(|i| d.process(&CYCLE, &block(2.2 + 0.5 * i as f32), 1.0));
+        assert!(matches!(onset, Some(Detection::Onset { .. })));
+    }
+
+    #[test]
+    fn a_sensor_too_smooth_to_show_the_pulsation_still_detects_a_larger_rise() {
+        let mut d = settled();
+        let onset = (1..20).find_map(|i| {
+            d.process(&CYCLE, &unlocked(0.2 + 0.8 * i as f32), 1.0)
+                .map(|o| (i, o))
+        });
+        let (i, o) = onset.expect("found without pulsation");
+        assert!(matches!(o, Detection::Onset { .. }));
+        let excess = 0.8 * i as f32;
+        assert!(excess >= UNLOCKED_FLOW_FACTOR, "{excess}");
+        // Measured on the three-cycle median, and the evidence built anew after each
+        // absorbed offset: up to three cycles' climb later.
+        assert!(
+            excess <= UNLOCKED_FLOW_FACTOR + 3.0 * 0.8 + 1e-3,
+            "{excess}"
+        );
+    }
+
+    #[test]
+    fn ductal_milk_at_the_start_is_followed_silently_and_an_ejection_on_it_is_found() {
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        let mut events = [0u32; 2];
+        let mut first_onset_s = None;
+        for t in 0..200 {
+            let t = t as f32;
+            // Ductal milk: arrives at 8 s, peaks at 6 mL/min at 12 s, decays (τ 15 s).
+            let ductal = if t < 8.0 {
+                0.0
+            } else if t < 12.0 {
+                1.5 * (t - 8.0)
+            } else {
+                6.0 * libm::expf(-(t - 12.0) / 15.0)
+            };
+            // The first ejection: from 60 s, rising 1 mL/min per second to 20.
+            let ejection = ((t - 60.0).max(0.0)).min(20.0);
+            let m = 0.2 + if (t as u32) % 2 == 0 { 0.05 } else { -0.05 } + ductal + ejection;
+            match d.process(&CYCLE, &block(m), 1.0) {
+                Some(Detection::Onset { .. }) => {
+                    events[0] += 1;
+                    first_onset_s.get_or_insert(t);
+                }
+                Some(Detection::End { .. }) => events[1] += 1,
+                None => {}
+            }
+        }
+        assert_eq!(events[0], 1, "one onset: the ejection");
+        let t = first_onset_s.unwrap();
+        assert!((61.0..=64.0).contains(&t), "found at {t} s");
     }
 }

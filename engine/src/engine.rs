@@ -12,7 +12,7 @@ use crate::cycle_tracker::{Cycle, CycleTracker};
 use crate::decimate::{self, Decimator};
 use crate::detector::EjectionDetector;
 use crate::event::Event;
-use crate::features::FlowFeatures;
+use crate::features::{BlockFeatures, FlowFeatures};
 use crate::filter::{self, Kind, Section};
 use crate::hint::{Mode, Reason};
 use crate::sample::Sample;
@@ -58,6 +58,8 @@ pub struct Snapshot {
     pub mode: Mode,
     /// Latest pump cycle (rate, depth), if any.
     pub last_cycle: Option<Cycle>,
+    /// Flow features of the latest analysis block (a pump cycle or an idle second).
+    pub last_block: Option<BlockFeatures>,
     /// Latest cycle-mean flow (median of three cycles, artefacts rejected), mL/min.
     pub flow_ml_min: f32,
     /// Zero/baseline flow the detector compares against, mL/min.
@@ -96,6 +98,7 @@ pub struct Engine {
     detector: EjectionDetector,
     session: SessionMachine,
     last_cycle: Option<Cycle>,
+    last_block: Option<BlockFeatures>,
     volume_ml: f32,
     queue: [Option<Event>; QUEUE_LEN],
     stats: EngineStats,
@@ -136,6 +139,7 @@ impl Engine {
             detector: EjectionDetector::new(config.min_flow_ml_min, config.false_alarms_per_hour),
             session: SessionMachine::new(&config),
             last_cycle: None,
+            last_block: None,
             volume_ml: 0.0,
             queue: [None; QUEUE_LEN],
             stats: EngineStats::default(),
@@ -171,6 +175,7 @@ impl Engine {
                 self.session.mode()
             },
             last_cycle: self.last_cycle,
+            last_block: self.last_block,
             flow_ml_min: self.detector.flow_ml_min(),
             baseline_ml_min: self.detector.baseline_ml_min(),
             sigma_ml_min: self.detector.sigma_ml_min(),
@@ -304,6 +309,7 @@ impl Engine {
 
     fn on_cycle(&mut self, index: u64, cycle: Cycle) {
         let features = self.features.close();
+        self.last_block = Some(features);
         if cycle.pumping {
             self.features.expect_len(cycle.len);
             self.stats.cycles += 1;
