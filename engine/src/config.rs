@@ -3,6 +3,7 @@
 //! After a successful build nothing in the hot path returns an error: faults become
 //! states and hints.
 
+use crate::detector_tests::{DetectorTest, DetectorTests};
 use crate::engine::Engine;
 use core::fmt;
 use core::ops::RangeInclusive;
@@ -113,6 +114,9 @@ pub struct EngineConfig {
     /// A channel repeating one exact value longer than this is stuck, s. Default 2.0 (held
     /// values of a slow flow sensor last ≤ 0.1 s, DESIGN §2).
     pub stuck_s: f32,
+    /// The detector's tests against false onsets that are on. Default: all of them; one is
+    /// switched off only to measure what it earns (an ablation study).
+    pub detector_tests: DetectorTests,
 }
 
 impl EngineConfig {
@@ -132,6 +136,7 @@ impl EngineConfig {
             false_alarms_per_hour: 0.05,
             min_flow_ml_min: 1.0,
             stuck_s: 2.0,
+            detector_tests: DetectorTests::ALL,
         }
     }
 
@@ -188,6 +193,11 @@ impl EngineConfig {
     /// Sets [`min_flow_ml_min`](Self::min_flow_ml_min).
     pub const fn min_flow_ml_min(mut self, v: f32) -> Self {
         self.min_flow_ml_min = v;
+        self
+    }
+    /// Switches one of the detector's tests off (see [`detector_tests`](Self::detector_tests)).
+    pub const fn without(mut self, test: DetectorTest) -> Self {
+        self.detector_tests = self.detector_tests.without(test);
         self
     }
     /// Sets [`stuck_s`](Self::stuck_s).

@@ -33,6 +33,7 @@
 
 use crate::cusum::{self, Cusum};
 use crate::cycle_tracker::Cycle;
+use crate::detector_tests::{DetectorTest, DetectorTests};
 use crate::features::BlockFeatures;
 
 /// No onset during the first seconds of pumping: milk already in the ducts comes out in a
@@ -87,6 +88,8 @@ pub const SPREAD_GAIN: f32 = 0.03;
 /// bounded amount and an alarm always takes at least two cycles of evidence. Clipping
 /// only lowers the in-control statistic, so the threshold's run length stays a lower bound.
 pub const MAX_CYCLE_SHARE: f32 = 0.7;
+/// Share of the reference shift the excess must reach for an alarm.
+pub const ALARM_SHARE: f32 = 0.5;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
 /// Share of the mean-flow excess that the pump-synchronous flow must show for an onset
@@ -209,6 +212,7 @@ pub struct EjectionDetector {
     last_excess: f32,
     /// An onset has been reported this session.
     seen_onset: bool,
+    tests: DetectorTests,
 }
 
 impl EjectionDetector {
@@ -262,8 +266,15 @@ impl EjectionDetector {
             last_clipped: false,
             last_excess: 0.0,
             seen_onset: false,
+            tests: DetectorTests::ALL,
             transfer: PULSATION_TRANSFER_PRIOR,
         }
+    }
+
+    /// The same detector with only `tests` on (an ablation study; all are on by default).
+    pub fn with_tests(mut self, tests: DetectorTests) -> Self {
+        self.tests = tests;
+        self
     }
 
     /// The flow sensor's learnt pulsation transfer: the pump-synchronous amplitude of milk
@@ -277,7 +288,8 @@ impl EjectionDetector {
     /// that it stands without it.
     fn pump_locked(&self, excess: f32) -> bool {
         let rise = excess.max(self.prev_m3 - self.slow_base);
-        self.lock_excess >= PULSATION_SHARE * self.transfer * excess
+        !self.tests.has(DetectorTest::PumpSync)
+            || self.lock_excess >= PULSATION_SHARE * self.transfer * excess
             || rise >= UNLOCKED_FLOW_FACTOR * self.delta
     }
 
@@ -287,7 +299,9 @@ impl EjectionDetector {
     fn jumped(&mut self, m: f32, dt_s: f32) -> bool {
         let last = core::mem::replace(&mut self.last_raw, m);
         let noise = 3.0 * core::f32::consts::SQRT_2 * self.sigma_ml_min();
-        self.phase != Phase::Rising && m - last > MAX_ONSET_SLOPE_ML_MIN_S * dt_s + noise
+        self.tests.has(DetectorTest::Jump)
+            && self.phase != Phase::Rising
+            && m - last > MAX_ONSET_SLOPE_ML_MIN_S * dt_s + noise
     }
 
     /// Takes this cycle's pulsation: the two-cycle mean excess over its zero-flow (or
@@ -381,7 +395,15 @@ impl EjectionDetector {
         if self.phase == Phase::Idle && !self.on_tail() {
             self.rest_level = self.baseline;
         }
-        self.ref_peaks = [self.ref_peaks[1], self.ref_peaks[2], f.peak_flow_ml_min];
+        // A cycle that had samples rejected may hold the rest of an artefact: its peak
+        // does not widen the band (the last clean one stands in for it).
+        let guarded = self.tests.has(DetectorTest::PartialGuard);
+        let peak = if guarded && f.rejected_fraction > 0.0 && self.ref_peaks[2].is_finite() {
+            self.ref_peaks[2]
+        } else {
+            f.peak_flow_ml_min
+        };
+        self.ref_peaks = [self.ref_peaks[1], self.ref_peaks[2], peak];
         // Flow stops between suction strokes, so each cycle's lowest reading tracks the
         // sensor's zero-flow level even during an ejection.
         self.floor = if self.floor.is_finite() {
@@ -657,7 +679,7 @@ impl EjectionDetector {
         };
         self.last_clipped = excess / sigma > cap;
         self.last_excess = excess;
-        s > self.threshold && excess >= 0.5 * delta
+        s > self.threshold && excess >= ALARM_SHARE * delta
     }
 
     /// Arms the partial-cycle test for the next cycle: the excess that, as that cycle's
@@ -669,7 +691,8 @@ impl EjectionDetector {
         // Only evidence from at least two cycles, none clipped, is completed inside a
         // cycle: a motion spike fills one cycle, and its decay would fire the test within
         // the first samples of the next.
-        if h - s < MAX_CYCLE_SHARE * h && self.evidence_cycles >= 2 {
+        let guarded = self.tests.has(DetectorTest::PartialGuard);
+        if h - s < MAX_CYCLE_SHARE * h && (self.evidence_cycles >= 2 || !guarded) {
             self.partial_base = self.baseline;
             self.partial_excess = (sigma * (h + k - s)).max(0.5 * self.delta);
         }
@@ -706,7 +729,9 @@ impl EjectionDetector {
         if !self.on_tail() {
             self.puls_zero = self.puls_base;
         }
-        self.ductal = !self.seen_onset && self.rise_start_s < DUCTAL_START_S;
+        self.ductal = self.tests.has(DetectorTest::Ductal)
+            && !self.seen_onset
+            && self.rise_start_s < DUCTAL_START_S;
         self.phase = Phase::Rising;
         self.peak = m3;
         self.rise_s = if self.ductal {

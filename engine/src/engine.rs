@@ -11,6 +11,7 @@ use crate::config::EngineConfig;
 use crate::cycle_tracker::{Cycle, CycleTracker};
 use crate::decimate::{self, Decimator};
 use crate::detector::EjectionDetector;
+use crate::detector_tests::DetectorTest;
 use crate::event::Event;
 use crate::features::{BlockFeatures, FlowFeatures};
 use crate::filter::{self, Kind, Section};
@@ -136,7 +137,8 @@ impl Engine {
             tracker: CycleTracker::new(fs),
             features: FlowFeatures::new(fs, expected_cycle),
             spectral: SpectralMonitor::new(fs),
-            detector: EjectionDetector::new(config.min_flow_ml_min, config.false_alarms_per_hour),
+            detector: EjectionDetector::new(config.min_flow_ml_min, config.false_alarms_per_hour)
+                .with_tests(config.detector_tests),
             session: SessionMachine::new(&config),
             last_cycle: None,
             last_block: None,
@@ -326,8 +328,14 @@ impl Engine {
         let (lo, hi) = self.detector.band();
         self.features.set_band(lo, hi);
         if let Some((baseline, excess)) = self.detector.partial_test() {
-            self.features
-                .arm(baseline, excess, crate::detector::MAX_REJECTED_FRACTION);
+            // Inside a cycle, any rejected sample may be the edge of an artefact whose
+            // other half is still to come: then the cycle's end decides.
+            let rejects = if self.config.detector_tests.has(DetectorTest::PartialGuard) {
+                0.0
+            } else {
+                crate::detector::MAX_REJECTED_FRACTION
+            };
+            self.features.arm(baseline, excess, rejects);
         }
         if let Some(d) = detection {
             let e = self.session.on_detection(index, d);

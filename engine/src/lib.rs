@@ -17,6 +17,7 @@ pub mod cusum;
 pub mod cycle_tracker;
 pub mod decimate;
 pub mod detector;
+pub mod detector_tests;
 pub mod engine;
 pub mod event;
 pub mod features;
@@ -32,6 +33,7 @@ pub mod spectral;
 pub mod spectrum;
 
 pub use config::{ConfigError, EngineConfig};
+pub use detector_tests::{DetectorTest, DetectorTests, UnknownDetectorTest};
 pub use engine::{Engine, EngineStats, Snapshot};
 pub use event::{Event, EventKind};
 pub use hint::{ControlHint, Cue, Mode, Reason};
