@@ -14,9 +14,9 @@ pub enum DetectorTest {
     /// A rise that began in the first seconds of pumping, before any ejection, is the milk
     /// already in the ducts, followed silently.
     Ductal,
-    /// A cycle whose mean jumps faster than an ejection's flow can rise is left out of the
-    /// onset tests (motion spikes, surges).
-    Jump,
+    /// An onset needs the flow to be climbing at least as fast as an ejection's does: a
+    /// trickle's or a tail's slow wander is not one.
+    RiseRate,
     /// The partial-cycle test is armed only on evidence from two cycles or more, fires
     /// only while no sample of the cycle was rejected, and a cycle with rejected samples
     /// does not widen the artefact band.
@@ -28,7 +28,7 @@ impl DetectorTest {
     pub const ALL: [DetectorTest; 4] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
-        DetectorTest::Jump,
+        DetectorTest::RiseRate,
         DetectorTest::PartialGuard,
     ];
 
@@ -37,7 +37,7 @@ impl DetectorTest {
         match self {
             DetectorTest::PumpSync => "pump-sync",
             DetectorTest::Ductal => "ductal",
-            DetectorTest::Jump => "jump",
+            DetectorTest::RiseRate => "rise-rate",
             DetectorTest::PartialGuard => "partial-guard",
         }
     }
@@ -59,7 +59,7 @@ pub struct UnknownDetectorTest;
 
 impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not a detector test (pump-sync, ductal, jump, partial-guard)")
+        f.write_str("not a detector test (pump-sync, ductal, rise-rate, partial-guard)")
     }
 }
 
