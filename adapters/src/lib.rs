@@ -11,6 +11,9 @@
 //! - [`input_file`]: a file read as stored or gzip-decompressed on the fly;
 //! - [`error`]: the error every reader returns, naming file, line, field and reason.
 //!
+//! Running the engine over session files: [`session_run`] (the one replay loop) and
+//! [`session_groups`] (DESIGN §6 scores per family and per even/odd half of a folder).
+//!
 //! The pump link's live ends (`letdown serve`, `letdown pump-sim`): [`pump_link`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -24,6 +27,8 @@ pub mod labels_csv;
 pub mod pump_link;
 pub mod session_csv;
 pub mod session_files;
+pub mod session_groups;
+pub mod session_run;
 pub mod session_writer;
 mod without_bom;
 
