@@ -15,9 +15,9 @@
 use crate::csv_fields::{check_header, field, invalid_input, parse_f64, push_fixed};
 use crate::csv_lines::CsvLines;
 use crate::error::{ErrorKind, SessionFileError};
+use crate::input_file::InputFile;
 use crate::without_bom::WithoutBom;
 use letdown_datasets::labels::Ejection;
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
@@ -30,10 +30,11 @@ const LABEL_HEADER: &str = "onset_s,end_s[,visible_s]";
 /// Decimal places of label times, s (1 µs).
 pub const LABEL_DECIMALS: usize = 6;
 
-/// Reads the label file at `path`.
+/// Reads the label file at `path` (gzip-decompressed as it is read when the name ends in
+/// `.gz`).
 pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<Ejection>, SessionFileError> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| SessionFileError::io(path, e))?;
+    let file = InputFile::open(path).map_err(|e| SessionFileError::io(path, e))?;
     parse_labels(file, path)
 }
 

@@ -2,12 +2,17 @@
 //! command-line tool.
 //!
 //! File formats (DESIGN §3), one module each:
-//! - [`session_csv`]: streaming reader of `NAME.csv` (samples, with gaps reported);
+//! - [`session_csv`]: streaming reader of `NAME.csv` or `NAME.csv.gz` (samples, with gaps
+//!   reported);
 //! - [`session_writer`]: its writer;
 //! - [`labels_csv`]: `NAME.labels.csv` (labelled ejections), read and written;
 //! - [`detections_csv`]: `NAME.detections.csv` (saved detections), read and written;
 //! - [`session_files`]: companion file names and session folders;
+//! - [`input_file`]: a file read as stored or gzip-decompressed on the fly;
 //! - [`error`]: the error every reader returns, naming file, line, field and reason.
+//!
+//! Running the engine over session files: [`session_run`] (the one replay loop) and
+//! [`session_groups`] (DESIGN §6 scores per family and per even/odd half of a folder).
 //!
 //! The pump link's live ends (`letdown serve`, `letdown pump-sim`): [`pump_link`].
 #![forbid(unsafe_code)]
@@ -17,10 +22,13 @@ mod csv_fields;
 mod csv_lines;
 pub mod detections_csv;
 pub mod error;
+pub mod input_file;
 pub mod labels_csv;
 pub mod pump_link;
 pub mod session_csv;
 pub mod session_files;
+pub mod session_groups;
+pub mod session_run;
 pub mod session_writer;
 mod without_bom;
 

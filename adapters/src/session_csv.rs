@@ -1,4 +1,6 @@
-//! Streaming reader for session files `NAME.csv` (DESIGN §3, format v1).
+//! Streaming reader for session files `NAME.csv` (DESIGN §3, format v1), or
+//! `NAME.csv.gz`, the same gzip-compressed ([`SessionReader::open`] decompresses as it
+//! reads).
 //!
 //! ```text
 //! # sample_rate_hz: 1000
@@ -23,9 +25,9 @@
 use crate::csv_fields::{check_header, field, parse_f32, parse_f64, quote};
 use crate::csv_lines::CsvLines;
 use crate::error::{ErrorKind, SessionFileError};
+use crate::input_file::InputFile;
 use crate::without_bom::WithoutBom;
 use letdown_engine::Sample;
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -127,11 +129,13 @@ pub struct SessionReader<R: Read> {
     stats: ReadStats,
 }
 
-impl SessionReader<File> {
-    /// Opens `path` and reads its metadata and header.
+impl SessionReader<InputFile> {
+    /// Opens `path` and reads its metadata and header. A name ending in `.gz` is
+    /// gzip-decompressed as it is read (streamed: never whole in memory); a corrupt or
+    /// truncated stream is an I/O error at the line reached.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, SessionFileError> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| SessionFileError::io(path, e))?;
+        let file = InputFile::open(path).map_err(|e| SessionFileError::io(path, e))?;
         Self::new(file, path)
     }
 }

@@ -1,7 +1,8 @@
-//! Where a session's files are: `NAME.csv` (samples), `NAME.labels.csv` (labelled
-//! ejections) beside it, `NAME.detections.csv` (saved detections), and which files of a
-//! folder are sessions.
+//! Where a session's files are: `NAME.csv` or `NAME.csv.gz` (samples),
+//! `NAME.labels.csv` or `NAME.labels.csv.gz` (labelled ejections) beside it,
+//! `NAME.detections.csv` (saved detections), and which files of a folder are sessions.
 
+use crate::input_file::GZIP_SUFFIX;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -11,23 +12,37 @@ pub const LABELS_SUFFIX: &str = ".labels.csv";
 pub const DETECTIONS_SUFFIX: &str = ".detections.csv";
 /// File-name suffix of a session file.
 pub const SESSION_SUFFIX: &str = ".csv";
+/// File-name suffix of a gzip-compressed session file.
+pub const SESSION_GZ_SUFFIX: &str = ".csv.gz";
 
-/// The session's name: its file name without `.csv` (the whole file name when it has
-/// another extension).
+/// The session's name: its file name without `.csv` or `.csv.gz` (the whole file name
+/// when it has another extension).
 pub fn session_name(path: &Path) -> String {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_string_lossy().into_owned());
-    match file_name.strip_suffix(SESSION_SUFFIX) {
+    let stem = file_name
+        .strip_suffix(SESSION_GZ_SUFFIX)
+        .or_else(|| file_name.strip_suffix(SESSION_SUFFIX));
+    match stem {
         Some(stem) if !stem.is_empty() => stem.to_owned(),
         _ => file_name,
     }
 }
 
-/// The label file beside the session file at `session`: `NAME.labels.csv`.
+/// The label file beside the session file at `session`: `NAME.labels.csv`, or
+/// `NAME.labels.csv.gz` when only that one exists (the plain file wins when both do).
 pub fn labels_path(session: &Path) -> PathBuf {
-    session.with_file_name(format!("{}{LABELS_SUFFIX}", session_name(session)))
+    let plain = session.with_file_name(format!("{}{LABELS_SUFFIX}", session_name(session)));
+    let mut gzip = plain.clone().into_os_string();
+    gzip.push(GZIP_SUFFIX);
+    let gzip = PathBuf::from(gzip);
+    if !plain.exists() && gzip.is_file() {
+        gzip
+    } else {
+        plain
+    }
 }
 
 /// The detection file of session `name` in folder `dir`: `DIR/NAME.detections.csv`.
@@ -35,13 +50,20 @@ pub fn detections_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}{DETECTIONS_SUFFIX}"))
 }
 
-/// Whether a file name is a session file: `*.csv` but not `*.labels.csv` nor
-/// `*.detections.csv`.
+/// Whether a file name is a label or detection file, plain or gzip-compressed
+/// (`*.labels.csv[.gz]`, `*.detections.csv[.gz]`): a companion, not a session.
+pub fn is_companion_file_name(file_name: &str) -> bool {
+    let name = file_name.strip_suffix(GZIP_SUFFIX).unwrap_or(file_name);
+    name.ends_with(LABELS_SUFFIX) || name.ends_with(DETECTIONS_SUFFIX)
+}
+
+/// Whether a file name is a session file: `*.csv` or `*.csv.gz`, but not a label or
+/// detection file (plain or compressed).
 pub fn is_session_file_name(file_name: &str) -> bool {
-    file_name.len() > SESSION_SUFFIX.len()
-        && file_name.ends_with(SESSION_SUFFIX)
-        && !file_name.ends_with(LABELS_SUFFIX)
-        && !file_name.ends_with(DETECTIONS_SUFFIX)
+    let name = file_name.strip_suffix(GZIP_SUFFIX).unwrap_or(file_name);
+    name.len() > SESSION_SUFFIX.len()
+        && name.ends_with(SESSION_SUFFIX)
+        && !is_companion_file_name(file_name)
 }
 
 /// The session files directly inside `dir` (not in sub-folders), sorted by file name.
@@ -77,5 +99,37 @@ mod tests {
         assert!(!is_session_file_name("a.detections.csv"));
         assert!(!is_session_file_name(".csv"));
         assert!(!is_session_file_name("a.csv.tmp"));
+    }
+
+    #[test]
+    fn compressed_sessions_and_labels() {
+        let p = Path::new("/s/ext-std-03.csv.gz");
+        assert_eq!(session_name(p), "ext-std-03");
+        assert_eq!(session_name(Path::new(".csv.gz")), ".csv.gz");
+        assert!(is_session_file_name("a.csv.gz"));
+        assert!(!is_session_file_name("a.labels.csv.gz"));
+        assert!(!is_session_file_name("a.detections.csv.gz"));
+        assert!(!is_session_file_name(".csv.gz"));
+        assert!(!is_session_file_name("a.gz"));
+        assert!(is_companion_file_name("a.labels.csv.gz"));
+        assert!(!is_companion_file_name("a.csv.gz"));
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let session = dir.path().join("a.csv.gz");
+        let plain = dir.path().join("a.labels.csv");
+        let gzip = dir.path().join("a.labels.csv.gz");
+        assert_eq!(
+            labels_path(&session),
+            plain,
+            "neither exists: the plain name"
+        );
+        std::fs::write(&gzip, "").expect("write");
+        assert_eq!(
+            labels_path(&session),
+            gzip,
+            "only the compressed one exists"
+        );
+        std::fs::write(&plain, "").expect("write");
+        assert_eq!(labels_path(&session), plain, "both: the plain one");
     }
 }

@@ -9,6 +9,7 @@
 //! session and strategy in closed loop; a progress bar shows on a terminal.
 
 pub mod closed_loop;
+pub mod grouping;
 pub mod metrics;
 pub mod open_loop;
 mod progress;
@@ -64,8 +65,8 @@ warning); the profile comes from the `# profile:` line, else `unknown`.
 Exit status: 0 on success, 2 on bad input or a session that could not be evaluated \
 (each problem printed on standard error; the others are still evaluated).")]
 pub struct EvaluateArgs {
-    /// Labelled session files (NAME.csv) or folders of them. Default, without
-    /// --simulate: the bundled sessions in datasets/sessions/.
+    /// Labelled session files (NAME.csv or NAME.csv.gz) or folders of them. Default,
+    /// without --simulate: the bundled sessions in datasets/sessions/.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
 
@@ -123,6 +124,10 @@ pub struct EvaluateArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+
+    /// Scores per family and per half (see below).
+    #[command(flatten)]
+    groups: grouping::GroupArgs,
 }
 
 /// `--plot-format`.
@@ -244,15 +249,32 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
         simulated,
     };
     let report = Report::new(input, &sessions);
+    let groups = args
+        .groups
+        .grouping()
+        .map(|g| (g, grouping::evaluated_groups(&sessions, g)));
     let mut console = Console::stdout();
     if args.json {
-        match serde_json::to_string_pretty(&report) {
+        let text = match &groups {
+            None => serde_json::to_string_pretty(&report),
+            Some((g, detectors)) => serde_json::to_string_pretty(&grouping::ReportWithGroups {
+                report: &report,
+                groups: grouping::groups_json(detectors, *g),
+            }),
+        };
+        match text {
             Ok(text) => console.line(text),
             Err(e) => problems.push(format!("cannot write JSON: {e}")),
         }
     } else {
         for line in report::text_report(&report) {
             console.line(line);
+        }
+        if let Some((_, detectors)) = &groups {
+            console.line("");
+            for line in grouping::group_table(detectors) {
+                console.line(line);
+            }
         }
         console.line("");
         console.line(format!(

@@ -22,6 +22,7 @@ use super::link::{connect, duration_from, hint_fields, opt, Incoming, LinkArgs, 
 use super::EXIT_BAD_INPUT;
 use clap::{Args, ValueEnum};
 use crossbeam_channel::RecvTimeoutError;
+use letdown_adapters::input_file::InputFile;
 use letdown_adapters::labels_csv::read_labels;
 use letdown_adapters::pump_link::{BoardEncoder, FaultInjector, InjectionCounts, LinkFaults};
 use letdown_adapters::session_files::labels_path;
@@ -31,7 +32,6 @@ use letdown_datasets::{FaultSet, Generator, Profile, PumpProgram, SessionSpec};
 use letdown_engine::{ControlHint, Mode, Reason, Sample};
 use letdown_link::{Ack, FrameDecoder, Payload, SequenceTracker};
 use std::collections::VecDeque;
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -172,7 +172,7 @@ struct Produced {
 enum Source {
     Sim(Box<Generator>),
     File {
-        reader: Box<SessionReader<File>>,
+        reader: Box<SessionReader<InputFile>>,
         peeked: Option<Produced>,
         labels: Vec<Ejection>,
         length: u64,

@@ -6,6 +6,7 @@
 //! status is then 2.
 
 use super::console::{report_error, Console};
+use super::evaluate::grouping::{group_table, DetectorGroups, GroupArgs};
 use super::events_json::EventsFile;
 use super::output::{
     aggregate_lines, event_line, score_line, session_heading, session_summary, summary_table,
@@ -20,7 +21,7 @@ use letdown_adapters::read_labels;
 use letdown_adapters::session_csv::Metadata;
 use letdown_adapters::session_files::{detections_path, labels_path, session_name};
 use letdown_datasets::labels::Ejection;
-use letdown_datasets::score::score_session;
+use letdown_datasets::score::{score_session, SessionScore};
 use letdown_engine::Event;
 use std::collections::HashSet;
 use std::fs::File;
@@ -34,7 +35,8 @@ use std::process::ExitCode;
 Session files (DESIGN §3): `# sample_rate_hz: N` (Hz) and other `# key: value` lines, \
 then the header `t_s,pressure_mmhg,flow_ml_min` and one row per sample: time in s since \
 session start, gauge pressure in mmHg (negative = vacuum), flow in mL/min. Labels \
-(NAME.labels.csv beside NAME.csv): `onset_s,end_s[,visible_s]`, in s.
+(NAME.labels.csv beside NAME.csv): `onset_s,end_s[,visible_s]`, in s. Either may be \
+gzip-compressed (NAME.csv.gz, NAME.labels.csv.gz).
 
 Score (DESIGN §6): an onset detection matches a labelled ejection within [onset - 1 s, \
 onset + 20 s]; first-letdown delay = detection - onset, in s; false alarms per hour of \
@@ -43,9 +45,9 @@ pumping.
 Exit status: 0 on success, 2 on bad input (each problem printed as \
 `file: line N: field NAME: reason`; the other sessions still run).")]
 pub struct ReplayArgs {
-    /// Session files (NAME.csv) or folders of them (every *.csv directly inside that is
-    /// not *.labels.csv or *.detections.csv, sorted by name). Default: the bundled
-    /// sessions in datasets/sessions/.
+    /// Session files (NAME.csv, or NAME.csv.gz: gzip, decompressed as read) or folders
+    /// of them (every *.csv and *.csv.gz directly inside that is not a label or detection
+    /// file, sorted by name). Default: the bundled sessions in datasets/sessions/.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
 
@@ -66,6 +68,10 @@ pub struct ReplayArgs {
     /// reported on standard error).
     #[arg(long, short)]
     quiet: bool,
+
+    /// Scores per family and per half, after the aggregate score.
+    #[command(flatten)]
+    groups: GroupArgs,
 }
 
 /// Runs `replay`.
@@ -130,6 +136,17 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     }
     for line in aggregate_lines(&results) {
         console.line(line);
+    }
+    if let Some(grouping) = args.groups.grouping() {
+        let scored: Vec<(String, SessionScore)> = results
+            .iter()
+            .filter_map(|r| Some((r.name.clone(), r.score.clone()?)))
+            .collect();
+        console.line("");
+        let engine = DetectorGroups::new("engine", "engine", &scored, grouping);
+        for line in group_table(&[engine]) {
+            console.line(line);
+        }
     }
     console.flush();
     if ok {

@@ -1,7 +1,9 @@
 //! Which session files to replay: files and folders named on the command line, or the
 //! bundled sessions in `datasets/sessions/` when none are.
 
-use letdown_adapters::session_files::{list_sessions, DETECTIONS_SUFFIX, LABELS_SUFFIX};
+use letdown_adapters::session_files::{
+    is_companion_file_name, list_sessions, DETECTIONS_SUFFIX, LABELS_SUFFIX,
+};
 use std::path::{Path, PathBuf};
 
 /// The bundled sessions' folder: `datasets/sessions/` of this workspace.
@@ -15,9 +17,10 @@ pub fn bundled_sessions_dir() -> PathBuf {
 
 /// The session files to replay, in order, and a message for each path that gave none.
 ///
-/// A folder gives every `*.csv` directly inside it that is not `*.labels.csv` nor
-/// `*.detections.csv`, sorted by name; a file is taken as it is named, unless it is a
-/// label or detection file. No path means the bundled sessions.
+/// A folder gives every `*.csv` and `*.csv.gz` directly inside it that is not a label or
+/// detection file (`*.labels.csv[.gz]`, `*.detections.csv[.gz]`), sorted by name; a file
+/// is taken as it is named, unless it is a label or detection file. No path means the
+/// bundled sessions.
 pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let bundled;
     let paths = if paths.is_empty() {
@@ -32,7 +35,7 @@ pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
         if path.is_dir() {
             match list_sessions(path) {
                 Ok(found) if found.is_empty() => problems.push(format!(
-                    "{}: no session files (*.csv, not *{LABELS_SUFFIX} nor \
+                    "{}: no session files (*.csv or *.csv.gz, not *{LABELS_SUFFIX} nor \
                      *{DETECTIONS_SUFFIX}) in this folder",
                     path.display()
                 )),
@@ -44,7 +47,7 @@ pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if name.ends_with(LABELS_SUFFIX) || name.ends_with(DETECTIONS_SUFFIX) {
+            if is_companion_file_name(&name) {
                 problems.push(format!(
                     "{}: a label or detection file, not a session (give the session's \
                      NAME.csv; its labels are found beside it)",
@@ -74,6 +77,8 @@ mod tests {
             "a.labels.csv",
             "a.detections.csv",
             "notes.txt",
+            "c.csv.gz",
+            "c.labels.csv.gz",
         ] {
             std::fs::write(dir.path().join(name), "").expect("write");
         }
@@ -83,14 +88,15 @@ mod tests {
             .iter()
             .filter_map(|p| p.file_name()?.to_str())
             .collect();
-        assert_eq!(names, ["a.csv", "b.csv"]);
+        assert_eq!(names, ["a.csv", "b.csv", "c.csv.gz"]);
         let (sessions, problems) = resolve(&[
+            dir.path().join("c.labels.csv.gz"),
             dir.path().join("a.labels.csv"),
             dir.path().join("missing.csv"),
             dir.path().join("notes.txt"),
         ]);
         assert_eq!(sessions, [dir.path().join("notes.txt")]);
-        assert_eq!(problems.len(), 2);
-        assert!(problems[1].contains("no such file"), "{problems:?}");
+        assert_eq!(problems.len(), 3);
+        assert!(problems[2].contains("no such file"), "{problems:?}");
     }
 }

@@ -14,3 +14,15 @@ pub fn letdown(args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Exit status, standard output and standard error, for an assertion's message. (Not
+/// every test file including this module uses it.)
+#[allow(dead_code)]
+pub fn show(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        text(&output.stdout),
+        text(&output.stderr)
+    )
+}

@@ -144,7 +144,11 @@ pub struct DetectionMetrics {
 impl DetectionMetrics {
     /// The metrics of per-session `scores`.
     pub fn of(scores: &[SessionScore]) -> Self {
-        let a = Aggregate::from_sessions(scores);
+        Self::from_aggregate(&Aggregate::from_sessions(scores))
+    }
+
+    /// The metrics of an aggregate score.
+    pub fn from_aggregate(a: &Aggregate) -> Self {
         Self {
             sessions: a.sessions,
             hours: a.duration_s / 3600.0,

@@ -104,16 +104,7 @@ fn detection_row(group: String, detector: &str, m: &DetectionMetrics) -> Vec<Str
         group,
         detector.to_owned(),
         m.sessions.to_string(),
-        if m.letdown_sessions == 0 {
-            dash()
-        } else {
-            format!(
-                "{}/{} {}",
-                m.first_detected,
-                m.letdown_sessions,
-                percent(m.first_detection_rate)
-            )
-        },
+        first_found(m),
         q(m.first_delay_s, |d| d.median),
         q(m.first_delay_s, |d| d.p95),
         q(m.first_delay_s, |d| d.max),
@@ -121,14 +112,38 @@ fn detection_row(group: String, detector: &str, m: &DetectionMetrics) -> Vec<Str
         ratio(m.precision),
         ratio(m.recall),
         ratio(m.f1),
-        m.false_alarms_per_hour
-            .map_or_else(dash, |f| format!("{f:.2}")),
-        if m.no_letdown_sessions == 0 {
-            dash()
-        } else {
-            format!("{}/{}", m.no_letdown_with_detection, m.no_letdown_sessions)
-        },
+        false_alarms(m),
+        no_letdown_with_detection(m),
     ]
+}
+
+/// `found/sessions (rate %)` of the first letdowns, or `-` without letdown sessions.
+pub(super) fn first_found(m: &DetectionMetrics) -> String {
+    if m.letdown_sessions == 0 {
+        dash()
+    } else {
+        format!(
+            "{}/{} {}",
+            m.first_detected,
+            m.letdown_sessions,
+            percent(m.first_detection_rate)
+        )
+    }
+}
+
+/// False alarms per hour, two decimals, or `-`.
+pub(super) fn false_alarms(m: &DetectionMetrics) -> String {
+    m.false_alarms_per_hour
+        .map_or_else(dash, |f| format!("{f:.2}"))
+}
+
+/// `with detection/sessions` without letdown, or `-` when there is none.
+pub(super) fn no_letdown_with_detection(m: &DetectionMetrics) -> String {
+    if m.no_letdown_sessions == 0 {
+        dash()
+    } else {
+        format!("{}/{}", m.no_letdown_with_detection, m.no_letdown_sessions)
+    }
 }
 
 /// The closed-loop table: one row per (group, strategy); `vs timer` compares mean
@@ -227,11 +242,11 @@ pub fn text_report(report: &Report) -> Vec<String> {
     lines
 }
 
-fn dash() -> String {
+pub(super) fn dash() -> String {
     String::from("-")
 }
 
-fn ratio(x: Option<f64>) -> String {
+pub(super) fn ratio(x: Option<f64>) -> String {
     x.map_or_else(dash, |x| format!("{x:.3}"))
 }
 

@@ -1,0 +1,137 @@
+//! Replaying one session file through the engine, sample by sample: rows go to
+//! `Engine::process`, reported gaps to `Engine::process_gap`, and every event to an
+//! observer as it comes. `letdown replay` and [`score_by_group`](crate::session_groups::score_by_group)
+//! drive the engine through this one loop.
+
+use crate::session_csv::{Metadata, SAMPLE_RATE_KEY};
+use crate::{SessionFileError, SessionItem, SessionReader};
+use letdown_engine::{EngineConfig, Event, EventKind};
+use std::path::Path;
+use std::time::Instant;
+
+/// What a replay tells as it goes.
+pub trait ReplayObserver {
+    /// The file's metadata is read and the engine built; samples follow.
+    fn begin(&mut self, metadata: &Metadata);
+    /// The engine emitted `event`; `sample_rate_hz` converts its index to seconds.
+    fn event(&mut self, event: &Event, sample_rate_hz: f64);
+}
+
+/// Watches nothing: for a replay whose counts are all that is wanted.
+impl ReplayObserver for () {
+    fn begin(&mut self, _metadata: &Metadata) {}
+    fn event(&mut self, _event: &Event, _sample_rate_hz: f64) {}
+}
+
+/// What one replay counted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Replay {
+    /// The session's sample rate, Hz.
+    pub sample_rate_hz: f64,
+    /// Sample rows fed to `process`.
+    pub rows: u64,
+    /// Gaps fed to `process_gap`.
+    pub gaps: u64,
+    /// Samples missing in those gaps.
+    pub missing: u64,
+    /// Session length in samples, gaps included.
+    pub length_samples: u64,
+    /// Times of the onset events, s.
+    pub onsets_s: Vec<f64>,
+    /// End events.
+    pub ends: usize,
+    /// Plain hint events.
+    pub hints: usize,
+    /// Wall-clock time of the replay (reading and engine), s.
+    pub elapsed_s: f64,
+}
+
+impl Replay {
+    /// Session length, s (gaps included).
+    pub fn duration_s(&self) -> f64 {
+        self.length_samples as f64 / self.sample_rate_hz
+    }
+
+    /// Time of the first onset event, s.
+    pub fn first_onset_s(&self) -> Option<f64> {
+        self.onsets_s.first().copied()
+    }
+
+    /// Rows replayed per wall-clock second; `None` when too fast to time.
+    pub fn samples_per_s(&self) -> Option<f64> {
+        (self.elapsed_s > 0.0).then(|| self.rows as f64 / self.elapsed_s)
+    }
+}
+
+/// How a replay ended.
+pub enum Outcome {
+    /// The file was read to its end.
+    Complete(Replay),
+    /// Reading stopped at a malformed row; what came before it was replayed.
+    Stopped(Replay, SessionFileError),
+    /// Nothing was replayed: the file cannot be opened, its metadata or header is
+    /// malformed, or the engine refuses its rate. The message names file, line, field.
+    NotStarted(String),
+}
+
+/// Replays the session file at `path` (`NAME.csv` or `NAME.csv.gz`) through an engine of
+/// the default configuration at the file's rate, telling `observer` what happens.
+pub fn replay_session(path: &Path, observer: &mut dyn ReplayObserver) -> Outcome {
+    let mut reader = match SessionReader::open(path) {
+        Ok(reader) => reader,
+        Err(e) => return Outcome::NotStarted(e.to_string()),
+    };
+    let metadata = reader.metadata().clone();
+    let rate = metadata.sample_rate_hz;
+    // The engine runs in f32; a rate beyond f32 becomes infinite and is refused.
+    let mut engine = match EngineConfig::new(rate as f32).build() {
+        Ok(engine) => engine,
+        Err(e) => {
+            return Outcome::NotStarted(format!(
+                "{}: line {}: field {SAMPLE_RATE_KEY}: {e}",
+                path.display(),
+                metadata.rate_line
+            ))
+        }
+    };
+    observer.begin(&metadata);
+    let mut replay = Replay {
+        sample_rate_hz: rate,
+        ..Replay::default()
+    };
+    let mut handle = |event: Event, replay: &mut Replay| {
+        match event.kind {
+            EventKind::Onset => replay.onsets_s.push(event.sample_index as f64 / rate),
+            EventKind::End => replay.ends += 1,
+            EventKind::Hint => replay.hints += 1,
+        }
+        observer.event(&event, rate);
+    };
+    let start = Instant::now();
+    let error = loop {
+        match reader.next_item() {
+            Ok(Some(SessionItem::Row(row))) => {
+                if let Some(event) = engine.process(row.sample) {
+                    handle(event, &mut replay);
+                }
+            }
+            Ok(Some(SessionItem::Gap(gap))) => {
+                if let Some(event) = engine.process_gap(gap.missing) {
+                    handle(event, &mut replay);
+                }
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    replay.elapsed_s = start.elapsed().as_secs_f64();
+    let stats = reader.stats();
+    replay.rows = stats.rows;
+    replay.gaps = stats.gaps;
+    replay.missing = stats.missing;
+    replay.length_samples = reader.next_index();
+    match error {
+        None => Outcome::Complete(replay),
+        Some(e) => Outcome::Stopped(replay, e),
+    }
+}
