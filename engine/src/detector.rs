@@ -879,7 +879,7 @@ mod tests {
         let mut fed = 0;
         while d.partial_test().is_none() && fed < 8 {
             fed += 1;
-            assert_eq!(d.process(&CYCLE, &block(0.5 + 0.1 * fed as f32), 1.0), None);
+            assert_eq!(d.process(&CYCLE, &block(0.5 + 0.25 * fed as f32), 1.0), None);
         }
         assert!(fed >= 2, "armed after {fed} cycle(s)");
         let (base, excess) = d
