@@ -90,6 +90,10 @@ pub const SPREAD_GAIN: f32 = 0.03;
 pub const MAX_CYCLE_SHARE: f32 = 0.7;
 /// Share of the reference shift the excess must reach for an alarm.
 pub const ALARM_SHARE: f32 = 0.5;
+/// The rise is over (the decay and the re-armed onset tests begin) once the flow stays
+/// below this share of its amplitude for two cycles: an ejection's own flow wobbles by
+/// some tenths around its peak, which is not yet its decay.
+pub const PEAK_FALL_SHARE: f32 = 0.9;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
 /// Share of the mean-flow excess that the pump-synchronous flow must show for an onset
@@ -101,7 +105,7 @@ pub const MAX_RISE_S: f32 = 60.0;
 /// compliance smooths away. Offset drift, slow wobble of the level and a sensor's held
 /// values raise the mean without any component at the pump rate. Asking for under half
 /// the expected share keeps the test insensitive to the duty cycle and the smoothing.
-pub const PULSATION_SHARE: f32 = 0.3;
+pub const PULSATION_SHARE: f32 = 0.15;
 /// Mean excess, in multiples of the detectable flow, above which an onset stands without
 /// pump-synchronous evidence: a flow sensor too slow or smoothed to show the pulsation
 /// still detects, later (no drift or wobble builds such an excess within the baseline's
@@ -543,7 +547,7 @@ impl EjectionDetector {
                     });
                 }
                 let amp = self.peak - self.zero_level;
-                if m3 - self.zero_level < 0.9 * amp {
+                if m3 - self.zero_level < PEAK_FALL_SHARE * amp {
                     self.fall_count += 1;
                 } else {
                     self.fall_count = 0;
@@ -879,7 +883,10 @@ mod tests {
         let mut fed = 0;
         while d.partial_test().is_none() && fed < 8 {
             fed += 1;
-            assert_eq!(d.process(&CYCLE, &block(0.5 + 0.25 * fed as f32), 1.0), None);
+            assert_eq!(
+                d.process(&CYCLE, &block(0.5 + 0.25 * fed as f32), 1.0),
+                None
+            );
         }
         assert!(fed >= 2, "armed after {fed} cycle(s)");
         let (base, excess) = d
