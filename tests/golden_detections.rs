@@ -1,9 +1,14 @@
 //! Golden tests: on fixed seeded simulated sessions, the exact sample index of every
-//! onset and end the engine reports is pinned, so any change of behaviour shows up here.
-//! After an intended change, regenerate the table with
-//! `GOLDEN_PRINT=1 cargo test --test golden_detections -- --nocapture` and review the diff.
+//! onset and end the engine reports is pinned, so any change of behaviour shows up here;
+//! and every pinned onset is checked against its session's labels (DESIGN §6 matching),
+//! so a false alarm cannot be pinned as if it were right. After an intended change,
+//! print the new table with
+//! `cargo test --test golden_detections print_the_golden_table -- --ignored --nocapture`,
+//! review the diff, and paste it.
 
 use letdown_datasets::evaluate::run_engine;
+use letdown_datasets::score::score_session;
+use letdown_datasets::Ejection;
 use letdown_datasets::{FaultSet, Profile, PumpProgram, SessionSpec};
 use letdown_engine::{EngineConfig, EventKind};
 
@@ -63,7 +68,8 @@ const EXPECTED: [&[(char, u64)]; 6] = [
     ],
 ];
 
-fn detections(i: usize) -> Vec<(char, u64)> {
+/// The engine's onsets and ends in session `i`, and the session's labels.
+fn detections(i: usize) -> (Vec<(char, u64)>, Vec<Ejection>) {
     let (profile, rate, seed, program, faults) = SESSIONS[i];
     let spec = SessionSpec::new(seed)
         .with_profile(profile.parse::<Profile>().unwrap())
@@ -72,25 +78,50 @@ fn detections(i: usize) -> Vec<(char, u64)> {
         .with_program(program.parse::<PumpProgram>().unwrap())
         .with_faults(faults.parse::<FaultSet>().unwrap());
     let run = run_engine(spec, &EngineConfig::new(rate as f32)).unwrap();
-    run.events
+    let events = run
+        .events
         .iter()
         .filter_map(|e| match e.kind {
             EventKind::Onset => Some(('O', e.sample_index)),
             EventKind::End => Some(('E', e.sample_index)),
             EventKind::Hint => None,
         })
-        .collect()
+        .collect();
+    (events, run.labels)
 }
 
 #[test]
 fn detections_are_pinned_to_exact_sample_indices() {
-    let print = std::env::var_os("GOLDEN_PRINT").is_some();
     for (i, expected) in EXPECTED.iter().enumerate() {
-        let got = detections(i);
-        if print {
-            println!("    &{got:?},");
-            continue;
-        }
+        let (got, _) = detections(i);
         assert_eq!(&got[..], *expected, "session {:?}", SESSIONS[i]);
+    }
+}
+
+#[test]
+fn every_pinned_onset_matches_a_labelled_ejection() {
+    for (i, expected) in EXPECTED.iter().enumerate() {
+        let (_, labels) = detections(i);
+        let rate = SESSIONS[i].1;
+        let onsets: Vec<f64> = expected
+            .iter()
+            .filter(|(kind, _)| *kind == 'O')
+            .map(|&(_, index)| index as f64 / rate)
+            .collect();
+        let score = score_session(&labels, &onsets, 600.0);
+        assert_eq!(
+            score.false_positives, 0,
+            "session {:?}: a pinned onset is a false alarm by its own labels ({:?} at {onsets:?} s)",
+            SESSIONS[i], labels
+        );
+    }
+}
+
+/// Prints the table to paste into `EXPECTED` after an intended change (not a check).
+#[test]
+#[ignore = "prints the golden table for review; run by hand"]
+fn print_the_golden_table() {
+    for i in 0..SESSIONS.len() {
+        println!("    &{:?},", detections(i).0);
     }
 }
