@@ -73,6 +73,37 @@ fn same_options_same_bytes_and_the_files_read_back() {
     }
 }
 
+#[test]
+fn phenomena_are_chosen_by_name_and_listed_in_the_header() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().to_str().unwrap();
+    let o = letdown(&[
+        "simulate",
+        "--out",
+        out,
+        "--seed",
+        "3",
+        "--profile",
+        "typical",
+        "--rate",
+        "100",
+        "--minutes",
+        "2",
+        "--phenomena",
+        "wobble, trickle",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let name = "sim-typical-s3-timer120-100hz-2min-p-trickle+wobble";
+    let csv = fs::read_to_string(dir.path().join(format!("{name}.csv"))).expect("session");
+    assert!(
+        csv.contains("# phenomena: trickle,wobble\n"),
+        "{}",
+        &csv[..800]
+    );
+    assert!(csv.contains("# phenomena_present: "));
+    assert!(csv.contains("# user_events: none\n"));
+}
+
 fn is_labels(p: &Path) -> bool {
     p.to_string_lossy().ends_with(".labels.csv")
 }
@@ -85,6 +116,8 @@ fn bad_options_exit_two_with_the_reason() {
         (vec!["--rate", "50"], "rate"),
         (vec!["--faults", "gremlins"], "gremlins"),
         (vec!["--profile", "sleepy"], "sleepy"),
+        (vec!["--phenomena", "trickle,gremlins"], "gremlins"),
+        (vec!["--phenomena", "trickle", "--clean"], "--clean"),
     ] {
         let mut all = vec!["simulate", "--out", out];
         all.extend(args.iter().copied());

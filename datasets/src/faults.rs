@@ -3,13 +3,14 @@
 //!
 //! Hard faults (`dropout`, `nan`, `stuck`, `saturation`, `overvacuum`) happen only on
 //! demand. Artefacts of normal use (`spikes`, `bubbles`, and the sensor's `drift` and
-//! `gain` shift, see `sensor.rs`) also happen by default at low rates in a fraction of
-//! sessions; asking for them makes them certain and frequent. Episode counts and
+//! `gain` shift, see `sensor.rs`) are also phenomena ([`Phenomenon`]): as such they happen
+//! at low rates in a fraction of sessions; asking for them as faults makes them certain
+//! and frequent. Episode counts and
 //! durations are design choices (no published figures); each is stated below.
 
+use crate::kind_set::{set_kind, KindSet, ParseKindError};
+use crate::phenomena::{Phenomenon, Presence};
 use crate::random::{self, SimRng};
-use core::fmt;
-use core::str::FromStr;
 
 /// One kind of fault or artefact that can be injected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -63,120 +64,16 @@ impl FaultKind {
             FaultKind::Gain => "gain",
         }
     }
-
-    const fn bit(self) -> u16 {
-        1 << (self as u16)
-    }
 }
 
-impl fmt::Display for FaultKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+set_kind!(FaultKind, "fault");
 
 /// A fault name that is not one of [`FaultKind::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseFaultError(pub String);
-
-impl fmt::Display for ParseFaultError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-        write!(
-            f,
-            "unknown fault '{}': expected one of {} (comma-separated), all, or none",
-            self.0,
-            names.join(", ")
-        )
-    }
-}
-
-impl std::error::Error for ParseFaultError {}
-
-impl FromStr for FaultKind {
-    type Err = ParseFaultError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim().to_ascii_lowercase();
-        FaultKind::ALL
-            .into_iter()
-            .find(|k| k.name() == t)
-            .ok_or_else(|| ParseFaultError(s.to_string()))
-    }
-}
+pub type ParseFaultError = ParseKindError<FaultKind>;
 
 /// A set of [`FaultKind`]s. Parses from a comma-separated list (`nan,stuck`), `all`,
 /// `none` or the empty string; displays the same way (`none` when empty).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct FaultSet(u16);
-
-impl FaultSet {
-    /// No faults.
-    pub const NONE: FaultSet = FaultSet(0);
-
-    /// Every fault kind.
-    pub fn all() -> Self {
-        FaultKind::ALL.into_iter().collect()
-    }
-
-    /// This set with `kind` added.
-    pub fn with(mut self, kind: FaultKind) -> Self {
-        self.0 |= kind.bit();
-        self
-    }
-
-    /// Whether `kind` is in the set.
-    pub fn contains(self, kind: FaultKind) -> bool {
-        self.0 & kind.bit() != 0
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// The kinds in the set, in [`FaultKind::ALL`] order.
-    pub fn iter(self) -> impl Iterator<Item = FaultKind> {
-        FaultKind::ALL
-            .into_iter()
-            .filter(move |k| self.contains(*k))
-    }
-}
-
-impl FromIterator<FaultKind> for FaultSet {
-    fn from_iter<I: IntoIterator<Item = FaultKind>>(iter: I) -> Self {
-        iter.into_iter().fold(FaultSet::NONE, FaultSet::with)
-    }
-}
-
-impl fmt::Display for FaultSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_empty() {
-            return f.write_str("none");
-        }
-        let names: Vec<&str> = self.iter().map(FaultKind::name).collect();
-        f.write_str(&names.join(","))
-    }
-}
-
-impl FromStr for FaultSet {
-    type Err = ParseFaultError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        if t.is_empty() || t.eq_ignore_ascii_case("none") {
-            return Ok(FaultSet::NONE);
-        }
-        if t.eq_ignore_ascii_case("all") {
-            return Ok(FaultSet::all());
-        }
-        t.split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(FaultKind::from_str)
-            .collect()
-    }
-}
+pub type FaultSet = KindSet<FaultKind>;
 
 /// Which channel an episode hits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -243,13 +140,13 @@ pub const PRESSURE_FULL_SCALE_MMHG: f64 = -375.0;
 /// Full scale of the pressure sensor on the positive side, mmHg.
 pub const PRESSURE_FULL_SCALE_POSITIVE_MMHG: f64 = 75.0;
 
-/// Draws the session's episodes (sorted by start) for the requested `faults`;
-/// `messy` adds the default low-rate artefacts.
+/// Draws the session's episodes (sorted by start) for the requested `faults`, plus the
+/// everyday artefacts (`spikes`, `bubbles`) that `presence` lets happen.
 pub(crate) fn schedule(
     rng: &mut SimRng,
     duration_s: f64,
     faults: FaultSet,
-    messy: bool,
+    presence: Presence,
 ) -> Vec<Episode> {
     let mut out = Vec::new();
     let hours = duration_s / 3600.0;
@@ -260,18 +157,20 @@ pub(crate) fn schedule(
     } else {
         (0.0, duration_s)
     };
-    // Number of episodes: on demand at least one, about `per_hour`; by default (messy) in
-    // a fraction `p_default` of sessions at `default_per_hour`. All drawn unconditionally
-    // so that the sequence does not depend on the request.
-    let count = |rng: &mut SimRng, kind: FaultKind, per_hour: f64, default: Option<(f64, f64)>| {
+    // Number of episodes: on demand at least one, about `per_hour`; as an everyday
+    // phenomenon in its fraction of sessions at `everyday_per_hour`. All drawn
+    // unconditionally so that the sequence does not depend on the request.
+    type Everyday = Option<(Phenomenon, f64)>;
+    let count = |rng: &mut SimRng, kind: FaultKind, per_hour: f64, everyday: Everyday| {
         let demanded = random::poisson(rng, per_hour * hours).max(1);
-        let (p, rate) = default.unwrap_or((0.0, 0.0));
-        let has_default = random::chance(rng, p);
-        let n_default = random::poisson(rng, rate * hours).max(1);
+        let p = everyday.map_or(0.0, |(ph, _)| ph.session_fraction());
+        let drawn = random::chance(rng, p);
+        let rate = everyday.map_or(0.0, |(_, r)| r);
+        let n_everyday = random::poisson(rng, rate * hours).max(1);
         if faults.contains(kind) {
             demanded
-        } else if messy && has_default {
-            n_default
+        } else if everyday.is_some_and(|(ph, _)| presence.occurs(ph, drawn)) {
+            n_everyday
         } else {
             0
         }
@@ -305,8 +204,13 @@ pub(crate) fn schedule(
     push(rng, n, (1.0, 5.0), &mut |r| {
         Effect::Saturation(Channel::draw(r))
     });
-    // Motion spikes: on demand ~40/h; by default in 30 % of sessions at ~6/h.
-    let n = count(rng, FaultKind::Spikes, 40.0, Some((0.3, 6.0)));
+    // Motion spikes: on demand ~40/h; as a phenomenon in 30 % of sessions at ~6/h.
+    let n = count(
+        rng,
+        FaultKind::Spikes,
+        40.0,
+        Some((Phenomenon::Spikes, 6.0)),
+    );
     push(rng, n, (0.05, 0.3), &mut |r| {
         let flow = if random::chance(r, 0.6) {
             random::uniform(r, 40.0, 100.0)
@@ -323,8 +227,13 @@ pub(crate) fn schedule(
             pressure_mmhg: pressure,
         }
     });
-    // Air bubbles: on demand ~40/h; by default in 20 % of sessions at ~8/h.
-    let n = count(rng, FaultKind::Bubbles, 40.0, Some((0.2, 8.0)));
+    // Air bubbles: on demand ~40/h; as a phenomenon in 20 % of sessions at ~8/h.
+    let n = count(
+        rng,
+        FaultKind::Bubbles,
+        40.0,
+        Some((Phenomenon::Bubbles, 8.0)),
+    );
     push(rng, n, (0.1, 1.0), &mut |r| Effect::Bubble {
         level_ml_min: random::uniform(r, -10.0, 0.0),
     });
@@ -532,16 +441,16 @@ mod tests {
     fn hard_faults_only_on_demand() {
         for seed in 0..200 {
             let mut rng = stream(seed, Stream::Faults);
-            for e in schedule(&mut rng, 900.0, FaultSet::NONE, true) {
+            for e in schedule(&mut rng, 900.0, FaultSet::NONE, Presence::everyday()) {
                 assert!(matches!(
                     e.effect,
                     Effect::Spike { .. } | Effect::Bubble { .. }
                 ));
             }
             let mut rng = stream(seed, Stream::Faults);
-            assert!(schedule(&mut rng, 900.0, FaultSet::NONE, false).is_empty());
+            assert!(schedule(&mut rng, 900.0, FaultSet::NONE, Presence::NONE).is_empty());
             let mut rng = stream(seed, Stream::Faults);
-            let all = schedule(&mut rng, 60.0, FaultSet::all(), false);
+            let all = schedule(&mut rng, 60.0, FaultSet::all(), Presence::NONE);
             for k in [
                 "dropout",
                 "nan",

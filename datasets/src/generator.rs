@@ -9,17 +9,19 @@
 //! ejection.
 
 use crate::ejection::Envelope;
-use crate::faults::{self, FaultSet, FaultTimeline};
+use crate::faults::{self, FaultKind, FaultSet, FaultTimeline};
+use crate::flow_variation::{Trickle, Wobble};
 use crate::ground_truth::{OwnFlow, MAX_WINDOW_S};
 use crate::labels::Ejection;
-use crate::milk::{removal_rate_per_s, DuctStore, START_SHARE};
+use crate::milk::{removal_rate_per_s, DuctStore, START_SHARE, TRICKLE_SHARE};
 use crate::mother::{Mother, MotherId, SessionPhysiology};
+use crate::phenomena::{Phenomenon, PhenomenonSet, Presence};
 use crate::profile::Profile;
 use crate::program::{ProgramClock, PumpProgram};
 use crate::pump::{Command, Pump, PumpSettings, WaveShape};
 use crate::random::{self, SimRng, Stream};
 use crate::reflex::{stimulation_strength, Reflex};
-use crate::sensor::{clip_flow, clip_pressure, quantise, Hold, SensorParams, Tubing};
+use crate::sensor::{clip_flow, clip_pressure, quantise, Hold, SensorParams, Smoother, Tubing};
 use crate::user::{self, UserAction, UserEvent};
 use core::fmt;
 use letdown_engine::{ControlHint, Mode, Sample};
@@ -48,16 +50,20 @@ pub struct SessionSpec {
     pub seed: u64,
     /// The mother; `None` = a mother derived from the seed ([`MotherId::for_session`]).
     pub mother: Option<MotherId>,
-    /// Whether the normal mess of real sessions happens at its default low rates (user
-    /// vacuum changes, pauses, button presses, leaks, motion spikes, air bubbles, sensor
-    /// drift and gain shifts). `false` gives clean sessions (faults asked for in
-    /// `faults` still happen).
-    pub messy: bool,
+    /// The everyday phenomena of real sessions that may happen (duct milk, trickle,
+    /// wobble, user actions, sensor drift, gain steps, spikes, bubbles, slow and smoothing
+    /// sensors: [`crate::phenomena`]), each in its own fraction of sessions. Default: all
+    /// of them (the "messy" default); [`PhenomenonSet::NONE`] gives clean sessions
+    /// (faults asked for in `faults` still happen).
+    pub phenomena: PhenomenonSet,
+    /// Every phenomenon of [`phenomena`](Self::phenomena) happens in every session, not
+    /// only in its fraction (the stress table). Default `false`.
+    pub phenomena_in_every_session: bool,
 }
 
 impl SessionSpec {
     /// Defaults: typical mother, 1000 Hz, 15 minutes, 2-minute timer pump, no faults,
-    /// normal mess, the seed's own mother.
+    /// every everyday phenomenon at its own rate, the seed's own mother.
     pub fn new(seed: u64) -> Self {
         Self {
             profile: Profile::Typical,
@@ -67,7 +73,8 @@ impl SessionSpec {
             program: PumpProgram::default(),
             seed,
             mother: None,
-            messy: true,
+            phenomena: PhenomenonSet::all(),
+            phenomena_in_every_session: false,
         }
     }
 
@@ -101,10 +108,36 @@ impl SessionSpec {
         self.mother = Some(mother);
         self
     }
-    /// Sets [`messy`](Self::messy).
-    pub fn with_messy(mut self, messy: bool) -> Self {
-        self.messy = messy;
+    /// `true`: every everyday phenomenon at its own rate (the default); `false`: none
+    /// (clean sessions). Sets [`phenomena`](Self::phenomena).
+    pub fn with_messy(self, messy: bool) -> Self {
+        self.with_phenomena(if messy {
+            PhenomenonSet::all()
+        } else {
+            PhenomenonSet::NONE
+        })
+    }
+    /// Sets [`phenomena`](Self::phenomena).
+    pub fn with_phenomena(mut self, phenomena: PhenomenonSet) -> Self {
+        self.phenomena = phenomena;
         self
+    }
+    /// Sets [`phenomena_in_every_session`](Self::phenomena_in_every_session).
+    pub fn with_phenomena_in_every_session(mut self, every_session: bool) -> Self {
+        self.phenomena_in_every_session = every_session;
+        self
+    }
+
+    /// Whether any everyday phenomenon may happen (the opposite of a clean session).
+    pub fn is_messy(&self) -> bool {
+        !self.phenomena.is_empty()
+    }
+
+    pub(crate) fn presence(&self) -> Presence {
+        Presence {
+            set: self.phenomena,
+            every_session: self.phenomena_in_every_session,
+        }
     }
 
     /// Checks the ranges; the first field out of range is returned.
@@ -218,6 +251,8 @@ pub struct Generator {
     settings: PumpSettings,
     sensor: SensorParams,
     user_events: Vec<UserEvent>,
+    trickle: Option<Trickle>,
+    wobble: Option<Wobble>,
     // Clocks.
     n_samples: u64,
     index: u64,
@@ -245,6 +280,7 @@ pub struct Generator {
     milk: DuctStore,
     // Sensors.
     tubing: Tubing,
+    smoother: Smoother,
     hold: Hold,
     noise_rng: SimRng,
     flow_offset: f64,
@@ -260,24 +296,39 @@ impl Generator {
         let profile = spec.profile.resolve(seed);
         let mother = Mother::new(spec.mother_id());
         let duration_s = spec.duration_s();
+        let presence = spec.presence();
         let mut physiology_rng = random::stream(seed, Stream::Physiology);
-        let physiology = SessionPhysiology::draw(&mother, profile, &mut physiology_rng);
+        let physiology = SessionPhysiology::draw(&mother, profile, presence, &mut physiology_rng);
         let mut pump_rng = random::stream(seed, Stream::Pump);
         let settings = PumpSettings::draw(mother.max_comfort_vacuum_mmhg, &mut pump_rng);
         let shape = WaveShape::draw(&mut pump_rng);
         let mut user_rng = random::stream(seed, Stream::User);
         let program = ProgramClock::new(spec.program, &mother, &mut user_rng);
-        let user_events = user::schedule(&mut user_rng, duration_s, spec.program, spec.messy);
+        let user_events = user::schedule(&mut user_rng, duration_s, spec.program, presence);
         let mut sensor_rng = random::stream(seed, Stream::Sensor);
         let sensor = SensorParams::draw(
             &mut sensor_rng,
             spec.rate_hz,
             duration_s,
             spec.faults,
-            spec.messy,
+            presence,
         );
         let mut fault_rng = random::stream(seed, Stream::Faults);
-        let episodes = faults::schedule(&mut fault_rng, duration_s, spec.faults, spec.messy);
+        let episodes = faults::schedule(&mut fault_rng, duration_s, spec.faults, presence);
+        // Trickle and wobble: each in half of the sessions (`phenomena.rs`), drawn from
+        // their own stream.
+        let mut phenomena_rng = random::stream(seed, Stream::Phenomena);
+        let has_trickle =
+            random::chance(&mut phenomena_rng, Phenomenon::Trickle.session_fraction());
+        let trickle = Trickle::draw(&mut phenomena_rng);
+        let has_wobble = random::chance(&mut phenomena_rng, Phenomenon::Wobble.session_fraction());
+        let wobble = Wobble::draw(&mut phenomena_rng);
+        let trickle = presence
+            .occurs(Phenomenon::Trickle, has_trickle)
+            .then_some(trickle);
+        let wobble = presence
+            .occurs(Phenomenon::Wobble, has_wobble)
+            .then_some(wobble);
 
         let start_mode = match spec.program {
             PumpProgram::ExpressionOnly => Mode::Expression,
@@ -308,6 +359,8 @@ impl Generator {
             settings,
             sensor,
             user_events,
+            trickle,
+            wobble,
             n_samples: spec.sample_count(),
             index: 0,
             dt_s: 1.0 / spec.rate_hz,
@@ -331,6 +384,7 @@ impl Generator {
             ejections: Vec::new(),
             milk: DuctStore::new(physiology.duct_milk_ml),
             tubing: Tubing::new(&sensor, spec.rate_hz),
+            smoother: Smoother::new(sensor.flow_smoothing_tau_s, spec.rate_hz),
             hold: Hold::new(sensor.flow_refresh_hz, spec.rate_hz),
             noise_rng: random::stream(seed, Stream::Noise),
             flow_offset: sensor.flow_offset_ml_min,
@@ -362,9 +416,10 @@ impl Generator {
         let k = removal_rate_per_s(pressure, self.physiology.removal_scale);
         let breast = self.milk.sample_flow_ml_min(k, self.dt_s);
         let at_sensor = self.tubing.step(breast);
+        let sensed = self.smoother.step(at_sensor);
 
         if self.hold.due() {
-            let mut f = self.flow_gain * at_sensor
+            let mut f = self.flow_gain * sensed
                 + self.flow_offset
                 + self.sensor.flow_noise_ml_min * random::normal(&mut self.noise_rng);
             if artefacts {
@@ -443,7 +498,7 @@ impl Generator {
     /// The labelled ejections so far, in time order. Complete once the last sample has
     /// been generated; before that, an ongoing ejection's `end_s` is the session's end.
     pub fn labels(&self) -> Vec<Ejection> {
-        let delay = self.sensor.transport_delay_s + self.sensor.compliance_tau_s;
+        let delay = self.sensor.flow_delay_s();
         self.ejections
             .iter()
             .map(|e| e.own.label(self.duration_s, delay))
@@ -470,7 +525,12 @@ impl Generator {
             ("minutes", fmt_num(self.spec.minutes)),
             ("program", self.spec.program.to_string()),
             ("faults", self.spec.faults.to_string()),
-            ("messy", self.spec.messy.to_string()),
+            ("phenomena", self.spec.phenomena.to_string()),
+            (
+                "phenomena_in_every_session",
+                self.spec.phenomena_in_every_session.to_string(),
+            ),
+            ("phenomena_present", self.phenomena_present().to_string()),
             (
                 "stimulation_vacuum_mmhg",
                 format!("{:.1}", st.stimulation_vacuum_mmhg),
@@ -496,6 +556,34 @@ impl Generator {
                 "duct_milk_ml",
                 format!("{:.2}", self.physiology.duct_milk_ml),
             ),
+            (
+                "trickle",
+                self.trickle.map_or_else(
+                    || "none".to_string(),
+                    |t| {
+                        format!(
+                            "{:.2}mL/min±{:.0}%/{:.0}s",
+                            t.level_ml_min,
+                            t.depth * 100.0,
+                            t.period_s
+                        )
+                    },
+                ),
+            ),
+            (
+                "wobble",
+                self.wobble.map_or_else(
+                    || "none".to_string(),
+                    |w| {
+                        format!(
+                            "±{:.0}%/{:.0}s+{:.0}s",
+                            w.depth * 100.0,
+                            w.periods_s[0],
+                            w.periods_s[1]
+                        )
+                    },
+                ),
+            ),
             ("transport_delay_s", format!("{:.3}", s.transport_delay_s)),
             ("compliance_tau_s", format!("{:.3}", s.compliance_tau_s)),
             ("flow_noise_ml_min", format!("{:.3}", s.flow_noise_ml_min)),
@@ -506,6 +594,11 @@ impl Generator {
                 "flow_refresh_hz",
                 s.flow_refresh_hz
                     .map_or_else(|| "sample_rate".to_string(), fmt_num),
+            ),
+            (
+                "flow_smoothing_tau_s",
+                s.flow_smoothing_tau_s
+                    .map_or_else(|| "none".to_string(), |t| format!("{t:.3}")),
             ),
             (
                 "flow_gain_shift",
@@ -627,12 +720,20 @@ impl Generator {
             });
         }
         let t_end = t_s + self.tick_s;
+        let t_mid = t_s + 0.5 * self.tick_s;
+        // The wobble scales all milk released (not what was in the ducts at the start).
+        let wobble = self.wobble.map_or(1.0, |w| w.factor(t_mid));
+        if let Some(trickle) = self.trickle {
+            let first_onset = self.ejections.first().map(|e| e.envelope.onset_s);
+            let ml = trickle.release_ml_s(t_mid, first_onset) * self.tick_s;
+            self.milk.release(TRICKLE_SHARE, ml * wobble);
+        }
         for e in &mut self.ejections {
             if !e.releasing {
                 continue;
             }
             let ml = e.envelope.released_ml(t_end) - e.envelope.released_ml(t_s);
-            self.milk.release(e.share, ml);
+            self.milk.release(e.share, ml * wobble);
             if t_end >= e.envelope.release_over_s() {
                 // The release has decayed to 0.1 % of its peak: it ends here, smoothly.
                 // (The untaken tail is not dumped in one tick: that would be a flow bump
@@ -780,6 +881,46 @@ impl Generator {
     /// Onset of the session's first ejection so far, s.
     pub fn first_onset_s(&self) -> Option<f64> {
         self.ejections.first().map(|e| e.envelope.onset_s)
+    }
+
+    /// The everyday phenomena that happen in this session (a subset of the spec's
+    /// [`phenomena`](SessionSpec::phenomena): each appears only in its fraction of
+    /// sessions, and a user action or artefact scheduled past the session's end does not
+    /// count).
+    pub fn phenomena_present(&self) -> PhenomenonSet {
+        let faults = self.spec.faults;
+        let episodes = faults::describe(self.faults.episodes());
+        let user = |pick: fn(&UserAction) -> bool| self.user_events.iter().any(|e| pick(&e.action));
+        let s = &self.sensor;
+        Phenomenon::ALL
+            .into_iter()
+            .filter(|p| match p {
+                Phenomenon::DuctMilk => self.physiology.duct_milk_ml > 0.0,
+                Phenomenon::Trickle => self.trickle.is_some(),
+                Phenomenon::Wobble => self.wobble.is_some(),
+                Phenomenon::VacuumChanges => user(|a| matches!(a, UserAction::VacuumChange { .. })),
+                Phenomenon::Pauses => user(|a| matches!(a, UserAction::Pause { .. })),
+                Phenomenon::Leaks => user(|a| matches!(a, UserAction::Leak { .. })),
+                Phenomenon::Restimulation => {
+                    user(|a| matches!(a, UserAction::LetdownButton { .. }))
+                }
+                // Asked for as faults, these are faults, not phenomena.
+                Phenomenon::Drift => {
+                    !faults.contains(FaultKind::Drift) && s.flow_drift_ml_min != 0.0
+                }
+                Phenomenon::Gain => !faults.contains(FaultKind::Gain) && s.gain_shift.is_some(),
+                Phenomenon::Spikes => {
+                    !faults.contains(FaultKind::Spikes) && episodes.contains("spikes")
+                }
+                Phenomenon::Bubbles => {
+                    !faults.contains(FaultKind::Bubbles) && episodes.contains("bubbles")
+                }
+                Phenomenon::SlowSensor => {
+                    s.flow_quantum_ml_min == crate::sensor::SLOW_SENSOR_QUANTUM_ML_MIN
+                }
+                Phenomenon::SmoothedSensor => s.flow_smoothing_tau_s.is_some(),
+            })
+            .collect()
     }
 
     /// Milk that was in the ducts at the start (not an ejection; no label), mL.

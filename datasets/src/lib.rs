@@ -3,13 +3,17 @@
 //!
 //! # Simulating a session (entry points)
 //! ```
-//! use letdown_datasets::{Generator, SessionSpec, Profile, FaultSet, PumpProgram, session_name};
+//! use letdown_datasets::{
+//!     Generator, SessionSpec, Profile, FaultSet, PhenomenonSet, PumpProgram, session_name,
+//! };
 //!
 //! // What a CLI parses: `--profile typical|relaxed|stressed|no-letdown|mix`,
-//! // `--faults nan,stuck` (or `all` / `none`), `--program timer|timer:90|button|expression-only`.
+//! // `--faults nan,stuck` (or `all` / `none`), `--program timer|timer:90|button|expression-only`,
+//! // `--phenomena trickle,wobble` (or `all`, the default / `none`).
 //! let spec = SessionSpec::new(42)
 //!     .with_profile("mix".parse::<Profile>().unwrap())
 //!     .with_faults("spikes,bubbles".parse::<FaultSet>().unwrap())
+//!     .with_phenomena("duct-milk,trickle,wobble,slow-sensor".parse::<PhenomenonSet>().unwrap())
 //!     .with_program("timer:120".parse::<PumpProgram>().unwrap())
 //!     .with_rate_hz(100.0)
 //!     .with_minutes(0.5);
@@ -40,10 +44,15 @@
 //! - `reflex`: the stimulation drive and the oxytocin pulse train, cues;
 //! - `ejection`: one ejection's release envelope;
 //! - `milk`: the duct store and its removal by vacuum;
+//! - [`phenomena`]: the everyday phenomena that are neither ejections nor faults (duct
+//!   milk, trickle, wobble, user actions, sensor drift and gain steps, spikes, bubbles,
+//!   slow and smoothing sensors), each a named option with its rate and source;
+//!   `flow_variation`: the trickle and the wobble;
 //! - [`pump`]: settings and the vacuum waveform; [`program`]: timer / button /
 //!   expression-only / follow hints; `user`: what the mother does with the pump;
 //! - [`sensor`]: transport delay, tubing compliance, noise, drift, gain, refresh, quantisation;
 //! - [`faults`]: injectable faults and artefacts;
+//! - [`stress`]: detection quality with each phenomenon alone (the stress table);
 //! - `ground_truth`: how labels follow from each ejection's own flow;
 //! - [`generator`]: the streaming generator; [`naming`]: session names.
 //!
@@ -56,12 +65,15 @@ pub mod closed_loop;
 mod ejection;
 pub mod evaluate;
 pub mod faults;
+mod flow_variation;
 pub mod generator;
 mod ground_truth;
+pub mod kind_set;
 pub mod labels;
 mod milk;
 pub mod mother;
 pub mod naming;
+pub mod phenomena;
 pub mod profile;
 pub mod program;
 pub mod pump;
@@ -69,15 +81,18 @@ mod random;
 mod reflex;
 pub mod score;
 pub mod sensor;
+pub mod stress;
 mod user;
 
 pub use closed_loop::{run_closed_loop, EngineStrategy, ExpressionOnly, Outcome, Strategy, Timer};
 pub use faults::{FaultKind, FaultSet, ParseFaultError};
 pub use generator::{EjectionTruth, Generator, SessionSpec, SimSample, SpecError, Truth};
 pub use ground_truth::VISIBLE_ML_MIN;
+pub use kind_set::{KindSet, ParseKindError};
 pub use labels::Ejection;
 pub use mother::{Mother, MotherId, MILK_DENSITY_G_ML};
 pub use naming::session_name;
+pub use phenomena::{ParsePhenomenonError, Phenomenon, PhenomenonSet};
 pub use profile::{ParseProfileError, Profile};
 pub use program::{ParseProgramError, PumpProgram};
 pub use pump::PumpSettings;

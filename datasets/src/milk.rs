@@ -3,9 +3,11 @@
 //! The duct store is linear: the pump removes milk at `k(p) · store`, where `k` grows with
 //! the vacuum at the nipple and is zero without vacuum (between strokes and during a
 //! pause, milk waits in the ducts). Because the model is linear, the store is kept as
-//! separate shares — the milk present at the start and one share per ejection — all
-//! removed at the same fractional rate, so each ejection's own removed flow is known
-//! exactly for its labels.
+//! separate shares — the milk present at the start (`duct-milk`), the trickle between
+//! ejections (`trickle`) and one share per ejection — so each ejection's own removed flow
+//! is known exactly for its labels. Every share is removed at the same fractional rate
+//! except the milk present at the start, which leaves more slowly (see
+//! [`DUCT_MILK_REMOVAL_FACTOR`]).
 
 /// Vacuum at which the removal rate reaches `REMOVAL_RATE_PER_S`, mmHg (magnitude): the
 /// average maximum comfortable vacuum (Kent 2008, −190 mmHg).
@@ -23,6 +25,17 @@ const OPENING_VACUUM_MMHG: f64 = 20.0;
 /// during the slower stimulation waits in the ducts and comes out faster once expression
 /// starts.
 const REMOVAL_RATE_PER_S: f64 = 1.2;
+
+/// How much slower the milk already in the ducts at the start leaves than released milk.
+///
+/// Before an ejection the ducts are narrow and store little (Ramsay 2005, J Anat 206:525;
+/// their diameter grows at ejection, Ramsay 2004), so pumping draws only "a brief, low
+/// flow in its first tens of seconds that decays by itself" (DESIGN §1). With a quarter of
+/// the removal rate, the start's milk leaves with a time constant of ≈ 18 s in stimulation
+/// (−100 mmHg) and ≈ 8 s in expression: 0.3–2 mL give a cycle-averaged flow of at most
+/// ≈ 7 mL/min that decays over tens of seconds. Assumption: no measurement of the
+/// pre-ejection flow's time course exists.
+pub(crate) const DUCT_MILK_REMOVAL_FACTOR: f64 = 0.25;
 
 /// Instantaneous removal rate, 1/s, at nipple pressure `pressure_mmhg` for a mother and
 /// session whose removal multiplier is `scale`.
@@ -42,6 +55,8 @@ pub(crate) struct DuctStore {
     store_ml: Vec<f64>,
     removed_ml: Vec<f64>,
     total_ml: f64,
+    /// `Σ factor · store`: what the removal rate acts on, mL.
+    weighted_ml: f64,
     k_dt: f64,
     released_total_ml: f64,
     removed_total_ml: f64,
@@ -49,15 +64,19 @@ pub(crate) struct DuctStore {
 
 /// Share 0: the milk already in the ducts at the start (not an ejection).
 pub(crate) const START_SHARE: usize = 0;
+/// Share 1: the trickle between ejections (not an ejection).
+pub(crate) const TRICKLE_SHARE: usize = 1;
 
 impl DuctStore {
-    /// A store holding `initial_ml` (share 0).
+    /// A store holding `initial_ml` (share 0, removed [`DUCT_MILK_REMOVAL_FACTOR`] times
+    /// as fast as the rest) and an empty trickle share (1).
     pub fn new(initial_ml: f64) -> Self {
         let initial_ml = initial_ml.max(0.0);
         Self {
-            store_ml: vec![initial_ml],
-            removed_ml: vec![0.0],
+            store_ml: vec![initial_ml, 0.0],
+            removed_ml: vec![0.0, 0.0],
             total_ml: initial_ml,
+            weighted_ml: initial_ml * DUCT_MILK_REMOVAL_FACTOR,
             k_dt: 0.0,
             released_total_ml: initial_ml,
             removed_total_ml: 0.0,
@@ -77,6 +96,7 @@ impl DuctStore {
             let ml = ml.max(0.0);
             *s += ml;
             self.total_ml += ml;
+            self.weighted_ml += ml * Self::factor(share);
             self.released_total_ml += ml;
         }
     }
@@ -86,26 +106,45 @@ impl DuctStore {
     #[inline]
     pub fn sample_flow_ml_min(&mut self, k_per_s: f64, dt_s: f64) -> f64 {
         self.k_dt += k_per_s * dt_s;
-        k_per_s * self.total_ml * 60.0
+        k_per_s * self.weighted_ml * 60.0
     }
 
-    /// Removes what the samples since the last settle took: every share loses the same
-    /// fraction `∫k dt` (≤ 1), so the sum of the per-sample flows is exactly what leaves.
+    /// How fast share `share` leaves relative to released milk.
+    #[inline]
+    fn factor(share: usize) -> f64 {
+        if share == START_SHARE {
+            DUCT_MILK_REMOVAL_FACTOR
+        } else {
+            1.0
+        }
+    }
+
+    /// Removes what the samples since the last settle took: every share loses the
+    /// fraction `factor · ∫k dt` (≤ 1), so the sum of the per-sample flows is exactly what
+    /// leaves.
     pub fn settle(&mut self) {
         let f = self.k_dt.clamp(0.0, 1.0);
         self.k_dt = 0.0;
         if f == 0.0 {
             return;
         }
-        let mut total = 0.0;
-        for (s, r) in self.store_ml.iter_mut().zip(self.removed_ml.iter_mut()) {
-            let out = *s * f;
+        let (mut total, mut weighted) = (0.0, 0.0);
+        for (i, (s, r)) in self
+            .store_ml
+            .iter_mut()
+            .zip(self.removed_ml.iter_mut())
+            .enumerate()
+        {
+            let factor = Self::factor(i);
+            let out = *s * f * factor;
             *s -= out;
             *r += out;
             total += *s;
+            weighted += *s * factor;
         }
         self.removed_total_ml += self.total_ml - total;
         self.total_ml = total;
+        self.weighted_ml = weighted;
     }
 
     /// Volume removed from share `share` so far (as of the last settle), mL.
@@ -183,6 +222,7 @@ mod tests {
         let mut d = DuctStore::new(2.0);
         let s = d.add_share();
         d.release(s, 6.0);
+        d.release(TRICKLE_SHARE, 2.0);
         let dt = 0.001;
         let mut out = 0.0;
         for _ in 0..100 {
@@ -192,10 +232,20 @@ mod tests {
             d.settle();
         }
         assert!((out - d.removed_total_ml()).abs() < 1e-9);
-        assert!((d.removed_ml(s) / d.removed_ml(START_SHARE) - 3.0).abs() < 1e-9);
-        let left = d.store_ml(s) + d.store_ml(START_SHARE);
+        // Released shares leave at the same rate; the start's milk more slowly.
+        assert!((d.removed_ml(s) / d.removed_ml(TRICKLE_SHARE) - 3.0).abs() < 1e-9);
+        let start_left = d.store_ml(START_SHARE) / 2.0;
+        let released_left = d.store_ml(s) / 6.0;
+        // ∫k dt = 0.5: a released share keeps e^(−0.5), the start's e^(−0.125), to first
+        // order per 10 ms step.
+        assert!(
+            (released_left - (-0.5f64).exp()).abs() < 0.01,
+            "{released_left}"
+        );
+        let slow = (-0.5 * DUCT_MILK_REMOVAL_FACTOR).exp();
+        assert!((start_left - slow).abs() < 0.01, "{start_left}");
+        let left = d.store_ml(s) + d.store_ml(START_SHARE) + d.store_ml(TRICKLE_SHARE);
+        assert!((left - d.total_ml()).abs() < 1e-12);
         assert!((left + d.removed_total_ml() - d.released_total_ml()).abs() < 1e-9);
-        // ∫k dt = 0.5: the store keeps e^(−0.5) to first order per 10 ms step.
-        assert!((d.total_ml() / 8.0 - (-0.5f64).exp()).abs() < 0.01);
     }
 }

@@ -5,6 +5,7 @@
 //! them a little, so the sessions of one mother resemble each other more than those of two
 //! mothers do (between-mother and within-mother variance are split below).
 
+use crate::phenomena::{Phenomenon, Presence};
 use crate::profile::Profile;
 use crate::random::{self, SimRng, Stream};
 use core::fmt;
@@ -141,14 +142,15 @@ pub(crate) struct SessionPhysiology {
     pub decay_median_s: f64,
     /// Removal-rate multiplier for this session.
     pub removal_scale: f64,
-    /// Milk already in the ducts when pumping starts, mL (comes out in the first seconds;
-    /// not an ejection).
+    /// Milk already in the ducts when pumping starts, mL (comes out over the first tens of
+    /// seconds; not an ejection); 0 without the `duct-milk` phenomenon.
     pub duct_milk_ml: f64,
 }
 
 impl SessionPhysiology {
-    /// Draws the day's values around `mother` for a session in `profile` (resolved).
-    pub fn draw(mother: &Mother, profile: Profile, rng: &mut SimRng) -> Self {
+    /// Draws the day's values around `mother` for a session in `profile` (resolved);
+    /// `presence` says whether the `duct-milk` phenomenon may happen.
+    pub fn draw(mother: &Mother, profile: Profile, presence: Presence, rng: &mut SimRng) -> Self {
         let effect = profile.effect();
         // Draw everything unconditionally so profiles share the same random sequence.
         let first = FIRST_LATENCY_MEDIAN_S
@@ -161,11 +163,11 @@ impl SessionPhysiology {
             * effect.peak_factor;
         let decay = DECAY_MEDIAN_S * mother.decay_scale * random::lognormal_median(rng, 1.0, 0.1);
         let removal = mother.removal_scale * random::lognormal_median(rng, 1.0, 0.1);
-        // Milk already in the ducts: assumption, 0–4 mL in half of the sessions (the
-        // ducts hold little milk before an ejection; Ramsay 2005 measured duct diameters
-        // rising only at ejection).
-        let has_duct_milk = random::chance(rng, 0.5);
-        let duct_ml = random::uniform(rng, 0.3, 4.0);
+        // Milk already in the ducts (`duct-milk`): assumption, 0.3–2 mL in half of the
+        // sessions (DESIGN §1: the ducts are narrow and store little milk before an
+        // ejection, Ramsay 2005; a few mL at most). How slowly it leaves: `milk.rs`.
+        let has_duct_milk = random::chance(rng, Phenomenon::DuctMilk.session_fraction());
+        let duct_ml = random::uniform(rng, 0.3, 2.0);
         Self {
             first_threshold_s: if effect.inhibited {
                 f64::INFINITY
@@ -180,7 +182,11 @@ impl SessionPhysiology {
             first_peak_ml_s: peak_g_s / MILK_DENSITY_G_ML,
             decay_median_s: decay,
             removal_scale: removal,
-            duct_milk_ml: if has_duct_milk { duct_ml } else { 0.0 },
+            duct_milk_ml: if presence.occurs(Phenomenon::DuctMilk, has_duct_milk) {
+                duct_ml
+            } else {
+                0.0
+            },
         }
     }
 }
@@ -214,7 +220,7 @@ mod tests {
         let within: Vec<f64> = (0..2000)
             .map(|s| {
                 let mut rng = random::stream(s, Stream::Physiology);
-                SessionPhysiology::draw(&mother, Profile::Typical, &mut rng)
+                SessionPhysiology::draw(&mother, Profile::Typical, Presence::NONE, &mut rng)
                     .first_threshold_s
                     .ln()
             })
@@ -223,7 +229,7 @@ mod tests {
             .map(|s| {
                 let m = Mother::new(MotherId(s));
                 let mut rng = random::stream(u64::from(s), Stream::Physiology);
-                SessionPhysiology::draw(&m, Profile::Typical, &mut rng)
+                SessionPhysiology::draw(&m, Profile::Typical, Presence::NONE, &mut rng)
                     .first_threshold_s
                     .ln()
             })
@@ -236,7 +242,12 @@ mod tests {
     #[test]
     fn no_letdown_never_fires() {
         let mut rng = random::stream(1, Stream::Physiology);
-        let p = SessionPhysiology::draw(&Mother::new(MotherId(1)), Profile::NoLetdown, &mut rng);
+        let p = SessionPhysiology::draw(
+            &Mother::new(MotherId(1)),
+            Profile::NoLetdown,
+            Presence::NONE,
+            &mut rng,
+        );
         assert!(p.first_threshold_s.is_infinite() && p.interval_median_s.is_infinite());
     }
 }

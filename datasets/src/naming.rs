@@ -1,6 +1,7 @@
 //! Deterministic session names, safe as file names.
 
 use crate::generator::SessionSpec;
+use crate::phenomena::PhenomenonSet;
 use crate::program::PumpProgram;
 
 /// The name of the session `spec` describes, e.g.
@@ -8,8 +9,9 @@ use crate::program::PumpProgram;
 /// `sim-stressed-s7-m3-hints-500hz-2.5min-f-nan+stuck-clean`.
 ///
 /// The profile is the resolved one (a `mix` spec names the profile its seed picked);
-/// the mother appears only when the spec names one; faults and `-clean` (no default
-/// mess) only when present. Same spec → same name; specs differing in any field → different
+/// the mother appears only when the spec names one; faults only when present; the
+/// phenomena only when not the default (all): `-clean` for none, else `-p-` and their
+/// names, and `-every` when each is in every session. Same spec → same name; specs differing in any field → different
 /// names.
 pub fn session_name(spec: &SessionSpec) -> String {
     let mut s = format!("sim-{}-s{}", spec.profile.resolve(spec.seed), spec.seed);
@@ -27,8 +29,14 @@ pub fn session_name(spec: &SessionSpec) -> String {
         let faults: Vec<&str> = spec.faults.iter().map(|k| k.name()).collect();
         s.push_str(&format!("-f-{}", faults.join("+")));
     }
-    if !spec.messy {
+    if spec.phenomena.is_empty() {
         s.push_str("-clean");
+    } else if spec.phenomena != PhenomenonSet::all() {
+        let names: Vec<&str> = spec.phenomena.iter().map(|p| p.name()).collect();
+        s.push_str(&format!("-p-{}", names.join("+")));
+    }
+    if spec.phenomena_in_every_session && !spec.phenomena.is_empty() {
+        s.push_str("-every");
     }
     s
 }
@@ -55,6 +63,13 @@ mod tests {
         assert_eq!(
             session_name(&b),
             "sim-stressed-s7-m3-hints-500hz-2.5min-f-nan+stuck-clean"
+        );
+        let p = SessionSpec::new(7)
+            .with_phenomena("wobble,trickle".parse().unwrap())
+            .with_phenomena_in_every_session(true);
+        assert_eq!(
+            session_name(&p),
+            "sim-typical-s7-timer120-1000hz-15min-p-trickle+wobble-every"
         );
         let m = SessionSpec::new(9).with_profile(Profile::Mix);
         let name = session_name(&m);

@@ -33,6 +33,9 @@ pub(crate) enum Stream {
     Faults = 8,
     /// The mother id of a session that does not name one.
     MotherOfSession = 9,
+    /// Which of the newer phenomena a session gets and their parameters (duct milk's
+    /// presence, trickle, wobble); its own stream so that they move no other draw.
+    Phenomena = 10,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing map of 64-bit words.

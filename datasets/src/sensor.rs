@@ -1,16 +1,18 @@
 //! From the milk leaving the nipple to the numbers the sensors report.
 //!
 //! Flow: transport delay along the tubing (0.5–3 s, constant per session), tubing
-//! compliance (a first-order smoothing of 50–200 ms), then the sensor: gain (with a
-//! possible mid-session shift when the bottle tilts), offset with slow drift, white noise,
-//! motion spikes and air bubbles, sample-and-hold at the sensor's own refresh rate,
-//! quantisation and clipping at full scale. Pressure: offset, noise, motion spikes,
-//! quantisation, clipping.
+//! compliance (a first-order smoothing of 50–200 ms), then the sensor: its own smoothing
+//! (`smoothed-sensor`), gain (with a possible mid-session step when the bottle tilts,
+//! `gain`), offset with slow drift (`drift`), white noise, motion spikes and air bubbles,
+//! sample-and-hold at the sensor's own refresh rate (`slow-sensor`), quantisation and
+//! clipping at full scale. Pressure: offset, noise, motion spikes, quantisation,
+//! clipping. The named phenomena and their rates: `phenomena.rs`.
 
 use crate::faults::{
     FaultKind, FaultSet, FLOW_FULL_SCALE_ML_MIN, PRESSURE_FULL_SCALE_MMHG,
     PRESSURE_FULL_SCALE_POSITIVE_MMHG,
 };
+use crate::phenomena::{Phenomenon, Presence};
 use crate::random::{self, SimRng};
 
 /// The flow sensor's gain for a while: the bottle tilted, a bubble stuck on the window.
@@ -44,6 +46,9 @@ pub struct SensorParams {
     pub flow_refresh_hz: Option<f64>,
     /// A flow gain shift, if any.
     pub gain_shift: Option<GainShift>,
+    /// Time constant of each of the two first-order stages of the flow sensor's own
+    /// smoothing, s (0.4–1.2), if it smooths (`smoothed-sensor`).
+    pub flow_smoothing_tau_s: Option<f64>,
     /// White noise on the pressure reading, SD, mmHg (0.5–3).
     pub pressure_noise_mmhg: f64,
     /// Pressure quantisation step, mmHg.
@@ -53,14 +58,14 @@ pub struct SensorParams {
 }
 
 impl SensorParams {
-    /// Draws a session's sensors. `faults` forces drift and gain shifts; `messy` lets
-    /// them happen at their default rates.
+    /// Draws a session's sensors. `faults` forces drift and gain shifts; `presence` lets
+    /// them, slow and smoothing sensors happen at their everyday rates.
     pub(crate) fn draw(
         rng: &mut SimRng,
         rate_hz: f64,
         duration_s: f64,
         faults: FaultSet,
-        messy: bool,
+        presence: Presence,
     ) -> Self {
         // Transport delay 0.5–3 s (the brief; tubing length and milk speed).
         let transport_delay_s = random::uniform(rng, 0.5, 3.0);
@@ -68,31 +73,40 @@ impl SensorParams {
         let compliance_tau_s = random::uniform(rng, 0.05, 0.2);
         // Flow noise: a few tenths to ~1.5 mL/min (the brief); log-uniform.
         let flow_noise_ml_min = (random::uniform(rng, 0.2f64.ln(), 1.5f64.ln())).exp();
-        // Quantisation: typical digital flow sensors resolve 0.01–0.1 mL/min.
-        let flow_quantum_ml_min = [0.01, 0.02, 0.05, 0.1][rand::Rng::random_range(rng, 0..4)];
+        // Quantisation: typical digital flow sensors resolve 0.01–0.1 mL/min (a slow
+        // sensor's coarser steps are set below).
+        let fine_quantum_ml_min = [0.01, 0.02, 0.05, 0.1][rand::Rng::random_range(rng, 0..4)];
         // Offset −2 … +1 mL/min (the brief).
         let flow_offset_ml_min = random::uniform(rng, -2.0, 1.0);
-        // Drift: by default in half of the sessions, up to ±1.5 mL/min over the session
-        // (the brief); on demand 1–1.5 mL/min of either sign.
-        let has_drift = random::chance(rng, 0.5);
+        // Drift: as a phenomenon in half of the sessions, up to ±1.5 mL/min over the
+        // session (the brief); on demand 1–1.5 mL/min of either sign.
+        let has_drift = random::chance(rng, Phenomenon::Drift.session_fraction());
         let normal_drift = random::uniform(rng, -1.5, 1.5);
         let forced_drift =
             random::uniform(rng, 1.0, 1.5) * if random::chance(rng, 0.5) { 1.0 } else { -1.0 };
         let flow_drift_ml_min = if faults.contains(FaultKind::Drift) {
             forced_drift
-        } else if messy && has_drift {
+        } else if presence.occurs(Phenomenon::Drift, has_drift) {
             normal_drift
         } else {
             0.0
         };
-        // Sample-and-hold: in 40 % of sessions the flow sensor refreshes at 10–100 Hz
-        // (DESIGN §2), when that is slower than the session's rate.
-        let has_hold = random::chance(rng, 0.4);
-        let refresh = [10.0, 20.0, 25.0, 50.0, 100.0][rand::Rng::random_range(rng, 0..5)];
-        let flow_refresh_hz = (has_hold && refresh < rate_hz).then_some(refresh);
-        // Gain shift: by default in 10 % of sessions; on demand always and at least 15 %
-        // away from 1 (×0.6–0.85 or ×1.15–1.4).
-        let has_gain = random::chance(rng, 0.1);
+        // Slow sensor: in 40 % of sessions the flow sensor refreshes at 10–50 Hz (DESIGN
+        // §2: many refresh at 10–100 Hz; the slower half of that range), holding its value
+        // in between (when that is slower than the session's rate), and reports in
+        // 0.5 mL/min steps (the brief: a coarse low-cost sensor).
+        let has_hold = random::chance(rng, Phenomenon::SlowSensor.session_fraction());
+        let slow = presence.occurs(Phenomenon::SlowSensor, has_hold);
+        let refresh = [10.0, 20.0, 25.0, 50.0][rand::Rng::random_range(rng, 0..4)];
+        let flow_refresh_hz = (slow && refresh < rate_hz).then_some(refresh);
+        let flow_quantum_ml_min = if slow {
+            SLOW_SENSOR_QUANTUM_ML_MIN
+        } else {
+            fine_quantum_ml_min
+        };
+        // Gain shift: as a phenomenon in 10 % of sessions; on demand always and at least
+        // 15 % away from 1 (×0.6–0.85 or ×1.15–1.4).
+        let has_gain = random::chance(rng, Phenomenon::Gain.session_fraction());
         let start_s = random::uniform(rng, 0.15, 0.6) * duration_s;
         let end_s = start_s + random::uniform(rng, 30.0, duration_s.max(31.0));
         let gain = random::uniform(rng, 0.6, 1.4);
@@ -107,7 +121,7 @@ impl SensorParams {
                 end_s,
                 gain: forced_gain,
             })
-        } else if messy && has_gain {
+        } else if presence.occurs(Phenomenon::Gain, has_gain) {
             Some(GainShift {
                 start_s,
                 end_s,
@@ -120,6 +134,14 @@ impl SensorParams {
         let pressure_noise_mmhg = random::uniform(rng, 0.5, 3.0);
         let pressure_quantum_mmhg = [0.1, 0.25, 0.5][rand::Rng::random_range(rng, 0..3)];
         let pressure_offset_mmhg = random::uniform(rng, -1.0, 1.0);
+        // Smoothing sensor: in 20 % of sessions the flow sensor averages its reading
+        // internally, two first-order stages of 0.4–1.2 s each (a choice: enough to take
+        // the per-cycle pulsation of 45–120 cpm down to 3–30 % of its size).
+        let has_smoothing = random::chance(rng, Phenomenon::SmoothedSensor.session_fraction());
+        let smoothing_tau_s = random::uniform(rng, 0.4, 1.2);
+        let flow_smoothing_tau_s = presence
+            .occurs(Phenomenon::SmoothedSensor, has_smoothing)
+            .then_some(smoothing_tau_s);
         Self {
             transport_delay_s,
             compliance_tau_s,
@@ -129,6 +151,7 @@ impl SensorParams {
             flow_drift_ml_min,
             flow_refresh_hz,
             gain_shift,
+            flow_smoothing_tau_s,
             pressure_noise_mmhg,
             pressure_quantum_mmhg,
             pressure_offset_mmhg,
@@ -152,6 +175,46 @@ impl SensorParams {
             Some(g) if t_s >= g.start_s && t_s < g.end_s => g.gain,
             _ => 1.0,
         }
+    }
+}
+
+/// A slow sensor's quantisation step, mL/min (the brief).
+pub const SLOW_SENSOR_QUANTUM_ML_MIN: f64 = 0.5;
+
+impl SensorParams {
+    /// How long after leaving the breast a change of flow shows in the reading, s: the
+    /// transport delay plus the group delay of the tubing and of the sensor's own
+    /// smoothing (one time constant per first-order stage).
+    pub fn flow_delay_s(&self) -> f64 {
+        self.transport_delay_s
+            + self.compliance_tau_s
+            + 2.0 * self.flow_smoothing_tau_s.unwrap_or(0.0)
+    }
+}
+
+/// The flow sensor's own smoothing: two first-order stages (`smoothed-sensor`), or none.
+#[derive(Clone, Debug)]
+pub(crate) struct Smoother {
+    /// Per-sample coefficient of each stage; `None` = no smoothing.
+    alpha: Option<f64>,
+    stages: [f64; 2],
+}
+
+impl Smoother {
+    pub fn new(tau_s: Option<f64>, rate_hz: f64) -> Self {
+        Self {
+            alpha: tau_s.map(|t| 1.0 - (-1.0 / (t * rate_hz)).exp()),
+            stages: [0.0; 2],
+        }
+    }
+
+    /// The smoothed flow, mL/min (the input itself without smoothing).
+    #[inline]
+    pub fn step(&mut self, x: f64) -> f64 {
+        let Some(alpha) = self.alpha else { return x };
+        self.stages[0] += alpha * (x - self.stages[0]);
+        self.stages[1] += alpha * (self.stages[0] - self.stages[1]);
+        self.stages[1]
     }
 }
 
@@ -267,7 +330,7 @@ mod tests {
                 1000.0,
                 900.0,
                 FaultSet::NONE,
-                false,
+                Presence::NONE,
             )
         };
         let mut t = Tubing::new(&p, 1000.0);
@@ -287,7 +350,7 @@ mod tests {
                 1000.0,
                 900.0,
                 FaultSet::NONE,
-                true,
+                Presence::everyday(),
             );
             assert!((0.5..=3.0).contains(&p.transport_delay_s));
             assert!((0.05..=0.2).contains(&p.compliance_tau_s));
@@ -305,7 +368,7 @@ mod tests {
                 1000.0,
                 900.0,
                 FaultSet::all(),
-                false,
+                Presence::NONE,
             );
             assert!((1.0..=1.5).contains(&q.flow_drift_ml_min.abs()));
             let g = q.gain_shift.map(|g| g.gain).unwrap_or(1.0);

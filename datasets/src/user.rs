@@ -1,11 +1,13 @@
-//! What the mother does with the pump during a session: she turns the vacuum up or down,
-//! stops the pump for a moment, presses the let-down button again, or shifts the shield
-//! so that it leaks. All "messy but normal"; drawn at low rates in a fraction of sessions.
+//! What the mother does with the pump during a session: she turns the vacuum up or down
+//! (`vacuum-changes`), stops the pump for a moment (`pauses`), presses the let-down
+//! button again (`restimulation`), or shifts the shield so that it leaks (`leaks`). All
+//! "messy but normal" phenomena (`phenomena.rs`), each drawn in a fraction of sessions.
 //!
 //! The rates are design choices (no published counts exist); they are low enough that
 //! most sessions are clean and high enough that a few hundred sessions contain dozens of
 //! each.
 
+use crate::phenomena::{Phenomenon, Presence};
 use crate::program::PumpProgram;
 use crate::random::{self, SimRng};
 
@@ -29,26 +31,28 @@ pub(crate) struct UserEvent {
     pub action: UserAction,
 }
 
-/// Draws the session's user events, sorted by time. `messy = false` gives none.
+/// Draws the session's user events, sorted by time: those of the phenomena `presence`
+/// lets happen.
 pub(crate) fn schedule(
     rng: &mut SimRng,
     duration_s: f64,
     program: PumpProgram,
-    messy: bool,
+    presence: Presence,
 ) -> Vec<UserEvent> {
     let mut events = Vec::new();
-    // Draw everything unconditionally so that the sequence does not depend on `messy`.
+    // Draw everything unconditionally so that the sequence does not depend on `presence`.
     let hours = duration_s / 3600.0;
     let open_loop = program != PumpProgram::FollowHints;
     let add = |events: &mut Vec<UserEvent>, at_s: f64, action| {
-        if messy && at_s < duration_s {
+        if at_s < duration_s {
             events.push(UserEvent { at_s, action });
         }
     };
     // Vacuum changes: 40 % of sessions, ~6 per hour (the user seeks her comfort level,
     // mostly in expression, after it starts). Not in closed loop: the controller owns the
     // vacuum there.
-    let has = random::chance(rng, 0.4);
+    let drawn = random::chance(rng, Phenomenon::VacuumChanges.session_fraction());
+    let has = presence.occurs(Phenomenon::VacuumChanges, drawn);
     let n = random::poisson(rng, 6.0 * hours).max(1);
     for _ in 0..n {
         let at = random::uniform(rng, 30.0, duration_s.max(31.0));
@@ -63,7 +67,8 @@ pub(crate) fn schedule(
         }
     }
     // Pauses: 15 % of sessions, one stop of 5–30 s (adjusting the shield, the phone).
-    let has = random::chance(rng, 0.15);
+    let drawn = random::chance(rng, Phenomenon::Pauses.session_fraction());
+    let has = presence.occurs(Phenomenon::Pauses, drawn);
     let at = random::uniform(rng, 20.0, duration_s.max(21.0));
     let d = random::uniform(rng, 5.0, 30.0);
     if has {
@@ -71,14 +76,16 @@ pub(crate) fn schedule(
     }
     // Let-down button again: 20 % of open-loop sessions, back to stimulation for ~60 s
     // (50–70 s). Only acts while the pump is in expression.
-    let has = random::chance(rng, 0.2);
+    let drawn = random::chance(rng, Phenomenon::Restimulation.session_fraction());
+    let has = presence.occurs(Phenomenon::Restimulation, drawn);
     let at = random::uniform(rng, 200.0, duration_s.max(201.0));
     let d = random::uniform(rng, 50.0, 70.0);
     if has && open_loop {
         add(&mut events, at, UserAction::LetdownButton { duration_s: d });
     }
     // Leaks: 15 % of sessions, one leak of 5–40 s losing 30–70 % of the depth.
-    let has = random::chance(rng, 0.15);
+    let drawn = random::chance(rng, Phenomenon::Leaks.session_fraction());
+    let has = presence.occurs(Phenomenon::Leaks, drawn);
     let at = random::uniform(rng, 10.0, duration_s.max(11.0));
     let d = random::uniform(rng, 5.0, 40.0);
     let loss = random::uniform(rng, 0.3, 0.7);
@@ -134,7 +141,12 @@ mod tests {
         let (mut pauses, mut leaks, mut sessions_with_any) = (0, 0, 0);
         for seed in 0..1000 {
             let mut rng = stream(seed, Stream::User);
-            let ev = schedule(&mut rng, 900.0, PumpProgram::default(), true);
+            let ev = schedule(
+                &mut rng,
+                900.0,
+                PumpProgram::default(),
+                Presence::everyday(),
+            );
             sessions_with_any += usize::from(!ev.is_empty());
             for w in ev.windows(2) {
                 assert!(w[0].at_s <= w[1].at_s);
@@ -154,7 +166,7 @@ mod tests {
                 }
             }
             let mut rng = stream(seed, Stream::User);
-            assert!(schedule(&mut rng, 900.0, PumpProgram::default(), false).is_empty());
+            assert!(schedule(&mut rng, 900.0, PumpProgram::default(), Presence::NONE).is_empty());
         }
         assert!((100..200).contains(&pauses), "{pauses}");
         assert!((100..200).contains(&leaks), "{leaks}");

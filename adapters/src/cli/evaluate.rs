@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod open_loop;
 mod progress;
 mod report;
+mod stress;
 mod summary_figure;
 
 use super::console::{report_error, Console};
@@ -121,6 +122,13 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = PlotFormat::Svg)]
     plot_format: PlotFormat,
 
+    /// Print the stress table instead: the engine's detection quality with each
+    /// everyday phenomenon of the simulator alone (in every session), with none and with
+    /// all of them, on the --simulate sessions (no faults). Uses --simulate, --seed,
+    /// --rate, --minutes, --profile, --program, --json, --threads.
+    #[arg(long, requires = "simulate", conflicts_with_all = ["faults", "clean", "plots", "paths"])]
+    stress: bool,
+
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -165,6 +173,9 @@ enum RunResult {
 
 /// Runs `letdown evaluate`.
 pub fn run(args: &EvaluateArgs) -> ExitCode {
+    if args.stress {
+        return stress::run(args);
+    }
     let started = Instant::now();
     let mut problems: Vec<String> = Vec::new();
     let (specs, simulated) = match simulated_specs(args) {

@@ -9,7 +9,7 @@ use clap::Args;
 use letdown_adapters::labels_csv::write_labels;
 use letdown_adapters::session_writer::SessionWriter;
 use letdown_datasets::{
-    session_name, FaultKind, FaultSet, Generator, Profile, PumpProgram, SessionSpec,
+    session_name, FaultKind, FaultSet, Generator, PhenomenonSet, Profile, PumpProgram, SessionSpec,
 };
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
@@ -65,9 +65,18 @@ pub struct SimulateArgs {
     program: PumpProgram,
 
     /// No everyday mess (motion spikes, bubbles, drift, gain shifts, user vacuum
-    /// changes, pauses, leaks): clean sessions, apart from the faults asked for.
-    #[arg(long)]
+    /// changes, pauses, leaks): clean sessions, apart from the faults asked for. The same
+    /// as --phenomena none.
+    #[arg(long, conflicts_with = "phenomena")]
     clean: bool,
+
+    /// Comma-separated everyday phenomena that may happen, each in its own fraction of
+    /// sessions: duct-milk, trickle, wobble, vacuum-changes, pauses, leaks,
+    /// restimulation, drift, gain, spikes, bubbles, slow-sensor, smoothed-sensor (or all,
+    /// or none). Rates and sources: datasets/src/phenomena.rs. The session header lists
+    /// those that happened (`# phenomena_present:`).
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    phenomena: PhenomenonSet,
 }
 
 /// Runs `letdown simulate`.
@@ -106,7 +115,11 @@ pub fn run(args: &SimulateArgs) -> ExitCode {
             .with_minutes(args.minutes)
             .with_faults(faults)
             .with_program(args.program)
-            .with_messy(!args.clean);
+            .with_phenomena(if args.clean {
+                PhenomenonSet::NONE
+            } else {
+                args.phenomena
+            });
         let name = session_name(&spec);
         match write_session(spec, &args.out, &name) {
             Ok(written) => {

@@ -64,23 +64,26 @@ impl Group {
     }
 }
 
+/// The columns of [`detection_table`] (and of [`detection_row`]'s cells).
+pub(super) const DETECTION_COLUMNS: [(&str, Align); 13] = [
+    ("group", Align::Left),
+    ("detector", Align::Left),
+    ("sessions", Align::Right),
+    ("first found", Align::Right),
+    ("delay med s", Align::Right),
+    ("p95 s", Align::Right),
+    ("max s", Align::Right),
+    ("beyond visible med s", Align::Right),
+    ("precision", Align::Right),
+    ("recall", Align::Right),
+    ("F1", Align::Right),
+    ("false alarms/h", Align::Right),
+    ("no-letdown w/ detection", Align::Right),
+];
+
 /// The detection table: one row per (group, detector).
 pub fn detection_table(report: &Report) -> Vec<String> {
-    let mut table = Table::new(&[
-        ("group", Align::Left),
-        ("detector", Align::Left),
-        ("sessions", Align::Right),
-        ("first found", Align::Right),
-        ("delay med s", Align::Right),
-        ("p95 s", Align::Right),
-        ("max s", Align::Right),
-        ("beyond visible med s", Align::Right),
-        ("precision", Align::Right),
-        ("recall", Align::Right),
-        ("F1", Align::Right),
-        ("false alarms/h", Align::Right),
-        ("no-letdown w/ detection", Align::Right),
-    ]);
+    let mut table = Table::new(&DETECTION_COLUMNS);
     let Some(first) = report.detection.get(Detector::Engine.key()) else {
         return Vec::new();
     };
@@ -96,7 +99,8 @@ pub fn detection_table(report: &Report) -> Vec<String> {
     table.render()
 }
 
-fn detection_row(group: String, detector: &str, m: &DetectionMetrics) -> Vec<String> {
+/// One detection row's cells, in [`detection_table`]'s columns.
+pub(super) fn detection_row(group: String, detector: &str, m: &DetectionMetrics) -> Vec<String> {
     let q = |d: Option<Quantiles>, f: fn(&Quantiles) -> f64| {
         d.as_ref().map_or_else(dash, |d| format!("{:.1}", f(d)))
     };
