@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench stages`. Throughput is in the stage's own elements: input
 //! samples for sanitize and decimate, decimated samples for the filters, tracker,
-//! features, Goertzel and spectral monitor, cycles for the detector, frames for the FFTs
+//! features and spectral monitor, cycles for the detector, frames for the FFTs
 //! (both back-ends of `spectrum::RealSpectrum` on the same 256-sample frames).
 
 mod common;
@@ -16,7 +16,6 @@ use letdown_engine::decimate::{self, Decimator};
 use letdown_engine::detector::EjectionDetector;
 use letdown_engine::features::{BlockFeatures, FlowFeatures};
 use letdown_engine::filter::{self, Kind, Section};
-use letdown_engine::goertzel::{Goertzel, GoertzelCoeffs};
 use letdown_engine::sanitize::{ChannelLimits, Sanitizer};
 use letdown_engine::spectral::SpectralMonitor;
 use letdown_engine::spectrum::{
@@ -144,21 +143,6 @@ fn decimated_stages(c: &mut Criterion) {
                 }
             }
             volume
-        })
-    });
-
-    let tone = GoertzelCoeffs::new(110.0 / 60.0, fs, 256).expect("tone");
-    let mut goertzel = Goertzel::new(tone.with_dc_removed());
-    let mut next = chunks(&flow, DEC_CHUNK);
-    group.bench_function("goertzel_256_100Hz", |b| {
-        b.iter(|| {
-            let mut acc = 0.0f32;
-            for &x in next() {
-                if let Some(a) = goertzel.process(black_box(x)) {
-                    acc += a;
-                }
-            }
-            acc
         })
     });
 

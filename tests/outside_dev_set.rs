@@ -28,7 +28,11 @@ const FIRST_FOUND: Figure = Figure {
 };
 const BEYOND_MEDIAN: Figure = Figure {
     name: "beyond visible median s",
-    read: |a| a.beyond_limit_s.as_ref().map_or(f64::INFINITY, |d| d.median),
+    read: |a| {
+        a.beyond_limit_s
+            .as_ref()
+            .map_or(f64::INFINITY, |d| d.median)
+    },
     floor: false,
 };
 const BEYOND_P95: Figure = Figure {

@@ -22,7 +22,6 @@ pub mod engine;
 pub mod event;
 pub mod features;
 pub mod filter;
-pub mod goertzel;
 pub mod hint;
 #[cfg(feature = "std")]
 pub mod pipeline;

@@ -8,14 +8,14 @@
 //!   magnitude; zero input must give exactly zero).
 //! * `tone_amplitude` recovers a Hann-windowed tone's amplitude between bins.
 //! * `harmonics` / `harmonic_ratio` on a pump-like waveform with known harmonics.
-//! * `Goertzel` against the naive DFT bin (and against the FFT back-ends).
+//! * the per-cycle lock-in (`FlowFeatures`' pulsation) against a naive DFT of the cycle.
 //! * No allocation in `magnitudes`/`process` after construction (counting allocator).
 //! * proptest: finite input → finite output; NaN/∞ input never panics and does not
 //!   poison later calls.
 //!
 //! Measured figures are printed (`-- --nocapture`) and asserted.
 
-use letdown_engine::goertzel::{Goertzel, GoertzelCoeffs};
+use letdown_engine::features::FlowFeatures;
 use letdown_engine::spectrum::{
     bin_count, harmonic_ratio, harmonics, tone_amplitude, HannWindow, MicroFft, RealSpectrum,
     RustFft, SPECTRUM_BINS, SPECTRUM_LEN,
@@ -356,59 +356,37 @@ fn harmonic_ratio_of_pump_like_waveform() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Goertzel
+// Per-cycle lock-in (the pump-synchronous flow the detector's onset test uses)
 
 #[test]
-fn goertzel_matches_naive_dft_bin() {
-    const L: usize = 256;
-    let fs = 100.0_f32;
-    let mut worst = 0.0_f64;
-    for seed in 1..=10 {
-        let mut rng = XorShift::new(1000 + seed);
-        let x: [f32; L] = std::array::from_fn(|_| (3.0 + rng.uniform()) as f32);
-        let reference = naive_dft(&x);
-        let peak = reference.iter().copied().fold(0.0, f64::max);
-        let mut fft_mags = [0.0; SPECTRUM_BINS];
-        MicroFft::<L>::new().magnitudes(&x, &mut fft_mags);
-        for k in 1..L / 2 {
-            let freq = k as f32 * fs / L as f32;
-            let mut g = Goertzel::new(GoertzelCoeffs::new(freq, fs, L).unwrap());
-            let out: Vec<f32> = x.iter().filter_map(|v| g.process(*v)).collect();
-            assert_eq!(out.len(), 1);
-            let bin = f64::from(out[0]) * L as f64 / 2.0; // amplitude → |X[k]|
-            let err = (bin - reference[k]).abs() / peak;
-            assert!(err <= FFT_TOL, "seed {seed} bin {k}: {err:e}");
-            assert!((bin - f64::from(fft_mags[k])).abs() / peak <= 2.0 * FFT_TOL);
-            worst = worst.max(err);
-        }
-    }
-    println!("goertzel vs naive DFT bin: max |err|/peak {worst:.1e}");
-}
-
-#[test]
-fn goertzel_tone_between_bins() {
-    // The pump-rate use: block = whole pump cycles, frequency anywhere (not on a bin of
-    // any FFT), big offset removed.
+fn per_cycle_lock_in_measures_the_pulsation_at_the_pump_rate() {
+    // One block = one pump cycle of any length (no FFT bin lands on the pump rate), a big
+    // offset and a second harmonic beside the fundamental: the block's single DFT bin at
+    // its own frequency gives the fundamental's amplitude, as a naive DFT of the block does.
     let fs = 100.0_f64;
     let mut worst = 0.0_f64;
-    for f in [0.41, 0.77, 1.0, 1.37, 2.2] {
-        let cycles = 3.0;
-        let len = (cycles * fs / f).round() as usize;
-        let c = GoertzelCoeffs::new(f as f32, fs as f32, len)
-            .unwrap()
-            .with_dc_removed();
-        let mut g = Goertzel::new(c);
-        let mut got = None;
-        for n in 0..len {
-            let t = n as f64 / fs;
-            let x = 18.0 + 1.7 * (2.0 * PI * f * t + 0.9).sin() + 0.6 * (4.0 * PI * f * t).sin();
-            got = g.process(x as f32).or(got);
+    for len in [41usize, 55, 73, 100, 133, 250] {
+        let mut lock_in = FlowFeatures::new(fs as f32, len as u32);
+        let x: Vec<f64> = (0..len)
+            .map(|n| {
+                let w = 2.0 * PI * n as f64 / len as f64;
+                18.0 + 1.7 * (w + 0.9).sin() + 0.6 * (2.0 * w).sin()
+            })
+            .collect();
+        for &v in &x {
+            lock_in.process(v as f32);
         }
-        let err = (f64::from(got.unwrap()) - 1.7).abs() / 1.7;
-        worst = worst.max(err);
+        let got = f64::from(lock_in.close().pulsation_ml_min);
+        let (re, im) = x.iter().enumerate().fold((0.0, 0.0), |(re, im), (n, &v)| {
+            let w = 2.0 * PI * n as f64 / len as f64;
+            (re + v * w.cos(), im - v * w.sin())
+        });
+        let naive = 2.0 * (re * re + im * im).sqrt() / len as f64;
+        assert!((naive - 1.7).abs() < 1e-9, "naive DFT {naive}");
+        worst = worst.max((got - 1.7).abs() / 1.7);
     }
-    println!("goertzel, 3 pump cycles per block, offset removed: worst rel. error {worst:.1e}");
-    assert!(worst < 1e-3, "{worst:e}"); // measured 1.8e-4
+    println!("per-cycle lock-in vs tone amplitude: worst rel. error {worst:.1e}");
+    assert!(worst < 1e-3, "{worst:e}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -419,11 +397,7 @@ fn no_allocation_after_construction() {
     let mut micro = MicroFft::<256>::new();
     let mut rust = RustFft::<256>::new();
     let hann = HannWindow::<256>::new();
-    let mut g = Goertzel::new(
-        GoertzelCoeffs::new(1.2, 100.0, 250)
-            .unwrap()
-            .with_dc_removed(),
-    );
+    let mut lock_in = FlowFeatures::new(100.0, 83);
     let x: [f32; 256] = std::array::from_fn(|n| (n as f32 * 0.1).sin());
     let mut w = [0.0; 256];
     let mut out = [0.0; SPECTRUM_BINS];
@@ -435,8 +409,9 @@ fn no_allocation_after_construction() {
         rust.magnitudes(&w, &mut out);
         sink += harmonic_ratio(&out, 1.2, 100.0).unwrap_or(0.0);
         for v in x {
-            sink += g.process(v).unwrap_or(0.0);
+            lock_in.process(v);
         }
+        sink += lock_in.close().pulsation_ml_min;
     }
     let after = allocations();
     assert!(sink.is_finite());
@@ -523,47 +498,5 @@ proptest! {
         rust.magnitudes(&clean, &mut a);
         RustFft::<256>::new().magnitudes(&clean, &mut b);
         prop_assert_eq!(a, b);
-    }
-
-    #[test]
-    fn goertzel_finite_in_finite_out(
-        xs in prop::collection::vec(-1e25_f32..1e25, 1..2000),
-        frac in 0.0001_f32..0.4999,
-        len in 1_usize..=4096,
-        remove_dc in any::<bool>(),
-    ) {
-        let mut c = GoertzelCoeffs::new(frac * 100.0, 100.0, len).unwrap();
-        if remove_dc {
-            c = c.with_dc_removed();
-        }
-        let mut g = Goertzel::new(c);
-        for x in xs {
-            if let Some(a) = g.process(x) {
-                prop_assert!(a.is_finite() && a >= 0.0, "{}", a);
-            }
-        }
-    }
-
-    #[test]
-    fn goertzel_any_input_never_panics_and_recovers(
-        xs in prop::collection::vec(any::<f32>(), 0..300),
-        f in any::<f32>(),
-        fs in any::<f32>(),
-        len in 0_usize..300,
-    ) {
-        let coeffs = GoertzelCoeffs::new(f, fs, len);
-        if let Ok(c) = coeffs {
-            let mut g = Goertzel::new(c);
-            for x in &xs {
-                let _ = g.process(*x);
-            }
-            // After the block in progress, a clean block gives what a fresh one gives.
-            g.reset();
-            let mut fresh = Goertzel::new(c);
-            for n in 0..c.block_len() {
-                let v = (n as f32 * 0.05).sin();
-                prop_assert_eq!(g.process(v), fresh.process(v));
-            }
-        }
     }
 }
