@@ -6,7 +6,10 @@
 //! ejection; cues (relax, baby photo, warmth, massage) every minute while letdown is late;
 //! session end only after minutes without flow. Safety is handled first in the chain by
 //! the engine, which calls [`SessionMachine::pause`] and [`SessionMachine::resume`]; while
-//! paused, mode changes are remembered and carried by the resume hint.
+//! paused, mode changes (a detection, the fallback timer, flow faded) still happen and are
+//! carried by the resume hint, while user-facing suggestions (a cue, the session end) wait:
+//! a cue due during a pause is given at the first tick after the resume, and the next one
+//! [`CUE_INTERVAL_S`] after that, so no cue is lost to a pause.
 
 use crate::config::EngineConfig;
 use crate::detector::Detection;
@@ -187,6 +190,11 @@ impl SessionMachine {
                 self.mode = Mode::Stimulation;
                 return Some(self.event(index, EventKind::Hint, Reason::FlowFaded, 0.8, true));
             }
+        }
+        // A cue or the session end is a suggestion to the user: while the pump is paused
+        // for safety it would not reach her as a hint, so it waits for the resume.
+        if self.paused {
+            return None;
         }
         if !self.letdown_seen && !self.ended && index >= self.next_cue_at {
             self.next_cue_at = index.saturating_add(self.cue_interval);
