@@ -12,11 +12,12 @@
 
 use letdown_engine::detector::Detection;
 use letdown_engine::session::{SessionMachine, CUE_INTERVAL_S, CUE_ORDER, RAMP_CYCLES};
-use letdown_engine::{
-    ControlHint, Cue, Engine, EngineConfig, Event, EventKind, Mode, Reason, Sample,
-};
+mod support;
 
-const RATE_HZ: f32 = 100.0;
+use support::{run_engine, RATE_HZ};
+
+use letdown_engine::{ControlHint, Cue, EngineConfig, Event, EventKind, Mode, Reason, Sample};
+
 // DESIGN §5: any change of vacuum or rate ramped over at least two pump cycles.
 const _: () = assert!(RAMP_CYCLES >= 2);
 
@@ -523,38 +524,6 @@ fn a_late_letdown_never_gets_deeper_vacuum_than_the_users_settings() {
 }
 
 // ---- end to end through the engine -------------------------------------------------
-
-/// A pump-like stream at 100 Hz: pressure swinging 0 … −100 mmHg at 110 cycles/min, flow
-/// a small noise around zero (a stuck-free sensor with no milk).
-fn pump(i: u64) -> Sample {
-    let t = i as f32 / RATE_HZ;
-    let phase = 2.0 * core::f32::consts::PI * (110.0 / 60.0) * t;
-    let pressure = -50.0 + 50.0 * phase.cos();
-    // A small deterministic noise (an LCG), so no channel repeats one exact value.
-    let x = i
-        .wrapping_mul(6_364_136_223_846_793_005)
-        .wrapping_add(1_442_695_040_888_963_407);
-    let noise = ((x >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.4;
-    Sample::new(pressure, noise)
-}
-
-fn run_engine(
-    engine: &mut Engine,
-    n: u64,
-    mut tweak: impl FnMut(u64, Sample) -> Option<Sample>,
-) -> Vec<Event> {
-    let mut events = Vec::new();
-    let mut i = engine.sample_index();
-    while i < n {
-        let e = match tweak(i, pump(i)) {
-            Some(s) => engine.process(s),
-            None => engine.process_gap(1),
-        };
-        events.extend(e);
-        i = engine.sample_index();
-    }
-    events
-}
 
 fn hints(events: &[Event]) -> Vec<(u64, Reason, Mode, Option<Cue>)> {
     events
