@@ -237,3 +237,60 @@ fn a_refused_change_changes_nothing() {
     }));
     assert_eq!(a, b, "a refused change altered the engine's output");
 }
+
+#[test]
+fn the_pipeline_hands_a_change_to_the_engine_thread() {
+    use letdown_engine::pipeline::{self, PipelineConfig};
+    let engine = EngineConfig::new(RATE_HZ).build().unwrap();
+    let config = PipelineConfig::for_stream(RATE_HZ, 32).capacity(20_000);
+    let mut p = pipeline::start(engine, config).unwrap();
+    let input: Vec<Sample> = (0..13_000).map(support::pump).collect();
+    p.producer.push(&input[..10_000]);
+    // Wait until the engine thread has taken every sample so far, so the change falls
+    // exactly between sample 9 999 and 10 000.
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while p.engine.processed() < 10_000 && std::time::Instant::now() < give_up {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let new = UserSettings {
+        expression_vacuum_mmhg: -160.0,
+        ..EngineConfig::new(RATE_HZ).user_settings()
+    };
+    let refused = UserSettings {
+        expression_vacuum_mmhg: -260.0,
+        ..new
+    };
+    assert_eq!(
+        p.producer.set_user_settings(refused),
+        Err(SettingsError::ExpressionVacuum)
+    );
+    assert_eq!(p.producer.set_user_settings(new), Ok(()));
+    p.producer.push(&input[10_000..]);
+    p.producer.close();
+    let report = p.engine.join().unwrap();
+    assert_eq!(report.engine.user_settings(), new);
+    let got: Vec<(u64, Reason, (Mode, f32, f32))> = p
+        .hints
+        .try_iter()
+        .filter_map(|m| {
+            m.event
+                .hint
+                .map(|h| (m.event.sample_index, m.event.reason, targets(&h)))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                9_000,
+                Reason::LateLetdownCue,
+                (Mode::Stimulation, -100.0, 110.0)
+            ),
+            (
+                12_000,
+                Reason::FallbackTimer,
+                (Mode::Expression, -160.0, 60.0)
+            ),
+        ]
+    );
+}
