@@ -18,7 +18,7 @@ use crate::profile::Profile;
 use crate::program::{ProgramClock, PumpProgram};
 use crate::pump::{Command, Pump, PumpSettings, WaveShape};
 use crate::random::{self, SimRng, Stream};
-use crate::reflex::{stimulation_strength, Reflex};
+use crate::reflex::{stimulation_strength, CueEffect, Reflex};
 use crate::sensor::{clip_flow, clip_pressure, quantise, Hold, SensorParams, Tubing};
 use crate::user::{self, UserAction, UserEvent};
 use core::fmt;
@@ -53,6 +53,9 @@ pub struct SessionSpec {
     /// drift and gain shifts). `false` gives clean sessions (faults asked for in
     /// `faults` still happen).
     pub messy: bool,
+    /// How a hint's cue acts on the reflex (closed loop): a simulator assumption,
+    /// [`CueEffect::AS_CITED`] by default, [`CueEffect::NONE`] to measure without it.
+    pub cue_effect: CueEffect,
 }
 
 impl SessionSpec {
@@ -68,6 +71,7 @@ impl SessionSpec {
             seed,
             mother: None,
             messy: true,
+            cue_effect: CueEffect::AS_CITED,
         }
     }
 
@@ -106,6 +110,11 @@ impl SessionSpec {
         self.messy = messy;
         self
     }
+    /// Sets [`cue_effect`](Self::cue_effect).
+    pub fn with_cue_effect(mut self, cue_effect: CueEffect) -> Self {
+        self.cue_effect = cue_effect;
+        self
+    }
 
     /// Checks the ranges; the first field out of range is returned.
     pub fn validate(&self) -> Result<(), SpecError> {
@@ -119,6 +128,9 @@ impl SessionSpec {
             if !(0.0..=3600.0).contains(&switch_s) {
                 return Err(SpecError::TimerSwitch);
             }
+        }
+        if !self.cue_effect.is_valid() {
+            return Err(SpecError::CueEffect);
         }
         Ok(())
     }
@@ -149,6 +161,8 @@ pub enum SpecError {
     Minutes,
     /// A timer program's `switch_s` outside 0 … 3600 s.
     TimerSwitch,
+    /// `cue_effect.fraction` outside 0 … 2 or `cue_effect.duration_s` outside (0, 3600] s.
+    CueEffect,
 }
 
 impl fmt::Display for SpecError {
@@ -158,6 +172,10 @@ impl fmt::Display for SpecError {
             SpecError::Minutes => "invalid session spec: minutes must be > 0 and ≤ 1440",
             SpecError::TimerSwitch => {
                 "invalid session spec: timer switch_s must be within 0 … 3600 s"
+            }
+            SpecError::CueEffect => {
+                "invalid session spec: cue_effect fraction must be within 0 … 2 and \
+                 duration_s within 0 … 3600 s (above 0)"
             }
         })
     }
@@ -326,7 +344,7 @@ impl Generator {
             pause_until_s: f64::NEG_INFINITY,
             button_until_s: f64::NEG_INFINITY,
             leak_until_s: f64::NEG_INFINITY,
-            reflex: Reflex::new(&physiology),
+            reflex: Reflex::new(&physiology, spec.cue_effect),
             physiology_rng,
             ejections: Vec::new(),
             milk: DuctStore::new(physiology.duct_milk_ml),
