@@ -87,6 +87,21 @@ impl fmt::Display for Mode {
     }
 }
 
+impl Reason {
+    /// Every reason, in declaration order.
+    pub const ALL: [Reason; 9] = [
+        Reason::LetdownDetected,
+        Reason::FlowFaded,
+        Reason::FallbackTimer,
+        Reason::OverVacuum,
+        Reason::SensorFault,
+        Reason::StaleData,
+        Reason::SensorRecovered,
+        Reason::LateLetdownCue,
+        Reason::SessionEnd,
+    ];
+}
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -440,17 +440,7 @@ fn the_table_covers_every_reason_and_mode_transition() {
             }
         }
     }
-    for r in [
-        LetdownDetected,
-        FlowFaded,
-        FallbackTimer,
-        OverVacuum,
-        SensorFault,
-        StaleData,
-        SensorRecovered,
-        LateLetdownCue,
-        SessionEnd,
-    ] {
+    for r in Reason::ALL {
         assert!(reasons.contains(&r), "no case gives {r}");
     }
     for from in [Stim, Expr, PauseMode] {

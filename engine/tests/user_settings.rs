@@ -17,6 +17,16 @@ fn hints(events: &[Event]) -> Vec<(u64, Reason, ControlHint)> {
         .collect()
 }
 
+/// Each hint's sample, reason, mode, vacuum and rate.
+fn targets_of<'a>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Vec<(u64, Reason, (Mode, f32, f32))> {
+    events
+        .into_iter()
+        .filter_map(|e| e.hint.map(|h| (e.sample_index, e.reason, targets(&h))))
+        .collect()
+}
+
 /// A user who likes it gentle: shallow vacuum, a low maximum.
 const SHALLOW: UserSettings = UserSettings {
     stimulation_vacuum_mmhg: -60.0,
@@ -44,10 +54,7 @@ fn a_shallow_vacuum_user_gets_her_own_targets_and_her_own_maximum() {
             s
         })
     });
-    let got: Vec<(u64, Reason, (Mode, f32, f32))> = hints(&events)
-        .iter()
-        .map(|(i, r, h)| (*i, *r, targets(h)))
-        .collect();
+    let got = targets_of(&events);
     assert_eq!(
         got,
         [
@@ -96,10 +103,7 @@ fn a_change_mid_session_applies_from_the_next_sample() {
             s
         })
     }));
-    let got: Vec<(u64, Reason, (Mode, f32, f32))> = hints(&events)
-        .iter()
-        .map(|(i, r, h)| (*i, *r, targets(h)))
-        .collect();
+    let got = targets_of(&events);
     assert_eq!(
         got,
         [
@@ -269,15 +273,8 @@ fn the_pipeline_hands_a_change_to_the_engine_thread() {
     p.producer.close();
     let report = p.engine.join().unwrap();
     assert_eq!(report.engine.user_settings(), new);
-    let got: Vec<(u64, Reason, (Mode, f32, f32))> = p
-        .hints
-        .try_iter()
-        .filter_map(|m| {
-            m.event
-                .hint
-                .map(|h| (m.event.sample_index, m.event.reason, targets(&h)))
-        })
-        .collect();
+    let events: Vec<Event> = p.hints.try_iter().map(|m| m.event).collect();
+    let got = targets_of(&events);
     assert_eq!(
         got,
         [
