@@ -199,7 +199,10 @@ impl From<SettingsError> for ConfigError {
 }
 
 /// Engine settings in physical units. Start from [`EngineConfig::new`] (defaults below),
-/// change what you need, then [`build`](EngineConfig::build).
+/// change what you need, then [`build`](EngineConfig::build). The five user-settings
+/// fields (vacuum and rate of each mode, maximum vacuum; [`UserSettings`]) are where a
+/// session starts; the firmware changes them while the engine runs with
+/// [`Engine::set_user_settings`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EngineConfig {
     /// Sample rate of both channels, Hz (100 … 10 000).
