@@ -68,7 +68,14 @@ const SIMULATED: &[&str] = &[
     "clean",
 ];
 const DETECTORS: &[&str] = &["engine", "flow_threshold", "timer"];
-const STRATEGIES: &[&str] = &["engine", "timer", "expression_only", "flow_threshold"];
+const STRATEGIES: &[&str] = &[
+    "engine",
+    "engine_no_cue_effect",
+    "timer",
+    "timer_relax_prompt",
+    "expression_only",
+    "flow_threshold",
+];
 const BREAKDOWN: &[&str] = &["all", "profiles", "rates_hz"];
 const PROFILES: &[&str] = &["relaxed", "typical", "stressed", "no-letdown"];
 const DETECTION_METRICS: &[&str] = &[
@@ -448,8 +455,23 @@ fn the_closed_loop_table_shows_both_mis_phase_measures() {
         .unwrap_or_else(|| panic!("no closed-loop table: {stdout}"));
     assert!(header.contains("mis-phase per ejection s mean"), "{header}");
     assert!(header.contains("1st-switch mis-phase s mean"), "{header}");
-    for strategy in ["engine", "timer 120 s", "expression-only", "flow-threshold"] {
+    for strategy in [
+        "engine",
+        "engine, cue effect 0",
+        "timer 120 s",
+        "timer + relax at 90 s",
+        "expression-only",
+        "flow-threshold",
+    ] {
         assert!(stdout.contains(strategy), "{strategy}: {stdout}");
+    }
+    // What detection buys apart from what cues buy (DESIGN §6).
+    let split = stdout
+        .lines()
+        .find(|l| l.starts_with("group") && l.contains("detection alone"))
+        .unwrap_or_else(|| panic!("no split table: {stdout}"));
+    for column in ["engine's cues", "timer's 90 s prompt", "both with cues"] {
+        assert!(split.contains(column), "{column}: {split}");
     }
     let help = text(&letdown(&["evaluate", "--help"]).stdout);
     assert!(help.contains("adapters/EVALUATE.md"), "{help}");

@@ -6,11 +6,14 @@
 //! shape as the engine's onset events (the sample whose processing completes the
 //! evidence), so one scorer ([`crate::score`]) treats all three alike. Both also steer a
 //! simulated pump as closed-loop [`Strategy`]s: the timer through the existing
-//! [`Timer`], the threshold by switching to expression at its first onset.
+//! [`Timer`], the threshold by switching to expression at its first onset. [`CuedTimer`]
+//! is the timer pump with the cue a simple pumping app would send (a relaxation prompt at
+//! [`RELAX_PROMPT_S`]), so that the closed loop compares cue with cue and detection with
+//! a timer.
 
 use crate::closed_loop::{Strategy, Timer};
 use crate::generator::RATE_RANGE_HZ;
-use letdown_engine::{ControlHint, EngineConfig, Mode, Reason, Sample};
+use letdown_engine::{ControlHint, Cue, EngineConfig, Mode, Reason, Sample};
 
 /// Reports milk-ejection onsets as samples arrive.
 pub trait OnsetDetector {
@@ -65,6 +68,59 @@ impl Strategy for TimerBaseline {
     }
 
     fn on_sample(&mut self, index: u64, sample: Option<Sample>) -> Option<ControlHint> {
+        self.timer.on_sample(index, sample)
+    }
+}
+
+/// When a simple pumping app prompts the mother to relax, s: at the median first
+/// ejection (~90 s, DESIGN §1), the same moment the engine's first cue is due when no
+/// letdown has come (`EngineConfig::late_cue_s`).
+pub const RELAX_PROMPT_S: f64 = 90.0;
+
+/// The 2-minute timer pump with a fair cue: one relaxation prompt at [`RELAX_PROMPT_S`],
+/// whatever the sensors say (an app cannot know whether letdown came), then expression at
+/// [`TIMER_SWITCH_S`]. The prompt is a stimulation hint with the engine's default
+/// stimulation targets (the pump's own) carrying [`Cue::Relax`]; it does not change the
+/// rhythm.
+#[derive(Clone, Debug)]
+pub struct CuedTimer {
+    timer: Timer,
+    prompt_index: u64,
+    stimulation_vacuum_mmhg: f32,
+    stimulation_rate_cpm: f32,
+}
+
+impl CuedTimer {
+    /// The timer pump with its prompt, for a stream at `rate_hz`, Hz.
+    pub fn new(rate_hz: f64) -> Self {
+        let d = EngineConfig::new(rate_hz as f32);
+        Self {
+            timer: Timer::new(rate_hz, TIMER_SWITCH_S),
+            prompt_index: (RELAX_PROMPT_S * rate_hz).round() as u64,
+            stimulation_vacuum_mmhg: d.stimulation_vacuum_mmhg,
+            stimulation_rate_cpm: d.stimulation_rate_cpm,
+        }
+    }
+}
+
+impl Strategy for CuedTimer {
+    fn name(&self) -> &'static str {
+        "timer+relax-prompt"
+    }
+
+    fn on_sample(&mut self, index: u64, sample: Option<Sample>) -> Option<ControlHint> {
+        if index == self.prompt_index {
+            return Some(ControlHint {
+                sample_index: index,
+                mode: Mode::Stimulation,
+                target_vacuum_mmhg: self.stimulation_vacuum_mmhg,
+                rate_cpm: self.stimulation_rate_cpm,
+                ramp_cycles: 2,
+                reason: Reason::LateLetdownCue,
+                confidence: 1.0,
+                cue: Some(Cue::Relax),
+            });
+        }
         self.timer.on_sample(index, sample)
     }
 }
@@ -319,6 +375,21 @@ mod tests {
                 detector.detect(i as u64, sample).then_some(i as u64)
             })
             .collect()
+    }
+
+    #[test]
+    fn the_cued_timer_prompts_once_at_90_s_then_switches_at_120_s() {
+        let mut t = CuedTimer::new(100.0);
+        let hints: Vec<(u64, Mode, Option<Cue>)> = (0..20_000)
+            .filter_map(|i| t.on_sample(i, None).map(|h| (i, h.mode, h.cue)))
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                (9_000, Mode::Stimulation, Some(Cue::Relax)),
+                (12_000, Mode::Expression, None)
+            ]
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::profile::Profile;
 use crate::program::{ProgramClock, PumpProgram};
 use crate::pump::{Command, Pump, PumpSettings, WaveShape};
 use crate::random::{self, SimRng, Stream};
-use crate::reflex::{stimulation_strength, Reflex};
+use crate::reflex::{stimulation_strength, CueEffect, Reflex};
 use crate::sensor::{clip_flow, clip_pressure, quantise, Hold, SensorParams, Smoother, Tubing};
 use crate::user::{self, UserAction, UserEvent};
 use core::fmt;
@@ -59,6 +59,9 @@ pub struct SessionSpec {
     /// Every phenomenon of [`phenomena`](Self::phenomena) happens in every session, not
     /// only in its fraction (the stress table). Default `false`.
     pub phenomena_in_every_session: bool,
+    /// How a hint's cue acts on the reflex (closed loop): a simulator assumption,
+    /// [`CueEffect::AS_CITED`] by default, [`CueEffect::NONE`] to measure without it.
+    pub cue_effect: CueEffect,
 }
 
 impl SessionSpec {
@@ -75,6 +78,7 @@ impl SessionSpec {
             mother: None,
             phenomena: PhenomenonSet::all(),
             phenomena_in_every_session: false,
+            cue_effect: CueEffect::AS_CITED,
         }
     }
 
@@ -139,6 +143,11 @@ impl SessionSpec {
             every_session: self.phenomena_in_every_session,
         }
     }
+    /// Sets [`cue_effect`](Self::cue_effect).
+    pub fn with_cue_effect(mut self, cue_effect: CueEffect) -> Self {
+        self.cue_effect = cue_effect;
+        self
+    }
 
     /// Checks the ranges; the first field out of range is returned.
     pub fn validate(&self) -> Result<(), SpecError> {
@@ -152,6 +161,9 @@ impl SessionSpec {
             if !(0.0..=3600.0).contains(&switch_s) {
                 return Err(SpecError::TimerSwitch);
             }
+        }
+        if !self.cue_effect.is_valid() {
+            return Err(SpecError::CueEffect);
         }
         Ok(())
     }
@@ -182,6 +194,8 @@ pub enum SpecError {
     Minutes,
     /// A timer program's `switch_s` outside 0 … 3600 s.
     TimerSwitch,
+    /// `cue_effect.fraction` outside 0 … 2 or `cue_effect.duration_s` outside (0, 3600] s.
+    CueEffect,
 }
 
 impl fmt::Display for SpecError {
@@ -191,6 +205,10 @@ impl fmt::Display for SpecError {
             SpecError::Minutes => "invalid session spec: minutes must be > 0 and ≤ 1440",
             SpecError::TimerSwitch => {
                 "invalid session spec: timer switch_s must be within 0 … 3600 s"
+            }
+            SpecError::CueEffect => {
+                "invalid session spec: cue_effect fraction must be within 0 … 2 and \
+                 duration_s within 0 … 3600 s (above 0)"
             }
         })
     }
@@ -379,7 +397,7 @@ impl Generator {
             pause_until_s: f64::NEG_INFINITY,
             button_until_s: f64::NEG_INFINITY,
             leak_until_s: f64::NEG_INFINITY,
-            reflex: Reflex::new(&physiology),
+            reflex: Reflex::new(&physiology, spec.cue_effect),
             physiology_rng,
             ejections: Vec::new(),
             milk: DuctStore::new(physiology.duct_milk_ml),

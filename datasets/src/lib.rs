@@ -96,5 +96,5 @@ pub use phenomena::{ParsePhenomenonError, Phenomenon, PhenomenonSet};
 pub use profile::{ParseProfileError, Profile};
 pub use program::{ParseProgramError, PumpProgram};
 pub use pump::PumpSettings;
-pub use reflex::cue_drive_multiplier;
+pub use reflex::{cue_drive_multiplier, CueEffect};
 pub use sensor::{GainShift, SensorParams};

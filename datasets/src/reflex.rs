@@ -22,17 +22,71 @@ pub(crate) const EXPRESSION_DRIVE: f64 = 0.55;
 /// vacuum (e.g. a leaking shield) the drive falls in proportion.
 const FULL_DRIVE_VACUUM_MMHG: f64 = 50.0;
 
-/// How long one cue acts, s. Assumption: the studies applied relaxation, warmth or
-/// massage around the session; a cue given once (a hint) helps for about 5 minutes.
+/// How a user-facing cue (a hint's [`Cue`]) acts on the simulated reflex — a simulator
+/// **assumption**, named here so that every closed-loop figure can say how much of it
+/// comes from cueing rather than from detection.
+///
+/// While a cue acts (for [`duration_s`](Self::duration_s) after it is given), the reflex
+/// drive is multiplied by `1 + fraction × (m − 1)`, where `m` is the cue's literature
+/// ratio ([`cue_drive_multiplier`]). A stronger cue replaces a weaker one; cues do not
+/// stack.
+///
+/// Evidence and its translation (DESIGN §1): the studies report *volume per session*, not
+/// drive. Feher 1989: mothers of premature infants who listened to a relaxation tape
+/// pumped 63 % more (one study, small, with the tape used around each session over
+/// days, not one prompt); breast massage 51 → 79 g; warm compress 47 vs 33 mL; a photo of
+/// the baby has no published effect size. We attribute the whole volume effect to the
+/// reflex and set the drive multiplier equal to the volume ratio. This is generous: a
+/// one-off prompt on a phone is weaker than a tape played through a session, and part of
+/// the studies' gain may act on milk synthesis, not on the reflex. Uncertainty: anything
+/// from about 0 (a prompt the mother ignores) to the cited ratios; how long one cue acts
+/// (300 s) is a guess. [`CueEffect::AS_CITED`] (`fraction` 1) is the default,
+/// [`CueEffect::NONE`] (0) removes cueing from the simulation, so detection's own part
+/// can be measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CueEffect {
+    /// Share of the literature effect applied, 0 … 2 (0: cues do nothing; 1: as cited).
+    pub fraction: f64,
+    /// How long one cue acts, s (> 0).
+    pub duration_s: f64,
+}
+
+impl CueEffect {
+    /// The literature effects as cited, for 300 s per cue (the default).
+    pub const AS_CITED: Self = Self {
+        fraction: 1.0,
+        duration_s: CUE_DURATION_S,
+    };
+    /// Cues do nothing.
+    pub const NONE: Self = Self {
+        fraction: 0.0,
+        duration_s: CUE_DURATION_S,
+    };
+
+    /// Whether the values are usable: `fraction` within 0 … 2, `duration_s` > 0 and ≤ 1 h.
+    pub fn is_valid(&self) -> bool {
+        (0.0..=2.0).contains(&self.fraction) && self.duration_s > 0.0 && self.duration_s <= 3600.0
+    }
+
+    /// The drive multiplier of `cue` while it acts.
+    pub fn drive_multiplier(&self, cue: Cue) -> f64 {
+        1.0 + self.fraction * (cue_drive_multiplier(cue) - 1.0)
+    }
+}
+
+impl Default for CueEffect {
+    fn default() -> Self {
+        Self::AS_CITED
+    }
+}
+
+/// How long one cue acts by default, s. Assumption: the studies applied relaxation,
+/// warmth or massage around the session; a cue given once (a hint) helps for about 5
+/// minutes.
 pub(crate) const CUE_DURATION_S: f64 = 300.0;
 
-/// The drive multiplier of a cue while it acts.
-///
-/// Translation: the cited effects are on volume per session. In this model a session's
-/// volume grows with the number of ejections, which grows in proportion to the drive; we
-/// attribute the whole effect to the reflex and set multiplier = volume ratio. (The model
-/// then gives a smaller volume gain than the study, because later ejections are smaller;
-/// the drive effect — an earlier next pulse — is the part that matters for control.)
+/// The drive multiplier of a cue while it acts, as cited (see [`CueEffect`] for the
+/// translation from volume to drive and its uncertainty).
 pub fn cue_drive_multiplier(cue: Cue) -> f64 {
     match cue {
         // Feher 1989: relaxation tape +63 % volume.
@@ -63,14 +117,17 @@ pub(crate) struct Reflex {
     drive_s: f64,
     threshold_s: f64,
     interval_median_s: f64,
+    cue_effect: CueEffect,
     cue_multiplier: f64,
     cue_until_s: f64,
 }
 
 impl Reflex {
-    /// A reflex at rest, waiting for its first pulse.
-    pub fn new(physiology: &SessionPhysiology) -> Self {
+    /// A reflex at rest, waiting for its first pulse, on which cues act as `cue_effect`
+    /// says.
+    pub fn new(physiology: &SessionPhysiology, cue_effect: CueEffect) -> Self {
         Self {
+            cue_effect,
             drive_s: 0.0,
             threshold_s: physiology.first_threshold_s,
             interval_median_s: physiology.interval_median_s,
@@ -97,17 +154,17 @@ impl Reflex {
         true
     }
 
-    /// A cue given at `t_s`: the drive is multiplied for [`CUE_DURATION_S`]. A stronger
+    /// A cue given at `t_s`: the drive is multiplied for the effect's duration. A stronger
     /// cue replaces a weaker one; cues do not stack.
     pub fn apply_cue(&mut self, cue: Cue, t_s: f64) {
-        let m = cue_drive_multiplier(cue);
+        let m = self.cue_effect.drive_multiplier(cue);
         if t_s >= self.cue_until_s || m >= self.cue_multiplier {
             self.cue_multiplier = if t_s < self.cue_until_s {
                 m.max(self.cue_multiplier)
             } else {
                 m
             };
-            self.cue_until_s = t_s + CUE_DURATION_S;
+            self.cue_until_s = t_s + self.cue_effect.duration_s;
         }
     }
 }
@@ -145,13 +202,26 @@ mod tests {
 
     #[test]
     fn drive_depends_on_rhythm_and_cues() {
-        let t_stim = first_pulse(&mut Reflex::new(&phys(90.0)), Mode::Stimulation, None);
+        let t_stim = first_pulse(
+            &mut Reflex::new(&phys(90.0), CueEffect::AS_CITED),
+            Mode::Stimulation,
+            None,
+        );
         assert!((t_stim - 90.0).abs() < 0.02, "{t_stim}");
-        let t_expr = first_pulse(&mut Reflex::new(&phys(90.0)), Mode::Expression, None);
+        let t_expr = first_pulse(
+            &mut Reflex::new(&phys(90.0), CueEffect::AS_CITED),
+            Mode::Expression,
+            None,
+        );
         assert!((t_expr - 90.0 / EXPRESSION_DRIVE).abs() < 0.05, "{t_expr}");
-        assert!(first_pulse(&mut Reflex::new(&phys(90.0)), Mode::Pause, None).is_infinite());
+        assert!(first_pulse(
+            &mut Reflex::new(&phys(90.0), CueEffect::AS_CITED),
+            Mode::Pause,
+            None
+        )
+        .is_infinite());
         let t_relax = first_pulse(
-            &mut Reflex::new(&phys(90.0)),
+            &mut Reflex::new(&phys(90.0), CueEffect::AS_CITED),
             Mode::Stimulation,
             Some(Cue::Relax),
         );
@@ -160,8 +230,36 @@ mod tests {
     }
 
     #[test]
+    fn the_cue_effect_scales_and_can_be_switched_off() {
+        let relax = |effect| {
+            first_pulse(
+                &mut Reflex::new(&phys(90.0), effect),
+                Mode::Stimulation,
+                Some(Cue::Relax),
+            )
+        };
+        assert!((relax(CueEffect::NONE) - 90.0).abs() < 0.02);
+        let half = CueEffect {
+            fraction: 0.5,
+            ..CueEffect::AS_CITED
+        };
+        assert!((relax(half) - 90.0 / 1.315).abs() < 0.05);
+        assert_eq!(CueEffect::default(), CueEffect::AS_CITED);
+        assert!(!CueEffect {
+            fraction: f64::NAN,
+            ..half
+        }
+        .is_valid());
+        assert!(!CueEffect {
+            duration_s: 0.0,
+            ..half
+        }
+        .is_valid());
+    }
+
+    #[test]
     fn cues_take_the_stronger_and_expire() {
-        let mut r = Reflex::new(&phys(f64::INFINITY));
+        let mut r = Reflex::new(&phys(f64::INFINITY), CueEffect::AS_CITED);
         r.apply_cue(Cue::Relax, 0.0);
         r.apply_cue(Cue::BabyPhoto, 10.0);
         assert_eq!(r.cue_multiplier, 1.63);

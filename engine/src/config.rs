@@ -44,20 +44,11 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (field, why) = match self {
             ConfigError::SampleRate => ("sample_rate_hz", "must be within 100 … 10000 Hz"),
-            ConfigError::MaxVacuum => ("max_vacuum_mmhg", "must be within -300 … -50 mmHg"),
-            ConfigError::StimulationVacuum => (
-                "stimulation_vacuum_mmhg",
-                "must be within -150 … -30 mmHg and not deeper than max_vacuum_mmhg",
-            ),
-            ConfigError::ExpressionVacuum => (
-                "expression_vacuum_mmhg",
-                "must be within -300 … -30 mmHg and not deeper than max_vacuum_mmhg",
-            ),
-            ConfigError::StimulationRate => ("stimulation_rate_cpm", "must be within 24 … 130 cpm"),
-            ConfigError::ExpressionRate => (
-                "expression_rate_cpm",
-                "must be within 24 … 130 cpm and slower than stimulation_rate_cpm",
-            ),
+            ConfigError::MaxVacuum => SettingsError::MaxVacuum.field_and_range(),
+            ConfigError::StimulationVacuum => SettingsError::StimulationVacuum.field_and_range(),
+            ConfigError::ExpressionVacuum => SettingsError::ExpressionVacuum.field_and_range(),
+            ConfigError::StimulationRate => SettingsError::StimulationRate.field_and_range(),
+            ConfigError::ExpressionRate => SettingsError::ExpressionRate.field_and_range(),
             ConfigError::FallbackTime => ("fallback_s", "must be within 30 … 600 s"),
             ConfigError::LateCueTime => ("late_cue_s", "must be within 10 s … fallback_s"),
             ConfigError::FadeTime => ("fade_s", "must be within 5 … 300 s"),
@@ -76,8 +67,143 @@ impl fmt::Display for ConfigError {
 #[cfg(feature = "std")]
 impl std::error::Error for ConfigError {}
 
+/// `Ok` when `v` lies in `r`, else `Err(e)`; NaN is never in a range, so it is refused.
+fn check<E>(v: f32, r: RangeInclusive<f32>, e: E) -> Result<(), E> {
+    if r.contains(&v) {
+        Ok(())
+    } else {
+        Err(e)
+    }
+}
+
+/// Deepest vacuum any hint may ask for, whatever the user's settings, mmHg (DESIGN §5:
+/// never beyond −300).
+pub const VACUUM_LIMIT_MMHG: f32 = -300.0;
+
+/// The user's own pumping settings (DESIGN §5): the targets every hint asks for, and the
+/// maximum vacuum beyond which the engine pauses the pump. The pump's firmware knows when
+/// the mother changes them and passes them on with [`Engine::set_user_settings`] while the
+/// engine runs; they start as the [`EngineConfig`]'s fields of the same names.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct UserSettings {
+    /// Peak vacuum asked for in stimulation, mmHg (negative): −150 … −30, not deeper than
+    /// `max_vacuum_mmhg`.
+    pub stimulation_vacuum_mmhg: f32,
+    /// Cycle rate asked for in stimulation, cpm: 24 … 130.
+    pub stimulation_rate_cpm: f32,
+    /// Peak vacuum asked for in expression, mmHg (negative): −300 … −30, not deeper than
+    /// `max_vacuum_mmhg`.
+    pub expression_vacuum_mmhg: f32,
+    /// Cycle rate asked for in expression, cpm: 24 … 130 and slower than stimulation.
+    pub expression_rate_cpm: f32,
+    /// The user's maximum vacuum, mmHg (negative): −300 … −50. Measured vacuum beyond it
+    /// pauses the pump at once, and no hint asks for more.
+    pub max_vacuum_mmhg: f32,
+}
+
+impl UserSettings {
+    /// Checks every field (in the order maximum, stimulation vacuum, expression vacuum,
+    /// stimulation rate, expression rate); the first one out of range is returned.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        check(
+            self.max_vacuum_mmhg,
+            VACUUM_LIMIT_MMHG..=-50.0,
+            SettingsError::MaxVacuum,
+        )?;
+        check(
+            self.stimulation_vacuum_mmhg,
+            (-150.0f32).max(self.max_vacuum_mmhg)..=-30.0,
+            SettingsError::StimulationVacuum,
+        )?;
+        check(
+            self.expression_vacuum_mmhg,
+            self.max_vacuum_mmhg..=-30.0,
+            SettingsError::ExpressionVacuum,
+        )?;
+        check(
+            self.stimulation_rate_cpm,
+            24.0..=130.0,
+            SettingsError::StimulationRate,
+        )?;
+        check(
+            self.expression_rate_cpm,
+            24.0..=130.0,
+            SettingsError::ExpressionRate,
+        )?;
+        if self.expression_rate_cpm >= self.stimulation_rate_cpm {
+            return Err(SettingsError::ExpressionRate);
+        }
+        Ok(())
+    }
+}
+
+/// Why a [`UserSettings`] change was refused (nothing was changed). Each variant names one
+/// field; `Display` gives the allowed range and unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SettingsError {
+    /// `max_vacuum_mmhg` outside −300 … −50 mmHg.
+    MaxVacuum,
+    /// `stimulation_vacuum_mmhg` outside −150 … −30 mmHg, or deeper than `max_vacuum_mmhg`.
+    StimulationVacuum,
+    /// `expression_vacuum_mmhg` outside −300 … −30 mmHg, or deeper than `max_vacuum_mmhg`.
+    ExpressionVacuum,
+    /// `stimulation_rate_cpm` outside 24 … 130 cpm.
+    StimulationRate,
+    /// `expression_rate_cpm` outside 24 … 130 cpm, or not slower than stimulation.
+    ExpressionRate,
+}
+
+impl SettingsError {
+    /// The field's name and what it must be, with the unit.
+    pub const fn field_and_range(self) -> (&'static str, &'static str) {
+        match self {
+            SettingsError::MaxVacuum => ("max_vacuum_mmhg", "must be within -300 … -50 mmHg"),
+            SettingsError::StimulationVacuum => (
+                "stimulation_vacuum_mmhg",
+                "must be within -150 … -30 mmHg and not deeper than max_vacuum_mmhg",
+            ),
+            SettingsError::ExpressionVacuum => (
+                "expression_vacuum_mmhg",
+                "must be within -300 … -30 mmHg and not deeper than max_vacuum_mmhg",
+            ),
+            SettingsError::StimulationRate => {
+                ("stimulation_rate_cpm", "must be within 24 … 130 cpm")
+            }
+            SettingsError::ExpressionRate => (
+                "expression_rate_cpm",
+                "must be within 24 … 130 cpm and slower than stimulation_rate_cpm",
+            ),
+        }
+    }
+}
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (field, why) = self.field_and_range();
+        write!(f, "invalid user settings: {field} {why}")
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SettingsError {}
+
+impl From<SettingsError> for ConfigError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::MaxVacuum => ConfigError::MaxVacuum,
+            SettingsError::StimulationVacuum => ConfigError::StimulationVacuum,
+            SettingsError::ExpressionVacuum => ConfigError::ExpressionVacuum,
+            SettingsError::StimulationRate => ConfigError::StimulationRate,
+            SettingsError::ExpressionRate => ConfigError::ExpressionRate,
+        }
+    }
+}
+
 /// Engine settings in physical units. Start from [`EngineConfig::new`] (defaults below),
-/// change what you need, then [`build`](EngineConfig::build).
+/// change what you need, then [`build`](EngineConfig::build). The five user-settings
+/// fields (vacuum and rate of each mode, maximum vacuum; [`UserSettings`]) are where a
+/// session starts; the firmware changes them while the engine runs with
+/// [`Engine::set_user_settings`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EngineConfig {
     /// Sample rate of both channels, Hz (100 … 10 000).
@@ -206,45 +332,35 @@ impl EngineConfig {
         self
     }
 
+    /// The user-settings part of this configuration.
+    pub const fn user_settings(&self) -> UserSettings {
+        UserSettings {
+            stimulation_vacuum_mmhg: self.stimulation_vacuum_mmhg,
+            stimulation_rate_cpm: self.stimulation_rate_cpm,
+            expression_vacuum_mmhg: self.expression_vacuum_mmhg,
+            expression_rate_cpm: self.expression_rate_cpm,
+            max_vacuum_mmhg: self.max_vacuum_mmhg,
+        }
+    }
+
+    /// Sets the user-settings fields from `s` (validated only by [`build`](Self::build)).
+    pub const fn with_user_settings(mut self, s: UserSettings) -> Self {
+        self.stimulation_vacuum_mmhg = s.stimulation_vacuum_mmhg;
+        self.stimulation_rate_cpm = s.stimulation_rate_cpm;
+        self.expression_vacuum_mmhg = s.expression_vacuum_mmhg;
+        self.expression_rate_cpm = s.expression_rate_cpm;
+        self.max_vacuum_mmhg = s.max_vacuum_mmhg;
+        self
+    }
+
     /// Checks every field; the first field out of range is returned.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        fn check(v: f32, r: RangeInclusive<f32>, e: ConfigError) -> Result<(), ConfigError> {
-            // `contains` is false for NaN, so NaN is refused too.
-            if r.contains(&v) {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        }
         check(
             self.sample_rate_hz,
             100.0..=10_000.0,
             ConfigError::SampleRate,
         )?;
-        check(self.max_vacuum_mmhg, -300.0..=-50.0, ConfigError::MaxVacuum)?;
-        check(
-            self.stimulation_vacuum_mmhg,
-            (-150.0f32).max(self.max_vacuum_mmhg)..=-30.0,
-            ConfigError::StimulationVacuum,
-        )?;
-        check(
-            self.expression_vacuum_mmhg,
-            self.max_vacuum_mmhg..=-30.0,
-            ConfigError::ExpressionVacuum,
-        )?;
-        check(
-            self.stimulation_rate_cpm,
-            24.0..=130.0,
-            ConfigError::StimulationRate,
-        )?;
-        check(
-            self.expression_rate_cpm,
-            24.0..=130.0,
-            ConfigError::ExpressionRate,
-        )?;
-        if self.expression_rate_cpm >= self.stimulation_rate_cpm {
-            return Err(ConfigError::ExpressionRate);
-        }
+        self.user_settings().validate()?;
         check(self.fallback_s, 30.0..=600.0, ConfigError::FallbackTime)?;
         check(
             self.late_cue_s,

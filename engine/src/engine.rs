@@ -7,7 +7,7 @@
 //! machine. Each stage is a small value in this struct; nothing
 //! allocates and the work per sample is bounded.
 
-use crate::config::EngineConfig;
+use crate::config::{EngineConfig, SettingsError, UserSettings};
 use crate::cycle_tracker::{Cycle, CycleTracker};
 use crate::decimate::{self, Decimator};
 use crate::detector::EjectionDetector;
@@ -151,6 +151,25 @@ impl Engine {
     /// The validated configuration this engine runs with.
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    /// The user's settings the hints follow and the over-vacuum limit (DESIGN §5).
+    pub fn user_settings(&self) -> UserSettings {
+        self.session.user_settings()
+    }
+
+    /// Takes the user's new settings while the engine runs (the firmware calls this when
+    /// the mother changes her comfort level): from the next sample on, every hint asks for
+    /// them and vacuum beyond the new maximum pauses the pump. Refused with the first
+    /// field out of range, and then nothing changes. No allocation, no hint for the change
+    /// itself (the firmware that made it applies it); [`config`](Self::config) reports the
+    /// new values.
+    pub fn set_user_settings(&mut self, settings: UserSettings) -> Result<(), SettingsError> {
+        settings.validate()?;
+        self.config = self.config.with_user_settings(settings);
+        self.over_vacuum_mmhg = settings.max_vacuum_mmhg;
+        self.session.set_user_settings(settings);
+        Ok(())
     }
 
     /// Index of the next sample to be processed (= samples seen so far).

@@ -1,7 +1,8 @@
 //! Control hints: what the engine asks the motor controller to do (DESIGN §5).
 //!
 //! The controller stays in charge of its own limits; a hint is a request. Targets in a
-//! hint are already clamped to the configured limits.
+//! hint are the user's current settings (`Engine::set_user_settings`), never beyond her
+//! maximum vacuum nor −300 mmHg.
 
 use core::fmt;
 
@@ -61,8 +62,8 @@ pub struct ControlHint {
     pub sample_index: u64,
     /// Requested pumping mode.
     pub mode: Mode,
-    /// Requested peak vacuum per cycle, mmHg (negative), clamped to the configured limits.
-    /// 0.0 in [`Mode::Pause`].
+    /// Requested peak vacuum per cycle, mmHg (negative): the user's setting for `mode`,
+    /// never beyond her maximum nor −300 mmHg. 0.0 in [`Mode::Pause`].
     pub target_vacuum_mmhg: f32,
     /// Requested cycle rate, cycles per minute; 0.0 in [`Mode::Pause`].
     pub rate_cpm: f32,
@@ -85,6 +86,21 @@ impl fmt::Display for Mode {
             Mode::Pause => "pause",
         })
     }
+}
+
+impl Reason {
+    /// Every reason, in declaration order.
+    pub const ALL: [Reason; 9] = [
+        Reason::LetdownDetected,
+        Reason::FlowFaded,
+        Reason::FallbackTimer,
+        Reason::OverVacuum,
+        Reason::SensorFault,
+        Reason::StaleData,
+        Reason::SensorRecovered,
+        Reason::LateLetdownCue,
+        Reason::SessionEnd,
+    ];
 }
 
 impl fmt::Display for Reason {

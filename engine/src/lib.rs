@@ -31,7 +31,7 @@ pub mod session;
 pub mod spectral;
 pub mod spectrum;
 
-pub use config::{ConfigError, EngineConfig};
+pub use config::{ConfigError, EngineConfig, SettingsError, UserSettings};
 pub use detector_tests::{DetectorTest, DetectorTests, UnknownDetectorTest};
 pub use engine::{Engine, EngineStats, Snapshot};
 pub use event::{Event, EventKind};

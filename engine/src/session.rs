@@ -6,9 +6,12 @@
 //! ejection; cues (relax, baby photo, warmth, massage) every minute while letdown is late;
 //! session end only after minutes without flow. Safety is handled first in the chain by
 //! the engine, which calls [`SessionMachine::pause`] and [`SessionMachine::resume`]; while
-//! paused, mode changes are remembered and carried by the resume hint.
+//! paused, mode changes (a detection, the fallback timer, flow faded) still happen and are
+//! carried by the resume hint, while user-facing suggestions (a cue, the session end) wait:
+//! a cue due during a pause is given at the first tick after the resume, and the next one
+//! [`CUE_INTERVAL_S`] after that, so no cue is lost to a pause.
 
-use crate::config::EngineConfig;
+use crate::config::{EngineConfig, UserSettings, VACUUM_LIMIT_MMHG};
 use crate::detector::Detection;
 use crate::event::{Event, EventKind};
 use crate::hint::{ControlHint, Cue, Mode, Reason};
@@ -24,7 +27,7 @@ pub const CUE_ORDER: [Cue; 4] = [Cue::Relax, Cue::BabyPhoto, Cue::Warmth, Cue::M
 /// Hint state for one session. Times are sample indices.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionMachine {
-    cfg: EngineConfig,
+    settings: UserSettings,
     fallback_at: u64,
     fade_len: u64,
     end_len: u64,
@@ -46,7 +49,7 @@ impl SessionMachine {
     pub fn new(cfg: &EngineConfig) -> Self {
         let samples = |s: f32| (s * cfg.sample_rate_hz) as u64;
         Self {
-            cfg: *cfg,
+            settings: cfg.user_settings(),
             fallback_at: samples(cfg.fallback_s),
             fade_len: samples(cfg.fade_s),
             end_len: samples(cfg.session_end_s),
@@ -79,27 +82,36 @@ impl SessionMachine {
         self.letdown_seen
     }
 
-    /// The hint for `mode` with the configured targets.
+    /// The user's settings every hint follows.
+    pub fn user_settings(&self) -> UserSettings {
+        self.settings
+    }
+
+    /// New user settings, already validated ([`UserSettings::validate`]): every hint from
+    /// now on asks for them. No hint is issued for the change itself: the firmware that
+    /// made it applies it.
+    pub fn set_user_settings(&mut self, settings: UserSettings) {
+        self.settings = settings;
+    }
+
+    /// The hint for `mode` with the user's current targets.
     pub fn hint(&self, index: u64, mode: Mode, reason: Reason, confidence: f32) -> ControlHint {
+        let s = &self.settings;
         let (vacuum, rate, ramp) = match mode {
             Mode::Stimulation => (
-                self.cfg.stimulation_vacuum_mmhg,
-                self.cfg.stimulation_rate_cpm,
+                s.stimulation_vacuum_mmhg,
+                s.stimulation_rate_cpm,
                 RAMP_CYCLES,
             ),
-            Mode::Expression => (
-                self.cfg.expression_vacuum_mmhg,
-                self.cfg.expression_rate_cpm,
-                RAMP_CYCLES,
-            ),
+            Mode::Expression => (s.expression_vacuum_mmhg, s.expression_rate_cpm, RAMP_CYCLES),
             Mode::Pause => (0.0, 0.0, 0),
         };
         ControlHint {
             sample_index: index,
             mode,
-            // Clamp to the user's maximum (validation already guarantees it; this keeps the
-            // invariant local and visible).
-            target_vacuum_mmhg: vacuum.max(self.cfg.max_vacuum_mmhg),
+            // Clamp to the user's maximum and the absolute limit (validation already
+            // guarantees both; this keeps the invariant local and visible).
+            target_vacuum_mmhg: vacuum.max(s.max_vacuum_mmhg).max(VACUUM_LIMIT_MMHG),
             rate_cpm: rate,
             ramp_cycles: ramp,
             reason,
@@ -187,6 +199,11 @@ impl SessionMachine {
                 self.mode = Mode::Stimulation;
                 return Some(self.event(index, EventKind::Hint, Reason::FlowFaded, 0.8, true));
             }
+        }
+        // A cue or the session end is a suggestion to the user: while the pump is paused
+        // for safety it would not reach her as a hint, so it waits for the resume.
+        if self.paused {
+            return None;
         }
         if !self.letdown_seen && !self.ended && index >= self.next_cue_at {
             self.next_cue_at = index.saturating_add(self.cue_interval);

@@ -76,6 +76,18 @@ fn no_allocation_after_construction_over_ten_minutes_at_1_khz() {
         if i % 100_000 == 50_000 && engine.process_gap(250).is_some() {
             events += 1;
         }
+        // The user changes her settings while the engine runs (one change refused).
+        if i % 60_000 == 30_000 {
+            let mut s = engine.user_settings();
+            s.expression_vacuum_mmhg = if i % 120_000 == 30_000 {
+                -150.0
+            } else {
+                -180.0
+            };
+            assert!(engine.set_user_settings(s).is_ok());
+            s.max_vacuum_mmhg = -400.0;
+            assert!(engine.set_user_settings(s).is_err());
+        }
     }
     let mut block_events = 0usize;
     let block: Vec<Sample> = (0..1024).map(|i| messy_sample(i, rate)).collect();

@@ -6,11 +6,11 @@ use crate::error::{DropReason, Field, FrameError};
 use crate::frame::{
     Ack, Frame, FrameType, Heartbeat, Hello, Payload, RawSample, SampleBlock, StreamConfig,
     ACK_LEN, BLOCK_HEADER_LEN, CRC_LEN, HEADER_LEN, HEARTBEAT_LEN, HELLO_LEN, HINT_LEN,
-    MAX_FRAME_LEN, MAX_SAMPLES_PER_BLOCK, PROTOCOL_VERSION, SAMPLE_LEN,
+    MAX_FRAME_LEN, MAX_SAMPLES_PER_BLOCK, PROTOCOL_VERSION, SAMPLE_LEN, SETTINGS_LEN,
 };
 use crate::hint_codes::{cue_from, mode_from, reason_from};
 use crate::wire::Reader;
-use letdown_engine::ControlHint;
+use letdown_engine::{ControlHint, UserSettings};
 
 /// Buffer size that holds any v1 frame (its COBS bytes, the delimiters excluded): 285.
 pub const DECODER_CAPACITY: usize = MAX_FRAME_LEN - 2;
@@ -308,6 +308,16 @@ fn parse_body(frame_type: FrameType, r: &mut Reader<'_>) -> Result<Payload, Fram
                     .map_err(|_| FrameError::InvalidField(Field::SampleCount))?;
             }
             Payload::SampleBlock(block)
+        }
+        FrameType::Settings => {
+            fixed(SETTINGS_LEN)?;
+            Payload::Settings(UserSettings {
+                stimulation_vacuum_mmhg: r.f32().ok_or(short)?,
+                stimulation_rate_cpm: r.f32().ok_or(short)?,
+                expression_vacuum_mmhg: r.f32().ok_or(short)?,
+                expression_rate_cpm: r.f32().ok_or(short)?,
+                max_vacuum_mmhg: r.f32().ok_or(short)?,
+            })
         }
         FrameType::Hint => {
             fixed(HINT_LEN)?;

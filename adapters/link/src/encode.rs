@@ -75,6 +75,13 @@ fn write_body(w: &mut Writer<'_>, payload: &Payload) {
                 w.i16(s.flow);
             }
         }
+        Payload::Settings(s) => {
+            w.f32(s.stimulation_vacuum_mmhg);
+            w.f32(s.stimulation_rate_cpm);
+            w.f32(s.expression_vacuum_mmhg);
+            w.f32(s.expression_rate_cpm);
+            w.f32(s.max_vacuum_mmhg);
+        }
         Payload::Hint(h) => {
             w.u64(h.sample_index);
             w.u8(mode_code(h.mode));

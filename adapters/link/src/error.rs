@@ -2,6 +2,7 @@
 
 use crate::frame::FrameType;
 use core::fmt;
+use letdown_engine::SettingsError;
 
 /// A field whose value is outside the range protocol v1 allows (crate docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +29,9 @@ pub enum Field {
     Rate,
     /// Hint `confidence` is outside 0 … 1 (or not finite).
     Confidence,
+    /// A Settings field breaks the engine's rules for user settings (which one, the
+    /// range and unit are in the [`SettingsError`]).
+    Settings(SettingsError),
 }
 
 impl fmt::Display for Field {
@@ -47,6 +51,7 @@ impl fmt::Display for Field {
             Field::TargetVacuum => ("target_vacuum_mmhg", "must be within -300 … 0 mmHg"),
             Field::Rate => ("rate_cpm", "must be within 0 … 130 cpm"),
             Field::Confidence => ("confidence", "must be within 0 … 1"),
+            Field::Settings(e) => e.field_and_range(),
         };
         write!(f, "{name} {rule}")
     }

@@ -2,7 +2,7 @@
 
 use crate::error::Field;
 use core::fmt;
-use letdown_engine::{ControlHint, Sample};
+use letdown_engine::{ControlHint, Sample, UserSettings};
 
 /// The protocol version this crate writes and accepts (header byte 0).
 pub const PROTOCOL_VERSION: u8 = 1;
@@ -24,6 +24,8 @@ pub(crate) const BLOCK_HEADER_LEN: usize = STREAM_CONFIG_LEN + 8 + 1;
 pub(crate) const SAMPLE_LEN: usize = 4;
 /// Hint body bytes.
 pub(crate) const HINT_LEN: usize = 8 + 4 + 3 * 4;
+/// Settings body bytes: five `f32`.
+pub(crate) const SETTINGS_LEN: usize = 5 * 4;
 /// Ack body bytes.
 pub(crate) const ACK_LEN: usize = 2 + 3 * 4;
 /// Heartbeat body bytes.
@@ -45,6 +47,8 @@ pub enum FrameType {
     Hello = 0x01,
     /// Up to 64 samples of both channels, sensor board → engine.
     SampleBlock = 0x02,
+    /// The user's pumping settings, changed on the pump, pump → engine.
+    Settings = 0x03,
     /// A control hint, engine → motor controller.
     Hint = 0x11,
     /// What the engine has received, engine → sensor board.
@@ -55,9 +59,10 @@ pub enum FrameType {
 
 impl FrameType {
     /// Every frame type, in code order.
-    pub const ALL: [FrameType; 5] = [
+    pub const ALL: [FrameType; 6] = [
         FrameType::Hello,
         FrameType::SampleBlock,
+        FrameType::Settings,
         FrameType::Hint,
         FrameType::Ack,
         FrameType::Heartbeat,
@@ -73,6 +78,7 @@ impl FrameType {
         Some(match code {
             0x01 => FrameType::Hello,
             0x02 => FrameType::SampleBlock,
+            0x03 => FrameType::Settings,
             0x11 => FrameType::Hint,
             0x12 => FrameType::Ack,
             0x20 => FrameType::Heartbeat,
@@ -86,6 +92,7 @@ impl fmt::Display for FrameType {
         f.write_str(match self {
             FrameType::Hello => "hello",
             FrameType::SampleBlock => "sample_block",
+            FrameType::Settings => "settings",
             FrameType::Hint => "hint",
             FrameType::Ack => "ack",
             FrameType::Heartbeat => "heartbeat",
@@ -112,6 +119,8 @@ pub enum Payload {
     Hello(Hello),
     /// Samples.
     SampleBlock(SampleBlock),
+    /// The user's settings: the engine's own type, field for field.
+    Settings(UserSettings),
     /// A control hint: the engine's own type, field for field.
     Hint(ControlHint),
     /// What the engine has received.
@@ -126,6 +135,7 @@ impl Payload {
         match self {
             Payload::Hello(_) => FrameType::Hello,
             Payload::SampleBlock(_) => FrameType::SampleBlock,
+            Payload::Settings(_) => FrameType::Settings,
             Payload::Hint(_) => FrameType::Hint,
             Payload::Ack(_) => FrameType::Ack,
             Payload::Heartbeat(_) => FrameType::Heartbeat,
@@ -137,6 +147,7 @@ impl Payload {
         match self {
             Payload::Hello(_) => HELLO_LEN,
             Payload::SampleBlock(b) => BLOCK_HEADER_LEN + b.len() * SAMPLE_LEN,
+            Payload::Settings(_) => SETTINGS_LEN,
             Payload::Hint(_) => HINT_LEN,
             Payload::Ack(_) => ACK_LEN,
             Payload::Heartbeat(_) => HEARTBEAT_LEN,
@@ -161,6 +172,9 @@ impl Payload {
                 }
                 Ok(())
             }
+            // The engine's own rules (`UserSettings::validate`), so what the link accepts
+            // the engine takes.
+            Payload::Settings(s) => s.validate().map_err(Field::Settings),
             Payload::Hint(h) => {
                 if !(-300.0..=0.0).contains(&h.target_vacuum_mmhg) {
                     return Err(Field::TargetVacuum);

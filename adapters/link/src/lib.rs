@@ -57,6 +57,7 @@
 //! |---|---|---|---|
 //! | `0x01` | [`Hello`] (stream configuration) | sensor board → engine | 19 |
 //! | `0x02` | [`SampleBlock`] | sensor board → engine | 19 + 4 n, n = 1 … 64 |
+//! | `0x03` | Settings ([`letdown_engine::UserSettings`]) | pump → engine | 20 |
 //! | `0x11` | Hint ([`letdown_engine::ControlHint`]) | engine → motor controller | 24 |
 //! | `0x12` | [`Ack`] | engine → sensor board | 14 |
 //! | `0x20` | [`Heartbeat`] | either | 4 |
@@ -117,6 +118,24 @@
 //! each: at 10 kHz, 16-sample blocks use 64 % of the line (94 B × 625/s), 8-sample blocks
 //! 84 % (62 B × 1 250/s); at the default 1 kHz any block size fits (16 samples: 5.9 kB/s,
 //! 6 %).
+//!
+//! ## Settings body (20 bytes) — [`letdown_engine::UserSettings`] field for field
+//!
+//! | offset | size | field | valid |
+//! |---|---|---|---|
+//! | 0 | 4 | `stimulation_vacuum_mmhg`, `f32` | −150 … −30, not deeper than `max_vacuum_mmhg` |
+//! | 4 | 4 | `stimulation_rate_cpm`, `f32` | 24 … 130 |
+//! | 8 | 4 | `expression_vacuum_mmhg`, `f32` | −300 … −30, not deeper than `max_vacuum_mmhg` |
+//! | 12 | 4 | `expression_rate_cpm`, `f32` | 24 … 130, below `stimulation_rate_cpm` |
+//! | 16 | 4 | `max_vacuum_mmhg`, `f32` | −300 … −50 |
+//!
+//! Sent by the pump's firmware whenever the mother changes her comfort settings (and
+//! once at the start of a stream, if they differ from the engine's defaults). The ranges
+//! are the engine's own (`UserSettings::validate`): the encoder refuses and the decoder
+//! drops a frame that breaks them (counted as a field error), so every Settings frame the
+//! receiver gets is one the engine accepts. The receiver hands it to
+//! `Engine::set_user_settings` before the next sample: every later hint asks for these
+//! targets and vacuum beyond the new maximum pauses the pump.
 //!
 //! ## Hint body (24 bytes) — [`letdown_engine::ControlHint`] field for field
 //!

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{block, hint, one_of_each, wire};
+use letdown_engine::SettingsError;
 use letdown_link::crc::crc32c;
 use letdown_link::{
     Decoder, DecoderStats, DropReason, Field, Frame, FrameDecoder, FrameError, FrameType, Payload,
@@ -203,6 +204,16 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
         body[offset..offset + bytes.len()].copy_from_slice(bytes);
         with(1, 0x11, &body)
     };
+    // Settings: stimulation −70 mmHg at 105 cpm, expression −140 at 55, maximum −160.
+    let settings_body: Vec<u8> = [-70.0f32, 105.0, -140.0, 55.0, -160.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let settings_with = |offset: usize, value: f32| {
+        let mut body = settings_body.clone();
+        body[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+        with(1, 0x03, &body)
+    };
     let cases: Vec<(Vec<u8>, FrameError)> = vec![
         (
             with(2, 0x20, &hb_body),
@@ -213,8 +224,28 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             FrameError::UnknownVersion { version: 0 },
         ),
         (
-            with(1, 0x03, &hb_body),
-            FrameError::UnknownType { code: 0x03 },
+            with(1, 0x04, &hb_body),
+            FrameError::UnknownType { code: 0x04 },
+        ),
+        (
+            with(1, 0x03, &settings_body[..19]),
+            FrameError::BadLength {
+                frame_type: FrameType::Settings,
+                expected: 20,
+                actual: 19,
+            },
+        ),
+        (
+            settings_with(8, -170.0),
+            FrameError::InvalidField(Field::Settings(SettingsError::ExpressionVacuum)),
+        ),
+        (
+            settings_with(16, f32::NAN),
+            FrameError::InvalidField(Field::Settings(SettingsError::MaxVacuum)),
+        ),
+        (
+            settings_with(12, 105.0),
+            FrameError::InvalidField(Field::Settings(SettingsError::ExpressionRate)),
         ),
         (
             with(1, 0x20, &[1, 2, 3]),

@@ -122,6 +122,7 @@ fn arb_payload_bytes() -> impl Strategy<Value = Vec<u8>> {
         prop_oneof![
             Just(0x01u8),
             Just(0x02),
+            Just(0x03),
             Just(0x11),
             Just(0x12),
             Just(0x20),

@@ -56,3 +56,10 @@ hint = struct.pack("<QBBBBfff", 90_000, 1, 0, 0, 2, -180.0, 60.0, 0.75)
 payload, wire = frame(0x11, 0x0100, hint)
 print(rust("HINT_PAYLOAD", payload))
 print(rust("HINT_WIRE", wire))
+
+# Settings, seq 3: stimulation -70 mmHg at 105 cpm, expression -140 mmHg at 55 cpm,
+# maximum -160 mmHg.
+settings = struct.pack("<fffff", -70.0, 105.0, -140.0, 55.0, -160.0)
+payload, wire = frame(0x03, 3, settings)
+print(rust("SETTINGS_PAYLOAD", payload))
+print(rust("SETTINGS_WIRE", wire))

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{block, hint, one_of_each, wire, CONFIG};
-use letdown_engine::{ControlHint, Mode, Reason, Sample};
+use common::{block, hint, one_of_each, settings, wire, CONFIG};
+use letdown_engine::{ControlHint, Mode, Reason, Sample, SettingsError, UserSettings};
 use letdown_link::{
     encode, parse_payload, write_payload, EncodeError, Encoder, Field, Frame, FrameDecoder,
     FrameType, Payload, RawSample, SampleBlock, StreamConfig, MAX_FRAME_LEN, MAX_PAYLOAD_LEN,
@@ -194,6 +194,32 @@ fn the_encoder_refuses_what_the_protocol_forbids() {
         let mut h = hint();
         spoil(&mut h);
         refuse(Payload::Hint(h), field);
+    }
+    type SpoilSettings = fn(&mut UserSettings);
+    let bad_settings: [(SpoilSettings, SettingsError); 6] = [
+        (|s| s.max_vacuum_mmhg = -320.0, SettingsError::MaxVacuum),
+        (|s| s.max_vacuum_mmhg = f32::NAN, SettingsError::MaxVacuum),
+        (
+            |s| s.stimulation_vacuum_mmhg = -155.0,
+            SettingsError::StimulationVacuum,
+        ),
+        (
+            |s| s.expression_vacuum_mmhg = -170.0,
+            SettingsError::ExpressionVacuum,
+        ),
+        (
+            |s| s.stimulation_rate_cpm = 131.0,
+            SettingsError::StimulationRate,
+        ),
+        (
+            |s| s.expression_rate_cpm = f32::INFINITY,
+            SettingsError::ExpressionRate,
+        ),
+    ];
+    for (spoil, error) in bad_settings {
+        let mut s = settings();
+        spoil(&mut s);
+        refuse(Payload::Settings(s), Field::Settings(error));
     }
 
     let small = encode(

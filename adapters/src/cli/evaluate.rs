@@ -56,7 +56,10 @@ while some labelled ejection's milk flows at the breast (from its onset to its e
 expressing while none does (before the first, between ejections, after the last); a pump \
 that expresses through each ejection and stimulates between them scores 0. Also the \
 first-switch mis-phase: stimulating from the first onset on, plus expressing before it \
-(what a pump that switches once is judged by). Pauses count as neither.
+(what a pump that switches once is judged by). Pauses count as neither. What detection \
+buys is reported apart from what cues buy: a cue's effect on the reflex is a simulator \
+assumption, so the engine also runs with it set to 0 ('engine, cue effect 0'), and the \
+timer pump also runs with a relaxation prompt at 90 s ('timer + relax at 90 s').
 
 Simulated session i (0-based) of every profile and rate uses seed SEED+i, so profiles and \
 rates are compared on the same mothers; the same options give the same numbers. Files: \
@@ -409,7 +412,8 @@ fn execute(run: Run, sources: &[Source], plots: Option<(&Path, ImageFormat)>) ->
 fn assemble(sources: &[Source], results: Vec<RunResult>) -> (Vec<SessionResult>, Vec<String>) {
     let mut problems = Vec::new();
     let mut open: Vec<Option<OpenLoopRun>> = vec![None; sources.len()];
-    let mut closed: Vec<[Option<Outcome>; 4]> = vec![Default::default(); sources.len()];
+    let mut closed: Vec<[Option<Outcome>; closed_loop::STRATEGIES]> =
+        vec![Default::default(); sources.len()];
     for result in results {
         match result {
             RunResult::Open(i, Ok(run)) => open[i] = Some(*run),
@@ -429,14 +433,11 @@ fn assemble(sources: &[Source], results: Vec<RunResult>) -> (Vec<SessionResult>,
         let scores =
             std::array::from_fn(|i| score_session(labels, &run.onsets_s[i], run.duration_s));
         let closed_loop = match source {
-            Source::Simulated(_) => {
-                let [a, b, c, d] = outcomes;
-                match (a, b, c, d) {
-                    (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
-                    // The failed runs were reported above.
-                    _ => None,
-                }
-            }
+            // A failed run was reported above: no closed loop for that session then.
+            Source::Simulated(_) => outcomes
+                .into_iter()
+                .collect::<Option<Vec<Outcome>>>()
+                .and_then(|v| v.try_into().ok()),
             Source::File(_) => None,
         };
         sessions.push(SessionResult {

@@ -786,7 +786,7 @@ impl Downlink {
                     self.received.last_ack = Some(ack);
                 }
                 Payload::Heartbeat(_) => self.received.heartbeats += 1,
-                Payload::Hello(_) | Payload::SampleBlock(_) => {
+                Payload::Hello(_) | Payload::SampleBlock(_) | Payload::Settings(_) => {
                     log.line(format_args!(
                         "from serve: unexpected {} frame ignored",
                         frame.payload.frame_type()

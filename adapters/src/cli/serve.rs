@@ -13,7 +13,10 @@
 //! A link without samples for `--timeout-ms` is silent: the engine is told of stale data
 //! at once (its pause hint goes down the link) and the log says so. A stream whose rate
 //! the engine does not accept is refused: a Pause hint (sensor fault) goes to the pump,
-//! the log says why, and serve exits with status 2. End of file or a hang-up ends serve
+//! the log says why, and serve exits with status 2. A Settings frame (the mother changed
+//! her comfort settings on the pump) reaches the engine thread before the samples after
+//! it: every later hint asks for her targets and never beyond her maximum; the log shows
+//! each change and the summary counts them. End of file or a hang-up ends serve
 //! cleanly (status 0) after everything queued was processed and its hints sent, with a
 //! summary on standard error.
 
@@ -419,6 +422,8 @@ fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
             | ReceiverEvent::BoardRestarted { .. }
             | ReceiverEvent::Silent { .. }
             | ReceiverEvent::Resumed { .. }
+            | ReceiverEvent::SettingsApplied { .. }
+            | ReceiverEvent::SettingsRefused(_)
     );
     if always || !quiet {
         log.line(e);
@@ -528,7 +533,8 @@ fn print_stats(
         .collect();
     log.line(format_args!(
         "{label} link bytes={} frames_ok={} frames_dropped={} {} frames_lost={} \
-         hellos={} blocks={} heartbeats={} unexpected={} duplicates={} rewinds={}",
+         hellos={} blocks={} heartbeats={} settings={} settings_refused={} unexpected={} \
+         duplicates={} rewinds={}",
         rx.decoder.bytes,
         rx.decoder.frames,
         rx.frames_dropped(),
@@ -537,6 +543,8 @@ fn print_stats(
         rx.hellos,
         rx.blocks,
         rx.heartbeats,
+        rx.settings,
+        rx.settings_refused,
         rx.unexpected,
         rx.sequence.duplicates,
         rx.sequence.rewinds

@@ -1,7 +1,7 @@
 //! The sensor board's side of the link: samples in physical units into numbered Hello,
-//! SampleBlock and Heartbeat frames, ready for the wire.
+//! SampleBlock, Settings and Heartbeat frames, ready for the wire.
 
-use letdown_engine::Sample;
+use letdown_engine::{Sample, UserSettings};
 use letdown_link::{
     EncodeError, Encoder, Heartbeat, Hello, Payload, SampleBlock, StreamConfig, MAX_FRAME_LEN,
     MAX_SAMPLES_PER_BLOCK,
@@ -85,6 +85,12 @@ impl BoardEncoder {
             block.push(self.config.quantize(s)).map_err(|_| too_many)?;
         }
         self.encode(&Payload::SampleBlock(block))
+    }
+
+    /// The user's settings (she changed them on the pump); refused if the engine would
+    /// refuse them.
+    pub fn settings(&mut self, settings: UserSettings) -> Result<&[u8], EncodeError> {
+        self.encode(&Payload::Settings(settings))
     }
 
     /// A heartbeat with the board's clock.

@@ -13,7 +13,10 @@
 //!    not accept (outside 100 … 10 000 Hz) is [`ReceiverEvent::StreamRejected`] and no
 //!    engine runs; a later block with another configuration restarts the stream;
 //! 4. samples go to the [`StreamSink`]; missing samples go first, as a gap
-//!    (`report_missing`), so the engine counts them and pauses on stale data.
+//!    (`report_missing`), so the engine counts them and pauses on stale data;
+//! 5. a Settings frame (the mother changed her comfort settings on the pump) goes to the
+//!    running engine before the samples after it (`Engine::set_user_settings`), and is
+//!    kept for every stream started later.
 //!
 //! [`LinkReceiver::poll`] watches the clock: no samples for longer than the timeout makes
 //! the link [`ReceiverEvent::Silent`] — the engine is told at once of one missing sample,
@@ -24,7 +27,7 @@
 //!
 //! Times are passed in (`now`), never read here, so tests drive the clock.
 
-use letdown_engine::{ConfigError, Engine, EngineConfig, Sample};
+use letdown_engine::{ConfigError, Engine, EngineConfig, Sample, SettingsError, UserSettings};
 use letdown_link::{
     Ack, Continuity, DecoderStats, Frame, FrameDecoder, FrameError, FrameType, Payload,
     SampleBlock, SequenceStats, SequenceTracker, StreamConfig, MAX_SAMPLES_PER_BLOCK,
@@ -55,6 +58,9 @@ pub trait StreamSink {
     fn report_missing(&mut self, n: u64);
     /// Delivers a reported gap now, without waiting for the next samples.
     fn flush(&mut self);
+    /// The user's new settings, for the engine from the next sample on. Refused (and
+    /// nothing changed) if a field is out of range.
+    fn set_user_settings(&mut self, settings: UserSettings) -> Result<(), SettingsError>;
 }
 
 /// Receiver settings.
@@ -127,6 +133,17 @@ pub enum ReceiverEvent {
         /// Samples dropped.
         dropped: u64,
     },
+    /// The user's settings arrived and apply from the next sample (`running`: to the
+    /// running stream's engine; otherwise to the next stream's).
+    SettingsApplied {
+        /// The settings.
+        settings: UserSettings,
+        /// Whether a stream's engine runs and took them.
+        running: bool,
+    },
+    /// A Settings frame the engine refused (the link checks the same ranges, so only a
+    /// sink that failed): counted, the old settings stay.
+    SettingsRefused(SettingsError),
     /// A frame the board should not send (a hint or an ack), counted and ignored.
     Unexpected {
         /// Its type.
@@ -191,6 +208,25 @@ impl fmt::Display for ReceiverEvent {
                 f,
                 "engine queue full: {dropped} sample(s) dropped (overrun, reported as a gap)"
             ),
+            ReceiverEvent::SettingsApplied {
+                settings: u,
+                running,
+            } => write!(
+                f,
+                "user settings {}: stimulation {} mmHg at {} cpm, expression {} mmHg at {} \
+                 cpm, maximum {} mmHg",
+                if *running {
+                    "applied"
+                } else {
+                    "kept for the next stream"
+                },
+                u.stimulation_vacuum_mmhg,
+                u.stimulation_rate_cpm,
+                u.expression_vacuum_mmhg,
+                u.expression_rate_cpm,
+                u.max_vacuum_mmhg
+            ),
+            ReceiverEvent::SettingsRefused(e) => write!(f, "{e}; the old settings stay"),
             ReceiverEvent::Unexpected { frame_type } => {
                 write!(f, "unexpected {frame_type} frame from the board ignored")
             }
@@ -226,6 +262,10 @@ pub struct ReceiveStats {
     pub blocks: u64,
     /// Heartbeats received.
     pub heartbeats: u64,
+    /// Settings frames received (each applied, or refused and counted below).
+    pub settings: u64,
+    /// Settings the sink refused.
+    pub settings_refused: u64,
     /// Frames of a type the board should not send (hint, ack).
     pub unexpected: u64,
     /// Samples in the good blocks received.
@@ -427,12 +467,37 @@ impl<S: StreamSink> LinkReceiver<S> {
                 self.stats.heartbeats += 1;
                 self.on_gap_frames(continuity, on_event);
             }
+            Payload::Settings(settings) => {
+                self.stats.settings += 1;
+                self.on_gap_frames(continuity, on_event);
+                self.on_settings(settings, on_event);
+            }
             Payload::Hint(_) | Payload::Ack(_) => {
                 self.stats.unexpected += 1;
                 on_event(ReceiverEvent::Unexpected {
                     frame_type: frame.payload.frame_type(),
                 });
                 self.on_gap_frames(continuity, on_event);
+            }
+        }
+    }
+
+    /// The user's settings: to the running engine, and for every later stream.
+    fn on_settings(&mut self, settings: UserSettings, on_event: &mut impl FnMut(ReceiverEvent)) {
+        let running = self.stream.is_some();
+        let applied = if running {
+            self.sink.set_user_settings(settings)
+        } else {
+            settings.validate()
+        };
+        match applied {
+            Ok(()) => {
+                self.config.engine = self.config.engine.with_user_settings(settings);
+                on_event(ReceiverEvent::SettingsApplied { settings, running });
+            }
+            Err(e) => {
+                self.stats.settings_refused += 1;
+                on_event(ReceiverEvent::SettingsRefused(e));
             }
         }
     }

@@ -12,7 +12,7 @@ use letdown_engine::pipeline::{
     self, EngineHandle, HintMessage, HintReceiver, PipelineConfig, PipelineReport, PipelineStats,
     SensorProducer, WaitStrategy,
 };
-use letdown_engine::{Engine, Event, Sample};
+use letdown_engine::{Engine, Event, Sample, SettingsError, UserSettings};
 use std::collections::VecDeque;
 
 /// Settings of the pipelines a [`PipelineSink`] starts (default: the pipeline's own
@@ -186,6 +186,13 @@ impl StreamSink for PipelineSink {
             r.producer.push(&[]);
         }
     }
+
+    fn set_user_settings(&mut self, settings: UserSettings) -> Result<(), SettingsError> {
+        match self.running.as_mut() {
+            Some(r) => r.producer.set_user_settings(settings),
+            None => settings.validate(),
+        }
+    }
 }
 
 impl Drop for PipelineSink {
@@ -254,4 +261,11 @@ impl StreamSink for EngineSink {
     }
 
     fn flush(&mut self) {}
+
+    fn set_user_settings(&mut self, settings: UserSettings) -> Result<(), SettingsError> {
+        match self.engine.as_mut() {
+            Some(engine) => engine.set_user_settings(settings),
+            None => settings.validate(),
+        }
+    }
 }

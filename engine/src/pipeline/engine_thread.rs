@@ -110,6 +110,8 @@ pub(crate) struct EngineLoop {
     pub(crate) waiter: Waiter,
     pub(crate) realtime: Option<RealtimeStatus>,
     totals: Totals,
+    /// Version of the user settings last applied (see `settings::SettingsMailbox`).
+    settings_seen: u64,
 }
 
 impl EngineLoop {
@@ -133,6 +135,7 @@ impl EngineLoop {
             waiter,
             realtime: None,
             totals: Totals::default(),
+            settings_seen: 0,
         }
     }
 
@@ -209,6 +212,7 @@ impl EngineLoop {
             histograms,
             waiter,
             totals,
+            settings_seen,
             ..
         } = self;
         let counters = &shared.counters.engine.0;
@@ -220,6 +224,12 @@ impl EngineLoop {
             let (first, second) = queue.as_slices();
             let batch = &first[..first.len().min(BATCH_SLOTS)];
             let Some(last) = batch.last() else { break };
+            // After the look at the write index: settings published before these slots
+            // were pushed are seen here and apply to their samples.
+            if let Some(s) = shared.settings.take_newer(settings_seen) {
+                // Validated by the producer; a refusal would leave the old settings.
+                let _ = engine.set_user_settings(s);
+            }
             let last_arrival_ns = last.arrival_ns;
             if slots == 0 {
                 start_ns = clock.now_ns();

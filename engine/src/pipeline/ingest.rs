@@ -222,6 +222,21 @@ impl SensorProducer {
             .store(self.samples_in, Ordering::Relaxed);
     }
 
+    /// The user's new settings (the firmware reports a change): validated here, then
+    /// handed to the engine thread, which applies them
+    /// ([`Engine::set_user_settings`](crate::Engine::set_user_settings)) before it
+    /// processes any sample pushed after this call (possibly a few queued samples
+    /// earlier). Refused with the first field out of range, and then nothing changes.
+    /// No lock, no allocation, no syscall.
+    pub fn set_user_settings(
+        &mut self,
+        settings: crate::config::UserSettings,
+    ) -> Result<(), crate::config::SettingsError> {
+        settings.validate()?;
+        self.shared.settings.publish(&settings);
+        Ok(())
+    }
+
     /// Reports `n` samples that never arrived (a sensor dropout); the engine processes
     /// them as a gap before the next pushed sample.
     pub fn report_missing(&mut self, n: u64) {

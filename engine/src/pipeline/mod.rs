@@ -58,6 +58,7 @@ mod ingest;
 mod latency;
 mod probe;
 mod realtime;
+mod settings;
 mod stats;
 mod wait;
 
@@ -221,6 +222,8 @@ pub(crate) struct Shared {
     pub(crate) trailing_missing: AtomicU64,
     /// Set by the engine thread while it parks (`WaitStrategy::Park`).
     pub(crate) sleeping: AtomicBool,
+    /// The user's latest settings, from [`SensorProducer::set_user_settings`].
+    pub(crate) settings: settings::SettingsMailbox,
 }
 
 /// A started pipeline's three ends, each to be moved to its own thread.

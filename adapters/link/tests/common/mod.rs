@@ -1,7 +1,7 @@
 //! Shared test support: frame builders and proptest strategies.
 #![allow(dead_code)] // each test binary uses its own part
 
-use letdown_engine::{ControlHint, Cue, Mode, Reason};
+use letdown_engine::{ControlHint, Cue, EngineConfig, Mode, Reason, UserSettings};
 use letdown_link::{
     encode, Ack, Frame, Heartbeat, Hello, Payload, RawSample, SampleBlock, StreamConfig,
     MAX_FRAME_LEN, MAX_SAMPLES_PER_BLOCK,
@@ -17,6 +17,17 @@ pub fn block(first: u64, n: usize) -> SampleBlock {
         .map(|i| RawSample::new(-(i as i16) * 100, i as i16 * 3))
         .collect();
     SampleBlock::from_samples(CONFIG, first, &samples).unwrap()
+}
+
+/// A gentle user's settings.
+pub fn settings() -> UserSettings {
+    UserSettings {
+        stimulation_vacuum_mmhg: -70.0,
+        stimulation_rate_cpm: 105.0,
+        expression_vacuum_mmhg: -140.0,
+        expression_rate_cpm: 55.0,
+        max_vacuum_mmhg: -160.0,
+    }
 }
 
 pub fn hint() -> ControlHint {
@@ -41,6 +52,7 @@ pub fn one_of_each() -> Vec<Payload> {
             next_sample_index: 0,
         }),
         Payload::SampleBlock(block(0, 16)),
+        Payload::Settings(settings()),
         Payload::Hint(hint()),
         Payload::Ack(Ack {
             last_seq: 9,
@@ -135,6 +147,33 @@ pub fn arb_hint() -> impl Strategy<Value = ControlHint> {
         )
 }
 
+/// Settings the engine accepts: each field drawn within the range the others leave it.
+pub fn arb_settings() -> impl Strategy<Value = UserSettings> {
+    (
+        -300.0f32..=-50.0,
+        0.0f32..=1.0,
+        0.0f32..=1.0,
+        25.0f32..=130.0,
+        0.0f32..1.0,
+    )
+        .prop_map(|(max, stim, expr, stim_rate, expr_rate)| {
+            let stim_deepest = (-150.0f32).max(max);
+            let s = UserSettings {
+                max_vacuum_mmhg: max,
+                stimulation_vacuum_mmhg: stim_deepest + stim * (-30.0 - stim_deepest),
+                expression_vacuum_mmhg: max + expr * (-30.0 - max),
+                stimulation_rate_cpm: stim_rate,
+                expression_rate_cpm: 24.0 + expr_rate * (stim_rate - 24.0),
+            };
+            // Rounding can put a value a hair outside its range: fall back to the defaults.
+            if s.validate().is_ok() {
+                s
+            } else {
+                EngineConfig::new(1000.0).user_settings()
+            }
+        })
+}
+
 pub fn arb_payload() -> impl Strategy<Value = Payload> {
     prop_oneof![
         (arb_config(), 1u8..=64, any::<u64>()).prop_map(|(config, m, next)| {
@@ -145,6 +184,7 @@ pub fn arb_payload() -> impl Strategy<Value = Payload> {
             })
         }),
         arb_block().prop_map(Payload::SampleBlock),
+        arb_settings().prop_map(Payload::Settings),
         arb_hint().prop_map(Payload::Hint),
         (any::<u16>(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(s, r, d, m)| {
             Payload::Ack(Ack {

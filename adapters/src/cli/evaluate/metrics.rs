@@ -43,7 +43,7 @@ pub struct SessionResult {
     pub scores: [SessionScore; 3],
     /// Closed-loop outcomes per strategy, in [`LoopStrategy::ALL`] order (simulated
     /// sessions only).
-    pub closed_loop: Option<[Outcome; 4]>,
+    pub closed_loop: Option<[Outcome; super::closed_loop::STRATEGIES]>,
 }
 
 /// What was evaluated, as given on the command line.

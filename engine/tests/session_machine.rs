@@ -1,0 +1,592 @@
+//! The session state machine (DESIGN §5), transition by transition, with exact sample
+//! indices.
+//!
+//! Each case drives [`SessionMachine`] directly with a script of synthetic detector
+//! outputs and safety calls, in the order the engine makes them on one sample (safety,
+//! then detection, then the timers), ticking every sample of a 100 Hz stream, and compares
+//! the whole list of events it returns. A few end-to-end tests at the bottom run the same
+//! transitions through [`Engine`] on synthetic pump signals.
+//!
+//! Defaults at 100 Hz, in samples: first cue 9 000 (90 s), cue interval 6 000 (60 s),
+//! fallback 12 000 (120 s), fade 2 000 (20 s), session end 30 000 (300 s).
+
+use letdown_engine::detector::Detection;
+use letdown_engine::session::{SessionMachine, CUE_INTERVAL_S, CUE_ORDER, RAMP_CYCLES};
+mod support;
+
+use support::{run_engine, RATE_HZ};
+
+use letdown_engine::{ControlHint, Cue, EngineConfig, Event, EventKind, Mode, Reason, Sample};
+
+// DESIGN §5: any change of vacuum or rate ramped over at least two pump cycles.
+const _: () = assert!(RAMP_CYCLES >= 2);
+
+/// One input to the machine at a sample.
+#[derive(Clone, Copy, Debug)]
+enum In {
+    Onset,
+    End,
+    Pause(Reason),
+    Resume,
+}
+
+/// What an event must be: index, kind, reason, and the hint's mode and cue (`None`: the
+/// event carries no hint).
+type Want = (u64, EventKind, Reason, Option<(Mode, Option<Cue>)>);
+
+use EventKind::{End as EEnd, Hint as EHint, Onset as EOnset};
+use Mode::{Expression as Expr, Pause as PauseMode, Stimulation as Stim};
+use Reason::*;
+
+fn config() -> EngineConfig {
+    EngineConfig::new(RATE_HZ)
+}
+
+/// Runs `script` (sorted by index) over `n` samples; every event, in order.
+fn drive(cfg: &EngineConfig, script: &[(u64, In)], n: u64) -> Vec<Event> {
+    let mut m = SessionMachine::new(cfg);
+    let mut events = Vec::new();
+    let mut next = script.iter().peekable();
+    for i in 0..n {
+        // The engine's order on one sample: safety first, then detections, then timers.
+        let mut here: Vec<In> = Vec::new();
+        while let Some(&&(at, input)) = next.peek() {
+            if at != i {
+                assert!(at > i, "script out of order at {at}");
+                break;
+            }
+            here.push(input);
+            next.next();
+        }
+        here.sort_by_key(|x| match x {
+            In::Pause(_) | In::Resume => 0,
+            In::Onset | In::End => 1,
+        });
+        for input in here {
+            events.push(match input {
+                In::Pause(r) => m.pause(i, r),
+                In::Resume => m.resume(i),
+                In::Onset => m.on_detection(i, Detection::Onset { confidence: 0.9 }),
+                In::End => m.on_detection(i, Detection::End { confidence: 0.8 }),
+            });
+        }
+        if let Some(e) = m.tick(i) {
+            events.push(e);
+        }
+    }
+    events
+}
+
+fn summary(events: &[Event]) -> Vec<Want> {
+    events
+        .iter()
+        .map(|e| {
+            (
+                e.sample_index,
+                e.kind,
+                e.reason,
+                e.hint.map(|h| (h.mode, h.cue)),
+            )
+        })
+        .collect()
+}
+
+/// Every hint in `events` asks for the configured targets of its mode, never beyond the
+/// maximum, ramped over at least two cycles (a pause at once).
+fn check_targets(cfg: &EngineConfig, events: &[Event]) {
+    for h in events.iter().filter_map(|e| e.hint) {
+        let (vacuum, rate) = match h.mode {
+            Stim => (cfg.stimulation_vacuum_mmhg, cfg.stimulation_rate_cpm),
+            Expr => (cfg.expression_vacuum_mmhg, cfg.expression_rate_cpm),
+            PauseMode => (0.0, 0.0),
+        };
+        assert_eq!(h.target_vacuum_mmhg, vacuum, "{h:?}");
+        assert_eq!(h.rate_cpm, rate, "{h:?}");
+        assert!(h.target_vacuum_mmhg >= cfg.max_vacuum_mmhg, "{h:?}");
+        assert!(h.target_vacuum_mmhg >= -300.0, "{h:?}");
+        let ramp = if h.mode == PauseMode { 0 } else { RAMP_CYCLES };
+        assert_eq!(h.ramp_cycles, ramp, "{h:?}");
+    }
+}
+
+struct Case {
+    name: &'static str,
+    script: &'static [(u64, In)],
+    samples: u64,
+    want: &'static [Want],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "letdown before the first cue: switch at the detection, no cue, no fallback",
+        script: &[(8_000, In::Onset)],
+        samples: 20_000,
+        want: &[(8_000, EOnset, LetdownDetected, Some((Expr, None)))],
+    },
+    Case {
+        name: "fade and the next ejection: back to stimulation fade_s after the end, \
+               expression again at the next onset, and again",
+        script: &[
+            (8_000, In::Onset),
+            (14_000, In::End),
+            (30_000, In::Onset),
+            (36_000, In::End),
+        ],
+        samples: 40_000,
+        want: &[
+            (8_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (14_000, EEnd, FlowFaded, None),
+            (16_000, EHint, FlowFaded, Some((Stim, None))),
+            (30_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (36_000, EEnd, FlowFaded, None),
+            (38_000, EHint, FlowFaded, Some((Stim, None))),
+        ],
+    },
+    Case {
+        name: "a new onset inside fade_s keeps expression (no flip-flop)",
+        script: &[(8_000, In::Onset), (14_000, In::End), (15_000, In::Onset)],
+        samples: 30_000,
+        want: &[
+            (8_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (14_000, EEnd, FlowFaded, None),
+            (15_000, EOnset, LetdownDetected, None),
+        ],
+    },
+    Case {
+        name: "no letdown: cues in order every 60 s from 90 s, fallback at 120 s, session \
+               end 300 s after the fallback, then nothing",
+        script: &[],
+        samples: 60_000,
+        want: &[
+            (9_000, EHint, LateLetdownCue, Some((Stim, Some(Cue::Relax)))),
+            (12_000, EHint, FallbackTimer, Some((Expr, None))),
+            (
+                15_000,
+                EHint,
+                LateLetdownCue,
+                Some((Expr, Some(Cue::BabyPhoto))),
+            ),
+            (
+                21_000,
+                EHint,
+                LateLetdownCue,
+                Some((Expr, Some(Cue::Warmth))),
+            ),
+            (
+                27_000,
+                EHint,
+                LateLetdownCue,
+                Some((Expr, Some(Cue::Massage))),
+            ),
+            (
+                33_000,
+                EHint,
+                LateLetdownCue,
+                Some((Expr, Some(Cue::Relax))),
+            ),
+            (
+                39_000,
+                EHint,
+                LateLetdownCue,
+                Some((Expr, Some(Cue::BabyPhoto))),
+            ),
+            (42_000, EHint, SessionEnd, Some((PauseMode, None))),
+        ],
+    },
+    Case {
+        name: "late letdown after the fallback: onset reported, no second switch, no \
+               more cues; its end and fade return to stimulation",
+        script: &[(20_000, In::Onset), (26_000, In::End)],
+        samples: 30_000,
+        want: &[
+            (9_000, EHint, LateLetdownCue, Some((Stim, Some(Cue::Relax)))),
+            (12_000, EHint, FallbackTimer, Some((Expr, None))),
+            (
+                15_000,
+                EHint,
+                LateLetdownCue,
+                Some((Expr, Some(Cue::BabyPhoto))),
+            ),
+            (20_000, EOnset, LetdownDetected, None),
+            (26_000, EEnd, FlowFaded, None),
+            (28_000, EHint, FlowFaded, Some((Stim, None))),
+        ],
+    },
+    Case {
+        name: "letdown between the first cue and the fallback: one cue, then none",
+        script: &[(10_000, In::Onset)],
+        samples: 20_000,
+        want: &[
+            (9_000, EHint, LateLetdownCue, Some((Stim, Some(Cue::Relax)))),
+            (10_000, EOnset, LetdownDetected, Some((Expr, None))),
+        ],
+    },
+    Case {
+        name: "session end 300 s after the last end; flow returning after it resumes \
+               expression",
+        script: &[(8_000, In::Onset), (14_000, In::End), (50_000, In::Onset)],
+        samples: 52_000,
+        want: &[
+            (8_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (14_000, EEnd, FlowFaded, None),
+            (16_000, EHint, FlowFaded, Some((Stim, None))),
+            (44_000, EHint, SessionEnd, Some((PauseMode, None))),
+            (50_000, EOnset, LetdownDetected, Some((Expr, None))),
+        ],
+    },
+    Case {
+        name: "after flow returns, the session may end again 300 s after its end",
+        script: &[
+            (8_000, In::Onset),
+            (14_000, In::End),
+            (50_000, In::Onset),
+            (55_000, In::End),
+        ],
+        samples: 90_000,
+        want: &[
+            (8_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (14_000, EEnd, FlowFaded, None),
+            (16_000, EHint, FlowFaded, Some((Stim, None))),
+            (44_000, EHint, SessionEnd, Some((PauseMode, None))),
+            (50_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (55_000, EEnd, FlowFaded, None),
+            (57_000, EHint, FlowFaded, Some((Stim, None))),
+            (85_000, EHint, SessionEnd, Some((PauseMode, None))),
+        ],
+    },
+    Case {
+        name: "never a session end while an ejection is in progress, however long",
+        script: &[(1_000, In::Onset)],
+        samples: 200_000,
+        want: &[(1_000, EOnset, LetdownDetected, Some((Expr, None)))],
+    },
+    Case {
+        name: "pause and resume in stimulation, each safety reason",
+        script: &[
+            (500, In::Pause(OverVacuum)),
+            (600, In::Resume),
+            (700, In::Pause(SensorFault)),
+            (800, In::Resume),
+            (900, In::Pause(StaleData)),
+            (1_000, In::Resume),
+        ],
+        samples: 2_000,
+        want: &[
+            (500, EHint, OverVacuum, Some((PauseMode, None))),
+            (600, EHint, SensorRecovered, Some((Stim, None))),
+            (700, EHint, SensorFault, Some((PauseMode, None))),
+            (800, EHint, SensorRecovered, Some((Stim, None))),
+            (900, EHint, StaleData, Some((PauseMode, None))),
+            (1_000, EHint, SensorRecovered, Some((Stim, None))),
+        ],
+    },
+    Case {
+        name: "pause and resume in expression; a second, graver reason re-pauses",
+        script: &[
+            (1_000, In::Onset),
+            (2_000, In::Pause(SensorFault)),
+            (2_050, In::Pause(OverVacuum)),
+            (2_100, In::Resume),
+            (3_000, In::Pause(StaleData)),
+            (3_100, In::Resume),
+        ],
+        samples: 4_000,
+        want: &[
+            (1_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (2_000, EHint, SensorFault, Some((PauseMode, None))),
+            (2_050, EHint, OverVacuum, Some((PauseMode, None))),
+            (2_100, EHint, SensorRecovered, Some((Expr, None))),
+            (3_000, EHint, StaleData, Some((PauseMode, None))),
+            (3_100, EHint, SensorRecovered, Some((Expr, None))),
+        ],
+    },
+    Case {
+        name: "pause and resume after the session end: the resume keeps the pump paused",
+        script: &[
+            (1_000, In::Onset),
+            (2_000, In::End),
+            (33_000, In::Pause(OverVacuum)),
+            (33_100, In::Resume),
+        ],
+        samples: 34_000,
+        want: &[
+            (1_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (2_000, EEnd, FlowFaded, None),
+            (4_000, EHint, FlowFaded, Some((Stim, None))),
+            (32_000, EHint, SessionEnd, Some((PauseMode, None))),
+            (33_000, EHint, OverVacuum, Some((PauseMode, None))),
+            (33_100, EHint, SensorRecovered, Some((PauseMode, None))),
+        ],
+    },
+    Case {
+        name: "onset during a pause: reported without a hint, the resume carries expression",
+        script: &[
+            (7_900, In::Pause(OverVacuum)),
+            (8_000, In::Onset),
+            (8_100, In::Resume),
+        ],
+        samples: 20_000,
+        want: &[
+            (7_900, EHint, OverVacuum, Some((PauseMode, None))),
+            (8_000, EOnset, LetdownDetected, None),
+            (8_100, EHint, SensorRecovered, Some((Expr, None))),
+        ],
+    },
+    Case {
+        name: "fallback during a pause: the resume carries expression",
+        script: &[(11_900, In::Pause(StaleData)), (12_500, In::Resume)],
+        samples: 14_000,
+        want: &[
+            (9_000, EHint, LateLetdownCue, Some((Stim, Some(Cue::Relax)))),
+            (11_900, EHint, StaleData, Some((PauseMode, None))),
+            (12_000, EHint, FallbackTimer, None),
+            (12_500, EHint, SensorRecovered, Some((Expr, None))),
+        ],
+    },
+    Case {
+        name: "fade during a pause: the resume carries stimulation",
+        script: &[
+            (1_000, In::Onset),
+            (2_000, In::End),
+            (3_000, In::Pause(SensorFault)),
+            (5_000, In::Resume),
+        ],
+        samples: 6_000,
+        want: &[
+            (1_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (2_000, EEnd, FlowFaded, None),
+            (3_000, EHint, SensorFault, Some((PauseMode, None))),
+            (4_000, EHint, FlowFaded, None),
+            (5_000, EHint, SensorRecovered, Some((Stim, None))),
+        ],
+    },
+    Case {
+        name: "a cue due during a pause is given at the resume, the next 60 s later",
+        script: &[(8_950, In::Pause(SensorFault)), (9_400, In::Resume)],
+        samples: 16_000,
+        want: &[
+            (8_950, EHint, SensorFault, Some((PauseMode, None))),
+            (9_400, EHint, SensorRecovered, Some((Stim, None))),
+            (9_400, EHint, LateLetdownCue, Some((Stim, Some(Cue::Relax)))),
+            (12_000, EHint, FallbackTimer, Some((Expr, None))),
+            (
+                15_400,
+                EHint,
+                LateLetdownCue,
+                Some((Expr, Some(Cue::BabyPhoto))),
+            ),
+        ],
+    },
+    Case {
+        name: "a session end due during a pause is suggested at the resume",
+        script: &[
+            (1_000, In::Onset),
+            (2_000, In::End),
+            (31_000, In::Pause(StaleData)),
+            (33_000, In::Resume),
+        ],
+        samples: 34_000,
+        want: &[
+            (1_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (2_000, EEnd, FlowFaded, None),
+            (4_000, EHint, FlowFaded, Some((Stim, None))),
+            (31_000, EHint, StaleData, Some((PauseMode, None))),
+            (33_000, EHint, SensorRecovered, Some((Stim, None))),
+            (33_000, EHint, SessionEnd, Some((PauseMode, None))),
+        ],
+    },
+];
+
+#[test]
+fn every_transition_at_its_exact_sample() {
+    let cfg = config();
+    // The table's sample arithmetic assumes the defaults.
+    assert_eq!(cfg.late_cue_s, 90.0);
+    assert_eq!(CUE_INTERVAL_S, 60.0);
+    assert_eq!(cfg.fallback_s, 120.0);
+    assert_eq!(cfg.fade_s, 20.0);
+    assert_eq!(cfg.session_end_s, 300.0);
+    let mut failures = Vec::new();
+    for case in CASES {
+        let events = drive(&cfg, case.script, case.samples);
+        check_targets(&cfg, &events);
+        let got = summary(&events);
+        if got != case.want {
+            failures.push(format!(
+                "{}:\n  want {:?}\n  got  {:?}",
+                case.name, case.want, got
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_table_covers_every_reason_and_mode_transition() {
+    let cfg = config();
+    let mut reasons = Vec::new();
+    let mut transitions = Vec::new();
+    for case in CASES {
+        let mut mode = Stim;
+        for e in drive(&cfg, case.script, case.samples) {
+            if !reasons.contains(&e.reason) {
+                reasons.push(e.reason);
+            }
+            if let Some(h) = e.hint {
+                if h.mode != mode && !transitions.contains(&(mode, h.mode)) {
+                    transitions.push((mode, h.mode));
+                }
+                mode = h.mode;
+            }
+        }
+    }
+    for r in Reason::ALL {
+        assert!(reasons.contains(&r), "no case gives {r}");
+    }
+    for from in [Stim, Expr, PauseMode] {
+        for to in [Stim, Expr, PauseMode] {
+            if from != to {
+                assert!(
+                    transitions.contains(&(from, to)),
+                    "no case goes {from} → {to}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn cues_follow_the_documented_order_and_settings() {
+    // Earlier first cue, later fallback, longer session end: the whole cycle of cues in
+    // stimulation, then the fallback.
+    let cfg = config().late_cue_s(30.0).fallback_s(300.0);
+    let events = drive(&cfg, &[], 40_000);
+    let cues: Vec<(u64, Cue)> = events
+        .iter()
+        .filter_map(|e| e.hint.and_then(|h| h.cue.map(|c| (e.sample_index, c))))
+        .collect();
+    let want: Vec<(u64, Cue)> = (0..7u64)
+        .map(|k| (3_000 + 6_000 * k, CUE_ORDER[k as usize % 4]))
+        .collect();
+    assert_eq!(cues, want);
+    assert_eq!(
+        CUE_ORDER,
+        [Cue::Relax, Cue::BabyPhoto, Cue::Warmth, Cue::Massage]
+    );
+    check_targets(&cfg, &events);
+}
+
+#[test]
+fn a_late_letdown_never_gets_deeper_vacuum_than_the_users_settings() {
+    // DESIGN §5: cues, never deeper vacuum. Before any letdown the pump is asked for the
+    // stimulation vacuum, and from the fallback on for the expression vacuum, and nothing
+    // deeper, for the whole of a long session without letdown; a cue carries the targets
+    // of the mode the pump is already in.
+    for cfg in [
+        config(),
+        config()
+            .max_vacuum_mmhg(-120.0)
+            .stimulation_vacuum_mmhg(-60.0)
+            .expression_vacuum_mmhg(-110.0),
+    ] {
+        let events = drive(&cfg, &[], 100_000);
+        check_targets(&cfg, &events);
+        let mut deepest_before_fallback = 0.0f32;
+        let mut previous: Option<ControlHint> = None;
+        for e in &events {
+            let Some(h) = e.hint else { continue };
+            if e.sample_index < 12_000 {
+                deepest_before_fallback = deepest_before_fallback.min(h.target_vacuum_mmhg);
+            }
+            if h.cue.is_some() {
+                if let Some(p) = previous {
+                    assert_eq!(
+                        (h.mode, h.target_vacuum_mmhg, h.rate_cpm),
+                        (p.mode, p.target_vacuum_mmhg, p.rate_cpm),
+                        "a cue changed the targets: {h:?}"
+                    );
+                }
+            }
+            previous = Some(h);
+        }
+        assert_eq!(deepest_before_fallback, cfg.stimulation_vacuum_mmhg);
+    }
+}
+
+// ---- end to end through the engine -------------------------------------------------
+
+fn hints(events: &[Event]) -> Vec<(u64, Reason, Mode, Option<Cue>)> {
+    events
+        .iter()
+        .filter_map(|e| e.hint.map(|h| (e.sample_index, e.reason, h.mode, h.cue)))
+        .collect()
+}
+
+#[test]
+fn engine_without_milk_cues_falls_back_and_ends() {
+    let mut engine = config().build().unwrap();
+    let events = run_engine(&mut engine, 45_000, |_, s| Some(s));
+    assert!(
+        events.iter().all(|e| e.kind == EHint),
+        "no milk, no detection: {events:?}"
+    );
+    assert_eq!(
+        hints(&events),
+        [
+            (9_000, LateLetdownCue, Stim, Some(Cue::Relax)),
+            (12_000, FallbackTimer, Expr, None),
+            (15_000, LateLetdownCue, Expr, Some(Cue::BabyPhoto)),
+            (21_000, LateLetdownCue, Expr, Some(Cue::Warmth)),
+            (27_000, LateLetdownCue, Expr, Some(Cue::Massage)),
+            (33_000, LateLetdownCue, Expr, Some(Cue::Relax)),
+            (39_000, LateLetdownCue, Expr, Some(Cue::BabyPhoto)),
+            (42_000, SessionEnd, PauseMode, None),
+        ]
+    );
+}
+
+#[test]
+fn engine_safety_pauses_at_the_sample_and_resumes_after_the_clear_time() {
+    // Clear time 0.5 s = 50 samples of good data.
+    let mut engine = config().build().unwrap();
+    let events = run_engine(&mut engine, 16_000, |i, s| match i {
+        // Over-vacuum for one sample: beyond the user's −250 mmHg.
+        1_000 => Some(Sample::new(-260.0, s.flow_ml_min)),
+        // An impossible flow reading.
+        2_000 => Some(Sample::new(s.pressure_mmhg, f32::NAN)),
+        // Ten samples never arrive.
+        3_000..3_010 => None,
+        // A fault across the first cue (due at 9 000): it comes at the resume.
+        8_990 => Some(Sample::new(f32::INFINITY, s.flow_ml_min)),
+        // A fault across the fallback (due at 12 000): the resume carries expression.
+        11_990 => Some(Sample::new(s.pressure_mmhg, 1_000.0)),
+        _ => Some(s),
+    });
+    assert_eq!(
+        hints(&events),
+        [
+            (1_000, OverVacuum, PauseMode, None),
+            (1_050, SensorRecovered, Stim, None),
+            (2_000, SensorFault, PauseMode, None),
+            (2_050, SensorRecovered, Stim, None),
+            (3_000, StaleData, PauseMode, None),
+            (3_059, SensorRecovered, Stim, None),
+            (8_990, SensorFault, PauseMode, None),
+            (9_040, SensorRecovered, Stim, None),
+            (9_040, LateLetdownCue, Stim, Some(Cue::Relax)),
+            (11_990, SensorFault, PauseMode, None),
+            (12_040, SensorRecovered, Expr, None),
+            (15_040, LateLetdownCue, Expr, Some(Cue::BabyPhoto)),
+        ]
+    );
+    let fallback: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.reason == FallbackTimer)
+        .collect();
+    assert_eq!(fallback.len(), 1);
+    assert_eq!(
+        (fallback[0].sample_index, fallback[0].hint),
+        (12_000, None),
+        "the fallback during the pause changes the mode without a hint"
+    );
+}
