@@ -111,6 +111,16 @@ pub const PULSATION_SHARE: f32 = 0.15;
 /// still detects, later (no drift or wobble builds such an excess within the baseline's
 /// reach).
 pub const UNLOCKED_FLOW_FACTOR: f32 = 4.0;
+/// A pump-synchronous excess this many times the pulsation's mean absolute deviation at
+/// zero flow backs an onset even when it is below the share milk would show: on a sensor
+/// that smooths the pulsation away, the noise is smoothed too, and what is left of the
+/// milk's pulsation still stands out of it (≈ 2.4 standard deviations of the two-cycle
+/// mean), while a drifting offset has none.
+pub const LOCK_NOISE_FACTOR: f32 = 3.0;
+/// Smallest learnt pulsation transfer: below it the share test would ask for next to
+/// nothing, and the noise test ([`LOCK_NOISE_FACTOR`]) and the large-excess fallback
+/// ([`UNLOCKED_FLOW_FACTOR`]) carry the decision.
+pub const MIN_TRANSFER: f32 = 0.3;
 /// Prior of the sensor's pulsation transfer (fundamental / mean of milk flow), before any
 /// flow has been seen: an unsmoothed sensor (see [`PULSATION_SHARE`]).
 pub const PULSATION_TRANSFER_PRIOR: f32 = 1.0;
@@ -129,7 +139,7 @@ pub const DUCTAL_RISE_S: f32 = 10.0;
 /// its peak (0.5 ± 0.2 g/s ≈ 29 ± 12 mL/min, a weak one ≥ 5 mL/min) in 10–30 s (DESIGN §1),
 /// so even a weak one climbs ≥ 0.17 mL/min per second on average; half that at its start.
 /// A trickle's or a tail's slow wander climbs slower, and is not an ejection.
-pub const MIN_ONSET_SLOPE_ML_MIN_S: f32 = 0.1;
+pub const MIN_ONSET_SLOPE_ML_MIN_S: f32 = 0.12;
 /// Time constant of the slow follower the climb is measured against, s: a ramp of slope
 /// `r` stands `r·τ` above it.
 pub const RISE_TAU_S: f32 = 4.0;
@@ -198,6 +208,8 @@ pub struct EjectionDetector {
     puls_prev: f32,
     puls_base: f32,
     puls_zero: f32,
+    /// Mean absolute deviation of the pulsation from its level at zero flow, mL/min.
+    puls_dev: f32,
     lock_excess: f32,
     puls_last3: f32,
     transfer: f32,
@@ -207,13 +219,13 @@ pub struct EjectionDetector {
     ductal: bool,
     /// Slow follower of the smoothed flow (time constant [`RISE_TAU_S`]), mL/min.
     rise_follower: f32,
+    /// How far the latest smoothed flow stands above that follower, mL/min.
+    climb: f32,
     /// The baseline as followed without the offsets absorbed for want of pulsation,
     /// mL/min: what a rise seen only in the mean is measured from.
     slow_base: f32,
     /// Consecutive cycles that have raised the CUSUM.
     evidence_cycles: u32,
-    /// The latest cycle's standardized excess was clipped.
-    last_clipped: bool,
     /// The latest tested excess, mL/min.
     last_excess: f32,
     /// An onset has been reported this session.
@@ -262,14 +274,15 @@ impl EjectionDetector {
             puls_prev: f32::NAN,
             puls_base: f32::NAN,
             puls_zero: 0.0,
+            puls_dev: f32::INFINITY,
             lock_excess: 0.0,
             puls_last3: 0.0,
             rise_start_s: 0.0,
             ductal: false,
             rise_follower: f32::NAN,
+            climb: 0.0,
             slow_base: 0.0,
             evidence_cycles: 0,
-            last_clipped: false,
             last_excess: 0.0,
             seen_onset: false,
             tests: DetectorTests::ALL,
@@ -289,13 +302,17 @@ impl EjectionDetector {
         self.transfer
     }
 
-    /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min; or the
+    /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min — by the
+    /// share milk would show, or, on a sensor that smooths most of the pulsation away,
+    /// clearly above the pulsation's own noise ([`LOCK_NOISE_FACTOR`]); or the
     /// flow has risen so far above the level followed without those absorbed offsets
     /// that it stands without it.
     fn pump_locked(&self, excess: f32) -> bool {
         let rise = excess.max(self.prev_m3 - self.slow_base);
+        let share = PULSATION_SHARE * self.transfer * excess;
+        let noise = LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
         !self.tests.has(DetectorTest::PumpSync)
-            || self.lock_excess >= PULSATION_SHARE * self.transfer * excess
+            || self.lock_excess >= share.min(noise)
             || rise >= UNLOCKED_FLOW_FACTOR * self.delta
     }
 
@@ -303,7 +320,7 @@ impl EjectionDetector {
     /// ([`MIN_ONSET_SLOPE_ML_MIN_S`]).
     fn climbing(&self) -> bool {
         !self.tests.has(DetectorTest::RiseRate)
-            || self.prev_m3 - self.rise_follower >= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
+            || self.climb >= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
     }
 
     /// Takes this cycle's pulsation: the two-cycle mean excess over its zero-flow (or
@@ -381,6 +398,7 @@ impl EjectionDetector {
             // Milk waits in the ducts meanwhile and comes out in a burst on restart, so the
             // artefact band opens until the flow level is learnt again.
             self.resume_pending = true;
+            self.puls_prev = f32::NAN;
             self.ref_peaks = [f32::NAN; 3];
             return None;
         }
@@ -430,6 +448,13 @@ impl EjectionDetector {
 
         let m3 = self.push(m);
         let p3 = self.push_pulsation(f.pulsation_ml_min);
+        // The climb is measured against the follower as it stood before this cycle, so a
+        // ramp of slope r stands r·τ above it whatever the cycle's length.
+        self.climb = if self.rise_follower.is_finite() {
+            m3 - self.rise_follower
+        } else {
+            0.0
+        };
         self.rise_follower = if self.rise_follower.is_finite() {
             self.rise_follower + (dt_s / RISE_TAU_S).min(1.0) * (m3 - self.rise_follower)
         } else {
@@ -461,6 +486,13 @@ impl EjectionDetector {
             let dev = (m3 - self.baseline).abs() * 1.2533;
             let cap = 4.0 * self.spread_m3.max(SIGMA_FLOOR_ML_MIN);
             self.spread_m3 += SPREAD_GAIN * (dev.min(cap) - self.spread_m3);
+            let dev = (p3 - self.puls_base).abs();
+            self.puls_dev = if self.puls_dev.is_finite() {
+                let cap = 4.0 * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
+                self.puls_dev + SPREAD_GAIN * (dev.min(cap) - self.puls_dev)
+            } else {
+                dev
+            };
         }
         let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
         let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
@@ -530,18 +562,23 @@ impl EjectionDetector {
                 let delta = self.rearm_delta();
                 let excess = m3 - self.baseline;
                 let alarm = self.test(excess, delta, sigma, self.arl_blocks);
-                let rise = alarm && self.sustained_rise_or_absorb(alarm, m3);
+                let rise = alarm && self.sustained_rise_or_absorb(m3);
                 self.confirm(rise, m3, excess, delta)
             }
             Phase::Rising => {
-                let climbing = m3 > self.peak;
+                let new_peak = m3 > self.peak + ALARM_SHARE * self.delta;
                 self.peak = self.peak.max(m3);
                 self.rise_s += dt_s;
-                if self.ductal && climbing && self.rise_s > DUCTAL_RISE_S {
-                    // Still rising long after ductal milk would have peaked: an ejection.
+                let excess = (m3 - self.zero_level).max(0.0);
+                if self.ductal
+                    && new_peak
+                    && self.rise_s > DUCTAL_RISE_S
+                    && self.climbing()
+                    && self.pump_locked(excess)
+                {
+                    // Still climbing long after ductal milk would have peaked: an ejection.
                     self.ductal = false;
                     self.seen_onset = true;
-                    let excess = m3 - self.zero_level;
                     return Some(Detection::Onset {
                         confidence: (excess / (excess + 0.5 * self.delta)).clamp(0.0, 1.0),
                     });
@@ -563,12 +600,13 @@ impl EjectionDetector {
                 self.check_end(m3)
             }
             Phase::Decaying => {
+                self.rise_s += dt_s;
                 self.learn_transfer(m3, p3);
                 self.follow_baseline(m3, p3, dt_s);
                 let delta = self.rearm_delta();
                 let excess = m3 - self.baseline;
                 let alarm = self.test(excess, delta, sigma, self.arl_blocks);
-                if alarm && self.sustained_rise_or_absorb(alarm, m3) {
+                if alarm && self.sustained_rise_or_absorb(m3) {
                     if let Some(d) = self.confirm(true, m3, excess, delta) {
                         return Some(d);
                     }
@@ -627,12 +665,12 @@ impl EjectionDetector {
     }
 
     /// Whether an alarm on a tail is a sustained rise; a step is absorbed.
-    fn sustained_rise_or_absorb(&mut self, alarm: bool, m3: f32) -> bool {
-        if alarm && !self.sustained_rise() {
+    fn sustained_rise_or_absorb(&mut self, m3: f32) -> bool {
+        if !self.sustained_rise() {
             self.absorb(m3);
             return false;
         }
-        alarm
+        true
     }
 
     /// An alarm becomes an onset only if the flow moves with the pump
@@ -659,7 +697,9 @@ impl EjectionDetector {
     fn learn_transfer(&mut self, m3: f32, p3: f32) {
         let level = m3 - self.zero_level;
         if level >= UNLOCKED_FLOW_FACTOR * self.delta {
-            let ratio = ((p3 - self.puls_zero) / level).clamp(0.0, 2.0);
+            // Never below MIN_TRANSFER: a sensor that shows (almost) no pulsation must not
+            // turn the check into one that any noise passes.
+            let ratio = ((p3 - self.puls_zero) / level).clamp(MIN_TRANSFER, 2.0);
             self.transfer += TRANSFER_GAIN * (ratio - self.transfer);
         }
     }
@@ -679,14 +719,15 @@ impl EjectionDetector {
         let z = (excess / sigma).min(cap);
         let before = self.cusum.s;
         let s = self.cusum.process(z, k);
-        // Evidence spread over cycles: how many in a row have added to it, and whether
-        // the latest was clipped (a single cycle carrying most of it).
-        self.evidence_cycles = if s > before {
-            self.evidence_cycles + 1
-        } else {
+        // Evidence spread over cycles: how many in a row have added to it since the
+        // statistic last stood at zero.
+        self.evidence_cycles = if s <= before {
             0
+        } else if before > 0.0 {
+            self.evidence_cycles.saturating_add(1)
+        } else {
+            1
         };
-        self.last_clipped = excess / sigma > cap;
         self.last_excess = excess;
         s > self.threshold && excess >= ALARM_SHARE * delta
     }
@@ -703,7 +744,7 @@ impl EjectionDetector {
         let guarded = self.tests.has(DetectorTest::PartialGuard);
         if h - s < MAX_CYCLE_SHARE * h && (self.evidence_cycles >= 2 || !guarded) {
             self.partial_base = self.baseline;
-            self.partial_excess = (sigma * (h + k - s)).max(0.5 * self.delta);
+            self.partial_excess = (sigma * (h + k - s)).max(ALARM_SHARE * self.delta);
         }
     }
 
@@ -938,19 +979,23 @@ mod tests {
 
     #[test]
     fn ductal_milk_at_the_start_is_followed_silently_and_an_ejection_on_it_is_found() {
+        // Without the ductal test the same flow gives an onset in the first 20 s.
+        let mut ablated = EjectionDetector::new(1.0, 0.05)
+            .with_tests(DetectorTests::ALL.without(DetectorTest::Ductal));
+        let early = (0..20).any(|t| {
+            let m = 0.2 + ductal_flow(t as f32);
+            matches!(
+                ablated.process(&CYCLE, &block(m), 1.0),
+                Some(Detection::Onset { .. })
+            )
+        });
+        assert!(early, "the ductal milk alone looks like an onset");
         let mut d = EjectionDetector::new(1.0, 0.05);
         let mut events = [0u32; 2];
         let mut first_onset_s = None;
         for t in 0..200 {
             let t = t as f32;
-            // Ductal milk: arrives at 8 s, peaks at 6 mL/min at 12 s, decays (τ 15 s).
-            let ductal = if t < 8.0 {
-                0.0
-            } else if t < 12.0 {
-                1.5 * (t - 8.0)
-            } else {
-                6.0 * libm::expf(-(t - 12.0) / 15.0)
-            };
+            let ductal = ductal_flow(t);
             // The first ejection: from 60 s, rising 1 mL/min per second to 20.
             let ejection = ((t - 60.0).max(0.0)).min(20.0);
             let m = 0.2 + if (t as u32) % 2 == 0 { 0.05 } else { -0.05 } + ductal + ejection;
@@ -963,8 +1008,23 @@ mod tests {
                 None => {}
             }
         }
-        assert_eq!(events[0], 1, "one onset: the ejection");
+        assert_eq!(
+            events,
+            [1, 0],
+            "one onset, the ejection's, and no end of the ductal milk"
+        );
         let t = first_onset_s.unwrap();
         assert!((61.0..=64.0).contains(&t), "found at {t} s");
+    }
+
+    /// Ductal milk: arrives at 8 s, peaks at 6 mL/min at 12 s, decays (τ 15 s), mL/min.
+    fn ductal_flow(t: f32) -> f32 {
+        if t < 8.0 {
+            0.0
+        } else if t < 12.0 {
+            1.5 * (t - 8.0)
+        } else {
+            6.0 * libm::expf(-(t - 12.0) / 15.0)
+        }
     }
 }
