@@ -104,8 +104,8 @@ fn bounds(family: &str) -> Vec<Bound> {
             target(BEYOND_MEDIAN, 2.0),
             target(BEYOND_P95, 4.5),
             target(F1, 0.90),
-            // Two false alarms in the even half's 1.3 h, one in the odd half's: 1.2 per hour.
-            held(FALSE_ALARMS, 1.0, 1.25),
+            // Two false alarms in each half's 1.2-1.3 h: 1.6 per hour.
+            held(FALSE_ALARMS, 1.0, 1.7),
             target(NO_LETDOWN_HIT, 0.0),
         ],
         other => panic!("unexpected family {other}"),
