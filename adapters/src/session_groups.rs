@@ -16,9 +16,10 @@
 
 use crate::labels_csv::read_labels;
 use crate::session_files::{labels_path, list_sessions, session_name};
-use crate::session_run::{replay_session, Outcome};
+use crate::session_run::{replay_session_with, Outcome};
 use crate::SessionFileError;
 use letdown_datasets::score::{score_session, Aggregate, SessionScore};
+use letdown_engine::EngineConfig;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -278,6 +279,15 @@ impl std::error::Error for GroupScoreError {}
 /// Errors, rather than an empty or partial result, when the folder has no session, a
 /// session has no labels, or any file is unreadable or malformed.
 pub fn score_by_group(dir: &Path) -> Result<Vec<GroupScore>, GroupScoreError> {
+    score_by_group_with(dir, &EngineConfig::new(1000.0))
+}
+
+/// [`score_by_group`] with engines built from `config` (its sample rate replaced by each
+/// file's), e.g. with one detector test switched off.
+pub fn score_by_group_with(
+    dir: &Path,
+    config: &EngineConfig,
+) -> Result<Vec<GroupScore>, GroupScoreError> {
     let paths = list_sessions(dir).map_err(|error| GroupScoreError::ListFolder {
         dir: dir.to_owned(),
         error,
@@ -287,13 +297,18 @@ pub fn score_by_group(dir: &Path) -> Result<Vec<GroupScore>, GroupScoreError> {
             dir: dir.to_owned(),
         });
     }
-    let scored: Result<Vec<(String, SessionScore)>, GroupScoreError> =
-        paths.par_iter().map(|path| score_file(path)).collect();
+    let scored: Result<Vec<(String, SessionScore)>, GroupScoreError> = paths
+        .par_iter()
+        .map(|path| score_file(path, config))
+        .collect();
     Ok(group_scores(&scored?, Grouping::FAMILY_AND_HALF))
 }
 
 /// One session file replayed and scored against its labels.
-fn score_file(path: &Path) -> Result<(String, SessionScore), GroupScoreError> {
+fn score_file(
+    path: &Path,
+    config: &EngineConfig,
+) -> Result<(String, SessionScore), GroupScoreError> {
     let labels_file = labels_path(path);
     if !labels_file.is_file() {
         return Err(GroupScoreError::NoLabels {
@@ -301,7 +316,7 @@ fn score_file(path: &Path) -> Result<(String, SessionScore), GroupScoreError> {
         });
     }
     let labels = read_labels(&labels_file).map_err(GroupScoreError::Labels)?;
-    let replay = match replay_session(path, &mut ()) {
+    let replay = match replay_session_with(path, config, &mut ()) {
         Outcome::Complete(replay) => replay,
         Outcome::Stopped(_, e) => return Err(GroupScoreError::Session(e.to_string())),
         Outcome::NotStarted(message) => return Err(GroupScoreError::Session(message)),

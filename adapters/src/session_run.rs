@@ -77,6 +77,16 @@ pub enum Outcome {
 /// Replays the session file at `path` (`NAME.csv` or `NAME.csv.gz`) through an engine of
 /// the default configuration at the file's rate, telling `observer` what happens.
 pub fn replay_session(path: &Path, observer: &mut dyn ReplayObserver) -> Outcome {
+    replay_session_with(path, &EngineConfig::new(1000.0), observer)
+}
+
+/// [`replay_session`] with an engine built from `config`, its sample rate replaced by
+/// the file's (e.g. with a detector test switched off, for an ablation study).
+pub fn replay_session_with(
+    path: &Path,
+    config: &EngineConfig,
+    observer: &mut dyn ReplayObserver,
+) -> Outcome {
     let mut reader = match SessionReader::open(path) {
         Ok(reader) => reader,
         Err(e) => return Outcome::NotStarted(e.to_string()),
@@ -84,7 +94,11 @@ pub fn replay_session(path: &Path, observer: &mut dyn ReplayObserver) -> Outcome
     let metadata = reader.metadata().clone();
     let rate = metadata.sample_rate_hz;
     // The engine runs in f32; a rate beyond f32 becomes infinite and is refused.
-    let mut engine = match EngineConfig::new(rate as f32).build() {
+    let config = EngineConfig {
+        sample_rate_hz: rate as f32,
+        ..*config
+    };
+    let mut engine = match config.build() {
         Ok(engine) => engine,
         Err(e) => {
             return Outcome::NotStarted(format!(

@@ -173,7 +173,7 @@ fn slow_flow_sensors_hold_their_value_between_refreshes() {
         // 0.5 mL/min steps, equal consecutive refreshes are common while little flows,
         // so runs of several periods are too.
         assert!(runs[1..].iter().all(|r| r % per == 0), "{per}: {runs:?}");
-        assert!(runs.iter().any(|r| *r == per), "{per}: {runs:?}");
+        assert!(runs.contains(&per), "{per}: {runs:?}");
         seen += 1;
     }
     assert!(seen >= 30, "{seen}");

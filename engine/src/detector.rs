@@ -997,7 +997,7 @@ mod tests {
             let t = t as f32;
             let ductal = ductal_flow(t);
             // The first ejection: from 60 s, rising 1 mL/min per second to 20.
-            let ejection = ((t - 60.0).max(0.0)).min(20.0);
+            let ejection = (t - 60.0).clamp(0.0, 20.0);
             let m = 0.2 + if (t as u32) % 2 == 0 { 0.05 } else { -0.05 } + ductal + ejection;
             match d.process(&CYCLE, &block(m), 1.0) {
                 Some(Detection::Onset { .. }) => {
