@@ -1,6 +1,7 @@
 //! Ablation study of the onset detector: the DESIGN §6 figures with every test on, and
 //! with each one switched off in turn, on the outside development set (its two halves)
-//! and on the own simulator.
+//! and on the own simulator; then the trade-off of false alarms against delay as the
+//! CUSUM's persistence (its in-control run length, set by `false_alarms_per_hour`) moves.
 //!
 //! `cargo run --release -p letdown-adapters --example ablation -- [DEV_DIR] [SIM_PER_PROFILE]`
 //! (defaults: `datasets/external-dev`, 10 sessions per profile at 100 and 1000 Hz, seeds
@@ -28,6 +29,12 @@ fn main() {
         "variant", "set", "first", "bv med", "bv p95", "F1", "FA/h", "no-ld hit"
     );
     let specs = simulated(per_profile);
+    for rate in [0.005, 0.5, 5.0] {
+        variants.push((
+            format!("persistence {rate}/h"),
+            EngineConfig::new(1000.0).false_alarms_per_hour(rate),
+        ));
+    }
     for (name, config) in &variants {
         let groups = score_by_group_with(&dev, config).unwrap_or_else(|e| panic!("{e}"));
         for half in Half::BOTH {

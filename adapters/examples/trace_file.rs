@@ -1,5 +1,5 @@
 //! Per-cycle trace of the engine over one session file, for finding out why a detection
-//! came (or did not): `cargo run --release -p letdown-adapters --example trace -- FILE [FROM_S TO_S]`.
+//! came (or did not): `cargo run --release -p letdown-adapters --example trace_file -- FILE [FROM_S TO_S]`.
 //! One line per analysis block: time, cycle rate and depth, the block's raw mean flow,
 //! its pump-synchronous amplitude and rejected share, then what the detector holds
 //! (three-cycle median, baseline, noise, CUSUM and threshold) and any event.
@@ -9,7 +9,7 @@ use letdown_engine::EngineConfig;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
-        eprintln!("usage: trace FILE [FROM_S TO_S]");
+        eprintln!("usage: trace_file FILE [FROM_S TO_S]");
         std::process::exit(2);
     };
     let from: f64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0.0);
