@@ -13,8 +13,9 @@
 //! the detectable flow of the zero level) the CUSUM sees each cycle's raw mean, without the
 //! smoothing that would cost a cycle: each standardized increment is winsorised at
 //! `k + MAX_CYCLE_SHARE·h`, so a motion spike or bubble that survives artefact rejection
-//! adds a bounded amount and never alarms on its own. The test also runs inside the cycle: once the previous cycles have brought the
-//! statistic within reach of the threshold, the cycle in progress is watched sample by
+//! adds a bounded amount and never alarms on its own. The test also runs inside the cycle:
+//! once at least two previous cycles have brought the statistic within reach of the
+//! threshold, the cycle in progress is watched sample by
 //! sample ([`crate::features::FlowFeatures::arm`]), its excess so far counted as if the rest
 //! of the cycle were at the baseline, and the onset is reported by the sample that
 //! completes the evidence. Watching the partial sums can at most double the chance of a
@@ -30,6 +31,18 @@
 //! a fifth of the ejection's amplitude. Alarms are suppressed for a few seconds after the
 //! pump changes rhythm or vacuum, or resumes after a stop: removal rate changes make flow
 //! surge without any ejection.
+//!
+//! An alarm of the CUSUM is only a candidate. It becomes an onset when the flow also shows
+//! what milk is ([`DetectorTests`], each switchable for an ablation study):
+//! - **it moves with the pump**: the cycle's component at its own frequency (the per-cycle
+//!   lock-in of [`crate::features`]) has risen with the mean ([`PULSATION_SHARE`],
+//!   [`LOCK_NOISE_FACTOR`]); a rise of the mean alone is sensor drift, slow wobble or held
+//!   values, and becomes the new baseline. A sensor too smooth to show the pulsation still
+//!   detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]);
+//! - **it climbs as an ejection does** ([`MIN_ONSET_SLOPE_ML_MIN_S`]), faster than a
+//!   trickle's or a tail's slow wander;
+//! - **it is not the milk already in the ducts** ([`DUCTAL_START_S`]): a rise that began in
+//!   the first seconds of pumping is followed silently as a tail.
 
 use crate::cusum::{self, Cusum};
 use crate::cycle_tracker::Cycle;
