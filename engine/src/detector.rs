@@ -101,6 +101,11 @@ pub const SPREAD_GAIN: f32 = 0.03;
 /// bounded amount and an alarm always takes at least two cycles of evidence. Clipping
 /// only lowers the in-control statistic, so the threshold's run length stays a lower bound.
 pub const MAX_CYCLE_SHARE: f32 = 0.7;
+/// Re-armed onsets on a flowing tail need a shift of at least this share of the flow
+/// level the tail still has: an ejection's own flow wobbles slowly by some tenths of its
+/// level (±15–40 % in the simulator's `wobble`, a modelling choice), a new ejection adds
+/// its own amplitude.
+pub const REARM_LEVEL_SHARE: f32 = 0.8;
 /// Share of the reference shift the excess must reach for an alarm.
 pub const ALARM_SHARE: f32 = 0.5;
 /// The rise is over (the decay and the re-armed onset tests begin) once the flow stays
@@ -667,7 +672,10 @@ impl EjectionDetector {
     /// moves it by a fraction of it.
     fn rearm_delta(&self) -> f32 {
         let amp = (self.peak - self.zero_level).max(0.0);
-        self.delta.max(REARM_FRACTION * amp)
+        let level = (self.baseline - self.zero_level).max(0.0);
+        self.delta
+            .max(REARM_FRACTION * amp)
+            .max(REARM_LEVEL_SHARE * level)
     }
 
     /// Takes a level change that is not an ejection as the new baseline.
