@@ -4,17 +4,18 @@
 //! Deterministic: the same seeds give the same numbers on every machine, so a change that
 //! degrades detection fails here with the figures in the message.
 //!
-//! The bounds are the figures measured on these 96 sessions (24 h) with a little room,
-//! not all of them the detection issue's targets: beyond-visible p95 3.98 s (target
-//! 1.5 s), false alarms 0.88 per hour (target 0.2), first-letdown delay p95 12.4 s; the
-//! smoothed and slow flow sensors carry most of the tail (README, stress table).
+//! Two runs of 96 sessions (24 h) each. With the phenomena the simulator had before
+//! trickle, wobble and smoothing sensors, the original bounds hold. With every
+//! phenomenon, the bounds are the figures measured with a little room, not the detection
+//! issue's targets (README, "Targets not met on our simulator"): the smoothed and slow
+//! flow sensors carry most of the delay tail.
 
 use letdown_datasets::evaluate::run_engine;
 use letdown_datasets::score::{Aggregate, SessionScore};
-use letdown_datasets::{Profile, PumpProgram, SessionSpec};
+use letdown_datasets::{Phenomenon, PhenomenonSet, Profile, PumpProgram, SessionSpec};
 use letdown_engine::EngineConfig;
 
-fn sessions(per_cell: u64) -> Vec<SessionSpec> {
+fn sessions(per_cell: u64, phenomena: PhenomenonSet) -> Vec<SessionSpec> {
     let profiles = [
         Profile::Typical,
         Profile::Relaxed,
@@ -34,7 +35,8 @@ fn sessions(per_cell: u64) -> Vec<SessionSpec> {
                         .with_profile(*profile)
                         .with_rate_hz(*rate)
                         .with_minutes(15.0)
-                        .with_program(program),
+                        .with_program(program)
+                        .with_phenomena(phenomena),
                 );
             }
         }
@@ -67,10 +69,45 @@ fn score_all(specs: &[SessionSpec]) -> Vec<SessionScore> {
     })
 }
 
+/// The bounds one run of sessions is held to.
+struct Bounds {
+    beyond_p95_s: f64,
+    false_alarms_per_hour: f64,
+    delay_p95_s: f64,
+}
+
+/// The everyday mess the simulator modelled before trickle, wobble and smoothing sensors
+/// were added: the original targets hold there.
+fn earlier_phenomena() -> PhenomenonSet {
+    PhenomenonSet::all()
+        .without(Phenomenon::Trickle)
+        .without(Phenomenon::Wobble)
+        .without(Phenomenon::SmoothedSensor)
+}
+
 #[test]
 fn engine_meets_the_detection_targets_on_every_profile_and_rate() {
-    let specs = sessions(6);
-    let scores = score_all(&specs);
+    let bounds = Bounds {
+        beyond_p95_s: 3.0,
+        false_alarms_per_hour: 0.5,
+        delay_p95_s: 12.0,
+    };
+    check(&sessions(6, earlier_phenomena()), &bounds);
+}
+
+#[test]
+fn engine_holds_its_figures_with_every_phenomenon() {
+    // Measured: beyond-visible p95 3.98 s, 0.88 false alarms per hour, delay p95 12.4 s.
+    let bounds = Bounds {
+        beyond_p95_s: 4.5,
+        false_alarms_per_hour: 1.2,
+        delay_p95_s: 13.5,
+    };
+    check(&sessions(6, PhenomenonSet::all()), &bounds);
+}
+
+fn check(specs: &[SessionSpec], bounds: &Bounds) {
+    let scores = score_all(specs);
     let a = Aggregate::from_sessions(&scores);
     let report = format!("{a:#?}");
     let first = a.first_detection_rate.unwrap();
@@ -85,7 +122,7 @@ fn engine_meets_the_detection_targets_on_every_profile_and_rate() {
         beyond.median
     );
     assert!(
-        beyond.p95 <= 4.5,
+        beyond.p95 <= bounds.beyond_p95_s,
         "delay beyond the physical limit, p95 {}\n{report}",
         beyond.p95
     );
@@ -99,11 +136,14 @@ fn engine_meets_the_detection_targets_on_every_profile_and_rate() {
         "no-letdown sessions with a detection\n{report}"
     );
     assert!(
-        a.false_alarms_per_hour.unwrap() <= 1.2,
+        a.false_alarms_per_hour.unwrap() <= bounds.false_alarms_per_hour,
         "false alarms per hour\n{report}"
     );
     // The absolute delay from the onset at the breast: mostly physics (the flow's rise
     // from zero, transport to the sensor, a smoothing sensor's lag).
     let delay = a.first_delay_s.unwrap();
-    assert!(delay.median <= 8.0 && delay.p95 <= 13.5, "{delay:?}");
+    assert!(
+        delay.median <= 8.0 && delay.p95 <= bounds.delay_p95_s,
+        "{delay:?}"
+    );
 }
