@@ -80,47 +80,9 @@ impl fmt::Display for DetectionKind {
     }
 }
 
-/// Every [`Reason`], for parsing one back from its `Display` text.
-const REASONS: [Reason; 9] = [
-    Reason::LetdownDetected,
-    Reason::FlowFaded,
-    Reason::FallbackTimer,
-    Reason::OverVacuum,
-    Reason::SensorFault,
-    Reason::StaleData,
-    Reason::SensorRecovered,
-    Reason::LateLetdownCue,
-    Reason::SessionEnd,
-];
-
-/// Position of `reason` in [`REASONS`]. Exhaustive on purpose: a new engine `Reason`
-/// breaks the build here, so the list above gets it too.
-const fn reason_slot(reason: Reason) -> usize {
-    match reason {
-        Reason::LetdownDetected => 0,
-        Reason::FlowFaded => 1,
-        Reason::FallbackTimer => 2,
-        Reason::OverVacuum => 3,
-        Reason::SensorFault => 4,
-        Reason::StaleData => 5,
-        Reason::SensorRecovered => 6,
-        Reason::LateLetdownCue => 7,
-        Reason::SessionEnd => 8,
-    }
-}
-
-// Every slot of REASONS holds its own variant (checked at compile time).
-const _: () = {
-    let mut i = 0;
-    while i < REASONS.len() {
-        assert!(reason_slot(REASONS[i]) == i);
-        i += 1;
-    }
-};
-
 /// The [`Reason`] whose `Display` text is `text`.
 pub fn parse_reason(text: &str) -> Option<Reason> {
-    REASONS.into_iter().find(|r| r.to_string() == text)
+    Reason::ALL.into_iter().find(|r| r.to_string() == text)
 }
 
 /// Reads the detection file at `path`.
@@ -307,8 +269,7 @@ mod tests {
 
     #[test]
     fn every_reason_parses_back() {
-        for (i, r) in REASONS.into_iter().enumerate() {
-            assert_eq!(reason_slot(r), i);
+        for r in Reason::ALL {
             assert_eq!(parse_reason(&r.to_string()), Some(r));
         }
         assert_eq!(parse_reason("letdown"), None);

@@ -103,6 +103,31 @@ impl Reason {
     ];
 }
 
+/// Position of `reason` in [`Reason::ALL`]. Exhaustive on purpose: a new `Reason` breaks
+/// the build here, so `ALL` (and every text or wire table built on it) gets it too.
+const fn reason_slot(reason: Reason) -> usize {
+    match reason {
+        Reason::LetdownDetected => 0,
+        Reason::FlowFaded => 1,
+        Reason::FallbackTimer => 2,
+        Reason::OverVacuum => 3,
+        Reason::SensorFault => 4,
+        Reason::StaleData => 5,
+        Reason::SensorRecovered => 6,
+        Reason::LateLetdownCue => 7,
+        Reason::SessionEnd => 8,
+    }
+}
+
+// Every slot of `Reason::ALL` holds its own variant (checked at compile time).
+const _: () = {
+    let mut i = 0;
+    while i < Reason::ALL.len() {
+        assert!(reason_slot(Reason::ALL[i]) == i);
+        i += 1;
+    }
+};
+
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
