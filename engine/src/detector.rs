@@ -192,9 +192,8 @@ pub struct EjectionDetector {
     delta: f32,
     arl_blocks: f32,
     phase: Phase,
-    window: [f32; 3],
-    filled: u8,
-    next: u8,
+    /// Three-cycle median of the cycle means.
+    means: Median3,
     prev_mean: [f32; 2],
     m3_incs: [f32; 3],
     prev_m3: f32,
@@ -222,7 +221,8 @@ pub struct EjectionDetector {
     artefact_run: u8,
     partial_base: f32,
     partial_excess: f32,
-    puls_window: [f32; 3],
+    /// Three-cycle median of the cycles' pulsation.
+    pulsations: Median3,
     puls_prev: f32,
     puls_base: f32,
     puls_zero: f32,
@@ -258,9 +258,7 @@ impl EjectionDetector {
             delta: min_flow_ml_min,
             arl_blocks: 3600.0 / false_alarms_per_hour / NOMINAL_BLOCK_S,
             phase: Phase::Idle,
-            window: [0.0; 3],
-            filled: 0,
-            next: 0,
+            means: Median3::EMPTY,
             prev_mean: [f32::NAN; 2],
             m3_incs: [0.0; 3],
             prev_m3: f32::NAN,
@@ -288,7 +286,7 @@ impl EjectionDetector {
             artefact_run: 0,
             partial_base: 0.0,
             partial_excess: f32::INFINITY,
-            puls_window: [0.0; 3],
+            pulsations: Median3::EMPTY,
             puls_prev: f32::NAN,
             puls_base: f32::NAN,
             puls_zero: 0.0,
@@ -345,14 +343,7 @@ impl EjectionDetector {
     /// tail) level for the onset test, the three-cycle median for following that level.
     fn push_pulsation(&mut self, p: f32) -> f32 {
         let p = if p.is_finite() { p } else { 0.0 };
-        let idx = (self.next as usize + 2) % 3; // the slot `push` just wrote
-        self.puls_window[idx] = p;
-        let [a, b, c] = self.puls_window;
-        let p3 = if self.filled < 3 {
-            p
-        } else {
-            a.max(b).min(a.min(b).max(c))
-        };
+        let p3 = self.pulsations.push(p);
         if !self.puls_base.is_finite() {
             self.puls_base = p3;
         }
@@ -464,7 +455,7 @@ impl EjectionDetector {
         }
         self.pumping_s += dt_s;
 
-        let m3 = self.push(m);
+        let m3 = self.means.push(m);
         let p3 = self.push_pulsation(f.pulsation_ml_min);
         // The climb is measured against the follower as it stood before this cycle, so a
         // ramp of slope r stands r·τ above it whatever the cycle's length.
@@ -632,18 +623,6 @@ impl EjectionDetector {
                 self.check_end(m3)
             }
         }
-    }
-
-    /// Pushes a cycle mean into the three-cycle window and returns the window's median.
-    fn push(&mut self, m: f32) -> f32 {
-        self.window[self.next as usize % 3] = m;
-        self.next = (self.next + 1) % 3;
-        self.filled = (self.filled + 1).min(3);
-        if self.filled < 3 {
-            return m;
-        }
-        let [a, b, c] = self.window;
-        a.max(b).min(a.min(b).max(c))
     }
 
     /// Whether the last three cycle-to-cycle changes form a rise spread over cycles (an
@@ -855,6 +834,34 @@ impl EjectionDetector {
                 0.5
             },
         })
+    }
+}
+
+/// The median of the last three values pushed (the latest value until three have come).
+#[derive(Clone, Copy, Debug)]
+struct Median3 {
+    values: [f32; 3],
+    filled: u8,
+    next: u8,
+}
+
+impl Median3 {
+    const EMPTY: Median3 = Median3 {
+        values: [0.0; 3],
+        filled: 0,
+        next: 0,
+    };
+
+    /// Pushes `x` and returns the median of the last three.
+    fn push(&mut self, x: f32) -> f32 {
+        self.values[self.next as usize] = x;
+        self.next = (self.next + 1) % 3;
+        self.filled = (self.filled + 1).min(3);
+        if self.filled < 3 {
+            return x;
+        }
+        let [a, b, c] = self.values;
+        a.max(b).min(a.min(b).max(c))
     }
 }
 
