@@ -748,12 +748,20 @@ impl EjectionDetector {
         }
     }
 
-    /// The partial-cycle test armed for the cycle in progress, if any: (baseline, excess),
-    /// mL/min (see [`crate::features::FlowFeatures::arm`]).
-    pub fn partial_test(&self) -> Option<(f32, f32)> {
+    /// The partial-cycle test armed for the cycle in progress, if any: (baseline, excess,
+    /// largest rejected fraction with which it may fire), mL/min, mL/min, 0 … 1 (see
+    /// [`crate::features::FlowFeatures::arm`]). Inside a cycle, any rejected sample may be
+    /// the edge of an artefact whose other half is still to come, so with the
+    /// partial-guard on none is allowed and the cycle's end decides.
+    pub fn partial_test(&self) -> Option<(f32, f32, f32)> {
+        let rejects = if self.tests.has(DetectorTest::PartialGuard) {
+            0.0
+        } else {
+            MAX_REJECTED_FRACTION
+        };
         self.partial_excess
             .is_finite()
-            .then_some((self.partial_base, self.partial_excess))
+            .then_some((self.partial_base, self.partial_excess, rejects))
     }
 
     /// The armed partial-cycle test has fired: the cycle in progress has already brought
@@ -958,12 +966,13 @@ mod tests {
             );
         }
         assert!(fed >= 2, "armed after {fed} cycle(s)");
-        let (base, excess) = d
+        let (base, excess, rejects) = d
             .partial_test()
             .expect("armed after two cycles of evidence");
         assert!((base - 0.2).abs() < 0.05, "{base}");
         // At least half the detectable flow from the cycle in progress.
         assert!(excess >= 0.5, "{excess}");
+        assert_eq!(rejects, 0.0, "no rejected sample inside the cycle");
         assert!(matches!(d.partial_onset(), Some(Detection::Onset { .. })));
         assert!(d.in_ejection());
         assert_eq!(d.partial_onset(), None, "fires once");

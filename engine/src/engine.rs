@@ -11,7 +11,6 @@ use crate::config::{EngineConfig, SettingsError, UserSettings};
 use crate::cycle_tracker::{Cycle, CycleTracker};
 use crate::decimate::{self, Decimator};
 use crate::detector::EjectionDetector;
-use crate::detector_tests::DetectorTest;
 use crate::event::Event;
 use crate::features::{BlockFeatures, FlowFeatures};
 use crate::filter::{self, Kind, Section};
@@ -346,14 +345,7 @@ impl Engine {
         let detection = self.detector.process(&cycle, &features, dt);
         let (lo, hi) = self.detector.band();
         self.features.set_band(lo, hi);
-        if let Some((baseline, excess)) = self.detector.partial_test() {
-            // Inside a cycle, any rejected sample may be the edge of an artefact whose
-            // other half is still to come: then the cycle's end decides.
-            let rejects = if self.config.detector_tests.has(DetectorTest::PartialGuard) {
-                0.0
-            } else {
-                crate::detector::MAX_REJECTED_FRACTION
-            };
+        if let Some((baseline, excess, rejects)) = self.detector.partial_test() {
             self.features.arm(baseline, excess, rejects);
         }
         if let Some(d) = detection {
