@@ -80,8 +80,6 @@ pub const NOMINAL_BLOCK_S: f32 = 60.0 / 110.0;
 pub const END_FRACTION: f32 = 0.2;
 /// …for this many consecutive cycles.
 pub const END_CYCLES: u8 = 3;
-/// Re-armed (later) onsets need a shift of at least this fraction of the last amplitude.
-pub const REARM_FRACTION: f32 = 0.2;
 /// Floor of the noise estimate, mL/min: quantised sensors can repeat one value.
 pub const SIGMA_FLOOR_ML_MIN: f32 = 0.05;
 /// Gain of the noise estimate's exponential average, per cycle (≈ 20 cycles memory).
@@ -104,7 +102,11 @@ pub const MAX_CYCLE_SHARE: f32 = 0.7;
 /// Re-armed onsets on a flowing tail need a shift of at least this share of the flow
 /// level the tail still has: an ejection's own flow wobbles slowly by some tenths of its
 /// level (±15–40 % in the simulator's `wobble`, a modelling choice), a new ejection adds
-/// its own amplitude.
+/// its own amplitude. The share trades recall of ejections that start while the last
+/// one still flows strongly against wobble read as ejections: 0.5 found more of the
+/// former on the outside set's odd half and lost as many to the latter on our
+/// simulator, 0.25–0.4 let wobble through on the even half, so it stays here. (Measuring
+/// a tail's own wander to lower it fails: a new ejection's rise raises its own bar.)
 pub const REARM_LEVEL_SHARE: f32 = 0.8;
 /// Share of the reference shift the excess must reach for an alarm.
 pub const ALARM_SHARE: f32 = 0.5;
@@ -531,7 +533,10 @@ impl EjectionDetector {
                 return None;
             }
             self.suppress_s = 0.0;
-            if excess < WINDOW_PEAK_SHARE * self.window_peak {
+            // A surge reaches the sensor a transport delay (up to 3 s) after the change
+            // and may peak just now; it comes as one step, an ejection as a rise spread
+            // over cycles.
+            if excess < WINDOW_PEAK_SHARE * self.window_peak || !self.sustained_rise() {
                 self.cusum.reset();
                 return None;
             }
@@ -646,15 +651,11 @@ impl EjectionDetector {
         self.baseline - self.rest_level.max(self.floor) > 2.0 * self.delta
     }
 
-    /// The reference shift of a re-armed onset on a tail: a new ejection adds flow of the
-    /// order of the last one's amplitude, while the slow wobble of an ejection's own flow
-    /// moves it by a fraction of it.
+    /// The reference shift of a re-armed onset on a tail: the detectable flow, or
+    /// [`REARM_LEVEL_SHARE`] of the level the tail still has, whichever is larger.
     fn rearm_delta(&self) -> f32 {
-        let amp = (self.peak - self.zero_level).max(0.0);
         let level = (self.baseline - self.zero_level).max(0.0);
-        self.delta
-            .max(REARM_FRACTION * amp)
-            .max(REARM_LEVEL_SHARE * level)
+        self.delta.max(REARM_LEVEL_SHARE * level)
     }
 
     /// Takes a level change that is not an ejection as the new baseline.
