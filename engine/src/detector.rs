@@ -64,6 +64,12 @@ pub const ZERO_FLOW_WINDOW_S: f32 = 3.0;
 /// At the end of a post-change window at zero flow, an alarm needs the excess to be at
 /// least this share of the window's highest excess (still rising, not a fading surge).
 pub const WINDOW_PEAK_SHARE: f32 = 0.9;
+/// After the vacuum returns to a depth it had before a weakening (a seal leak healed, a
+/// user undoing a change), the flow is expected back at the level it had at that depth:
+/// for this long the baseline does not sit below it, s. The flow needs the transport
+/// delay (up to 3 s) and a few cycles to return, the post-change suppression covers the
+/// first [`SUPPRESS_S`].
+pub const RETURN_HOLD_S: f32 = 2.0 * SUPPRESS_S;
 /// Relative change of cycle rate that counts as a rhythm change.
 pub const RATE_CHANGE: f32 = 0.15;
 /// Relative change of vacuum depth that counts as a vacuum change.
@@ -114,6 +120,10 @@ pub const ALARM_SHARE: f32 = 0.5;
 /// below this share of its amplitude for two cycles: an ejection's own flow wobbles by
 /// some tenths around its peak, which is not yet its decay.
 pub const PEAK_FALL_SHARE: f32 = 0.9;
+/// Shortest rise of an ejection's flow, s (DESIGN §1: it rises over 10–30 s). An onset
+/// whose flow is back below the detectable level this long after it was no ejection
+/// (an ejection's flow is still rising then), and the detector re-arms.
+pub const MIN_RISE_S: f32 = 10.0;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
 /// Share of the mean-flow excess that the pump-synchronous flow must show for an onset
@@ -250,6 +260,14 @@ pub struct EjectionDetector {
     last_excess: f32,
     /// An onset has been reported this session.
     seen_onset: bool,
+    /// The vacuum depth before the latest weakening, mmHg, and the smoothed flow then,
+    /// mL/min (NaN when the vacuum has not weakened since it was last restored).
+    held_depth: f32,
+    held_level: f32,
+    /// The flow level expected back after the vacuum's return, mL/min, and how much
+    /// longer the baseline is held at or above it, s.
+    expect_level: f32,
+    expect_s: f32,
     tests: DetectorTests,
 }
 
@@ -303,6 +321,10 @@ impl EjectionDetector {
             evidence_cycles: 0,
             last_excess: 0.0,
             seen_onset: false,
+            held_depth: 0.0,
+            held_level: f32::NAN,
+            expect_level: 0.0,
+            expect_s: 0.0,
             tests: DetectorTests::ALL,
             transfer: PULSATION_TRANSFER_PRIOR,
         }
@@ -444,6 +466,7 @@ impl EjectionDetector {
         let rate_changed = (cycle.rate_cpm - self.last_rate).abs() > RATE_CHANGE * self.last_rate;
         let depth_changed =
             (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
+        self.note_vacuum_change(cycle.depth_mmhg, depth_changed, dt_s);
         if self.resume_pending || rate_changed || depth_changed {
             self.suppress_s = SUPPRESS_S;
             self.suppress_cycles = 0;
@@ -544,6 +567,7 @@ impl EjectionDetector {
         } else if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
             self.suppress_s -= dt_s;
             self.baseline += 0.3 * (m3 - self.baseline);
+            self.hold_expected_level();
             self.slow_base = self.baseline;
             self.puls_base += 0.3 * (p3 - self.puls_base);
             if self.phase == Phase::Idle {
@@ -709,6 +733,37 @@ impl EjectionDetector {
         self.baseline = follow(self.baseline, m3, self.delta, dt_s);
         self.slow_base = follow(self.slow_base, m3, self.delta, dt_s);
         self.puls_base = follow(self.puls_base, p3, self.delta, dt_s);
+        self.hold_expected_level();
+    }
+
+    /// Remembers the flow at the depth the vacuum had before it weakened, and expects it
+    /// back when the vacuum returns to that depth ([`RETURN_HOLD_S`]): the pump's own
+    /// change, undone, is no letdown.
+    fn note_vacuum_change(&mut self, depth_mmhg: f32, changed: bool, dt_s: f32) {
+        self.expect_s = (self.expect_s - dt_s).max(0.0);
+        if !changed || !self.prev_m3.is_finite() {
+            return;
+        }
+        if depth_mmhg.abs() < self.last_depth.abs() {
+            if !self.held_level.is_finite() {
+                self.held_depth = self.last_depth;
+                self.held_level = self.prev_m3;
+            }
+        } else if self.held_level.is_finite() {
+            if (depth_mmhg - self.held_depth).abs() <= DEPTH_CHANGE * self.held_depth.abs() {
+                self.expect_level = self.held_level;
+                self.expect_s = RETURN_HOLD_S;
+            }
+            self.held_level = f32::NAN;
+        }
+    }
+
+    /// Holds the baseline at or above the flow expected back after the vacuum's return.
+    fn hold_expected_level(&mut self) {
+        if self.expect_s > 0.0 && self.tests.has(DetectorTest::VacuumReturn) {
+            self.baseline = self.baseline.max(self.expect_level);
+            self.slow_base = self.slow_base.max(self.expect_level);
+        }
     }
 
     /// Runs the CUSUM on `excess` for a shift of `delta` with in-control run length `arl`
@@ -817,9 +872,9 @@ impl EjectionDetector {
         let amp = (self.peak - self.zero_level).max(0.0);
         let level = m3 - self.zero_level;
         // An ejection in its first seconds is still below the end level: it may end only
-        // once it has risen to twice the detectable flow, or after a whole rise time
+        // once it has risen to twice the detectable flow, or after the shortest rise time
         // without doing so (a false onset then re-arms the detector).
-        let risen = amp >= 2.0 * self.delta || self.rise_s > MAX_RISE_S / 2.0;
+        let risen = amp >= 2.0 * self.delta || self.rise_s > MIN_RISE_S;
         if risen && level < (END_FRACTION * amp).max(self.delta) {
             self.below_count += 1;
         } else {
@@ -994,6 +1049,39 @@ mod tests {
         // The same rise, pulsing with the pump, from the new level is an ejection.
         let onset = (1..10).find_map(|i| d.process(&CYCLE, &block(2.2 + 0.5 * i as f32), 1.0));
         assert!(matches!(onset, Some(Detection::Onset { .. })));
+    }
+
+    /// A low flow at full vacuum, a seal leak that halves the vacuum and the flow for
+    /// 15 s, then the seal healed and the flow back where it was: whether an onset came.
+    fn leak_healed(tests: DetectorTests) -> bool {
+        let mut d = EjectionDetector::new(1.0, 0.05).with_tests(tests);
+        let leak = Cycle {
+            depth_mmhg: -60.0,
+            ..CYCLE
+        };
+        let mut onset = false;
+        let mut run = |d: &mut EjectionDetector, c: &Cycle, m: f32| {
+            onset |= matches!(d.process(c, &block(m), 1.0), Some(Detection::Onset { .. }));
+        };
+        for i in 0..60 {
+            run(&mut d, &CYCLE, if i % 2 == 0 { 3.05 } else { 2.95 });
+        }
+        for i in 0..15 {
+            run(&mut d, &leak, 3.0 - 1.5 * (i as f32 / 3.0).min(1.0));
+        }
+        for i in 0..30 {
+            run(&mut d, &CYCLE, 1.5 + 1.5 * (i as f32 / 5.0).min(1.0));
+        }
+        onset
+    }
+
+    #[test]
+    fn the_flow_back_at_its_level_after_a_leak_heals_is_no_onset() {
+        assert!(!leak_healed(DetectorTests::ALL));
+        // Without the rule the same return reads as a letdown.
+        assert!(leak_healed(
+            DetectorTests::ALL.without(DetectorTest::VacuumReturn)
+        ));
     }
 
     #[test]

@@ -21,15 +21,19 @@ pub enum DetectorTest {
     /// only while no sample of the cycle was rejected, and a cycle with rejected samples
     /// does not widen the artefact band.
     PartialGuard,
+    /// When the vacuum returns to a depth it had before it weakened (a leak healed), the
+    /// flow is expected back at the level it had there: its return is no rise.
+    VacuumReturn,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 4] = [
+    pub const ALL: [DetectorTest; 5] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
         DetectorTest::PartialGuard,
+        DetectorTest::VacuumReturn,
     ];
 
     /// The test's name on the command line and in tables.
@@ -39,6 +43,7 @@ impl DetectorTest {
             DetectorTest::Ductal => "ductal",
             DetectorTest::RiseRate => "rise-rate",
             DetectorTest::PartialGuard => "partial-guard",
+            DetectorTest::VacuumReturn => "vacuum-return",
         }
     }
 
@@ -59,7 +64,9 @@ pub struct UnknownDetectorTest;
 
 impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("not a detector test (pump-sync, ductal, rise-rate, partial-guard)")
+        f.write_str(
+            "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return)",
+        )
     }
 }
 
@@ -80,7 +87,7 @@ pub struct DetectorTests(u8);
 
 impl DetectorTests {
     /// Every test on: the default.
-    pub const ALL: DetectorTests = DetectorTests(0b1111);
+    pub const ALL: DetectorTests = DetectorTests(0b1_1111);
 
     /// This set without `test`.
     pub const fn without(self, test: DetectorTest) -> Self {
