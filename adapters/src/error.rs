@@ -34,10 +34,19 @@ pub enum ErrorKind {
     Csv(String),
     /// The file has no content at all.
     Empty,
-    /// A line before the header is longer than the reader accepts, bytes.
+    /// A line is longer than the reader accepts (reading stops there: memory stays
+    /// bounded whatever the file holds), bytes.
     LineTooLong {
         /// The longest accepted line, bytes.
         max_bytes: usize,
+    },
+    /// A file holds more records of a kind than the reader keeps in memory (the cap
+    /// bounds the reader's memory; real files hold far fewer).
+    TooMany {
+        /// The most accepted.
+        max: usize,
+        /// What is counted, plural (`"labelled ejections"`).
+        what: &'static str,
     },
     /// A `#` line before the header is not `# key: value`.
     MalformedMetadata {
@@ -204,7 +213,14 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Csv(e) => write!(f, "malformed CSV: {e}"),
             ErrorKind::Empty => f.write_str("the file is empty"),
             ErrorKind::LineTooLong { max_bytes } => {
-                write!(f, "line longer than {max_bytes} bytes before the header")
+                write!(
+                    f,
+                    "line longer than {max_bytes} bytes, the longest accepted here \
+                     (the file is refused unread beyond it)"
+                )
+            }
+            ErrorKind::TooMany { max, what } => {
+                write!(f, "more than {max} {what}, the most a file may hold")
             }
             ErrorKind::MalformedMetadata { text } => {
                 write!(f, "expected a `# key: value` metadata line, found {text:?}")

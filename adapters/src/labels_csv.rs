@@ -27,6 +27,9 @@ pub const LABEL_COLUMNS: [&str; 2] = ["onset_s", "end_s"];
 pub const LABEL_COLUMNS_VISIBLE: [&str; 3] = ["onset_s", "end_s", "visible_s"];
 /// The header as described in errors.
 const LABEL_HEADER: &str = "onset_s,end_s[,visible_s]";
+/// Most labelled ejections a file may hold: a session has a few per 15 minutes, so this
+/// covers weeks of pumping while bounding the reader's memory (24 bytes each).
+pub const MAX_LABELS: usize = 100_000;
 /// Decimal places of label times, s (1 µs).
 pub const LABEL_DECIMALS: usize = 6;
 
@@ -108,6 +111,13 @@ pub fn parse_labels<R: Read>(inner: R, path: &Path) -> Result<Vec<Ejection>, Ses
                 Some("visible_s"),
                 ErrorKind::VisibleBeforeOnset { onset_s, visible_s },
             ));
+        }
+        if labels.len() == MAX_LABELS {
+            let kind = ErrorKind::TooMany {
+                max: MAX_LABELS,
+                what: "labelled ejections",
+            };
+            return Err(err(line, None, kind));
         }
         if let Some(previous) = labels.last().filter(|p| p.onset_s >= onset_s) {
             return Err(err(

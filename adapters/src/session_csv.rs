@@ -40,6 +40,8 @@ pub const SAMPLE_RATE_KEY: &str = "sample_rate_hz";
 
 /// Longest accepted line before the header, bytes.
 const MAX_METADATA_LINE_BYTES: usize = 4096;
+/// Most `# key: value` lines a file may have (they are kept in memory).
+const MAX_METADATA_ENTRIES: usize = 256;
 /// A row this many sample periods (or more) after the previous one opens a gap.
 const GAP_THRESHOLD_PERIODS: f64 = 1.5;
 /// Largest sample index a row may have: 2^53, where f64 stops counting exactly.
@@ -414,6 +416,13 @@ fn read_metadata<R: Read>(
                 ErrorKind::MalformedMetadata { text: quote(text) },
             )
         })?;
+        if entries.len() == MAX_METADATA_ENTRIES {
+            let kind = ErrorKind::TooMany {
+                max: MAX_METADATA_ENTRIES,
+                what: "`# key: value` metadata lines",
+            };
+            return Err(SessionFileError::new(path, Some(lines), None, kind));
+        }
         if entries.iter().any(|(k, _)| *k == key) {
             let field = (key == SAMPLE_RATE_KEY).then_some(SAMPLE_RATE_KEY);
             return Err(SessionFileError::new(

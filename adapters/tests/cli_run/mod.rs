@@ -2,7 +2,9 @@
 
 use std::process::{Command, Output};
 
-/// Runs `letdown ARGS` to the end and returns what it did.
+/// Runs `letdown ARGS` to the end and returns what it did. (Not every test file
+/// including this module uses it.)
+#[allow(dead_code)]
 pub fn letdown(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_letdown"))
         .args(args)

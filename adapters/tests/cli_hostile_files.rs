@@ -1,0 +1,134 @@
+//! Hostile files through the built binary under a hard memory limit: a multi-gigabyte
+//! sparse session, a file without a single newline, a label file too long to keep. The
+//! process runs with its address space capped at 64 MiB (`ulimit -v`, inherited through
+//! `exec`), so a reader that held a line or a file whole would die of it; each file is
+//! refused with its name, line and limit, exit status 2, and the run goes on to the next
+//! file.
+
+mod cli_run;
+use cli_run::{show, text};
+use letdown_adapters::session_csv::SESSION_HEADER;
+use std::ffi::OsStr;
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The cap on the process's address space, KiB.
+const ADDRESS_SPACE_KIB: u32 = 64 * 1024;
+/// Size of the sparse files, bytes (3 GiB: more than the 64 MiB cap many times over).
+const SPARSE_BYTES: u64 = 3 << 30;
+/// The readers' line limit as printed.
+const LIMIT: &str = "line longer than 65536 bytes";
+
+/// Runs `letdown ARGS` with its address space capped.
+fn letdown_capped(args: &[&OsStr]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {ADDRESS_SPACE_KIB} && exec \"$@\""))
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_letdown"))
+        .args(args)
+        .output()
+        .expect("sh runs")
+}
+
+/// `text` followed by zero bytes up to [`SPARSE_BYTES`] (a sparse file: no disk used).
+fn sparse(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write");
+    File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_len(SPARSE_BYTES))
+        .expect("extend");
+}
+
+fn good_session(path: &Path) {
+    let mut text = format!("# sample_rate_hz: 100\n{SESSION_HEADER}\n");
+    for i in 0..500 {
+        text.push_str(&format!(
+            "{},-{}.5,0.25\n",
+            f64::from(i) / 100.0,
+            60 + i % 40
+        ));
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn gigabyte_lines_are_refused_in_bounded_memory_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let after_header = dir.path().join("a_after_header.csv");
+    sparse(
+        &after_header,
+        &format!("# sample_rate_hz: 100\n{SESSION_HEADER}\n0,-50,0\n"),
+    );
+    let no_newline = dir.path().join("b_no_newline.csv");
+    sparse(&no_newline, "");
+    let good = dir.path().join("c_good.csv");
+    good_session(&good);
+
+    let output = letdown_capped(&[
+        "replay".as_ref(),
+        after_header.as_ref(),
+        no_newline.as_ref(),
+        good.as_ref(),
+    ]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    assert!(
+        stderr.contains(&format!("a_after_header.csv: line 4: {LIMIT}")),
+        "{}",
+        show(&output)
+    );
+    assert!(
+        stderr.contains(&format!("b_no_newline.csv: line 1: {LIMIT}")),
+        "{}",
+        show(&output)
+    );
+    assert!(!stderr.contains("panicked") && !stderr.contains("memory allocation"));
+    let stdout = text(&output.stdout);
+    let good_row = stdout
+        .lines()
+        .find(|l| l.starts_with("c_good "))
+        .unwrap_or_default();
+    assert!(
+        good_row.contains("500") && good_row.ends_with("ok"),
+        "{stdout}"
+    );
+
+    let plot = letdown_capped(&[
+        "plot".as_ref(),
+        after_header.as_ref(),
+        "--out".as_ref(),
+        dir.path().join("p.svg").as_ref(),
+    ]);
+    assert_eq!(plot.status.code(), Some(2), "{}", show(&plot));
+    assert!(text(&plot.stderr).contains(&format!("a_after_header.csv: line 4: {LIMIT}")));
+}
+
+#[test]
+fn label_files_too_long_to_keep_are_refused_and_the_session_still_replays() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = dir.path().join("s.csv");
+    good_session(&session);
+    sparse(&dir.path().join("s.labels.csv"), "onset_s,end_s\n1,2\n");
+    let output = letdown_capped(&["replay".as_ref(), session.as_ref()]);
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    assert!(text(&output.stderr).contains(&format!("s.labels.csv: line 3: {LIMIT}")));
+    assert!(text(&output.stdout).contains("labels error"));
+
+    let mut rows = String::from("onset_s,end_s\n");
+    for i in 0..=100_000u32 {
+        rows.push_str(&format!("{i},{i}.5\n"));
+    }
+    std::fs::write(dir.path().join("s.labels.csv"), rows).expect("write");
+    let output = letdown_capped(&["replay".as_ref(), session.as_ref()]);
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    assert!(
+        text(&output.stderr).contains(
+            "s.labels.csv: line 100002: more than 100000 labelled ejections, the most a file may hold"
+        ),
+        "{}",
+        show(&output)
+    );
+}
