@@ -5,6 +5,7 @@ mod evaluate;
 mod events_json;
 mod latency;
 mod link;
+mod options;
 mod output;
 mod plot;
 mod pump_sim;
@@ -20,15 +21,21 @@ use std::process::ExitCode;
 
 /// Exit status for bad input: unreadable or malformed files, unusable options.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status when output was lost: standard output, standard error or an output file
+/// could not be written (a full disk, an I/O error; a closed pipe is not a loss).
+pub const EXIT_OUTPUT_LOST: u8 = 1;
 
 /// letdown: detects the milk-ejection reflex ("letdown") from a breast pump's pressure
 /// and flow sensors.
 ///
 /// Times are in seconds since session start, pressure in mmHg (gauge, negative =
 /// vacuum), flow in mL/min, pump rhythm in cycles per minute (cpm). Exit status 0 on
-/// success, 2 on bad input (each problem printed as `file: line N: field NAME: reason`).
+/// success, 1 when output could not be written (standard output, standard error or an
+/// output file: a full disk, an I/O error; a closed pipe, as in `letdown replay | head`,
+/// is a quiet success), 2 on bad input (each problem printed as `file: line N: field
+/// NAME: reason`).
 #[derive(Debug, Parser)]
-#[command(name = "letdown", version, about, long_about)]
+#[command(name = "letdown", version)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -63,8 +70,18 @@ enum Command {
     PumpSim(pump_sim::PumpSimArgs),
 }
 
-/// Runs the command line and returns the process's exit status.
+/// Runs the command line and returns the process's exit status: the command's own, or
+/// [`EXIT_OUTPUT_LOST`] when it succeeded but some of its output could not be written.
 pub fn run(cli: Cli) -> ExitCode {
+    let code = run_command(cli);
+    if code == ExitCode::SUCCESS && console::output_lost() {
+        ExitCode::from(EXIT_OUTPUT_LOST)
+    } else {
+        code
+    }
+}
+
+fn run_command(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
         Command::Simulate(args) => simulate::run(&args),

@@ -5,7 +5,7 @@
 //! A bad file is reported (file, line, field, reason) and the others still run; the exit
 //! status is then 2.
 
-use super::console::{report_error, Console};
+use super::console::{report_error, report_lost_output, Console};
 use super::evaluate::grouping::{group_table, DetectorGroups, GroupArgs};
 use super::events_json::EventsFile;
 use super::output::{
@@ -42,7 +42,8 @@ Score (DESIGN §6): an onset detection matches a labelled ejection within [onset
 onset + 20 s]; first-letdown delay = detection - onset, in s; false alarms per hour of \
 pumping.
 
-Exit status: 0 on success, 2 on bad input (each problem printed as \
+Exit status: 0 on success, 1 when output could not be written (standard output, the \
+events or a detection file), 2 on bad input (each problem printed as \
 `file: line N: field NAME: reason`; the other sessions still run).")]
 pub struct ReplayArgs {
     /// Session files (NAME.csv, or NAME.csv.gz: gzip, decompressed as read) or folders
@@ -122,7 +123,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
 
     if let Some(file) = events.take() {
         if let Err(e) = file.finish() {
-            fail(format!("events file: cannot write: {e}"));
+            report_lost_output(format!("events file: cannot write: {e}"));
         }
     }
     if !args.quiet {
@@ -274,7 +275,7 @@ fn replay_one(
         ..
     } = sinks;
     if let Some(e) = events_error {
-        fail(format!(
+        report_lost_output(format!(
             "events file: cannot write: {e}; no more events are written"
         ));
         *events = None;
@@ -313,7 +314,7 @@ fn replay_one(
             let _ = std::fs::remove_file(tmp);
         } else if let Err(e) = finished.and_then(|()| std::fs::rename(tmp, target)) {
             let _ = std::fs::remove_file(tmp);
-            fail(format!(
+            report_lost_output(format!(
                 "{}: cannot write detections: {e}",
                 target.display()
             ));
