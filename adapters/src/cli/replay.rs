@@ -17,9 +17,9 @@ use super::sources::resolve;
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use letdown_adapters::detections_csv::{Detection, DetectionsWriter};
-use letdown_adapters::read_labels;
+use letdown_adapters::labels_csv::read_labels_beside;
 use letdown_adapters::session_csv::Metadata;
-use letdown_adapters::session_files::{detections_path, labels_path, session_name};
+use letdown_adapters::session_files::{detections_path, session_name};
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::score::{score_session, SessionScore};
 use letdown_engine::Event;
@@ -105,6 +105,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     }
 
     let (sessions, problems) = resolve(&args.paths);
+    let unread_paths = problems.len();
     problems.into_iter().for_each(&mut fail);
 
     let mut results = Vec::with_capacity(sessions.len());
@@ -135,7 +136,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         }
         console.line("");
     }
-    for line in aggregate_lines(&results) {
+    for line in aggregate_lines(&results, unread_paths) {
         console.line(line);
     }
     if let Some(grouping) = args.groups.grouping() {
@@ -221,18 +222,14 @@ fn replay_one(
     let mut status = Status::Ok;
 
     // Labels first: a broken label file does not stop the replay, only its scoring.
-    let labels_file = labels_path(path);
-    let labels: Option<Vec<Ejection>> = if labels_file.is_file() {
-        match read_labels(&labels_file) {
-            Ok(labels) => Some(labels),
-            Err(e) => {
-                fail(e.to_string());
-                status = Status::LabelsError;
-                None
-            }
+    let labels: Option<Vec<Ejection>> = match read_labels_beside(path) {
+        None => None,
+        Some(Ok(labels)) => Some(labels),
+        Some(Err(e)) => {
+            fail(e.to_string());
+            status = Status::LabelsError;
+            None
         }
-    } else {
-        None
     };
 
     // Detections go to NAME.detections.csv.tmp, renamed once the session is complete.
