@@ -92,3 +92,77 @@ fn run_command(cli: Cli) -> ExitCode {
         Command::PumpSim(args) => pump_sim::run(&args),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every long flag of `subcommand`, from the definition itself (so new options are
+    /// fuzzed too).
+    fn flags(subcommand: &str) -> Vec<String> {
+        let cli = Cli::command();
+        let sub = cli.find_subcommand(subcommand).expect("subcommand");
+        sub.get_arguments()
+            .filter_map(|a| a.get_long())
+            .map(|l| format!("--{l}"))
+            .collect()
+    }
+
+    /// Odd values: negative, zero, tiny, huge, non-finite, empty, dashes, non-ASCII.
+    const VALUES: [&str; 20] = [
+        "-1",
+        "0",
+        "1",
+        "1e-9",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e400",
+        "18446744073709551616",
+        "",
+        "-",
+        "--",
+        "s.csv",
+        "timer:9999",
+        "hints",
+        "all",
+        "none",
+        "é",
+        "2,0,-5",
+        "-0",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any mix of a subcommand's flags and odd values parses or is refused with a
+        /// message: never a panic.
+        #[test]
+        fn any_argument_list_parses_or_is_refused(
+            sub in prop::sample::select(vec!["replay", "simulate", "evaluate", "plot", "latency", "serve", "pump-sim", "nope"]),
+            picks in prop::collection::vec((0u8..3, any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..8),
+        ) {
+            let flags = if sub == "nope" { vec!["--x".to_owned()] } else { flags(sub) };
+            let mut argv = vec!["letdown".to_owned(), sub.to_owned()];
+            for (kind, flag, value) in picks {
+                let flag = flag.get(&flags).clone();
+                let value = value.get(&VALUES).to_string();
+                match kind {
+                    0 => argv.push(flag),
+                    1 => argv.extend([flag, value]),
+                    _ => argv.push(format!("{flag}={value}")),
+                }
+            }
+            if let Err(e) = Cli::try_parse_from(&argv) {
+                prop_assert!(!e.render().to_string().is_empty());
+            }
+        }
+    }
+}
