@@ -149,7 +149,7 @@ fn plot_says_what_is_wrong_with_the_file_and_the_folder() {
 fn odd_option_values_are_refused_with_the_flag_and_the_range() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = path_str(dir.path());
-    let cases: [(&[&str], &[&str]); 9] = [
+    let cases: [(&[&str], &[&str]); 11] = [
         (
             &["simulate", "--out", out, "--n", "0"],
             &["'--n <N>'", "1 … 4294967295"],
@@ -180,6 +180,14 @@ fn odd_option_values_are_refused_with_the_flag_and_the_range() {
             &["'--program <PROGRAM>'", "closed loop"],
         ),
         (&["plot", "s.csv", "--from", "-1"], &["--from -1: must be"]),
+        (
+            &["pump-sim", "--stdio", "--simulate", "--rate", "50"],
+            &["'--rate <HZ>'", "100 … 10000 Hz"],
+        ),
+        (
+            &["pump-sim", "--stdio", "--simulate", "--minutes", "1e-9"],
+            &["'--minutes <M>'", "one second"],
+        ),
     ];
     for (args, words) in cases {
         assert_says(&letdown(args), 2, words);

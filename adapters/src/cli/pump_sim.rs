@@ -100,6 +100,7 @@ pub struct PumpSimArgs {
         long,
         allow_negative_numbers = true,
         value_name = "M",
+        value_parser = super::options::minutes,
         default_value_t = 15.0
     )]
     minutes: f64,
@@ -109,6 +110,7 @@ pub struct PumpSimArgs {
         long,
         allow_negative_numbers = true,
         value_name = "HZ",
+        value_parser = super::options::rate_hz,
         default_value_t = 1000.0
     )]
     rate: f64,
