@@ -7,9 +7,12 @@
 
 mod cli_run;
 use cli_run::{show, text};
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use letdown_adapters::session_csv::SESSION_HEADER;
 use std::ffi::OsStr;
 use std::fs::File;
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -23,6 +26,9 @@ const LIMIT: &str = "line longer than 65536 bytes";
 /// Runs `letdown ARGS` with its address space capped.
 fn letdown_capped(args: &[&OsStr]) -> Output {
     Command::new("sh")
+        // One malloc arena for every thread: glibc reserves 64 MiB of address space for
+        // each further arena, which would count against the cap without being used.
+        .env("MALLOC_ARENA_MAX", "1")
         .arg("-c")
         .arg(format!("ulimit -v {ADDRESS_SPACE_KIB} && exec \"$@\""))
         .arg("sh")
@@ -96,6 +102,24 @@ fn gigabyte_lines_are_refused_in_bounded_memory_and_the_run_goes_on() {
         "{stdout}"
     );
 
+    let evaluate = letdown_capped(&[
+        "evaluate".as_ref(),
+        "--threads".as_ref(),
+        "1".as_ref(),
+        after_header.as_ref(),
+        no_newline.as_ref(),
+    ]);
+    assert_eq!(evaluate.status.code(), Some(2), "{}", show(&evaluate));
+    let stderr = text(&evaluate.stderr);
+    assert!(
+        stderr.contains(&format!("a_after_header.csv: line 4: {LIMIT}")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("b_no_newline.csv: line 1: {LIMIT}")),
+        "{stderr}"
+    );
+
     let plot = letdown_capped(&[
         "plot".as_ref(),
         after_header.as_ref(),
@@ -104,6 +128,27 @@ fn gigabyte_lines_are_refused_in_bounded_memory_and_the_run_goes_on() {
     ]);
     assert_eq!(plot.status.code(), Some(2), "{}", show(&plot));
     assert!(text(&plot.stderr).contains(&format!("a_after_header.csv: line 4: {LIMIT}")));
+}
+
+#[test]
+fn a_gzip_bomb_without_newlines_is_refused_in_bounded_memory() {
+    // 256 MiB of zero bytes compress to about 256 KiB; decompressed as it is read, the
+    // stream is refused at its first line after 64 KiB.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bomb = dir.path().join("bomb.csv.gz");
+    let mut gz = GzEncoder::new(File::create(&bomb).expect("create"), Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        gz.write_all(&zeros).expect("compress");
+    }
+    gz.finish().expect("finish");
+    let output = letdown_capped(&["replay".as_ref(), bomb.as_ref()]);
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    assert!(
+        text(&output.stderr).contains(&format!("bomb.csv.gz: line 1: {LIMIT}")),
+        "{}",
+        show(&output)
+    );
 }
 
 #[test]
