@@ -6,7 +6,7 @@
 //! file.
 
 mod cli_run;
-use cli_run::{show, text};
+use cli_run::{session_text, show, text};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use letdown_adapters::session_csv::SESSION_HEADER;
@@ -49,15 +49,7 @@ fn sparse(path: &Path, text: &str) {
 }
 
 fn good_session(path: &Path) {
-    let mut text = format!("# sample_rate_hz: 100\n{SESSION_HEADER}\n");
-    for i in 0..500 {
-        text.push_str(&format!(
-            "{},-{}.5,0.25\n",
-            f64::from(i) / 100.0,
-            60 + i % 40
-        ));
-    }
-    std::fs::write(path, text).expect("write");
+    std::fs::write(path, session_text(500)).expect("write");
 }
 
 #[test]

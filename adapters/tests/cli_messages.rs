@@ -5,23 +5,10 @@
 //! Each case asserts the exit status and the words of the message.
 
 mod cli_run;
-use cli_run::{letdown, show, text};
+use cli_run::{letdown, session_text, show, text};
 use letdown_adapters::session_csv::SESSION_HEADER;
 use std::path::Path;
 use std::process::{Command, Output};
-
-/// A short valid session at 100 Hz.
-fn session_text() -> String {
-    let mut text = format!("# sample_rate_hz: 100\n{SESSION_HEADER}\n");
-    for i in 0..300 {
-        text.push_str(&format!(
-            "{},-{}.5,0.25\n",
-            f64::from(i) / 100.0,
-            60 + i % 40
-        ));
-    }
-    text
-}
 
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -50,7 +37,7 @@ fn special_files_and_link_loops_are_named_for_what_they_are() {
     let dir = tempfile::tempdir().expect("temp dir");
     let folder = dir.path().join("sessions");
     std::fs::create_dir(&folder).expect("mkdir");
-    std::fs::write(folder.join("good.csv"), session_text()).expect("write");
+    std::fs::write(folder.join("good.csv"), session_text(300)).expect("write");
     mkfifo(&folder.join("pipe.csv"));
     std::os::unix::fs::symlink("loop.csv", folder.join("loop.csv")).expect("symlink");
     std::os::unix::fs::symlink("good.csv", folder.join("linked.csv")).expect("symlink");
@@ -97,7 +84,7 @@ fn special_files_and_link_loops_are_named_for_what_they_are() {
     let fifo = folder.join("pipe.csv");
     let writer = std::thread::spawn({
         let fifo = fifo.clone();
-        move || std::fs::write(fifo, session_text())
+        move || std::fs::write(fifo, session_text(300))
     });
     let output = letdown(&["replay", "--quiet", path_str(&fifo)]);
     writer.join().expect("writer").expect("written");
@@ -134,7 +121,7 @@ fn plot_says_what_is_wrong_with_the_file_and_the_folder() {
     );
 
     let good = dir.path().join("g.csv");
-    std::fs::write(&good, session_text()).expect("write");
+    std::fs::write(&good, session_text(300)).expect("write");
     let nowhere = dir.path().join("no-such-folder").join("p.png");
     let output = letdown(&["plot", path_str(&good), "--out", path_str(&nowhere)]);
     assert_says(
