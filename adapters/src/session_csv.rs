@@ -287,7 +287,11 @@ impl<R: Read> SessionReader<R> {
         let pressure = parse_f32(text(1)).map_err(|k| self.error(line, Some(p_name), k))?;
         let flow = parse_f32(text(2)).map_err(|k| self.error(line, Some(f_name), k))?;
         let index = self.place(t_s, line)?;
-        self.check_gap_run(index - self.next_index, t_s, line)?;
+        if index == self.next_index {
+            self.gap_run.0 = 0;
+        } else {
+            self.check_gap_run(t_s, line)?;
+        }
         let row = Row {
             index,
             t_s,
@@ -368,16 +372,13 @@ impl<R: Read> SessionReader<R> {
         Ok(self.next_index + missing as u64)
     }
 
-    /// Counts rows that follow a gap (`missing` > 0 samples before the row at `t_s`);
-    /// [`RATE_CHECK_ROWS`] of them in a row mean the declared rate is wrong.
-    fn check_gap_run(&mut self, missing: u64, t_s: f64, line: u64) -> Result<(), SessionFileError> {
+    /// Counts rows that follow a gap (the row at `t_s` does); [`RATE_CHECK_ROWS`] of
+    /// them in a row mean the declared rate is wrong. (A row without a gap before it
+    /// resets the count, in `read_row`.)
+    fn check_gap_run(&mut self, t_s: f64, line: u64) -> Result<(), SessionFileError> {
         let Some(previous_s) = self.previous_t_s else {
             return Ok(());
         };
-        if missing == 0 {
-            self.gap_run = (0, 0.0);
-            return Ok(());
-        }
         if self.gap_run.0 == 0 {
             self.gap_run.1 = previous_s;
         }
