@@ -7,6 +7,7 @@ mod cli_run;
 use cli_run::{show, text};
 use std::fs::File;
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 /// Runs `letdown ARGS` with standard output going to `/dev/full`.
@@ -146,4 +147,36 @@ fn a_closed_pipe_is_a_quiet_success() {
     let output = child.wait_with_output().expect("runs to the end");
     assert_eq!(output.status.code(), Some(0), "{}", show(&output));
     assert_eq!(text(&output.stderr), "");
+}
+
+#[test]
+fn a_warning_lost_to_a_full_standard_error_fails_the_command() {
+    // One labelled session and one without labels: evaluate warns about the second and
+    // otherwise succeeds; with standard error on a full disk the warning is lost, so the
+    // exit status says so.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/sessions");
+    let name = "sim-typical-s11-timer120-100hz-8min";
+    for file in [format!("{name}.csv"), format!("{name}.labels.csv")] {
+        std::fs::copy(bundled.join(&file), dir.path().join(&file)).expect("copy");
+    }
+    std::fs::copy(
+        bundled.join(format!("{name}.csv")),
+        dir.path().join("unlabelled.csv"),
+    )
+    .expect("copy");
+    let folder = dir.path().to_str().expect("utf-8 path");
+    let ok = cli_run::letdown(&["evaluate", "--json", folder]);
+    assert_eq!(ok.status.code(), Some(0), "{}", show(&ok));
+    assert!(text(&ok.stderr).contains("unlabelled.csv: no labels"));
+    let lost = Command::new(env!("CARGO_BIN_EXE_letdown"))
+        .args(["evaluate", "--json", folder])
+        .stderr(File::create("/dev/full").expect("/dev/full"))
+        .output()
+        .expect("the letdown binary runs");
+    assert_eq!(lost.status.code(), Some(1), "{}", show(&lost));
+    assert!(
+        text(&lost.stdout).contains("\"schema\""),
+        "the report itself is written"
+    );
 }
