@@ -134,8 +134,12 @@ fn output_files_on_a_full_disk_fail_loudly() {
 
 #[test]
 fn a_closed_pipe_is_a_quiet_success() {
+    // The bundled sessions eight times over print about 128 KiB, twice what a pipe
+    // holds: the writes after the reader left must fail.
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/sessions");
     let mut child = Command::new(env!("CARGO_BIN_EXE_letdown"))
-        .args(["replay"])
+        .arg("replay")
+        .args(std::iter::repeat_n(&bundled, 8))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
