@@ -66,7 +66,8 @@ rates are compared on the same mothers; the same options give the same numbers. 
 NAME.csv with NAME.labels.csv beside it (sessions without labels are skipped with a \
 warning); the profile comes from the `# profile:` line, else `unknown`.
 
-Exit status: 0 on success, 2 on bad input or a session that could not be evaluated \
+Exit status: 0 on success, 1 when output could not be written (standard output or \
+error, the summary picture), 2 on bad input or a session that could not be evaluated \
 (each problem printed on standard error; the others are still evaluated).")]
 pub struct EvaluateArgs {
     /// Labelled session files (NAME.csv or NAME.csv.gz) or folders of them. Default,

@@ -79,7 +79,8 @@ of wall time, median over rounds). The extra keys are listed in \
 adapters/src/cli/latency/report.rs.
 
 Exit status: 0 on success, 2 on bad options (each printed as `error: --OPTION VALUE: \
-reason`), 1 if a run could not be made (a thread that could not start or panicked).")]
+reason`), 1 if a run could not be made (a thread that could not start or panicked) \
+or its report could not be written (a full disk).")]
 pub struct LatencyArgs {
     /// Sample rate of the simulated sensors, Hz (100 … 10000).
     #[arg(

@@ -29,7 +29,11 @@ at the sensor; engine onsets are red lines, ends dashed purple; green triangles 
 flow-threshold baseline's onsets.
 
 Example, a few pump cycles around an onset at 95 s: \
-letdown plot s.csv --from 85 --to 105 --out onset.png")]
+letdown plot s.csv --from 85 --to 105 --out onset.png
+
+Exit status: 0 on success, 1 when the picture or standard output could not be written (a \
+full disk), 2 on bad input (an unreadable or malformed session, a bad option, a missing \
+--out folder).")]
 pub struct PlotArgs {
     /// The session file (NAME.csv, DESIGN §3).
     #[arg(value_name = "SESSION")]

@@ -25,7 +25,10 @@ parameters, then t_s in s, pressure_mmhg in mmHg (negative = vacuum), flow_ml_mi
 mL/min) and OUT/NAME.labels.csv (onset_s, end_s, visible_s in s). NAME says profile, \
 seed, pump program, rate, length and faults, e.g. sim-typical-s7-timer120-1000hz-15min.
 
-Session i (0-based) uses seed SEED+i; the same options always write the same bytes.")]
+Session i (0-based) uses seed SEED+i; the same options always write the same bytes.
+
+Exit status: 0 on success, 1 when a file or standard output could not be written (a full \
+disk), 2 on bad options (each refused with the flag and its allowed range).")]
 pub struct SimulateArgs {
     /// Folder to write the sessions to (created if missing).
     #[arg(long, value_name = "DIR")]
