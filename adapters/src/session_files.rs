@@ -100,7 +100,14 @@ pub fn list_folder(dir: &Path) -> io::Result<FolderListing> {
                 let reason = format!("{}, not a session file: skipped", file_kind(&meta));
                 listing.skipped.push((path, reason));
             }
-            Err(e) => listing.skipped.push((path, unreadable_reason(&e))),
+            Err(e) => {
+                // The entry exists, so a missing file is the link's target.
+                let why = match e.kind() {
+                    io::ErrorKind::NotFound => "a symbolic link to a missing file".into(),
+                    _ => unreadable_reason(&e),
+                };
+                listing.skipped.push((path, format!("{why}: skipped")));
+            }
         }
     }
     listing

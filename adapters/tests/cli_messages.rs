@@ -41,6 +41,7 @@ fn special_files_and_link_loops_are_named_for_what_they_are() {
     mkfifo(&folder.join("pipe.csv"));
     std::os::unix::fs::symlink("loop.csv", folder.join("loop.csv")).expect("symlink");
     std::os::unix::fs::symlink("good.csv", folder.join("linked.csv")).expect("symlink");
+    std::os::unix::fs::symlink("gone.csv", folder.join("dangling.csv")).expect("symlink");
 
     // In a folder: skipped, each with its reason; the linked session is replayed.
     let output = letdown(&["replay", "--quiet", path_str(&folder)]);
@@ -50,6 +51,7 @@ fn special_files_and_link_loops_are_named_for_what_they_are() {
         &[
             "pipe.csv: a named pipe (FIFO), not a session file: skipped",
             "loop.csv: a symbolic link loop",
+            "dangling.csv: a symbolic link to a missing file: skipped",
         ],
     );
     let stdout = text(&output.stdout);
@@ -58,7 +60,7 @@ fn special_files_and_link_loops_are_named_for_what_they_are() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("sessions: 2 (0 with problems, and 2 paths that gave no session)"),
+        stdout.contains("sessions: 2 (0 with problems, and 3 paths that gave no session)"),
         "{stdout}"
     );
 
