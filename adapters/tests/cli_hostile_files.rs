@@ -169,3 +169,37 @@ fn label_files_too_long_to_keep_are_refused_and_the_session_still_replays() {
         show(&output)
     );
 }
+
+#[test]
+fn a_long_valid_session_is_plotted_in_bounded_memory() {
+    // 200 minutes at 100 Hz: 1.2 M ten-millisecond buckets (38 MB, more with the vector's
+    // growth) unless the recording coarsens them.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let simulate = cli_run::letdown(&[
+        "simulate",
+        "--out",
+        dir.path().to_str().expect("utf-8 path"),
+        "--minutes",
+        "200",
+        "--rate",
+        "100",
+        "--profile",
+        "typical",
+    ]);
+    assert_eq!(simulate.status.code(), Some(0), "{}", show(&simulate));
+    let session = dir.path().join("sim-typical-s1-timer120-100hz-200min.csv");
+    let picture = dir.path().join("long.png");
+    let plot = letdown_capped(&[
+        "plot".as_ref(),
+        session.as_ref(),
+        "--out".as_ref(),
+        picture.as_ref(),
+    ]);
+    assert_eq!(plot.status.code(), Some(0), "{}", show(&plot));
+    assert!(
+        text(&plot.stdout).contains("0.0 … 12000.0 s"),
+        "{}",
+        show(&plot)
+    );
+    assert!(picture.metadata().expect("written").len() > 10_000);
+}
