@@ -536,3 +536,23 @@ fn a_session_starting_long_after_zero_is_refused() {
     let (reader, _) = read_all(text.as_bytes()).expect("accepted");
     assert_eq!(reader.stats().missing, 1000);
 }
+
+#[test]
+fn more_metadata_lines_than_kept_are_refused() {
+    let mut text = String::from("# sample_rate_hz: 100\n");
+    for i in 1..256 {
+        text.push_str(&format!("# key_{i}: value\n"));
+    }
+    let accepted = format!("{text}t_s,pressure_mmhg,flow_ml_min\n0,-50,0\n");
+    assert!(
+        read_all(accepted.as_bytes()).is_ok(),
+        "256 entries are kept"
+    );
+    text.push_str("# one_more: value\nt_s,pressure_mmhg,flow_ml_min\n0,-50,0\n");
+    let err = refuse(&text, 257, None);
+    assert!(
+        err.to_string()
+            .ends_with("more than 256 `# key: value` metadata lines, the most a file may hold"),
+        "{err}"
+    );
+}
