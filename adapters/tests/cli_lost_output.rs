@@ -79,6 +79,33 @@ fn output_files_on_a_full_disk_fail_loudly() {
     let replay = cli_run::letdown(&["replay", "--quiet", "--events", "/dev/full"]);
     assert_lost(&replay, "events file");
 
+    // The detection file is written beside its final name first; that name points at
+    // /dev/full.
+    let detections = dir.path().join("detections");
+    std::fs::create_dir(&detections).expect("mkdir");
+    let name = "sim-typical-s11-timer120-100hz-8min";
+    let tmp = detections.join(format!("{name}.detections.csv.tmp"));
+    std::os::unix::fs::symlink("/dev/full", &tmp).expect("symlink");
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets/sessions");
+    let replay = cli_run::letdown(&[
+        "replay",
+        "--quiet",
+        bundled
+            .join(format!("{name}.csv"))
+            .to_str()
+            .expect("utf-8 path"),
+        "--detections-out",
+        detections.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(replay.status.code(), Some(1), "{}", show(&replay));
+    let said = format!("{name}.detections.csv: cannot write detections: No space left on device");
+    assert!(text(&replay.stderr).contains(&said), "{}", show(&replay));
+    assert!(
+        text(&replay.stdout).contains("output error"),
+        "{}",
+        show(&replay)
+    );
+
     // The picture's name points at /dev/full.
     let sim = dir.path().join("sim");
     let simulate = |out: &std::path::Path| {
