@@ -16,11 +16,11 @@ use crate::csv_fields::{
 };
 use crate::csv_lines::CsvLines;
 use crate::error::{ErrorKind, SessionFileError};
+use crate::input_file::InputFile;
 use crate::session_writer::time_decimals;
 use crate::without_bom::WithoutBom;
 use letdown_engine::{Event, EventKind, Reason};
 use std::fmt;
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
@@ -28,6 +28,10 @@ use std::path::Path;
 pub const DETECTIONS_HEADER: &str = "t_s,kind,reason,confidence";
 /// Its columns, in order.
 pub const DETECTIONS_COLUMNS: [&str; 4] = ["t_s", "kind", "reason", "confidence"];
+/// Most detections a file may hold: an ejection gives two, a session a few per 15
+/// minutes, so this covers weeks of pumping while bounding the reader's memory (24 bytes
+/// each).
+pub const MAX_DETECTIONS: usize = 100_000;
 /// Decimal places of confidence.
 pub const CONFIDENCE_DECIMALS: usize = 3;
 
@@ -85,10 +89,11 @@ pub fn parse_reason(text: &str) -> Option<Reason> {
     Reason::ALL.into_iter().find(|r| r.to_string() == text)
 }
 
-/// Reads the detection file at `path`.
+/// Reads the detection file at `path` (gzip-decompressed as it is read when the name
+/// ends in `.gz`).
 pub fn read_detections(path: impl AsRef<Path>) -> Result<Vec<Detection>, SessionFileError> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| SessionFileError::io(path, e))?;
+    let file = InputFile::open(path).map_err(|e| SessionFileError::io(path, e))?;
     parse_detections(file, path)
 }
 
@@ -122,6 +127,13 @@ pub fn parse_detections<R: Read>(
         else {
             return Ok(detections);
         };
+        if detections.len() == MAX_DETECTIONS {
+            let kind = ErrorKind::TooMany {
+                max: MAX_DETECTIONS,
+                what: "detections",
+            };
+            return Err(err(line, None, kind));
+        }
         if record.len() != DETECTIONS_COLUMNS.len() {
             return Err(err(
                 line,

@@ -34,10 +34,19 @@ pub enum ErrorKind {
     Csv(String),
     /// The file has no content at all.
     Empty,
-    /// A line before the header is longer than the reader accepts, bytes.
+    /// A line is longer than the reader accepts (reading stops there: memory stays
+    /// bounded whatever the file holds), bytes.
     LineTooLong {
         /// The longest accepted line, bytes.
         max_bytes: usize,
+    },
+    /// A file holds more records of a kind than the reader keeps in memory (the cap
+    /// bounds the reader's memory; real files hold far fewer).
+    TooMany {
+        /// The most accepted.
+        max: usize,
+        /// What is counted, plural (`"labelled ejections"`).
+        what: &'static str,
     },
     /// A `#` line before the header is not `# key: value`.
     MalformedMetadata {
@@ -115,6 +124,28 @@ pub enum ErrorKind {
         expected_s: f64,
         /// The declared rate, Hz.
         rate_hz: f64,
+        /// Time since the previous row, s (`None` on the first row).
+        spacing_s: Option<f64>,
+    },
+    /// Rows keep coming further apart than the declared rate allows: every one of
+    /// [`RATE_CHECK_ROWS`](crate::session_csv::RATE_CHECK_ROWS) rows in a row follows a
+    /// gap, so the declared rate is wrong rather than the samples missing.
+    RateContradicted {
+        /// The declared rate, Hz.
+        rate_hz: f64,
+        /// Mean time between those rows, s.
+        spacing_s: f64,
+        /// How many rows in a row followed a gap.
+        rows: u64,
+    },
+    /// The first row comes long after the session start: times are seconds since the
+    /// session start, so the file is probably cut from a longer recording or uses
+    /// another clock, s.
+    LateStart {
+        /// The first row's time, s.
+        t_s: f64,
+        /// The latest accepted first time, s.
+        max_s: f64,
     },
     /// Rows that must be in time order are not, s.
     OutOfOrder {
@@ -204,7 +235,14 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Csv(e) => write!(f, "malformed CSV: {e}"),
             ErrorKind::Empty => f.write_str("the file is empty"),
             ErrorKind::LineTooLong { max_bytes } => {
-                write!(f, "line longer than {max_bytes} bytes before the header")
+                write!(
+                    f,
+                    "line longer than {max_bytes} bytes, the longest accepted here \
+                     (the file is refused unread beyond it)"
+                )
+            }
+            ErrorKind::TooMany { max, what } => {
+                write!(f, "more than {max} {what}, the most a file may hold")
             }
             ErrorKind::MalformedMetadata { text } => {
                 write!(f, "expected a `# key: value` metadata line, found {text:?}")
@@ -264,10 +302,38 @@ impl fmt::Display for ErrorKind {
                 t_s,
                 expected_s,
                 rate_hz,
+                spacing_s,
+            } => {
+                write!(
+                    f,
+                    "time {t_s} s disagrees with sample_rate_hz {rate_hz} Hz by more than \
+                     half a sample (expected {expected_s} s)"
+                )?;
+                match spacing_s {
+                    Some(dt) => write!(
+                        f,
+                        "; this row comes {dt} s after the previous one, as at {} Hz",
+                        1.0 / dt
+                    ),
+                    None => Ok(()),
+                }
+            }
+            ErrorKind::RateContradicted {
+                rate_hz,
+                spacing_s,
+                rows,
             } => write!(
                 f,
-                "time {t_s} s disagrees with sample_rate_hz {rate_hz} by more than half a \
-                 sample (expected {expected_s} s)"
+                "the timestamps contradict sample_rate_hz {rate_hz} Hz: {rows} rows in a \
+                 row are each {spacing_s} s apart on average, as at {} Hz, so every one \
+                 would follow missing samples; fix the `# sample_rate_hz:` line",
+                1.0 / spacing_s
+            ),
+            ErrorKind::LateStart { t_s, max_s } => write!(
+                f,
+                "the first row is at {t_s} s, but times are seconds since the session \
+                 start and the first may be at most {max_s} s; subtract {t_s} s from \
+                 every t_s (a recording cut from a longer one, or another clock?)"
             ),
             ErrorKind::OutOfOrder { previous_s, t_s } => write!(
                 f,

@@ -16,6 +16,7 @@ use crate::csv_fields::{check_header, field, invalid_input, parse_f64, push_fixe
 use crate::csv_lines::CsvLines;
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
+use crate::session_files::{file_kind, labels_path, unreadable_reason};
 use crate::without_bom::WithoutBom;
 use letdown_datasets::labels::Ejection;
 use std::io::{self, Read, Write};
@@ -27,6 +28,9 @@ pub const LABEL_COLUMNS: [&str; 2] = ["onset_s", "end_s"];
 pub const LABEL_COLUMNS_VISIBLE: [&str; 3] = ["onset_s", "end_s", "visible_s"];
 /// The header as described in errors.
 const LABEL_HEADER: &str = "onset_s,end_s[,visible_s]";
+/// Most labelled ejections a file may hold: a session has a few per 15 minutes, so this
+/// covers weeks of pumping while bounding the reader's memory (24 bytes each).
+pub const MAX_LABELS: usize = 100_000;
 /// Decimal places of label times, s (1 µs).
 pub const LABEL_DECIMALS: usize = 6;
 
@@ -36,6 +40,28 @@ pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<Ejection>, SessionFileE
     let path = path.as_ref();
     let file = InputFile::open(path).map_err(|e| SessionFileError::io(path, e))?;
     parse_labels(file, path)
+}
+
+/// Reads the label file beside the session file at `session` ([`labels_path`]): `None`
+/// when there is none; an error when something by that name is there but cannot be read
+/// as a file (a symbolic link loop or to nothing, a named pipe, a folder), so that a
+/// session is never left unscored without a word.
+pub fn read_labels_beside(session: &Path) -> Option<Result<Vec<Ejection>, SessionFileError>> {
+    let path = labels_path(session);
+    if path.symlink_metadata().is_err() {
+        return None;
+    }
+    Some(match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_file() => read_labels(&path),
+        Ok(meta) => {
+            let why = format!("{}, not a label file", file_kind(&meta));
+            Err(SessionFileError::io(&path, io::Error::other(why)))
+        }
+        Err(e) => {
+            let why = unreadable_reason(&e);
+            Err(SessionFileError::io(&path, io::Error::new(e.kind(), why)))
+        }
+    })
 }
 
 /// Reads a label file from `inner`; `path` names the source in errors.
@@ -108,6 +134,13 @@ pub fn parse_labels<R: Read>(inner: R, path: &Path) -> Result<Vec<Ejection>, Ses
                 Some("visible_s"),
                 ErrorKind::VisibleBeforeOnset { onset_s, visible_s },
             ));
+        }
+        if labels.len() == MAX_LABELS {
+            let kind = ErrorKind::TooMany {
+                max: MAX_LABELS,
+                what: "labelled ejections",
+            };
+            return Err(err(line, None, kind));
         }
         if let Some(previous) = labels.last().filter(|p| p.onset_s >= onset_s) {
             return Err(err(

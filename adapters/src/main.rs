@@ -1,7 +1,8 @@
 //! The `letdown` command-line tool: replays recorded or simulated pumping sessions
 //! through the letdown engine (later also: simulate, evaluate, plot, latency, serve).
 //!
-//! Exit status: 0 on success, 2 on bad input (unreadable or malformed files, bad options),
+//! Exit status: 0 on success, 1 when output could not be written (a full disk; a closed
+//! pipe is a quiet success), 2 on bad input (unreadable or malformed files, bad options),
 //! with each problem printed as `file: line N: field NAME: reason`.
 #![forbid(unsafe_code)]
 

@@ -18,7 +18,11 @@
 //! Row `i` (counting the samples of reported gaps) must sit at `i / sample_rate_hz`
 //! within half a sample. When a row's time is ≥ 1.5 sample periods after the previous
 //! row (or, for the first row, ≥ half a period after 0), the samples in between are
-//! missing: the reader yields a [`Gap`] before the row, never hides it. Anything else
+//! missing: the reader yields a [`Gap`] before the row, never hides it. But when
+//! [`RATE_CHECK_ROWS`] rows in a row each follow a gap, the timestamps contradict the
+//! declared rate (a 50 Hz recording labelled 100 Hz): that is an error naming both rates,
+//! not thousands of gaps. The first row may be at most [`MAX_START_S`] after 0: a file
+//! that starts later is refused rather than counted as that much pumping. Anything else
 //! that breaks the format is a [`SessionFileError`] naming the file, the line, the field
 //! and the reason; nothing panics on any input.
 
@@ -40,8 +44,18 @@ pub const SAMPLE_RATE_KEY: &str = "sample_rate_hz";
 
 /// Longest accepted line before the header, bytes.
 const MAX_METADATA_LINE_BYTES: usize = 4096;
+/// Most `# key: value` lines a file may have (they are kept in memory).
+const MAX_METADATA_ENTRIES: usize = 256;
 /// A row this many sample periods (or more) after the previous one opens a gap.
 const GAP_THRESHOLD_PERIODS: f64 = 1.5;
+/// Rows in a row that may each follow a gap before the declared rate is taken to be
+/// wrong (a recording at half the declared rate would otherwise read as one gap per
+/// row). Real dropouts are bursts: a few sensor hiccups per hour, each followed by many
+/// rows.
+pub const RATE_CHECK_ROWS: u64 = 16;
+/// Latest time the first row may have, s: times count from the session start, and a
+/// session's sensors start with it (a few seconds of start-up dropout are gaps).
+pub const MAX_START_S: f64 = 10.0;
 /// Largest sample index a row may have: 2^53, where f64 stops counting exactly.
 const MAX_INDEX: f64 = 9_007_199_254_740_992.0;
 
@@ -124,6 +138,8 @@ pub struct SessionReader<R: Read> {
     /// Index the next row has if no sample is missing.
     next_index: u64,
     previous_t_s: Option<f64>,
+    /// Rows in a row that each followed a gap, and the time of the row before the first.
+    gap_run: (u64, f64),
     pending: Option<Row>,
     done: bool,
     stats: ReadStats,
@@ -192,6 +208,7 @@ impl<R: Read> SessionReader<R> {
             header_line,
             next_index: 0,
             previous_t_s: None,
+            gap_run: (0, 0.0),
             pending: None,
             done: false,
             stats: ReadStats::default(),
@@ -270,6 +287,11 @@ impl<R: Read> SessionReader<R> {
         let pressure = parse_f32(text(1)).map_err(|k| self.error(line, Some(p_name), k))?;
         let flow = parse_f32(text(2)).map_err(|k| self.error(line, Some(f_name), k))?;
         let index = self.place(t_s, line)?;
+        if index == self.next_index {
+            self.gap_run.0 = 0;
+        } else {
+            self.check_gap_run(t_s, line)?;
+        }
         let row = Row {
             index,
             t_s,
@@ -316,6 +338,13 @@ impl<R: Read> SessionReader<R> {
                 ));
             }
             Some(previous_s) => (t_s - previous_s) * rate,
+            None if t_s > MAX_START_S => {
+                let kind = ErrorKind::LateStart {
+                    t_s,
+                    max_s: MAX_START_S,
+                };
+                return Err(self.error(line, t_field, kind));
+            }
             None => position + 1.0,
         };
         // Samples behind schedule: the fraction is drift, whole samples may be a gap.
@@ -335,11 +364,35 @@ impl<R: Read> SessionReader<R> {
                     t_s,
                     expected_s,
                     rate_hz: rate,
+                    spacing_s: self.previous_t_s.map(|p| t_s - p),
                 },
             ));
         }
         // `missing` is a whole number in 0 … 2^53 (position < 2^53), exact as u64.
         Ok(self.next_index + missing as u64)
+    }
+
+    /// Counts rows that follow a gap (the row at `t_s` does); [`RATE_CHECK_ROWS`] of
+    /// them in a row mean the declared rate is wrong. (A row without a gap before it
+    /// resets the count, in `read_row`.)
+    fn check_gap_run(&mut self, t_s: f64, line: u64) -> Result<(), SessionFileError> {
+        let Some(previous_s) = self.previous_t_s else {
+            return Ok(());
+        };
+        if self.gap_run.0 == 0 {
+            self.gap_run.1 = previous_s;
+        }
+        self.gap_run.0 += 1;
+        let (rows, since_s) = self.gap_run;
+        if rows < RATE_CHECK_ROWS {
+            return Ok(());
+        }
+        let kind = ErrorKind::RateContradicted {
+            rate_hz: self.metadata.sample_rate_hz,
+            spacing_s: (t_s - since_s) / rows as f64,
+            rows,
+        };
+        Err(self.error(line, Some(SESSION_COLUMNS[0]), kind))
     }
 }
 
@@ -414,6 +467,13 @@ fn read_metadata<R: Read>(
                 ErrorKind::MalformedMetadata { text: quote(text) },
             )
         })?;
+        if entries.len() == MAX_METADATA_ENTRIES {
+            let kind = ErrorKind::TooMany {
+                max: MAX_METADATA_ENTRIES,
+                what: "`# key: value` metadata lines",
+            };
+            return Err(SessionFileError::new(path, Some(lines), None, kind));
+        }
         if entries.iter().any(|(k, _)| *k == key) {
             let field = (key == SAMPLE_RATE_KEY).then_some(SAMPLE_RATE_KEY);
             return Err(SessionFileError::new(

@@ -66,18 +66,94 @@ pub fn is_session_file_name(file_name: &str) -> bool {
         && !is_companion_file_name(file_name)
 }
 
-/// The session files directly inside `dir` (not in sub-folders), sorted by file name.
+/// The session files directly inside `dir` (not in sub-folders), sorted by file name
+/// (see [`list_folder`], whose skipped entries this leaves out).
 pub fn list_sessions(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut sessions = Vec::new();
+    list_folder(dir).map(|listing| listing.sessions)
+}
+
+/// What a folder holds for a replay.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FolderListing {
+    /// Session files (symbolic links to files included), sorted by file name.
+    pub sessions: Vec<PathBuf>,
+    /// Entries named like sessions that cannot be read as one, each with the reason
+    /// (a named pipe, a device, a symbolic link loop or to nothing), sorted by name:
+    /// skipped, but never without a word.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// The session files directly inside `dir` (not in sub-folders), and the entries with
+/// session names that are not readable files.
+pub fn list_folder(dir: &Path) -> io::Result<FolderListing> {
+    let mut listing = FolderListing::default();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        let is_session = entry.file_name().to_str().is_some_and(is_session_file_name);
-        if is_session && entry.file_type()?.is_file() {
-            sessions.push(entry.path());
+        if !entry.file_name().to_str().is_some_and(is_session_file_name) {
+            continue;
+        }
+        let path = entry.path();
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => listing.sessions.push(path),
+            Ok(meta) if meta.is_dir() => {}
+            Ok(meta) => {
+                let reason = format!("{}, not a session file: skipped", file_kind(&meta));
+                listing.skipped.push((path, reason));
+            }
+            Err(e) => {
+                // The entry exists, so a missing file is the link's target.
+                let why = match e.kind() {
+                    io::ErrorKind::NotFound => "a symbolic link to a missing file".into(),
+                    _ => unreadable_reason(&e),
+                };
+                listing.skipped.push((path, format!("{why}: skipped")));
+            }
         }
     }
-    sessions.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
-    Ok(sessions)
+    listing
+        .sessions
+        .sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    listing.skipped.sort();
+    Ok(listing)
+}
+
+/// What kind of special file `meta` describes, in words.
+pub fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else if meta.is_file() {
+        "a file"
+    } else {
+        "a special file"
+    }
+}
+
+/// Why a path cannot be opened, in words: a missing file, a symbolic link loop, a link
+/// to nothing, or the system's own reason.
+pub fn unreadable_reason(error: &io::Error) -> String {
+    // ELOOP: too many levels of symbolic links (40 on Linux, 62 on the BSDs and macOS).
+    let eloop = if cfg!(target_os = "linux") { 40 } else { 62 };
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file or folder (or a symbolic link to one)".into(),
+        _ if error.raw_os_error() == Some(eloop) => {
+            format!("a symbolic link loop: the links never reach a file ({error})")
+        }
+        _ => format!("cannot read: {error}"),
+    }
 }
 
 #[cfg(test)]

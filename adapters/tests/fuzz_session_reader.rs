@@ -1054,6 +1054,35 @@ fn fuzz_mutated_sessions() {
     report("mutated_sessions");
 }
 
+/// The readers' longest accepted line, bytes.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
+#[test]
+fn fuzz_long_lines() {
+    // A valid session with its header or one of its rows padded with blanks to about the
+    // line limit: accepted exactly when no line is longer than the limit, otherwise
+    // refused at that line, whatever the pieces the bytes arrive in.
+    proptest!(config(60), |(session in arb_valid_session(), at in any::<prop::sample::Index>(),
+                           over in -3i64..=3, sizes in sizes(),
+                           fail_at in any::<prop::sample::Index>())| {
+        let mut lines = session.lines.clone();
+        let header = lines.len() - session.rows.len() - 1;
+        let i = header + at.index(lines.len() - header);
+        let len = (MAX_LINE_BYTES as i64 + over) as usize;
+        let pad = len.saturating_sub(lines[i].len());
+        lines[i].push_str(&" ".repeat(pad));
+        let outcome = check_session(&join(&lines, true), &sizes, fail_at);
+        if lines[i].len() <= MAX_LINE_BYTES {
+            prop_assert_eq!(&outcome.error, &None);
+        } else {
+            let error = outcome.error.clone().unwrap_or_default();
+            let expected = format!("line {}: line longer than {MAX_LINE_BYTES} bytes", i + 1);
+            prop_assert!(error.contains(&expected), "{}", error);
+        }
+    });
+    report("long_lines");
+}
+
 // ---------------------------------------------------------------------------------------
 // Labels.
 

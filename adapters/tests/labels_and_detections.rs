@@ -328,3 +328,36 @@ fn labels_that_round_together_are_refused_by_the_writer() {
     let back = parse_labels(&out[..], Path::new(LABELS)).expect("read back");
     assert_eq!(back.len(), 2);
 }
+
+#[test]
+fn files_holding_more_rows_than_kept_are_refused_at_the_first_too_many() {
+    let mut labels = String::from("onset_s,end_s\n");
+    let mut detections = String::from("t_s,kind,reason,confidence\n");
+    for i in 0..=100_000u32 {
+        labels.push_str(&format!("{i},{i}.5\n"));
+        detections.push_str(&format!("{i},onset,letdown_detected,0.9\n"));
+    }
+    let err = refuse_labels(&labels, 100_002, None);
+    assert!(
+        err.to_string()
+            .ends_with("more than 100000 labelled ejections, the most a file may hold"),
+        "{err}"
+    );
+    let err = refuse_detections(&detections, 100_002, None);
+    assert!(
+        matches!(
+            err.kind,
+            ErrorKind::TooMany {
+                max: 100_000,
+                what: "detections"
+            }
+        ),
+        "{err}"
+    );
+    // One row fewer is read whole.
+    let cut = |text: &str| text[..text.trim_end().rfind('\n').expect("rows") + 1].to_owned();
+    let labels = parse_labels(cut(&labels).as_bytes(), Path::new("l")).expect("accepted");
+    assert_eq!(labels.len(), 100_000);
+    let detections = parse_detections(cut(&detections).as_bytes(), Path::new("d"));
+    assert_eq!(detections.expect("accepted").len(), 100_000);
+}

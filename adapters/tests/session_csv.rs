@@ -465,3 +465,94 @@ fn files_on_disk_round_trip() {
     let items: Result<Vec<_>, _> = reader.collect();
     assert_eq!(items.expect("valid").len(), 100);
 }
+
+/// A session file at `declared_hz` whose rows sit at the times `times_s`.
+fn rows_at(declared_hz: f64, times_s: impl IntoIterator<Item = f64>) -> String {
+    let mut text = format!("# sample_rate_hz: {declared_hz}\nt_s,pressure_mmhg,flow_ml_min\n");
+    for t in times_s {
+        text.push_str(&format!("{t:.6},-50,0\n"));
+    }
+    text
+}
+
+#[test]
+fn a_rate_the_timestamps_contradict_is_an_error_not_gaps() {
+    // A 50 Hz recording labelled 100 Hz: each row after the first follows one missing
+    // sample; the 16th such row (line 3 + 16) ends the read, naming both rates.
+    let text = rows_at(100.0, (0..3000).map(|i| f64::from(i) / 50.0));
+    let err = refuse(&text, 19, Some("t_s"));
+    assert!(
+        matches!(err.kind, ErrorKind::RateContradicted { rows: 16, .. }),
+        "{err}"
+    );
+    let message = err.to_string();
+    for words in ["sample_rate_hz 100 Hz", "0.02 s apart", "as at 50 Hz"] {
+        assert!(message.contains(words), "{message}");
+    }
+    // 30 Hz labelled 100 Hz: gaps of 2 and 3 samples by turns; the mean spacing is told.
+    let text = rows_at(100.0, (0..100).map(|i| f64::from(i) / 30.0));
+    let err = refuse(&text, 19, Some("t_s"));
+    assert!(err.to_string().contains("as at 30"), "{err}");
+    // Rows closer than the declared period: the mismatch says the rate they come at.
+    let text = rows_at(100.0, (0..10).map(|i| f64::from(i) / 200.0));
+    let err = refuse(&text, 5, Some("t_s"));
+    assert!(err.to_string().contains("as at 200 Hz"), "{err}");
+}
+
+#[test]
+fn dropouts_between_long_runs_of_rows_stay_gaps() {
+    // 15 rows in a row each after a gap (one short of the limit), then regular rows,
+    // then 15 more: every gap is reported, nothing refused.
+    let mut index = 0u32;
+    let mut times = Vec::new();
+    for burst in 0..2 {
+        for _ in 0..15 {
+            index += 2;
+            times.push(f64::from(index) / 100.0);
+        }
+        for _ in 0..(10 * (burst + 1)) {
+            index += 1;
+            times.push(f64::from(index) / 100.0);
+        }
+    }
+    let text = rows_at(100.0, std::iter::once(0.0).chain(times));
+    let (reader, _) = read_all(text.as_bytes()).expect("accepted");
+    assert_eq!((reader.stats().gaps, reader.stats().missing), (30, 30));
+}
+
+#[test]
+fn a_session_starting_long_after_zero_is_refused() {
+    let text = rows_at(100.0, (0..10).map(|i| 1e6 + f64::from(i) / 100.0));
+    let err = refuse(&text, 3, Some("t_s"));
+    assert!(matches!(err.kind, ErrorKind::LateStart { .. }), "{err}");
+    assert!(
+        err.to_string().contains(
+            "the first row is at 1000000 s, but times are seconds since the session start"
+        ),
+        "{err}"
+    );
+    // Up to 10 s of start-up dropout is a gap.
+    let text = rows_at(100.0, (0..10).map(|i| 10.0 + f64::from(i) / 100.0));
+    let (reader, _) = read_all(text.as_bytes()).expect("accepted");
+    assert_eq!(reader.stats().missing, 1000);
+}
+
+#[test]
+fn more_metadata_lines_than_kept_are_refused() {
+    let mut text = String::from("# sample_rate_hz: 100\n");
+    for i in 1..256 {
+        text.push_str(&format!("# key_{i}: value\n"));
+    }
+    let accepted = format!("{text}t_s,pressure_mmhg,flow_ml_min\n0,-50,0\n");
+    assert!(
+        read_all(accepted.as_bytes()).is_ok(),
+        "256 entries are kept"
+    );
+    text.push_str("# one_more: value\nt_s,pressure_mmhg,flow_ml_min\n0,-50,0\n");
+    let err = refuse(&text, 257, None);
+    assert!(
+        err.to_string()
+            .ends_with("more than 256 `# key: value` metadata lines, the most a file may hold"),
+        "{err}"
+    );
+}

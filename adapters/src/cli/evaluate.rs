@@ -17,11 +17,11 @@ mod report;
 mod stress;
 mod summary_figure;
 
-use super::console::{report_error, Console};
+use super::console::{report_error, report_lost_output, report_warning, Console};
 use super::plot::canvas::{write_figure, ImageFormat};
 use super::plot::session_figure::{self, SessionFigure};
 use super::sources::resolve;
-use super::EXIT_BAD_INPUT;
+use super::{options, EXIT_BAD_INPUT};
 use clap::{Args, ValueEnum};
 use closed_loop::LoopStrategy;
 use letdown_datasets::profile::CONCRETE_PROFILES;
@@ -66,7 +66,8 @@ rates are compared on the same mothers; the same options give the same numbers. 
 NAME.csv with NAME.labels.csv beside it (sessions without labels are skipped with a \
 warning); the profile comes from the `# profile:` line, else `unknown`.
 
-Exit status: 0 on success, 2 on bad input or a session that could not be evaluated \
+Exit status: 0 on success, 1 when output could not be written (standard output or \
+error, the summary picture), 2 on bad input or a session that could not be evaluated \
 (each problem printed on standard error; the others are still evaluated).")]
 pub struct EvaluateArgs {
     /// Labelled session files (NAME.csv or NAME.csv.gz) or folders of them. Default,
@@ -75,7 +76,7 @@ pub struct EvaluateArgs {
     paths: Vec<PathBuf>,
 
     /// Simulate N sessions per profile (and per rate) and evaluate them too.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = options::count, allow_negative_numbers = true)]
     simulate: Option<u32>,
 
     /// Simulate only this profile: relaxed, typical, stressed, no-letdown, or mix (each
@@ -85,11 +86,13 @@ pub struct EvaluateArgs {
 
     /// Sample rate(s) of simulated sessions, Hz (100 … 10000), comma-separated for
     /// several: 100,500,1000,2000. Default 1000.
-    #[arg(long, value_name = "HZ", value_delimiter = ',', requires = "simulate")]
+    #[arg(long, value_name = "HZ", value_delimiter = ',', requires = "simulate",
+          value_parser = options::rate_hz, allow_negative_numbers = true)]
     rate: Vec<f64>,
 
     /// Length of each simulated session, minutes. Default 15.
-    #[arg(long, value_name = "M", requires = "simulate")]
+    #[arg(long, value_name = "M", requires = "simulate", value_parser = options::minutes,
+          allow_negative_numbers = true)]
     minutes: Option<f64>,
 
     /// Faults injected into simulated sessions, comma-separated: nan, dropout, stuck,
@@ -98,12 +101,18 @@ pub struct EvaluateArgs {
     faults: Option<FaultSet>,
 
     /// Seed of simulated session 0 (session i uses SEED+i). Default 1.
-    #[arg(long, value_name = "S", requires = "simulate")]
+    #[arg(
+        long,
+        value_name = "S",
+        requires = "simulate",
+        allow_negative_numbers = true
+    )]
     seed: Option<u64>,
 
     /// The pump program of simulated sessions in open loop: timer (120 s), timer:S,
     /// button, or expression-only. Default timer.
-    #[arg(long, value_name = "PROGRAM", requires = "simulate")]
+    #[arg(long, value_name = "PROGRAM", requires = "simulate",
+          value_parser = options::open_loop_program)]
     program: Option<PumpProgram>,
 
     /// Simulate clean sessions: none of the everyday mess (motion spikes, bubbles,
@@ -132,8 +141,8 @@ pub struct EvaluateArgs {
     #[arg(long, requires = "simulate", conflicts_with_all = ["faults", "clean", "plots", "paths"])]
     stress: bool,
 
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 … 1024 (default: one per core).
+    #[arg(long, value_name = "N", value_parser = options::threads, allow_negative_numbers = true)]
     threads: Option<usize>,
 
     /// Scores per family and per half (see below).
@@ -254,7 +263,7 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
             &path,
             summary_figure::SIZE,
         ) {
-            problems.push(e);
+            report_lost_output(e);
         }
     }
 
@@ -335,13 +344,6 @@ fn simulated_specs(
     let faults = args.faults.unwrap_or(FaultSet::NONE);
     let seed = args.seed.unwrap_or(1);
     let program = args.program.unwrap_or_default();
-    if program == PumpProgram::FollowHints {
-        return Err(
-            "--program hints: closed loop is run for every strategy already; pick the \
-                    open-loop program (timer, timer:S, button, expression-only)"
-                .to_owned(),
-        );
-    }
     let mut specs = Vec::new();
     for profile in &profiles {
         for rate in &rates {
@@ -466,10 +468,8 @@ fn assemble(sources: &[Source], results: Vec<RunResult>) -> (Vec<SessionResult>,
 /// A session file without labels is skipped, with a warning (not an error: replay can
 /// still use it).
 fn eprintln_warning(path: &Path) {
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr().lock(),
-        "warning: {}: no labels (NAME.labels.csv beside it): not evaluated",
+    report_warning(format_args!(
+        "{}: no labels (NAME.labels.csv beside it): not evaluated",
         path.display()
-    );
+    ));
 }

@@ -79,24 +79,45 @@ of wall time, median over rounds). The extra keys are listed in \
 adapters/src/cli/latency/report.rs.
 
 Exit status: 0 on success, 2 on bad options (each printed as `error: --OPTION VALUE: \
-reason`), 1 if a run could not be made (a thread that could not start or panicked).")]
+reason`), 1 if a run could not be made (a thread that could not start or panicked) \
+or its report could not be written (a full disk).")]
 pub struct LatencyArgs {
     /// Sample rate of the simulated sensors, Hz (100 … 10000).
-    #[arg(long, value_name = "HZ", default_value_t = 1000.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "HZ",
+        default_value_t = 1000.0
+    )]
     rate: f64,
 
     /// Length of the simulated session fed in each run, s of data (> 0, ≤ 600; paced, a
     /// run takes this long). It must hold at least one block.
-    #[arg(long, value_name = "S", default_value_t = 10.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "S",
+        default_value_t = 10.0
+    )]
     seconds: f64,
 
     /// Samples per push, as a sensor's DMA block delivers them (1 … half a second of
     /// data, i.e. rate/2).
-    #[arg(long, value_name = "N", default_value_t = 32)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "N",
+        default_value_t = 32
+    )]
     block: usize,
 
     /// Rounds (1 … 100); each runs the pipeline, the baseline and the wake-up probe once.
-    #[arg(long, value_name = "R", default_value_t = 5)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "R",
+        default_value_t = 5
+    )]
     rounds: u32,
 
     /// Print one JSON object instead of tables (keys below).
@@ -120,7 +141,12 @@ pub struct LatencyArgs {
 
     /// With --unpaced: feed the simulated session N times back to back in each run
     /// (1 … 10000; default 100; seconds × rate × N ≤ 20 M samples).
-    #[arg(long, value_name = "N", requires = "unpaced")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "N",
+        requires = "unpaced"
+    )]
     repeat: Option<u32>,
 
     /// How the pipeline's engine thread waits for data: spin (busy-poll), yield
@@ -140,7 +166,12 @@ pub struct LatencyArgs {
     realtime: bool,
 
     /// Seed of the simulated session.
-    #[arg(long, value_name = "S", default_value_t = 1)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "S",
+        default_value_t = 1
+    )]
     seed: u64,
 
     /// Faults injected into the simulated session, comma-separated: nan, dropout, stuck,

@@ -5,6 +5,7 @@ mod evaluate;
 mod events_json;
 mod latency;
 mod link;
+mod options;
 mod output;
 mod plot;
 mod pump_sim;
@@ -20,15 +21,21 @@ use std::process::ExitCode;
 
 /// Exit status for bad input: unreadable or malformed files, unusable options.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status when output was lost: standard output, standard error or an output file
+/// could not be written (a full disk, an I/O error; a closed pipe is not a loss).
+pub const EXIT_OUTPUT_LOST: u8 = 1;
 
 /// letdown: detects the milk-ejection reflex ("letdown") from a breast pump's pressure
 /// and flow sensors.
 ///
 /// Times are in seconds since session start, pressure in mmHg (gauge, negative =
 /// vacuum), flow in mL/min, pump rhythm in cycles per minute (cpm). Exit status 0 on
-/// success, 2 on bad input (each problem printed as `file: line N: field NAME: reason`).
+/// success, 1 when output could not be written (standard output, standard error or an
+/// output file: a full disk, an I/O error; a closed pipe, as in `letdown replay | head`,
+/// is a quiet success), 2 on bad input (each problem printed as `file: line N: field
+/// NAME: reason`).
 #[derive(Debug, Parser)]
-#[command(name = "letdown", version, about, long_about)]
+#[command(name = "letdown", version)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -63,8 +70,18 @@ enum Command {
     PumpSim(pump_sim::PumpSimArgs),
 }
 
-/// Runs the command line and returns the process's exit status.
+/// Runs the command line and returns the process's exit status: the command's own, or
+/// [`EXIT_OUTPUT_LOST`] when it succeeded but some of its output could not be written.
 pub fn run(cli: Cli) -> ExitCode {
+    let code = run_command(cli);
+    if code == ExitCode::SUCCESS && console::output_lost() {
+        ExitCode::from(EXIT_OUTPUT_LOST)
+    } else {
+        code
+    }
+}
+
+fn run_command(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Replay(args) => replay::run(&args),
         Command::Simulate(args) => simulate::run(&args),
@@ -73,5 +90,79 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Latency(args) => latency::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::PumpSim(args) => pump_sim::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Every long flag of `subcommand`, from the definition itself (so new options are
+    /// fuzzed too).
+    fn flags(subcommand: &str) -> Vec<String> {
+        let cli = Cli::command();
+        let sub = cli.find_subcommand(subcommand).expect("subcommand");
+        sub.get_arguments()
+            .filter_map(|a| a.get_long())
+            .map(|l| format!("--{l}"))
+            .collect()
+    }
+
+    /// Odd values: negative, zero, tiny, huge, non-finite, empty, dashes, non-ASCII.
+    const VALUES: [&str; 20] = [
+        "-1",
+        "0",
+        "1",
+        "1e-9",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e400",
+        "18446744073709551616",
+        "",
+        "-",
+        "--",
+        "s.csv",
+        "timer:9999",
+        "hints",
+        "all",
+        "none",
+        "é",
+        "2,0,-5",
+        "-0",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any mix of a subcommand's flags and odd values parses or is refused with a
+        /// message: never a panic.
+        #[test]
+        fn any_argument_list_parses_or_is_refused(
+            sub in prop::sample::select(vec!["replay", "simulate", "evaluate", "plot", "latency", "serve", "pump-sim", "nope"]),
+            picks in prop::collection::vec((0u8..3, any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..8),
+        ) {
+            let flags = if sub == "nope" { vec!["--x".to_owned()] } else { flags(sub) };
+            let mut argv = vec!["letdown".to_owned(), sub.to_owned()];
+            for (kind, flag, value) in picks {
+                let flag = flag.get(&flags).clone();
+                let value = value.get(&VALUES).to_string();
+                match kind {
+                    0 => argv.push(flag),
+                    1 => argv.extend([flag, value]),
+                    _ => argv.push(format!("{flag}={value}")),
+                }
+            }
+            if let Err(e) = Cli::try_parse_from(&argv) {
+                prop_assert!(!e.render().to_string().is_empty());
+            }
+        }
     }
 }

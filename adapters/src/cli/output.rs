@@ -209,16 +209,24 @@ pub fn summary_table(results: &[SessionResult]) -> Vec<String> {
     table.render()
 }
 
-/// Totals over all sessions and the aggregate DESIGN §6 score over the scored ones.
-pub fn aggregate_lines(results: &[SessionResult]) -> Vec<String> {
+/// Totals over all sessions and the aggregate DESIGN §6 score over the scored ones;
+/// `unread_paths` paths given gave no session at all (missing, not a session file), and
+/// are counted apart so that the summary never says "0 with problems" after them.
+pub fn aggregate_lines(results: &[SessionResult], unread_paths: usize) -> Vec<String> {
     let replays: Vec<&Replay> = results.iter().filter_map(|r| r.replay.as_ref()).collect();
     let rows: u64 = replays.iter().map(|r| r.rows).sum();
     // Folded from +0.0: an empty f64 `sum` is -0.0, printed "-0.000".
     let duration_s = replays.iter().fold(0.0, |acc, r| acc + r.duration_s());
     let elapsed_s = replays.iter().fold(0.0, |acc, r| acc + r.elapsed_s);
     let failed = results.iter().filter(|r| r.status != Status::Ok).count();
+    let unread = match unread_paths {
+        0 => String::new(),
+        1 => String::from(", and 1 path that gave no session"),
+        n => format!(", and {n} paths that gave no session"),
+    };
     let mut lines = vec![format!(
-        "sessions: {} ({} with problems); {rows} samples, {duration_s:.3} s of pumping, {}",
+        "sessions: {} ({} with problems{unread}); {rows} samples, {duration_s:.3} s of \
+         pumping, {}",
         results.len(),
         failed,
         speed(rows, duration_s, elapsed_s)
@@ -408,7 +416,14 @@ mod tests {
         let table = summary_table(&results);
         assert_eq!(table.len(), 3);
         assert!(table[2].starts_with("s1"), "{table:?}");
-        let agg = aggregate_lines(&results);
+        let agg = aggregate_lines(&results, 0);
+        assert!(
+            agg[0].starts_with("sessions: 1 (0 with problems); "),
+            "{agg:?}"
+        );
+        let agg = aggregate_lines(&results, 2);
+        let counted = "sessions: 1 (0 with problems, and 2 paths that gave no session); ";
+        assert!(agg[0].starts_with(counted), "{agg:?}");
         assert!(
             agg.iter().any(|l| l.contains("detected 1/1 (100.0 %)")),
             "{agg:?}"

@@ -7,14 +7,14 @@ pub mod canvas;
 pub mod session_figure;
 pub mod trace;
 
-use super::console::{report_error, Console};
+use super::console::{report_error, report_lost_output, Console};
 use super::evaluate::open_loop::{run_open_loop, Source, Span};
-use super::EXIT_BAD_INPUT;
+use super::{EXIT_BAD_INPUT, EXIT_OUTPUT_LOST};
 use canvas::{write_figure, ImageFormat};
 use clap::Args;
 use letdown_adapters::session_files::session_name;
 use session_figure::{SessionFigure, SIZE};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Options of `letdown plot`.
@@ -29,7 +29,11 @@ at the sensor; engine onsets are red lines, ends dashed purple; green triangles 
 flow-threshold baseline's onsets.
 
 Example, a few pump cycles around an onset at 95 s: \
-letdown plot s.csv --from 85 --to 105 --out onset.png")]
+letdown plot s.csv --from 85 --to 105 --out onset.png
+
+Exit status: 0 on success, 1 when the picture or standard output could not be written (a \
+full disk), 2 on bad input (an unreadable or malformed session, a bad option, a missing \
+--out folder).")]
 pub struct PlotArgs {
     /// The session file (NAME.csv, DESIGN §3).
     #[arg(value_name = "SESSION")]
@@ -41,11 +45,16 @@ pub struct PlotArgs {
     out: Option<PathBuf>,
 
     /// Start of the span shown, s since session start.
-    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "S",
+        default_value_t = 0.0
+    )]
     from: f64,
 
     /// End of the span shown, s (default: the session's end).
-    #[arg(long, value_name = "S")]
+    #[arg(long, allow_negative_numbers = true, value_name = "S")]
     to: Option<f64>,
 }
 
@@ -55,11 +64,10 @@ pub fn run(args: &PlotArgs) -> ExitCode {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}.svg", session_name(&args.session))));
-    if let Err(e) = ImageFormat::from_path(&out) {
-        report_error(e);
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
-    let span = match check_span(args.from, args.to) {
+    let checked = ImageFormat::from_path(&out)
+        .and_then(|_| check_folder(&out))
+        .and_then(|()| check_span(args.from, args.to));
+    let span = match checked {
         Ok(span) => span,
         Err(e) => {
             report_error(e);
@@ -77,6 +85,13 @@ pub fn run(args: &PlotArgs) -> ExitCode {
         report_error("internal: no recording was made");
         return ExitCode::from(EXIT_BAD_INPUT);
     };
+    if run.duration_s <= 0.0 {
+        report_error(format!(
+            "{}: no sample rows after the header: nothing to draw",
+            args.session.display()
+        ));
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     if trace.from_s >= trace.to_s {
         report_error(format!(
             "--from {} s is at or after the session's end ({:.3} s)",
@@ -85,8 +100,8 @@ pub fn run(args: &PlotArgs) -> ExitCode {
         return ExitCode::from(EXIT_BAD_INPUT);
     }
     if let Err(e) = write_figure(&SessionFigure { trace: &trace }, &out, SIZE) {
-        report_error(e);
-        return ExitCode::from(EXIT_BAD_INPUT);
+        report_lost_output(e);
+        return ExitCode::from(EXIT_OUTPUT_LOST);
     }
     let mut console = Console::stdout();
     console.line(format!(
@@ -100,6 +115,19 @@ pub fn run(args: &PlotArgs) -> ExitCode {
     ));
     console.flush();
     ExitCode::SUCCESS
+}
+
+/// The folder `out` goes in must exist (it is not created: a typo in it would otherwise
+/// make folders).
+fn check_folder(out: &Path) -> Result<(), String> {
+    match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(format!(
+            "--out {}: folder {} does not exist; create it first",
+            out.display(),
+            dir.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `--from`/`--to` as a span: finite, `from` ≥ 0, `to` > `from`.

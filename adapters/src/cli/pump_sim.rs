@@ -65,7 +65,7 @@ pub struct PumpSimArgs {
     link: LinkArgs,
 
     /// Baud rate of --port (8N1; a pseudo-terminal ignores it).
-    #[arg(long, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
+    #[arg(long, allow_negative_numbers = true, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
     baud: u32,
 
     /// Play a recorded session file (NAME.csv, DESIGN §3; labels from NAME.labels.csv
@@ -87,15 +87,32 @@ pub struct PumpSimArgs {
     profile: Profile,
 
     /// Seed of the simulated session.
-    #[arg(long, value_name = "S", default_value_t = 1)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "S",
+        default_value_t = 1
+    )]
     seed: u64,
 
     /// Length of the simulated session, minutes.
-    #[arg(long, value_name = "M", default_value_t = 15.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "M",
+        value_parser = super::options::minutes,
+        default_value_t = 15.0
+    )]
     minutes: f64,
 
     /// Sample rate of the simulated session, Hz (100 … 10000).
-    #[arg(long, value_name = "HZ", default_value_t = 1000.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "HZ",
+        value_parser = super::options::rate_hz,
+        default_value_t = 1000.0
+    )]
     rate: f64,
 
     /// Simulated sensor faults (comma-separated: dropout, nan, stuck, saturation, spikes,
@@ -109,40 +126,55 @@ pub struct PumpSimArgs {
     clean: bool,
 
     /// Play this many times faster than real time (e.g. 20 for tests).
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "X",
+        default_value_t = 1.0
+    )]
     speed: f64,
 
     /// Samples per block (1 … 64).
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "N",
+        default_value_t = 16
+    )]
     block: usize,
 
     /// Send 1-32 random non-zero bytes before every N-th block.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     garbage_every: Option<u64>,
 
     /// Cut every N-th block in half (its end and closing delimiter lost).
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     truncate_every: Option<u64>,
 
     /// Flip one bit of every N-th block.
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     corrupt_every: Option<u64>,
 
     /// Do not send every N-th block (a sequence gap).
-    #[arg(long, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N")]
     drop_every: Option<u64>,
 
     /// Seed of the garbage bytes and flipped bits (default: --seed).
-    #[arg(long, value_name = "S")]
+    #[arg(long, allow_negative_numbers = true, value_name = "S")]
     fault_seed: Option<u64>,
 
     /// Stop sending at this session time, s (see --stall-ms, --after-stall).
-    #[arg(long, value_name = "S")]
+    #[arg(long, allow_negative_numbers = true, value_name = "S")]
     stall_after: Option<f64>,
 
     /// How long a stall lasts, ms of wall time (longer than serve's --timeout-ms to
     /// test it).
-    #[arg(long, value_name = "MS", default_value_t = 1500.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "MS",
+        default_value_t = 1500.0
+    )]
     stall_ms: f64,
 
     /// What to do when the stall ends.
@@ -151,7 +183,12 @@ pub struct PumpSimArgs {
 
     /// After the last block, wait up to this long for serve's Ack of it (and the last
     /// hints), ms.
-    #[arg(long, value_name = "MS", default_value_t = 2000.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "MS",
+        default_value_t = 2000.0
+    )]
     linger_ms: f64,
 
     /// Print no line per hint (the summary still comes).

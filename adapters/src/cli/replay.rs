@@ -5,7 +5,7 @@
 //! A bad file is reported (file, line, field, reason) and the others still run; the exit
 //! status is then 2.
 
-use super::console::{report_error, Console};
+use super::console::{report_error, report_lost_output, Console};
 use super::evaluate::grouping::{group_table, DetectorGroups, GroupArgs};
 use super::events_json::EventsFile;
 use super::output::{
@@ -17,9 +17,9 @@ use super::sources::resolve;
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use letdown_adapters::detections_csv::{Detection, DetectionsWriter};
-use letdown_adapters::read_labels;
+use letdown_adapters::labels_csv::read_labels_beside;
 use letdown_adapters::session_csv::Metadata;
-use letdown_adapters::session_files::{detections_path, labels_path, session_name};
+use letdown_adapters::session_files::{detections_path, session_name};
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::score::{score_session, SessionScore};
 use letdown_engine::Event;
@@ -42,7 +42,8 @@ Score (DESIGN §6): an onset detection matches a labelled ejection within [onset
 onset + 20 s]; first-letdown delay = detection - onset, in s; false alarms per hour of \
 pumping.
 
-Exit status: 0 on success, 2 on bad input (each problem printed as \
+Exit status: 0 on success, 1 when output could not be written (standard output, the \
+events or a detection file), 2 on bad input (each problem printed as \
 `file: line N: field NAME: reason`; the other sessions still run).")]
 pub struct ReplayArgs {
     /// Session files (NAME.csv, or NAME.csv.gz: gzip, decompressed as read) or folders
@@ -104,6 +105,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     }
 
     let (sessions, problems) = resolve(&args.paths);
+    let unread_paths = problems.len();
     problems.into_iter().for_each(&mut fail);
 
     let mut results = Vec::with_capacity(sessions.len());
@@ -122,7 +124,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
 
     if let Some(file) = events.take() {
         if let Err(e) = file.finish() {
-            fail(format!("events file: cannot write: {e}"));
+            report_lost_output(format!("events file: cannot write: {e}"));
         }
     }
     if !args.quiet {
@@ -134,7 +136,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         }
         console.line("");
     }
-    for line in aggregate_lines(&results) {
+    for line in aggregate_lines(&results, unread_paths) {
         console.line(line);
     }
     if let Some(grouping) = args.groups.grouping() {
@@ -220,18 +222,14 @@ fn replay_one(
     let mut status = Status::Ok;
 
     // Labels first: a broken label file does not stop the replay, only its scoring.
-    let labels_file = labels_path(path);
-    let labels: Option<Vec<Ejection>> = if labels_file.is_file() {
-        match read_labels(&labels_file) {
-            Ok(labels) => Some(labels),
-            Err(e) => {
-                fail(e.to_string());
-                status = Status::LabelsError;
-                None
-            }
+    let labels: Option<Vec<Ejection>> = match read_labels_beside(path) {
+        None => None,
+        Some(Ok(labels)) => Some(labels),
+        Some(Err(e)) => {
+            fail(e.to_string());
+            status = Status::LabelsError;
+            None
         }
-    } else {
-        None
     };
 
     // Detections go to NAME.detections.csv.tmp, renamed once the session is complete.
@@ -274,7 +272,7 @@ fn replay_one(
         ..
     } = sinks;
     if let Some(e) = events_error {
-        fail(format!(
+        report_lost_output(format!(
             "events file: cannot write: {e}; no more events are written"
         ));
         *events = None;
@@ -313,7 +311,7 @@ fn replay_one(
             let _ = std::fs::remove_file(tmp);
         } else if let Err(e) = finished.and_then(|()| std::fs::rename(tmp, target)) {
             let _ = std::fs::remove_file(tmp);
-            fail(format!(
+            report_lost_output(format!(
                 "{}: cannot write detections: {e}",
                 target.display()
             ));

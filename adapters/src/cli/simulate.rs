@@ -3,8 +3,8 @@
 //!
 //! The generator streams, so an hour at 10 kHz needs no more memory than a minute.
 
-use super::console::{report_error, Console};
-use super::EXIT_BAD_INPUT;
+use super::console::{report_error, report_lost_output, Console};
+use super::{options, EXIT_BAD_INPUT, EXIT_OUTPUT_LOST};
 use clap::Args;
 use letdown_adapters::labels_csv::write_labels;
 use letdown_adapters::session_writer::SessionWriter;
@@ -25,18 +25,27 @@ parameters, then t_s in s, pressure_mmhg in mmHg (negative = vacuum), flow_ml_mi
 mL/min) and OUT/NAME.labels.csv (onset_s, end_s, visible_s in s). NAME says profile, \
 seed, pump program, rate, length and faults, e.g. sim-typical-s7-timer120-1000hz-15min.
 
-Session i (0-based) uses seed SEED+i; the same options always write the same bytes.")]
+Session i (0-based) uses seed SEED+i; the same options always write the same bytes.
+
+Exit status: 0 on success, 1 when a file or standard output could not be written (a full \
+disk), 2 on bad options (each refused with the flag and its allowed range).")]
 pub struct SimulateArgs {
     /// Folder to write the sessions to (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 
-    /// Number of sessions.
-    #[arg(long, short = 'n', value_name = "N", default_value_t = 1)]
+    /// Number of sessions (≥ 1).
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 1,
+          value_parser = options::count, allow_negative_numbers = true)]
     n: u32,
 
     /// Seed of the first session; session i uses SEED+i.
-    #[arg(long, value_name = "S", default_value_t = 1)]
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 1,
+        allow_negative_numbers = true
+    )]
     seed: u64,
 
     /// The mother's state: relaxed, typical, stressed, no-letdown, or mix (a seeded
@@ -45,11 +54,13 @@ pub struct SimulateArgs {
     profile: Profile,
 
     /// Sample rate of both channels, Hz (100 … 10000).
-    #[arg(long, value_name = "HZ", default_value_t = 1000.0)]
+    #[arg(long, value_name = "HZ", default_value_t = 1000.0,
+          value_parser = options::rate_hz, allow_negative_numbers = true)]
     rate: f64,
 
-    /// Length of each session, minutes.
-    #[arg(long, value_name = "M", default_value_t = 15.0)]
+    /// Length of each session, minutes (one second … 1440).
+    #[arg(long, value_name = "M", default_value_t = 15.0,
+          value_parser = options::minutes, allow_negative_numbers = true)]
     minutes: f64,
 
     /// Comma-separated faults to inject: dropout, stuck, saturation, spikes, bubbles,
@@ -61,7 +72,8 @@ pub struct SimulateArgs {
     /// How the pump picks its phase: timer (switch to expression at 120 s), timer:S
     /// (after S seconds), button (the mother presses let-down when she feels it), or
     /// expression-only.
-    #[arg(long, value_name = "PROGRAM", default_value = "timer")]
+    #[arg(long, value_name = "PROGRAM", default_value = "timer",
+          value_parser = options::open_loop_program)]
     program: PumpProgram,
 
     /// No everyday mess (motion spikes, bubbles, drift, gain shifts, user vacuum
@@ -97,10 +109,6 @@ pub fn run(args: &SimulateArgs) -> ExitCode {
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     }
-    if matches!(args.program, PumpProgram::FollowHints) {
-        report_error("--program hints needs an engine in the loop; use `letdown evaluate`");
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
     if let Err(e) = fs::create_dir_all(&args.out) {
         report_error(format_args!("{}: {e}", args.out.display()));
         return ExitCode::from(EXIT_BAD_INPUT);
@@ -133,8 +141,8 @@ pub fn run(args: &SimulateArgs) -> ExitCode {
                 ));
             }
             Err(e) => {
-                report_error(e);
-                return ExitCode::from(EXIT_BAD_INPUT);
+                report_lost_output(e);
+                return ExitCode::from(EXIT_OUTPUT_LOST);
             }
         }
     }

@@ -2,7 +2,8 @@
 //! bundled sessions in `datasets/sessions/` when none are.
 
 use letdown_adapters::session_files::{
-    is_companion_file_name, list_sessions, DETECTIONS_SUFFIX, LABELS_SUFFIX,
+    file_kind, is_companion_file_name, list_folder, unreadable_reason, DETECTIONS_SUFFIX,
+    LABELS_SUFFIX,
 };
 use std::path::{Path, PathBuf};
 
@@ -18,9 +19,11 @@ pub fn bundled_sessions_dir() -> PathBuf {
 /// The session files to replay, in order, and a message for each path that gave none.
 ///
 /// A folder gives every `*.csv` and `*.csv.gz` directly inside it that is not a label or
-/// detection file (`*.labels.csv[.gz]`, `*.detections.csv[.gz]`), sorted by name; a file
-/// is taken as it is named, unless it is a label or detection file. No path means the
-/// bundled sessions.
+/// detection file (`*.labels.csv[.gz]`, `*.detections.csv[.gz]`), sorted by name; entries
+/// so named that are not files (a named pipe, a symbolic link loop) are problems, never
+/// skipped without a word. A path named on the command line is read as it is named,
+/// unless it is a label or detection file: a named pipe or a device too, as a stream, on
+/// purpose (`letdown replay <(zcat s.csv.gz)`). No path means the bundled sessions.
 pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let bundled;
     let paths = if paths.is_empty() {
@@ -32,36 +35,58 @@ pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let mut sessions = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
-        if path.is_dir() {
-            match list_sessions(path) {
-                Ok(found) if found.is_empty() => problems.push(format!(
-                    "{}: no session files (*.csv or *.csv.gz, not *{LABELS_SUFFIX} nor \
-                     *{DETECTIONS_SUFFIX}) in this folder",
-                    path.display()
-                )),
-                Ok(found) => sessions.extend(found),
-                Err(e) => problems.push(format!("{}: cannot list folder: {e}", path.display())),
+        let shown = path.display();
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => match list_folder(path) {
+                Ok(found) => {
+                    problems.extend(
+                        (found.skipped.iter()).map(|(p, why)| format!("{}: {why}", p.display())),
+                    );
+                    if found.sessions.is_empty() {
+                        problems.push(format!(
+                            "{shown}: no session files (*.csv or *.csv.gz, not \
+                             *{LABELS_SUFFIX} nor *{DETECTIONS_SUFFIX}) in this folder"
+                        ));
+                    }
+                    sessions.extend(found.sessions);
+                }
+                Err(e) => problems.push(format!("{shown}: cannot list folder: {e}")),
+            },
+            Ok(meta) if meta.file_type().is_file() || is_stream(&meta) => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if is_companion_file_name(&name) {
+                    problems.push(format!(
+                        "{shown}: a label or detection file, not a session (give the \
+                         session's NAME.csv; its labels are found beside it)"
+                    ));
+                } else {
+                    // Any other name is read as a session file: its content decides.
+                    sessions.push(path.clone());
+                }
             }
-        } else if path.is_file() {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if is_companion_file_name(&name) {
-                problems.push(format!(
-                    "{}: a label or detection file, not a session (give the session's \
-                     NAME.csv; its labels are found beside it)",
-                    path.display()
-                ));
-            } else {
-                // Any other name is read as a session file: its content decides.
-                sessions.push(path.clone());
-            }
-        } else {
-            problems.push(format!("{}: no such file or folder", path.display()));
+            Ok(meta) => problems.push(format!("{shown}: {}, not a session file", file_kind(&meta))),
+            Err(e) => problems.push(format!("{shown}: {}", unreadable_reason(&e))),
         }
     }
     (sessions, problems)
+}
+
+/// A named pipe or character device: read as a stream when named on purpose.
+fn is_stream(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        t.is_fifo() || t.is_char_device()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
 }
 
 #[cfg(test)]

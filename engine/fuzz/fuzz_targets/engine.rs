@@ -12,7 +12,7 @@
 //! a clean tail after which the detector's state is finite.
 #![no_main]
 
-use letdown_engine::{Engine, EngineConfig, Event, Mode, Sample};
+use letdown_engine::{DetectorTests, Engine, EngineConfig, Event, Mode, Sample};
 use libfuzzer_sys::fuzz_target;
 
 const RATES: [f32; 8] = [100.0, 250.0, 500.0, 1000.0, 2000.0, 10_000.0, 333.3, 9999.9];
@@ -116,6 +116,7 @@ fuzz_target!(|data: &[u8]| {
             false_alarms_per_hour: f[10],
             min_flow_ml_min: f[11],
             stuck_s: f[12],
+            detector_tests: DetectorTests::ALL,
         }
     } else {
         EngineConfig::new(RATES[usize::from(input.byte().unwrap_or(3) % 8)])

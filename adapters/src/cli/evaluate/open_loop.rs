@@ -3,9 +3,10 @@
 //! or straight from the simulator, optionally recording what a picture of it needs.
 
 use crate::cli::plot::trace::{Trace, TraceRecorder};
+use letdown_adapters::labels_csv::read_labels_beside;
 use letdown_adapters::session_csv::SAMPLE_RATE_KEY;
-use letdown_adapters::session_files::{labels_path, session_name};
-use letdown_adapters::{read_labels, SessionItem, SessionReader};
+use letdown_adapters::session_files::session_name;
+use letdown_adapters::{SessionItem, SessionReader};
 use letdown_datasets::baselines::{FlowThreshold, OnsetDetector, TimerBaseline};
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::{session_name as sim_name, Generator, SessionSpec};
@@ -228,12 +229,9 @@ fn run_simulated(spec: SessionSpec, span: Option<Span>) -> Result<OpenLoopRun, S
 
 fn run_file(path: &Path, span: Option<Span>) -> Result<OpenLoopRun, String> {
     let name = session_name(path);
-    let labels_file = labels_path(path);
-    let labels = if labels_file.is_file() {
-        Some(read_labels(&labels_file).map_err(|e| e.to_string())?)
-    } else {
-        None
-    };
+    let labels = read_labels_beside(path)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let mut reader = SessionReader::open(path).map_err(|e| e.to_string())?;
     let metadata = reader.metadata().clone();
     let rate = metadata.sample_rate_hz;

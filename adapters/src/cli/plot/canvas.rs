@@ -71,21 +71,43 @@ fn register_fonts() {
 }
 
 /// Draws `figure` into the file at `path` (`.svg` or `.png`), `size` pixels wide and high.
-/// The error names the file and says why.
+/// The picture is drawn in memory and then written, so that a file that cannot be
+/// written (a missing folder, a full disk) is told as the system's own reason. The error
+/// names the file and says why.
 pub fn write_figure(figure: &impl Figure, path: &Path, size: (u32, u32)) -> Result<(), String> {
     register_fonts();
     let format = ImageFormat::from_path(path)?;
     let failed = |e: String| format!("{}: cannot draw the picture: {e}", path.display());
-    match format {
+    let bytes = match format {
         ImageFormat::Svg => {
-            let root = SVGBackend::new(path, size).into_drawing_area();
+            let mut text = String::new();
+            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
             figure.draw(&root).map_err(|e| failed(e.to_string()))?;
-            root.present().map_err(|e| failed(e.to_string()))
+            root.present().map_err(|e| failed(e.to_string()))?;
+            drop(root);
+            text.into_bytes()
         }
         ImageFormat::Png => {
-            let root = BitMapBackend::new(path, size).into_drawing_area();
+            let (width, height) = (size.0 as usize, size.1 as usize);
+            let mut rgb = vec![0u8; width * height * 3];
+            let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
             figure.draw(&root).map_err(|e| failed(e.to_string()))?;
-            root.present().map_err(|e| failed(e.to_string()))
+            root.present().map_err(|e| failed(e.to_string()))?;
+            drop(root);
+            encode_png(&rgb, size).map_err(|e| failed(e.to_string()))?
         }
-    }
+    };
+    std::fs::write(path, bytes).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+/// An 8-bit RGB picture, `size` pixels, as a PNG file's bytes.
+fn encode_png(rgb: &[u8], size: (u32, u32)) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, size.0, size.1);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(bytes)
 }

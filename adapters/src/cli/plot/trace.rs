@@ -4,13 +4,18 @@
 //! engine's events, and the labelled ejections.
 //!
 //! Memory: 10 ms buckets are 100 per second of session (about 3 MB for 15 minutes),
-//! whatever the sample rate; `--from/--to` keeps only that span.
+//! whatever the sample rate; `--from/--to` keeps only that span. A span too long for
+//! [`MAX_BUCKETS`] is recorded coarser: whenever the buckets fill up, neighbours are
+//! merged in pairs and the bucket length doubles, so a day-long session costs no more
+//! than 43 minutes (a picture is a few thousand pixels wide: it loses nothing).
 
 use letdown_datasets::labels::Ejection;
 use letdown_engine::{Engine, Event, Sample};
 
-/// Length of one recorded bucket, s (at least one sample).
+/// Length of one recorded bucket, s (at least one sample), while the span fits.
 pub const BUCKET_S: f64 = 0.01;
+/// Most buckets kept (32 bytes each: 8 MiB).
+pub const MAX_BUCKETS: usize = 1 << 18;
 
 /// The lowest and highest finite value seen, or empty.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -97,27 +102,74 @@ impl TraceRecorder {
         if index < self.from_index || index >= self.to_index {
             return;
         }
-        let number = index / self.bucket_len;
-        let fresh = !matches!(self.current, Some((n, _)) if n == number);
+        let fresh = !matches!(self.current, Some((n, _)) if n == index / self.bucket_len);
         if fresh {
             if let Some((_, done)) = self.current.take() {
-                self.buckets.push(done);
+                self.push(done);
             }
-            let snapshot = engine.snapshot();
-            self.current = Some((
-                number,
-                Bucket {
-                    t_s: (number * self.bucket_len) as f64 / self.rate_hz,
-                    pressure_mmhg: Span::EMPTY,
-                    flow_ml_min: Span::EMPTY,
-                    engine_flow_ml_min: snapshot.flow_ml_min,
-                    engine_baseline_ml_min: snapshot.baseline_ml_min,
-                },
-            ));
+            // Pushing may have coarsened the buckets: the last one may take this sample.
+            let number = index / self.bucket_len;
+            let resumed = self
+                .buckets
+                .last()
+                .is_some_and(|b| self.number(b) == number);
+            let bucket = match self.buckets.pop() {
+                Some(last) if resumed => last,
+                last => {
+                    self.buckets.extend(last);
+                    let snapshot = engine.snapshot();
+                    Bucket {
+                        t_s: (number * self.bucket_len) as f64 / self.rate_hz,
+                        pressure_mmhg: Span::EMPTY,
+                        flow_ml_min: Span::EMPTY,
+                        engine_flow_ml_min: snapshot.flow_ml_min,
+                        engine_baseline_ml_min: snapshot.baseline_ml_min,
+                    }
+                }
+            };
+            self.current = Some((number, bucket));
         }
         if let (Some((_, bucket)), Some(s)) = (self.current.as_mut(), sample) {
             bucket.pressure_mmhg.add(s.pressure_mmhg);
             bucket.flow_ml_min.add(s.flow_ml_min);
+        }
+    }
+
+    /// The number of the bucket starting at `b.t_s` at the current bucket length.
+    fn number(&self, b: &Bucket) -> u64 {
+        // `t_s` is `number × length / rate`: the small margin absorbs its rounding.
+        (b.t_s * self.rate_hz / self.bucket_len as f64 + 1e-6).floor() as u64
+    }
+
+    /// Adds a finished bucket, first halving the resolution when [`MAX_BUCKETS`] are kept.
+    fn push(&mut self, done: Bucket) {
+        if self.buckets.len() == MAX_BUCKETS {
+            self.bucket_len *= 2;
+            let buckets = std::mem::take(&mut self.buckets);
+            for b in buckets {
+                self.merge_in(b);
+            }
+        }
+        self.merge_in(done);
+    }
+
+    /// Appends `b`, or widens the last bucket with it when both have the same number;
+    /// the first of the merged keeps its start and engine values.
+    fn merge_in(&mut self, b: Bucket) {
+        let number = self.number(&b);
+        let same = self
+            .buckets
+            .last()
+            .is_some_and(|last| self.number(last) == number);
+        match self.buckets.last_mut() {
+            Some(last) if same => {
+                last.pressure_mmhg = last.pressure_mmhg.merge(b.pressure_mmhg);
+                last.flow_ml_min = last.flow_ml_min.merge(b.flow_ml_min);
+            }
+            _ => self.buckets.push(Bucket {
+                t_s: (number * self.bucket_len) as f64 / self.rate_hz,
+                ..b
+            }),
         }
     }
 
@@ -190,5 +242,33 @@ mod tests {
         let mut empty = TraceRecorder::new(100.0, 0.0, None);
         empty.record(0, None, &engine);
         assert!(empty.finish()[0].flow_ml_min.is_empty());
+    }
+
+    #[test]
+    fn a_span_too_long_for_the_buckets_is_recorded_coarser_with_the_same_extremes() {
+        // 100 Hz: one sample a bucket until MAX_BUCKETS, two after one halving, four
+        // after two; 2.3 × MAX_BUCKETS samples need two.
+        let engine = EngineConfig::new(100.0).build().expect("valid config");
+        let n = MAX_BUCKETS as u64 * 23 / 10;
+        let value = |i: u64| ((i * 7919) % 1000) as f32;
+        let mut r = TraceRecorder::new(100.0, 0.0, None);
+        for i in 0..n {
+            let s = (i % 5 != 0).then(|| Sample::new(-value(i), value(i + 1)));
+            r.record(i, s, &engine);
+        }
+        assert_eq!(r.bucket_s(), 0.04);
+        let buckets = r.finish();
+        assert_eq!(buckets.len() as u64, n.div_ceil(4));
+        for (k, b) in buckets.iter().enumerate() {
+            let k = k as u64;
+            assert!((b.t_s - k as f64 * 0.04).abs() < 1e-9, "{k}: {b:?}");
+            let mut pressure = Span::EMPTY;
+            let mut flow = Span::EMPTY;
+            for i in (4 * k..4 * k + 4).filter(|i| i % 5 != 0 && *i < n) {
+                pressure.add(-value(i));
+                flow.add(value(i + 1));
+            }
+            assert_eq!((b.pressure_mmhg, b.flow_ml_min), (pressure, flow), "{k}");
+        }
     }
 }
