@@ -27,11 +27,11 @@
 
 mod common;
 
-use letdown_engine::pipeline::{
-    self, feed_unpaced, EngineHandle, HintReceiver, PipelineConfig, PipelineReport, SensorProducer,
-    WaitStrategy,
-};
 use letdown_engine::{Engine, EngineConfig, Sample};
+use letdown_pipeline::{
+    self as pipeline, feed_unpaced, EngineHandle, HintReceiver, PipelineConfig, PipelineReport,
+    SensorProducer, WaitStrategy,
+};
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -23,8 +23,6 @@ pub mod event;
 pub mod features;
 pub mod filter;
 pub mod hint;
-#[cfg(feature = "std")]
-pub mod pipeline;
 pub mod sample;
 pub mod sanitize;
 pub mod session;

@@ -6,12 +6,12 @@
 //! first sample is fed; the input was simulated before that.
 
 use super::threads::{self, ThreadInfo};
-use letdown_engine::pipeline::{
-    self, feed_paced, feed_unpaced, new_histogram, start_baseline, wakeup_probe, Clock, FeedReport,
-    HintMessage, Percentiles, PipelineConfig, PipelineReport, RealtimeStatus, SampleSink,
-    WaitStrategy, Warmth,
-};
 use letdown_engine::{EngineConfig, Sample};
+use letdown_pipeline::{
+    self as pipeline, feed_paced, feed_unpaced, new_histogram, start_baseline, wakeup_probe, Clock,
+    FeedReport, HintMessage, Percentiles, PipelineConfig, PipelineReport, RealtimeStatus,
+    SampleSink, WaitStrategy, Warmth,
+};
 use std::time::{Duration, Instant};
 
 /// What is measured.

@@ -1,4 +1,4 @@
-//! The real-time pipeline (std only): sensor → lock-free queue → engine thread → bounded
+//! letdown-pipeline: the real-time pipeline around the engine (std only): sensor → lock-free queue → engine thread → bounded
 //! hint channel → motor controller (DESIGN §4).
 //!
 //! ```text
@@ -33,7 +33,7 @@
 //!   host wake-up probe used by `letdown latency` and the benchmarks.
 //!
 //! ```
-//! use letdown_engine::pipeline::{self, PipelineConfig};
+//! use letdown_pipeline::{self as pipeline, PipelineConfig};
 //! use letdown_engine::{EngineConfig, Sample};
 //!
 //! let engine = EngineConfig::new(1000.0).build().unwrap();
@@ -49,6 +49,8 @@
 //! assert_eq!(report.stats.processed, 3200);
 //! while let Ok(msg) = hints.try_recv() { let _ = msg.event.hint; }
 //! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod baseline;
 mod engine_thread;
@@ -73,9 +75,9 @@ pub use realtime::{lock_memory, set_fifo, tighten_timer_slack, RealtimeStatus, F
 pub use stats::PipelineStats;
 pub use wait::WaitStrategy;
 
-use crate::engine::Engine;
 use core::fmt;
 use engine_thread::EngineLoop;
+use letdown_engine::Engine;
 use ringbuf::traits::Split;
 use stats::Counters;
 use std::sync::atomic::{AtomicBool, AtomicU64};

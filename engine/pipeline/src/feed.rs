@@ -19,8 +19,8 @@
 
 use super::ingest::SensorProducer;
 use super::latency::{new_histogram, Clock};
-use crate::sample::Sample;
 use hdrhistogram::Histogram;
+use letdown_engine::Sample;
 use std::time::Duration;
 
 /// Something a feed pushes blocks into: the pipeline's producer or the baseline's.
