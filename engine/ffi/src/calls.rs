@@ -2,7 +2,7 @@
 //! settings, the counters. Each checks its pointers first and changes nothing when it
 //! refuses them.
 
-use crate::memory::{checked, engine_mut, engine_ref, ld_engine};
+use crate::memory::{checked, engine_and_out, engine_mut, engine_ref, ld_engine};
 use crate::status::ld_status;
 use crate::types::{ld_event, ld_sample, ld_stats, ld_user_settings};
 use letdown_engine::{Event, Sample};
@@ -21,6 +21,7 @@ macro_rules! try_status {
 ///
 /// # Safety
 /// `out` must be valid for a write of an `ld_event` (non-null and aligned: checked).
+#[inline(always)]
 unsafe fn deliver(event: Option<Event>, out: *mut ld_event) -> ld_status {
     match event {
         None => ld_status::LD_OK,
@@ -47,12 +48,11 @@ pub unsafe extern "C" fn ld_process(
     flow_ml_min: f32,
     event: *mut ld_event,
 ) -> ld_status {
-    // SAFETY: the caller's promise about `engine`.
-    let engine = try_status!(unsafe { engine_mut(engine) });
-    let out = try_status!(checked(event));
+    // SAFETY: the caller's promises about `engine` and `event`.
+    let engine = try_status!(unsafe { engine_and_out(engine, event) });
     let e = engine.process(Sample::new(pressure_mmhg, flow_ml_min));
-    // SAFETY: `out` was checked and the caller promises it is writable.
-    unsafe { deliver(e, out) }
+    // SAFETY: `event` was checked and the caller promises it is writable.
+    unsafe { deliver(e, event) }
 }
 
 /// Processes `n` samples in order, the same events as `ld_process` on each, written to
@@ -86,20 +86,25 @@ pub unsafe extern "C" fn ld_process_block(
     // caller promises `n` readable samples that nothing writes during the call. Any bit
     // pattern is a valid `ld_sample` (floats).
     let samples = unsafe { core::slice::from_raw_parts(samples, n) };
-    let (mut done, mut written) = (0, 0);
-    for s in samples {
-        if written == capacity {
-            break;
+    let mut rest = samples.iter();
+    let mut written = 0;
+    if capacity > 0 {
+        // Few values live across the engine call, so the loop keeps them in registers.
+        for s in rest.by_ref() {
+            if let Some(e) = engine.process(Sample::new(s.pressure_mmhg, s.flow_ml_min)) {
+                // SAFETY: `written < capacity` (the loop stops when they meet), and the
+                // caller promises `capacity` writable events at the checked (non-null,
+                // aligned) `events`; written through the pointer, never read, as C may
+                // pass uninitialised memory.
+                unsafe { events.add(written).write(e.into()) };
+                written += 1;
+                if written == capacity {
+                    break;
+                }
+            }
         }
-        if let Some(e) = engine.process(Sample::new(s.pressure_mmhg, s.flow_ml_min)) {
-            // SAFETY: `written < capacity`, and the caller promises `capacity` writable
-            // events at the checked (non-null, aligned) `events`; written through the
-            // pointer, never read, as C may pass uninitialised memory.
-            unsafe { events.add(written).write(e.into()) };
-            written += 1;
-        }
-        done += 1;
     }
+    let done = n - rest.len();
     // SAFETY: both checked (non-null, aligned); the caller promises they are writable.
     unsafe {
         processed.write(done);
@@ -129,12 +134,11 @@ pub unsafe extern "C" fn ld_process_gap(
     missing: u64,
     event: *mut ld_event,
 ) -> ld_status {
-    // SAFETY: the caller's promise about `engine`.
-    let engine = try_status!(unsafe { engine_mut(engine) });
-    let out = try_status!(checked(event));
+    // SAFETY: the caller's promises about `engine` and `event`.
+    let engine = try_status!(unsafe { engine_and_out(engine, event) });
     let e = engine.process_gap(missing);
-    // SAFETY: `out` was checked and the caller promises it is writable.
-    unsafe { deliver(e, out) }
+    // SAFETY: `event` was checked and the caller promises it is writable.
+    unsafe { deliver(e, event) }
 }
 
 /// Changes the user's settings from the next sample on (every later hint asks for her

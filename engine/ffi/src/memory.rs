@@ -85,14 +85,13 @@ pub unsafe extern "C" fn ld_engine_init(
         Ok(built) => {
             // SAFETY: `slot` is non-null, aligned for `ld_engine` and at least
             // `size_of::<ld_engine>()` bytes long (checked above), and the caller promises
-            // those bytes are writable and not in use. `write` does not read or drop
-            // what was there.
+            // those bytes are writable and not in use. The fields are written in place
+            // (no second engine-sized temporary on the stack), the mark last; `write`
+            // neither reads nor drops what was there.
             unsafe {
-                slot.write(ld_engine {
-                    mark: MARK,
-                    engine: built,
-                })
-            };
+                core::ptr::addr_of_mut!((*slot).engine).write(built);
+                core::ptr::addr_of_mut!((*slot).mark).write(MARK);
+            }
             // SAFETY: `engine` is non-null and aligned (checked above) and the caller
             // promises it is writable.
             unsafe { engine.write(slot) };
@@ -124,6 +123,49 @@ pub(crate) unsafe fn engine_ref<'a>(engine: *const ld_engine) -> Result<&'a Engi
     unsafe { check(engine) }?;
     // SAFETY: as in `engine_mut`, for a shared reference.
     Ok(unsafe { &(*engine).engine })
+}
+
+/// The engine behind a C handle and a checked out-parameter, for the calls made once per
+/// sample: one combined test on the hot path (a handful of instructions); which refusal
+/// it is gets worked out off it, in [`refusal`].
+///
+/// # Safety
+/// As [`engine_mut`]; `out` must be null or valid for a write of a `T`.
+#[inline(always)]
+pub(crate) unsafe fn engine_and_out<'a, T>(
+    engine: *mut ld_engine,
+    out: *mut T,
+) -> Result<&'a mut Engine, ld_status> {
+    let misaligned =
+        (engine.addr() & (align_of::<ld_engine>() - 1)) | (out.addr() & (align_of::<T>() - 1));
+    // SAFETY: the mark is read only once `engine` is known non-null and aligned (`&&`
+    // short-circuits); the caller promises the bytes are readable.
+    if misaligned == 0
+        && !engine.is_null()
+        && !out.is_null()
+        && unsafe { core::ptr::addr_of!((*engine).mark).read() } == MARK
+    {
+        // SAFETY: as in `engine_mut`: non-null, aligned, marked by `ld_engine_init`.
+        Ok(unsafe { &mut (*engine).engine })
+    } else {
+        // SAFETY: the caller's promises, passed on.
+        Err(unsafe { refusal(engine, out) })
+    }
+}
+
+/// Why [`engine_and_out`] refused its pointers, in the order the other calls check them.
+///
+/// # Safety
+/// As [`engine_and_out`].
+#[cold]
+#[inline(never)]
+unsafe fn refusal<T>(engine: *mut ld_engine, out: *mut T) -> ld_status {
+    // SAFETY: the caller's promise, passed on.
+    match unsafe { check(engine) }.and_then(|()| checked(out).map(drop)) {
+        Err(status) => status,
+        // Not reached: the combined test fails only for one of these reasons.
+        Ok(()) => ld_status::LD_ERR_NOT_INITIALIZED,
+    }
 }
 
 /// Refuses a null or misaligned handle, and one whose memory `ld_engine_init` did not
