@@ -88,7 +88,7 @@ impl ld_config {
 /// The user's own settings, changed while the engine runs (`ld_set_user_settings`); the
 /// targets of every later hint.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ld_user_settings {
     /// Peak vacuum asked for in stimulation, mmHg (−150 … −30, not deeper than the maximum).
     pub stimulation_vacuum_mmhg: f32,

@@ -2,6 +2,8 @@
 //! nothing touched, every config and settings error the Rust engine's own with its text,
 //! blocks of any size and any events array equal to one call per sample.
 
+mod support;
+
 use letdown_engine::{ConfigError, EngineConfig, Event, EventKind, Reason, Sample};
 use letdown_ffi::*;
 use std::ffi::CStr;
@@ -242,13 +244,7 @@ fn config_errors_are_the_engines_own_with_its_text() {
 fn settings_changes_follow_the_engine() {
     let mut mem = memory();
     let engine = init_ok(&mut mem, &ld_config_default(1000.0));
-    let mut s = ld_user_settings {
-        stimulation_vacuum_mmhg: 0.0,
-        stimulation_rate_cpm: 0.0,
-        expression_vacuum_mmhg: 0.0,
-        expression_rate_cpm: 0.0,
-        max_vacuum_mmhg: 0.0,
-    };
+    let mut s = ld_user_settings::default();
     assert_eq!(
         unsafe { ld_user_settings_get(engine, &mut s) },
         ld_status::LD_OK
@@ -340,25 +336,7 @@ fn blocks_of_any_size_with_any_events_array_equal_one_call_per_sample() {
         let mut got = Vec::new();
         let mut events = vec![placeholder_event(); capacity];
         for chunk in c_input.chunks(block) {
-            let mut rest = chunk;
-            while !rest.is_empty() {
-                let (mut processed, mut n_events) = (0, 0);
-                let status = unsafe {
-                    ld_process_block(
-                        engine,
-                        rest.as_ptr(),
-                        rest.len(),
-                        events.as_mut_ptr(),
-                        capacity,
-                        &mut processed,
-                        &mut n_events,
-                    )
-                };
-                assert_eq!(status, ld_status::LD_OK);
-                assert!(processed > 0 && n_events <= capacity);
-                got.extend_from_slice(&events[..n_events]);
-                rest = &rest[processed..];
-            }
+            support::feed_block(engine, chunk, &mut events, |e| got.push(*e));
         }
         assert_eq!(got, want, "block {block}, events array {capacity}");
     }

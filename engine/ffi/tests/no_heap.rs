@@ -3,6 +3,8 @@
 //! error texts) allocates nothing. A counting global allocator sees every allocation of
 //! this test binary, which has this one test.
 
+mod support;
+
 use letdown_adapters::{SessionItem, SessionReader};
 use letdown_ffi::*;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -85,29 +87,9 @@ fn run(engine: *mut ld_engine, items: &[Item], events: &mut [ld_event; 2]) -> us
     seen + feed_block(engine, &block[..queued], events)
 }
 
-fn feed_block(
-    engine: *mut ld_engine,
-    mut samples: &[ld_sample],
-    events: &mut [ld_event; 2],
-) -> usize {
+fn feed_block(engine: *mut ld_engine, samples: &[ld_sample], events: &mut [ld_event; 2]) -> usize {
     let mut seen = 0;
-    while !samples.is_empty() {
-        let (mut processed, mut n_events) = (0, 0);
-        let status = unsafe {
-            ld_process_block(
-                engine,
-                samples.as_ptr(),
-                samples.len(),
-                events.as_mut_ptr(),
-                events.len(),
-                &mut processed,
-                &mut n_events,
-            )
-        };
-        assert_eq!(status, ld_status::LD_OK);
-        samples = &samples[processed..];
-        seen += n_events;
-    }
+    support::feed_block(engine, samples, events, |_| seen += 1);
     seen
 }
 
@@ -146,13 +128,7 @@ fn nothing_allocates_through_the_c_abi() {
     };
     assert_eq!(status, ld_status::LD_OK);
     let seen = run(engine, &items, &mut events);
-    let mut settings = ld_user_settings {
-        stimulation_vacuum_mmhg: 0.0,
-        stimulation_rate_cpm: 0.0,
-        expression_vacuum_mmhg: 0.0,
-        expression_rate_cpm: 0.0,
-        max_vacuum_mmhg: 0.0,
-    };
+    let mut settings = ld_user_settings::default();
     assert_eq!(
         unsafe { ld_user_settings_get(engine, &mut settings) },
         ld_status::LD_OK

@@ -62,3 +62,33 @@ pub fn build_c_program(source: &Path, name: &str) -> PathBuf {
     );
     exe
 }
+
+/// Feeds `samples` through `ld_process_block` with `events` as its events array, calling
+/// again with the rest until every sample is consumed; `on_event` gets each event in
+/// order. Allocates nothing.
+pub fn feed_block(
+    engine: *mut letdown_ffi::ld_engine,
+    mut samples: &[letdown_ffi::ld_sample],
+    events: &mut [letdown_ffi::ld_event],
+    mut on_event: impl FnMut(&letdown_ffi::ld_event),
+) {
+    while !samples.is_empty() {
+        let (mut processed, mut n_events) = (0, 0);
+        // SAFETY: every pointer comes from a live slice or local of the right type.
+        let status = unsafe {
+            letdown_ffi::ld_process_block(
+                engine,
+                samples.as_ptr(),
+                samples.len(),
+                events.as_mut_ptr(),
+                events.len(),
+                &mut processed,
+                &mut n_events,
+            )
+        };
+        assert_eq!(status, letdown_ffi::ld_status::LD_OK);
+        assert!(processed > 0 && n_events <= events.len());
+        events[..n_events].iter().for_each(&mut on_event);
+        samples = &samples[processed..];
+    }
+}
