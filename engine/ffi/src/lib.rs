@@ -28,6 +28,7 @@
 #![no_std]
 #![allow(non_camel_case_types)]
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
 #[cfg(feature = "std")]

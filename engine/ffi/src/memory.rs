@@ -138,13 +138,10 @@ pub(crate) unsafe fn engine_and_out<'a, T>(
 ) -> Result<&'a mut Engine, ld_status> {
     let misaligned =
         (engine.addr() & (align_of::<ld_engine>() - 1)) | (out.addr() & (align_of::<T>() - 1));
-    // SAFETY: the mark is read only once `engine` is known non-null and aligned (`&&`
+    let pointers_ok = misaligned == 0 && !engine.is_null() && !out.is_null();
+    // SAFETY: the mark is read only when `engine` is non-null and aligned (`&&`
     // short-circuits); the caller promises the bytes are readable.
-    if misaligned == 0
-        && !engine.is_null()
-        && !out.is_null()
-        && unsafe { core::ptr::addr_of!((*engine).mark).read() } == MARK
-    {
+    if pointers_ok && unsafe { core::ptr::addr_of!((*engine).mark).read() } == MARK {
         // SAFETY: as in `engine_mut`: non-null, aligned, marked by `ld_engine_init`.
         Ok(unsafe { &mut (*engine).engine })
     } else {

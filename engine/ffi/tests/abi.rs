@@ -16,6 +16,7 @@ fn memory() -> Vec<u64> {
 
 fn init(mem: &mut [u64], config: &ld_config) -> Result<*mut ld_engine, ld_status> {
     let mut engine = null_mut();
+    // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
     match unsafe { ld_engine_init(mem.as_mut_ptr().cast(), mem.len() * 8, config, &mut engine) } {
         ld_status::LD_OK => Ok(engine),
         e => Err(e),
@@ -34,6 +35,7 @@ fn placeholder_event() -> ld_event {
 }
 
 fn strerror(status: ld_status) -> String {
+    // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
     unsafe { CStr::from_ptr(ld_strerror(status as i32)) }
         .to_str()
         .unwrap()
@@ -47,6 +49,7 @@ fn bad_pointers_and_memory_are_refused_with_a_code_and_touch_nothing() {
     let len = mem.len() * 8;
     let base: *mut u8 = mem.as_mut_ptr().cast();
     let mut engine = null_mut();
+    // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
     let init = |m: *mut u8, l: usize, c: *const ld_config, e: *mut *mut ld_engine| unsafe {
         ld_engine_init(m.cast(), l, c, e)
     };
@@ -73,10 +76,12 @@ fn bad_pointers_and_memory_are_refused_with_a_code_and_touch_nothing() {
     let mut event = placeholder_event();
     let zeroed: *mut ld_engine = mem.as_mut_ptr().cast();
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_process(zeroed, -50.0, 0.0, &mut event) },
         ld_status::LD_ERR_NOT_INITIALIZED
     );
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_process(null_mut(), -50.0, 0.0, &mut event) },
         ld_status::LD_ERR_NULL
     );
@@ -84,19 +89,23 @@ fn bad_pointers_and_memory_are_refused_with_a_code_and_touch_nothing() {
     let engine = init_ok(&mut mem, &config);
     let misaligned = engine.cast::<u8>().wrapping_add(1).cast::<ld_engine>();
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_process(misaligned, -50.0, 0.0, &mut event) },
         ld_status::LD_ERR_MISALIGNED
     );
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_process(engine, -50.0, 0.0, null_mut()) },
         ld_status::LD_ERR_NULL
     );
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_process_gap(engine, 5, null_mut()) },
         ld_status::LD_ERR_NULL
     );
     let (mut processed, mut n_events) = (0, 0);
     let samples = [ld_sample::default(); 4];
+    // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
     let block = |s: *const ld_sample, n, e: *mut ld_event, cap, p: *mut usize, ne: *mut usize| unsafe {
         ld_process_block(engine, s, n, e, cap, p, ne)
     };
@@ -138,15 +147,18 @@ fn bad_pointers_and_memory_are_refused_with_a_code_and_touch_nothing() {
         ld_status::LD_ERR_NULL
     );
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_set_user_settings(engine, null()) },
         ld_status::LD_ERR_NULL
     );
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_stats_get(engine, null_mut()) },
         ld_status::LD_ERR_NULL
     );
     let mut stats = ld_stats::default();
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_stats_get(engine, &mut stats) },
         ld_status::LD_OK
     );
@@ -246,6 +258,7 @@ fn settings_changes_follow_the_engine() {
     let engine = init_ok(&mut mem, &ld_config_default(1000.0));
     let mut s = ld_user_settings::default();
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_user_settings_get(engine, &mut s) },
         ld_status::LD_OK
     );
@@ -256,6 +269,7 @@ fn settings_changes_follow_the_engine() {
         ..s
     };
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_set_user_settings(engine, &gentle) },
         ld_status::LD_OK
     );
@@ -264,10 +278,12 @@ fn settings_changes_follow_the_engine() {
         ..gentle
     };
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_set_user_settings(engine, &refused) },
         ld_status::LD_ERR_EXPRESSION_RATE
     );
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { ld_user_settings_get(engine, &mut s) },
         ld_status::LD_OK
     );
@@ -277,6 +293,7 @@ fn settings_changes_follow_the_engine() {
 #[test]
 fn every_status_has_a_text() {
     for code in -30..=2 {
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         let text = unsafe { CStr::from_ptr(ld_strerror(code)) }
             .to_str()
             .unwrap();
@@ -287,6 +304,7 @@ fn every_status_has_a_text() {
         "a required pointer is null"
     );
     assert_eq!(
+        // SAFETY: null or misaligned on purpose (refused unread), or live values of their types.
         unsafe { CStr::from_ptr(ld_strerror(-99)) }.to_str(),
         Ok("unknown status")
     );

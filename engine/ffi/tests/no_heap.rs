@@ -67,7 +67,9 @@ fn run(engine: *mut ld_engine, items: &[Item], events: &mut [ld_event; 2]) -> us
     let half = items.len() / 2;
     for (i, item) in items.iter().enumerate() {
         let status = match *item {
+            // SAFETY: pointers to live locals and slices of their types and lengths.
             Item::Gap(missing) => unsafe { ld_process_gap(engine, missing, &mut events[0]) },
+            // SAFETY: pointers to live locals and slices of their types and lengths.
             Item::Sample(s) if i < half => unsafe {
                 ld_process(engine, s.pressure_mmhg, s.flow_ml_min, &mut events[0])
             },
@@ -118,6 +120,7 @@ fn nothing_allocates_through_the_c_abi() {
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let config = ld_config_default(rate);
     let mut engine: *mut ld_engine = std::ptr::null_mut();
+    // SAFETY: pointers to live locals and slices of their types and lengths.
     let status = unsafe {
         ld_engine_init(
             memory.as_mut_ptr().cast(),
@@ -130,16 +133,19 @@ fn nothing_allocates_through_the_c_abi() {
     let seen = run(engine, &items, &mut events);
     let mut settings = ld_user_settings::default();
     assert_eq!(
+        // SAFETY: pointers to live locals and slices of their types and lengths.
         unsafe { ld_user_settings_get(engine, &mut settings) },
         ld_status::LD_OK
     );
     settings.max_vacuum_mmhg = -400.0;
     assert_eq!(
+        // SAFETY: pointers to live locals and slices of their types and lengths.
         unsafe { ld_set_user_settings(engine, &settings) },
         ld_status::LD_ERR_MAX_VACUUM
     );
     let mut stats = ld_stats::default();
     assert_eq!(
+        // SAFETY: pointers to live locals and slices of their types and lengths.
         unsafe { ld_stats_get(engine, &mut stats) },
         ld_status::LD_OK
     );
