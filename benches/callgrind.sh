@@ -26,7 +26,7 @@
 #   start and exit.
 # Run 3: the same flat out (the bare pushes back to back, wait predict): the engine
 #   thread takes many slots per look. Printed on its own line.
-# Run 4: as run 3 with `pipeline::feed_unpaced` in place of the bare push loop. The feed
+# Run 4: as run 3 with `letdown_adapters::feed::feed_unpaced` in place of the bare push loop. The feed
 #   also reads the clock after every push and records its duration into a histogram:
 #   that is measurement, not pipeline, so it is not in the pipeline figure; its extra
 #   cost over the bare push loop is printed on its own line.
@@ -89,17 +89,17 @@ pipeline_run() {
     main=$(grep -l '^thread: 1$' "$out/$mode".out-*)
     local producer start feed finish harness thread=0 run=0 process=0 publish=0 wait=0
     producer=$(inclusive "$main" callgrind_input::run_pipeline)
-    start=$(inclusive "$main" letdown_engine::pipeline::start)
+    start=$(inclusive "$main" letdown_pipeline::start)
     feed=$(inclusive "$main" "$feed_fn")
     finish=$(inclusive "$main" callgrind_input::finish)
     harness=$(inclusive "$main" callgrind_input::wait_processed)
     for f in "$out/$mode".out-*; do
         [[ "$f" == "$main" ]] && continue
         thread=$((thread + $(total "$f")))
-        run=$((run + $(inclusive "$f" letdown_engine::pipeline::engine_thread::EngineLoop::run)))
+        run=$((run + $(inclusive "$f" letdown_pipeline::engine_thread::EngineLoop::run)))
         process=$((process + $(inclusive "$f" letdown_engine::engine::Engine::process)))
-        publish=$((publish + $(inclusive "$f" letdown_engine::pipeline::latency::Percentiles::of)))
-        wait=$((wait + $(inclusive "$f" letdown_engine::pipeline::engine_thread::EngineLoop::idle)))
+        publish=$((publish + $(inclusive "$f" letdown_pipeline::latency::Percentiles::of)))
+        wait=$((wait + $(inclusive "$f" letdown_pipeline::engine_thread::EngineLoop::idle)))
     done
     local v
     for v in producer start feed finish harness thread run process publish wait; do
@@ -108,7 +108,7 @@ pipeline_run() {
 }
 pipeline_run pipeline p callgrind_input::push_one
 pipeline_run pipeline-flat q callgrind_input::push_blocks
-pipeline_run pipeline-feed u letdown_engine::pipeline::feed::feed_unpaced
+pipeline_run pipeline-feed u letdown_adapters::feed::feed_unpaced
 wait_name=$(awk '/^pipeline_wait:/ { print $2 }' "$out/pipeline.stdout")
 flat_wait=$(awk '/^pipeline-flat_wait:/ { print $2 }' "$out/pipeline-flat.stdout")
 

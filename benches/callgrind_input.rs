@@ -16,7 +16,7 @@
 //!   sleeping strategy would wait out real block periods);
 //! - `pipeline-flat`: (b) flat out with the bare push per block (the engine thread takes
 //!   many slots per look; WAIT default `predict`);
-//! - `pipeline-feed`: as `pipeline-flat` with `pipeline::feed_unpaced`, which also times
+//! - `pipeline-feed`: as `pipeline-flat` with `letdown_adapters::feed::feed_unpaced`, which also times
 //!   every push into a histogram (measurement, not pipeline);
 //! - `all`: each in turn (what `cargo bench` runs, printing wall times; the instruction
 //!   counts are the script's job).
@@ -27,11 +27,12 @@
 
 mod common;
 
-use letdown_engine::pipeline::{
-    self, feed_unpaced, EngineHandle, HintReceiver, PipelineConfig, PipelineReport, SensorProducer,
+use letdown_adapters::feed::feed_unpaced;
+use letdown_engine::{Engine, EngineConfig, Sample};
+use letdown_pipeline::{
+    self as pipeline, EngineHandle, HintReceiver, PipelineConfig, PipelineReport, SensorProducer,
     WaitStrategy,
 };
-use letdown_engine::{Engine, EngineConfig, Sample};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -69,7 +70,7 @@ enum Feed {
     Lockstep,
     /// [`push_blocks`] over the whole input.
     Flat,
-    /// `pipeline::feed_unpaced` (a replay: times each push into a histogram, retries
+    /// `feed::feed_unpaced` (a replay: times each push into a histogram, retries
     /// what a full queue did not take).
     Unpaced,
 }

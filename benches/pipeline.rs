@@ -24,10 +24,11 @@
 mod common;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
-use letdown_engine::pipeline::{
-    self, feed_unpaced, start_baseline, start_baseline_unbounded, PipelineConfig, WaitStrategy,
-};
+use letdown_adapters::feed::feed_unpaced;
 use letdown_engine::{Engine, EngineConfig, Sample};
+use letdown_pipeline::{
+    self as pipeline, start_baseline, start_baseline_unbounded, PipelineConfig, WaitStrategy,
+};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

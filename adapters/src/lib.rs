@@ -15,6 +15,10 @@
 //! [`session_groups`] (DESIGN §6 scores per family and per even/odd half of a folder).
 //!
 //! The pump link's live ends (`letdown serve`, `letdown pump-sim`): [`pump_link`].
+//!
+//! The measurement harness of `letdown latency` (also used by the benchmarks and the
+//! pipeline's tests): [`feed`] (paced and flat-out feeds into the pipeline or its
+//! baseline) and [`wakeup_probe`] (the host's own wake-up lateness).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -22,6 +26,7 @@ mod csv_fields;
 mod csv_lines;
 pub mod detections_csv;
 pub mod error;
+pub mod feed;
 pub mod input_file;
 pub mod labels_csv;
 pub mod pump_link;
@@ -30,6 +35,7 @@ pub mod session_files;
 pub mod session_groups;
 pub mod session_run;
 pub mod session_writer;
+pub mod wakeup_probe;
 mod without_bom;
 
 pub use detections_csv::{Detection, DetectionKind, DetectionsWriter};

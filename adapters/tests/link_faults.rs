@@ -13,11 +13,11 @@ use letdown_adapters::pump_link::{
     PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig, ReceiverEvent, StreamSink,
 };
 use letdown_datasets::{FaultKind, FaultSet, Generator, Profile, PumpProgram, SessionSpec};
-use letdown_engine::pipeline::WaitStrategy;
 use letdown_engine::{EngineConfig, Event, Mode, Reason, Sample};
 use letdown_link::{
     DropReason, Encoder, FrameDecoder, Hello, Payload, StreamConfig, MAX_FRAME_LEN,
 };
+use letdown_pipeline::WaitStrategy;
 use link_log::{num, summary};
 use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};

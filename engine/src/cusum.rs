@@ -7,6 +7,7 @@
 //! `ARL₀ ≈ (exp(2k·b) − 2k·b − 1) / (2k²)` with `b = h + 1.166`.
 
 /// Siegmund's approximation of a one-sided CUSUM's in-control ARL, in observations.
+#[cfg(any(test, feature = "internals"))]
 pub fn arl0(k: f32, h: f32) -> f32 {
     let b = h + 1.166;
     let x = 2.0 * k * b;

@@ -107,11 +107,13 @@ impl CycleTracker {
     }
 
     /// The decimated rate, Hz.
+    #[cfg(any(test, feature = "internals"))]
     pub fn sample_rate_hz(&self) -> f32 {
         self.fs
     }
 
     /// The latest low-passed pressure, mmHg.
+    #[cfg(any(test, feature = "internals"))]
     pub fn pressure_mmhg(&self) -> f32 {
         self.last_pressure
     }

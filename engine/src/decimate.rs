@@ -57,6 +57,7 @@ impl Decimator {
     }
 
     /// The decimation factor.
+    #[cfg(any(test, feature = "internals"))]
     pub fn factor(&self) -> u32 {
         self.factor
     }

@@ -11,7 +11,7 @@
 //! Coefficients are computed in f64 from the RBJ audio-EQ cookbook (what `biquad` uses),
 //! then rounded to f32, so a low cutoff at a high rate keeps its accuracy.
 
-use biquad::{Biquad, Coefficients, DirectForm2Transposed, Type};
+use biquad::{Biquad, Coefficients, DirectForm2Transposed};
 
 /// Butterworth quality factor (maximally flat pass band).
 pub const Q_BUTTERWORTH: f64 = core::f64::consts::FRAC_1_SQRT_2;
@@ -76,6 +76,7 @@ impl Section {
 
     /// A section that starts in steady state for a constant input `x0`, so the first
     /// outputs carry no start-up transient.
+    #[cfg(any(test, feature = "internals"))]
     pub fn settled(coeffs: Coefficients<f32>, x0: f32) -> Self {
         let mut s = Self::new(coeffs);
         s.settle(x0);
@@ -112,6 +113,7 @@ impl Section {
     }
 
     /// Filters a block in place; identical to calling [`process`](Self::process) per sample.
+    #[cfg(any(test, feature = "internals"))]
     pub fn process_block(&mut self, xs: &mut [f32]) {
         for x in xs {
             *x = self.process(*x);
@@ -121,6 +123,7 @@ impl Section {
 
 /// Magnitude of a section's frequency response at `freq_hz` for `sample_rate_hz`
 /// (evaluates H(e^jω) directly; used by tests and for documentation of the design).
+#[cfg(any(test, feature = "internals"))]
 pub fn magnitude(c: &Coefficients<f32>, sample_rate_hz: f32, freq_hz: f32) -> f64 {
     let w = 2.0 * core::f64::consts::PI * f64::from(freq_hz) / f64::from(sample_rate_hz);
     let (c1, s1) = (libm::cos(w), -libm::sin(w));
@@ -135,12 +138,13 @@ pub fn magnitude(c: &Coefficients<f32>, sample_rate_hz: f32, freq_hz: f32) -> f6
 }
 
 /// `biquad`'s own designer, exposed so tests can check ours against it.
+#[cfg(any(test, feature = "internals"))]
 pub fn design_with_biquad_crate(
     kind: Kind,
     sample_rate_hz: f32,
     cutoff_hz: f32,
 ) -> Option<Coefficients<f32>> {
-    use biquad::ToHertz;
+    use biquad::{ToHertz, Type};
     let t = match kind {
         Kind::LowPass => Type::LowPass,
         Kind::HighPass => Type::HighPass,

@@ -2,38 +2,65 @@
 //! pressure and flow sensors as the samples arrive, and turns it into control hints for
 //! the pump's motor controller.
 //!
-//! The signal path, one module per stage:
-//! `sanitize → decimate → filter → cycle_tracker → features (+ spectrum) → cusum →
-//! session → hint`.
+//! The public API is what a pump's firmware or a host program calls:
+//! [`EngineConfig`] (physical units) → [`EngineConfig::build`] → [`Engine`] →
+//! [`Engine::process`] / [`Engine::process_block`] / [`Engine::process_gap`] per sample,
+//! giving [`Event`]s with their [`ControlHint`]; [`Engine::set_user_settings`] while it
+//! runs; [`Engine::stats`] and [`Engine::snapshot`] for telemetry.
 //!
-//! `#![no_std]` unless feature `std` (default) is on. No heap allocation after
-//! [`EngineConfig::build`]; no panics for any `f32` input.
+//! Inside, the signal path, one private module per stage:
+//! `sanitize → decimate → filter → cycle_tracker → features (+ spectrum) → cusum →
+//! session → hint`. Feature `internals` (off by default) makes the stage modules public
+//! for the benchmarks and the stage tests, with the reference `rustfft` spectral back-end;
+//! they are not a stable API.
+//!
+//! `#![no_std]` unless feature `std` (default) is on; `std` adds only the
+//! `std::error::Error` impls. No heap allocation, ever: an [`Engine`] is one value of
+//! [`core::mem::size_of::<Engine>()`] bytes, built in place; no panics for any `f32` input.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod config;
-pub mod cusum;
-pub mod cycle_tracker;
-pub mod decimate;
-pub mod detector;
-pub mod detector_tests;
-pub mod engine;
-pub mod event;
-pub mod features;
-pub mod filter;
-pub mod hint;
-#[cfg(feature = "std")]
-pub mod pipeline;
-pub mod sample;
-pub mod sanitize;
-pub mod session;
-pub mod spectral;
-pub mod spectrum;
+mod config;
+mod detector_tests;
+mod engine;
+mod event;
+mod hint;
+mod sample;
 
-pub use config::{ConfigError, EngineConfig, SettingsError, UserSettings};
+/// Declares each stage module: public with feature `internals` (for the benchmarks and
+/// the stage tests), private to the crate otherwise.
+macro_rules! stage_modules {
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {$(
+        #[cfg(feature = "internals")]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        $(#[$attr])*
+        mod $name;
+    )*};
+}
+
+stage_modules!(
+    cusum,
+    cycle_tracker,
+    decimate,
+    // `EjectionDetector::pulsation_transfer` is an accessor nothing calls any more.
+    #[allow(dead_code)]
+    detector,
+    features,
+    filter,
+    sanitize,
+    session,
+    spectral,
+    spectrum,
+);
+
+pub use config::{ConfigError, EngineConfig, SettingsError, UserSettings, VACUUM_LIMIT_MMHG};
+pub use cycle_tracker::Cycle;
 pub use detector_tests::{DetectorTest, DetectorTests, UnknownDetectorTest};
 pub use engine::{Engine, EngineStats, Snapshot};
 pub use event::{Event, EventKind};
+pub use features::BlockFeatures;
 pub use hint::{ControlHint, Cue, Mode, Reason};
 pub use sample::Sample;
+pub use spectral::SpectralFeatures;

@@ -78,6 +78,7 @@ impl SessionMachine {
     }
 
     /// Whether any letdown has been detected in this session.
+    #[cfg(any(test, feature = "internals"))]
     pub fn letdown_seen(&self) -> bool {
         self.letdown_seen
     }

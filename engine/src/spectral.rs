@@ -95,6 +95,7 @@ impl SpectralMonitor {
     }
 
     /// The rings' sample rate, Hz.
+    #[cfg(any(test, feature = "internals"))]
     pub fn sample_rate_hz(&self) -> f32 {
         self.fs
     }

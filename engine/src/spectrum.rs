@@ -5,11 +5,12 @@
 //! * [`RealSpectrum`] — "give me `|X[k]|` for `k = 0 ..= N/2` of this real frame".
 //! * [`MicroFft`] — `no_std`, allocation-free, built on the `microfft` crate; always
 //!   available. Sizes 64, 128 and 256.
-//! * `RustFft` — only with feature `std`; built on `realfft`/`rustfft`, planned and with
-//!   every buffer allocated once in `RustFft::new`, so `magnitudes` never allocates.
-//! * [`DefaultFft`] — `RustFft` under `std`, [`MicroFft`] otherwise (DESIGN §4). The
-//!   tests in `engine/tests/spectrum_accuracy.rs` prove both give the same spectra as a
-//!   naive f64 DFT.
+//! * `RustFft` — the reference back-end, only with feature `internals` (benches and
+//!   tests); built on `realfft`/`rustfft`, planned and with every buffer allocated once
+//!   in `RustFft::new`, so `magnitudes` never allocates. The engine itself always uses
+//!   [`MicroFft`], so it is the same code, without a heap, with or without `std`; the
+//!   tests in `engine/tests/spectrum_accuracy.rs` prove both back-ends give the same
+//!   spectra as a naive f64 DFT.
 //!
 //! Both back-ends return the *unnormalised* DFT magnitude, the same numbers as
 //! `|Σ x[n]·e^{-2πikn/N}|`; windowing is the caller's choice through [`HannWindow`], and
@@ -23,7 +24,7 @@
 //!
 //! ```
 //! use letdown_engine::spectrum::{
-//!     bin_count, harmonics, tone_amplitude, DefaultFft, HannWindow, RealSpectrum,
+//!     bin_count, harmonics, tone_amplitude, HannWindow, MicroFft, RealSpectrum,
 //! };
 //! const N: usize = 256;
 //! let fs_hz = 100.0;
@@ -32,7 +33,7 @@
 //!     20.0 + 2.0 * (2.0 * core::f32::consts::PI * 5.3 * t).sin()
 //! });
 //! let hann = HannWindow::<N>::new();
-//! let mut fft = DefaultFft::<N>::new();
+//! let mut fft = MicroFft::<N>::new();
 //! let mut windowed = [0.0; N];
 //! let mut mags = [0.0; bin_count(N)];
 //! hann.apply_demeaned(&frame, &mut windowed); // drop the 20.0 offset first
@@ -50,6 +51,7 @@ use core::f64::consts::PI;
 pub const SPECTRUM_LEN: usize = 256;
 
 /// Number of magnitude bins for [`SPECTRUM_LEN`]: DC, 127 positive frequencies, Nyquist.
+#[cfg(any(test, feature = "internals"))]
 pub const SPECTRUM_BINS: usize = bin_count(SPECTRUM_LEN);
 
 /// Number of non-redundant bins of an `n`-point real DFT: `n / 2 + 1` (DC ..= Nyquist).
@@ -73,16 +75,6 @@ pub trait RealSpectrum<const N: usize, const BINS: usize> {
     /// intermediate squaring overflows).
     fn magnitudes(&mut self, input: &[f32; N], out: &mut [f32; BINS]);
 }
-
-/// The back-end the engine uses: [`RustFft`] with feature `std`, [`MicroFft`] without
-/// (DESIGN §4). Both give the same spectra within the tolerance the tests assert.
-#[cfg(feature = "std")]
-pub type DefaultFft<const N: usize> = RustFft<N>;
-
-/// The back-end the engine uses: `RustFft` with feature `std`, [`MicroFft`] without
-/// (DESIGN §4). Both give the same spectra within the tolerance the tests assert.
-#[cfg(not(feature = "std"))]
-pub type DefaultFft<const N: usize> = MicroFft<N>;
 
 // ---------------------------------------------------------------------------------------
 // Hann window
@@ -112,11 +104,13 @@ impl<const N: usize> HannWindow<N> {
     }
 
     /// The window coefficients (dimensionless, 0 … 1).
+    #[cfg(any(test, feature = "internals"))]
     pub fn coefficients(&self) -> &[f32; N] {
         &self.coeffs
     }
 
     /// `out[n] = input[n] · w[n]`.
+    #[cfg(any(test, feature = "internals"))]
     pub fn apply(&self, input: &[f32; N], out: &mut [f32; N]) {
         for ((o, x), w) in out.iter_mut().zip(input).zip(&self.coeffs) {
             *o = x * w;
@@ -202,12 +196,12 @@ micro_fft_impl! {
 }
 
 // ---------------------------------------------------------------------------------------
-// realfft / rustfft back-end (std)
+// realfft / rustfft back-end (reference, feature `internals`)
 
-#[cfg(feature = "std")]
+#[cfg(feature = "internals")]
 pub use rust_fft::RustFft;
 
-#[cfg(feature = "std")]
+#[cfg(feature = "internals")]
 mod rust_fft {
     use super::{bin_count, RealSpectrum};
     use realfft::num_complex::Complex;
@@ -215,7 +209,7 @@ mod rust_fft {
     use std::sync::Arc;
     use std::vec::Vec;
 
-    /// `std` back-end on `realfft` (which wraps `rustfft`, SIMD where available). Plans
+    /// Reference back-end on `realfft` (which wraps `rustfft`, SIMD where available). Plans
     /// the transform and allocates the input copy, output and scratch buffers once in
     /// [`RustFft::new`]; [`magnitudes`](RealSpectrum::magnitudes) never allocates. Any
     /// even `N ≥ 2`.
@@ -395,6 +389,7 @@ pub fn harmonics<const BINS: usize>(
 
 /// `harmonics(mags, fundamental_hz, sample_rate_hz)?.energy_ratio()`: energy at `2f` and
 /// `3f` relative to `f` (dimensionless).
+#[cfg(any(test, feature = "internals"))]
 pub fn harmonic_ratio<const BINS: usize>(
     mags: &[f32; BINS],
     fundamental_hz: f32,

@@ -29,9 +29,9 @@ use letdown_adapters::pump_link::{
     link_pause_hint, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig,
     ReceiverEvent,
 };
-use letdown_engine::pipeline::{HintMessage, Percentiles, PipelineStats, WaitStrategy};
 use letdown_engine::{ControlHint, EngineStats, Event, Reason};
 use letdown_link::{DropReason, Encoder, Heartbeat, Payload, MAX_FRAME_LEN};
+use letdown_pipeline::{HintMessage, Percentiles, PipelineStats, WaitStrategy};
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};

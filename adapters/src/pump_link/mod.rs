@@ -11,7 +11,7 @@
 //!   samples) → a [`StreamSink`]; the stream's engine is built from the Hello's (or the
 //!   first block's) configuration; a link silent beyond its timeout pauses the engine;
 //! - [`sinks`]: the two sinks — [`PipelineSink`], the lock-free real-time pipeline
-//!   (`letdown_engine::pipeline`) that `serve` runs, and [`EngineSink`], the engine called
+//!   (`letdown_pipeline`) that `serve` runs, and [`EngineSink`], the engine called
 //!   in place, for tests and tools that want the events synchronously;
 //! - [`board`]: the sensor board's side, [`BoardEncoder`]: samples into Hello and
 //!   SampleBlock frames (what `pump-sim` sends, and what tests feed to a receiver);

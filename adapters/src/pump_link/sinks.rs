@@ -1,18 +1,18 @@
 //! Where a [`LinkReceiver`](super::LinkReceiver) delivers a stream.
 //!
 //! - [`PipelineSink`]: the live path of `letdown serve` — the lock-free real-time pipeline
-//!   of `letdown_engine::pipeline` (a `ringbuf` SPSC queue into the engine thread, a
+//!   of `letdown_pipeline` (a `ringbuf` SPSC queue into the engine thread, a
 //!   bounded channel of hints out). A push never blocks: a full queue drops the newest
 //!   samples, counts them as overruns and tells the engine of the gap.
 //! - [`EngineSink`]: the engine called in place, its events collected in order; the same
 //!   receive path, synchronously, for tests and tools.
 
 use super::receive::{StreamInfo, StreamSink};
-use letdown_engine::pipeline::{
-    self, EngineHandle, HintMessage, HintReceiver, PipelineConfig, PipelineReport, PipelineStats,
-    SensorProducer, WaitStrategy,
-};
 use letdown_engine::{Engine, Event, Sample, SettingsError, UserSettings};
+use letdown_pipeline::{
+    self as pipeline, EngineHandle, HintMessage, HintReceiver, PipelineConfig, PipelineReport,
+    PipelineStats, SensorProducer, WaitStrategy,
+};
 use std::collections::VecDeque;
 
 /// Settings of the pipelines a [`PipelineSink`] starts (default: the pipeline's own

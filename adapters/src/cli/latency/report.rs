@@ -41,7 +41,8 @@
 use super::super::table::{Align, Table};
 use super::round::{Measured, Variant};
 use super::summary::{PercentilesUs, Spread, SpreadsUs, Summary};
-use letdown_engine::pipeline::{Percentiles, RealtimeStatus, WaitStrategy, Warmth, FIFO_PRIORITY};
+use letdown_adapters::feed::Warmth;
+use letdown_pipeline::{Percentiles, RealtimeStatus, WaitStrategy, FIFO_PRIORITY};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;

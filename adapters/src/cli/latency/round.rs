@@ -6,12 +6,13 @@
 //! first sample is fed; the input was simulated before that.
 
 use super::threads::{self, ThreadInfo};
-use letdown_engine::pipeline::{
-    self, feed_paced, feed_unpaced, new_histogram, start_baseline, wakeup_probe, Clock, FeedReport,
-    HintMessage, Percentiles, PipelineConfig, PipelineReport, RealtimeStatus, SampleSink,
-    WaitStrategy, Warmth,
-};
+use letdown_adapters::feed::{feed_paced, feed_unpaced, FeedReport, SampleSink, Warmth};
+use letdown_adapters::wakeup_probe::wakeup_probe;
 use letdown_engine::{EngineConfig, Sample};
+use letdown_pipeline::{
+    self as pipeline, new_histogram, start_baseline, Clock, HintMessage, Percentiles,
+    PipelineConfig, PipelineReport, RealtimeStatus, WaitStrategy,
+};
 use std::time::{Duration, Instant};
 
 /// What is measured.

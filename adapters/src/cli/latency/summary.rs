@@ -3,7 +3,7 @@
 //! about the host than about the code; the median of rounds interleaved with the
 //! baseline, next to its spread, is what can be compared.
 
-use letdown_engine::pipeline::Percentiles;
+use letdown_pipeline::Percentiles;
 use serde::Serialize;
 
 /// One figure over rounds.

@@ -9,7 +9,7 @@
 //! per session, not one per sample). A controller that polls with `try_recv` on its
 //! own control tick costs the engine nothing at all.
 
-use crate::event::Event;
+use letdown_engine::Event;
 
 /// One engine event on its way to the motor controller, with the times that let the
 /// receiver measure sample-to-hint latency on the pipeline's clock.

@@ -39,7 +39,7 @@
 use super::latency::Clock;
 use super::stats::ProducerCounters;
 use super::Shared;
-use crate::sample::Sample;
+use letdown_engine::Sample;
 use ringbuf::traits::{Observer, Producer};
 use ringbuf::{HeapProd, HeapRb};
 use std::sync::atomic::{fence, Ordering};
@@ -224,14 +224,14 @@ impl SensorProducer {
 
     /// The user's new settings (the firmware reports a change): validated here, then
     /// handed to the engine thread, which applies them
-    /// ([`Engine::set_user_settings`](crate::Engine::set_user_settings)) before it
+    /// ([`Engine::set_user_settings`](letdown_engine::Engine::set_user_settings)) before it
     /// processes any sample pushed after this call (possibly a few queued samples
     /// earlier). Refused with the first field out of range, and then nothing changes.
     /// No lock, no allocation, no syscall.
     pub fn set_user_settings(
         &mut self,
-        settings: crate::config::UserSettings,
-    ) -> Result<(), crate::config::SettingsError> {
+        settings: letdown_engine::UserSettings,
+    ) -> Result<(), letdown_engine::SettingsError> {
         settings.validate()?;
         self.shared.settings.publish(&settings);
         Ok(())

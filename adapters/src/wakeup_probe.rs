@@ -3,15 +3,15 @@
 //! (p99.9 and beyond) belongs to the host and changes tenfold between runs; printed next
 //! to the pipeline's latency it tells the host's tail from ours (DESIGN §6).
 
-use super::latency::{new_histogram, Clock};
 use hdrhistogram::Histogram;
+use letdown_pipeline::{new_histogram, tighten_timer_slack, Clock};
 use std::time::Duration;
 
 /// Wakes `wakeups` times, every `period`, on a fresh thread with the engine thread's
 /// timer slack (1 ns), and returns the histogram of wake-up lateness, ns.
 pub fn wakeup_probe(period: Duration, wakeups: u64) -> Histogram<u64> {
     let run = move || {
-        super::realtime::tighten_timer_slack();
+        tighten_timer_slack();
         let clock = Clock::new();
         let period_ns = u64::try_from(period.as_nanos()).unwrap_or(u64::MAX).max(1);
         let mut late = new_histogram();

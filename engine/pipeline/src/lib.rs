@@ -1,4 +1,4 @@
-//! The real-time pipeline (std only): sensor → lock-free queue → engine thread → bounded
+//! letdown-pipeline: the real-time pipeline around the engine (std only): sensor → lock-free queue → engine thread → bounded
 //! hint channel → motor controller (DESIGN §4).
 //!
 //! ```text
@@ -27,13 +27,13 @@
 //!   [`EngineHandle::join`] returns the engine, the histograms and the final counts once
 //!   the producer has closed and every sample is processed.
 //! - baseline.rs: the same pipeline built the ordinary way (`Mutex<VecDeque>` bounded at
-//!   the same capacity, a `Condvar` and `std::sync::mpsc`), to measure against. feed.rs
-//!   and probe.rs: paced and unpaced feeds (the paced one warms the queue before each
-//!   block unless told not to; the unpaced one backs off while a queue is full) and the
-//!   host wake-up probe used by `letdown latency` and the benchmarks.
+//!   the same capacity, a `Condvar` and `std::sync::mpsc`), to measure against; it stays
+//!   here because it reports through the pipeline's own counters and [`EngineHandle`].
+//!   The rest of the measurement harness (paced and unpaced feeds, the host wake-up
+//!   probe) lives beside `letdown latency` in `letdown-adapters` (`feed`, `wakeup_probe`).
 //!
 //! ```
-//! use letdown_engine::pipeline::{self, PipelineConfig};
+//! use letdown_pipeline::{self as pipeline, PipelineConfig};
 //! use letdown_engine::{EngineConfig, Sample};
 //!
 //! let engine = EngineConfig::new(1000.0).build().unwrap();
@@ -49,14 +49,14 @@
 //! assert_eq!(report.stats.processed, 3200);
 //! while let Ok(msg) = hints.try_recv() { let _ = msg.event.hint; }
 //! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod baseline;
 mod engine_thread;
-mod feed;
 mod hints;
 mod ingest;
 mod latency;
-mod probe;
 mod realtime;
 mod settings;
 mod stats;
@@ -64,18 +64,16 @@ mod wait;
 
 pub use baseline::{start_baseline, start_baseline_unbounded, Baseline, BaselineProducer};
 pub use engine_thread::{EngineHandle, PipelineReport};
-pub use feed::{feed_paced, feed_unpaced, Backoff, FeedReport, SampleSink, Warmth};
 pub use hints::{HintMessage, HintReceiver};
 pub use ingest::{Pushed, SensorProducer, SLOT_SAMPLES};
 pub use latency::{new_histogram, Clock, LatencyHistograms, Percentiles, HIGHEST_NS};
-pub use probe::wakeup_probe;
 pub use realtime::{lock_memory, set_fifo, tighten_timer_slack, RealtimeStatus, FIFO_PRIORITY};
 pub use stats::PipelineStats;
 pub use wait::WaitStrategy;
 
-use crate::engine::Engine;
 use core::fmt;
 use engine_thread::EngineLoop;
+use letdown_engine::Engine;
 use ringbuf::traits::Split;
 use stats::Counters;
 use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -134,9 +132,9 @@ impl PipelineConfig {
         }
     }
 
-    /// Defaults for a replay fed flat out ([`feed_unpaced`]): those of
+    /// Defaults for a replay fed flat out (`letdown_adapters::feed::feed_unpaced`): those of
     /// [`for_stream`](Self::for_stream) with a queue of at least [`REPLAY_CAPACITY`]
-    /// samples, so that a feed which sleeps while the queue is full (see [`Backoff`])
+    /// samples, so that a feed which sleeps while the queue is full (its `Backoff`)
     /// leaves the engine thread work for longer than it sleeps. `letdown latency
     /// --unpaced` gives the pipeline and the baseline this queue.
     pub fn for_replay(rate_hz: f32, block: usize) -> Self {

@@ -3,11 +3,12 @@
 //! in steady state (a counting allocator), the baseline equivalent. No timed assertions:
 //! only counts and contents.
 
-use letdown_engine::pipeline::{
-    self, feed_unpaced, start_baseline, start_baseline_unbounded, HintMessage, PipelineConfig,
-    PipelineReport, SampleSink, WaitStrategy, SLOT_SAMPLES,
-};
+use letdown_adapters::feed::{feed_unpaced, SampleSink};
 use letdown_engine::{Engine, EngineConfig, Event, Sample};
+use letdown_pipeline::{
+    self as pipeline, start_baseline, start_baseline_unbounded, HintMessage, PipelineConfig,
+    PipelineReport, WaitStrategy, SLOT_SAMPLES,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};

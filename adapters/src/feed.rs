@@ -1,5 +1,6 @@
 //! Feeding a pipeline from a recorded input: paced by the clock like a sensor, or flat
-//! out for throughput. Used by `letdown latency`, the benchmarks and the tests.
+//! out for throughput: the measurement harness of `letdown latency` (beside it in this crate),
+//! the benchmarks and the pipeline's tests.
 //!
 //! A paced feed hands block `k` to the producer at `start + k·block/rate`, stamped with
 //! that scheduled time (so a late feed or a blocking push shows up in the latency rather
@@ -17,10 +18,11 @@
 //! on a loaded machine a spinning feed holds a core that the engine thread, the only one
 //! that can make room, is waiting for.
 
-use super::ingest::SensorProducer;
-use super::latency::{new_histogram, Clock};
-use crate::sample::Sample;
 use hdrhistogram::Histogram;
+use letdown_engine::Sample;
+use letdown_pipeline::{
+    new_histogram, tighten_timer_slack, BaselineProducer, Clock, SensorProducer,
+};
 use std::time::Duration;
 
 /// Something a feed pushes blocks into: the pipeline's producer or the baseline's.
@@ -58,6 +60,21 @@ impl SampleSink for SensorProducer {
     }
     fn warm(&mut self, _next: &[Sample]) {
         SensorProducer::warm(self);
+    }
+}
+
+impl SampleSink for BaselineProducer {
+    fn clock(&self) -> Clock {
+        BaselineProducer::clock(self)
+    }
+    fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
+        BaselineProducer::push_at(self, samples, arrival_ns).dropped
+    }
+    fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
+        BaselineProducer::try_push_at(self, samples, arrival_ns)
+    }
+    fn warm(&mut self, next: &[Sample]) {
+        BaselineProducer::warm(self, next);
     }
 }
 
@@ -99,7 +116,7 @@ pub fn feed_paced(
     spin_guard: Duration,
     warmth: Warmth,
 ) -> FeedReport {
-    super::realtime::tighten_timer_slack();
+    tighten_timer_slack();
     let clock = sink.clock();
     let block = block.max(1);
     let period_ns = block as f64 * 1e9 / rate_hz;
@@ -135,7 +152,7 @@ pub fn feed_paced(
 /// each attempt's duration is recorded (a second clock read only after a back-off). The
 /// calling thread's timer slack is set to 1 ns, so the back-off's sleeps are short.
 pub fn feed_unpaced(sink: &mut impl SampleSink, input: &[Sample], block: usize) -> FeedReport {
-    super::realtime::tighten_timer_slack();
+    tighten_timer_slack();
     let clock = sink.clock();
     let mut report = FeedReport::new();
     let start_ns = clock.now_ns();
@@ -171,7 +188,7 @@ pub fn feed_unpaced(sink: &mut impl SampleSink, input: &[Sample], block: usize) 
 /// `sched_yield`s (tens of µs: a thread waiting for this core, perhaps the engine thread
 /// itself, runs), then sleeps of 20 µs doubling up to 320 µs (the engine thread has been
 /// off its core for a while; the feed leaves this one free; a queue of
-/// [`REPLAY_CAPACITY`](super::REPLAY_CAPACITY) samples still holds work for it when the
+/// [`REPLAY_CAPACITY`](letdown_pipeline::REPLAY_CAPACITY) samples still holds work for it when the
 /// feed wakes). Back to the first step whenever the queue took something.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Backoff {

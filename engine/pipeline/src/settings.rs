@@ -8,7 +8,7 @@
 //! not move meanwhile. Neither side waits, locks or allocates; a read that overlaps a
 //! write is retried at the next batch.
 
-use crate::config::UserSettings;
+use letdown_engine::UserSettings;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
 /// The latest settings published, with their version (0: none yet).
@@ -79,7 +79,7 @@ fn fields(s: &UserSettings) -> [f32; 5] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::EngineConfig;
+    use letdown_engine::EngineConfig;
 
     #[test]
     fn the_engine_side_sees_each_new_set_once() {

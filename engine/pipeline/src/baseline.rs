@@ -18,15 +18,14 @@
 //! memory and queueing delay, and grows (allocates) when the engine falls behind.
 
 use super::engine_thread::{EngineHandle, PipelineReport};
-use super::feed::SampleSink;
 use super::hints::HintMessage;
 use super::ingest::Pushed;
 use super::latency::{Clock, LatencyHistograms, Percentiles};
 use super::stats::{bump, EngineCounters};
 use super::{PipelineConfig, PipelineError, Shared};
-use crate::engine::Engine;
-use crate::event::Event;
-use crate::sample::Sample;
+use letdown_engine::Engine;
+use letdown_engine::Event;
+use letdown_engine::Sample;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -127,6 +126,11 @@ impl BaselineProducer {
         state.items.truncate(len);
     }
 
+    /// The clock arrival times are on (the one the engine thread measures latency with).
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
     /// Reports `n` samples that never arrived.
     pub fn report_missing(&mut self, n: u64) {
         bump(&self.shared.counters.producer.0.missing, n);
@@ -142,21 +146,6 @@ impl Drop for BaselineProducer {
         // A trailing gap has no sample to ride on; it is counted in `missing` only.
         self.queue.lock().closed = true;
         self.queue.ready.notify_one();
-    }
-}
-
-impl SampleSink for BaselineProducer {
-    fn clock(&self) -> Clock {
-        self.clock
-    }
-    fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
-        BaselineProducer::push_at(self, samples, arrival_ns).dropped
-    }
-    fn try_push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> usize {
-        BaselineProducer::try_push_at(self, samples, arrival_ns)
-    }
-    fn warm(&mut self, next: &[Sample]) {
-        BaselineProducer::warm(self, next);
     }
 }
 

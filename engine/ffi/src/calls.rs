@@ -1,0 +1,197 @@
+//! The calls on a running engine: one per sample, one per block, one per gap, the user's
+//! settings, the counters. Each checks its pointers first and changes nothing when it
+//! refuses them.
+
+use crate::memory::{checked, engine_and_out, engine_mut, engine_ref, ld_engine};
+use crate::status::ld_status;
+use crate::types::{ld_event, ld_sample, ld_stats, ld_user_settings};
+use letdown_engine::{Event, Sample};
+
+/// Returns early with the refusal's code.
+macro_rules! try_status {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(status) => return status,
+        }
+    };
+}
+
+/// `LD_EVENT` with the event written to `out`, or `LD_OK` with `out` untouched.
+///
+/// # Safety
+/// `out` must be valid for a write of an `ld_event` (non-null and aligned: checked).
+#[inline(always)]
+unsafe fn deliver(event: Option<Event>, out: *mut ld_event) -> ld_status {
+    match event {
+        None => ld_status::LD_OK,
+        Some(e) => {
+            // SAFETY: the caller checked `out` (non-null, aligned) and promises it is
+            // writable.
+            unsafe { out.write(e.into()) };
+            ld_status::LD_EVENT
+        }
+    }
+}
+
+/// Processes one sample (gauge pressure, mmHg; flow, mL/min; any `float`). Returns
+/// `LD_EVENT` with the event this sample completes in `*event`, `LD_OK` when there is
+/// none (`*event` untouched), or an error code (nothing processed).
+///
+/// # Safety
+/// `engine` must be a handle from `ld_engine_init` (or null) not used by another call at
+/// the same time; `event` must be null or valid for a write of an `ld_event`.
+#[no_mangle]
+pub unsafe extern "C" fn ld_process(
+    engine: *mut ld_engine,
+    pressure_mmhg: f32,
+    flow_ml_min: f32,
+    event: *mut ld_event,
+) -> ld_status {
+    // SAFETY: the caller's promises about `engine` and `event`.
+    let engine = try_status!(unsafe { engine_and_out(engine, event) });
+    let e = engine.process(Sample::new(pressure_mmhg, flow_ml_min));
+    // SAFETY: `event` was checked and the caller promises it is writable.
+    unsafe { deliver(e, event) }
+}
+
+/// Processes `n` samples in order, the same events as `ld_process` on each, written to
+/// `events[0 .. *n_events]`. Stops early only when `capacity` events are written and
+/// samples remain: `*processed` says how many samples were consumed (`n` otherwise), so
+/// a caller with a smaller array calls again with the rest; no event is ever lost.
+/// Returns `LD_OK`, or an error code with nothing processed (`samples` or `events` may
+/// be null only when `n` or `capacity` is 0).
+///
+/// # Safety
+/// As `ld_process`; `samples` valid for reads of `n` `ld_sample`s, `events` for writes
+/// of `capacity` `ld_event`s, `processed` and `n_events` for a write of a `size_t`, and
+/// none of them overlapping.
+#[no_mangle]
+pub unsafe extern "C" fn ld_process_block(
+    engine: *mut ld_engine,
+    samples: *const ld_sample,
+    n: usize,
+    events: *mut ld_event,
+    capacity: usize,
+    processed: *mut usize,
+    n_events: *mut usize,
+) -> ld_status {
+    // SAFETY: the caller's promise about `engine`.
+    let engine = try_status!(unsafe { engine_mut(engine) });
+    let processed = try_status!(checked(processed));
+    let n_events = try_status!(checked(n_events));
+    let samples = try_status!(slice_or_empty(samples.cast_mut(), n));
+    let events = try_status!(slice_or_empty(events, capacity));
+    // SAFETY: non-null and aligned (checked), or dangling-but-aligned for length 0; the
+    // caller promises `n` readable samples that nothing writes during the call. Any bit
+    // pattern is a valid `ld_sample` (floats).
+    let samples = unsafe { core::slice::from_raw_parts(samples, n) };
+    let mut rest = samples.iter();
+    let mut written = 0;
+    if capacity > 0 {
+        // Few values live across the engine call, so the loop keeps them in registers.
+        for s in rest.by_ref() {
+            if let Some(e) = engine.process(Sample::new(s.pressure_mmhg, s.flow_ml_min)) {
+                // SAFETY: `written < capacity` (the loop stops when they meet), and the
+                // caller promises `capacity` writable events at the checked (non-null,
+                // aligned) `events`; written through the pointer, never read, as C may
+                // pass uninitialised memory.
+                unsafe { events.add(written).write(e.into()) };
+                written += 1;
+                if written == capacity {
+                    break;
+                }
+            }
+        }
+    }
+    let done = n - rest.len();
+    // SAFETY: both checked (non-null, aligned); the caller promises they are writable.
+    unsafe {
+        processed.write(done);
+        n_events.write(written);
+    }
+    ld_status::LD_OK
+}
+
+/// The pointer of a C array of `len` elements, checked; a dangling aligned pointer for an
+/// empty array that C may pass as null.
+fn slice_or_empty<T>(ptr: *mut T, len: usize) -> Result<*mut T, ld_status> {
+    if len == 0 {
+        Ok(core::ptr::NonNull::dangling().as_ptr())
+    } else {
+        checked(ptr)
+    }
+}
+
+/// Reports `missing` samples that never arrived (a gap in the stream): the first one
+/// raises a stale-data pause. Returns as `ld_process`.
+///
+/// # Safety
+/// As `ld_process`.
+#[no_mangle]
+pub unsafe extern "C" fn ld_process_gap(
+    engine: *mut ld_engine,
+    missing: u64,
+    event: *mut ld_event,
+) -> ld_status {
+    // SAFETY: the caller's promises about `engine` and `event`.
+    let engine = try_status!(unsafe { engine_and_out(engine, event) });
+    let e = engine.process_gap(missing);
+    // SAFETY: `event` was checked and the caller promises it is writable.
+    unsafe { deliver(e, event) }
+}
+
+/// Changes the user's settings from the next sample on (every later hint asks for her
+/// targets; vacuum beyond her new maximum pauses the pump). Returns `LD_OK`, or the code
+/// of the first field out of range with nothing changed.
+///
+/// # Safety
+/// As `ld_process`; `settings` null or valid for a read of an `ld_user_settings`.
+#[no_mangle]
+pub unsafe extern "C" fn ld_set_user_settings(
+    engine: *mut ld_engine,
+    settings: *const ld_user_settings,
+) -> ld_status {
+    // SAFETY: the caller's promise about `engine`.
+    let engine = try_status!(unsafe { engine_mut(engine) });
+    let settings = try_status!(checked(settings.cast_mut()));
+    // SAFETY: checked (non-null, aligned); the caller promises it is readable; any bit
+    // pattern is a valid `ld_user_settings` (floats).
+    let settings = unsafe { settings.read() };
+    match engine.set_user_settings(settings.into()) {
+        Ok(()) => ld_status::LD_OK,
+        Err(e) => e.into(),
+    }
+}
+
+/// Writes the user's current settings to `*settings`. Returns `LD_OK` or an error code.
+///
+/// # Safety
+/// `engine` a handle from `ld_engine_init` (or null); `settings` null or valid for a
+/// write of an `ld_user_settings`.
+#[no_mangle]
+pub unsafe extern "C" fn ld_user_settings_get(
+    engine: *const ld_engine,
+    settings: *mut ld_user_settings,
+) -> ld_status {
+    // SAFETY: the caller's promise about `engine`.
+    let engine = try_status!(unsafe { engine_ref(engine) });
+    let out = try_status!(checked(settings));
+    // SAFETY: checked (non-null, aligned); the caller promises it is writable.
+    unsafe { out.write(engine.user_settings().into()) };
+    ld_status::LD_OK
+}
+
+/// Writes the engine's counters to `*stats`. Returns `LD_OK` or an error code.
+///
+/// # Safety
+/// As `ld_user_settings_get`, for an `ld_stats`.
+#[no_mangle]
+pub unsafe extern "C" fn ld_stats_get(engine: *const ld_engine, stats: *mut ld_stats) -> ld_status {
+    // SAFETY: the caller's promise about `engine`.
+    let engine = try_status!(unsafe { engine_ref(engine) });
+    let out = try_status!(checked(stats));
+    // SAFETY: checked (non-null, aligned); the caller promises it is writable.
+    unsafe { out.write(engine.stats().into()) };
+    ld_status::LD_OK
+}
