@@ -127,7 +127,8 @@ pub const MIN_RISE_S: f32 = 10.0;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
 /// Share of the mean-flow excess that the pump-synchronous flow must show for an onset
-/// (times the sensor's learnt transfer [`EjectionDetector::pulsation_transfer`]).
+/// (times the sensor's learnt transfer: the pump-synchronous amplitude of milk flow per
+/// mL/min of its mean, learnt during strong flow).
 ///
 /// Milk moves with each suction stroke, so its flow at the sensor pulses at the pump rate:
 /// a pulse train flowing for a share `d` of each cycle has a fundamental of
@@ -334,12 +335,6 @@ impl EjectionDetector {
     pub fn with_tests(mut self, tests: DetectorTests) -> Self {
         self.tests = tests;
         self
-    }
-
-    /// The flow sensor's learnt pulsation transfer: the pump-synchronous amplitude of milk
-    /// flow per mL/min of its mean, learnt during strong flow.
-    pub fn pulsation_transfer(&self) -> f32 {
-        self.transfer
     }
 
     /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min — by the

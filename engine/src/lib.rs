@@ -44,8 +44,6 @@ stage_modules!(
     cusum,
     cycle_tracker,
     decimate,
-    // `EjectionDetector::pulsation_transfer` is an accessor nothing calls any more.
-    #[allow(dead_code)]
     detector,
     features,
     filter,
