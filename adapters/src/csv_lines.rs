@@ -33,13 +33,23 @@ impl<R: Read> CsvLines<R> {
     /// Fields are left untrimmed (read them with [`field`]); records may have any length (the
     /// formats count fields themselves, for better errors); no header handling.
     pub(crate) fn new(inner: R, line_offset: u64) -> Self {
+        Self::continuing(inner, line_offset, 0)
+    }
+
+    /// Records from `inner`, which starts `consumed` bytes into line `line_offset + 1`
+    /// (the caller has read that much of it): those bytes count towards its length.
+    pub(crate) fn continuing(inner: R, line_offset: u64, consumed: usize) -> Self {
         let csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .terminator(csv::Terminator::Any(b'\n'))
             .quoting(false)
             .buffer_capacity(MAX_LINE_BYTES)
-            .from_reader(LineLimit::new(EndsWithNewline::new(inner), line_offset));
+            .from_reader(LineLimit::new(
+                EndsWithNewline::new(inner),
+                line_offset,
+                consumed,
+            ));
         Self { csv, line_offset }
     }
 
@@ -89,11 +99,11 @@ struct LineLimit<R> {
 }
 
 impl<R> LineLimit<R> {
-    fn new(inner: R, line_offset: u64) -> Self {
+    fn new(inner: R, line_offset: u64, consumed: usize) -> Self {
         Self {
             inner,
             lines: line_offset,
-            current: 0,
+            current: consumed,
             too_long: false,
         }
     }

@@ -27,7 +27,7 @@
 //! and the reason; nothing panics on any input.
 
 use crate::csv_fields::{check_header, field, parse_f32, parse_f64, quote};
-use crate::csv_lines::CsvLines;
+use crate::csv_lines::{CsvLines, MAX_LINE_BYTES};
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
 use crate::without_bom::WithoutBom;
@@ -163,8 +163,8 @@ impl<R: Read> SessionReader<R> {
         let inner = WithoutBom::new(inner)
             .map_err(|e| SessionFileError::new(&path, Some(1), None, ErrorKind::Io(e)))?;
         let mut buffered = BufReader::with_capacity(8 * 1024, inner);
-        let (entries, rate, line_offset) = read_metadata(&mut buffered, &path)?;
-        let mut csv = CsvLines::new(buffered, line_offset);
+        let (entries, rate, line_offset, leading) = read_metadata(&mut buffered, &path)?;
+        let mut csv = CsvLines::continuing(buffered, line_offset, leading);
         let mut record = csv::ByteRecord::new();
         let header_line = csv
             .read(&mut record)
@@ -406,8 +406,9 @@ impl<R: Read> Iterator for SessionReader<R> {
 
 impl<R: Read> std::iter::FusedIterator for SessionReader<R> {}
 
-/// The metadata pairs, the rate with its line, and the number of lines consumed.
-type MetadataLines = (Vec<(String, String)>, Option<(f64, u64)>, u64);
+/// The metadata pairs, the rate with its line, the number of lines consumed, and the
+/// bytes of the header's line consumed with them (its leading blanks).
+type MetadataLines = (Vec<(String, String)>, Option<(f64, u64)>, u64, usize);
 
 /// Reads the `# key: value` lines (and blank lines) before the header, leaving the reader
 /// at the header's first byte.
@@ -419,6 +420,8 @@ fn read_metadata<R: Read>(
     let mut rate = None;
     let mut lines = 0u64;
     let mut line = Vec::new();
+    // Leading blanks skipped on the current line: they count towards its length.
+    let mut leading = 0usize;
     loop {
         let buffer = reader
             .fill_buf()
@@ -432,11 +435,18 @@ fn read_metadata<R: Read>(
             .count();
         if spaces > 0 {
             reader.consume(spaces);
+            leading += spaces;
+            if leading > MAX_LINE_BYTES {
+                let kind = ErrorKind::LineTooLong {
+                    max_bytes: MAX_LINE_BYTES,
+                };
+                return Err(SessionFileError::new(path, Some(lines + 1), None, kind));
+            }
             continue;
         }
         match buffer.first() {
             Some(b'#' | b'\n') => {}
-            _ => return Ok((entries, rate, lines)),
+            _ => return Ok((entries, rate, lines, leading)),
         }
         line.clear();
         let read = reader
@@ -445,7 +455,7 @@ fn read_metadata<R: Read>(
             .read_until(b'\n', &mut line)
             .map_err(|e| SessionFileError::new(path, Some(lines + 1), None, ErrorKind::Io(e)))?;
         lines += 1;
-        if read > MAX_METADATA_LINE_BYTES {
+        if read + std::mem::take(&mut leading) > MAX_METADATA_LINE_BYTES {
             return Err(SessionFileError::new(
                 path,
                 Some(lines),
