@@ -9,8 +9,9 @@
 
 mod link_log;
 use letdown_adapters::pump_link::{
-    BoardEncoder, EngineSink, FaultInjector, InjectionCounts, LinkFaults, LinkReceiver,
-    PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig, ReceiverEvent, StreamSink,
+    link_pause_hint, link_resume_hint, BoardEncoder, EngineSink, FaultInjector, InjectionCounts,
+    LinkFaults, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig,
+    ReceiverEvent, StreamSink,
 };
 use letdown_datasets::{FaultKind, FaultSet, Generator, Profile, PumpProgram, SessionSpec};
 use letdown_engine::pipeline::WaitStrategy;
@@ -312,8 +313,17 @@ fn feed_paced(
     at
 }
 
+/// Tells the receiver of the engine's hints so far, as `serve` does for each hint it
+/// forwards.
+fn note_hints(rx: &mut LinkReceiver<EngineSink>) {
+    let hints: Vec<_> = rx.sink().events().iter().filter_map(|e| e.hint).collect();
+    for h in hints {
+        rx.note_engine_hint(&h);
+    }
+}
+
 #[test]
-fn a_silent_link_pauses_at_the_timeout_and_the_gap_is_counted_once() {
+fn a_silent_link_pauses_at_the_timeout_and_costs_the_engine_only_what_was_lost() {
     let timeout = Duration::from_millis(500);
     let samples: Vec<Sample> = session(FaultSet::NONE, 14, 0.5)
         .into_iter()
@@ -329,6 +339,7 @@ fn a_silent_link_pauses_at_the_timeout_and_the_gap_is_counted_once() {
         let hello = board.hello(0).unwrap().to_vec();
         rx.feed(&hello, t0, &mut |e| log.push(e));
         let last = feed_paced(&mut rx, &mut board, before, 0, t0, &mut log);
+        note_hints(&mut rx);
         let events_before = rx.sink().events().len();
 
         // Just under the timeout: nothing yet.
@@ -336,52 +347,162 @@ fn a_silent_link_pauses_at_the_timeout_and_the_gap_is_counted_once() {
             log.push(e)
         });
         assert!(!rx.is_silent());
-        assert_eq!(rx.sink().events().len(), events_before);
         assert_eq!(rx.next_deadline(), Some(last + timeout));
-        // At the timeout: silent, and the engine's pause (stale data) at once.
+        // At the timeout: silent, and the link's own pause (stale data) at the board's
+        // next sample, at once; the engine is not told (nothing is known lost yet).
         rx.poll(last + timeout, &mut |e| log.push(e));
         assert!(rx.is_silent());
+        let pause = link_pause_hint(before.len() as u64, Reason::StaleData);
         assert!(log.contains(&ReceiverEvent::Silent {
-            since_last: timeout
+            since_last: timeout,
+            pause
         }));
-        let new: Vec<&Event> = rx.sink().events()[events_before..].iter().collect();
-        assert_eq!(new.len(), 1, "{new:?}");
-        let hint = new[0].hint.expect("a pause hint");
-        assert_eq!((hint.mode, hint.reason), (Mode::Pause, Reason::StaleData));
         assert_eq!(
-            hint.sample_index,
-            before.len() as u64,
-            "right after the last sample"
+            (
+                pause.mode,
+                pause.target_vacuum_mmhg,
+                pause.rate_cpm,
+                pause.ramp_cycles
+            ),
+            (Mode::Pause, 0.0, 0.0, 0)
         );
+        assert_eq!(rx.sink().events().len(), events_before);
         assert_eq!(
-            (hint.target_vacuum_mmhg, hint.rate_cpm, hint.ramp_cycles),
-            (0.0, 0.0, 0)
+            rx.sink().engine().unwrap().sample_index(),
+            before.len() as u64
         );
         // Said once per silence.
         rx.poll(last + 4 * timeout, &mut |e| log.push(e));
         assert_eq!(rx.stats().silences, 1);
 
         // The board comes back, its indices after the stall (or where it stopped).
-        let resume_index = before.len() as u64 + if board_counts_the_stall { stall } else { 0 };
+        let lost = if board_counts_the_stall { stall } else { 0 };
+        let resume_index = before.len() as u64 + lost;
         let back = last + Duration::from_secs(2);
         feed_paced(&mut rx, &mut board, after, resume_index, back, &mut log);
         assert!(!rx.is_silent());
-        let expected_missing = if board_counts_the_stall { stall } else { 1 };
-        assert_eq!(rx.stats().missing_reported, expected_missing);
+        let resumed = log
+            .iter()
+            .find_map(|e| match e {
+                ReceiverEvent::Resumed {
+                    missing_samples,
+                    resume,
+                    ..
+                } => Some((*missing_samples, *resume)),
+                _ => None,
+            })
+            .expect("resumed");
         let engine = rx.sink().engine().unwrap();
-        assert_eq!(engine.stats().missing_samples, expected_missing);
-        assert!(log
-            .iter()
-            .any(|e| matches!(e, ReceiverEvent::Resumed { .. })));
-        // Pumping resumes after good data; its hint names the board's sample.
-        let resume = rx
-            .sink()
-            .events()
-            .iter()
-            .find(|e| e.reason == Reason::SensorRecovered)
-            .expect("recovery");
-        assert_eq!(rx.board_index(resume.sample_index), resume_index + 499);
+        // Sent + really lost, exactly.
+        assert_eq!(
+            engine.sample_index(),
+            samples.len() as u64 + lost,
+            "engine count = sent + lost"
+        );
+        assert_eq!(engine.stats().missing_samples, lost);
+        assert_eq!(rx.stats().missing_reported, lost);
+        if board_counts_the_stall {
+            // The engine pauses at the first lost sample and recovers after good data;
+            // the link leaves the resuming to it.
+            assert_eq!(resumed, (stall, None));
+            let events = rx.sink().events();
+            let stale = events
+                .iter()
+                .find(|e| e.reason == Reason::StaleData)
+                .expect("the engine's own pause");
+            assert_eq!(rx.board_index(stale.sample_index), before.len() as u64);
+            let recovery = events
+                .iter()
+                .find(|e| e.reason == Reason::SensorRecovered)
+                .expect("recovery");
+            assert_eq!(rx.board_index(recovery.sample_index), resume_index + 499);
+        } else {
+            // Nothing lost: the engine saw one unbroken stream, and the link lifts its
+            // pause at the first sample back, in the engine's mode.
+            let settings = EngineConfig::new(f32::from(RATE)).user_settings();
+            let resume = link_resume_hint(resume_index, Mode::Stimulation, &settings);
+            assert_eq!(resumed, (0, Some(resume)));
+            let mut direct = EngineConfig::new(f32::from(RATE)).build().unwrap();
+            let mut expected = Vec::new();
+            for &s in &samples {
+                expected.extend(direct.process(board.through_link(s)));
+            }
+            assert_eq!(rx.sink().events(), expected.as_slice());
+        }
     }
+}
+
+/// Blocks of `BLOCK` samples of `samples`, the first at board index `first`.
+fn blocks_from(board: &mut BoardEncoder, first: u64, samples: &[Sample]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (k, chunk) in samples.chunks(BLOCK).enumerate() {
+        out.extend_from_slice(board.block(first + (k * BLOCK) as u64, chunk).unwrap());
+    }
+    out
+}
+
+/// The events of a fresh engine fed `samples` as the link delivers them.
+fn fresh_engine_events(board: &BoardEncoder, samples: &[Sample]) -> Vec<Event> {
+    let mut engine = EngineConfig::new(f32::from(RATE)).build().unwrap();
+    let mut events = Vec::new();
+    for &s in samples {
+        events.extend(engine.process(board.through_link(s)));
+    }
+    events
+}
+
+#[test]
+fn repeated_samples_are_dropped_and_a_hello_going_back_restarts_the_stream() {
+    let samples: Vec<Sample> = session(FaultSet::NONE, 15, 0.5)
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
+    let mut board = BoardEncoder::new(RATE, BLOCK).unwrap();
+    let mut bytes = board.hello(0).unwrap().to_vec();
+    bytes.extend(blocks_from(&mut board, 0, &samples[..10_000]));
+    // Samples sent again: 100 old ones, then a block half old, half new.
+    bytes.extend(blocks_from(&mut board, 9_000, &samples[9_000..9_100]));
+    bytes.extend_from_slice(board.block(9_994, &samples[9_994..10_010]).unwrap());
+    bytes.extend(blocks_from(&mut board, 10_010, &samples[10_010..20_000]));
+    let (rx, log) = receive(EngineSink::new(), &bytes);
+    let engine = rx.sink().engine().unwrap();
+    assert_eq!(engine.sample_index(), 20_000, "the board's clock, exactly");
+    assert_eq!(engine.stats().missing_samples, 0);
+    assert_eq!(rx.stats().samples_repeated, 106);
+    assert!(log.contains(&ReceiverEvent::Rewind {
+        expected_index: 10_000,
+        first_sample_index: 9_994,
+        repeated: 6
+    }));
+    assert_eq!(
+        rx.sink().events(),
+        fresh_engine_events(&board, &samples[..20_000]).as_slice()
+    );
+
+    // The board restarts its numbering at 500 with a Hello: a new stream, a new engine,
+    // whose sample i is the board's 500 + i.
+    let mut rx = rx;
+    let mut log = Vec::new();
+    let t = Instant::now();
+    let mut more = board.hello(500).unwrap().to_vec();
+    more.extend(blocks_from(&mut board, 500, &samples[..5_000]));
+    rx.feed(&more, t, &mut |e| log.push(e));
+    assert!(matches!(
+        log[0],
+        ReceiverEvent::StreamStarted { restart: true, .. }
+    ));
+    assert_eq!(rx.board_index(0), 500);
+    assert_eq!(rx.sink().ended().len(), 1);
+    assert_eq!(rx.sink().engine().unwrap().sample_index(), 5_000);
+    // A Hello ahead of the expected index continues the stream; the samples between are
+    // lost and reach the engine as a gap.
+    let mut ahead = board.hello(6_000).unwrap().to_vec();
+    ahead.extend(blocks_from(&mut board, 6_000, &samples[5_000..6_000]));
+    rx.feed(&ahead, t, &mut |e| log.push(e));
+    let engine = rx.sink().engine().unwrap();
+    assert_eq!(engine.sample_index(), 6_500, "6 000 sent + 500 lost");
+    assert_eq!(engine.stats().missing_samples, 500);
+    assert_eq!(rx.board_index(engine.sample_index()), 7_000);
 }
 
 /// The first sample the engine must pause at, and why: the engine's own rules, written
@@ -763,7 +884,7 @@ fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
     let hello = Payload::Hello(Hello {
         config: StreamConfig::new(50, 0.01, 0.01),
         max_samples_per_block: 16,
-        next_sample_index: 0,
+        next_sample_index: 12_345,
     });
     let n = Encoder::new().encode(&hello, &mut buf).unwrap();
     let mut stdin = serve.stdin.take().unwrap();
@@ -793,6 +914,10 @@ fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
     assert_eq!(
         (hints[0].mode, hints[0].reason),
         (Mode::Pause, Reason::SensorFault)
+    );
+    assert_eq!(
+        hints[0].sample_index, 12_345,
+        "at the stream's first sample, in the board's numbering"
     );
 }
 
@@ -829,4 +954,44 @@ fn bad_options_exit_2() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn serve_pauses_a_link_silent_from_the_first_byte_and_counts_bytes_that_never_form_a_frame() {
+    let mut serve = spawn(&["serve", "--stdio", "--timeout-ms", "200"]);
+    let mut stdin = serve.stdin.take().unwrap();
+    let out = read_all_bytes(serve.stdout.take().unwrap());
+    let err = read_all(serve.stderr.take().unwrap());
+    // A megabyte without a frame delimiter (a wrong baud rate, a stuck line), then
+    // nothing, for longer than the timeout.
+    let junk = vec![0x55u8; 1 << 20];
+    stdin.write_all(&junk).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    drop(stdin);
+    let status = serve.wait().unwrap();
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    assert!(status.success(), "{err}");
+    assert!(err.contains("serve: link silent: no samples for"), "{err}");
+    let link = summary(&err, "serve", "link");
+    assert_eq!(
+        num(&link, "oversize_bytes"),
+        ((1 << 20) - letdown_link::DECODER_CAPACITY) as f64,
+        "{err}"
+    );
+    assert_eq!(num(&link, "bytes"), (1 << 20) as f64);
+    let mut decoder = FrameDecoder::new();
+    let hints: Vec<_> = decoder
+        .frames(&out)
+        .filter_map(Result::ok)
+        .filter_map(|f| match f.payload {
+            Payload::Hint(h) => Some(h),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        hints,
+        vec![link_pause_hint(0, Reason::StaleData)],
+        "one pause, before any sample"
+    );
 }

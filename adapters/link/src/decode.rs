@@ -34,8 +34,12 @@ pub struct DecoderStats {
     /// Empty frames (back-to-back `0x00`): ignored. Every frame starts with a `0x00`
     /// after the previous frame's closing one, so this counts about one per frame.
     pub empty: u64,
-    /// Dropped: more bytes before a `0x00` than the buffer holds.
+    /// Dropped: more bytes before a `0x00` than the buffer holds (counted at its `0x00`).
     pub oversize: u64,
+    /// Bytes discarded because they overflowed the buffer, counted as they arrive: a
+    /// stream that never sends a `0x00` (a wrong baud rate, a stuck line) shows here at
+    /// once, before any frame ends.
+    pub oversize_bytes: u64,
     /// Dropped: invalid COBS.
     pub cobs: u64,
     /// Dropped: payload shorter than header + CRC.
@@ -140,6 +144,7 @@ impl<const CAP: usize> Decoder<CAP> {
                 frames: 0,
                 empty: 0,
                 oversize: 0,
+                oversize_bytes: 0,
                 cobs: 0,
                 too_short: 0,
                 crc: 0,
@@ -161,7 +166,10 @@ impl<const CAP: usize> Decoder<CAP> {
                     *slot = byte;
                     self.len += 1;
                 }
-                _ => self.overflowed = true,
+                _ => {
+                    self.overflowed = true;
+                    self.stats.oversize_bytes += 1;
+                }
             }
             return None;
         }

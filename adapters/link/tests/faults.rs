@@ -159,6 +159,8 @@ fn an_oversize_frame_is_discarded_up_to_its_delimiter() {
         }]
     );
     assert_eq!(d.stats().oversize, 1);
+    // The bytes beyond the buffer are counted as they come, before their `0x00`.
+    assert_eq!(d.stats().oversize_bytes, 100);
 
     // A smaller decoder drops long frames but keeps short ones.
     let mut small = Decoder::<64>::new();

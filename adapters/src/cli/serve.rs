@@ -10,10 +10,14 @@
 //!   else was sent for `--heartbeat-ms`; it waits on both at once (`select!`);
 //! - the engine thread of `letdown_engine::pipeline`.
 //!
-//! A link without samples for `--timeout-ms` is silent: the engine is told of stale data
-//! at once (its pause hint goes down the link) and the log says so. A stream whose rate
-//! the engine does not accept is refused: a Pause hint (sensor fault) goes to the pump,
-//! the log says why, and serve exits with status 2. A Settings frame (the mother changed
+//! A link without samples for `--timeout-ms` — from the start, before any Hello, as
+//! after samples — is silent: a pause hint (stale data, at the board's next sample index)
+//! goes to the pump at once and the log says so. The engine is told only what the
+//! board's indices later show was lost, so a silence that lost nothing costs it nothing;
+//! then the link lifts its own pause with the engine's mode. Every hint's `sample_index`
+//! is in the board's numbering. A stream whose rate the engine does not accept is
+//! refused: a Pause hint (sensor fault, at the stream's first sample index) goes to the
+//! pump, the log says why, and serve exits with status 2. A Settings frame (the mother changed
 //! her comfort settings on the pump) reaches the engine thread before the samples after
 //! it: every later hint asks for her targets and never beyond her maximum; the log shows
 //! each change and the summary counts them. End of file or a hang-up ends serve
@@ -26,11 +30,11 @@ use super::EXIT_BAD_INPUT;
 use clap::Args;
 use crossbeam_channel::{never, select, Receiver};
 use letdown_adapters::pump_link::{
-    link_pause_hint, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig,
+    to_board, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig,
     ReceiverEvent,
 };
 use letdown_engine::pipeline::{HintMessage, Percentiles, PipelineStats, WaitStrategy};
-use letdown_engine::{ControlHint, EngineStats, Event, Reason};
+use letdown_engine::{ControlHint, EngineStats, Event};
 use letdown_link::{DropReason, Encoder, Heartbeat, Payload, MAX_FRAME_LEN};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -61,8 +65,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
     baud: u32,
 
-    /// No samples for this long makes the link silent: the engine pauses the pump
-    /// (stale data) and the log says so, ms.
+    /// No samples for this long (from the start on) makes the link silent: the pump is
+    /// paused (stale data) and the log says so, ms.
     #[arg(long, value_name = "MS", default_value_t = 500.0)]
     timeout_ms: f64,
 
@@ -266,11 +270,17 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     let mut counts = EventCounts::default();
     let mut status = Ok(());
     let quiet = args.quiet;
+    // The link's own pause when the engine refused the stream.
+    let mut refused: Option<ControlHint> = None;
+    // Silent from the first byte on: the clock starts now.
+    receiver.poll(started, &mut |e| {
+        on_link_event(&log, &mut down, &mut refused, &e, quiet)
+    });
 
     // Ends `true` when the engine refused the stream.
     let rejected = loop {
         while let Some(message) = receiver.sink_mut().take_leftover() {
-            forward(&message, &receiver, &mut down, &mut counts, &log, quiet);
+            forward(&message, &mut receiver, &mut down, &mut counts, &log, quiet);
         }
         if receiver.sink().generation() != generation {
             generation = receiver.sink().generation();
@@ -289,7 +299,9 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         select! {
             recv(reader.incoming) -> message => match message {
                 Ok(Incoming::Bytes(chunk)) => {
-                    receiver.feed(chunk.bytes(), chunk.at, &mut |e| log_event(&log, &e, quiet));
+                    receiver.feed(chunk.bytes(), chunk.at, &mut |e| {
+                        on_link_event(&log, &mut down, &mut refused, &e, quiet)
+                    });
                 }
                 Ok(Incoming::End(result)) => {
                     if let Err(e) = &result {
@@ -303,19 +315,22 @@ pub fn run(args: &ServeArgs) -> ExitCode {
                 Err(_) => ended = true,
             },
             recv(hints) -> message => match message {
-                Ok(message) => forward(&message, &receiver, &mut down, &mut counts, &log, quiet),
+                Ok(message) => {
+                    let message = to_board(message, receiver.board_index(0));
+                    forward(&message, &mut receiver, &mut down, &mut counts, &log, quiet)
+                }
                 Err(_) => hints = never(),
             },
             default(wait) => {}
         }
         let now = Instant::now();
-        receiver.poll(now, &mut |e| log_event(&log, &e, quiet));
+        receiver.poll(now, &mut |e| {
+            on_link_event(&log, &mut down, &mut refused, &e, quiet)
+        });
         let rx_stats = receiver.stats();
-        if rx_stats.streams_rejected > 0 {
-            // The engine cannot run this stream: stop the pump rather than let it pump
-            // unsupervised, then end.
-            let pause = link_pause_hint(0, Reason::SensorFault);
-            down.hint(pause, &log);
+        if let Some(pause) = refused {
+            // The engine cannot run this stream: the pump was told to stop rather than
+            // pump unsupervised; end.
             log.line(format_args!(
                 "sent the pump a pause ({}); exiting: the stream cannot be served",
                 hint_fields(&pause)
@@ -341,18 +356,8 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         let rx_stats = receiver.stats();
         down.ack_if_due(Instant::now(), opts.ack_every, &rx_stats, ack, true, &log);
     }
-    let offset = receiver.board_index(0);
     let (sink, stats) = receiver.into_parts();
-    finish(
-        sink,
-        &stats,
-        offset,
-        &mut down,
-        &mut counts,
-        &log,
-        quiet,
-        started,
-    );
+    finish(sink, &stats, &mut down, &mut counts, &log, quiet, started);
     if rejected {
         return ExitCode::from(EXIT_BAD_INPUT);
     }
@@ -370,10 +375,10 @@ struct EventCounts {
     without_hint: u64,
 }
 
-/// One engine event to the pump (its hint, with the board's sample index) and the log.
+/// One engine event (indices already the board's) to the pump and the log.
 fn forward(
     message: &HintMessage,
-    receiver: &LinkReceiver<PipelineSink>,
+    receiver: &mut LinkReceiver<PipelineSink>,
     down: &mut Downstream,
     counts: &mut EventCounts,
     log: &Log,
@@ -382,8 +387,8 @@ fn forward(
     counts.events += 1;
     let event = &message.event;
     match event.hint {
-        Some(mut hint) => {
-            hint.sample_index = receiver.board_index(hint.sample_index);
+        Some(hint) => {
+            receiver.note_engine_hint(&hint);
             down.hint(hint, log);
             if !quiet {
                 log.line(format_args!(
@@ -414,6 +419,30 @@ fn event_text(e: &Event) -> String {
     )
 }
 
+/// A receiver event to the log, and the link's own hints (a silence's pause and its end,
+/// a refused stream's pause) to the pump.
+fn on_link_event(
+    log: &Log,
+    down: &mut Downstream,
+    refused: &mut Option<ControlHint>,
+    e: &ReceiverEvent,
+    quiet: bool,
+) {
+    log_event(log, e, quiet);
+    let hint = match e {
+        ReceiverEvent::Silent { pause, .. } => Some(*pause),
+        ReceiverEvent::Resumed { resume, .. } => *resume,
+        ReceiverEvent::StreamRejected { pause, .. } => {
+            *refused = Some(*pause);
+            Some(*pause)
+        }
+        _ => None,
+    };
+    if let Some(hint) = hint {
+        down.hint(hint, log);
+    }
+}
+
 fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
     let always = matches!(
         e,
@@ -430,13 +459,12 @@ fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
     }
 }
 
-/// Closes the pipeline (everything queued is processed), sends its last hints (engine
-/// indices + `offset` = the board's), prints the summary.
+/// Closes the pipeline (everything queued is processed), sends its last hints (in the
+/// board's numbering), prints the summary.
 #[allow(clippy::too_many_arguments)]
 fn finish(
     mut sink: PipelineSink,
     stats: &ReceiveStats,
-    offset: u64,
     down: &mut Downstream,
     counts: &mut EventCounts,
     log: &Log,
@@ -447,8 +475,7 @@ fn finish(
     while let Some(message) = sink.take_leftover() {
         counts.events += 1;
         match message.event.hint {
-            Some(mut hint) => {
-                hint.sample_index = hint.sample_index.wrapping_add(offset);
+            Some(hint) => {
                 down.hint(hint, log);
                 if !quiet {
                     log.line(format_args!(
@@ -532,10 +559,11 @@ fn print_stats(
         .map(|r| format!("dropped_{r}={}", rx.decoder.dropped(*r)))
         .collect();
     log.line(format_args!(
-        "{label} link bytes={} frames_ok={} frames_dropped={} {} frames_lost={} \
+        "{label} link bytes={} oversize_bytes={} frames_ok={} frames_dropped={} {} frames_lost={} \
          hellos={} blocks={} heartbeats={} settings={} settings_refused={} unexpected={} \
          duplicates={} rewinds={}",
         rx.decoder.bytes,
+        rx.decoder.oversize_bytes,
         rx.decoder.frames,
         rx.frames_dropped(),
         reasons.join(" "),
@@ -551,7 +579,7 @@ fn print_stats(
     ));
     log.line(format_args!(
         "{label} samples received={} delivered={} missing={} gaps={} overruns={} \
-         rejected={} duplicate={} silences={} streams={} streams_rejected={}",
+         rejected={} duplicate={} repeated={} silences={} streams={} streams_rejected={}",
         rx.samples_received,
         rx.samples_delivered,
         rx.missing_reported,
@@ -559,6 +587,7 @@ fn print_stats(
         rx.overruns,
         rx.samples_rejected,
         rx.samples_duplicate,
+        rx.samples_repeated,
         rx.silences,
         rx.streams,
         rx.streams_rejected

@@ -30,9 +30,10 @@ pub use port::{open, LinkSpec, ReadError};
 pub use receive::{
     LinkReceiver, ReceiveStats, ReceiverConfig, ReceiverEvent, StreamInfo, StreamSink,
 };
-pub use sinks::{EngineSink, PipelineSink, PipelineSinkConfig, StreamReport};
+pub use sinks::{to_board, EngineSink, PipelineSink, PipelineSinkConfig, StreamReport};
 
-use letdown_engine::{ControlHint, Mode, Reason};
+use letdown_engine::session::RAMP_CYCLES;
+use letdown_engine::{ControlHint, Mode, Reason, UserSettings};
 
 /// A pause hint made by the link itself (not by the engine): for a stream the engine
 /// cannot run (rate out of range), so the motor controller stops instead of pumping
@@ -45,6 +46,35 @@ pub fn link_pause_hint(sample_index: u64, reason: Reason) -> ControlHint {
         rate_cpm: 0.0,
         ramp_cycles: 0,
         reason,
+        confidence: 1.0,
+        cue: None,
+    }
+}
+
+/// The hint that lifts a pause the link made for a silence that lost nothing: `mode`
+/// (the engine's, which kept running) with the user's current targets for it, ramped
+/// over the engine's usual number of cycles, reason "sensor recovered", confidence 1.
+/// `mode` Pause gives the link's pause.
+pub fn link_resume_hint(sample_index: u64, mode: Mode, settings: &UserSettings) -> ControlHint {
+    let (vacuum, rate) = match mode {
+        Mode::Stimulation => (
+            settings.stimulation_vacuum_mmhg,
+            settings.stimulation_rate_cpm,
+        ),
+        Mode::Expression => (
+            settings.expression_vacuum_mmhg,
+            settings.expression_rate_cpm,
+        ),
+        Mode::Pause => return link_pause_hint(sample_index, Reason::StaleData),
+    };
+    ControlHint {
+        sample_index,
+        mode,
+        // Never beyond the user's maximum (validated settings already guarantee it).
+        target_vacuum_mmhg: vacuum.max(settings.max_vacuum_mmhg),
+        rate_cpm: rate,
+        ramp_cycles: RAMP_CYCLES,
+        reason: Reason::SensorRecovered,
         confidence: 1.0,
         cue: None,
     }

@@ -44,6 +44,8 @@ struct Running {
     hints: HintReceiver,
     engine: EngineHandle,
     rate_hz: u16,
+    /// The board's index of the engine's sample 0.
+    first_sample_index: u64,
 }
 
 /// The real-time pipeline as a stream sink (module docs). One pipeline per stream; a new
@@ -82,7 +84,8 @@ impl PipelineSink {
         self.generation
     }
 
-    /// Hints a closed pipeline emitted but nobody read yet (in order).
+    /// Hints a closed pipeline emitted but nobody read yet (in order), their sample
+    /// indices already in the board's numbering of their own stream.
     pub fn take_leftover(&mut self) -> Option<HintMessage> {
         self.leftover.pop_front()
     }
@@ -104,6 +107,7 @@ impl PipelineSink {
             hints,
             engine,
             rate_hz,
+            first_sample_index,
         } = running;
         flush_before_close(producer);
         match engine.join() {
@@ -111,7 +115,8 @@ impl PipelineSink {
             Err(_) => self.engine_panics += 1,
         }
         while let Ok(message) = hints.try_recv() {
-            self.leftover.push_back(message);
+            self.leftover
+                .push_back(to_board(message, first_sample_index));
         }
     }
 
@@ -125,6 +130,17 @@ impl PipelineSink {
     pub fn engine_panics(&self) -> u64 {
         self.engine_panics
     }
+}
+
+/// `message` with its sample indices in the board's numbering: engine index +
+/// `first_sample_index` of its stream.
+pub fn to_board(mut message: HintMessage, first_sample_index: u64) -> HintMessage {
+    let event = &mut message.event;
+    event.sample_index = event.sample_index.wrapping_add(first_sample_index);
+    if let Some(hint) = event.hint.as_mut() {
+        hint.sample_index = hint.sample_index.wrapping_add(first_sample_index);
+    }
+    message
 }
 
 /// Closes `producer` once the gap it may still have to announce (samples dropped while
@@ -162,6 +178,7 @@ impl StreamSink for PipelineSink {
             hints: p.hints,
             engine: p.engine,
             rate_hz: rate,
+            first_sample_index: info.first_sample_index,
         });
         self.generation += 1;
         Ok(())
