@@ -709,8 +709,7 @@ fn serve_counts_exactly_what_pump_sim_injects() {
             "3",
             "--minutes",
             "1",
-            "--speed",
-            "20",
+            "--unpaced",
             "--quiet",
             "--garbage-every",
             "40",
@@ -767,6 +766,104 @@ fn serve_counts_exactly_what_pump_sim_injects() {
         num(&injected, "decoder_drops_expected")
     );
     assert_eq!(num(&ack, "samples_missing"), num(&injected, "samples_lost"));
+    // Sent as fast as serve's Acks allowed: nothing overran.
+    assert_eq!(num(&samples, "overruns"), 0.0, "{s}");
+    assert_eq!(num(&ack, "samples_overrun"), 0.0);
+    let by_reason: f64 = ack["dropped_by_reason"]
+        .split(',')
+        .map(|n| n.parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(by_reason, num(&ack, "frames_dropped"));
+    assert_eq!(num(&ack, "next_sample_index"), num(&engine, "samples"));
+}
+
+/// (sample index, mode, reason) of every hint `letdown replay` gives for `session`.
+fn replay_hints(session: &std::path::Path) -> Vec<(u64, String, String)> {
+    let events = std::env::temp_dir().join(format!(
+        "letdown-link-replay-{}-{}.jsonl",
+        std::process::id(),
+        session.file_stem().unwrap().to_string_lossy().len()
+    ));
+    let out = Command::new(env!("CARGO_BIN_EXE_letdown"))
+        .args(["replay", "--quiet", "--events"])
+        .arg(&events)
+        .arg(session)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&events).unwrap();
+    std::fs::remove_file(&events).unwrap();
+    text.lines()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let h = &v["hint"];
+            (!h.is_null()).then(|| {
+                (
+                    h["sample_index"].as_u64().unwrap(),
+                    h["mode"].as_str().unwrap().to_string(),
+                    h["reason"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The same from serve's log lines `… -> hint mode=M … reason=R … (sample N, …`.
+fn served_hints(log: &str) -> Vec<(u64, String, String)> {
+    log.lines()
+        .filter_map(|l| {
+            let rest = l.split_once("-> hint ")?.1;
+            let field = |key: &str| {
+                rest.split_whitespace()
+                    .find_map(|kv| kv.strip_prefix(key))
+                    .map(str::to_string)
+            };
+            let sample = rest.split_once("(sample ")?.1;
+            let digits: String = sample.chars().take_while(char::is_ascii_digit).collect();
+            Some((digits.parse().ok()?, field("mode=")?, field("reason=")?))
+        })
+        .collect()
+}
+
+#[test]
+fn unpaced_pump_sim_overruns_nothing_and_serve_gives_replays_hints_at_the_board_indices() {
+    let session = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../datasets/sessions/sim-typical-s15-timer120-250hz-4min-f-dropout+stuck+saturation+\
+         spikes+bubbles+overvacuum+drift+gain.csv",
+    );
+    let expected = replay_hints(&session);
+    assert!(expected.len() >= 10, "{expected:?}");
+    for block in ["1", "64"] {
+        let path = session.to_str().unwrap();
+        let (s, p) = run_pair(
+            &[],
+            &["--session", path, "--unpaced", "--block", block, "--quiet"],
+        );
+        assert_eq!(served_hints(&s), expected, "blocks of {block}:\n{s}");
+        let samples = summary(&s, "serve", "samples");
+        let engine = summary(&s, "serve", "engine");
+        let sent = summary(&p, "pump-sim", "sent");
+        assert_eq!(num(&samples, "overruns"), 0.0, "{s}");
+        assert_eq!(num(&samples, "silences"), 0.0, "{s}");
+        // The file's own gaps are the only samples lost: sent + lost = its length.
+        assert_eq!(
+            num(&engine, "samples"),
+            num(&sent, "samples_sent") + num(&samples, "missing")
+        );
+        assert_eq!(
+            num(&engine, "samples"),
+            (num(&sent, "session_length_s") * 250.0).round()
+        );
+        let ack = summary(&p, "pump-sim", "serve_ack");
+        eprintln!(
+            "blocks of {block}: {} hints as replay's, {}x real time, waited for room {} \
+             times ({} s), 0 overruns",
+            expected.len(),
+            sent["achieved_speed"],
+            ack["room_waits"],
+            ack["room_wait_s"]
+        );
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@ use crate::frame::FrameType;
 use core::fmt;
 use letdown_engine::SettingsError;
 
-/// A field whose value is outside the range protocol v1 allows (crate docs).
+/// A field whose value is outside the range the protocol allows (crate docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Field {
     /// `sample_rate_hz` is 0.
@@ -112,7 +112,7 @@ pub enum FrameError {
         /// The version byte received.
         version: u8,
     },
-    /// The header's frame type code is not one of v1's.
+    /// The header's frame type code is not one the protocol defines.
     UnknownType {
         /// The type code received.
         code: u8,
@@ -166,7 +166,8 @@ impl fmt::Display for FrameError {
             ),
             FrameError::UnknownVersion { version } => write!(
                 f,
-                "frame dropped: protocol version {version}, this decoder speaks {}",
+                "frame dropped: protocol version {version}, this decoder speaks only {} \
+                 (version 2 changed the Ack: update the sender to the letdown-link docs)",
                 crate::PROTOCOL_VERSION
             ),
             FrameError::UnknownType { code } => {

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Independent reference for tests/golden.rs: builds two protocol-v1 frames byte by byte
+"""Independent reference for tests/golden.rs: builds two protocol-v2 frames byte by byte
 from the layout tables in src/lib.rs, with its own bitwise CRC-32C and its own COBS, and
 prints them as Rust arrays. Run: python3 adapters/link/tests/golden_vectors.py"""
 import struct
+
+VERSION = 2  # protocol version (header byte 0)
 
 
 def crc32c(data: bytes) -> int:
@@ -30,7 +32,7 @@ def cobs(data: bytes) -> bytes:
 
 
 def frame(frame_type: int, seq: int, body: bytes) -> tuple[bytes, bytes]:
-    data = struct.pack("<BBH", 1, frame_type, seq) + body
+    data = struct.pack("<BBH", VERSION, frame_type, seq) + body
     payload = data + struct.pack("<I", crc32c(data))
     return payload, b"\x00" + cobs(payload)  # a delimiter on both sides
 

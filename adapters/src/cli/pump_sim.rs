@@ -49,9 +49,10 @@ pub enum AfterStall {
 /// Options of `letdown pump-sim`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Sends protocol letdown-link v1 (see `letdown serve --help`): one Hello, then SampleBlocks \
+Sends protocol letdown-link v2 (see `letdown serve --help`): one Hello, then SampleBlocks \
 of --block samples (pressure in mmHg and flow in mL/min, 0.01 per count), paced at the \
-session's rate times --speed. Hints received are printed as `hint t=S ...` lines (session \
+session's rate times --speed (or, with --unpaced, as fast as serve's Acks leave room), \
+never more samples than the last Ack's room. Hints received are printed as `hint t=S ...` lines (session \
 time in s; vacuum in mmHg; rate in cycles/min; round trip in ms from sending the block \
 that held the hint's sample to receiving the hint). The summary lines `summary ...` hold \
 key=value pairs: samples and frames sent, hints received, the first switch to expression \
@@ -111,6 +112,14 @@ pub struct PumpSimArgs {
     /// Play this many times faster than real time (e.g. 20 for tests).
     #[arg(long, value_name = "X", default_value_t = 1.0)]
     speed: f64,
+
+    /// Send as fast as serve's Acks allow (no clock pacing; --speed is ignored).
+    #[arg(long)]
+    unpaced: bool,
+
+    /// Give up when serve's Acks leave no room for the next block for this long, ms.
+    #[arg(long, value_name = "MS", default_value_t = 5000.0)]
+    room_wait_ms: f64,
 
     /// Samples per block (1 … 64).
     #[arg(long, value_name = "N", default_value_t = 16)]
@@ -283,6 +292,9 @@ struct Received {
     pauses: Vec<(f64, Reason)>,
     round_trips_ms: Vec<f64>,
     hung_up: Option<Result<(), String>>,
+    /// Times the sender waited for room in serve's queue, and for how long in all, s.
+    room_waits: u64,
+    room_wait_s: f64,
 }
 
 /// Blocks sent and when, to time the round trip of the hints they cause.
@@ -298,6 +310,16 @@ impl SentBlocks {
             self.blocks.pop_front();
         }
         self.blocks.push_back((first, end, at));
+    }
+
+    /// Samples sent with an index at or after `index` (the last blocks sent).
+    fn samples_from(&self, index: u64) -> u64 {
+        self.blocks
+            .iter()
+            .rev()
+            .take_while(|&&(_, end, _)| end > index)
+            .map(|&(first, end, _)| end - first.max(index))
+            .sum()
     }
 
     /// When the block holding sample `index` was sent.
@@ -381,7 +403,9 @@ impl Session {
 }
 
 struct Settings {
-    speed: f64,
+    /// `None`: unpaced.
+    speed: Option<f64>,
+    room_wait: Duration,
     stall_after: Option<f64>,
     stall: Duration,
     linger: Duration,
@@ -416,7 +440,8 @@ fn settings(args: &PumpSimArgs) -> Result<Settings, String> {
         }
     }
     Ok(Settings {
-        speed: args.speed,
+        speed: (!args.unpaced).then_some(args.speed),
+        room_wait: duration_from(args.room_wait_ms, 1e-3, "--room-wait-ms")?,
         stall_after: args.stall_after,
         stall: duration_from(args.stall_ms, 1e-3, "--stall-ms")?,
         linger: duration_from(args.linger_ms, 1e-3, "--linger-ms")?,
@@ -514,7 +539,7 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
         },
     };
     log.line(format_args!(
-        "playing {} at {rate} Hz, {} samples per block, {}x real time, on {spec}",
+        "playing {} at {rate} Hz, {} samples per block, {}, on {spec}",
         match &args.session {
             Some(p) => p.display().to_string(),
             None => format!(
@@ -523,7 +548,10 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
             ),
         },
         args.block,
-        settings.speed
+        settings.speed.map_or(
+            "unpaced (as fast as serve's room allows)".to_string(),
+            |x| { format!("{x}x real time") }
+        )
     ));
 
     let mut out = Vec::with_capacity(2 * letdown_link::MAX_FRAME_LEN);
@@ -542,7 +570,7 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
         Err(e) => failure = Some(format!("cannot encode the Hello: {e}")),
     }
     let mut last_seq = board.next_seq().wrapping_sub(1);
-    let period_s = 1.0 / (rate * settings.speed);
+    let period_s = settings.speed.map(|x| 1.0 / (rate * x));
     let mut stall: Option<Instant> = None;
     let mut stalled = false;
     let mut stopped_early = false;
@@ -566,10 +594,12 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
         };
         let end = first + samples.len() as u64;
         // Paced: a block goes out once its last sample has been measured.
-        let due = started + Duration::from_secs_f64(end as f64 * period_s);
-        let now = Instant::now();
-        if due > now {
-            std::thread::sleep(due - now);
+        if let Some(period_s) = period_s {
+            let due = started + Duration::from_secs_f64(end as f64 * period_s);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
         }
         if let (Some(after), false) = (settings.stall_after, stalled) {
             if first as f64 / rate >= after {
@@ -609,6 +639,17 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
                 return ExitCode::from(EXIT_BAD_INPUT);
             }
         };
+        if let Err(e) = state.wait_for_room(
+            samples.len() as u64,
+            settings.room_wait,
+            &reader,
+            &mut session,
+            &log,
+            args.quiet,
+        ) {
+            failure = Some(e);
+            break;
+        }
         out.clear();
         match board.block(first, &samples) {
             Ok(frame) => {
@@ -704,7 +745,58 @@ struct Downlink {
     sent: SentBlocks,
 }
 
+/// Whether serve's last Ack leaves room for `n` more samples: the samples sent that it
+/// had not yet counted (indices from its `next_sample_index` on) and the `n` new ones
+/// must fit its `spare_samples` (crate docs, "Flow control").
+fn has_room(ack: Option<Ack>, sent: &SentBlocks, n: u64) -> bool {
+    ack.is_some_and(|a| {
+        a.spare_samples == u32::MAX
+            || sent.samples_from(a.next_sample_index) + n <= u64::from(a.spare_samples)
+    })
+}
+
 impl Downlink {
+    /// Waits (reading serve's frames) until its Acks leave room for `n` more samples;
+    /// an error after `limit` without room, or if serve hung up.
+    fn wait_for_room(
+        &mut self,
+        n: u64,
+        limit: Duration,
+        reader: &super::link::LinkReader,
+        session: &mut Session,
+        log: &Log,
+        quiet: bool,
+    ) -> Result<(), String> {
+        if has_room(self.received.last_ack, &self.sent, n) {
+            return Ok(());
+        }
+        let waited = Instant::now();
+        let give_up = waited + limit;
+        while !has_room(self.received.last_ack, &self.sent, n) {
+            let now = Instant::now();
+            if now >= give_up {
+                return Err(format!(
+                    "serve's Acks left no room for {n} more sample(s) for {:.0} ms (last Ack: {:?})",
+                    limit.as_secs_f64() * 1e3,
+                    self.received.last_ack
+                ));
+            }
+            match reader.incoming.recv_timeout(give_up - now) {
+                Ok(message) => self.handle(message, session, log, quiet),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err("serve's side of the link closed".to_string())
+                }
+            }
+            if self.received.hung_up.is_some() {
+                return Err("serve hung up".to_string());
+            }
+        }
+        self.received.room_waits += 1;
+        self.received.room_wait_s += waited.elapsed().as_secs_f64();
+        Ok(())
+    }
+
     fn drain(
         &mut self,
         reader: &super::link::LinkReader,
@@ -814,7 +906,7 @@ fn summary(
     injected: &InjectionCounts,
     started: Instant,
     sending_s: f64,
-    speed: f64,
+    speed: Option<f64>,
     stopped_early: bool,
 ) {
     let r = &state.received;
@@ -822,7 +914,7 @@ fn summary(
     log.line(format_args!(
         "summary sent samples_sent={} blocks_sent={} frames_sent={} stall_samples={} \
          dropout_samples={} session_s={session_s:.3} session_length_s={:.3} stopped_early={stopped_early} \
-         sending_s={sending_s:.3} elapsed_s={:.3} speed={speed} achieved_speed={:.2}",
+         sending_s={sending_s:.3} elapsed_s={:.3} speed={} achieved_speed={:.2}",
         sent.samples,
         sent.blocks,
         sent.frames,
@@ -830,6 +922,7 @@ fn summary(
         session.dropout_samples,
         session.source.length_samples() as f64 / session.rate,
         started.elapsed().as_secs_f64(),
+        speed.map_or("unpaced".to_string(), |x| x.to_string()),
         if sending_s > 0.0 { session_s / sending_s } else { 0.0 },
     ));
     log.line(format_args!(
@@ -884,8 +977,22 @@ fn summary(
     ));
     match r.last_ack {
         Some(a) => log.line(format_args!(
-            "summary serve_ack last_seq={} frames_received={} frames_dropped={} samples_missing={}",
-            a.last_seq, a.frames_received, a.frames_dropped, a.samples_missing
+            "summary serve_ack last_seq={} frames_received={} frames_dropped={} \
+             samples_missing={} samples_overrun={} samples_discarded={} oversize_bytes={} \
+             next_sample_index={} spare_samples={} dropped_by_reason={} room_waits={} \
+             room_wait_s={:.3}",
+            a.last_seq,
+            a.frames_received,
+            a.frames_dropped,
+            a.samples_missing,
+            a.samples_overrun,
+            a.samples_discarded,
+            a.oversize_bytes,
+            a.next_sample_index,
+            a.spare_samples,
+            a.dropped_by_reason.map(|n| n.to_string()).join(","),
+            r.room_waits,
+            r.room_wait_s
         )),
         None => log.line("summary serve_ack none"),
     }

@@ -43,12 +43,16 @@ use std::time::{Duration, Instant};
 /// Options of `letdown serve`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Protocol: letdown-link v1 (adapters/link): COBS-framed, CRC-32C-checked frames. Upstream \
-(pump -> serve): Hello (stream configuration: rate in Hz, mmHg and mL/min per count), \
-SampleBlock (1-64 samples, i16 pressure and flow, i16::MIN = no reading), Heartbeat. \
-Downstream (serve -> pump): Hint (mode, target vacuum in mmHg, rate in cycles/min, ramp \
-cycles, reason, confidence 0-1, cue, sample index), Ack (last sequence number, frames \
-received, frames dropped, samples missing), Heartbeat.
+Protocol: letdown-link v2 (adapters/link; its crate docs are the specification): \
+COBS-framed, CRC-32C-checked frames. Upstream (pump -> serve): Hello (stream \
+configuration: rate in Hz, mmHg and mL/min per count), SampleBlock (1-64 samples, i16 \
+pressure and flow, i16::MIN = no reading), Settings, Heartbeat. Downstream (serve -> \
+pump): Hint (mode, target vacuum in mmHg, rate in cycles/min, ramp cycles, reason, \
+confidence 0-1, cue, sample index in the board's numbering), Ack (last sequence number, \
+frames received, dropped in all and by reason, samples missing, overrun and discarded, \
+bytes without a frame, the next sample index expected, and the room for more samples: \
+a board sending faster than real time sends no more than that room), Heartbeat. Frames \
+of protocol version 1 are dropped and counted as version errors.
 
 Log lines and statistics go to standard error, as `serve: ...`; the statistics as \
 key=value pairs (frames_ok, frames_dropped and drops by reason, frames_lost, samples, \
@@ -105,7 +109,10 @@ struct Downstream {
     started: Instant,
     last_write: Instant,
     last_ack: Instant,
-    acked_frames: u64,
+    /// The last Ack sent.
+    acked: Option<letdown_link::Ack>,
+    /// The most room any Ack offered (the queue's size, for the stream's blocks).
+    most_room: u32,
     /// The pump's side is gone (broken pipe).
     closed: bool,
     hints_sent: u64,
@@ -124,7 +131,8 @@ impl Downstream {
             started: now,
             last_write: now,
             last_ack: now,
-            acked_frames: 0,
+            acked: None,
+            most_room: 0,
             closed: false,
             hints_sent: 0,
             hints_failed: 0,
@@ -180,27 +188,44 @@ impl Downstream {
         }
     }
 
-    /// An Ack if frames came in since the last one and it is due (or `force`d).
+    /// An Ack when it says something new and is due (every `every`, or `force`d at the
+    /// end), or at once when the board needs it to pace itself: a stream's first room,
+    /// or half the room of the last Ack used up.
     fn ack_if_due(
         &mut self,
         now: Instant,
         every: Duration,
-        rx: &ReceiveStats,
         ack: letdown_link::Ack,
         force: bool,
         log: &Log,
     ) {
-        let frames = rx.decoder.frames + rx.decoder.dropped_total();
-        let due = now.saturating_duration_since(self.last_ack) >= every;
-        if due || force {
+        if self.acked == Some(ack) {
+            return;
+        }
+        let due = force || now.saturating_duration_since(self.last_ack) >= every;
+        let urgent = match self.acked {
+            None => ack.spare_samples > 0,
+            Some(last) => {
+                let taken = ack.next_sample_index.saturating_sub(last.next_sample_index);
+                taken >= u64::from(last.spare_samples / 2)
+                    || (self.room_is_short() && ack.spare_samples / 2 >= last.spare_samples)
+            }
+        };
+        if due || urgent {
+            self.most_room = self.most_room.max(ack.spare_samples);
             self.last_ack = now;
-            if frames != self.acked_frames {
-                self.acked_frames = frames;
-                if self.send(&Payload::Ack(ack), log) {
-                    self.acks += 1;
-                }
+            self.acked = Some(ack);
+            if self.send(&Payload::Ack(ack), log) {
+                self.acks += 1;
             }
         }
+    }
+
+    /// Whether the last Ack offered less than half the queue: a board that sends faster
+    /// than real time may be waiting for more room, so the queue is watched closely.
+    fn room_is_short(&self) -> bool {
+        self.acked
+            .is_some_and(|a| a.spare_samples < self.most_room / 2)
     }
 
     fn heartbeat_if_idle(&mut self, now: Instant, every: Duration, log: &Log) {
@@ -294,6 +319,10 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         deadline = deadline
             .min(down.last_write + opts.heartbeat_every)
             .min(down.last_ack + opts.ack_every);
+        if down.room_is_short() {
+            // Tell a waiting board of new room within a millisecond.
+            deadline = deadline.min(now + Duration::from_millis(1));
+        }
         let wait = deadline.saturating_duration_since(now);
         let mut ended = false;
         select! {
@@ -337,7 +366,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             ));
             break true;
         }
-        down.ack_if_due(now, opts.ack_every, &rx_stats, receiver.ack(), false, &log);
+        down.ack_if_due(now, opts.ack_every, receiver.ack(), false, &log);
         down.heartbeat_if_idle(now, opts.heartbeat_every, &log);
         if let (Some(at), Some(every)) = (next_stats, opts.stats_every) {
             if now >= at {
@@ -353,8 +382,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     if !rejected {
         reader.stop();
         let ack = receiver.ack();
-        let rx_stats = receiver.stats();
-        down.ack_if_due(Instant::now(), opts.ack_every, &rx_stats, ack, true, &log);
+        down.ack_if_due(Instant::now(), opts.ack_every, ack, true, &log);
     }
     let (sink, stats) = receiver.into_parts();
     finish(sink, &stats, &mut down, &mut counts, &log, quiet, started);
@@ -479,9 +507,10 @@ fn finish(
                 down.hint(hint, log);
                 if !quiet {
                     log.line(format_args!(
-                        "{} -> hint {} (at the end)",
+                        "{} -> hint {} (sample {}, at the end)",
                         event_text(&message.event),
-                        hint_fields(&hint)
+                        hint_fields(&hint),
+                        hint.sample_index
                     ));
                 }
             }

@@ -1,7 +1,7 @@
 //! The pump link's live ends (issue 8): what `letdown serve` and `letdown pump-sim` are made
 //! of, as library code so that tests drive exactly the same receive path without processes.
 //!
-//! The wire format is [`letdown_link`]'s (COBS + CRC-32C frames, protocol v1). Here:
+//! The wire format is [`letdown_link`]'s (COBS + CRC-32C frames, protocol v2). Here:
 //!
 //! - [`port`]: opening the link — a serial device through the `serialport` crate (UART,
 //!   USB-CDC, a pseudo-terminal), or standard input and output — as a byte reader and a

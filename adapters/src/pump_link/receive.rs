@@ -43,8 +43,8 @@ use letdown_engine::{
     UserSettings,
 };
 use letdown_link::{
-    Ack, Continuity, DecoderStats, Frame, FrameDecoder, FrameError, FrameType, Hello, Payload,
-    SampleBlock, SequenceStats, SequenceTracker, StreamConfig, MAX_SAMPLES_PER_BLOCK,
+    Ack, Continuity, DecoderStats, DropReason, Frame, FrameDecoder, FrameError, FrameType, Hello,
+    Payload, SampleBlock, SequenceStats, SequenceTracker, StreamConfig, MAX_SAMPLES_PER_BLOCK,
 };
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -78,6 +78,9 @@ pub trait StreamSink {
     /// The user's new settings, for the engine from the next sample on. Refused (and
     /// nothing changed) if a field is out of range.
     fn set_user_settings(&mut self, settings: UserSettings) -> Result<(), SettingsError>;
+    /// Samples that can be pushed now, in blocks of the stream's size, without an
+    /// overrun; `None`: no limit. 0 while no stream runs.
+    fn spare_samples(&self) -> Option<u64>;
 }
 
 /// Receiver settings.
@@ -429,14 +432,34 @@ impl<S: StreamSink> LinkReceiver<S> {
         self.engine_mode = Some(hint.mode);
     }
 
-    /// The acknowledgement to send the board now.
+    /// The acknowledgement to send the board now: what was received and lost, where
+    /// the engine's clock is, and how many samples may come before the next Ack.
     pub fn ack(&self) -> Ack {
         let d = self.decoder.stats();
+        let s = &self.stats;
+        // Counts wrap at 2^32 on the wire (the crate docs say so).
+        let wrap = |n: u64| n as u32;
+        let mut dropped_by_reason = [0u32; 8];
+        for (n, reason) in dropped_by_reason.iter_mut().zip(DropReason::ALL) {
+            *n = wrap(d.dropped(reason));
+        }
         Ack {
             last_seq: self.last_seq.unwrap_or(0),
-            frames_received: d.frames as u32,
-            frames_dropped: d.dropped_total() as u32,
-            samples_missing: self.stats.missing_reported as u32,
+            frames_received: wrap(d.frames),
+            frames_dropped: wrap(d.dropped_total()),
+            samples_missing: wrap(s.missing_reported),
+            samples_overrun: wrap(s.overruns),
+            samples_discarded: wrap(s.samples_duplicate + s.samples_repeated + s.samples_rejected),
+            oversize_bytes: wrap(d.oversize_bytes),
+            next_sample_index: self.next_board_index(),
+            spare_samples: match self.stream {
+                None => 0,
+                Some(_) => self
+                    .sink
+                    .spare_samples()
+                    .map_or(u32::MAX, |n| n.min(u64::from(u32::MAX - 1)) as u32),
+            },
+            dropped_by_reason,
         }
     }
 

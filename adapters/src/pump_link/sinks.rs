@@ -10,7 +10,7 @@
 use super::receive::{StreamInfo, StreamSink};
 use letdown_engine::pipeline::{
     self, EngineHandle, HintMessage, HintReceiver, PipelineConfig, PipelineReport, PipelineStats,
-    SensorProducer, WaitStrategy,
+    SensorProducer, WaitStrategy, SLOT_SAMPLES,
 };
 use letdown_engine::{Engine, Event, Sample, SettingsError, UserSettings};
 use std::collections::VecDeque;
@@ -46,6 +46,8 @@ struct Running {
     rate_hz: u16,
     /// The board's index of the engine's sample 0.
     first_sample_index: u64,
+    /// Samples one queue slot takes, in the stream's blocks.
+    samples_per_slot: usize,
 }
 
 /// The real-time pipeline as a stream sink (module docs). One pipeline per stream; a new
@@ -108,6 +110,7 @@ impl PipelineSink {
             engine,
             rate_hz,
             first_sample_index,
+            ..
         } = running;
         flush_before_close(producer);
         match engine.join() {
@@ -179,6 +182,8 @@ impl StreamSink for PipelineSink {
             engine: p.engine,
             rate_hz: rate,
             first_sample_index: info.first_sample_index,
+            // A push of up to SLOT_SAMPLES samples takes one slot, a longer one several.
+            samples_per_slot: block / block.div_ceil(SLOT_SAMPLES),
         });
         self.generation += 1;
         Ok(())
@@ -209,6 +214,12 @@ impl StreamSink for PipelineSink {
             Some(r) => r.producer.set_user_settings(settings),
             None => settings.validate(),
         }
+    }
+
+    fn spare_samples(&self) -> Option<u64> {
+        Some(self.running.as_ref().map_or(0, |r| {
+            (r.producer.vacant_len() / SLOT_SAMPLES * r.samples_per_slot) as u64
+        }))
     }
 }
 
@@ -284,5 +295,10 @@ impl StreamSink for EngineSink {
             Some(engine) => engine.set_user_settings(settings),
             None => settings.validate(),
         }
+    }
+
+    /// The engine runs in place: no queue to overrun.
+    fn spare_samples(&self) -> Option<u64> {
+        None
     }
 }
