@@ -15,6 +15,9 @@ pub enum Field {
     FlowScale,
     /// A sample block's `count` is outside 1 … 64.
     SampleCount,
+    /// A sample block's `first_sample_index + count` exceeds 2⁶⁴ − 1 (indices never
+    /// wrap).
+    SampleIndex,
     /// Hello's `max_samples_per_block` is outside 1 … 64.
     MaxSamplesPerBlock,
     /// Hint `mode` code is not 0 … 2.
@@ -41,6 +44,10 @@ impl fmt::Display for Field {
             Field::PressureScale => ("pressure_mmhg_per_lsb", "must be finite and > 0 mmHg"),
             Field::FlowScale => ("flow_ml_min_per_lsb", "must be finite and > 0 mL/min"),
             Field::SampleCount => ("count", "must be 1 … 64 samples"),
+            Field::SampleIndex => (
+                "first_sample_index",
+                "plus count must not exceed 2^64 - 1 (sample indices never wrap)",
+            ),
             Field::MaxSamplesPerBlock => ("max_samples_per_block", "must be 1 … 64 samples"),
             Field::Mode => (
                 "mode",

@@ -171,6 +171,9 @@ impl Payload {
                 if b.is_empty() {
                     return Err(Field::SampleCount);
                 }
+                if b.first_sample_index.checked_add(b.len() as u64).is_none() {
+                    return Err(Field::SampleIndex);
+                }
                 Ok(())
             }
             // The engine's own rules (`UserSettings::validate`), so what the link accepts

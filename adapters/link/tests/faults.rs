@@ -317,6 +317,17 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             hint_with(20, &f32::INFINITY.to_le_bytes()),
             FrameError::InvalidField(Field::Confidence),
         ),
+        (
+            // Indices never wrap: 16 samples from 2^64 - 10.
+            {
+                let mut body = block_body.clone();
+                body[10..18].copy_from_slice(&(u64::MAX - 9).to_le_bytes());
+                body.push(16);
+                body.extend(std::iter::repeat_n(0x11u8, 16 * 4));
+                with(PROTOCOL_VERSION, 0x02, &body)
+            },
+            FrameError::InvalidField(Field::SampleIndex),
+        ),
         (vec![0, 0x05, 0x01, 0x02], FrameError::Cobs),
         (vec![0, 0x02, 0x01], FrameError::TooShort { len: 1 }),
         (crafted(&[1, 0x20, 9]), FrameError::TooShort { len: 7 }),

@@ -8,8 +8,8 @@ use common::{settings, wire};
 use letdown_engine::{ControlHint, Mode, Reason};
 use letdown_link::crc::crc32c;
 use letdown_link::{
-    parse_payload, write_payload, Frame, FrameDecoder, Payload, RawSample, SampleBlock,
-    StreamConfig, MAX_PAYLOAD_LEN,
+    encode, parse_payload, write_payload, Ack, Frame, FrameDecoder, Heartbeat, Hello, Payload,
+    RawSample, SampleBlock, StreamConfig, MAX_PAYLOAD_LEN,
 };
 
 // Output of `python3 adapters/link/tests/golden_vectors.py`.
@@ -160,4 +160,93 @@ fn golden_vectors_decode() {
     let mut decoder = FrameDecoder::new();
     let frames: Vec<_> = decoder.frames(&stream).collect();
     assert_eq!(frames, vec![Ok(golden_block()), Ok(golden_hint())]);
+}
+
+/// The "Test vectors" of the crate docs: `name: hex …` lines.
+fn doc_vectors() -> Vec<(String, Vec<u8>)> {
+    let docs = include_str!("../src/lib.rs");
+    let start = docs
+        .find("//! ## Test vectors")
+        .expect("a Test vectors section");
+    docs[start..]
+        .lines()
+        .filter_map(|l| {
+            let (name, hex) = l.strip_prefix("//! ")?.split_once(": ")?;
+            let bytes: Option<Vec<u8>> = hex
+                .split(' ')
+                .map(|b| u8::from_str_radix(b, 16).ok().filter(|_| b.len() == 2))
+                .collect();
+            Some((name.to_string(), bytes?))
+        })
+        .collect()
+}
+
+/// The frames the docs describe for each vector.
+fn described(name: &str) -> Frame {
+    let config = StreamConfig::new(1000, 0.01, 0.01);
+    match name {
+        "hello" => Frame {
+            seq: 0,
+            payload: Payload::Hello(Hello {
+                config,
+                max_samples_per_block: 16,
+                next_sample_index: 0,
+            }),
+        },
+        "sample_block" => golden_block(),
+        "settings" => Frame {
+            seq: 3,
+            payload: Payload::Settings(settings()),
+        },
+        "hint" => golden_hint(),
+        "ack" => Frame {
+            seq: 42,
+            payload: Payload::Ack(Ack {
+                last_seq: 7,
+                frames_received: 8,
+                frames_dropped: 1,
+                samples_missing: 16,
+                samples_overrun: 0,
+                samples_discarded: 0,
+                oversize_bytes: 0,
+                next_sample_index: 1002,
+                spare_samples: 4064,
+                dropped_by_reason: [0, 0, 0, 1, 0, 0, 0, 0],
+            }),
+        },
+        "heartbeat" => Frame {
+            seq: 9,
+            payload: Payload::Heartbeat(Heartbeat { uptime_ms: 123_456 }),
+        },
+        other => panic!("the docs describe no vector {other}"),
+    }
+}
+
+#[test]
+fn the_docs_test_vectors_decode_and_encode_byte_for_byte() {
+    let vectors = doc_vectors();
+    let names: Vec<&str> = vectors.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "hello",
+            "sample_block",
+            "settings",
+            "hint",
+            "ack",
+            "heartbeat"
+        ],
+        "one vector per frame type"
+    );
+    for (name, bytes) in &vectors {
+        let expected = described(name);
+        let mut decoder = FrameDecoder::new();
+        let frames: Vec<_> = decoder.frames(bytes).collect();
+        assert_eq!(frames, vec![Ok(expected)], "{name} decodes");
+        let mut buf = [0u8; letdown_link::MAX_FRAME_LEN];
+        let n = encode(&expected, &mut buf).unwrap();
+        assert_eq!(&buf[..n], bytes.as_slice(), "{name} encodes");
+    }
+    // The CRC's byte order, as the docs say: least significant byte first.
+    assert_eq!(crc32c(b"123456789").to_le_bytes(), [0x83, 0x92, 0x06, 0xE3]);
 }
