@@ -652,17 +652,21 @@ fn spawn(args: &[&str]) -> Child {
         .expect("the letdown binary runs")
 }
 
+/// Copies `from` to `to` until either ends; returns what went through.
 fn copy(
     mut from: impl Read + Send + 'static,
     mut to: impl Write + Send + 'static,
-) -> std::thread::JoinHandle<()> {
+) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
+        let mut seen = Vec::new();
         let mut buf = [0u8; 4096];
         while let Ok(n) = from.read(&mut buf) {
             if n == 0 || to.write_all(&buf[..n]).is_err() {
                 break;
             }
+            seen.extend_from_slice(&buf[..n]);
         }
+        seen
     })
 }
 
@@ -677,6 +681,12 @@ fn read_all(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<Str
 /// Runs serve and pump-sim over pipes; returns (serve's stderr, pump-sim's stderr) after
 /// both exited 0.
 fn run_pair(serve_args: &[&str], pump_args: &[&str]) -> (String, String) {
+    let (s, p, _) = run_pair_upstream(serve_args, pump_args);
+    (s, p)
+}
+
+/// [`run_pair`], and every byte pump-sim sent.
+fn run_pair_upstream(serve_args: &[&str], pump_args: &[&str]) -> (String, String, Vec<u8>) {
     let mut serve = spawn(&[&["serve", "--stdio"], serve_args].concat());
     let mut pump = spawn(&[&["pump-sim", "--stdio"], pump_args].concat());
     let up = copy(pump.stdout.take().unwrap(), serve.stdin.take().unwrap());
@@ -684,7 +694,7 @@ fn run_pair(serve_args: &[&str], pump_args: &[&str]) -> (String, String) {
     let serve_err = read_all(serve.stderr.take().unwrap());
     let pump_err = read_all(pump.stderr.take().unwrap());
     let pump_status = pump.wait().unwrap();
-    up.join().unwrap();
+    let upstream = up.join().unwrap();
     let serve_status = serve.wait().unwrap();
     down.join().unwrap();
     let (s, p) = (serve_err.join().unwrap(), pump_err.join().unwrap());
@@ -696,7 +706,7 @@ fn run_pair(serve_args: &[&str], pump_args: &[&str]) -> (String, String) {
         serve_status.success(),
         "serve: {serve_status}\n{s}\npump-sim:\n{p}"
     );
-    (s, p)
+    (s, p, upstream)
 }
 
 #[test]
@@ -1090,5 +1100,90 @@ fn serve_pauses_a_link_silent_from_the_first_byte_and_counts_bytes_that_never_fo
         hints,
         vec![link_pause_hint(0, Reason::StaleData)],
         "one pause, before any sample"
+    );
+}
+
+/// The samples of every intact block in `upstream` (what serve could take), written as a
+/// session file at `rate`: the lost ones are its gaps.
+fn write_received_session(upstream: &[u8], rate: u16, path: &std::path::Path) -> u64 {
+    let mut decoder = FrameDecoder::new();
+    let mut csv = format!("# sample_rate_hz: {rate}\nt_s,pressure_mmhg,flow_ml_min\n");
+    let mut end = 0;
+    for frame in decoder.frames(upstream).filter_map(Result::ok) {
+        let Payload::SampleBlock(block) = frame.payload else {
+            continue;
+        };
+        for (i, raw) in block.samples().iter().enumerate() {
+            let index = block.first_sample_index + i as u64;
+            if index < end {
+                continue;
+            }
+            let s = block.config.to_sample(*raw);
+            csv += &format!(
+                "{:.4},{:.2},{:.2}\n",
+                index as f64 / f64::from(rate),
+                s.pressure_mmhg,
+                s.flow_ml_min
+            );
+        }
+        end = end.max(block.end_sample_index());
+    }
+    std::fs::write(path, csv).unwrap();
+    end
+}
+
+#[test]
+fn through_every_link_fault_serve_gives_replays_hints_on_the_samples_that_arrived() {
+    let session = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../datasets/sessions/sim-typical-s11-timer120-100hz-8min.csv");
+    let (s, p, upstream) = run_pair_upstream(
+        &["--timeout-ms", "300"],
+        &[
+            "--session",
+            session.to_str().unwrap(),
+            "--unpaced",
+            "--quiet",
+            "--garbage-every",
+            "40",
+            "--truncate-every",
+            "60",
+            "--corrupt-every",
+            "75",
+            "--drop-every",
+            "90",
+            "--stall-after",
+            "200",
+            "--stall-ms",
+            "700",
+        ],
+    );
+    let arrived =
+        std::env::temp_dir().join(format!("letdown-link-arrived-{}.csv", std::process::id()));
+    let end = write_received_session(&upstream, 100, &arrived);
+    let expected = replay_hints(&arrived);
+    std::fs::remove_file(&arrived).unwrap();
+    assert!(expected.len() >= 5, "{expected:?}");
+    assert_eq!(served_hints(&s), expected, "{s}");
+    // The engine counted every sample the board sent plus every one lost: its clock is
+    // the board's.
+    let engine = summary(&s, "serve", "engine");
+    let samples = summary(&s, "serve", "samples");
+    assert_eq!(num(&engine, "samples"), end as f64);
+    assert_eq!(
+        num(&engine, "samples"),
+        num(&samples, "delivered") + num(&samples, "missing")
+    );
+    assert_eq!(num(&samples, "overruns"), 0.0, "{s}");
+    // The stall lost nothing (unpaced): the link paused the pump and lifted its own pause,
+    // and the engine never heard of it.
+    assert_eq!(num(&samples, "silences"), 1.0, "the stall: {s}");
+    assert!(s.contains("; pump resumes "), "{s}");
+    let received = summary(&p, "pump-sim", "received");
+    assert!(num(&received, "pauses") >= 1.0, "{p}");
+    let injected = summary(&p, "pump-sim", "injected");
+    let link = summary(&s, "serve", "link");
+    assert_eq!(
+        num(&link, "frames_dropped"),
+        num(&injected, "decoder_drops_expected")
     );
 }

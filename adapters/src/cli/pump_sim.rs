@@ -11,8 +11,9 @@
 //!
 //! Link faults for tests (`pump_link::inject`): garbage, truncated, corrupted and skipped
 //! blocks, every N blocks, each counted in the summary; `--stall-after S` stops sending
-//! for `--stall-ms` of wall time at session time S (the board's clock goes on: the
-//! samples of the stall are lost), then resumes or exits (`--after-stall`).
+//! for `--stall-ms` of wall time at session time S (paced, the board's clock goes on: the
+//! samples of the stall are lost; `--unpaced`, it only waits and loses nothing), then
+//! resumes or exits (`--after-stall`).
 //!
 //! After the last block it waits (up to `--linger-ms`) for serve's Ack of its last frame,
 //! then prints a summary as `summary key=value …` lines.
@@ -145,7 +146,8 @@ pub struct PumpSimArgs {
     #[arg(long, value_name = "S")]
     fault_seed: Option<u64>,
 
-    /// Stop sending at this session time, s (see --stall-ms, --after-stall).
+    /// Stop sending at this session time, s (see --stall-ms, --after-stall). Paced, the
+    /// stall's samples are lost; with --unpaced, nothing is lost.
     #[arg(long, value_name = "S")]
     stall_after: Option<f64>,
 
@@ -602,7 +604,25 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
             }
         }
         if let (Some(after), false) = (settings.stall_after, stalled) {
-            if first as f64 / rate >= after {
+            if first as f64 / rate >= after && period_s.is_none() {
+                // Unpaced, the board has no clock to run on: it waits and loses nothing.
+                stalled = true;
+                log.line(format_args!(
+                    "stall t={:.3}: sending nothing for {:.0} ms (unpaced: nothing lost)",
+                    first as f64 / rate,
+                    settings.stall.as_secs_f64() * 1e3
+                ));
+                std::thread::sleep(settings.stall);
+                if args.after_stall == AfterStall::Exit {
+                    sent.stall_samples += samples.len() as u64;
+                    stopped_early = true;
+                    break;
+                }
+                log.line(format_args!(
+                    "stall over at t={:.3}: sending again",
+                    first as f64 / rate
+                ));
+            } else if first as f64 / rate >= after {
                 stalled = true;
                 stall = Some(Instant::now() + settings.stall);
                 log.line(format_args!(
