@@ -15,7 +15,7 @@ use letdown_adapters::pump_link::{
 };
 use letdown_datasets::{FaultKind, FaultSet, Generator, Profile, PumpProgram, SessionSpec};
 use letdown_engine::pipeline::WaitStrategy;
-use letdown_engine::{EngineConfig, Event, Mode, Reason, Sample};
+use letdown_engine::{ControlHint, EngineConfig, Event, Mode, Reason, Sample};
 use letdown_link::{
     DropReason, Encoder, FrameDecoder, Hello, Payload, StreamConfig, MAX_FRAME_LEN,
 };
@@ -709,10 +709,21 @@ fn run_pair_upstream(serve_args: &[&str], pump_args: &[&str]) -> (String, String
     (s, p, upstream)
 }
 
+/// Every link fault pump-sim injects: garbage, truncated, corrupted and lost frames.
+const LINK_FAULTS: &[&str] = &[
+    "--garbage-every",
+    "40",
+    "--truncate-every",
+    "60",
+    "--corrupt-every",
+    "75",
+    "--drop-every",
+    "90",
+];
+
 #[test]
 fn serve_counts_exactly_what_pump_sim_injects() {
-    let (s, p) = run_pair(
-        &["--quiet"],
+    let pump = [
         &[
             "--simulate",
             "--seed",
@@ -721,16 +732,11 @@ fn serve_counts_exactly_what_pump_sim_injects() {
             "1",
             "--unpaced",
             "--quiet",
-            "--garbage-every",
-            "40",
-            "--truncate-every",
-            "60",
-            "--corrupt-every",
-            "75",
-            "--drop-every",
-            "90",
         ],
-    );
+        LINK_FAULTS,
+    ]
+    .concat();
+    let (s, p) = run_pair(&["--quiet"], &pump);
     let injected = summary(&p, "pump-sim", "injected");
     let sent = summary(&p, "pump-sim", "sent");
     let link = summary(&s, "serve", "link");
@@ -1008,15 +1014,7 @@ fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
         err.contains("sample_rate_hz"),
         "the engine's reason is given: {err}"
     );
-    let mut decoder = FrameDecoder::new();
-    let hints: Vec<_> = decoder
-        .frames(&out)
-        .filter_map(Result::ok)
-        .filter_map(|f| match f.payload {
-            Payload::Hint(h) => Some(h),
-            _ => None,
-        })
-        .collect();
+    let hints = hints_in(&out);
     assert_eq!(hints.len(), 1, "{hints:?}");
     assert_eq!(
         (hints[0].mode, hints[0].reason),
@@ -1026,6 +1024,18 @@ fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
         hints[0].sample_index, 12_345,
         "at the stream's first sample, in the board's numbering"
     );
+}
+
+/// The Hint frames in bytes serve wrote.
+fn hints_in(bytes: &[u8]) -> Vec<ControlHint> {
+    FrameDecoder::new()
+        .frames(bytes)
+        .filter_map(Result::ok)
+        .filter_map(|f| match f.payload {
+            Payload::Hint(h) => Some(h),
+            _ => None,
+        })
+        .collect()
 }
 
 fn read_all_bytes(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
@@ -1087,15 +1097,7 @@ fn serve_pauses_a_link_silent_from_the_first_byte_and_counts_bytes_that_never_fo
         "{err}"
     );
     assert_eq!(num(&link, "bytes"), (1 << 20) as f64);
-    let mut decoder = FrameDecoder::new();
-    let hints: Vec<_> = decoder
-        .frames(&out)
-        .filter_map(Result::ok)
-        .filter_map(|f| match f.payload {
-            Payload::Hint(h) => Some(h),
-            _ => None,
-        })
-        .collect();
+    let hints = hints_in(&out);
     assert_eq!(
         hints,
         vec![link_pause_hint(0, Reason::StaleData)],
@@ -1136,27 +1138,21 @@ fn write_received_session(upstream: &[u8], rate: u16, path: &std::path::Path) ->
 fn through_every_link_fault_serve_gives_replays_hints_on_the_samples_that_arrived() {
     let session = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../datasets/sessions/sim-typical-s11-timer120-100hz-8min.csv");
-    let (s, p, upstream) = run_pair_upstream(
-        &["--timeout-ms", "300"],
+    let pump = [
         &[
             "--session",
             session.to_str().unwrap(),
             "--unpaced",
             "--quiet",
-            "--garbage-every",
-            "40",
-            "--truncate-every",
-            "60",
-            "--corrupt-every",
-            "75",
-            "--drop-every",
-            "90",
             "--stall-after",
             "200",
             "--stall-ms",
             "700",
         ],
-    );
+        LINK_FAULTS,
+    ]
+    .concat();
+    let (s, p, upstream) = run_pair_upstream(&["--timeout-ms", "300"], &pump);
     let arrived =
         std::env::temp_dir().join(format!("letdown-link-arrived-{}.csv", std::process::id()));
     let end = write_received_session(&upstream, 100, &arrived);

@@ -604,32 +604,32 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
             }
         }
         if let (Some(after), false) = (settings.stall_after, stalled) {
-            if first as f64 / rate >= after && period_s.is_none() {
-                // Unpaced, the board has no clock to run on: it waits and loses nothing.
+            if first as f64 / rate >= after {
                 stalled = true;
+                // Paced, the board's clock runs on and the stall's samples are lost;
+                // unpaced, the board has no clock to run on: it waits and loses nothing.
+                let loses = period_s.is_some();
                 log.line(format_args!(
-                    "stall t={:.3}: sending nothing for {:.0} ms (unpaced: nothing lost)",
+                    "stall t={:.3}: sending nothing for {:.0} ms{}",
                     first as f64 / rate,
-                    settings.stall.as_secs_f64() * 1e3
+                    settings.stall.as_secs_f64() * 1e3,
+                    if loses {
+                        ""
+                    } else {
+                        " (unpaced: nothing lost)"
+                    }
                 ));
-                std::thread::sleep(settings.stall);
-                if args.after_stall == AfterStall::Exit {
-                    sent.stall_samples += samples.len() as u64;
-                    stopped_early = true;
-                    break;
+                if !loses {
+                    std::thread::sleep(settings.stall);
                 }
-                log.line(format_args!(
-                    "stall over at t={:.3}: sending again",
-                    first as f64 / rate
-                ));
-            } else if first as f64 / rate >= after {
-                stalled = true;
-                stall = Some(Instant::now() + settings.stall);
-                log.line(format_args!(
-                    "stall t={:.3}: sending nothing for {:.0} ms",
-                    first as f64 / rate,
-                    settings.stall.as_secs_f64() * 1e3
-                ));
+                stall = Some(
+                    Instant::now()
+                        + if loses {
+                            settings.stall
+                        } else {
+                            Duration::ZERO
+                        },
+                );
             }
         }
         if let Some(until) = stall {
