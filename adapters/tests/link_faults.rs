@@ -1183,3 +1183,29 @@ fn through_every_link_fault_serve_gives_replays_hints_on_the_samples_that_arrive
         num(&injected, "decoder_drops_expected")
     );
 }
+
+#[test]
+fn a_lost_hello_is_sent_again_and_the_stream_starts_with_nothing_lost() {
+    let (s, p) = run_pair(
+        &["--quiet"],
+        &[
+            "--simulate",
+            "--seed",
+            "6",
+            "--minutes",
+            "0.5",
+            "--unpaced",
+            "--quiet",
+            "--drop-hello",
+        ],
+    );
+    let ack = summary(&p, "pump-sim", "serve_ack");
+    assert!(num(&ack, "hellos_again") >= 1.0, "{p}");
+    let sent = summary(&p, "pump-sim", "sent");
+    let engine = summary(&s, "serve", "engine");
+    let samples = summary(&s, "serve", "samples");
+    assert_eq!(num(&engine, "samples"), num(&sent, "samples_sent"), "{s}");
+    assert_eq!(num(&samples, "missing"), 0.0);
+    assert_eq!(num(&samples, "overruns"), 0.0);
+    assert_eq!(num(&samples, "streams"), 1.0);
+}

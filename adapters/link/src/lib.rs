@@ -198,7 +198,9 @@
 //! a test rig, a board catching up) must keep within the room of the last Ack: before it
 //! sends `n` samples, the samples it has already sent with an index at or after that Ack's
 //! `next_sample_index`, plus `n`, must not exceed its `spare_samples`; otherwise it waits
-//! for the next Ack. Until the first Ack after its Hello it sends no block. Followed, this
+//! for the next Ack. It sends no block until an Ack gives room; while Acks give none (0:
+//! the receiver runs no stream, so the Hello was lost) or none come, it sends its Hello
+//! again every 500 ms (a Hello at the expected index changes nothing). Followed, this
 //! rule causes no overrun at any speed (`letdown pump-sim --unpaced` does so).
 //!
 //! ## Heartbeat body (4 bytes)

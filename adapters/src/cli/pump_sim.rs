@@ -142,6 +142,11 @@ pub struct PumpSimArgs {
     #[arg(long, value_name = "N")]
     drop_every: Option<u64>,
 
+    /// Do not send the first Hello (as if it were lost): serve runs no stream, and the
+    /// Hello goes again after 500 ms without room.
+    #[arg(long)]
+    drop_hello: bool,
+
     /// Seed of the garbage bytes and flipped bits (default: --seed).
     #[arg(long, value_name = "S")]
     fault_seed: Option<u64>,
@@ -294,6 +299,8 @@ struct Received {
     pauses: Vec<(f64, Reason)>,
     round_trips_ms: Vec<f64>,
     hung_up: Option<Result<(), String>>,
+    /// Times the Hello was sent again, no stream running at serve.
+    hellos_again: u64,
     /// Times the sender waited for room in serve's queue, and for how long in all, s.
     room_waits: u64,
     room_wait_s: f64,
@@ -533,6 +540,8 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
         dropout_samples: 0,
     };
     let mut state = Downlink {
+        hello: Vec::new(),
+        room_wait: settings.room_wait,
         decoder: FrameDecoder::new(),
         tracker: SequenceTracker::new(),
         received: Received::default(),
@@ -564,10 +573,13 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
     let hello = board.hello(0).map(<[u8]>::to_vec);
     match hello {
         Ok(bytes) => {
-            if let Err(e) = write_frame(&mut writer, &bytes) {
+            if args.drop_hello {
+                log.line("hello not sent (--drop-hello)");
+            } else if let Err(e) = write_frame(&mut writer, &bytes) {
                 failure = Some(e);
             }
             sent.frames += 1;
+            state.hello = bytes;
         }
         Err(e) => failure = Some(format!("cannot encode the Hello: {e}")),
     }
@@ -661,8 +673,8 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
         };
         if let Err(e) = state.wait_for_room(
             samples.len() as u64,
-            settings.room_wait,
             &reader,
+            &mut writer,
             &mut session,
             &log,
             args.quiet,
@@ -757,8 +769,15 @@ fn write_frame(writer: &mut Box<dyn Write + Send>, bytes: &[u8]) -> Result<(), S
         })
 }
 
+/// How long a sender waits for an Ack with room before it sends its Hello again.
+const HELLO_AGAIN: Duration = Duration::from_millis(500);
+
 /// The downstream half: frames from serve.
 struct Downlink {
+    /// The Hello as sent, to send again while serve runs no stream.
+    hello: Vec<u8>,
+    /// How long to wait for room before giving up.
+    room_wait: Duration,
     decoder: FrameDecoder,
     tracker: SequenceTracker,
     received: Received,
@@ -777,12 +796,14 @@ fn has_room(ack: Option<Ack>, sent: &SentBlocks, n: u64) -> bool {
 
 impl Downlink {
     /// Waits (reading serve's frames) until its Acks leave room for `n` more samples;
-    /// an error after `limit` without room, or if serve hung up.
+    /// an error after `room_wait` without room, or if serve hung up. While serve runs no
+    /// stream (no Ack, or one without room: the Hello may have been lost), the Hello is
+    /// sent again every [`HELLO_AGAIN`].
     fn wait_for_room(
         &mut self,
         n: u64,
-        limit: Duration,
         reader: &super::link::LinkReader,
+        writer: &mut Box<dyn Write + Send>,
         session: &mut Session,
         log: &Log,
         quiet: bool,
@@ -791,9 +812,17 @@ impl Downlink {
             return Ok(());
         }
         let waited = Instant::now();
+        let limit = self.room_wait;
         let give_up = waited + limit;
+        let mut hello_at = waited + HELLO_AGAIN;
         while !has_room(self.received.last_ack, &self.sent, n) {
             let now = Instant::now();
+            let no_stream = self.received.last_ack.is_none_or(|a| a.spare_samples == 0);
+            if no_stream && now >= hello_at {
+                write_frame(writer, &self.hello)?;
+                self.received.hellos_again += 1;
+                hello_at = now + HELLO_AGAIN;
+            }
             if now >= give_up {
                 return Err(format!(
                     "serve's Acks left no room for {n} more sample(s) for {:.0} ms (last Ack: {:?})",
@@ -801,7 +830,15 @@ impl Downlink {
                     self.received.last_ack
                 ));
             }
-            match reader.incoming.recv_timeout(give_up - now) {
+            let until = if no_stream {
+                give_up.min(hello_at)
+            } else {
+                give_up
+            };
+            match reader
+                .incoming
+                .recv_timeout(until.saturating_duration_since(now))
+            {
                 Ok(message) => self.handle(message, session, log, quiet),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
@@ -1000,7 +1037,7 @@ fn summary(
             "summary serve_ack last_seq={} frames_received={} frames_dropped={} \
              samples_missing={} samples_overrun={} samples_discarded={} oversize_bytes={} \
              next_sample_index={} spare_samples={} dropped_by_reason={} room_waits={} \
-             room_wait_s={:.3}",
+             room_wait_s={:.3} hellos_again={}",
             a.last_seq,
             a.frames_received,
             a.frames_dropped,
@@ -1012,7 +1049,8 @@ fn summary(
             a.spare_samples,
             a.dropped_by_reason.map(|n| n.to_string()).join(","),
             r.room_waits,
-            r.room_wait_s
+            r.room_wait_s,
+            r.hellos_again
         )),
         None => log.line("summary serve_ack none"),
     }

@@ -305,7 +305,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     // Ends `true` when the engine refused the stream.
     let rejected = loop {
         while let Some(message) = receiver.sink_mut().take_leftover() {
-            forward(&message, &mut receiver, &mut down, &mut counts, &log, quiet);
+            forward(&message, &mut down, &mut counts, &log, quiet);
         }
         if receiver.sink().generation() != generation {
             generation = receiver.sink().generation();
@@ -346,7 +346,11 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             recv(hints) -> message => match message {
                 Ok(message) => {
                     let message = to_board(message, receiver.board_index(0));
-                    forward(&message, &mut receiver, &mut down, &mut counts, &log, quiet)
+                    if let Some(hint) = &message.event.hint {
+                        // The running engine's mode, for the end of a silence.
+                        receiver.note_engine_hint(hint);
+                    }
+                    forward(&message, &mut down, &mut counts, &log, quiet)
                 }
                 Err(_) => hints = never(),
             },
@@ -406,7 +410,6 @@ struct EventCounts {
 /// One engine event (indices already the board's) to the pump and the log.
 fn forward(
     message: &HintMessage,
-    receiver: &mut LinkReceiver<PipelineSink>,
     down: &mut Downstream,
     counts: &mut EventCounts,
     log: &Log,
@@ -416,7 +419,6 @@ fn forward(
     let event = &message.event;
     match event.hint {
         Some(hint) => {
-            receiver.note_engine_hint(&hint);
             down.hint(hint, log);
             if !quiet {
                 log.line(format_args!(
