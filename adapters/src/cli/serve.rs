@@ -6,8 +6,10 @@
 //!   counted, lost frames turned into missing samples, the engine built from the stream's
 //!   configuration), pushing samples into the lock-free pipeline; and the downstream
 //!   side: every engine hint back to the pump as a Hint frame the moment it comes out of
-//!   the pipeline, an Ack every `--ack-ms` while frames come in, a Heartbeat when nothing
-//!   else was sent for `--heartbeat-ms`; it waits on both at once (`select!`);
+//!   the pipeline, an Ack every `--ack-ms` while it has news (at once when a stream
+//!   starts or the board has used half the room of the last one, so a board sending
+//!   faster than real time never waits long), a Heartbeat when nothing else was sent for
+//!   `--heartbeat-ms`; it waits on both at once (`select!`);
 //! - the engine thread of `letdown_engine::pipeline`.
 //!
 //! A link without samples for `--timeout-ms` — from the start, before any Hello, as
@@ -74,7 +76,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "MS", default_value_t = 500.0)]
     timeout_ms: f64,
 
-    /// Send an Ack this often while frames arrive, ms.
+    /// Send an Ack this often while it has news, ms (and at once when a stream starts or
+    /// the board has used half the room of the last one).
     #[arg(long, value_name = "MS", default_value_t = 100.0)]
     ack_ms: f64,
 

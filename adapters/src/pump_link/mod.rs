@@ -9,7 +9,9 @@
 //! - [`receive`]: the engine side's receive path, [`LinkReceiver`]: bytes → frames
 //!   (dropped frames counted by reason) → sequence tracking (lost frames become missing
 //!   samples) → a [`StreamSink`]; the stream's engine is built from the Hello's (or the
-//!   first block's) configuration; a link silent beyond its timeout pauses the engine;
+//!   first block's) configuration; a link silent beyond its timeout gets the link's own
+//!   pause hint (and, when samples come back with nothing lost, its resume hint); the
+//!   Ack tells the board its losses and the room left;
 //! - [`sinks`]: the two sinks — [`PipelineSink`], the lock-free real-time pipeline
 //!   (`letdown_engine::pipeline`) that `serve` runs, and [`EngineSink`], the engine called
 //!   in place, for tests and tools that want the events synchronously;

@@ -86,7 +86,7 @@ pub trait StreamSink {
 /// Receiver settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReceiverConfig {
-    /// No samples for this long (while a stream runs) makes the link silent.
+    /// No samples for this long (from the first poll on) makes the link silent.
     pub timeout: Duration,
     /// Engine settings for every stream; `sample_rate_hz` is replaced by the stream's.
     pub engine: EngineConfig,
