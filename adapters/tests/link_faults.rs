@@ -17,7 +17,8 @@ use letdown_datasets::{FaultKind, FaultSet, Generator, Profile, PumpProgram, Ses
 use letdown_engine::pipeline::WaitStrategy;
 use letdown_engine::{ControlHint, EngineConfig, Event, Mode, Reason, Sample};
 use letdown_link::{
-    DropReason, Encoder, FrameDecoder, Hello, Payload, StreamConfig, MAX_FRAME_LEN,
+    DropReason, Encoder, FrameDecoder, Hello, Payload, StreamConfig, DECODER_CAPACITY,
+    MAX_FRAME_LEN,
 };
 use link_log::{num, summary};
 use std::io::{Read, Write};
@@ -607,6 +608,11 @@ fn a_producer_faster_than_the_engine_overruns_counted_never_blocked() {
         ..PipelineSinkConfig::default()
     });
     let (rx, log) = receive(sink, &w.bytes);
+    // The Ack tells the board what overran, and where the engine's clock is.
+    let ack = rx.ack();
+    assert_eq!(u64::from(ack.samples_overrun), rx.stats().overruns);
+    assert_eq!(ack.next_sample_index, total);
+    assert!(ack.spare_samples <= 256, "{ack:?}");
     let (mut sink, stats) = rx.into_parts();
     sink.close();
     let report = &sink.reports()[0].report;
@@ -1208,4 +1214,60 @@ fn a_lost_hello_is_sent_again_and_the_stream_starts_with_nothing_lost() {
     assert_eq!(num(&samples, "missing"), 0.0);
     assert_eq!(num(&samples, "overruns"), 0.0);
     assert_eq!(num(&samples, "streams"), 1.0);
+}
+
+#[test]
+fn the_ack_counts_every_loss_by_kind_and_offers_the_queue_s_room() {
+    let samples = session(FaultSet::NONE, 16, 0.5);
+    let faults = LinkFaults {
+        garbage_every: 7,
+        truncate_every: 11,
+        corrupt_every: 13,
+        drop_every: 17,
+    };
+    let w = wire(&samples, faults, 2);
+    let mut bytes = w.bytes.clone();
+    // A block sent twice, and a line that never sends a delimiter at the end.
+    let mut board = w.board;
+    let repeat = board
+        .block(160, &[Sample::new(-100.0, 1.0); 16])
+        .unwrap()
+        .to_vec();
+    bytes.extend_from_slice(&repeat);
+    bytes.extend(std::iter::repeat_n(0x55u8, 1000));
+    // Before a stream, no room; with a queue of 4096 samples in blocks of 16 (one slot
+    // of 32 each), room for 128 blocks.
+    let fresh = LinkReceiver::new(
+        PipelineSink::new(PipelineSinkConfig::default()),
+        ReceiverConfig::new(Duration::from_secs(3600)),
+    );
+    assert_eq!(fresh.ack().spare_samples, 0);
+    let sink = PipelineSink::new(PipelineSinkConfig {
+        capacity: Some(4096),
+        ..PipelineSinkConfig::default()
+    });
+    let (rx, _) = receive(sink, &bytes);
+    let stats = rx.stats();
+    let ack = rx.ack();
+    for (n, reason) in ack.dropped_by_reason.iter().zip(DropReason::ALL) {
+        assert_eq!(u64::from(*n), stats.decoder.dropped(reason), "{reason}");
+    }
+    assert_eq!(u64::from(ack.frames_dropped), stats.frames_dropped());
+    assert_eq!(u64::from(ack.samples_missing), w.counts.samples_lost);
+    assert_eq!(ack.samples_discarded, 16, "the repeated block");
+    assert_eq!(
+        u64::from(ack.oversize_bytes),
+        1000 - DECODER_CAPACITY as u64
+    );
+    assert_eq!(ack.next_sample_index, samples.len() as u64);
+    // Fed flat out, the queue overran (counted above); once the engine thread has taken
+    // it all, the whole queue is offered, in whole blocks.
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while rx.ack().spare_samples < 128 * 16 && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(rx.ack().spare_samples, 128 * 16);
+    // The engine in place has no queue: no limit.
+    let (in_place, _) = receive(EngineSink::new(), &w.bytes);
+    assert_eq!(in_place.ack().spare_samples, u32::MAX);
 }
