@@ -1271,3 +1271,40 @@ fn the_ack_counts_every_loss_by_kind_and_offers_the_queue_s_room() {
     let (in_place, _) = receive(EngineSink::new(), &w.bytes);
     assert_eq!(in_place.ack().spare_samples, u32::MAX);
 }
+
+#[test]
+fn after_a_restart_the_pump_follows_the_new_engine() {
+    let mut serve = spawn(&["serve", "--stdio", "--quiet"]);
+    let mut stdin = serve.stdin.take().unwrap();
+    let out = read_all_bytes(serve.stdout.take().unwrap());
+    let err = read_all(serve.stderr.take().unwrap());
+    let mut board = BoardEncoder::new(RATE, BLOCK).unwrap();
+    // Vacuum beyond the user's maximum (−250 mmHg): the engine pauses the pump.
+    let mut bytes = board.hello(0).unwrap().to_vec();
+    bytes.extend(blocks_from(&mut board, 0, &[Sample::new(-280.0, 0.0); 320]));
+    // The board restarts its numbering: a new stream, a new engine that starts in
+    // stimulation and sees gentle vacuum.
+    bytes.extend_from_slice(board.hello(0).unwrap());
+    bytes.extend(blocks_from(&mut board, 0, &[Sample::new(-60.0, 0.0); 320]));
+    stdin.write_all(&bytes).unwrap();
+    drop(stdin);
+    let status = serve.wait().unwrap();
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    assert!(status.success(), "{err}");
+    let hints = hints_in(&out);
+    let settings = EngineConfig::new(f32::from(RATE)).user_settings();
+    assert_eq!(hints.len(), 2, "{hints:?}\n{err}");
+    assert_eq!(
+        (hints[0].mode, hints[0].reason, hints[0].sample_index),
+        (Mode::Pause, Reason::OverVacuum, 0)
+    );
+    assert_eq!(
+        hints[1],
+        link_resume_hint(0, Mode::Stimulation, &settings),
+        "{err}"
+    );
+    assert!(
+        err.contains("new stream: the pump follows the new engine"),
+        "{err}"
+    );
+}

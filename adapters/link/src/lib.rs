@@ -245,7 +245,11 @@
 //!   a Hello first.
 //! - **Hello mid-stream.** Same configuration at the expected index: nothing changes; ahead
 //!   of it: the samples between are lost (as a gap); behind it: the board restarted, so
-//!   the stream ends and a new one (a new engine, numbered from this Hello) starts.
+//!   the stream ends and a new one (a new engine, numbered from this Hello) starts. A new
+//!   engine starts in stimulation: if the old one left the pump expressing or paused, the
+//!   receiver sends a hint for stimulation (reason sensor recovered, at the new stream's
+//!   first index) after the old engine's last hints; the new engine pauses again at its
+//!   first unsafe sample.
 //! - **Configuration change.** A block or Hello with another rate or scale starts a new
 //!   stream (a new engine) at its index; the user's settings carry over.
 //! - **Rate the engine refuses** (outside 100 … 10 000 Hz): no engine runs; the receiver

@@ -16,8 +16,10 @@
 //! after samples — is silent: a pause hint (stale data, at the board's next sample index)
 //! goes to the pump at once and the log says so. The engine is told only what the
 //! board's indices later show was lost, so a silence that lost nothing costs it nothing;
-//! then the link lifts its own pause with the engine's mode. Every hint's `sample_index`
-//! is in the board's numbering. A stream whose rate the engine does not accept is
+//! then the link lifts its own pause with the engine's mode. When a new stream replaces a
+//! running one, the pump is put in the new engine's starting mode (stimulation) if the
+//! old engine left it expressing or paused. Every hint's `sample_index` is in the board's
+//! numbering. A stream whose rate the engine does not accept is
 //! refused: a Pause hint (sensor fault, at the stream's first sample index) goes to the
 //! pump, the log says why, and serve exits with status 2. A Settings frame (the mother changed
 //! her comfort settings on the pump) reaches the engine thread before the samples after
@@ -32,11 +34,11 @@ use super::EXIT_BAD_INPUT;
 use clap::Args;
 use crossbeam_channel::{never, select, Receiver};
 use letdown_adapters::pump_link::{
-    to_board, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig,
-    ReceiverEvent,
+    link_resume_hint, to_board, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats,
+    ReceiverConfig, ReceiverEvent,
 };
 use letdown_engine::pipeline::{HintMessage, Percentiles, PipelineStats, WaitStrategy};
-use letdown_engine::{ControlHint, EngineStats, Event};
+use letdown_engine::{ControlHint, EngineStats, Event, Mode};
 use letdown_link::{DropReason, Encoder, Heartbeat, Payload, MAX_FRAME_LEN};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -116,6 +118,8 @@ struct Downstream {
     acked: Option<letdown_link::Ack>,
     /// The most room any Ack offered (the queue's size, for the stream's blocks).
     most_room: u32,
+    /// The mode of the last hint the pump was sent.
+    pump_mode: Option<Mode>,
     /// The pump's side is gone (broken pipe).
     closed: bool,
     hints_sent: u64,
@@ -136,6 +140,7 @@ impl Downstream {
             last_ack: now,
             acked: None,
             most_room: 0,
+            pump_mode: None,
             closed: false,
             hints_sent: 0,
             hints_failed: 0,
@@ -185,6 +190,7 @@ impl Downstream {
 
     fn hint(&mut self, hint: ControlHint, log: &Log) {
         if self.send(&Payload::Hint(hint), log) {
+            self.pump_mode = Some(hint.mode);
             self.hints_sent += 1;
         } else {
             self.hints_failed += 1;
@@ -298,17 +304,19 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     let mut counts = EventCounts::default();
     let mut status = Ok(());
     let quiet = args.quiet;
-    // The link's own pause when the engine refused the stream.
-    let mut refused: Option<ControlHint> = None;
+    let mut pending = Pending::default();
     // Silent from the first byte on: the clock starts now.
     receiver.poll(started, &mut |e| {
-        on_link_event(&log, &mut down, &mut refused, &e, quiet)
+        on_link_event(&log, &mut down, &mut pending, &e, quiet)
     });
 
     // Ends `true` when the engine refused the stream.
     let rejected = loop {
         while let Some(message) = receiver.sink_mut().take_leftover() {
             forward(&message, &mut down, &mut counts, &log, quiet);
+        }
+        if let Some(first_sample_index) = pending.restarted.take() {
+            restart_pump(first_sample_index, &receiver, &mut down, &log);
         }
         if receiver.sink().generation() != generation {
             generation = receiver.sink().generation();
@@ -332,7 +340,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
             recv(reader.incoming) -> message => match message {
                 Ok(Incoming::Bytes(chunk)) => {
                     receiver.feed(chunk.bytes(), chunk.at, &mut |e| {
-                        on_link_event(&log, &mut down, &mut refused, &e, quiet)
+                        on_link_event(&log, &mut down, &mut pending, &e, quiet)
                     });
                 }
                 Ok(Incoming::End(result)) => {
@@ -361,10 +369,10 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         }
         let now = Instant::now();
         receiver.poll(now, &mut |e| {
-            on_link_event(&log, &mut down, &mut refused, &e, quiet)
+            on_link_event(&log, &mut down, &mut pending, &e, quiet)
         });
         let rx_stats = receiver.stats();
-        if let Some(pause) = refused {
+        if let Some(pause) = pending.refused {
             // The engine cannot run this stream: the pump was told to stop rather than
             // pump unsupervised; end.
             log.line(format_args!(
@@ -410,6 +418,31 @@ struct EventCounts {
     without_hint: u64,
 }
 
+/// A new engine starts in stimulation and says nothing until it changes its mind: if the
+/// old one left the pump expressing or paused, the link puts the pump in the new engine's
+/// mode (at the new stream's first sample; a new engine pauses again at its first unsafe
+/// sample). A silent link keeps its pause until samples come back.
+fn restart_pump(
+    first_sample_index: u64,
+    receiver: &LinkReceiver<PipelineSink>,
+    down: &mut Downstream,
+    log: &Log,
+) {
+    if receiver.is_silent() || matches!(down.pump_mode, None | Some(Mode::Stimulation)) {
+        return;
+    }
+    let hint = link_resume_hint(
+        first_sample_index,
+        Mode::Stimulation,
+        &receiver.user_settings(),
+    );
+    down.hint(hint, log);
+    log.line(format_args!(
+        "new stream: the pump follows the new engine ({})",
+        hint_fields(&hint)
+    ));
+}
+
 /// One engine event (indices already the board's) to the pump and the log.
 fn forward(
     message: &HintMessage,
@@ -452,12 +485,22 @@ fn event_text(e: &Event) -> String {
     )
 }
 
+/// What a receiver event leaves for the link loop to do.
+#[derive(Debug, Default)]
+struct Pending {
+    /// The link's own pause when the engine refused the stream: serve ends.
+    refused: Option<ControlHint>,
+    /// A new stream replaced a running one at this board index: once the old engine's
+    /// last hints are out, the pump must follow the new engine.
+    restarted: Option<u64>,
+}
+
 /// A receiver event to the log, and the link's own hints (a silence's pause and its end,
 /// a refused stream's pause) to the pump.
 fn on_link_event(
     log: &Log,
     down: &mut Downstream,
-    refused: &mut Option<ControlHint>,
+    pending: &mut Pending,
     e: &ReceiverEvent,
     quiet: bool,
 ) {
@@ -466,8 +509,15 @@ fn on_link_event(
         ReceiverEvent::Silent { pause, .. } => Some(*pause),
         ReceiverEvent::Resumed { resume, .. } => *resume,
         ReceiverEvent::StreamRejected { pause, .. } => {
-            *refused = Some(*pause);
+            pending.refused = Some(*pause);
             Some(*pause)
+        }
+        ReceiverEvent::StreamStarted {
+            info,
+            restart: true,
+        } => {
+            pending.restarted = Some(info.first_sample_index);
+            None
         }
         _ => None,
     };

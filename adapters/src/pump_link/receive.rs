@@ -484,6 +484,11 @@ impl<S: StreamSink> LinkReceiver<S> {
         self.board_index(self.engine_next)
     }
 
+    /// The user's current settings (from the last Settings frame, or the defaults).
+    pub fn user_settings(&self) -> UserSettings {
+        self.config.engine.user_settings()
+    }
+
     /// The running stream, if any.
     pub fn stream(&self) -> Option<StreamInfo> {
         self.stream
@@ -679,11 +684,7 @@ impl<S: StreamSink> LinkReceiver<S> {
             Some(mode) => mode,
             None => Mode::Stimulation,
         };
-        Some(link_resume_hint(
-            board_index,
-            mode,
-            &self.config.engine.user_settings(),
-        ))
+        Some(link_resume_hint(board_index, mode, &self.user_settings()))
     }
 
     /// The block's samples from `skip` on, to the sink; overruns counted.
