@@ -212,6 +212,12 @@ fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
     assert_eq!(num(&received, "frames_lost"), 0.0);
     assert_eq!(num(&ack, "frames_received"), num(&sent, "frames_sent"));
     assert_eq!(num(&ack, "frames_dropped"), 0.0);
+    // The engine's clock is the board's: every sample sent, none lost, none overrun (the
+    // pump keeps within the room its Acks give).
+    let engine_counts = summary(&serve_log, "serve", "engine");
+    assert_eq!(num(&engine_counts, "samples"), num(&sent, "samples_sent"));
+    assert_eq!(num(&ack, "next_sample_index"), num(&sent, "samples_sent"));
+    assert_eq!(num(&ack, "samples_overrun"), 0.0);
     assert!(
         serve_log.contains("serve: stats link"),
         "periodic statistics"

@@ -9,13 +9,15 @@
 
 mod link_log;
 use letdown_adapters::pump_link::{
-    BoardEncoder, EngineSink, FaultInjector, InjectionCounts, LinkFaults, LinkReceiver,
-    PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig, ReceiverEvent, StreamSink,
+    link_pause_hint, link_resume_hint, BoardEncoder, EngineSink, FaultInjector, InjectionCounts,
+    LinkFaults, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig,
+    ReceiverEvent, StreamSink,
 };
 use letdown_datasets::{FaultKind, FaultSet, Generator, Profile, PumpProgram, SessionSpec};
-use letdown_engine::{EngineConfig, Event, Mode, Reason, Sample};
+use letdown_engine::{ControlHint, EngineConfig, Event, Mode, Reason, Sample};
 use letdown_link::{
-    DropReason, Encoder, FrameDecoder, Hello, Payload, StreamConfig, MAX_FRAME_LEN,
+    DropReason, Encoder, FrameDecoder, Hello, Payload, StreamConfig, DECODER_CAPACITY,
+    MAX_FRAME_LEN,
 };
 use letdown_pipeline::WaitStrategy;
 use link_log::{num, summary};
@@ -312,8 +314,17 @@ fn feed_paced(
     at
 }
 
+/// Tells the receiver of the engine's hints so far, as `serve` does for each hint it
+/// forwards.
+fn note_hints(rx: &mut LinkReceiver<EngineSink>) {
+    let hints: Vec<_> = rx.sink().events().iter().filter_map(|e| e.hint).collect();
+    for h in hints {
+        rx.note_engine_hint(&h);
+    }
+}
+
 #[test]
-fn a_silent_link_pauses_at_the_timeout_and_the_gap_is_counted_once() {
+fn a_silent_link_pauses_at_the_timeout_and_costs_the_engine_only_what_was_lost() {
     let timeout = Duration::from_millis(500);
     let samples: Vec<Sample> = session(FaultSet::NONE, 14, 0.5)
         .into_iter()
@@ -329,6 +340,7 @@ fn a_silent_link_pauses_at_the_timeout_and_the_gap_is_counted_once() {
         let hello = board.hello(0).unwrap().to_vec();
         rx.feed(&hello, t0, &mut |e| log.push(e));
         let last = feed_paced(&mut rx, &mut board, before, 0, t0, &mut log);
+        note_hints(&mut rx);
         let events_before = rx.sink().events().len();
 
         // Just under the timeout: nothing yet.
@@ -336,52 +348,162 @@ fn a_silent_link_pauses_at_the_timeout_and_the_gap_is_counted_once() {
             log.push(e)
         });
         assert!(!rx.is_silent());
-        assert_eq!(rx.sink().events().len(), events_before);
         assert_eq!(rx.next_deadline(), Some(last + timeout));
-        // At the timeout: silent, and the engine's pause (stale data) at once.
+        // At the timeout: silent, and the link's own pause (stale data) at the board's
+        // next sample, at once; the engine is not told (nothing is known lost yet).
         rx.poll(last + timeout, &mut |e| log.push(e));
         assert!(rx.is_silent());
+        let pause = link_pause_hint(before.len() as u64, Reason::StaleData);
         assert!(log.contains(&ReceiverEvent::Silent {
-            since_last: timeout
+            since_last: timeout,
+            pause
         }));
-        let new: Vec<&Event> = rx.sink().events()[events_before..].iter().collect();
-        assert_eq!(new.len(), 1, "{new:?}");
-        let hint = new[0].hint.expect("a pause hint");
-        assert_eq!((hint.mode, hint.reason), (Mode::Pause, Reason::StaleData));
         assert_eq!(
-            hint.sample_index,
-            before.len() as u64,
-            "right after the last sample"
+            (
+                pause.mode,
+                pause.target_vacuum_mmhg,
+                pause.rate_cpm,
+                pause.ramp_cycles
+            ),
+            (Mode::Pause, 0.0, 0.0, 0)
         );
+        assert_eq!(rx.sink().events().len(), events_before);
         assert_eq!(
-            (hint.target_vacuum_mmhg, hint.rate_cpm, hint.ramp_cycles),
-            (0.0, 0.0, 0)
+            rx.sink().engine().unwrap().sample_index(),
+            before.len() as u64
         );
         // Said once per silence.
         rx.poll(last + 4 * timeout, &mut |e| log.push(e));
         assert_eq!(rx.stats().silences, 1);
 
         // The board comes back, its indices after the stall (or where it stopped).
-        let resume_index = before.len() as u64 + if board_counts_the_stall { stall } else { 0 };
+        let lost = if board_counts_the_stall { stall } else { 0 };
+        let resume_index = before.len() as u64 + lost;
         let back = last + Duration::from_secs(2);
         feed_paced(&mut rx, &mut board, after, resume_index, back, &mut log);
         assert!(!rx.is_silent());
-        let expected_missing = if board_counts_the_stall { stall } else { 1 };
-        assert_eq!(rx.stats().missing_reported, expected_missing);
+        let resumed = log
+            .iter()
+            .find_map(|e| match e {
+                ReceiverEvent::Resumed {
+                    missing_samples,
+                    resume,
+                    ..
+                } => Some((*missing_samples, *resume)),
+                _ => None,
+            })
+            .expect("resumed");
         let engine = rx.sink().engine().unwrap();
-        assert_eq!(engine.stats().missing_samples, expected_missing);
-        assert!(log
-            .iter()
-            .any(|e| matches!(e, ReceiverEvent::Resumed { .. })));
-        // Pumping resumes after good data; its hint names the board's sample.
-        let resume = rx
-            .sink()
-            .events()
-            .iter()
-            .find(|e| e.reason == Reason::SensorRecovered)
-            .expect("recovery");
-        assert_eq!(rx.board_index(resume.sample_index), resume_index + 499);
+        // Sent + really lost, exactly.
+        assert_eq!(
+            engine.sample_index(),
+            samples.len() as u64 + lost,
+            "engine count = sent + lost"
+        );
+        assert_eq!(engine.stats().missing_samples, lost);
+        assert_eq!(rx.stats().missing_reported, lost);
+        if board_counts_the_stall {
+            // The engine pauses at the first lost sample and recovers after good data;
+            // the link leaves the resuming to it.
+            assert_eq!(resumed, (stall, None));
+            let events = rx.sink().events();
+            let stale = events
+                .iter()
+                .find(|e| e.reason == Reason::StaleData)
+                .expect("the engine's own pause");
+            assert_eq!(rx.board_index(stale.sample_index), before.len() as u64);
+            let recovery = events
+                .iter()
+                .find(|e| e.reason == Reason::SensorRecovered)
+                .expect("recovery");
+            assert_eq!(rx.board_index(recovery.sample_index), resume_index + 499);
+        } else {
+            // Nothing lost: the engine saw one unbroken stream, and the link lifts its
+            // pause at the first sample back, in the engine's mode.
+            let settings = EngineConfig::new(f32::from(RATE)).user_settings();
+            let resume = link_resume_hint(resume_index, Mode::Stimulation, &settings);
+            assert_eq!(resumed, (0, Some(resume)));
+            let mut direct = EngineConfig::new(f32::from(RATE)).build().unwrap();
+            let mut expected = Vec::new();
+            for &s in &samples {
+                expected.extend(direct.process(board.through_link(s)));
+            }
+            assert_eq!(rx.sink().events(), expected.as_slice());
+        }
     }
+}
+
+/// Blocks of `BLOCK` samples of `samples`, the first at board index `first`.
+fn blocks_from(board: &mut BoardEncoder, first: u64, samples: &[Sample]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (k, chunk) in samples.chunks(BLOCK).enumerate() {
+        out.extend_from_slice(board.block(first + (k * BLOCK) as u64, chunk).unwrap());
+    }
+    out
+}
+
+/// The events of a fresh engine fed `samples` as the link delivers them.
+fn fresh_engine_events(board: &BoardEncoder, samples: &[Sample]) -> Vec<Event> {
+    let mut engine = EngineConfig::new(f32::from(RATE)).build().unwrap();
+    let mut events = Vec::new();
+    for &s in samples {
+        events.extend(engine.process(board.through_link(s)));
+    }
+    events
+}
+
+#[test]
+fn repeated_samples_are_dropped_and_a_hello_going_back_restarts_the_stream() {
+    let samples: Vec<Sample> = session(FaultSet::NONE, 15, 0.5)
+        .into_iter()
+        .map(Option::unwrap)
+        .collect();
+    let mut board = BoardEncoder::new(RATE, BLOCK).unwrap();
+    let mut bytes = board.hello(0).unwrap().to_vec();
+    bytes.extend(blocks_from(&mut board, 0, &samples[..10_000]));
+    // Samples sent again: 100 old ones, then a block half old, half new.
+    bytes.extend(blocks_from(&mut board, 9_000, &samples[9_000..9_100]));
+    bytes.extend_from_slice(board.block(9_994, &samples[9_994..10_010]).unwrap());
+    bytes.extend(blocks_from(&mut board, 10_010, &samples[10_010..20_000]));
+    let (rx, log) = receive(EngineSink::new(), &bytes);
+    let engine = rx.sink().engine().unwrap();
+    assert_eq!(engine.sample_index(), 20_000, "the board's clock, exactly");
+    assert_eq!(engine.stats().missing_samples, 0);
+    assert_eq!(rx.stats().samples_repeated, 106);
+    assert!(log.contains(&ReceiverEvent::Rewind {
+        expected_index: 10_000,
+        first_sample_index: 9_994,
+        repeated: 6
+    }));
+    assert_eq!(
+        rx.sink().events(),
+        fresh_engine_events(&board, &samples[..20_000]).as_slice()
+    );
+
+    // The board restarts its numbering at 500 with a Hello: a new stream, a new engine,
+    // whose sample i is the board's 500 + i.
+    let mut rx = rx;
+    let mut log = Vec::new();
+    let t = Instant::now();
+    let mut more = board.hello(500).unwrap().to_vec();
+    more.extend(blocks_from(&mut board, 500, &samples[..5_000]));
+    rx.feed(&more, t, &mut |e| log.push(e));
+    assert!(matches!(
+        log[0],
+        ReceiverEvent::StreamStarted { restart: true, .. }
+    ));
+    assert_eq!(rx.board_index(0), 500);
+    assert_eq!(rx.sink().ended().len(), 1);
+    assert_eq!(rx.sink().engine().unwrap().sample_index(), 5_000);
+    // A Hello ahead of the expected index continues the stream; the samples between are
+    // lost and reach the engine as a gap.
+    let mut ahead = board.hello(6_000).unwrap().to_vec();
+    ahead.extend(blocks_from(&mut board, 6_000, &samples[5_000..6_000]));
+    rx.feed(&ahead, t, &mut |e| log.push(e));
+    let engine = rx.sink().engine().unwrap();
+    assert_eq!(engine.sample_index(), 6_500, "6 000 sent + 500 lost");
+    assert_eq!(engine.stats().missing_samples, 500);
+    assert_eq!(rx.board_index(engine.sample_index()), 7_000);
 }
 
 /// The first sample the engine must pause at, and why: the engine's own rules, written
@@ -486,6 +608,11 @@ fn a_producer_faster_than_the_engine_overruns_counted_never_blocked() {
         ..PipelineSinkConfig::default()
     });
     let (rx, log) = receive(sink, &w.bytes);
+    // The Ack tells the board what overran, and where the engine's clock is.
+    let ack = rx.ack();
+    assert_eq!(u64::from(ack.samples_overrun), rx.stats().overruns);
+    assert_eq!(ack.next_sample_index, total);
+    assert!(ack.spare_samples <= 256, "{ack:?}");
     let (mut sink, stats) = rx.into_parts();
     sink.close();
     let report = &sink.reports()[0].report;
@@ -531,17 +658,21 @@ fn spawn(args: &[&str]) -> Child {
         .expect("the letdown binary runs")
 }
 
+/// Copies `from` to `to` until either ends; returns what went through.
 fn copy(
     mut from: impl Read + Send + 'static,
     mut to: impl Write + Send + 'static,
-) -> std::thread::JoinHandle<()> {
+) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
+        let mut seen = Vec::new();
         let mut buf = [0u8; 4096];
         while let Ok(n) = from.read(&mut buf) {
             if n == 0 || to.write_all(&buf[..n]).is_err() {
                 break;
             }
+            seen.extend_from_slice(&buf[..n]);
         }
+        seen
     })
 }
 
@@ -556,6 +687,12 @@ fn read_all(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<Str
 /// Runs serve and pump-sim over pipes; returns (serve's stderr, pump-sim's stderr) after
 /// both exited 0.
 fn run_pair(serve_args: &[&str], pump_args: &[&str]) -> (String, String) {
+    let (s, p, _) = run_pair_upstream(serve_args, pump_args);
+    (s, p)
+}
+
+/// [`run_pair`], and every byte pump-sim sent.
+fn run_pair_upstream(serve_args: &[&str], pump_args: &[&str]) -> (String, String, Vec<u8>) {
     let mut serve = spawn(&[&["serve", "--stdio"], serve_args].concat());
     let mut pump = spawn(&[&["pump-sim", "--stdio"], pump_args].concat());
     let up = copy(pump.stdout.take().unwrap(), serve.stdin.take().unwrap());
@@ -563,7 +700,7 @@ fn run_pair(serve_args: &[&str], pump_args: &[&str]) -> (String, String) {
     let serve_err = read_all(serve.stderr.take().unwrap());
     let pump_err = read_all(pump.stderr.take().unwrap());
     let pump_status = pump.wait().unwrap();
-    up.join().unwrap();
+    let upstream = up.join().unwrap();
     let serve_status = serve.wait().unwrap();
     down.join().unwrap();
     let (s, p) = (serve_err.join().unwrap(), pump_err.join().unwrap());
@@ -575,32 +712,37 @@ fn run_pair(serve_args: &[&str], pump_args: &[&str]) -> (String, String) {
         serve_status.success(),
         "serve: {serve_status}\n{s}\npump-sim:\n{p}"
     );
-    (s, p)
+    (s, p, upstream)
 }
+
+/// Every link fault pump-sim injects: garbage, truncated, corrupted and lost frames.
+const LINK_FAULTS: &[&str] = &[
+    "--garbage-every",
+    "40",
+    "--truncate-every",
+    "60",
+    "--corrupt-every",
+    "75",
+    "--drop-every",
+    "90",
+];
 
 #[test]
 fn serve_counts_exactly_what_pump_sim_injects() {
-    let (s, p) = run_pair(
-        &["--quiet"],
+    let pump = [
         &[
             "--simulate",
             "--seed",
             "3",
             "--minutes",
             "1",
-            "--speed",
-            "20",
+            "--unpaced",
             "--quiet",
-            "--garbage-every",
-            "40",
-            "--truncate-every",
-            "60",
-            "--corrupt-every",
-            "75",
-            "--drop-every",
-            "90",
         ],
-    );
+        LINK_FAULTS,
+    ]
+    .concat();
+    let (s, p) = run_pair(&["--quiet"], &pump);
     let injected = summary(&p, "pump-sim", "injected");
     let sent = summary(&p, "pump-sim", "sent");
     let link = summary(&s, "serve", "link");
@@ -646,6 +788,104 @@ fn serve_counts_exactly_what_pump_sim_injects() {
         num(&injected, "decoder_drops_expected")
     );
     assert_eq!(num(&ack, "samples_missing"), num(&injected, "samples_lost"));
+    // Sent as fast as serve's Acks allowed: nothing overran.
+    assert_eq!(num(&samples, "overruns"), 0.0, "{s}");
+    assert_eq!(num(&ack, "samples_overrun"), 0.0);
+    let by_reason: f64 = ack["dropped_by_reason"]
+        .split(',')
+        .map(|n| n.parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(by_reason, num(&ack, "frames_dropped"));
+    assert_eq!(num(&ack, "next_sample_index"), num(&engine, "samples"));
+}
+
+/// (sample index, mode, reason) of every hint `letdown replay` gives for `session`.
+fn replay_hints(session: &std::path::Path) -> Vec<(u64, String, String)> {
+    let events = std::env::temp_dir().join(format!(
+        "letdown-link-replay-{}-{}.jsonl",
+        std::process::id(),
+        session.file_stem().unwrap().to_string_lossy().len()
+    ));
+    let out = Command::new(env!("CARGO_BIN_EXE_letdown"))
+        .args(["replay", "--quiet", "--events"])
+        .arg(&events)
+        .arg(session)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&events).unwrap();
+    std::fs::remove_file(&events).unwrap();
+    text.lines()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let h = &v["hint"];
+            (!h.is_null()).then(|| {
+                (
+                    h["sample_index"].as_u64().unwrap(),
+                    h["mode"].as_str().unwrap().to_string(),
+                    h["reason"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The same from serve's log lines `… -> hint mode=M … reason=R … (sample N, …`.
+fn served_hints(log: &str) -> Vec<(u64, String, String)> {
+    log.lines()
+        .filter_map(|l| {
+            let rest = l.split_once("-> hint ")?.1;
+            let field = |key: &str| {
+                rest.split_whitespace()
+                    .find_map(|kv| kv.strip_prefix(key))
+                    .map(str::to_string)
+            };
+            let sample = rest.split_once("(sample ")?.1;
+            let digits: String = sample.chars().take_while(char::is_ascii_digit).collect();
+            Some((digits.parse().ok()?, field("mode=")?, field("reason=")?))
+        })
+        .collect()
+}
+
+#[test]
+fn unpaced_pump_sim_overruns_nothing_and_serve_gives_replays_hints_at_the_board_indices() {
+    let session = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../datasets/sessions/sim-typical-s15-timer120-250hz-4min-f-dropout+stuck+saturation+\
+         spikes+bubbles+overvacuum+drift+gain.csv",
+    );
+    let expected = replay_hints(&session);
+    assert!(expected.len() >= 10, "{expected:?}");
+    for block in ["1", "64"] {
+        let path = session.to_str().unwrap();
+        let (s, p) = run_pair(
+            &[],
+            &["--session", path, "--unpaced", "--block", block, "--quiet"],
+        );
+        assert_eq!(served_hints(&s), expected, "blocks of {block}:\n{s}");
+        let samples = summary(&s, "serve", "samples");
+        let engine = summary(&s, "serve", "engine");
+        let sent = summary(&p, "pump-sim", "sent");
+        assert_eq!(num(&samples, "overruns"), 0.0, "{s}");
+        assert_eq!(num(&samples, "silences"), 0.0, "{s}");
+        // The file's own gaps are the only samples lost: sent + lost = its length.
+        assert_eq!(
+            num(&engine, "samples"),
+            num(&sent, "samples_sent") + num(&samples, "missing")
+        );
+        assert_eq!(
+            num(&engine, "samples"),
+            (num(&sent, "session_length_s") * 250.0).round()
+        );
+        let ack = summary(&p, "pump-sim", "serve_ack");
+        eprintln!(
+            "blocks of {block}: {} hints as replay's, {}x real time, waited for room {} \
+             times ({} s), 0 overruns",
+            expected.len(),
+            sent["achieved_speed"],
+            ack["room_waits"],
+            ack["room_wait_s"]
+        );
+    }
 }
 
 #[test]
@@ -763,7 +1003,7 @@ fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
     let hello = Payload::Hello(Hello {
         config: StreamConfig::new(50, 0.01, 0.01),
         max_samples_per_block: 16,
-        next_sample_index: 0,
+        next_sample_index: 12_345,
     });
     let n = Encoder::new().encode(&hello, &mut buf).unwrap();
     let mut stdin = serve.stdin.take().unwrap();
@@ -780,20 +1020,28 @@ fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
         err.contains("sample_rate_hz"),
         "the engine's reason is given: {err}"
     );
-    let mut decoder = FrameDecoder::new();
-    let hints: Vec<_> = decoder
-        .frames(&out)
-        .filter_map(Result::ok)
-        .filter_map(|f| match f.payload {
-            Payload::Hint(h) => Some(h),
-            _ => None,
-        })
-        .collect();
+    let hints = hints_in(&out);
     assert_eq!(hints.len(), 1, "{hints:?}");
     assert_eq!(
         (hints[0].mode, hints[0].reason),
         (Mode::Pause, Reason::SensorFault)
     );
+    assert_eq!(
+        hints[0].sample_index, 12_345,
+        "at the stream's first sample, in the board's numbering"
+    );
+}
+
+/// The Hint frames in bytes serve wrote.
+fn hints_in(bytes: &[u8]) -> Vec<ControlHint> {
+    FrameDecoder::new()
+        .frames(bytes)
+        .filter_map(Result::ok)
+        .filter_map(|f| match f.payload {
+            Payload::Hint(h) => Some(h),
+            _ => None,
+        })
+        .collect()
 }
 
 fn read_all_bytes(mut from: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
@@ -829,4 +1077,234 @@ fn bad_options_exit_2() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn serve_pauses_a_link_silent_from_the_first_byte_and_counts_bytes_that_never_form_a_frame() {
+    let mut serve = spawn(&["serve", "--stdio", "--timeout-ms", "200"]);
+    let mut stdin = serve.stdin.take().unwrap();
+    let out = read_all_bytes(serve.stdout.take().unwrap());
+    let err = read_all(serve.stderr.take().unwrap());
+    // A megabyte without a frame delimiter (a wrong baud rate, a stuck line), then
+    // nothing, for longer than the timeout.
+    let junk = vec![0x55u8; 1 << 20];
+    stdin.write_all(&junk).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    drop(stdin);
+    let status = serve.wait().unwrap();
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    assert!(status.success(), "{err}");
+    assert!(err.contains("serve: link silent: no samples for"), "{err}");
+    let link = summary(&err, "serve", "link");
+    assert_eq!(
+        num(&link, "oversize_bytes"),
+        ((1 << 20) - letdown_link::DECODER_CAPACITY) as f64,
+        "{err}"
+    );
+    assert_eq!(num(&link, "bytes"), (1 << 20) as f64);
+    let hints = hints_in(&out);
+    assert_eq!(
+        hints,
+        vec![link_pause_hint(0, Reason::StaleData)],
+        "one pause, before any sample"
+    );
+}
+
+/// The samples of every intact block in `upstream` (what serve could take), written as a
+/// session file at `rate`: the lost ones are its gaps.
+fn write_received_session(upstream: &[u8], rate: u16, path: &std::path::Path) -> u64 {
+    let mut decoder = FrameDecoder::new();
+    let mut csv = format!("# sample_rate_hz: {rate}\nt_s,pressure_mmhg,flow_ml_min\n");
+    let mut end = 0;
+    for frame in decoder.frames(upstream).filter_map(Result::ok) {
+        let Payload::SampleBlock(block) = frame.payload else {
+            continue;
+        };
+        for (i, raw) in block.samples().iter().enumerate() {
+            let index = block.first_sample_index + i as u64;
+            if index < end {
+                continue;
+            }
+            let s = block.config.to_sample(*raw);
+            csv += &format!(
+                "{:.4},{:.2},{:.2}\n",
+                index as f64 / f64::from(rate),
+                s.pressure_mmhg,
+                s.flow_ml_min
+            );
+        }
+        end = end.max(block.end_sample_index());
+    }
+    std::fs::write(path, csv).unwrap();
+    end
+}
+
+#[test]
+fn through_every_link_fault_serve_gives_replays_hints_on_the_samples_that_arrived() {
+    let session = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../datasets/sessions/sim-typical-s11-timer120-100hz-8min.csv");
+    let pump = [
+        &[
+            "--session",
+            session.to_str().unwrap(),
+            "--unpaced",
+            "--quiet",
+            "--stall-after",
+            "200",
+            "--stall-ms",
+            "700",
+        ],
+        LINK_FAULTS,
+    ]
+    .concat();
+    let (s, p, upstream) = run_pair_upstream(&["--timeout-ms", "300"], &pump);
+    let arrived =
+        std::env::temp_dir().join(format!("letdown-link-arrived-{}.csv", std::process::id()));
+    let end = write_received_session(&upstream, 100, &arrived);
+    let expected = replay_hints(&arrived);
+    std::fs::remove_file(&arrived).unwrap();
+    assert!(expected.len() >= 5, "{expected:?}");
+    assert_eq!(served_hints(&s), expected, "{s}");
+    // The engine counted every sample the board sent plus every one lost: its clock is
+    // the board's.
+    let engine = summary(&s, "serve", "engine");
+    let samples = summary(&s, "serve", "samples");
+    assert_eq!(num(&engine, "samples"), end as f64);
+    assert_eq!(
+        num(&engine, "samples"),
+        num(&samples, "delivered") + num(&samples, "missing")
+    );
+    assert_eq!(num(&samples, "overruns"), 0.0, "{s}");
+    // The stall lost nothing (unpaced): the link paused the pump and lifted its own pause,
+    // and the engine never heard of it.
+    assert_eq!(num(&samples, "silences"), 1.0, "the stall: {s}");
+    assert!(s.contains("; pump resumes "), "{s}");
+    let received = summary(&p, "pump-sim", "received");
+    assert!(num(&received, "pauses") >= 1.0, "{p}");
+    let injected = summary(&p, "pump-sim", "injected");
+    let link = summary(&s, "serve", "link");
+    assert_eq!(
+        num(&link, "frames_dropped"),
+        num(&injected, "decoder_drops_expected")
+    );
+}
+
+#[test]
+fn a_lost_hello_is_sent_again_and_the_stream_starts_with_nothing_lost() {
+    let (s, p) = run_pair(
+        &["--quiet"],
+        &[
+            "--simulate",
+            "--seed",
+            "6",
+            "--minutes",
+            "0.5",
+            "--unpaced",
+            "--quiet",
+            "--drop-hello",
+        ],
+    );
+    let ack = summary(&p, "pump-sim", "serve_ack");
+    assert!(num(&ack, "hellos_again") >= 1.0, "{p}");
+    let sent = summary(&p, "pump-sim", "sent");
+    let engine = summary(&s, "serve", "engine");
+    let samples = summary(&s, "serve", "samples");
+    assert_eq!(num(&engine, "samples"), num(&sent, "samples_sent"), "{s}");
+    assert_eq!(num(&samples, "missing"), 0.0);
+    assert_eq!(num(&samples, "overruns"), 0.0);
+    assert_eq!(num(&samples, "streams"), 1.0);
+}
+
+#[test]
+fn the_ack_counts_every_loss_by_kind_and_offers_the_queue_s_room() {
+    let samples = session(FaultSet::NONE, 16, 0.5);
+    let faults = LinkFaults {
+        garbage_every: 7,
+        truncate_every: 11,
+        corrupt_every: 13,
+        drop_every: 17,
+    };
+    let w = wire(&samples, faults, 2);
+    let mut bytes = w.bytes.clone();
+    // A block sent twice, and a line that never sends a delimiter at the end.
+    let mut board = w.board;
+    let repeat = board
+        .block(160, &[Sample::new(-100.0, 1.0); 16])
+        .unwrap()
+        .to_vec();
+    bytes.extend_from_slice(&repeat);
+    bytes.extend(std::iter::repeat_n(0x55u8, 1000));
+    // Before a stream, no room; with a queue of 4096 samples in blocks of 16 (one slot
+    // of 32 each), room for 128 blocks.
+    let fresh = LinkReceiver::new(
+        PipelineSink::new(PipelineSinkConfig::default()),
+        ReceiverConfig::new(Duration::from_secs(3600)),
+    );
+    assert_eq!(fresh.ack().spare_samples, 0);
+    let sink = PipelineSink::new(PipelineSinkConfig {
+        capacity: Some(4096),
+        ..PipelineSinkConfig::default()
+    });
+    let (rx, _) = receive(sink, &bytes);
+    let stats = rx.stats();
+    let ack = rx.ack();
+    for (n, reason) in ack.dropped_by_reason.iter().zip(DropReason::ALL) {
+        assert_eq!(u64::from(*n), stats.decoder.dropped(reason), "{reason}");
+    }
+    assert_eq!(u64::from(ack.frames_dropped), stats.frames_dropped());
+    assert_eq!(u64::from(ack.samples_missing), w.counts.samples_lost);
+    assert_eq!(ack.samples_discarded, 16, "the repeated block");
+    assert_eq!(
+        u64::from(ack.oversize_bytes),
+        1000 - DECODER_CAPACITY as u64
+    );
+    assert_eq!(ack.next_sample_index, samples.len() as u64);
+    // Fed flat out, the queue overran (counted above); once the engine thread has taken
+    // it all, the whole queue is offered, in whole blocks.
+    let give_up = Instant::now() + Duration::from_secs(10);
+    while rx.ack().spare_samples < 128 * 16 && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(rx.ack().spare_samples, 128 * 16);
+    // The engine in place has no queue: no limit.
+    let (in_place, _) = receive(EngineSink::new(), &w.bytes);
+    assert_eq!(in_place.ack().spare_samples, u32::MAX);
+}
+
+#[test]
+fn after_a_restart_the_pump_follows_the_new_engine() {
+    let mut serve = spawn(&["serve", "--stdio", "--quiet"]);
+    let mut stdin = serve.stdin.take().unwrap();
+    let out = read_all_bytes(serve.stdout.take().unwrap());
+    let err = read_all(serve.stderr.take().unwrap());
+    let mut board = BoardEncoder::new(RATE, BLOCK).unwrap();
+    // Vacuum beyond the user's maximum (−250 mmHg): the engine pauses the pump.
+    let mut bytes = board.hello(0).unwrap().to_vec();
+    bytes.extend(blocks_from(&mut board, 0, &[Sample::new(-280.0, 0.0); 320]));
+    // The board restarts its numbering: a new stream, a new engine that starts in
+    // stimulation and sees gentle vacuum.
+    bytes.extend_from_slice(board.hello(0).unwrap());
+    bytes.extend(blocks_from(&mut board, 0, &[Sample::new(-60.0, 0.0); 320]));
+    stdin.write_all(&bytes).unwrap();
+    drop(stdin);
+    let status = serve.wait().unwrap();
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    assert!(status.success(), "{err}");
+    let hints = hints_in(&out);
+    let settings = EngineConfig::new(f32::from(RATE)).user_settings();
+    assert_eq!(hints.len(), 2, "{hints:?}\n{err}");
+    assert_eq!(
+        (hints[0].mode, hints[0].reason, hints[0].sample_index),
+        (Mode::Pause, Reason::OverVacuum, 0)
+    );
+    assert_eq!(
+        hints[1],
+        link_resume_hint(0, Mode::Stimulation, &settings),
+        "{err}"
+    );
+    assert!(
+        err.contains("new stream: the pump follows the new engine"),
+        "{err}"
+    );
 }

@@ -61,4 +61,5 @@ pub use event::{Event, EventKind};
 pub use features::BlockFeatures;
 pub use hint::{ControlHint, Cue, Mode, Reason};
 pub use sample::Sample;
+pub use session::RAMP_CYCLES;
 pub use spectral::SpectralFeatures;

@@ -12,14 +12,14 @@ use crate::hint_codes::{cue_from, mode_from, reason_from};
 use crate::wire::Reader;
 use letdown_engine::{ControlHint, UserSettings};
 
-/// Buffer size that holds any v1 frame (its COBS bytes, the delimiters excluded): 285.
+/// Buffer size that holds any frame (its COBS bytes, the delimiters excluded): 285.
 pub const DECODER_CAPACITY: usize = MAX_FRAME_LEN - 2;
 
 /// Smallest buffer a decoder may have: the COBS bytes of the shortest frame (a
 /// heartbeat, 12 payload bytes), 13.
 const MIN_CAPACITY: usize = corncobs::max_encoded_len(HEADER_LEN + HEARTBEAT_LEN + CRC_LEN) - 1;
 
-/// A decoder for every v1 frame.
+/// A decoder for every frame of the protocol.
 pub type FrameDecoder = Decoder<DECODER_CAPACITY>;
 
 /// What a decoder has seen. Every `0x00` received ends exactly one frame, counted once as
@@ -34,8 +34,12 @@ pub struct DecoderStats {
     /// Empty frames (back-to-back `0x00`): ignored. Every frame starts with a `0x00`
     /// after the previous frame's closing one, so this counts about one per frame.
     pub empty: u64,
-    /// Dropped: more bytes before a `0x00` than the buffer holds.
+    /// Dropped: more bytes before a `0x00` than the buffer holds (counted at its `0x00`).
     pub oversize: u64,
+    /// Bytes discarded because they overflowed the buffer, counted as they arrive: a
+    /// stream that never sends a `0x00` (a wrong baud rate, a stuck line) shows here at
+    /// once, before any frame ends.
+    pub oversize_bytes: u64,
     /// Dropped: invalid COBS.
     pub cobs: u64,
     /// Dropped: payload shorter than header + CRC.
@@ -140,6 +144,7 @@ impl<const CAP: usize> Decoder<CAP> {
                 frames: 0,
                 empty: 0,
                 oversize: 0,
+                oversize_bytes: 0,
                 cobs: 0,
                 too_short: 0,
                 crc: 0,
@@ -161,7 +166,10 @@ impl<const CAP: usize> Decoder<CAP> {
                     *slot = byte;
                     self.len += 1;
                 }
-                _ => self.overflowed = true,
+                _ => {
+                    self.overflowed = true;
+                    self.stats.oversize_bytes += 1;
+                }
             }
             return None;
         }
@@ -341,12 +349,22 @@ fn parse_body(frame_type: FrameType, r: &mut Reader<'_>) -> Result<Payload, Fram
         }
         FrameType::Ack => {
             fixed(ACK_LEN)?;
-            Payload::Ack(Ack {
+            let mut ack = Ack {
                 last_seq: r.u16().ok_or(short)?,
                 frames_received: r.u32().ok_or(short)?,
                 frames_dropped: r.u32().ok_or(short)?,
                 samples_missing: r.u32().ok_or(short)?,
-            })
+                samples_overrun: r.u32().ok_or(short)?,
+                samples_discarded: r.u32().ok_or(short)?,
+                oversize_bytes: r.u32().ok_or(short)?,
+                next_sample_index: r.u64().ok_or(short)?,
+                spare_samples: r.u32().ok_or(short)?,
+                dropped_by_reason: [0; 8],
+            };
+            for n in &mut ack.dropped_by_reason {
+                *n = r.u32().ok_or(short)?;
+            }
+            Payload::Ack(ack)
         }
         FrameType::Heartbeat => {
             fixed(HEARTBEAT_LEN)?;

@@ -97,6 +97,14 @@ fn write_body(w: &mut Writer<'_>, payload: &Payload) {
             w.u32(a.frames_received);
             w.u32(a.frames_dropped);
             w.u32(a.samples_missing);
+            w.u32(a.samples_overrun);
+            w.u32(a.samples_discarded);
+            w.u32(a.oversize_bytes);
+            w.u64(a.next_sample_index);
+            w.u32(a.spare_samples);
+            for n in a.dropped_by_reason {
+                w.u32(n);
+            }
         }
         Payload::Heartbeat(h) => w.u32(h.uptime_ms),
     }

@@ -4,7 +4,7 @@ use crate::frame::FrameType;
 use core::fmt;
 use letdown_engine::SettingsError;
 
-/// A field whose value is outside the range protocol v1 allows (crate docs).
+/// A field whose value is outside the range the protocol allows (crate docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Field {
     /// `sample_rate_hz` is 0.
@@ -15,6 +15,9 @@ pub enum Field {
     FlowScale,
     /// A sample block's `count` is outside 1 … 64.
     SampleCount,
+    /// A sample block's `first_sample_index + count` exceeds 2⁶⁴ − 1 (indices never
+    /// wrap).
+    SampleIndex,
     /// Hello's `max_samples_per_block` is outside 1 … 64.
     MaxSamplesPerBlock,
     /// Hint `mode` code is not 0 … 2.
@@ -41,6 +44,10 @@ impl fmt::Display for Field {
             Field::PressureScale => ("pressure_mmhg_per_lsb", "must be finite and > 0 mmHg"),
             Field::FlowScale => ("flow_ml_min_per_lsb", "must be finite and > 0 mL/min"),
             Field::SampleCount => ("count", "must be 1 … 64 samples"),
+            Field::SampleIndex => (
+                "first_sample_index",
+                "plus count must not exceed 2^64 - 1 (sample indices never wrap)",
+            ),
             Field::MaxSamplesPerBlock => ("max_samples_per_block", "must be 1 … 64 samples"),
             Field::Mode => (
                 "mode",
@@ -112,7 +119,7 @@ pub enum FrameError {
         /// The version byte received.
         version: u8,
     },
-    /// The header's frame type code is not one of v1's.
+    /// The header's frame type code is not one the protocol defines.
     UnknownType {
         /// The type code received.
         code: u8,
@@ -166,7 +173,8 @@ impl fmt::Display for FrameError {
             ),
             FrameError::UnknownVersion { version } => write!(
                 f,
-                "frame dropped: protocol version {version}, this decoder speaks {}",
+                "frame dropped: protocol version {version}, this decoder speaks only {} \
+                 (version 2 changed the Ack: update the sender to the letdown-link docs)",
                 crate::PROTOCOL_VERSION
             ),
             FrameError::UnknownType { code } => {

@@ -1,11 +1,11 @@
-//! The frames of protocol v1 as Rust values (the byte layout is in the crate docs).
+//! The frames of the protocol as Rust values (the byte layout is in the crate docs).
 
 use crate::error::Field;
 use core::fmt;
 use letdown_engine::{ControlHint, Sample, UserSettings};
 
 /// The protocol version this crate writes and accepts (header byte 0).
-pub const PROTOCOL_VERSION: u8 = 1;
+pub const PROTOCOL_VERSION: u8 = 2;
 
 /// Most samples one [`SampleBlock`] carries.
 pub const MAX_SAMPLES_PER_BLOCK: usize = 64;
@@ -26,8 +26,9 @@ pub(crate) const SAMPLE_LEN: usize = 4;
 pub(crate) const HINT_LEN: usize = 8 + 4 + 3 * 4;
 /// Settings body bytes: five `f32`.
 pub(crate) const SETTINGS_LEN: usize = 5 * 4;
-/// Ack body bytes.
-pub(crate) const ACK_LEN: usize = 2 + 3 * 4;
+/// Ack body bytes: sequence number, seven `u32` counts, the next sample index, the
+/// spare room, the eight drop counts.
+pub(crate) const ACK_LEN: usize = 2 + 7 * 4 + 8 + 8 * 4;
 /// Heartbeat body bytes.
 pub(crate) const HEARTBEAT_LEN: usize = 4;
 
@@ -39,7 +40,7 @@ pub const MAX_PAYLOAD_LEN: usize =
 /// 287. A buffer of this size holds any encoded frame.
 pub const MAX_FRAME_LEN: usize = 1 + corncobs::max_encoded_len(MAX_PAYLOAD_LEN);
 
-/// The frame types of protocol v1 and their codes (header byte 1).
+/// The frame types of the protocol and their codes (header byte 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum FrameType {
@@ -73,7 +74,7 @@ impl FrameType {
         self as u8
     }
 
-    /// The type with this code, if v1 defines one.
+    /// The type with this code, if the protocol defines one.
     pub const fn from_code(code: u8) -> Option<Self> {
         Some(match code {
             0x01 => FrameType::Hello,
@@ -169,6 +170,9 @@ impl Payload {
                 b.config.validate()?;
                 if b.is_empty() {
                     return Err(Field::SampleCount);
+                }
+                if b.first_sample_index.checked_add(b.len() as u64).is_none() {
+                    return Err(Field::SampleIndex);
                 }
                 Ok(())
             }
@@ -417,17 +421,36 @@ pub struct Hello {
     pub next_sample_index: u64,
 }
 
-/// What the receiver has received so far (counts wrap at 2³²).
+/// What the receiver has received and lost so far, and how much more it can take (counts
+/// wrap at 2³²). The crate docs ("Ack body", "Flow control") say how a sender uses it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Ack {
     /// Sequence number of the last frame received from the peer.
     pub last_seq: u16,
     /// Good frames received.
     pub frames_received: u32,
-    /// Frames the decoder dropped (any reason).
+    /// Frames the decoder dropped (any reason; by reason in `dropped_by_reason`).
     pub frames_dropped: u32,
-    /// Samples reported missing (gaps in the first-sample indices).
+    /// Samples the engine was told are missing: skipped sample indices (lost frames, a
+    /// Hello ahead of the expected index). Overruns are counted apart.
     pub samples_missing: u32,
+    /// Samples received but dropped because the engine's queue was full (the engine is
+    /// told of them as missing too). A sender that follows `spare_samples` causes none.
+    pub samples_overrun: u32,
+    /// Samples received and not given to the engine: repeats (indices already taken),
+    /// duplicate frames, a stream the engine refused.
+    pub samples_discarded: u32,
+    /// Bytes discarded because no frame delimiter came within the largest frame.
+    pub oversize_bytes: u32,
+    /// The board sample index the receiver expects next: everything before it was
+    /// taken or counted as lost.
+    pub next_sample_index: u64,
+    /// Samples the receiver can queue now without an overrun, for blocks of the
+    /// stream's announced size (`u32::MAX`: no limit; 0 before a stream runs).
+    pub spare_samples: u32,
+    /// Frames dropped per reason, in [`crate::DropReason::ALL`] order (oversize, COBS,
+    /// too short, CRC, version, frame type, length, field).
+    pub dropped_by_reason: [u32; 8],
 }
 
 /// "Still here", with the sender's clock.

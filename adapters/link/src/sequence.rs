@@ -19,8 +19,10 @@ pub enum Continuity {
     },
     /// The same sequence number as the previous frame: a repeat, to be ignored.
     Duplicate,
-    /// A block starts before the end of the previous block (the board restarted without a
-    /// Hello, or repeats samples). The tracker follows the new indices from here.
+    /// A block starts before the end of the previous block: it repeats samples already
+    /// received (a board that restarts its numbering sends a Hello first). The tracker
+    /// keeps expecting the same index (or the block's end, if it reaches further); a
+    /// receiver drops the samples before that index.
     Rewind {
         /// First sample index the tracker expected.
         expected_index: u64,
@@ -136,7 +138,8 @@ impl SequenceTracker {
             return Continuity::Duplicate;
         }
         self.last_seq = Some(seq);
-        self.next_sample_index = Some(first_sample_index.saturating_add(count));
+        let end = first_sample_index.saturating_add(count);
+        self.next_sample_index = Some(end.max(expected));
         if first_sample_index < expected {
             self.stats.rewinds += 1;
             return Continuity::Rewind {

@@ -8,7 +8,7 @@ use letdown_engine::SettingsError;
 use letdown_link::crc::crc32c;
 use letdown_link::{
     Decoder, DecoderStats, DropReason, Field, Frame, FrameDecoder, FrameError, FrameType, Payload,
-    DECODER_CAPACITY,
+    DECODER_CAPACITY, PROTOCOL_VERSION,
 };
 
 /// Wire bytes of an arbitrary payload (header + body) with a correct CRC: for frames the
@@ -159,6 +159,8 @@ fn an_oversize_frame_is_discarded_up_to_its_delimiter() {
         }]
     );
     assert_eq!(d.stats().oversize, 1);
+    // The bytes beyond the buffer are counted as they come, before their `0x00`.
+    assert_eq!(d.stats().oversize_bytes, 100);
 
     // A smaller decoder drops long frames but keeps short ones.
     let mut small = Decoder::<64>::new();
@@ -180,8 +182,8 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
         data.extend_from_slice(body);
         crafted(&data)
     };
-    let short_block = with(1, 0x02, &[0; 10]);
-    let good_hb = with(1, 0x20, &hb_body);
+    let short_block = with(PROTOCOL_VERSION, 0x02, &[0; 10]);
+    let good_hb = with(PROTOCOL_VERSION, 0x20, &hb_body);
     // A block whose count says 3 but carries 2 samples (CRC correct).
     let mut block_body = vec![0xe8, 0x03];
     block_body.extend_from_slice(&0.01f32.to_le_bytes());
@@ -191,7 +193,7 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
         let mut body = block_body.clone();
         body.push(count);
         body.extend(std::iter::repeat_n(0x11u8, samples * 4));
-        with(1, 0x02, &body)
+        with(PROTOCOL_VERSION, 0x02, &body)
     };
     let mut hint_body = Vec::new();
     hint_body.extend_from_slice(&0u64.to_le_bytes());
@@ -202,7 +204,7 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
     let hint_with = |offset: usize, bytes: &[u8]| {
         let mut body = hint_body.clone();
         body[offset..offset + bytes.len()].copy_from_slice(bytes);
-        with(1, 0x11, &body)
+        with(PROTOCOL_VERSION, 0x11, &body)
     };
     // Settings: stimulation −70 mmHg at 105 cpm, expression −140 at 55, maximum −160.
     let settings_body: Vec<u8> = [-70.0f32, 105.0, -140.0, 55.0, -160.0]
@@ -212,23 +214,27 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
     let settings_with = |offset: usize, value: f32| {
         let mut body = settings_body.clone();
         body[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
-        with(1, 0x03, &body)
+        with(PROTOCOL_VERSION, 0x03, &body)
     };
     let cases: Vec<(Vec<u8>, FrameError)> = vec![
         (
-            with(2, 0x20, &hb_body),
-            FrameError::UnknownVersion { version: 2 },
+            with(1, 0x20, &hb_body),
+            FrameError::UnknownVersion { version: 1 },
+        ),
+        (
+            with(3, 0x20, &hb_body),
+            FrameError::UnknownVersion { version: 3 },
         ),
         (
             with(0, 0x20, &hb_body),
             FrameError::UnknownVersion { version: 0 },
         ),
         (
-            with(1, 0x04, &hb_body),
+            with(PROTOCOL_VERSION, 0x04, &hb_body),
             FrameError::UnknownType { code: 0x04 },
         ),
         (
-            with(1, 0x03, &settings_body[..19]),
+            with(PROTOCOL_VERSION, 0x03, &settings_body[..19]),
             FrameError::BadLength {
                 frame_type: FrameType::Settings,
                 expected: 20,
@@ -248,7 +254,7 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             FrameError::InvalidField(Field::Settings(SettingsError::ExpressionRate)),
         ),
         (
-            with(1, 0x20, &[1, 2, 3]),
+            with(PROTOCOL_VERSION, 0x20, &[1, 2, 3]),
             FrameError::BadLength {
                 frame_type: FrameType::Heartbeat,
                 expected: 4,
@@ -256,11 +262,12 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             },
         ),
         (
-            with(1, 0x12, &[0; 15]),
+            // A version-1-sized Ack in a version-2 frame.
+            with(PROTOCOL_VERSION, 0x12, &[0; 14]),
             FrameError::BadLength {
                 frame_type: FrameType::Ack,
-                expected: 14,
-                actual: 15,
+                expected: 70,
+                actual: 14,
             },
         ),
         (
@@ -309,6 +316,17 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
         (
             hint_with(20, &f32::INFINITY.to_le_bytes()),
             FrameError::InvalidField(Field::Confidence),
+        ),
+        (
+            // Indices never wrap: 16 samples from 2^64 - 10.
+            {
+                let mut body = block_body.clone();
+                body[10..18].copy_from_slice(&(u64::MAX - 9).to_le_bytes());
+                body.push(16);
+                body.extend(std::iter::repeat_n(0x11u8, 16 * 4));
+                with(PROTOCOL_VERSION, 0x02, &body)
+            },
+            FrameError::InvalidField(Field::SampleIndex),
         ),
         (vec![0, 0x05, 0x01, 0x02], FrameError::Cobs),
         (vec![0, 0x02, 0x01], FrameError::TooShort { len: 1 }),

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Independent reference for tests/golden.rs: builds two protocol-v1 frames byte by byte
+"""Independent reference for tests/golden.rs: builds two protocol-v2 frames byte by byte
 from the layout tables in src/lib.rs, with its own bitwise CRC-32C and its own COBS, and
 prints them as Rust arrays. Run: python3 adapters/link/tests/golden_vectors.py"""
 import struct
+
+VERSION = 2  # protocol version (header byte 0)
 
 
 def crc32c(data: bytes) -> int:
@@ -30,7 +32,7 @@ def cobs(data: bytes) -> bytes:
 
 
 def frame(frame_type: int, seq: int, body: bytes) -> tuple[bytes, bytes]:
-    data = struct.pack("<BBH", 1, frame_type, seq) + body
+    data = struct.pack("<BBH", VERSION, frame_type, seq) + body
     payload = data + struct.pack("<I", crc32c(data))
     return payload, b"\x00" + cobs(payload)  # a delimiter on both sides
 
@@ -63,3 +65,29 @@ settings = struct.pack("<fffff", -70.0, 105.0, -140.0, 55.0, -160.0)
 payload, wire = frame(0x03, 3, settings)
 print(rust("SETTINGS_PAYLOAD", payload))
 print(rust("SETTINGS_WIRE", wire))
+
+# Test vectors for the crate docs ("Test vectors"): every frame type, as hex on the wire.
+vectors = [
+    # Hello, seq 0: 1000 Hz, 0.01 mmHg and 0.01 mL/min per LSB, up to 16 samples per block,
+    # next sample index 0.
+    ("hello", frame(0x01, 0, struct.pack("<HffBQ", 1000, 0.01, 0.01, 16, 0))[1]),
+    ("sample_block", frame(0x02, 7, block)[1]),
+    ("settings", frame(0x03, 3, settings)[1]),
+    ("hint", frame(0x11, 0x0100, hint)[1]),
+    # Ack, seq 42: last seq 7, 8 frames received, 1 dropped (a CRC error), 16 samples
+    # missing, none overrun or discarded, no oversize bytes, next sample index 1002, room
+    # for 4064 samples.
+    (
+        "ack",
+        frame(
+            0x12,
+            42,
+            struct.pack("<HIIIIIIQI", 7, 8, 1, 16, 0, 0, 0, 1002, 4064)
+            + struct.pack("<8I", 0, 0, 0, 1, 0, 0, 0, 0),
+        )[1],
+    ),
+    # Heartbeat, seq 9: uptime 123 456 ms.
+    ("heartbeat", frame(0x20, 9, struct.pack("<I", 123_456))[1]),
+]
+for name, wire in vectors:
+    print(f"//! {name}: " + " ".join(f"{x:02x}" for x in wire))

@@ -90,7 +90,7 @@ fn a_full_block_is_the_largest_frame() {
         "crate docs' bandwidth table"
     );
     // Worst case for COBS: no zero byte at all in 283 bytes.
-    let mut no_zero = SampleBlock::new(StreamConfig::new(0x0101, 1.0, 1.0), u64::MAX);
+    let mut no_zero = SampleBlock::new(StreamConfig::new(0x0101, 1.0, 1.0), 0x0101_0101_0101_0101);
     while no_zero.push(RawSample::new(-1, -1)).is_ok() {}
     let bytes = wire(0x0101, Payload::SampleBlock(no_zero));
     assert!(bytes.len() <= MAX_FRAME_LEN);
@@ -145,6 +145,15 @@ fn samples_convert_to_engine_units_and_back() {
     ];
     for (sample, raw) in cases {
         assert_eq!(CONFIG.quantize(sample), raw, "{sample:?}");
+    }
+    // The tie rule's examples in the crate docs (exact in f32): ties go away from zero.
+    let halves = StreamConfig::new(1000, 0.5, 1.0);
+    for (sample, raw) in [
+        (Sample::new(1.25, 2.5), RawSample::new(3, 3)),
+        (Sample::new(-1.25, -2.5), RawSample::new(-3, -3)),
+        (Sample::new(0.75, 0.49), RawSample::new(2, 0)),
+    ] {
+        assert_eq!(halves.quantize(sample), raw, "{sample:?}");
     }
     let back = CONFIG.to_sample(RawSample::new(-15000, RawSample::MISSING));
     assert!((back.pressure_mmhg + 150.0).abs() < 1e-3);

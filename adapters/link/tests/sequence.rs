@@ -86,23 +86,29 @@ fn repeats_and_rewinds_are_reported_not_counted_as_gaps() {
     assert_eq!(t.observe_block(5, 100, 10), Continuity::Duplicate);
     assert_eq!(t.observe_seq(5), Continuity::Duplicate);
     assert_eq!(t.observe_block(6, 110, 10), Continuity::InOrder);
-    // The board restarted without a Hello: indices go back.
+    // Samples sent again (a board that restarts its numbering sends a Hello first).
     assert_eq!(
-        t.observe_block(0, 0, 10),
+        t.observe_block(7, 100, 10),
         Continuity::Rewind {
             expected_index: 120,
-            first_sample_index: 0
+            first_sample_index: 100
         }
     );
+    // Still expecting 120: the stream goes on where it was.
+    assert_eq!(t.observe_block(8, 120, 10), Continuity::InOrder);
+    // A repeat that reaches further moves the expected index to its end.
     assert_eq!(
-        t.observe_block(1, 10, 10),
-        Continuity::InOrder,
-        "follows the new stream"
+        t.observe_block(9, 125, 10),
+        Continuity::Rewind {
+            expected_index: 130,
+            first_sample_index: 125
+        }
     );
+    assert_eq!(t.observe_block(10, 135, 10), Continuity::InOrder);
     let s = t.stats();
     assert_eq!(
         (s.duplicates, s.rewinds, s.lost_frames, s.missing_samples),
-        (2, 1, 0, 0)
+        (2, 2, 0, 0)
     );
 }
 

@@ -11,8 +11,9 @@
 //!
 //! Link faults for tests (`pump_link::inject`): garbage, truncated, corrupted and skipped
 //! blocks, every N blocks, each counted in the summary; `--stall-after S` stops sending
-//! for `--stall-ms` of wall time at session time S (the board's clock goes on: the
-//! samples of the stall are lost), then resumes or exits (`--after-stall`).
+//! for `--stall-ms` of wall time at session time S (paced, the board's clock goes on: the
+//! samples of the stall are lost; `--unpaced`, it only waits and loses nothing), then
+//! resumes or exits (`--after-stall`).
 //!
 //! After the last block it waits (up to `--linger-ms`) for serve's Ack of its last frame,
 //! then prints a summary as `summary key=value …` lines.
@@ -49,9 +50,10 @@ pub enum AfterStall {
 /// Options of `letdown pump-sim`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Sends protocol letdown-link v1 (see `letdown serve --help`): one Hello, then SampleBlocks \
+Sends protocol letdown-link v2 (see `letdown serve --help`): one Hello, then SampleBlocks \
 of --block samples (pressure in mmHg and flow in mL/min, 0.01 per count), paced at the \
-session's rate times --speed. Hints received are printed as `hint t=S ...` lines (session \
+session's rate times --speed (or, with --unpaced, as fast as serve's Acks leave room), \
+never more samples than the last Ack's room. Hints received are printed as `hint t=S ...` lines (session \
 time in s; vacuum in mmHg; rate in cycles/min; round trip in ms from sending the block \
 that held the hint's sample to receiving the hint). The summary lines `summary ...` hold \
 key=value pairs: samples and frames sent, hints received, the first switch to expression \
@@ -134,6 +136,14 @@ pub struct PumpSimArgs {
     )]
     speed: f64,
 
+    /// Send as fast as serve's Acks allow (no clock pacing; --speed is ignored).
+    #[arg(long)]
+    unpaced: bool,
+
+    /// Give up when serve's Acks leave no room for the next block for this long, ms.
+    #[arg(long, value_name = "MS", default_value_t = 5000.0)]
+    room_wait_ms: f64,
+
     /// Samples per block (1 … 64).
     #[arg(
         long,
@@ -159,11 +169,17 @@ pub struct PumpSimArgs {
     #[arg(long, allow_negative_numbers = true, value_name = "N")]
     drop_every: Option<u64>,
 
+    /// Do not send the first Hello (as if it were lost): serve runs no stream, and the
+    /// Hello goes again after 500 ms without room.
+    #[arg(long)]
+    drop_hello: bool,
+
     /// Seed of the garbage bytes and flipped bits (default: --seed).
     #[arg(long, allow_negative_numbers = true, value_name = "S")]
     fault_seed: Option<u64>,
 
-    /// Stop sending at this session time, s (see --stall-ms, --after-stall).
+    /// Stop sending at this session time, s (see --stall-ms, --after-stall). Paced, the
+    /// stall's samples are lost; with --unpaced, nothing is lost.
     #[arg(long, allow_negative_numbers = true, value_name = "S")]
     stall_after: Option<f64>,
 
@@ -320,6 +336,11 @@ struct Received {
     pauses: Vec<(f64, Reason)>,
     round_trips_ms: Vec<f64>,
     hung_up: Option<Result<(), String>>,
+    /// Times the Hello was sent again, no stream running at serve.
+    hellos_again: u64,
+    /// Times the sender waited for room in serve's queue, and for how long in all, s.
+    room_waits: u64,
+    room_wait_s: f64,
 }
 
 /// Blocks sent and when, to time the round trip of the hints they cause.
@@ -335,6 +356,16 @@ impl SentBlocks {
             self.blocks.pop_front();
         }
         self.blocks.push_back((first, end, at));
+    }
+
+    /// Samples sent with an index at or after `index` (the last blocks sent).
+    fn samples_from(&self, index: u64) -> u64 {
+        self.blocks
+            .iter()
+            .rev()
+            .take_while(|&&(_, end, _)| end > index)
+            .map(|&(first, end, _)| end - first.max(index))
+            .sum()
     }
 
     /// When the block holding sample `index` was sent.
@@ -418,7 +449,9 @@ impl Session {
 }
 
 struct Settings {
-    speed: f64,
+    /// `None`: unpaced.
+    speed: Option<f64>,
+    room_wait: Duration,
     stall_after: Option<f64>,
     stall: Duration,
     linger: Duration,
@@ -453,7 +486,8 @@ fn settings(args: &PumpSimArgs) -> Result<Settings, String> {
         }
     }
     Ok(Settings {
-        speed: args.speed,
+        speed: (!args.unpaced).then_some(args.speed),
+        room_wait: duration_from(args.room_wait_ms, 1e-3, "--room-wait-ms")?,
         stall_after: args.stall_after,
         stall: duration_from(args.stall_ms, 1e-3, "--stall-ms")?,
         linger: duration_from(args.linger_ms, 1e-3, "--linger-ms")?,
@@ -543,6 +577,8 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
         dropout_samples: 0,
     };
     let mut state = Downlink {
+        hello: Vec::new(),
+        room_wait: settings.room_wait,
         decoder: FrameDecoder::new(),
         tracker: SequenceTracker::new(),
         received: Received::default(),
@@ -551,7 +587,7 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
         },
     };
     log.line(format_args!(
-        "playing {} at {rate} Hz, {} samples per block, {}x real time, on {spec}",
+        "playing {} at {rate} Hz, {} samples per block, {}, on {spec}",
         match &args.session {
             Some(p) => p.display().to_string(),
             None => format!(
@@ -560,7 +596,10 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
             ),
         },
         args.block,
-        settings.speed
+        settings.speed.map_or(
+            "unpaced (as fast as serve's room allows)".to_string(),
+            |x| { format!("{x}x real time") }
+        )
     ));
 
     let mut out = Vec::with_capacity(2 * letdown_link::MAX_FRAME_LEN);
@@ -571,15 +610,18 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
     let hello = board.hello(0).map(<[u8]>::to_vec);
     match hello {
         Ok(bytes) => {
-            if let Err(e) = write_frame(&mut writer, &bytes) {
+            if args.drop_hello {
+                log.line("hello not sent (--drop-hello)");
+            } else if let Err(e) = write_frame(&mut writer, &bytes) {
                 failure = Some(e);
             }
             sent.frames += 1;
+            state.hello = bytes;
         }
         Err(e) => failure = Some(format!("cannot encode the Hello: {e}")),
     }
     let mut last_seq = board.next_seq().wrapping_sub(1);
-    let period_s = 1.0 / (rate * settings.speed);
+    let period_s = settings.speed.map(|x| 1.0 / (rate * x));
     let mut stall: Option<Instant> = None;
     let mut stalled = false;
     let mut stopped_early = false;
@@ -603,20 +645,40 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
         };
         let end = first + samples.len() as u64;
         // Paced: a block goes out once its last sample has been measured.
-        let due = started + Duration::from_secs_f64(end as f64 * period_s);
-        let now = Instant::now();
-        if due > now {
-            std::thread::sleep(due - now);
+        if let Some(period_s) = period_s {
+            let due = started + Duration::from_secs_f64(end as f64 * period_s);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
         }
         if let (Some(after), false) = (settings.stall_after, stalled) {
             if first as f64 / rate >= after {
                 stalled = true;
-                stall = Some(Instant::now() + settings.stall);
+                // Paced, the board's clock runs on and the stall's samples are lost;
+                // unpaced, the board has no clock to run on: it waits and loses nothing.
+                let loses = period_s.is_some();
                 log.line(format_args!(
-                    "stall t={:.3}: sending nothing for {:.0} ms",
+                    "stall t={:.3}: sending nothing for {:.0} ms{}",
                     first as f64 / rate,
-                    settings.stall.as_secs_f64() * 1e3
+                    settings.stall.as_secs_f64() * 1e3,
+                    if loses {
+                        ""
+                    } else {
+                        " (unpaced: nothing lost)"
+                    }
                 ));
+                if !loses {
+                    std::thread::sleep(settings.stall);
+                }
+                stall = Some(
+                    Instant::now()
+                        + if loses {
+                            settings.stall
+                        } else {
+                            Duration::ZERO
+                        },
+                );
             }
         }
         if let Some(until) = stall {
@@ -646,6 +708,17 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
                 return ExitCode::from(EXIT_BAD_INPUT);
             }
         };
+        if let Err(e) = state.wait_for_room(
+            samples.len() as u64,
+            &reader,
+            &mut writer,
+            &mut session,
+            &log,
+            args.quiet,
+        ) {
+            failure = Some(e);
+            break;
+        }
         out.clear();
         match board.block(first, &samples) {
             Ok(frame) => {
@@ -733,15 +806,91 @@ fn write_frame(writer: &mut Box<dyn Write + Send>, bytes: &[u8]) -> Result<(), S
         })
 }
 
+/// How long a sender waits for an Ack with room before it sends its Hello again.
+const HELLO_AGAIN: Duration = Duration::from_millis(500);
+
 /// The downstream half: frames from serve.
 struct Downlink {
+    /// The Hello as sent, to send again while serve runs no stream.
+    hello: Vec<u8>,
+    /// How long to wait for room before giving up.
+    room_wait: Duration,
     decoder: FrameDecoder,
     tracker: SequenceTracker,
     received: Received,
     sent: SentBlocks,
 }
 
+/// Whether serve's last Ack leaves room for `n` more samples: the samples sent that it
+/// had not yet counted (indices from its `next_sample_index` on) and the `n` new ones
+/// must fit its `spare_samples` (crate docs, "Flow control").
+fn has_room(ack: Option<Ack>, sent: &SentBlocks, n: u64) -> bool {
+    ack.is_some_and(|a| {
+        a.spare_samples == u32::MAX
+            || sent.samples_from(a.next_sample_index) + n <= u64::from(a.spare_samples)
+    })
+}
+
 impl Downlink {
+    /// Waits (reading serve's frames) until its Acks leave room for `n` more samples;
+    /// an error after `room_wait` without room, or if serve hung up. While serve runs no
+    /// stream (no Ack, or one without room: the Hello may have been lost), the Hello is
+    /// sent again every [`HELLO_AGAIN`].
+    fn wait_for_room(
+        &mut self,
+        n: u64,
+        reader: &super::link::LinkReader,
+        writer: &mut Box<dyn Write + Send>,
+        session: &mut Session,
+        log: &Log,
+        quiet: bool,
+    ) -> Result<(), String> {
+        if has_room(self.received.last_ack, &self.sent, n) {
+            return Ok(());
+        }
+        let waited = Instant::now();
+        let limit = self.room_wait;
+        let give_up = waited + limit;
+        let mut hello_at = waited + HELLO_AGAIN;
+        while !has_room(self.received.last_ack, &self.sent, n) {
+            let now = Instant::now();
+            let no_stream = self.received.last_ack.is_none_or(|a| a.spare_samples == 0);
+            if no_stream && now >= hello_at {
+                write_frame(writer, &self.hello)?;
+                self.received.hellos_again += 1;
+                hello_at = now + HELLO_AGAIN;
+            }
+            if now >= give_up {
+                return Err(format!(
+                    "serve's Acks left no room for {n} more sample(s) for {:.0} ms (last Ack: {:?})",
+                    limit.as_secs_f64() * 1e3,
+                    self.received.last_ack
+                ));
+            }
+            let until = if no_stream {
+                give_up.min(hello_at)
+            } else {
+                give_up
+            };
+            match reader
+                .incoming
+                .recv_timeout(until.saturating_duration_since(now))
+            {
+                Ok(message) => self.handle(message, session, log, quiet),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err("serve's side of the link closed".to_string())
+                }
+            }
+            if self.received.hung_up.is_some() {
+                return Err("serve hung up".to_string());
+            }
+        }
+        self.received.room_waits += 1;
+        self.received.room_wait_s += waited.elapsed().as_secs_f64();
+        Ok(())
+    }
+
     fn drain(
         &mut self,
         reader: &super::link::LinkReader,
@@ -851,7 +1000,7 @@ fn summary(
     injected: &InjectionCounts,
     started: Instant,
     sending_s: f64,
-    speed: f64,
+    speed: Option<f64>,
     stopped_early: bool,
 ) {
     let r = &state.received;
@@ -859,7 +1008,7 @@ fn summary(
     log.line(format_args!(
         "summary sent samples_sent={} blocks_sent={} frames_sent={} stall_samples={} \
          dropout_samples={} session_s={session_s:.3} session_length_s={:.3} stopped_early={stopped_early} \
-         sending_s={sending_s:.3} elapsed_s={:.3} speed={speed} achieved_speed={:.2}",
+         sending_s={sending_s:.3} elapsed_s={:.3} speed={} achieved_speed={:.2}",
         sent.samples,
         sent.blocks,
         sent.frames,
@@ -867,6 +1016,7 @@ fn summary(
         session.dropout_samples,
         session.source.length_samples() as f64 / session.rate,
         started.elapsed().as_secs_f64(),
+        speed.map_or("unpaced".to_string(), |x| x.to_string()),
         if sending_s > 0.0 { session_s / sending_s } else { 0.0 },
     ));
     log.line(format_args!(
@@ -921,8 +1071,23 @@ fn summary(
     ));
     match r.last_ack {
         Some(a) => log.line(format_args!(
-            "summary serve_ack last_seq={} frames_received={} frames_dropped={} samples_missing={}",
-            a.last_seq, a.frames_received, a.frames_dropped, a.samples_missing
+            "summary serve_ack last_seq={} frames_received={} frames_dropped={} \
+             samples_missing={} samples_overrun={} samples_discarded={} oversize_bytes={} \
+             next_sample_index={} spare_samples={} dropped_by_reason={} room_waits={} \
+             room_wait_s={:.3} hellos_again={}",
+            a.last_seq,
+            a.frames_received,
+            a.frames_dropped,
+            a.samples_missing,
+            a.samples_overrun,
+            a.samples_discarded,
+            a.oversize_bytes,
+            a.next_sample_index,
+            a.spare_samples,
+            a.dropped_by_reason.map(|n| n.to_string()).join(","),
+            r.room_waits,
+            r.room_wait_s,
+            r.hellos_again
         )),
         None => log.line("summary serve_ack none"),
     }

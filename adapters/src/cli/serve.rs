@@ -6,14 +6,22 @@
 //!   counted, lost frames turned into missing samples, the engine built from the stream's
 //!   configuration), pushing samples into the lock-free pipeline; and the downstream
 //!   side: every engine hint back to the pump as a Hint frame the moment it comes out of
-//!   the pipeline, an Ack every `--ack-ms` while frames come in, a Heartbeat when nothing
-//!   else was sent for `--heartbeat-ms`; it waits on both at once (`select!`);
-//! - the engine thread of `letdown_engine::pipeline`.
+//!   the pipeline, an Ack every `--ack-ms` while it has news (at once when a stream
+//!   starts or the board has used half the room of the last one, so a board sending
+//!   faster than real time never waits long), a Heartbeat when nothing else was sent for
+//!   `--heartbeat-ms`; it waits on both at once (`select!`);
+//! - the engine thread of `letdown_pipeline`.
 //!
-//! A link without samples for `--timeout-ms` is silent: the engine is told of stale data
-//! at once (its pause hint goes down the link) and the log says so. A stream whose rate
-//! the engine does not accept is refused: a Pause hint (sensor fault) goes to the pump,
-//! the log says why, and serve exits with status 2. A Settings frame (the mother changed
+//! A link without samples for `--timeout-ms` — from the start, before any Hello, as
+//! after samples — is silent: a pause hint (stale data, at the board's next sample index)
+//! goes to the pump at once and the log says so. The engine is told only what the
+//! board's indices later show was lost, so a silence that lost nothing costs it nothing;
+//! then the link lifts its own pause with the engine's mode. When a new stream replaces a
+//! running one, the pump is put in the new engine's starting mode (stimulation) if the
+//! old engine left it expressing or paused. Every hint's `sample_index` is in the board's
+//! numbering. A stream whose rate the engine does not accept is
+//! refused: a Pause hint (sensor fault, at the stream's first sample index) goes to the
+//! pump, the log says why, and serve exits with status 2. A Settings frame (the mother changed
 //! her comfort settings on the pump) reaches the engine thread before the samples after
 //! it: every later hint asks for her targets and never beyond her maximum; the log shows
 //! each change and the summary counts them. End of file or a hang-up ends serve
@@ -26,10 +34,10 @@ use super::EXIT_BAD_INPUT;
 use clap::Args;
 use crossbeam_channel::{never, select, Receiver};
 use letdown_adapters::pump_link::{
-    link_pause_hint, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats, ReceiverConfig,
-    ReceiverEvent,
+    link_resume_hint, to_board, LinkReceiver, PipelineSink, PipelineSinkConfig, ReceiveStats,
+    ReceiverConfig, ReceiverEvent,
 };
-use letdown_engine::{ControlHint, EngineStats, Event, Reason};
+use letdown_engine::{ControlHint, EngineStats, Event, Mode};
 use letdown_link::{DropReason, Encoder, Heartbeat, Payload, MAX_FRAME_LEN};
 use letdown_pipeline::{HintMessage, Percentiles, PipelineStats, WaitStrategy};
 use std::io::{self, Write};
@@ -39,12 +47,16 @@ use std::time::{Duration, Instant};
 /// Options of `letdown serve`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Protocol: letdown-link v1 (adapters/link): COBS-framed, CRC-32C-checked frames. Upstream \
-(pump -> serve): Hello (stream configuration: rate in Hz, mmHg and mL/min per count), \
-SampleBlock (1-64 samples, i16 pressure and flow, i16::MIN = no reading), Heartbeat. \
-Downstream (serve -> pump): Hint (mode, target vacuum in mmHg, rate in cycles/min, ramp \
-cycles, reason, confidence 0-1, cue, sample index), Ack (last sequence number, frames \
-received, frames dropped, samples missing), Heartbeat.
+Protocol: letdown-link v2 (adapters/link; its crate docs are the specification): \
+COBS-framed, CRC-32C-checked frames. Upstream (pump -> serve): Hello (stream \
+configuration: rate in Hz, mmHg and mL/min per count), SampleBlock (1-64 samples, i16 \
+pressure and flow, i16::MIN = no reading), Settings, Heartbeat. Downstream (serve -> \
+pump): Hint (mode, target vacuum in mmHg, rate in cycles/min, ramp cycles, reason, \
+confidence 0-1, cue, sample index in the board's numbering), Ack (last sequence number, \
+frames received, dropped in all and by reason, samples missing, overrun and discarded, \
+bytes without a frame, the next sample index expected, and the room for more samples: \
+a board sending faster than real time sends no more than that room), Heartbeat. Frames \
+of protocol version 1 are dropped and counted as version errors.
 
 Log lines and statistics go to standard error, as `serve: ...`; the statistics as \
 key=value pairs (frames_ok, frames_dropped and drops by reason, frames_lost, samples, \
@@ -61,12 +73,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
     baud: u32,
 
-    /// No samples for this long makes the link silent: the engine pauses the pump
-    /// (stale data) and the log says so, ms.
+    /// No samples for this long (from the start on) makes the link silent: the pump is
+    /// paused (stale data) and the log says so, ms.
     #[arg(long, value_name = "MS", default_value_t = 500.0)]
     timeout_ms: f64,
 
-    /// Send an Ack this often while frames arrive, ms.
+    /// Send an Ack this often while it has news, ms (and at once when a stream starts or
+    /// the board has used half the room of the last one).
     #[arg(long, value_name = "MS", default_value_t = 100.0)]
     ack_ms: f64,
 
@@ -101,7 +114,12 @@ struct Downstream {
     started: Instant,
     last_write: Instant,
     last_ack: Instant,
-    acked_frames: u64,
+    /// The last Ack sent.
+    acked: Option<letdown_link::Ack>,
+    /// The most room any Ack offered (the queue's size, for the stream's blocks).
+    most_room: u32,
+    /// The mode of the last hint the pump was sent.
+    pump_mode: Option<Mode>,
     /// The pump's side is gone (broken pipe).
     closed: bool,
     hints_sent: u64,
@@ -120,7 +138,9 @@ impl Downstream {
             started: now,
             last_write: now,
             last_ack: now,
-            acked_frames: 0,
+            acked: None,
+            most_room: 0,
+            pump_mode: None,
             closed: false,
             hints_sent: 0,
             hints_failed: 0,
@@ -170,33 +190,51 @@ impl Downstream {
 
     fn hint(&mut self, hint: ControlHint, log: &Log) {
         if self.send(&Payload::Hint(hint), log) {
+            self.pump_mode = Some(hint.mode);
             self.hints_sent += 1;
         } else {
             self.hints_failed += 1;
         }
     }
 
-    /// An Ack if frames came in since the last one and it is due (or `force`d).
+    /// An Ack when it says something new and is due (every `every`, or `force`d at the
+    /// end), or at once when the board needs it to pace itself: a stream's first room,
+    /// or half the room of the last Ack used up.
     fn ack_if_due(
         &mut self,
         now: Instant,
         every: Duration,
-        rx: &ReceiveStats,
         ack: letdown_link::Ack,
         force: bool,
         log: &Log,
     ) {
-        let frames = rx.decoder.frames + rx.decoder.dropped_total();
-        let due = now.saturating_duration_since(self.last_ack) >= every;
-        if due || force {
+        if self.acked == Some(ack) {
+            return;
+        }
+        let due = force || now.saturating_duration_since(self.last_ack) >= every;
+        let urgent = match self.acked {
+            None => ack.spare_samples > 0,
+            Some(last) => {
+                let taken = ack.next_sample_index.saturating_sub(last.next_sample_index);
+                taken >= u64::from(last.spare_samples / 2)
+                    || (self.room_is_short() && ack.spare_samples / 2 >= last.spare_samples)
+            }
+        };
+        if due || urgent {
+            self.most_room = self.most_room.max(ack.spare_samples);
             self.last_ack = now;
-            if frames != self.acked_frames {
-                self.acked_frames = frames;
-                if self.send(&Payload::Ack(ack), log) {
-                    self.acks += 1;
-                }
+            self.acked = Some(ack);
+            if self.send(&Payload::Ack(ack), log) {
+                self.acks += 1;
             }
         }
+    }
+
+    /// Whether the last Ack offered less than half the queue: a board that sends faster
+    /// than real time may be waiting for more room, so the queue is watched closely.
+    fn room_is_short(&self) -> bool {
+        self.acked
+            .is_some_and(|a| a.spare_samples < self.most_room / 2)
     }
 
     fn heartbeat_if_idle(&mut self, now: Instant, every: Duration, log: &Log) {
@@ -266,11 +304,19 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     let mut counts = EventCounts::default();
     let mut status = Ok(());
     let quiet = args.quiet;
+    let mut pending = Pending::default();
+    // Silent from the first byte on: the clock starts now.
+    receiver.poll(started, &mut |e| {
+        on_link_event(&log, &mut down, &mut pending, &e, quiet)
+    });
 
     // Ends `true` when the engine refused the stream.
     let rejected = loop {
         while let Some(message) = receiver.sink_mut().take_leftover() {
-            forward(&message, &receiver, &mut down, &mut counts, &log, quiet);
+            forward(&message, &mut down, &mut counts, &log, quiet);
+        }
+        if let Some(first_sample_index) = pending.restarted.take() {
+            restart_pump(first_sample_index, &receiver, &mut down, &log);
         }
         if receiver.sink().generation() != generation {
             generation = receiver.sink().generation();
@@ -284,12 +330,18 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         deadline = deadline
             .min(down.last_write + opts.heartbeat_every)
             .min(down.last_ack + opts.ack_every);
+        if down.room_is_short() {
+            // Tell a waiting board of new room within a millisecond.
+            deadline = deadline.min(now + Duration::from_millis(1));
+        }
         let wait = deadline.saturating_duration_since(now);
         let mut ended = false;
         select! {
             recv(reader.incoming) -> message => match message {
                 Ok(Incoming::Bytes(chunk)) => {
-                    receiver.feed(chunk.bytes(), chunk.at, &mut |e| log_event(&log, &e, quiet));
+                    receiver.feed(chunk.bytes(), chunk.at, &mut |e| {
+                        on_link_event(&log, &mut down, &mut pending, &e, quiet)
+                    });
                 }
                 Ok(Incoming::End(result)) => {
                     if let Err(e) = &result {
@@ -303,26 +355,33 @@ pub fn run(args: &ServeArgs) -> ExitCode {
                 Err(_) => ended = true,
             },
             recv(hints) -> message => match message {
-                Ok(message) => forward(&message, &receiver, &mut down, &mut counts, &log, quiet),
+                Ok(message) => {
+                    let message = to_board(message, receiver.board_index(0));
+                    if let Some(hint) = &message.event.hint {
+                        // The running engine's mode, for the end of a silence.
+                        receiver.note_engine_hint(hint);
+                    }
+                    forward(&message, &mut down, &mut counts, &log, quiet)
+                }
                 Err(_) => hints = never(),
             },
             default(wait) => {}
         }
         let now = Instant::now();
-        receiver.poll(now, &mut |e| log_event(&log, &e, quiet));
+        receiver.poll(now, &mut |e| {
+            on_link_event(&log, &mut down, &mut pending, &e, quiet)
+        });
         let rx_stats = receiver.stats();
-        if rx_stats.streams_rejected > 0 {
-            // The engine cannot run this stream: stop the pump rather than let it pump
-            // unsupervised, then end.
-            let pause = link_pause_hint(0, Reason::SensorFault);
-            down.hint(pause, &log);
+        if let Some(pause) = pending.refused {
+            // The engine cannot run this stream: the pump was told to stop rather than
+            // pump unsupervised; end.
             log.line(format_args!(
                 "sent the pump a pause ({}); exiting: the stream cannot be served",
                 hint_fields(&pause)
             ));
             break true;
         }
-        down.ack_if_due(now, opts.ack_every, &rx_stats, receiver.ack(), false, &log);
+        down.ack_if_due(now, opts.ack_every, receiver.ack(), false, &log);
         down.heartbeat_if_idle(now, opts.heartbeat_every, &log);
         if let (Some(at), Some(every)) = (next_stats, opts.stats_every) {
             if now >= at {
@@ -338,21 +397,10 @@ pub fn run(args: &ServeArgs) -> ExitCode {
     if !rejected {
         reader.stop();
         let ack = receiver.ack();
-        let rx_stats = receiver.stats();
-        down.ack_if_due(Instant::now(), opts.ack_every, &rx_stats, ack, true, &log);
+        down.ack_if_due(Instant::now(), opts.ack_every, ack, true, &log);
     }
-    let offset = receiver.board_index(0);
     let (sink, stats) = receiver.into_parts();
-    finish(
-        sink,
-        &stats,
-        offset,
-        &mut down,
-        &mut counts,
-        &log,
-        quiet,
-        started,
-    );
+    finish(sink, &stats, &mut down, &mut counts, &log, quiet, started);
     if rejected {
         return ExitCode::from(EXIT_BAD_INPUT);
     }
@@ -370,10 +418,34 @@ struct EventCounts {
     without_hint: u64,
 }
 
-/// One engine event to the pump (its hint, with the board's sample index) and the log.
+/// A new engine starts in stimulation and says nothing until it changes its mind: if the
+/// old one left the pump expressing or paused, the link puts the pump in the new engine's
+/// mode (at the new stream's first sample; a new engine pauses again at its first unsafe
+/// sample). A silent link keeps its pause until samples come back.
+fn restart_pump(
+    first_sample_index: u64,
+    receiver: &LinkReceiver<PipelineSink>,
+    down: &mut Downstream,
+    log: &Log,
+) {
+    if receiver.is_silent() || matches!(down.pump_mode, None | Some(Mode::Stimulation)) {
+        return;
+    }
+    let hint = link_resume_hint(
+        first_sample_index,
+        Mode::Stimulation,
+        &receiver.user_settings(),
+    );
+    down.hint(hint, log);
+    log.line(format_args!(
+        "new stream: the pump follows the new engine ({})",
+        hint_fields(&hint)
+    ));
+}
+
+/// One engine event (indices already the board's) to the pump and the log.
 fn forward(
     message: &HintMessage,
-    receiver: &LinkReceiver<PipelineSink>,
     down: &mut Downstream,
     counts: &mut EventCounts,
     log: &Log,
@@ -382,8 +454,7 @@ fn forward(
     counts.events += 1;
     let event = &message.event;
     match event.hint {
-        Some(mut hint) => {
-            hint.sample_index = receiver.board_index(hint.sample_index);
+        Some(hint) => {
             down.hint(hint, log);
             if !quiet {
                 log.line(format_args!(
@@ -414,6 +485,47 @@ fn event_text(e: &Event) -> String {
     )
 }
 
+/// What a receiver event leaves for the link loop to do.
+#[derive(Debug, Default)]
+struct Pending {
+    /// The link's own pause when the engine refused the stream: serve ends.
+    refused: Option<ControlHint>,
+    /// A new stream replaced a running one at this board index: once the old engine's
+    /// last hints are out, the pump must follow the new engine.
+    restarted: Option<u64>,
+}
+
+/// A receiver event to the log, and the link's own hints (a silence's pause and its end,
+/// a refused stream's pause) to the pump.
+fn on_link_event(
+    log: &Log,
+    down: &mut Downstream,
+    pending: &mut Pending,
+    e: &ReceiverEvent,
+    quiet: bool,
+) {
+    log_event(log, e, quiet);
+    let hint = match e {
+        ReceiverEvent::Silent { pause, .. } => Some(*pause),
+        ReceiverEvent::Resumed { resume, .. } => *resume,
+        ReceiverEvent::StreamRejected { pause, .. } => {
+            pending.refused = Some(*pause);
+            Some(*pause)
+        }
+        ReceiverEvent::StreamStarted {
+            info,
+            restart: true,
+        } => {
+            pending.restarted = Some(info.first_sample_index);
+            None
+        }
+        _ => None,
+    };
+    if let Some(hint) = hint {
+        down.hint(hint, log);
+    }
+}
+
 fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
     let always = matches!(
         e,
@@ -430,13 +542,12 @@ fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
     }
 }
 
-/// Closes the pipeline (everything queued is processed), sends its last hints (engine
-/// indices + `offset` = the board's), prints the summary.
+/// Closes the pipeline (everything queued is processed), sends its last hints (in the
+/// board's numbering), prints the summary.
 #[allow(clippy::too_many_arguments)]
 fn finish(
     mut sink: PipelineSink,
     stats: &ReceiveStats,
-    offset: u64,
     down: &mut Downstream,
     counts: &mut EventCounts,
     log: &Log,
@@ -447,14 +558,14 @@ fn finish(
     while let Some(message) = sink.take_leftover() {
         counts.events += 1;
         match message.event.hint {
-            Some(mut hint) => {
-                hint.sample_index = hint.sample_index.wrapping_add(offset);
+            Some(hint) => {
                 down.hint(hint, log);
                 if !quiet {
                     log.line(format_args!(
-                        "{} -> hint {} (at the end)",
+                        "{} -> hint {} (sample {}, at the end)",
                         event_text(&message.event),
-                        hint_fields(&hint)
+                        hint_fields(&hint),
+                        hint.sample_index
                     ));
                 }
             }
@@ -532,10 +643,11 @@ fn print_stats(
         .map(|r| format!("dropped_{r}={}", rx.decoder.dropped(*r)))
         .collect();
     log.line(format_args!(
-        "{label} link bytes={} frames_ok={} frames_dropped={} {} frames_lost={} \
+        "{label} link bytes={} oversize_bytes={} frames_ok={} frames_dropped={} {} frames_lost={} \
          hellos={} blocks={} heartbeats={} settings={} settings_refused={} unexpected={} \
          duplicates={} rewinds={}",
         rx.decoder.bytes,
+        rx.decoder.oversize_bytes,
         rx.decoder.frames,
         rx.frames_dropped(),
         reasons.join(" "),
@@ -551,7 +663,7 @@ fn print_stats(
     ));
     log.line(format_args!(
         "{label} samples received={} delivered={} missing={} gaps={} overruns={} \
-         rejected={} duplicate={} silences={} streams={} streams_rejected={}",
+         rejected={} duplicate={} repeated={} silences={} streams={} streams_rejected={}",
         rx.samples_received,
         rx.samples_delivered,
         rx.missing_reported,
@@ -559,6 +671,7 @@ fn print_stats(
         rx.overruns,
         rx.samples_rejected,
         rx.samples_duplicate,
+        rx.samples_repeated,
         rx.silences,
         rx.streams,
         rx.streams_rejected

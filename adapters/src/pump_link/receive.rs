@@ -18,19 +18,33 @@
 //!    running engine before the samples after it (`Engine::set_user_settings`), and is
 //!    kept for every stream started later.
 //!
-//! [`LinkReceiver::poll`] watches the clock: no samples for longer than the timeout makes
-//! the link [`ReceiverEvent::Silent`] — the engine is told at once of one missing sample,
-//! so its safety logic issues its stale-data pause (it needs no new data to do so) and
-//! later resumes by itself after good data, as after any gap. When the samples come back,
-//! the gap the board's sample indices reveal is reported less that one sample already
-//! reported, so the engine's count of missing samples stays exact.
+//! [`LinkReceiver::poll`] watches the clock from the first poll on, before any frame as
+//! after: no samples for longer than the timeout makes the link
+//! [`ReceiverEvent::Silent`], which carries the link's own pause hint (stale data, at the
+//! board's next sample index) for the pump. The engine is not told: a silence is not yet
+//! a loss. When samples come back, the board's indices say what was lost: that many
+//! samples reach the engine as a gap (and its own stale-data pause and recovery follow);
+//! if nothing was lost the engine's clock never moved, and [`ReceiverEvent::Resumed`]
+//! carries the hint that lifts the link's pause (the mode the engine last asked for, with
+//! the user's current targets). So the engine counts exactly the samples the board sent
+//! plus those really lost, and its sample `i` is the board's sample `i + offset` for
+//! the whole stream.
+//!
+//! Sample indices are the board's: a block that starts before the expected index repeats
+//! samples already taken (dropped and counted, the rest of the block goes on); a Hello
+//! whose `next_sample_index` lies before the expected index restarts the stream (a new
+//! engine), one at or after it continues the stream (what lies between is lost).
 //!
 //! Times are passed in (`now`), never read here, so tests drive the clock.
 
-use letdown_engine::{ConfigError, Engine, EngineConfig, Sample, SettingsError, UserSettings};
+use super::{link_pause_hint, link_resume_hint};
+use letdown_engine::{
+    ConfigError, ControlHint, Engine, EngineConfig, Mode, Reason, Sample, SettingsError,
+    UserSettings,
+};
 use letdown_link::{
-    Ack, Continuity, DecoderStats, Frame, FrameDecoder, FrameError, FrameType, Payload,
-    SampleBlock, SequenceStats, SequenceTracker, StreamConfig, MAX_SAMPLES_PER_BLOCK,
+    Ack, Continuity, DecoderStats, DropReason, Frame, FrameDecoder, FrameError, FrameType, Hello,
+    Payload, SampleBlock, SequenceStats, SequenceTracker, StreamConfig, MAX_SAMPLES_PER_BLOCK,
 };
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -42,6 +56,9 @@ pub struct StreamInfo {
     pub config: StreamConfig,
     /// Most samples per block (from the Hello; the first block's length without one).
     pub max_samples_per_block: u8,
+    /// The board's index of the stream's first sample: the engine's sample `i` is the
+    /// board's `i + first_sample_index`.
+    pub first_sample_index: u64,
 }
 
 /// Where a receiver delivers a stream: the real-time pipeline in `serve`
@@ -61,12 +78,15 @@ pub trait StreamSink {
     /// The user's new settings, for the engine from the next sample on. Refused (and
     /// nothing changed) if a field is out of range.
     fn set_user_settings(&mut self, settings: UserSettings) -> Result<(), SettingsError>;
+    /// Samples that can be pushed now, in blocks of the stream's size, without an
+    /// overrun; `None`: no limit. 0 while no stream runs.
+    fn spare_samples(&self) -> Option<u64>;
 }
 
 /// Receiver settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReceiverConfig {
-    /// No samples for this long (while a stream runs) makes the link silent.
+    /// No samples for this long (from the first poll on) makes the link silent.
     pub timeout: Duration,
     /// Engine settings for every stream; `sample_rate_hz` is replaced by the stream's.
     pub engine: EngineConfig,
@@ -100,9 +120,12 @@ pub enum ReceiverEvent {
         config: StreamConfig,
         /// Why.
         reason: String,
+        /// The link's pause for the pump (sensor fault, at the stream's first sample
+        /// index in the board's numbering): no engine watches this stream.
+        pause: ControlHint,
     },
-    /// A Hello with the running stream's configuration: the board restarted its stream;
-    /// the engine goes on.
+    /// A Hello with the running stream's configuration at or after the expected sample
+    /// index: the stream and its engine go on (samples before that index are lost).
     BoardRestarted {
         /// The index the board's next sample will have.
         next_sample_index: u64,
@@ -121,12 +144,15 @@ pub enum ReceiverEvent {
         /// Its sequence number.
         seq: u16,
     },
-    /// A block starts before the end of the previous one; followed from here.
+    /// A block starts before the expected index: its samples up to that index repeat
+    /// samples already taken and are dropped (the engine's clock stays the board's).
     Rewind {
         /// The first index expected.
         expected_index: u64,
         /// The block's first index.
         first_sample_index: u64,
+        /// Samples of the block dropped as repeats.
+        repeated: u64,
     },
     /// The sink was full: samples dropped (and reported to the engine as a gap).
     Overrun {
@@ -149,18 +175,26 @@ pub enum ReceiverEvent {
         /// Its type.
         frame_type: FrameType,
     },
-    /// No samples for longer than the timeout: the engine was told of a gap, so it
-    /// pauses the pump (stale data).
+    /// No samples for longer than the timeout (or since listening began): the pump must
+    /// pause. The engine is not told (a silence is not a loss until the indices say so).
     Silent {
         /// Time since the last samples.
         since_last: Duration,
+        /// The link's pause for the pump: stale data, at the board's next sample index
+        /// (0 before any stream).
+        pause: ControlHint,
     },
     /// Samples again after a silence.
     Resumed {
         /// How long the link was without samples.
         after: Duration,
-        /// Samples the board's indices say were missed meanwhile.
+        /// Samples the board's indices say were missed meanwhile (reported to the engine,
+        /// which pauses and recovers by itself).
         missing_samples: u64,
+        /// The hint that lifts the link's pause when the engine has no pause of its own to
+        /// lift: nothing was lost (or a new stream began) and the engine's last hint was
+        /// not a pause. At the first resumed sample's board index.
+        resume: Option<ControlHint>,
     },
 }
 
@@ -176,15 +210,15 @@ impl fmt::Display for ReceiverEvent {
                 info.config.flow_ml_min_per_lsb,
                 info.max_samples_per_block
             ),
-            ReceiverEvent::StreamRejected { config, reason } => write!(
+            ReceiverEvent::StreamRejected { config, reason, .. } => write!(
                 f,
                 "stream rejected: {} Hz: {reason}; its samples are discarded",
                 config.sample_rate_hz
             ),
             ReceiverEvent::BoardRestarted { next_sample_index } => write!(
                 f,
-                "the board restarted its stream (next sample index {next_sample_index}); \
-                 the engine goes on"
+                "hello: the board's next sample index is {next_sample_index}; the stream \
+                 and its engine go on"
             ),
             ReceiverEvent::FrameDropped(e) => write!(f, "{e}"),
             ReceiverEvent::Gap {
@@ -199,10 +233,11 @@ impl fmt::Display for ReceiverEvent {
             ReceiverEvent::Rewind {
                 expected_index,
                 first_sample_index,
+                repeated,
             } => write!(
                 f,
-                "sample index went back from {expected_index} to {first_sample_index}; \
-                 following the new indices"
+                "block starts at sample {first_sample_index}, before the expected \
+                 {expected_index}: {repeated} repeated sample(s) dropped"
             ),
             ReceiverEvent::Overrun { dropped } => write!(
                 f,
@@ -230,19 +265,31 @@ impl fmt::Display for ReceiverEvent {
             ReceiverEvent::Unexpected { frame_type } => {
                 write!(f, "unexpected {frame_type} frame from the board ignored")
             }
-            ReceiverEvent::Silent { since_last } => write!(
+            ReceiverEvent::Silent { since_last, pause } => write!(
                 f,
-                "link silent: no samples for {:.3} s: engine told of stale data, pump paused",
-                since_last.as_secs_f64()
+                "link silent: no samples for {:.3} s: pump paused (stale data) at sample {}",
+                since_last.as_secs_f64(),
+                pause.sample_index
             ),
             ReceiverEvent::Resumed {
                 after,
                 missing_samples,
-            } => write!(
-                f,
-                "link back after {:.3} s without samples ({missing_samples} sample(s) missed)",
-                after.as_secs_f64()
-            ),
+                resume,
+            } => {
+                write!(
+                    f,
+                    "link back after {:.3} s without samples ({missing_samples} sample(s) \
+                     missed",
+                    after.as_secs_f64()
+                )?;
+                match resume {
+                    Some(h) => write!(f, "; pump resumes {} at sample {})", h.mode, h.sample_index),
+                    None if *missing_samples > 0 => {
+                        f.write_str("; the engine resumes after good data)")
+                    }
+                    None => f.write_str("; the engine's own pause stays)"),
+                }
+            }
         }
     }
 }
@@ -280,6 +327,8 @@ pub struct ReceiveStats {
     pub gaps: u64,
     /// Samples of duplicate blocks, ignored.
     pub samples_duplicate: u64,
+    /// Samples of blocks that started before the expected index, dropped as repeats.
+    pub samples_repeated: u64,
     /// Streams started (engines built).
     pub streams: u64,
     /// Stream configurations rejected.
@@ -297,13 +346,6 @@ impl ReceiveStats {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Stream {
-    info: StreamInfo,
-    /// Board index − engine index (wrapping): a board's sample index for an engine's.
-    offset: u64,
-}
-
 /// The receive path of the engine side (module docs). Generic over where the stream
 /// goes; `serve` uses the real-time pipeline.
 #[derive(Debug)]
@@ -312,20 +354,23 @@ pub struct LinkReceiver<S> {
     tracker: SequenceTracker,
     sink: S,
     config: ReceiverConfig,
-    stream: Option<Stream>,
+    stream: Option<StreamInfo>,
     rejected: Option<StreamConfig>,
     /// The engine's index of the next sample delivered (current stream).
     engine_next: u64,
+    /// When samples last arrived (or listening began, or the stream started).
     last_samples_at: Option<Instant>,
     silent: bool,
-    /// Samples already reported missing for the current silence.
-    silence_credit: u64,
+    /// The mode of the engine's last hint in this stream (`None`: none yet, so the
+    /// engine's starting mode, stimulation).
+    engine_mode: Option<Mode>,
     last_seq: Option<u16>,
     stats: ReceiveStats,
 }
 
 impl<S: StreamSink> LinkReceiver<S> {
-    /// A receiver that has seen nothing, delivering to `sink`.
+    /// A receiver that has seen nothing, delivering to `sink`. Its silence clock starts
+    /// at the first [`poll`](Self::poll) or [`feed`](Self::feed).
     pub fn new(sink: S, config: ReceiverConfig) -> Self {
         Self {
             decoder: FrameDecoder::new(),
@@ -337,7 +382,7 @@ impl<S: StreamSink> LinkReceiver<S> {
             engine_next: 0,
             last_samples_at: None,
             silent: false,
-            silence_credit: 0,
+            engine_mode: None,
             last_seq: None,
             stats: ReceiveStats::default(),
         }
@@ -345,6 +390,7 @@ impl<S: StreamSink> LinkReceiver<S> {
 
     /// Feeds bytes received at `now`; `on_event` hears what happened, in order.
     pub fn feed(&mut self, bytes: &[u8], now: Instant, on_event: &mut impl FnMut(ReceiverEvent)) {
+        self.last_samples_at.get_or_insert(now);
         for &byte in bytes {
             if let Some(result) = self.decoder.push(byte) {
                 match result {
@@ -355,42 +401,65 @@ impl<S: StreamSink> LinkReceiver<S> {
         }
     }
 
-    /// Looks at the clock: a running stream without samples for longer than the
-    /// timeout becomes silent (once per silence), and the engine is told of stale data.
+    /// Looks at the clock: no samples for longer than the timeout — since the last
+    /// samples, or since listening began — makes the link silent (once per silence), with
+    /// the link's pause for the pump. The first call starts the clock.
     pub fn poll(&mut self, now: Instant, on_event: &mut impl FnMut(ReceiverEvent)) {
-        let Some(last) = self.last_samples_at else {
-            return;
-        };
-        if self.silent || self.stream.is_none() {
+        let last = *self.last_samples_at.get_or_insert(now);
+        if self.silent {
             return;
         }
         let since_last = now.saturating_duration_since(last);
         if since_last >= self.config.timeout {
             self.silent = true;
             self.stats.silences += 1;
-            self.report_missing(1);
-            self.silence_credit = 1;
-            self.sink.flush();
-            on_event(ReceiverEvent::Silent { since_last });
+            let pause = link_pause_hint(self.next_board_index(), Reason::StaleData);
+            on_event(ReceiverEvent::Silent { since_last, pause });
         }
     }
 
     /// When [`poll`](Self::poll) next needs to look (the silence deadline), if ever.
     pub fn next_deadline(&self) -> Option<Instant> {
-        match (self.stream, self.last_samples_at, self.silent) {
-            (Some(_), Some(last), false) => Some(last + self.config.timeout),
+        match (self.last_samples_at, self.silent) {
+            (Some(last), false) => Some(last + self.config.timeout),
             _ => None,
         }
     }
 
-    /// The acknowledgement to send the board now.
+    /// Tells the receiver of a hint the engine gave (board numbering), so that the end of
+    /// a silence resumes the pump in the engine's mode.
+    pub fn note_engine_hint(&mut self, hint: &ControlHint) {
+        self.engine_mode = Some(hint.mode);
+    }
+
+    /// The acknowledgement to send the board now: what was received and lost, where
+    /// the engine's clock is, and how many samples may come before the next Ack.
     pub fn ack(&self) -> Ack {
         let d = self.decoder.stats();
+        let s = &self.stats;
+        // Counts wrap at 2^32 on the wire (the crate docs say so).
+        let wrap = |n: u64| n as u32;
+        let mut dropped_by_reason = [0u32; 8];
+        for (n, reason) in dropped_by_reason.iter_mut().zip(DropReason::ALL) {
+            *n = wrap(d.dropped(reason));
+        }
         Ack {
             last_seq: self.last_seq.unwrap_or(0),
-            frames_received: d.frames as u32,
-            frames_dropped: d.dropped_total() as u32,
-            samples_missing: self.tracker.stats().missing_samples as u32,
+            frames_received: wrap(d.frames),
+            frames_dropped: wrap(d.dropped_total()),
+            samples_missing: wrap(s.missing_reported),
+            samples_overrun: wrap(s.overruns),
+            samples_discarded: wrap(s.samples_duplicate + s.samples_repeated + s.samples_rejected),
+            oversize_bytes: wrap(d.oversize_bytes),
+            next_sample_index: self.next_board_index(),
+            spare_samples: match self.stream {
+                None => 0,
+                Some(_) => self
+                    .sink
+                    .spare_samples()
+                    .map_or(u32::MAX, |n| n.min(u64::from(u32::MAX - 1)) as u32),
+            },
+            dropped_by_reason,
         }
     }
 
@@ -406,12 +475,23 @@ impl<S: StreamSink> LinkReceiver<S> {
     /// The board's sample index for an engine sample index of the current stream (the
     /// engine counts from 0 at the stream's start; the board from wherever it started).
     pub fn board_index(&self, engine_index: u64) -> u64 {
-        engine_index.wrapping_add(self.stream.map_or(0, |s| s.offset))
+        engine_index.wrapping_add(self.stream.map_or(0, |s| s.first_sample_index))
+    }
+
+    /// The board index the next sample must have to continue the stream (0 before any
+    /// stream).
+    pub fn next_board_index(&self) -> u64 {
+        self.board_index(self.engine_next)
+    }
+
+    /// The user's current settings (from the last Settings frame, or the defaults).
+    pub fn user_settings(&self) -> UserSettings {
+        self.config.engine.user_settings()
     }
 
     /// The running stream, if any.
     pub fn stream(&self) -> Option<StreamInfo> {
-        self.stream.map(|s| s.info)
+        self.stream
     }
 
     /// The configuration of the last rejected stream, while no stream runs.
@@ -446,22 +526,7 @@ impl<S: StreamSink> LinkReceiver<S> {
             self.last_seq = Some(frame.seq);
         }
         match frame.payload {
-            Payload::Hello(hello) => {
-                self.stats.hellos += 1;
-                let info = StreamInfo {
-                    config: hello.config,
-                    max_samples_per_block: hello.max_samples_per_block,
-                };
-                match self.stream {
-                    Some(stream) if stream.info.config == hello.config => {
-                        self.set_offset(hello.next_sample_index);
-                        on_event(ReceiverEvent::BoardRestarted {
-                            next_sample_index: hello.next_sample_index,
-                        });
-                    }
-                    _ => self.start_stream(info, hello.next_sample_index, now, on_event),
-                }
-            }
+            Payload::Hello(hello) => self.on_hello(hello, now, on_event),
             Payload::SampleBlock(block) => self.on_block(&block, continuity, now, on_event),
             Payload::Heartbeat(_) => {
                 self.stats.heartbeats += 1;
@@ -478,6 +543,29 @@ impl<S: StreamSink> LinkReceiver<S> {
                     frame_type: frame.payload.frame_type(),
                 });
                 self.on_gap_frames(continuity, on_event);
+            }
+        }
+    }
+
+    /// A Hello: a new stream, unless it continues the running one (same configuration,
+    /// at or after the expected index; what lies between is lost).
+    fn on_hello(&mut self, hello: Hello, now: Instant, on_event: &mut impl FnMut(ReceiverEvent)) {
+        self.stats.hellos += 1;
+        let next = hello.next_sample_index;
+        match self.stream {
+            Some(stream) if stream.config == hello.config && next >= self.next_board_index() => {
+                self.report_gap(0, next - self.next_board_index(), on_event);
+                on_event(ReceiverEvent::BoardRestarted {
+                    next_sample_index: next,
+                });
+            }
+            _ => {
+                let info = StreamInfo {
+                    config: hello.config,
+                    max_samples_per_block: hello.max_samples_per_block,
+                    first_sample_index: next,
+                };
+                self.start_stream(info, now, on_event);
             }
         }
     }
@@ -523,58 +611,50 @@ impl<S: StreamSink> LinkReceiver<S> {
         self.stats.blocks += 1;
         let n = block.len() as u64;
         self.stats.samples_received += n;
-        let running = self.stream.map(|s| s.info.config);
-        if running != Some(block.config) {
+        if self.stream.map(|s| s.config) != Some(block.config) {
             if self.rejected == Some(block.config) {
                 self.stats.samples_rejected += n;
                 return;
             }
             // The Hello was lost, or the board changed its configuration without one:
             // every block carries the configuration, so the stream starts here.
-            let max = self
-                .stream
-                .map_or(block.len() as u8, |s| s.info.max_samples_per_block);
             let info = StreamInfo {
                 config: block.config,
-                max_samples_per_block: max,
+                max_samples_per_block: self
+                    .stream
+                    .map_or(block.len() as u8, |s| s.max_samples_per_block),
+                first_sample_index: block.first_sample_index,
             };
-            self.start_stream(info, block.first_sample_index, now, on_event);
+            self.start_stream(info, now, on_event);
             if self.stream.is_none() {
                 self.stats.samples_rejected += n;
                 return;
             }
-        } else {
-            match continuity {
-                Continuity::Duplicate => {
-                    self.stats.samples_duplicate += n;
-                    on_event(ReceiverEvent::Duplicate {
-                        seq: self.last_seq.unwrap_or(0),
-                    });
-                    return;
-                }
-                Continuity::Gap {
-                    lost_frames,
-                    missing_samples,
-                } => {
-                    let to_report = missing_samples.saturating_sub(self.silence_credit);
-                    self.silence_credit = 0;
-                    if to_report > 0 {
-                        self.stats.gaps += 1;
-                        self.report_missing(to_report);
-                    }
-                    on_event(ReceiverEvent::Gap {
-                        lost_frames,
-                        missing_samples,
-                    });
-                }
-                Continuity::Rewind {
-                    expected_index,
-                    first_sample_index,
-                } => on_event(ReceiverEvent::Rewind {
-                    expected_index,
-                    first_sample_index,
-                }),
-                Continuity::Start | Continuity::InOrder => {}
+        } else if continuity == Continuity::Duplicate {
+            self.stats.samples_duplicate += n;
+            on_event(ReceiverEvent::Duplicate {
+                seq: self.last_seq.unwrap_or(0),
+            });
+            return;
+        }
+        let expected = self.next_board_index();
+        let first = block.first_sample_index;
+        let lost_frames = match continuity {
+            Continuity::Gap { lost_frames, .. } => lost_frames,
+            _ => 0,
+        };
+        let missing = first.saturating_sub(expected);
+        self.report_gap(lost_frames, missing, on_event);
+        let repeated = expected.saturating_sub(first).min(n);
+        if repeated > 0 {
+            self.stats.samples_repeated += repeated;
+            on_event(ReceiverEvent::Rewind {
+                expected_index: expected,
+                first_sample_index: first,
+                repeated,
+            });
+            if repeated == n {
+                return;
             }
         }
         if self.silent {
@@ -582,32 +662,75 @@ impl<S: StreamSink> LinkReceiver<S> {
             let after = self
                 .last_samples_at
                 .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+            let resume = self.resume_hint(missing, first + repeated);
             on_event(ReceiverEvent::Resumed {
                 after,
-                missing_samples: continuity.missing_samples(),
+                missing_samples: missing,
+                resume,
             });
         }
-        self.silence_credit = 0;
-        self.set_offset(block.first_sample_index);
+        self.deliver(block, repeated as usize, on_event);
+        self.last_samples_at = Some(now);
+    }
+
+    /// The hint that lifts the link's pause after a silence, if the engine will not: it
+    /// pauses and recovers by itself after lost samples, and holds its own pause.
+    fn resume_hint(&self, missing: u64, board_index: u64) -> Option<ControlHint> {
+        if missing > 0 {
+            return None;
+        }
+        let mode = match self.engine_mode {
+            Some(Mode::Pause) => return None,
+            Some(mode) => mode,
+            None => Mode::Stimulation,
+        };
+        Some(link_resume_hint(board_index, mode, &self.user_settings()))
+    }
+
+    /// The block's samples from `skip` on, to the sink; overruns counted.
+    fn deliver(
+        &mut self,
+        block: &SampleBlock,
+        skip: usize,
+        on_event: &mut impl FnMut(ReceiverEvent),
+    ) {
         let mut samples = [Sample::new(0.0, 0.0); MAX_SAMPLES_PER_BLOCK];
-        for (slot, s) in samples.iter_mut().zip(block.engine_samples()) {
+        for (slot, s) in samples.iter_mut().zip(block.engine_samples().skip(skip)) {
             *slot = s;
         }
-        let count = block.len().min(MAX_SAMPLES_PER_BLOCK);
+        let count = block.len().min(MAX_SAMPLES_PER_BLOCK).saturating_sub(skip);
         let dropped = self.sink.push(samples.get(..count).unwrap_or(&[]));
-        self.engine_next += n;
-        self.stats.samples_delivered += n;
+        self.engine_next += count as u64;
+        self.stats.samples_delivered += count as u64;
         if dropped > 0 {
             self.stats.overruns += dropped;
             on_event(ReceiverEvent::Overrun { dropped });
         }
-        self.last_samples_at = Some(now);
+    }
+
+    /// Lost frames and samples before the next samples: the samples go to the engine as
+    /// a gap.
+    fn report_gap(
+        &mut self,
+        lost_frames: u16,
+        missing_samples: u64,
+        on_event: &mut impl FnMut(ReceiverEvent),
+    ) {
+        if missing_samples > 0 {
+            self.stats.gaps += 1;
+            self.report_missing(missing_samples);
+        }
+        if lost_frames > 0 || missing_samples > 0 {
+            on_event(ReceiverEvent::Gap {
+                lost_frames,
+                missing_samples,
+            });
+        }
     }
 
     fn start_stream(
         &mut self,
         info: StreamInfo,
-        first_board_index: u64,
         now: Instant,
         on_event: &mut impl FnMut(ReceiverEvent),
     ) {
@@ -620,37 +743,28 @@ impl<S: StreamSink> LinkReceiver<S> {
             .build()
             .map_err(|e: ConfigError| e.to_string())
             .and_then(|engine| self.sink.start(engine, &info));
+        self.engine_next = 0;
+        self.engine_mode = None;
         match started {
             Ok(()) => {
                 self.stats.streams += 1;
-                self.stream = Some(Stream {
-                    info,
-                    offset: first_board_index,
-                });
+                self.stream = Some(info);
                 self.rejected = None;
-                self.engine_next = 0;
-                self.last_samples_at = Some(now);
-                self.silent = false;
-                self.silence_credit = 0;
+                if !self.silent {
+                    self.last_samples_at = Some(now);
+                }
                 on_event(ReceiverEvent::StreamStarted { info, restart });
             }
             Err(reason) => {
                 self.stats.streams_rejected += 1;
                 self.stream = None;
                 self.rejected = Some(info.config);
-                self.last_samples_at = None;
                 on_event(ReceiverEvent::StreamRejected {
                     config: info.config,
                     reason,
+                    pause: link_pause_hint(info.first_sample_index, Reason::SensorFault),
                 });
             }
-        }
-    }
-
-    /// The board's next sample (index `board_index`) is the engine's `engine_next`.
-    fn set_offset(&mut self, board_index: u64) {
-        if let Some(stream) = self.stream.as_mut() {
-            stream.offset = board_index.wrapping_sub(self.engine_next);
         }
     }
 

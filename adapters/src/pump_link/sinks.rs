@@ -11,7 +11,7 @@ use super::receive::{StreamInfo, StreamSink};
 use letdown_engine::{Engine, Event, Sample, SettingsError, UserSettings};
 use letdown_pipeline::{
     self as pipeline, EngineHandle, HintMessage, HintReceiver, PipelineConfig, PipelineReport,
-    PipelineStats, SensorProducer, WaitStrategy,
+    PipelineStats, SensorProducer, WaitStrategy, SLOT_SAMPLES,
 };
 use std::collections::VecDeque;
 
@@ -44,6 +44,10 @@ struct Running {
     hints: HintReceiver,
     engine: EngineHandle,
     rate_hz: u16,
+    /// The board's index of the engine's sample 0.
+    first_sample_index: u64,
+    /// Samples one queue slot takes, in the stream's blocks.
+    samples_per_slot: usize,
 }
 
 /// The real-time pipeline as a stream sink (module docs). One pipeline per stream; a new
@@ -82,7 +86,8 @@ impl PipelineSink {
         self.generation
     }
 
-    /// Hints a closed pipeline emitted but nobody read yet (in order).
+    /// Hints a closed pipeline emitted but nobody read yet (in order), their sample
+    /// indices already in the board's numbering of their own stream.
     pub fn take_leftover(&mut self) -> Option<HintMessage> {
         self.leftover.pop_front()
     }
@@ -104,6 +109,8 @@ impl PipelineSink {
             hints,
             engine,
             rate_hz,
+            first_sample_index,
+            ..
         } = running;
         flush_before_close(producer);
         match engine.join() {
@@ -111,7 +118,8 @@ impl PipelineSink {
             Err(_) => self.engine_panics += 1,
         }
         while let Ok(message) = hints.try_recv() {
-            self.leftover.push_back(message);
+            self.leftover
+                .push_back(to_board(message, first_sample_index));
         }
     }
 
@@ -125,6 +133,17 @@ impl PipelineSink {
     pub fn engine_panics(&self) -> u64 {
         self.engine_panics
     }
+}
+
+/// `message` with its sample indices in the board's numbering: engine index +
+/// `first_sample_index` of its stream.
+pub fn to_board(mut message: HintMessage, first_sample_index: u64) -> HintMessage {
+    let event = &mut message.event;
+    event.sample_index = event.sample_index.wrapping_add(first_sample_index);
+    if let Some(hint) = event.hint.as_mut() {
+        hint.sample_index = hint.sample_index.wrapping_add(first_sample_index);
+    }
+    message
 }
 
 /// Closes `producer` once the gap it may still have to announce (samples dropped while
@@ -162,6 +181,9 @@ impl StreamSink for PipelineSink {
             hints: p.hints,
             engine: p.engine,
             rate_hz: rate,
+            first_sample_index: info.first_sample_index,
+            // A push of up to SLOT_SAMPLES samples takes one slot, a longer one several.
+            samples_per_slot: block / block.div_ceil(SLOT_SAMPLES),
         });
         self.generation += 1;
         Ok(())
@@ -192,6 +214,12 @@ impl StreamSink for PipelineSink {
             Some(r) => r.producer.set_user_settings(settings),
             None => settings.validate(),
         }
+    }
+
+    fn spare_samples(&self) -> Option<u64> {
+        Some(self.running.as_ref().map_or(0, |r| {
+            (r.producer.vacant_len() / SLOT_SAMPLES * r.samples_per_slot) as u64
+        }))
     }
 }
 
@@ -267,5 +295,10 @@ impl StreamSink for EngineSink {
             Some(engine) => engine.set_user_settings(settings),
             None => settings.validate(),
         }
+    }
+
+    /// The engine runs in place: no queue to overrun.
+    fn spare_samples(&self) -> Option<u64> {
+        None
     }
 }

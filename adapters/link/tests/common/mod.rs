@@ -59,6 +59,12 @@ pub fn one_of_each() -> Vec<Payload> {
             frames_received: 10,
             frames_dropped: 1,
             samples_missing: 16,
+            samples_overrun: 32,
+            samples_discarded: 3,
+            oversize_bytes: 300,
+            next_sample_index: 1 << 40,
+            spare_samples: 4096,
+            dropped_by_reason: [1, 0, 0, 0, 0, 0, 0, 0],
         }),
         Payload::Heartbeat(Heartbeat { uptime_ms: 5000 }),
     ]
@@ -186,14 +192,25 @@ pub fn arb_payload() -> impl Strategy<Value = Payload> {
         arb_block().prop_map(Payload::SampleBlock),
         arb_settings().prop_map(Payload::Settings),
         arb_hint().prop_map(Payload::Hint),
-        (any::<u16>(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(|(s, r, d, m)| {
-            Payload::Ack(Ack {
-                last_seq: s,
-                frames_received: r,
-                frames_dropped: d,
-                samples_missing: m,
-            })
-        }),
+        (
+            (any::<u16>(), any::<u32>(), any::<u32>(), any::<u32>()),
+            (any::<u32>(), any::<u32>(), any::<u32>(), any::<u64>()),
+            (any::<u32>(), any::<[u32; 8]>()),
+        )
+            .prop_map(|((s, r, d, m), (o, x, b, i), (spare, by_reason))| {
+                Payload::Ack(Ack {
+                    last_seq: s,
+                    frames_received: r,
+                    frames_dropped: d,
+                    samples_missing: m,
+                    samples_overrun: o,
+                    samples_discarded: x,
+                    oversize_bytes: b,
+                    next_sample_index: i,
+                    spare_samples: spare,
+                    dropped_by_reason: by_reason,
+                })
+            }),
         any::<u32>().prop_map(|uptime_ms| Payload::Heartbeat(Heartbeat { uptime_ms })),
     ]
 }
