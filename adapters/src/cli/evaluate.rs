@@ -142,7 +142,8 @@ pub struct EvaluateArgs {
     stress: bool,
 
     /// Worker threads, 1 … 1024 (default: one per core).
-    #[arg(long, value_name = "N", value_parser = options::threads, allow_negative_numbers = true)]
+    #[arg(long, visible_alias = "jobs", value_name = "N", value_parser = options::threads,
+          allow_negative_numbers = true)]
     threads: Option<usize>,
 
     /// Scores per family and per half (see below).
