@@ -20,6 +20,7 @@ use super::output::{
 };
 use super::session_run::{replay_session, Outcome, ReplayObserver};
 use super::sources::resolve;
+use super::workers::worker_pool;
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use letdown_adapters::detections_csv::{Detection, DetectionsWriter};
@@ -157,15 +158,9 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     let unread_paths = problems.len();
     problems.into_iter().for_each(&mut fail);
 
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()
-    {
+    let pool = match worker_pool(args.jobs) {
         Ok(pool) => pool,
-        Err(e) => {
-            report_error(format!("cannot start worker threads: {e}"));
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(status) => return status,
     };
     let first = first_of_name(&sessions);
     let mut results = Vec::with_capacity(sessions.len());
