@@ -3,6 +3,7 @@
 
 use crate::config;
 use crate::event_columns::EventColumns;
+use crate::samples::Samples;
 use crate::scoring::session_score_dict;
 use letdown_adapters::labels_csv::read_labels_beside;
 use letdown_adapters::session_csv::Metadata;
@@ -12,77 +13,27 @@ use letdown_datasets::score::score_session;
 use letdown_engine::Event;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::PyDict;
 use std::path::PathBuf;
 
-/// A session file's samples, read without the GIL.
-#[derive(Default)]
-struct Samples {
-    metadata: Vec<(String, String)>,
-    sample_rate_hz: f64,
-    index: Vec<u8>,
-    t_s: Vec<u8>,
-    pressure: Vec<u8>,
-    flow: Vec<u8>,
-    rows: u64,
-    gap_start_index: Vec<u64>,
-    gap_missing: Vec<u64>,
-    gap_start_s: Vec<f64>,
-    gap_before_row: Vec<u64>,
-}
-
-/// Reads the session file at `path` (`NAME.csv` or `NAME.csv.gz`, DESIGN §3). Returns a
-/// dict: `sample_rate_hz` (Hz), `metadata` (the `# key: value` lines), the row columns as
-/// little-endian bytes (`index` u64 sample index, `t_s` f64 s, `pressure_mmhg` and
-/// `flow_ml_min` f32, the engine's precision) and `gaps` (columns `start_index`,
-/// `missing` samples, `start_s`, `before_row`: rows read before the gap). A malformed
-/// file is a `ValueError` naming file, line, field and reason.
+/// Reads the session file at `path` (`NAME.csv` or `NAME.csv.gz`, DESIGN §3) without the
+/// GIL. Returns the dict of [`Samples::into_dict`]. A malformed file is a `ValueError`
+/// naming file, line, field and reason.
 #[pyfunction]
 pub fn read_session(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyDict>> {
     let samples = py
         .detach(|| read_samples(&path))
         .map_err(PyValueError::new_err)?;
-    let d = PyDict::new(py);
-    d.set_item("sample_rate_hz", samples.sample_rate_hz)?;
-    d.set_item(
-        "metadata",
-        PyDict::from_sequence(&samples.metadata.into_pyobject(py)?)?,
-    )?;
-    d.set_item("index", PyBytes::new(py, &samples.index))?;
-    d.set_item("t_s", PyBytes::new(py, &samples.t_s))?;
-    d.set_item("pressure_mmhg", PyBytes::new(py, &samples.pressure))?;
-    d.set_item("flow_ml_min", PyBytes::new(py, &samples.flow))?;
-    let gaps = PyDict::new(py);
-    gaps.set_item("start_index", samples.gap_start_index)?;
-    gaps.set_item("missing", samples.gap_missing)?;
-    gaps.set_item("start_s", samples.gap_start_s)?;
-    gaps.set_item("before_row", samples.gap_before_row)?;
-    d.set_item("gaps", gaps)?;
-    Ok(d.unbind())
+    Ok(samples.into_dict(py)?.unbind())
 }
 
 fn read_samples(path: &std::path::Path) -> Result<Samples, String> {
     let mut reader = SessionReader::open(path).map_err(|e| e.to_string())?;
-    let mut s = Samples {
-        metadata: reader.metadata().entries.clone(),
-        sample_rate_hz: reader.sample_rate_hz(),
-        ..Samples::default()
-    };
+    let mut s = Samples::new(reader.sample_rate_hz(), reader.metadata().entries.clone());
     while let Some(item) = reader.next_item().map_err(|e| e.to_string())? {
         match item {
-            SessionItem::Row(row) => {
-                s.index.extend(row.index.to_le_bytes());
-                s.t_s.extend(row.t_s.to_le_bytes());
-                s.pressure.extend(row.sample.pressure_mmhg.to_le_bytes());
-                s.flow.extend(row.sample.flow_ml_min.to_le_bytes());
-                s.rows += 1;
-            }
-            SessionItem::Gap(gap) => {
-                s.gap_start_index.push(gap.start_index);
-                s.gap_missing.push(gap.missing);
-                s.gap_start_s.push(gap.start_s);
-                s.gap_before_row.push(s.rows);
-            }
+            SessionItem::Row(row) => s.push_row(row.index, row.t_s, row.sample),
+            SessionItem::Gap(gap) => s.push_gap(gap.start_index, gap.missing, gap.start_s),
         }
     }
     Ok(s)

@@ -13,7 +13,9 @@ mod config;
 mod engine;
 mod event_columns;
 mod files;
+mod samples;
 mod scoring;
+mod simulate;
 
 use pyo3::prelude::*;
 
@@ -24,5 +26,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(files::read_session, m)?)?;
     m.add_function(wrap_pyfunction!(files::replay, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::score_sessions, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::simulate, m)?)?;
     Ok(())
 }

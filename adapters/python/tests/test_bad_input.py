@@ -82,3 +82,16 @@ def test_bad_scores_name_the_session():
         letdown.score_sessions([([], [], 60.0), ([], [np.nan], 60.0)])
     with pytest.raises(ValueError, match=r"session 0: duration_s 0 is not a positive"):
         letdown.score([], [], 0.0)
+
+
+def test_simulator_arguments_out_of_range_say_why():
+    with pytest.raises(ValueError, match=r"profile: "):
+        letdown.simulate(profile="anxious")
+    with pytest.raises(ValueError, match=r"faults: "):
+        letdown.simulate(faults="lightning")
+    with pytest.raises(ValueError, match=r"program: "):
+        letdown.simulate(program="sometimes")
+    with pytest.raises(ValueError):
+        letdown.simulate(rate_hz=5)
+    with pytest.raises(ValueError):
+        letdown.simulate(minutes=0)

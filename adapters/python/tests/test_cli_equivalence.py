@@ -126,3 +126,29 @@ def test_one_session_score_matches_its_replay(sessions):
     assert {k: s[k] for k in r["score"]} == r["score"]
     tp, fp, fn = s["true_positives"], s["false_positives"], s["false_negatives"]
     assert s["f1"] == 2 * tp / (2 * tp + fp + fn)
+
+
+def test_simulate_is_the_cli_simulator(cli, tmp_path):
+    args = dict(seed=5, profile="stressed", rate_hz=250, minutes=3, program="button", faults="dropout,spikes")
+    subprocess.run(
+        [cli, "simulate", "--out", tmp_path, "--n", "1", "--seed", "5", "--profile", "stressed",
+         "--rate", "250", "--minutes", "3", "--program", "button", "--faults", "dropout,spikes"],
+        check=True,
+        capture_output=True,
+    )
+    ours = letdown.simulate(**args)
+    path = tmp_path / (ours["name"] + ".csv")
+    theirs = letdown.read_session(path)
+    assert len(theirs["gaps"]["missing"]) >= 1, "dropouts are gaps"
+    for name in ("index", "t_s", "pressure_mmhg", "flow_ml_min"):
+        np.testing.assert_array_equal(ours[name], theirs[name], err_msg=name)
+    for name in ("start_index", "missing", "before_row"):
+        np.testing.assert_array_equal(ours["gaps"][name], theirs["gaps"][name], err_msg=name)
+    assert ours["metadata"] == theirs["metadata"]
+    # Labels are written with 6 decimals.
+    labels = np.asarray(labels_beside(path))
+    assert labels.shape == (len(ours["labels"]["onset_s"]), 3) and labels.shape[0] >= 1
+    for i, name in enumerate(("onset_s", "end_s", "visible_s")):
+        np.testing.assert_allclose(ours["labels"][name], labels[:, i], rtol=0, atol=5e-7, err_msg=name)
+    # And the engine on it gives what `replay` gives on the file.
+    assert_same_events(engine_over(ours), cli_replay(cli, [path], tmp_path)[0][ours["name"]])

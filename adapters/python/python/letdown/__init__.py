@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _native
 
-__all__ = ["Engine", "read_session", "replay", "score", "score_sessions", "EVENT_COLUMNS"]
+__all__ = ["Engine", "read_session", "replay", "simulate", "score", "score_sessions", "EVENT_COLUMNS"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -112,6 +112,25 @@ class Engine:
         return _event_arrays(self._engine.gap(int(missing)))
 
 
+def _samples(raw: Dict[str, Any]) -> Dict[str, Any]:
+    """The native sample columns (little-endian bytes, gap lists) as numpy arrays."""
+    gaps = raw["gaps"]
+    samples = dict(raw)
+    samples.update(
+        index=np.frombuffer(raw["index"], dtype="<u8"),
+        t_s=np.frombuffer(raw["t_s"], dtype="<f8"),
+        pressure_mmhg=np.frombuffer(raw["pressure_mmhg"], dtype="<f4"),
+        flow_ml_min=np.frombuffer(raw["flow_ml_min"], dtype="<f4"),
+        gaps={
+            "start_index": np.asarray(gaps["start_index"], dtype=np.uint64),
+            "missing": np.asarray(gaps["missing"], dtype=np.uint64),
+            "start_s": np.asarray(gaps["start_s"], dtype=np.float64),
+            "before_row": np.asarray(gaps["before_row"], dtype=np.int64),
+        },
+    )
+    return samples
+
+
 def read_session(path: PathLike) -> Dict[str, Any]:
     """Reads a session file (``NAME.csv`` or ``NAME.csv.gz``, DESIGN §3).
 
@@ -121,22 +140,30 @@ def read_session(path: PathLike) -> Dict[str, Any]:
     ``missing`` (samples), ``start_s`` and ``before_row`` (rows read before the gap).
     A malformed file raises ``ValueError`` naming file, line, field and reason.
     """
-    raw = _native.read_session(os.fspath(path))
-    gaps = raw["gaps"]
-    return {
-        "sample_rate_hz": raw["sample_rate_hz"],
-        "metadata": raw["metadata"],
-        "index": np.frombuffer(raw["index"], dtype="<u8"),
-        "t_s": np.frombuffer(raw["t_s"], dtype="<f8"),
-        "pressure_mmhg": np.frombuffer(raw["pressure_mmhg"], dtype="<f4"),
-        "flow_ml_min": np.frombuffer(raw["flow_ml_min"], dtype="<f4"),
-        "gaps": {
-            "start_index": np.asarray(gaps["start_index"], dtype=np.uint64),
-            "missing": np.asarray(gaps["missing"], dtype=np.uint64),
-            "start_s": np.asarray(gaps["start_s"], dtype=np.float64),
-            "before_row": np.asarray(gaps["before_row"], dtype=np.int64),
-        },
-    }
+    return _samples(_native.read_session(os.fspath(path)))
+
+
+def simulate(
+    seed: int = 0,
+    profile: str = "typical",
+    rate_hz: float = 1000.0,
+    minutes: float = 15.0,
+    program: str = "timer",
+    faults: str = "none",
+) -> Dict[str, Any]:
+    """One session of the project's simulator, in memory: what ``letdown simulate --seed
+    SEED --n 1 --profile PROFILE --rate RATE_HZ --minutes MINUTES --program PROGRAM
+    --faults FAULTS`` writes (profile relaxed, typical, stressed, no-letdown or mix;
+    program timer, timer:S, button or expression-only; faults a comma-separated list).
+
+    Returns `read_session`'s dict (dropouts as gaps) with ``name`` (the file name it
+    would get) and ``labels`` (numpy columns ``onset_s``, ``end_s``, ``visible_s``, s).
+    An argument out of range raises ``ValueError`` saying why.
+    """
+    raw = _native.simulate(int(seed), str(profile), float(rate_hz), float(minutes), str(program), str(faults))
+    samples = _samples(raw)
+    samples["labels"] = {name: np.asarray(col, dtype=np.float64) for name, col in raw["labels"].items()}
+    return samples
 
 
 def replay(path: PathLike, **config: float) -> Dict[str, Any]:

@@ -17,3 +17,11 @@ def replay(path: Union[str, "os.PathLike[str]"], **config: float) -> Dict[str, A
 def score_sessions(
     sessions: Sequence[Tuple[List[List[float]], List[float], float]],
 ) -> Dict[str, Any]: ...
+def simulate(
+    seed: int = 0,
+    profile: str = "typical",
+    rate_hz: float = 1000.0,
+    minutes: float = 15.0,
+    program: str = "timer",
+    faults: str = "none",
+) -> Dict[str, Any]: ...
