@@ -21,6 +21,7 @@ use super::console::{report_error, report_lost_output, report_warning, Console};
 use super::plot::canvas::{write_figure, ImageFormat};
 use super::plot::session_figure::{self, SessionFigure};
 use super::sources::resolve;
+use super::workers::worker_pool;
 use super::{options, EXIT_BAD_INPUT};
 use clap::{Args, ValueEnum};
 use closed_loop::LoopStrategy;
@@ -142,7 +143,8 @@ pub struct EvaluateArgs {
     stress: bool,
 
     /// Worker threads, 1 … 1024 (default: one per core).
-    #[arg(long, value_name = "N", value_parser = options::threads, allow_negative_numbers = true)]
+    #[arg(long, visible_alias = "jobs", value_name = "N", value_parser = options::threads,
+          allow_negative_numbers = true)]
     threads: Option<usize>,
 
     /// Scores per family and per half (see below).
@@ -231,15 +233,9 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
             std::iter::once(Run::Open(i)).chain((0..closed).map(move |k| Run::Closed(i, k)))
         })
         .collect();
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-    {
+    let pool = match worker_pool(args.threads) {
         Ok(pool) => pool,
-        Err(e) => {
-            report_error(format!("cannot start worker threads: {e}"));
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        Err(status) => return status,
     };
     let threads = pool.current_num_threads();
     let progress = Progress::new(runs.len() as u64, true);

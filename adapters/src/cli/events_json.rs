@@ -81,9 +81,8 @@ impl EventsFile {
         })
     }
 
-    /// Appends one event of session `session`.
-    pub fn write(&mut self, session: &str, event: &Event, sample_rate_hz: f64) -> io::Result<()> {
-        let line = event_json(session, event, sample_rate_hz)?;
+    /// Appends one event's line, made by [`event_json`].
+    pub fn write_line(&mut self, line: &str) -> io::Result<()> {
         self.out.write_all(line.as_bytes())?;
         self.out.write_all(b"\n")
     }

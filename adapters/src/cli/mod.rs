@@ -15,6 +15,7 @@ mod session_run;
 mod simulate;
 mod sources;
 mod table;
+mod workers;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -4,16 +4,23 @@
 //!
 //! A bad file is reported (file, line, field, reason) and the others still run; the exit
 //! status is then 2.
+//!
+//! Sessions replay on `--jobs` threads (default one per core). Each session's output is
+//! kept in a [`Transcript`] and written in the sessions' order, so the output is the same
+//! whatever the number of threads (but for the measured speeds).
 
 use super::console::{report_error, report_lost_output, Console};
 use super::evaluate::grouping::{group_table, DetectorGroups, GroupArgs};
+use super::events_json::event_json;
 use super::events_json::EventsFile;
+use super::options;
 use super::output::{
     aggregate_lines, event_line, score_line, session_heading, session_summary, summary_table,
     SessionResult, Status,
 };
 use super::session_run::{replay_session, Outcome, ReplayObserver};
 use super::sources::resolve;
+use super::workers::worker_pool;
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use letdown_adapters::detections_csv::{Detection, DetectionsWriter};
@@ -23,6 +30,7 @@ use letdown_adapters::session_files::{detections_path, session_name};
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::score::{score_session, SessionScore};
 use letdown_engine::Event;
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -70,9 +78,51 @@ pub struct ReplayArgs {
     #[arg(long, short)]
     quiet: bool,
 
+    /// Sessions replayed at once, 1 … 1024 threads (default: one per core). The output
+    /// is the same for any number.
+    #[arg(long, visible_alias = "threads", value_name = "N", value_parser = options::threads,
+          allow_negative_numbers = true)]
+    jobs: Option<usize>,
+
     /// Scores per family and per half, after the aggregate score.
     #[command(flatten)]
     groups: GroupArgs,
+}
+
+/// A problem met while replaying one session, said on standard error in its turn.
+enum Problem {
+    /// Bad input: the exit status becomes 2.
+    BadInput(String),
+    /// An output that could not be written: the exit status becomes 1.
+    LostOutput(String),
+}
+
+/// What one session's replay has to say, in the order it said it: kept until the
+/// sessions before it have been written, so parallel replays print in order.
+#[derive(Default)]
+struct Transcript {
+    /// Lines for standard output.
+    lines: Vec<String>,
+    /// JSON lines for the `--events` file (when one is written).
+    events: Vec<String>,
+    /// Problems for standard error.
+    problems: Vec<Problem>,
+}
+
+impl Transcript {
+    fn fail(&mut self, message: String) {
+        self.problems.push(Problem::BadInput(message));
+    }
+}
+
+/// For each session, whether its detections may be written: only the first session of
+/// each name gets `NAME.detections.csv`.
+fn first_of_name(sessions: &[PathBuf]) -> Vec<bool> {
+    let mut seen = HashSet::new();
+    sessions
+        .iter()
+        .map(|p| seen.insert(session_name(p)))
+        .collect()
 }
 
 /// Runs `replay`.
@@ -108,18 +158,26 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     let unread_paths = problems.len();
     problems.into_iter().for_each(&mut fail);
 
+    let pool = match worker_pool(args.jobs) {
+        Ok(pool) => pool,
+        Err(status) => return status,
+    };
+    let first = first_of_name(&sessions);
     let mut results = Vec::with_capacity(sessions.len());
-    let mut written_names = HashSet::new();
-    for path in &sessions {
-        let result = replay_one(
-            path,
-            args,
-            &mut console,
-            &mut events,
-            &mut written_names,
-            &mut fail,
-        );
-        results.push(result);
+    // A few sessions per thread at a time: output keeps coming, memory stays bounded.
+    let batch = pool.current_num_threads() * 4;
+    for (paths, first) in sessions.chunks(batch).zip(first.chunks(batch)) {
+        let replayed: Vec<(SessionResult, Transcript)> = pool.install(|| {
+            paths
+                .par_iter()
+                .zip(first)
+                .map(|(path, &first)| replay_one(path, args, first))
+                .collect()
+        });
+        for (result, transcript) in replayed {
+            write_transcript(transcript, &mut console, &mut events, &mut fail);
+            results.push(result);
+        }
     }
 
     if let Some(file) = events.take() {
@@ -158,12 +216,47 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     }
 }
 
+/// Writes one session's transcript: its lines to standard output, its events to the
+/// events file (until that fails), its problems to standard error.
+fn write_transcript(
+    transcript: Transcript,
+    console: &mut Console,
+    events: &mut Option<EventsFile>,
+    fail: &mut impl FnMut(String),
+) {
+    let Transcript {
+        lines,
+        events: event_lines,
+        problems,
+    } = transcript;
+    for problem in problems {
+        match problem {
+            Problem::BadInput(message) => fail(message),
+            Problem::LostOutput(message) => report_lost_output(message),
+        }
+    }
+    if let Some(file) = events.as_mut() {
+        if let Err(e) = event_lines
+            .iter()
+            .try_for_each(|line| file.write_line(line))
+        {
+            report_lost_output(format!(
+                "events file: cannot write: {e}; no more events are written"
+            ));
+            *events = None;
+        }
+    }
+    for line in lines {
+        console.line(line);
+    }
+}
+
 /// Where one session's events go while it replays.
 struct Sinks<'a> {
     name: &'a str,
-    console: Option<&'a mut Console>,
-    events: &'a mut Option<EventsFile>,
-    events_error: Option<io::Error>,
+    console: Option<&'a mut Vec<String>>,
+    events: Option<&'a mut Vec<String>>,
+    events_error: Option<serde_json::Error>,
     /// Where detections go while the session replays (opened at `begin`, when the
     /// rate is known).
     detections_tmp: Option<&'a Path>,
@@ -184,18 +277,19 @@ impl ReplayObserver for Sinks<'_> {
             }
         }
         if let Some(console) = self.console.as_deref_mut() {
-            console.line(session_heading(self.name, self.path, metadata));
+            console.push(session_heading(self.name, self.path, metadata));
         }
     }
 
     fn event(&mut self, event: &Event, sample_rate_hz: f64) {
         if let Some(console) = self.console.as_deref_mut() {
-            console.line(event_line(event, sample_rate_hz));
+            console.push(event_line(event, sample_rate_hz));
         }
         if self.events_error.is_none() {
-            if let Some(file) = self.events.as_mut() {
-                if let Err(e) = file.write(self.name, event, sample_rate_hz) {
-                    self.events_error = Some(e);
+            if let Some(lines) = self.events.as_deref_mut() {
+                match event_json(self.name, event, sample_rate_hz) {
+                    Ok(line) => lines.push(line),
+                    Err(e) => self.events_error = Some(e),
                 }
             }
         }
@@ -209,24 +303,19 @@ impl ReplayObserver for Sinks<'_> {
     }
 }
 
-/// Replays one session, reports its problems through `fail`, and returns its row.
-fn replay_one(
-    path: &Path,
-    args: &ReplayArgs,
-    console: &mut Console,
-    events: &mut Option<EventsFile>,
-    written_names: &mut HashSet<String>,
-    fail: &mut impl FnMut(String),
-) -> SessionResult {
+/// Replays one session; returns its row and what it has to say. `first_of_name`: no
+/// session before it has its name (only the first writes its detections).
+fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionResult, Transcript) {
     let name = session_name(path);
     let mut status = Status::Ok;
+    let mut transcript = Transcript::default();
 
     // Labels first: a broken label file does not stop the replay, only its scoring.
     let labels: Option<Vec<Ejection>> = match read_labels_beside(path) {
         None => None,
         Some(Ok(labels)) => Some(labels),
         Some(Err(e)) => {
-            fail(e.to_string());
+            transcript.fail(e.to_string());
             status = Status::LabelsError;
             None
         }
@@ -239,8 +328,8 @@ fn replay_one(
         .map(|dir| detections_path(dir, &name));
     let mut tmp_path = None;
     if let Some(target) = &detections_target {
-        if !written_names.insert(name.clone()) {
-            fail(format!(
+        if !first_of_name {
+            transcript.fail(format!(
                 "{}: another session named {name} was replayed already; its detections \
                  are kept, these are not written",
                 path.display()
@@ -252,10 +341,11 @@ fn replay_one(
     }
 
     let quiet = args.quiet;
+    let wants_events = args.events.is_some();
     let mut sinks = Sinks {
         name: &name,
-        console: (!quiet).then_some(console),
-        events,
+        console: (!quiet).then_some(&mut transcript.lines),
+        events: wants_events.then_some(&mut transcript.events),
         events_error: None,
         detections_tmp: tmp_path.as_deref(),
         detections: None,
@@ -264,36 +354,34 @@ fn replay_one(
     };
     let outcome = replay_session(path, &mut sinks);
     let Sinks {
-        console,
-        events,
         events_error,
         detections,
         detections_error,
         ..
     } = sinks;
     if let Some(e) = events_error {
-        report_lost_output(format!(
+        transcript.problems.push(Problem::LostOutput(format!(
             "events file: cannot write: {e}; no more events are written"
-        ));
-        *events = None;
+        )));
     }
 
     let (replay, complete) = match outcome {
         Outcome::NotStarted(message) => {
-            fail(message);
+            transcript.fail(message);
             if let Some(tmp) = &tmp_path {
                 let _ = std::fs::remove_file(tmp);
             }
-            return SessionResult {
+            let result = SessionResult {
                 name,
                 replay: None,
                 labels: labels.as_ref().map(Vec::len),
                 score: None,
                 status: Status::NotStarted,
             };
+            return (result, transcript);
         }
         Outcome::Stopped(replay, e) => {
-            fail(e.to_string());
+            transcript.fail(e.to_string());
             status = Status::ReadError;
             (replay, false)
         }
@@ -311,10 +399,10 @@ fn replay_one(
             let _ = std::fs::remove_file(tmp);
         } else if let Err(e) = finished.and_then(|()| std::fs::rename(tmp, target)) {
             let _ = std::fs::remove_file(tmp);
-            report_lost_output(format!(
+            transcript.problems.push(Problem::LostOutput(format!(
                 "{}: cannot write detections: {e}",
                 target.display()
-            ));
+            )));
             status = Status::OutputError;
         }
     }
@@ -323,19 +411,20 @@ fn replay_one(
         (Some(labels), true) => Some(score_session(labels, &replay.onsets_s, replay.duration_s())),
         _ => None,
     };
-    if let Some(console) = console {
-        console.line(session_summary(&name, &replay));
+    if !quiet {
+        transcript.lines.push(session_summary(&name, &replay));
         if let Some(score) = &score {
-            console.line(score_line(score));
+            transcript.lines.push(score_line(score));
         }
     }
-    SessionResult {
+    let result = SessionResult {
         name,
         labels: labels.as_ref().map(Vec::len),
         replay: Some(replay),
         score,
         status,
-    }
+    };
+    (result, transcript)
 }
 
 /// `NAME.detections.csv.tmp` beside `target`.

@@ -1,0 +1,108 @@
+//! `letdown._native.Engine`: one engine, fed blocks of samples from Python buffers.
+
+use crate::config;
+use crate::event_columns::EventColumns;
+use letdown_engine::{Engine, Event, Sample};
+use pyo3::buffer::PyBuffer;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// The engine at one sample rate. State lives here and nowhere else: two engines never
+/// share anything, and a block split in two gives the events of the whole block.
+#[pyclass(name = "Engine", module = "letdown._native")]
+pub struct PyEngine {
+    engine: Engine,
+    sample_rate_hz: f64,
+}
+
+#[pymethods]
+impl PyEngine {
+    /// An engine for a stream at `sample_rate_hz` (Hz, 100 … 10 000) with the engine's
+    /// defaults, changed by `config` (field names of `EngineConfig`).
+    #[new]
+    #[pyo3(signature = (sample_rate_hz, **config))]
+    fn new(sample_rate_hz: f64, config: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let config = config::from_kwargs(sample_rate_hz, config)?;
+        let engine = config
+            .build()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(Self {
+            engine,
+            sample_rate_hz: f64::from(config.sample_rate_hz),
+        })
+    }
+
+    /// The sample rate the engine was built for, Hz.
+    #[getter]
+    fn sample_rate_hz(&self) -> f64 {
+        self.sample_rate_hz
+    }
+
+    /// Samples consumed so far, gaps included (the next sample's index).
+    #[getter]
+    fn samples(&self) -> u64 {
+        self.engine.stats().samples
+    }
+
+    /// Runs `pressure` (mmHg) and `flow` (mL/min), two 1-D contiguous float32 buffers of
+    /// one length, through the engine without the GIL; returns the events as columns.
+    fn process(
+        &mut self,
+        py: Python<'_>,
+        pressure: &Bound<'_, PyAny>,
+        flow: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyDict>> {
+        let pressure = channel(py, pressure, "pressure")?;
+        let flow = channel(py, flow, "flow")?;
+        if pressure.len() != flow.len() {
+            return Err(PyValueError::new_err(format!(
+                "pressure and flow differ in length: {} and {} samples",
+                pressure.len(),
+                flow.len()
+            )));
+        }
+        let engine = &mut self.engine;
+        let events = py.detach(move || {
+            let mut events = Vec::new();
+            for (&p, &f) in pressure.iter().zip(&flow) {
+                events.extend(engine.process(Sample::new(p, f)));
+            }
+            events
+        });
+        self.columns(py, &events)
+    }
+
+    /// Tells the engine that `missing` samples were lost (a gap in the stream); returns
+    /// the events as columns (a stale-data pause, for one).
+    fn gap(&mut self, py: Python<'_>, missing: u64) -> PyResult<Py<PyDict>> {
+        let events: Vec<Event> = self.engine.process_gap(missing).into_iter().collect();
+        self.columns(py, &events)
+    }
+}
+
+impl PyEngine {
+    fn columns(&self, py: Python<'_>, events: &[Event]) -> PyResult<Py<PyDict>> {
+        let mut columns = EventColumns::default();
+        events
+            .iter()
+            .for_each(|e| columns.push(e, self.sample_rate_hz));
+        columns.into_dict(py)
+    }
+}
+
+/// The samples of a 1-D C-contiguous float32 buffer (`numpy.float32` array), copied so
+/// that the engine can run without the GIL; anything else is a `ValueError` naming it.
+fn channel(py: Python<'_>, buffer: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f32>> {
+    let buffer = PyBuffer::<f32>::get(buffer)
+        .map_err(|e| PyValueError::new_err(format!("{name}: expected a float32 array: {e}")))?;
+    if buffer.dimensions() != 1 {
+        return Err(PyValueError::new_err(format!(
+            "{name}: expected a 1-D array, got {} dimensions",
+            buffer.dimensions()
+        )));
+    }
+    buffer
+        .to_vec(py)
+        .map_err(|e| PyValueError::new_err(format!("{name}: {e}")))
+}

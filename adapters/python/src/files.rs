@@ -1,0 +1,102 @@
+//! Session files from Python: `read_session` (the samples, for numpy) and `replay` (the
+//! file through the one replay loop of `letdown replay`, scored against its labels).
+
+use crate::config;
+use crate::event_columns::EventColumns;
+use crate::samples::Samples;
+use crate::scoring::session_score_dict;
+use letdown_adapters::labels_csv::read_labels_beside;
+use letdown_adapters::session_csv::Metadata;
+use letdown_adapters::session_run::{replay_session_with, Outcome, ReplayObserver};
+use letdown_adapters::{SessionItem, SessionReader};
+use letdown_datasets::score::score_session;
+use letdown_engine::Event;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+
+/// Reads the session file at `path` (`NAME.csv` or `NAME.csv.gz`, DESIGN §3) without the
+/// GIL. Returns the dict of [`Samples::into_dict`]. A malformed file is a `ValueError`
+/// naming file, line, field and reason.
+#[pyfunction]
+pub fn read_session(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyDict>> {
+    let samples = py
+        .detach(|| read_samples(&path))
+        .map_err(PyValueError::new_err)?;
+    Ok(samples.into_dict(py)?.unbind())
+}
+
+fn read_samples(path: &std::path::Path) -> Result<Samples, String> {
+    let mut reader = SessionReader::open(path).map_err(|e| e.to_string())?;
+    let mut s = Samples::new(reader.sample_rate_hz(), reader.metadata().entries.clone());
+    while let Some(item) = reader.next_item().map_err(|e| e.to_string())? {
+        match item {
+            SessionItem::Row(row) => s.push_row(row.index, row.t_s, row.sample),
+            SessionItem::Gap(gap) => s.push_gap(gap.start_index, gap.missing, gap.start_s),
+        }
+    }
+    Ok(s)
+}
+
+/// Collects every event of a replay.
+#[derive(Default)]
+struct Collect {
+    events: Vec<Event>,
+}
+
+impl ReplayObserver for Collect {
+    fn begin(&mut self, _metadata: &Metadata) {}
+    fn event(&mut self, event: &Event, _sample_rate_hz: f64) {
+        self.events.push(*event);
+    }
+}
+
+/// Replays the session file at `path` through an engine built from `config` at the
+/// file's rate, the loop `letdown replay` runs, without the GIL. Returns a dict:
+/// `sample_rate_hz`, `rows`, `gaps`, `missing` (samples), `duration_s`, `onsets_s`,
+/// `events` (columns) and `score` (the session's DESIGN §6 score against
+/// `NAME.labels.csv` beside it, or `None` without one). Bad input — a malformed session
+/// or label file, a config out of range — is a `ValueError` naming file, line, field.
+#[pyfunction]
+#[pyo3(signature = (path, **config))]
+pub fn replay(
+    py: Python<'_>,
+    path: PathBuf,
+    config: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyDict>> {
+    // Settings are checked at a valid rate first, so that a bad setting is not reported
+    // as the file's rate.
+    let config = config::validated(config::from_kwargs(1000.0, config)?)?;
+    let (replay, events, labels) = py
+        .detach(|| {
+            let labels = read_labels_beside(&path)
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            let mut collect = Collect::default();
+            match replay_session_with(&path, &config, &mut collect) {
+                Outcome::Complete(replay) => Ok((replay, collect.events, labels)),
+                Outcome::Stopped(_, e) => Err(e.to_string()),
+                Outcome::NotStarted(message) => Err(message),
+            }
+        })
+        .map_err(PyValueError::new_err)?;
+    let mut columns = EventColumns::default();
+    events
+        .iter()
+        .for_each(|e| columns.push(e, replay.sample_rate_hz));
+    let d = PyDict::new(py);
+    d.set_item("sample_rate_hz", replay.sample_rate_hz)?;
+    d.set_item("rows", replay.rows)?;
+    d.set_item("gaps", replay.gaps)?;
+    d.set_item("missing", replay.missing)?;
+    d.set_item("duration_s", replay.duration_s())?;
+    d.set_item("onsets_s", replay.onsets_s.clone())?;
+    d.set_item("events", columns.into_dict(py)?)?;
+    let score = labels.map(|l| score_session(&l, &replay.onsets_s, replay.duration_s()));
+    match score {
+        Some(score) => d.set_item("score", session_score_dict(py, &score)?)?,
+        None => d.set_item("score", py.None())?,
+    }
+    Ok(d.unbind())
+}

@@ -1,0 +1,82 @@
+//! A session's samples as columns for numpy: what `read_session` reads from a file and
+//! `simulate` generates, in one shape.
+
+use letdown_engine::Sample;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+/// Rows as little-endian bytes (numpy reads them without a per-value conversion), gaps
+/// as lists.
+#[derive(Default)]
+pub struct Samples {
+    sample_rate_hz: f64,
+    metadata: Vec<(String, String)>,
+    index: Vec<u8>,
+    t_s: Vec<u8>,
+    pressure: Vec<u8>,
+    flow: Vec<u8>,
+    rows: u64,
+    gap_start_index: Vec<u64>,
+    gap_missing: Vec<u64>,
+    gap_start_s: Vec<f64>,
+    gap_before_row: Vec<u64>,
+}
+
+impl Samples {
+    /// No rows yet, at `sample_rate_hz` (Hz), with the `# key: value` metadata.
+    pub fn new(sample_rate_hz: f64, metadata: Vec<(String, String)>) -> Self {
+        Self {
+            sample_rate_hz,
+            metadata,
+            ..Self::default()
+        }
+    }
+
+    /// Appends the row of sample `index` at `t_s` (s).
+    pub fn push_row(&mut self, index: u64, t_s: f64, sample: Sample) {
+        self.index.extend(index.to_le_bytes());
+        self.t_s.extend(t_s.to_le_bytes());
+        self.pressure.extend(sample.pressure_mmhg.to_le_bytes());
+        self.flow.extend(sample.flow_ml_min.to_le_bytes());
+        self.rows += 1;
+    }
+
+    /// Appends a gap of `missing` samples from sample `start_index` at `start_s` (s); a
+    /// gap right after another (no row between) lengthens it, as a file reader sees it.
+    pub fn push_gap(&mut self, start_index: u64, missing: u64, start_s: f64) {
+        let last = self.gap_missing.len().checked_sub(1);
+        if let Some(last) = last.filter(|&i| self.gap_before_row[i] == self.rows) {
+            self.gap_missing[last] += missing;
+            return;
+        }
+        self.gap_start_index.push(start_index);
+        self.gap_missing.push(missing);
+        self.gap_start_s.push(start_s);
+        self.gap_before_row.push(self.rows);
+    }
+
+    /// A dict: `sample_rate_hz` (Hz), `metadata` (the `# key: value` lines), the row
+    /// columns as little-endian bytes (`index` u64 sample index, `t_s` f64 s,
+    /// `pressure_mmhg` and `flow_ml_min` f32, the engine's precision) and `gaps` (columns
+    /// `start_index`, `missing` samples, `start_s`, `before_row`: rows before the gap).
+    pub fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("sample_rate_hz", self.sample_rate_hz)?;
+        let metadata = PyDict::new(py);
+        for (key, value) in self.metadata {
+            metadata.set_item(key, value)?;
+        }
+        d.set_item("metadata", metadata)?;
+        d.set_item("index", PyBytes::new(py, &self.index))?;
+        d.set_item("t_s", PyBytes::new(py, &self.t_s))?;
+        d.set_item("pressure_mmhg", PyBytes::new(py, &self.pressure))?;
+        d.set_item("flow_ml_min", PyBytes::new(py, &self.flow))?;
+        let gaps = PyDict::new(py);
+        gaps.set_item("start_index", self.gap_start_index)?;
+        gaps.set_item("missing", self.gap_missing)?;
+        gaps.set_item("start_s", self.gap_start_s)?;
+        gaps.set_item("before_row", self.gap_before_row)?;
+        d.set_item("gaps", gaps)?;
+        Ok(d)
+    }
+}

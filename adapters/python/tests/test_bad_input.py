@@ -1,0 +1,97 @@
+"""Bad input raises a clear exception naming what is wrong, and never crashes."""
+
+import numpy as np
+import pytest
+
+import letdown
+
+
+def test_config_out_of_range_is_the_engines_message():
+    with pytest.raises(ValueError, match=r"max_vacuum_mmhg must be within -300 … -50 mmHg"):
+        letdown.Engine(1000, max_vacuum_mmhg=-400)
+    with pytest.raises(ValueError, match=r"sample_rate_hz"):
+        letdown.Engine(5)
+    with pytest.raises(ValueError, match=r"sample_rate_hz"):
+        letdown.Engine(float("nan"))
+
+
+def test_unknown_or_non_numeric_setting_is_a_type_error():
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'max_vacuum'"):
+        letdown.Engine(1000, max_vacuum=-200)
+    with pytest.raises(TypeError, match=r"fallback_s: expected a number"):
+        letdown.Engine(1000, fallback_s="long")
+
+
+def test_arrays_of_other_lengths_or_shapes_are_refused():
+    engine = letdown.Engine(1000)
+    with pytest.raises(ValueError, match=r"differ in length: 3 and 2 samples"):
+        engine.process(np.zeros(3), np.zeros(2))
+    with pytest.raises(ValueError, match=r"pressure: expected a 1-D array"):
+        engine.process(np.zeros((2, 2)), np.zeros(4))
+    with pytest.raises(ValueError):
+        engine.process(["a"], [1.0])
+    with pytest.raises(ValueError, match=r"missing: expected a number of samples >= 0"):
+        engine.gap(-1)
+    # None of that moved the stream.
+    assert engine.samples == 0
+
+
+def test_any_float_is_accepted_and_faults_become_events():
+    engine = letdown.Engine(1000)
+    values = np.array([np.nan, np.inf, -np.inf, 1e38, -1e38, 5e-45] * 500, dtype=np.float64)
+    events = engine.process(values, values[::-1].copy())
+    assert engine.samples == values.size
+    assert "sensor_fault" in set(events["reason"])
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("read", [letdown.read_session, letdown.replay])
+def test_malformed_files_name_file_line_field(tmp_path, read):
+    header = "# sample_rate_hz: 100\nt_s,pressure_mmhg,flow_ml_min\n"
+    cases = {
+        "non_numeric.csv": (header + "0.00,-50,1\n0.01,abc,1\n", r"line 4: field pressure_mmhg: not a number"),
+        "no_rate.csv": ("t_s,pressure_mmhg,flow_ml_min\n0.00,-50,1\n", r"sample_rate_hz"),
+        "backwards.csv": (header + "0.01,-50,1\n0.00,-50,1\n", r"line 4: field t_s"),
+        "bad_header.csv": ("# sample_rate_hz: 100\nt,p,f\n0,0,0\n", r"line 2"),
+    }
+    for name, (text, reason) in cases.items():
+        path = write(tmp_path, name, text)
+        with pytest.raises(ValueError, match=reason) as info:
+            read(path)
+        assert name in str(info.value)
+    with pytest.raises(ValueError, match=r"missing\.csv: cannot read"):
+        read(tmp_path / "missing.csv")
+
+
+def test_a_bad_label_file_stops_the_replay_with_its_name(tmp_path):
+    session = write(tmp_path, "s.csv", "# sample_rate_hz: 100\nt_s,pressure_mmhg,flow_ml_min\n0.00,-50,1\n")
+    write(tmp_path, "s.labels.csv", "onset_s,end_s\n10,x\n")
+    with pytest.raises(ValueError, match=r"s\.labels\.csv: line 2: field end_s"):
+        letdown.replay(session)
+
+
+def test_bad_scores_name_the_session():
+    with pytest.raises(ValueError, match=r"session 0: label 0: expected \(onset_s, end_s\[, visible_s\]\)"):
+        letdown.score([(1.0,)], [], 60.0)
+    with pytest.raises(ValueError, match=r"session 1: detection time NaN is not finite"):
+        letdown.score_sessions([([], [], 60.0), ([], [np.nan], 60.0)])
+    with pytest.raises(ValueError, match=r"session 0: duration_s 0 is not a positive"):
+        letdown.score([], [], 0.0)
+
+
+def test_simulator_arguments_out_of_range_say_why():
+    with pytest.raises(ValueError, match=r"profile: "):
+        letdown.simulate(profile="anxious")
+    with pytest.raises(ValueError, match=r"faults: "):
+        letdown.simulate(faults="lightning")
+    with pytest.raises(ValueError, match=r"program: "):
+        letdown.simulate(program="sometimes")
+    with pytest.raises(ValueError):
+        letdown.simulate(rate_hz=5)
+    with pytest.raises(ValueError):
+        letdown.simulate(minutes=0)
