@@ -378,7 +378,7 @@ mod tests {
     }
 
     fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
+        letdown_test_support::isclose(a, b, 0.0, 1e-9)
     }
 
     #[test]
