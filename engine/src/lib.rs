@@ -59,6 +59,6 @@ pub use detector_tests::{DetectorTest, DetectorTests, UnknownDetectorTest};
 pub use engine::{Engine, EngineStats, Snapshot};
 pub use event::{Event, EventKind};
 pub use features::BlockFeatures;
-pub use hint::{ControlHint, Cue, Mode, Reason};
+pub use hint::{ControlHint, Cue, Mode, Reason, UnknownName};
 pub use sample::Sample;
 pub use spectral::SpectralFeatures;
