@@ -202,8 +202,8 @@ impl HalvesApart {
         Self {
             first_detection_rate: apart(|a| a.first_detection_rate),
             first_delay_median_s: apart(|a| a.first_delay_s.map(|d| d.median)),
-            beyond_visible_median_s: apart(|a| a.beyond_limit_s.map(|d| d.median)),
-            beyond_visible_p95_s: apart(|a| a.beyond_limit_s.map(|d| d.p95)),
+            beyond_visible_median_s: apart(|a| a.beyond_visible_s.map(|d| d.median)),
+            beyond_visible_p95_s: apart(|a| a.beyond_visible_s.map(|d| d.p95)),
             precision: apart(|a| a.precision),
             recall: apart(|a| a.recall),
             f1: apart(|a| a.f1),

@@ -71,7 +71,7 @@ impl FirstLetdown {
     /// Detection − `visible_s`, s: the part of the delay that is the detector's own
     /// (negative if it fired before the flow was visible); `None` when missed or when
     /// the label has no `visible_s`.
-    pub fn beyond_limit_s(&self) -> Option<f64> {
+    pub fn beyond_visible_s(&self) -> Option<f64> {
         Some(self.detected_s? - self.visible_s?)
     }
 }
@@ -249,7 +249,7 @@ pub struct Aggregate {
     pub first_delay_s: Option<Distribution>,
     /// First-letdown delay beyond the physical limit (detection − `visible_s`) over the
     /// detected first letdowns whose label carries `visible_s`, s.
-    pub beyond_limit_s: Option<Distribution>,
+    pub beyond_visible_s: Option<Distribution>,
     /// Matched labels, all sessions.
     pub true_positives: usize,
     /// Unmatched onset detections (false alarms), all sessions.
@@ -283,7 +283,7 @@ impl Aggregate {
         let delays: Vec<f64> = firsts.iter().filter_map(FirstLetdown::delay_s).collect();
         let beyond: Vec<f64> = firsts
             .iter()
-            .filter_map(FirstLetdown::beyond_limit_s)
+            .filter_map(FirstLetdown::beyond_visible_s)
             .collect();
         let no_letdown: Vec<&SessionScore> = scores.iter().filter(|s| s.labels == 0).collect();
         let (tp, fp, fn_) = (
@@ -301,7 +301,7 @@ impl Aggregate {
             first_detected: delays.len(),
             first_detection_rate: ratio(delays.len(), firsts.len()),
             first_delay_s: Distribution::of(&delays),
-            beyond_limit_s: Distribution::of(&beyond),
+            beyond_visible_s: Distribution::of(&beyond),
             true_positives: tp,
             false_positives: fp,
             false_negatives: fn_,
@@ -392,7 +392,7 @@ mod tests {
         assert_eq!(s.matches, vec![Some(95.0), Some(310.0)]);
         let first = s.first.expect("labels present");
         assert_eq!(first.delay_s(), Some(5.0));
-        assert_eq!(first.beyond_limit_s(), None);
+        assert_eq!(first.beyond_visible_s(), None);
         assert!(s.first_detected());
     }
 
@@ -454,7 +454,7 @@ mod tests {
         let s = score_session(&labels, &[107.5], 300.0);
         let first = s.first.expect("labels present");
         assert_eq!(first.delay_s(), Some(7.5));
-        assert_eq!(first.beyond_limit_s(), Some(3.5));
+        assert_eq!(first.beyond_visible_s(), Some(3.5));
     }
 
     #[test]
@@ -518,7 +518,7 @@ mod tests {
             a.first_delay_s.map(|d| (d.count, d.median, d.max)),
             Some((1, 4.0, 4.0))
         );
-        assert_eq!(a.beyond_limit_s.map(|d| d.median), Some(2.0));
+        assert_eq!(a.beyond_visible_s.map(|d| d.median), Some(2.0));
         assert_eq!(
             (a.true_positives, a.false_positives, a.false_negatives),
             (2, 2, 1)

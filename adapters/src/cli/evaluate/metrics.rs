@@ -156,7 +156,7 @@ impl DetectionMetrics {
             first_detected: a.first_detected,
             first_detection_rate: a.first_detection_rate,
             first_delay_s: a.first_delay_s.map(Quantiles::from),
-            beyond_visible_s: a.beyond_limit_s.map(Quantiles::from),
+            beyond_visible_s: a.beyond_visible_s.map(Quantiles::from),
             true_positives: a.true_positives,
             false_positives: a.false_positives,
             false_negatives: a.false_negatives,
