@@ -22,7 +22,7 @@
 //! the window of a label already matched.
 //!
 //! Over sessions ([`Aggregate::from_sessions`]): first-letdown detection rate, delay
-//! median / p95 / max, beyond-limit median / p95 / max, precision / recall / F1, false
+//! median / p95 / max, beyond-visible median / p95 / max, precision / recall / F1, false
 //! alarms per hour of pumping, and sessions without ejections that got any detection.
 //! Percentiles interpolate linearly between the closest ranks (numpy's default). Ratios
 //! that would divide by zero are `None`.
@@ -196,6 +196,7 @@ pub fn score_session(
 
 /// Median, 95th percentile and maximum of a set of values.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Distribution {
     /// How many values.
     pub count: usize,
@@ -232,12 +233,19 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(lo + (hi - lo) * (rank - below as f64))
 }
 
-/// Scores over a set of sessions (DESIGN §6).
+/// Scores over a set of sessions (DESIGN §6): what `letdown replay` prints after its
+/// table and `letdown evaluate` per detector and group (its `--json` serializes this
+/// struct, with feature `serde`: field for field, the length as `hours`).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Aggregate {
     /// Sessions scored.
     pub sessions: usize,
-    /// Their total length, s.
+    /// Their total length, s (serialized as `hours`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "hours", serialize_with = "serialize_hours")
+    )]
     pub duration_s: f64,
     /// Sessions with at least one labelled ejection.
     pub letdown_sessions: usize,
@@ -274,7 +282,18 @@ pub struct Aggregate {
     pub no_letdown_with_detection: usize,
 }
 
+/// A length in seconds written as hours.
+#[cfg(feature = "serde")]
+fn serialize_hours<S: serde::Serializer>(duration_s: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(duration_s / 3600.0)
+}
+
 impl Aggregate {
+    /// Their total length, h.
+    pub fn hours(&self) -> f64 {
+        self.duration_s / 3600.0
+    }
+
     /// Aggregates per-session scores.
     pub fn from_sessions(scores: &[SessionScore]) -> Self {
         let ratio = |num: usize, den: usize| (den > 0).then(|| num as f64 / den as f64);
