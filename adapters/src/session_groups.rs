@@ -11,15 +11,15 @@
 //!   the overall rows of both halves).
 //!
 //! Tune on the even half, report the odd half, and show how far apart they are
-//! ([`HalvesApart`]). Every figure comes from [`letdown_datasets::score`]: one definition
+//! ([`HalvesApart`]). Every figure comes from [`letdown_eval::score`]: one definition
 //! of each metric.
 
 use crate::labels_csv::read_labels;
 use crate::session_files::{labels_path, list_sessions, session_name};
 use crate::session_run::{replay_session_with, Outcome};
 use crate::SessionFileError;
-use letdown_datasets::score::{score_session, Aggregate, SessionScore};
 use letdown_engine::EngineConfig;
+use letdown_eval::score::{score_session, Aggregate, SessionScore};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -328,7 +328,7 @@ fn score_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use letdown_datasets::labels::Ejection;
+    use letdown_eval::labels::Ejection;
 
     #[test]
     fn family_number_and_half_follow_the_trailing_number() {
