@@ -38,7 +38,7 @@
 # `pipeline_overhead_per_sample: M-N` (and the same without the one-offs), and as its
 # last line `pipeline_instructions_per_sample: M`, run 2's count (one-offs included) over
 # the samples. The profiles stay in target/callgrind/ for callgrind_annotate.
-# Targets (issue 11): N ≤ 200, M − N ≤ 20 (blocks of 32, steady state).
+# Targets (the real-time budget, README): N ≤ 200, M − N ≤ 20 (blocks of 32, steady state).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

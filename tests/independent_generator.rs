@@ -299,11 +299,10 @@ fn score(s: &Session, onsets: &[f64], t: &mut Tally) {
     }
 }
 
+/// The `p`-th percentile (0 … 100) of `v`, as the scorer computes it.
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(f64::total_cmp);
-    let x = p * (v.len() - 1) as f64;
-    let (lo, hi) = (x.floor() as usize, x.ceil() as usize);
-    v[lo] + (v[hi] - v[lo]) * (x - lo as f64)
+    letdown_datasets::score::percentile(v, p).expect("values")
 }
 
 #[test]
@@ -371,10 +370,10 @@ fn engine_meets_its_targets_on_an_independent_generator() {
         );
     }
     let first = f64::from(t.first_found) / f64::from(t.sessions_with_letdown);
-    let median = percentile(&mut t.beyond, 0.5);
-    let p95 = percentile(&mut t.beyond, 0.95);
-    let delay_median = percentile(&mut t.delay, 0.5);
-    let delay_p95 = percentile(&mut t.delay, 0.95);
+    let median = percentile(&mut t.beyond, 50.0);
+    let p95 = percentile(&mut t.beyond, 95.0);
+    let delay_median = percentile(&mut t.delay, 50.0);
+    let delay_p95 = percentile(&mut t.delay, 95.0);
     let precision = f64::from(t.tp) / f64::from(t.tp + t.fp).max(1.0);
     let recall = f64::from(t.tp) / f64::from(t.labels).max(1.0);
     let f1 = 2.0 * precision * recall / (precision + recall);

@@ -29,7 +29,7 @@ const FIRST_FOUND: Figure = Figure {
 const BEYOND_MEDIAN: Figure = Figure {
     name: "beyond visible median s",
     read: |a| {
-        a.beyond_limit_s
+        a.beyond_visible_s
             .as_ref()
             .map_or(f64::INFINITY, |d| d.median)
     },
@@ -37,7 +37,7 @@ const BEYOND_MEDIAN: Figure = Figure {
 };
 const BEYOND_P95: Figure = Figure {
     name: "beyond visible p95 s",
-    read: |a| a.beyond_limit_s.as_ref().map_or(f64::INFINITY, |d| d.p95),
+    read: |a| a.beyond_visible_s.as_ref().map_or(f64::INFINITY, |d| d.p95),
     floor: false,
 };
 const F1: Figure = Figure {

@@ -72,7 +72,7 @@ fn simulated(per_profile: u64) -> Vec<SessionSpec> {
 fn row(name: &str, set: &str, a: &Aggregate) {
     let first = format!("{}/{}", a.first_detected, a.letdown_sessions);
     let (med, p95) = a
-        .beyond_limit_s
+        .beyond_visible_s
         .as_ref()
         .map_or((f64::NAN, f64::NAN), |d| (d.median, d.p95));
     println!(

@@ -84,9 +84,9 @@ impl fmt::Display for DetectionKind {
     }
 }
 
-/// The [`Reason`] whose `Display` text is `text`.
+/// The [`Reason`] whose `Display` text is `text` (the engine's `Reason::from_str`).
 pub fn parse_reason(text: &str) -> Option<Reason> {
-    Reason::ALL.into_iter().find(|r| r.to_string() == text)
+    text.parse().ok()
 }
 
 /// Reads the detection file at `path` (gzip-decompressed as it is read when the name

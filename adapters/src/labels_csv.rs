@@ -18,7 +18,7 @@ use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
 use crate::session_files::{file_kind, labels_path, unreadable_reason};
 use crate::without_bom::WithoutBom;
-use letdown_datasets::labels::Ejection;
+use letdown_eval::labels::Ejection;
 use std::io::{self, Read, Write};
 use std::path::Path;
 

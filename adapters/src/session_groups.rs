@@ -11,15 +11,15 @@
 //!   the overall rows of both halves).
 //!
 //! Tune on the even half, report the odd half, and show how far apart they are
-//! ([`HalvesApart`]). Every figure comes from [`letdown_datasets::score`]: one definition
+//! ([`HalvesApart`]). Every figure comes from [`letdown_eval::score`]: one definition
 //! of each metric.
 
 use crate::labels_csv::read_labels;
 use crate::session_files::{labels_path, list_sessions, session_name};
 use crate::session_run::{replay_session_with, Outcome};
 use crate::SessionFileError;
-use letdown_datasets::score::{score_session, Aggregate, SessionScore};
 use letdown_engine::EngineConfig;
+use letdown_eval::score::{score_session, Aggregate, SessionScore};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -202,8 +202,8 @@ impl HalvesApart {
         Self {
             first_detection_rate: apart(|a| a.first_detection_rate),
             first_delay_median_s: apart(|a| a.first_delay_s.map(|d| d.median)),
-            beyond_visible_median_s: apart(|a| a.beyond_limit_s.map(|d| d.median)),
-            beyond_visible_p95_s: apart(|a| a.beyond_limit_s.map(|d| d.p95)),
+            beyond_visible_median_s: apart(|a| a.beyond_visible_s.map(|d| d.median)),
+            beyond_visible_p95_s: apart(|a| a.beyond_visible_s.map(|d| d.p95)),
             precision: apart(|a| a.precision),
             recall: apart(|a| a.recall),
             f1: apart(|a| a.f1),
@@ -328,7 +328,7 @@ fn score_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use letdown_datasets::labels::Ejection;
+    use letdown_eval::labels::Ejection;
 
     #[test]
     fn family_number_and_half_follow_the_trailing_number() {

@@ -49,7 +49,7 @@ fn number(v: &Value, key: &str) -> f64 {
     x
 }
 
-/// Every stable key of issue 11 is there, each a finite, non-negative number, and each
+/// Every stable key (the README lists them) is there, each a finite, non-negative number, and each
 /// percentile object has its five percentiles in order.
 fn check_stable_keys(v: &Value) {
     for key in NUMBERS {
@@ -148,7 +148,7 @@ fn the_text_report_has_a_table_per_pipeline_the_probe_and_the_targets() {
         "sample → processed",
         "push (sensor side)",
         "Host wake-up",
-        "Targets of issue 11",
+        "Real-time targets measured here",
     ] {
         assert!(stdout.contains(section), "{section:?} in:\n{stdout}");
     }

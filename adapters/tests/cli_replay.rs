@@ -186,3 +186,43 @@ fn help_mentions_every_option_and_unit() {
     let top = letdown(&["--help"]);
     assert!(text(&top.stdout).contains("replay"));
 }
+
+/// `letdown replay` without paths, with `LETDOWN_SESSIONS` set to `dir`.
+fn replay_bundled(dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_letdown"))
+        .args(["replay", "--quiet"])
+        .env("LETDOWN_SESSIONS", dir)
+        .output()
+        .expect("the letdown binary runs")
+}
+
+#[test]
+fn an_installed_binary_finds_the_bundled_sessions_where_letdown_sessions_says() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_session(&dir.path().join("only.csv"));
+    let output = replay_bundled(dir.path());
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(stdout.contains("only "), "{stdout}");
+    assert!(stdout.contains("sessions: 1 (0 with problems)"), "{stdout}");
+}
+
+#[test]
+fn without_bundled_sessions_it_says_where_it_looked_and_what_to_do() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("nowhere");
+    let output = replay_bundled(&missing);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "no session files named and no bundled sessions found (looked in {})",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("set LETDOWN_SESSIONS to the folder"),
+        "{stderr}"
+    );
+}

@@ -41,8 +41,8 @@ use letdown_adapters::labels_csv::{parse_labels, write_labels};
 use letdown_adapters::session_csv::{ReadStats, SAMPLE_RATE_KEY, SESSION_COLUMNS};
 use letdown_adapters::{ErrorKind, SessionFileError, SessionItem, SessionReader, SessionWriter};
 use letdown_datasets::labels::Ejection;
+use letdown_test_support::fuzz_config as config;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 use std::cell::RefCell;
 use std::io::{self, Read};
 use std::path::Path;
@@ -76,25 +76,6 @@ thread_local! {
 
 fn tally(f: impl FnOnce(&mut Tally)) {
     TALLY.with(|t| f(&mut t.borrow_mut()));
-}
-
-/// Cases per property: `LETDOWN_FUZZ_CASES` (underscores allowed), else `default`.
-fn fuzz_cases(default: u32) -> u32 {
-    std::env::var("LETDOWN_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn config(default: u32) -> Config {
-    Config {
-        cases: fuzz_cases(default),
-        // Failures are shrunk and reported; a long run should not fill the disk with them.
-        failure_persistence: None,
-        // Shrinking a large input can take long: a minute is enough to make it readable.
-        max_shrink_time: 60_000,
-        ..Config::default()
-    }
 }
 
 fn report(name: &str) {

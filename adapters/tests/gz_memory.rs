@@ -7,46 +7,8 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use letdown_adapters::{SessionItem, SessionReader, SessionWriter};
 use letdown_engine::Sample;
-use std::alloc::{GlobalAlloc, Layout, System};
+use letdown_test_support::alloc::{allocations, peak_bytes, reset_peak, Counting};
 use std::io::BufWriter;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The system allocator, counting allocations and the bytes alive (and their peak).
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grow(bytes: usize) {
-    let live = LIVE.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    PEAK.fetch_max(live, Ordering::Relaxed);
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; only counters are
-// added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        grow(layout.size());
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        grow(new_size);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -77,21 +39,20 @@ fn a_gz_session_is_streamed_not_held_in_memory() {
     )
     .expect("decompress");
 
-    let live_before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(live_before, Ordering::Relaxed);
+    let live_before = reset_peak();
     let mut reader = SessionReader::open(&path).expect("valid");
     for _ in 0..1000 {
         assert!(matches!(reader.next_item(), Ok(Some(_))));
     }
-    let allocations_before = ALLOCATIONS.load(Ordering::Relaxed);
+    let allocations_before = allocations();
     let mut rows = 1000u32;
     while let Some(item) = reader.next_item().expect("valid") {
         if let SessionItem::Row(_) = item {
             rows += 1;
         }
     }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocations_before;
-    let peak = PEAK.load(Ordering::Relaxed) - live_before;
+    let allocations = allocations() - allocations_before;
+    let peak = peak_bytes() - live_before;
     drop(reader);
     assert_eq!(rows, ROWS);
     assert!(text_bytes > 20_000_000, "{text_bytes} bytes of text");

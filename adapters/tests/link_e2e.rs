@@ -1,4 +1,4 @@
-//! End to end over the operating system's terminal layer (issue 8): `letdown serve` and
+//! End to end over the operating system's terminal layer: `letdown serve` and
 //! `letdown pump-sim`, each a process opening a serial device by its path, with two
 //! pseudo-terminal pairs and a byte relay between them:
 //!

@@ -1,4 +1,5 @@
-//! The pump link under faults (issue 8), each with the behaviour it must have.
+//! The pump link under faults (garbage, truncated and corrupt frames, lost frames,
+//! silence, sensor faults, a producer faster than the engine), each with the behaviour it must have.
 //!
 //! Receive-path tests drive `serve`'s own receive path ([`LinkReceiver`]) as a library,
 //! without processes: the engine in place ([`EngineSink`]) where the events must be

@@ -4,34 +4,7 @@
 
 use letdown_adapters::{SessionItem, SessionReader, SessionWriter};
 use letdown_engine::Sample;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The system allocator, counting allocations.
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; only a counter is
-// added.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use letdown_test_support::alloc::{allocations, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -54,7 +27,7 @@ fn rows_and_gaps_are_read_without_allocating() {
     for _ in 0..1000 {
         assert!(matches!(reader.next_item(), Ok(Some(_))));
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let (mut rows, mut gaps) = (0u32, 0u32);
     while let Ok(Some(item)) = reader.next_item() {
         match item {
@@ -62,7 +35,7 @@ fn rows_and_gaps_are_read_without_allocating() {
             SessionItem::Gap(_) => gaps += 1,
         }
     }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocations = allocations() - before;
     assert!(rows > 45_000 && gaps > 40, "{rows} rows, {gaps} gaps");
     assert_eq!(
         allocations, 0,

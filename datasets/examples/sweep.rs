@@ -75,7 +75,7 @@ fn main() {
             })
         };
         println!("{name:>12}: first {}/{} delay[{}] beyond[{}] P {:.3} R {:.3} F1 {:.3} FA/h {:.2} noLD-with-det {}/{}",
-            a.first_detected, a.letdown_sessions, d(&a.first_delay_s), d(&a.beyond_limit_s),
+            a.first_detected, a.letdown_sessions, d(&a.first_delay_s), d(&a.beyond_visible_s),
             a.precision.unwrap_or(f64::NAN), a.recall.unwrap_or(f64::NAN), a.f1.unwrap_or(f64::NAN),
             a.false_alarms_per_hour.unwrap_or(f64::NAN), a.no_letdown_with_detection, a.no_letdown_sessions);
     };
@@ -107,7 +107,7 @@ fn main() {
                 || sc
                     .first
                     .as_ref()
-                    .is_some_and(|f| f.beyond_limit_s().is_some_and(|b| b > 3.0))
+                    .is_some_and(|f| f.beyond_visible_s().is_some_and(|b| b > 3.0))
             {
                 println!(
                     "{} {} {:?} seed {}: FP {} FN {} onsets {:?} labels {:?}",

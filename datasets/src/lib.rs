@@ -69,7 +69,6 @@ mod flow_variation;
 pub mod generator;
 mod ground_truth;
 pub mod kind_set;
-pub mod labels;
 mod milk;
 pub mod mother;
 pub mod naming;
@@ -79,7 +78,6 @@ pub mod program;
 pub mod pump;
 mod random;
 mod reflex;
-pub mod score;
 pub mod sensor;
 pub mod stress;
 mod user;
@@ -90,6 +88,8 @@ pub use generator::{EjectionTruth, Generator, SessionSpec, SimSample, SpecError,
 pub use ground_truth::VISIBLE_ML_MIN;
 pub use kind_set::{KindSet, ParseKindError};
 pub use labels::Ejection;
+/// The label type and the scorer live in `letdown-eval` (no randomness), re-exported here.
+pub use letdown_eval::{labels, score};
 pub use mother::{Mother, MotherId, MILK_DENSITY_G_ML};
 pub use naming::session_name;
 pub use phenomena::{ParsePhenomenonError, Phenomenon, PhenomenonSet};

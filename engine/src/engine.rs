@@ -51,6 +51,32 @@ pub struct EngineStats {
     pub events_dropped: u64,
 }
 
+/// Adds every counter of `other` (saturating), e.g. to total the counters of several
+/// engines or sessions. The fields are destructured without `..`, so a counter added to
+/// [`EngineStats`] fails to compile here until it is summed too.
+impl core::ops::AddAssign for EngineStats {
+    fn add_assign(&mut self, other: Self) {
+        let EngineStats {
+            samples,
+            pressure_faults,
+            flow_faults,
+            over_vacuum_samples,
+            missing_samples,
+            artefact_cycles,
+            cycles,
+            events_dropped,
+        } = other;
+        self.samples = self.samples.saturating_add(samples);
+        self.pressure_faults = self.pressure_faults.saturating_add(pressure_faults);
+        self.flow_faults = self.flow_faults.saturating_add(flow_faults);
+        self.over_vacuum_samples = self.over_vacuum_samples.saturating_add(over_vacuum_samples);
+        self.missing_samples = self.missing_samples.saturating_add(missing_samples);
+        self.artefact_cycles = self.artefact_cycles.saturating_add(artefact_cycles);
+        self.cycles = self.cycles.saturating_add(cycles);
+        self.events_dropped = self.events_dropped.saturating_add(events_dropped);
+    }
+}
+
 /// What the engine currently sees; for telemetry and plots.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Snapshot {

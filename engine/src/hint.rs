@@ -5,54 +5,166 @@
 //! maximum vacuum nor −300 mmHg.
 
 use core::fmt;
+use core::str::FromStr;
 
-/// The pumping rhythm the engine asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// Fast, gentle rhythm that imitates a baby's suckling to trigger letdown.
-    Stimulation,
-    /// Slower, deeper rhythm that removes milk once it flows.
-    Expression,
-    /// Stop applying vacuum (vent to atmosphere) until a later hint.
-    Pause,
+/// Declares a fieldless enum together with [`ALL`](Reason::ALL) (every value, in
+/// declaration order), `name()` (its snake_case text), `Display` (the name) and `FromStr`
+/// (the name back, exactly). `ALL` is generated from the same list of variants as the
+/// enum itself, so it cannot miss one; a compile-time check below each enum confirms that
+/// `ALL[i]` is the `i`-th variant and that the names are distinct. Every text or wire
+/// table of these values derives from `ALL` and `name()`.
+macro_rules! named_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident ($what:literal) {
+            $( $(#[$variant_meta:meta])* $variant:ident => $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$variant_meta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($name::$variant),+].len()] = [$($name::$variant),+];
+            /// Every value's [`name`](Self::name), in the order of `ALL`.
+            pub const NAMES: [&'static str; [$($name::$variant),+].len()] = [$($text),+];
+
+            /// The value's snake_case name, as `Display` writes it and `FromStr` reads it.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+        }
+
+        // `ALL[i]` is the `i`-th variant, and no two names are equal (compile time).
+        const _: () = {
+            let mut i = 0;
+            while i < $name::ALL.len() {
+                assert!($name::ALL[i] as usize == i);
+                let mut j = 0;
+                while j < i {
+                    assert!(!str_eq($name::NAMES[i], $name::NAMES[j]));
+                    j += 1;
+                }
+                i += 1;
+            }
+        };
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::ALL
+                    .into_iter()
+                    .find(|v| v.name() == s)
+                    .ok_or(UnknownName { what: $what, names: &$name::NAMES })
+            }
+        }
+    };
 }
 
-/// Why a hint or event was issued.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Reason {
-    /// A milk ejection was detected in the flow.
-    LetdownDetected,
-    /// Flow of the current ejection has decayed (ejection end) or stayed faded.
-    FlowFaded,
-    /// No letdown was detected within the fallback time; switch anyway, like a timer pump.
-    FallbackTimer,
-    /// Measured vacuum is beyond the user's configured maximum.
-    OverVacuum,
-    /// A sensor delivers impossible values (NaN, ±∞, out of physical range) or is stuck.
-    SensorFault,
-    /// Samples are missing (a gap in the stream): the engine cannot see the pump.
-    StaleData,
-    /// The fault that caused a pause has cleared; pumping may resume.
-    SensorRecovered,
-    /// Letdown is late: a user-facing cue that the literature supports (see [`Cue`]).
-    LateLetdownCue,
-    /// Minutes without flow: the session may end.
-    SessionEnd,
+/// Byte-wise string equality usable in a constant.
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
-/// A user-facing cue for a late letdown. Stress inhibits the reflex (Ueda 1994); relaxation
-/// raised pumped volume by 63 % (Feher 1989); massage and warmth also help (DESIGN §1).
-/// The engine never deepens vacuum to force a late letdown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Cue {
-    /// Relax: slow breathing, a calm recording.
-    Relax,
-    /// Look at a photo of the baby (or smell its clothes).
-    BabyPhoto,
-    /// Apply warmth to the breast.
-    Warmth,
-    /// Massage the breast.
-    Massage,
+/// A text that names no [`Mode`], [`Reason`] or [`Cue`]: says which kind was expected and
+/// lists its names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownName {
+    /// What was expected: `"mode"`, `"reason"` or `"cue"`.
+    pub what: &'static str,
+    /// Every name of that kind.
+    pub names: &'static [&'static str],
+}
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a {} (", self.what)?;
+        for (i, name) in self.names.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name)?;
+        }
+        f.write_str(")")
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for UnknownName {}
+
+named_enum! {
+    /// The pumping rhythm the engine asks for.
+    pub enum Mode ("mode") {
+        /// Fast, gentle rhythm that imitates a baby's suckling to trigger letdown.
+        Stimulation => "stimulation",
+        /// Slower, deeper rhythm that removes milk once it flows.
+        Expression => "expression",
+        /// Stop applying vacuum (vent to atmosphere) until a later hint.
+        Pause => "pause",
+    }
+}
+
+named_enum! {
+    /// Why a hint or event was issued.
+    pub enum Reason ("reason") {
+        /// A milk ejection was detected in the flow.
+        LetdownDetected => "letdown_detected",
+        /// Flow of the current ejection has decayed (ejection end) or stayed faded.
+        FlowFaded => "flow_faded",
+        /// No letdown was detected within the fallback time; switch anyway, like a timer pump.
+        FallbackTimer => "fallback_timer",
+        /// Measured vacuum is beyond the user's configured maximum.
+        OverVacuum => "over_vacuum",
+        /// A sensor delivers impossible values (NaN, ±∞, out of physical range) or is stuck.
+        SensorFault => "sensor_fault",
+        /// Samples are missing (a gap in the stream): the engine cannot see the pump.
+        StaleData => "stale_data",
+        /// The fault that caused a pause has cleared; pumping may resume.
+        SensorRecovered => "sensor_recovered",
+        /// Letdown is late: a user-facing cue that the literature supports (see [`Cue`]).
+        LateLetdownCue => "late_letdown_cue",
+        /// Minutes without flow: the session may end.
+        SessionEnd => "session_end",
+    }
+}
+
+named_enum! {
+    /// A user-facing cue for a late letdown. Stress inhibits the reflex (Ueda 1994); relaxation
+    /// raised pumped volume by 63 % (Feher 1989); massage and warmth also help (DESIGN §1).
+    /// The engine never deepens vacuum to force a late letdown.
+    pub enum Cue ("cue") {
+        /// Relax: slow breathing, a calm recording.
+        Relax => "relax",
+        /// Look at a photo of the baby (or smell its clothes).
+        BabyPhoto => "baby_photo",
+        /// Apply warmth to the breast.
+        Warmth => "warmth",
+        /// Massage the breast.
+        Massage => "massage",
+    }
 }
 
 /// A request to the motor controller.
@@ -78,79 +190,38 @@ pub struct ControlHint {
     pub cue: Option<Cue>,
 }
 
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Mode::Stimulation => "stimulation",
-            Mode::Expression => "expression",
-            Mode::Pause => "pause",
-        })
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+
+    #[test]
+    fn every_name_parses_back_and_nothing_else_does() {
+        for m in Mode::ALL {
+            assert_eq!(m.name().parse::<Mode>(), Ok(m));
+        }
+        for r in Reason::ALL {
+            assert_eq!(r.name().parse::<Reason>(), Ok(r));
+        }
+        for c in Cue::ALL {
+            assert_eq!(c.name().parse::<Cue>(), Ok(c));
+        }
+        assert_eq!(
+            (Mode::ALL.len(), Reason::ALL.len(), Cue::ALL.len()),
+            (3, 9, 4)
+        );
+        assert!(" pause".parse::<Mode>().is_err());
+        assert!("LetdownDetected".parse::<Reason>().is_err());
+        assert!("".parse::<Cue>().is_err());
     }
-}
 
-impl Reason {
-    /// Every reason, in declaration order.
-    pub const ALL: [Reason; 9] = [
-        Reason::LetdownDetected,
-        Reason::FlowFaded,
-        Reason::FallbackTimer,
-        Reason::OverVacuum,
-        Reason::SensorFault,
-        Reason::StaleData,
-        Reason::SensorRecovered,
-        Reason::LateLetdownCue,
-        Reason::SessionEnd,
-    ];
-}
-
-/// Position of `reason` in [`Reason::ALL`]. Exhaustive on purpose: a new `Reason` breaks
-/// the build here, so `ALL` (and every text or wire table built on it) gets it too.
-const fn reason_slot(reason: Reason) -> usize {
-    match reason {
-        Reason::LetdownDetected => 0,
-        Reason::FlowFaded => 1,
-        Reason::FallbackTimer => 2,
-        Reason::OverVacuum => 3,
-        Reason::SensorFault => 4,
-        Reason::StaleData => 5,
-        Reason::SensorRecovered => 6,
-        Reason::LateLetdownCue => 7,
-        Reason::SessionEnd => 8,
-    }
-}
-
-// Every slot of `Reason::ALL` holds its own variant (checked at compile time).
-const _: () = {
-    let mut i = 0;
-    while i < Reason::ALL.len() {
-        assert!(reason_slot(Reason::ALL[i]) == i);
-        i += 1;
-    }
-};
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Reason::LetdownDetected => "letdown_detected",
-            Reason::FlowFaded => "flow_faded",
-            Reason::FallbackTimer => "fallback_timer",
-            Reason::OverVacuum => "over_vacuum",
-            Reason::SensorFault => "sensor_fault",
-            Reason::StaleData => "stale_data",
-            Reason::SensorRecovered => "sensor_recovered",
-            Reason::LateLetdownCue => "late_letdown_cue",
-            Reason::SessionEnd => "session_end",
-        })
-    }
-}
-
-impl fmt::Display for Cue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Cue::Relax => "relax",
-            Cue::BabyPhoto => "baby_photo",
-            Cue::Warmth => "warmth",
-            Cue::Massage => "massage",
-        })
+    #[test]
+    fn an_unknown_name_lists_the_known_ones() {
+        let e = "massage".parse::<Mode>().unwrap_err();
+        assert_eq!(e.what, "mode");
+        assert_eq!(
+            std::format!("{e}"),
+            "not a mode (stimulation, expression, pause)"
+        );
     }
 }

@@ -59,7 +59,7 @@ pub use detector_tests::{DetectorTest, DetectorTests, UnknownDetectorTest};
 pub use engine::{Engine, EngineStats, Snapshot};
 pub use event::{Event, EventKind};
 pub use features::BlockFeatures;
-pub use hint::{ControlHint, Cue, Mode, Reason};
+pub use hint::{ControlHint, Cue, Mode, Reason, UnknownName};
 pub use sample::Sample;
 pub use session::RAMP_CYCLES;
 pub use spectral::SpectralFeatures;

@@ -46,32 +46,13 @@
 use letdown_engine::{
     ConfigError, ControlHint, Engine, EngineConfig, Event, EventKind, Mode, Reason, Sample,
 };
+use letdown_test_support::fuzz_config as config;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 use std::cell::RefCell;
 
 /// Physical limits of the sanitize stage (DESIGN §2: outside them a reading is a fault).
 const PRESSURE_LIMITS: (f32, f32) = (-450.0, 150.0);
 const FLOW_LIMITS: (f32, f32) = (-100.0, 250.0);
-
-/// Cases per property: `LETDOWN_FUZZ_CASES` (underscores allowed), else `default`.
-fn fuzz_cases(default: u32) -> u32 {
-    std::env::var("LETDOWN_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn config(default: u32) -> Config {
-    Config {
-        cases: fuzz_cases(default),
-        // Failures are shrunk and reported; a long run should not fill the disk with them.
-        failure_persistence: None,
-        // Shrinking a large input can take long: a minute is enough to make it readable.
-        max_shrink_time: 60_000,
-        ..Config::default()
-    }
-}
 
 /// Counts of one property's run (each property runs on its own test thread).
 #[derive(Default)]

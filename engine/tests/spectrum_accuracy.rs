@@ -20,9 +20,8 @@ use letdown_engine::spectrum::{
     bin_count, harmonic_ratio, harmonics, tone_amplitude, HannWindow, MicroFft, RealSpectrum,
     RustFft, SPECTRUM_BINS, SPECTRUM_LEN,
 };
+use letdown_test_support::alloc::{thread_allocations as allocations, Counting};
 use proptest::prelude::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::f64::consts::PI;
 
 /// Max |FFT − f64 DFT| over all bins, relative to the spectrum's peak. Measured worst
@@ -32,40 +31,9 @@ const FFT_TOL: f64 = 2e-6;
 // ---------------------------------------------------------------------------------------
 // Test support
 
-/// Counts this thread's allocations (tests run on several threads; each counts its own).
-struct CountingAlloc;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: delegates every call unchanged to the system allocator; the counter is a
-// const-initialised thread-local `Cell` without destructor, so touching it never
-// allocates or re-enters the allocator.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
+// Tests run on several threads: each counts its own allocations.
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+static GLOBAL: Counting = Counting;
 
 /// xorshift64*: a tiny seeded generator, so the test needs no extra dependency.
 struct XorShift(u64);

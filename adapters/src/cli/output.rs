@@ -123,7 +123,7 @@ pub fn score_line(s: &SessionScore) -> String {
                     f.onset_s,
                     seconds(f.delay_s())
                 );
-                if let Some(b) = f.beyond_limit_s() {
+                if let Some(b) = f.beyond_visible_s() {
                     text.push_str(&format!(", {b:.3} s beyond visible"));
                 }
                 text.push(')');
@@ -248,7 +248,7 @@ pub fn aggregate_lines(results: &[SessionResult], unread_paths: usize) -> Vec<St
         a.letdown_sessions,
         percent(a.first_detection_rate),
         distribution(a.first_delay_s),
-        distribution(a.beyond_limit_s)
+        distribution(a.beyond_visible_s)
     ));
     lines.push(format!(
         "  all ejections: TP {} FP {} FN {} ({} duplicates); precision {}, recall {}, F1 {}{}",

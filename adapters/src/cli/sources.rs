@@ -1,5 +1,5 @@
 //! Which session files to replay: files and folders named on the command line, or the
-//! bundled sessions in `datasets/sessions/` when none are.
+//! bundled sessions when none are (see [`bundled_sessions_dir`] for where they are found).
 
 use letdown_adapters::session_files::{
     file_kind, is_companion_file_name, list_folder, unreadable_reason, DETECTIONS_SUFFIX,
@@ -7,13 +7,43 @@ use letdown_adapters::session_files::{
 };
 use std::path::{Path, PathBuf};
 
-/// The bundled sessions' folder: `datasets/sessions/` of this workspace.
-pub fn bundled_sessions_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("datasets")
-        .join("sessions");
-    dir.canonicalize().unwrap_or(dir)
+/// The variable naming the bundled sessions' folder, for a `letdown` installed away from
+/// its source tree.
+pub const SESSIONS_VAR: &str = "LETDOWN_SESSIONS";
+
+/// The bundled sessions' folder. When `LETDOWN_SESSIONS` is set, the folder it names and
+/// nothing else; otherwise the first folder that exists of `share/letdown/sessions` under
+/// the installation prefix (`PREFIX/bin/letdown` → `PREFIX/share/letdown/sessions`) and
+/// `datasets/sessions/` of the source tree this binary was built from. When none exists,
+/// a message that names every place looked in and how to point at the sessions.
+pub fn bundled_sessions_dir() -> Result<PathBuf, String> {
+    let candidates = match std::env::var_os(SESSIONS_VAR) {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => {
+            let installed = std::env::current_exe().ok().and_then(|exe| {
+                let prefix = exe.parent()?.parent()?.to_path_buf();
+                Some(prefix.join("share").join("letdown").join("sessions"))
+            });
+            let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("datasets")
+                .join("sessions");
+            installed.into_iter().chain([source]).collect()
+        }
+    };
+    if let Some(dir) = candidates.iter().find(|dir| dir.is_dir()) {
+        return Ok(dir.canonicalize().unwrap_or_else(|_| dir.clone()));
+    }
+    let looked: Vec<String> = candidates
+        .iter()
+        .map(|dir| dir.display().to_string())
+        .collect();
+    Err(format!(
+        "no session files named and no bundled sessions found (looked in {}): name session files \
+         or folders, or set {SESSIONS_VAR} to the folder holding the bundled sessions \
+         (datasets/sessions/ in the source)",
+        looked.join(", ")
+    ))
 }
 
 /// The session files to replay, in order, and a message for each path that gave none.
@@ -27,7 +57,10 @@ pub fn bundled_sessions_dir() -> PathBuf {
 pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let bundled;
     let paths = if paths.is_empty() {
-        bundled = [bundled_sessions_dir()];
+        match bundled_sessions_dir() {
+            Ok(dir) => bundled = [dir],
+            Err(message) => return (Vec::new(), vec![message]),
+        }
         &bundled[..]
     } else {
         paths

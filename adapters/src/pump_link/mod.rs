@@ -1,4 +1,5 @@
-//! The pump link's live ends (issue 8): what `letdown serve` and `letdown pump-sim` are made
+//! The pump link's live ends (sample frames in from the sensor board, hints out to the
+//! motor controller, over a serial line): what `letdown serve` and `letdown pump-sim` are made
 //! of, as library code so that tests drive exactly the same receive path without processes.
 //!
 //! The wire format is [`letdown_link`]'s (COBS + CRC-32C frames, protocol v2). Here:

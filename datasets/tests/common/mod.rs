@@ -17,18 +17,11 @@ pub fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len().max(1) as f64
 }
 
+/// The median (the scorer's `percentile` 50); NaN when `xs` is empty.
 pub fn median(xs: &[f64]) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
+    letdown_datasets::score::percentile(&v, 50.0).unwrap_or(f64::NAN)
 }
 
 /// FNV-1a over 64-bit words.

@@ -7,31 +7,8 @@ mod support;
 
 use letdown_adapters::{SessionItem, SessionReader};
 use letdown_ffi::*;
-use std::alloc::{GlobalAlloc, Layout, System};
+use letdown_test_support::alloc::{allocations, Counting};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's promises about `layout` are passed on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: as for `alloc` and `dealloc`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -117,7 +94,7 @@ fn nothing_allocates_through_the_c_abi() {
         hint: None,
     }); 2];
 
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let config = ld_config_default(rate);
     let mut engine: *mut ld_engine = std::ptr::null_mut();
     // SAFETY: pointers to live locals and slices of their types and lengths.
@@ -150,7 +127,7 @@ fn nothing_allocates_through_the_c_abi() {
         ld_status::LD_OK
     );
     assert!(!ld_strerror(ld_status::LD_ERR_MAX_VACUUM as i32).is_null());
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    let allocated = allocations() - before;
 
     assert!(
         seen >= 10,
@@ -160,8 +137,8 @@ fn nothing_allocates_through_the_c_abi() {
         stats.missing_samples > 0 && stats.samples > 50_000,
         "{stats:?}"
     );
-    assert_eq!(allocations, 0, "allocations through the C ABI");
+    assert_eq!(allocated, 0, "allocations through the C ABI");
     // The counter counts: this test binary does allocate where it means to.
     drop(std::hint::black_box(vec![0u8; 16]));
-    assert!(ALLOCATIONS.load(Ordering::Relaxed) > before);
+    assert!(allocations() > before);
 }

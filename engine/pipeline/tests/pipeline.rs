@@ -9,45 +9,17 @@ use letdown_pipeline::{
     self as pipeline, start_baseline, start_baseline_unbounded, HintMessage, PipelineConfig,
     PipelineReport, WaitStrategy, SLOT_SAMPLES,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use letdown_test_support::alloc::{allocations, Counting};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 const RATE: f32 = 1000.0;
 
-/// Counts every allocation of the process. The tests of this file run one at a time
-/// ([`serial`]), so while one runs, only its own threads (the pipeline's and the test's)
-/// allocate.
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
+// Counts every allocation of the process. The tests of this file run one at a time
+// ([`serial`]), so while one runs, only its own threads (the pipeline's and the test's)
+// allocate.
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.load(Ordering::Relaxed)
-}
 
 /// Runs the tests of this file one at a time (for the allocation count).
 fn serial() -> MutexGuard<'static, ()> {

@@ -3,13 +3,13 @@
 //! are apart, as a table or as the `groups` key of `--json`. The rule and the scoring are
 //! the library's ([`letdown_adapters::session_groups`]); this module only prints them.
 
-use super::metrics::{DetectionMetrics, Report, SessionResult};
+use super::metrics::{Report, SessionResult};
 use super::open_loop::Detector;
 use super::report::{dash, false_alarms, first_found, no_letdown_with_detection, ratio};
 use crate::cli::table::{Align, Table};
 use clap::{Args, ValueEnum};
 use letdown_adapters::session_groups::{group_scores, GroupScore, Grouping, Half, HalvesApart};
-use letdown_datasets::score::SessionScore;
+use letdown_datasets::score::{Aggregate, SessionScore};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -143,21 +143,21 @@ pub fn group_table(detectors: &[DetectorGroups]) -> Vec<String> {
 }
 
 fn score_row(title: String, detector: &str, group: &GroupScore) -> Vec<String> {
-    let m = DetectionMetrics::from_aggregate(&group.score);
+    let m = &group.score;
     let seconds = |x: Option<f64>| x.map_or_else(dash, |x| format!("{x:.2}"));
     vec![
         title,
         detector.to_owned(),
         m.sessions.to_string(),
-        first_found(&m),
+        first_found(m),
         seconds(m.first_delay_s.map(|d| d.median)),
         seconds(m.beyond_visible_s.map(|d| d.median)),
         seconds(m.beyond_visible_s.map(|d| d.p95)),
         ratio(m.precision),
         ratio(m.recall),
         ratio(m.f1),
-        false_alarms(&m),
-        no_letdown_with_detection(&m),
+        false_alarms(m),
+        no_letdown_with_detection(m),
     ]
 }
 
@@ -205,7 +205,7 @@ pub struct GroupJson {
     /// The sessions in the group, by name.
     pub sessions: Vec<String>,
     /// Detector key → the DESIGN §6 metrics over the group.
-    pub detection: BTreeMap<&'static str, DetectionMetrics>,
+    pub detection: BTreeMap<&'static str, Aggregate>,
     /// Detector key → odd − even figures; only on the rows of both halves, when both
     /// halves have sessions (else `null`).
     pub odd_minus_even: Option<BTreeMap<&'static str, HalvesApart>>,
@@ -232,7 +232,7 @@ pub fn groups_json(detectors: &[DetectorGroups], grouping: Grouping) -> GroupsJs
                     sessions: group.sessions.clone(),
                     detection: detectors
                         .iter()
-                        .map(|d| (d.key, DetectionMetrics::from_aggregate(&d.groups[g].score)))
+                        .map(|d| (d.key, d.groups[g].score.clone()))
                         .collect(),
                     odd_minus_even: odd_minus_even.filter(|m| !m.is_empty()),
                 }

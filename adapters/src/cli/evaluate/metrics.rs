@@ -9,7 +9,7 @@
 use super::closed_loop::LoopStrategy;
 use super::open_loop::Detector;
 use letdown_datasets::score::{
-    percentile, Aggregate, Distribution, SessionScore, WINDOW_AFTER_S, WINDOW_BEFORE_S,
+    percentile, Aggregate, SessionScore, WINDOW_AFTER_S, WINDOW_BEFORE_S,
 };
 use letdown_datasets::Outcome;
 use serde::Serialize;
@@ -74,102 +74,6 @@ pub struct SimulatedInput {
     pub program: String,
     /// Whether the everyday mess of real sessions was left out.
     pub clean: bool,
-}
-
-/// Median, 95th percentile and maximum of a set of values.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Quantiles {
-    /// How many values.
-    pub count: usize,
-    /// Median.
-    pub median: f64,
-    /// 95th percentile (linear between closest ranks).
-    pub p95: f64,
-    /// Largest.
-    pub max: f64,
-}
-
-impl From<Distribution> for Quantiles {
-    fn from(d: Distribution) -> Self {
-        Self {
-            count: d.count,
-            median: d.median,
-            p95: d.p95,
-            max: d.max,
-        }
-    }
-}
-
-/// DESIGN §6 detection metrics of one detector over a group of sessions.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct DetectionMetrics {
-    /// Sessions in the group.
-    pub sessions: usize,
-    /// Their total length, h.
-    pub hours: f64,
-    /// Sessions with at least one labelled ejection.
-    pub letdown_sessions: usize,
-    /// Of those, sessions whose first letdown was detected.
-    pub first_detected: usize,
-    /// `first_detected / letdown_sessions`.
-    pub first_detection_rate: Option<f64>,
-    /// First-letdown delay (detection − labelled onset), s.
-    pub first_delay_s: Option<Quantiles>,
-    /// First-letdown delay beyond the physical limit (detection − `visible_s`), s.
-    pub beyond_visible_s: Option<Quantiles>,
-    /// Labels matched.
-    pub true_positives: usize,
-    /// Onset detections matching no label (false alarms).
-    pub false_positives: usize,
-    /// Labels missed (not counting unobservable ones).
-    pub false_negatives: usize,
-    /// Of the false positives, repeated detections of an already matched ejection.
-    pub duplicates: usize,
-    /// Labels never visible at the sensor before the session ended (not misses).
-    pub unobservable: usize,
-    /// TP / (TP + FP).
-    pub precision: Option<f64>,
-    /// TP / (TP + FN).
-    pub recall: Option<f64>,
-    /// 2·TP / (2·TP + FP + FN).
-    pub f1: Option<f64>,
-    /// False positives per hour of pumping.
-    pub false_alarms_per_hour: Option<f64>,
-    /// Sessions without labelled ejections.
-    pub no_letdown_sessions: usize,
-    /// Of those, sessions with any onset detection.
-    pub no_letdown_with_detection: usize,
-}
-
-impl DetectionMetrics {
-    /// The metrics of per-session `scores`.
-    pub fn of(scores: &[SessionScore]) -> Self {
-        Self::from_aggregate(&Aggregate::from_sessions(scores))
-    }
-
-    /// The metrics of an aggregate score.
-    pub fn from_aggregate(a: &Aggregate) -> Self {
-        Self {
-            sessions: a.sessions,
-            hours: a.duration_s / 3600.0,
-            letdown_sessions: a.letdown_sessions,
-            first_detected: a.first_detected,
-            first_detection_rate: a.first_detection_rate,
-            first_delay_s: a.first_delay_s.map(Quantiles::from),
-            beyond_visible_s: a.beyond_limit_s.map(Quantiles::from),
-            true_positives: a.true_positives,
-            false_positives: a.false_positives,
-            false_negatives: a.false_negatives,
-            duplicates: a.duplicates,
-            unobservable: a.unobservable,
-            precision: a.precision,
-            recall: a.recall,
-            f1: a.f1,
-            false_alarms_per_hour: a.false_alarms_per_hour,
-            no_letdown_sessions: a.no_letdown_sessions,
-            no_letdown_with_detection: a.no_letdown_with_detection,
-        }
-    }
 }
 
 /// Mean, median, 95th percentile, minimum and maximum of per-session values.
@@ -355,7 +259,7 @@ pub struct Report {
     pub sessions: usize,
     /// Open-loop detection metrics per detector key (`engine`, `flow_threshold`,
     /// `timer`).
-    pub detection: BTreeMap<&'static str, Breakdown<DetectionMetrics>>,
+    pub detection: BTreeMap<&'static str, Breakdown<Aggregate>>,
     /// Closed-loop metrics per strategy key (`engine`, `timer`, `expression_only`,
     /// `flow_threshold`) over the simulated sessions; empty without any.
     pub closed_loop: BTreeMap<&'static str, Breakdown<ClosedLoopMetrics>>,
@@ -376,7 +280,7 @@ impl Report {
                 let breakdown = Breakdown::of(results, key, |group| {
                     let scores: Vec<SessionScore> =
                         group.iter().map(|r| r.scores[i].clone()).collect();
-                    DetectionMetrics::of(&scores)
+                    Aggregate::from_sessions(&scores)
                 });
                 (d.key(), breakdown)
             })

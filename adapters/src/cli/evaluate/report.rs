@@ -3,11 +3,10 @@
 //! one row per strategy.
 
 use super::closed_loop::LoopStrategy;
-use super::metrics::{
-    rate_key, Breakdown, ClosedLoopMetrics, DetectionMetrics, Quantiles, Report, Summary,
-};
+use super::metrics::{rate_key, Breakdown, ClosedLoopMetrics, Report, Summary};
 use super::open_loop::Detector;
 use crate::cli::table::{Align, Table};
+use letdown_datasets::score::{Aggregate, Distribution};
 use std::collections::BTreeMap;
 
 /// Profiles in the order people read them; others follow alphabetically.
@@ -100,8 +99,8 @@ pub fn detection_table(report: &Report) -> Vec<String> {
 }
 
 /// One detection row's cells, in [`detection_table`]'s columns.
-pub(super) fn detection_row(group: String, detector: &str, m: &DetectionMetrics) -> Vec<String> {
-    let q = |d: Option<Quantiles>, f: fn(&Quantiles) -> f64| {
+pub(super) fn detection_row(group: String, detector: &str, m: &Aggregate) -> Vec<String> {
+    let q = |d: Option<Distribution>, f: fn(&Distribution) -> f64| {
         d.as_ref().map_or_else(dash, |d| format!("{:.1}", f(d)))
     };
     vec![
@@ -122,7 +121,7 @@ pub(super) fn detection_row(group: String, detector: &str, m: &DetectionMetrics)
 }
 
 /// `found/sessions (rate %)` of the first letdowns, or `-` without letdown sessions.
-pub(super) fn first_found(m: &DetectionMetrics) -> String {
+pub(super) fn first_found(m: &Aggregate) -> String {
     if m.letdown_sessions == 0 {
         dash()
     } else {
@@ -136,13 +135,13 @@ pub(super) fn first_found(m: &DetectionMetrics) -> String {
 }
 
 /// False alarms per hour, two decimals, or `-`.
-pub(super) fn false_alarms(m: &DetectionMetrics) -> String {
+pub(super) fn false_alarms(m: &Aggregate) -> String {
     m.false_alarms_per_hour
         .map_or_else(dash, |f| format!("{f:.2}"))
 }
 
 /// `with detection/sessions` without letdown, or `-` when there is none.
-pub(super) fn no_letdown_with_detection(m: &DetectionMetrics) -> String {
+pub(super) fn no_letdown_with_detection(m: &Aggregate) -> String {
     if m.no_letdown_sessions == 0 {
         dash()
     } else {
@@ -271,7 +270,7 @@ pub fn text_report(report: &Report) -> Vec<String> {
     let hours = report
         .detection
         .get(Detector::Engine.key())
-        .map_or(0.0, |b| b.all.hours);
+        .map_or(0.0, |b| b.all.hours());
     lines.push(format!(
         "Detection, open loop (DESIGN §6): {} sessions, {hours:.2} h of pumping at {} Hz. \
          An onset matches a labelled ejection within [onset - {} s, onset + {} s]; \

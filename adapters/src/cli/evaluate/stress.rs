@@ -6,12 +6,13 @@
 //! each `{case, phenomena, every_session, engine}` where `engine` has the keys of one
 //! detection group of `letdown-evaluate/1`).
 
-use super::metrics::{DetectionMetrics, SimulatedInput};
+use super::metrics::SimulatedInput;
 use super::report::{detection_row, DETECTION_COLUMNS};
 use super::{simulated_specs, EvaluateArgs};
 use crate::cli::console::{report_error, Console};
 use crate::cli::table::{Align, Table};
 use crate::cli::EXIT_BAD_INPUT;
+use letdown_datasets::score::Aggregate;
 use letdown_datasets::stress::{run_stress, StressCase};
 use letdown_engine::EngineConfig;
 use serde::Serialize;
@@ -44,7 +45,7 @@ struct StressRowJson {
     /// Whether each of them happened in every session.
     every_session: bool,
     /// The engine's detection metrics over the row's sessions.
-    engine: DetectionMetrics,
+    engine: Aggregate,
 }
 
 /// Runs `letdown evaluate --stress`.
@@ -82,7 +83,7 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
                 case: row.case.name(),
                 phenomena: spec.phenomena.to_string(),
                 every_session: spec.phenomena_in_every_session,
-                engine: DetectionMetrics::of(&row.scores),
+                engine: Aggregate::from_sessions(&row.scores),
             }
         })
         .collect();

@@ -1,7 +1,7 @@
 //! What `letdown latency` prints: aligned tables, or one JSON object.
 //!
 //! # JSON keys
-//! Stable (issue 11; README): `rate_hz`, `seconds`, `rounds`, `samples`, `overruns`,
+//! Stable (scripts read them; listed in the README): `rate_hz`, `seconds`, `rounds`, `samples`, `overruns`,
 //! `hints_dropped`, `latency_us`, `baseline_latency_us`, `push_us`, `baseline_push_us`,
 //! `host_wakeup_us`, `throughput_samples_per_s`, `baseline_throughput_samples_per_s`
 //! (meanings in `letdown latency --help`). Every `…_us` object is `{p50, p99, p999,
@@ -150,7 +150,7 @@ pub struct Report {
     probe: Option<Summary>,
 }
 
-/// A target of issue 11 that this command measures.
+/// A real-time target (README, "The real-time pipeline") that this command measures.
 struct Target {
     target: String,
     measured: String,
@@ -370,7 +370,7 @@ impl Report {
             out.extend(self.wait_table());
         }
         out.push(String::new());
-        out.push("Targets of issue 11 measured here (medians over rounds):".into());
+        out.push("Real-time targets measured here (medians over rounds):".into());
         let mut t = Table::new(&[
             ("target", Align::Left),
             ("measured", Align::Right),

@@ -3,13 +3,15 @@
 //! about the host than about the code; the median of rounds interleaved with the
 //! baseline, next to its spread, is what can be compared.
 
+use letdown_datasets::score::percentile;
 use letdown_pipeline::Percentiles;
 use serde::Serialize;
 
 /// One figure over rounds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Spread {
-    /// Median of the rounds' values (mean of the two middle ones for an even count).
+    /// Median of the rounds' values (the scorer's [`percentile`] 50: the mean of the two
+    /// middle ones for an even count).
     pub median: f64,
     /// Smallest round.
     pub min: f64,
@@ -21,20 +23,11 @@ impl Spread {
     /// Of these per-round values; `None` when there are none.
     pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Self> {
         let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
-        if v.is_empty() {
-            return None;
-        }
         v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let median = if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        };
         Some(Self {
-            median,
-            min: v[0],
-            max: v[n - 1],
+            median: percentile(&v, 50.0)?,
+            min: *v.first()?,
+            max: *v.last()?,
         })
     }
 }

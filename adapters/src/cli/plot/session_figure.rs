@@ -12,6 +12,7 @@
 
 use super::canvas::{Figure, FONT};
 use super::trace::{Bucket, Span, Trace};
+use letdown_datasets::score::percentile;
 use letdown_engine::{Event, EventKind, Mode, Reason};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -102,15 +103,12 @@ fn envelope(cols: &[Column], pick: fn(&Column) -> Span, y: (f64, f64)) -> Vec<Ve
     lines
 }
 
-/// Lowest and highest of `values` between the `lo_pct` and `hi_pct` percentiles.
+/// The `lo_pct` and `hi_pct` percentiles of the finite `values` (the scorer's
+/// [`percentile`]).
 fn robust_range(mut values: Vec<f64>, lo_pct: f64, hi_pct: f64) -> Option<(f64, f64)> {
     values.retain(|v| v.is_finite());
     values.sort_by(f64::total_cmp);
-    let at = |p: f64| {
-        let i = ((values.len().saturating_sub(1)) as f64 * p / 100.0).round() as usize;
-        values.get(i).copied()
-    };
-    Some((at(lo_pct)?, at(hi_pct)?))
+    Some((percentile(&values, lo_pct)?, percentile(&values, hi_pct)?))
 }
 
 /// Pads a range by `frac` of its width on both sides (at least 1 unit wide).

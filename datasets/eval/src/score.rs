@@ -22,7 +22,7 @@
 //! the window of a label already matched.
 //!
 //! Over sessions ([`Aggregate::from_sessions`]): first-letdown detection rate, delay
-//! median / p95 / max, beyond-limit median / p95 / max, precision / recall / F1, false
+//! median / p95 / max, beyond-visible median / p95 / max, precision / recall / F1, false
 //! alarms per hour of pumping, and sessions without ejections that got any detection.
 //! Percentiles interpolate linearly between the closest ranks (numpy's default). Ratios
 //! that would divide by zero are `None`.
@@ -71,7 +71,7 @@ impl FirstLetdown {
     /// Detection − `visible_s`, s: the part of the delay that is the detector's own
     /// (negative if it fired before the flow was visible); `None` when missed or when
     /// the label has no `visible_s`.
-    pub fn beyond_limit_s(&self) -> Option<f64> {
+    pub fn beyond_visible_s(&self) -> Option<f64> {
         Some(self.detected_s? - self.visible_s?)
     }
 }
@@ -196,6 +196,7 @@ pub fn score_session(
 
 /// Median, 95th percentile and maximum of a set of values.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Distribution {
     /// How many values.
     pub count: usize,
@@ -232,12 +233,19 @@ pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     Some(lo + (hi - lo) * (rank - below as f64))
 }
 
-/// Scores over a set of sessions (DESIGN §6).
+/// Scores over a set of sessions (DESIGN §6): what `letdown replay` prints after its
+/// table and `letdown evaluate` per detector and group (its `--json` serializes this
+/// struct, with feature `serde`: field for field, the length as `hours`).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Aggregate {
     /// Sessions scored.
     pub sessions: usize,
-    /// Their total length, s.
+    /// Their total length, s (serialized as `hours`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "hours", serialize_with = "serialize_hours")
+    )]
     pub duration_s: f64,
     /// Sessions with at least one labelled ejection.
     pub letdown_sessions: usize,
@@ -249,7 +257,7 @@ pub struct Aggregate {
     pub first_delay_s: Option<Distribution>,
     /// First-letdown delay beyond the physical limit (detection − `visible_s`) over the
     /// detected first letdowns whose label carries `visible_s`, s.
-    pub beyond_limit_s: Option<Distribution>,
+    pub beyond_visible_s: Option<Distribution>,
     /// Matched labels, all sessions.
     pub true_positives: usize,
     /// Unmatched onset detections (false alarms), all sessions.
@@ -274,7 +282,18 @@ pub struct Aggregate {
     pub no_letdown_with_detection: usize,
 }
 
+/// A length in seconds written as hours.
+#[cfg(feature = "serde")]
+fn serialize_hours<S: serde::Serializer>(duration_s: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(duration_s / 3600.0)
+}
+
 impl Aggregate {
+    /// Their total length, h.
+    pub fn hours(&self) -> f64 {
+        self.duration_s / 3600.0
+    }
+
     /// Aggregates per-session scores.
     pub fn from_sessions(scores: &[SessionScore]) -> Self {
         let ratio = |num: usize, den: usize| (den > 0).then(|| num as f64 / den as f64);
@@ -283,7 +302,7 @@ impl Aggregate {
         let delays: Vec<f64> = firsts.iter().filter_map(FirstLetdown::delay_s).collect();
         let beyond: Vec<f64> = firsts
             .iter()
-            .filter_map(FirstLetdown::beyond_limit_s)
+            .filter_map(FirstLetdown::beyond_visible_s)
             .collect();
         let no_letdown: Vec<&SessionScore> = scores.iter().filter(|s| s.labels == 0).collect();
         let (tp, fp, fn_) = (
@@ -301,7 +320,7 @@ impl Aggregate {
             first_detected: delays.len(),
             first_detection_rate: ratio(delays.len(), firsts.len()),
             first_delay_s: Distribution::of(&delays),
-            beyond_limit_s: Distribution::of(&beyond),
+            beyond_visible_s: Distribution::of(&beyond),
             true_positives: tp,
             false_positives: fp,
             false_negatives: fn_,
@@ -378,7 +397,7 @@ mod tests {
     }
 
     fn close(a: f64, b: f64) -> bool {
-        (a - b).abs() < 1e-9
+        letdown_test_support::isclose(a, b, 0.0, 1e-9)
     }
 
     #[test]
@@ -392,7 +411,7 @@ mod tests {
         assert_eq!(s.matches, vec![Some(95.0), Some(310.0)]);
         let first = s.first.expect("labels present");
         assert_eq!(first.delay_s(), Some(5.0));
-        assert_eq!(first.beyond_limit_s(), None);
+        assert_eq!(first.beyond_visible_s(), None);
         assert!(s.first_detected());
     }
 
@@ -454,7 +473,7 @@ mod tests {
         let s = score_session(&labels, &[107.5], 300.0);
         let first = s.first.expect("labels present");
         assert_eq!(first.delay_s(), Some(7.5));
-        assert_eq!(first.beyond_limit_s(), Some(3.5));
+        assert_eq!(first.beyond_visible_s(), Some(3.5));
     }
 
     #[test]
@@ -518,7 +537,7 @@ mod tests {
             a.first_delay_s.map(|d| (d.count, d.median, d.max)),
             Some((1, 4.0, 4.0))
         );
-        assert_eq!(a.beyond_limit_s.map(|d| d.median), Some(2.0));
+        assert_eq!(a.beyond_visible_s.map(|d| d.median), Some(2.0));
         assert_eq!(
             (a.true_positives, a.false_positives, a.false_negatives),
             (2, 2, 1)
