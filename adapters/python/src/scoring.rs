@@ -93,7 +93,7 @@ pub fn session_score_dict<'py>(py: Python<'py>, s: &SessionScore) -> PyResult<Bo
     d.set_item("first_delay_s", s.first.and_then(|f| f.delay_s()))?;
     d.set_item(
         "first_beyond_visible_s",
-        s.first.and_then(|f| f.beyond_limit_s()),
+        s.first.and_then(|f| f.beyond_visible_s()),
     )?;
     Ok(d)
 }
@@ -106,7 +106,7 @@ fn aggregate_dict<'py>(py: Python<'py>, a: &Aggregate) -> PyResult<Bound<'py, Py
     d.set_item("first_detected", a.first_detected)?;
     d.set_item("first_detection_rate", a.first_detection_rate)?;
     d.set_item("first_delay_s", distribution(py, a.first_delay_s)?)?;
-    d.set_item("beyond_visible_s", distribution(py, a.beyond_limit_s)?)?;
+    d.set_item("beyond_visible_s", distribution(py, a.beyond_visible_s)?)?;
     d.set_item("true_positives", a.true_positives)?;
     d.set_item("false_positives", a.false_positives)?;
     d.set_item("false_negatives", a.false_negatives)?;
