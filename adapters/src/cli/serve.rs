@@ -587,14 +587,7 @@ fn finish(
         pipeline.events += p.events;
         pipeline.hints_sent += p.hints_sent;
         pipeline.hints_dropped += p.hints_dropped;
-        let e = r.report.engine.stats();
-        engine.samples += e.samples;
-        engine.missing_samples += e.missing_samples;
-        engine.pressure_faults += e.pressure_faults;
-        engine.flow_faults += e.flow_faults;
-        engine.over_vacuum_samples += e.over_vacuum_samples;
-        engine.cycles += e.cycles;
-        engine.events_dropped += e.events_dropped;
+        engine += r.report.engine.stats();
         // The last stream's percentiles (one stream in all but restarts).
         latency = Percentiles::of(&r.report.histograms.sample);
         hint_latency = Percentiles::of(&r.report.histograms.hint);
@@ -602,7 +595,8 @@ fn finish(
     print_stats(log, "summary", stats, down, counts, &pipeline);
     log.line(format_args!(
         "summary engine streams={} samples={} missing_samples={} pressure_faults={} \
-         flow_faults={} over_vacuum_samples={} cycles={} events_dropped={} engine_panics={}",
+         flow_faults={} over_vacuum_samples={} cycles={} artefact_cycles={} events_dropped={} \
+         engine_panics={}",
         sink.reports().len(),
         engine.samples,
         engine.missing_samples,
@@ -610,6 +604,7 @@ fn finish(
         engine.flow_faults,
         engine.over_vacuum_samples,
         engine.cycles,
+        engine.artefact_cycles,
         engine.events_dropped,
         sink.engine_panics()
     ));
