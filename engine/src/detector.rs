@@ -509,19 +509,9 @@ impl EjectionDetector {
         // of the series the test sees (raw cycle means at zero flow, smoothed elsewhere).
         if self.phase == Phase::Idle && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
             // Mean absolute deviation → σ for Gaussian noise: E|X| = σ·√(2/π).
-            let dev = (m - self.baseline).abs() * 1.2533;
-            let cap = 4.0 * self.spread.max(SIGMA_FLOOR_ML_MIN);
-            self.spread += SPREAD_GAIN * (dev.min(cap) - self.spread);
-            let dev = (m3 - self.baseline).abs() * 1.2533;
-            let cap = 4.0 * self.spread_m3.max(SIGMA_FLOOR_ML_MIN);
-            self.spread_m3 += SPREAD_GAIN * (dev.min(cap) - self.spread_m3);
-            let dev = (p3 - self.puls_base).abs();
-            self.puls_dev = if self.puls_dev.is_finite() {
-                let cap = 4.0 * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
-                self.puls_dev + SPREAD_GAIN * (dev.min(cap) - self.puls_dev)
-            } else {
-                dev
-            };
+            self.spread = track_spread(self.spread, (m - self.baseline).abs() * 1.2533);
+            self.spread_m3 = track_spread(self.spread_m3, (m3 - self.baseline).abs() * 1.2533);
+            self.puls_dev = track_spread(self.puls_dev, (p3 - self.puls_base).abs());
         }
         let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
         let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
@@ -894,6 +884,17 @@ impl EjectionDetector {
             },
         })
     }
+}
+
+/// One step of a spread estimate (a mean absolute deviation) towards the deviation `dev`,
+/// mL/min: clipped at four times the estimate so that one surviving artefact moves it
+/// little, with gain [`SPREAD_GAIN`]. An estimate not yet started (not finite) takes `dev`.
+fn track_spread(spread: f32, dev: f32) -> f32 {
+    if !spread.is_finite() {
+        return dev;
+    }
+    let cap = 4.0 * spread.max(SIGMA_FLOOR_ML_MIN);
+    spread + SPREAD_GAIN * (dev.min(cap) - spread)
 }
 
 /// The median of the last three values pushed (the latest value until three have come).
