@@ -495,7 +495,7 @@ extern "C" {
 
  # Safety
  `engine` must be a handle from `ld_engine_init` (or null) not used by another call at
- the same time; `event` must be null or valid for a write of an `ld_event`.
+ the same time; `event` must be null or valid for a write of an `ld_event` (at any alignment).
  */
 ld_status ld_process(ld_engine *engine, float pressure_mmhg, float flow_ml_min, ld_event *event);
 

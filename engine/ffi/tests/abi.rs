@@ -7,6 +7,7 @@ mod support;
 use letdown_engine::{ConfigError, EngineConfig, Event, EventKind, Reason, Sample};
 use letdown_ffi::*;
 use std::ffi::CStr;
+use std::mem::size_of;
 use std::ptr::{null, null_mut};
 
 /// Memory for one engine, aligned for it.
@@ -358,4 +359,42 @@ fn blocks_of_any_size_with_any_events_array_equal_one_call_per_sample() {
         }
         assert_eq!(got, want, "block {block}, events array {capacity}");
     }
+}
+
+#[test]
+fn the_per_sample_calls_write_their_event_at_any_alignment() {
+    let rate = 500.0;
+    let input = stream(rate, 240.0);
+    let mut rust = EngineConfig::new(rate).build().unwrap();
+    let mut want: Vec<ld_event> = input
+        .iter()
+        .filter_map(|&s| rust.process(s))
+        .map(ld_event::from)
+        .collect();
+    want.extend(rust.process_gap(1_000).map(ld_event::from));
+    assert!(want.len() >= 4, "{} events", want.len());
+    let mut mem = memory();
+    let engine = init_ok(&mut mem, &ld_config_default(rate));
+    // One byte past an aligned `ld_event`: misaligned for it (its alignment is 8).
+    let mut bytes = [0u64; size_of::<ld_event>() / 8 + 1];
+    let out = bytes
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(1)
+        .cast::<ld_event>();
+    assert!(!out.is_aligned());
+    let mut got = Vec::new();
+    let mut take = |status| {
+        if status == ld_status::LD_EVENT {
+            // SAFETY: `out` lies inside `bytes`, just written by the call.
+            got.push(unsafe { out.read_unaligned() });
+        }
+    };
+    for s in &input {
+        // SAFETY: a live engine; `out` is writable for an `ld_event` (unaligned).
+        take(unsafe { ld_process(engine, s.pressure_mmhg, s.flow_ml_min, out) });
+    }
+    // SAFETY: as above.
+    take(unsafe { ld_process_gap(engine, 1_000, out) });
+    assert_eq!(got, want);
 }
