@@ -38,7 +38,8 @@ cat > "$out/refs.c" <<'C'
 void *volatile keep[] = {(void *)ld_engine_size, (void *)ld_engine_align, (void *)ld_config_default,
                          (void *)ld_engine_init, (void *)ld_process, (void *)ld_process_block,
                          (void *)ld_process_gap, (void *)ld_set_user_settings,
-                         (void *)ld_user_settings_get, (void *)ld_stats_get, (void *)ld_strerror};
+                         (void *)ld_user_settings_get, (void *)ld_stats_get, (void *)ld_snapshot_get,
+                         (void *)ld_strerror};
 int main(void) { return keep[0] == 0; }
 #else
 int main(void) { return 0; }

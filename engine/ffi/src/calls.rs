@@ -3,6 +3,7 @@
 //! refuses them.
 
 use crate::memory::{checked, engine_and_out, engine_mut, engine_ref, ld_engine};
+use crate::snapshot::ld_snapshot;
 use crate::status::ld_status;
 use crate::types::{ld_event, ld_sample, ld_stats, ld_user_settings};
 use letdown_engine::{Engine, Event, Sample};
@@ -185,6 +186,25 @@ pub unsafe extern "C" fn ld_set_user_settings(
     }
 }
 
+/// Writes `read(engine)` to `*out`: every getter's body. Returns `LD_OK` or an error code
+/// with `*out` untouched.
+///
+/// # Safety
+/// `engine` a handle from `ld_engine_init` (or null); `out` null or valid for a write of
+/// a `T`.
+unsafe fn get<T>(
+    engine: *const ld_engine,
+    out: *mut T,
+    read: impl FnOnce(&Engine) -> T,
+) -> ld_status {
+    // SAFETY: the caller's promise about `engine`.
+    let engine = try_status!(unsafe { engine_ref(engine) });
+    let out = try_status!(checked(out));
+    // SAFETY: checked (non-null, aligned); the caller promises it is writable.
+    unsafe { out.write(read(engine)) };
+    ld_status::LD_OK
+}
+
 /// Writes the user's current settings to `*settings`. Returns `LD_OK` or an error code.
 ///
 /// # Safety
@@ -195,12 +215,8 @@ pub unsafe extern "C" fn ld_user_settings_get(
     engine: *const ld_engine,
     settings: *mut ld_user_settings,
 ) -> ld_status {
-    // SAFETY: the caller's promise about `engine`.
-    let engine = try_status!(unsafe { engine_ref(engine) });
-    let out = try_status!(checked(settings));
-    // SAFETY: checked (non-null, aligned); the caller promises it is writable.
-    unsafe { out.write(engine.user_settings().into()) };
-    ld_status::LD_OK
+    // SAFETY: the caller's promises, passed on.
+    unsafe { get(engine, settings, |e| e.user_settings().into()) }
 }
 
 /// Writes the engine's counters to `*stats`. Returns `LD_OK` or an error code.
@@ -209,10 +225,21 @@ pub unsafe extern "C" fn ld_user_settings_get(
 /// As `ld_user_settings_get`, for an `ld_stats`.
 #[no_mangle]
 pub unsafe extern "C" fn ld_stats_get(engine: *const ld_engine, stats: *mut ld_stats) -> ld_status {
-    // SAFETY: the caller's promise about `engine`.
-    let engine = try_status!(unsafe { engine_ref(engine) });
-    let out = try_status!(checked(stats));
-    // SAFETY: checked (non-null, aligned); the caller promises it is writable.
-    unsafe { out.write(engine.stats().into()) };
-    ld_status::LD_OK
+    // SAFETY: the caller's promises, passed on.
+    unsafe { get(engine, stats, |e| e.stats().into()) }
+}
+
+/// Writes what the engine currently sees to `*snapshot` (mode, latest cycle and block,
+/// flow against its baseline, the change detector's statistic, volume, spectra). Returns
+/// `LD_OK` or an error code.
+///
+/// # Safety
+/// As `ld_user_settings_get`, for an `ld_snapshot`.
+#[no_mangle]
+pub unsafe extern "C" fn ld_snapshot_get(
+    engine: *const ld_engine,
+    snapshot: *mut ld_snapshot,
+) -> ld_status {
+    // SAFETY: the caller's promises, passed on.
+    unsafe { get(engine, snapshot, |e| e.snapshot().into()) }
 }

@@ -46,18 +46,22 @@ fn on_panic(_: &core::panic::PanicInfo) -> ! {
 }
 
 mod calls;
+mod detector_tests;
 mod memory;
+mod snapshot;
 mod status;
 mod types;
 
 pub use calls::{
-    ld_process, ld_process_block, ld_process_gap, ld_set_user_settings, ld_stats_get,
-    ld_user_settings_get,
+    ld_process, ld_process_block, ld_process_gap, ld_set_user_settings, ld_snapshot_get,
+    ld_stats_get, ld_user_settings_get,
 };
+pub use detector_tests::ld_detector_test;
 pub use memory::{
     ld_config_default, ld_engine, ld_engine_align, ld_engine_init, ld_engine_size,
     LD_ENGINE_ALIGN_MAX, LD_ENGINE_SIZE_MAX,
 };
+pub use snapshot::{ld_block_features, ld_cycle, ld_snapshot, ld_spectral};
 pub use status::{ld_status, ld_strerror};
 pub use types::{
     ld_config, ld_cue, ld_event, ld_event_kind, ld_hint, ld_mode, ld_reason, ld_sample, ld_stats,

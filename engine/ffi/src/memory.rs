@@ -83,7 +83,11 @@ pub unsafe extern "C" fn ld_engine_init(
     // SAFETY: `config` is non-null and aligned (checked above) and the caller promises it
     // points to a readable `ld_config`; every bit pattern is a valid `ld_config` (floats).
     let config = unsafe { config.read() };
-    match config.to_engine().build() {
+    let config = match config.to_engine() {
+        Ok(config) => config,
+        Err(status) => return status,
+    };
+    match config.build() {
         Ok(built) => {
             // SAFETY: `slot` is non-null, aligned for `ld_engine` and at least
             // `size_of::<ld_engine>()` bytes long (checked above), and the caller promises
