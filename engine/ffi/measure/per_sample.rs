@@ -31,7 +31,9 @@ fn run_call(process: Process, engine: &mut Engine, samples: &[Sample], last: &mu
 }
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: per_sample SESSION.csv");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: per_sample SESSION.csv");
     let text = std::fs::read_to_string(&path).expect("the session file is readable");
     let mut rate = 0.0;
     let mut samples = Vec::new();
@@ -39,8 +41,14 @@ fn main() {
         if let Some(r) = line.strip_prefix("# sample_rate_hz: ") {
             rate = r.trim().parse().expect("a numeric rate");
         } else if !line.starts_with('#') && !line.starts_with('t') {
-            let mut fields = line.split(',').skip(1).map(|x| x.parse::<f32>().expect("a number"));
-            let (p, f) = (fields.next().expect("pressure"), fields.next().expect("flow"));
+            let mut fields = line
+                .split(',')
+                .skip(1)
+                .map(|x| x.parse::<f32>().expect("a number"));
+            let (p, f) = (
+                fields.next().expect("pressure"),
+                fields.next().expect("flow"),
+            );
             samples.push(Sample::new(p, f));
         }
     }
@@ -55,5 +63,8 @@ fn main() {
     // `process` and so changes what the optimiser inlines into it; link it here as well
     // (a real firmware reports its gaps), so that both sides run the same engine code.
     assert_eq!(engine.process_gap(std::hint::black_box(0)), None);
-    println!("samples {} events {events} last_event_index {last}", samples.len());
+    println!(
+        "samples {} events {events} last_event_index {last}",
+        samples.len()
+    );
 }
