@@ -1,7 +1,7 @@
 //! Unpaced throughput of the lock-free pipeline (`pipeline::start` + `feed_unpaced`)
 //! against the baseline (`Mutex<VecDeque>` + `Condvar` + `std::sync::mpsc`,
-//! `pipeline::start_baseline`) in the same run, on ten minutes of a typical simulated
-//! 1 kHz session (letdown-datasets, fixed seed), blocks of 32.
+//! `letdown_adapters::baseline::start_baseline`) in the same run, on ten minutes of a
+//! typical simulated 1 kHz session (letdown-datasets, fixed seed), blocks of 32.
 //!
 //! `cargo bench --bench pipeline`. One iteration = start the pipeline (engine thread
 //! spawned, queue and histograms allocated), feed the whole session flat out, close,
@@ -24,11 +24,10 @@
 mod common;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
+use letdown_adapters::baseline::{start_baseline, start_baseline_unbounded};
 use letdown_adapters::feed::feed_unpaced;
 use letdown_engine::{Engine, EngineConfig, Sample};
-use letdown_pipeline::{
-    self as pipeline, start_baseline, start_baseline_unbounded, PipelineConfig, WaitStrategy,
-};
+use letdown_pipeline::{self as pipeline, PipelineConfig, WaitStrategy};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -18,11 +18,10 @@
 //! on a loaded machine a spinning feed holds a core that the engine thread, the only one
 //! that can make room, is waiting for.
 
+use crate::baseline::BaselineProducer;
 use hdrhistogram::Histogram;
 use letdown_engine::Sample;
-use letdown_pipeline::{
-    new_histogram, tighten_timer_slack, BaselineProducer, Clock, SensorProducer,
-};
+use letdown_pipeline::{new_histogram, tighten_timer_slack, Clock, SensorProducer};
 use std::time::Duration;
 
 /// Something a feed pushes blocks into: the pipeline's producer or the baseline's.

@@ -17,11 +17,13 @@
 //! The pump link's live ends (`letdown serve`, `letdown pump-sim`): [`pump_link`].
 //!
 //! The measurement harness of `letdown latency` (also used by the benchmarks and the
-//! pipeline's tests): [`feed`] (paced and flat-out feeds into the pipeline or its
-//! baseline) and [`wakeup_probe`] (the host's own wake-up lateness).
+//! pipeline's tests): [`baseline`] (the pipeline built the ordinary way, to measure it
+//! against), [`feed`] (paced and flat-out feeds into the pipeline or its baseline) and
+//! [`wakeup_probe`] (the host's own wake-up lateness).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod baseline;
 mod csv_fields;
 mod csv_lines;
 pub mod detections_csv;

@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # The C library's firmware figures (README, firmware section), on this machine (x86_64;
 # no microcontroller target is built here):
-#   - the library built as firmware builds it: without std, opt-level "s", LTO, one
-#     codegen unit, panic = "abort" (`--profile firmware`);
+#   - the library built as firmware builds it: without std, opt-level "s", fat LTO, one
+#     codegen unit, panic = "abort" (`--profile firmware`, the static library alone);
 #   - ld_engine_size() and the stack each call uses (examples/stack_use.c: painted stacks);
 #   - the code a program linking every ld_* function gets from the library (linked with
 #     --gc-sections, against the same program without the library);
-#   - instructions per sample through ld_process (callgrind, the C example replaying a
-#     bundled session), beside the Rust Engine::process inside it in the same run: the
-#     difference is what the C ABI costs.
+#   - instructions per sample (callgrind, a bundled session's samples in memory): a C loop
+#     calling ld_process against the same loop in Rust calling Engine::process, both built
+#     with the firmware flags against the same engine; the difference is what the C ABI
+#     costs over the Rust call. And everything inside ld_process_block, blocks of 32.
 #
 #   bash engine/ffi/measure.sh        # needs cc, size, valgrind (callgrind_annotate)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-cargo build --quiet -p letdown-ffi --no-default-features --profile firmware
+# `cargo rustc` with the one crate type and `-C lto=fat`: cargo passes the profile's `lto`
+# only when every crate type of the library can take it, and the rlib (for the Rust
+# tests) cannot, so a plain `cargo build` links the engine without LTO.
+build=$(cargo rustc --quiet -p letdown-ffi --no-default-features --profile firmware \
+    --crate-type staticlib --message-format=json -- -C lto=fat)
+# The engine that library was built from, for the Rust loop below.
+engine_rlib=$(grep -o '"filenames":\["[^"]*libletdown_engine-[^"]*\.rlib"' <<<"$build" | cut -d'"' -f4)
 lib=target/firmware/libletdown_ffi.a
 out=target/firmware/c
 mkdir -p "$out"
@@ -31,7 +38,8 @@ cat > "$out/refs.c" <<'C'
 void *volatile keep[] = {(void *)ld_engine_size, (void *)ld_engine_align, (void *)ld_config_default,
                          (void *)ld_engine_init, (void *)ld_process, (void *)ld_process_block,
                          (void *)ld_process_gap, (void *)ld_set_user_settings,
-                         (void *)ld_user_settings_get, (void *)ld_stats_get, (void *)ld_strerror};
+                         (void *)ld_user_settings_get, (void *)ld_stats_get, (void *)ld_snapshot_get,
+                         (void *)ld_strerror};
 int main(void) { return keep[0] == 0; }
 #else
 int main(void) { return 0; }
@@ -53,14 +61,29 @@ inclusive() {
     callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
         grep -E "$2" | head -1 | awk '{gsub(",", "", $1); print $1}'
 }
-# One run per call: ld_process per sample, then ld_process_block over blocks of 32.
-for call in ld_process ld_process_block; do
-    block=0
-    [[ $call == ld_process_block ]] && block=32
-    valgrind --tool=callgrind --toggle-collect="$call" --callgrind-out-file="$out/callgrind.$call" \
-        "$out/replay" "$session" "$block" >/dev/null 2>"$out/valgrind.log"
-    c_abi=$(inclusive "$out/callgrind.$call" ":$call \\[")
-    rust=$(inclusive "$out/callgrind.$call" ':letdown_engine::engine::Engine::process \[')
-    awk -v call="$call" -v c="$c_abi" -v r="$rust" -v n="$samples" 'BEGIN {
-        printf "instructions_per_sample %s %.1f engine_process %.1f c_abi_overhead %.2f\n", call, c / n, r / n, (c - r) / n }'
-done
+# The C ABI against the Rust call: the same loop over the session's samples in memory,
+# once through ld_process (C, linked with the library above) and once through
+# Engine::process (Rust, compiled by rustc with the firmware profile's flags against the
+# engine that library was built from). callgrind counts each program's `run` alone.
+rustc --edition 2021 -C opt-level=s -C lto=fat -C codegen-units=1 -C panic=abort \
+    -L dependency=target/firmware/deps --extern letdown_engine="$engine_rlib" \
+    engine/ffi/measure/per_sample.rs -o "$out/per_sample_rust"
+cc "${cflags[@]}" engine/ffi/measure/per_sample.c "$lib" "${link[@]}" -o "$out/per_sample_c"
+valgrind --tool=callgrind --toggle-collect=run --callgrind-out-file="$out/callgrind.run_c" \
+    "$out/per_sample_c" "$session" >"$out/per_sample_c.txt" 2>"$out/valgrind.log"
+valgrind --tool=callgrind --toggle-collect=run_call --callgrind-out-file="$out/callgrind.run_rust" \
+    "$out/per_sample_rust" "$session" >"$out/per_sample_rust.txt" 2>"$out/valgrind.log"
+if ! cmp -s "$out/per_sample_c.txt" "$out/per_sample_rust.txt"; then
+    echo "measure.sh: the C and Rust loops disagree: $(cat "$out/per_sample_c.txt") vs $(cat "$out/per_sample_rust.txt")" >&2
+    exit 1
+fi
+c_loop=$(inclusive "$out/callgrind.run_c" ':run \[')
+rust_call=$(inclusive "$out/callgrind.run_rust" ':run_call \[')
+awk -v c="$c_loop" -v r="$rust_call" -v n="$samples" 'BEGIN {
+    printf "instructions_per_sample c_loop_calling_ld_process %.1f rust_loop_calling_engine_process %.1f c_abi_overhead %.2f\n", c / n, r / n, (c - r) / n }'
+# ld_process_block over blocks of 32 (replay.c), everything inside the call per sample.
+valgrind --tool=callgrind --toggle-collect=ld_process_block --callgrind-out-file="$out/callgrind.ld_process_block" \
+    "$out/replay" "$session" 32 >/dev/null 2>"$out/valgrind.log"
+block=$(inclusive "$out/callgrind.ld_process_block" ":ld_process_block \\[")
+awk -v b="$block" -v r="$rust_call" -v n="$samples" 'BEGIN {
+    printf "instructions_per_sample inside_ld_process_block_32 %.1f over_rust_loop %.2f\n", b / n, (b - r) / n }'

@@ -108,6 +108,10 @@ enum ld_status
    `stuck_s` outside 1 … 60 s.
    */
   LD_ERR_STUCK_TIME = -22,
+  /*
+   `detector_tests_off` has a bit that is no `ld_detector_test`.
+   */
+  LD_ERR_DETECTOR_TESTS = -23,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -262,6 +266,44 @@ enum ld_cue
 typedef enum ld_cue ld_cue;
 #else
 typedef uint8_t ld_cue;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/*
+ One of the detector's tests against false onsets, as its bit in
+ `ld_config.detector_tests_off` (`1 << i` for the `i`-th of the Rust `DetectorTest::ALL`).
+ */
+enum ld_detector_test
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /*
+   Onsets need pump-synchronous flow ("pump-sync").
+   */
+  LD_DETECTOR_TEST_PUMP_SYNC = (1 << 0),
+  /*
+   A rise in the first seconds of pumping is the milk already in the ducts ("ductal").
+   */
+  LD_DETECTOR_TEST_DUCTAL = (1 << 1),
+  /*
+   Onsets need the flow to climb as fast as an ejection's ("rise-rate").
+   */
+  LD_DETECTOR_TEST_RISE_RATE = (1 << 2),
+  /*
+   The partial-cycle test's guards ("partial-guard").
+   */
+  LD_DETECTOR_TEST_PARTIAL_GUARD = (1 << 3),
+  /*
+   Flow returning with the vacuum of a healed leak is no rise ("vacuum-return").
+   */
+  LD_DETECTOR_TEST_VACUUM_RETURN = (1 << 4),
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum ld_detector_test ld_detector_test;
+#else
+typedef uint32_t ld_detector_test;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -421,9 +463,146 @@ typedef struct {
 } ld_stats;
 
 /*
- Engine settings in physical units, field for field the Rust `EngineConfig` (without
- the detector's ablation switches: all of its tests are on). Start from
- `ld_config_default(rate)` and change what you need; `ld_engine_init` checks every
+ The latest pump cycle (valid when `ld_snapshot.has_cycle`).
+ */
+typedef struct {
+  /*
+   Length in samples of the engine's internal (decimated) rate, 100 … 200 Hz.
+   */
+  uint32_t len;
+  /*
+   Cycle rate, cycles/min (0 when not pumping).
+   */
+  float rate_cpm;
+  /*
+   Deepest low-passed pressure in the cycle, mmHg (negative = vacuum).
+   */
+  float depth_mmhg;
+  /*
+   Highest low-passed pressure in the cycle, mmHg.
+   */
+  float release_mmhg;
+  /*
+   A complete pump cycle of plausible length and amplitude (false: a stopped pump, a
+   partial cycle after a gap, or one too shallow to be pumping).
+   */
+  bool pumping;
+} ld_cycle;
+
+/*
+ Flow features of the latest analysis block, a pump cycle or an idle second (valid when
+ `ld_snapshot.has_block`).
+ */
+typedef struct {
+  /*
+   Mean of the accepted flow samples, mL/min (NaN when none was accepted).
+   */
+  float mean_flow_ml_min;
+  /*
+   Milk volume through the sensor in this block, mL (accepted mean × duration).
+   */
+  float volume_ml;
+  /*
+   Amplitude of the flow's component at the block's own frequency, mL/min.
+   */
+  float pulsation_ml_min;
+  /*
+   Highest accepted flow sample, mL/min.
+   */
+  float peak_flow_ml_min;
+  /*
+   Lowest accepted flow sample, mL/min.
+   */
+  float min_flow_ml_min;
+  /*
+   Fraction of samples rejected as artefact, 0 … 1.
+   */
+  float rejected_fraction;
+} ld_block_features;
+
+/*
+ The latest windowed spectra of pressure and flow (NaN until the first window filled).
+ */
+typedef struct {
+  /*
+   Strongest pressure frequency in the pump band, cycles/min.
+   */
+  float pressure_rate_cpm;
+  /*
+   Pressure amplitude at that frequency, mmHg.
+   */
+  float pressure_amplitude_mmhg;
+  /*
+   Flow amplitude at the pump fundamental, mL/min.
+   */
+  float flow_pulsation_ml_min;
+  /*
+   Energy of the flow's 2nd and 3rd harmonics relative to its fundamental.
+   */
+  float flow_harmonic_ratio;
+} ld_spectral;
+
+/*
+ What the engine currently sees, for telemetry and plots.
+ */
+typedef struct {
+  /*
+   Mode the engine asks for (`LD_MODE_PAUSE` while a safety pause is in force).
+   */
+  ld_mode mode;
+  /*
+   Whether `last_cycle` holds a cycle (none before the first).
+   */
+  bool has_cycle;
+  /*
+   Whether `last_block` holds a block (none before the first).
+   */
+  bool has_block;
+  /*
+   Whether an ejection is in progress.
+   */
+  bool in_ejection;
+  /*
+   The latest pump cycle; zeros when `has_cycle` is false.
+   */
+  ld_cycle last_cycle;
+  /*
+   The latest block's flow features; zeros when `has_block` is false.
+   */
+  ld_block_features last_block;
+  /*
+   Latest cycle-mean flow (median of three cycles, artefacts rejected), mL/min.
+   */
+  float flow_ml_min;
+  /*
+   Zero/baseline flow the detector compares against, mL/min.
+   */
+  float baseline_ml_min;
+  /*
+   Cycle-to-cycle flow noise, mL/min.
+   */
+  float sigma_ml_min;
+  /*
+   The change detector's (CUSUM) statistic, standardized.
+   */
+  float cusum_statistic;
+  /*
+   The threshold that statistic must reach for an onset, standardized.
+   */
+  float cusum_threshold;
+  /*
+   Milk volume measured through the sensor so far, mL.
+   */
+  float volume_ml;
+  /*
+   Latest windowed spectra of pressure and flow.
+   */
+  ld_spectral spectral;
+} ld_snapshot;
+
+/*
+ Engine settings in physical units, field for field the Rust `EngineConfig`. Start
+ from `ld_config_default(rate)` and change what you need; `ld_engine_init` checks every
  field.
  */
 typedef struct {
@@ -482,6 +661,11 @@ typedef struct {
    A channel repeating one exact value longer than this is stuck, s. Default 2.0.
    */
   float stuck_s;
+  /*
+   The detector's tests switched off, one `ld_detector_test` bit each, for ablation
+   studies only: a pump runs with every test on. Default 0.
+   */
+  uint32_t detector_tests_off;
 } ld_config;
 
 #ifdef __cplusplus
@@ -495,7 +679,7 @@ extern "C" {
 
  # Safety
  `engine` must be a handle from `ld_engine_init` (or null) not used by another call at
- the same time; `event` must be null or valid for a write of an `ld_event`.
+ the same time; `event` must be null or valid for a write of an `ld_event` (at any alignment).
  */
 ld_status ld_process(ld_engine *engine, float pressure_mmhg, float flow_ml_min, ld_event *event);
 
@@ -555,6 +739,16 @@ ld_status ld_user_settings_get(const ld_engine *engine, ld_user_settings *settin
  As `ld_user_settings_get`, for an `ld_stats`.
  */
 ld_status ld_stats_get(const ld_engine *engine, ld_stats *stats);
+
+/*
+ Writes what the engine currently sees to `*snapshot` (mode, latest cycle and block,
+ flow against its baseline, the change detector's statistic, volume, spectra). Returns
+ `LD_OK` or an error code.
+
+ # Safety
+ As `ld_user_settings_get`, for an `ld_snapshot`.
+ */
+ld_status ld_snapshot_get(const ld_engine *engine, ld_snapshot *snapshot);
 
 /*
  Bytes of memory an engine needs (the whole engine: it has no other state).

@@ -3,9 +3,10 @@
 //! refuses them.
 
 use crate::memory::{checked, engine_and_out, engine_mut, engine_ref, ld_engine};
+use crate::snapshot::ld_snapshot;
 use crate::status::ld_status;
 use crate::types::{ld_event, ld_sample, ld_stats, ld_user_settings};
-use letdown_engine::{Event, Sample};
+use letdown_engine::{Engine, Event, Sample};
 
 /// Returns early with the refusal's code.
 macro_rules! try_status {
@@ -17,18 +18,34 @@ macro_rules! try_status {
     };
 }
 
+/// Processes one sample: `LD_EVENT` with its event written to `out`, or `LD_OK` with
+/// `out` untouched. The one place the C layer calls `Engine::process`, so that in the
+/// firmware build (LTO) the engine has a single call site and is inlined here: the engine's
+/// own stack frame then serves the C call too, its event is tested in registers rather
+/// than through memory, and `ld_process` reaches it with a jump after its pointer checks.
+///
+/// # Safety
+/// `out` must be valid for a write of an `ld_event` (non-null: checked; any alignment)
+/// when the sample completes an event.
+#[inline(never)]
+unsafe fn step(engine: &mut Engine, sample: Sample, out: *mut ld_event) -> ld_status {
+    // SAFETY: the caller's promise about `out`, passed on.
+    unsafe { deliver(engine.process(sample), out) }
+}
+
 /// `LD_EVENT` with the event written to `out`, or `LD_OK` with `out` untouched.
 ///
 /// # Safety
-/// `out` must be valid for a write of an `ld_event` (non-null and aligned: checked).
+/// `out` must be valid for a write of an `ld_event` (non-null: checked; any alignment)
+/// when `event` is one.
 #[inline(always)]
 unsafe fn deliver(event: Option<Event>, out: *mut ld_event) -> ld_status {
     match event {
         None => ld_status::LD_OK,
         Some(e) => {
-            // SAFETY: the caller checked `out` (non-null, aligned) and promises it is
-            // writable.
-            unsafe { out.write(e.into()) };
+            // SAFETY: the caller checked that `out` is non-null and promises it is
+            // writable; `write_unaligned` needs no alignment.
+            unsafe { out.write_unaligned(e.into()) };
             ld_status::LD_EVENT
         }
     }
@@ -40,7 +57,7 @@ unsafe fn deliver(event: Option<Event>, out: *mut ld_event) -> ld_status {
 ///
 /// # Safety
 /// `engine` must be a handle from `ld_engine_init` (or null) not used by another call at
-/// the same time; `event` must be null or valid for a write of an `ld_event`.
+/// the same time; `event` must be null or valid for a write of an `ld_event` (at any alignment).
 #[no_mangle]
 pub unsafe extern "C" fn ld_process(
     engine: *mut ld_engine,
@@ -50,9 +67,8 @@ pub unsafe extern "C" fn ld_process(
 ) -> ld_status {
     // SAFETY: the caller's promises about `engine` and `event`.
     let engine = try_status!(unsafe { engine_and_out(engine, event) });
-    let e = engine.process(Sample::new(pressure_mmhg, flow_ml_min));
     // SAFETY: `event` was checked and the caller promises it is writable.
-    unsafe { deliver(e, event) }
+    unsafe { step(engine, Sample::new(pressure_mmhg, flow_ml_min), event) }
 }
 
 /// Processes `n` samples in order, the same events as `ld_process` on each, written to
@@ -91,12 +107,18 @@ pub unsafe extern "C" fn ld_process_block(
     if capacity > 0 {
         // Few values live across the engine call, so the loop keeps them in registers.
         for s in rest.by_ref() {
-            if let Some(e) = engine.process(Sample::new(s.pressure_mmhg, s.flow_ml_min)) {
-                // SAFETY: `written < capacity` (the loop stops when they meet), and the
-                // caller promises `capacity` writable events at the checked (non-null,
-                // aligned) `events`; written through the pointer, never read, as C may
-                // pass uninitialised memory.
-                unsafe { events.add(written).write(e.into()) };
+            // SAFETY: `written < capacity` (the loop stops when they meet), and the caller
+            // promises `capacity` writable events at the checked (non-null, aligned)
+            // `events`; written through the pointer, never read, as C may pass
+            // uninitialised memory.
+            let status = unsafe {
+                step(
+                    engine,
+                    Sample::new(s.pressure_mmhg, s.flow_ml_min),
+                    events.add(written),
+                )
+            };
+            if status == ld_status::LD_EVENT {
                 written += 1;
                 if written == capacity {
                     break;
@@ -164,6 +186,25 @@ pub unsafe extern "C" fn ld_set_user_settings(
     }
 }
 
+/// Writes `read(engine)` to `*out`: every getter's body. Returns `LD_OK` or an error code
+/// with `*out` untouched.
+///
+/// # Safety
+/// `engine` a handle from `ld_engine_init` (or null); `out` null or valid for a write of
+/// a `T`.
+unsafe fn get<T>(
+    engine: *const ld_engine,
+    out: *mut T,
+    read: impl FnOnce(&Engine) -> T,
+) -> ld_status {
+    // SAFETY: the caller's promise about `engine`.
+    let engine = try_status!(unsafe { engine_ref(engine) });
+    let out = try_status!(checked(out));
+    // SAFETY: checked (non-null, aligned); the caller promises it is writable.
+    unsafe { out.write(read(engine)) };
+    ld_status::LD_OK
+}
+
 /// Writes the user's current settings to `*settings`. Returns `LD_OK` or an error code.
 ///
 /// # Safety
@@ -174,12 +215,8 @@ pub unsafe extern "C" fn ld_user_settings_get(
     engine: *const ld_engine,
     settings: *mut ld_user_settings,
 ) -> ld_status {
-    // SAFETY: the caller's promise about `engine`.
-    let engine = try_status!(unsafe { engine_ref(engine) });
-    let out = try_status!(checked(settings));
-    // SAFETY: checked (non-null, aligned); the caller promises it is writable.
-    unsafe { out.write(engine.user_settings().into()) };
-    ld_status::LD_OK
+    // SAFETY: the caller's promises, passed on.
+    unsafe { get(engine, settings, |e| e.user_settings().into()) }
 }
 
 /// Writes the engine's counters to `*stats`. Returns `LD_OK` or an error code.
@@ -188,10 +225,21 @@ pub unsafe extern "C" fn ld_user_settings_get(
 /// As `ld_user_settings_get`, for an `ld_stats`.
 #[no_mangle]
 pub unsafe extern "C" fn ld_stats_get(engine: *const ld_engine, stats: *mut ld_stats) -> ld_status {
-    // SAFETY: the caller's promise about `engine`.
-    let engine = try_status!(unsafe { engine_ref(engine) });
-    let out = try_status!(checked(stats));
-    // SAFETY: checked (non-null, aligned); the caller promises it is writable.
-    unsafe { out.write(engine.stats().into()) };
-    ld_status::LD_OK
+    // SAFETY: the caller's promises, passed on.
+    unsafe { get(engine, stats, |e| e.stats().into()) }
+}
+
+/// Writes what the engine currently sees to `*snapshot` (mode, latest cycle and block,
+/// flow against its baseline, the change detector's statistic, volume, spectra). Returns
+/// `LD_OK` or an error code.
+///
+/// # Safety
+/// As `ld_user_settings_get`, for an `ld_snapshot`.
+#[no_mangle]
+pub unsafe extern "C" fn ld_snapshot_get(
+    engine: *const ld_engine,
+    snapshot: *mut ld_snapshot,
+) -> ld_status {
+    // SAFETY: the caller's promises, passed on.
+    unsafe { get(engine, snapshot, |e| e.snapshot().into()) }
 }

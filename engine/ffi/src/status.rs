@@ -46,6 +46,8 @@ pub enum ld_status {
     LD_ERR_MIN_FLOW = -21,
     /// `stuck_s` outside 1 … 60 s.
     LD_ERR_STUCK_TIME = -22,
+    /// `detector_tests_off` has a bit that is no `ld_detector_test`.
+    LD_ERR_DETECTOR_TESTS = -23,
 }
 
 impl From<ConfigError> for ld_status {
@@ -99,6 +101,7 @@ pub extern "C" fn ld_strerror(status: i32) -> *const c_char {
         -20 => c"invalid engine config: false_alarms_per_hour must be within 0.001 … 10 per hour",
         -21 => c"invalid engine config: min_flow_ml_min must be within 0.2 … 20 mL/min",
         -22 => c"invalid engine config: stuck_s must be within 1 … 60 s",
+        -23 => c"invalid engine config: detector_tests_off may only have the bits of ld_detector_test",
         _ => c"unknown status",
     };
     text.as_ptr()

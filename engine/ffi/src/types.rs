@@ -2,13 +2,14 @@
 //! written by Rust; what C passes in is plain numbers (`float`, integers), so no C value
 //! can be an invalid Rust enum.
 
+use crate::detector_tests;
+use crate::status::ld_status;
 use letdown_engine::{
     ControlHint, Cue, EngineConfig, EngineStats, Event, EventKind, Mode, Reason, UserSettings,
 };
 
-/// Engine settings in physical units, field for field the Rust `EngineConfig` (without
-/// the detector's ablation switches: all of its tests are on). Start from
-/// `ld_config_default(rate)` and change what you need; `ld_engine_init` checks every
+/// Engine settings in physical units, field for field the Rust `EngineConfig`. Start
+/// from `ld_config_default(rate)` and change what you need; `ld_engine_init` checks every
 /// field.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,31 +43,53 @@ pub struct ld_config {
     pub min_flow_ml_min: f32,
     /// A channel repeating one exact value longer than this is stuck, s. Default 2.0.
     pub stuck_s: f32,
+    /// The detector's tests switched off, one `ld_detector_test` bit each, for ablation
+    /// studies only: a pump runs with every test on. Default 0.
+    pub detector_tests_off: u32,
 }
 
 impl ld_config {
-    /// The C mirror of a Rust configuration.
+    /// The C mirror of a Rust configuration. Every Rust field is named (no `..`), so a
+    /// field added to `EngineConfig` fails to compile here until C gets it too.
     pub fn from_engine(c: &EngineConfig) -> Self {
+        let EngineConfig {
+            sample_rate_hz,
+            max_vacuum_mmhg,
+            stimulation_vacuum_mmhg,
+            stimulation_rate_cpm,
+            expression_vacuum_mmhg,
+            expression_rate_cpm,
+            fallback_s,
+            late_cue_s,
+            fade_s,
+            session_end_s,
+            false_alarms_per_hour,
+            min_flow_ml_min,
+            stuck_s,
+            detector_tests,
+        } = *c;
         Self {
-            sample_rate_hz: c.sample_rate_hz,
-            max_vacuum_mmhg: c.max_vacuum_mmhg,
-            stimulation_vacuum_mmhg: c.stimulation_vacuum_mmhg,
-            stimulation_rate_cpm: c.stimulation_rate_cpm,
-            expression_vacuum_mmhg: c.expression_vacuum_mmhg,
-            expression_rate_cpm: c.expression_rate_cpm,
-            fallback_s: c.fallback_s,
-            late_cue_s: c.late_cue_s,
-            fade_s: c.fade_s,
-            session_end_s: c.session_end_s,
-            false_alarms_per_hour: c.false_alarms_per_hour,
-            min_flow_ml_min: c.min_flow_ml_min,
-            stuck_s: c.stuck_s,
+            sample_rate_hz,
+            max_vacuum_mmhg,
+            stimulation_vacuum_mmhg,
+            stimulation_rate_cpm,
+            expression_vacuum_mmhg,
+            expression_rate_cpm,
+            fallback_s,
+            late_cue_s,
+            fade_s,
+            session_end_s,
+            false_alarms_per_hour,
+            min_flow_ml_min,
+            stuck_s,
+            detector_tests_off: detector_tests::off_mask(detector_tests),
         }
     }
 
-    /// The Rust configuration with these fields (not yet validated).
-    pub fn to_engine(&self) -> EngineConfig {
-        EngineConfig {
+    /// The Rust configuration with these fields (not yet validated), or
+    /// `LD_ERR_DETECTOR_TESTS` for a bit of `detector_tests_off` that is no test's.
+    pub fn to_engine(&self) -> Result<EngineConfig, ld_status> {
+        Ok(EngineConfig {
             sample_rate_hz: self.sample_rate_hz,
             max_vacuum_mmhg: self.max_vacuum_mmhg,
             stimulation_vacuum_mmhg: self.stimulation_vacuum_mmhg,
@@ -80,8 +103,8 @@ impl ld_config {
             false_alarms_per_hour: self.false_alarms_per_hour,
             min_flow_ml_min: self.min_flow_ml_min,
             stuck_s: self.stuck_s,
-            ..EngineConfig::new(self.sample_rate_hz)
-        }
+            detector_tests: detector_tests::from_off_mask(self.detector_tests_off)?,
+        })
     }
 }
 
@@ -263,17 +286,29 @@ pub struct ld_stats {
     pub events_dropped: u64,
 }
 
+/// Every Rust counter is named (no `..`), so a counter added to `EngineStats` fails to
+/// compile here until C gets it too.
 impl From<EngineStats> for ld_stats {
     fn from(s: EngineStats) -> Self {
+        let EngineStats {
+            samples,
+            pressure_faults,
+            flow_faults,
+            over_vacuum_samples,
+            missing_samples,
+            artefact_cycles,
+            cycles,
+            events_dropped,
+        } = s;
         ld_stats {
-            samples: s.samples,
-            pressure_faults: s.pressure_faults,
-            flow_faults: s.flow_faults,
-            over_vacuum_samples: s.over_vacuum_samples,
-            missing_samples: s.missing_samples,
-            artefact_cycles: s.artefact_cycles,
-            cycles: s.cycles,
-            events_dropped: s.events_dropped,
+            samples,
+            pressure_faults,
+            flow_faults,
+            over_vacuum_samples,
+            missing_samples,
+            artefact_cycles,
+            cycles,
+            events_dropped,
         }
     }
 }

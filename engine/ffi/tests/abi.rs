@@ -4,9 +4,10 @@
 
 mod support;
 
-use letdown_engine::{ConfigError, EngineConfig, Event, EventKind, Reason, Sample};
+use letdown_engine::{ConfigError, DetectorTest, EngineConfig, Event, EventKind, Reason, Sample};
 use letdown_ffi::*;
 use std::ffi::CStr;
+use std::mem::size_of;
 use std::ptr::{null, null_mut};
 
 /// Memory for one engine, aligned for it.
@@ -237,7 +238,7 @@ fn bad_configs() -> Vec<ld_config> {
 fn config_errors_are_the_engines_own_with_its_text() {
     let mut seen = Vec::new();
     for config in bad_configs() {
-        let rust: ConfigError = config.to_engine().build().unwrap_err();
+        let rust: ConfigError = config.to_engine().unwrap().build().unwrap_err();
         let mut mem = memory();
         let status = init(&mut mem, &config).unwrap_err();
         assert_eq!(status, ld_status::from(rust), "{config:?}");
@@ -247,7 +248,7 @@ fn config_errors_are_the_engines_own_with_its_text() {
     seen.dedup();
     assert_eq!(seen.len(), 13, "every ConfigError variant: {seen:?}");
     assert_eq!(
-        ld_config_default(250.0).to_engine(),
+        ld_config_default(250.0).to_engine().unwrap(),
         EngineConfig::new(250.0)
     );
 }
@@ -358,4 +359,109 @@ fn blocks_of_any_size_with_any_events_array_equal_one_call_per_sample() {
         }
         assert_eq!(got, want, "block {block}, events array {capacity}");
     }
+}
+
+#[test]
+fn the_per_sample_calls_write_their_event_at_any_alignment() {
+    let rate = 500.0;
+    let input = stream(rate, 240.0);
+    let mut rust = EngineConfig::new(rate).build().unwrap();
+    let mut want: Vec<ld_event> = input
+        .iter()
+        .filter_map(|&s| rust.process(s))
+        .map(ld_event::from)
+        .collect();
+    want.extend(rust.process_gap(1_000).map(ld_event::from));
+    assert!(want.len() >= 4, "{} events", want.len());
+    let mut mem = memory();
+    let engine = init_ok(&mut mem, &ld_config_default(rate));
+    // One byte past an aligned `ld_event`: misaligned for it (its alignment is 8).
+    let mut bytes = [0u64; size_of::<ld_event>() / 8 + 1];
+    let out = bytes
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(1)
+        .cast::<ld_event>();
+    assert!(!out.is_aligned());
+    let mut got = Vec::new();
+    let mut take = |status| {
+        if status == ld_status::LD_EVENT {
+            // SAFETY: `out` lies inside `bytes`, just written by the call.
+            got.push(unsafe { out.read_unaligned() });
+        }
+    };
+    for s in &input {
+        // SAFETY: a live engine; `out` is writable for an `ld_event` (unaligned).
+        take(unsafe { ld_process(engine, s.pressure_mmhg, s.flow_ml_min, out) });
+    }
+    // SAFETY: as above.
+    take(unsafe { ld_process_gap(engine, 1_000, out) });
+    assert_eq!(got, want);
+}
+
+#[test]
+fn snapshot_and_counters_through_c_are_the_rust_engines() {
+    let rate = 500.0;
+    let input = stream(rate, 240.0);
+    let mut rust = EngineConfig::new(rate).build().unwrap();
+    let mut mem = memory();
+    let engine = init_ok(&mut mem, &ld_config_default(rate));
+    let mut event = placeholder_event();
+    for &s in &input {
+        rust.process(s);
+        // SAFETY: a live engine and event.
+        unsafe { ld_process(engine, s.pressure_mmhg, s.flow_ml_min, &mut event) };
+    }
+    let mut snapshot = ld_snapshot::from(EngineConfig::new(rate).build().unwrap().snapshot());
+    let mut stats = ld_stats::default();
+    // SAFETY: a live engine and out-parameters.
+    let status = unsafe {
+        (
+            ld_snapshot_get(engine, &mut snapshot),
+            ld_stats_get(engine, &mut stats),
+        )
+    };
+    assert_eq!(status, (ld_status::LD_OK, ld_status::LD_OK));
+    assert_eq!(snapshot, ld_snapshot::from(rust.snapshot()));
+    assert_eq!(stats, ld_stats::from(rust.stats()));
+    // The stream's own facts: 110 cycles/min pumping, an ejection's milk, a NaN burst.
+    assert!(snapshot.has_cycle && snapshot.last_cycle.pumping);
+    assert!(
+        (snapshot.last_cycle.rate_cpm - 110.0).abs() < 5.0,
+        "{snapshot:?}"
+    );
+    assert!(snapshot.volume_ml > 0.0 && snapshot.spectral.pressure_rate_cpm.is_finite());
+    assert_eq!(stats.samples, input.len() as u64);
+    assert_eq!(stats.flow_faults, 150, "0.3 s of NaN at 500 Hz");
+    // SAFETY: null on purpose (refused unread).
+    let refused = unsafe { ld_snapshot_get(engine, null_mut()) };
+    assert_eq!(refused, ld_status::LD_ERR_NULL);
+}
+
+#[test]
+fn detector_tests_off_switch_the_rust_configs_tests_off() {
+    let mut config = ld_config_default(1000.0);
+    assert_eq!(config.detector_tests_off, 0, "every test on by default");
+    config.detector_tests_off = ld_detector_test::LD_DETECTOR_TEST_DUCTAL as u32
+        | ld_detector_test::LD_DETECTOR_TEST_RISE_RATE as u32;
+    let rust = config.to_engine().unwrap();
+    for t in DetectorTest::ALL {
+        let off = matches!(t, DetectorTest::Ductal | DetectorTest::RiseRate);
+        assert_eq!(rust.detector_tests.has(t), !off, "{t}");
+    }
+    assert_eq!(ld_config::from_engine(&rust), config, "and back");
+    let mut mem = memory();
+    assert!(init(&mut mem, &config).is_ok());
+    // A bit that is no test's is refused, the memory untouched.
+    config.detector_tests_off = 1 << DetectorTest::ALL.len();
+    let mut fresh = memory();
+    assert_eq!(
+        init(&mut fresh, &config),
+        Err(ld_status::LD_ERR_DETECTOR_TESTS)
+    );
+    assert!(fresh.iter().all(|&w| w == 0));
+    assert_eq!(
+        strerror(ld_status::LD_ERR_DETECTOR_TESTS),
+        "invalid engine config: detector_tests_off may only have the bits of ld_detector_test"
+    );
 }

@@ -135,6 +135,26 @@ fn the_c_example_gives_the_rust_engines_events_on_every_bundled_session() {
     }
 }
 
+/// measure.sh's C loop (measure/per_sample.c, rows fed without gap handling) on the
+/// session it measures, which has no gap: the Rust engine's event count and last index.
+#[test]
+fn the_measure_loop_sees_the_rust_engines_events() {
+    let exe = build_c_program(&crate_dir().join("measure/per_sample.c"), "per_sample");
+    let session =
+        crate_dir().join("../../datasets/sessions/sim-typical-s11-timer120-100hz-8min.csv");
+    let (events, samples, missing) = rust_events(&session);
+    assert_eq!(missing, 0, "the measured session has no gap");
+    let last = events.last().map_or(0, |e| e.sample_index);
+    let out = run_ok(Command::new(&exe).arg(&session));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        format!(
+            "samples {samples} events {} last_event_index {last}",
+            events.len()
+        )
+    );
+}
+
 /// A translation unit that only includes the header and uses one of each kind of item.
 const USES_HEADER: &str = r#"#include "letdown.h"
 int main(void) {

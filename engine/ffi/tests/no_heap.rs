@@ -93,6 +93,12 @@ fn nothing_allocates_through_the_c_abi() {
         confidence: 0.0,
         hint: None,
     }); 2];
+    let mut snapshot = ld_snapshot::from(
+        letdown_engine::EngineConfig::new(rate)
+            .build()
+            .unwrap()
+            .snapshot(),
+    );
 
     let before = allocations();
     let config = ld_config_default(rate);
@@ -126,6 +132,11 @@ fn nothing_allocates_through_the_c_abi() {
         unsafe { ld_stats_get(engine, &mut stats) },
         ld_status::LD_OK
     );
+    assert_eq!(
+        // SAFETY: pointers to live locals and slices of their types and lengths.
+        unsafe { ld_snapshot_get(engine, &mut snapshot) },
+        ld_status::LD_OK
+    );
     assert!(!ld_strerror(ld_status::LD_ERR_MAX_VACUUM as i32).is_null());
     let allocated = allocations() - before;
 
@@ -137,6 +148,7 @@ fn nothing_allocates_through_the_c_abi() {
         stats.missing_samples > 0 && stats.samples > 50_000,
         "{stats:?}"
     );
+    assert!(snapshot.has_cycle, "{snapshot:?}");
     assert_eq!(allocated, 0, "allocations through the C ABI");
     // The counter counts: this test binary does allocate where it means to.
     drop(std::hint::black_box(vec![0u8; 16]));

@@ -26,11 +26,12 @@
 //!   a live histogram the reader walks on its own thread; exact at the end);
 //!   [`EngineHandle::join`] returns the engine, the histograms and the final counts once
 //!   the producer has closed and every sample is processed.
-//! - baseline.rs: the same pipeline built the ordinary way (`Mutex<VecDeque>` bounded at
-//!   the same capacity, a `Condvar` and `std::sync::mpsc`), to measure against; it stays
-//!   here because it reports through the pipeline's own counters and [`EngineHandle`].
-//!   The rest of the measurement harness (paced and unpaced feeds, the host wake-up
-//!   probe) lives beside `letdown latency` in `letdown-adapters` (`feed`, `wakeup_probe`).
+//! - [`StreamCounters`] (reporting.rs): the same counters and [`EngineHandle`] for an
+//!   engine loop built elsewhere: the baseline the pipeline is measured against (the same
+//!   ends built the ordinary way, `Mutex<VecDeque>` + `Condvar` + `std::sync::mpsc`)
+//!   reports through them. It lives with the rest of the measurement harness (paced and
+//!   unpaced feeds, the host wake-up probe) beside `letdown latency` in
+//!   `letdown-adapters` (`baseline`, `feed`, `wakeup_probe`).
 //!
 //! ```
 //! use letdown_pipeline::{self as pipeline, PipelineConfig};
@@ -52,22 +53,22 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod baseline;
 mod engine_thread;
 mod hints;
 mod ingest;
 mod latency;
 mod realtime;
+mod reporting;
 mod settings;
 mod stats;
 mod wait;
 
-pub use baseline::{start_baseline, start_baseline_unbounded, Baseline, BaselineProducer};
 pub use engine_thread::{EngineHandle, PipelineReport};
 pub use hints::{HintMessage, HintReceiver};
 pub use ingest::{Pushed, SensorProducer, SLOT_SAMPLES};
 pub use latency::{new_histogram, Clock, LatencyHistograms, Percentiles, HIGHEST_NS};
 pub use realtime::{lock_memory, set_fifo, tighten_timer_slack, RealtimeStatus, FIFO_PRIORITY};
+pub use reporting::StreamCounters;
 pub use stats::PipelineStats;
 pub use wait::WaitStrategy;
 

@@ -6,12 +6,13 @@
 //! first sample is fed; the input was simulated before that.
 
 use super::threads::{self, ThreadInfo};
+use letdown_adapters::baseline::start_baseline;
 use letdown_adapters::feed::{feed_paced, feed_unpaced, FeedReport, SampleSink, Warmth};
 use letdown_adapters::wakeup_probe::wakeup_probe;
 use letdown_engine::{EngineConfig, Sample};
 use letdown_pipeline::{
-    self as pipeline, new_histogram, start_baseline, Clock, HintMessage, Percentiles,
-    PipelineConfig, PipelineReport, RealtimeStatus, WaitStrategy,
+    self as pipeline, new_histogram, Clock, HintMessage, Percentiles, PipelineConfig,
+    PipelineReport, RealtimeStatus, WaitStrategy,
 };
 use std::time::{Duration, Instant};
 

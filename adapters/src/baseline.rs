@@ -8,7 +8,8 @@
 //! has caught up). The engine thread waits on the condition variable, moves everything
 //! queued into a local `Vec` under the lock, and processes it outside the lock. It
 //! records latency as the pipeline does (one `record_n` per run of samples that arrived
-//! together), into the same [`PipelineReport`].
+//! together), through the pipeline's own counters ([`StreamCounters`]) into the same
+//! [`PipelineReport`], so `letdown latency` reads and compares both alike.
 //!
 //! [`start_baseline`] bounds the queue at the pipeline's `capacity` samples, with the
 //! pipeline's policy (a push that does not fit keeps the oldest data, drops the rest,
@@ -17,17 +18,12 @@
 //! textbook version): it never drops, but it hides what would have been overruns in
 //! memory and queueing delay, and grows (allocates) when the engine falls behind.
 
-use super::engine_thread::{EngineHandle, PipelineReport};
-use super::hints::HintMessage;
-use super::ingest::Pushed;
-use super::latency::{Clock, LatencyHistograms, Percentiles};
-use super::stats::{bump, EngineCounters};
-use super::{PipelineConfig, PipelineError, Shared};
-use letdown_engine::Engine;
-use letdown_engine::Event;
-use letdown_engine::Sample;
+use letdown_engine::{Engine, Event, Sample};
+use letdown_pipeline::{
+    Clock, EngineHandle, HintMessage, LatencyHistograms, PipelineConfig, PipelineError,
+    PipelineReport, Pushed, StreamCounters,
+};
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 /// One queued sample with what the pipeline keeps in its block header.
@@ -63,7 +59,7 @@ impl Queue {
 #[derive(Debug)]
 pub struct BaselineProducer {
     queue: Arc<Queue>,
-    shared: Arc<Shared>,
+    counters: StreamCounters,
     clock: Clock,
     pending_missing: u64,
 }
@@ -75,12 +71,8 @@ impl BaselineProducer {
     pub fn push_at(&mut self, samples: &[Sample], arrival_ns: u64) -> Pushed {
         let accepted = self.enqueue(samples, arrival_ns);
         let dropped = samples.len() - accepted;
-        if dropped > 0 {
-            let c = &self.shared.counters.producer.0;
-            bump(&c.overruns, dropped as u64);
-            bump(&c.overrun_events, 1);
-            self.pending_missing += dropped as u64;
-        }
+        self.counters.count_overrun(dropped as u64);
+        self.pending_missing += dropped as u64;
         Pushed { accepted, dropped }
     }
 
@@ -105,13 +97,13 @@ impl BaselineProducer {
         self.queue.ready.notify_one();
         if accepted > 0 {
             self.pending_missing = 0;
-            bump(&self.shared.counters.producer.0.samples_in, accepted as u64);
+            self.counters.count_accepted(accepted as u64);
         }
         accepted
     }
 
     /// Brings what a push of `next` touches into this core's caches without queueing
-    /// anything, as [`SensorProducer::warm`](super::SensorProducer::warm) does for the
+    /// anything, as [`SensorProducer::warm`](letdown_pipeline::SensorProducer::warm) does for the
     /// pipeline's ring: under the lock it appends `next` through the push's own code into
     /// the queue's spare room and takes it out again before unlocking, so the engine
     /// thread (which needs the lock to look) never sees it. What no warm-up can pay
@@ -133,7 +125,7 @@ impl BaselineProducer {
 
     /// Reports `n` samples that never arrived.
     pub fn report_missing(&mut self, n: u64) {
-        bump(&self.shared.counters.producer.0.missing, n);
+        self.counters.count_missing(n);
         self.pending_missing += n;
     }
 
@@ -203,14 +195,14 @@ fn start_with(engine: Engine, capacity: usize) -> Result<Baseline, PipelineError
         ready: Condvar::new(),
         capacity,
     });
-    let shared = Arc::new(Shared::default());
+    let counters = StreamCounters::new();
     let clock = Clock::new();
     let (tx, rx) = mpsc::channel();
-    let mut run = BaselineLoop {
+    let run = BaselineLoop {
         engine,
         queue: Arc::clone(&queue),
         hints: tx,
-        shared: Arc::clone(&shared),
+        counters: counters.clone(),
         clock,
         histograms: LatencyHistograms::new(),
         reserve,
@@ -220,14 +212,14 @@ fn start_with(engine: Engine, capacity: usize) -> Result<Baseline, PipelineError
         .spawn(move || run.run())
         .map_err(|e| PipelineError::Spawn(e.kind()))?;
     Ok(Baseline {
+        engine: counters.handle(thread),
         producer: BaselineProducer {
             queue,
-            shared: Arc::clone(&shared),
+            counters,
             clock,
             pending_missing: 0,
         },
         hints: rx,
-        engine: EngineHandle::new(thread, shared),
     })
 }
 
@@ -235,7 +227,7 @@ struct BaselineLoop {
     engine: Engine,
     queue: Arc<Queue>,
     hints: mpsc::Sender<HintMessage>,
-    shared: Arc<Shared>,
+    counters: StreamCounters,
     clock: Clock,
     histograms: LatencyHistograms,
     /// Samples the engine thread's local buffer reserves up front.
@@ -243,7 +235,7 @@ struct BaselineLoop {
 }
 
 impl BaselineLoop {
-    fn run(&mut self) -> PipelineReport {
+    fn run(mut self) -> PipelineReport {
         let mut local: Vec<Queued> = Vec::with_capacity(self.reserve);
         loop {
             {
@@ -262,18 +254,7 @@ impl BaselineLoop {
             }
             self.process(&mut local);
         }
-        self.publish();
-        self.counters().finished.store(true, Ordering::Release);
-        PipelineReport {
-            engine: self.engine.clone(),
-            stats: self.shared.counters.snapshot(),
-            histograms: self.histograms.clone(),
-            realtime: None,
-        }
-    }
-
-    fn counters(&self) -> &EngineCounters {
-        &self.shared.counters.engine.0
+        self.counters.finish(self.engine, self.histograms)
     }
 
     fn process(&mut self, local: &mut Vec<Queued>) {
@@ -291,16 +272,14 @@ impl BaselineLoop {
         let end_ns = self.clock.now_ns();
         // One record per run of samples that arrived together (one push), as the
         // pipeline records one per slot.
-        let c = &self.shared.counters.engine.0;
         for run in local.chunk_by(|a, b| a.arrival_ns == b.arrival_ns) {
             let (latency_ns, n) = (end_ns.saturating_sub(run[0].arrival_ns), run.len() as u64);
             self.histograms.sample.saturating_record_n(latency_ns, n);
-            c.live_latency.record_n(latency_ns, n);
+            self.counters.record_latency(latency_ns, n);
         }
         let block_ns = end_ns.saturating_sub(start_ns);
         self.histograms.block.saturating_record(block_ns);
-        bump(&c.processed, local.len() as u64);
-        bump(&c.blocks, 1);
+        self.counters.count_block(local.len() as u64);
         local.clear();
     }
 
@@ -309,22 +288,11 @@ impl BaselineLoop {
         self.histograms
             .hint
             .saturating_record(sent_ns.saturating_sub(arrival_ns));
-        let c = &self.shared.counters.engine.0;
-        bump(&c.events, 1);
         let message = HintMessage {
             event,
             arrival_ns,
             sent_ns,
         };
-        match self.hints.send(message) {
-            Ok(()) => bump(&c.hints_sent, 1),
-            Err(_) => bump(&c.hints_dropped, 1),
-        }
-    }
-
-    fn publish(&self) {
-        let c = self.counters();
-        c.latency.store(&Percentiles::of(&self.histograms.sample));
-        c.block_time.store(&Percentiles::of(&self.histograms.block));
+        self.counters.count_event(self.hints.send(message).is_ok());
     }
 }

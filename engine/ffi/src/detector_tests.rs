@@ -1,0 +1,62 @@
+//! The detector's ablation switches in C: one bit per test of `DetectorTest::ALL`, in its
+//! order, set in `ld_config.detector_tests_off` to switch that test off. A pump runs with
+//! every test on (0, the default); the switches exist for ablation studies.
+
+use crate::status::ld_status;
+use letdown_engine::{DetectorTest, DetectorTests};
+
+/// One of the detector's tests against false onsets, as its bit in
+/// `ld_config.detector_tests_off` (`1 << i` for the `i`-th of the Rust `DetectorTest::ALL`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ld_detector_test {
+    /// Onsets need pump-synchronous flow ("pump-sync").
+    LD_DETECTOR_TEST_PUMP_SYNC = 1 << 0,
+    /// A rise in the first seconds of pumping is the milk already in the ducts ("ductal").
+    LD_DETECTOR_TEST_DUCTAL = 1 << 1,
+    /// Onsets need the flow to climb as fast as an ejection's ("rise-rate").
+    LD_DETECTOR_TEST_RISE_RATE = 1 << 2,
+    /// The partial-cycle test's guards ("partial-guard").
+    LD_DETECTOR_TEST_PARTIAL_GUARD = 1 << 3,
+    /// Flow returning with the vacuum of a healed leak is no rise ("vacuum-return").
+    LD_DETECTOR_TEST_VACUUM_RETURN = 1 << 4,
+}
+
+impl From<DetectorTest> for ld_detector_test {
+    fn from(t: DetectorTest) -> Self {
+        match t {
+            DetectorTest::PumpSync => ld_detector_test::LD_DETECTOR_TEST_PUMP_SYNC,
+            DetectorTest::Ductal => ld_detector_test::LD_DETECTOR_TEST_DUCTAL,
+            DetectorTest::RiseRate => ld_detector_test::LD_DETECTOR_TEST_RISE_RATE,
+            DetectorTest::PartialGuard => ld_detector_test::LD_DETECTOR_TEST_PARTIAL_GUARD,
+            DetectorTest::VacuumReturn => ld_detector_test::LD_DETECTOR_TEST_VACUUM_RETURN,
+        }
+    }
+}
+
+/// The bits of the tests that are off in `tests`.
+pub(crate) fn off_mask(tests: DetectorTests) -> u32 {
+    DetectorTest::ALL
+        .into_iter()
+        .filter(|&t| !tests.has(t))
+        .fold(0, |mask, t| mask | ld_detector_test::from(t) as u32)
+}
+
+/// Every test on but those whose bit is set in `off`; `LD_ERR_DETECTOR_TESTS` for a bit
+/// that is no test's.
+pub(crate) fn from_off_mask(off: u32) -> Result<DetectorTests, ld_status> {
+    let mut tests = DetectorTests::ALL;
+    let mut known = 0;
+    for t in DetectorTest::ALL {
+        let bit = ld_detector_test::from(t) as u32;
+        known |= bit;
+        if off & bit != 0 {
+            tests = tests.without(t);
+        }
+    }
+    if off & !known == 0 {
+        Ok(tests)
+    } else {
+        Err(ld_status::LD_ERR_DETECTOR_TESTS)
+    }
+}
