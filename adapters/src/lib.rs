@@ -34,6 +34,7 @@ pub mod session_csv;
 pub mod session_files;
 pub mod session_groups;
 pub mod session_run;
+mod session_timeline;
 pub mod session_writer;
 pub mod wakeup_probe;
 mod without_bom;
