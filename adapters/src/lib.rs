@@ -42,5 +42,7 @@ mod without_bom;
 pub use detections_csv::{Detection, DetectionKind, DetectionsWriter};
 pub use error::{ErrorKind, SessionFileError};
 pub use labels_csv::{read_labels, write_labels};
-pub use session_csv::{Gap, Metadata, Row, SessionItem, SessionReader};
+/// The session reader (a CSV one, for now).
+pub use session_csv::CsvSessionReader as SessionReader;
+pub use session_csv::{CsvSessionReader, Gap, Metadata, Row, SessionItem};
 pub use session_writer::SessionWriter;

@@ -1,5 +1,5 @@
 //! Streaming reader for session files `NAME.csv` (DESIGN §3, format v1), or
-//! `NAME.csv.gz`, the same gzip-compressed ([`SessionReader::open`] decompresses as it
+//! `NAME.csv.gz`, the same gzip-compressed ([`CsvSessionReader::open`] decompresses as it
 //! reads).
 //!
 //! ```text
@@ -119,7 +119,7 @@ pub struct ReadStats {
 /// Streaming reader of a session file. Iterate it (or call
 /// [`next_item`](Self::next_item)) to get rows and gaps; after the first error it yields
 /// nothing more.
-pub struct SessionReader<R: Read> {
+pub struct CsvSessionReader<R: Read> {
     path: PathBuf,
     csv: CsvLines<BufReader<WithoutBom<R>>>,
     record: csv::ByteRecord,
@@ -129,7 +129,7 @@ pub struct SessionReader<R: Read> {
     done: bool,
 }
 
-impl SessionReader<InputFile> {
+impl CsvSessionReader<InputFile> {
     /// Opens `path` and reads its metadata and header. A name ending in `.gz` is
     /// gzip-decompressed as it is read (streamed: never whole in memory); a corrupt or
     /// truncated stream is an I/O error at the line reached.
@@ -140,7 +140,7 @@ impl SessionReader<InputFile> {
     }
 }
 
-impl<R: Read> SessionReader<R> {
+impl<R: Read> CsvSessionReader<R> {
     /// Reads the metadata and header from `inner`; `path` names the source in errors.
     pub fn new(inner: R, path: impl Into<PathBuf>) -> Result<Self, SessionFileError> {
         let path = path.into();
@@ -273,7 +273,7 @@ impl<R: Read> SessionReader<R> {
     }
 }
 
-impl<R: Read> Iterator for SessionReader<R> {
+impl<R: Read> Iterator for CsvSessionReader<R> {
     type Item = Result<SessionItem, SessionFileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -281,7 +281,7 @@ impl<R: Read> Iterator for SessionReader<R> {
     }
 }
 
-impl<R: Read> std::iter::FusedIterator for SessionReader<R> {}
+impl<R: Read> std::iter::FusedIterator for CsvSessionReader<R> {}
 
 /// The metadata pairs, the rate with its line, the number of lines consumed, and the
 /// bytes of the header's line consumed with them (its leading blanks).
