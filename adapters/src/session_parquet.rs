@@ -79,10 +79,14 @@ struct Part {
     rows_before_group: u64,
 }
 
-/// Decoded rows waiting to be placed, with scratch buffers reused across batches.
+/// Decoded rows waiting to be placed, in the types the engine takes, with scratch
+/// buffers reused across batches.
 #[derive(Default)]
 struct Batch {
-    columns: [Vec<f64>; 3],
+    t_s: Vec<f64>,
+    /// Pressure (mmHg) and flow (mL/min).
+    channels: [Vec<f32>; 2],
+    scratch_f64: Vec<f64>,
     scratch_f32: Vec<f32>,
     levels: Vec<i16>,
     /// Next row of the batch to place, and rows in the batch.
@@ -90,6 +94,13 @@ struct Batch {
     len: usize,
     /// Position of the batch's first row in its row group.
     first_row: u64,
+    /// The first row holding a value that is not finite (as f32 for the channels), its
+    /// column and the value; `usize::MAX` when none does.
+    bad_row: usize,
+    bad_value: (usize, f64),
+    /// Per channel stored as DOUBLE: the first row whose value is beyond f32, and the
+    /// value (the error shows it rather than the infinity it narrows to).
+    too_large: [Option<(usize, f64)>; 2],
 }
 
 impl ParquetSessionReader {
@@ -164,18 +175,31 @@ impl ParquetSessionReader {
         }
         let i = self.batch.next;
         self.batch.next += 1;
-        let (group, row) = (self.part.group, self.batch.first_row + i as u64);
-        let path = &self.part.path;
-        let error =
-            |field, kind| SessionFileError::at_row(path, RowPosition::new(group, row), field, kind);
-        let [t_s, pressure, flow] = self.batch.columns.each_ref().map(|c| c[i]);
-        let [t_name, p_name, f_name] = SESSION_COLUMNS;
-        let t_s = finite(t_s).map_err(|k| error(Some(t_name), k))?;
-        let pressure = narrow(pressure).map_err(|k| error(Some(p_name), k))?;
-        let flow = narrow(flow).map_err(|k| error(Some(f_name), k))?;
-        let line = self.part.rows_before_group + row + 1;
-        let item = self.timeline.accept(t_s, Sample::new(pressure, flow), line);
-        item.map(Some).map_err(|(field, kind)| error(field, kind))
+        if i == self.batch.bad_row {
+            let (column, value) = self.batch.bad_value;
+            let kind = ErrorKind::NonFinite {
+                text: value.to_string(),
+            };
+            return Err(self.row_error(i, Some(SESSION_COLUMNS[column]), kind));
+        }
+        let b = &self.batch;
+        let sample = Sample::new(b.channels[0][i], b.channels[1][i]);
+        let line = self.part.rows_before_group + b.first_row + i as u64 + 1;
+        match self.timeline.accept(b.t_s[i], sample, line) {
+            Ok(item) => Ok(Some(item)),
+            Err((field, kind)) => Err(self.row_error(i, field, kind)),
+        }
+    }
+
+    /// An error at row `i` of the batch.
+    fn row_error(
+        &self,
+        i: usize,
+        field: Option<&'static str>,
+        kind: ErrorKind,
+    ) -> SessionFileError {
+        let position = RowPosition::new(self.part.group, self.batch.first_row + i as u64);
+        SessionFileError::at_row(&self.part.path, position, field, kind)
     }
 
     /// Decodes the next batch of rows, moving on to the next row group or file when the
@@ -222,30 +246,6 @@ impl Iterator for ParquetSessionReader {
 }
 
 impl std::iter::FusedIterator for ParquetSessionReader {}
-
-/// `value`, or why a time is refused: NaN and infinities are not times.
-fn finite(value: f64) -> Result<f64, ErrorKind> {
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(ErrorKind::NonFinite {
-            text: value.to_string(),
-        })
-    }
-}
-
-/// `value` as the engine's f32, refused when not finite there (as the CSV reader refuses
-/// a number too large for f32).
-fn narrow(value: f64) -> Result<f32, ErrorKind> {
-    let narrowed = value as f32;
-    if narrowed.is_finite() {
-        Ok(narrowed)
-    } else {
-        Err(ErrorKind::NonFinite {
-            text: value.to_string(),
-        })
-    }
-}
 
 fn parquet_error(path: &Path, e: ParquetError) -> SessionFileError {
     let kind = match e {
@@ -321,15 +321,8 @@ impl Part {
         let first_row = self.group_rows_read;
         let mut rows = [0usize; 3];
         for (c, decoder) in decoders.iter_mut().enumerate() {
-            let out = &mut batch.columns[c];
             let descr = &self.columns[c].1;
-            let read = read_column(
-                decoder,
-                descr,
-                out,
-                &mut batch.scratch_f32,
-                &mut batch.levels,
-            );
+            let read = read_column(c, decoder, descr, batch);
             let position = RowPosition::new(self.group, first_row);
             let (records, null_at) = read.map_err(|e| at_group(&self.path, position, e))?;
             if let Some(offset) = null_at {
@@ -353,6 +346,7 @@ impl Part {
             return Err(SessionFileError::at_row(&self.path, position, None, kind));
         }
         self.group_rows_read += rows[0] as u64;
+        batch.find_bad_value();
         batch.next = 0;
         batch.len = rows[0];
         batch.first_row = first_row;
@@ -424,36 +418,88 @@ fn at_group(path: &Path, position: RowPosition, e: ParquetError) -> SessionFileE
     }
 }
 
-/// Reads up to [`BATCH_ROWS`] values of one column into `out` (as f64); the number of
-/// rows read and, if one of them is null, its offset in the batch.
+/// Reads up to [`BATCH_ROWS`] values of column `column` (0: `t_s`, 1: pressure, 2:
+/// flow) into `batch`; the number of rows read and, if one of them is null, its offset
+/// in the batch. Values are decoded into the scratch buffer of their stored type, which
+/// is swapped in when it is the batch's type and converted otherwise.
 fn read_column(
+    column: usize,
     decoder: &mut ColumnDecoder,
     descr: &ColumnDescPtr,
-    out: &mut Vec<f64>,
-    scratch: &mut Vec<f32>,
-    levels: &mut Vec<i16>,
+    batch: &mut Batch,
 ) -> Result<(usize, Option<usize>), ParquetError> {
-    out.clear();
+    let Batch {
+        scratch_f64,
+        scratch_f32,
+        levels,
+        ..
+    } = batch;
+    scratch_f64.clear();
+    scratch_f32.clear();
     levels.clear();
-    let nullable = descr.max_def_level() > 0;
+    let levels_out = (descr.max_def_level() > 0).then_some(&mut *levels);
     let (records, values, _) = match decoder {
-        ColumnDecoder::F64(reader) => {
-            reader.read_records(BATCH_ROWS, nullable.then_some(&mut *levels), None, out)?
-        }
-        ColumnDecoder::F32(reader) => {
-            scratch.clear();
-            let read =
-                reader.read_records(BATCH_ROWS, nullable.then_some(&mut *levels), None, scratch)?;
-            out.extend(scratch.iter().map(|&v| f64::from(v)));
-            read
-        }
+        ColumnDecoder::F64(r) => r.read_records(BATCH_ROWS, levels_out, None, scratch_f64)?,
+        ColumnDecoder::F32(r) => r.read_records(BATCH_ROWS, levels_out, None, scratch_f32)?,
     };
+    let from_f64 = matches!(decoder, ColumnDecoder::F64(_));
+    match (column, from_f64) {
+        (0, true) => std::mem::swap(&mut batch.t_s, &mut batch.scratch_f64),
+        (0, false) => {
+            batch.t_s.clear();
+            batch
+                .t_s
+                .extend(batch.scratch_f32.iter().map(|&v| f64::from(v)));
+        }
+        (c, false) => {
+            std::mem::swap(&mut batch.channels[c - 1], &mut batch.scratch_f32);
+            batch.too_large[c - 1] = None;
+        }
+        (c, true) => {
+            let out = &mut batch.channels[c - 1];
+            out.clear();
+            // Narrowed as the CSV reader parses a channel: to the nearest f32.
+            out.extend(batch.scratch_f64.iter().map(|&v| v as f32));
+            let too_large = out.iter().position(|v| v.is_infinite());
+            batch.too_large[c - 1] = too_large.map(|row| (row, batch.scratch_f64[row]));
+        }
+    }
     if values == records {
         return Ok((records, None));
     }
     let max = descr.max_def_level();
-    let null_at = levels.iter().position(|&level| level < max);
+    let null_at = batch.levels.iter().position(|&level| level < max);
     Ok((records, Some(null_at.unwrap_or(values))))
+}
+
+impl Batch {
+    /// Finds the first row with a value that is not finite (NaN, infinite, or a double
+    /// too large for the engine's f32), in one pass over each column.
+    fn find_bad_value(&mut self) {
+        let t = self.t_s.iter().position(|v| !v.is_finite());
+        let [p, f] = self
+            .channels
+            .each_ref()
+            .map(|c| c.iter().position(|v| !v.is_finite()));
+        let first = [t, p, f]
+            .into_iter()
+            .enumerate()
+            .filter_map(|(column, row)| Some((row?, column)))
+            .min();
+        let Some((row, column)) = first else {
+            self.bad_row = usize::MAX;
+            return;
+        };
+        self.bad_row = row;
+        let value = match column {
+            0 => self.t_s[row],
+            c => match self.too_large[c - 1] {
+                Some((at, value)) if at == row => value,
+                _ => f64::from(self.channels[c - 1][row]),
+            },
+        };
+        self.bad_value = (column, value);
+    }
 }
 
 /// The three session columns of the file at `path`: each present, top-level, not

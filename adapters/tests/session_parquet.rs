@@ -312,6 +312,8 @@ fn a_non_finite_value_is_refused_at_its_row_group_and_row() {
             Some("pressure_mmhg")
         )
     );
+    let text = "non-finite number \"1000000000000000000000000000000000000000\"";
+    assert!(e.to_string().contains(text), "{e}");
 }
 
 #[test]
