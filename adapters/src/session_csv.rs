@@ -54,7 +54,8 @@ const MAX_METADATA_ENTRIES: usize = 256;
 pub struct Metadata {
     /// Sample rate of both channels, Hz (finite, > 0; the engine narrows the range).
     pub sample_rate_hz: f64,
-    /// Line of the `sample_rate_hz` entry (1-based).
+    /// Line of the `sample_rate_hz` entry (1-based); 0 for a Parquet session, whose
+    /// metadata has no lines.
     pub rate_line: u64,
     /// Every `key: value` pair in file order, `sample_rate_hz` included, trimmed.
     pub entries: Vec<(String, String)>,

@@ -49,7 +49,23 @@ fn a_csv_to_parquet_to_csv_round_trip_keeps_every_sample_and_the_labels() {
     let out = letdown(&["convert", str(&parquet), str(&back)]);
     assert!(out.status.success(), "{}", show(&out));
 
+    let snappy = dir.path().join("z.parquet");
+    let out = letdown(&[
+        "convert",
+        str(&csv),
+        str(&snappy),
+        "--compression",
+        "snappy",
+    ]);
+    assert!(out.status.success(), "{}", show(&out));
+    let size = |p: &Path| fs::metadata(p).expect("size").len();
+    assert!(
+        size(&snappy) * 3 < size(&parquet) * 2,
+        "Snappy saves a third or more"
+    );
+
     let original = items(&csv);
+    assert_eq!(items(&snappy), original);
     assert!(
         original.iter().any(|i| i.1 == u32::MAX),
         "the session has a gap"

@@ -2,6 +2,7 @@
 //! rows and gaps as CSV; every malformed file is refused with file, row group, row,
 //! column and reason; no file, however damaged, panics the reader.
 
+use letdown_adapters::session_parquet_writer::Codec;
 use letdown_adapters::{
     ErrorKind, ParquetSessionWriter, RowPosition, SessionFileError, SessionItem, SessionReader,
     SessionWriter,
@@ -39,7 +40,8 @@ fn written_sessions_read_back_exactly_with_the_same_items_as_csv() {
     let meta = [("profile", "typical"), ("seed", "7")];
     let parquet = dir.path().join("s.parquet");
     let csv = dir.path().join("s.csv");
-    let mut pw = ParquetSessionWriter::create(&parquet, 250.0, &meta).expect("create");
+    let mut pw =
+        ParquetSessionWriter::create(&parquet, 250.0, &meta, Codec::Snappy).expect("create");
     let mut cw = SessionWriter::create(&csv, 250.0, &meta).expect("create");
     for s in samples() {
         match s {
@@ -101,7 +103,8 @@ fn row_groups_are_crossed_and_rows_numbered_over_the_file() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("long.parquet");
     let rows = letdown_adapters::session_parquet_writer::ROW_GROUP_ROWS + 10;
-    let mut w = ParquetSessionWriter::create(&path, 1000.0, &[("k", "v")]).expect("create");
+    let codec = Codec::Uncompressed;
+    let mut w = ParquetSessionWriter::create(&path, 1000.0, &[("k", "v")], codec).expect("create");
     for i in 0..rows {
         w.write_sample(Sample::new(i as f32, 1.0)).expect("write");
     }
@@ -404,8 +407,9 @@ fn a_file_that_is_not_parquet_is_refused_with_its_name() {
 }
 
 /// A small valid file, as bytes.
-fn valid_bytes() -> Vec<u8> {
-    let mut w = ParquetSessionWriter::new(Vec::new(), 100.0, &[("profile", "x")]).expect("new");
+fn valid_bytes(codec: Codec) -> Vec<u8> {
+    let mut w =
+        ParquetSessionWriter::new(Vec::new(), 100.0, &[("profile", "x")], codec).expect("new");
     for s in samples().into_iter().flatten() {
         w.write_sample(s).expect("write");
     }
@@ -446,9 +450,10 @@ proptest! {
         flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
         noise in prop::collection::vec(any::<u8>(), 0..300),
         kind in 0u8..4,
+        snappy in any::<bool>(),
     ) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let valid = valid_bytes();
+        let valid = valid_bytes(if snappy { Codec::Snappy } else { Codec::Uncompressed });
         let bytes = match kind {
             0 => valid[..cut.index(valid.len())].to_vec(),
             1 => {
