@@ -37,7 +37,7 @@ pub enum Codec {
     /// these files are for.
     #[default]
     Uncompressed,
-    /// Snappy, pyarrow's default: about 7.5 bytes a sample on simulated sessions, for
+    /// Snappy, pyarrow's default: about 7 bytes a sample on simulated sessions, for
     /// storage.
     Snappy,
 }
