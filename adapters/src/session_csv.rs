@@ -127,7 +127,6 @@ pub struct CsvSessionReader<R: Read> {
     metadata: Metadata,
     header_line: u64,
     timeline: Timeline,
-    done: bool,
 }
 
 impl CsvSessionReader<InputFile> {
@@ -192,7 +191,6 @@ impl<R: Read> CsvSessionReader<R> {
             },
             header_line,
             timeline: Timeline::new(sample_rate_hz),
-            done: false,
         })
     }
 
@@ -229,16 +227,11 @@ impl<R: Read> CsvSessionReader<R> {
 
     /// The next row or gap; `Ok(None)` at the end of the file or after an error.
     pub fn next_item(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
-        if let Some(row) = self.timeline.take_pending() {
-            return Ok(Some(SessionItem::Row(row)));
-        }
-        if self.done {
-            return Ok(None);
+        if let Some(item) = self.timeline.before_read() {
+            return Ok(item);
         }
         let item = self.read_row();
-        if !matches!(item, Ok(Some(_))) {
-            self.done = true;
-        }
+        self.timeline.after_read(&item);
         item
     }
 

@@ -53,7 +53,6 @@ pub struct ParquetSessionReader {
     metadata: Metadata,
     timeline: Timeline,
     batch: Batch,
-    done: bool,
 }
 
 /// One column's decoder over the current row group.
@@ -129,7 +128,6 @@ impl ParquetSessionReader {
             timeline: Timeline::new(metadata.sample_rate_hz),
             metadata,
             batch: Batch::default(),
-            done: false,
         })
     }
 
@@ -156,16 +154,11 @@ impl ParquetSessionReader {
 
     /// The next row or gap; `Ok(None)` at the end of the session or after an error.
     pub fn next_item(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
-        if let Some(row) = self.timeline.take_pending() {
-            return Ok(Some(SessionItem::Row(row)));
-        }
-        if self.done {
-            return Ok(None);
+        if let Some(item) = self.timeline.before_read() {
+            return Ok(item);
         }
         let item = self.read_row();
-        if !matches!(item, Ok(Some(_))) {
-            self.done = true;
-        }
+        self.timeline.after_read(&item);
         item
     }
 

@@ -41,6 +41,8 @@ pub(crate) struct Timeline {
     gap_run: (u64, f64),
     /// A row held back while the gap before it is reported.
     pending: Option<Row>,
+    /// Set once the reader met the end or an error: nothing more is read.
+    done: bool,
     stats: ReadStats,
 }
 
@@ -53,6 +55,7 @@ impl Timeline {
             previous_t_s: None,
             gap_run: (0, 0.0),
             pending: None,
+            done: false,
             stats: ReadStats::default(),
         }
     }
@@ -67,9 +70,21 @@ impl Timeline {
         self.stats
     }
 
-    /// The row held back behind a reported gap, if any (taken: yielded once).
-    pub(crate) fn take_pending(&mut self) -> Option<Row> {
-        self.pending.take()
+    /// What a reader yields without reading: the row held back behind a reported gap
+    /// (yielded once), or the end (`Some(None)`) once the reader met the end or an error;
+    /// `None` when the next row is to be read.
+    pub(crate) fn before_read(&mut self) -> Option<Option<SessionItem>> {
+        if let Some(row) = self.pending.take() {
+            return Some(Some(SessionItem::Row(row)));
+        }
+        self.done.then_some(None)
+    }
+
+    /// Notes how a read went: after the end or an error, nothing more is read.
+    pub(crate) fn after_read<E>(&mut self, read: &Result<Option<SessionItem>, E>) {
+        if !matches!(read, Ok(Some(_))) {
+            self.done = true;
+        }
     }
 
     /// Places the row at `t_s` (`line`: its position in the file, for [`Row::line`]):
