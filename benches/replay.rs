@@ -1,17 +1,20 @@
-//! Session CSV replay speed: letdown-adapters' streaming reader over bundled sessions
-//! (datasets/sessions/), alone and with the engine behind it (what `letdown replay` does
-//! per file).
+//! Session replay speed: letdown-adapters' streaming readers over bundled sessions
+//! (datasets/sessions/, CSV) and a simulated 15-minute 1 kHz session (CSV and Parquet),
+//! alone and with the engine behind them (what `letdown replay` does per file).
 //!
-//! `cargo bench --bench replay`. The file is read into memory once so the figures are
+//! `cargo bench --bench replay`. CSV files are read into memory once so the figures are
 //! the parser's and the engine's, not the disk's; one variant opens the file each time
-//! to show the whole path. Throughput is in rows; after criterion's groups a summary
-//! prints the replay speed as a multiple of the session's real time (`-- summary` prints
-//! only that).
+//! to show the whole path. Parquet files are read from a temporary file (in the page
+//! cache after the first pass). Throughput is in rows; after criterion's groups a
+//! summary prints the replay speed as a multiple of the session's real time, and the
+//! rows per second of replays (reader + engine) of 8 files on 1 and on 2 threads
+//! (`-- summary` prints only that).
 
 mod common;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
-use letdown_adapters::{SessionItem, SessionReader};
+use letdown_adapters::session_parquet_writer::Codec;
+use letdown_adapters::{ParquetSessionWriter, SessionItem, SessionReader, SessionWriter};
 use letdown_engine::EngineConfig;
 use std::hint::black_box;
 use std::io::Read;
@@ -78,6 +81,86 @@ fn rows_of(path: &Path, bytes: &[u8]) -> u64 {
     read_all(SessionReader::new(bytes, path).expect("header")).0
 }
 
+/// The simulated session of the Parquet comparison: 1 kHz (the engine's default rate),
+/// 15 minutes, typical profile.
+const FLEET_RATE_HZ: f64 = 1000.0;
+const FLEET_SECONDS: f64 = 900.0;
+
+/// The simulated session written as CSV (in memory) and as Parquet (files in `dir`,
+/// uncompressed and Snappy-compressed).
+struct Copies {
+    csv: Vec<u8>,
+    parquet: PathBuf,
+    snappy: PathBuf,
+    rows: u64,
+}
+
+fn copies(dir: &Path) -> Copies {
+    let samples = common::simulated(FLEET_RATE_HZ, FLEET_SECONDS);
+    let meta = [("profile", "typical")];
+    let mut csv = SessionWriter::new(Vec::new(), FLEET_RATE_HZ, &meta).expect("csv");
+    for &s in &samples {
+        csv.write_sample(s).expect("csv row");
+    }
+    let write = |name: &str, codec| {
+        let path = dir.join(name);
+        let mut pq =
+            ParquetSessionWriter::create(&path, FLEET_RATE_HZ, &meta, codec).expect("parquet");
+        for &s in &samples {
+            pq.write_sample(s).expect("parquet row");
+        }
+        pq.finish().expect("parquet footer");
+        path
+    };
+    Copies {
+        csv: csv.finish().expect("csv"),
+        parquet: write("typical_1kHz_15min.parquet", Codec::Uncompressed),
+        snappy: write("typical_1kHz_15min.snappy.parquet", Codec::Snappy),
+        rows: samples.len() as u64,
+    }
+}
+
+/// A temporary folder for the Parquet copies, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("letdown-bench-replay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn parquet_vs_csv(c: &mut Criterion) {
+    let dir = TempDir::new();
+    let copies = copies(&dir.0);
+    let csv_path = PathBuf::from("typical_1kHz_15min.csv");
+    let label = "typical_1kHz_15min";
+    let mut group = c.benchmark_group("replay_parquet");
+    group.sampling_mode(SamplingMode::Flat);
+    group.throughput(Throughput::Elements(copies.rows));
+    group.bench_function(BenchmarkId::new("read_parquet_from_file", label), |b| {
+        b.iter(|| read_all(SessionReader::open(&copies.parquet).expect("open")))
+    });
+    group.bench_function(BenchmarkId::new("read_parquet_plus_engine", label), |b| {
+        b.iter(|| replay(SessionReader::open(&copies.parquet).expect("open")))
+    });
+    group.bench_function(
+        BenchmarkId::new("read_snappy_parquet_plus_engine", label),
+        |b| b.iter(|| replay(SessionReader::open(&copies.snappy).expect("open"))),
+    );
+    group.bench_function(BenchmarkId::new("read_csv_plus_engine", label), |b| {
+        b.iter(|| replay(SessionReader::new(&copies.csv[..], csv_path.clone()).expect("header")))
+    });
+    group.finish();
+}
+
 fn reading(c: &mut Criterion) {
     let mut group = c.benchmark_group("replay");
     group.sampling_mode(SamplingMode::Flat);
@@ -95,6 +178,59 @@ fn reading(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Rows per second of `files` replays spread over `threads` threads (best of 3).
+fn parallel_rows_per_s(
+    threads: usize,
+    files: usize,
+    rows: u64,
+    open: &(dyn Fn() -> u32 + Sync),
+) -> f64 {
+    let pass = || {
+        let t0 = Instant::now();
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                scope.spawn(move || {
+                    for _ in (t..files).step_by(threads) {
+                        black_box(open());
+                    }
+                });
+            }
+        });
+        t0.elapsed().as_secs_f64()
+    };
+    let best = (0..3).map(|_| pass()).fold(f64::INFINITY, f64::min);
+    (rows * files as u64) as f64 / best
+}
+
+/// Replays (reader + engine) of 8 copies of the simulated 1 kHz session, CSV and
+/// Parquet, on 1 and 2 threads.
+fn threads_summary() {
+    let dir = TempDir::new();
+    let copies = copies(&dir.0);
+    let csv_path = PathBuf::from("typical_1kHz_15min.csv");
+    let csv = || replay(SessionReader::new(&copies.csv[..], csv_path.clone()).expect("header"));
+    let parquet = || replay(SessionReader::open(&copies.parquet).expect("open"));
+    let snappy = || replay(SessionReader::open(&copies.snappy).expect("open"));
+    println!(
+        "\nreplay of 8 x {} rows (1 kHz, 15 min), reader + engine, best of 3:",
+        copies.rows
+    );
+    for (label, open) in [
+        ("csv (in memory)", &csv as &(dyn Fn() -> u32 + Sync)),
+        ("parquet (file)", &parquet),
+        ("snappy parquet", &snappy),
+    ] {
+        let one = parallel_rows_per_s(1, 8, copies.rows, open);
+        let two = parallel_rows_per_s(2, 8, copies.rows, open);
+        println!(
+            "  {label:<16} 1 thread {:6.2} M rows/s, 2 threads {:6.2} M rows/s ({:.2}x)",
+            one / 1e6,
+            two / 1e6,
+            two / one
+        );
+    }
 }
 
 /// Whole-file passes timed directly (best of 5): rows/s and × the session's real time.
@@ -142,13 +278,14 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_secs(3));
-    targets = reading
+    targets = reading, parquet_vs_csv
 }
 
 fn main() {
     benches();
     if common::summary_wanted() {
         summary();
+        threads_summary();
     }
     Criterion::default().configure_from_args().final_summary();
 }

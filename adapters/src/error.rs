@@ -1,5 +1,6 @@
-//! The one error type of every session-file reader: which file, which line, which field,
-//! and why (DESIGN §3: "readers reject, with file, line and reason").
+//! The one error type of every session-file reader: which file, which line (in a Parquet
+//! file: which row group and row), which field, and why (DESIGN §3: "readers reject, with
+//! file, line and reason").
 
 use std::fmt;
 use std::io;
@@ -7,8 +8,9 @@ use std::path::PathBuf;
 
 /// A file that could not be read, or that breaks its format.
 ///
-/// `Display` prints `PATH: line N: field NAME: reason`, leaving out the parts that do not
-/// apply (an unreadable file has no line; a missing header has no field).
+/// `Display` prints `PATH: line N: field NAME: reason` (a Parquet file: `PATH: row group
+/// G, row R: field NAME: reason`), leaving out the parts that do not apply (an unreadable
+/// file has no line; a missing header has no field).
 #[derive(Debug)]
 pub struct SessionFileError {
     /// The file, as given to the reader.
@@ -16,11 +18,37 @@ pub struct SessionFileError {
     /// 1-based line number where the problem was found; `None` when the file as a whole
     /// is at fault (it cannot be opened or read).
     pub line: Option<u64>,
+    /// Where in a Parquet file the problem was found (`line` is then `None`); `None` for
+    /// a CSV file, or when the Parquet file as a whole is at fault.
+    pub row: Option<RowPosition>,
     /// The column or metadata key at fault (`"t_s"`, `"flow_ml_min"`, `"sample_rate_hz"`,
     /// …), when one is.
     pub field: Option<&'static str>,
     /// What is wrong.
     pub kind: ErrorKind,
+}
+
+/// A row of a Parquet file: its row group and its row within that group, both counted
+/// from 0 as Parquet tools count them (pyarrow: `ParquetFile(path).read_row_group(g)`,
+/// then row `r` of that table). 32 bits each keep the error small (it is returned on
+/// every read); Parquet writers cut row groups far below 2^32 rows, and a larger
+/// position would be shown as 4294967295.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowPosition {
+    /// The row group, from 0.
+    pub row_group: u32,
+    /// The row within the row group, from 0.
+    pub row: u32,
+}
+
+impl RowPosition {
+    /// Row `row` of row group `row_group` (each saturated at `u32::MAX`).
+    pub fn new(row_group: usize, row: u64) -> Self {
+        Self {
+            row_group: u32::try_from(row_group).unwrap_or(u32::MAX),
+            row: u32::try_from(row).unwrap_or(u32::MAX),
+        }
+    }
 }
 
 /// What is wrong with a file. `Display` gives the reason in words, with the offending
@@ -175,6 +203,38 @@ pub enum ErrorKind {
         /// The accepted values, in words.
         expected: &'static str,
     },
+    /// A Parquet file that the Parquet library cannot decode (a damaged footer or page,
+    /// a compression codec this build does not read).
+    Parquet(String),
+    /// A Parquet file lacks a column the format requires.
+    MissingColumn {
+        /// The column required.
+        column: &'static str,
+        /// The file's columns, comma-separated (shortened).
+        found: String,
+    },
+    /// A Parquet column holds values of a type the format does not allow.
+    WrongType {
+        /// The types allowed, in words.
+        expected: &'static str,
+        /// The type found.
+        found: String,
+    },
+    /// A Parquet value is null (a missing sample is a missing row, not a null).
+    Null,
+    /// A Parquet file's key-value metadata lacks a required entry.
+    MissingMetadata {
+        /// The key required.
+        key: &'static str,
+    },
+    /// A session stored as several Parquet files declares another rate in this file
+    /// than in the first, Hz.
+    RateDiffers {
+        /// The rate of the session's first file, Hz.
+        first_hz: f64,
+        /// The rate this file declares, Hz.
+        rate_hz: f64,
+    },
     /// A number outside its allowed range.
     OutOfRange {
         /// The value found.
@@ -195,8 +255,22 @@ impl SessionFileError {
         Self {
             path: path.into(),
             line,
+            row: None,
             field,
             kind,
+        }
+    }
+
+    /// An error at `row` of a Parquet file, about `field` when given.
+    pub fn at_row(
+        path: impl Into<PathBuf>,
+        row: RowPosition,
+        field: Option<&'static str>,
+        kind: ErrorKind,
+    ) -> Self {
+        Self {
+            row: Some(row),
+            ..Self::new(path, None, field, kind)
         }
     }
 
@@ -211,6 +285,9 @@ impl fmt::Display for SessionFileError {
         write!(f, "{}", self.path.display())?;
         if let Some(line) = self.line {
             write!(f, ": line {line}")?;
+        }
+        if let Some(RowPosition { row_group, row }) = self.row {
+            write!(f, ": row group {row_group}, row {row}")?;
         }
         if let Some(field) = self.field {
             write!(f, ": field {field}")?;
@@ -348,6 +425,25 @@ impl fmt::Display for ErrorKind {
             ErrorKind::UnknownValue { text, expected } => {
                 write!(f, "unknown value {text:?}, expected {expected}")
             }
+            ErrorKind::Parquet(e) => write!(f, "malformed Parquet: {e}"),
+            ErrorKind::MissingColumn { column, found } => {
+                write!(f, "missing column {column} (the file has: {found})")
+            }
+            ErrorKind::WrongType { expected, found } => {
+                write!(f, "values of type {found}, expected {expected}")
+            }
+            ErrorKind::Null => f.write_str(
+                "null value (a missing sample is a missing row, reported as a gap; \
+                 a row carries all three values)",
+            ),
+            ErrorKind::MissingMetadata { key } => {
+                write!(f, "no `{key}` entry in the file's key-value metadata")
+            }
+            ErrorKind::RateDiffers { first_hz, rate_hz } => write!(
+                f,
+                "sample_rate_hz {rate_hz} Hz differs from the {first_hz} Hz of the \
+                 session's first file"
+            ),
             ErrorKind::OutOfRange { value, range } => {
                 write!(f, "value {value} is outside {range}")
             }

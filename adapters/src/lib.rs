@@ -2,9 +2,12 @@
 //! command-line tool.
 //!
 //! File formats (DESIGN §3), one module each:
+//! - [`session_reader`]: the entry point, opening a session in the format its name says;
 //! - [`session_csv`]: streaming reader of `NAME.csv` or `NAME.csv.gz` (samples, with gaps
 //!   reported);
 //! - [`session_writer`]: its writer;
+//! - [`session_parquet`], [`session_parquet_writer`]: the same for `NAME.parquet` and the
+//!   sessions of a fleet dataset (layout in [`session_files`]);
 //! - [`labels_csv`]: `NAME.labels.csv` (labelled ejections), read and written;
 //! - [`detections_csv`]: `NAME.detections.csv` (saved detections), read and written;
 //! - [`session_files`]: companion file names and session folders;
@@ -35,13 +38,20 @@ pub mod pump_link;
 pub mod session_csv;
 pub mod session_files;
 pub mod session_groups;
+pub mod session_parquet;
+pub mod session_parquet_writer;
+pub mod session_reader;
 pub mod session_run;
+mod session_timeline;
 pub mod session_writer;
 pub mod wakeup_probe;
 mod without_bom;
 
 pub use detections_csv::{Detection, DetectionKind, DetectionsWriter};
-pub use error::{ErrorKind, SessionFileError};
+pub use error::{ErrorKind, RowPosition, SessionFileError};
 pub use labels_csv::{read_labels, write_labels};
-pub use session_csv::{Gap, Metadata, Row, SessionItem, SessionReader};
+pub use session_csv::{CsvSessionReader, Gap, Metadata, Row, SessionItem};
+pub use session_parquet::ParquetSessionReader;
+pub use session_parquet_writer::ParquetSessionWriter;
+pub use session_reader::SessionReader;
 pub use session_writer::SessionWriter;

@@ -1,5 +1,5 @@
 //! Streaming reader for session files `NAME.csv` (DESIGN §3, format v1), or
-//! `NAME.csv.gz`, the same gzip-compressed ([`SessionReader::open`] decompresses as it
+//! `NAME.csv.gz`, the same gzip-compressed ([`CsvSessionReader::open`] decompresses as it
 //! reads).
 //!
 //! ```text
@@ -30,6 +30,8 @@ use crate::csv_fields::{check_header, field, parse_f32, parse_f64, quote};
 use crate::csv_lines::{CsvLines, MAX_LINE_BYTES};
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
+use crate::session_timeline::Timeline;
+pub use crate::session_timeline::{MAX_START_S, RATE_CHECK_ROWS};
 use crate::without_bom::WithoutBom;
 use letdown_engine::Sample;
 use std::io::{BufRead, BufReader, Read};
@@ -46,25 +48,14 @@ pub const SAMPLE_RATE_KEY: &str = "sample_rate_hz";
 const MAX_METADATA_LINE_BYTES: usize = 4096;
 /// Most `# key: value` lines a file may have (they are kept in memory).
 const MAX_METADATA_ENTRIES: usize = 256;
-/// A row this many sample periods (or more) after the previous one opens a gap.
-const GAP_THRESHOLD_PERIODS: f64 = 1.5;
-/// Rows in a row that may each follow a gap before the declared rate is taken to be
-/// wrong (a recording at half the declared rate would otherwise read as one gap per
-/// row). Real dropouts are bursts: a few sensor hiccups per hour, each followed by many
-/// rows.
-pub const RATE_CHECK_ROWS: u64 = 16;
-/// Latest time the first row may have, s: times count from the session start, and a
-/// session's sensors start with it (a few seconds of start-up dropout are gaps).
-pub const MAX_START_S: f64 = 10.0;
-/// Largest sample index a row may have: 2^53, where f64 stops counting exactly.
-const MAX_INDEX: f64 = 9_007_199_254_740_992.0;
 
 /// The `# key: value` lines of a session file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Metadata {
     /// Sample rate of both channels, Hz (finite, > 0; the engine narrows the range).
     pub sample_rate_hz: f64,
-    /// Line of the `sample_rate_hz` entry (1-based).
+    /// Line of the `sample_rate_hz` entry (1-based); 0 for a Parquet session, whose
+    /// metadata has no lines.
     pub rate_line: u64,
     /// Every `key: value` pair in file order, `sample_rate_hz` included, trimmed.
     pub entries: Vec<(String, String)>,
@@ -129,23 +120,16 @@ pub struct ReadStats {
 /// Streaming reader of a session file. Iterate it (or call
 /// [`next_item`](Self::next_item)) to get rows and gaps; after the first error it yields
 /// nothing more.
-pub struct SessionReader<R: Read> {
+pub struct CsvSessionReader<R: Read> {
     path: PathBuf,
     csv: CsvLines<BufReader<WithoutBom<R>>>,
     record: csv::ByteRecord,
     metadata: Metadata,
     header_line: u64,
-    /// Index the next row has if no sample is missing.
-    next_index: u64,
-    previous_t_s: Option<f64>,
-    /// Rows in a row that each followed a gap, and the time of the row before the first.
-    gap_run: (u64, f64),
-    pending: Option<Row>,
-    done: bool,
-    stats: ReadStats,
+    timeline: Timeline,
 }
 
-impl SessionReader<InputFile> {
+impl CsvSessionReader<InputFile> {
     /// Opens `path` and reads its metadata and header. A name ending in `.gz` is
     /// gzip-decompressed as it is read (streamed: never whole in memory); a corrupt or
     /// truncated stream is an I/O error at the line reached.
@@ -156,7 +140,7 @@ impl SessionReader<InputFile> {
     }
 }
 
-impl<R: Read> SessionReader<R> {
+impl<R: Read> CsvSessionReader<R> {
     /// Reads the metadata and header from `inner`; `path` names the source in errors.
     pub fn new(inner: R, path: impl Into<PathBuf>) -> Result<Self, SessionFileError> {
         let path = path.into();
@@ -206,12 +190,7 @@ impl<R: Read> SessionReader<R> {
                 entries,
             },
             header_line,
-            next_index: 0,
-            previous_t_s: None,
-            gap_run: (0, 0.0),
-            pending: None,
-            done: false,
-            stats: ReadStats::default(),
+            timeline: Timeline::new(sample_rate_hz),
         })
     }
 
@@ -238,26 +217,21 @@ impl<R: Read> SessionReader<R> {
     /// Index the next sample will have: after the whole file, the session length in
     /// samples, gaps included.
     pub fn next_index(&self) -> u64 {
-        self.next_index
+        self.timeline.next_index()
     }
 
     /// What has been read so far.
     pub fn stats(&self) -> ReadStats {
-        self.stats
+        self.timeline.stats()
     }
 
     /// The next row or gap; `Ok(None)` at the end of the file or after an error.
     pub fn next_item(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
-        if let Some(row) = self.pending.take() {
-            return Ok(Some(SessionItem::Row(row)));
-        }
-        if self.done {
-            return Ok(None);
+        if let Some(item) = self.timeline.before_read() {
+            return Ok(item);
         }
         let item = self.read_row();
-        if !matches!(item, Ok(Some(_))) {
-            self.done = true;
-        }
+        self.timeline.after_read(&item);
         item
     }
 
@@ -286,117 +260,14 @@ impl<R: Read> SessionReader<R> {
         let t_s = parse_f64(text(0)).map_err(|k| self.error(line, Some(t_name), k))?;
         let pressure = parse_f32(text(1)).map_err(|k| self.error(line, Some(p_name), k))?;
         let flow = parse_f32(text(2)).map_err(|k| self.error(line, Some(f_name), k))?;
-        let index = self.place(t_s, line)?;
-        if index == self.next_index {
-            self.gap_run.0 = 0;
-        } else {
-            self.check_gap_run(t_s, line)?;
-        }
-        let row = Row {
-            index,
-            t_s,
-            sample: Sample::new(pressure, flow),
-            line,
-        };
-        self.stats.rows += 1;
-        let missing = index - self.next_index;
-        let gap_start = self.next_index;
-        self.next_index = index + 1;
-        self.previous_t_s = Some(t_s);
-        if missing == 0 {
-            return Ok(Some(SessionItem::Row(row)));
-        }
-        self.stats.gaps += 1;
-        self.stats.missing += missing;
-        self.pending = Some(row);
-        Ok(Some(SessionItem::Gap(Gap {
-            start_index: gap_start,
-            missing,
-            start_s: gap_start as f64 / self.metadata.sample_rate_hz,
-            line,
-        })))
-    }
-
-    /// The sample index of a row at `t_s`, or why the time is refused.
-    fn place(&self, t_s: f64, line: u64) -> Result<u64, SessionFileError> {
-        let rate = self.metadata.sample_rate_hz;
-        let t_field = Some(SESSION_COLUMNS[0]);
-        if t_s < 0.0 {
-            return Err(self.error(line, t_field, ErrorKind::NegativeTime { t_s }));
-        }
-        let position = t_s * rate;
-        if !(0.0..MAX_INDEX).contains(&position) {
-            return Err(self.error(line, t_field, ErrorKind::TimeOutOfRange { t_s }));
-        }
-        // Periods since the previous row; the first row counts from one period before 0.
-        let step = match self.previous_t_s {
-            Some(previous_s) if t_s <= previous_s => {
-                return Err(self.error(
-                    line,
-                    t_field,
-                    ErrorKind::TimeNotAdvancing { previous_s, t_s },
-                ));
-            }
-            Some(previous_s) => (t_s - previous_s) * rate,
-            None if t_s > MAX_START_S => {
-                let kind = ErrorKind::LateStart {
-                    t_s,
-                    max_s: MAX_START_S,
-                };
-                return Err(self.error(line, t_field, kind));
-            }
-            None => position + 1.0,
-        };
-        // Samples behind schedule: the fraction is drift, whole samples may be a gap.
-        let behind = position - self.next_index as f64;
-        let missing = if step >= GAP_THRESHOLD_PERIODS {
-            behind.round().max(0.0)
-        } else {
-            0.0
-        };
-        let residual = behind - missing;
-        if residual.abs() > 0.5 {
-            let expected_s = (self.next_index as f64 + missing) / rate;
-            return Err(self.error(
-                line,
-                t_field,
-                ErrorKind::RateMismatch {
-                    t_s,
-                    expected_s,
-                    rate_hz: rate,
-                    spacing_s: self.previous_t_s.map(|p| t_s - p),
-                },
-            ));
-        }
-        // `missing` is a whole number in 0 … 2^53 (position < 2^53), exact as u64.
-        Ok(self.next_index + missing as u64)
-    }
-
-    /// Counts rows that follow a gap (the row at `t_s` does); [`RATE_CHECK_ROWS`] of
-    /// them in a row mean the declared rate is wrong. (A row without a gap before it
-    /// resets the count, in `read_row`.)
-    fn check_gap_run(&mut self, t_s: f64, line: u64) -> Result<(), SessionFileError> {
-        let Some(previous_s) = self.previous_t_s else {
-            return Ok(());
-        };
-        if self.gap_run.0 == 0 {
-            self.gap_run.1 = previous_s;
-        }
-        self.gap_run.0 += 1;
-        let (rows, since_s) = self.gap_run;
-        if rows < RATE_CHECK_ROWS {
-            return Ok(());
-        }
-        let kind = ErrorKind::RateContradicted {
-            rate_hz: self.metadata.sample_rate_hz,
-            spacing_s: (t_s - since_s) / rows as f64,
-            rows,
-        };
-        Err(self.error(line, Some(SESSION_COLUMNS[0]), kind))
+        let sample = Sample::new(pressure, flow);
+        let item = (self.timeline.accept(t_s, sample, line))
+            .map_err(|(field, kind)| self.error(line, field, kind))?;
+        Ok(Some(item))
     }
 }
 
-impl<R: Read> Iterator for SessionReader<R> {
+impl<R: Read> Iterator for CsvSessionReader<R> {
     type Item = Result<SessionItem, SessionFileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -404,7 +275,7 @@ impl<R: Read> Iterator for SessionReader<R> {
     }
 }
 
-impl<R: Read> std::iter::FusedIterator for SessionReader<R> {}
+impl<R: Read> std::iter::FusedIterator for CsvSessionReader<R> {}
 
 /// The metadata pairs, the rate with its line, the number of lines consumed, and the
 /// bytes of the header's line consumed with them (its leading blanks).

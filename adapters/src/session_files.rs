@@ -1,6 +1,21 @@
-//! Where a session's files are: `NAME.csv` or `NAME.csv.gz` (samples),
+//! Where a session's files are: `NAME.csv`, `NAME.csv.gz` or `NAME.parquet` (samples),
 //! `NAME.labels.csv` or `NAME.labels.csv.gz` (labelled ejections) beside it,
 //! `NAME.detections.csv` (saved detections), and which files of a folder are sessions.
+//!
+//! A fleet dataset is a folder of sessions partitioned by session, as
+//! `pyarrow.dataset.write_dataset(table, DIR, format="parquet",
+//! partitioning=["session_id"], partitioning_flavor="hive")` writes it:
+//!
+//! ```text
+//! DIR/session_id=<ID>/part-0.parquet     one session (more parts: part-1, part-2, …)
+//! DIR/_labels/<ID>.labels.csv            its labels, if any (the CSV labels format)
+//! ```
+//!
+//! The partition column is not stored in the files: a session's name is its folder's
+//! `<ID>` (percent-decoded, as pyarrow encodes it). Its parts are read in turn as one
+//! session, in the order pyarrow numbers them. Labels sit in `_labels/`, which pyarrow's
+//! dataset discovery skips (it ignores names starting with `_` or `.`), in the format of
+//! `NAME.labels.csv`.
 
 use crate::input_file::GZIP_SUFFIX;
 use std::io;
@@ -14,17 +29,102 @@ pub const DETECTIONS_SUFFIX: &str = ".detections.csv";
 pub const SESSION_SUFFIX: &str = ".csv";
 /// File-name suffix of a gzip-compressed session file.
 pub const SESSION_GZ_SUFFIX: &str = ".csv.gz";
+/// File-name suffix of a Parquet session file.
+pub const PARQUET_SUFFIX: &str = ".parquet";
+/// Prefix of a fleet dataset's session folder names (`session_id=<ID>`).
+pub const FLEET_SESSION_PREFIX: &str = "session_id=";
+/// The folder of a fleet dataset's label files, in the dataset's folder.
+pub const FLEET_LABELS_DIR: &str = "_labels";
 
-/// The session's name: its file name without `.csv` or `.csv.gz` (the whole file name
-/// when it has another extension).
+/// Whether `file_name` names a Parquet file (`*.parquet`).
+pub fn is_parquet_name(file_name: &str) -> bool {
+    file_name.len() > PARQUET_SUFFIX.len() && file_name.ends_with(PARQUET_SUFFIX)
+}
+
+/// The session id of a fleet session folder named `session_id=<ID>` (percent-decoded),
+/// or `None` for another name.
+pub fn fleet_session_id(folder_name: &str) -> Option<String> {
+    let id = folder_name.strip_prefix(FLEET_SESSION_PREFIX)?;
+    (!id.is_empty()).then(|| percent_decode(id))
+}
+
+/// The folder name of fleet session `id`: `session_id=<ID>`, with every byte but ASCII
+/// letters, digits, `-`, `.`, `_` and `~` percent-encoded, as pyarrow encodes it.
+pub fn fleet_session_folder_name(id: &str) -> String {
+    let mut name = String::from(FLEET_SESSION_PREFIX);
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            name.push(char::from(byte));
+        } else {
+            name.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    name
+}
+
+/// `%XX` sequences decoded (pyarrow's `segment_encoding="uri"`); malformed ones kept.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(byte) if bytes[i] == b'%' => {
+                out.push(byte);
+                i += 3;
+            }
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The Parquet files of one fleet session's folder, in the order they are read: by
+/// length of name, then name (`part-2` before `part-10`). Names starting with `.` or `_`
+/// are skipped, as pyarrow skips them. A folder without one is an error.
+pub fn fleet_session_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if is_parquet_name(name) && !name.starts_with(['.', '_']) {
+            files.push(entry.path());
+        }
+    }
+    files.sort_by_key(|p| {
+        let name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        (name.len(), name)
+    });
+    if files.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "no *.parquet file in this fleet session's folder",
+        ));
+    }
+    Ok(files)
+}
+
+/// The session's name: its file name without `.csv`, `.csv.gz` or `.parquet` (the whole
+/// file name when it has another extension); a fleet session folder's `<ID>`.
 pub fn session_name(path: &Path) -> String {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_string_lossy().into_owned());
+    if let Some(id) = fleet_session_id(&file_name) {
+        return id;
+    }
     let stem = file_name
         .strip_suffix(SESSION_GZ_SUFFIX)
-        .or_else(|| file_name.strip_suffix(SESSION_SUFFIX));
+        .or_else(|| file_name.strip_suffix(SESSION_SUFFIX))
+        .or_else(|| file_name.strip_suffix(PARQUET_SUFFIX));
     match stem {
         Some(stem) if !stem.is_empty() => stem.to_owned(),
         _ => file_name,
@@ -33,8 +133,17 @@ pub fn session_name(path: &Path) -> String {
 
 /// The label file beside the session file at `session`: `NAME.labels.csv`, or
 /// `NAME.labels.csv.gz` when only that one exists (the plain file wins when both do).
+/// For a fleet session folder `DIR/session_id=<ID>`: `DIR/_labels/<ID>.labels.csv[.gz]`.
 pub fn labels_path(session: &Path) -> PathBuf {
-    let plain = session.with_file_name(format!("{}{LABELS_SUFFIX}", session_name(session)));
+    let name = session_name(session);
+    let labels_file = format!("{name}{LABELS_SUFFIX}");
+    let is_fleet = (session.file_name().and_then(|n| n.to_str()))
+        .is_some_and(|n| fleet_session_id(n).is_some());
+    let plain = if is_fleet {
+        session.with_file_name(FLEET_LABELS_DIR).join(labels_file)
+    } else {
+        session.with_file_name(labels_file)
+    };
     let mut gzip = plain.clone().into_os_string();
     gzip.push(GZIP_SUFFIX);
     let gzip = PathBuf::from(gzip);
@@ -57,9 +166,12 @@ pub fn is_companion_file_name(file_name: &str) -> bool {
     name.ends_with(LABELS_SUFFIX) || name.ends_with(DETECTIONS_SUFFIX)
 }
 
-/// Whether a file name is a session file: `*.csv` or `*.csv.gz`, but not a label or
-/// detection file (plain or compressed).
+/// Whether a file name is a session file: `*.csv`, `*.csv.gz` or `*.parquet`, but not a
+/// label or detection file (plain or compressed).
 pub fn is_session_file_name(file_name: &str) -> bool {
+    if is_parquet_name(file_name) {
+        return true;
+    }
     let name = file_name.strip_suffix(GZIP_SUFFIX).unwrap_or(file_name);
     name.len() > SESSION_SUFFIX.len()
         && name.ends_with(SESSION_SUFFIX)
@@ -75,7 +187,8 @@ pub fn list_sessions(dir: &Path) -> io::Result<Vec<PathBuf>> {
 /// What a folder holds for a replay.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FolderListing {
-    /// Session files (symbolic links to files included), sorted by file name.
+    /// Session files (symbolic links to files included) and fleet session folders
+    /// (`session_id=<ID>`), sorted by file name.
     pub sessions: Vec<PathBuf>,
     /// Entries named like sessions that cannot be read as one, each with the reason
     /// (a named pipe, a device, a symbolic link loop or to nothing), sorted by name:
@@ -83,18 +196,21 @@ pub struct FolderListing {
     pub skipped: Vec<(PathBuf, String)>,
 }
 
-/// The session files directly inside `dir` (not in sub-folders), and the entries with
-/// session names that are not readable files.
+/// The session files directly inside `dir` (not in sub-folders) and its fleet session
+/// folders, and the entries with session names that are not readable files.
 pub fn list_folder(dir: &Path) -> io::Result<FolderListing> {
     let mut listing = FolderListing::default();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        if !entry.file_name().to_str().is_some_and(is_session_file_name) {
+        let name = entry.file_name();
+        let fleet = name.to_str().is_some_and(|n| fleet_session_id(n).is_some());
+        if !fleet && !name.to_str().is_some_and(is_session_file_name) {
             continue;
         }
         let path = entry.path();
         match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_file() => listing.sessions.push(path),
+            Ok(meta) if meta.is_file() && !fleet => listing.sessions.push(path),
+            Ok(meta) if meta.is_dir() && fleet => listing.sessions.push(path),
             Ok(meta) if meta.is_dir() => {}
             Ok(meta) => {
                 let reason = format!("{}, not a session file: skipped", file_kind(&meta));
@@ -175,6 +291,47 @@ mod tests {
         assert!(!is_session_file_name("a.detections.csv"));
         assert!(!is_session_file_name(".csv"));
         assert!(!is_session_file_name("a.csv.tmp"));
+    }
+
+    #[test]
+    fn parquet_sessions_and_fleet_folders() {
+        assert!(is_session_file_name("a.parquet"));
+        assert!(!is_session_file_name(".parquet"));
+        assert_eq!(session_name(Path::new("/s/a.b.parquet")), "a.b");
+        assert_eq!(
+            labels_path(Path::new("/s/a.parquet")),
+            Path::new("/s/a.labels.csv")
+        );
+        let id = "sim-typical+drift 1%";
+        let folder = fleet_session_folder_name(id);
+        assert_eq!(folder, "session_id=sim-typical%2Bdrift%201%25");
+        assert_eq!(fleet_session_id(&folder).as_deref(), Some(id));
+        assert_eq!(fleet_session_id("session_id=a%zz%4"), Some("a%zz%4".into()));
+        assert_eq!(fleet_session_id("session_id="), None);
+        let session = Path::new("/fleet").join(&folder);
+        assert_eq!(session_name(&session), id);
+        assert_eq!(
+            labels_path(&session),
+            Path::new("/fleet/_labels").join(format!("{id}.labels.csv"))
+        );
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        for name in [
+            "part-10.parquet",
+            "part-2.parquet",
+            "_meta.parquet",
+            "x.csv",
+        ] {
+            std::fs::write(dir.path().join(name), "").expect("write");
+        }
+        let files = fleet_session_files(dir.path()).expect("parts");
+        let names: Vec<_> = files
+            .iter()
+            .filter_map(|p| p.file_name()?.to_str())
+            .collect();
+        assert_eq!(names, ["part-2.parquet", "part-10.parquet"]);
+        let empty = tempfile::tempdir().expect("temp dir");
+        assert!(fleet_session_files(empty.path()).is_err());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Writer of session files `NAME.csv` (DESIGN §3, format v1), the counterpart of
-//! [`SessionReader`](crate::session_csv::SessionReader).
+//! [`CsvSessionReader`](crate::session_csv::CsvSessionReader).
 //!
 //! Each row's time is computed from its sample index (`index / sample_rate_hz`), so a
 //! written file always agrees with its declared rate. Fixed precision keeps files small:

@@ -2,7 +2,8 @@
 //! with the right count, and every kind of broken file refused with a message that names
 //! the file, the line and the field.
 
-use letdown_adapters::session_csv::{Gap, Row, SessionItem, SessionReader};
+use letdown_adapters::session_csv::{Gap, Row, SessionItem};
+use letdown_adapters::SessionReader;
 use letdown_adapters::{ErrorKind, SessionFileError, SessionWriter};
 use letdown_engine::Sample;
 use std::path::Path;

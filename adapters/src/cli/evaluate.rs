@@ -71,7 +71,8 @@ Exit status: 0 on success, 1 when output could not be written (standard output o
 error, the summary picture), 2 on bad input or a session that could not be evaluated \
 (each problem printed on standard error; the others are still evaluated).")]
 pub struct EvaluateArgs {
-    /// Labelled session files (NAME.csv or NAME.csv.gz) or folders of them. Default,
+    /// Labelled session files (NAME.csv, NAME.csv.gz or NAME.parquet), fleet session
+    /// folders (session_id=ID) or folders of them (a fleet dataset included). Default,
     /// without --simulate: the bundled sessions in datasets/sessions/.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,

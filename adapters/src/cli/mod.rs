@@ -1,6 +1,7 @@
 //! The `letdown` tool's subcommands, one module each, and the pieces they share.
 
 mod console;
+mod convert;
 mod evaluate;
 mod events_json;
 mod latency;
@@ -56,6 +57,9 @@ enum Command {
     /// DESIGN §6, side by side with a 2-minute timer and a flow threshold, in open and
     /// closed loop.
     Evaluate(evaluate::EvaluateArgs),
+    /// Convert sessions between CSV and Parquet (one file, a folder, or a folder into a
+    /// fleet dataset), labels copied alongside.
+    Convert(convert::ConvertArgs),
     /// Draw one session: pressure and flow over time, labelled ejections, the engine's
     /// onsets, ends, asked-for phase and hints (SVG or PNG).
     Plot(plot::PlotArgs),
@@ -87,6 +91,7 @@ fn run_command(cli: Cli) -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
+        Command::Convert(args) => convert::run(&args),
         Command::Plot(args) => plot::run(&args),
         Command::Latency(args) => latency::run(&args),
         Command::Serve(args) => serve::run(&args),
@@ -147,7 +152,7 @@ mod tests {
         /// message: never a panic.
         #[test]
         fn any_argument_list_parses_or_is_refused(
-            sub in prop::sample::select(vec!["replay", "simulate", "evaluate", "plot", "latency", "serve", "pump-sim", "nope"]),
+            sub in prop::sample::select(vec!["replay", "simulate", "evaluate", "convert", "plot", "latency", "serve", "pump-sim", "nope"]),
             picks in prop::collection::vec((0u8..3, any::<prop::sample::Index>(), any::<prop::sample::Index>()), 0..8),
         ) {
             let flags = if sub == "nope" { vec!["--x".to_owned()] } else { flags(sub) };

@@ -44,7 +44,10 @@ Session files (DESIGN §3): `# sample_rate_hz: N` (Hz) and other `# key: value` 
 then the header `t_s,pressure_mmhg,flow_ml_min` and one row per sample: time in s since \
 session start, gauge pressure in mmHg (negative = vacuum), flow in mL/min. Labels \
 (NAME.labels.csv beside NAME.csv): `onset_s,end_s[,visible_s]`, in s. Either may be \
-gzip-compressed (NAME.csv.gz, NAME.labels.csv.gz).
+gzip-compressed (NAME.csv.gz, NAME.labels.csv.gz). Parquet sessions (NAME.parquet): \
+the same columns, DOUBLE or FLOAT, sample_rate_hz in the key-value metadata; a fleet \
+dataset: DIR/session_id=ID/part-N.parquet, labels in DIR/_labels/ID.labels.csv (see \
+`letdown convert --help`). Errors in a Parquet file name its row group and row.
 
 Score (DESIGN §6): an onset detection matches a labelled ejection within [onset - 1 s, \
 onset + 20 s]; first-letdown delay = detection - onset, in s; false alarms per hour of \
@@ -54,9 +57,11 @@ Exit status: 0 on success, 1 when output could not be written (standard output, 
 events or a detection file), 2 on bad input (each problem printed as \
 `file: line N: field NAME: reason`; the other sessions still run).")]
 pub struct ReplayArgs {
-    /// Session files (NAME.csv, or NAME.csv.gz: gzip, decompressed as read) or folders
-    /// of them (every *.csv and *.csv.gz directly inside that is not a label or detection
-    /// file, sorted by name). Default: the bundled sessions in datasets/sessions/.
+    /// Session files (NAME.csv, NAME.csv.gz: gzip, decompressed as read, NAME.parquet),
+    /// fleet session folders (session_id=ID) or folders of them (every *.csv, *.csv.gz,
+    /// *.parquet directly inside that is not a label or detection file, and every
+    /// session_id=ID folder: a fleet dataset; sorted by name). Default: the bundled
+    /// sessions in datasets/sessions/.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
 

@@ -2,8 +2,8 @@
 //! bundled sessions when none are (see [`bundled_sessions_dir`] for where they are found).
 
 use letdown_adapters::session_files::{
-    file_kind, is_companion_file_name, list_folder, unreadable_reason, DETECTIONS_SUFFIX,
-    LABELS_SUFFIX,
+    file_kind, fleet_session_id, is_companion_file_name, list_folder, unreadable_reason,
+    DETECTIONS_SUFFIX, LABELS_SUFFIX,
 };
 use std::path::{Path, PathBuf};
 
@@ -48,8 +48,10 @@ pub fn bundled_sessions_dir() -> Result<PathBuf, String> {
 
 /// The session files to replay, in order, and a message for each path that gave none.
 ///
-/// A folder gives every `*.csv` and `*.csv.gz` directly inside it that is not a label or
-/// detection file (`*.labels.csv[.gz]`, `*.detections.csv[.gz]`), sorted by name; entries
+/// A folder gives every `*.csv`, `*.csv.gz` and `*.parquet` directly inside it that is
+/// not a label or detection file (`*.labels.csv[.gz]`, `*.detections.csv[.gz]`), and
+/// every fleet session folder (`session_id=<ID>`) in it, sorted by name; a fleet session
+/// folder named itself is one session; entries
 /// so named that are not files (a named pipe, a symbolic link loop) are problems, never
 /// skipped without a word. A path named on the command line is read as it is named,
 /// unless it is a label or detection file: a named pipe or a device too, as a stream, on
@@ -69,7 +71,11 @@ pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let mut problems = Vec::new();
     for path in paths {
         let shown = path.display();
+        let folder_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() && fleet_session_id(folder_name).is_some() => {
+                sessions.push(path.clone())
+            }
             Ok(meta) if meta.is_dir() => match list_folder(path) {
                 Ok(found) => {
                     problems.extend(
@@ -77,8 +83,9 @@ pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
                     );
                     if found.sessions.is_empty() {
                         problems.push(format!(
-                            "{shown}: no session files (*.csv or *.csv.gz, not \
-                             *{LABELS_SUFFIX} nor *{DETECTIONS_SUFFIX}) in this folder"
+                            "{shown}: no session files (*.csv, *.csv.gz or *.parquet, \
+                             not *{LABELS_SUFFIX} nor *{DETECTIONS_SUFFIX}) nor fleet \
+                             session folders (session_id=<ID>) in this folder"
                         ));
                     }
                     sessions.extend(found.sessions);
@@ -137,8 +144,12 @@ mod tests {
             "notes.txt",
             "c.csv.gz",
             "c.labels.csv.gz",
+            "d.parquet",
         ] {
             std::fs::write(dir.path().join(name), "").expect("write");
+        }
+        for folder in ["session_id=e", "_labels", "other"] {
+            std::fs::create_dir(dir.path().join(folder)).expect("folder");
         }
         let (sessions, problems) = resolve(&[dir.path().to_path_buf()]);
         assert!(problems.is_empty(), "{problems:?}");
@@ -146,7 +157,13 @@ mod tests {
             .iter()
             .filter_map(|p| p.file_name()?.to_str())
             .collect();
-        assert_eq!(names, ["a.csv", "b.csv", "c.csv.gz"]);
+        assert_eq!(
+            names,
+            ["a.csv", "b.csv", "c.csv.gz", "d.parquet", "session_id=e"]
+        );
+        let fleet_session = dir.path().join("session_id=e");
+        let (sessions, problems) = resolve(std::slice::from_ref(&fleet_session));
+        assert_eq!((sessions, problems.len()), (vec![fleet_session], 0));
         let (sessions, problems) = resolve(&[
             dir.path().join("c.labels.csv.gz"),
             dir.path().join("a.labels.csv"),

@@ -1,0 +1,118 @@
+//! The reader every replay opens sessions with: [`SessionReader::open`] picks the format
+//! from the name, so the replay loop, `letdown evaluate` and the Python package read
+//! CSV and Parquet sessions through one entry point.
+//!
+//! - `NAME.csv`, `NAME.csv.gz`, or any other file: CSV ([`CsvSessionReader`]);
+//! - `NAME.parquet`: a Parquet session ([`ParquetSessionReader`]);
+//! - a folder: one session of a fleet dataset, its `*.parquet` files read in turn
+//!   ([`fleet_session_files`] says which, in what order).
+
+use crate::error::SessionFileError;
+use crate::input_file::InputFile;
+use crate::session_csv::{CsvSessionReader, Metadata, ReadStats, SessionItem};
+use crate::session_files::{fleet_session_files, is_parquet_name};
+use crate::session_parquet::ParquetSessionReader;
+use std::io::Read;
+use std::path::Path;
+
+/// A session being read, from CSV bytes `R` or from Parquet files. Iterate it (or call
+/// [`next_item`](Self::next_item)) to get rows and gaps; after the first error it yields
+/// nothing more.
+pub struct SessionReader<R: Read = InputFile> {
+    format: Format<R>,
+}
+
+/// Both boxed: the readers are hundreds of bytes, and a reader is moved around whole.
+enum Format<R: Read> {
+    Csv(Box<CsvSessionReader<R>>),
+    Parquet(Box<ParquetSessionReader>),
+}
+
+impl SessionReader<InputFile> {
+    /// Opens the session at `path`, in the format its name says (see the module).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, SessionFileError> {
+        let path = path.as_ref();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let format = if path.is_dir() {
+            let files = fleet_session_files(path).map_err(|e| SessionFileError::io(path, e))?;
+            Format::Parquet(Box::new(ParquetSessionReader::open_parts(path, files)?))
+        } else if is_parquet_name(name) {
+            Format::Parquet(Box::new(ParquetSessionReader::open(path)?))
+        } else {
+            Format::Csv(Box::new(CsvSessionReader::open(path)?))
+        };
+        Ok(Self { format })
+    }
+}
+
+impl<R: Read> SessionReader<R> {
+    /// Reads a CSV session from `inner`; `path` names the source in errors.
+    pub fn new(inner: R, path: impl Into<std::path::PathBuf>) -> Result<Self, SessionFileError> {
+        let format = Format::Csv(Box::new(CsvSessionReader::new(inner, path)?));
+        Ok(Self { format })
+    }
+
+    /// The session's metadata.
+    pub fn metadata(&self) -> &Metadata {
+        match &self.format {
+            Format::Csv(r) => r.metadata(),
+            Format::Parquet(r) => r.metadata(),
+        }
+    }
+
+    /// The declared sample rate, Hz.
+    pub fn sample_rate_hz(&self) -> f64 {
+        self.metadata().sample_rate_hz
+    }
+
+    /// The file being read (a CSV file: the name given at construction).
+    pub fn path(&self) -> &Path {
+        match &self.format {
+            Format::Csv(r) => r.path(),
+            Format::Parquet(r) => r.path(),
+        }
+    }
+
+    /// Line of a CSV file's header (1-based); 0 for Parquet, which has none.
+    pub fn header_line(&self) -> u64 {
+        match &self.format {
+            Format::Csv(r) => r.header_line(),
+            Format::Parquet(_) => 0,
+        }
+    }
+
+    /// Index the next sample will have: after the whole session, its length in samples,
+    /// gaps included.
+    pub fn next_index(&self) -> u64 {
+        match &self.format {
+            Format::Csv(r) => r.next_index(),
+            Format::Parquet(r) => r.next_index(),
+        }
+    }
+
+    /// What has been read so far.
+    pub fn stats(&self) -> ReadStats {
+        match &self.format {
+            Format::Csv(r) => r.stats(),
+            Format::Parquet(r) => r.stats(),
+        }
+    }
+
+    /// The next row or gap; `Ok(None)` at the end or after an error.
+    pub fn next_item(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
+        match &mut self.format {
+            Format::Csv(r) => r.next_item(),
+            Format::Parquet(r) => r.next_item(),
+        }
+    }
+}
+
+impl<R: Read> Iterator for SessionReader<R> {
+    type Item = Result<SessionItem, SessionFileError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_item().transpose()
+    }
+}
+
+impl<R: Read> std::iter::FusedIterator for SessionReader<R> {}
