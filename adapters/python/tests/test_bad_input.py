@@ -64,8 +64,14 @@ def test_malformed_files_name_file_line_field(tmp_path, read):
         with pytest.raises(ValueError, match=reason) as info:
             read(path)
         assert name in str(info.value)
-    with pytest.raises(ValueError, match=r"missing\.csv: cannot read"):
+
+
+@pytest.mark.parametrize("read", [letdown.read_session, letdown.replay])
+def test_a_missing_file_is_file_not_found_with_the_readers_message(tmp_path, read):
+    with pytest.raises(FileNotFoundError, match=r"missing\.csv: cannot read") as info:
         read(tmp_path / "missing.csv")
+    # Code catching OSError (a wrong path) does not also swallow malformed files.
+    assert not isinstance(info.value, ValueError)
 
 
 def test_a_bad_label_file_stops_the_replay_with_its_name(tmp_path):

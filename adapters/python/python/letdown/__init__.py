@@ -138,7 +138,8 @@ def read_session(path: PathLike) -> Dict[str, Any]:
     numpy columns ``index`` (each row's sample index), ``t_s`` (s), ``pressure_mmhg``
     and ``flow_ml_min`` (float32), and ``gaps``: numpy columns ``start_index``,
     ``missing`` (samples), ``start_s`` and ``before_row`` (rows read before the gap).
-    A malformed file raises ``ValueError`` naming file, line, field and reason.
+    A missing file raises ``FileNotFoundError``; a malformed one ``ValueError`` naming
+    file, line, field and reason.
     """
     return _samples(_native.read_session(os.fspath(path)))
 
@@ -172,7 +173,8 @@ def replay(path: PathLike, **config: float) -> Dict[str, Any]:
     Keyword arguments are `Engine`'s. Returns a dict: ``sample_rate_hz``, ``rows``,
     ``gaps``, ``missing`` (samples), ``duration_s``, ``onsets_s`` (numpy), ``events``
     (numpy columns) and ``score``: the session's score against ``NAME.labels.csv``
-    beside it (see `score`), or None without labels. Bad input raises ``ValueError``.
+    beside it (see `score`), or None without labels. A missing file raises
+    ``FileNotFoundError``; other bad input ``ValueError`` naming file, line, field.
     """
     result = _native.replay(os.fspath(path), **config)
     result["onsets_s"] = np.asarray(result["onsets_s"], dtype=np.float64)
