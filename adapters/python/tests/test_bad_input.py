@@ -101,3 +101,15 @@ def test_simulator_arguments_out_of_range_say_why():
         letdown.simulate(rate_hz=5)
     with pytest.raises(ValueError):
         letdown.simulate(minutes=0)
+
+
+def test_replay_arrays_refuses_times_that_do_not_advance():
+    p = np.full(4, -50.0)
+    with pytest.raises(ValueError, match=r"row 2: field t_s: 0\.01 s does not advance by a sample at 100 Hz"):
+        letdown.replay_arrays([0.0, 0.01, 0.01, 0.03], p, p, 100)
+    with pytest.raises(ValueError, match=r"row 1: field t_s: nan is not a time"):
+        letdown.replay_arrays([0.0, np.nan, 0.02, 0.03], p, p, 100)
+    with pytest.raises(ValueError, match=r"t_s, pressure and flow differ in length: 3, 4 and 4"):
+        letdown.replay_arrays([0.0, 0.01, 0.02], p, p, 100)
+    with pytest.raises(ValueError, match=r"sample_rate_hz"):
+        letdown.replay_arrays([0.0], [0.0], [0.0], 5)
