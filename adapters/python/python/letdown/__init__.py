@@ -66,8 +66,21 @@ _EVENT_DTYPES = {
 }
 
 
+def _empty_column(dtype: Any) -> np.ndarray:
+    column = np.empty(0, dtype=dtype)
+    column.flags.writeable = False
+    return column
+
+
+# Most blocks give no event: their columns are these shared empty (read-only) arrays,
+# which spares each such call ten conversions (most of its cost on 10 000 samples).
+_NO_EVENTS = {name: _empty_column(_EVENT_DTYPES[name]) for name in EVENT_COLUMNS}
+
+
 def _event_arrays(columns: Dict[str, list]) -> Dict[str, np.ndarray]:
     """The native event columns (lists) as numpy arrays, ready for `pandas.DataFrame`."""
+    if not columns["t_s"]:
+        return dict(_NO_EVENTS)
     return {name: np.asarray(columns[name], dtype=_EVENT_DTYPES[name]) for name in EVENT_COLUMNS}
 
 
