@@ -1,4 +1,4 @@
-"""Replays a fleet dataset of pumping sessions on Apache Spark, one session per group on
+"""Replays a fleet dataset of pumping sessions on Apache Spark, one session at a time on
 the workers, and writes the detections and per-session scores back as Parquet.
 
     python replay_fleet.py DATASET OUT [--labels LABELS] [--master URL] [--partitions N]
@@ -6,12 +6,16 @@ the workers, and writes the detections and per-session scores back as Parquet.
 
 DATASET is a Parquet dataset partitioned by session (hive style, as pyarrow and Spark
 write it): DATASET/session_id=ID/*.parquet with columns t_s (s since session start,
-float64), pressure_mmhg (mmHg, float32) and flow_ml_min (mL/min, float32). The sample rate
-is the `sample_rate_hz` entry (Hz) of each file's key-value metadata, read on the worker
-from the files its session's rows came from: the rate is part of the recording, and
-deriving it from t_s would guess wrong across dropouts. A session's rows are taken in
-file-name then file order (Spark's `_metadata.row_index`), so time going backwards in a
-file is an error, not silently sorted away.
+float64), pressure_mmhg (mmHg, float32) and flow_ml_min (mL/min, float32); a local folder
+or any URI pyarrow reads (s3://…, gs://…, hdfs://…). The sample rate is the
+`sample_rate_hz` entry (Hz) of each file's key-value metadata: the rate is part of the
+recording, and deriving it from t_s would guess wrong across dropouts.
+
+The driver lists the session folders; Spark spreads the sessions (with their labels) over
+the workers, and each worker reads its sessions' files whole with pyarrow, in file-name
+then file order (so time going backwards in a file is an error, not sorted away), and
+replays each through `letdown.replay_arrays`. The samples never pass through Spark's
+shuffle: a grouping of the rows by session_id would move every sample between processes.
 
 LABELS (optional) is a Parquet table with columns session_id, onset_s, end_s and
 optionally visible_s (s); with it every session is scored (a session without rows there
@@ -24,17 +28,18 @@ still are, and the job exits with status 2, as `letdown replay` does).
 OUT/detections: session_id, sample_index, t_s (s), kind (onset|end), reason and
 confidence (0 … 1): the rows `letdown replay --detections-out` writes, at full precision.
 
-Each session runs through `letdown.replay_arrays`; its events equal `letdown replay`'s on
-the same session as CSV (tested in CI on a local cluster).
+The events equal `letdown replay`'s on the same sessions as CSV (tested in CI on a local
+cluster).
 """
 
 import argparse
 import functools
+import os
 import sys
 import time
 
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.fs
 import pyarrow.parquet as pq
 
@@ -76,55 +81,77 @@ SESSION = pa.schema(
 )
 
 
-def sample_rate_hz(file_uris):
-    """The `sample_rate_hz` (Hz) of the files' key-value metadata, which must agree."""
-    rates = {}
-    for uri in file_uris:
-        filesystem, path = pyarrow.fs.FileSystem.from_uri(uri)
-        entry = (pq.read_metadata(path, filesystem=filesystem).metadata or {}).get(b"sample_rate_hz")
-        if entry is None:
-            raise ValueError(f"{uri}: no sample_rate_hz in the file's key-value metadata")
-        try:
-            rates[uri] = float(entry)
-        except ValueError:
-            raise ValueError(f"{uri}: sample_rate_hz {entry.decode(errors='replace')!r} is not a number") from None
+def read_session(filesystem, paths):
+    """A session's samples, its files' rows in file-name then file order (so time going
+    backwards is an error, not sorted away), and the `sample_rate_hz` (Hz) of their
+    key-value metadata, on which they must agree."""
+    tables, rates = [], {}
+    for path in sorted(paths):
+        with filesystem.open_input_file(path) as f:
+            parquet = pq.ParquetFile(f)
+            entry = (parquet.schema_arrow.metadata or {}).get(b"sample_rate_hz")
+            if entry is None:
+                raise ValueError(f"{path}: no sample_rate_hz in the file's key-value metadata")
+            try:
+                rates[path] = float(entry)
+            except ValueError:
+                raise ValueError(f"{path}: sample_rate_hz {entry.decode(errors='replace')!r} is not a number") from None
+            tables.append(parquet.read(columns=["t_s", "pressure_mmhg", "flow_ml_min"]))
     if len(set(rates.values())) != 1:
         raise ValueError(f"the session's files disagree on sample_rate_hz: {rates}")
-    return next(iter(rates.values()))
+    table = pa.concat_tables(tables)
+    return {name: table[name].to_numpy() for name in table.column_names}, next(iter(rates.values()))
 
 
 def label_rows(labels):
-    """A session's labels in time order as (onset_s, end_s[, visible_s]) rows."""
-    labels = labels.sort_by("onset_s")
-    visible = labels["visible_s"].to_pylist() if "visible_s" in labels.column_names else [None] * labels.num_rows
+    """A session's labels (structs in time order) as (onset_s, end_s[, visible_s]) rows."""
     return [
-        [onset, end] + ([] if seen is None else [seen])
-        for onset, end, seen in zip(labels["onset_s"].to_pylist(), labels["end_s"].to_pylist(), visible)
+        [l["onset_s"], l["end_s"]] + ([] if l.get("visible_s") is None else [l["visible_s"]]) for l in labels or []
     ]
 
 
-def replay_group(samples, labels, scored):
-    """One session's row of SESSION, from its samples (with file_path and row_index) and
-    its labels, both Arrow tables as Spark hands them to a cogrouped Arrow function."""
-    if samples.num_rows == 0:
-        return SESSION.empty_table()
-    row = {"session_id": samples["session_id"][0].as_py(), "detections": []}
-    samples = samples.take(pc.sort_indices(samples, [("file_path", "ascending"), ("row_index", "ascending")]))
+def replay_session(filesystem, session_id, paths, labels, scored):
+    """One session's row of SESSION: the session read from `paths` on `filesystem`,
+    replayed, and scored against `labels` when `scored`; a session that cannot be
+    replayed gets the reason in its error field."""
+    row = {"session_id": session_id, "detections": []}
     try:
-        rate = sample_rate_hz(pc.unique(samples["file_path"]).to_pylist())
-        r = letdown.replay_arrays(
-            samples["t_s"].to_numpy(), samples["pressure_mmhg"].to_numpy(), samples["flow_ml_min"].to_numpy(), rate
-        )
+        samples, rate = read_session(filesystem, paths)
+        r = letdown.replay_arrays(samples["t_s"], samples["pressure_mmhg"], samples["flow_ml_min"], rate)
         if scored:
             row.update(letdown.score(label_rows(labels), r["onsets_s"], r["duration_s"]))
-    except ValueError as e:
-        row["error"] = f"session {row['session_id']}: {e}"
-        return pa.Table.from_pylist([row], schema=SESSION)
+    except (ValueError, KeyError, OSError, pa.ArrowException) as e:
+        row["error"] = f"session {session_id}: {e}"
+        return row
     row.update({k: r[k] for k in ("sample_rate_hz", "rows", "gaps", "missing", "duration_s")})
     events = r["events"]
     for i in (events["kind"] != "hint").nonzero()[0]:
         row["detections"].append({name: events[name][i].item() for name in DETECTION.names})
-    return pa.Table.from_pylist([row], schema=SESSION)
+    return row
+
+
+def replay_batches(batches, root, scored):
+    """The worker side of the job: sessions (session_id, files, labels) in, SESSION rows out."""
+    filesystem, _ = pyarrow.fs.FileSystem.from_uri(root)
+    for batch in batches:
+        rows = [
+            replay_session(filesystem, s["session_id"], s["files"], s["labels"], scored) for s in batch.to_pylist()
+        ]
+        yield pa.RecordBatch.from_pylist(rows, schema=SESSION)
+
+
+def list_sessions(root):
+    """(session_id, [file paths]) of every session folder of the dataset at `root`."""
+    filesystem, base = pyarrow.fs.FileSystem.from_uri(root)
+    partitioning = ds.partitioning(pa.schema([("session_id", pa.string())]), flavor="hive")
+    dataset = ds.dataset(base, filesystem=filesystem, format="parquet", partitioning=partitioning)
+    files = {}
+    for fragment in dataset.get_fragments():
+        session_id = ds.get_partition_keys(fragment.partition_expression).get("session_id")
+        if session_id is None:
+            raise ValueError(f"{fragment.path}: not in a session_id=ID folder")
+        files.setdefault(session_id, []).append(fragment.path)
+    return sorted(files.items())
 
 
 def parse_args(argv):
@@ -137,8 +164,7 @@ def parse_args(argv):
         "--partitions",
         type=int,
         default=8,
-        help="groups of sessions the replay is split into (Spark's shuffle partitions; "
-        "about 2 to 4 per core of the cluster; default 8)",
+        help="tasks the sessions are spread over (about 2 to 4 per core of the cluster; default 8)",
     )
     parser.add_argument(
         "--conf",
@@ -155,42 +181,38 @@ def run(spark, args):
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    samples = spark.read.option("basePath", args.dataset).parquet(args.dataset).select(
-        "session_id",
-        "t_s",
-        "pressure_mmhg",
-        "flow_ml_min",
-        F.col("_metadata.file_path").alias("file_path"),
-        F.col("_metadata.row_index").alias("row_index"),
-    )
+    root = args.dataset if "://" in args.dataset else os.path.abspath(args.dataset)
+    sessions = spark.createDataFrame(list_sessions(root), "session_id string, files array<string>")
     if args.labels:
         labels = spark.read.parquet(args.labels)
+        if "visible_s" not in labels.columns:
+            labels = labels.withColumn("visible_s", F.lit(None).cast("double"))
+        label = F.struct("onset_s", "end_s", "visible_s")
+        labels = labels.groupBy("session_id").agg(F.sort_array(F.collect_list(label)).alias("labels"))
+        sessions = sessions.join(labels, "session_id", "left")
     else:
-        labels = spark.createDataFrame([], "session_id string, onset_s double, end_s double")
-    replay = functools.partial(replay_group, scored=bool(args.labels))
-    sessions = (
-        samples.groupBy("session_id")
-        .cogroup(labels.groupBy("session_id"))
-        .applyInArrow(replay, schema=from_arrow_schema(SESSION))
-        .persist()
+        sessions = sessions.withColumn("labels", F.lit(None))
+    replay = functools.partial(replay_batches, root=root, scored=bool(args.labels))
+    results = (
+        sessions.repartition(args.partitions).mapInArrow(replay, schema=from_arrow_schema(SESSION)).persist()
     )
     # Each output file is sorted; a total order would cost Spark a sampling pass.
-    sessions.drop("detections").sortWithinPartitions("session_id").write.mode("overwrite").parquet(
+    results.drop("detections").sortWithinPartitions("session_id").write.mode("overwrite").parquet(
         f"{args.out}/sessions"
     )
-    detections = sessions.select("session_id", F.explode("detections").alias("d")).select("session_id", "d.*")
+    detections = results.select("session_id", F.explode("detections").alias("d")).select("session_id", "d.*")
     detections.sortWithinPartitions("session_id", "sample_index").write.mode("overwrite").parquet(
         f"{args.out}/detections"
     )
     sums = [F.sum(name).alias(name) for name in ("rows", "gaps", "true_positives", "false_positives", "false_negatives")]
-    summary = sessions.agg(
+    summary = results.agg(
         F.count("*").alias("sessions"),
         F.count("error").alias("failed"),
         F.first("error", ignorenulls=True).alias("first_error"),
         F.sum(F.size("detections")).alias("detections"),
         *sums,
     ).first()
-    sessions.unpersist()
+    results.unpersist()
     return summary
 
 

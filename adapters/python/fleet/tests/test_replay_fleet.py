@@ -14,6 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.fs
 import pyarrow.parquet as pq
 import pytest
 
@@ -52,8 +53,6 @@ def fleet(cli, tmp_path_factory):
     job = run(
         sys.executable, FLEET / "replay_fleet.py", root / "dataset", root / "out",
         "--labels", root / "labels.parquet", "--master", "local[2]",
-        # 200 folders are listed faster by the driver alone than by a Spark job.
-        "--conf", "spark.sql.sources.parallelPartitionDiscovery.threshold=1000",
     )  # fmt: skip
     replay = run(cli, "replay", "--quiet", "--events", root / "events.jsonl", "--detections-out", root / "detections", csv_dir)
     names = sorted(p.name[: -len(".csv")] for p in csv_dir.glob("*.csv") if not p.name.endswith(".labels.csv"))
@@ -102,33 +101,39 @@ def test_session_counts_and_scores_equal_the_clis(fleet):
     assert f"{SESSIONS} sessions" in fleet["job"]
 
 
-def session_table(t_s, file_path="file:///nowhere/part-0.parquet"):
+def write_part(folder, name, t_s, rate="100"):
+    """One part file of a session: times `t_s` (s), constant samples, `rate` in its metadata."""
     n = len(t_s)
-    return pa.table(
+    table = pa.table(
         {
-            "session_id": ["s1"] * n,
             "t_s": np.asarray(t_s, dtype=np.float64),
             "pressure_mmhg": np.full(n, -80.0, dtype=np.float32),
             "flow_ml_min": np.zeros(n, dtype=np.float32),
-            "file_path": [file_path] * n,
-            "row_index": np.arange(n),
         }
     )
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table if rate is None else table.replace_schema_metadata({"sample_rate_hz": rate}), folder / name)
+    return str(folder / name)
+
+
+def replay(paths, labels=()):
+    return replay_fleet.replay_session(pyarrow.fs.LocalFileSystem(), "s1", paths, list(labels), True)
 
 
 def test_a_session_that_cannot_be_replayed_says_why_in_its_row(tmp_path):
-    labels = pa.table({"session_id": pa.array([], pa.string()), "onset_s": [], "end_s": []})
-    no_rate = tmp_path / "no_rate.parquet"
-    pq.write_table(pa.table({"t_s": [0.0]}), no_rate)
-    row = replay_fleet.replay_group(session_table([0.0], no_rate.as_uri()), labels, True).to_pylist()[0]
-    assert re.search(r"session s1: file://.*no_rate\.parquet: no sample_rate_hz", row["error"])
-    assert row["rows"] is None and row["detections"] == []
-    at_100_hz = tmp_path / "at_100_hz.parquet"
-    pq.write_table(pa.table({"t_s": [0.0]}).replace_schema_metadata({"sample_rate_hz": "100"}), at_100_hz)
-    backwards = session_table([0.0, 0.01, 0.005], at_100_hz.as_uri())
-    row = replay_fleet.replay_group(backwards, labels, True).to_pylist()[0]
-    assert re.search(r"session s1: row 2: field t_s: 0\.005 s does not advance", row["error"])
-    # The rows come in file order, not in the order Spark hands them over.
-    shuffled = session_table([0.0, 0.01, 0.02], at_100_hz.as_uri()).take([2, 0, 1])
-    row = replay_fleet.replay_group(shuffled, labels, True).to_pylist()[0]
-    assert (row["error"], row["rows"], row["true_positives"]) == (None, 3, 0)
+    row = replay([write_part(tmp_path / "a", "part-0.parquet", [0.0], rate=None)])
+    assert re.search(r"^session s1: .*a/part-0\.parquet: no sample_rate_hz", row["error"])
+    assert "rows" not in row and row["detections"] == []
+    row = replay([write_part(tmp_path / "b", "part-0.parquet", [0.0, 0.01, 0.005])])
+    assert re.search(r"^session s1: row 2: field t_s: 0\.005 s does not advance", row["error"])
+    parts = [write_part(tmp_path / "c", "part-0.parquet", [0.0]), write_part(tmp_path / "c", "part-1.parquet", [0.01], "250")]
+    assert re.search(r"^session s1: the session's files disagree on sample_rate_hz", replay(parts)["error"])
+    assert re.search(r"^session s1: .*missing\.parquet", replay([str(tmp_path / "missing.parquet")])["error"])
+
+
+def test_a_sessions_files_are_read_in_name_order(tmp_path):
+    folder = tmp_path / "session_id=s1"
+    parts = [write_part(folder, "part-1.parquet", [0.02, 0.03]), write_part(folder, "part-0.parquet", [0.0, 0.01])]
+    row = replay(parts, labels=[{"onset_s": 60.0, "end_s": 90.0, "visible_s": None}])
+    assert (row.get("error"), row["rows"], row["gaps"], row["false_negatives"]) == (None, 4, 0, 1)
+    assert replay_fleet.list_sessions(str(tmp_path)) == [("s1", sorted(parts))]
