@@ -105,9 +105,11 @@ def read_session(filesystem, paths):
 
 def label_rows(labels):
     """A session's labels (structs in time order) as (onset_s, end_s[, visible_s]) rows."""
-    return [
-        [l["onset_s"], l["end_s"]] + ([] if l.get("visible_s") is None else [l["visible_s"]]) for l in labels or []
-    ]
+    rows = []
+    for label in labels or []:
+        visible = [] if label.get("visible_s") is None else [label["visible_s"]]
+        rows.append([label["onset_s"], label["end_s"], *visible])
+    return rows
 
 
 def replay_session(filesystem, session_id, paths, labels, scored):
@@ -176,13 +178,13 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def run(spark, args):
-    """Replays and scores every session; returns the job's summary (a Spark Row)."""
+def run(spark, args, root, listed):
+    """Replays and scores the `listed` sessions of the dataset at `root`; returns the
+    job's summary (a Spark Row)."""
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    root = args.dataset if "://" in args.dataset else os.path.abspath(args.dataset)
-    sessions = spark.createDataFrame(list_sessions(root), "session_id string, files array<string>")
+    sessions = spark.createDataFrame(listed, "session_id string, files array<string>")
     if args.labels:
         labels = spark.read.parquet(args.labels)
         if "visible_s" not in labels.columns:
@@ -218,6 +220,15 @@ def run(spark, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    root = args.dataset if "://" in args.dataset else os.path.abspath(args.dataset)
+    try:
+        listed = list_sessions(root)
+    except (OSError, ValueError, pa.ArrowException) as e:
+        print(f"{args.dataset}: cannot list the dataset: {type(e).__name__}: {e}", file=sys.stderr)
+        return 2
+    if not listed:
+        print(f"{args.dataset}: no session files (session_id=ID/*.parquet)", file=sys.stderr)
+        return 2
     from pyspark.sql import SparkSession
 
     builder = (
@@ -236,7 +247,7 @@ def main(argv=None):
     spark.sparkContext.setLogLevel("ERROR")
     try:
         start = time.perf_counter()
-        s = run(spark, args)
+        s = run(spark, args, root, listed)
         elapsed = time.perf_counter() - start
     finally:
         spark.stop()

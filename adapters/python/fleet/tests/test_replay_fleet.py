@@ -137,3 +137,12 @@ def test_a_sessions_files_are_read_in_name_order(tmp_path):
     row = replay(parts, labels=[{"onset_s": 60.0, "end_s": 90.0, "visible_s": None}])
     assert (row.get("error"), row["rows"], row["gaps"], row["false_negatives"]) == (None, 4, 0, 1)
     assert replay_fleet.list_sessions(str(tmp_path)) == [("s1", sorted(parts))]
+
+
+def test_a_dataset_without_sessions_is_refused_before_spark_starts(tmp_path):
+    for dataset, reason in ((tmp_path / "nowhere", "cannot list the dataset: FileNotFoundError"), (tmp_path, "no session files")):
+        done = subprocess.run(
+            [sys.executable, FLEET / "replay_fleet.py", dataset, tmp_path / "out"], capture_output=True, text=True
+        )
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr.startswith(f"{dataset}: {reason}"), done.stderr
