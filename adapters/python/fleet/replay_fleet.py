@@ -240,6 +240,9 @@ def main(argv=None):
         # Session ids stay text, even when they look like numbers.
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
     )
+    if args.master.startswith("local"):
+        # Local workers run on this machine: this interpreter, the one with `letdown`.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     for setting in args.conf:
         key, _, value = setting.partition("=")
         builder = builder.config(key, value)

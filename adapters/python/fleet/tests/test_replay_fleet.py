@@ -6,7 +6,6 @@ on the same sessions as CSV, and the same per-session counts and scores."""
 import csv
 import importlib.util
 import json
-import os
 import pathlib
 import re
 import subprocess
@@ -37,9 +36,7 @@ replay_fleet = load("replay_fleet")
 
 
 def run(*args):
-    # Spark's Python workers run this interpreter (the one with `letdown`), whatever PATH says.
-    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env)
+    done = subprocess.run([str(a) for a in args], capture_output=True, text=True)
     assert done.returncode == 0, f"{args[:2]}: exit {done.returncode}\n{done.stderr[-4000:]}"
     return done.stdout
 
