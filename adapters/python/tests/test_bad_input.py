@@ -113,3 +113,15 @@ def test_replay_arrays_refuses_times_that_do_not_advance():
         letdown.replay_arrays([0.0, 0.01, 0.02], p, p, 100)
     with pytest.raises(ValueError, match=r"sample_rate_hz"):
         letdown.replay_arrays([0.0], [0.0], [0.0], 5)
+
+
+def test_the_benchmark_baseline_refuses_what_process_refuses():
+    from letdown import _native
+
+    assert _native.engine_seconds(1000, np.zeros(3, np.float32), np.zeros(3, np.float32)) >= 0
+    with pytest.raises(ValueError, match=r"differ in length: 3 and 2 samples"):
+        _native.engine_seconds(1000, np.zeros(3, np.float32), np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match=r"pressure: expected a float32 array"):
+        _native.engine_seconds(1000, np.zeros(3), np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match=r"sample_rate_hz"):
+        _native.engine_seconds(5, np.zeros(3, np.float32), np.zeros(3, np.float32))
