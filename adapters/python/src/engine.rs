@@ -53,23 +53,9 @@ impl PyEngine {
         pressure: &Bound<'_, PyAny>,
         flow: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyDict>> {
-        let pressure = channel(py, pressure, "pressure")?;
-        let flow = channel(py, flow, "flow")?;
-        if pressure.len() != flow.len() {
-            return Err(PyValueError::new_err(format!(
-                "pressure and flow differ in length: {} and {} samples",
-                pressure.len(),
-                flow.len()
-            )));
-        }
+        let (pressure, flow) = channels(py, pressure, flow)?;
         let engine = &mut self.engine;
-        let events = py.detach(move || {
-            let mut events = Vec::new();
-            for (&p, &f) in pressure.iter().zip(&flow) {
-                events.extend(engine.process(Sample::new(p, f)));
-            }
-            events
-        });
+        let events = py.detach(move || run(engine, &pressure, &flow));
         self.columns(py, &events)
     }
 
@@ -89,6 +75,56 @@ impl PyEngine {
             .for_each(|e| columns.push(e, self.sample_rate_hz));
         columns.into_dict(py)
     }
+}
+
+/// Seconds a bare Rust engine at `sample_rate_hz` (Hz) takes over `pressure` (mmHg) and
+/// `flow` (mL/min), two float32 buffers of one length: `process`'s engine loop alone,
+/// timed without the GIL after the samples are copied in (no call, copy or columns). It is the baseline that
+/// `bench/process_blocks.py` holds `Engine.process` against in the same run, so the
+/// ratio says what the Python call adds, whatever the machine's load.
+#[pyfunction]
+pub fn engine_seconds(
+    py: Python<'_>,
+    sample_rate_hz: f64,
+    pressure: &Bound<'_, PyAny>,
+    flow: &Bound<'_, PyAny>,
+) -> PyResult<f64> {
+    let mut engine = PyEngine::new(sample_rate_hz, None)?.engine;
+    let (pressure, flow) = channels(py, pressure, flow)?;
+    Ok(py.detach(move || {
+        let start = std::time::Instant::now();
+        std::hint::black_box(run(&mut engine, &pressure, &flow));
+        start.elapsed().as_secs_f64()
+    }))
+}
+
+/// The engine over the samples; its events. The one loop of `process` and of its
+/// baseline [`engine_seconds`].
+fn run(engine: &mut Engine, pressure: &[f32], flow: &[f32]) -> Vec<Event> {
+    let mut events = Vec::new();
+    for (&p, &f) in pressure.iter().zip(flow) {
+        events.extend(engine.process(Sample::new(p, f)));
+    }
+    events
+}
+
+/// The samples of the `pressure` and `flow` buffers (see [`channel`]), which must be
+/// of one length.
+fn channels(
+    py: Python<'_>,
+    pressure: &Bound<'_, PyAny>,
+    flow: &Bound<'_, PyAny>,
+) -> PyResult<(Vec<f32>, Vec<f32>)> {
+    let pressure = channel(py, pressure, "pressure")?;
+    let flow = channel(py, flow, "flow")?;
+    if pressure.len() != flow.len() {
+        return Err(PyValueError::new_err(format!(
+            "pressure and flow differ in length: {} and {} samples",
+            pressure.len(),
+            flow.len()
+        )));
+    }
+    Ok((pressure, flow))
 }
 
 /// The samples of a 1-D C-contiguous float32 buffer (`numpy.float32` array), copied so

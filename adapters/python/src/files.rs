@@ -8,23 +8,35 @@ use crate::scoring::session_score_dict;
 use letdown_adapters::labels_csv::read_labels_beside;
 use letdown_adapters::session_csv::Metadata;
 use letdown_adapters::session_run::{replay_session_with, Outcome, ReplayObserver};
-use letdown_adapters::{SessionItem, SessionReader};
+use letdown_adapters::{SessionFileError, SessionItem, SessionReader};
 use letdown_datasets::score::score_session;
 use letdown_engine::Event;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Reads the session file at `path` (`NAME.csv` or `NAME.csv.gz`, DESIGN §3) without the
-/// GIL. Returns the dict of [`Samples::into_dict`]. A malformed file is a `ValueError`
-/// naming file, line, field and reason.
+/// GIL. Returns the dict of [`Samples::into_dict`]. A missing file is a
+/// `FileNotFoundError`; a malformed one a `ValueError` naming file, line, field and reason.
 #[pyfunction]
 pub fn read_session(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyDict>> {
+    check_exists(&path)?;
     let samples = py
         .detach(|| read_samples(&path))
         .map_err(PyValueError::new_err)?;
     Ok(samples.into_dict(py)?.unbind())
+}
+
+/// A `FileNotFoundError` (the reader's message) when nothing is at `path`, so that
+/// Python code can tell a wrong path from a malformed file.
+fn check_exists(path: &Path) -> PyResult<()> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(PyFileNotFoundError::new_err(
+            SessionFileError::io(path, e).to_string(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn read_samples(path: &std::path::Path) -> Result<Samples, String> {
@@ -56,8 +68,9 @@ impl ReplayObserver for Collect {
 /// file's rate, the loop `letdown replay` runs, without the GIL. Returns a dict:
 /// `sample_rate_hz`, `rows`, `gaps`, `missing` (samples), `duration_s`, `onsets_s`,
 /// `events` (columns) and `score` (the session's DESIGN §6 score against
-/// `NAME.labels.csv` beside it, or `None` without one). Bad input — a malformed session
-/// or label file, a config out of range — is a `ValueError` naming file, line, field.
+/// `NAME.labels.csv` beside it, or `None` without one). A missing session file is a
+/// `FileNotFoundError`; other bad input — a malformed session or label file, a config
+/// out of range — a `ValueError` naming file, line, field.
 #[pyfunction]
 #[pyo3(signature = (path, **config))]
 pub fn replay(
@@ -68,6 +81,7 @@ pub fn replay(
     // Settings are checked at a valid rate first, so that a bad setting is not reported
     // as the file's rate.
     let config = config::validated(config::from_kwargs(1000.0, config)?)?;
+    check_exists(&path)?;
     let (replay, events, labels) = py
         .detach(|| {
             let labels = read_labels_beside(&path)

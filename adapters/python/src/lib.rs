@@ -23,6 +23,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyEngine>()?;
+    m.add_function(wrap_pyfunction!(engine::engine_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(files::read_session, m)?)?;
     m.add_function(wrap_pyfunction!(files::replay, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::score_sessions, m)?)?;

@@ -64,8 +64,14 @@ def test_malformed_files_name_file_line_field(tmp_path, read):
         with pytest.raises(ValueError, match=reason) as info:
             read(path)
         assert name in str(info.value)
-    with pytest.raises(ValueError, match=r"missing\.csv: cannot read"):
+
+
+@pytest.mark.parametrize("read", [letdown.read_session, letdown.replay])
+def test_a_missing_file_is_file_not_found_with_the_readers_message(tmp_path, read):
+    with pytest.raises(FileNotFoundError, match=r"missing\.csv: cannot read") as info:
         read(tmp_path / "missing.csv")
+    # Code catching OSError (a wrong path) does not also swallow malformed files.
+    assert not isinstance(info.value, ValueError)
 
 
 def test_a_bad_label_file_stops_the_replay_with_its_name(tmp_path):
@@ -95,3 +101,27 @@ def test_simulator_arguments_out_of_range_say_why():
         letdown.simulate(rate_hz=5)
     with pytest.raises(ValueError):
         letdown.simulate(minutes=0)
+
+
+def test_replay_arrays_refuses_times_that_do_not_advance():
+    p = np.full(4, -50.0)
+    with pytest.raises(ValueError, match=r"row 2: field t_s: 0\.01 s does not advance by a sample at 100 Hz"):
+        letdown.replay_arrays([0.0, 0.01, 0.01, 0.03], p, p, 100)
+    with pytest.raises(ValueError, match=r"row 1: field t_s: nan is not a time"):
+        letdown.replay_arrays([0.0, np.nan, 0.02, 0.03], p, p, 100)
+    with pytest.raises(ValueError, match=r"t_s, pressure and flow differ in length: 3, 4 and 4"):
+        letdown.replay_arrays([0.0, 0.01, 0.02], p, p, 100)
+    with pytest.raises(ValueError, match=r"sample_rate_hz"):
+        letdown.replay_arrays([0.0], [0.0], [0.0], 5)
+
+
+def test_the_benchmark_baseline_refuses_what_process_refuses():
+    from letdown import _native
+
+    assert _native.engine_seconds(1000, np.zeros(3, np.float32), np.zeros(3, np.float32)) >= 0
+    with pytest.raises(ValueError, match=r"differ in length: 3 and 2 samples"):
+        _native.engine_seconds(1000, np.zeros(3, np.float32), np.zeros(2, np.float32))
+    with pytest.raises(ValueError, match=r"pressure: expected a float32 array"):
+        _native.engine_seconds(1000, np.zeros(3), np.zeros(3, np.float32))
+    with pytest.raises(ValueError, match=r"sample_rate_hz"):
+        _native.engine_seconds(5, np.zeros(3, np.float32), np.zeros(3, np.float32))

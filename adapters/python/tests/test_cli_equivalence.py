@@ -152,3 +152,19 @@ def test_simulate_is_the_cli_simulator(cli, tmp_path):
         np.testing.assert_allclose(ours["labels"][name], labels[:, i], rtol=0, atol=5e-7, err_msg=name)
     # And the engine on it gives what `replay` gives on the file.
     assert_same_events(engine_over(ours), cli_replay(cli, [path], tmp_path)[0][ours["name"]])
+
+
+def test_replay_arrays_gives_the_cli_events(cli, sessions, tmp_path):
+    cli_events, _ = cli_replay(cli, sessions, tmp_path)
+    gaps = 0
+    for path in sessions:
+        s = letdown.read_session(path)
+        r = letdown.replay_arrays(s["t_s"], s["pressure_mmhg"], s["flow_ml_min"], s["sample_rate_hz"])
+        assert_same_events(r["events"], cli_events[path.name[: -len(".csv")]])
+        whole = letdown.replay(path)
+        assert {k: r[k] for k in ("rows", "gaps", "missing", "duration_s")} == {
+            k: whole[k] for k in ("rows", "gaps", "missing", "duration_s")
+        }
+        np.testing.assert_array_equal(r["onsets_s"], whole["onsets_s"])
+        gaps += r["gaps"]
+    assert gaps >= 1, "the fault session's dropouts are gaps"

@@ -23,7 +23,16 @@ import numpy as np
 
 from . import _native
 
-__all__ = ["Engine", "read_session", "replay", "simulate", "score", "score_sessions", "EVENT_COLUMNS"]
+__all__ = [
+    "Engine",
+    "read_session",
+    "replay",
+    "replay_arrays",
+    "simulate",
+    "score",
+    "score_sessions",
+    "EVENT_COLUMNS",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -57,8 +66,21 @@ _EVENT_DTYPES = {
 }
 
 
+def _empty_column(dtype: Any) -> np.ndarray:
+    column = np.empty(0, dtype=dtype)
+    column.flags.writeable = False
+    return column
+
+
+# Most blocks give no event: their columns are these shared empty (read-only) arrays,
+# which spares each such call ten conversions (most of its cost on 10 000 samples).
+_NO_EVENTS = {name: _empty_column(_EVENT_DTYPES[name]) for name in EVENT_COLUMNS}
+
+
 def _event_arrays(columns: Dict[str, list]) -> Dict[str, np.ndarray]:
     """The native event columns (lists) as numpy arrays, ready for `pandas.DataFrame`."""
+    if not columns["t_s"]:
+        return dict(_NO_EVENTS)
     return {name: np.asarray(columns[name], dtype=_EVENT_DTYPES[name]) for name in EVENT_COLUMNS}
 
 
@@ -138,7 +160,8 @@ def read_session(path: PathLike) -> Dict[str, Any]:
     numpy columns ``index`` (each row's sample index), ``t_s`` (s), ``pressure_mmhg``
     and ``flow_ml_min`` (float32), and ``gaps``: numpy columns ``start_index``,
     ``missing`` (samples), ``start_s`` and ``before_row`` (rows read before the gap).
-    A malformed file raises ``ValueError`` naming file, line, field and reason.
+    A missing file raises ``FileNotFoundError``; a malformed one ``ValueError`` naming
+    file, line, field and reason.
     """
     return _samples(_native.read_session(os.fspath(path)))
 
@@ -172,12 +195,78 @@ def replay(path: PathLike, **config: float) -> Dict[str, Any]:
     Keyword arguments are `Engine`'s. Returns a dict: ``sample_rate_hz``, ``rows``,
     ``gaps``, ``missing`` (samples), ``duration_s``, ``onsets_s`` (numpy), ``events``
     (numpy columns) and ``score``: the session's score against ``NAME.labels.csv``
-    beside it (see `score`), or None without labels. Bad input raises ``ValueError``.
+    beside it (see `score`), or None without labels. A missing file raises
+    ``FileNotFoundError``; other bad input ``ValueError`` naming file, line, field.
     """
     result = _native.replay(os.fspath(path), **config)
     result["onsets_s"] = np.asarray(result["onsets_s"], dtype=np.float64)
     result["events"] = _event_arrays(result["events"])
     return result
+
+
+def _sample_indices(t_s: np.ndarray, sample_rate_hz: float) -> np.ndarray:
+    """Each row's sample index, round(t_s × rate); a row whose time is not a finite time
+    ≥ 0 or does not advance past the previous row's sample raises ``ValueError``."""
+    position = t_s * sample_rate_hz
+    bad = ~(np.isfinite(position) & (position >= 0) & (position < 2.0**53))
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ValueError(f"row {row}: field t_s: {float(t_s[row])!r} is not a time in s >= 0")
+    index = np.rint(position).astype(np.int64)
+    stalled = np.diff(index) < 1
+    if stalled.any():
+        row = int(np.argmax(stalled)) + 1
+        raise ValueError(
+            f"row {row}: field t_s: {float(t_s[row])!r} s does not advance by a sample at "
+            f"{sample_rate_hz:g} Hz past the previous row's {float(t_s[row - 1])!r} s"
+        )
+    return index
+
+
+def replay_arrays(t_s: Any, pressure: Any, flow: Any, sample_rate_hz: float, **config: float) -> Dict[str, Any]:
+    """Replays one session given as columns (e.g. read from Parquet): row times `t_s` (s
+    since session start), `pressure` (mmHg) and `flow` (mL/min), at `sample_rate_hz` (Hz).
+
+    Each row goes to sample index round(t_s × rate), and a jump of more than one index is
+    a gap of the samples in between, fed to `Engine.gap`: for times on the rate's grid
+    (what the simulator and the pumps write) these are the rows and gaps `replay` reads
+    from the same session as CSV, so the events are the same. Times that are not finite
+    and >= 0, or do not advance by a sample, raise ``ValueError`` naming the row.
+
+    Keyword arguments are `Engine`'s. Returns `replay`'s dict without ``score`` (score it
+    with `score`).
+    """
+    engine = Engine(sample_rate_hz, **config)
+    t_s = np.ascontiguousarray(t_s, dtype=np.float64)
+    pressure, flow = _channel(pressure, "pressure"), _channel(flow, "flow")
+    if not t_s.shape == pressure.shape == flow.shape:
+        raise ValueError(f"t_s, pressure and flow differ in length: {t_s.size}, {pressure.size} and {flow.size}")
+    index = _sample_indices(t_s, float(sample_rate_hz))
+    missing = np.diff(index, prepend=-1) - 1
+    gaps = np.flatnonzero(missing)
+    columns: Dict[str, list] = {name: [] for name in EVENT_COLUMNS}
+    lo = 0
+    for gap_row in [*gaps.tolist(), index.size]:
+        if gap_row > lo:
+            _extend(columns, engine._engine.process(pressure[lo:gap_row], flow[lo:gap_row]))
+        if gap_row < index.size:
+            _extend(columns, engine._engine.gap(int(missing[gap_row])))
+        lo = gap_row
+    events = _event_arrays(columns)
+    return {
+        "sample_rate_hz": float(sample_rate_hz),
+        "rows": int(index.size),
+        "gaps": int(gaps.size),
+        "missing": int(missing.sum()),
+        "duration_s": float(index[-1] + 1) / sample_rate_hz if index.size else 0.0,
+        "onsets_s": events["t_s"][events["kind"] == "onset"],
+        "events": events,
+    }
+
+
+def _extend(columns: Dict[str, list], more: Dict[str, list]) -> None:
+    for name in EVENT_COLUMNS:
+        columns[name].extend(more[name])
 
 
 def _label_rows(labels: Any) -> list:

@@ -1,12 +1,13 @@
-"""Shared fixtures: the repository's bundled sessions and the `letdown` command-line tool
-whose results the package must reproduce."""
+"""Shared fixtures of the package's tests (tests/) and the fleet job's (fleet/tests/): the
+repository's bundled sessions and the `letdown` command-line tool whose results they
+must reproduce."""
 
 import os
 import pathlib
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[3]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 SESSIONS = REPO / "datasets" / "sessions"
 
 

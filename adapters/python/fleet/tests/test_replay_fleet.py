@@ -1,0 +1,148 @@
+"""The Spark fleet job on a real local cluster (local[2]: the JVM driver and two executor
+cores, each session replayed by the `letdown` package in a Python worker process) gives,
+session by session and row by row, the detections of the single-process `letdown replay`
+on the same sessions as CSV, and the same per-session counts and scores."""
+
+import csv
+import importlib.util
+import json
+import pathlib
+import re
+import subprocess
+import sys
+from collections import defaultdict
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.fs
+import pyarrow.parquet as pq
+import pytest
+
+import letdown
+
+FLEET = pathlib.Path(__file__).resolve().parents[1]
+SESSIONS = 200
+
+
+def load(name):
+    """A script of fleet/ as a module."""
+    spec = importlib.util.spec_from_file_location(name, FLEET / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+replay_fleet = load("replay_fleet")
+
+
+def run(*args):
+    done = subprocess.run([str(a) for a in args], capture_output=True, text=True)
+    assert done.returncode == 0, f"{args[:2]}: exit {done.returncode}\n{done.stderr[-4000:]}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def fleet(cli, tmp_path_factory):
+    """200 simulated sessions of 3 min at 100 Hz (50 with sensor dropouts, so with gaps)
+    as CSV and as a fleet dataset; the Spark job's output and the CLI's."""
+    root = tmp_path_factory.mktemp("fleet")
+    csv_dir = root / "csv"
+    for batch in (["--n", 150, "--seed", 1], ["--n", SESSIONS - 150, "--seed", 1001, "--faults", "dropout"]):
+        run(cli, "simulate", "--out", csv_dir, "--rate", 100, "--minutes", 3, *batch)
+    run(sys.executable, FLEET / "csv_to_fleet.py", csv_dir, root / "dataset", root / "labels.parquet")
+    job = run(
+        sys.executable, FLEET / "replay_fleet.py", root / "dataset", root / "out",
+        "--labels", root / "labels.parquet", "--master", "local[2]",
+    )  # fmt: skip
+    replay = run(cli, "replay", "--quiet", "--events", root / "events.jsonl", "--detections-out", root / "detections", csv_dir)
+    names = sorted(p.name[: -len(".csv")] for p in csv_dir.glob("*.csv") if not p.name.endswith(".labels.csv"))
+    assert len(names) == SESSIONS
+    return {"root": root, "csv": csv_dir, "names": names, "job": job, "replay": replay}
+
+
+def by_session(rows):
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[row["session_id"] if "session_id" in row else row["session"]].append(row)
+    return grouped
+
+
+def test_detections_equal_the_clis_row_by_row(fleet):
+    ours = by_session(pq.read_table(fleet["root"] / "out" / "detections").sort_by("sample_index").to_pylist())
+    events = by_session(json.loads(line) for line in (fleet["root"] / "events.jsonl").read_text().splitlines())
+    compared = 0
+    for name in fleet["names"]:
+        with open(fleet["root"] / "detections" / f"{name}.detections.csv", newline="") as f:
+            theirs = [(float(r["t_s"]), r["kind"], r["reason"], float(r["confidence"])) for r in csv.DictReader(f)]
+        # The CLI's file rounds confidence to 3 decimals; the job keeps full precision.
+        assert [(d["t_s"], d["kind"], d["reason"], round(d["confidence"], 3)) for d in ours[name]] == theirs, name
+        # The events file writes the engine's float32 confidence in as few digits as
+        # read back to the same float32.
+        exact = [(e["sample_index"], np.float32(e["confidence"])) for e in events[name] if e["kind"] != "hint"]
+        assert [(d["sample_index"], np.float32(d["confidence"])) for d in ours[name]] == exact, name
+        compared += len(theirs)
+    assert set(ours) <= set(fleet["names"])
+    assert compared > SESSIONS / 2, "enough detections to compare"
+
+
+def test_session_counts_and_scores_equal_the_clis(fleet):
+    sessions = {row["session_id"]: row for row in pq.read_table(fleet["root"] / "out" / "sessions").to_pylist()}
+    assert sorted(sessions) == fleet["names"]
+    assert all(row["error"] is None for row in sessions.values())
+    for name, row in sessions.items():
+        alone = letdown.replay(fleet["csv"] / f"{name}.csv")
+        for key in ("rows", "gaps", "missing", "duration_s", "sample_rate_hz"):
+            assert row[key] == alone[key], (name, key)
+        assert {key: row[key] for key in alone["score"]} == alone["score"], name
+    assert sum(row["gaps"] for row in sessions.values()) > 0, "dropouts were replayed as gaps"
+    m = re.search(r"TP (\d+) FP (\d+) FN (\d+)", fleet["replay"])
+    totals = [sum(row[k] for row in sessions.values()) for k in ("true_positives", "false_positives", "false_negatives")]
+    assert totals == [int(x) for x in m.groups()]
+    assert f"{SESSIONS} sessions" in fleet["job"]
+
+
+def write_part(folder, name, t_s, rate="100"):
+    """One part file of a session: times `t_s` (s), constant samples, `rate` in its metadata."""
+    n = len(t_s)
+    table = pa.table(
+        {
+            "t_s": np.asarray(t_s, dtype=np.float64),
+            "pressure_mmhg": np.full(n, -80.0, dtype=np.float32),
+            "flow_ml_min": np.zeros(n, dtype=np.float32),
+        }
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table if rate is None else table.replace_schema_metadata({"sample_rate_hz": rate}), folder / name)
+    return str(folder / name)
+
+
+def replay(paths, labels=()):
+    return replay_fleet.replay_session(pyarrow.fs.LocalFileSystem(), "s1", paths, list(labels), True)
+
+
+def test_a_session_that_cannot_be_replayed_says_why_in_its_row(tmp_path):
+    row = replay([write_part(tmp_path / "a", "part-0.parquet", [0.0], rate=None)])
+    assert re.search(r"^session s1: .*a/part-0\.parquet: no sample_rate_hz", row["error"])
+    assert "rows" not in row and row["detections"] == []
+    row = replay([write_part(tmp_path / "b", "part-0.parquet", [0.0, 0.01, 0.005])])
+    assert re.search(r"^session s1: row 2: field t_s: 0\.005 s does not advance", row["error"])
+    parts = [write_part(tmp_path / "c", "part-0.parquet", [0.0]), write_part(tmp_path / "c", "part-1.parquet", [0.01], "250")]
+    assert re.search(r"^session s1: the session's files disagree on sample_rate_hz", replay(parts)["error"])
+    assert re.search(r"^session s1: .*missing\.parquet", replay([str(tmp_path / "missing.parquet")])["error"])
+
+
+def test_a_sessions_files_are_read_in_name_order(tmp_path):
+    folder = tmp_path / "session_id=s1"
+    parts = [write_part(folder, "part-1.parquet", [0.02, 0.03]), write_part(folder, "part-0.parquet", [0.0, 0.01])]
+    row = replay(parts, labels=[{"onset_s": 60.0, "end_s": 90.0, "visible_s": None}])
+    assert (row.get("error"), row["rows"], row["gaps"], row["false_negatives"]) == (None, 4, 0, 1)
+    assert replay_fleet.list_sessions(str(tmp_path)) == [("s1", sorted(parts))]
+
+
+def test_a_dataset_without_sessions_is_refused_before_spark_starts(tmp_path):
+    for dataset, reason in ((tmp_path / "nowhere", "cannot list the dataset: FileNotFoundError"), (tmp_path, "no session files")):
+        done = subprocess.run(
+            [sys.executable, FLEET / "replay_fleet.py", dataset, tmp_path / "out"], capture_output=True, text=True
+        )
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr.startswith(f"{dataset}: {reason}"), done.stderr
