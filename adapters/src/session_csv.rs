@@ -31,7 +31,7 @@ use crate::csv_lines::{CsvLines, MAX_LINE_BYTES};
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
 use crate::without_bom::WithoutBom;
-use letdown_engine::Sample;
+use letdown_engine::{Sample, SampleSource, SourceItem};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -405,6 +405,33 @@ impl<R: Read> Iterator for SessionReader<R> {
 }
 
 impl<R: Read> std::iter::FusedIterator for SessionReader<R> {}
+
+/// A session file drives an engine like any session ([`letdown_engine::drive`]): rows
+/// become samples, reported gaps one gap each; a malformed row ends it with its error.
+impl<R: Read> SampleSource for SessionReader<R> {
+    type Error = SessionFileError;
+
+    fn next_item(&mut self) -> Result<Option<SourceItem>, SessionFileError> {
+        Ok(SessionReader::next_item(self)?.map(SourceItem::from))
+    }
+}
+
+/// Any reader of sessions (CSV or another format) that yields [`SessionItem`]s gives
+/// the engine's input through this.
+impl From<SessionItem> for SourceItem {
+    fn from(item: SessionItem) -> Self {
+        match item {
+            SessionItem::Row(row) => SourceItem::Sample {
+                index: row.index,
+                sample: row.sample,
+            },
+            SessionItem::Gap(gap) => SourceItem::Gap {
+                start_index: gap.start_index,
+                missing: gap.missing,
+            },
+        }
+    }
+}
 
 /// The metadata pairs, the rate with its line, the number of lines consumed, and the
 /// bytes of the header's line consumed with them (its leading blanks).
