@@ -29,6 +29,14 @@ pub enum SourceItem {
 }
 
 impl SourceItem {
+    /// The index of the item's (first) sample.
+    pub fn index(&self) -> u64 {
+        match *self {
+            SourceItem::Sample { index, .. } => index,
+            SourceItem::Gap { start_index, .. } => start_index,
+        }
+    }
+
     /// The index of the sample after this item.
     pub fn end_index(&self) -> u64 {
         match *self {

@@ -1,4 +1,4 @@
-//! `letdown serve --port DEV | --stdio`: the engine on a live pump link (issue 8).
+//! `letdown serve --port DEV | --stdio`: the engine on a live pump link.
 //!
 //! Three threads:
 //! - the reading thread: bytes off the line, passed on as they come (`link::connect`);

@@ -1,5 +1,5 @@
 //! `letdown pump-sim --port DEV | --stdio [--session FILE | --simulate …]`: plays a breast
-//! pump's sensor board and motor controller on a link to `letdown serve` (issue 8).
+//! pump's sensor board and motor controller on a link to `letdown serve`.
 //!
 //! It sends a Hello, then SampleBlocks paced by the clock at the session's rate (`--speed`
 //! times faster for tests), and reads what comes back: each Hint is printed (session time,
@@ -8,6 +8,13 @@
 //! (`Generator::apply_hint`: closed loop — the simulated pump follows the engine). Acks
 //! tell what serve received. A simulated dropout is not sent: the next block's first
 //! sample index shows the gap.
+//!
+//! The session comes from the simulator or a session file, each read as a
+//! `SampleSource`; a gap (a simulated dropout, a file's missing rows) is not sent and ends
+//! the block before it. Modules: `settings` (options checked), `session` (the samples,
+//! cut into blocks), `pacing` (the clock and the stall), `sender` (frames out, through the
+//! fault injector), `replies` (frames from serve, room to send), `sending` (the loop),
+//! `summary` (the last lines).
 //!
 //! Link faults for tests (`pump_link::inject`): garbage, truncated, corrupted and skipped
 //! blocks, every N blocks, each counted in the summary; `--stall-after S` stops sending
@@ -18,29 +25,30 @@
 //! After the last block it waits (up to `--linger-ms`) for serve's Ack of its last frame,
 //! then prints a summary as `summary key=value …` lines.
 
+mod pacing;
 mod replies;
+mod sender;
+mod sending;
 mod session;
+mod settings;
 mod summary;
 
 use super::console::report_error;
-use super::link::{connect, duration_from, LinkArgs, Log};
+use super::link::{connect, LinkArgs, Log};
 use super::EXIT_BAD_INPUT;
 use clap::{Args, ValueEnum};
-use crossbeam_channel::RecvTimeoutError;
-use letdown_adapters::labels_csv::read_labels;
-use letdown_adapters::pump_link::{BoardEncoder, FaultInjector, LinkFaults};
-use letdown_adapters::session_files::labels_path;
-use letdown_adapters::SessionReader;
-use letdown_datasets::{FaultSet, Generator, Profile, PumpProgram, SessionSpec};
-use letdown_link::{FrameDecoder, SequenceTracker};
-use replies::{Downlink, Received, SentBlocks};
+use letdown_adapters::pump_link::{BoardEncoder, FaultInjector, LinkSpec};
+use letdown_datasets::{FaultSet, Profile};
+use pacing::Pacer;
+use replies::Downlink;
+use sender::Sender;
+use sending::{Pump, Stop};
 use session::{Session, Source};
-use std::collections::VecDeque;
-use std::io::{self, Write};
+use settings::{settings, Settings};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
-use summary::summary;
+use std::time::Duration;
+use summary::{summary, Timing};
 
 /// What to do when a stall ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -216,107 +224,10 @@ pub struct PumpSimArgs {
     quiet: bool,
 }
 
-struct Settings {
-    /// `None`: unpaced.
-    speed: Option<f64>,
-    room_wait: Duration,
-    stall_after: Option<f64>,
-    stall: Duration,
-    linger: Duration,
-}
-
-fn settings(args: &PumpSimArgs) -> Result<Settings, String> {
-    if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 10_000.0) {
-        return Err(format!(
-            "--speed must be > 0 and at most 10000, got {}",
-            args.speed
-        ));
-    }
-    if !(1..=letdown_link::MAX_SAMPLES_PER_BLOCK).contains(&args.block) {
-        return Err(format!(
-            "--block must be 1 … 64 samples, got {}",
-            args.block
-        ));
-    }
-    if let Some(s) = args.stall_after {
-        if !(s.is_finite() && s >= 0.0) {
-            return Err(format!("--stall-after must be a time ≥ 0 s, got {s}"));
-        }
-    }
-    for (name, v) in [
-        ("--garbage-every", args.garbage_every),
-        ("--truncate-every", args.truncate_every),
-        ("--corrupt-every", args.corrupt_every),
-        ("--drop-every", args.drop_every),
-    ] {
-        if v == Some(0) {
-            return Err(format!("{name} must be ≥ 1"));
-        }
-    }
-    Ok(Settings {
-        speed: (!args.unpaced).then_some(args.speed),
-        room_wait: duration_from(args.room_wait_ms, 1e-3, "--room-wait-ms")?,
-        stall_after: args.stall_after,
-        stall: duration_from(args.stall_ms, 1e-3, "--stall-ms")?,
-        linger: duration_from(args.linger_ms, 1e-3, "--linger-ms")?,
-    })
-}
-
-fn source(args: &PumpSimArgs) -> Result<(Source, f64), String> {
-    if let Some(path) = &args.session {
-        let reader = SessionReader::open(path).map_err(|e| e.to_string())?;
-        let rate = reader.sample_rate_hz();
-        let labels_file = labels_path(path);
-        let labels = if labels_file.exists() {
-            read_labels(&labels_file).map_err(|e| e.to_string())?
-        } else {
-            Vec::new()
-        };
-        return Ok((
-            Source::File {
-                reader: Box::new(reader),
-                peeked: None,
-                labels,
-                length: 0,
-            },
-            rate,
-        ));
-    }
-    let spec = SessionSpec::new(args.seed)
-        .with_profile(args.profile)
-        .with_rate_hz(args.rate)
-        .with_minutes(args.minutes)
-        .with_faults(args.faults)
-        .with_program(PumpProgram::FollowHints)
-        .with_messy(!args.clean);
-    let generator = Generator::new(spec).map_err(|e| format!("--simulate: {e}"))?;
-    Ok((Source::Sim(Box::new(generator)), args.rate))
-}
-
 /// Runs `letdown pump-sim`.
 pub fn run(args: &PumpSimArgs) -> ExitCode {
-    let settings = match settings(args) {
-        Ok(s) => s,
-        Err(e) => {
-            report_error(e);
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
-    let (source, rate) = match source(args) {
-        Ok(s) => s,
-        Err(e) => {
-            report_error(e);
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    };
-    if !(rate.fract() == 0.0 && (1.0..=65_535.0).contains(&rate)) {
-        report_error(format_args!(
-            "the link carries a whole number of Hz (1 … 65535); the session's rate is {rate} Hz"
-        ));
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
-    let mut board = match BoardEncoder::new(rate as u16, args.block) {
-        Ok(b) => b,
+    let (settings, session, board) = match prepare(args) {
+        Ok(prepared) => prepared,
         Err(e) => {
             report_error(e);
             return ExitCode::from(EXIT_BAD_INPUT);
@@ -324,252 +235,80 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
     };
     let spec = args.link.spec(args.baud);
     let log = Log::new("pump-sim", args.link.stdio);
-    let (reader, mut writer) = match connect(&spec, Duration::from_secs(2)) {
+    let (reader, writer) = match connect(&spec, Duration::from_secs(2)) {
         Ok(link) => link,
         Err(status) => return status,
     };
-    let faults = LinkFaults {
-        garbage_every: args.garbage_every.unwrap_or(0),
-        truncate_every: args.truncate_every.unwrap_or(0),
-        corrupt_every: args.corrupt_every.unwrap_or(0),
-        drop_every: args.drop_every.unwrap_or(0),
+    let injector = FaultInjector::new(settings.faults, args.fault_seed.unwrap_or(args.seed));
+    log.line(playing(args, session.rate, &settings, &spec));
+    let mut pump = Pump {
+        session,
+        sender: Sender::new(board, injector, writer),
+        downlink: Downlink::new(settings.room_wait),
+        reader,
+        log,
+        quiet: args.quiet,
     };
-    let mut injector = FaultInjector::new(faults, args.fault_seed.unwrap_or(args.seed));
-    let mut session = Session {
-        rate,
-        source,
-        carry: None,
-        pump_mode: None,
-        pump_expression_s: None,
-        next_index: 0,
-        dropout_samples: 0,
+    let pacer = Pacer::start(pump.session.rate, settings.speed);
+    let sent = pump.send_session(&settings, args.drop_hello, args.block, &pacer);
+    let sending_s = pacer.started().elapsed().as_secs_f64();
+    let (failure, stopped_early) = match sent {
+        Ok(stopped_early) => (None, stopped_early),
+        Err(Stop::Link(e)) => (Some(e), false),
+        Err(Stop::BadInput(e)) => {
+            report_error(e);
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
     };
-    let mut state = Downlink {
-        hello: Vec::new(),
-        room_wait: settings.room_wait,
-        decoder: FrameDecoder::new(),
-        tracker: SequenceTracker::new(),
-        received: Received::default(),
-        sent: SentBlocks {
-            blocks: VecDeque::new(),
-        },
-    };
-    log.line(format_args!(
-        "playing {} at {rate} Hz, {} samples per block, {}, on {spec}",
-        match &args.session {
-            Some(p) => p.display().to_string(),
-            None => format!(
-                "a simulated {} session (seed {}, {} min, faults {})",
-                args.profile, args.seed, args.minutes, args.faults
-            ),
-        },
-        args.block,
-        settings.speed.map_or(
-            "unpaced (as fast as serve's room allows)".to_string(),
-            |x| { format!("{x}x real time") }
-        )
-    ));
-
-    let mut out = Vec::with_capacity(2 * letdown_link::MAX_FRAME_LEN);
-    let mut samples = Vec::with_capacity(args.block);
-    let mut sent = SentCounts::default();
-    let mut failure: Option<String> = None;
-    let started = Instant::now();
-    let hello = board.hello(0).map(<[u8]>::to_vec);
-    match hello {
-        Ok(bytes) => {
-            if args.drop_hello {
-                log.line("hello not sent (--drop-hello)");
-            } else if let Err(e) = write_frame(&mut writer, &bytes) {
-                failure = Some(e);
-            }
-            sent.frames += 1;
-            state.hello = bytes;
-        }
-        Err(e) => failure = Some(format!("cannot encode the Hello: {e}")),
-    }
-    let mut last_seq = board.next_seq().wrapping_sub(1);
-    let period_s = settings.speed.map(|x| 1.0 / (rate * x));
-    let mut stall: Option<Instant> = None;
-    let mut stalled = false;
-    let mut stopped_early = false;
-
-    while failure.is_none() {
-        state.drain(&reader, &mut session, &log, args.quiet);
-        if let Some(result) = &state.received.hung_up {
-            failure = Some(match result {
-                Ok(()) => "serve hung up before the session ended".to_string(),
-                Err(e) => e.clone(),
-            });
-            break;
-        }
-        let first = match session.next_block(args.block, &mut samples, &log, args.quiet) {
-            Ok(Some(first)) => first,
-            Ok(None) => break,
-            Err(e) => {
-                report_error(e);
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
-        };
-        let end = first + samples.len() as u64;
-        // Paced: a block goes out once its last sample has been measured.
-        if let Some(period_s) = period_s {
-            let due = started + Duration::from_secs_f64(end as f64 * period_s);
-            let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
-            }
-        }
-        if let (Some(after), false) = (settings.stall_after, stalled) {
-            if first as f64 / rate >= after {
-                stalled = true;
-                // Paced, the board's clock runs on and the stall's samples are lost;
-                // unpaced, the board has no clock to run on: it waits and loses nothing.
-                let loses = period_s.is_some();
-                log.line(format_args!(
-                    "stall t={:.3}: sending nothing for {:.0} ms{}",
-                    first as f64 / rate,
-                    settings.stall.as_secs_f64() * 1e3,
-                    if loses {
-                        ""
-                    } else {
-                        " (unpaced: nothing lost)"
-                    }
-                ));
-                if !loses {
-                    std::thread::sleep(settings.stall);
-                }
-                stall = Some(
-                    Instant::now()
-                        + if loses {
-                            settings.stall
-                        } else {
-                            Duration::ZERO
-                        },
-                );
-            }
-        }
-        if let Some(until) = stall {
-            if Instant::now() < until {
-                sent.stall_samples += samples.len() as u64;
-                continue;
-            }
-            stall = None;
-            if args.after_stall == AfterStall::Exit {
-                log.line(format_args!(
-                    "stall over at t={:.3}: ending the session",
-                    first as f64 / rate
-                ));
-                sent.stall_samples += samples.len() as u64;
-                stopped_early = true;
-                break;
-            }
-            log.line(format_args!(
-                "stall over at t={:.3}: sending again",
-                first as f64 / rate
-            ));
-        }
-        let last = match session.source.has_more(session.carry.is_some()) {
-            Ok(more) => !more,
-            Err(e) => {
-                report_error(e);
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
-        };
-        if let Err(e) = state.wait_for_room(
-            samples.len() as u64,
-            &reader,
-            &mut writer,
-            &mut session,
-            &log,
-            args.quiet,
-        ) {
-            failure = Some(e);
-            break;
-        }
-        out.clear();
-        match board.block(first, &samples) {
-            Ok(frame) => {
-                injector.block(frame, samples.len(), last, &mut out);
-            }
-            Err(e) => {
-                failure = Some(format!("cannot encode a block: {e}"));
-                break;
-            }
-        }
-        last_seq = board.next_seq().wrapping_sub(1);
-        if let Err(e) = write_frame(&mut writer, &out) {
-            failure = Some(e);
-            break;
-        }
-        let at = Instant::now();
-        state.sent.record(first, end, at);
-        sent.frames += 1;
-        sent.blocks += 1;
-        sent.samples += samples.len() as u64;
-    }
-    let sending_s = started.elapsed().as_secs_f64();
-
-    // Linger: serve's Ack of the last frame, and the last hints.
     if failure.is_none() {
-        let until = Instant::now() + settings.linger;
-        loop {
-            let acked = state
-                .received
-                .last_ack
-                .is_some_and(|a| a.last_seq == last_seq);
-            if acked || state.received.hung_up.is_some() {
-                break;
-            }
-            let now = Instant::now();
-            if now >= until {
-                log.line("no Ack of the last frame within --linger-ms");
-                break;
-            }
-            match reader.incoming.recv_timeout(until - now) {
-                Ok(message) => state.handle(message, &mut session, &log, args.quiet),
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        // Hints that were already on their way.
-        state.drain(&reader, &mut session, &log, args.quiet);
+        pump.linger(settings.linger);
     }
-    reader.stop();
-    summary(
-        &log,
-        &session,
-        &state,
-        &sent,
-        &injector.counts(),
-        started,
+    pump.reader.stop();
+    let timing = Timing {
+        started: pacer.started(),
         sending_s,
-        settings.speed,
+        speed: settings.speed,
         stopped_early,
-    );
+    };
+    summary(&pump, &timing);
     match failure {
         None => ExitCode::SUCCESS,
         Some(e) => {
-            log.warn(format_args!("error: {e}"));
+            pump.log.warn(format_args!("error: {e}"));
             ExitCode::FAILURE
         }
     }
 }
 
-#[derive(Default)]
-struct SentCounts {
-    frames: u64,
-    blocks: u64,
-    samples: u64,
-    stall_samples: u64,
+/// The checked options, the session to send, and the board encoding it; the error
+/// names the option or file and what is wrong.
+fn prepare(args: &PumpSimArgs) -> Result<(Settings, Session, BoardEncoder), String> {
+    let settings = settings(args)?;
+    let (source, rate) = Source::open(args)?;
+    if !(rate.fract() == 0.0 && (1.0..=65_535.0).contains(&rate)) {
+        return Err(format!(
+            "the link carries a whole number of Hz (1 … 65535); the session's rate is {rate} Hz"
+        ));
+    }
+    let board = BoardEncoder::new(rate as u16, args.block)?;
+    Ok((settings, Session::new(source, rate), board))
 }
 
-fn write_frame(writer: &mut Box<dyn Write + Send>, bytes: &[u8]) -> Result<(), String> {
-    writer
-        .write_all(bytes)
-        .and_then(|()| writer.flush())
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::BrokenPipe => "serve closed the link".to_string(),
-            _ => format!("write to the link failed: {e}"),
-        })
+/// The first line: what is played, how fast, on which link.
+fn playing(args: &PumpSimArgs, rate: f64, settings: &Settings, spec: &LinkSpec) -> String {
+    let what = match &args.session {
+        Some(p) => p.display().to_string(),
+        None => format!(
+            "a simulated {} session (seed {}, {} min, faults {})",
+            args.profile, args.seed, args.minutes, args.faults
+        ),
+    };
+    let pace = settings.speed.map_or(
+        "unpaced (as fast as serve's room allows)".to_string(),
+        |x| format!("{x}x real time"),
+    );
+    format!(
+        "playing {what} at {rate} Hz, {} samples per block, {pace}, on {spec}",
+        args.block
+    )
 }

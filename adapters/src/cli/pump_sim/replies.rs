@@ -1,13 +1,12 @@
 //! What serve sends back (hints, Acks, heartbeats), and waiting for the room its Acks give.
 
 use super::super::link::{hint_fields, opt, Incoming, LinkReader, Log};
+use super::sender::Sender;
 use super::session::Session;
-use super::write_frame;
 use crossbeam_channel::RecvTimeoutError;
-use letdown_engine::{Mode, Reason};
+use letdown_engine::{ControlHint, Mode, Reason};
 use letdown_link::{Ack, FrameDecoder, Payload, SequenceTracker};
 use std::collections::VecDeque;
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// What the pump received and did.
@@ -59,6 +58,13 @@ impl SentBlocks {
             .sum()
     }
 
+    /// Time from sending the block that held sample `index` to `at`, ms; `None` when that
+    /// block is no longer remembered.
+    pub(super) fn round_trip_ms(&self, index: u64, at: Instant) -> Option<f64> {
+        self.sent_at(index)
+            .map(|sent| at.saturating_duration_since(sent).as_secs_f64() * 1e3)
+    }
+
     /// When the block holding sample `index` was sent.
     pub(super) fn sent_at(&self, index: u64) -> Option<Instant> {
         let i = self.blocks.partition_point(|&(_, end, _)| end <= index);
@@ -95,6 +101,20 @@ pub(super) fn has_room(ack: Option<Ack>, sent: &SentBlocks, n: u64) -> bool {
 }
 
 impl Downlink {
+    /// Nothing received yet; `room_wait`: how long to wait for room before giving up.
+    pub(super) fn new(room_wait: Duration) -> Self {
+        Self {
+            hello: Vec::new(),
+            room_wait,
+            decoder: FrameDecoder::new(),
+            tracker: SequenceTracker::new(),
+            received: Received::default(),
+            sent: SentBlocks {
+                blocks: VecDeque::new(),
+            },
+        }
+    }
+
     /// Waits (reading serve's frames) until its Acks leave room for `n` more samples;
     /// an error after `room_wait` without room, or if serve hung up. While serve runs no
     /// stream (no Ack, or one without room: the Hello may have been lost), the Hello is
@@ -103,7 +123,7 @@ impl Downlink {
         &mut self,
         n: u64,
         reader: &LinkReader,
-        writer: &mut Box<dyn Write + Send>,
+        sender: &mut Sender,
         session: &mut Session,
         log: &Log,
         quiet: bool,
@@ -119,7 +139,7 @@ impl Downlink {
             let now = Instant::now();
             let no_stream = self.received.last_ack.is_none_or(|a| a.spare_samples == 0);
             if no_stream && now >= hello_at {
-                write_frame(writer, &self.hello)?;
+                sender.resend(&self.hello)?;
                 self.received.hellos_again += 1;
                 hello_at = now + HELLO_AGAIN;
             }
@@ -199,42 +219,9 @@ impl Downlink {
             }
             match frame.payload {
                 Payload::Hint(hint) => {
-                    let r = &mut self.received;
-                    r.hints += 1;
-                    let t_hint = hint.sample_index as f64 / session.rate;
-                    let now_s = session.next_index as f64 / session.rate;
-                    let round_trip = self
-                        .sent
-                        .sent_at(hint.sample_index)
-                        .map(|sent| at.saturating_duration_since(sent).as_secs_f64() * 1e3);
-                    if let Some(ms) = round_trip {
-                        r.round_trips_ms.push(ms);
-                    }
-                    if hint.mode == Mode::Expression && r.first_expression.is_none() {
-                        r.first_expression = Some((t_hint, hint.reason));
-                    }
-                    if hint.mode == Mode::Expression
-                        && hint.reason == Reason::LetdownDetected
-                        && r.letdown.is_none()
-                    {
-                        r.letdown = Some((t_hint, round_trip));
-                    }
-                    if hint.mode == Mode::Pause {
-                        r.pauses.push((t_hint, hint.reason));
-                    }
-                    let applied = session.source.apply_hint(&hint);
-                    if !quiet {
-                        log.line(format_args!(
-                            "hint t={now_s:.3} sample_t={t_hint:.3} {} round_trip_ms={}{}",
-                            hint_fields(&hint),
-                            opt(round_trip, 3),
-                            if applied {
-                                ""
-                            } else {
-                                " (not applied: recorded session)"
-                            }
-                        ));
-                    }
+                    let round_trip = self.sent.round_trip_ms(hint.sample_index, at);
+                    self.received
+                        .on_hint(&hint, round_trip, session, log, quiet);
                 }
                 Payload::Ack(ack) => {
                     self.received.acks += 1;
@@ -248,6 +235,51 @@ impl Downlink {
                     ));
                 }
             }
+        }
+    }
+}
+
+impl Received {
+    /// A hint from serve, `round_trip_ms` after the block that held its sample was sent:
+    /// counted, given to the simulated pump, and printed.
+    fn on_hint(
+        &mut self,
+        hint: &ControlHint,
+        round_trip_ms: Option<f64>,
+        session: &mut Session,
+        log: &Log,
+        quiet: bool,
+    ) {
+        self.hints += 1;
+        let t_hint = hint.sample_index as f64 / session.rate;
+        let now_s = session.next_index as f64 / session.rate;
+        if let Some(ms) = round_trip_ms {
+            self.round_trips_ms.push(ms);
+        }
+        if hint.mode == Mode::Expression && self.first_expression.is_none() {
+            self.first_expression = Some((t_hint, hint.reason));
+        }
+        if hint.mode == Mode::Expression
+            && hint.reason == Reason::LetdownDetected
+            && self.letdown.is_none()
+        {
+            self.letdown = Some((t_hint, round_trip_ms));
+        }
+        if hint.mode == Mode::Pause {
+            self.pauses.push((t_hint, hint.reason));
+        }
+        let applied = session.source.apply_hint(hint);
+        if !quiet {
+            log.line(format_args!(
+                "hint t={now_s:.3} sample_t={t_hint:.3} {} round_trip_ms={}{}",
+                hint_fields(hint),
+                opt(round_trip_ms, 3),
+                if applied {
+                    ""
+                } else {
+                    " (not applied: recorded session)"
+                }
+            ));
         }
     }
 }
