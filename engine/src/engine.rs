@@ -18,7 +18,7 @@ use crate::hint::{Mode, Reason};
 use crate::sample::Sample;
 use crate::sanitize::{ChannelLimits, Sanitizer};
 use crate::session::SessionMachine;
-use crate::spectral::{SpectralFeatures, SpectralMonitor};
+use crate::spectral_monitor::{SpectralFeatures, SpectralMonitor};
 
 /// A fault or over-vacuum must have been absent this long before pumping resumes, s.
 pub const FAULT_CLEAR_S: f32 = 0.5;

@@ -50,7 +50,7 @@ stage_modules!(
     filter,
     sanitize,
     session,
-    spectral,
+    spectral_monitor,
     spectrum,
 );
 
@@ -64,4 +64,4 @@ pub use hint::{ControlHint, Cue, Mode, Reason, UnknownName};
 pub use sample::Sample;
 pub use session::RAMP_CYCLES;
 pub use source::{drive, drive_observed, feed, SampleSource, SourceItem};
-pub use spectral::SpectralFeatures;
+pub use spectral_monitor::SpectralFeatures;
