@@ -106,8 +106,8 @@ pub struct ServeArgs {
     quiet: bool,
 }
 
-/// The downstream side: frames to the pump.
-struct Downstream {
+/// serve's side of the link towards the pump: the frames it writes (hints, Acks, heartbeats).
+struct ToPump {
     writer: Box<dyn Write + Send>,
     encoder: Encoder,
     buf: [u8; MAX_FRAME_LEN],
@@ -129,7 +129,7 @@ struct Downstream {
     write_errors: u64,
 }
 
-impl Downstream {
+impl ToPump {
     fn new(writer: Box<dyn Write + Send>, now: Instant) -> Self {
         Self {
             writer,
@@ -297,7 +297,7 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         ..PipelineSinkConfig::default()
     });
     let mut receiver = LinkReceiver::new(sink, ReceiverConfig::new(opts.timeout));
-    let mut down = Downstream::new(link_writer, started);
+    let mut down = ToPump::new(link_writer, started);
     let mut hints: Receiver<HintMessage> = never();
     let mut generation = 0;
     let mut next_stats = opts.stats_every.map(|d| started + d);
@@ -425,7 +425,7 @@ struct EventCounts {
 fn restart_pump(
     first_sample_index: u64,
     receiver: &LinkReceiver<PipelineSink>,
-    down: &mut Downstream,
+    down: &mut ToPump,
     log: &Log,
 ) {
     if receiver.is_silent() || matches!(down.pump_mode, None | Some(Mode::Stimulation)) {
@@ -446,7 +446,7 @@ fn restart_pump(
 /// One engine event (indices already the board's) to the pump and the log.
 fn forward(
     message: &HintMessage,
-    down: &mut Downstream,
+    down: &mut ToPump,
     counts: &mut EventCounts,
     log: &Log,
     quiet: bool,
@@ -499,7 +499,7 @@ struct Pending {
 /// a refused stream's pause) to the pump.
 fn on_link_event(
     log: &Log,
-    down: &mut Downstream,
+    down: &mut ToPump,
     pending: &mut Pending,
     e: &ReceiverEvent,
     quiet: bool,
@@ -548,7 +548,7 @@ fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
 fn finish(
     mut sink: PipelineSink,
     stats: &ReceiveStats,
-    down: &mut Downstream,
+    down: &mut ToPump,
     counts: &mut EventCounts,
     log: &Log,
     quiet: bool,
@@ -629,7 +629,7 @@ fn print_stats(
     log: &Log,
     label: &str,
     rx: &ReceiveStats,
-    down: &Downstream,
+    down: &ToPump,
     counts: &EventCounts,
     pipeline: &PipelineStats,
 ) {

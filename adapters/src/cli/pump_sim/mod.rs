@@ -40,7 +40,7 @@ use clap::{Args, ValueEnum};
 use letdown_adapters::pump_link::{BoardEncoder, FaultInjector, LinkSpec};
 use letdown_datasets::{FaultSet, Profile};
 use pacing::Pacer;
-use replies::Downlink;
+use replies::FromServe;
 use sender::Sender;
 use sending::{Pump, Stop};
 use session::{Session, Source};
@@ -244,7 +244,7 @@ pub fn run(args: &PumpSimArgs) -> ExitCode {
     let mut pump = Pump {
         session,
         sender: Sender::new(board, injector, writer),
-        downlink: Downlink::new(settings.room_wait),
+        from_serve: FromServe::new(settings.room_wait),
         reader,
         log,
         quiet: args.quiet,

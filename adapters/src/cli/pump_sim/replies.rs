@@ -78,8 +78,8 @@ impl SentBlocks {
 /// How long a sender waits for an Ack with room before it sends its Hello again.
 pub(super) const HELLO_AGAIN: Duration = Duration::from_millis(500);
 
-/// The downstream half: frames from serve.
-pub(super) struct Downlink {
+/// pump-sim's side of the link from serve: the frames it reads (hints, Acks, heartbeats), and the blocks it sent, to time their round trip and know serve's room.
+pub(super) struct FromServe {
     /// The Hello as sent, to send again while serve runs no stream.
     pub(super) hello: Vec<u8>,
     /// How long to wait for room before giving up.
@@ -100,7 +100,7 @@ pub(super) fn has_room(ack: Option<Ack>, sent: &SentBlocks, n: u64) -> bool {
     })
 }
 
-impl Downlink {
+impl FromServe {
     /// Nothing received yet; `room_wait`: how long to wait for room before giving up.
     pub(super) fn new(room_wait: Duration) -> Self {
         Self {

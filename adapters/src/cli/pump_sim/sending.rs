@@ -3,7 +3,7 @@
 
 use super::super::link::{LinkReader, Log};
 use super::pacing::{Pacer, Stall, StallStep};
-use super::replies::Downlink;
+use super::replies::FromServe;
 use super::sender::Sender;
 use super::session::Session;
 use super::settings::Settings;
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 pub(super) struct Pump {
     pub(super) session: Session,
     pub(super) sender: Sender,
-    pub(super) downlink: Downlink,
+    pub(super) from_serve: FromServe,
     pub(super) reader: LinkReader,
     pub(super) log: Log,
     pub(super) quiet: bool,
@@ -39,7 +39,7 @@ impl Pump {
         block: usize,
         pacer: &Pacer,
     ) -> Result<bool, Stop> {
-        self.downlink.hello = self
+        self.from_serve.hello = self
             .sender
             .hello(drop_hello, &self.log)
             .map_err(Stop::Link)?;
@@ -47,7 +47,7 @@ impl Pump {
         let mut stall = Stall::new(settings);
         loop {
             self.drain();
-            if let Some(result) = &self.downlink.received.hung_up {
+            if let Some(result) = &self.from_serve.received.hung_up {
                 return Err(Stop::Link(match result {
                     Ok(()) => "serve hung up before the session ended".to_string(),
                     Err(e) => e.clone(),
@@ -77,7 +77,7 @@ impl Pump {
     fn send_block(&mut self, first: u64, samples: &[Sample]) -> Result<(), Stop> {
         let last = !self.session.source.has_more().map_err(Stop::BadInput)?;
         let n = samples.len() as u64;
-        self.downlink
+        self.from_serve
             .wait_for_room(
                 n,
                 &self.reader,
@@ -90,13 +90,15 @@ impl Pump {
         self.sender
             .block(first, samples, last)
             .map_err(Stop::Link)?;
-        self.downlink.sent.record(first, first + n, Instant::now());
+        self.from_serve
+            .sent
+            .record(first, first + n, Instant::now());
         Ok(())
     }
 
     /// Handles whatever serve has sent so far.
     fn drain(&mut self) {
-        self.downlink
+        self.from_serve
             .drain(&self.reader, &mut self.session, &self.log, self.quiet);
     }
 
@@ -106,7 +108,7 @@ impl Pump {
         let until = Instant::now() + linger;
         let last_seq = self.sender.last_seq();
         loop {
-            let received = &self.downlink.received;
+            let received = &self.from_serve.received;
             let acked = received.last_ack.is_some_and(|a| a.last_seq == last_seq);
             if acked || received.hung_up.is_some() {
                 break;
@@ -118,7 +120,7 @@ impl Pump {
             }
             match self.reader.incoming.recv_timeout(until - now) {
                 Ok(message) => {
-                    self.downlink
+                    self.from_serve
                         .handle(message, &mut self.session, &self.log, self.quiet)
                 }
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,

@@ -23,7 +23,7 @@ pub(super) struct Timing {
 
 /// Prints the summary lines.
 pub(super) fn summary(pump: &Pump, timing: &Timing) {
-    let r = &pump.downlink.received;
+    let r = &pump.from_serve.received;
     for line in [
         sent_line(pump, timing),
         injected_line(&pump.sender.injected()),
@@ -89,7 +89,7 @@ fn injected_line(injected: &InjectionCounts) -> String {
 /// The first switch to expression (hint and simulated pump) against the first labelled
 /// onset.
 fn switch_line(pump: &Pump) -> String {
-    let (session, r) = (&pump.session, &pump.downlink.received);
+    let (session, r) = (&pump.session, &pump.from_serve.received);
     let labels = session.source.labels();
     let first_onset = labels.first().map(|e| e.onset_s);
     let first_visible = labels.first().and_then(|e| e.visible_s);
