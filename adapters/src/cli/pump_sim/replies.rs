@@ -1,6 +1,6 @@
 //! What serve sends back (hints, Acks, heartbeats), and waiting for the room its Acks give.
 
-use super::super::link::{hint_fields, opt, Incoming, LinkReader, Log};
+use super::super::link::{fixed_or_none, hint_fields, Incoming, LinkReader, Log};
 use super::sender::Sender;
 use super::session::Session;
 use crossbeam_channel::RecvTimeoutError;
@@ -273,7 +273,7 @@ impl Received {
             log.line(format_args!(
                 "hint t={now_s:.3} sample_t={t_hint:.3} {} round_trip_ms={}{}",
                 hint_fields(hint),
-                opt(round_trip_ms, 3),
+                fixed_or_none(round_trip_ms, 3),
                 if applied {
                     ""
                 } else {

@@ -2,7 +2,7 @@
 //! scorer's ([`letdown_eval::score::percentile`]: linear between the closest ranks), so
 //! "p50" means the same in every tool.
 
-use super::super::link::opt;
+use super::super::link::fixed_or_none;
 use super::replies::Received;
 use super::sending::Pump;
 use letdown_adapters::pump_link::InjectionCounts;
@@ -98,16 +98,16 @@ fn switch_line(pump: &Pump) -> String {
         "summary switch first_onset_s={} first_visible_s={} letdown_hint_s={} \
          letdown_delay_s={} first_expression_hint_s={} first_expression_reason={} \
          pump_expression_s={} labelled_ejections={} volume_ml={}",
-        opt(first_onset, 3),
-        opt(first_visible, 3),
-        opt(letdown_s, 3),
-        opt(letdown_s.zip(first_onset).map(|(d, o)| d - o), 3),
-        opt(r.first_expression.map(|(t, _)| t), 3),
+        fixed_or_none(first_onset, 3),
+        fixed_or_none(first_visible, 3),
+        fixed_or_none(letdown_s, 3),
+        fixed_or_none(letdown_s.zip(first_onset).map(|(d, o)| d - o), 3),
+        fixed_or_none(r.first_expression.map(|(t, _)| t), 3),
         r.first_expression
             .map_or("none".to_string(), |(_, reason)| reason.to_string()),
-        opt(session.pump_expression_s, 3),
+        fixed_or_none(session.pump_expression_s, 3),
         labels.len(),
-        opt(session.source.removed_ml(), 1)
+        fixed_or_none(session.source.removed_ml(), 1)
     )
 }
 
@@ -117,10 +117,10 @@ fn round_trip_line(r: &Received) -> String {
     format!(
         "summary round_trip_ms n={} p50={} p90={} max={} letdown={}",
         rt.len(),
-        opt(percentile(&rt, 50.0), 3),
-        opt(percentile(&rt, 90.0), 3),
-        opt(rt.last().copied(), 3),
-        opt(r.letdown.and_then(|(_, ms)| ms), 3)
+        fixed_or_none(percentile(&rt, 50.0), 3),
+        fixed_or_none(percentile(&rt, 90.0), 3),
+        fixed_or_none(rt.last().copied(), 3),
+        fixed_or_none(r.letdown.and_then(|(_, ms)| ms), 3)
     )
 }
 
