@@ -4,7 +4,7 @@ mod console;
 mod evaluate;
 mod events_json;
 mod latency;
-mod link;
+mod link_commands;
 mod options;
 mod output;
 mod plot;

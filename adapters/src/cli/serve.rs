@@ -29,7 +29,7 @@
 //! summary on standard error.
 
 use super::console::report_error;
-use super::link::{connect, duration_from, hint_fields, Incoming, LinkArgs, Log};
+use super::link_commands::{connect, duration_from, hint_fields, Incoming, LinkArgs, Log};
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use crossbeam_channel::{never, select, Receiver};
@@ -70,7 +70,7 @@ pub struct ServeArgs {
     link: LinkArgs,
 
     /// Baud rate of --port (8N1; a pseudo-terminal ignores it).
-    #[arg(long, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
+    #[arg(long, value_name = "B", default_value_t = super::link_commands::DEFAULT_BAUD)]
     baud: u32,
 
     /// No samples for this long (from the start on) makes the link silent: the pump is

@@ -34,7 +34,7 @@ mod settings;
 mod summary;
 
 use super::console::report_error;
-use super::link::{connect, LinkArgs, Log};
+use super::link_commands::{connect, LinkArgs, Log};
 use super::EXIT_BAD_INPUT;
 use clap::{Args, ValueEnum};
 use letdown_adapters::pump_link::{BoardEncoder, FaultInjector, LinkSpec};
@@ -79,7 +79,7 @@ pub struct PumpSimArgs {
     link: LinkArgs,
 
     /// Baud rate of --port (8N1; a pseudo-terminal ignores it).
-    #[arg(long, allow_negative_numbers = true, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
+    #[arg(long, allow_negative_numbers = true, value_name = "B", default_value_t = super::link_commands::DEFAULT_BAUD)]
     baud: u32,
 
     /// Play a recorded session file (NAME.csv, DESIGN §3; labels from NAME.labels.csv

@@ -1,7 +1,7 @@
 //! When blocks go out: paced by the clock at the session's rate (times `--speed`), or
 //! as fast as serve's room allows; and the stall (`--stall-after`), when nothing goes out.
 
-use super::super::link::Log;
+use super::super::link_commands::Log;
 use super::settings::Settings;
 use super::AfterStall;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! What serve sends back (hints, Acks, heartbeats), and waiting for the room its Acks give.
 
-use super::super::link::{fixed_or_none, hint_fields, Incoming, LinkReader, Log};
+use super::super::link_commands::{fixed_or_none, hint_fields, Incoming, LinkReader, Log};
 use super::sender::Sender;
 use super::session::Session;
 use crossbeam_channel::RecvTimeoutError;

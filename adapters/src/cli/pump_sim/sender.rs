@@ -1,7 +1,7 @@
 //! Frames out to serve: the Hello and the sample blocks, through the fault injector,
 //! counted.
 
-use super::super::link::Log;
+use super::super::link_commands::Log;
 use letdown_adapters::pump_link::{BoardEncoder, FaultInjector};
 use letdown_engine::Sample;
 use std::io::{self, Write};

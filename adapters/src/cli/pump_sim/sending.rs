@@ -1,7 +1,7 @@
 //! The session sent block by block, serve's frames read between blocks, and the linger
 //! for serve's last Ack.
 
-use super::super::link::{LinkReader, Log};
+use super::super::link_commands::{LinkReader, Log};
 use super::pacing::{Pacer, Stall, StallStep};
 use super::replies::FromServe;
 use super::sender::Sender;

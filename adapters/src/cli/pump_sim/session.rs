@@ -1,7 +1,7 @@
 //! The samples pump-sim sends: from the simulator or a session file (both read as a
 //! [`SampleSource`]), cut into blocks of consecutive samples that arrived.
 
-use super::super::link::Log;
+use super::super::link_commands::Log;
 use super::PumpSimArgs;
 use letdown_adapters::input_file::InputFile;
 use letdown_adapters::labels_csv::read_labels;

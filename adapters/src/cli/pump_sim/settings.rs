@@ -1,6 +1,6 @@
 //! pump-sim's options, checked once before anything is opened.
 
-use super::super::link::duration_from;
+use super::super::link_commands::duration_from;
 use super::{AfterStall, PumpSimArgs};
 use letdown_adapters::pump_link::LinkFaults;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! scorer's ([`letdown_eval::score::percentile`]: linear between the closest ranks), so
 //! "p50" means the same in every tool.
 
-use super::super::link::fixed_or_none;
+use super::super::link_commands::fixed_or_none;
 use super::replies::Received;
 use super::sending::Pump;
 use letdown_adapters::pump_link::InjectionCounts;
