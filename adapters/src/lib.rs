@@ -24,6 +24,7 @@
 
 mod csv_fields;
 mod csv_lines;
+mod csv_table;
 pub mod detections_csv;
 pub mod error;
 pub mod feed;
