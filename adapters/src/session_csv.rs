@@ -496,49 +496,49 @@ fn read_metadata<R: Read>(
         let Some(body) = text.strip_prefix(b"#") else {
             continue; // a blank line
         };
-        let (key, value) = split_metadata(body).ok_or_else(|| {
-            SessionFileError::new(
-                path,
-                Some(lines),
-                None,
-                ErrorKind::MalformedMetadata { text: quote(text) },
-            )
-        })?;
-        if entries.len() == MAX_METADATA_ENTRIES {
-            let kind = ErrorKind::TooMany {
-                max: MAX_METADATA_ENTRIES,
-                what: "`# key: value` metadata lines",
-            };
-            return Err(SessionFileError::new(path, Some(lines), None, kind));
-        }
-        if entries.iter().any(|(k, _)| *k == key) {
-            let field = (key == SAMPLE_RATE_KEY).then_some(SAMPLE_RATE_KEY);
-            return Err(SessionFileError::new(
-                path,
-                Some(lines),
-                field,
-                ErrorKind::DuplicateMetadata { key },
-            ));
-        }
-        if key == SAMPLE_RATE_KEY {
-            let rate_hz = value
-                .parse::<f64>()
-                .ok()
-                .filter(|r| r.is_finite() && *r > 0.0)
-                .ok_or_else(|| {
-                    SessionFileError::new(
-                        path,
-                        Some(lines),
-                        Some(SAMPLE_RATE_KEY),
-                        ErrorKind::InvalidRate {
-                            text: value.clone(),
-                        },
-                    )
-                })?;
-            rate = Some((rate_hz, lines));
-        }
-        entries.push((key, value));
+        add_metadata(&mut entries, &mut rate, body, text, lines, path)?;
     }
+}
+
+/// The metadata line `line` (`text` trimmed, `body` after its `#`) added to `entries`;
+/// the sample rate, with its line, kept in `rate`.
+fn add_metadata(
+    entries: &mut Vec<(String, String)>,
+    rate: &mut Option<(f64, u64)>,
+    body: &[u8],
+    text: &[u8],
+    line: u64,
+    path: &Path,
+) -> Result<(), SessionFileError> {
+    let err = |field, kind| SessionFileError::new(path, Some(line), field, kind);
+    let (key, value) = split_metadata(body)
+        .ok_or_else(|| err(None, ErrorKind::MalformedMetadata { text: quote(text) }))?;
+    if entries.len() == MAX_METADATA_ENTRIES {
+        let kind = ErrorKind::TooMany {
+            max: MAX_METADATA_ENTRIES,
+            what: "`# key: value` metadata lines",
+        };
+        return Err(err(None, kind));
+    }
+    if entries.iter().any(|(k, _)| *k == key) {
+        let field = (key == SAMPLE_RATE_KEY).then_some(SAMPLE_RATE_KEY);
+        return Err(err(field, ErrorKind::DuplicateMetadata { key }));
+    }
+    if key == SAMPLE_RATE_KEY {
+        let rate_hz = value
+            .parse::<f64>()
+            .ok()
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .ok_or_else(|| {
+                let kind = ErrorKind::InvalidRate {
+                    text: value.clone(),
+                };
+                err(Some(SAMPLE_RATE_KEY), kind)
+            })?;
+        *rate = Some((rate_hz, line));
+    }
+    entries.push((key, value));
+    Ok(())
 }
 
 /// `key: value` from the text after `#`: the key is non-empty and made of ASCII letters,
