@@ -10,7 +10,7 @@
 //! Readings are drawn as their lowest-to-highest envelope per pixel column, so a whole
 //! session shows the pump cycles' depth and a zoom (`--from/--to`) the waveform itself.
 
-use super::canvas::{Figure, FONT};
+use super::canvas::{Chart, Figure, FONT};
 use super::trace::{Bucket, Span, Trace};
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::score::percentile;
@@ -487,13 +487,6 @@ fn flow_range(cols: &[Column]) -> (f64, f64) {
         0.05,
     )
 }
-
-/// A chart of seconds against a panel's unit.
-type Chart<'a, DB> = ChartContext<
-    'a,
-    DB,
-    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
->;
 
 /// Labelled ejections (shaded, with their visible time dashed), engine onsets and ends,
 /// on a panel whose y range is `y`; `legend` adds their legend entries.
