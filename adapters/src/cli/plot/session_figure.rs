@@ -325,27 +325,7 @@ impl SessionFigure<'_> {
             100.0,
         )
         .map_or((-200.0, 10.0), |r| padded(r, 0.05));
-        let mut chart = ChartBuilder::on(top)
-            .margin_right(RIGHT_PX)
-            .margin_left(LEFT_PX)
-            .y_label_area_size(Y_LABEL_PX)
-            .x_label_area_size(0)
-            .build_cartesian_2d(view.from..view.to, p_range.0..p_range.1)?;
-        chart
-            .configure_mesh()
-            .y_desc("pressure (mmHg)")
-            .axis_desc_style((FONT, 14))
-            .label_style((FONT, 13))
-            .light_line_style(WHITE)
-            .draw()?;
-        draw_marks(
-            &mut chart,
-            &view.labels,
-            &view.onsets,
-            &view.ends,
-            p_range,
-            false,
-        )?;
+        let mut chart = panel(top, view, p_range, "pressure (mmHg)", false)?;
         for line in envelope(&view.cols, |c| c.pressure, p_range) {
             chart.draw_series(LineSeries::new(line, PRESSURE.stroke_width(1)))?;
         }
@@ -361,29 +341,7 @@ impl SessionFigure<'_> {
         view: &View,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let f_range = flow_range(&view.cols);
-        let mut chart = ChartBuilder::on(bottom)
-            .margin_right(RIGHT_PX)
-            .margin_left(LEFT_PX)
-            .margin_bottom(6)
-            .y_label_area_size(Y_LABEL_PX)
-            .x_label_area_size(44)
-            .build_cartesian_2d(view.from..view.to, f_range.0..f_range.1)?;
-        chart
-            .configure_mesh()
-            .x_desc("time since session start (s)")
-            .y_desc("flow (mL/min)")
-            .axis_desc_style((FONT, 14))
-            .label_style((FONT, 13))
-            .light_line_style(WHITE)
-            .draw()?;
-        draw_marks(
-            &mut chart,
-            &view.labels,
-            &view.onsets,
-            &view.ends,
-            f_range,
-            true,
-        )?;
+        let mut chart = panel(bottom, view, f_range, "flow (mL/min)", true)?;
         self.draw_flow_series(&mut chart, view, f_range)?;
         chart
             .configure_series_labels()
@@ -486,6 +444,45 @@ fn flow_range(cols: &[Column]) -> (f64, f64) {
         ),
         0.05,
     )
+}
+
+/// A panel of the span against `y` (`y_desc` its unit), with the labelled ejections and
+/// the engine's marks; the `bottom` panel carries the time axis and the marks' legend.
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    view: &View,
+    y: (f64, f64),
+    y_desc: &str,
+    bottom: bool,
+) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_right(RIGHT_PX)
+        .margin_left(LEFT_PX)
+        .y_label_area_size(Y_LABEL_PX)
+        .x_label_area_size(if bottom { 44 } else { 0 });
+    if bottom {
+        builder.margin_bottom(6);
+    }
+    let mut chart = builder.build_cartesian_2d(view.from..view.to, y.0..y.1)?;
+    let mut mesh = chart.configure_mesh();
+    if bottom {
+        mesh.x_desc("time since session start (s)");
+    }
+    mesh.y_desc(y_desc)
+        .axis_desc_style((FONT, 14))
+        .label_style((FONT, 13))
+        .light_line_style(WHITE)
+        .draw()?;
+    draw_marks(
+        &mut chart,
+        &view.labels,
+        &view.onsets,
+        &view.ends,
+        y,
+        bottom,
+    )?;
+    Ok(chart)
 }
 
 /// Labelled ejections (shaded, with their visible time dashed), engine onsets and ends,
