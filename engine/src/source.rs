@@ -97,3 +97,86 @@ pub fn drive_observed<S: SampleSource + ?Sized>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EngineConfig;
+
+    /// Items from a list; `fail_at`: the list position where the source fails instead.
+    struct Listed {
+        items: [SourceItem; 4],
+        next: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl SampleSource for Listed {
+        type Error = usize;
+
+        fn next_item(&mut self) -> Result<Option<SourceItem>, usize> {
+            if self.fail_at == Some(self.next) {
+                return Err(self.next);
+            }
+            let item = self.items.get(self.next).copied();
+            self.next += 1;
+            Ok(item)
+        }
+    }
+
+    fn listed(fail_at: Option<usize>) -> Listed {
+        let sample = Sample::new(-80.0, 2.0);
+        Listed {
+            items: [
+                SourceItem::Sample { index: 0, sample },
+                SourceItem::Gap {
+                    start_index: 1,
+                    missing: 30,
+                },
+                SourceItem::Sample { index: 31, sample },
+                SourceItem::Sample {
+                    index: 32,
+                    sample: Sample::new(f32::NAN, 2.0),
+                },
+            ],
+            next: 0,
+            fail_at,
+        }
+    }
+
+    #[test]
+    fn drive_gives_the_engine_each_sample_and_each_gap_in_one_call() {
+        let config = EngineConfig::new(1000.0);
+        let (mut driven, mut by_hand) = (config.build().unwrap(), config.build().unwrap());
+        let mut events = Vec::new();
+        let mut source = listed(None);
+        assert_eq!(drive(&mut driven, &mut source, |e| events.push(e)), Ok(()));
+        let expected: Vec<Event> = [
+            by_hand.process(Sample::new(-80.0, 2.0)),
+            by_hand.process_gap(30),
+            by_hand.process(Sample::new(-80.0, 2.0)),
+            by_hand.process(Sample::new(f32::NAN, 2.0)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        assert!(
+            !expected.is_empty(),
+            "the gap and the NaN each give a pause"
+        );
+        assert_eq!(events, expected);
+        assert_eq!(driven.sample_index(), 33, "the gap's samples count");
+        assert_eq!(driven.stats().missing_samples, 30);
+        assert_eq!(driven.stats(), by_hand.stats());
+    }
+
+    #[test]
+    fn drive_stops_at_the_sources_error_with_what_came_before_fed() {
+        let mut engine = EngineConfig::new(1000.0).build().unwrap();
+        let mut seen = Vec::new();
+        let result = drive_observed(&mut engine, &mut listed(Some(2)), |item, _, engine| {
+            seen.push((item.index(), item.end_index(), engine.sample_index()));
+        });
+        assert_eq!(result, Err(2));
+        assert_eq!(seen, [(0, 1, 1), (1, 31, 31)]);
+    }
+}
