@@ -14,7 +14,7 @@ use super::canvas::{Chart, Figure, FONT};
 use super::trace::{Bucket, Span, Trace};
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::score::percentile;
-use letdown_engine::{Event, EventKind, Mode, Reason};
+use letdown_engine::{Event, EventKind, Mode};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -143,17 +143,8 @@ fn hint_text(e: &Event) -> Option<String> {
     if let Some(cue) = h.cue {
         return Some(format!("cue: {cue}"));
     }
-    let why = match h.reason {
-        Reason::LetdownDetected => "letdown",
-        Reason::FlowFaded => "flow faded",
-        Reason::FallbackTimer => "fallback timer",
-        Reason::OverVacuum => "over-vacuum",
-        Reason::SensorFault => "sensor fault",
-        Reason::StaleData => "stale data",
-        Reason::SensorRecovered => "sensor ok",
-        Reason::LateLetdownCue => "late letdown",
-        Reason::SessionEnd => "session end",
-    };
+    // The reason's own name, in words: no second table of reasons to keep in step.
+    let why = h.reason.name().replace('_', " ");
     Some(format!("{}: {why}", h.mode))
 }
 
