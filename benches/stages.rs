@@ -17,7 +17,7 @@ use letdown_engine::detector::EjectionDetector;
 use letdown_engine::features::{BlockFeatures, FlowFeatures};
 use letdown_engine::filter::{self, Kind, Section};
 use letdown_engine::sanitize::{ChannelLimits, Sanitizer};
-use letdown_engine::spectral::SpectralMonitor;
+use letdown_engine::spectral_monitor::SpectralMonitor;
 use letdown_engine::spectrum::{
     bin_count, HannWindow, MicroFft, RealSpectrum, RustFft, SPECTRUM_LEN,
 };

@@ -14,7 +14,7 @@
 
 use letdown_datasets::score::score_session;
 use letdown_datasets::{FaultSet, Generator, Profile, SessionSpec};
-use letdown_engine::{EngineConfig, EventKind};
+use letdown_engine::{feed, EngineConfig, EventKind};
 use std::time::Instant;
 
 const HOURS: usize = 24;
@@ -45,17 +45,10 @@ fn a_day_at_one_kilohertz_stays_finite_bounded_and_stable() {
             fresh = Some(config.build().expect("config"));
         }
         generated += 1;
-        let event = if s.present {
-            engine.process(s.sample)
-        } else {
-            engine.process_gap(1)
-        };
+        let item = s.source_item();
+        let event = feed(&mut engine, item);
         if let Some(f) = fresh.as_mut() {
-            let e = if s.present {
-                f.process(s.sample)
-            } else {
-                f.process_gap(1)
-            };
+            let e = feed(f, item);
             if let Some(e) = e.filter(|e| e.kind == EventKind::Onset) {
                 fresh_onsets.push(half_s + e.time_s(RATE_HZ as f32));
             }

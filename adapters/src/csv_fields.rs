@@ -22,26 +22,25 @@ pub(crate) fn quote(bytes: &[u8]) -> String {
 
 /// Parses a finite `f64`; empty, non-numeric and non-finite fields are errors.
 pub(crate) fn parse_f64(bytes: &[u8]) -> Result<f64, ErrorKind> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| ErrorKind::NotANumber { text: quote(bytes) })?;
-    let value: f64 = text
-        .parse()
-        .map_err(|_| ErrorKind::NotANumber { text: quote(bytes) })?;
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(ErrorKind::NonFinite { text: quote(bytes) })
-    }
+    parse_finite(bytes, f64::is_finite)
 }
 
 /// Parses a finite `f32` (a value beyond the `f32` range counts as non-finite).
 pub(crate) fn parse_f32(bytes: &[u8]) -> Result<f32, ErrorKind> {
-    let text =
-        std::str::from_utf8(bytes).map_err(|_| ErrorKind::NotANumber { text: quote(bytes) })?;
-    let value: f32 = text
+    parse_finite(bytes, f32::is_finite)
+}
+
+/// Parses a number that `is_finite` accepts; the error quotes the field.
+fn parse_finite<T: std::str::FromStr + Copy>(
+    bytes: &[u8],
+    is_finite: fn(T) -> bool,
+) -> Result<T, ErrorKind> {
+    let not_a_number = || ErrorKind::NotANumber { text: quote(bytes) };
+    let value: T = std::str::from_utf8(bytes)
+        .map_err(|_| not_a_number())?
         .parse()
-        .map_err(|_| ErrorKind::NotANumber { text: quote(bytes) })?;
-    if value.is_finite() {
+        .map_err(|_| not_a_number())?;
+    if is_finite(value) {
         Ok(value)
     } else {
         Err(ErrorKind::NonFinite { text: quote(bytes) })
@@ -161,27 +160,17 @@ mod tests {
 
     #[test]
     fn numbers_parse_or_say_why() {
+        let not_a_number =
+            |r: Result<f64, ErrorKind>| matches!(r, Err(ErrorKind::NotANumber { .. }));
+        let non_finite = |r: Result<f64, ErrorKind>| matches!(r, Err(ErrorKind::NonFinite { .. }));
         assert_eq!(parse_f64(b"1.25").ok(), Some(1.25));
-        assert!(matches!(parse_f64(b""), Err(ErrorKind::NotANumber { .. })));
-        assert!(matches!(
-            parse_f64(b"abc"),
-            Err(ErrorKind::NotANumber { .. })
-        ));
-        assert!(matches!(
-            parse_f64(b"NaN"),
-            Err(ErrorKind::NonFinite { .. })
-        ));
-        assert!(matches!(
-            parse_f64(b"-inf"),
-            Err(ErrorKind::NonFinite { .. })
-        ));
-        assert!(matches!(
-            parse_f32(b"1e39"),
-            Err(ErrorKind::NonFinite { .. })
-        ));
-        assert!(matches!(
-            parse_f32(b"\xff\xfe"),
-            Err(ErrorKind::NotANumber { .. })
-        ));
+        for text in [&b""[..], b"abc"] {
+            assert!(not_a_number(parse_f64(text)), "{text:?}");
+        }
+        for text in [&b"NaN"[..], b"-inf"] {
+            assert!(non_finite(parse_f64(text)), "{text:?}");
+        }
+        assert!(non_finite(parse_f32(b"1e39").map(f64::from)));
+        assert!(not_a_number(parse_f32(b"\xff\xfe").map(f64::from)));
     }
 }

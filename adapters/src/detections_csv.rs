@@ -11,14 +11,11 @@
 //! snake_case (as [`Reason`]'s `Display` writes it), confidence 0 … 1. Rows in
 //! non-decreasing time order.
 
-use crate::csv_fields::{
-    check_header, field, invalid_input, parse_f32, parse_f64, push_fixed, quote,
-};
-use crate::csv_lines::CsvLines;
+use crate::csv_fields::{field, invalid_input, parse_f32, parse_f64, push_fixed, quote};
+use crate::csv_table::CsvTable;
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
 use crate::session_writer::time_decimals;
-use crate::without_bom::WithoutBom;
 use letdown_engine::{Event, EventKind, Reason};
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -102,108 +99,66 @@ pub fn parse_detections<R: Read>(
     inner: R,
     path: &Path,
 ) -> Result<Vec<Detection>, SessionFileError> {
-    let err = |line: u64, field: Option<&'static str>, kind: ErrorKind| {
-        SessionFileError::new(path, Some(line), field, kind)
-    };
-    // A BOM is dropped here rather than by the CSV parser, which misses one split over
-    // short reads (a pipe, a serial line).
-    let inner = WithoutBom::new(inner).map_err(|e| SessionFileError::io(path, e))?;
-    let mut csv = CsvLines::new(inner, 0);
-    let mut record = csv::ByteRecord::new();
-    let Some(header_line) = csv
-        .read(&mut record)
-        .map_err(|(line, kind)| err(line, None, kind))?
-    else {
-        return Err(err(1, None, ErrorKind::Empty));
-    };
-    check_header(&record, &DETECTIONS_COLUMNS, DETECTIONS_HEADER)
-        .map_err(|(field, kind)| err(header_line, field, kind))?;
-    let [t_name, kind_name, reason_name, confidence_name] = DETECTIONS_COLUMNS;
+    let mut table = CsvTable::open(inner, path)?;
+    table.check_header(&DETECTIONS_COLUMNS, DETECTIONS_HEADER)?;
     let mut detections: Vec<Detection> = Vec::new();
-    loop {
-        let Some(line) = csv
-            .read(&mut record)
-            .map_err(|(line, kind)| err(line, None, kind))?
-        else {
-            return Ok(detections);
-        };
+    while let Some(line) = table.next_row()? {
         if detections.len() == MAX_DETECTIONS {
-            let kind = ErrorKind::TooMany {
-                max: MAX_DETECTIONS,
-                what: "detections",
-            };
-            return Err(err(line, None, kind));
+            return Err(table.too_many(line, MAX_DETECTIONS, "detections"));
         }
-        if record.len() != DETECTIONS_COLUMNS.len() {
-            return Err(err(
-                line,
-                DETECTIONS_COLUMNS.get(record.len()).copied(),
-                ErrorKind::FieldCount {
-                    expected: DETECTIONS_COLUMNS.len(),
-                    found: record.len(),
-                },
-            ));
-        }
-        let text = |i: usize| field(&record, i);
-        let t_s = parse_f64(text(0)).map_err(|k| err(line, Some(t_name), k))?;
-        if t_s < 0.0 {
-            return Err(err(line, Some(t_name), ErrorKind::NegativeTime { t_s }));
-        }
-        if let Some(previous) = detections.last().filter(|d| d.t_s > t_s) {
-            return Err(err(
-                line,
-                Some(t_name),
-                ErrorKind::OutOfOrder {
-                    previous_s: previous.t_s,
-                    t_s,
-                },
-            ));
-        }
-        let kind = match text(1) {
-            b"onset" => DetectionKind::Onset,
-            b"end" => DetectionKind::End,
-            other => {
-                return Err(err(
-                    line,
-                    Some(kind_name),
-                    ErrorKind::UnknownValue {
-                        text: quote(other),
-                        expected: "`onset` or `end`",
-                    },
-                ))
-            }
-        };
-        let reason = std::str::from_utf8(text(2))
-            .ok()
-            .and_then(parse_reason)
-            .ok_or_else(|| {
-                err(
-                    line,
-                    Some(reason_name),
-                    ErrorKind::UnknownValue {
-                        text: quote(text(2)),
-                        expected: "an engine reason such as `letdown_detected`",
-                    },
-                )
-            })?;
-        let confidence = parse_f32(text(3)).map_err(|k| err(line, Some(confidence_name), k))?;
-        if !(0.0..=1.0).contains(&confidence) {
-            return Err(err(
-                line,
-                Some(confidence_name),
-                ErrorKind::OutOfRange {
-                    value: f64::from(confidence),
-                    range: "0 … 1",
-                },
-            ));
-        }
-        detections.push(Detection {
-            t_s,
-            kind,
-            reason,
-            confidence,
-        });
+        table.check_field_count(line, &DETECTIONS_COLUMNS)?;
+        let detection = parse_row(&table, line, detections.last())?;
+        detections.push(detection);
     }
+    Ok(detections)
+}
+
+/// The detection on the current row of `table` (at `line`), after `previous`.
+fn parse_row<R: Read>(
+    table: &CsvTable<'_, R>,
+    line: u64,
+    previous: Option<&Detection>,
+) -> Result<Detection, SessionFileError> {
+    let [t_name, kind_name, reason_name, confidence_name] = DETECTIONS_COLUMNS;
+    let err = |field: &'static str, kind: ErrorKind| table.error(line, Some(field), kind);
+    let text = |i: usize| field(table.record(), i);
+    let t_s = parse_f64(text(0)).map_err(|k| err(t_name, k))?;
+    if t_s < 0.0 {
+        return Err(err(t_name, ErrorKind::NegativeTime { t_s }));
+    }
+    if let Some(previous) = previous.filter(|d| d.t_s > t_s) {
+        let previous_s = previous.t_s;
+        return Err(err(t_name, ErrorKind::OutOfOrder { previous_s, t_s }));
+    }
+    let kind = match text(1) {
+        b"onset" => DetectionKind::Onset,
+        b"end" => DetectionKind::End,
+        other => {
+            let text = quote(other);
+            let expected = "`onset` or `end`";
+            return Err(err(kind_name, ErrorKind::UnknownValue { text, expected }));
+        }
+    };
+    let reason = std::str::from_utf8(text(2))
+        .ok()
+        .and_then(parse_reason)
+        .ok_or_else(|| {
+            let text = quote(text(2));
+            let expected = "an engine reason such as `letdown_detected`";
+            err(reason_name, ErrorKind::UnknownValue { text, expected })
+        })?;
+    let confidence = parse_f32(text(3)).map_err(|k| err(confidence_name, k))?;
+    if !(0.0..=1.0).contains(&confidence) {
+        let value = f64::from(confidence);
+        let range = "0 … 1";
+        return Err(err(confidence_name, ErrorKind::OutOfRange { value, range }));
+    }
+    Ok(Detection {
+        t_s,
+        kind,
+        reason,
+        confidence,
+    })
 }
 
 /// Streaming writer of one detection file. Call [`finish`](Self::finish) to flush.

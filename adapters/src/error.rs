@@ -361,6 +361,68 @@ impl fmt::Display for ErrorKind {
                     "non-finite number {text:?} (NaN and infinities are refused)"
                 )
             }
+            ErrorKind::NegativeTime { .. }
+            | ErrorKind::TimeOutOfRange { .. }
+            | ErrorKind::TimeNotAdvancing { .. }
+            | ErrorKind::RateMismatch { .. }
+            | ErrorKind::RateContradicted { .. }
+            | ErrorKind::LateStart { .. }
+            | ErrorKind::OutOfOrder { .. } => self.fmt_time(f),
+            ErrorKind::OnsetAfterEnd { onset_s, end_s } => {
+                write!(f, "end_s {end_s} s is not after onset_s {onset_s} s")
+            }
+            ErrorKind::VisibleBeforeOnset { onset_s, visible_s } => {
+                write!(f, "visible_s {visible_s} s is before onset_s {onset_s} s")
+            }
+            ErrorKind::UnknownValue { text, expected } => {
+                write!(f, "unknown value {text:?}, expected {expected}")
+            }
+            ErrorKind::Parquet(_)
+            | ErrorKind::MissingColumn { .. }
+            | ErrorKind::WrongType { .. }
+            | ErrorKind::Null
+            | ErrorKind::MissingMetadata { .. }
+            | ErrorKind::RateDiffers { .. } => self.fmt_parquet(f),
+            ErrorKind::OutOfRange { value, range } => {
+                write!(f, "value {value} is outside {range}")
+            }
+        }
+    }
+}
+
+impl ErrorKind {
+    /// The messages only a Parquet file can give: its own format, its columns' names and
+    /// types, nulls, and the sample rate in its key-value metadata.
+    fn fmt_parquet(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Parquet(e) => write!(f, "malformed Parquet: {e}"),
+            ErrorKind::MissingColumn { column, found } => {
+                write!(f, "missing column {column} (the file has: {found})")
+            }
+            ErrorKind::WrongType { expected, found } => {
+                write!(f, "values of type {found}, expected {expected}")
+            }
+            ErrorKind::Null => f.write_str(
+                "null value (a missing sample is a missing row, reported as a gap; \
+                 a row carries all three values)",
+            ),
+            ErrorKind::MissingMetadata { key } => {
+                write!(f, "no `{key}` entry in the file's key-value metadata")
+            }
+            ErrorKind::RateDiffers { first_hz, rate_hz } => write!(
+                f,
+                "sample_rate_hz {rate_hz} Hz differs from the {first_hz} Hz of the \
+                 session's first file"
+            ),
+            // Every other kind has its message in `Display::fmt`.
+            _ => fmt::Display::fmt(self, f),
+        }
+    }
+
+    /// The messages about a row's time: before the start, too far, not advancing, out of
+    /// order, or disagreeing with the sample rate.
+    fn fmt_time(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             ErrorKind::NegativeTime { t_s } => {
                 write!(f, "time {t_s} s is before the session start")
             }
@@ -384,7 +446,7 @@ impl fmt::Display for ErrorKind {
                 write!(
                     f,
                     "time {t_s} s disagrees with sample_rate_hz {rate_hz} Hz by more than \
-                     half a sample (expected {expected_s} s)"
+                 half a sample (expected {expected_s} s)"
                 )?;
                 match spacing_s {
                     Some(dt) => write!(
@@ -402,51 +464,22 @@ impl fmt::Display for ErrorKind {
             } => write!(
                 f,
                 "the timestamps contradict sample_rate_hz {rate_hz} Hz: {rows} rows in a \
-                 row are each {spacing_s} s apart on average, as at {} Hz, so every one \
-                 would follow missing samples; fix the `# sample_rate_hz:` line",
+             row are each {spacing_s} s apart on average, as at {} Hz, so every one \
+             would follow missing samples; fix the `# sample_rate_hz:` line",
                 1.0 / spacing_s
             ),
             ErrorKind::LateStart { t_s, max_s } => write!(
                 f,
                 "the first row is at {t_s} s, but times are seconds since the session \
-                 start and the first may be at most {max_s} s; subtract {t_s} s from \
-                 every t_s (a recording cut from a longer one, or another clock?)"
+             start and the first may be at most {max_s} s; subtract {t_s} s from \
+             every t_s (a recording cut from a longer one, or another clock?)"
             ),
             ErrorKind::OutOfOrder { previous_s, t_s } => write!(
                 f,
                 "rows out of time order: {t_s} s after {previous_s} s on the previous row"
             ),
-            ErrorKind::OnsetAfterEnd { onset_s, end_s } => {
-                write!(f, "end_s {end_s} s is not after onset_s {onset_s} s")
-            }
-            ErrorKind::VisibleBeforeOnset { onset_s, visible_s } => {
-                write!(f, "visible_s {visible_s} s is before onset_s {onset_s} s")
-            }
-            ErrorKind::UnknownValue { text, expected } => {
-                write!(f, "unknown value {text:?}, expected {expected}")
-            }
-            ErrorKind::Parquet(e) => write!(f, "malformed Parquet: {e}"),
-            ErrorKind::MissingColumn { column, found } => {
-                write!(f, "missing column {column} (the file has: {found})")
-            }
-            ErrorKind::WrongType { expected, found } => {
-                write!(f, "values of type {found}, expected {expected}")
-            }
-            ErrorKind::Null => f.write_str(
-                "null value (a missing sample is a missing row, reported as a gap; \
-                 a row carries all three values)",
-            ),
-            ErrorKind::MissingMetadata { key } => {
-                write!(f, "no `{key}` entry in the file's key-value metadata")
-            }
-            ErrorKind::RateDiffers { first_hz, rate_hz } => write!(
-                f,
-                "sample_rate_hz {rate_hz} Hz differs from the {first_hz} Hz of the \
-                 session's first file"
-            ),
-            ErrorKind::OutOfRange { value, range } => {
-                write!(f, "value {value} is outside {range}")
-            }
+            // Every other kind has its message in `Display::fmt`.
+            _ => fmt::Display::fmt(self, f),
         }
     }
 }

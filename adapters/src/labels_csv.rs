@@ -12,12 +12,11 @@
 //! onset and becoming visible no earlier than its onset. A session without ejections
 //! has the header only.
 
-use crate::csv_fields::{check_header, field, invalid_input, parse_f64, push_fixed};
-use crate::csv_lines::CsvLines;
+use crate::csv_fields::{field, invalid_input, parse_f64, push_fixed};
+use crate::csv_table::CsvTable;
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
 use crate::session_files::{file_kind, labels_path, unreadable_reason};
-use crate::without_bom::WithoutBom;
 use letdown_eval::labels::Ejection;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -66,98 +65,64 @@ pub fn read_labels_beside(session: &Path) -> Option<Result<Vec<Ejection>, Sessio
 
 /// Reads a label file from `inner`; `path` names the source in errors.
 pub fn parse_labels<R: Read>(inner: R, path: &Path) -> Result<Vec<Ejection>, SessionFileError> {
-    let err = |line: u64, field: Option<&'static str>, kind: ErrorKind| {
-        SessionFileError::new(path, Some(line), field, kind)
-    };
-    // A BOM is dropped here rather than by the CSV parser, which misses one split over
-    // short reads (a pipe, a serial line).
-    let inner = WithoutBom::new(inner).map_err(|e| SessionFileError::io(path, e))?;
-    let mut csv = CsvLines::new(inner, 0);
-    let mut record = csv::ByteRecord::new();
-    let Some(header_line) = csv
-        .read(&mut record)
-        .map_err(|(line, kind)| err(line, None, kind))?
-    else {
-        return Err(err(1, None, ErrorKind::Empty));
-    };
-    let with_visible = record.len() == LABEL_COLUMNS_VISIBLE.len();
-    let columns: &[&'static str] = if with_visible {
+    let mut table = CsvTable::open(inner, path)?;
+    let columns: &[&'static str] = if table.record().len() == LABEL_COLUMNS_VISIBLE.len() {
         &LABEL_COLUMNS_VISIBLE
     } else {
         &LABEL_COLUMNS
     };
-    check_header(&record, columns, LABEL_HEADER)
-        .map_err(|(field, kind)| err(header_line, field, kind))?;
-
+    table.check_header(columns, LABEL_HEADER)?;
     let mut labels: Vec<Ejection> = Vec::new();
-    loop {
-        let Some(line) = csv
-            .read(&mut record)
-            .map_err(|(line, kind)| err(line, None, kind))?
-        else {
-            return Ok(labels);
-        };
-        if record.len() != columns.len() {
-            return Err(err(
-                line,
-                columns.get(record.len()).copied(),
-                ErrorKind::FieldCount {
-                    expected: columns.len(),
-                    found: record.len(),
-                },
-            ));
-        }
-        let time = |i: usize| -> Result<f64, SessionFileError> {
-            let name = Some(columns[i]);
-            let t_s = parse_f64(field(&record, i)).map_err(|k| err(line, name, k))?;
-            if t_s < 0.0 {
-                return Err(err(line, name, ErrorKind::NegativeTime { t_s }));
-            }
-            Ok(t_s)
-        };
-        let onset_s = time(0)?;
-        let end_s = time(1)?;
-        let visible_s = match field(&record, 2) {
-            b"" => None,
-            _ => Some(time(2)?),
-        };
-        if end_s <= onset_s {
-            return Err(err(
-                line,
-                Some("end_s"),
-                ErrorKind::OnsetAfterEnd { onset_s, end_s },
-            ));
-        }
-        if let Some(visible_s) = visible_s.filter(|v| *v < onset_s) {
-            return Err(err(
-                line,
-                Some("visible_s"),
-                ErrorKind::VisibleBeforeOnset { onset_s, visible_s },
-            ));
-        }
+    while let Some(line) = table.next_row()? {
+        table.check_field_count(line, columns)?;
+        let label = parse_row(&table, line, columns)?;
         if labels.len() == MAX_LABELS {
-            let kind = ErrorKind::TooMany {
-                max: MAX_LABELS,
-                what: "labelled ejections",
+            return Err(table.too_many(line, MAX_LABELS, "labelled ejections"));
+        }
+        if let Some(previous) = labels.last().filter(|p| p.onset_s >= label.onset_s) {
+            let kind = ErrorKind::OutOfOrder {
+                previous_s: previous.onset_s,
+                t_s: label.onset_s,
             };
-            return Err(err(line, None, kind));
+            return Err(table.error(line, Some("onset_s"), kind));
         }
-        if let Some(previous) = labels.last().filter(|p| p.onset_s >= onset_s) {
-            return Err(err(
-                line,
-                Some("onset_s"),
-                ErrorKind::OutOfOrder {
-                    previous_s: previous.onset_s,
-                    t_s: onset_s,
-                },
-            ));
-        }
-        labels.push(Ejection {
-            onset_s,
-            end_s,
-            visible_s,
-        });
+        labels.push(label);
     }
+    Ok(labels)
+}
+
+/// The label on the current row of `table` (at `line`), its fields named by `columns`.
+fn parse_row<R: Read>(
+    table: &CsvTable<'_, R>,
+    line: u64,
+    columns: &[&'static str],
+) -> Result<Ejection, SessionFileError> {
+    let err = |field: &'static str, kind: ErrorKind| table.error(line, Some(field), kind);
+    let time = |i: usize| -> Result<f64, SessionFileError> {
+        let t_s = parse_f64(field(table.record(), i)).map_err(|k| err(columns[i], k))?;
+        if t_s < 0.0 {
+            return Err(err(columns[i], ErrorKind::NegativeTime { t_s }));
+        }
+        Ok(t_s)
+    };
+    let onset_s = time(0)?;
+    let end_s = time(1)?;
+    let visible_s = match field(table.record(), 2) {
+        b"" => None,
+        _ => Some(time(2)?),
+    };
+    if end_s <= onset_s {
+        return Err(err("end_s", ErrorKind::OnsetAfterEnd { onset_s, end_s }));
+    }
+    if let Some(visible_s) = visible_s.filter(|v| *v < onset_s) {
+        let kind = ErrorKind::VisibleBeforeOnset { onset_s, visible_s };
+        return Err(err("visible_s", kind));
+    }
+    Ok(Ejection {
+        onset_s,
+        end_s,
+        visible_s,
+    })
 }
 
 /// Writes `labels` as a label file, times to [`LABEL_DECIMALS`] places. The `visible_s`

@@ -29,6 +29,7 @@
 pub mod baseline;
 mod csv_fields;
 mod csv_lines;
+mod csv_table;
 pub mod detections_csv;
 pub mod error;
 pub mod feed;

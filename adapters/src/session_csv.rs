@@ -33,7 +33,7 @@ use crate::input_file::InputFile;
 use crate::session_timeline::Timeline;
 pub use crate::session_timeline::{MAX_START_S, RATE_CHECK_ROWS};
 use crate::without_bom::WithoutBom;
-use letdown_engine::Sample;
+use letdown_engine::{Sample, SourceItem};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -277,6 +277,23 @@ impl<R: Read> Iterator for CsvSessionReader<R> {
 
 impl<R: Read> std::iter::FusedIterator for CsvSessionReader<R> {}
 
+/// Any reader of sessions (CSV or another format) that yields [`SessionItem`]s gives
+/// the engine's input through this.
+impl From<SessionItem> for SourceItem {
+    fn from(item: SessionItem) -> Self {
+        match item {
+            SessionItem::Row(row) => SourceItem::Sample {
+                index: row.index,
+                sample: row.sample,
+            },
+            SessionItem::Gap(gap) => SourceItem::Gap {
+                start_index: gap.start_index,
+                missing: gap.missing,
+            },
+        }
+    }
+}
+
 /// The metadata pairs, the rate with its line, the number of lines consumed, and the
 /// bytes of the header's line consumed with them (its leading blanks).
 type MetadataLines = (Vec<(String, String)>, Option<(f64, u64)>, u64, usize);
@@ -340,49 +357,49 @@ fn read_metadata<R: Read>(
         let Some(body) = text.strip_prefix(b"#") else {
             continue; // a blank line
         };
-        let (key, value) = split_metadata(body).ok_or_else(|| {
-            SessionFileError::new(
-                path,
-                Some(lines),
-                None,
-                ErrorKind::MalformedMetadata { text: quote(text) },
-            )
-        })?;
-        if entries.len() == MAX_METADATA_ENTRIES {
-            let kind = ErrorKind::TooMany {
-                max: MAX_METADATA_ENTRIES,
-                what: "`# key: value` metadata lines",
-            };
-            return Err(SessionFileError::new(path, Some(lines), None, kind));
-        }
-        if entries.iter().any(|(k, _)| *k == key) {
-            let field = (key == SAMPLE_RATE_KEY).then_some(SAMPLE_RATE_KEY);
-            return Err(SessionFileError::new(
-                path,
-                Some(lines),
-                field,
-                ErrorKind::DuplicateMetadata { key },
-            ));
-        }
-        if key == SAMPLE_RATE_KEY {
-            let rate_hz = value
-                .parse::<f64>()
-                .ok()
-                .filter(|r| r.is_finite() && *r > 0.0)
-                .ok_or_else(|| {
-                    SessionFileError::new(
-                        path,
-                        Some(lines),
-                        Some(SAMPLE_RATE_KEY),
-                        ErrorKind::InvalidRate {
-                            text: value.clone(),
-                        },
-                    )
-                })?;
-            rate = Some((rate_hz, lines));
-        }
-        entries.push((key, value));
+        add_metadata(&mut entries, &mut rate, body, text, lines, path)?;
     }
+}
+
+/// The metadata line `line` (`text` trimmed, `body` after its `#`) added to `entries`;
+/// the sample rate, with its line, kept in `rate`.
+fn add_metadata(
+    entries: &mut Vec<(String, String)>,
+    rate: &mut Option<(f64, u64)>,
+    body: &[u8],
+    text: &[u8],
+    line: u64,
+    path: &Path,
+) -> Result<(), SessionFileError> {
+    let err = |field, kind| SessionFileError::new(path, Some(line), field, kind);
+    let (key, value) = split_metadata(body)
+        .ok_or_else(|| err(None, ErrorKind::MalformedMetadata { text: quote(text) }))?;
+    if entries.len() == MAX_METADATA_ENTRIES {
+        let kind = ErrorKind::TooMany {
+            max: MAX_METADATA_ENTRIES,
+            what: "`# key: value` metadata lines",
+        };
+        return Err(err(None, kind));
+    }
+    if entries.iter().any(|(k, _)| *k == key) {
+        let field = (key == SAMPLE_RATE_KEY).then_some(SAMPLE_RATE_KEY);
+        return Err(err(field, ErrorKind::DuplicateMetadata { key }));
+    }
+    if key == SAMPLE_RATE_KEY {
+        let rate_hz = value
+            .parse::<f64>()
+            .ok()
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .ok_or_else(|| {
+                let kind = ErrorKind::InvalidRate {
+                    text: value.clone(),
+                };
+                err(Some(SAMPLE_RATE_KEY), kind)
+            })?;
+        *rate = Some((rate_hz, line));
+    }
+    entries.push((key, value));
+    Ok(())
 }
 
 /// `key: value` from the text after `#`: the key is non-empty and made of ASCII letters,

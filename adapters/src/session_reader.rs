@@ -12,6 +12,7 @@ use crate::input_file::InputFile;
 use crate::session_csv::{CsvSessionReader, Metadata, ReadStats, SessionItem};
 use crate::session_files::{fleet_session_files, is_parquet_name};
 use crate::session_parquet::ParquetSessionReader;
+use letdown_engine::{SampleSource, SourceItem};
 use std::io::Read;
 use std::path::Path;
 
@@ -116,3 +117,13 @@ impl<R: Read> Iterator for SessionReader<R> {
 }
 
 impl<R: Read> std::iter::FusedIterator for SessionReader<R> {}
+
+/// A session file (CSV or Parquet) drives an engine like any session ([`letdown_engine::drive`]): rows
+/// become samples, reported gaps one gap each; a malformed row ends it with its error.
+impl<R: Read> SampleSource for SessionReader<R> {
+    type Error = SessionFileError;
+
+    fn next_item(&mut self) -> Result<Option<SourceItem>, SessionFileError> {
+        Ok(SessionReader::next_item(self)?.map(SourceItem::from))
+    }
+}

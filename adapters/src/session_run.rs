@@ -1,11 +1,11 @@
-//! Replaying one session file through the engine, sample by sample: rows go to
-//! `Engine::process`, reported gaps to `Engine::process_gap`, and every event to an
-//! observer as it comes. `letdown replay` and [`score_by_group`](crate::session_groups::score_by_group)
+//! Replaying one session file through the engine, sample by sample, through
+//! [`letdown_engine::drive`]: rows go to `Engine::process`, reported gaps to
+//! `Engine::process_gap`, and every event to an observer as it comes. `letdown replay` and [`score_by_group`](crate::session_groups::score_by_group)
 //! drive the engine through this one loop.
 
 use crate::session_csv::{Metadata, SAMPLE_RATE_KEY};
-use crate::{SessionFileError, SessionItem, SessionReader};
-use letdown_engine::{EngineConfig, Event, EventKind};
+use crate::{SessionFileError, SessionReader};
+use letdown_engine::{drive, EngineConfig, Event, EventKind};
 use std::path::Path;
 use std::time::Instant;
 
@@ -113,31 +113,16 @@ pub fn replay_session_with(
         sample_rate_hz: rate,
         ..Replay::default()
     };
-    let mut handle = |event: Event, replay: &mut Replay| {
+    let start = Instant::now();
+    let error = drive(&mut engine, &mut reader, |event| {
         match event.kind {
             EventKind::Onset => replay.onsets_s.push(event.sample_index as f64 / rate),
             EventKind::End => replay.ends += 1,
             EventKind::Hint => replay.hints += 1,
         }
         observer.event(&event, rate);
-    };
-    let start = Instant::now();
-    let error = loop {
-        match reader.next_item() {
-            Ok(Some(SessionItem::Row(row))) => {
-                if let Some(event) = engine.process(row.sample) {
-                    handle(event, &mut replay);
-                }
-            }
-            Ok(Some(SessionItem::Gap(gap))) => {
-                if let Some(event) = engine.process_gap(gap.missing) {
-                    handle(event, &mut replay);
-                }
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(e),
-        }
-    };
+    })
+    .err();
     replay.elapsed_s = start.elapsed().as_secs_f64();
     let stats = reader.stats();
     replay.rows = stats.rows;

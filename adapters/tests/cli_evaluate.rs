@@ -4,20 +4,11 @@
 //! line (exit 2), and the pictures are well-formed SVG and PNG files.
 
 mod cli_run;
-use cli_run::{letdown, text};
+use cli_run::{letdown, show, text};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-fn show(output: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    )
-}
 
 fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -590,6 +581,17 @@ fn png_size(path: &Path) -> (u32, u32) {
     (be(&bytes[16..20]), be(&bytes[20..24]))
 }
 
+/// Runs `letdown plot SESSION ARGS --out OUT`, expecting exit status `status`; what it
+/// printed.
+fn plot(session: &str, args: &[&str], out: &Path, status: i32) -> Output {
+    let mut all = vec!["plot", session];
+    all.extend_from_slice(args);
+    all.extend(["--out", utf8(out)]);
+    let output = letdown(&all);
+    assert_eq!(output.status.code(), Some(status), "{}", show(&output));
+    output
+}
+
 #[test]
 fn plot_writes_svg_and_png_and_checks_the_span() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -597,52 +599,24 @@ fn plot_writes_svg_and_png_and_checks_the_span() {
     let session = utf8(&session);
 
     let svg = dir.path().join("x.svg");
-    let output = letdown(&["plot", session, "--out", utf8(&svg)]);
-    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let output = plot(session, &[], &svg, 0);
     assert_svg(&svg);
-    assert!(
-        text(&output.stdout).contains("3 labelled ejections"),
-        "{}",
-        show(&output)
-    );
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("3 labelled ejections"), "{stdout}");
 
     let png = dir.path().join("x.png");
-    let output = letdown(&["plot", session, "--out", utf8(&png)]);
-    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    plot(session, &[], &png, 0);
     let (w, h) = png_size(&png);
     assert!(w > 0 && h > 0, "{w} × {h}");
 
     let zoom = dir.path().join("zoom.svg");
-    let output = letdown(&[
-        "plot",
-        session,
-        "--from",
-        "90",
-        "--to",
-        "100",
-        "--out",
-        utf8(&zoom),
-    ]);
-    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let output = plot(session, &["--from", "90", "--to", "100"], &zoom, 0);
     assert_svg(&zoom);
-    assert!(
-        text(&output.stdout).contains("90.0 … 100.0 s"),
-        "{}",
-        show(&output)
-    );
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("90.0 … 100.0 s"), "{stdout}");
 
     let backwards = dir.path().join("backwards.svg");
-    let output = letdown(&[
-        "plot",
-        session,
-        "--from",
-        "100",
-        "--to",
-        "90",
-        "--out",
-        utf8(&backwards),
-    ]);
-    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    let output = plot(session, &["--from", "100", "--to", "90"], &backwards, 2);
     assert!(text(&output.stderr).contains("--to"), "{}", show(&output));
     assert!(!backwards.exists());
 }

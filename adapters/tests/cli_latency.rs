@@ -80,11 +80,14 @@ fn a_paced_run_reports_every_stable_key_with_the_documented_sample_count() {
     // overrun; the baseline gets the same input and never drops.
     assert_eq!(v["samples"], 1000);
     assert_eq!(
-        number(&v, "processed") + number(&v, "overruns"),
+        number(&v["pipeline"], "processed") + number(&v, "overruns"),
         number(&v, "samples")
     );
-    assert_eq!(v["baseline_samples"], 1000);
-    assert_eq!(v["baseline_processed"], 1000);
+    assert_eq!(v["pipeline"]["samples"], 1000);
+    assert_eq!(v["pipeline"]["wait"], "predict");
+    assert_eq!(v["baseline"]["samples"], 1000);
+    assert_eq!(v["baseline"]["processed"], 1000);
+    assert!(v["baseline"]["wait"].is_null());
     assert_eq!(v["waits"].as_array().map(Vec::len), Some(1));
     assert!(v["realtime"].is_null());
 }
@@ -96,7 +99,7 @@ fn a_cold_paced_run_says_so_and_feeds_the_same_samples() {
     assert_eq!(v["mode"], "paced");
     assert_eq!(v["feed"], "cold");
     assert_eq!(v["samples"], 1000);
-    assert_eq!(v["baseline_processed"], 1000);
+    assert_eq!(v["baseline"]["processed"], 1000);
 }
 
 #[test]
@@ -119,7 +122,7 @@ fn an_unpaced_run_of_every_wait_strategy_counts_repeats_and_rounds() {
     // rate × seconds × repeat × rounds; a flat-out feed waits rather than drops.
     assert_eq!(v["samples"], 1000.0 * 0.5 * 3.0 * 2.0);
     assert_eq!(v["overruns"], 0);
-    assert_eq!(v["processed"], v["samples"]);
+    assert_eq!(v["pipeline"]["processed"], v["samples"]);
     let waits = v["waits"].as_array().expect("waits");
     let names: Vec<&str> = waits.iter().filter_map(|w| w["wait"].as_str()).collect();
     assert_eq!(names, ["spin", "yield", "park", "tick", "predict"]);

@@ -7,7 +7,7 @@
 use crate::generator::{Generator, SessionSpec, SpecError};
 use crate::labels::Ejection;
 use crate::score::{score_session, SessionScore};
-use letdown_engine::{Engine, EngineConfig, Event, EventKind};
+use letdown_engine::{drive, Engine, EngineConfig, Event, EventKind};
 
 /// What one open-loop run produced.
 #[derive(Clone, Debug)]
@@ -35,14 +35,7 @@ pub fn run_engine(spec: SessionSpec, config: &EngineConfig) -> Result<OpenLoopRu
         .or_else(|_| config.build())
         .map_err(|_| SpecError::RateHz)?;
     let mut events = Vec::new();
-    while let Some(s) = generator.next_sample() {
-        let event = if s.present {
-            engine.process(s.sample)
-        } else {
-            engine.process_gap(1)
-        };
-        events.extend(event);
-    }
+    let Ok(()) = drive(&mut engine, &mut generator, |event| events.push(event));
     let labels = generator.labels();
     let onsets_s: Vec<f64> = events
         .iter()

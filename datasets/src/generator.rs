@@ -24,7 +24,7 @@ use crate::reflex::{stimulation_strength, CueEffect, Reflex};
 use crate::sensor::{clip_flow, clip_pressure, quantise, Hold, SensorParams, Smoother, Tubing};
 use crate::user::{self, UserAction, UserEvent};
 use core::fmt;
-use letdown_engine::{ControlHint, Mode, Sample};
+use letdown_engine::{ControlHint, Mode, Sample, SampleSource, SourceItem};
 
 /// Allowed sample rates, Hz (DESIGN §2).
 pub const RATE_RANGE_HZ: (f64, f64) = (100.0, 10_000.0);
@@ -244,6 +244,34 @@ pub struct SimSample {
     pub present: bool,
     /// What really happened.
     pub truth: Truth,
+}
+
+impl SimSample {
+    /// The sample as the engine's input: a dropout is a gap of this one sample.
+    pub fn source_item(&self) -> SourceItem {
+        if self.present {
+            SourceItem::Sample {
+                index: self.index,
+                sample: self.sample,
+            }
+        } else {
+            SourceItem::Gap {
+                start_index: self.index,
+                missing: 1,
+            }
+        }
+    }
+}
+
+/// The simulator drives an engine like any session ([`letdown_engine::drive`]); it cannot
+/// fail. Each dropout sample reaches the engine as its own one-sample gap, at once, as a
+/// pump's firmware would report it.
+impl SampleSource for Generator {
+    type Error = core::convert::Infallible;
+
+    fn next_item(&mut self) -> Result<Option<SourceItem>, Self::Error> {
+        Ok(self.next_sample().map(|s| s.source_item()))
+    }
 }
 
 /// One ejection of the session.

@@ -18,7 +18,7 @@ use crate::hint::{Mode, Reason};
 use crate::sample::Sample;
 use crate::sanitize::{ChannelLimits, Sanitizer};
 use crate::session::SessionMachine;
-use crate::spectral::{SpectralFeatures, SpectralMonitor};
+use crate::spectral_monitor::{SpectralFeatures, SpectralMonitor};
 
 /// A fault or over-vacuum must have been absent this long before pumping resumes, s.
 pub const FAULT_CLEAR_S: f32 = 0.5;
@@ -115,7 +115,8 @@ pub struct Engine {
     clear_count: u32,
     safety: Option<Reason>,
     decimator: Decimator,
-    fs: f32,
+    /// The analysis rate after decimation, Hz (not the input rate).
+    internal_rate_hz: f32,
     flow_lowpass: Section,
     flow_primed: bool,
     tracker: CycleTracker,
@@ -156,7 +157,7 @@ impl Engine {
             clear_count: 0,
             safety: None,
             decimator: Decimator::new(factor),
-            fs,
+            internal_rate_hz: fs,
             flow_lowpass: Section::new(flow_lp),
             flow_primed: false,
             tracker: CycleTracker::new(fs),
@@ -204,7 +205,7 @@ impl Engine {
 
     /// Internal (decimated) analysis rate, Hz.
     pub fn internal_rate_hz(&self) -> f32 {
-        self.fs
+        self.internal_rate_hz
     }
 
     /// Counters of rejected, missing and dropped data.
@@ -367,7 +368,7 @@ impl Engine {
                 self.stats.artefact_cycles += 1;
             }
         }
-        let dt = cycle.len as f32 / self.fs;
+        let dt = cycle.len as f32 / self.internal_rate_hz;
         let detection = self.detector.process(&cycle, &features, dt);
         let (lo, hi) = self.detector.band();
         self.features.set_band(lo, hi);

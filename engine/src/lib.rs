@@ -27,6 +27,7 @@ mod engine;
 mod event;
 mod hint;
 mod sample;
+mod source;
 
 /// Declares each stage module: public with feature `internals` (for the benchmarks and
 /// the stage tests), private to the crate otherwise.
@@ -49,7 +50,7 @@ stage_modules!(
     filter,
     sanitize,
     session,
-    spectral,
+    spectral_monitor,
     spectrum,
 );
 
@@ -62,4 +63,5 @@ pub use features::BlockFeatures;
 pub use hint::{ControlHint, Cue, Mode, Reason, UnknownName};
 pub use sample::Sample;
 pub use session::RAMP_CYCLES;
-pub use spectral::SpectralFeatures;
+pub use source::{drive, drive_observed, feed, SampleSource, SourceItem};
+pub use spectral_monitor::SpectralFeatures;

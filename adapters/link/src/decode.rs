@@ -306,15 +306,12 @@ fn parse_body(frame_type: FrameType, r: &mut Reader<'_>) -> Result<Payload, Fram
                 return Err(FrameError::InvalidField(Field::SampleCount));
             }
             fixed(BLOCK_HEADER_LEN + count * SAMPLE_LEN)?;
-            let mut block = SampleBlock::new(config, first_sample_index);
-            for _ in 0..count {
-                let (Some(pressure), Some(flow)) = (r.i16(), r.i16()) else {
-                    return Err(short);
-                };
-                block
-                    .push(RawSample::new(pressure, flow))
-                    .map_err(|_| FrameError::InvalidField(Field::SampleCount))?;
-            }
+            let block = read_samples(
+                r,
+                SampleBlock::new(config, first_sample_index),
+                count,
+                short,
+            )?;
             Payload::SampleBlock(block)
         }
         FrameType::Settings => {
@@ -329,42 +326,11 @@ fn parse_body(frame_type: FrameType, r: &mut Reader<'_>) -> Result<Payload, Fram
         }
         FrameType::Hint => {
             fixed(HINT_LEN)?;
-            let sample_index = r.u64().ok_or(short)?;
-            let (Some(mode), Some(reason), Some(cue), Some(ramp_cycles)) =
-                (r.u8(), r.u8(), r.u8(), r.u8())
-            else {
-                return Err(short);
-            };
-            let field = FrameError::InvalidField;
-            Payload::Hint(ControlHint {
-                sample_index,
-                mode: mode_from(mode).map_err(field)?,
-                reason: reason_from(reason).map_err(field)?,
-                cue: cue_from(cue).map_err(field)?,
-                ramp_cycles,
-                target_vacuum_mmhg: r.f32().ok_or(short)?,
-                rate_cpm: r.f32().ok_or(short)?,
-                confidence: r.f32().ok_or(short)?,
-            })
+            Payload::Hint(read_hint(r, short)?)
         }
         FrameType::Ack => {
             fixed(ACK_LEN)?;
-            let mut ack = Ack {
-                last_seq: r.u16().ok_or(short)?,
-                frames_received: r.u32().ok_or(short)?,
-                frames_dropped: r.u32().ok_or(short)?,
-                samples_missing: r.u32().ok_or(short)?,
-                samples_overrun: r.u32().ok_or(short)?,
-                samples_discarded: r.u32().ok_or(short)?,
-                oversize_bytes: r.u32().ok_or(short)?,
-                next_sample_index: r.u64().ok_or(short)?,
-                spare_samples: r.u32().ok_or(short)?,
-                dropped_by_reason: [0; 8],
-            };
-            for n in &mut ack.dropped_by_reason {
-                *n = r.u32().ok_or(short)?;
-            }
-            Payload::Ack(ack)
+            Payload::Ack(read_ack(r).ok_or(short)?)
         }
         FrameType::Heartbeat => {
             fixed(HEARTBEAT_LEN)?;
@@ -373,6 +339,64 @@ fn parse_body(frame_type: FrameType, r: &mut Reader<'_>) -> Result<Payload, Fram
             })
         }
     })
+}
+
+/// `count` samples into `block`; `short` if the body ends first (its length was checked).
+fn read_samples(
+    r: &mut Reader<'_>,
+    mut block: SampleBlock,
+    count: usize,
+    short: FrameError,
+) -> Result<SampleBlock, FrameError> {
+    for _ in 0..count {
+        let (Some(pressure), Some(flow)) = (r.i16(), r.i16()) else {
+            return Err(short);
+        };
+        block
+            .push(RawSample::new(pressure, flow))
+            .map_err(|_| FrameError::InvalidField(Field::SampleCount))?;
+    }
+    Ok(block)
+}
+
+/// A Hint body (its length checked); a code the engine does not know is an invalid field.
+fn read_hint(r: &mut Reader<'_>, short: FrameError) -> Result<ControlHint, FrameError> {
+    let sample_index = r.u64().ok_or(short)?;
+    let (Some(mode), Some(reason), Some(cue), Some(ramp_cycles)) = (r.u8(), r.u8(), r.u8(), r.u8())
+    else {
+        return Err(short);
+    };
+    let field = FrameError::InvalidField;
+    Ok(ControlHint {
+        sample_index,
+        mode: mode_from(mode).map_err(field)?,
+        reason: reason_from(reason).map_err(field)?,
+        cue: cue_from(cue).map_err(field)?,
+        ramp_cycles,
+        target_vacuum_mmhg: r.f32().ok_or(short)?,
+        rate_cpm: r.f32().ok_or(short)?,
+        confidence: r.f32().ok_or(short)?,
+    })
+}
+
+/// An Ack body (its length checked).
+fn read_ack(r: &mut Reader<'_>) -> Option<Ack> {
+    let mut ack = Ack {
+        last_seq: r.u16()?,
+        frames_received: r.u32()?,
+        frames_dropped: r.u32()?,
+        samples_missing: r.u32()?,
+        samples_overrun: r.u32()?,
+        samples_discarded: r.u32()?,
+        oversize_bytes: r.u32()?,
+        next_sample_index: r.u64()?,
+        spare_samples: r.u32()?,
+        dropped_by_reason: [0; 8],
+    };
+    for n in &mut ack.dropped_by_reason {
+        *n = r.u32()?;
+    }
+    Some(ack)
 }
 
 fn read_config(r: &mut Reader<'_>) -> Option<StreamConfig> {

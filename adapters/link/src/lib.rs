@@ -1,5 +1,5 @@
 //! letdown-link: the wire codec of the pump link — sample blocks from the sensor board up
-//! to the engine, hints, acknowledgements and heartbeats back down to the pump (issue 8).
+//! to the engine, hints, acknowledgements and heartbeats back down to the pump.
 //!
 //! `#![no_std]`, no allocation, no `unsafe`, and no panic for any input: the firmware side
 //! links the same code. The programs that drive a real serial line (`letdown serve`,

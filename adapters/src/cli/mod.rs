@@ -5,7 +5,7 @@ mod convert;
 mod evaluate;
 mod events_json;
 mod latency;
-mod link;
+mod link_commands;
 mod options;
 mod output;
 mod plot;

@@ -1,4 +1,4 @@
-//! `letdown serve --port DEV | --stdio`: the engine on a live pump link (issue 8).
+//! `letdown serve --port DEV | --stdio`: the engine on a live pump link.
 //!
 //! Three threads:
 //! - the reading thread: bytes off the line, passed on as they come (`link::connect`);
@@ -29,7 +29,9 @@
 //! summary on standard error.
 
 use super::console::report_error;
-use super::link::{connect, duration_from, hint_fields, Incoming, LinkArgs, Log};
+use super::link_commands::{
+    connect, duration_from, hint_fields, Incoming, LinkArgs, LinkReader, Log,
+};
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use crossbeam_channel::{never, select, Receiver};
@@ -70,7 +72,7 @@ pub struct ServeArgs {
     link: LinkArgs,
 
     /// Baud rate of --port (8N1; a pseudo-terminal ignores it).
-    #[arg(long, value_name = "B", default_value_t = super::link::DEFAULT_BAUD)]
+    #[arg(long, value_name = "B", default_value_t = super::link_commands::DEFAULT_BAUD)]
     baud: u32,
 
     /// No samples for this long (from the start on) makes the link silent: the pump is
@@ -106,8 +108,8 @@ pub struct ServeArgs {
     quiet: bool,
 }
 
-/// The downstream side: frames to the pump.
-struct Downstream {
+/// serve's side of the link towards the pump: the frames it writes (hints, Acks, heartbeats).
+struct ToPump {
     writer: Box<dyn Write + Send>,
     encoder: Encoder,
     buf: [u8; MAX_FRAME_LEN],
@@ -129,7 +131,7 @@ struct Downstream {
     write_errors: u64,
 }
 
-impl Downstream {
+impl ToPump {
     fn new(writer: Box<dyn Write + Send>, now: Instant) -> Self {
         Self {
             writer,
@@ -289,124 +291,229 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         "listening on {spec}; link timeout {:.0} ms",
         opts.timeout.as_secs_f64() * 1e3
     ));
-
     let started = Instant::now();
     let sink = PipelineSink::new(PipelineSinkConfig {
         wait: args.wait,
         realtime: args.realtime,
         ..PipelineSinkConfig::default()
     });
-    let mut receiver = LinkReceiver::new(sink, ReceiverConfig::new(opts.timeout));
-    let mut down = Downstream::new(link_writer, started);
-    let mut hints: Receiver<HintMessage> = never();
-    let mut generation = 0;
-    let mut next_stats = opts.stats_every.map(|d| started + d);
-    let mut counts = EventCounts::default();
-    let mut status = Ok(());
-    let quiet = args.quiet;
-    let mut pending = Pending::default();
+    let mut serve = Serve {
+        receiver: LinkReceiver::new(sink, ReceiverConfig::new(opts.timeout)),
+        down: ToPump::new(link_writer, started),
+        hints: never(),
+        generation: 0,
+        next_stats: opts.stats_every.map(|d| started + d),
+        counts: EventCounts::default(),
+        pending: Pending::default(),
+        log,
+        quiet: args.quiet,
+        opts,
+    };
     // Silent from the first byte on: the clock starts now.
-    receiver.poll(started, &mut |e| {
-        on_link_event(&log, &mut down, &mut pending, &e, quiet)
-    });
+    serve.poll(started);
+    let (rejected, status) = serve.serve(&reader);
+    if !rejected {
+        reader.stop();
+        let ack = serve.receiver.ack();
+        let ack_every = serve.opts.ack_every;
+        serve
+            .down
+            .ack_if_due(Instant::now(), ack_every, ack, true, &serve.log);
+    }
+    let Serve {
+        receiver,
+        mut down,
+        mut counts,
+        log,
+        quiet,
+        ..
+    } = serve;
+    let (sink, stats) = receiver.into_parts();
+    finish(sink, &stats, &mut down, &mut counts, &log, quiet, started);
+    match (rejected, status) {
+        (true, _) => ExitCode::from(EXIT_BAD_INPUT),
+        (false, Ok(())) => ExitCode::SUCCESS,
+        (false, Err(_)) => ExitCode::FAILURE,
+    }
+}
 
-    // Ends `true` when the engine refused the stream.
-    let rejected = loop {
-        while let Some(message) = receiver.sink_mut().take_leftover() {
-            forward(&message, &mut down, &mut counts, &log, quiet);
+/// A running serve: the link's receive path, its side towards the pump, and the engine's
+/// hints in between.
+struct Serve {
+    receiver: LinkReceiver<PipelineSink>,
+    down: ToPump,
+    /// The running pipeline's hints (`never()` between streams).
+    hints: Receiver<HintMessage>,
+    /// The sink's stream generation `hints` belongs to.
+    generation: u64,
+    next_stats: Option<Instant>,
+    counts: EventCounts,
+    pending: Pending,
+    log: Log,
+    quiet: bool,
+    opts: Options,
+}
+
+/// How one round of the loop ended.
+enum Step {
+    Continue,
+    /// The engine refused the stream: the pump was told to pause; serve ends (status 2).
+    Rejected,
+    /// The link ended (`Ok`: the pump hung up; `Err`: a read failed), or the pump's side
+    /// closed.
+    Ended(Result<(), String>),
+}
+
+impl Serve {
+    /// Serves until the link ends or a stream is refused; `(rejected, link status)`.
+    fn serve(&mut self, reader: &LinkReader) -> (bool, Result<(), String>) {
+        loop {
+            self.catch_up();
+            let ended = self.wait_and_take(reader, self.next_wake());
+            match self.after_wait(ended) {
+                Step::Continue => {}
+                Step::Rejected => return (true, Ok(())),
+                Step::Ended(status) => return (false, status),
+            }
         }
-        if let Some(first_sample_index) = pending.restarted.take() {
-            restart_pump(first_sample_index, &receiver, &mut down, &log);
+    }
+
+    /// Forwards what an ended stream left, restarts the pump after a new stream, and
+    /// follows the current stream's hint channel.
+    fn catch_up(&mut self) {
+        while let Some(message) = self.receiver.sink_mut().take_leftover() {
+            forward(
+                &message,
+                &mut self.down,
+                &mut self.counts,
+                &self.log,
+                self.quiet,
+            );
         }
-        if receiver.sink().generation() != generation {
-            generation = receiver.sink().generation();
-            hints = receiver.sink().hints().cloned().unwrap_or_else(never);
+        if let Some(first_sample_index) = self.pending.restarted.take() {
+            restart_pump(
+                first_sample_index,
+                &self.receiver,
+                &mut self.down,
+                &self.log,
+            );
         }
+        if self.receiver.sink().generation() != self.generation {
+            self.generation = self.receiver.sink().generation();
+            self.hints = self.receiver.sink().hints().cloned().unwrap_or_else(never);
+        }
+    }
+
+    /// How long to wait at most: the receiver's timeout, the next stats line, Ack or
+    /// heartbeat, at most 100 ms; 1 ms while a board may be waiting for room.
+    fn next_wake(&self) -> Duration {
         let now = Instant::now();
         let mut deadline = now + Duration::from_millis(100);
-        for d in [receiver.next_deadline(), next_stats].into_iter().flatten() {
+        for d in [self.receiver.next_deadline(), self.next_stats]
+            .into_iter()
+            .flatten()
+        {
             deadline = deadline.min(d);
         }
         deadline = deadline
-            .min(down.last_write + opts.heartbeat_every)
-            .min(down.last_ack + opts.ack_every);
-        if down.room_is_short() {
+            .min(self.down.last_write + self.opts.heartbeat_every)
+            .min(self.down.last_ack + self.opts.ack_every);
+        if self.down.room_is_short() {
             // Tell a waiting board of new room within a millisecond.
             deadline = deadline.min(now + Duration::from_millis(1));
         }
-        let wait = deadline.saturating_duration_since(now);
-        let mut ended = false;
+        deadline.saturating_duration_since(now)
+    }
+
+    /// Waits up to `wait` for link bytes or an engine hint and handles it; `Some` when
+    /// the link ended.
+    fn wait_and_take(&mut self, reader: &LinkReader, wait: Duration) -> Option<Result<(), String>> {
         select! {
             recv(reader.incoming) -> message => match message {
                 Ok(Incoming::Bytes(chunk)) => {
-                    receiver.feed(chunk.bytes(), chunk.at, &mut |e| {
-                        on_link_event(&log, &mut down, &mut pending, &e, quiet)
+                    let (log, down, pending, quiet) =
+                        (&self.log, &mut self.down, &mut self.pending, self.quiet);
+                    self.receiver.feed(chunk.bytes(), chunk.at, &mut |e| {
+                        on_link_event(log, down, pending, &e, quiet)
                     });
+                    None
                 }
                 Ok(Incoming::End(result)) => {
                     if let Err(e) = &result {
-                        log.line(format_args!("link failed: {e}"));
+                        self.log.line(format_args!("link failed: {e}"));
                     } else {
-                        log.line("the pump hung up (end of the link)");
+                        self.log.line("the pump hung up (end of the link)");
                     }
-                    status = result;
-                    ended = true;
+                    Some(result)
                 }
-                Err(_) => ended = true,
+                Err(_) => Some(Ok(())),
             },
-            recv(hints) -> message => match message {
-                Ok(message) => {
-                    let message = to_board(message, receiver.board_index(0));
-                    if let Some(hint) = &message.event.hint {
-                        // The running engine's mode, for the end of a silence.
-                        receiver.note_engine_hint(hint);
+            recv(self.hints) -> message => {
+                match message {
+                    Ok(message) => {
+                        let message = to_board(message, self.receiver.board_index(0));
+                        if let Some(hint) = &message.event.hint {
+                            // The running engine's mode, for the end of a silence.
+                            self.receiver.note_engine_hint(hint);
+                        }
+                        forward(&message, &mut self.down, &mut self.counts, &self.log, self.quiet)
                     }
-                    forward(&message, &mut down, &mut counts, &log, quiet)
+                    Err(_) => self.hints = never(),
                 }
-                Err(_) => hints = never(),
+                None
             },
-            default(wait) => {}
+            default(wait) => None,
         }
+    }
+
+    /// The receiver's clock, a refused stream, Acks, heartbeats and stats lines after a
+    /// wait; `ended`: the link ended during it.
+    fn after_wait(&mut self, ended: Option<Result<(), String>>) -> Step {
         let now = Instant::now();
-        receiver.poll(now, &mut |e| {
-            on_link_event(&log, &mut down, &mut pending, &e, quiet)
-        });
-        let rx_stats = receiver.stats();
-        if let Some(pause) = pending.refused {
+        self.poll(now);
+        let rx_stats = self.receiver.stats();
+        if let Some(pause) = self.pending.refused {
             // The engine cannot run this stream: the pump was told to stop rather than
             // pump unsupervised; end.
-            log.line(format_args!(
+            self.log.line(format_args!(
                 "sent the pump a pause ({}); exiting: the stream cannot be served",
                 hint_fields(&pause)
             ));
-            break true;
+            return Step::Rejected;
         }
-        down.ack_if_due(now, opts.ack_every, receiver.ack(), false, &log);
-        down.heartbeat_if_idle(now, opts.heartbeat_every, &log);
-        if let (Some(at), Some(every)) = (next_stats, opts.stats_every) {
+        let opts = &self.opts;
+        let ack = self.receiver.ack();
+        self.down
+            .ack_if_due(now, opts.ack_every, ack, false, &self.log);
+        self.down
+            .heartbeat_if_idle(now, opts.heartbeat_every, &self.log);
+        if let (Some(at), Some(every)) = (self.next_stats, opts.stats_every) {
             if now >= at {
-                next_stats = Some(at + every);
-                let live = receiver.sink().live_stats().unwrap_or_default();
-                print_stats(&log, "stats", &rx_stats, &down, &counts, &live);
+                self.next_stats = Some(at + every);
+                let live = self.receiver.sink().live_stats().unwrap_or_default();
+                print_stats(
+                    &self.log,
+                    "stats",
+                    &rx_stats,
+                    &self.down,
+                    &self.counts,
+                    &live,
+                );
             }
         }
-        if ended || down.closed {
-            break false;
+        match ended {
+            Some(status) => Step::Ended(status),
+            None if self.down.closed => Step::Ended(Ok(())),
+            None => Step::Continue,
         }
-    };
-    if !rejected {
-        reader.stop();
-        let ack = receiver.ack();
-        down.ack_if_due(Instant::now(), opts.ack_every, ack, true, &log);
     }
-    let (sink, stats) = receiver.into_parts();
-    finish(sink, &stats, &mut down, &mut counts, &log, quiet, started);
-    if rejected {
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
-    match status {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::FAILURE,
+
+    /// The receiver watches the clock at `now`.
+    fn poll(&mut self, now: Instant) {
+        let (log, down, pending, quiet) =
+            (&self.log, &mut self.down, &mut self.pending, self.quiet);
+        self.receiver
+            .poll(now, &mut |e| on_link_event(log, down, pending, &e, quiet));
     }
 }
 
@@ -425,7 +532,7 @@ struct EventCounts {
 fn restart_pump(
     first_sample_index: u64,
     receiver: &LinkReceiver<PipelineSink>,
-    down: &mut Downstream,
+    down: &mut ToPump,
     log: &Log,
 ) {
     if receiver.is_silent() || matches!(down.pump_mode, None | Some(Mode::Stimulation)) {
@@ -446,7 +553,7 @@ fn restart_pump(
 /// One engine event (indices already the board's) to the pump and the log.
 fn forward(
     message: &HintMessage,
-    down: &mut Downstream,
+    down: &mut ToPump,
     counts: &mut EventCounts,
     log: &Log,
     quiet: bool,
@@ -499,7 +606,7 @@ struct Pending {
 /// a refused stream's pause) to the pump.
 fn on_link_event(
     log: &Log,
-    down: &mut Downstream,
+    down: &mut ToPump,
     pending: &mut Pending,
     e: &ReceiverEvent,
     quiet: bool,
@@ -548,7 +655,7 @@ fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
 fn finish(
     mut sink: PipelineSink,
     stats: &ReceiveStats,
-    down: &mut Downstream,
+    down: &mut ToPump,
     counts: &mut EventCounts,
     log: &Log,
     quiet: bool,
@@ -629,7 +736,7 @@ fn print_stats(
     log: &Log,
     label: &str,
     rx: &ReceiveStats,
-    down: &Downstream,
+    down: &ToPump,
     counts: &EventCounts,
     pipeline: &PipelineStats,
 ) {

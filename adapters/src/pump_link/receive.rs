@@ -243,24 +243,9 @@ impl fmt::Display for ReceiverEvent {
                 f,
                 "engine queue full: {dropped} sample(s) dropped (overrun, reported as a gap)"
             ),
-            ReceiverEvent::SettingsApplied {
-                settings: u,
-                running,
-            } => write!(
-                f,
-                "user settings {}: stimulation {} mmHg at {} cpm, expression {} mmHg at {} \
-                 cpm, maximum {} mmHg",
-                if *running {
-                    "applied"
-                } else {
-                    "kept for the next stream"
-                },
-                u.stimulation_vacuum_mmhg,
-                u.stimulation_rate_cpm,
-                u.expression_vacuum_mmhg,
-                u.expression_rate_cpm,
-                u.max_vacuum_mmhg
-            ),
+            ReceiverEvent::SettingsApplied { settings, running } => {
+                fmt_settings(f, settings, *running)
+            }
             ReceiverEvent::SettingsRefused(e) => write!(f, "{e}; the old settings stay"),
             ReceiverEvent::Unexpected { frame_type } => {
                 write!(f, "unexpected {frame_type} frame from the board ignored")
@@ -275,22 +260,49 @@ impl fmt::Display for ReceiverEvent {
                 after,
                 missing_samples,
                 resume,
-            } => {
-                write!(
-                    f,
-                    "link back after {:.3} s without samples ({missing_samples} sample(s) \
-                     missed",
-                    after.as_secs_f64()
-                )?;
-                match resume {
-                    Some(h) => write!(f, "; pump resumes {} at sample {})", h.mode, h.sample_index),
-                    None if *missing_samples > 0 => {
-                        f.write_str("; the engine resumes after good data)")
-                    }
-                    None => f.write_str("; the engine's own pause stays)"),
-                }
-            }
+            } => fmt_resumed(f, *after, *missing_samples, resume.as_ref()),
         }
+    }
+}
+
+/// The user's settings as a receiver event tells them; `running`: a stream's engine got
+/// them (otherwise they wait for the next stream).
+fn fmt_settings(f: &mut fmt::Formatter<'_>, u: &UserSettings, running: bool) -> fmt::Result {
+    write!(
+        f,
+        "user settings {}: stimulation {} mmHg at {} cpm, expression {} mmHg at {} \
+         cpm, maximum {} mmHg",
+        if running {
+            "applied"
+        } else {
+            "kept for the next stream"
+        },
+        u.stimulation_vacuum_mmhg,
+        u.stimulation_rate_cpm,
+        u.expression_vacuum_mmhg,
+        u.expression_rate_cpm,
+        u.max_vacuum_mmhg
+    )
+}
+
+/// The link back after a silence of `after`, `missing_samples` lost, and what the pump
+/// is told (`resume`).
+fn fmt_resumed(
+    f: &mut fmt::Formatter<'_>,
+    after: Duration,
+    missing_samples: u64,
+    resume: Option<&ControlHint>,
+) -> fmt::Result {
+    write!(
+        f,
+        "link back after {:.3} s without samples ({missing_samples} sample(s) \
+         missed",
+        after.as_secs_f64()
+    )?;
+    match resume {
+        Some(h) => write!(f, "; pump resumes {} at sample {})", h.mode, h.sample_index),
+        None if missing_samples > 0 => f.write_str("; the engine resumes after good data)"),
+        None => f.write_str("; the engine's own pause stays)"),
     }
 }
 

@@ -6,11 +6,13 @@ use crate::cli::plot::trace::{Trace, TraceRecorder};
 use letdown_adapters::labels_csv::read_labels_beside;
 use letdown_adapters::session_csv::SAMPLE_RATE_KEY;
 use letdown_adapters::session_files::session_name;
-use letdown_adapters::{SessionItem, SessionReader};
+use letdown_adapters::SessionReader;
 use letdown_datasets::baselines::{FlowThreshold, OnsetDetector, TimerBaseline};
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::{session_name as sim_name, Generator, SessionSpec};
-use letdown_engine::{Engine, EngineConfig, Event, EventKind, Sample};
+use letdown_engine::{
+    drive_observed, Engine, EngineConfig, Event, EventKind, Sample, SampleSource, SourceItem,
+};
 use std::path::{Path, PathBuf};
 
 /// Where a session comes from.
@@ -84,10 +86,9 @@ pub struct OpenLoopRun {
     pub trace: Option<Trace>,
 }
 
-/// The engine and both baselines on one stream, and the recorder.
+/// Both baselines and the recorder, beside the engine on one stream.
 struct Watchers {
     rate_hz: f64,
-    engine: Engine,
     threshold: FlowThreshold,
     timer: TimerBaseline,
     events: Vec<Event>,
@@ -97,26 +98,51 @@ struct Watchers {
 }
 
 impl Watchers {
-    fn new(rate_hz: f64, span: Option<Span>) -> Result<Self, String> {
+    /// The engine at `rate_hz`, and the watchers beside it.
+    fn new(rate_hz: f64, span: Option<Span>) -> Result<(Engine, Self), String> {
         // The engine runs in f32; a rate beyond f32 becomes infinite and is refused.
         let engine = EngineConfig::new(rate_hz as f32)
             .build()
             .map_err(|e| e.to_string())?;
         let threshold = FlowThreshold::new(rate_hz).map_err(|e| e.to_string())?;
-        Ok(Self {
+        let watchers = Self {
             rate_hz,
-            engine,
             threshold,
             timer: TimerBaseline::new(rate_hz),
             events: Vec::new(),
             threshold_onsets: Vec::new(),
             timer_onsets: Vec::new(),
             recorder: span.map(|s| TraceRecorder::new(rate_hz, s.from_s, s.to_s)),
+        };
+        Ok((engine, watchers))
+    }
+
+    /// Drives `engine` over `source`, the watchers seeing each item after it.
+    fn drive<S: SampleSource>(
+        &mut self,
+        engine: &mut Engine,
+        source: &mut S,
+    ) -> Result<(), S::Error> {
+        drive_observed(engine, source, |item, event, engine| {
+            self.events.extend(event);
+            match item {
+                SourceItem::Sample { index, sample } => {
+                    self.after_engine(index, Some(sample), engine)
+                }
+                SourceItem::Gap {
+                    start_index,
+                    missing,
+                } => {
+                    for index in start_index..start_index.saturating_add(missing) {
+                        self.after_engine(index, None, engine);
+                    }
+                }
+            }
         })
     }
 
-    /// The baselines and the recorder see sample `index`; the engine has seen it.
-    fn after_engine(&mut self, index: u64, sample: Option<Sample>) {
+    /// The baselines and the recorder see sample `index`; `engine` has seen it.
+    fn after_engine(&mut self, index: u64, sample: Option<Sample>, engine: &Engine) {
         if self.threshold.detect(index, sample) {
             self.threshold_onsets.push(index);
         }
@@ -124,24 +150,7 @@ impl Watchers {
             self.timer_onsets.push(index);
         }
         if let Some(r) = self.recorder.as_mut() {
-            r.record(index, sample, &self.engine);
-        }
-    }
-
-    fn sample(&mut self, index: u64, sample: Option<Sample>) {
-        let event = match sample {
-            Some(s) => self.engine.process(s),
-            None => self.engine.process_gap(1),
-        };
-        self.events.extend(event);
-        self.after_engine(index, sample);
-    }
-
-    /// `missing` samples from `start_index` never arrived.
-    fn gap(&mut self, start_index: u64, missing: u64) {
-        self.events.extend(self.engine.process_gap(missing));
-        for index in start_index..start_index.saturating_add(missing) {
-            self.after_engine(index, None);
+            r.record(index, sample, engine);
         }
     }
 
@@ -207,10 +216,9 @@ pub fn run_open_loop(source: &Source, span: Option<Span>) -> Result<OpenLoopRun,
 fn run_simulated(spec: SessionSpec, span: Option<Span>) -> Result<OpenLoopRun, String> {
     let name = sim_name(&spec);
     let mut generator = Generator::new(spec).map_err(|e| format!("{name}: {e}"))?;
-    let mut watchers = Watchers::new(spec.rate_hz, span).map_err(|e| format!("{name}: {e}"))?;
-    while let Some(s) = generator.next_sample() {
-        watchers.sample(s.index, s.present.then_some(s.sample));
-    }
+    let (mut engine, mut watchers) =
+        Watchers::new(spec.rate_hz, span).map_err(|e| format!("{name}: {e}"))?;
+    let Ok(()) = watchers.drive(&mut engine, &mut generator);
     let profile = generator.profile().to_string();
     let subtitle = format!(
         "simulated: profile {profile}, seed {}, {} Hz, pump program {}, faults {}",
@@ -235,21 +243,16 @@ fn run_file(path: &Path, span: Option<Span>) -> Result<OpenLoopRun, String> {
     let mut reader = SessionReader::open(path).map_err(|e| e.to_string())?;
     let metadata = reader.metadata().clone();
     let rate = metadata.sample_rate_hz;
-    let mut watchers = Watchers::new(rate, span).map_err(|e| {
+    let (mut engine, mut watchers) = Watchers::new(rate, span).map_err(|e| {
         format!(
             "{}: line {}: field {SAMPLE_RATE_KEY}: {e}",
             path.display(),
             metadata.rate_line
         )
     })?;
-    loop {
-        match reader.next_item() {
-            Ok(Some(SessionItem::Row(row))) => watchers.sample(row.index, Some(row.sample)),
-            Ok(Some(SessionItem::Gap(gap))) => watchers.gap(gap.start_index, gap.missing),
-            Ok(None) => break,
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+    watchers
+        .drive(&mut engine, &mut reader)
+        .map_err(|e| e.to_string())?;
     let duration_s = reader.next_index() as f64 / rate;
     let profile = metadata.get("profile").unwrap_or("unknown").to_owned();
     let subtitle = format!(

@@ -5,7 +5,7 @@
 
 use super::metrics::SessionResult;
 use super::open_loop::Detector;
-use crate::cli::plot::canvas::{Figure, FONT};
+use crate::cli::plot::canvas::{Chart, Figure, FONT};
 use letdown_datasets::score::{percentile, WINDOW_AFTER_S, WINDOW_BEFORE_S};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -130,51 +130,7 @@ impl Figure for SummaryFigure<'_> {
             )))?;
         }
         for (g, group) in groups.iter().enumerate() {
-            let base = g as f64 * 4.0;
-            if g > 0 {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(base, y.0), (base, y.1)],
-                    BLACK.mix(0.25).stroke_width(1),
-                )))?;
-            }
-            chart.draw_series(std::iter::once(Text::new(
-                format!(
-                    "{} ({} with a letdown)",
-                    group.profile, group.letdown_sessions
-                ),
-                (base + 0.2, y.1 - 0.4),
-                (FONT, 15).into_font().style(FontStyle::Bold),
-            )))?;
-            for (k, delays) in group.delays.iter().enumerate() {
-                let x = base + 1.0 + k as f64;
-                let color = COLORS[k];
-                let series = chart.draw_series(delays.iter().enumerate().map(|(i, d)| {
-                    Circle::new((x + 0.55 * jitter(i), *d), 3, color.mix(0.7).filled())
-                }))?;
-                if g == 0 {
-                    let name = Detector::ALL[k].label();
-                    series
-                        .label(name)
-                        .legend(move |(px, py)| Circle::new((px + 8, py), 5, color.filled()));
-                }
-                if let Some(m) = percentile(delays, 50.0) {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(x - 0.38, m), (x + 0.38, m)],
-                        BLACK.stroke_width(3),
-                    )))?;
-                }
-                if let Some(p) = percentile(delays, 95.0) {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(x - 0.2, p), (x + 0.2, p)],
-                        BLACK.stroke_width(1),
-                    )))?;
-                }
-                chart.draw_series(std::iter::once(Text::new(
-                    format!("{}/{}", delays.len(), group.letdown_sessions),
-                    (x - 0.3, y.0 + 1.6),
-                    (FONT, 13),
-                )))?;
-            }
+            draw_group(&mut chart, g, group, y)?;
         }
         chart
             .configure_series_labels()
@@ -186,6 +142,63 @@ impl Figure for SummaryFigure<'_> {
             .draw()?;
         Ok(())
     }
+}
+
+/// Group `g`'s strip: its title, and per detector the delays as dots, the median and 95th
+/// percentile as bars, and how many sessions were found; `y`: the delay axis, s.
+fn draw_group<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    g: usize,
+    group: &Group,
+    y: (f64, f64),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let base = g as f64 * 4.0;
+    if g > 0 {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(base, y.0), (base, y.1)],
+            BLACK.mix(0.25).stroke_width(1),
+        )))?;
+    }
+    chart.draw_series(std::iter::once(Text::new(
+        format!(
+            "{} ({} with a letdown)",
+            group.profile, group.letdown_sessions
+        ),
+        (base + 0.2, y.1 - 0.4),
+        (FONT, 15).into_font().style(FontStyle::Bold),
+    )))?;
+    for (k, delays) in group.delays.iter().enumerate() {
+        let x = base + 1.0 + k as f64;
+        let color = COLORS[k];
+        let series =
+            chart.draw_series(delays.iter().enumerate().map(|(i, d)| {
+                Circle::new((x + 0.55 * jitter(i), *d), 3, color.mix(0.7).filled())
+            }))?;
+        if g == 0 {
+            let name = Detector::ALL[k].label();
+            series
+                .label(name)
+                .legend(move |(px, py)| Circle::new((px + 8, py), 5, color.filled()));
+        }
+        if let Some(m) = percentile(delays, 50.0) {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x - 0.38, m), (x + 0.38, m)],
+                BLACK.stroke_width(3),
+            )))?;
+        }
+        if let Some(p) = percentile(delays, 95.0) {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x - 0.2, p), (x + 0.2, p)],
+                BLACK.stroke_width(1),
+            )))?;
+        }
+        chart.draw_series(std::iter::once(Text::new(
+            format!("{}/{}", delays.len(), group.letdown_sessions),
+            (x - 0.3, y.0 + 1.6),
+            (FONT, 13),
+        )))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

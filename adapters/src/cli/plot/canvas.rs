@@ -12,6 +12,14 @@ use plotters::style::{register_font, FontStyle};
 use std::path::Path;
 use std::sync::Once;
 
+/// A chart with an `f64` axis each way (seconds against a panel's unit, or a figure's
+/// slots against a delay), as the figures draw on.
+pub type Chart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
 /// The font family every figure's text uses.
 pub const FONT: &str = "sans-serif";
 

@@ -10,10 +10,11 @@
 //! Readings are drawn as their lowest-to-highest envelope per pixel column, so a whole
 //! session shows the pump cycles' depth and a zoom (`--from/--to`) the waveform itself.
 
-use super::canvas::{Figure, FONT};
+use super::canvas::{Chart, Figure, FONT};
 use super::trace::{Bucket, Span, Trace};
+use letdown_datasets::labels::Ejection;
 use letdown_datasets::score::percentile;
-use letdown_engine::{Event, EventKind, Mode, Reason};
+use letdown_engine::{Event, EventKind, Mode};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -142,17 +143,8 @@ fn hint_text(e: &Event) -> Option<String> {
     if let Some(cue) = h.cue {
         return Some(format!("cue: {cue}"));
     }
-    let why = match h.reason {
-        Reason::LetdownDetected => "letdown",
-        Reason::FlowFaded => "flow faded",
-        Reason::FallbackTimer => "fallback timer",
-        Reason::OverVacuum => "over-vacuum",
-        Reason::SensorFault => "sensor fault",
-        Reason::StaleData => "stale data",
-        Reason::SensorRecovered => "sensor ok",
-        Reason::LateLetdownCue => "late letdown",
-        Reason::SessionEnd => "session end",
-    };
+    // The reason's own name, in words: no second table of reasons to keep in step.
+    let why = h.reason.name().replace('_', " ");
     Some(format!("{}: {why}", h.mode))
 }
 
@@ -205,24 +197,53 @@ impl Figure for SessionFigure<'_> {
         let (band, panels) = body.split_vertically(84);
         let panels_h = height.saturating_sub(58 + 84);
         let (top, bottom) = panels.split_vertically(panels_h * 2 / 5);
-
         let plot_px = width.saturating_sub(Y_LABEL_PX + RIGHT_PX).max(50) as usize;
-        let cols = columns(&t.buckets, from, to, plot_px);
-        let onsets = self.onset_times(EventKind::Onset);
-        let ends = self.onset_times(EventKind::End);
-        let labels: Vec<_> = t
-            .labels
-            .iter()
-            .filter(|l| l.end_s >= from && l.onset_s <= to)
-            .collect();
+        let view = View {
+            from,
+            to,
+            plot_px,
+            cols: columns(&t.buckets, from, to, plot_px),
+            onsets: self.onset_times(EventKind::Onset),
+            ends: self.onset_times(EventKind::End),
+            labels: t
+                .labels
+                .iter()
+                .filter(|l| l.end_s >= from && l.onset_s <= to)
+                .collect(),
+        };
+        self.draw_band(&band, &view)?;
+        self.draw_pressure(&top, &view)?;
+        self.draw_flow(&bottom, &view)
+    }
+}
 
-        // The phase band and the hints.
-        let mut chart = ChartBuilder::on(&band)
+/// The part of the session shown, and what is drawn of it.
+struct View<'a> {
+    /// Shown span, s.
+    from: f64,
+    to: f64,
+    /// Width of the plotting area, pixels (one column each).
+    plot_px: usize,
+    cols: Vec<Column>,
+    /// Engine onsets and ends in the span, s.
+    onsets: Vec<f64>,
+    ends: Vec<f64>,
+    labels: Vec<&'a Ejection>,
+}
+
+impl SessionFigure<'_> {
+    /// The phase band: what the engine asks for, and its hints.
+    fn draw_band<DB: DrawingBackend>(
+        &self,
+        band: &DrawingArea<DB, Shift>,
+        view: &View,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let mut chart = ChartBuilder::on(band)
             .margin_right(RIGHT_PX)
             .margin_left(LEFT_PX)
             .margin_top(4)
             .y_label_area_size(Y_LABEL_PX)
-            .build_cartesian_2d(from..to, 0.0..1.0)?;
+            .build_cartesian_2d(view.from..view.to, 0.0..1.0)?;
         chart
             .configure_mesh()
             .disable_mesh()
@@ -231,8 +252,12 @@ impl Figure for SessionFigure<'_> {
             .y_desc("engine asks")
             .axis_desc_style((FONT, 14))
             .draw()?;
-        for (a, b, mode) in phases(&t.events, t.rate_hz, t.duration_s) {
-            let (a, b) = (a.max(from), b.min(to));
+        for (a, b, mode) in phases(
+            &self.trace.events,
+            self.trace.rate_hz,
+            self.trace.duration_s,
+        ) {
+            let (a, b) = (a.max(view.from), b.min(view.to));
             if b <= a {
                 continue;
             }
@@ -240,7 +265,7 @@ impl Figure for SessionFigure<'_> {
                 [(a, 0.0), (b, 0.42)],
                 mode_color(mode).filled(),
             )))?;
-            let px_per_s = plot_px as f64 / (to - from);
+            let px_per_s = view.plot_px as f64 / (view.to - view.from);
             if (b - a) * px_per_s > 90.0 {
                 chart.draw_series(std::iter::once(Text::new(
                     mode.to_string(),
@@ -249,11 +274,12 @@ impl Figure for SessionFigure<'_> {
                 )))?;
             }
         }
-        let hinted: Vec<(f64, String)> = t
+        let hinted: Vec<(f64, String)> = self
+            .trace
             .events
             .iter()
-            .filter_map(|e| Some((e.sample_index as f64 / t.rate_hz, hint_text(e)?)))
-            .filter(|(s, _)| (from..=to).contains(s))
+            .filter_map(|e| Some((e.sample_index as f64 / self.trace.rate_hz, hint_text(e)?)))
+            .filter(|(s, _)| (view.from..=view.to).contains(s))
             .collect();
         for (i, (s, text)) in hinted.iter().enumerate() {
             chart.draw_series(std::iter::once(PathElement::new(
@@ -271,9 +297,18 @@ impl Figure for SessionFigure<'_> {
             }
         }
 
-        // Pressure.
+        Ok(())
+    }
+
+    /// The pressure panel.
+    fn draw_pressure<DB: DrawingBackend>(
+        &self,
+        top: &DrawingArea<DB, Shift>,
+        view: &View,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let p_range = robust_range(
-            cols.iter()
+            view.cols
+                .iter()
                 .filter(|c| !c.pressure.is_empty())
                 .flat_map(|c| [f64::from(c.pressure.min), f64::from(c.pressure.max)])
                 .collect(),
@@ -281,64 +316,44 @@ impl Figure for SessionFigure<'_> {
             100.0,
         )
         .map_or((-200.0, 10.0), |r| padded(r, 0.05));
-        let mut chart = ChartBuilder::on(&top)
-            .margin_right(RIGHT_PX)
-            .margin_left(LEFT_PX)
-            .y_label_area_size(Y_LABEL_PX)
-            .x_label_area_size(0)
-            .build_cartesian_2d(from..to, p_range.0..p_range.1)?;
-        chart
-            .configure_mesh()
-            .y_desc("pressure (mmHg)")
-            .axis_desc_style((FONT, 14))
-            .label_style((FONT, 13))
-            .light_line_style(WHITE)
-            .draw()?;
-        draw_marks(&mut chart, &labels, &onsets, &ends, p_range, false)?;
-        for line in envelope(&cols, |c| c.pressure, p_range) {
+        let mut chart = panel(top, view, p_range, "pressure (mmHg)", false)?;
+        for line in envelope(&view.cols, |c| c.pressure, p_range) {
             chart.draw_series(LineSeries::new(line, PRESSURE.stroke_width(1)))?;
         }
 
-        // Flow.
-        let raw = robust_range(
-            cols.iter()
-                .filter(|c| !c.flow.is_empty())
-                .flat_map(|c| [f64::from(c.flow.min), f64::from(c.flow.max)])
-                .collect(),
-            0.5,
-            99.5,
-        )
-        .unwrap_or((0.0, 10.0));
-        let engine_max = cols
-            .iter()
-            .map(|c| f64::from(c.engine_flow))
-            .filter(|v| v.is_finite())
-            .fold(0.0, f64::max);
-        let f_range = padded(
-            (
-                raw.0.clamp(-20.0, -1.0),
-                raw.1.max(engine_max).clamp(10.0, 250.0),
-            ),
-            0.05,
-        );
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin_right(RIGHT_PX)
-            .margin_left(LEFT_PX)
-            .margin_bottom(6)
-            .y_label_area_size(Y_LABEL_PX)
-            .x_label_area_size(44)
-            .build_cartesian_2d(from..to, f_range.0..f_range.1)?;
+        Ok(())
+    }
+
+    /// The flow panel: readings, the engine's flow and baseline, the baseline detector's
+    /// onsets, and the legend.
+    fn draw_flow<DB: DrawingBackend>(
+        &self,
+        bottom: &DrawingArea<DB, Shift>,
+        view: &View,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let f_range = flow_range(&view.cols);
+        let mut chart = panel(bottom, view, f_range, "flow (mL/min)", true)?;
+        self.draw_flow_series(&mut chart, view, f_range)?;
         chart
-            .configure_mesh()
-            .x_desc("time since session start (s)")
-            .y_desc("flow (mL/min)")
-            .axis_desc_style((FONT, 14))
-            .label_style((FONT, 13))
-            .light_line_style(WHITE)
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 13))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.4))
             .draw()?;
-        draw_marks(&mut chart, &labels, &onsets, &ends, f_range, true)?;
+        Ok(())
+    }
+
+    /// The flow readings' envelope, the engine's flow and baseline, and the baseline
+    /// detector's onsets, each with its legend entry.
+    fn draw_flow_series<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        view: &View,
+        f_range: (f64, f64),
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let mut first = true;
-        for line in envelope(&cols, |c| c.flow, f_range) {
+        for line in envelope(&view.cols, |c| c.flow, f_range) {
             let series = chart.draw_series(LineSeries::new(line, RAW.stroke_width(1)))?;
             if first {
                 series.label("flow reading").legend(|(x, y)| {
@@ -350,7 +365,8 @@ impl Figure for SessionFigure<'_> {
         let clamp = |v: f32| f64::from(v).clamp(f_range.0, f_range.1);
         chart
             .draw_series(LineSeries::new(
-                cols.iter()
+                view.cols
+                    .iter()
                     .filter(|c| c.baseline.is_finite())
                     .map(|c| (c.t_s, clamp(c.baseline))),
                 ENGINE_FLOW.mix(0.5).stroke_width(1),
@@ -364,7 +380,8 @@ impl Figure for SessionFigure<'_> {
             });
         chart
             .draw_series(LineSeries::new(
-                cols.iter()
+                view.cols
+                    .iter()
                     .filter(|c| c.engine_flow.is_finite())
                     .map(|c| (c.t_s, clamp(c.engine_flow))),
                 ENGINE_FLOW.stroke_width(2),
@@ -373,10 +390,11 @@ impl Figure for SessionFigure<'_> {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 22, y)], ENGINE_FLOW.stroke_width(2))
             });
-        let threshold: Vec<(f64, f64)> = t
+        let threshold: Vec<(f64, f64)> = self
+            .trace
             .threshold_onsets_s
             .iter()
-            .filter(|s| (from..=to).contains(*s))
+            .filter(|s| (view.from..=view.to).contains(*s))
             .map(|s| (*s, f_range.0 + 0.06 * (f_range.1 - f_range.0)))
             .collect();
         if !threshold.is_empty() {
@@ -389,26 +407,80 @@ impl Figure for SessionFigure<'_> {
                 .label("flow-threshold onset")
                 .legend(|(x, y)| TriangleMarker::new((x + 11, y), 6, THRESHOLD.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .draw()?;
         Ok(())
     }
+}
+
+/// The flow panel's y range, mL/min: the readings' 0.5–99.5 % range and the engine's
+/// flow, kept within −20 … 250 and padded by 5 %.
+fn flow_range(cols: &[Column]) -> (f64, f64) {
+    let raw = robust_range(
+        cols.iter()
+            .filter(|c| !c.flow.is_empty())
+            .flat_map(|c| [f64::from(c.flow.min), f64::from(c.flow.max)])
+            .collect(),
+        0.5,
+        99.5,
+    )
+    .unwrap_or((0.0, 10.0));
+    let engine_max = cols
+        .iter()
+        .map(|c| f64::from(c.engine_flow))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    padded(
+        (
+            raw.0.clamp(-20.0, -1.0),
+            raw.1.max(engine_max).clamp(10.0, 250.0),
+        ),
+        0.05,
+    )
+}
+
+/// A panel of the span against `y` (`y_desc` its unit), with the labelled ejections and
+/// the engine's marks; the `bottom` panel carries the time axis and the marks' legend.
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    view: &View,
+    y: (f64, f64),
+    y_desc: &str,
+    bottom: bool,
+) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin_right(RIGHT_PX)
+        .margin_left(LEFT_PX)
+        .y_label_area_size(Y_LABEL_PX)
+        .x_label_area_size(if bottom { 44 } else { 0 });
+    if bottom {
+        builder.margin_bottom(6);
+    }
+    let mut chart = builder.build_cartesian_2d(view.from..view.to, y.0..y.1)?;
+    let mut mesh = chart.configure_mesh();
+    if bottom {
+        mesh.x_desc("time since session start (s)");
+    }
+    mesh.y_desc(y_desc)
+        .axis_desc_style((FONT, 14))
+        .label_style((FONT, 13))
+        .light_line_style(WHITE)
+        .draw()?;
+    draw_marks(
+        &mut chart,
+        &view.labels,
+        &view.onsets,
+        &view.ends,
+        y,
+        bottom,
+    )?;
+    Ok(chart)
 }
 
 /// Labelled ejections (shaded, with their visible time dashed), engine onsets and ends,
 /// on a panel whose y range is `y`; `legend` adds their legend entries.
 fn draw_marks<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
-    labels: &[&letdown_datasets::labels::Ejection],
+    chart: &mut Chart<'_, DB>,
+    labels: &[&Ejection],
     onsets: &[f64],
     ends: &[f64],
     y: (f64, f64),

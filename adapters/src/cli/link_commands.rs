@@ -198,7 +198,7 @@ pub fn hint_fields(h: &ControlHint) -> String {
 }
 
 /// `Some(x)` as `x` with `decimals`, `None` as `none`.
-pub fn opt(value: Option<f64>, decimals: usize) -> String {
+pub fn fixed_or_none(value: Option<f64>, decimals: usize) -> String {
     value.map_or("none".to_string(), |v| format!("{v:.decimals$}"))
 }
 
