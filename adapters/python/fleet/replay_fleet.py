@@ -1,29 +1,29 @@
 """Replays a fleet dataset of pumping sessions on Apache Spark, one session at a time on
 the workers, and writes the detections and per-session scores back as Parquet.
 
-    python replay_fleet.py DATASET OUT [--labels LABELS] [--master URL] [--partitions N]
-                           [--conf KEY=VALUE ...]
+    python replay_fleet.py DATASET OUT [--master URL] [--partitions N] [--conf KEY=VALUE ...]
 
 DATASET is a Parquet dataset partitioned by session (hive style, as pyarrow and Spark
 write it): DATASET/session_id=ID/*.parquet with columns t_s (s since session start,
 float64), pressure_mmhg (mmHg, float32) and flow_ml_min (mL/min, float32); a local folder
 or any URI pyarrow reads (s3://…, gs://…, hdfs://…). The sample rate is the
 `sample_rate_hz` entry (Hz) of each file's key-value metadata: the rate is part of the
-recording, and deriving it from t_s would guess wrong across dropouts.
+recording, and deriving it from t_s would guess wrong across dropouts. A session's labels,
+if any, are DATASET/_labels/ID.labels.csv (or .labels.csv.gz; the labels format of
+DESIGN §3; pyarrow and Spark skip folders starting with `_` when they read the dataset).
+`letdown convert --fleet CSV_DIR DATASET` writes this layout from a folder of CSV
+sessions and their labels, and `letdown replay DATASET` reads it.
 
-The driver lists the session folders; Spark spreads the sessions (with their labels) over
-the workers, and each worker reads its sessions' files whole with pyarrow, in file-name
-then file order (so time going backwards in a file is an error, not sorted away), and
-replays each through `letdown.replay_arrays`. The samples never pass through Spark's
+The driver lists the session folders; Spark spreads the sessions over
+the workers, and each worker reads its sessions' files whole with pyarrow, in the order
+`letdown replay` reads them (part-2 before part-10; so time going backwards in a file is
+an error, not sorted away), replays each through `letdown.replay_arrays`, and scores it
+against its label file (parsed by `letdown.parse_labels`). The samples never pass through Spark's
 shuffle: a grouping of the rows by session_id would move every sample between processes.
 
-LABELS (optional) is a Parquet table with columns session_id, onset_s, end_s and
-optionally visible_s (s); with it every session is scored (a session without rows there
-had no ejection).
-
 OUT/sessions: one row per session: session_id, sample_rate_hz, rows, gaps, missing
-(samples), duration_s, the DESIGN §6 score fields of `letdown.score` (null without
-LABELS) and error (null, or why the session could not be replayed: the other sessions
+(samples), duration_s, the DESIGN §6 score fields of `letdown.score` (null for a session without a
+label file, as `letdown replay` leaves it unscored) and error (null, or why the session could not be replayed: the other sessions
 still are, and the job exits with status 2, as `letdown replay` does).
 OUT/detections: session_id, sample_index, t_s (s), kind (onset|end), reason and
 confidence (0 … 1): the rows `letdown replay --detections-out` writes, at full precision.
@@ -45,6 +45,8 @@ import pyarrow.parquet as pq
 
 import letdown
 
+#: The folder of a fleet dataset's label files (what `letdown convert --fleet` writes).
+LABELS_DIR = "_labels"
 DETECTION = pa.struct(
     [
         ("sample_index", pa.int64()),
@@ -81,12 +83,19 @@ SESSION = pa.schema(
 )
 
 
+def part_order(path):
+    """The order of a session's files, as `letdown replay` reads them: by name length,
+    then name, so that part-2 comes before part-10 (pyarrow numbers the parts)."""
+    name = path.rsplit("/", 1)[-1]
+    return (len(name), name)
+
+
 def read_session(filesystem, paths):
-    """A session's samples, its files' rows in file-name then file order (so time going
+    """A session's samples, its files' rows in `part_order` then file order (so time going
     backwards is an error, not sorted away), and the `sample_rate_hz` (Hz) of their
     key-value metadata, on which they must agree."""
     tables, rates = [], {}
-    for path in sorted(paths):
+    for path in sorted(paths, key=part_order):
         with filesystem.open_input_file(path) as f:
             parquet = pq.ParquetFile(f)
             entry = (parquet.schema_arrow.metadata or {}).get(b"sample_rate_hz")
@@ -103,25 +112,28 @@ def read_session(filesystem, paths):
     return {name: table[name].to_numpy() for name in table.column_names}, next(iter(rates.values()))
 
 
-def label_rows(labels):
-    """A session's labels (structs in time order) as (onset_s, end_s[, visible_s]) rows."""
-    rows = []
-    for label in labels or []:
-        visible = [] if label.get("visible_s") is None else [label["visible_s"]]
-        rows.append([label["onset_s"], label["end_s"], *visible])
-    return rows
+def read_labels(filesystem, base, session_id):
+    """The session's labels from BASE/_labels/ID.labels.csv (or .labels.csv.gz, when only
+    that one is there, as `letdown replay` looks): `None` when it has none."""
+    for suffix in (".labels.csv", ".labels.csv.gz"):
+        path = f"{base}/{LABELS_DIR}/{session_id}{suffix}"
+        if filesystem.get_file_info(path).type == pyarrow.fs.FileType.File:
+            with filesystem.open_input_stream(path) as f:
+                return letdown.parse_labels(f.read(), path)
+    return None
 
 
-def replay_session(filesystem, session_id, paths, labels, scored):
+def replay_session(filesystem, base, session_id, paths):
     """One session's row of SESSION: the session read from `paths` on `filesystem`,
-    replayed, and scored against `labels` when `scored`; a session that cannot be
-    replayed gets the reason in its error field."""
+    replayed, and scored against its labels when the dataset at `base` has them; a
+    session that cannot be replayed gets the reason in its error field."""
     row = {"session_id": session_id, "detections": []}
     try:
         samples, rate = read_session(filesystem, paths)
         r = letdown.replay_arrays(samples["t_s"], samples["pressure_mmhg"], samples["flow_ml_min"], rate)
-        if scored:
-            row.update(letdown.score(label_rows(labels), r["onsets_s"], r["duration_s"]))
+        labels = read_labels(filesystem, base, session_id)
+        if labels is not None:
+            row.update(letdown.score(labels, r["onsets_s"], r["duration_s"]))
     except (ValueError, KeyError, OSError, pa.ArrowException) as e:
         row["error"] = f"session {session_id}: {e}"
         return row
@@ -132,13 +144,11 @@ def replay_session(filesystem, session_id, paths, labels, scored):
     return row
 
 
-def replay_batches(batches, root, scored):
-    """The worker side of the job: sessions (session_id, files, labels) in, SESSION rows out."""
-    filesystem, _ = pyarrow.fs.FileSystem.from_uri(root)
+def replay_batches(batches, root):
+    """The worker side of the job: sessions (session_id, files) in, SESSION rows out."""
+    filesystem, base = pyarrow.fs.FileSystem.from_uri(root)
     for batch in batches:
-        rows = [
-            replay_session(filesystem, s["session_id"], s["files"], s["labels"], scored) for s in batch.to_pylist()
-        ]
+        rows = [replay_session(filesystem, base, s["session_id"], s["files"]) for s in batch.to_pylist()]
         yield pa.RecordBatch.from_pylist(rows, schema=SESSION)
 
 
@@ -160,7 +170,6 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", help="the fleet dataset: DATASET/session_id=ID/*.parquet")
     parser.add_argument("out", help="where OUT/sessions and OUT/detections are written (replaced)")
-    parser.add_argument("--labels", help="Parquet table of session_id, onset_s, end_s[, visible_s] (s)")
     parser.add_argument("--master", default="local[2]", help="Spark master URL (default: local[2], two cores)")
     parser.add_argument(
         "--partitions",
@@ -185,16 +194,7 @@ def run(spark, args, root, listed):
     from pyspark.sql.pandas.types import from_arrow_schema
 
     sessions = spark.createDataFrame(listed, "session_id string, files array<string>")
-    if args.labels:
-        labels = spark.read.parquet(args.labels)
-        if "visible_s" not in labels.columns:
-            labels = labels.withColumn("visible_s", F.lit(None).cast("double"))
-        label = F.struct("onset_s", "end_s", "visible_s")
-        labels = labels.groupBy("session_id").agg(F.sort_array(F.collect_list(label)).alias("labels"))
-        sessions = sessions.join(labels, "session_id", "left")
-    else:
-        sessions = sessions.withColumn("labels", F.lit(None))
-    replay = functools.partial(replay_batches, root=root, scored=bool(args.labels))
+    replay = functools.partial(replay_batches, root=root)
     results = (
         sessions.repartition(args.partitions).mapInArrow(replay, schema=from_arrow_schema(SESSION)).persist()
     )
@@ -210,6 +210,7 @@ def run(spark, args, root, listed):
     summary = results.agg(
         F.count("*").alias("sessions"),
         F.count("error").alias("failed"),
+        F.count("labels").alias("scored"),
         F.first("error", ignorenulls=True).alias("first_error"),
         F.sum(F.size("detections")).alias("detections"),
         *sums,
@@ -258,8 +259,11 @@ def main(argv=None):
         f"{s.sessions} sessions, {s.rows} samples ({s.gaps} gaps) on {args.master} in {elapsed:.1f} s "
         f"({s.rows / elapsed / 1e6:.2f} M samples/s): {s.detections} detections -> {args.out}/detections"
     )
-    if args.labels and s.true_positives is not None:
-        print(f"TP {s.true_positives} FP {s.false_positives} FN {s.false_negatives} (summed over sessions)")
+    if s.scored:
+        print(
+            f"{s.scored} sessions with labels: TP {s.true_positives} FP {s.false_positives} "
+            f"FN {s.false_negatives} (summed over them)"
+        )
     if s.failed:
         print(f"{s.failed} sessions not replayed (error column of {args.out}/sessions), e.g. {s.first_error}", file=sys.stderr)
         return 2

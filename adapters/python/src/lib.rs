@@ -13,6 +13,7 @@ mod config;
 mod engine;
 mod event_columns;
 mod files;
+mod labels;
 mod samples;
 mod scoring;
 mod simulate;
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine::engine_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(files::read_session, m)?)?;
     m.add_function(wrap_pyfunction!(files::replay, m)?)?;
+    m.add_function(wrap_pyfunction!(labels::parse_labels, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::score_sessions, m)?)?;
     m.add_function(wrap_pyfunction!(simulate::simulate, m)?)?;
     Ok(())

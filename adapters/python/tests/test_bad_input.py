@@ -125,3 +125,16 @@ def test_the_benchmark_baseline_refuses_what_process_refuses():
         _native.engine_seconds(1000, np.zeros(3), np.zeros(3, np.float32))
     with pytest.raises(ValueError, match=r"sample_rate_hz"):
         _native.engine_seconds(5, np.zeros(3, np.float32), np.zeros(3, np.float32))
+
+
+def test_a_malformed_label_file_names_file_line_and_field(tmp_path):
+    bad = tmp_path / "s.labels.csv"
+    bad.write_text("onset_s,end_s\n10,20\n30,x\n")
+    with pytest.raises(ValueError, match=r"s\.labels\.csv: line 3: field end_s: not a number"):
+        letdown.read_labels(bad)
+    with pytest.raises(ValueError, match=r"^from-s3\.labels\.csv: .*header"):
+        letdown.parse_labels(b"start,stop\n1,2\n", "from-s3.labels.csv")
+    with pytest.raises(ValueError, match=r"x\.labels\.csv\.gz: "):
+        letdown.parse_labels(b"not gzip", "x.labels.csv.gz")
+    with pytest.raises(FileNotFoundError):
+        letdown.read_labels(tmp_path / "missing.labels.csv")

@@ -1,6 +1,7 @@
 """The package gives what the command-line tool gives: the same events, field by field,
 and the same scores, on the bundled sessions."""
 
+import gzip
 import json
 import re
 import subprocess
@@ -168,3 +169,17 @@ def test_replay_arrays_gives_the_cli_events(cli, sessions, tmp_path):
         np.testing.assert_array_equal(r["onsets_s"], whole["onsets_s"])
         gaps += r["gaps"]
     assert gaps >= 1, "the fault session's dropouts are gaps"
+
+
+def test_read_labels_gives_the_labels_replay_scores_against(sessions, tmp_path):
+    for path in sessions:
+        labels_path = path.with_name(path.name[: -len(".csv")] + ".labels.csv")
+        rows = letdown.read_labels(labels_path)
+        assert [list(r[:2]) for r in rows] == [r[:2] for r in labels_beside(path)]
+        r = letdown.replay(path)
+        s = letdown.score(rows, r["onsets_s"], r["duration_s"])
+        assert {k: s[k] for k in r["score"]} == r["score"], path.name
+    # The gzip-compressed form gives the same rows.
+    packed = tmp_path / "s.labels.csv.gz"
+    packed.write_bytes(gzip.compress(labels_path.read_bytes()))
+    assert letdown.read_labels(packed) == rows

@@ -49,11 +49,8 @@ def fleet(cli, tmp_path_factory):
     csv_dir = root / "csv"
     for batch in (["--n", 150, "--seed", 1], ["--n", SESSIONS - 150, "--seed", 1001, "--faults", "dropout"]):
         run(cli, "simulate", "--out", csv_dir, "--rate", 100, "--minutes", 3, *batch)
-    run(sys.executable, FLEET / "csv_to_fleet.py", csv_dir, root / "dataset", root / "labels.parquet")
-    job = run(
-        sys.executable, FLEET / "replay_fleet.py", root / "dataset", root / "out",
-        "--labels", root / "labels.parquet", "--master", "local[2]",
-    )  # fmt: skip
+    run(cli, "convert", "--fleet", csv_dir, root / "dataset")
+    job = run(sys.executable, FLEET / "replay_fleet.py", root / "dataset", root / "out", "--master", "local[2]")
     replay = run(cli, "replay", "--quiet", "--events", root / "events.jsonl", "--detections-out", root / "detections", csv_dir)
     names = sorted(p.name[: -len(".csv")] for p in csv_dir.glob("*.csv") if not p.name.endswith(".labels.csv"))
     assert len(names) == SESSIONS
@@ -99,6 +96,7 @@ def test_session_counts_and_scores_equal_the_clis(fleet):
     totals = [sum(row[k] for row in sessions.values()) for k in ("true_positives", "false_positives", "false_negatives")]
     assert totals == [int(x) for x in m.groups()]
     assert f"{SESSIONS} sessions" in fleet["job"]
+    assert f"{SESSIONS} sessions with labels" in fleet["job"]
 
 
 def write_part(folder, name, t_s, rate="100"):
@@ -116,8 +114,13 @@ def write_part(folder, name, t_s, rate="100"):
     return str(folder / name)
 
 
-def replay(paths, labels=()):
-    return replay_fleet.replay_session(pyarrow.fs.LocalFileSystem(), "s1", paths, list(labels), True)
+def replay(paths, base="/nowhere"):
+    return replay_fleet.replay_session(pyarrow.fs.LocalFileSystem(), str(base), "s1", paths)
+
+
+def write_labels(dataset, text, name="s1.labels.csv"):
+    (dataset / "_labels").mkdir(parents=True, exist_ok=True)
+    (dataset / "_labels" / name).write_text(text)
 
 
 def test_a_session_that_cannot_be_replayed_says_why_in_its_row(tmp_path):
@@ -131,12 +134,25 @@ def test_a_session_that_cannot_be_replayed_says_why_in_its_row(tmp_path):
     assert re.search(r"^session s1: .*missing\.parquet", replay([str(tmp_path / "missing.parquet")])["error"])
 
 
-def test_a_sessions_files_are_read_in_name_order(tmp_path):
+def test_a_sessions_files_are_read_in_the_order_letdown_replay_reads_them(tmp_path):
     folder = tmp_path / "session_id=s1"
-    parts = [write_part(folder, "part-1.parquet", [0.02, 0.03]), write_part(folder, "part-0.parquet", [0.0, 0.01])]
-    row = replay(parts, labels=[{"onset_s": 60.0, "end_s": 90.0, "visible_s": None}])
-    assert (row.get("error"), row["rows"], row["gaps"], row["false_negatives"]) == (None, 4, 0, 1)
+    times = {2: [0.02, 0.03], 10: [0.04], 0: [0.0, 0.01]}
+    parts = [write_part(folder, f"part-{n}.parquet", t) for n, t in times.items()]
+    write_labels(tmp_path, "onset_s,end_s\n60,90\n")
+    row = replay(parts, tmp_path)
+    assert (row.get("error"), row["rows"], row["gaps"], row["false_negatives"]) == (None, 5, 0, 1)
     assert replay_fleet.list_sessions(str(tmp_path)) == [("s1", sorted(parts))]
+
+
+def test_labels_come_from_the_datasets_labels_folder_as_letdown_replay_reads_them(tmp_path):
+    part = write_part(tmp_path / "session_id=s1", "part-0.parquet", [0.0, 0.01])
+    assert replay([part], tmp_path).get("true_positives") is None, "no label file: not scored"
+    write_labels(tmp_path, "onset_s,end_s,visible_s\n60,90,\n")
+    row = replay([part], tmp_path)
+    assert "error" not in row
+    assert (row["labels"], row["false_negatives"]) == (1, 1)
+    write_labels(tmp_path, "onset_s,end_s\n60,abc\n")
+    assert re.search(r"^session s1: .*_labels/s1\.labels\.csv: line 2: field end_s: not a number", replay([part], tmp_path)["error"])
 
 
 def test_a_dataset_without_sessions_is_refused_before_spark_starts(tmp_path):

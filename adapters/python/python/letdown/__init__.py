@@ -26,6 +26,8 @@ from . import _native
 __all__ = [
     "Engine",
     "read_session",
+    "read_labels",
+    "parse_labels",
     "replay",
     "replay_arrays",
     "simulate",
@@ -166,6 +168,32 @@ def read_session(path: PathLike) -> Dict[str, Any]:
     return _samples(_native.read_session(os.fspath(path)))
 
 
+def parse_labels(data: bytes, name: str = "<labels>") -> list:
+    """Parses the bytes of a label file (the ``NAME.labels.csv`` format, DESIGN §3;
+    gzip-compressed when ``name`` ends in ``.gz``) by the rules and with the errors of
+    ``letdown replay``: for label files fetched by other means, e.g. from object storage.
+
+    Returns ``(onset_s, end_s, visible_s)`` rows in s (``visible_s`` ``None`` where the
+    file has no such column), the form `score` takes. ``name`` only names the file in
+    errors: a malformed file raises ``ValueError`` naming file, line, field and reason.
+    """
+    if name.endswith(".gz"):
+        import gzip
+
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise ValueError(f"{name}: {e}") from None
+    return _native.parse_labels(bytes(data), name)
+
+
+def read_labels(path: PathLike) -> list:
+    """Reads a label file (``NAME.labels.csv`` or ``NAME.labels.csv.gz``); see
+    `parse_labels`. A missing file raises ``FileNotFoundError``."""
+    with open(path, "rb") as f:
+        return parse_labels(f.read(), os.fspath(path))
+
+
 def simulate(
     seed: int = 0,
     profile: str = "typical",
@@ -270,11 +298,12 @@ def _extend(columns: Dict[str, list], more: Dict[str, list]) -> None:
 
 
 def _label_rows(labels: Any) -> list:
-    """Labels as (onset_s, end_s[, visible_s]) rows; a dict of columns is accepted too."""
+    """Labels as (onset_s, end_s[, visible_s]) rows; a dict of columns is accepted too.
+    A ``visible_s`` of ``None`` (as `parse_labels` gives for files without it) is left out."""
     if isinstance(labels, dict):
         names = ["onset_s", "end_s"] + (["visible_s"] if "visible_s" in labels else [])
-        return [list(map(float, row)) for row in zip(*(labels[n] for n in names))]
-    return [list(map(float, row)) for row in labels]
+        labels = zip(*(labels[n] for n in names))
+    return [[float(v) for i, v in enumerate(row) if not (i == 2 and v is None)] for row in labels]
 
 
 def score_sessions(sessions: Iterable[Tuple[Any, Any, float]]) -> Dict[str, Any]:
