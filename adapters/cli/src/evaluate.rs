@@ -123,7 +123,7 @@ pub struct EvaluateArgs {
     clean: bool,
 
     /// Print one JSON object instead of tables: schema letdown-evaluate/1, every key,
-    /// unit and null documented in adapters/EVALUATE.md.
+    /// unit and null documented in adapters/cli/EVALUATE.md.
     #[arg(long)]
     json: bool,
 

@@ -77,7 +77,7 @@ baseline_latency_us, push_us, baseline_push_us, host_wakeup_us (each {p50, p99, 
 p9999, max}, µs, medians over rounds; latency = sample -> processed), \
 throughput_samples_per_s, baseline_throughput_samples_per_s (samples processed per s \
 of wall time, median over rounds). The extra keys are listed in \
-adapters/src/cli/latency/report.rs.
+adapters/cli/src/latency/report.rs.
 
 Exit status: 0 on success, 2 on bad options (each printed as `error: --OPTION VALUE: \
 reason`), 1 if a run could not be made (a thread that could not start or panicked) \

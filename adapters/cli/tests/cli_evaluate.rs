@@ -465,7 +465,7 @@ fn the_closed_loop_table_shows_both_mis_phase_measures() {
         assert!(split.contains(column), "{column}: {split}");
     }
     let help = text(&letdown(&["evaluate", "--help"]).stdout);
-    assert!(help.contains("adapters/EVALUATE.md"), "{help}");
+    assert!(help.contains("adapters/cli/EVALUATE.md"), "{help}");
     assert!(help.contains("mis-phase seconds per ejection"), "{help}");
 }
 
