@@ -37,6 +37,8 @@ partitioning=[\"session_id\"], partitioning_flavor=\"hive\").
 
 Exit status: 0 on success, 2 when an input could not be read or an output written (each \
 problem printed; the other sessions are still converted).")]
+// The field docs are `--help` text, where `<ID>` is a placeholder, not an HTML tag.
+#[allow(rustdoc::invalid_html_tags)]
 pub struct ConvertArgs {
     /// A session (NAME.csv, NAME.csv.gz, NAME.parquet, a fleet session folder
     /// session_id=<ID>) or a folder of sessions.

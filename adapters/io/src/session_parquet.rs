@@ -16,11 +16,12 @@
 //! lines. Entries that describe the file's encoding rather than the session (`ARROW:*`,
 //! `pandas`, which pyarrow adds) are left out.
 //!
-//! Rows are placed in time by the same [`Timeline`] as CSV rows: the same gaps and the
-//! same errors. An error names the file, the row group and the row within it
-//! ([`RowPosition`]), the column and the reason. A [`Row::line`] read from Parquet is the
-//! row's number in its file counted from 1. Rows are read in batches of [`BATCH_ROWS`]
-//! into buffers reused for the whole session: reading a row allocates nothing.
+//! Rows are placed in time by the same timeline as CSV rows (the private `Timeline`): the
+//! same gaps and the same errors. An error names the file, the row group and the row within
+//! it ([`RowPosition`]), the column and the reason. A [`Row::line`](crate::Row::line) read
+//! from Parquet is the row's number in its file counted from 1. Rows are read in batches
+//! of [`BATCH_ROWS`] into buffers reused for the whole session: reading a row allocates
+//! nothing.
 
 use crate::error::{ErrorKind, RowPosition, SessionFileError};
 use crate::session_csv::{Metadata, ReadStats, SessionItem, SAMPLE_RATE_KEY, SESSION_COLUMNS};
