@@ -25,9 +25,11 @@ use super::workers::worker_pool;
 use super::{options, EXIT_BAD_INPUT};
 use clap::{Args, ValueEnum};
 use closed_loop::LoopStrategy;
+use grouping::DetectorGroups;
 use letdown_datasets::profile::CONCRETE_PROFILES;
 use letdown_datasets::score::score_session;
 use letdown_datasets::{FaultSet, Outcome, Profile, PumpProgram, SessionSpec};
+use letdown_io::session_groups::Grouping;
 use metrics::{Input, Report, SessionResult, SimulatedInput};
 use open_loop::{run_open_loop, OpenLoopRun, Source, Span};
 use progress::Progress;
@@ -193,75 +195,26 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
     }
     let started = Instant::now();
     let mut problems: Vec<String> = Vec::new();
-    let (specs, simulated) = match simulated_specs(args) {
-        Ok(s) => s,
-        Err(e) => {
-            report_error(e);
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+    let (sources, simulated) = match gather_sources(args, &mut problems) {
+        Ok(found) => found,
+        Err(status) => return status,
     };
-    let mut sources: Vec<Source> = Vec::new();
-    if !args.paths.is_empty() || specs.is_empty() {
-        let (files, found_problems) = resolve(&args.paths);
-        problems.extend(found_problems);
-        sources.extend(files.into_iter().map(Source::File));
-    }
-    sources.extend(specs.into_iter().map(Source::Simulated));
-    if sources.is_empty() {
-        problems.into_iter().for_each(report_error);
-        report_error("nothing to evaluate: give session files or --simulate N");
-        return ExitCode::from(EXIT_BAD_INPUT);
-    }
-    let plots = match &args.plots {
-        None => None,
-        Some(dir) => match std::fs::create_dir_all(dir) {
-            Ok(()) => Some((dir.as_path(), ImageFormat::from(args.plot_format))),
-            Err(e) => {
-                report_error(format!("{}: cannot create folder: {e}", dir.display()));
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
-        },
+    let plots = match plot_folder(args) {
+        Ok(plots) => plots,
+        Err(status) => return status,
     };
-
-    let runs: Vec<Run> = sources
-        .iter()
-        .enumerate()
-        .flat_map(|(i, source)| {
-            let closed = match source {
-                Source::Simulated(_) => LoopStrategy::ALL.len(),
-                Source::File(_) => 0,
-            };
-            std::iter::once(Run::Open(i)).chain((0..closed).map(move |k| Run::Closed(i, k)))
-        })
-        .collect();
+    let runs = plan_runs(&sources);
     let pool = match worker_pool(args.threads) {
         Ok(pool) => pool,
         Err(status) => return status,
     };
     let threads = pool.current_num_threads();
-    let progress = Progress::new(runs.len() as u64, true);
-    let results: Vec<RunResult> = pool.install(|| {
-        runs.par_iter()
-            .map(|run| {
-                let result = execute(*run, &sources, plots);
-                progress.inc();
-                result
-            })
-            .collect()
-    });
-    progress.finish();
+    let results = execute_all(&pool, &runs, &sources, plots);
 
     let (sessions, assembly_problems) = assemble(&sources, results);
     problems.extend(assembly_problems);
     if let Some((dir, format)) = plots {
-        let path = dir.join(format!("summary.{}", format.extension()));
-        if let Err(e) = write_figure(
-            &summary_figure::SummaryFigure { results: &sessions },
-            &path,
-            summary_figure::SIZE,
-        ) {
-            report_lost_output(e);
-        }
+        write_summary_figure(dir, format, &sessions);
     }
 
     let input = Input {
@@ -275,27 +228,11 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
         .map(|g| (g, grouping::evaluated_groups(&sessions, g)));
     let mut console = Console::stdout();
     if args.json {
-        let text = match &groups {
-            None => serde_json::to_string_pretty(&report),
-            Some((g, detectors)) => serde_json::to_string_pretty(&grouping::ReportWithGroups {
-                report: &report,
-                groups: grouping::groups_json(detectors, *g),
-            }),
-        };
-        match text {
-            Ok(text) => console.line(text),
-            Err(e) => problems.push(format!("cannot write JSON: {e}")),
+        if let Err(problem) = print_json(&mut console, &report, groups.as_ref()) {
+            problems.push(problem);
         }
     } else {
-        for line in report::text_report(&report) {
-            console.line(line);
-        }
-        if let Some((_, detectors)) = &groups {
-            console.line("");
-            for line in grouping::group_table(detectors) {
-                console.line(line);
-            }
-        }
+        print_tables(&mut console, &report, groups.as_ref());
         console.line("");
         console.line(format!(
             "{} sessions, {} runs in {:.1} s on {threads} threads{}",
@@ -309,9 +246,149 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
         ));
     }
     console.flush();
-    let failed = !problems.is_empty() || sessions.is_empty();
+    exit_status(problems, sessions.is_empty())
+}
+
+/// The sessions to evaluate: the files named (or the bundled ones when nothing is named and
+/// nothing simulated), then the simulated ones; with the simulated input's description for
+/// the report. Problems finding files are added to `problems`; an error status when the
+/// simulation options are unusable or there is nothing to evaluate (reported here).
+fn gather_sources(
+    args: &EvaluateArgs,
+    problems: &mut Vec<String>,
+) -> Result<(Vec<Source>, Option<SimulatedInput>), ExitCode> {
+    let (specs, simulated) = match simulated_specs(args) {
+        Ok(s) => s,
+        Err(e) => {
+            report_error(e);
+            return Err(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    };
+    let mut sources: Vec<Source> = Vec::new();
+    if !args.paths.is_empty() || specs.is_empty() {
+        let (files, found_problems) = resolve(&args.paths);
+        problems.extend(found_problems);
+        sources.extend(files.into_iter().map(Source::File));
+    }
+    sources.extend(specs.into_iter().map(Source::Simulated));
+    if sources.is_empty() {
+        problems.drain(..).for_each(report_error);
+        report_error("nothing to evaluate: give session files or --simulate N");
+        return Err(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    Ok((sources, simulated))
+}
+
+/// The folder `--plots` names, created, with the picture format; an error status (reported
+/// here) when it cannot be created.
+fn plot_folder(args: &EvaluateArgs) -> Result<Option<(&Path, ImageFormat)>, ExitCode> {
+    match &args.plots {
+        None => Ok(None),
+        Some(dir) => match std::fs::create_dir_all(dir) {
+            Ok(()) => Ok(Some((dir.as_path(), ImageFormat::from(args.plot_format)))),
+            Err(e) => {
+                report_error(format!("{}: cannot create folder: {e}", dir.display()));
+                Err(ExitCode::from(EXIT_BAD_INPUT))
+            }
+        },
+    }
+}
+
+/// Every run to make: each session in open loop, and each simulated one in closed loop
+/// with every strategy.
+fn plan_runs(sources: &[Source]) -> Vec<Run> {
+    sources
+        .iter()
+        .enumerate()
+        .flat_map(|(i, source)| {
+            let closed = match source {
+                Source::Simulated(_) => LoopStrategy::ALL.len(),
+                Source::File(_) => 0,
+            };
+            std::iter::once(Run::Open(i)).chain((0..closed).map(move |k| Run::Closed(i, k)))
+        })
+        .collect()
+}
+
+/// Makes every run on `pool`, with a progress bar on a terminal; results in `runs`' order.
+fn execute_all(
+    pool: &rayon::ThreadPool,
+    runs: &[Run],
+    sources: &[Source],
+    plots: Option<(&Path, ImageFormat)>,
+) -> Vec<RunResult> {
+    let progress = Progress::new(runs.len() as u64, true);
+    let results: Vec<RunResult> = pool.install(|| {
+        runs.par_iter()
+            .map(|run| {
+                let result = execute(*run, sources, plots);
+                progress.inc();
+                result
+            })
+            .collect()
+    });
+    progress.finish();
+    results
+}
+
+/// Draws `DIR/summary.EXT`; a picture that cannot be written is lost output.
+fn write_summary_figure(dir: &Path, format: ImageFormat, sessions: &[SessionResult]) {
+    let path = dir.join(format!("summary.{}", format.extension()));
+    if let Err(e) = write_figure(
+        &summary_figure::SummaryFigure { results: sessions },
+        &path,
+        summary_figure::SIZE,
+    ) {
+        report_lost_output(e);
+    }
+}
+
+/// Prints the report as one JSON object (with `groups` when grouping was asked for); the
+/// problem when it cannot be serialised.
+fn print_json(
+    console: &mut Console,
+    report: &Report,
+    groups: Option<&(Grouping, Vec<DetectorGroups>)>,
+) -> Result<(), String> {
+    let text = match groups {
+        None => serde_json::to_string_pretty(report),
+        Some((g, detectors)) => serde_json::to_string_pretty(&grouping::ReportWithGroups {
+            report,
+            groups: grouping::groups_json(detectors, *g),
+        }),
+    };
+    match text {
+        Ok(text) => {
+            console.line(text);
+            Ok(())
+        }
+        Err(e) => Err(format!("cannot write JSON: {e}")),
+    }
+}
+
+/// Prints the report's tables, and the table per group when grouping was asked for.
+fn print_tables(
+    console: &mut Console,
+    report: &Report,
+    groups: Option<&(Grouping, Vec<DetectorGroups>)>,
+) {
+    for line in report::text_report(report) {
+        console.line(line);
+    }
+    if let Some((_, detectors)) = groups {
+        console.line("");
+        for line in grouping::group_table(detectors) {
+            console.line(line);
+        }
+    }
+}
+
+/// Reports every problem, and that no session could be evaluated when none was; the exit
+/// status: bad input when there was any problem or no session.
+fn exit_status(problems: Vec<String>, no_sessions: bool) -> ExitCode {
+    let failed = !problems.is_empty() || no_sessions;
     problems.into_iter().for_each(report_error);
-    if sessions.is_empty() {
+    if no_sessions {
         report_error("no session could be evaluated");
     }
     if failed {
