@@ -26,7 +26,7 @@
 #   start and exit.
 # Run 3: the same flat out (the bare pushes back to back, wait predict): the engine
 #   thread takes many slots per look. Printed on its own line.
-# Run 4: as run 3 with `letdown_adapters::feed::feed_unpaced` in place of the bare push loop. The feed
+# Run 4: as run 3 with `letdown_io::feed::feed_unpaced` in place of the bare push loop. The feed
 #   also reads the clock after every push and records its duration into a histogram:
 #   that is measurement, not pipeline, so it is not in the pipeline figure; its extra
 #   cost over the bare push loop is printed on its own line.
@@ -108,7 +108,7 @@ pipeline_run() {
 }
 pipeline_run pipeline p callgrind_input::push_one
 pipeline_run pipeline-flat q callgrind_input::push_blocks
-pipeline_run pipeline-feed u letdown_adapters::feed::feed_unpaced
+pipeline_run pipeline-feed u letdown_io::feed::feed_unpaced
 wait_name=$(awk '/^pipeline_wait:/ { print $2 }' "$out/pipeline.stdout")
 flat_wait=$(awk '/^pipeline-flat_wait:/ { print $2 }' "$out/pipeline-flat.stdout")
 

@@ -16,7 +16,7 @@
 //!   sleeping strategy would wait out real block periods);
 //! - `pipeline-flat`: (b) flat out with the bare push per block (the engine thread takes
 //!   many slots per look; WAIT default `predict`);
-//! - `pipeline-feed`: as `pipeline-flat` with `letdown_adapters::feed::feed_unpaced`, which also times
+//! - `pipeline-feed`: as `pipeline-flat` with `letdown_io::feed::feed_unpaced`, which also times
 //!   every push into a histogram (measurement, not pipeline);
 //! - `all`: each in turn (what `cargo bench` runs, printing wall times; the instruction
 //!   counts are the script's job).
@@ -27,8 +27,8 @@
 
 mod common;
 
-use letdown_adapters::feed::feed_unpaced;
 use letdown_engine::{Engine, EngineConfig, Sample};
+use letdown_io::feed::feed_unpaced;
 use letdown_pipeline::{
     self as pipeline, EngineHandle, HintReceiver, PipelineConfig, PipelineReport, SensorProducer,
     WaitStrategy,

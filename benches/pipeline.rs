@@ -1,6 +1,6 @@
 //! Unpaced throughput of the lock-free pipeline (`pipeline::start` + `feed_unpaced`)
 //! against the baseline (`Mutex<VecDeque>` + `Condvar` + `std::sync::mpsc`,
-//! `letdown_adapters::baseline::start_baseline`) in the same run, on ten minutes of a
+//! `letdown_io::baseline::start_baseline`) in the same run, on ten minutes of a
 //! typical simulated 1 kHz session (letdown-datasets, fixed seed), blocks of 32.
 //!
 //! `cargo bench --bench pipeline`. One iteration = start the pipeline (engine thread
@@ -24,9 +24,9 @@
 mod common;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
-use letdown_adapters::baseline::{start_baseline, start_baseline_unbounded};
-use letdown_adapters::feed::feed_unpaced;
 use letdown_engine::{Engine, EngineConfig, Sample};
+use letdown_io::baseline::{start_baseline, start_baseline_unbounded};
+use letdown_io::feed::feed_unpaced;
 use letdown_pipeline::{self as pipeline, PipelineConfig, WaitStrategy};
 use std::hint::black_box;
 use std::time::{Duration, Instant};

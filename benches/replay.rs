@@ -1,4 +1,4 @@
-//! Session replay speed: letdown-adapters' streaming readers over bundled sessions
+//! Session replay speed: letdown-io's streaming readers over bundled sessions
 //! (datasets/sessions/, CSV) and a simulated 15-minute 1 kHz session (CSV and Parquet),
 //! alone and with the engine behind them (what `letdown replay` does per file).
 //!
@@ -13,9 +13,9 @@
 mod common;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
-use letdown_adapters::session_parquet_writer::Codec;
-use letdown_adapters::{ParquetSessionWriter, SessionItem, SessionReader, SessionWriter};
 use letdown_engine::EngineConfig;
+use letdown_io::session_parquet_writer::Codec;
+use letdown_io::{ParquetSessionWriter, SessionItem, SessionReader, SessionWriter};
 use std::hint::black_box;
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -9,8 +9,8 @@
 //! cannot get worse unnoticed, and says so in its message (README, "On data we did not
 //! make").
 
-use letdown_adapters::session_groups::{score_by_group, GroupScore, Half};
 use letdown_datasets::score::Aggregate;
+use letdown_io::session_groups::{score_by_group, GroupScore, Half};
 use std::path::Path;
 
 /// One figure of the DESIGN §6 score, read off a group's aggregate.

@@ -22,7 +22,7 @@ def sessions():
 @pytest.fixture(scope="session")
 def cli():
     """The release build of `letdown` (LETDOWN_CLI, or target/release/letdown); built
-    by `cargo build --release -p letdown-adapters --bin letdown`."""
+    by `cargo build --release -p letdown-cli --bin letdown`."""
     path = pathlib.Path(os.environ.get("LETDOWN_CLI", REPO / "target" / "release" / "letdown"))
     assert path.is_file(), f"{path}: no letdown binary; build it with cargo build --release"
     return path

@@ -7,7 +7,7 @@
 //! onset and visible no earlier than it; both ways of reading agree.
 #![no_main]
 
-use letdown_adapters::labels_csv::parse_labels;
+use letdown_io::labels_csv::parse_labels;
 use libfuzzer_sys::fuzz_target;
 use std::io::{self, Read};
 use std::path::Path;

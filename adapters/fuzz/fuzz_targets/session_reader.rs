@@ -7,7 +7,7 @@
 //! nothing comes after the end or an error; both ways of reading give the same outcome.
 #![no_main]
 
-use letdown_adapters::{SessionItem, SessionReader};
+use letdown_io::{SessionItem, SessionReader};
 use libfuzzer_sys::fuzz_target;
 use std::io::{self, Read};
 
@@ -35,7 +35,7 @@ struct Outcome {
     error: Option<String>,
 }
 
-fn check_error(e: &letdown_adapters::SessionFileError) -> String {
+fn check_error(e: &letdown_io::SessionFileError) -> String {
     let message = e.to_string();
     assert!(message.starts_with(&format!("{PATH}: ")), "{message}");
     let line = e.line.expect("in-memory input: every error has a line");
@@ -64,7 +64,7 @@ fn read(source: impl Read) -> Outcome {
     let mut items = Vec::new();
     let (mut rows, mut gaps, mut missing, mut next) = (0u64, 0u64, 0u64, 0u64);
     let mut last_t: Option<f64> = None;
-    let mut pending: Option<letdown_adapters::Gap> = None;
+    let mut pending: Option<letdown_io::Gap> = None;
     let error = loop {
         match reader.next_item() {
             Ok(Some(SessionItem::Row(r))) => {

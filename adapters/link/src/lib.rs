@@ -3,7 +3,8 @@
 //!
 //! `#![no_std]`, no allocation, no `unsafe`, and no panic for any input: the firmware side
 //! links the same code. The programs that drive a real serial line (`letdown serve`,
-//! `letdown pump-sim`) live in `letdown-adapters`.
+//! `letdown pump-sim`) live in `letdown-cli`, on the port and receive path of `letdown-io`
+//! (`pump_link`).
 //!
 //! - [`encode()`] / [`Encoder`]: a frame into a caller's `&mut [u8]`, returning its length;
 //! - [`Decoder`]: a streaming decoder with a fixed internal buffer, fed one byte or one

@@ -5,10 +5,10 @@
 
 mod support;
 
-use letdown_adapters::session_csv::Metadata;
-use letdown_adapters::session_files::list_sessions;
-use letdown_adapters::session_run::{replay_session, Outcome, ReplayObserver};
 use letdown_engine::Event;
+use letdown_io::session_csv::Metadata;
+use letdown_io::session_files::list_sessions;
+use letdown_io::session_run::{replay_session, Outcome, ReplayObserver};
 use std::path::Path;
 use std::process::Command;
 use support::{build_c_program, crate_dir, out_dir, run_ok};

@@ -5,8 +5,8 @@
 
 mod support;
 
-use letdown_adapters::{SessionItem, SessionReader};
 use letdown_ffi::*;
+use letdown_io::{SessionItem, SessionReader};
 use letdown_test_support::alloc::{allocations, Counting};
 use std::path::Path;
 

@@ -29,9 +29,9 @@
 //! - [`StreamCounters`] (reporting.rs): the same counters and [`EngineHandle`] for an
 //!   engine loop built elsewhere: the baseline the pipeline is measured against (the same
 //!   ends built the ordinary way, `Mutex<VecDeque>` + `Condvar` + `std::sync::mpsc`)
-//!   reports through them. It lives with the rest of the measurement harness (paced and
-//!   unpaced feeds, the host wake-up probe) beside `letdown latency` in
-//!   `letdown-adapters` (`baseline`, `feed`, `wakeup_probe`).
+//!   reports through them. It lives with the rest of the measurement harness that
+//!   `letdown latency` runs (paced and unpaced feeds, the host wake-up probe) in
+//!   `letdown-io` (`baseline`, `feed`, `wakeup_probe`).
 //!
 //! ```
 //! use letdown_pipeline::{self as pipeline, PipelineConfig};
@@ -133,7 +133,7 @@ impl PipelineConfig {
         }
     }
 
-    /// Defaults for a replay fed flat out (`letdown_adapters::feed::feed_unpaced`): those of
+    /// Defaults for a replay fed flat out (`letdown_io::feed::feed_unpaced`): those of
     /// [`for_stream`](Self::for_stream) with a queue of at least [`REPLAY_CAPACITY`]
     /// samples, so that a feed which sleeps while the queue is full (its `Backoff`)
     /// leaves the engine thread work for longer than it sleeps. `letdown latency

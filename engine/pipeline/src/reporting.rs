@@ -1,6 +1,6 @@
 //! The pipeline's counters and handle for an engine loop built outside this crate: the
 //! `Mutex<VecDeque>` + `mpsc` baseline that `letdown latency` measures the pipeline
-//! against (`letdown_adapters::baseline`) reports through them, so that both are read
+//! against (`letdown_io::baseline`) reports through them, so that both are read
 //! through the same [`EngineHandle`] and [`PipelineStats`](super::PipelineStats) and
 //! compared alike.
 

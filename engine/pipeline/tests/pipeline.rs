@@ -3,9 +3,9 @@
 //! in steady state (a counting allocator), the baseline equivalent. No timed assertions:
 //! only counts and contents.
 
-use letdown_adapters::baseline::{start_baseline, start_baseline_unbounded};
-use letdown_adapters::feed::{feed_unpaced, SampleSink};
 use letdown_engine::{Engine, EngineConfig, Event, Sample};
+use letdown_io::baseline::{start_baseline, start_baseline_unbounded};
+use letdown_io::feed::{feed_unpaced, SampleSink};
 use letdown_pipeline::{
     self as pipeline, HintMessage, PipelineConfig, PipelineReport, WaitStrategy, SLOT_SAMPLES,
 };

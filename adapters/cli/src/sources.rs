@@ -1,0 +1,178 @@
+//! Which session files to replay: files and folders named on the command line, or the
+//! bundled sessions when none are (see [`bundled_sessions_dir`] for where they are found).
+
+use letdown_io::session_files::{
+    file_kind, fleet_session_id, is_companion_file_name, list_folder, unreadable_reason,
+    DETECTIONS_SUFFIX, LABELS_SUFFIX,
+};
+use std::path::{Path, PathBuf};
+
+/// The variable naming the bundled sessions' folder, for a `letdown` installed away from
+/// its source tree.
+pub const SESSIONS_VAR: &str = "LETDOWN_SESSIONS";
+
+/// The bundled sessions' folder. When `LETDOWN_SESSIONS` is set, the folder it names and
+/// nothing else; otherwise the first folder that exists of `share/letdown/sessions` under
+/// the installation prefix (`PREFIX/bin/letdown` → `PREFIX/share/letdown/sessions`) and
+/// `datasets/sessions/` of the source tree this binary was built from. When none exists,
+/// a message that names every place looked in and how to point at the sessions.
+pub fn bundled_sessions_dir() -> Result<PathBuf, String> {
+    let candidates = match std::env::var_os(SESSIONS_VAR) {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => {
+            let installed = std::env::current_exe().ok().and_then(|exe| {
+                let prefix = exe.parent()?.parent()?.to_path_buf();
+                Some(prefix.join("share").join("letdown").join("sessions"))
+            });
+            let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("..")
+                .join("datasets")
+                .join("sessions");
+            installed.into_iter().chain([source]).collect()
+        }
+    };
+    if let Some(dir) = candidates.iter().find(|dir| dir.is_dir()) {
+        return Ok(dir.canonicalize().unwrap_or_else(|_| dir.clone()));
+    }
+    let looked: Vec<String> = candidates
+        .iter()
+        .map(|dir| dir.display().to_string())
+        .collect();
+    Err(format!(
+        "no session files named and no bundled sessions found (looked in {}): name session files \
+         or folders, or set {SESSIONS_VAR} to the folder holding the bundled sessions \
+         (datasets/sessions/ in the source)",
+        looked.join(", ")
+    ))
+}
+
+/// The session files to replay, in order, and a message for each path that gave none.
+///
+/// A folder gives every `*.csv`, `*.csv.gz` and `*.parquet` directly inside it that is
+/// not a label or detection file (`*.labels.csv[.gz]`, `*.detections.csv[.gz]`), and
+/// every fleet session folder (`session_id=<ID>`) in it, sorted by name; a fleet session
+/// folder named itself is one session; entries
+/// so named that are not files (a named pipe, a symbolic link loop) are problems, never
+/// skipped without a word. A path named on the command line is read as it is named,
+/// unless it is a label or detection file: a named pipe or a device too, as a stream, on
+/// purpose (`letdown replay <(zcat s.csv.gz)`). No path means the bundled sessions.
+pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let bundled;
+    let paths = if paths.is_empty() {
+        match bundled_sessions_dir() {
+            Ok(dir) => bundled = [dir],
+            Err(message) => return (Vec::new(), vec![message]),
+        }
+        &bundled[..]
+    } else {
+        paths
+    };
+    let mut sessions = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let shown = path.display();
+        let folder_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() && fleet_session_id(folder_name).is_some() => {
+                sessions.push(path.clone())
+            }
+            Ok(meta) if meta.is_dir() => match list_folder(path) {
+                Ok(found) => {
+                    problems.extend(
+                        (found.skipped.iter()).map(|(p, why)| format!("{}: {why}", p.display())),
+                    );
+                    if found.sessions.is_empty() {
+                        problems.push(format!(
+                            "{shown}: no session files (*.csv, *.csv.gz or *.parquet, \
+                             not *{LABELS_SUFFIX} nor *{DETECTIONS_SUFFIX}) nor fleet \
+                             session folders (session_id=<ID>) in this folder"
+                        ));
+                    }
+                    sessions.extend(found.sessions);
+                }
+                Err(e) => problems.push(format!("{shown}: cannot list folder: {e}")),
+            },
+            Ok(meta) if meta.file_type().is_file() || is_stream(&meta) => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                if is_companion_file_name(&name) {
+                    problems.push(format!(
+                        "{shown}: a label or detection file, not a session (give the \
+                         session's NAME.csv; its labels are found beside it)"
+                    ));
+                } else {
+                    // Any other name is read as a session file: its content decides.
+                    sessions.push(path.clone());
+                }
+            }
+            Ok(meta) => problems.push(format!("{shown}: {}, not a session file", file_kind(&meta))),
+            Err(e) => problems.push(format!("{shown}: {}", unreadable_reason(&e))),
+        }
+    }
+    (sessions, problems)
+}
+
+/// A named pipe or character device: read as a stream when named on purpose.
+fn is_stream(meta: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        t.is_fifo() || t.is_char_device()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folders_give_sorted_sessions_without_companions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for name in [
+            "b.csv",
+            "a.csv",
+            "a.labels.csv",
+            "a.detections.csv",
+            "notes.txt",
+            "c.csv.gz",
+            "c.labels.csv.gz",
+            "d.parquet",
+        ] {
+            std::fs::write(dir.path().join(name), "").expect("write");
+        }
+        for folder in ["session_id=e", "_labels", "other"] {
+            std::fs::create_dir(dir.path().join(folder)).expect("folder");
+        }
+        let (sessions, problems) = resolve(&[dir.path().to_path_buf()]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let names: Vec<_> = sessions
+            .iter()
+            .filter_map(|p| p.file_name()?.to_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["a.csv", "b.csv", "c.csv.gz", "d.parquet", "session_id=e"]
+        );
+        let fleet_session = dir.path().join("session_id=e");
+        let (sessions, problems) = resolve(std::slice::from_ref(&fleet_session));
+        assert_eq!((sessions, problems.len()), (vec![fleet_session], 0));
+        let (sessions, problems) = resolve(&[
+            dir.path().join("c.labels.csv.gz"),
+            dir.path().join("a.labels.csv"),
+            dir.path().join("missing.csv"),
+            dir.path().join("notes.txt"),
+        ]);
+        assert_eq!(sessions, [dir.path().join("notes.txt")]);
+        assert_eq!(problems.len(), 3);
+        assert!(problems[2].contains("no such file"), "{problems:?}");
+    }
+}

@@ -1,0 +1,92 @@
+//! The same sessions through another flow sensor: copies every session of a folder (CSV,
+//! `.csv.gz`) with each flow sample multiplied by a gain and seeded white noise added,
+//! and its labels beside it, so a replay shows what a noisier sensor, or one reading
+//! more or less milk, does to the detector (README, "Beyond the development set"). Gaps
+//! stay gaps; pressure is untouched.
+//!
+//! `cargo run --release -p letdown-io --example sensor_variant -- IN_DIR OUT_DIR GAIN SIGMA`
+//! (flow × GAIN + white noise of SIGMA mL/min per sample; session i's noise is seeded
+//! with i, so the same arguments write the same files).
+use letdown_io::session_files::{labels_path, list_sessions, session_name};
+use letdown_io::{SessionItem, SessionReader, SessionWriter};
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+/// What the other sensor does to the flow.
+#[derive(Clone, Copy)]
+struct Variant {
+    gain: f64,
+    sigma_ml_min: f64,
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [input, output, gain, sigma] = args.as_slice() else {
+        return Err("usage: sensor_variant IN_DIR OUT_DIR GAIN SIGMA_ML_MIN".into());
+    };
+    let variant = Variant {
+        gain: gain.parse()?,
+        sigma_ml_min: sigma.parse()?,
+    };
+    std::fs::create_dir_all(output)?;
+    for (seed, session) in list_sessions(Path::new(input))?.iter().enumerate() {
+        let out = PathBuf::from(output).join(format!("{}.csv", session_name(session)));
+        copy_through(session, &out, variant, Noise::new(seed as u64))?;
+        let labels = labels_path(session);
+        if labels.exists() {
+            std::fs::copy(&labels, labels_path(&out))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `session` to `out` as `variant` would have measured its flow.
+fn copy_through(
+    session: &Path,
+    out: &Path,
+    variant: Variant,
+    mut noise: Noise,
+) -> Result<(), Box<dyn Error>> {
+    let mut reader = SessionReader::open(session)?;
+    let metadata = reader.metadata().entries.clone();
+    let mut writer = SessionWriter::create(out, reader.sample_rate_hz(), &metadata)?;
+    while let Some(item) = reader.next_item()? {
+        match item {
+            SessionItem::Row(row) => {
+                let mut sample = row.sample;
+                let flow = variant.gain * f64::from(sample.flow_ml_min)
+                    + variant.sigma_ml_min * noise.gaussian();
+                sample.flow_ml_min = flow as f32;
+                writer.write_sample(sample)?;
+            }
+            SessionItem::Gap(gap) => writer.skip(gap.missing),
+        }
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Seeded standard normal numbers: SplitMix64 (Steele, Lea & Flood 2014) for uniforms,
+/// Box–Muller for the normal; enough for test noise, and no dependency.
+struct Noise(u64);
+
+impl Noise {
+    fn new(seed: u64) -> Self {
+        Noise(seed)
+    }
+
+    fn uniform(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        // 53 random bits in (0, 1]: never 0, so the logarithm below is finite.
+        ((z >> 11) + 1) as f64 / (1u64 << 53) as f64
+    }
+
+    fn gaussian(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}

@@ -1,0 +1,70 @@
+//! Per-cycle trace of the engine over one session file, for finding out why a detection
+//! came (or did not): `cargo run --release -p letdown-io --example trace_file -- FILE [FROM_S TO_S]`.
+//! One line per analysis block: time, cycle rate and depth, the block's raw mean flow,
+//! its pump-synchronous amplitude and rejected share, then what the detector holds
+//! (three-cycle median, baseline, noise, CUSUM and threshold) and any event.
+use letdown_engine::EngineConfig;
+use letdown_io::{SessionItem, SessionReader};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(path) = args.first() else {
+        eprintln!("usage: trace_file FILE [FROM_S TO_S]");
+        std::process::exit(2);
+    };
+    let from: f64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0.0);
+    let to: f64 = args
+        .get(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(f64::INFINITY);
+    let mut reader = SessionReader::open(path).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    });
+    let rate = reader.metadata().sample_rate_hz;
+    let mut engine = EngineConfig::new(rate as f32).build().expect("valid rate");
+    let mut cycles = 0;
+    println!("t_s rate depth mean puls rej m3 base sigma cusum h ej event");
+    for item in reader.by_ref() {
+        let row = match item {
+            Ok(SessionItem::Row(row)) => row,
+            Ok(SessionItem::Gap(gap)) => {
+                engine.process_gap(gap.missing);
+                continue;
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::exit(2)
+            }
+        };
+        let event = engine.process(row.sample);
+        let stats = engine.stats();
+        let shown = (from..=to).contains(&row.t_s);
+        if shown && event.is_some() {
+            println!("{:.2} EVENT {:?}", row.t_s, event);
+        }
+        if stats.cycles + stats.artefact_cycles != cycles {
+            cycles = stats.cycles + stats.artefact_cycles;
+            let s = engine.snapshot();
+            if !shown {
+                continue;
+            }
+            let (c, b) = (s.last_cycle.unwrap(), s.last_block.unwrap());
+            println!(
+                "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {}",
+                row.t_s,
+                c.rate_cpm,
+                c.depth_mmhg,
+                b.mean_flow_ml_min,
+                b.pulsation_ml_min,
+                b.rejected_fraction,
+                s.flow_ml_min,
+                s.baseline_ml_min,
+                s.sigma_ml_min,
+                s.cusum.0,
+                s.cusum.1,
+                u8::from(s.in_ejection)
+            );
+        }
+    }
+}
