@@ -3,7 +3,7 @@
 //! other means (a fleet job reading `_labels/<ID>.labels.csv` from object storage) parses
 //! it by the same rules and with the same errors as `letdown replay`.
 
-use letdown_adapters::labels_csv::parse_labels as parse;
+use letdown_io::labels_csv::parse_labels as parse;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::path::Path;
