@@ -315,61 +315,18 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
     let mut status = Status::Ok;
     let mut transcript = Transcript::default();
 
-    // Labels first: a broken label file does not stop the replay, only its scoring.
-    let labels: Option<Vec<Ejection>> = match read_labels_beside(path) {
-        None => None,
-        Some(Ok(labels)) => Some(labels),
-        Some(Err(e)) => {
-            transcript.fail(e.to_string());
-            status = Status::LabelsError;
-            None
-        }
-    };
-
-    // Detections go to NAME.detections.csv.tmp, renamed once the session is complete.
-    let detections_target = args
-        .detections_out
-        .as_deref()
-        .map(|dir| detections_path(dir, &name));
-    let mut tmp_path = None;
-    if let Some(target) = &detections_target {
-        if !first_of_name {
-            transcript.fail(format!(
-                "{}: another session named {name} was replayed already; its detections \
-                 are kept, these are not written",
-                path.display()
-            ));
-            status = Status::OutputError;
-        } else {
-            tmp_path = Some(tmp_name(target));
-        }
-    }
-
-    let quiet = args.quiet;
-    let wants_events = args.events.is_some();
-    let mut sinks = Sinks {
-        name: &name,
-        console: (!quiet).then_some(&mut transcript.lines),
-        events: wants_events.then_some(&mut transcript.events),
-        events_error: None,
-        detections_tmp: tmp_path.as_deref(),
-        detections: None,
-        detections_error: None,
+    let labels = labels_beside(path, &mut transcript, &mut status);
+    let (detections_target, tmp_path) = detections_files(
         path,
-    };
-    let outcome = replay_session(path, &mut sinks);
-    let Sinks {
-        events_error,
-        detections,
-        detections_error,
-        ..
-    } = sinks;
-    if let Some(e) = events_error {
-        transcript.problems.push(Problem::LostOutput(format!(
-            "events file: cannot write: {e}; no more events are written"
-        )));
-    }
+        args,
+        &name,
+        first_of_name,
+        &mut transcript,
+        &mut status,
+    );
 
+    let (outcome, written) =
+        replay_to_sinks(path, args, &name, tmp_path.as_deref(), &mut transcript);
     let (replay, complete) = match outcome {
         Outcome::NotStarted(message) => {
             transcript.fail(message);
@@ -393,30 +350,15 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
         Outcome::Complete(replay) => (replay, true),
     };
 
-    // Finish the detection file: keep it only for a complete replay.
     if let (Some(tmp), Some(target)) = (&tmp_path, &detections_target) {
-        let finished = match (detections, detections_error) {
-            (_, Some(e)) => Err(e),
-            (Some(writer), None) => writer.finish().map(drop),
-            (None, None) => Ok(()),
-        };
-        if !complete {
-            let _ = std::fs::remove_file(tmp);
-        } else if let Err(e) = finished.and_then(|()| std::fs::rename(tmp, target)) {
-            let _ = std::fs::remove_file(tmp);
-            transcript.problems.push(Problem::LostOutput(format!(
-                "{}: cannot write detections: {e}",
-                target.display()
-            )));
-            status = Status::OutputError;
-        }
+        finish_detections(tmp, target, written, complete, &mut transcript, &mut status);
     }
 
     let score = match (&labels, complete) {
         (Some(labels), true) => Some(score_session(labels, &replay.onsets_s, replay.duration_s())),
         _ => None,
     };
-    if !quiet {
+    if !args.quiet {
         transcript.lines.push(session_summary(&name, &replay));
         if let Some(score) = &score {
             transcript.lines.push(score_line(score));
@@ -430,6 +372,119 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
         status,
     };
     (result, transcript)
+}
+
+/// The labels beside the session, if any. A broken label file does not stop the replay,
+/// only its scoring: it is a problem in `transcript` and the session's `status`.
+fn labels_beside(
+    path: &Path,
+    transcript: &mut Transcript,
+    status: &mut Status,
+) -> Option<Vec<Ejection>> {
+    match read_labels_beside(path) {
+        None => None,
+        Some(Ok(labels)) => Some(labels),
+        Some(Err(e)) => {
+            transcript.fail(e.to_string());
+            *status = Status::LabelsError;
+            None
+        }
+    }
+}
+
+/// Replays the session into `transcript` (its lines and events, as `args` asks) and the
+/// detections file `tmp_path`; the outcome, and whether every detection was written. An
+/// events line that cannot be made is lost output in `transcript`.
+fn replay_to_sinks(
+    path: &Path,
+    args: &ReplayArgs,
+    name: &str,
+    tmp_path: Option<&Path>,
+    transcript: &mut Transcript,
+) -> (Outcome, io::Result<()>) {
+    let mut sinks = Sinks {
+        name,
+        console: (!args.quiet).then_some(&mut transcript.lines),
+        events: args.events.is_some().then_some(&mut transcript.events),
+        events_error: None,
+        detections_tmp: tmp_path,
+        detections: None,
+        detections_error: None,
+        path,
+    };
+    let outcome = replay_session(path, &mut sinks);
+    let Sinks {
+        events_error,
+        detections,
+        detections_error,
+        ..
+    } = sinks;
+    if let Some(e) = events_error {
+        transcript.problems.push(Problem::LostOutput(format!(
+            "events file: cannot write: {e}; no more events are written"
+        )));
+    }
+    let written = match (detections, detections_error) {
+        (_, Some(e)) => Err(e),
+        (Some(writer), None) => writer.finish().map(drop),
+        (None, None) => Ok(()),
+    };
+    (outcome, written)
+}
+
+/// With `--detections-out DIR`: the session's `DIR/NAME.detections.csv` and the `.tmp` file
+/// its detections go to while it replays (renamed once it is complete). Only the first
+/// session of a name gets a `.tmp` file; a later one is a problem in `transcript` and
+/// `status`.
+fn detections_files(
+    path: &Path,
+    args: &ReplayArgs,
+    name: &str,
+    first_of_name: bool,
+    transcript: &mut Transcript,
+    status: &mut Status,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    let target = args
+        .detections_out
+        .as_deref()
+        .map(|dir| detections_path(dir, name));
+    let mut tmp_path = None;
+    if let Some(target) = &target {
+        if !first_of_name {
+            transcript.fail(format!(
+                "{}: another session named {name} was replayed already; its detections \
+                 are kept, these are not written",
+                path.display()
+            ));
+            *status = Status::OutputError;
+        } else {
+            tmp_path = Some(tmp_name(target));
+        }
+    }
+    (target, tmp_path)
+}
+
+/// Finishes the detection file: `tmp` becomes `target` only for a complete replay whose
+/// detections were all `written`; otherwise `tmp` is removed, and a write that failed is
+/// lost output in `transcript` and `status`.
+fn finish_detections(
+    tmp: &Path,
+    target: &Path,
+    written: io::Result<()>,
+    complete: bool,
+    transcript: &mut Transcript,
+    status: &mut Status,
+) {
+    if !complete {
+        let _ = std::fs::remove_file(tmp);
+    } else if let Err(e) = written.and_then(|()| std::fs::rename(tmp, target)) {
+        let _ = std::fs::remove_file(tmp);
+        transcript.problems.push(Problem::LostOutput(format!(
+            "{}: cannot write detections: {e}",
+            target.display()
+        )));
+        *status = Status::OutputError;
+    }
 }
 
 /// `NAME.detections.csv.tmp` beside `target`.
