@@ -139,25 +139,10 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         ok = false;
     };
 
-    let mut events = match &args.events {
-        None => None,
-        Some(path) => match EventsFile::create(path) {
-            Ok(file) => Some(file),
-            Err(e) => {
-                report_error(format!(
-                    "{}: cannot create events file: {e}",
-                    path.display()
-                ));
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
-        },
+    let mut events = match open_outputs(args) {
+        Ok(events) => events,
+        Err(status) => return status,
     };
-    if let Some(dir) = &args.detections_out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            report_error(format!("{}: cannot create folder: {e}", dir.display()));
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    }
 
     let (sessions, problems) = resolve(&args.paths);
     let unread_paths = problems.len();
@@ -167,7 +152,58 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         Ok(pool) => pool,
         Err(status) => return status,
     };
-    let first = first_of_name(&sessions);
+    let results = replay_all(&pool, &sessions, args, &mut console, &mut events, &mut fail);
+
+    if let Some(file) = events.take() {
+        if let Err(e) = file.finish() {
+            report_lost_output(format!("events file: cannot write: {e}"));
+        }
+    }
+    print_summary(&mut console, args, &results, unread_paths);
+    console.flush();
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    }
+}
+
+/// Creates the `--events` file and the `--detections-out` folder; an error status (reported
+/// here) when either cannot be.
+fn open_outputs(args: &ReplayArgs) -> Result<Option<EventsFile>, ExitCode> {
+    let events = match &args.events {
+        None => None,
+        Some(path) => match EventsFile::create(path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                report_error(format!(
+                    "{}: cannot create events file: {e}",
+                    path.display()
+                ));
+                return Err(ExitCode::from(EXIT_BAD_INPUT));
+            }
+        },
+    };
+    if let Some(dir) = &args.detections_out {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            report_error(format!("{}: cannot create folder: {e}", dir.display()));
+            return Err(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    }
+    Ok(events)
+}
+
+/// Replays every session on `pool`, writing each one's transcript in the sessions' order
+/// as soon as the sessions before it are written; their results, in that order.
+fn replay_all(
+    pool: &rayon::ThreadPool,
+    sessions: &[PathBuf],
+    args: &ReplayArgs,
+    console: &mut Console,
+    events: &mut Option<EventsFile>,
+    fail: &mut impl FnMut(String),
+) -> Vec<SessionResult> {
+    let first = first_of_name(sessions);
     let mut results = Vec::with_capacity(sessions.len());
     // A few sessions per thread at a time: output keeps coming, memory stays bounded.
     let batch = pool.current_num_threads() * 4;
@@ -180,26 +216,31 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
                 .collect()
         });
         for (result, transcript) in replayed {
-            write_transcript(transcript, &mut console, &mut events, &mut fail);
+            write_transcript(transcript, console, events, fail);
             results.push(result);
         }
     }
+    results
+}
 
-    if let Some(file) = events.take() {
-        if let Err(e) = file.finish() {
-            report_lost_output(format!("events file: cannot write: {e}"));
-        }
-    }
+/// The end of the output: the table of sessions, the aggregate lines and, with
+/// `--group-by`/`--halves`, the engine's scores per group.
+fn print_summary(
+    console: &mut Console,
+    args: &ReplayArgs,
+    results: &[SessionResult],
+    unread_paths: usize,
+) {
     if !args.quiet {
         console.line("");
     }
     if !results.is_empty() {
-        for line in summary_table(&results) {
+        for line in summary_table(results) {
             console.line(line);
         }
         console.line("");
     }
-    for line in aggregate_lines(&results, unread_paths) {
+    for line in aggregate_lines(results, unread_paths) {
         console.line(line);
     }
     if let Some(grouping) = args.groups.grouping() {
@@ -212,12 +253,6 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         for line in group_table(&[engine]) {
             console.line(line);
         }
-    }
-    console.flush();
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_BAD_INPUT)
     }
 }
 
