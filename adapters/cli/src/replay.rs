@@ -139,25 +139,10 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         ok = false;
     };
 
-    let mut events = match &args.events {
-        None => None,
-        Some(path) => match EventsFile::create(path) {
-            Ok(file) => Some(file),
-            Err(e) => {
-                report_error(format!(
-                    "{}: cannot create events file: {e}",
-                    path.display()
-                ));
-                return ExitCode::from(EXIT_BAD_INPUT);
-            }
-        },
+    let mut events = match open_outputs(args) {
+        Ok(events) => events,
+        Err(status) => return status,
     };
-    if let Some(dir) = &args.detections_out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            report_error(format!("{}: cannot create folder: {e}", dir.display()));
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
-    }
 
     let (sessions, problems) = resolve(&args.paths);
     let unread_paths = problems.len();
@@ -167,7 +152,58 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         Ok(pool) => pool,
         Err(status) => return status,
     };
-    let first = first_of_name(&sessions);
+    let results = replay_all(&pool, &sessions, args, &mut console, &mut events, &mut fail);
+
+    if let Some(file) = events.take() {
+        if let Err(e) = file.finish() {
+            report_lost_output(format!("events file: cannot write: {e}"));
+        }
+    }
+    print_summary(&mut console, args, &results, unread_paths);
+    console.flush();
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_BAD_INPUT)
+    }
+}
+
+/// Creates the `--events` file and the `--detections-out` folder; an error status (reported
+/// here) when either cannot be.
+fn open_outputs(args: &ReplayArgs) -> Result<Option<EventsFile>, ExitCode> {
+    let events = match &args.events {
+        None => None,
+        Some(path) => match EventsFile::create(path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                report_error(format!(
+                    "{}: cannot create events file: {e}",
+                    path.display()
+                ));
+                return Err(ExitCode::from(EXIT_BAD_INPUT));
+            }
+        },
+    };
+    if let Some(dir) = &args.detections_out {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            report_error(format!("{}: cannot create folder: {e}", dir.display()));
+            return Err(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    }
+    Ok(events)
+}
+
+/// Replays every session on `pool`, writing each one's transcript in the sessions' order
+/// as soon as the sessions before it are written; their results, in that order.
+fn replay_all(
+    pool: &rayon::ThreadPool,
+    sessions: &[PathBuf],
+    args: &ReplayArgs,
+    console: &mut Console,
+    events: &mut Option<EventsFile>,
+    fail: &mut impl FnMut(String),
+) -> Vec<SessionResult> {
+    let first = first_of_name(sessions);
     let mut results = Vec::with_capacity(sessions.len());
     // A few sessions per thread at a time: output keeps coming, memory stays bounded.
     let batch = pool.current_num_threads() * 4;
@@ -180,26 +216,31 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
                 .collect()
         });
         for (result, transcript) in replayed {
-            write_transcript(transcript, &mut console, &mut events, &mut fail);
+            write_transcript(transcript, console, events, fail);
             results.push(result);
         }
     }
+    results
+}
 
-    if let Some(file) = events.take() {
-        if let Err(e) = file.finish() {
-            report_lost_output(format!("events file: cannot write: {e}"));
-        }
-    }
+/// The end of the output: the table of sessions, the aggregate lines and, with
+/// `--group-by`/`--halves`, the engine's scores per group.
+fn print_summary(
+    console: &mut Console,
+    args: &ReplayArgs,
+    results: &[SessionResult],
+    unread_paths: usize,
+) {
     if !args.quiet {
         console.line("");
     }
     if !results.is_empty() {
-        for line in summary_table(&results) {
+        for line in summary_table(results) {
             console.line(line);
         }
         console.line("");
     }
-    for line in aggregate_lines(&results, unread_paths) {
+    for line in aggregate_lines(results, unread_paths) {
         console.line(line);
     }
     if let Some(grouping) = args.groups.grouping() {
@@ -212,12 +253,6 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         for line in group_table(&[engine]) {
             console.line(line);
         }
-    }
-    console.flush();
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_BAD_INPUT)
     }
 }
 
@@ -315,61 +350,18 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
     let mut status = Status::Ok;
     let mut transcript = Transcript::default();
 
-    // Labels first: a broken label file does not stop the replay, only its scoring.
-    let labels: Option<Vec<Ejection>> = match read_labels_beside(path) {
-        None => None,
-        Some(Ok(labels)) => Some(labels),
-        Some(Err(e)) => {
-            transcript.fail(e.to_string());
-            status = Status::LabelsError;
-            None
-        }
-    };
-
-    // Detections go to NAME.detections.csv.tmp, renamed once the session is complete.
-    let detections_target = args
-        .detections_out
-        .as_deref()
-        .map(|dir| detections_path(dir, &name));
-    let mut tmp_path = None;
-    if let Some(target) = &detections_target {
-        if !first_of_name {
-            transcript.fail(format!(
-                "{}: another session named {name} was replayed already; its detections \
-                 are kept, these are not written",
-                path.display()
-            ));
-            status = Status::OutputError;
-        } else {
-            tmp_path = Some(tmp_name(target));
-        }
-    }
-
-    let quiet = args.quiet;
-    let wants_events = args.events.is_some();
-    let mut sinks = Sinks {
-        name: &name,
-        console: (!quiet).then_some(&mut transcript.lines),
-        events: wants_events.then_some(&mut transcript.events),
-        events_error: None,
-        detections_tmp: tmp_path.as_deref(),
-        detections: None,
-        detections_error: None,
+    let labels = labels_beside(path, &mut transcript, &mut status);
+    let (detections_target, tmp_path) = detections_files(
         path,
-    };
-    let outcome = replay_session(path, &mut sinks);
-    let Sinks {
-        events_error,
-        detections,
-        detections_error,
-        ..
-    } = sinks;
-    if let Some(e) = events_error {
-        transcript.problems.push(Problem::LostOutput(format!(
-            "events file: cannot write: {e}; no more events are written"
-        )));
-    }
+        args,
+        &name,
+        first_of_name,
+        &mut transcript,
+        &mut status,
+    );
 
+    let (outcome, written) =
+        replay_to_sinks(path, args, &name, tmp_path.as_deref(), &mut transcript);
     let (replay, complete) = match outcome {
         Outcome::NotStarted(message) => {
             transcript.fail(message);
@@ -393,30 +385,15 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
         Outcome::Complete(replay) => (replay, true),
     };
 
-    // Finish the detection file: keep it only for a complete replay.
     if let (Some(tmp), Some(target)) = (&tmp_path, &detections_target) {
-        let finished = match (detections, detections_error) {
-            (_, Some(e)) => Err(e),
-            (Some(writer), None) => writer.finish().map(drop),
-            (None, None) => Ok(()),
-        };
-        if !complete {
-            let _ = std::fs::remove_file(tmp);
-        } else if let Err(e) = finished.and_then(|()| std::fs::rename(tmp, target)) {
-            let _ = std::fs::remove_file(tmp);
-            transcript.problems.push(Problem::LostOutput(format!(
-                "{}: cannot write detections: {e}",
-                target.display()
-            )));
-            status = Status::OutputError;
-        }
+        finish_detections(tmp, target, written, complete, &mut transcript, &mut status);
     }
 
     let score = match (&labels, complete) {
         (Some(labels), true) => Some(score_session(labels, &replay.onsets_s, replay.duration_s())),
         _ => None,
     };
-    if !quiet {
+    if !args.quiet {
         transcript.lines.push(session_summary(&name, &replay));
         if let Some(score) = &score {
             transcript.lines.push(score_line(score));
@@ -430,6 +407,119 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
         status,
     };
     (result, transcript)
+}
+
+/// The labels beside the session, if any. A broken label file does not stop the replay,
+/// only its scoring: it is a problem in `transcript` and the session's `status`.
+fn labels_beside(
+    path: &Path,
+    transcript: &mut Transcript,
+    status: &mut Status,
+) -> Option<Vec<Ejection>> {
+    match read_labels_beside(path) {
+        None => None,
+        Some(Ok(labels)) => Some(labels),
+        Some(Err(e)) => {
+            transcript.fail(e.to_string());
+            *status = Status::LabelsError;
+            None
+        }
+    }
+}
+
+/// Replays the session into `transcript` (its lines and events, as `args` asks) and the
+/// detections file `tmp_path`; the outcome, and whether every detection was written. An
+/// events line that cannot be made is lost output in `transcript`.
+fn replay_to_sinks(
+    path: &Path,
+    args: &ReplayArgs,
+    name: &str,
+    tmp_path: Option<&Path>,
+    transcript: &mut Transcript,
+) -> (Outcome, io::Result<()>) {
+    let mut sinks = Sinks {
+        name,
+        console: (!args.quiet).then_some(&mut transcript.lines),
+        events: args.events.is_some().then_some(&mut transcript.events),
+        events_error: None,
+        detections_tmp: tmp_path,
+        detections: None,
+        detections_error: None,
+        path,
+    };
+    let outcome = replay_session(path, &mut sinks);
+    let Sinks {
+        events_error,
+        detections,
+        detections_error,
+        ..
+    } = sinks;
+    if let Some(e) = events_error {
+        transcript.problems.push(Problem::LostOutput(format!(
+            "events file: cannot write: {e}; no more events are written"
+        )));
+    }
+    let written = match (detections, detections_error) {
+        (_, Some(e)) => Err(e),
+        (Some(writer), None) => writer.finish().map(drop),
+        (None, None) => Ok(()),
+    };
+    (outcome, written)
+}
+
+/// With `--detections-out DIR`: the session's `DIR/NAME.detections.csv` and the `.tmp` file
+/// its detections go to while it replays (renamed once it is complete). Only the first
+/// session of a name gets a `.tmp` file; a later one is a problem in `transcript` and
+/// `status`.
+fn detections_files(
+    path: &Path,
+    args: &ReplayArgs,
+    name: &str,
+    first_of_name: bool,
+    transcript: &mut Transcript,
+    status: &mut Status,
+) -> (Option<PathBuf>, Option<PathBuf>) {
+    let target = args
+        .detections_out
+        .as_deref()
+        .map(|dir| detections_path(dir, name));
+    let mut tmp_path = None;
+    if let Some(target) = &target {
+        if !first_of_name {
+            transcript.fail(format!(
+                "{}: another session named {name} was replayed already; its detections \
+                 are kept, these are not written",
+                path.display()
+            ));
+            *status = Status::OutputError;
+        } else {
+            tmp_path = Some(tmp_name(target));
+        }
+    }
+    (target, tmp_path)
+}
+
+/// Finishes the detection file: `tmp` becomes `target` only for a complete replay whose
+/// detections were all `written`; otherwise `tmp` is removed, and a write that failed is
+/// lost output in `transcript` and `status`.
+fn finish_detections(
+    tmp: &Path,
+    target: &Path,
+    written: io::Result<()>,
+    complete: bool,
+    transcript: &mut Transcript,
+    status: &mut Status,
+) {
+    if !complete {
+        let _ = std::fs::remove_file(tmp);
+    } else if let Err(e) = written.and_then(|()| std::fs::rename(tmp, target)) {
+        let _ = std::fs::remove_file(tmp);
+        transcript.problems.push(Problem::LostOutput(format!(
+            "{}: cannot write detections: {e}",
+            target.display()
+        )));
+        *status = Status::OutputError;
+    }
 }
 
 /// `NAME.detections.csv.tmp` beside `target`.

@@ -311,46 +311,15 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Io(e) => write!(f, "cannot read: {e}"),
             ErrorKind::Csv(e) => write!(f, "malformed CSV: {e}"),
             ErrorKind::Empty => f.write_str("the file is empty"),
-            ErrorKind::LineTooLong { max_bytes } => {
-                write!(
-                    f,
-                    "line longer than {max_bytes} bytes, the longest accepted here \
-                     (the file is refused unread beyond it)"
-                )
-            }
-            ErrorKind::TooMany { max, what } => {
-                write!(f, "more than {max} {what}, the most a file may hold")
-            }
-            ErrorKind::MalformedMetadata { text } => {
-                write!(f, "expected a `# key: value` metadata line, found {text:?}")
-            }
-            ErrorKind::DuplicateMetadata { key } => {
-                write!(f, "metadata key {key:?} is given more than once")
-            }
-            ErrorKind::MissingRate => {
-                f.write_str("missing `# sample_rate_hz: N` line before the header")
-            }
-            ErrorKind::InvalidRate { text } => write!(
-                f,
-                "sample rate must be a finite number of Hz above 0, found {text:?}"
-            ),
-            ErrorKind::MissingHeader {
-                expected,
-                at_end_of_file: true,
-            } => write!(f, "missing header: the file ends before `{expected}`"),
-            ErrorKind::MissingHeader {
-                expected,
-                at_end_of_file: false,
-            } => write!(f, "missing header: expected `{expected}`, found a data row"),
-            ErrorKind::WrongHeader { expected, found } => {
-                write!(f, "wrong header: expected `{expected}`, found {found:?}")
-            }
-            ErrorKind::FieldCount { expected, found } => {
-                write!(
-                    f,
-                    "wrong field count: expected {expected} fields, found {found}"
-                )
-            }
+            ErrorKind::LineTooLong { .. }
+            | ErrorKind::TooMany { .. }
+            | ErrorKind::MalformedMetadata { .. }
+            | ErrorKind::DuplicateMetadata { .. }
+            | ErrorKind::MissingRate
+            | ErrorKind::InvalidRate { .. }
+            | ErrorKind::MissingHeader { .. }
+            | ErrorKind::WrongHeader { .. }
+            | ErrorKind::FieldCount { .. } => self.fmt_layout(f),
             ErrorKind::NotANumber { text } if text.is_empty() => {
                 f.write_str("empty field, expected a number")
             }
@@ -391,6 +360,55 @@ impl fmt::Display for ErrorKind {
 }
 
 impl ErrorKind {
+    /// The messages about a CSV file's layout: its lines, metadata, sample rate, header and
+    /// field counts, and the limits on what it may hold.
+    fn fmt_layout(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::LineTooLong { max_bytes } => {
+                write!(
+                    f,
+                    "line longer than {max_bytes} bytes, the longest accepted here \
+                     (the file is refused unread beyond it)"
+                )
+            }
+            ErrorKind::TooMany { max, what } => {
+                write!(f, "more than {max} {what}, the most a file may hold")
+            }
+            ErrorKind::MalformedMetadata { text } => {
+                write!(f, "expected a `# key: value` metadata line, found {text:?}")
+            }
+            ErrorKind::DuplicateMetadata { key } => {
+                write!(f, "metadata key {key:?} is given more than once")
+            }
+            ErrorKind::MissingRate => {
+                f.write_str("missing `# sample_rate_hz: N` line before the header")
+            }
+            ErrorKind::InvalidRate { text } => write!(
+                f,
+                "sample rate must be a finite number of Hz above 0, found {text:?}"
+            ),
+            ErrorKind::MissingHeader {
+                expected,
+                at_end_of_file: true,
+            } => write!(f, "missing header: the file ends before `{expected}`"),
+            ErrorKind::MissingHeader {
+                expected,
+                at_end_of_file: false,
+            } => write!(f, "missing header: expected `{expected}`, found a data row"),
+            ErrorKind::WrongHeader { expected, found } => {
+                write!(f, "wrong header: expected `{expected}`, found {found:?}")
+            }
+            ErrorKind::FieldCount { expected, found } => {
+                write!(
+                    f,
+                    "wrong field count: expected {expected} fields, found {found}"
+                )
+            }
+            // Every other kind has its message in `Display::fmt`.
+            _ => fmt::Display::fmt(self, f),
+        }
+    }
+
     /// The messages only a Parquet file can give: its own format, its columns' names and
     /// types, nulls, and the sample rate in its key-value metadata.
     fn fmt_parquet(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
