@@ -174,49 +174,69 @@ fn an_oversize_frame_is_discarded_up_to_its_delimiter() {
     assert_eq!(results[1].map(|f| f.seq), Ok(6));
 }
 
-#[test]
-fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
-    let hb_body = 5000u32.to_le_bytes();
-    let with = |version: u8, code: u8, body: &[u8]| {
-        let mut data = vec![version, code, 9, 0];
-        data.extend_from_slice(body);
-        crafted(&data)
-    };
-    let short_block = with(PROTOCOL_VERSION, 0x02, &[0; 10]);
-    let good_hb = with(PROTOCOL_VERSION, 0x20, &hb_body);
-    // A block whose count says 3 but carries 2 samples (CRC correct).
+/// A frame with the given header bytes (version, type code, sequence 9) and body, with a
+/// correct CRC.
+fn with(version: u8, code: u8, body: &[u8]) -> Vec<u8> {
+    let mut data = vec![version, code, 9, 0];
+    data.extend_from_slice(body);
+    crafted(&data)
+}
+
+/// A well-formed heartbeat body.
+fn hb_body() -> [u8; 4] {
+    5000u32.to_le_bytes()
+}
+
+/// The fixed part of a sample block body: rate, two gains, first index (count and
+/// samples follow).
+fn block_body() -> Vec<u8> {
     let mut block_body = vec![0xe8, 0x03];
     block_body.extend_from_slice(&0.01f32.to_le_bytes());
     block_body.extend_from_slice(&0.01f32.to_le_bytes());
     block_body.extend_from_slice(&0u64.to_le_bytes());
-    let with_count = |count: u8, samples: usize| {
-        let mut body = block_body.clone();
-        body.push(count);
-        body.extend(std::iter::repeat_n(0x11u8, samples * 4));
-        with(PROTOCOL_VERSION, 0x02, &body)
-    };
-    let mut hint_body = Vec::new();
-    hint_body.extend_from_slice(&0u64.to_le_bytes());
-    hint_body.extend_from_slice(&[0, 0, 0, 2]);
+    block_body
+}
+
+/// A block whose count byte says `count` but which carries `samples` samples (CRC
+/// correct).
+fn with_count(count: u8, samples: usize) -> Vec<u8> {
+    let mut body = block_body();
+    body.push(count);
+    body.extend(std::iter::repeat_n(0x11u8, samples * 4));
+    with(PROTOCOL_VERSION, 0x02, &body)
+}
+
+/// A well-formed hint with `bytes` written over its body at `offset`.
+fn hint_with(offset: usize, bytes: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&0u64.to_le_bytes());
+    body.extend_from_slice(&[0, 0, 0, 2]);
     for v in [-150.0f32, 110.0, 0.5] {
-        hint_body.extend_from_slice(&v.to_le_bytes());
+        body.extend_from_slice(&v.to_le_bytes());
     }
-    let hint_with = |offset: usize, bytes: &[u8]| {
-        let mut body = hint_body.clone();
-        body[offset..offset + bytes.len()].copy_from_slice(bytes);
-        with(PROTOCOL_VERSION, 0x11, &body)
-    };
-    // Settings: stimulation −70 mmHg at 105 cpm, expression −140 at 55, maximum −160.
-    let settings_body: Vec<u8> = [-70.0f32, 105.0, -140.0, 55.0, -160.0]
+    body[offset..offset + bytes.len()].copy_from_slice(bytes);
+    with(PROTOCOL_VERSION, 0x11, &body)
+}
+
+/// Settings: stimulation −70 mmHg at 105 cpm, expression −140 at 55, maximum −160.
+fn settings_body() -> Vec<u8> {
+    [-70.0f32, 105.0, -140.0, 55.0, -160.0]
         .iter()
         .flat_map(|v| v.to_le_bytes())
-        .collect();
-    let settings_with = |offset: usize, value: f32| {
-        let mut body = settings_body.clone();
-        body[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
-        with(PROTOCOL_VERSION, 0x03, &body)
-    };
-    let cases: Vec<(Vec<u8>, FrameError)> = vec![
+        .collect()
+}
+
+/// The good settings with `value` written over the field at `offset`.
+fn settings_with(offset: usize, value: f32) -> Vec<u8> {
+    let mut body = settings_body();
+    body[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
+    with(PROTOCOL_VERSION, 0x03, &body)
+}
+
+/// Unknown protocol versions and an unknown frame type.
+fn header_cases() -> Vec<(Vec<u8>, FrameError)> {
+    let hb_body = hb_body();
+    vec![
         (
             with(1, 0x20, &hb_body),
             FrameError::UnknownVersion { version: 1 },
@@ -233,8 +253,14 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             with(PROTOCOL_VERSION, 0x04, &hb_body),
             FrameError::UnknownType { code: 0x04 },
         ),
+    ]
+}
+
+/// A short settings body and settings the engine rejects.
+fn settings_cases() -> Vec<(Vec<u8>, FrameError)> {
+    vec![
         (
-            with(PROTOCOL_VERSION, 0x03, &settings_body[..19]),
+            with(PROTOCOL_VERSION, 0x03, &settings_body()[..19]),
             FrameError::BadLength {
                 frame_type: FrameType::Settings,
                 expected: 20,
@@ -253,6 +279,12 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             settings_with(12, 105.0),
             FrameError::InvalidField(Field::Settings(SettingsError::ExpressionRate)),
         ),
+    ]
+}
+
+/// Heartbeat and Ack bodies of the wrong length.
+fn length_cases() -> Vec<(Vec<u8>, FrameError)> {
+    vec![
         (
             with(PROTOCOL_VERSION, 0x20, &[1, 2, 3]),
             FrameError::BadLength {
@@ -270,8 +302,15 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
                 actual: 14,
             },
         ),
+    ]
+}
+
+/// Sample blocks too short for their header, or whose count disagrees with their
+/// samples or the protocol's limits.
+fn block_cases() -> Vec<(Vec<u8>, FrameError)> {
+    vec![
         (
-            short_block,
+            with(PROTOCOL_VERSION, 0x02, &[0; 10]),
             FrameError::BadLength {
                 frame_type: FrameType::SampleBlock,
                 expected: 23,
@@ -279,6 +318,7 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             },
         ),
         (
+            // A block whose count says 3 but carries 2 samples (CRC correct).
             with_count(3, 2),
             FrameError::BadLength {
                 frame_type: FrameType::SampleBlock,
@@ -298,6 +338,12 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             with_count(255, 2),
             FrameError::InvalidField(Field::SampleCount),
         ),
+    ]
+}
+
+/// Hints with a field out of its range.
+fn hint_cases() -> Vec<(Vec<u8>, FrameError)> {
+    vec![
         (hint_with(8, &[3]), FrameError::InvalidField(Field::Mode)),
         (hint_with(9, &[9]), FrameError::InvalidField(Field::Reason)),
         (hint_with(10, &[5]), FrameError::InvalidField(Field::Cue)),
@@ -317,10 +363,17 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
             hint_with(20, &f32::INFINITY.to_le_bytes()),
             FrameError::InvalidField(Field::Confidence),
         ),
+    ]
+}
+
+/// A block whose indices would wrap, then damage below the frame layer: bad COBS and
+/// frames too short to hold a header and CRC.
+fn index_and_framing_cases() -> Vec<(Vec<u8>, FrameError)> {
+    vec![
         (
             // Indices never wrap: 16 samples from 2^64 - 10.
             {
-                let mut body = block_body.clone();
+                let mut body = block_body();
                 body[10..18].copy_from_slice(&(u64::MAX - 9).to_le_bytes());
                 body.push(16);
                 body.extend(std::iter::repeat_n(0x11u8, 16 * 4));
@@ -331,7 +384,22 @@ fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
         (vec![0, 0x05, 0x01, 0x02], FrameError::Cobs),
         (vec![0, 0x02, 0x01], FrameError::TooShort { len: 1 }),
         (crafted(&[1, 0x20, 9]), FrameError::TooShort { len: 7 }),
-    ];
+    ]
+}
+
+#[test]
+fn well_formed_frames_the_decoder_does_not_understand_are_counted_by_reason() {
+    let good_hb = with(PROTOCOL_VERSION, 0x20, &hb_body());
+    let cases: Vec<(Vec<u8>, FrameError)> = [
+        header_cases(),
+        settings_cases(),
+        length_cases(),
+        block_cases(),
+        hint_cases(),
+        index_and_framing_cases(),
+    ]
+    .concat();
+    assert_eq!(cases.len(), 26, "every case is in the table");
     let mut expected_counts = [0u64; DropReason::ALL.len()];
     let mut d = FrameDecoder::new();
     for (bytes, error) in &cases {
