@@ -167,18 +167,19 @@ fn samples_convert_to_engine_units_and_back() {
     assert!((s[0].pressure_mmhg - 1.0).abs() < 1e-6 && (s[0].flow_ml_min - 2.0).abs() < 1e-6);
 }
 
-#[test]
-fn the_encoder_refuses_what_the_protocol_forbids() {
-    let mut out = [0u8; MAX_FRAME_LEN];
-    let refuse = |payload: Payload, field: Field| {
-        let mut out = [0xAAu8; MAX_FRAME_LEN];
-        let frame = Frame { seq: 0, payload };
-        assert_eq!(
-            encode(&frame, &mut out),
-            Err(EncodeError::InvalidField(field))
-        );
-        assert!(out.iter().all(|&b| b == 0xAA), "nothing written");
-    };
+/// Asserts the encoder refuses `payload` for `field` and writes nothing.
+fn refuse(payload: Payload, field: Field) {
+    let mut out = [0xAAu8; MAX_FRAME_LEN];
+    let frame = Frame { seq: 0, payload };
+    assert_eq!(
+        encode(&frame, &mut out),
+        Err(EncodeError::InvalidField(field))
+    );
+    assert!(out.iter().all(|&b| b == 0xAA), "nothing written");
+}
+
+/// An empty block, and blocks with a zero rate or a bad scale.
+fn refuse_bad_blocks() {
     refuse(
         Payload::SampleBlock(SampleBlock::new(CONFIG, 0)),
         Field::SampleCount,
@@ -190,6 +191,10 @@ fn the_encoder_refuses_what_the_protocol_forbids() {
     refuse(Payload::SampleBlock(b), Field::PressureScale);
     b.config = StreamConfig::new(1000, 0.01, -0.01);
     refuse(Payload::SampleBlock(b), Field::FlowScale);
+}
+
+/// Hints with a field out of its range.
+fn refuse_bad_hints() {
     type Spoil = fn(&mut ControlHint);
     let bad_hints: [(Spoil, Field); 6] = [
         (|h| h.target_vacuum_mmhg = f32::NAN, Field::TargetVacuum),
@@ -204,6 +209,10 @@ fn the_encoder_refuses_what_the_protocol_forbids() {
         spoil(&mut h);
         refuse(Payload::Hint(h), field);
     }
+}
+
+/// Settings the engine rejects.
+fn refuse_bad_settings() {
     type SpoilSettings = fn(&mut UserSettings);
     let bad_settings: [(SpoilSettings, SettingsError); 6] = [
         (|s| s.max_vacuum_mmhg = -320.0, SettingsError::MaxVacuum),
@@ -230,7 +239,11 @@ fn the_encoder_refuses_what_the_protocol_forbids() {
         spoil(&mut s);
         refuse(Payload::Settings(s), Field::Settings(error));
     }
+}
 
+/// A buffer too small for the frame is refused, and the refusal takes no sequence number.
+fn refuse_a_short_buffer() {
+    let mut out = [0u8; MAX_FRAME_LEN];
     let small = encode(
         &Frame {
             seq: 0,
@@ -256,6 +269,14 @@ fn the_encoder_refuses_what_the_protocol_forbids() {
     );
     assert!(encoder.encode(&Payload::Hint(hint()), &mut out).is_ok());
     assert_eq!(encoder.next_seq(), 1);
+}
+
+#[test]
+fn the_encoder_refuses_what_the_protocol_forbids() {
+    refuse_bad_blocks();
+    refuse_bad_hints();
+    refuse_bad_settings();
+    refuse_a_short_buffer();
 }
 
 #[test]
