@@ -40,7 +40,9 @@
 use letdown_datasets::labels::Ejection;
 use letdown_io::labels_csv::{parse_labels, write_labels};
 use letdown_io::session_csv::{ReadStats, SAMPLE_RATE_KEY, SESSION_COLUMNS};
-use letdown_io::{ErrorKind, SessionFileError, SessionItem, SessionReader, SessionWriter};
+use letdown_io::{
+    ErrorKind, Gap, Metadata, Row, SessionFileError, SessionItem, SessionReader, SessionWriter,
+};
 use letdown_test_support::fuzz_config as config;
 use proptest::prelude::*;
 use std::cell::RefCell;
@@ -270,13 +272,44 @@ fn check_error_against_text(
     last_time: Option<f64>,
     rate: Option<f64>,
 ) {
-    let message = e.to_string();
     let Some(n) = e.line else { return };
     let fields = text.fields(n);
-    let column = |name: Option<&str>| columns.iter().position(|c| Some(*c) == name);
+    match &e.kind {
+        ErrorKind::NotANumber { .. }
+        | ErrorKind::NonFinite { .. }
+        | ErrorKind::FieldCount { .. } => check_field_error(e, &fields, columns),
+        ErrorKind::NegativeTime { .. }
+        | ErrorKind::TimeOutOfRange { .. }
+        | ErrorKind::RateMismatch { .. }
+        | ErrorKind::TimeNotAdvancing { .. } => {
+            check_time_error(e, &fields, columns, last_time, rate)
+        }
+        ErrorKind::OutOfOrder { .. }
+        | ErrorKind::OnsetAfterEnd { .. }
+        | ErrorKind::VisibleBeforeOnset { .. } => check_label_order_error(e, &fields),
+        ErrorKind::WrongHeader { .. }
+        | ErrorKind::MissingHeader { .. }
+        | ErrorKind::Empty
+        | ErrorKind::MissingRate => check_header_error(e, text, n, &fields),
+        ErrorKind::MalformedMetadata { .. }
+        | ErrorKind::DuplicateMetadata { .. }
+        | ErrorKind::InvalidRate { .. }
+        | ErrorKind::LineTooLong { .. } => check_line_error(e, text, n),
+        _ => {}
+    }
+}
+
+/// The index of the error's field among `columns`.
+fn column_of(e: &SessionFileError, columns: &[&str]) -> Option<usize> {
+    columns.iter().position(|c| Some(*c) == e.field)
+}
+
+/// A field that is not a number or not finite, or a line with the wrong field count.
+fn check_field_error(e: &SessionFileError, fields: &[&[u8]], columns: &[&str]) {
+    let message = e.to_string();
     match &e.kind {
         ErrorKind::NotANumber { text: t } | ErrorKind::NonFinite { text: t } => {
-            let i = column(e.field).unwrap_or_else(|| panic!("no column: {message}"));
+            let i = column_of(e, columns).unwrap_or_else(|| panic!("no column: {message}"));
             assert_eq!(
                 fields.get(i).map(|f| quote(f)).as_ref(),
                 Some(t),
@@ -288,25 +321,46 @@ fn check_error_against_text(
             assert_eq!(fields.len(), *found, "{message}");
             assert_eq!(e.field, columns.get(*found).copied(), "{message}");
         }
-        ErrorKind::NegativeTime { t_s }
-        | ErrorKind::TimeOutOfRange { t_s }
-        | ErrorKind::RateMismatch { t_s, .. }
-        | ErrorKind::TimeNotAdvancing { t_s, .. } => {
-            let i = column(e.field).unwrap_or(0);
-            let found = fields.get(i).and_then(|f| parse::<f64>(f));
-            assert!(same_f64(found, *t_s), "{message}: line has {fields:?}");
-            match &e.kind {
-                ErrorKind::TimeNotAdvancing { previous_s, .. } => {
-                    assert!(t_s <= previous_s, "{message}");
-                    assert_eq!(last_time, Some(*previous_s), "{message}");
-                }
-                ErrorKind::RateMismatch { rate_hz, .. } => {
-                    assert_eq!(rate, Some(*rate_hz), "{message}")
-                }
-                ErrorKind::NegativeTime { .. } => assert!(*t_s < 0.0, "{message}"),
-                _ => {}
-            }
+        other => unreachable!("not a field error: {other:?}"),
+    }
+}
+
+/// A time that is negative, out of range, off the rate or not advancing.
+fn check_time_error(
+    e: &SessionFileError,
+    fields: &[&[u8]],
+    columns: &[&str],
+    last_time: Option<f64>,
+    rate: Option<f64>,
+) {
+    let message = e.to_string();
+    let (ErrorKind::NegativeTime { t_s }
+    | ErrorKind::TimeOutOfRange { t_s }
+    | ErrorKind::RateMismatch { t_s, .. }
+    | ErrorKind::TimeNotAdvancing { t_s, .. }) = &e.kind
+    else {
+        unreachable!("not a time error: {:?}", e.kind)
+    };
+    let i = column_of(e, columns).unwrap_or(0);
+    let found = fields.get(i).and_then(|f| parse::<f64>(f));
+    assert!(same_f64(found, *t_s), "{message}: line has {fields:?}");
+    match &e.kind {
+        ErrorKind::TimeNotAdvancing { previous_s, .. } => {
+            assert!(t_s <= previous_s, "{message}");
+            assert_eq!(last_time, Some(*previous_s), "{message}");
         }
+        ErrorKind::RateMismatch { rate_hz, .. } => {
+            assert_eq!(rate, Some(*rate_hz), "{message}")
+        }
+        ErrorKind::NegativeTime { .. } => assert!(*t_s < 0.0, "{message}"),
+        _ => {}
+    }
+}
+
+/// Labels out of order, or whose end or visible time comes before their onset.
+fn check_label_order_error(e: &SessionFileError, fields: &[&[u8]]) {
+    let message = e.to_string();
+    match &e.kind {
         ErrorKind::OutOfOrder { t_s, previous_s } => {
             assert!(same_f64(fields.first().and_then(|f| parse(f)), *t_s));
             assert!(t_s <= previous_s, "{message}");
@@ -321,6 +375,14 @@ fn check_error_against_text(
             assert!(same_f64(fields.get(2).and_then(|f| parse(f)), *visible_s));
             assert!(visible_s < onset_s, "{message}");
         }
+        other => unreachable!("not a label order error: {other:?}"),
+    }
+}
+
+/// A wrong or missing header, an empty file, or a header before any rate.
+fn check_header_error(e: &SessionFileError, text: &Lines, n: u64, fields: &[&[u8]]) {
+    let message = e.to_string();
+    match &e.kind {
         ErrorKind::WrongHeader { found, .. } => {
             let joined = fields.join(&b","[..]);
             assert_eq!(&quote(&joined), found, "{message}");
@@ -345,6 +407,17 @@ fn check_error_against_text(
                 assert!(l.trim_ascii().is_empty(), "{message}: {:?}", quote(l));
             }
         }
+        ErrorKind::MissingRate => {
+            assert_eq!(fields.join(&b","[..]), HEADER.as_bytes(), "{message}");
+        }
+        other => unreachable!("not a header error: {other:?}"),
+    }
+}
+
+/// Bad metadata lines, and lines too long to read.
+fn check_line_error(e: &SessionFileError, text: &Lines, n: u64) {
+    let message = e.to_string();
+    match &e.kind {
         ErrorKind::MalformedMetadata { text: t } => {
             let line = text.line(n).unwrap_or_default().trim_ascii();
             assert!(line.starts_with(b"#"), "{message}");
@@ -368,10 +441,7 @@ fn check_error_against_text(
                 "{message}"
             );
         }
-        ErrorKind::MissingRate => {
-            assert_eq!(fields.join(&b","[..]), HEADER.as_bytes(), "{message}");
-        }
-        _ => {}
+        other => unreachable!("not a line error: {other:?}"),
     }
 }
 
@@ -418,6 +488,50 @@ fn read_session(bytes: &[u8], source: impl Read, io_failure: bool) -> Outcome {
     };
     let md = reader.metadata().clone();
     let rate = md.sample_rate_hz;
+    let header_line = check_metadata(&reader, &md, &text, cross);
+    let mut walk = Walk::new(&text, cross, rate, header_line);
+    let error = loop {
+        let item = reader.next_item();
+        let stats = reader.stats();
+        match item {
+            Ok(Some(SessionItem::Row(r))) => walk.row(r, &stats),
+            Ok(Some(SessionItem::Gap(g))) => walk.gap(g, &stats),
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+        assert_eq!((stats.gaps, stats.missing), (walk.gaps, walk.missing));
+    };
+    let stats = check_counts(&reader, &walk);
+    if let Some(e) = &error {
+        check_error_text(e, PATH, text.lines.len());
+        if cross {
+            let last_time = walk.last.map(|(t, _)| t);
+            check_error_against_text(e, &text, &SESSION_COLUMNS, last_time, Some(rate));
+        }
+    }
+    check_nothing_more(&mut reader, stats, walk.next);
+    tally(|t| {
+        t.rows += walk.rows;
+        t.gaps += walk.gaps;
+        t.accepted += u64::from(error.is_none());
+    });
+    Outcome {
+        metadata: Some((md.rate_line, md.entries, header_line)),
+        items: walk.items,
+        error: error.map(|e| e.to_string()),
+        stats: Some(stats),
+    }
+}
+
+/// Checks the metadata `md` that `reader` opened with (against the text when `cross`);
+/// returns the header's line.
+fn check_metadata<R: Read>(
+    reader: &SessionReader<R>,
+    md: &Metadata,
+    text: &Lines,
+    cross: bool,
+) -> u64 {
+    let rate = md.sample_rate_hz;
     assert!(rate.is_finite() && rate > 0.0, "{md:?}");
     assert_eq!(reader.sample_rate_hz(), rate);
     assert_eq!(reader.path(), Path::new(PATH));
@@ -444,115 +558,133 @@ fn read_session(bytes: &[u8], source: impl Read, io_failure: bool) -> Outcome {
             );
         }
     }
-    let mut items = Vec::new();
-    let mut rows = 0u64;
-    let mut gaps = 0u64;
-    let mut missing = 0u64;
-    let mut next = 0u64;
-    let mut last: Option<(f64, u64)> = None; // time and line of the previous row
-    let mut pending_gap: Option<letdown_io::Gap> = None;
-    let error = loop {
-        let item = reader.next_item();
-        let stats = reader.stats();
-        match item {
-            Ok(Some(SessionItem::Row(r))) => {
-                rows += 1;
-                assert!(r.t_s.is_finite() && r.t_s >= 0.0, "{r:?}");
-                assert!(r.sample.pressure_mmhg.is_finite() && r.sample.flow_ml_min.is_finite());
-                match pending_gap.take() {
-                    Some(g) => {
-                        assert_eq!(r.index, g.start_index + g.missing, "{g:?} {r:?}");
-                        assert_eq!(r.line, g.line);
-                    }
-                    None => assert_eq!(r.index, next, "{r:?}"),
-                }
-                let previous_t = last.map(|(t, _)| t);
-                if let Some((t, line)) = last {
-                    assert!(r.t_s > t, "time does not increase: {r:?} after {t}");
-                    assert!(r.line > line);
-                } else {
-                    assert!(r.line > header_line);
-                }
-                if r.index > next {
-                    // A gap is only opened by a row ≥ 1.5 periods after the previous one.
-                    let step = match previous_t {
-                        Some(t) => (r.t_s - t) * rate,
-                        None => r.t_s * rate + 1.0,
-                    };
-                    assert!(step >= 1.5 - 1e-9, "gap after a step of {step} periods");
-                }
-                let drift = r.t_s * rate - r.index as f64;
-                assert!(
-                    drift.abs() <= 0.5 + 1e-9 * (r.index as f64).max(1.0),
-                    "row {r:?} is {drift} samples off at {rate} Hz"
-                );
-                if cross {
-                    let f = text.fields(r.line);
-                    assert_eq!(f.len(), 3, "{r:?}: {f:?}");
-                    assert!(same_f64(parse(f[0]), r.t_s), "{r:?}: {f:?}");
-                    let p: Option<f32> = parse(f[1]);
-                    let q: Option<f32> = parse(f[2]);
-                    assert_eq!(p.map(f32::to_bits), Some(r.sample.pressure_mmhg.to_bits()));
-                    assert_eq!(q.map(f32::to_bits), Some(r.sample.flow_ml_min.to_bits()));
-                }
-                assert_eq!(stats.rows, rows);
-                next = r.index + 1;
-                last = Some((r.t_s, r.line));
-                items.push(SessionItem::Row(r));
-            }
-            Ok(Some(SessionItem::Gap(g))) => {
-                assert!(pending_gap.is_none(), "two gaps in a row");
-                assert!(g.missing >= 1);
-                assert_eq!(g.start_index, next, "{g:?}");
-                assert_eq!(g.start_s, g.start_index as f64 / rate);
-                gaps += 1;
-                missing += g.missing;
-                // The row after the gap is already counted: it is read, and held back.
-                assert_eq!(stats.rows, rows + 1);
-                pending_gap = Some(g);
-                items.push(SessionItem::Gap(g));
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(e),
+    header_line
+}
+
+/// The items read so far and what they add up to, each checked as it comes.
+struct Walk<'t, 'a> {
+    text: &'t Lines<'a>,
+    /// Whether rows are checked against their lines.
+    cross: bool,
+    rate: f64,
+    header_line: u64,
+    items: Vec<SessionItem>,
+    rows: u64,
+    gaps: u64,
+    missing: u64,
+    /// Index the next row must have (when no gap comes first).
+    next: u64,
+    /// Time and line of the previous row.
+    last: Option<(f64, u64)>,
+    pending_gap: Option<Gap>,
+}
+
+impl<'t, 'a> Walk<'t, 'a> {
+    fn new(text: &'t Lines<'a>, cross: bool, rate: f64, header_line: u64) -> Self {
+        Self {
+            text,
+            cross,
+            rate,
+            header_line,
+            items: Vec::new(),
+            rows: 0,
+            gaps: 0,
+            missing: 0,
+            next: 0,
+            last: None,
+            pending_gap: None,
         }
-        assert_eq!((stats.gaps, stats.missing), (gaps, missing));
-    };
-    assert!(pending_gap.is_none(), "a gap without its row");
+    }
+
+    /// A row: finite, later than the one before, at its index, and the line it names.
+    fn row(&mut self, r: Row, stats: &ReadStats) {
+        let rate = self.rate;
+        self.rows += 1;
+        assert!(r.t_s.is_finite() && r.t_s >= 0.0, "{r:?}");
+        assert!(r.sample.pressure_mmhg.is_finite() && r.sample.flow_ml_min.is_finite());
+        match self.pending_gap.take() {
+            Some(g) => {
+                assert_eq!(r.index, g.start_index + g.missing, "{g:?} {r:?}");
+                assert_eq!(r.line, g.line);
+            }
+            None => assert_eq!(r.index, self.next, "{r:?}"),
+        }
+        let previous_t = self.last.map(|(t, _)| t);
+        if let Some((t, line)) = self.last {
+            assert!(r.t_s > t, "time does not increase: {r:?} after {t}");
+            assert!(r.line > line);
+        } else {
+            assert!(r.line > self.header_line);
+        }
+        if r.index > self.next {
+            // A gap is only opened by a row ≥ 1.5 periods after the previous one.
+            let step = match previous_t {
+                Some(t) => (r.t_s - t) * rate,
+                None => r.t_s * rate + 1.0,
+            };
+            assert!(step >= 1.5 - 1e-9, "gap after a step of {step} periods");
+        }
+        let drift = r.t_s * rate - r.index as f64;
+        assert!(
+            drift.abs() <= 0.5 + 1e-9 * (r.index as f64).max(1.0),
+            "row {r:?} is {drift} samples off at {rate} Hz"
+        );
+        if self.cross {
+            let f = self.text.fields(r.line);
+            assert_eq!(f.len(), 3, "{r:?}: {f:?}");
+            assert!(same_f64(parse(f[0]), r.t_s), "{r:?}: {f:?}");
+            let p: Option<f32> = parse(f[1]);
+            let q: Option<f32> = parse(f[2]);
+            assert_eq!(p.map(f32::to_bits), Some(r.sample.pressure_mmhg.to_bits()));
+            assert_eq!(q.map(f32::to_bits), Some(r.sample.flow_ml_min.to_bits()));
+        }
+        assert_eq!(stats.rows, self.rows);
+        self.next = r.index + 1;
+        self.last = Some((r.t_s, r.line));
+        self.items.push(SessionItem::Row(r));
+    }
+
+    /// A gap: one at a time, from the next index, its row already counted.
+    fn gap(&mut self, g: Gap, stats: &ReadStats) {
+        assert!(self.pending_gap.is_none(), "two gaps in a row");
+        assert!(g.missing >= 1);
+        assert_eq!(g.start_index, self.next, "{g:?}");
+        assert_eq!(g.start_s, g.start_index as f64 / self.rate);
+        self.gaps += 1;
+        self.missing += g.missing;
+        // The row after the gap is already counted: it is read, and held back.
+        assert_eq!(stats.rows, self.rows + 1);
+        self.pending_gap = Some(g);
+        self.items.push(SessionItem::Gap(g));
+    }
+}
+
+/// At the end or an error: no gap without its row, and the counts add up to what was
+/// yielded. Returns the reader's counts.
+fn check_counts<R: Read>(reader: &SessionReader<R>, walk: &Walk) -> ReadStats {
+    assert!(walk.pending_gap.is_none(), "a gap without its row");
     let stats = reader.stats();
     assert_eq!(
         stats,
         ReadStats {
-            rows,
-            gaps,
-            missing
+            rows: walk.rows,
+            gaps: walk.gaps,
+            missing: walk.missing
         },
         "the counts add up"
     );
-    assert_eq!(reader.next_index(), next);
-    if let Some(e) = &error {
-        check_error_text(e, PATH, text.lines.len());
-        if cross {
-            check_error_against_text(e, &text, &SESSION_COLUMNS, last.map(|(t, _)| t), Some(rate));
-        }
-    }
-    // After the end or an error: nothing more, ever, and the counts stay put.
+    assert_eq!(reader.next_index(), walk.next);
+    stats
+}
+
+/// After the end or an error: nothing more, ever, and the counts stay put.
+fn check_nothing_more<R: Read>(reader: &mut SessionReader<R>, stats: ReadStats, next: u64) {
     for _ in 0..2 {
         assert!(matches!(reader.next_item(), Ok(None)));
         assert!(reader.next().is_none());
     }
     assert_eq!(reader.stats(), stats);
     assert_eq!(reader.next_index(), next);
-    tally(|t| {
-        t.rows += rows;
-        t.gaps += gaps;
-        t.accepted += u64::from(error.is_none());
-    });
-    Outcome {
-        metadata: Some((md.rate_line, md.entries, header_line)),
-        items,
-        error: error.map(|e| e.to_string()),
-        stats: Some(stats),
-    }
 }
 
 /// `bytes` without the BOMs it starts with (the readers drop them all).
