@@ -137,24 +137,43 @@ fn evaluate_grouping_only_adds_the_groups_key_and_table() {
     let rows = groups["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 12);
     for row in rows {
-        let sessions = row["sessions"].as_array().expect("sessions").len();
-        let expected = match (row["family"].is_null(), row["half"].is_null()) {
-            (true, true) => 36,  // all sessions
-            (true, false) => 18, // one half of all
-            (false, true) => 12, // one family
-            (false, false) => 6, // one half of one family
-        };
-        assert_eq!(sessions, expected, "{row}");
-        for detector in ["engine", "flow_threshold", "timer"] {
-            assert_eq!(row["detection"][detector]["sessions"], sessions, "{row}");
-        }
-        let apart = &row["odd_minus_even"];
-        assert_eq!(apart.is_null(), !row["half"].is_null(), "{row}");
-        if !apart.is_null() {
-            assert!(apart["engine"]["f1"].is_number(), "{row}");
-        }
+        check_group_row(row);
     }
-    // Every key of `groups` is documented in EVALUATE.md.
+    check_groups_keys_are_documented(&groups, rows);
+
+    let overall = &rows[9];
+    assert!(overall["family"].is_null() && overall["half"].is_null());
+    assert_eq!(
+        overall["detection"]["engine"],
+        plain["detection"]["engine"]["all"]
+    );
+
+    check_text_grouping(dir);
+}
+
+/// One row of `groups.rows`: its sessions, each detector's, and the odd − even score of
+/// a half.
+fn check_group_row(row: &Value) {
+    let sessions = row["sessions"].as_array().expect("sessions").len();
+    let expected = match (row["family"].is_null(), row["half"].is_null()) {
+        (true, true) => 36,  // all sessions
+        (true, false) => 18, // one half of all
+        (false, true) => 12, // one family
+        (false, false) => 6, // one half of one family
+    };
+    assert_eq!(sessions, expected, "{row}");
+    for detector in ["engine", "flow_threshold", "timer"] {
+        assert_eq!(row["detection"][detector]["sessions"], sessions, "{row}");
+    }
+    let apart = &row["odd_minus_even"];
+    assert_eq!(apart.is_null(), !row["half"].is_null(), "{row}");
+    if !apart.is_null() {
+        assert!(apart["engine"]["f1"].is_number(), "{row}");
+    }
+}
+
+/// Every key of `groups` is documented in EVALUATE.md.
+fn check_groups_keys_are_documented(groups: &Value, rows: &[Value]) {
     let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("EVALUATE.md"))
         .expect("adapters/cli/EVALUATE.md");
     let keys = |v: &Value| -> Vec<String> {
@@ -162,7 +181,7 @@ fn evaluate_grouping_only_adds_the_groups_key_and_table() {
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default()
     };
-    let documented = keys(&groups)
+    let documented = keys(groups)
         .into_iter()
         .chain(keys(&rows[0]))
         .chain(keys(&rows[0]["odd_minus_even"]["engine"]))
@@ -173,15 +192,10 @@ fn evaluate_grouping_only_adds_the_groups_key_and_table() {
             "`{key}` is not in EVALUATE.md"
         );
     }
+}
 
-    let overall = &rows[9];
-    assert!(overall["family"].is_null() && overall["half"].is_null());
-    assert_eq!(
-        overall["detection"]["engine"],
-        plain["detection"]["engine"]["all"]
-    );
-
-    // Text: the table after the usual report; the last line (timing) aside.
+/// Text: the table after the usual report; the last line (timing) aside.
+fn check_text_grouping(dir: &str) {
     let plain = run(&["evaluate", dir]);
     let grouped = run(&["evaluate", dir, "--group-by", "family"]);
     let plain: Vec<&str> = plain.lines().collect();
