@@ -7,7 +7,7 @@ mod cli_run;
 use cli_run::{show, text};
 use std::fs::File;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// Runs `letdown ARGS` with standard output going to `/dev/full`.
@@ -78,10 +78,28 @@ fn output_files_on_a_full_disk_fail_loudly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let replay = cli_run::letdown(&["replay", "--quiet", "--events", "/dev/full"]);
     assert_lost(&replay, "events file");
+    detections_on_a_full_disk_fail_loudly(dir.path());
+    let session = a_picture_on_a_full_disk_fails_loudly(dir.path());
+    a_simulated_session_on_a_full_disk_fails_loudly(dir.path(), &session);
+}
 
-    // The detection file is written beside its final name first; that name points at
-    // /dev/full.
-    let detections = dir.path().join("detections");
+/// `letdown simulate --out OUT` for half a minute at 100 Hz.
+fn simulate(out: &Path) -> Output {
+    cli_run::letdown(&[
+        "simulate",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--minutes",
+        "0.5",
+        "--rate",
+        "100",
+    ])
+}
+
+/// The detection file is written beside its final name first; that name points at
+/// /dev/full.
+fn detections_on_a_full_disk_fail_loudly(dir: &Path) {
+    let detections = dir.join("detections");
     std::fs::create_dir(&detections).expect("mkdir");
     let name = "sim-typical-s11-timer120-100hz-8min";
     let tmp = detections.join(format!("{name}.detections.csv.tmp"));
@@ -105,20 +123,11 @@ fn output_files_on_a_full_disk_fail_loudly() {
         "{}",
         show(&replay)
     );
+}
 
-    // The picture's name points at /dev/full.
-    let sim = dir.path().join("sim");
-    let simulate = |out: &std::path::Path| {
-        cli_run::letdown(&[
-            "simulate",
-            "--out",
-            out.to_str().expect("utf-8 path"),
-            "--minutes",
-            "0.5",
-            "--rate",
-            "100",
-        ])
-    };
+/// The picture's name points at /dev/full. Returns the session simulated to plot.
+fn a_picture_on_a_full_disk_fails_loudly(dir: &Path) -> PathBuf {
+    let sim = dir.join("sim");
     assert_eq!(simulate(&sim).status.code(), Some(0));
     let session = sim
         .read_dir()
@@ -127,7 +136,7 @@ fn output_files_on_a_full_disk_fail_loudly() {
         .map(|e| e.path())
         .find(|p| !p.to_string_lossy().ends_with(".labels.csv"))
         .expect("a session");
-    let picture = dir.path().join("full.svg");
+    let picture = dir.join("full.svg");
     std::os::unix::fs::symlink("/dev/full", &picture).expect("symlink");
     let plot = cli_run::letdown(&[
         "plot",
@@ -141,9 +150,12 @@ fn output_files_on_a_full_disk_fail_loudly() {
         "{}",
         show(&plot)
     );
+    session
+}
 
-    // The session file simulate writes points at /dev/full.
-    let full = dir.path().join("full");
+/// The session file simulate writes (named as `session`) points at /dev/full.
+fn a_simulated_session_on_a_full_disk_fails_loudly(dir: &Path, session: &Path) {
+    let full = dir.join("full");
     std::fs::create_dir(&full).expect("mkdir");
     let name = session.file_name().expect("name");
     std::os::unix::fs::symlink("/dev/full", full.join(name)).expect("symlink");
