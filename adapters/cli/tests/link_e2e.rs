@@ -23,7 +23,8 @@ mod link_log;
 use link_log::{num, summary};
 use serialport::{SerialPort, TTYPort};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -76,26 +77,55 @@ fn pump_bytes(
     })
 }
 
-#[test]
-fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
-    let started = Instant::now();
-    let (master_a, path_a) = pty();
-    let (master_b, path_b) = pty();
-    let done = Arc::new(AtomicBool::new(false));
-    let (up, down) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let relay = [
-        pump_bytes(
-            master_b.try_clone_native().unwrap(),
-            master_a.try_clone_native().unwrap(),
-            Arc::clone(&done),
-            Arc::clone(&up),
-        ),
-        pump_bytes(master_a, master_b, Arc::clone(&done), Arc::clone(&down)),
-    ];
+/// The relay between the two pty masters: a thread each way, the bytes each has copied,
+/// and the flag that stops both.
+struct Relay {
+    done: Arc<AtomicBool>,
+    up: Arc<AtomicU64>,
+    down: Arc<AtomicU64>,
+    threads: [JoinHandle<()>; 2],
+}
 
-    let bin = env!("CARGO_BIN_EXE_letdown");
+impl Relay {
+    /// Starts copying pump-sim's bytes (master B) to serve (master A) and back.
+    fn start(master_a: TTYPort, master_b: TTYPort) -> Relay {
+        let done = Arc::new(AtomicBool::new(false));
+        let (up, down) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let threads = [
+            pump_bytes(
+                master_b.try_clone_native().unwrap(),
+                master_a.try_clone_native().unwrap(),
+                Arc::clone(&done),
+                Arc::clone(&up),
+            ),
+            pump_bytes(master_a, master_b, Arc::clone(&done), Arc::clone(&down)),
+        ];
+        Relay {
+            done,
+            up,
+            down,
+            threads,
+        }
+    }
+
+    /// Stops both threads and waits for them; returns the bytes copied up and down.
+    fn finish(self) -> (u64, u64) {
+        self.done.store(true, Ordering::Relaxed);
+        for t in self.threads {
+            t.join().unwrap();
+        }
+        (
+            self.up.load(Ordering::Relaxed),
+            self.down.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// `letdown serve` on the device at `path`, once it says it is listening: the process,
+/// its log so far, and a thread reading the rest of its log.
+fn serve_listening_on(bin: &str, path: &str) -> (Child, String, JoinHandle<String>) {
     let mut serve = Command::new(bin)
-        .args(["serve", "--port", &path_a, "--stats-every", "5"])
+        .args(["serve", "--port", path, "--stats-every", "5"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -119,12 +149,17 @@ fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
         let _ = serve_err.read_to_string(&mut rest);
         rest
     });
+    (serve, serve_log, serve_rest)
+}
 
-    let pump = Command::new(bin)
+/// `letdown pump-sim` on the device at `path`, simulating 4 minutes of a typical mother
+/// 20 times faster than real time, run to the end.
+fn pump_sim_simulating_on(bin: &str, path: &str) -> Output {
+    Command::new(bin)
         .args([
             "pump-sim",
             "--port",
-            &path_b,
+            path,
             "--simulate",
             "--profile",
             "typical",
@@ -139,12 +174,21 @@ fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
         .output()
-        .expect("pump-sim runs");
+        .expect("pump-sim runs")
+}
+
+#[test]
+fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
+    let started = Instant::now();
+    let (master_a, path_a) = pty();
+    let (master_b, path_b) = pty();
+    let relay = Relay::start(master_a, master_b);
+
+    let bin = env!("CARGO_BIN_EXE_letdown");
+    let (mut serve, mut serve_log, serve_rest) = serve_listening_on(bin, &path_a);
+    let pump = pump_sim_simulating_on(bin, &path_b);
     let serve_status = serve.wait().unwrap();
-    done.store(true, Ordering::Relaxed);
-    for t in relay {
-        t.join().unwrap();
-    }
+    let bytes = relay.finish();
     serve_log.push_str(&serve_rest.join().unwrap());
     let p = String::from_utf8_lossy(&pump.stdout).to_string();
     let p_err = String::from_utf8_lossy(&pump.stderr).to_string();
@@ -160,9 +204,15 @@ fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
     );
     assert!(serve_log.contains("the pump hung up"), "{serve_log}");
 
-    // Letdown detected, within the DESIGN §6 window of the first labelled onset, and the
-    // hint arrived at the pump.
-    let switch = summary(&p, "pump-sim", "switch");
+    let hint_line = check_letdown_reached_the_pump(&p);
+    check_a_clean_link(&serve_log, &p);
+    report_the_run(elapsed, &serve_log, &p, bytes, hint_line);
+}
+
+/// Letdown detected, within the DESIGN §6 window of the first labelled onset, and the
+/// hint arrived at the pump (pump-sim's output `p`). Returns the hint's line.
+fn check_letdown_reached_the_pump(p: &str) -> &str {
+    let switch = summary(p, "pump-sim", "switch");
     let onset = num(&switch, "first_onset_s");
     let detected = num(&switch, "letdown_hint_s");
     assert!(
@@ -189,14 +239,18 @@ fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
         "pump expressed at {pump_switch} s, before the hint"
     );
     assert!(p.contains("mode stimulation -> expression"), "{p}");
+    hint_line
+}
 
-    // A clean link: nothing dropped, lost or missing, on either side.
-    let link = summary(&serve_log, "serve", "link");
-    let samples = summary(&serve_log, "serve", "samples");
-    let hints = summary(&serve_log, "serve", "hints");
-    let sent = summary(&p, "pump-sim", "sent");
-    let received = summary(&p, "pump-sim", "received");
-    let ack = summary(&p, "pump-sim", "serve_ack");
+/// A clean link: nothing dropped, lost or missing, on either side (serve's log,
+/// pump-sim's output `p`).
+fn check_a_clean_link(serve_log: &str, p: &str) {
+    let link = summary(serve_log, "serve", "link");
+    let samples = summary(serve_log, "serve", "samples");
+    let hints = summary(serve_log, "serve", "hints");
+    let sent = summary(p, "pump-sim", "sent");
+    let received = summary(p, "pump-sim", "received");
+    let ack = summary(p, "pump-sim", "serve_ack");
     assert_eq!(num(&link, "frames_dropped"), 0.0, "{serve_log}");
     assert_eq!(num(&link, "frames_lost"), 0.0);
     assert_eq!(num(&link, "frames_ok"), num(&sent, "frames_sent"));
@@ -214,7 +268,7 @@ fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
     assert_eq!(num(&ack, "frames_dropped"), 0.0);
     // The engine's clock is the board's: every sample sent, none lost, none overrun (the
     // pump keeps within the room its Acks give).
-    let engine_counts = summary(&serve_log, "serve", "engine");
+    let engine_counts = summary(serve_log, "serve", "engine");
     assert_eq!(num(&engine_counts, "samples"), num(&sent, "samples_sent"));
     assert_eq!(num(&ack, "next_sample_index"), num(&sent, "samples_sent"));
     assert_eq!(num(&ack, "samples_overrun"), 0.0);
@@ -222,9 +276,25 @@ fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
         serve_log.contains("serve: stats link"),
         "periodic statistics"
     );
+}
 
-    let rt = summary(&p, "pump-sim", "round_trip_ms");
-    let engine = summary(&serve_log, "serve", "engine");
+/// One line on standard error: how long the run took, when letdown was detected and the
+/// pump switched, round trips, bytes each way (`up`, `down`), overruns and missing samples.
+fn report_the_run(
+    elapsed: Duration,
+    serve_log: &str,
+    p: &str,
+    (up, down): (u64, u64),
+    hint_line: &str,
+) {
+    let switch = summary(p, "pump-sim", "switch");
+    let onset = num(&switch, "first_onset_s");
+    let detected = num(&switch, "letdown_hint_s");
+    let pump_switch = num(&switch, "pump_expression_s");
+    let sent = summary(p, "pump-sim", "sent");
+    let samples = summary(serve_log, "serve", "samples");
+    let rt = summary(p, "pump-sim", "round_trip_ms");
+    let engine = summary(serve_log, "serve", "engine");
     eprintln!(
         "e2e: {:.1} s wall for {} s of session; letdown at {detected:.3} s (onset {onset:.3} s, \
          visible {}), pump switched at {pump_switch:.3} s; round trip ms p50 {} p90 {} max {} \
@@ -236,25 +306,21 @@ fn serve_detects_letdown_and_the_pump_switches_over_a_pseudo_terminal() {
         rt["p90"],
         rt["max"],
         rt["letdown"],
-        up.load(Ordering::Relaxed),
-        down.load(Ordering::Relaxed),
+        up,
+        down,
         samples["overruns"],
         engine["missing_samples"]
     );
 }
 
-/// `pump-sim --session FILE` plays a recorded session (open loop: hints are printed, not
-/// applied), here over pipes with `serve --stdio`; the labels beside the file give the
-/// onset the detection is checked against.
-#[test]
-fn pump_sim_plays_a_recorded_session_file_to_serve() {
-    let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_letdown");
+/// Simulates two minutes of a typical mother (pump on the timer) into `dir`; returns the
+/// session file (its labels are beside it).
+fn simulate_a_session(bin: &str, dir: &Path) -> PathBuf {
     let out = Command::new(bin)
         .args([
             "simulate",
             "--out",
-            dir.path().to_str().unwrap(),
+            dir.to_str().unwrap(),
             "--seed",
             "1",
             "--profile",
@@ -271,12 +337,16 @@ fn pump_sim_plays_a_recorded_session_file_to_serve() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let session = std::fs::read_dir(dir.path())
+    std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| !p.to_string_lossy().ends_with(".labels.csv"))
-        .unwrap();
+        .unwrap()
+}
 
+/// `serve --stdio --quiet` and `pump-sim --stdio --session SESSION --speed 40` joined by
+/// pipes, run to the end: each one's exit status and log (pump-sim's first).
+fn play_to_serve_over_pipes(bin: &str, session: &Path) -> (ExitStatus, String, ExitStatus, String) {
     let piped = |args: &[&str]| {
         Command::new(bin)
             .args(args)
@@ -325,7 +395,18 @@ fn pump_sim_plays_a_recorded_session_file_to_serve() {
     up.join().unwrap();
     let serve_status = serve.wait().unwrap();
     down.join().unwrap();
-    let s = serve_log.join().unwrap();
+    (pump_status, p, serve_status, serve_log.join().unwrap())
+}
+
+/// `pump-sim --session FILE` plays a recorded session (open loop: hints are printed, not
+/// applied), here over pipes with `serve --stdio`; the labels beside the file give the
+/// onset the detection is checked against.
+#[test]
+fn pump_sim_plays_a_recorded_session_file_to_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_letdown");
+    let session = simulate_a_session(bin, dir.path());
+    let (pump_status, p, serve_status, s) = play_to_serve_over_pipes(bin, &session);
     assert!(pump_status.success(), "{p}\n{s}");
     assert!(serve_status.success(), "{s}");
 
