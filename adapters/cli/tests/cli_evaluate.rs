@@ -298,6 +298,20 @@ fn json_has_the_documented_schema() {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", show(&output)));
     let top = object(&json, TOP, "top level");
     assert_eq!(top["schema"], "letdown-evaluate/1");
+    check_match_window_and_input(top);
+
+    let sessions = count(&top["sessions"], "sessions");
+    assert_eq!(sessions, 4, "one session per profile");
+    let duration_s = 240.0;
+
+    check_detection_breakdowns(top, sessions);
+    check_closed_loop_breakdowns(top, sessions, duration_s);
+    check_per_session(top, sessions, duration_s);
+}
+
+/// `match_window` and `input` of the top level: the DESIGN §6 window and the simulated
+/// input `evaluate --simulate 1 --minutes 4 --seed 5` asked for.
+fn check_match_window_and_input(top: &Map<String, Value>) {
     let window = object(&top["match_window"], MATCH_WINDOW, "match_window");
     assert_eq!(number(&window["before_s"], "before_s"), 1.0);
     assert_eq!(number(&window["after_s"], "after_s"), 20.0);
@@ -318,11 +332,10 @@ fn json_has_the_documented_schema() {
         .map(|p| p.as_str().expect("a name"))
         .collect();
     assert_eq!(profiles, PROFILES.iter().copied().collect());
+}
 
-    let sessions = count(&top["sessions"], "sessions");
-    assert_eq!(sessions, 4, "one session per profile");
-    let duration_s = 240.0;
-
+/// `detection`: every detector's breakdown (all, per profile, per rate) over `sessions`.
+fn check_detection_breakdowns(top: &Map<String, Value>, sessions: u64) {
     let detection = object(&top["detection"], DETECTORS, "detection");
     for (key, breakdown) in detection {
         let b = object(breakdown, BREAKDOWN, key);
@@ -344,7 +357,10 @@ fn json_has_the_documented_schema() {
     assert!(no_letdown["first_detection_rate"].is_null());
     assert!(no_letdown["first_delay_s"].is_null());
     assert!(no_letdown["recall"].is_null());
+}
 
+/// `closed_loop`: every strategy's breakdown (all, one session per profile, per rate).
+fn check_closed_loop_breakdowns(top: &Map<String, Value>, sessions: u64, duration_s: f64) {
     let closed = object(&top["closed_loop"], STRATEGIES, "closed_loop");
     for (key, breakdown) in closed {
         let b = object(breakdown, BREAKDOWN, key);
@@ -361,60 +377,15 @@ fn json_has_the_documented_schema() {
         }
         object(&b["rates_hz"], &["1000"], &format!("{key}.rates_hz"));
     }
+}
 
+/// `per_session`: one entry per session; on the no-letdown session, expression from the
+/// first sample is mis-phased the whole session long.
+fn check_per_session(top: &Map<String, Value>, sessions: u64, duration_s: f64) {
     let per_session = top["per_session"].as_array().expect("per_session");
     assert_eq!(per_session.len() as u64, sessions);
     for (i, s) in per_session.iter().enumerate() {
-        let what = format!("per_session[{i}]");
-        let e = object(s, SESSION_ENTRY, &what);
-        assert!(e["name"].as_str().is_some_and(|n| n.starts_with("sim-")));
-        assert_eq!(e["source"], "simulated");
-        assert!(PROFILES.contains(&e["profile"].as_str().expect("profile")));
-        assert_eq!(number(&e["rate_hz"], &what), 1000.0);
-        assert_eq!(number(&e["duration_s"], &what), duration_s);
-        assert_eq!(count(&e["seed"], &what), 5);
-        let labels = count(&e["labels"], &what);
-        assert_eq!(e["first_onset_s"].is_null(), labels == 0, "{what}");
-        let detection = object(&e["detection"], DETECTORS, &format!("{what}.detection"));
-        for (key, d) in detection {
-            let what = format!("{what}.detection.{key}");
-            let d = object(d, SESSION_DETECTION, &what);
-            let onsets = d["onsets_s"].as_array().expect("onsets_s");
-            for t in onsets {
-                let t = number(t, &what);
-                assert!((0.0..=duration_s).contains(&t), "{what}: {t}");
-            }
-            let (tp, fp, fn_) = (
-                count(&d["true_positives"], &what),
-                count(&d["false_positives"], &what),
-                count(&d["false_negatives"], &what),
-            );
-            assert_eq!(tp + fp, onsets.len() as u64, "{what}");
-            assert!(tp + fn_ <= labels, "{what}");
-            if labels == 0 {
-                assert!(d["first_delay_s"].is_null(), "{what}");
-            }
-        }
-        let loops = object(
-            &e["closed_loop"],
-            STRATEGIES,
-            &format!("{what}.closed_loop"),
-        );
-        for (key, l) in loops {
-            let what = format!("{what}.closed_loop.{key}");
-            let l = object(l, SESSION_LOOP, &what);
-            let volume = number(&l["volume_ml"], &what);
-            assert!(volume >= 0.0);
-            assert_eq!(l["time_to_90pct_s"].is_null(), volume == 0.0, "{what}");
-            for k in ["misphase_s", "first_switch_misphase_s"] {
-                let x = number(&l[k], &what);
-                assert!((0.0..=duration_s + 1e-6).contains(&x), "{what}.{k}: {x}");
-            }
-            let _ = count(&l["hints"], &what);
-        }
-        // Expression from the first sample: one hint; without a letdown, every second
-        // is mis-phased in both measures.
-        assert_eq!(count(&loops["expression_only"]["hints"], &what), 1);
+        check_session_entry(s, &format!("per_session[{i}]"), duration_s);
     }
     let no_letdown = per_session
         .iter()
@@ -425,6 +396,69 @@ fn json_has_the_documented_schema() {
         let x = number(&expression_only[k], k);
         assert!((x - duration_s).abs() < 0.01, "{k}: {x}");
     }
+}
+
+/// One `per_session` entry (what: where, for the messages).
+fn check_session_entry(s: &Value, what: &str, duration_s: f64) {
+    let e = object(s, SESSION_ENTRY, what);
+    assert!(e["name"].as_str().is_some_and(|n| n.starts_with("sim-")));
+    assert_eq!(e["source"], "simulated");
+    assert!(PROFILES.contains(&e["profile"].as_str().expect("profile")));
+    assert_eq!(number(&e["rate_hz"], what), 1000.0);
+    assert_eq!(number(&e["duration_s"], what), duration_s);
+    assert_eq!(count(&e["seed"], what), 5);
+    let labels = count(&e["labels"], what);
+    assert_eq!(e["first_onset_s"].is_null(), labels == 0, "{what}");
+    check_session_detection(e, labels, what, duration_s);
+    check_session_closed_loop(e, what, duration_s);
+}
+
+/// A session entry's `detection`: each detector's onsets and matches against `labels`.
+fn check_session_detection(e: &Map<String, Value>, labels: u64, what: &str, duration_s: f64) {
+    let detection = object(&e["detection"], DETECTORS, &format!("{what}.detection"));
+    for (key, d) in detection {
+        let what = format!("{what}.detection.{key}");
+        let d = object(d, SESSION_DETECTION, &what);
+        let onsets = d["onsets_s"].as_array().expect("onsets_s");
+        for t in onsets {
+            let t = number(t, &what);
+            assert!((0.0..=duration_s).contains(&t), "{what}: {t}");
+        }
+        let (tp, fp, fn_) = (
+            count(&d["true_positives"], &what),
+            count(&d["false_positives"], &what),
+            count(&d["false_negatives"], &what),
+        );
+        assert_eq!(tp + fp, onsets.len() as u64, "{what}");
+        assert!(tp + fn_ <= labels, "{what}");
+        if labels == 0 {
+            assert!(d["first_delay_s"].is_null(), "{what}");
+        }
+    }
+}
+
+/// A session entry's `closed_loop`: each strategy's volume, mis-phase and hints.
+fn check_session_closed_loop(e: &Map<String, Value>, what: &str, duration_s: f64) {
+    let loops = object(
+        &e["closed_loop"],
+        STRATEGIES,
+        &format!("{what}.closed_loop"),
+    );
+    for (key, l) in loops {
+        let what = format!("{what}.closed_loop.{key}");
+        let l = object(l, SESSION_LOOP, &what);
+        let volume = number(&l["volume_ml"], &what);
+        assert!(volume >= 0.0);
+        assert_eq!(l["time_to_90pct_s"].is_null(), volume == 0.0, "{what}");
+        for k in ["misphase_s", "first_switch_misphase_s"] {
+            let x = number(&l[k], &what);
+            assert!((0.0..=duration_s + 1e-6).contains(&x), "{what}.{k}: {x}");
+        }
+        let _ = count(&l["hints"], &what);
+    }
+    // Expression from the first sample: one hint; without a letdown, every second
+    // is mis-phased in both measures.
+    assert_eq!(count(&loops["expression_only"]["hints"], what), 1);
 }
 
 #[test]
