@@ -148,8 +148,14 @@ fn assert_only_early_reasons(stats: &ReceiveStats) {
 #[test]
 fn garbage_truncated_and_corrupt_frames_are_dropped_counted_and_the_decoder_resynchronises() {
     let samples = session(FaultSet::NONE, 11, 1.0);
-    let total = samples.len() as u64;
-    let kinds = [
+    for (name, faults) in fault_kinds() {
+        check_dropped_counted_and_resynchronised(name, &samples, faults);
+    }
+}
+
+/// Each kind of damage alone, and all at once, by name.
+fn fault_kinds() -> [(&'static str, LinkFaults); 5] {
+    [
         (
             "garbage",
             LinkFaults {
@@ -187,50 +193,59 @@ fn garbage_truncated_and_corrupt_frames_are_dropped_counted_and_the_decoder_resy
                 drop_every: 23,
             },
         ),
-    ];
-    for (name, faults) in kinds {
-        let w = wire(&samples, faults, 5);
-        let c = w.counts;
-        let (rx, log) = receive(EngineSink::new(), &w.bytes);
-        let stats = rx.stats();
-        let engine = rx.sink().engine().expect("a stream").stats();
-        let blocks = w.blocks.len() as u64;
-        assert!(
-            c.decoder_drops() + c.frames_lost() > 0,
-            "{name}: nothing injected"
-        );
-        // Dropped and counted: one decoder drop per garbage burst, truncated or corrupt
-        // block; one lost frame in the sequence per truncated, corrupt or skipped block.
-        assert_eq!(
-            stats.frames_dropped(),
-            c.decoder_drops(),
-            "{name}: {stats:?} vs {c:?}"
-        );
-        assert_eq!(stats.sequence.lost_frames, c.frames_lost(), "{name}");
-        assert_only_early_reasons(&stats);
-        let dropped_events = log
-            .iter()
-            .filter(|e| matches!(e, ReceiverEvent::FrameDropped(_)))
-            .count() as u64;
-        assert_eq!(
-            dropped_events,
-            c.decoder_drops(),
-            "{name}: every drop is logged"
-        );
-        // Resynchronised: every block not damaged itself was decoded, the ones right
-        // after a damaged frame included.
-        assert_eq!(stats.blocks, blocks - c.frames_lost(), "{name}");
-        assert_eq!(stats.decoder.frames, 1 + blocks - c.frames_lost(), "{name}");
-        // The lost samples reach the engine as missing samples, exactly.
-        assert_eq!(stats.missing_reported, c.samples_lost, "{name}");
-        assert_eq!(engine.missing_samples, c.samples_lost, "{name}");
-        assert_eq!(engine.samples, total, "{name}: every sample counted once");
-        assert_eq!(stats.samples_received + c.samples_lost, total, "{name}");
-        // And the engine sees exactly what a directly fed engine sees with those gaps.
-        let (direct, missing) = direct_events(&samples, &w);
-        assert_eq!(missing, c.samples_lost, "{name}");
-        assert_eq!(engine_events(&rx), direct, "{name}");
-    }
+    ]
+}
+
+/// `samples` sent with `faults` (name: which, for the messages): every damaged frame
+/// dropped and counted, the decoder back on the next frame, the engine's events those of
+/// an engine fed the same gaps directly.
+fn check_dropped_counted_and_resynchronised(
+    name: &str,
+    samples: &[Option<Sample>],
+    faults: LinkFaults,
+) {
+    let total = samples.len() as u64;
+    let w = wire(samples, faults, 5);
+    let c = w.counts;
+    let (rx, log) = receive(EngineSink::new(), &w.bytes);
+    let stats = rx.stats();
+    let engine = rx.sink().engine().expect("a stream").stats();
+    let blocks = w.blocks.len() as u64;
+    assert!(
+        c.decoder_drops() + c.frames_lost() > 0,
+        "{name}: nothing injected"
+    );
+    // Dropped and counted: one decoder drop per garbage burst, truncated or corrupt
+    // block; one lost frame in the sequence per truncated, corrupt or skipped block.
+    assert_eq!(
+        stats.frames_dropped(),
+        c.decoder_drops(),
+        "{name}: {stats:?} vs {c:?}"
+    );
+    assert_eq!(stats.sequence.lost_frames, c.frames_lost(), "{name}");
+    assert_only_early_reasons(&stats);
+    let dropped_events = log
+        .iter()
+        .filter(|e| matches!(e, ReceiverEvent::FrameDropped(_)))
+        .count() as u64;
+    assert_eq!(
+        dropped_events,
+        c.decoder_drops(),
+        "{name}: every drop is logged"
+    );
+    // Resynchronised: every block not damaged itself was decoded, the ones right
+    // after a damaged frame included.
+    assert_eq!(stats.blocks, blocks - c.frames_lost(), "{name}");
+    assert_eq!(stats.decoder.frames, 1 + blocks - c.frames_lost(), "{name}");
+    // The lost samples reach the engine as missing samples, exactly.
+    assert_eq!(stats.missing_reported, c.samples_lost, "{name}");
+    assert_eq!(engine.missing_samples, c.samples_lost, "{name}");
+    assert_eq!(engine.samples, total, "{name}: every sample counted once");
+    assert_eq!(stats.samples_received + c.samples_lost, total, "{name}");
+    // And the engine sees exactly what a directly fed engine sees with those gaps.
+    let (direct, missing) = direct_events(samples, &w);
+    assert_eq!(missing, c.samples_lost, "{name}");
+    assert_eq!(engine_events(&rx), direct, "{name}");
 }
 
 #[test]
@@ -342,40 +357,7 @@ fn a_silent_link_pauses_at_the_timeout_and_costs_the_engine_only_what_was_lost()
         rx.feed(&hello, t0, &mut |e| log.push(e));
         let last = feed_paced(&mut rx, &mut board, before, 0, t0, &mut log);
         note_hints(&mut rx);
-        let events_before = rx.sink().events().len();
-
-        // Just under the timeout: nothing yet.
-        rx.poll(last + timeout - Duration::from_millis(1), &mut |e| {
-            log.push(e)
-        });
-        assert!(!rx.is_silent());
-        assert_eq!(rx.next_deadline(), Some(last + timeout));
-        // At the timeout: silent, and the link's own pause (stale data) at the board's
-        // next sample, at once; the engine is not told (nothing is known lost yet).
-        rx.poll(last + timeout, &mut |e| log.push(e));
-        assert!(rx.is_silent());
-        let pause = link_pause_hint(before.len() as u64, Reason::StaleData);
-        assert!(log.contains(&ReceiverEvent::Silent {
-            since_last: timeout,
-            pause
-        }));
-        assert_eq!(
-            (
-                pause.mode,
-                pause.target_vacuum_mmhg,
-                pause.rate_cpm,
-                pause.ramp_cycles
-            ),
-            (Mode::Pause, 0.0, 0.0, 0)
-        );
-        assert_eq!(rx.sink().events().len(), events_before);
-        assert_eq!(
-            rx.sink().engine().unwrap().sample_index(),
-            before.len() as u64
-        );
-        // Said once per silence.
-        rx.poll(last + 4 * timeout, &mut |e| log.push(e));
-        assert_eq!(rx.stats().silences, 1);
+        check_silent_at_the_timeout(&mut rx, &mut log, last, timeout, before.len() as u64);
 
         // The board comes back, its indices after the stall (or where it stopped).
         let lost = if board_counts_the_stall { stall } else { 0 };
@@ -383,17 +365,7 @@ fn a_silent_link_pauses_at_the_timeout_and_costs_the_engine_only_what_was_lost()
         let back = last + Duration::from_secs(2);
         feed_paced(&mut rx, &mut board, after, resume_index, back, &mut log);
         assert!(!rx.is_silent());
-        let resumed = log
-            .iter()
-            .find_map(|e| match e {
-                ReceiverEvent::Resumed {
-                    missing_samples,
-                    resume,
-                    ..
-                } => Some((*missing_samples, *resume)),
-                _ => None,
-            })
-            .expect("resumed");
+        let resumed = resumed_in(&log);
         let engine = rx.sink().engine().unwrap();
         // Sent + really lost, exactly.
         assert_eq!(
@@ -407,31 +379,106 @@ fn a_silent_link_pauses_at_the_timeout_and_costs_the_engine_only_what_was_lost()
             // The engine pauses at the first lost sample and recovers after good data;
             // the link leaves the resuming to it.
             assert_eq!(resumed, (stall, None));
-            let events = rx.sink().events();
-            let stale = events
-                .iter()
-                .find(|e| e.reason == Reason::StaleData)
-                .expect("the engine's own pause");
-            assert_eq!(rx.board_index(stale.sample_index), before.len() as u64);
-            let recovery = events
-                .iter()
-                .find(|e| e.reason == Reason::SensorRecovered)
-                .expect("recovery");
-            assert_eq!(rx.board_index(recovery.sample_index), resume_index + 499);
+            check_the_engine_pauses_and_recovers(&rx, before.len() as u64, resume_index);
         } else {
-            // Nothing lost: the engine saw one unbroken stream, and the link lifts its
-            // pause at the first sample back, in the engine's mode.
-            let settings = EngineConfig::new(f32::from(RATE)).user_settings();
-            let resume = link_resume_hint(resume_index, Mode::Stimulation, &settings);
-            assert_eq!(resumed, (0, Some(resume)));
-            let mut direct = EngineConfig::new(f32::from(RATE)).build().unwrap();
-            let mut expected = Vec::new();
-            for &s in &samples {
-                expected.extend(direct.process(board.through_link(s)));
-            }
-            assert_eq!(rx.sink().events(), expected.as_slice());
+            check_the_link_lifts_its_pause(&rx, &board, &samples, resumed, resume_index);
         }
     }
+}
+
+/// From the last bytes at `last` (the board's next sample `next_index`): nothing just
+/// under `timeout`, the link's own pause at the timeout, said once.
+fn check_silent_at_the_timeout(
+    rx: &mut LinkReceiver<EngineSink>,
+    log: &mut Vec<ReceiverEvent>,
+    last: Instant,
+    timeout: Duration,
+    next_index: u64,
+) {
+    let events_before = rx.sink().events().len();
+    // Just under the timeout: nothing yet.
+    rx.poll(last + timeout - Duration::from_millis(1), &mut |e| {
+        log.push(e)
+    });
+    assert!(!rx.is_silent());
+    assert_eq!(rx.next_deadline(), Some(last + timeout));
+    // At the timeout: silent, and the link's own pause (stale data) at the board's
+    // next sample, at once; the engine is not told (nothing is known lost yet).
+    rx.poll(last + timeout, &mut |e| log.push(e));
+    assert!(rx.is_silent());
+    let pause = link_pause_hint(next_index, Reason::StaleData);
+    assert!(log.contains(&ReceiverEvent::Silent {
+        since_last: timeout,
+        pause
+    }));
+    assert_eq!(
+        (
+            pause.mode,
+            pause.target_vacuum_mmhg,
+            pause.rate_cpm,
+            pause.ramp_cycles
+        ),
+        (Mode::Pause, 0.0, 0.0, 0)
+    );
+    assert_eq!(rx.sink().events().len(), events_before);
+    assert_eq!(rx.sink().engine().unwrap().sample_index(), next_index);
+    // Said once per silence.
+    rx.poll(last + 4 * timeout, &mut |e| log.push(e));
+    assert_eq!(rx.stats().silences, 1);
+}
+
+/// The missing samples and the resuming hint of the first `Resumed` in `log`.
+fn resumed_in(log: &[ReceiverEvent]) -> (u64, Option<ControlHint>) {
+    log.iter()
+        .find_map(|e| match e {
+            ReceiverEvent::Resumed {
+                missing_samples,
+                resume,
+                ..
+            } => Some((*missing_samples, *resume)),
+            _ => None,
+        })
+        .expect("resumed")
+}
+
+/// The engine's own pause at the first lost sample (board index `first_lost`) and its
+/// recovery after 500 good samples from `resume_index`.
+fn check_the_engine_pauses_and_recovers(
+    rx: &LinkReceiver<EngineSink>,
+    first_lost: u64,
+    resume_index: u64,
+) {
+    let events = rx.sink().events();
+    let stale = events
+        .iter()
+        .find(|e| e.reason == Reason::StaleData)
+        .expect("the engine's own pause");
+    assert_eq!(rx.board_index(stale.sample_index), first_lost);
+    let recovery = events
+        .iter()
+        .find(|e| e.reason == Reason::SensorRecovered)
+        .expect("recovery");
+    assert_eq!(rx.board_index(recovery.sample_index), resume_index + 499);
+}
+
+/// Nothing lost: the engine saw one unbroken stream, and the link lifts its pause at the
+/// first sample back, in the engine's mode.
+fn check_the_link_lifts_its_pause(
+    rx: &LinkReceiver<EngineSink>,
+    board: &BoardEncoder,
+    samples: &[Sample],
+    resumed: (u64, Option<ControlHint>),
+    resume_index: u64,
+) {
+    let settings = EngineConfig::new(f32::from(RATE)).user_settings();
+    let resume = link_resume_hint(resume_index, Mode::Stimulation, &settings);
+    assert_eq!(resumed, (0, Some(resume)));
+    let mut direct = EngineConfig::new(f32::from(RATE)).build().unwrap();
+    let mut expected = Vec::new();
+    for &s in samples {
+        expected.extend(direct.process(board.through_link(s)));
+    }
+    assert_eq!(rx.sink().events(), expected.as_slice());
 }
 
 /// Blocks of `BLOCK` samples of `samples`, the first at board index `first`.
