@@ -140,6 +140,54 @@ pub const PRESSURE_FULL_SCALE_MMHG: f64 = -375.0;
 /// Full scale of the pressure sensor on the positive side, mmHg.
 pub const PRESSURE_FULL_SCALE_POSITIVE_MMHG: f64 = 75.0;
 
+/// An everyday phenomenon's kind and its rate in the sessions that have it, per hour.
+type Everyday = Option<(Phenomenon, f64)>;
+
+/// What decides how many episodes of each kind a session gets.
+struct EpisodeCounts {
+    hours: f64,
+    faults: FaultSet,
+    presence: Presence,
+}
+
+impl EpisodeCounts {
+    /// Number of episodes of `kind`: on demand at least one, about `per_hour`; as an
+    /// everyday phenomenon in its fraction of sessions at its own rate. All drawn
+    /// unconditionally so that the sequence does not depend on the request.
+    fn draw(&self, rng: &mut SimRng, kind: FaultKind, per_hour: f64, everyday: Everyday) -> u32 {
+        let demanded = random::poisson(rng, per_hour * self.hours).max(1);
+        let p = everyday.map_or(0.0, |(ph, _)| ph.session_fraction());
+        let drawn = random::chance(rng, p);
+        let rate = everyday.map_or(0.0, |(_, r)| r);
+        let n_everyday = random::poisson(rng, rate * self.hours).max(1);
+        if self.faults.contains(kind) {
+            demanded
+        } else if everyday.is_some_and(|(ph, _)| self.presence.occurs(ph, drawn)) {
+            n_everyday
+        } else {
+            0
+        }
+    }
+}
+
+/// A motion spike: the flow swings up (60 %) or down, the pressure half the time too.
+fn draw_spike(r: &mut SimRng) -> Effect {
+    let flow = if random::chance(r, 0.6) {
+        random::uniform(r, 40.0, 100.0)
+    } else {
+        -random::uniform(r, 30.0, 60.0)
+    };
+    let pressure = if random::chance(r, 0.5) {
+        random::uniform(r, 5.0, 20.0) * if random::chance(r, 0.5) { 1.0 } else { -1.0 }
+    } else {
+        0.0
+    };
+    Effect::Spike {
+        flow_ml_min: flow,
+        pressure_mmhg: pressure,
+    }
+}
+
 /// Draws the session's episodes (sorted by start) for the requested `faults`, plus the
 /// everyday artefacts (`spikes`, `bubbles`) that `presence` lets happen.
 pub(crate) fn schedule(
@@ -157,23 +205,10 @@ pub(crate) fn schedule(
     } else {
         (0.0, duration_s)
     };
-    // Number of episodes: on demand at least one, about `per_hour`; as an everyday
-    // phenomenon in its fraction of sessions at `everyday_per_hour`. All drawn
-    // unconditionally so that the sequence does not depend on the request.
-    type Everyday = Option<(Phenomenon, f64)>;
-    let count = |rng: &mut SimRng, kind: FaultKind, per_hour: f64, everyday: Everyday| {
-        let demanded = random::poisson(rng, per_hour * hours).max(1);
-        let p = everyday.map_or(0.0, |(ph, _)| ph.session_fraction());
-        let drawn = random::chance(rng, p);
-        let rate = everyday.map_or(0.0, |(_, r)| r);
-        let n_everyday = random::poisson(rng, rate * hours).max(1);
-        if faults.contains(kind) {
-            demanded
-        } else if everyday.is_some_and(|(ph, _)| presence.occurs(ph, drawn)) {
-            n_everyday
-        } else {
-            0
-        }
+    let counts = EpisodeCounts {
+        hours,
+        faults,
+        presence,
     };
     let mut push =
         |rng: &mut SimRng, n: u32, dur: (f64, f64), mk: &mut dyn FnMut(&mut SimRng) -> Effect| {
@@ -189,46 +224,31 @@ pub(crate) fn schedule(
             }
         };
     // Dropouts: ~16/h, 20 ms – 2 s each (a radio link or bus hiccup).
-    let n = count(rng, FaultKind::Dropout, 16.0, None);
+    let n = counts.draw(rng, FaultKind::Dropout, 16.0, None);
     push(rng, n, (0.02, 2.0), &mut |_| Effect::Dropout);
     // NaN bursts: ~16/h, 10–500 ms, one channel or both.
-    let n = count(rng, FaultKind::Nan, 16.0, None);
+    let n = counts.draw(rng, FaultKind::Nan, 16.0, None);
     push(rng, n, (0.01, 0.5), &mut |r| Effect::Nan(Channel::draw(r)));
     // Stuck: ~8/h, 3–10 s.
-    let n = count(rng, FaultKind::Stuck, 8.0, None);
+    let n = counts.draw(rng, FaultKind::Stuck, 8.0, None);
     push(rng, n, (3.0, 10.0), &mut |r| {
         Effect::Stuck(Channel::draw(r))
     });
     // Saturation: ~8/h, 1–5 s at full scale.
-    let n = count(rng, FaultKind::Saturation, 8.0, None);
+    let n = counts.draw(rng, FaultKind::Saturation, 8.0, None);
     push(rng, n, (1.0, 5.0), &mut |r| {
         Effect::Saturation(Channel::draw(r))
     });
     // Motion spikes: on demand ~40/h; as a phenomenon in 30 % of sessions at ~6/h.
-    let n = count(
+    let n = counts.draw(
         rng,
         FaultKind::Spikes,
         40.0,
         Some((Phenomenon::Spikes, 6.0)),
     );
-    push(rng, n, (0.05, 0.3), &mut |r| {
-        let flow = if random::chance(r, 0.6) {
-            random::uniform(r, 40.0, 100.0)
-        } else {
-            -random::uniform(r, 30.0, 60.0)
-        };
-        let pressure = if random::chance(r, 0.5) {
-            random::uniform(r, 5.0, 20.0) * if random::chance(r, 0.5) { 1.0 } else { -1.0 }
-        } else {
-            0.0
-        };
-        Effect::Spike {
-            flow_ml_min: flow,
-            pressure_mmhg: pressure,
-        }
-    });
+    push(rng, n, (0.05, 0.3), &mut draw_spike);
     // Air bubbles: on demand ~40/h; as a phenomenon in 20 % of sessions at ~8/h.
-    let n = count(
+    let n = counts.draw(
         rng,
         FaultKind::Bubbles,
         40.0,
@@ -238,7 +258,7 @@ pub(crate) fn schedule(
         level_ml_min: random::uniform(r, -10.0, 0.0),
     });
     // Over-vacuum: ~8/h, 0.3–2 s to −310 … −360 mmHg.
-    let n = count(rng, FaultKind::Overvacuum, 8.0, None);
+    let n = counts.draw(rng, FaultKind::Overvacuum, 8.0, None);
     push(rng, n, (0.3, 2.0), &mut |r| Effect::Overvacuum {
         pressure_mmhg: random::uniform(r, -360.0, -310.0),
     });

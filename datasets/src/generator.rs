@@ -361,40 +361,8 @@ impl Generator {
         );
         let mut fault_rng = random::stream(seed, Stream::Faults);
         let episodes = faults::schedule(&mut fault_rng, duration_s, spec.faults, presence);
-        // Trickle and wobble: each in half of the sessions (`phenomena.rs`), drawn from
-        // their own stream.
-        let mut phenomena_rng = random::stream(seed, Stream::Phenomena);
-        let has_trickle =
-            random::chance(&mut phenomena_rng, Phenomenon::Trickle.session_fraction());
-        let trickle = Trickle::draw(&mut phenomena_rng);
-        let has_wobble = random::chance(&mut phenomena_rng, Phenomenon::Wobble.session_fraction());
-        let wobble = Wobble::draw(&mut phenomena_rng);
-        let trickle = presence
-            .occurs(Phenomenon::Trickle, has_trickle)
-            .then_some(trickle);
-        let wobble = presence
-            .occurs(Phenomenon::Wobble, has_wobble)
-            .then_some(wobble);
-
-        let start_mode = match spec.program {
-            PumpProgram::ExpressionOnly => Mode::Expression,
-            PumpProgram::Timer { switch_s } if switch_s <= 0.0 => Mode::Expression,
-            _ => Mode::Stimulation,
-        };
-        let (v, r) = settings.targets(start_mode);
-        let start = Command {
-            mode: start_mode,
-            vacuum_mmhg: v,
-            rate_cpm: r,
-            ramp_cycles: 0,
-        };
-        let (sv, sr) = settings.targets(Mode::Stimulation);
-        let hint_command = Command {
-            mode: Mode::Stimulation,
-            vacuum_mmhg: sv,
-            rate_cpm: sr,
-            ramp_cycles: 0,
-        };
+        let (trickle, wobble) = draw_milk_phenomena(seed, presence);
+        let (start, hint_command) = start_commands(spec.program, &settings);
         let tick_n = ((spec.rate_hz * TICK_S).round() as u64).max(1);
         Ok(Self {
             spec,
@@ -554,9 +522,6 @@ impl Generator {
     /// The session's parameters as `(key, value)` pairs for the session file's
     /// `# key: value` header. The first is `sample_rate_hz`.
     pub fn metadata(&self) -> Vec<(String, String)> {
-        let s = &self.sensor;
-        let st = &self.initial_settings;
-        let m = &self.mother;
         let mut v: Vec<(&str, String)> = vec![
             ("sample_rate_hz", fmt_num(self.spec.rate_hz)),
             ("source", "letdown-datasets simulator".to_string()),
@@ -565,9 +530,22 @@ impl Generator {
         if self.spec.profile != self.profile {
             v.push(("profile_requested", self.spec.profile.to_string()));
         }
+        v.extend(self.spec_metadata());
+        v.extend(self.pump_and_mother_metadata());
+        v.extend(self.milk_metadata());
+        v.extend(self.sensor_metadata());
         v.extend([
+            ("user_events", user::describe(&self.user_events)),
+            ("fault_episodes", faults::describe(self.faults.episodes())),
+        ]);
+        v.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    /// What the session was asked for: seed, mother, length, program, faults, phenomena.
+    fn spec_metadata(&self) -> [(&'static str, String); 8] {
+        [
             ("seed", self.spec.seed.to_string()),
-            ("mother", m.id.to_string()),
+            ("mother", self.mother.id.to_string()),
             ("minutes", fmt_num(self.spec.minutes)),
             ("program", self.spec.program.to_string()),
             ("faults", self.spec.faults.to_string()),
@@ -577,6 +555,14 @@ impl Generator {
                 self.spec.phenomena_in_every_session.to_string(),
             ),
             ("phenomena_present", self.phenomena_present().to_string()),
+        ]
+    }
+
+    /// The pump's initial settings and the mother's comfort and peak flow.
+    fn pump_and_mother_metadata(&self) -> [(&'static str, String); 6] {
+        let st = &self.initial_settings;
+        let m = &self.mother;
+        [
             (
                 "stimulation_vacuum_mmhg",
                 format!("{:.1}", st.stimulation_vacuum_mmhg),
@@ -598,6 +584,12 @@ impl Generator {
                 format!("{:.1}", m.max_comfort_vacuum_mmhg),
             ),
             ("mother_peak_flow_g_s", format!("{:.3}", m.peak_flow_g_s)),
+        ]
+    }
+
+    /// The milk besides the ejections: ductal store, trickle and wobble.
+    fn milk_metadata(&self) -> [(&'static str, String); 3] {
+        [
             (
                 "duct_milk_ml",
                 format!("{:.2}", self.physiology.duct_milk_ml),
@@ -630,6 +622,13 @@ impl Generator {
                     },
                 ),
             ),
+        ]
+    }
+
+    /// The sensors: transport, noise, quantum, offset, drift, refresh, smoothing, gain.
+    fn sensor_metadata(&self) -> [(&'static str, String); 12] {
+        let s = &self.sensor;
+        [
             ("transport_delay_s", format!("{:.3}", s.transport_delay_s)),
             ("compliance_tau_s", format!("{:.3}", s.compliance_tau_s)),
             ("flow_noise_ml_min", format!("{:.3}", s.flow_noise_ml_min)),
@@ -662,10 +661,7 @@ impl Generator {
                 "pressure_offset_mmhg",
                 format!("{:.3}", s.pressure_offset_mmhg),
             ),
-            ("user_events", user::describe(&self.user_events)),
-            ("fault_episodes", faults::describe(self.faults.episodes())),
-        ]);
-        v.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        ]
     }
 
     /// Milk removed from the breast so far (true volume, as of the last ~10 ms), mL.
@@ -1010,4 +1006,46 @@ impl Iterator for Generator {
 /// A number without needless decimals (1000 → "1000", 0.05 → "0.05").
 fn fmt_num(x: f64) -> String {
     format!("{x}")
+}
+
+/// Trickle and wobble: each in half of the sessions (`phenomena.rs`), drawn from their own
+/// stream; `None` where the session has none.
+fn draw_milk_phenomena(seed: u64, presence: Presence) -> (Option<Trickle>, Option<Wobble>) {
+    let mut phenomena_rng = random::stream(seed, Stream::Phenomena);
+    let has_trickle = random::chance(&mut phenomena_rng, Phenomenon::Trickle.session_fraction());
+    let trickle = Trickle::draw(&mut phenomena_rng);
+    let has_wobble = random::chance(&mut phenomena_rng, Phenomenon::Wobble.session_fraction());
+    let wobble = Wobble::draw(&mut phenomena_rng);
+    let trickle = presence
+        .occurs(Phenomenon::Trickle, has_trickle)
+        .then_some(trickle);
+    let wobble = presence
+        .occurs(Phenomenon::Wobble, has_wobble)
+        .then_some(wobble);
+    (trickle, wobble)
+}
+
+/// The pump's first command (the program's start mode) and the stimulation command the
+/// engine's hints start from.
+fn start_commands(program: PumpProgram, settings: &PumpSettings) -> (Command, Command) {
+    let start_mode = match program {
+        PumpProgram::ExpressionOnly => Mode::Expression,
+        PumpProgram::Timer { switch_s } if switch_s <= 0.0 => Mode::Expression,
+        _ => Mode::Stimulation,
+    };
+    let (v, r) = settings.targets(start_mode);
+    let start = Command {
+        mode: start_mode,
+        vacuum_mmhg: v,
+        rate_cpm: r,
+        ramp_cycles: 0,
+    };
+    let (sv, sr) = settings.targets(Mode::Stimulation);
+    let hint_command = Command {
+        mode: Mode::Stimulation,
+        vacuum_mmhg: sv,
+        rate_cpm: sr,
+        ramp_cycles: 0,
+    };
+    (start, hint_command)
 }

@@ -78,19 +78,7 @@ impl SensorParams {
         let fine_quantum_ml_min = [0.01, 0.02, 0.05, 0.1][rand::Rng::random_range(rng, 0..4)];
         // Offset −2 … +1 mL/min (the brief).
         let flow_offset_ml_min = random::uniform(rng, -2.0, 1.0);
-        // Drift: as a phenomenon in half of the sessions, up to ±1.5 mL/min over the
-        // session (the brief); on demand 1–1.5 mL/min of either sign.
-        let has_drift = random::chance(rng, Phenomenon::Drift.session_fraction());
-        let normal_drift = random::uniform(rng, -1.5, 1.5);
-        let forced_drift =
-            random::uniform(rng, 1.0, 1.5) * if random::chance(rng, 0.5) { 1.0 } else { -1.0 };
-        let flow_drift_ml_min = if faults.contains(FaultKind::Drift) {
-            forced_drift
-        } else if presence.occurs(Phenomenon::Drift, has_drift) {
-            normal_drift
-        } else {
-            0.0
-        };
+        let flow_drift_ml_min = draw_drift(rng, faults, presence);
         // Slow sensor: in 40 % of sessions the flow sensor refreshes at 10–50 Hz (DESIGN
         // §2: many refresh at 10–100 Hz; the slower half of that range), holding its value
         // in between (when that is slower than the session's rate), and reports in
@@ -104,32 +92,7 @@ impl SensorParams {
         } else {
             fine_quantum_ml_min
         };
-        // Gain shift: as a phenomenon in 10 % of sessions; on demand always and at least
-        // 15 % away from 1 (×0.6–0.85 or ×1.15–1.4).
-        let has_gain = random::chance(rng, Phenomenon::Gain.session_fraction());
-        let start_s = random::uniform(rng, 0.15, 0.6) * duration_s;
-        let end_s = start_s + random::uniform(rng, 30.0, duration_s.max(31.0));
-        let gain = random::uniform(rng, 0.6, 1.4);
-        let forced_gain = if random::chance(rng, 0.5) {
-            random::uniform(rng, 0.6, 0.85)
-        } else {
-            random::uniform(rng, 1.15, 1.4)
-        };
-        let gain_shift = if faults.contains(FaultKind::Gain) {
-            Some(GainShift {
-                start_s,
-                end_s,
-                gain: forced_gain,
-            })
-        } else if presence.occurs(Phenomenon::Gain, has_gain) {
-            Some(GainShift {
-                start_s,
-                end_s,
-                gain,
-            })
-        } else {
-            None
-        };
+        let gain_shift = draw_gain_shift(rng, duration_s, faults, presence);
         // Pressure: noise "a few mmHg" (the brief), offset ±1, quantisation 0.1–0.5 mmHg.
         let pressure_noise_mmhg = random::uniform(rng, 0.5, 3.0);
         let pressure_quantum_mmhg = [0.1, 0.25, 0.5][rand::Rng::random_range(rng, 0..3)];
@@ -312,6 +275,60 @@ impl Hold {
     #[inline]
     pub fn value(&self) -> f32 {
         self.value
+    }
+}
+
+/// The flow sensor's offset drift over the session, mL/min (drawn in every session so
+/// that the sequence does not depend on the request).
+fn draw_drift(rng: &mut SimRng, faults: FaultSet, presence: Presence) -> f64 {
+    // Drift: as a phenomenon in half of the sessions, up to ±1.5 mL/min over the
+    // session (the brief); on demand 1–1.5 mL/min of either sign.
+    let has_drift = random::chance(rng, Phenomenon::Drift.session_fraction());
+    let normal_drift = random::uniform(rng, -1.5, 1.5);
+    let forced_drift =
+        random::uniform(rng, 1.0, 1.5) * if random::chance(rng, 0.5) { 1.0 } else { -1.0 };
+    if faults.contains(FaultKind::Drift) {
+        forced_drift
+    } else if presence.occurs(Phenomenon::Drift, has_drift) {
+        normal_drift
+    } else {
+        0.0
+    }
+}
+
+/// The flow sensor's gain shift, if the session has one (drawn in every session so that
+/// the sequence does not depend on the request).
+fn draw_gain_shift(
+    rng: &mut SimRng,
+    duration_s: f64,
+    faults: FaultSet,
+    presence: Presence,
+) -> Option<GainShift> {
+    // Gain shift: as a phenomenon in 10 % of sessions; on demand always and at least
+    // 15 % away from 1 (×0.6–0.85 or ×1.15–1.4).
+    let has_gain = random::chance(rng, Phenomenon::Gain.session_fraction());
+    let start_s = random::uniform(rng, 0.15, 0.6) * duration_s;
+    let end_s = start_s + random::uniform(rng, 30.0, duration_s.max(31.0));
+    let gain = random::uniform(rng, 0.6, 1.4);
+    let forced_gain = if random::chance(rng, 0.5) {
+        random::uniform(rng, 0.6, 0.85)
+    } else {
+        random::uniform(rng, 1.15, 1.4)
+    };
+    if faults.contains(FaultKind::Gain) {
+        Some(GainShift {
+            start_s,
+            end_s,
+            gain: forced_gain,
+        })
+    } else if presence.occurs(Phenomenon::Gain, has_gain) {
+        Some(GainShift {
+            start_s,
+            end_s,
+            gain,
+        })
+    } else {
+        None
     }
 }
 
