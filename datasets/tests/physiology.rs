@@ -94,16 +94,43 @@ fn profiles_match_the_literature() {
     let relaxed = sessions(Profile::Relaxed, 10_000, 120, true);
     let stressed = sessions(Profile::Stressed, 20_000, 120, true);
     let none = sessions(Profile::NoLetdown, 30_000, 40, true);
+    let m = check_ejection_count(&typical);
+    let med = check_first_ejection(&typical);
+    let v_typ = check_flow_and_volume(&typical);
+    check_durations(&typical);
+    check_stressed(&stressed, m, med, v_typ);
+    // Relaxed: earlier, more.
+    assert!(median(&onsets(&relaxed)) < med - 10.0);
+    assert!(mean_count(&relaxed) > m);
+    // No letdown: no ejection, only the duct milk that was there (≤ 4 mL).
+    for s in &none {
+        assert_eq!(s.count, 0.0);
+        assert!(s.volume_ml <= 4.0 + 1e-9, "{}", s.volume_ml);
+    }
+    check_visibility(&typical);
+}
 
-    // Ejections per 15 min: Kent 2008 4.3; Prime 2011 5.1 ± 2.0.
+fn mean_count(v: &[Stats]) -> f64 {
+    mean(&v.iter().map(|s| s.count).collect::<Vec<_>>())
+}
+
+fn mean_volume(v: &[Stats]) -> f64 {
+    mean(&v.iter().map(|s| s.volume_ml).collect::<Vec<_>>())
+}
+
+/// Ejections per 15 min: Kent 2008 4.3; Prime 2011 5.1 ± 2.0. Returns the mean.
+fn check_ejection_count(typical: &[Stats]) -> f64 {
     let counts: Vec<f64> = typical.iter().map(|s| s.count).collect();
     let m = mean(&counts);
     let sd = (counts.iter().map(|c| (c - m).powi(2)).sum::<f64>() / counts.len() as f64).sqrt();
     assert!((3.5..=5.5).contains(&m), "typical ejections per 15 min {m}");
     assert!((1.0..=2.5).contains(&sd), "SD of ejections per 15 min {sd}");
+    m
+}
 
-    // First ejection: median ~90 s, typically 40–240 s.
-    let t1 = onsets(&typical);
+/// First ejection: median ~90 s, typically 40–240 s. Returns the median.
+fn check_first_ejection(typical: &[Stats]) -> f64 {
+    let t1 = onsets(typical);
     assert_eq!(
         t1.len(),
         typical.len(),
@@ -120,20 +147,26 @@ fn profiles_match_the_literature() {
         "{within} of {} within 30–300 s",
         t1.len()
     );
+    med
+}
 
-    // Peak flow 0.5 ± 0.2 g/s, volume 70 ± 43 g per breast in 15 min (Idei 2024).
+/// Peak flow 0.5 ± 0.2 g/s, volume 70 ± 43 g per breast in 15 min (Idei 2024). Returns
+/// the mean volume.
+fn check_flow_and_volume(typical: &[Stats]) -> f64 {
     let peak = mean(&typical.iter().map(|s| s.peak_g_s).collect::<Vec<_>>());
     assert!(
         (0.35..=0.65).contains(&peak),
         "typical mean peak flow {peak} g/s"
     );
-    let vol = |v: &[Stats]| mean(&v.iter().map(|s| s.volume_ml).collect::<Vec<_>>());
-    let v_typ = vol(&typical);
+    let v_typ = mean_volume(typical);
     assert!((50.0..=150.0).contains(&v_typ), "typical volume {v_typ} mL");
+    v_typ
+}
 
-    // One ejection lasts 45 s – 3.5 min (those the session's end cuts are left out). Its
-    // labelled end follows its own flow, which lags the release a little.
-    for s in &typical {
+/// One ejection lasts 45 s – 3.5 min (those the session's end cuts are left out). Its
+/// labelled end follows its own flow, which lags the release a little.
+fn check_durations(typical: &[Stats]) {
+    for s in typical {
         for d in &s.durations_s {
             assert!((40.0..=240.0).contains(d), "ejection of {d} s");
         }
@@ -144,43 +177,34 @@ fn profiles_match_the_literature() {
         (60.0..=180.0).contains(&d_med),
         "median ejection duration {d_med} s"
     );
+}
 
-    // Stressed (Ueda 1994): later first ejection by 30–120 s (median), fewer ejections,
-    // smaller volume.
-    let later = median(&onsets(&stressed)) - med;
+/// Stressed (Ueda 1994): later first ejection by 30–120 s (median), fewer ejections,
+/// smaller volume, against the typical mean count `m`, median `med` and volume `v_typ`.
+fn check_stressed(stressed: &[Stats], m: f64, med: f64, v_typ: f64) {
+    let later = median(&onsets(stressed)) - med;
     assert!(
         (30.0..=120.0).contains(&later),
         "stressed first ejection later by {later} s"
     );
-    let c = |v: &[Stats]| mean(&v.iter().map(|s| s.count).collect::<Vec<_>>());
     assert!(
-        c(&stressed) < 0.8 * m,
+        mean_count(stressed) < 0.8 * m,
         "stressed {} vs typical {m} ejections",
-        c(&stressed)
+        mean_count(stressed)
     );
     assert!(
-        vol(&stressed) < 0.9 * v_typ,
+        mean_volume(stressed) < 0.9 * v_typ,
         "stressed volume {}",
-        vol(&stressed)
+        mean_volume(stressed)
     );
+}
 
-    // Relaxed: earlier, more.
-    assert!(median(&onsets(&relaxed)) < med - 10.0);
-    assert!(c(&relaxed) > m);
-
-    // No letdown: no ejection, only the duct milk that was there (≤ 4 mL).
-    for s in &none {
-        assert_eq!(s.count, 0.0);
-        assert!(s.volume_ml <= 4.0 + 1e-9, "{}", s.volume_ml);
-    }
-
-    // Visibility: at least the transport delay + tubing after onset, at most that plus the
-    // rise time and the removal lag (milk fills the ducts before it flows in earnest).
+/// Visibility: at least the transport delay + tubing after onset, at most that plus the
+/// rise time and the removal lag (milk fills the ducts before it flows in earnest).
+fn check_visibility(typical: &[Stats]) {
+    let count: f64 = typical.iter().map(|s| s.count).sum();
     let vis: Vec<&(f64, f64, f64)> = typical.iter().flat_map(|s| &s.visibility).collect();
-    assert!(
-        vis.len() as f64 >= 0.9 * counts.iter().sum::<f64>(),
-        "most ejections visible"
-    );
+    assert!(vis.len() as f64 >= 0.9 * count, "most ejections visible");
     for (dv, delay, rise) in &vis {
         assert!(*dv >= *delay, "visible {dv} s after onset, delay {delay}");
         assert!(
