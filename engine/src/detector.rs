@@ -42,7 +42,11 @@
 //! - **it climbs as an ejection does** ([`MIN_ONSET_SLOPE_ML_MIN_S`]), faster than a
 //!   trickle's or a tail's slow wander;
 //! - **it is not the milk already in the ducts** ([`DUCTAL_START_S`]): a rise that began in
-//!   the first seconds of pumping is followed silently as a tail.
+//!   the first seconds of pumping is followed silently as a tail;
+//! - **it is more than a trickle's wander** ([`REARM_LEVEL_SHARE`]): where a trickle still
+//!   runs between ejections, the shift an onset must show grows with its level, as on a
+//!   tail, so a noisier sensor or one reading more milk does not take its slow wander for
+//!   a new ejection.
 
 use crate::cusum::{self, Cusum};
 use crate::cycle_tracker::Cycle;
@@ -113,6 +117,9 @@ pub const MAX_CYCLE_SHARE: f32 = 0.7;
 /// former on the outside set's odd half and lost as many to the latter on our
 /// simulator, 0.25–0.4 let wobble through on the even half, so it stays here. (Measuring
 /// a tail's own wander to lower it fails: a new ejection's rise raises its own bar.)
+/// The same share applies at zero flow over a trickle still running between ejections
+/// (DESIGN §1; ±20–50 % in the simulator's `trickle`, a modelling choice), whose level
+/// is the baseline's height above the cycles' lowest readings.
 pub const REARM_LEVEL_SHARE: f32 = 0.8;
 /// Share of the reference shift the excess must reach for an alarm.
 pub const ALARM_SHARE: f32 = 0.5;
@@ -574,11 +581,12 @@ impl EjectionDetector {
                     // change of the sensor shows nothing there): test the raw cycle mean,
                     // and within the next cycle.
                     let excess = m - self.baseline;
-                    let alarm = self.test(excess, self.delta, sigma_raw, 2.0 * self.arl_blocks);
+                    let delta = self.zero_flow_delta();
+                    let alarm = self.test(excess, delta, sigma_raw, 2.0 * self.arl_blocks);
                     if alarm {
-                        return self.confirm(alarm, m3, excess, self.delta);
+                        return self.confirm(alarm, m3, excess, delta);
                     }
-                    self.arm_partial(sigma_raw);
+                    self.arm_partial(sigma_raw, delta);
                     return None;
                 }
                 // On a previous ejection's tail it must be a sustained rise, not a step.
@@ -658,6 +666,18 @@ impl EjectionDetector {
     /// sampled noise, so it alone would take a noisy sensor at zero flow for a tail).
     fn on_tail(&self) -> bool {
         self.baseline - self.rest_level.max(self.floor) > 2.0 * self.delta
+    }
+
+    /// The reference shift at zero flow: the detectable flow, or [`REARM_LEVEL_SHARE`] of
+    /// a trickle still running there (the baseline's height above the sensor's zero, which
+    /// the cycles' lowest readings show), whichever is larger. A trickle wanders by tenths
+    /// of its level as an ejection's tail does; a new ejection adds its own amplitude.
+    fn zero_flow_delta(&self) -> f32 {
+        if !self.tests.has(DetectorTest::TrickleLevel) || !self.floor.is_finite() {
+            return self.delta;
+        }
+        let trickle = (self.baseline - self.floor).max(0.0);
+        self.delta.max(REARM_LEVEL_SHARE * trickle)
     }
 
     /// The reference shift of a re-armed onset on a tail: the detectable flow, or
@@ -776,8 +796,8 @@ impl EjectionDetector {
     /// Arms the partial-cycle test for the next cycle: the excess that, as that cycle's
     /// increment, takes the CUSUM over its threshold (reachable only when the winsorised
     /// increment can still do it).
-    fn arm_partial(&mut self, sigma: f32) {
-        let k = 0.5 * self.delta / sigma;
+    fn arm_partial(&mut self, sigma: f32, delta: f32) {
+        let k = 0.5 * delta / sigma;
         let (s, h) = (self.cusum.s, self.threshold);
         // Only evidence from at least two cycles, none clipped, is completed inside a
         // cycle: a motion spike fills one cycle, and its decay would fire the test within
@@ -785,7 +805,7 @@ impl EjectionDetector {
         let guarded = self.tests.has(DetectorTest::PartialGuard);
         if h - s < MAX_CYCLE_SHARE * h && (self.evidence_cycles >= 2 || !guarded) {
             self.partial_base = self.baseline;
-            self.partial_excess = (sigma * (h + k - s)).max(ALARM_SHARE * self.delta);
+            self.partial_excess = (sigma * (h + k - s)).max(ALARM_SHARE * delta);
         }
     }
 
@@ -1069,6 +1089,44 @@ mod tests {
             run(&mut d, &CYCLE, 1.5 + 1.5 * (i as f32 / 5.0).min(1.0));
         }
         onset
+    }
+
+    /// A cycle of a trickle between ejections: `mean` mL/min, pump-locked, the flow
+    /// stopping between strokes (its lowest reading at the sensor's zero).
+    fn trickle(mean: f32) -> BlockFeatures {
+        BlockFeatures {
+            min_flow_ml_min: 0.0,
+            ..block(mean)
+        }
+    }
+
+    /// Seconds from the start of `rise` (mL/min per s, from a 3 mL/min trickle, up by
+    /// `by` at most) to an onset, if any.
+    fn onset_on_a_trickle(tests: DetectorTests, rise: f32, by: f32) -> Option<u32> {
+        let mut d = EjectionDetector::new(1.0, 0.05).with_tests(tests);
+        for i in 0..60 {
+            let m = if i % 2 == 0 { 3.05 } else { 2.95 };
+            assert_eq!(d.process(&CYCLE, &trickle(m), 1.0), None);
+        }
+        (1..40).find(|&s| {
+            let m = 3.0 + (rise * s as f32).min(by);
+            matches!(d.process(&CYCLE, &trickle(m), 1.0), Some(Detection::Onset { .. }))
+        })
+    }
+
+    #[test]
+    fn a_trickles_wander_is_no_onset_and_an_ejection_on_it_is_found() {
+        // The trickle climbs by two fifths of its level as fast as an ejection starts: the
+        // detectable flow alone would take it for one.
+        let wander = |tests| onset_on_a_trickle(tests, 0.2, 1.2);
+        assert_eq!(wander(DetectorTests::ALL), None);
+        let without = DetectorTests::ALL.without(DetectorTest::TrickleLevel);
+        assert!(wander(without).is_some());
+        // An ejection on it (a weak one, 1 mL/min per s) stands out within seconds.
+        let ejection = onset_on_a_trickle(DetectorTests::ALL, 1.0, 20.0);
+        assert!(ejection.is_some_and(|s| s <= 4), "{ejection:?}");
+        let earlier = onset_on_a_trickle(without, 1.0, 20.0);
+        assert!(earlier.is_some_and(|s| s <= ejection.unwrap()), "{earlier:?}");
     }
 
     #[test]

@@ -24,16 +24,20 @@ pub enum DetectorTest {
     /// When the vacuum returns to a depth it had before it weakened (a leak healed), the
     /// flow is expected back at the level it had there: its return is no rise.
     VacuumReturn,
+    /// At zero flow a trickle still running between ejections raises the shift an onset
+    /// must show with its level, as on a tail: its slow wander is not a new ejection.
+    TrickleLevel,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 5] = [
+    pub const ALL: [DetectorTest; 6] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
         DetectorTest::PartialGuard,
         DetectorTest::VacuumReturn,
+        DetectorTest::TrickleLevel,
     ];
 
     /// The test's name on the command line and in tables.
@@ -44,6 +48,7 @@ impl DetectorTest {
             DetectorTest::RiseRate => "rise-rate",
             DetectorTest::PartialGuard => "partial-guard",
             DetectorTest::VacuumReturn => "vacuum-return",
+            DetectorTest::TrickleLevel => "trickle-level",
         }
     }
 
@@ -65,7 +70,8 @@ pub struct UnknownDetectorTest;
 impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
-            "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return)",
+            "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
+             trickle-level)",
         )
     }
 }
@@ -87,7 +93,7 @@ pub struct DetectorTests(u8);
 
 impl DetectorTests {
     /// Every test on: the default.
-    pub const ALL: DetectorTests = DetectorTests(0b1_1111);
+    pub const ALL: DetectorTests = DetectorTests(0b11_1111);
 
     /// This set without `test`.
     pub const fn without(self, test: DetectorTest) -> Self {

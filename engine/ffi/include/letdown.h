@@ -298,6 +298,10 @@ enum ld_detector_test
    Flow returning with the vacuum of a healed leak is no rise ("vacuum-return").
    */
   LD_DETECTOR_TEST_VACUUM_RETURN = (1 << 4),
+  /*
+   A trickle between ejections raises the shift an onset must show ("trickle-level").
+   */
+  LD_DETECTOR_TEST_TRICKLE_LEVEL = (1 << 5),
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

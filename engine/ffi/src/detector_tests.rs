@@ -20,6 +20,8 @@ pub enum ld_detector_test {
     LD_DETECTOR_TEST_PARTIAL_GUARD = 1 << 3,
     /// Flow returning with the vacuum of a healed leak is no rise ("vacuum-return").
     LD_DETECTOR_TEST_VACUUM_RETURN = 1 << 4,
+    /// A trickle between ejections raises the shift an onset must show ("trickle-level").
+    LD_DETECTOR_TEST_TRICKLE_LEVEL = 1 << 5,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -30,6 +32,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::RiseRate => ld_detector_test::LD_DETECTOR_TEST_RISE_RATE,
             DetectorTest::PartialGuard => ld_detector_test::LD_DETECTOR_TEST_PARTIAL_GUARD,
             DetectorTest::VacuumReturn => ld_detector_test::LD_DETECTOR_TEST_VACUUM_RETURN,
+            DetectorTest::TrickleLevel => ld_detector_test::LD_DETECTOR_TEST_TRICKLE_LEVEL,
         }
     }
 }
