@@ -30,7 +30,7 @@ use letdown_datasets::profile::CONCRETE_PROFILES;
 use letdown_datasets::score::score_session;
 use letdown_datasets::{FaultSet, Outcome, Profile, PumpProgram, SessionSpec};
 use letdown_io::session_groups::Grouping;
-use metrics::{Input, Report, SessionResult, SimulatedInput};
+use metrics::{Input, Report, SessionInfo, SessionResult, SimulatedInput};
 use open_loop::{run_open_loop, OpenLoopRun, Source, Span};
 use progress::Progress;
 use rayon::prelude::*;
@@ -517,20 +517,22 @@ fn assemble(sources: &[Source], results: Vec<RunResult>) -> (Vec<SessionResult>,
             Source::File(_) => None,
         };
         sessions.push(SessionResult {
-            name: run.name,
-            source: match source {
-                Source::Simulated(_) => "simulated",
-                Source::File(_) => "file",
+            info: SessionInfo {
+                name: run.name,
+                source: match source {
+                    Source::Simulated(_) => "simulated",
+                    Source::File(_) => "file",
+                },
+                profile: run.profile,
+                rate_hz: run.rate_hz,
+                duration_s: run.duration_s,
+                seed: match source {
+                    Source::Simulated(spec) => Some(spec.seed),
+                    Source::File(_) => None,
+                },
+                labels: labels.len(),
+                first_onset_s: labels.iter().map(|l| l.onset_s).min_by(f64::total_cmp),
             },
-            profile: run.profile,
-            rate_hz: run.rate_hz,
-            duration_s: run.duration_s,
-            seed: match source {
-                Source::Simulated(spec) => Some(spec.seed),
-                Source::File(_) => None,
-            },
-            labels: labels.len(),
-            first_onset_s: labels.iter().map(|l| l.onset_s).min_by(f64::total_cmp),
             onsets_s: run.onsets_s,
             scores,
             closed_loop,

@@ -87,7 +87,7 @@ pub fn evaluated_groups(sessions: &[SessionResult], grouping: Grouping) -> Vec<D
         .map(|(i, d)| {
             let scored: Vec<(String, SessionScore)> = sessions
                 .iter()
-                .map(|s| (s.name.clone(), s.scores[i].clone()))
+                .map(|s| (s.info.name.clone(), s.scores[i].clone()))
                 .collect();
             DetectorGroups::new(d.label(), d.key(), &scored, grouping)
         })

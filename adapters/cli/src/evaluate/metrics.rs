@@ -18,9 +18,10 @@ use std::collections::BTreeMap;
 /// The schema name and version printed as `schema`.
 pub const SCHEMA: &str = "letdown-evaluate/1";
 
-/// One evaluated session.
-#[derive(Clone, Debug)]
-pub struct SessionResult {
+/// What one evaluated session is: where it comes from and its labels. Held by
+/// [`SessionResult`], and printed flat at the head of its [`SessionEntry`].
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionInfo {
     /// The session's name.
     pub name: String,
     /// `simulated` or `file`.
@@ -31,12 +32,19 @@ pub struct SessionResult {
     pub rate_hz: f64,
     /// Session length, s.
     pub duration_s: f64,
-    /// The simulator's seed, for simulated sessions.
+    /// The simulator's seed, for simulated sessions (`null` for files).
     pub seed: Option<u64>,
     /// Labelled ejections.
     pub labels: usize,
     /// Earliest labelled onset, s.
     pub first_onset_s: Option<f64>,
+}
+
+/// One evaluated session.
+#[derive(Clone, Debug)]
+pub struct SessionResult {
+    /// What the session is.
+    pub info: SessionInfo,
     /// Onset detections per detector, s, in [`Detector::ALL`] order.
     pub onsets_s: [Vec<f64>; 3],
     /// Scores per detector, in [`Detector::ALL`] order.
@@ -184,22 +192,9 @@ pub fn rate_key(rate_hz: f64) -> String {
 /// One session in `per_session`.
 #[derive(Clone, Debug, Serialize)]
 pub struct SessionEntry {
-    /// Name.
-    pub name: String,
-    /// `simulated` or `file`.
-    pub source: &'static str,
-    /// Profile.
-    pub profile: String,
-    /// Sample rate, Hz.
-    pub rate_hz: f64,
-    /// Length, s.
-    pub duration_s: f64,
-    /// Simulator seed (`null` for files).
-    pub seed: Option<u64>,
-    /// Labelled ejections.
-    pub labels: usize,
-    /// Earliest labelled onset, s.
-    pub first_onset_s: Option<f64>,
+    /// What the session is: its keys come first, at this level.
+    #[serde(flatten)]
+    pub info: SessionInfo,
     /// Per detector key.
     pub detection: BTreeMap<&'static str, SessionDetection>,
     /// Per closed-loop strategy key (empty for files).
@@ -271,7 +266,7 @@ impl Report {
     /// The report over `results`.
     pub fn new(input: Input, results: &[SessionResult]) -> Self {
         fn key(r: &SessionResult) -> (String, f64) {
-            (r.profile.clone(), r.rate_hz)
+            (r.info.profile.clone(), r.info.rate_hz)
         }
         let detection = Detector::ALL
             .iter()
@@ -360,14 +355,7 @@ fn session_entry(r: &SessionResult) -> SessionEntry {
         })
         .collect();
     SessionEntry {
-        name: r.name.clone(),
-        source: r.source,
-        profile: r.profile.clone(),
-        rate_hz: r.rate_hz,
-        duration_s: r.duration_s,
-        seed: r.seed,
-        labels: r.labels,
-        first_onset_s: r.first_onset_s,
+        info: r.info.clone(),
         detection,
         closed_loop,
     }

@@ -263,7 +263,7 @@ pub fn text_report(report: &Report) -> Vec<String> {
     let rates: Vec<String> = report
         .per_session
         .iter()
-        .map(|s| rate_key(s.rate_hz))
+        .map(|s| rate_key(s.info.rate_hz))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();

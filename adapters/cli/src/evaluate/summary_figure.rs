@@ -34,7 +34,7 @@ struct Group {
 const PROFILE_ORDER: [&str; 4] = ["relaxed", "typical", "stressed", "unknown"];
 
 fn groups(results: &[SessionResult]) -> Vec<Group> {
-    let mut names: Vec<&str> = results.iter().map(|r| r.profile.as_str()).collect();
+    let mut names: Vec<&str> = results.iter().map(|r| r.info.profile.as_str()).collect();
     names.sort_by_key(|p| {
         (
             PROFILE_ORDER
@@ -48,9 +48,11 @@ fn groups(results: &[SessionResult]) -> Vec<Group> {
     names
         .into_iter()
         .filter_map(|profile| {
-            let members: Vec<&SessionResult> =
-                results.iter().filter(|r| r.profile == profile).collect();
-            let letdown_sessions = members.iter().filter(|r| r.labels > 0).count();
+            let members: Vec<&SessionResult> = results
+                .iter()
+                .filter(|r| r.info.profile == profile)
+                .collect();
+            let letdown_sessions = members.iter().filter(|r| r.info.labels > 0).count();
             if letdown_sessions == 0 {
                 return None;
             }
