@@ -12,6 +12,7 @@
 //! Snappy-compressed ([`Codec`]).
 
 use crate::session_csv::{SAMPLE_RATE_KEY, SESSION_COLUMNS};
+use crate::session_writer::{check_rate, repeats_rate};
 use letdown_engine::Sample;
 use parquet::basic::{Compression, Repetition, Type as PhysicalType};
 use parquet::data_type::{DoubleType, FloatType};
@@ -86,24 +87,15 @@ fn key_values<K: AsRef<str>, V: AsRef<str>>(
     sample_rate_hz: f64,
     metadata: &[(K, V)],
 ) -> io::Result<Vec<KeyValue>> {
-    if !(sample_rate_hz.is_finite() && sample_rate_hz > 0.0) {
-        return Err(invalid_input(format!(
-            "sample_rate_hz must be a finite number of Hz above 0, got {sample_rate_hz}"
-        )));
-    }
+    check_rate(sample_rate_hz)?;
     let mut pairs = vec![KeyValue::new(
         SAMPLE_RATE_KEY.to_owned(),
         sample_rate_hz.to_string(),
     )];
     for (key, value) in metadata {
         let (key, value) = (key.as_ref(), value.as_ref());
-        if key == SAMPLE_RATE_KEY {
-            if value.trim().parse::<f64>().ok() == Some(sample_rate_hz) {
-                continue;
-            }
-            return Err(invalid_input(format!(
-                "metadata {SAMPLE_RATE_KEY} {value:?} disagrees with the rate {sample_rate_hz}"
-            )));
+        if repeats_rate(key, value, sample_rate_hz)? {
+            continue;
         }
         pairs.push(KeyValue::new(key.to_owned(), value.to_owned()));
     }

@@ -33,6 +33,32 @@ pub fn time_decimals(sample_rate_hz: f64) -> usize {
     decimals
 }
 
+/// Refuses (`InvalidInput`) a rate that is not a finite number of Hz above 0; the CSV
+/// and the Parquet writer take the same rates.
+pub(crate) fn check_rate(sample_rate_hz: f64) -> io::Result<()> {
+    if sample_rate_hz.is_finite() && sample_rate_hz > 0.0 {
+        return Ok(());
+    }
+    Err(invalid_input(format!(
+        "sample_rate_hz must be a finite number of Hz above 0, got {sample_rate_hz}"
+    )))
+}
+
+/// Whether the metadata entry `key: value` repeats the rate, which both writers write
+/// themselves: `true` for a `sample_rate_hz` entry equal to it (to be skipped), an
+/// error (`InvalidInput`) for one that disagrees, `false` for any other key.
+pub(crate) fn repeats_rate(key: &str, value: &str, sample_rate_hz: f64) -> io::Result<bool> {
+    if key != SAMPLE_RATE_KEY {
+        return Ok(false);
+    }
+    if value.trim().parse::<f64>().ok() == Some(sample_rate_hz) {
+        return Ok(true);
+    }
+    Err(invalid_input(format!(
+        "metadata {SAMPLE_RATE_KEY} {value:?} disagrees with the rate {sample_rate_hz}"
+    )))
+}
+
 /// Streaming writer of one session file. Give it a buffered writer (or use
 /// [`create`](SessionWriter::create)); call [`finish`](Self::finish) to flush.
 pub struct SessionWriter<W: Write> {
@@ -68,21 +94,12 @@ impl<W: Write> SessionWriter<W> {
         sample_rate_hz: f64,
         metadata: &[(K, V)],
     ) -> io::Result<Self> {
-        if !(sample_rate_hz.is_finite() && sample_rate_hz > 0.0) {
-            return Err(invalid_input(format!(
-                "sample_rate_hz must be a finite number of Hz above 0, got {sample_rate_hz}"
-            )));
-        }
+        check_rate(sample_rate_hz)?;
         let mut head = format!("# {SAMPLE_RATE_KEY}: {sample_rate_hz}\n");
         for (key, value) in metadata {
             let (key, value) = (key.as_ref(), value.as_ref());
-            if key == SAMPLE_RATE_KEY {
-                if value.trim().parse::<f64>().ok() == Some(sample_rate_hz) {
-                    continue;
-                }
-                return Err(invalid_input(format!(
-                    "metadata {SAMPLE_RATE_KEY} {value:?} disagrees with the rate {sample_rate_hz}"
-                )));
+            if repeats_rate(key, value, sample_rate_hz)? {
+                continue;
             }
             let key_ok = !key.is_empty()
                 && key
