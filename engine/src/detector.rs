@@ -676,15 +676,19 @@ impl EjectionDetector {
         if !self.tests.has(DetectorTest::TrickleLevel) || !self.floor.is_finite() {
             return self.delta;
         }
-        let trickle = (self.baseline - self.floor).max(0.0);
-        self.delta.max(REARM_LEVEL_SHARE * trickle)
+        self.level_shift(self.baseline - self.floor)
     }
 
     /// The reference shift of a re-armed onset on a tail: the detectable flow, or
     /// [`REARM_LEVEL_SHARE`] of the level the tail still has, whichever is larger.
     fn rearm_delta(&self) -> f32 {
-        let level = (self.baseline - self.zero_level).max(0.0);
-        self.delta.max(REARM_LEVEL_SHARE * level)
+        self.level_shift(self.baseline - self.zero_level)
+    }
+
+    /// The reference shift over a flow still running at `level` mL/min above zero: the
+    /// detectable flow, or [`REARM_LEVEL_SHARE`] of that level, whichever is larger.
+    fn level_shift(&self, level: f32) -> f32 {
+        self.delta.max(REARM_LEVEL_SHARE * level.max(0.0))
     }
 
     /// Takes a level change that is not an ejection as the new baseline.
