@@ -264,6 +264,8 @@ pub struct EjectionDetector {
     slow_base: f32,
     /// Consecutive cycles that have raised the CUSUM.
     evidence_cycles: u32,
+    /// The latest cycle had samples rejected as an artefact: it adds no evidence.
+    spoiled: bool,
     /// The latest tested excess, mL/min.
     last_excess: f32,
     /// An onset has been reported this session.
@@ -327,6 +329,7 @@ impl EjectionDetector {
             climb: 0.0,
             slow_base: 0.0,
             evidence_cycles: 0,
+            spoiled: false,
             last_excess: 0.0,
             seen_onset: false,
             held_depth: 0.0,
@@ -450,7 +453,8 @@ impl EjectionDetector {
         // A cycle that had samples rejected may hold the rest of an artefact: its peak
         // does not widen the band (the last clean one stands in for it).
         let guarded = self.tests.has(DetectorTest::PartialGuard);
-        let peak = if guarded && f.rejected_fraction > 0.0 && self.ref_peaks[2].is_finite() {
+        self.spoiled = guarded && f.rejected_fraction > 0.0;
+        let peak = if self.spoiled && self.ref_peaks[2].is_finite() {
             self.ref_peaks[2]
         } else {
             f.peak_flow_ml_min
@@ -782,6 +786,9 @@ impl EjectionDetector {
         self.threshold = cusum::threshold_for_arl(k, arl);
         let cap = k + MAX_CYCLE_SHARE * self.threshold;
         let z = (excess / sigma).min(cap);
+        // The rest of a motion artefact's swing may sit inside the band in a cycle with
+        // rejected samples: such a cycle keeps the evidence where it stood.
+        let z = if self.spoiled { z.min(k) } else { z };
         let before = self.cusum.s;
         let s = self.cusum.process(z, k);
         // Evidence spread over cycles: how many in a row have added to it since the
@@ -1015,6 +1022,30 @@ mod tests {
         }
         assert!(!d.in_ejection());
         assert_eq!(d.cusum().0, 0.0);
+    }
+
+    /// A motion burst of a few seconds: its extreme samples rejected, the rest of its
+    /// swing left inside the band in two cycles; then zero flow again. Whether it alarms.
+    fn motion_burst_alarms(tests: DetectorTests) -> bool {
+        let mut d = settled().with_tests(tests);
+        let spoiled = |mean: f32, rejected: f32| BlockFeatures {
+            rejected_fraction: rejected,
+            ..block(mean)
+        };
+        let burst = [spoiled(3.0, 0.09), spoiled(8.0, 0.04)];
+        let quiet = [block(0.2); 4];
+        burst.iter().chain(&quiet).any(|f| {
+            matches!(d.process(&CYCLE, f, 1.0), Some(Detection::Onset { .. }))
+        })
+    }
+
+    #[test]
+    fn a_motion_burst_with_rejected_samples_adds_no_evidence() {
+        assert!(
+            motion_burst_alarms(DetectorTests::ALL.without(DetectorTest::PartialGuard)),
+            "the burst must be one the unguarded test takes for an onset"
+        );
+        assert!(!motion_burst_alarms(DetectorTests::ALL));
     }
 
     #[test]

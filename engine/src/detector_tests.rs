@@ -17,9 +17,10 @@ pub enum DetectorTest {
     /// An onset needs the flow to be climbing at least as fast as an ejection's does: a
     /// trickle's or a tail's slow wander is not one.
     RiseRate,
-    /// The partial-cycle test is armed only on evidence from two cycles or more, fires
-    /// only while no sample of the cycle was rejected, and a cycle with rejected samples
-    /// does not widen the artefact band.
+    /// Guards against the rest of an artefact: the partial-cycle test is armed only on
+    /// evidence from two cycles or more and fires only while no sample of the cycle was
+    /// rejected; a cycle with rejected samples adds no onset evidence and does not widen
+    /// the artefact band (a motion burst's swing left inside the band is no milk).
     PartialGuard,
     /// When the vacuum returns to a depth it had before it weakened (a leak healed), the
     /// flow is expected back at the level it had there: its return is no rise.

@@ -291,7 +291,7 @@ enum ld_detector_test
    */
   LD_DETECTOR_TEST_RISE_RATE = (1 << 2),
   /*
-   The partial-cycle test's guards ("partial-guard").
+   The guards against the rest of an artefact ("partial-guard").
    */
   LD_DETECTOR_TEST_PARTIAL_GUARD = (1 << 3),
   /*

@@ -16,7 +16,7 @@ pub enum ld_detector_test {
     LD_DETECTOR_TEST_DUCTAL = 1 << 1,
     /// Onsets need the flow to climb as fast as an ejection's ("rise-rate").
     LD_DETECTOR_TEST_RISE_RATE = 1 << 2,
-    /// The partial-cycle test's guards ("partial-guard").
+    /// The guards against the rest of an artefact ("partial-guard").
     LD_DETECTOR_TEST_PARTIAL_GUARD = 1 << 3,
     /// Flow returning with the vacuum of a healed leak is no rise ("vacuum-return").
     LD_DETECTOR_TEST_VACUUM_RETURN = 1 << 4,
