@@ -124,9 +124,15 @@ pub const REARM_LEVEL_SHARE: f32 = 0.8;
 /// Share of the reference shift the excess must reach for an alarm.
 pub const ALARM_SHARE: f32 = 0.5;
 /// The rise is over (the decay and the re-armed onset tests begin) once the flow stays
-/// below this share of its amplitude for two cycles: an ejection's own flow wobbles by
-/// some tenths around its peak, which is not yet its decay.
+/// below this share of its amplitude for [`PEAK_FALL_CYCLES`] cycles: an ejection's own flow
+/// wobbles by some tenths around its peak, which is not yet its decay.
 pub const PEAK_FALL_SHARE: f32 = 0.9;
+/// Three-cycle medians below [`PEAK_FALL_SHARE`] that end the rise. A sensor artefact of up
+/// to a second (a dropout, a held value, DESIGN §2) can spoil two consecutive cycles, and
+/// with them two medians; an ejection's flow decays over tens of seconds (DESIGN §1), so
+/// one more cycle costs nothing, while a rise ended by a dropout would take the flow's
+/// return for a new ejection.
+pub const PEAK_FALL_CYCLES: u8 = 3;
 /// Shortest rise of an ejection's flow, s (DESIGN §1: it rises over 10–30 s). An onset
 /// whose flow is back below the detectable level this long after it was no ejection
 /// (an ejection's flow is still rising then), and the detector re-arms.
@@ -625,7 +631,7 @@ impl EjectionDetector {
                     self.fall_count = 0;
                 }
                 self.learn_transfer(m3, p3);
-                if self.fall_count >= 2 || self.rise_s > MAX_RISE_S {
+                if self.fall_count >= PEAK_FALL_CYCLES || self.rise_s > MAX_RISE_S {
                     self.phase = Phase::Decaying;
                     self.baseline = m3;
                     self.slow_base = m3;
@@ -1046,6 +1052,24 @@ mod tests {
             "the burst must be one the unguarded test takes for an onset"
         );
         assert!(!motion_burst_alarms(DetectorTests::ALL));
+    }
+
+    #[test]
+    fn a_dropout_of_two_cycles_in_a_rise_is_no_second_onset() {
+        let mut d = settled();
+        let onsets = |d: &mut EjectionDetector, means: &[f32]| {
+            let is_onset = |x| matches!(x, Some(Detection::Onset { .. }));
+            means
+                .iter()
+                .filter(|&&m| is_onset(d.process(&CYCLE, &block(m), 1.0)))
+                .count()
+        };
+        assert_eq!(onsets(&mut d, &[2.5, 2.6, 4.4, 6.8, 7.9, 9.2, 10.3, 11.2, 11.9]), 1);
+        // The sensor loses the flow for two cycles (a partial one, then none) and finds it
+        // again, still rising (cycle means as a noisy sensor read a dropout): the same ejection.
+        let after = [7.8, -0.5, 11.6, 14.3, 15.3, 16.0, 16.0, 17.2, 17.1];
+        assert_eq!(onsets(&mut d, &after), 0);
+        assert!(d.in_ejection());
     }
 
     #[test]
