@@ -72,7 +72,7 @@ pub const WINDOW_PEAK_SHARE: f32 = 0.9;
 /// user undoing a change), the flow is expected back at the level it had at that depth:
 /// for this long the baseline does not sit below it, s. The flow needs the transport
 /// delay (up to 3 s) and a few cycles to return, the post-change suppression covers the
-/// first [`SUPPRESS_S`].
+/// first [`SUPPRESS_S`]. The same hold follows a sensor dropout ([`DROPOUT_FALL`]).
 pub const RETURN_HOLD_S: f32 = 2.0 * SUPPRESS_S;
 /// Relative change of cycle rate that counts as a rhythm change.
 pub const RATE_CHANGE: f32 = 0.15;
@@ -133,6 +133,14 @@ pub const PEAK_FALL_SHARE: f32 = 0.9;
 /// one more cycle costs nothing, while a rise ended by a dropout would take the flow's
 /// return for a new ejection.
 pub const PEAK_FALL_CYCLES: u8 = 3;
+/// Largest fall of the flow over the [`END_CYCLES`] that end an ejection, as a ratio of the
+/// level before to the level after, that its decay can make. An ejection's flow decays to
+/// a tenth of its peak 15–200 s after its rise ends (DESIGN §1: 45 s – 3.5 min in all,
+/// 10–30 s of rise), a time constant of at least 6.5 s; three cycles last at most 7.5 s
+/// (24 cpm), in which such a decay keeps above 0.32 of its level. A faster fall with the
+/// pump running is the sensor losing the flow (a dropout reading zero with noise on it,
+/// which the sanitizer cannot tell from zero flow).
+pub const DROPOUT_FALL: f32 = 3.0;
 /// Shortest rise of an ejection's flow, s (DESIGN §1: it rises over 10–30 s). An onset
 /// whose flow is back below the detectable level this long after it was no ejection
 /// (an ejection's flow is still rising then), and the detector re-arms.
@@ -769,7 +777,8 @@ impl EjectionDetector {
                 self.held_level = self.prev_m3;
             }
         } else if self.held_level.is_finite() {
-            if (depth_mmhg - self.held_depth).abs() <= DEPTH_CHANGE * self.held_depth.abs() {
+            let back = (depth_mmhg - self.held_depth).abs() <= DEPTH_CHANGE * self.held_depth.abs();
+            if back && self.tests.has(DetectorTest::VacuumReturn) {
                 self.expect_level = self.held_level;
                 self.expect_s = RETURN_HOLD_S;
             }
@@ -777,9 +786,10 @@ impl EjectionDetector {
         }
     }
 
-    /// Holds the baseline at or above the flow expected back after the vacuum's return.
+    /// Holds the baseline at or above the flow expected back after the vacuum's return or a
+    /// dropout.
     fn hold_expected_level(&mut self) {
-        if self.expect_s > 0.0 && self.tests.has(DetectorTest::VacuumReturn) {
+        if self.expect_s > 0.0 {
             self.baseline = self.baseline.max(self.expect_level);
             self.slow_base = self.slow_base.max(self.expect_level);
         }
@@ -887,6 +897,22 @@ impl EjectionDetector {
         })
     }
 
+    /// Whether a fall to the end level at `m3` (`level` above zero) is the sensor losing the
+    /// flow rather than the ejection's decay: the smoothed flow of the cycle before the
+    /// fall stood more than [`DROPOUT_FALL`] times higher. Then no end: that level is
+    /// expected back for [`RETURN_HOLD_S`] (a held baseline), so its return is no rise.
+    fn dropped_out(&mut self, m3: f32, level: f32) -> bool {
+        let before = m3 - self.m3_incs.iter().sum::<f32>();
+        let fell = before - self.zero_level > DROPOUT_FALL * level.max(self.delta);
+        if !fell || !self.tests.has(DetectorTest::DropoutHold) {
+            return false;
+        }
+        self.below_count = 0;
+        self.expect_level = before;
+        self.expect_s = RETURN_HOLD_S;
+        true
+    }
+
     fn check_end(&mut self, m3: f32) -> Option<Detection> {
         if self.phase == Phase::Idle {
             return None;
@@ -903,6 +929,9 @@ impl EjectionDetector {
             self.below_count = 0;
         }
         if self.below_count < END_CYCLES {
+            return None;
+        }
+        if self.dropped_out(m3, level) {
             return None;
         }
         self.phase = Phase::Idle;
@@ -1070,6 +1099,49 @@ mod tests {
         let after = [7.8, -0.5, 11.6, 14.3, 15.3, 16.0, 16.0, 17.2, 17.1];
         assert_eq!(onsets(&mut d, &after), 0);
         assert!(d.in_ejection());
+    }
+
+    /// Counts of (onsets, ends) while the detector takes the cycle means `means`.
+    fn events(d: &mut EjectionDetector, means: &[f32]) -> (usize, usize) {
+        let mut counts = (0, 0);
+        for &m in means {
+            match d.process(&CYCLE, &block(m), 1.0) {
+                Some(Detection::Onset { .. }) => counts.0 += 1,
+                Some(Detection::End { .. }) => counts.1 += 1,
+                None => {}
+            }
+        }
+        counts
+    }
+
+    /// An ejection rises to 20 mL/min and decays to a 6 mL/min tail; the sensor then reads
+    /// zero for four cycles and the tail again. The events after the rise.
+    fn dropout_on_a_tail(tests: DetectorTests) -> (usize, usize) {
+        let mut d = settled().with_tests(tests);
+        let rise = [2.5, 2.6, 5.0, 8.0, 11.0, 14.0, 16.0, 18.0, 19.0, 20.0, 20.0];
+        assert_eq!(events(&mut d, &rise), (1, 0));
+        let decay = [17.0, 15.0, 13.0, 11.0, 10.0, 9.0, 8.0, 7.5, 7.0, 6.5, 6.2, 6.0];
+        let dropout = [0.1, 0.0, 0.1, 0.1];
+        let back = [5.8, 6.1, 6.0, 5.9, 6.0, 6.1, 5.9, 6.0];
+        let all: Vec<f32> = [&decay[..], &dropout, &back].concat();
+        events(&mut d, &all)
+    }
+
+    #[test]
+    fn a_dropout_on_a_tail_is_no_end_and_its_return_no_onset() {
+        let without = DetectorTests::ALL.without(DetectorTest::DropoutHold);
+        assert_eq!(dropout_on_a_tail(without), (1, 1), "the case must fool the detector");
+        assert_eq!(dropout_on_a_tail(DetectorTests::ALL), (0, 0));
+    }
+
+    #[test]
+    fn a_tail_decaying_to_zero_still_ends_with_the_dropout_hold() {
+        let mut d = settled();
+        let rise = [2.5, 2.6, 5.0, 8.0, 11.0, 14.0, 16.0, 18.0, 19.0, 20.0, 20.0];
+        assert_eq!(events(&mut d, &rise), (1, 0));
+        let decay = [17.0, 15.0, 13.0, 11.0, 9.5, 8.0, 6.8, 5.8, 4.9, 4.2, 3.6, 3.0, 2.6, 2.2, 1.9];
+        assert_eq!(events(&mut d, &decay), (0, 1));
+        assert!(!d.in_ejection());
     }
 
     #[test]

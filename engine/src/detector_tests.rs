@@ -28,17 +28,22 @@ pub enum DetectorTest {
     /// At zero flow a trickle still running between ejections raises the shift an onset
     /// must show with its level, as on a tail: its slow wander is not a new ejection.
     TrickleLevel,
+    /// A fall of the flow to under a third within the cycles that would end an ejection is
+    /// the sensor losing the flow, not its decay: no end, and the level before the fall is
+    /// expected back.
+    DropoutHold,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 6] = [
+    pub const ALL: [DetectorTest; 7] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
         DetectorTest::PartialGuard,
         DetectorTest::VacuumReturn,
         DetectorTest::TrickleLevel,
+        DetectorTest::DropoutHold,
     ];
 
     /// The test's name on the command line and in tables.
@@ -50,6 +55,7 @@ impl DetectorTest {
             DetectorTest::PartialGuard => "partial-guard",
             DetectorTest::VacuumReturn => "vacuum-return",
             DetectorTest::TrickleLevel => "trickle-level",
+            DetectorTest::DropoutHold => "dropout-hold",
         }
     }
 
@@ -72,7 +78,7 @@ impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
             "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
-             trickle-level)",
+             trickle-level, dropout-hold)",
         )
     }
 }
@@ -94,7 +100,7 @@ pub struct DetectorTests(u8);
 
 impl DetectorTests {
     /// Every test on: the default.
-    pub const ALL: DetectorTests = DetectorTests(0b11_1111);
+    pub const ALL: DetectorTests = DetectorTests(0b111_1111);
 
     /// This set without `test`.
     pub const fn without(self, test: DetectorTest) -> Self {

@@ -302,6 +302,11 @@ enum ld_detector_test
    A trickle between ejections raises the shift an onset must show ("trickle-level").
    */
   LD_DETECTOR_TEST_TRICKLE_LEVEL = (1 << 5),
+  /*
+   A fall of the flow to under a third within three cycles is a sensor dropout, no end
+   ("dropout-hold").
+   */
+  LD_DETECTOR_TEST_DROPOUT_HOLD = (1 << 6),
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -22,6 +22,9 @@ pub enum ld_detector_test {
     LD_DETECTOR_TEST_VACUUM_RETURN = 1 << 4,
     /// A trickle between ejections raises the shift an onset must show ("trickle-level").
     LD_DETECTOR_TEST_TRICKLE_LEVEL = 1 << 5,
+    /// A fall of the flow to under a third within three cycles is a sensor dropout, no end
+    /// ("dropout-hold").
+    LD_DETECTOR_TEST_DROPOUT_HOLD = 1 << 6,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -33,6 +36,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::PartialGuard => ld_detector_test::LD_DETECTOR_TEST_PARTIAL_GUARD,
             DetectorTest::VacuumReturn => ld_detector_test::LD_DETECTOR_TEST_VACUUM_RETURN,
             DetectorTest::TrickleLevel => ld_detector_test::LD_DETECTOR_TEST_TRICKLE_LEVEL,
+            DetectorTest::DropoutHold => ld_detector_test::LD_DETECTOR_TEST_DROPOUT_HOLD,
         }
     }
 }
