@@ -1,12 +1,13 @@
 //! The same sessions through another flow sensor: copies every session of a folder (CSV,
-//! `.csv.gz`) with each flow sample multiplied by a gain and seeded white noise added,
-//! and its labels beside it, so a replay shows what a noisier sensor, or one reading
-//! more or less milk, does to the detector (README, "Beyond the development set"). Gaps
-//! stay gaps; pressure is untouched.
+//! `.csv.gz`) with each flow sample multiplied by a gain, seeded white noise and
+//! optionally a drifting offset added, and its labels beside it, so a replay shows what a
+//! noisier sensor, one reading more or less milk, or one whose zero wanders does to the
+//! detector (README, "Beyond the development set"). Gaps stay gaps; pressure is untouched.
 //!
-//! `cargo run --release -p letdown-io --example sensor_variant -- IN_DIR OUT_DIR GAIN SIGMA`
-//! (flow × GAIN + white noise of SIGMA mL/min per sample; session i's noise is seeded
-//! with i, so the same arguments write the same files).
+//! `cargo run --release -p letdown-io --example sensor_variant -- IN_DIR OUT_DIR GAIN SIGMA
+//! [DRIFT PERIOD]` (flow × GAIN + white noise of SIGMA mL/min per sample + an offset of
+//! DRIFT mL/min × sin(2π t / PERIOD s + φ); session i's noise is seeded with i and its
+//! phase φ drawn from the same seed, so the same arguments write the same files).
 use letdown_io::session_files::{labels_path, list_sessions, session_name};
 use letdown_io::{SessionItem, SessionReader, SessionWriter};
 use std::error::Error;
@@ -17,16 +18,19 @@ use std::path::{Path, PathBuf};
 struct Variant {
     gain: f64,
     sigma_ml_min: f64,
+    /// Amplitude of the offset's sinusoidal drift, mL/min, and its period, s.
+    drift_ml_min: f64,
+    drift_period_s: f64,
 }
+
+const USAGE: &str =
+    "usage: sensor_variant IN_DIR OUT_DIR GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S]";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [input, output, gain, sigma] = args.as_slice() else {
-        return Err("usage: sensor_variant IN_DIR OUT_DIR GAIN SIGMA_ML_MIN".into());
-    };
-    let variant = Variant {
-        gain: gain.parse()?,
-        sigma_ml_min: sigma.parse()?,
+    let (input, output, variant) = match args.as_slice() {
+        [input, output, gain, sigma, rest @ ..] => (input, output, variant(gain, sigma, rest)?),
+        _ => return Err(USAGE.into()),
     };
     std::fs::create_dir_all(output)?;
     for (seed, session) in list_sessions(Path::new(input))?.iter().enumerate() {
@@ -40,6 +44,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// The variant from its command-line arguments (the drift's two are optional).
+fn variant(gain: &str, sigma: &str, drift: &[String]) -> Result<Variant, Box<dyn Error>> {
+    let (drift_ml_min, drift_period_s) = match drift {
+        [] => (0.0, 1.0),
+        [amplitude, period] => (amplitude.parse()?, period.parse()?),
+        _ => return Err(USAGE.into()),
+    };
+    Ok(Variant {
+        gain: gain.parse()?,
+        sigma_ml_min: sigma.parse()?,
+        drift_ml_min,
+        drift_period_s,
+    })
+}
+
 /// Writes `session` to `out` as `variant` would have measured its flow.
 fn copy_through(
     session: &Path,
@@ -47,6 +66,12 @@ fn copy_through(
     variant: Variant,
     mut noise: Noise,
 ) -> Result<(), Box<dyn Error>> {
+    // Drawn only for a drift, so the noise of the other variants stays as it was.
+    let phase = if variant.drift_ml_min == 0.0 {
+        0.0
+    } else {
+        std::f64::consts::TAU * noise.uniform()
+    };
     let mut reader = SessionReader::open(session)?;
     let metadata = reader.metadata().entries.clone();
     let mut writer = SessionWriter::create(out, reader.sample_rate_hz(), &metadata)?;
@@ -54,8 +79,10 @@ fn copy_through(
         match item {
             SessionItem::Row(row) => {
                 let mut sample = row.sample;
+                let angle = std::f64::consts::TAU * row.t_s / variant.drift_period_s + phase;
                 let flow = variant.gain * f64::from(sample.flow_ml_min)
-                    + variant.sigma_ml_min * noise.gaussian();
+                    + variant.sigma_ml_min * noise.gaussian()
+                    + variant.drift_ml_min * angle.sin();
                 sample.flow_ml_min = flow as f32;
                 writer.write_sample(sample)?;
             }
