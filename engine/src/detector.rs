@@ -365,13 +365,15 @@ impl EjectionDetector {
     /// share milk would show, or, on a sensor that smooths most of the pulsation away,
     /// clearly above the pulsation's own noise ([`LOCK_NOISE_FACTOR`]); or the
     /// flow has risen so far above the level followed without those absorbed offsets
-    /// that it stands without it.
+    /// that it stands without it. The share is never less than the pulsation's own mean
+    /// absolute deviation at zero flow: with a low learnt transfer it would otherwise ask
+    /// for less than noise gives by itself.
     fn pump_locked(&self, excess: f32) -> bool {
         let rise = excess.max(self.prev_m3 - self.slow_base);
         let share = PULSATION_SHARE * self.transfer * excess;
         let noise = LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
         !self.tests.has(DetectorTest::PumpSync)
-            || self.lock_excess >= share.min(noise)
+            || self.lock_excess >= share.max(self.puls_dev).min(noise)
             || rise >= UNLOCKED_FLOW_FACTOR * self.delta
     }
 
@@ -1057,6 +1059,31 @@ mod tests {
         }
         assert!(!d.in_ejection());
         assert_eq!(d.cusum().0, 0.0);
+    }
+
+    /// A rise of the mean by 2.5 mL/min whose pulsation rises by 0.2 mL/min, on a sensor
+    /// whose learnt transfer is low (0.4), with the pulsation's deviation at zero flow set
+    /// to `dev`. Whether it is an onset.
+    fn weakly_pulsing_rise_is_onset(dev: f32) -> bool {
+        let mut d = settled();
+        d.transfer = 0.4;
+        d.puls_dev = dev;
+        let rise = |mean: f32| BlockFeatures {
+            pulsation_ml_min: 0.4,
+            ..block(mean)
+        };
+        [2.7, 2.8, 2.9]
+            .iter()
+            .any(|&m| matches!(d.process(&CYCLE, &rise(m), 1.0), Some(Detection::Onset { .. })))
+    }
+
+    #[test]
+    fn a_pulsation_rise_within_its_own_noise_backs_no_onset() {
+        assert!(
+            weakly_pulsing_rise_is_onset(0.05),
+            "above a quiet pulsation's noise the share test backs it"
+        );
+        assert!(!weakly_pulsing_rise_is_onset(0.3));
     }
 
     /// A motion burst of a few seconds: its extreme samples rejected, the rest of its
