@@ -1,15 +1,19 @@
 //! The same sessions through another flow sensor: copies every session of a folder (CSV,
-//! `.csv.gz`) with each flow sample multiplied by a gain, seeded white noise and
-//! optionally a drifting offset added, and its labels beside it, so a replay shows what a
-//! noisier sensor, one reading more or less milk, or one whose zero wanders does to the
-//! detector (README, "Beyond the development set"). Gaps stay gaps; pressure is untouched.
+//! `.csv.gz`) with each flow sample optionally smoothed, multiplied by a gain, seeded white
+//! noise and optionally a drifting offset added, and its labels beside it, so a replay
+//! shows what a noisier sensor, one reading more or less milk, one whose zero wanders or
+//! one that averages its reading does to the detector (README, "Beyond the development
+//! set"). Gaps stay gaps; pressure is untouched.
 //!
 //! `cargo run --release -p letdown-io --example sensor_variant -- IN_DIR OUT_DIR GAIN SIGMA
-//! [DRIFT PERIOD]` (flow × GAIN + white noise of SIGMA mL/min per sample + an offset of
-//! DRIFT mL/min × sin(2π t / PERIOD s + φ); session i's noise is seeded with i and its
-//! phase φ drawn from the same seed, so the same arguments write the same files).
+//! [DRIFT PERIOD [TAU]]` (flow smoothed by a first-order lag of TAU s, × GAIN, + white
+//! noise of SIGMA mL/min per sample + an offset of DRIFT mL/min × sin(2π t / PERIOD s + φ);
+//! session i's noise is seeded with i and its phase φ drawn from the same seed, so the
+//! same arguments write the same files). A smoothing sensor shows each ejection's flow
+//! later by its group delay TAU, so the labels' `visible_s` move by TAU with it.
+use letdown_eval::labels::Ejection;
 use letdown_io::session_files::{labels_path, list_sessions, session_name};
-use letdown_io::{SessionItem, SessionReader, SessionWriter};
+use letdown_io::{read_labels, write_labels, SessionItem, SessionReader, SessionWriter};
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
@@ -21,10 +25,12 @@ struct Variant {
     /// Amplitude of the offset's sinusoidal drift, mL/min, and its period, s.
     drift_ml_min: f64,
     drift_period_s: f64,
+    /// Time constant of the sensor's first-order smoothing, s (0: none).
+    smoothing_tau_s: f64,
 }
 
 const USAGE: &str =
-    "usage: sensor_variant IN_DIR OUT_DIR GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S]";
+    "usage: sensor_variant IN_DIR OUT_DIR GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,18 +43,23 @@ fn main() -> Result<(), Box<dyn Error>> {
         let out = PathBuf::from(output).join(format!("{}.csv", session_name(session)));
         copy_through(session, &out, variant, Noise::new(seed as u64))?;
         let labels = labels_path(session);
-        if labels.exists() {
+        if labels.exists() && variant.smoothing_tau_s > 0.0 {
+            let delayed = delay_visibility(read_labels(&labels)?, variant.smoothing_tau_s);
+            write_labels(std::fs::File::create(labels_path(&out))?, &delayed)?;
+        } else if labels.exists() {
             std::fs::copy(&labels, labels_path(&out))?;
         }
     }
     Ok(())
 }
 
-/// The variant from its command-line arguments (the drift's two are optional).
-fn variant(gain: &str, sigma: &str, drift: &[String]) -> Result<Variant, Box<dyn Error>> {
-    let (drift_ml_min, drift_period_s) = match drift {
-        [] => (0.0, 1.0),
-        [amplitude, period] => (amplitude.parse()?, period.parse()?),
+/// The variant from its command-line arguments (the drift's two and the smoothing's
+/// time constant are optional).
+fn variant(gain: &str, sigma: &str, rest: &[String]) -> Result<Variant, Box<dyn Error>> {
+    let (drift_ml_min, drift_period_s, smoothing_tau_s) = match rest {
+        [] => (0.0, 1.0, 0.0),
+        [amplitude, period] => (amplitude.parse()?, period.parse()?, 0.0),
+        [amplitude, period, tau] => (amplitude.parse()?, period.parse()?, tau.parse()?),
         _ => return Err(USAGE.into()),
     };
     Ok(Variant {
@@ -56,7 +67,17 @@ fn variant(gain: &str, sigma: &str, drift: &[String]) -> Result<Variant, Box<dyn
         sigma_ml_min: sigma.parse()?,
         drift_ml_min,
         drift_period_s,
+        smoothing_tau_s,
     })
+}
+
+/// The labels as a sensor with a first-order lag of `tau_s` s shows them: each ejection's
+/// flow reaches the visibility threshold later by the lag's group delay.
+fn delay_visibility(mut labels: Vec<Ejection>, tau_s: f64) -> Vec<Ejection> {
+    for label in &mut labels {
+        label.visible_s = label.visible_s.map(|t| t + tau_s);
+    }
+    labels
 }
 
 /// Writes `session` to `out` as `variant` would have measured its flow.
@@ -75,12 +96,22 @@ fn copy_through(
     let mut reader = SessionReader::open(session)?;
     let metadata = reader.metadata().entries.clone();
     let mut writer = SessionWriter::create(out, reader.sample_rate_hz(), &metadata)?;
+    // Per-sample gain of the first-order lag (1: no smoothing).
+    let alpha = if variant.smoothing_tau_s > 0.0 {
+        1.0 - (-1.0 / (reader.sample_rate_hz() * variant.smoothing_tau_s)).exp()
+    } else {
+        1.0
+    };
+    let mut smoothed: Option<f64> = None;
     while let Some(item) = reader.next_item()? {
         match item {
             SessionItem::Row(row) => {
                 let mut sample = row.sample;
+                let measured = f64::from(sample.flow_ml_min);
+                let lagged = smoothed.map_or(measured, |y| y + alpha * (measured - y));
+                smoothed = Some(lagged);
                 let angle = std::f64::consts::TAU * row.t_s / variant.drift_period_s + phase;
-                let flow = variant.gain * f64::from(sample.flow_ml_min)
+                let flow = variant.gain * lagged
                     + variant.sigma_ml_min * noise.gaussian()
                     + variant.drift_ml_min * angle.sin();
                 sample.flow_ml_min = flow as f32;
