@@ -43,11 +43,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         let out = PathBuf::from(output).join(format!("{}.csv", session_name(session)));
         copy_through(session, &out, variant, Noise::new(seed as u64))?;
         let labels = labels_path(session);
-        if labels.exists() && variant.smoothing_tau_s > 0.0 {
+        // Read and written rather than copied: a gzip label file beside a session is
+        // written plain beside the plain copy, where the replay looks for it.
+        if labels.exists() {
             let delayed = delay_visibility(read_labels(&labels)?, variant.smoothing_tau_s);
             write_labels(std::fs::File::create(labels_path(&out))?, &delayed)?;
-        } else if labels.exists() {
-            std::fs::copy(&labels, labels_path(&out))?;
         }
     }
     Ok(())
