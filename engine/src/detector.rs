@@ -603,6 +603,10 @@ impl EjectionDetector {
                     let excess = m - self.baseline;
                     let delta = self.zero_flow_delta();
                     let alarm = self.test(excess, delta, sigma_raw, 2.0 * self.arl_blocks);
+                    if alarm && self.artefact_decay(m, sigma_raw) {
+                        self.cusum.reset();
+                        return None;
+                    }
                     if alarm {
                         return self.confirm(alarm, m3, excess, delta);
                     }
@@ -678,6 +682,15 @@ impl EjectionDetector {
             .iter()
             .fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         total > 0.0 && largest <= MAX_STEP_SHARE * total
+    }
+
+    /// Whether the cycle mean `m` fell below the last one's by more than twice the noise
+    /// `sigma` (mL/min). From zero flow an ejection's flow climbs for 10–30 s (DESIGN §1),
+    /// so an alarm on a falling cycle is the decay of an artefact: a motion burst that a
+    /// smoothing sensor spread over the following cycles, where no sample left the band.
+    /// The evidence is built anew.
+    fn artefact_decay(&self, m: f32, sigma: f32) -> bool {
+        self.tests.has(DetectorTest::PartialGuard) && m < self.prev_mean[1] - 2.0 * sigma
     }
 
     /// Whether the baseline sits on a previous ejection's tail rather than at zero flow:
@@ -1120,6 +1133,20 @@ mod tests {
         let after = [7.8, -0.5, 11.6, 14.3, 15.3, 16.0, 16.0, 17.2, 17.1];
         assert_eq!(events(&mut d, &after).0, 0);
         assert!(d.in_ejection());
+    }
+
+    #[test]
+    fn a_smeared_artefacts_decay_at_zero_flow_is_no_onset() {
+        // A motion burst through a smoothing sensor: no sample leaves the band, and the
+        // cycle means jump, then decay over the following cycles.
+        let bump = [0.3, 4.0, 2.5, 1.5, 0.8, 0.5, 0.3, 0.2, 0.2, 0.2];
+        let without = DetectorTests::ALL.without(DetectorTest::PartialGuard);
+        let mut d = settled().with_tests(without);
+        assert_eq!(events(&mut d, &bump).0, 1, "the case must fool the detector");
+        let mut d = settled();
+        assert_eq!(events(&mut d, &bump), (0, 0));
+        // An ejection's climb right after it is still found.
+        assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
     }
 
     /// Counts of (onsets, ends) while the detector takes the cycle means `means`.
