@@ -247,6 +247,7 @@ pub struct EjectionDetector {
     suppress_s: f32,
     suppress_cycles: u32,
     window_peak: f32,
+    window_raw_peak: f32,
     resume_pending: bool,
     last_rate: f32,
     last_depth: f32,
@@ -322,6 +323,7 @@ impl EjectionDetector {
             suppress_s: 0.0,
             suppress_cycles: 0,
             window_peak: f32::NEG_INFINITY,
+            window_raw_peak: f32::NEG_INFINITY,
             resume_pending: true,
             last_rate: 0.0,
             last_depth: 0.0,
@@ -492,6 +494,7 @@ impl EjectionDetector {
         if self.resume_pending || rate_changed || depth_changed {
             self.suppress_s = SUPPRESS_S;
             self.suppress_cycles = 0;
+            self.window_raw_peak = f32::NEG_INFINITY;
             self.resume_pending = false;
         }
         self.suppress_cycles = self.suppress_cycles.saturating_add(1);
@@ -557,6 +560,7 @@ impl EjectionDetector {
             self.follow_baseline(m3, p3, dt_s);
             self.zero_level = self.baseline;
             let excess = m3 - self.baseline;
+            self.window_raw_peak = self.window_raw_peak.max(m - self.baseline);
             if !idle_settled {
                 self.cusum.reset();
                 self.window_peak = f32::NEG_INFINITY;
@@ -571,7 +575,10 @@ impl EjectionDetector {
             // A surge reaches the sensor a transport delay (up to 3 s) after the change
             // and may peak just now; it comes as one step, an ejection as a rise spread
             // over cycles.
-            if excess < WINDOW_PEAK_SHARE * self.window_peak || !self.sustained_rise() {
+            if excess < WINDOW_PEAK_SHARE * self.window_peak
+                || !self.sustained_rise()
+                || self.past_window_peak(m, sigma_raw)
+            {
                 self.cusum.reset();
                 return None;
             }
@@ -684,13 +691,27 @@ impl EjectionDetector {
         total > 0.0 && largest <= MAX_STEP_SHARE * total
     }
 
-    /// Whether the cycle mean `m` fell below the last one's by more than twice the noise
-    /// `sigma` (mL/min). From zero flow an ejection's flow climbs for 10–30 s (DESIGN §1),
-    /// so an alarm on a falling cycle is the decay of an artefact: a motion burst that a
-    /// smoothing sensor spread over the following cycles, where no sample left the band.
-    /// The evidence is built anew.
+    /// Whether the cycle mean `m` (mL/min) at the end of a post-change window at zero flow
+    /// lies more than twice the noise `sigma` below the highest cycle mean of the window:
+    /// the three-cycle median the window's test sees lags a surge's peak by a cycle, and
+    /// at a high sample rate the surge of stored milk can peak within its first cycles
+    /// and be falling at the end while the median still stands at its top. An ejection's
+    /// flow is still climbing then (DESIGN §1: it rises for 10–30 s).
+    fn past_window_peak(&self, m: f32, sigma: f32) -> bool {
+        self.tests.has(DetectorTest::PartialGuard)
+            && m - self.baseline < self.window_raw_peak - 2.0 * sigma
+    }
+
+    /// Whether the cycle mean `m`, or the three-cycle median, fell below the last one's
+    /// by more than twice the noise `sigma` (mL/min). From zero flow an ejection's flow
+    /// climbs for 10–30 s (DESIGN §1), so an alarm on a falling cycle is the decay of an
+    /// artefact: a motion burst that a smoothing sensor spread over the following cycles,
+    /// where no sample left the band, or a surge of stored milk after a pump change whose
+    /// own rise raised the noise estimate above its cycle-to-cycle fall. The evidence is
+    /// built anew.
     fn artefact_decay(&self, m: f32, sigma: f32) -> bool {
-        self.tests.has(DetectorTest::PartialGuard) && m < self.prev_mean[1] - 2.0 * sigma
+        self.tests.has(DetectorTest::PartialGuard)
+            && (m < self.prev_mean[1] - 2.0 * sigma || self.m3_incs[2] < -2.0 * sigma)
     }
 
     /// Whether the baseline sits on a previous ejection's tail rather than at zero flow:
@@ -1147,6 +1168,44 @@ mod tests {
         assert_eq!(events(&mut d, &bump), (0, 0));
         // An ejection's climb right after it is still found.
         assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
+    }
+
+    /// Onsets while a settled detector takes `means` after the vacuum deepened (a switch
+    /// to expression at zero flow), then the onsets and ends of an ejection's rise.
+    fn after_a_deeper_vacuum(tests: DetectorTests, means: &[f32]) -> (usize, (usize, usize)) {
+        let mut d = settled().with_tests(tests);
+        let deep = Cycle {
+            depth_mmhg: -200.0,
+            ..CYCLE
+        };
+        let onsets = means
+            .iter()
+            .filter(|&&m| matches!(d.process(&deep, &block(m), 1.0), Some(Detection::Onset { .. })))
+            .count();
+        let rise = [&[0.2; 10][..], &RISE_TO_20].concat();
+        (onsets, events(&mut d, &rise))
+    }
+
+    #[test]
+    fn a_surge_that_peaked_inside_the_post_change_window_is_no_onset() {
+        // Stored milk after the switch peaks in the window's first cycles, which its
+        // three-cycle median only shows at the end, when the cycle itself already fell.
+        let surge = [1.0, 3.0, 2.6, 2.2, 1.8, 1.4, 1.0, 0.7, 0.5, 0.4, 0.3, 0.2, 0.2, 0.2];
+        let without = DetectorTests::ALL.without(DetectorTest::PartialGuard);
+        let fooled = after_a_deeper_vacuum(without, &surge);
+        assert_eq!(fooled.0, 1, "the case must fool the detector");
+        assert_eq!(after_a_deeper_vacuum(DetectorTests::ALL, &surge), (0, (1, 0)));
+    }
+
+    #[test]
+    fn a_surge_decaying_after_the_post_change_window_is_no_onset() {
+        // A faster surge decays through the cycles after the window: each cycle falls by
+        // less than the noise the surge itself raised, but the three-cycle median falls by more.
+        let surge = [0.2, 3.5, 2.6, 1.8, 1.4, 1.1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.2, 0.2];
+        let without = DetectorTests::ALL.without(DetectorTest::PartialGuard);
+        let fooled = after_a_deeper_vacuum(without, &surge);
+        assert_eq!(fooled.0, 1, "the case must fool the detector");
+        assert_eq!(after_a_deeper_vacuum(DetectorTests::ALL, &surge), (0, (1, 0)));
     }
 
     /// Counts of (onsets, ends) while the detector takes the cycle means `means`.

@@ -20,9 +20,11 @@ pub enum DetectorTest {
     /// Guards against the rest of an artefact: the partial-cycle test is armed only on
     /// evidence from two cycles or more and fires only while no sample of the cycle was
     /// rejected; a cycle with rejected samples adds no onset evidence and does not widen
-    /// the artefact band (a motion burst's swing left inside the band is no milk); and at
-    /// zero flow an alarm on a cycle whose mean fell is an artefact's decay (a burst a
-    /// smoothing sensor spread over the following cycles), not an onset.
+    /// the artefact band (a motion burst's swing left inside the band is no milk); at
+    /// zero flow an alarm on a cycle whose mean or three-cycle median fell is an
+    /// artefact's decay (a burst a smoothing sensor spread over the following cycles, a
+    /// surge of stored milk after a pump change), not an onset; and the window after a
+    /// pump change at zero flow ends in no alarm once a cycle fell below its highest.
     PartialGuard,
     /// When the vacuum returns to a depth it had before it weakened (a leak healed), the
     /// flow is expected back at the level it had there: its return is no rise.
