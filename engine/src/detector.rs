@@ -1178,10 +1178,7 @@ mod tests {
             depth_mmhg: -200.0,
             ..CYCLE
         };
-        let onsets = means
-            .iter()
-            .filter(|&&m| matches!(d.process(&deep, &block(m), 1.0), Some(Detection::Onset { .. })))
-            .count();
+        let onsets = events_in(&mut d, &deep, means).0;
         let rise = [&[0.2; 10][..], &RISE_TO_20].concat();
         (onsets, events(&mut d, &rise))
     }
@@ -1216,9 +1213,15 @@ mod tests {
 
     /// Counts of (onsets, ends) while the detector takes the cycle means `means`.
     fn events(d: &mut EjectionDetector, means: &[f32]) -> (usize, usize) {
+        events_in(d, &CYCLE, means)
+    }
+
+    /// Counts of (onsets, ends) while the detector takes the cycle means `means` in
+    /// cycles of the pump setting `cycle`.
+    fn events_in(d: &mut EjectionDetector, cycle: &Cycle, means: &[f32]) -> (usize, usize) {
         let mut counts = (0, 0);
         for &m in means {
-            match d.process(&CYCLE, &block(m), 1.0) {
+            match d.process(cycle, &block(m), 1.0) {
                 Some(Detection::Onset { .. }) => counts.0 += 1,
                 Some(Detection::End { .. }) => counts.1 += 1,
                 None => {}
