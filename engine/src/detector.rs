@@ -121,6 +121,11 @@ pub const MAX_CYCLE_SHARE: f32 = 0.7;
 /// (DESIGN §1; ±20–50 % in the simulator's `trickle`, a modelling choice), whose level
 /// is the baseline's height above the cycles' lowest readings.
 pub const REARM_LEVEL_SHARE: f32 = 0.8;
+/// A cycle's flow counts as fallen once it lies this many noise standard deviations below
+/// where it stood (for Gaussian noise, a 2.3 % chance per cycle): used where a fall at
+/// zero flow tells an artefact's or a surge's decay from an ejection's rise, which climbs
+/// for 10–30 s (DESIGN §1).
+pub const FALL_NOISE_FACTOR: f32 = 2.0;
 /// Share of the reference shift the excess must reach for an alarm.
 pub const ALARM_SHARE: f32 = 0.5;
 /// The rise is over (the decay and the re-armed onset tests begin) once the flow stays
@@ -692,26 +697,27 @@ impl EjectionDetector {
     }
 
     /// Whether the cycle mean `m` (mL/min) at the end of a post-change window at zero flow
-    /// lies more than twice the noise `sigma` below the highest cycle mean of the window:
-    /// the three-cycle median the window's test sees lags a surge's peak by a cycle, and
-    /// at a high sample rate the surge of stored milk can peak within its first cycles
-    /// and be falling at the end while the median still stands at its top. An ejection's
-    /// flow is still climbing then (DESIGN §1: it rises for 10–30 s).
+    /// has fallen ([`FALL_NOISE_FACTOR`] times the noise `sigma`) below the highest cycle
+    /// mean of the window: the three-cycle median the window's test sees lags a surge's
+    /// peak by a cycle, and at a high sample rate the surge of stored milk can peak within
+    /// its first cycles and be falling at the end while the median still stands at its
+    /// top. An ejection's flow is still climbing then (DESIGN §1: it rises for 10–30 s).
     fn past_window_peak(&self, m: f32, sigma: f32) -> bool {
         self.tests.has(DetectorTest::PartialGuard)
-            && m - self.baseline < self.window_raw_peak - 2.0 * sigma
+            && m - self.baseline < self.window_raw_peak - FALL_NOISE_FACTOR * sigma
     }
 
     /// Whether the cycle mean `m`, or the three-cycle median, fell below the last one's
-    /// by more than twice the noise `sigma` (mL/min). From zero flow an ejection's flow
-    /// climbs for 10–30 s (DESIGN §1), so an alarm on a falling cycle is the decay of an
-    /// artefact: a motion burst that a smoothing sensor spread over the following cycles,
-    /// where no sample left the band, or a surge of stored milk after a pump change whose
-    /// own rise raised the noise estimate above its cycle-to-cycle fall. The evidence is
-    /// built anew.
+    /// by more than [`FALL_NOISE_FACTOR`] times the noise `sigma` (mL/min). From zero
+    /// flow an ejection's flow climbs for 10–30 s (DESIGN §1), so an alarm on a falling
+    /// cycle is the decay of an artefact: a motion burst that a smoothing sensor spread
+    /// over the following cycles, where no sample left the band, or a surge of stored milk
+    /// after a pump change whose own rise raised the noise estimate above its
+    /// cycle-to-cycle fall. The evidence is built anew.
     fn artefact_decay(&self, m: f32, sigma: f32) -> bool {
         self.tests.has(DetectorTest::PartialGuard)
-            && (m < self.prev_mean[1] - 2.0 * sigma || self.m3_incs[2] < -2.0 * sigma)
+            && (m < self.prev_mean[1] - FALL_NOISE_FACTOR * sigma
+                || self.m3_incs[2] < -FALL_NOISE_FACTOR * sigma)
     }
 
     /// Whether the baseline sits on a previous ejection's tail rather than at zero flow:
