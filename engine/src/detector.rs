@@ -65,9 +65,6 @@ pub const IDLE_SUPPRESS_CYCLES: u32 = 2;
 /// Post-change window at zero flow, s: a surge of stored milk peaks within about one
 /// removal time constant (≈ 2 s in expression) and is falling by then.
 pub const ZERO_FLOW_WINDOW_S: f32 = 3.0;
-/// At the end of a post-change window at zero flow, an alarm needs the excess to be at
-/// least this share of the window's highest excess (still rising, not a fading surge).
-pub const WINDOW_PEAK_SHARE: f32 = 0.9;
 /// After the vacuum returns to a depth it had before a weakening (a seal leak healed, a
 /// user undoing a change), the flow is expected back at the level it had at that depth:
 /// for this long the baseline does not sit below it, s. The flow needs the transport
@@ -251,7 +248,6 @@ pub struct EjectionDetector {
     pumping_s: f32,
     suppress_s: f32,
     suppress_cycles: u32,
-    window_peak: f32,
     window_raw_peak: f32,
     resume_pending: bool,
     last_rate: f32,
@@ -327,7 +323,6 @@ impl EjectionDetector {
             pumping_s: 0.0,
             suppress_s: 0.0,
             suppress_cycles: 0,
-            window_peak: f32::NEG_INFINITY,
             window_raw_peak: f32::NEG_INFINITY,
             resume_pending: true,
             last_rate: 0.0,
@@ -568,10 +563,8 @@ impl EjectionDetector {
             self.window_raw_peak = self.window_raw_peak.max(m - self.baseline);
             if !idle_settled {
                 self.cusum.reset();
-                self.window_peak = f32::NEG_INFINITY;
                 return None;
             }
-            self.window_peak = self.window_peak.max(excess);
             let alarm = self.test(excess, self.delta, sigma, self.arl_blocks);
             if self.suppress_s > SUPPRESS_S - ZERO_FLOW_WINDOW_S {
                 return None;
@@ -580,10 +573,7 @@ impl EjectionDetector {
             // A surge reaches the sensor a transport delay (up to 3 s) after the change
             // and may peak just now; it comes as one step, an ejection as a rise spread
             // over cycles.
-            if excess < WINDOW_PEAK_SHARE * self.window_peak
-                || !self.sustained_rise()
-                || self.past_window_peak(m, sigma_raw)
-            {
+            if !self.sustained_rise() || self.past_window_peak(m, sigma_raw) {
                 self.cusum.reset();
                 return None;
             }
