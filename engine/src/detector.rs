@@ -446,16 +446,13 @@ impl EjectionDetector {
         self.phase != Phase::Idle
     }
 
-    /// Processes one analysis block of `dt_s` seconds.
+    /// Processes one analysis block of `dt_s` seconds: the cycle's statistics first, then
+    /// the decision of the stage the detector is in (held through a change of pump
+    /// settings, or waiting at zero flow or on a tail, following a rise, or a decay).
     pub fn process(&mut self, cycle: &Cycle, f: &BlockFeatures, dt_s: f32) -> Option<Detection> {
         self.partial_excess = f32::INFINITY;
         if !cycle.pumping {
-            // Pump stopped (or a partial cycle after a gap): no removal, nothing to learn.
-            // Milk waits in the ducts meanwhile and comes out in a burst on restart, so the
-            // artefact band opens until the flow level is learnt again.
-            self.resume_pending = true;
-            self.puls_prev = f32::NAN;
-            self.ref_peaks = [f32::NAN; 3];
+            self.pump_stopped();
             return None;
         }
         let m = f.mean_flow_ml_min;
@@ -464,6 +461,41 @@ impl EjectionDetector {
             return None;
         }
         self.artefact_run = 0;
+        self.note_levels(f);
+        self.note_pump_change(cycle, dt_s);
+        let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, dt_s);
+        let (sigma_raw, sigma) = self.noise(m, m3, p3);
+
+        // A surge after a change of pump settings is stored milk coming out faster; with
+        // no ejection under way the ducts hold none, so at zero flow only the change's
+        // own transient (two cycles) is held back, and the baseline keeps rising slowly
+        // there, so an ejection starting at the switch is not absorbed.
+        let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
+        if self.pumping_s >= WARMUP_S && self.suppress_s > 0.0 && at_zero_flow {
+            return self.post_change_window(m, m3, p3, (sigma_raw, sigma), dt_s);
+        } else if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
+            self.hold_through_change(m3, p3, dt_s);
+            return None;
+        }
+        match self.phase {
+            Phase::Idle => self.idle(m, m3, p3, (sigma_raw, sigma), dt_s),
+            Phase::Rising => self.rising(m3, p3, dt_s),
+            Phase::Decaying => self.decaying(m3, p3, sigma, dt_s),
+        }
+    }
+
+    /// Pump stopped (or a partial cycle after a gap): no removal, nothing to learn. Milk
+    /// waits in the ducts meanwhile and comes out in a burst on restart, so the artefact
+    /// band opens until the flow level is learnt again.
+    fn pump_stopped(&mut self) {
+        self.resume_pending = true;
+        self.puls_prev = f32::NAN;
+        self.ref_peaks = [f32::NAN; 3];
+    }
+
+    /// The levels a usable cycle shows besides its mean: the zero-flow level, the peaks
+    /// the artefact band is set from, and the cycles' lowest readings.
+    fn note_levels(&mut self, f: &BlockFeatures) {
         // The zero-flow level follows the baseline while no ejection or tail is under way.
         if self.phase == Phase::Idle && !self.on_tail() {
             self.rest_level = self.baseline;
@@ -485,8 +517,10 @@ impl EjectionDetector {
         } else {
             f.min_flow_ml_min
         };
+    }
 
-        // A change of rhythm or vacuum, or a restart, changes the removal rate: suppress.
+    /// A change of rhythm or vacuum, or a restart, changes the removal rate: suppress.
+    fn note_pump_change(&mut self, cycle: &Cycle, dt_s: f32) {
         let rate_changed = (cycle.rate_cpm - self.last_rate).abs() > RATE_CHANGE * self.last_rate;
         let depth_changed =
             (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
@@ -500,13 +534,19 @@ impl EjectionDetector {
         self.suppress_cycles = self.suppress_cycles.saturating_add(1);
         self.last_rate = cycle.rate_cpm;
         self.last_depth = cycle.depth_mmhg;
+    }
+
+    /// Takes the cycle's mean `m` and pulsation `pulsation` (mL/min) into the smoothed
+    /// series, the climb and the cycle-to-cycle noise; returns the three-cycle medians of
+    /// the mean and of the pulsation.
+    fn push_cycle(&mut self, m: f32, pulsation: f32, dt_s: f32) -> (f32, f32) {
         if self.cusum.s <= 0.0 {
             self.rise_start_s = self.pumping_s;
         }
         self.pumping_s += dt_s;
 
         let m3 = self.means.push(m);
-        let p3 = self.push_pulsation(f.pulsation_ml_min);
+        let p3 = self.push_pulsation(pulsation);
         // The climb is measured against the follower as it stood before this cycle, so a
         // ramp of slope r stands r·τ above it whatever the cycle's length.
         self.climb = if self.rise_follower.is_finite() {
@@ -533,10 +573,15 @@ impl EjectionDetector {
             self.m3_incs = [self.m3_incs[1], self.m3_incs[2], m3 - self.prev_m3];
         }
         self.prev_m3 = m3;
-        // The CUSUM sees the excess over the baseline. Cycle-to-cycle noise (above) misses
-        // slow wander — offset drift, a slow sensor's held values — which the spread of
-        // the excess itself shows; standardize by the larger of the two, with the spread
-        // of the series the test sees (raw cycle means at zero flow, smoothed elsewhere).
+        (m3, p3)
+    }
+
+    /// The noise the CUSUM standardizes by, mL/min: of the raw cycle means (tested at
+    /// zero flow) and of their three-cycle medians (tested elsewhere).
+    fn noise(&mut self, m: f32, m3: f32, p3: f32) -> (f32, f32) {
+        // Cycle-to-cycle noise (above) misses slow wander — offset drift, a slow sensor's
+        // held values — which the spread of the excess itself shows; standardize by the
+        // larger of the two, with the spread of the series the test sees.
         if self.phase == Phase::Idle && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
             // Mean absolute deviation → σ for Gaussian noise: E|X| = σ·√(2/π).
             self.spread = track_spread(self.spread, (m - self.baseline).abs() * 1.2533);
@@ -545,132 +590,151 @@ impl EjectionDetector {
         }
         let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
         let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
+        (sigma_raw, sigma)
+    }
 
-        // A surge after a change of pump settings is stored milk coming out faster; with
-        // no ejection under way the ducts hold none, so at zero flow only the change's
-        // own transient (two cycles) is held back, and the baseline keeps rising slowly
-        // there, so an ejection starting at the switch is not absorbed.
-        let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
-        let idle_settled = at_zero_flow && self.suppress_cycles > IDLE_SUPPRESS_CYCLES;
-        if self.pumping_s >= WARMUP_S && self.suppress_s > 0.0 && at_zero_flow {
-            // The evidence keeps accumulating through the window, but an alarm may only
-            // come at its end and only if the excess is still at its highest: a surge of
-            // stored milk has peaked and fallen by then, an ejection is still rising.
-            self.suppress_s -= dt_s;
-            self.follow_baseline(m3, p3, dt_s);
-            self.zero_level = self.baseline;
-            let excess = m3 - self.baseline;
-            self.window_raw_peak = self.window_raw_peak.max(m - self.baseline);
-            if !idle_settled {
-                self.cusum.reset();
-                return None;
-            }
-            let alarm = self.test(excess, self.delta, sigma, self.arl_blocks);
-            if self.suppress_s > SUPPRESS_S - ZERO_FLOW_WINDOW_S {
-                return None;
-            }
-            self.suppress_s = 0.0;
-            // A surge reaches the sensor a transport delay (up to 3 s) after the change
-            // and may peak just now; it comes as one step, an ejection as a rise spread
-            // over cycles.
-            if !self.sustained_rise() || self.past_window_peak(m, sigma_raw) {
-                self.cusum.reset();
-                return None;
-            }
-            return self.confirm(alarm, m3, excess, self.delta);
-        } else if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
-            self.suppress_s -= dt_s;
-            self.baseline += 0.3 * (m3 - self.baseline);
-            self.hold_expected_level();
-            self.slow_base = self.baseline;
-            self.puls_base += 0.3 * (p3 - self.puls_base);
-            if self.phase == Phase::Idle {
-                self.zero_level = self.baseline;
-            }
-            // A surge after a restart or a change of vacuum is stored milk coming out
-            // faster, not the ejection's own level: it does not raise the peak; and a
-            // drop after a change to a gentler setting is slower removal, not the end.
+    /// The window after a change of pump settings at zero flow. The evidence keeps
+    /// accumulating through it, but an alarm may only come at its end and only if the
+    /// excess is still at its highest: a surge of stored milk has peaked and fallen by
+    /// then, an ejection is still rising. `sigmas`: the noise of the raw cycle means and
+    /// of the medians, mL/min.
+    fn post_change_window(
+        &mut self,
+        m: f32,
+        m3: f32,
+        p3: f32,
+        (sigma_raw, sigma): (f32, f32),
+        dt_s: f32,
+    ) -> Option<Detection> {
+        self.suppress_s -= dt_s;
+        self.follow_baseline(m3, p3, dt_s);
+        self.zero_level = self.baseline;
+        let excess = m3 - self.baseline;
+        self.window_raw_peak = self.window_raw_peak.max(m - self.baseline);
+        if self.suppress_cycles <= IDLE_SUPPRESS_CYCLES {
             self.cusum.reset();
             return None;
         }
+        let alarm = self.test(excess, self.delta, sigma, self.arl_blocks);
+        if self.suppress_s > SUPPRESS_S - ZERO_FLOW_WINDOW_S {
+            return None;
+        }
+        self.suppress_s = 0.0;
+        // A surge reaches the sensor a transport delay (up to 3 s) after the change
+        // and may peak just now; it comes as one step, an ejection as a rise spread
+        // over cycles.
+        if !self.sustained_rise() || self.past_window_peak(m, sigma_raw) {
+            self.cusum.reset();
+            return None;
+        }
+        self.confirm(alarm, m3, excess, self.delta)
+    }
 
-        match self.phase {
-            Phase::Idle => {
-                self.follow_baseline(m3, p3, dt_s);
-                self.zero_level = self.baseline;
-                if !self.on_tail() {
-                    // From zero flow any rise that moves with the pump is milk (a gain
-                    // change of the sensor shows nothing there): test the raw cycle mean,
-                    // and within the next cycle.
-                    let excess = m - self.baseline;
-                    let delta = self.zero_flow_delta();
-                    let alarm = self.test(excess, delta, sigma_raw, 2.0 * self.arl_blocks);
-                    if alarm && self.artefact_decay(m, sigma_raw) {
-                        self.cusum.reset();
-                        return None;
-                    }
-                    if alarm {
-                        return self.confirm(alarm, m3, excess, delta);
-                    }
-                    self.arm_partial(sigma_raw, delta);
-                    return None;
-                }
-                // On a previous ejection's tail it must be a sustained rise, not a step.
-                let delta = self.rearm_delta();
-                let excess = m3 - self.baseline;
-                let alarm = self.test(excess, delta, sigma, self.arl_blocks);
-                let rise = alarm && self.sustained_rise_or_absorb(m3);
-                self.confirm(rise, m3, excess, delta)
+    /// Through the first seconds of pumping and the suppression after a change of pump
+    /// settings on an ejection or its tail: the levels follow the flow quickly, and no
+    /// evidence builds up.
+    fn hold_through_change(&mut self, m3: f32, p3: f32, dt_s: f32) {
+        self.suppress_s -= dt_s;
+        self.baseline += 0.3 * (m3 - self.baseline);
+        self.hold_expected_level();
+        self.slow_base = self.baseline;
+        self.puls_base += 0.3 * (p3 - self.puls_base);
+        if self.phase == Phase::Idle {
+            self.zero_level = self.baseline;
+        }
+        // A surge after a restart or a change of vacuum is stored milk coming out
+        // faster, not the ejection's own level: it does not raise the peak; and a
+        // drop after a change to a gentler setting is slower removal, not the end.
+        self.cusum.reset();
+    }
+
+    /// No ejection under way: at zero flow, or on the tail of the last one.
+    fn idle(
+        &mut self,
+        m: f32,
+        m3: f32,
+        p3: f32,
+        (sigma_raw, sigma): (f32, f32),
+        dt_s: f32,
+    ) -> Option<Detection> {
+        self.follow_baseline(m3, p3, dt_s);
+        self.zero_level = self.baseline;
+        if !self.on_tail() {
+            // From zero flow any rise that moves with the pump is milk (a gain change of
+            // the sensor shows nothing there): test the raw cycle mean, and within the
+            // next cycle.
+            let excess = m - self.baseline;
+            let delta = self.zero_flow_delta();
+            let alarm = self.test(excess, delta, sigma_raw, 2.0 * self.arl_blocks);
+            if alarm && self.artefact_decay(m, sigma_raw) {
+                self.cusum.reset();
+                return None;
             }
-            Phase::Rising => {
-                let new_peak = m3 > self.peak + ALARM_SHARE * self.delta;
-                self.peak = self.peak.max(m3);
-                self.rise_s += dt_s;
-                let excess = (m3 - self.zero_level).max(0.0);
-                if self.ductal
-                    && new_peak
-                    && self.rise_s > DUCTAL_RISE_S
-                    && self.climbing()
-                    && self.pump_locked(excess)
-                {
-                    // Still climbing long after ductal milk would have peaked: an ejection.
-                    self.ductal = false;
-                    self.seen_onset = true;
-                    return Some(Detection::Onset {
-                        confidence: (excess / (excess + 0.5 * self.delta)).clamp(0.0, 1.0),
-                    });
-                }
-                let amp = self.peak - self.zero_level;
-                if m3 - self.zero_level < PEAK_FALL_SHARE * amp {
-                    self.fall_count += 1;
-                } else {
-                    self.fall_count = 0;
-                }
-                self.learn_transfer(m3, p3);
-                if self.fall_count >= PEAK_FALL_CYCLES || self.rise_s > MAX_RISE_S {
-                    self.phase = Phase::Decaying;
-                    self.baseline = m3;
-                    self.slow_base = m3;
-                    self.puls_base = p3;
-                    self.cusum.reset();
-                }
-                self.check_end(m3)
+            if alarm {
+                return self.confirm(alarm, m3, excess, delta);
             }
-            Phase::Decaying => {
-                self.rise_s += dt_s;
-                self.learn_transfer(m3, p3);
-                self.follow_baseline(m3, p3, dt_s);
-                let delta = self.rearm_delta();
-                let excess = m3 - self.baseline;
-                let alarm = self.test(excess, delta, sigma, self.arl_blocks);
-                if alarm && self.sustained_rise_or_absorb(m3) {
-                    if let Some(d) = self.confirm(true, m3, excess, delta) {
-                        return Some(d);
-                    }
-                }
-                self.check_end(m3)
+            self.arm_partial(sigma_raw, delta);
+            return None;
+        }
+        // On a previous ejection's tail it must be a sustained rise, not a step.
+        let delta = self.rearm_delta();
+        let excess = m3 - self.baseline;
+        let alarm = self.test(excess, delta, sigma, self.arl_blocks);
+        let rise = alarm && self.sustained_rise_or_absorb(m3);
+        self.confirm(rise, m3, excess, delta)
+    }
+
+    /// Following an ejection's rise to its peak (or ductal milk's, until it proves an
+    /// ejection by climbing on).
+    fn rising(&mut self, m3: f32, p3: f32, dt_s: f32) -> Option<Detection> {
+        let new_peak = m3 > self.peak + ALARM_SHARE * self.delta;
+        self.peak = self.peak.max(m3);
+        self.rise_s += dt_s;
+        let excess = (m3 - self.zero_level).max(0.0);
+        if self.ductal
+            && new_peak
+            && self.rise_s > DUCTAL_RISE_S
+            && self.climbing()
+            && self.pump_locked(excess)
+        {
+            // Still climbing long after ductal milk would have peaked: an ejection.
+            self.ductal = false;
+            self.seen_onset = true;
+            return Some(Detection::Onset {
+                confidence: (excess / (excess + 0.5 * self.delta)).clamp(0.0, 1.0),
+            });
+        }
+        let amp = self.peak - self.zero_level;
+        if m3 - self.zero_level < PEAK_FALL_SHARE * amp {
+            self.fall_count += 1;
+        } else {
+            self.fall_count = 0;
+        }
+        self.learn_transfer(m3, p3);
+        if self.fall_count >= PEAK_FALL_CYCLES || self.rise_s > MAX_RISE_S {
+            self.phase = Phase::Decaying;
+            self.baseline = m3;
+            self.slow_base = m3;
+            self.puls_base = p3;
+            self.cusum.reset();
+        }
+        self.check_end(m3)
+    }
+
+    /// After the peak: the end, or a new ejection re-armed on the decaying flow.
+    fn decaying(&mut self, m3: f32, p3: f32, sigma: f32, dt_s: f32) -> Option<Detection> {
+        self.rise_s += dt_s;
+        self.learn_transfer(m3, p3);
+        self.follow_baseline(m3, p3, dt_s);
+        let delta = self.rearm_delta();
+        let excess = m3 - self.baseline;
+        let alarm = self.test(excess, delta, sigma, self.arl_blocks);
+        if alarm && self.sustained_rise_or_absorb(m3) {
+            if let Some(d) = self.confirm(true, m3, excess, delta) {
+                return Some(d);
             }
         }
+        self.check_end(m3)
     }
 
     /// Whether the last three cycle-to-cycle changes form a rise spread over cycles (an
