@@ -13,7 +13,8 @@ use crate::console::{report_error, Console};
 use crate::table::{Align, Table};
 use crate::EXIT_BAD_INPUT;
 use letdown_datasets::score::Aggregate;
-use letdown_datasets::stress::{run_stress, StressCase};
+use letdown_datasets::stress::{run_stress, StressCase, StressRow};
+use letdown_datasets::SessionSpec;
 use letdown_engine::EngineConfig;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -51,12 +52,8 @@ struct StressRowJson {
 /// Runs `letdown evaluate --stress`.
 pub fn run(args: &EvaluateArgs) -> ExitCode {
     let started = Instant::now();
-    let (specs, input) = match simulated_specs(args) {
-        Ok((specs, Some(input))) => (specs, input),
-        Ok((_, None)) => {
-            report_error("--stress needs --simulate N");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+    let (specs, input) = match stress_specs(args) {
+        Ok(specs) => specs,
         Err(e) => {
             report_error(e);
             return ExitCode::from(EXIT_BAD_INPUT);
@@ -65,17 +62,31 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let cases = StressCase::all();
     // The session's own rate replaces the config's.
     let config = EngineConfig::new(1000.0);
-    let rows = match run_stress(&specs, &cases, &config, threads) {
+    let rows = match run_stress(&specs, &StressCase::all(), &config, threads) {
         Ok(rows) => rows,
         Err(e) => {
             report_error(format!("--stress: {e}"));
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
-    let rows: Vec<StressRowJson> = rows
+    let report = stress_report(&specs, input, &rows);
+    print_report(&report, args.json, threads, started)
+}
+
+/// The simulated sessions of each row and what they are; `--stress` needs `--simulate N`.
+fn stress_specs(args: &EvaluateArgs) -> Result<(Vec<SessionSpec>, SimulatedInput), String> {
+    match simulated_specs(args) {
+        Ok((specs, Some(input))) => Ok((specs, input)),
+        Ok((_, None)) => Err("--stress needs --simulate N".to_owned()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The report of the rows scored, each named by its case.
+fn stress_report(specs: &[SessionSpec], input: SimulatedInput, rows: &[StressRow]) -> StressReport {
+    let rows = rows
         .iter()
         .map(|row| {
             let spec = row.case.apply(specs[0]);
@@ -87,8 +98,7 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
             }
         })
         .collect();
-    let mut console = Console::stdout();
-    let report = StressReport {
+    StressReport {
         schema: SCHEMA,
         input: SimulatedInput {
             faults: "none".to_owned(),
@@ -97,9 +107,14 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
         },
         sessions_per_row: specs.len(),
         rows,
-    };
-    if args.json {
-        match serde_json::to_string_pretty(&report) {
+    }
+}
+
+/// Prints the report as JSON or as the table with the run's time.
+fn print_report(report: &StressReport, json: bool, threads: usize, started: Instant) -> ExitCode {
+    let mut console = Console::stdout();
+    if json {
+        match serde_json::to_string_pretty(report) {
             Ok(text) => console.line(text),
             Err(e) => {
                 report_error(format!("cannot write JSON: {e}"));
@@ -107,9 +122,7 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
             }
         }
     } else {
-        text_table(&report)
-            .into_iter()
-            .for_each(|l| console.line(l));
+        text_table(report).into_iter().for_each(|l| console.line(l));
         console.line("");
         console.line(format!(
             "{} rows × {} sessions in {:.1} s on {threads} threads",
