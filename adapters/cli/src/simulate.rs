@@ -93,22 +93,13 @@ pub struct SimulateArgs {
 
 /// Runs `letdown simulate`.
 pub fn run(args: &SimulateArgs) -> ExitCode {
-    let mut faults = args.faults;
-    if faults.contains(FaultKind::Nan) {
-        if args.faults.iter().count() == FaultKind::ALL.len() {
-            // `all` means every fault a file can carry.
-            faults = FaultKind::ALL
-                .iter()
-                .filter(|k| **k != FaultKind::Nan)
-                .fold(FaultSet::NONE, |s, k| s.with(*k));
-        } else {
-            report_error(
-                "--faults nan: session files (CSV v1) carry finite values only; NaN bursts \
-                 are simulated in memory (closed loop, evaluate) but cannot be written",
-            );
+    let faults = match file_faults(args.faults) {
+        Ok(faults) => faults,
+        Err(e) => {
+            report_error(e);
             return ExitCode::from(EXIT_BAD_INPUT);
         }
-    }
+    };
     if let Err(e) = fs::create_dir_all(&args.out) {
         report_error(format_args!("{}: {e}", args.out.display()));
         return ExitCode::from(EXIT_BAD_INPUT);
@@ -117,28 +108,12 @@ pub fn run(args: &SimulateArgs) -> ExitCode {
     let started = Instant::now();
     let mut samples = 0u64;
     for i in 0..args.n {
-        let spec = SessionSpec::new(args.seed.wrapping_add(u64::from(i)))
-            .with_profile(args.profile)
-            .with_rate_hz(args.rate)
-            .with_minutes(args.minutes)
-            .with_faults(faults)
-            .with_program(args.program)
-            .with_phenomena(if args.clean {
-                PhenomenonSet::NONE
-            } else {
-                args.phenomena
-            });
+        let spec = session_spec(args, i, faults);
         let name = session_name(&spec);
         match write_session(spec, &args.out, &name) {
             Ok(written) => {
                 samples += written.samples;
-                let first = written
-                    .first_onset_s
-                    .map_or("none".to_string(), |t| format!("{t:.1} s"));
-                console.line(format_args!(
-                    "{name}: {} ejections, first onset {first}, {:.0} mL removed",
-                    written.ejections, written.removed_ml
-                ));
+                console.line(written.summary(&name));
             }
             Err(e) => {
                 report_lost_output(e);
@@ -156,11 +131,57 @@ pub fn run(args: &SimulateArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The faults a session file can carry: `all` means every one but NaN bursts, which
+/// CSV v1's finite values cannot hold; asking for them by name is an error.
+fn file_faults(faults: FaultSet) -> Result<FaultSet, &'static str> {
+    if !faults.contains(FaultKind::Nan) {
+        return Ok(faults);
+    }
+    if faults.iter().count() != FaultKind::ALL.len() {
+        return Err(
+            "--faults nan: session files (CSV v1) carry finite values only; NaN bursts \
+             are simulated in memory (closed loop, evaluate) but cannot be written",
+        );
+    }
+    Ok(FaultKind::ALL
+        .iter()
+        .filter(|k| **k != FaultKind::Nan)
+        .fold(FaultSet::NONE, |s, k| s.with(*k)))
+}
+
+/// The `i`-th session asked for (seeds count up from `--seed`).
+fn session_spec(args: &SimulateArgs, i: u32, faults: FaultSet) -> SessionSpec {
+    SessionSpec::new(args.seed.wrapping_add(u64::from(i)))
+        .with_profile(args.profile)
+        .with_rate_hz(args.rate)
+        .with_minutes(args.minutes)
+        .with_faults(faults)
+        .with_program(args.program)
+        .with_phenomena(if args.clean {
+            PhenomenonSet::NONE
+        } else {
+            args.phenomena
+        })
+}
+
 struct Written {
     samples: u64,
     ejections: usize,
     first_onset_s: Option<f64>,
     removed_ml: f64,
+}
+
+impl Written {
+    /// The line printed for the session `name`.
+    fn summary(&self, name: &str) -> String {
+        let first = self
+            .first_onset_s
+            .map_or("none".to_string(), |t| format!("{t:.1} s"));
+        format!(
+            "{name}: {} ejections, first onset {first}, {:.0} mL removed",
+            self.ejections, self.removed_ml
+        )
+    }
 }
 
 fn write_session(spec: SessionSpec, out: &Path, name: &str) -> Result<Written, String> {
