@@ -651,7 +651,6 @@ fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
 
 /// Closes the pipeline (everything queued is processed), sends its last hints (in the
 /// board's numbering), prints the summary.
-#[allow(clippy::too_many_arguments)]
 fn finish(
     mut sink: PipelineSink,
     stats: &ReceiveStats,
@@ -662,6 +661,24 @@ fn finish(
     started: Instant,
 ) {
     sink.close();
+    send_leftover_hints(&mut sink, down, counts, log, quiet);
+    let totals = StreamTotals::of(&sink);
+    print_stats(log, "summary", stats, down, counts, &totals.pipeline);
+    totals.print(log, &sink);
+    log.line(format_args!(
+        "summary elapsed_s={:.3}",
+        started.elapsed().as_secs_f64()
+    ));
+}
+
+/// Sends the hints of the events the pipeline still held when it closed.
+fn send_leftover_hints(
+    sink: &mut PipelineSink,
+    down: &mut ToPump,
+    counts: &mut EventCounts,
+    log: &Log,
+    quiet: bool,
+) {
     while let Some(message) = sink.take_leftover() {
         counts.events += 1;
         match message.event.hint {
@@ -679,57 +696,74 @@ fn finish(
             None => counts.without_hint += 1,
         }
     }
-    let mut pipeline = PipelineStats::default();
-    let mut engine = EngineStats::default();
-    let mut latency = Percentiles::default();
-    let mut hint_latency = Percentiles::default();
-    for r in sink.reports() {
-        let p = &r.report.stats;
-        pipeline.samples_in += p.samples_in;
-        pipeline.overruns += p.overruns;
-        pipeline.overrun_events += p.overrun_events;
-        pipeline.missing += p.missing;
-        pipeline.processed += p.processed;
-        pipeline.blocks += p.blocks;
-        pipeline.events += p.events;
-        pipeline.hints_sent += p.hints_sent;
-        pipeline.hints_dropped += p.hints_dropped;
-        engine += r.report.engine.stats();
-        // The last stream's percentiles (one stream in all but restarts).
-        latency = Percentiles::of(&r.report.histograms.sample);
-        hint_latency = Percentiles::of(&r.report.histograms.hint);
+}
+
+/// The pipeline's and the engine's figures summed over the streams served (one in all
+/// but restarts of the board), and the last stream's latency percentiles.
+struct StreamTotals {
+    pipeline: PipelineStats,
+    engine: EngineStats,
+    latency: Percentiles,
+    hint_latency: Percentiles,
+}
+
+impl StreamTotals {
+    fn of(sink: &PipelineSink) -> Self {
+        let mut t = Self {
+            pipeline: PipelineStats::default(),
+            engine: EngineStats::default(),
+            latency: Percentiles::default(),
+            hint_latency: Percentiles::default(),
+        };
+        for r in sink.reports() {
+            let p = &r.report.stats;
+            t.pipeline.samples_in += p.samples_in;
+            t.pipeline.overruns += p.overruns;
+            t.pipeline.overrun_events += p.overrun_events;
+            t.pipeline.missing += p.missing;
+            t.pipeline.processed += p.processed;
+            t.pipeline.blocks += p.blocks;
+            t.pipeline.events += p.events;
+            t.pipeline.hints_sent += p.hints_sent;
+            t.pipeline.hints_dropped += p.hints_dropped;
+            t.engine += r.report.engine.stats();
+            t.latency = Percentiles::of(&r.report.histograms.sample);
+            t.hint_latency = Percentiles::of(&r.report.histograms.hint);
+        }
+        t
     }
-    print_stats(log, "summary", stats, down, counts, &pipeline);
-    log.line(format_args!(
-        "summary engine streams={} samples={} missing_samples={} pressure_faults={} \
-         flow_faults={} over_vacuum_samples={} cycles={} artefact_cycles={} events_dropped={} \
-         engine_panics={}",
-        sink.reports().len(),
-        engine.samples,
-        engine.missing_samples,
-        engine.pressure_faults,
-        engine.flow_faults,
-        engine.over_vacuum_samples,
-        engine.cycles,
-        engine.artefact_cycles,
-        engine.events_dropped,
-        sink.engine_panics()
-    ));
-    let us = |ns: u64| ns as f64 / 1e3;
-    log.line(format_args!(
-        "summary latency_us sample_p50={:.1} sample_p99={:.1} sample_max={:.1} \
-         hint_n={} hint_p50={:.1} hint_max={:.1} (block arrival -> processed / hint sent)",
-        us(latency.p50_ns),
-        us(latency.p99_ns),
-        us(latency.max_ns),
-        hint_latency.count,
-        us(hint_latency.p50_ns),
-        us(hint_latency.max_ns)
-    ));
-    log.line(format_args!(
-        "summary elapsed_s={:.3}",
-        started.elapsed().as_secs_f64()
-    ));
+
+    /// The summary's engine and latency lines.
+    fn print(&self, log: &Log, sink: &PipelineSink) {
+        let engine = &self.engine;
+        log.line(format_args!(
+            "summary engine streams={} samples={} missing_samples={} pressure_faults={} \
+             flow_faults={} over_vacuum_samples={} cycles={} artefact_cycles={} events_dropped={} \
+             engine_panics={}",
+            sink.reports().len(),
+            engine.samples,
+            engine.missing_samples,
+            engine.pressure_faults,
+            engine.flow_faults,
+            engine.over_vacuum_samples,
+            engine.cycles,
+            engine.artefact_cycles,
+            engine.events_dropped,
+            sink.engine_panics()
+        ));
+        let us = |ns: u64| ns as f64 / 1e3;
+        let (latency, hint_latency) = (&self.latency, &self.hint_latency);
+        log.line(format_args!(
+            "summary latency_us sample_p50={:.1} sample_p99={:.1} sample_max={:.1} \
+             hint_n={} hint_p50={:.1} hint_max={:.1} (block arrival -> processed / hint sent)",
+            us(latency.p50_ns),
+            us(latency.p99_ns),
+            us(latency.max_ns),
+            hint_latency.count,
+            us(hint_latency.p50_ns),
+            us(hint_latency.max_ns)
+        ));
+    }
 }
 
 fn print_stats(
