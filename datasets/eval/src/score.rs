@@ -134,12 +134,46 @@ pub fn score_session(
     let non_finite = onset_detections_s.len() - detections.len();
     detections.sort_by(f64::total_cmp);
 
+    let matched = match_detections(&onsets, &detections);
+    let true_positives = matched.matches.iter().filter(|m| m.is_some()).count();
+    let unobservable = unobservable_misses(&sorted_labels, &matched.matches, duration_s);
+    let first = sorted_labels.first().map(|l| FirstLetdown {
+        onset_s: l.onset_s,
+        visible_s: l.visible_s,
+        detected_s: matched.matches.first().copied().flatten(),
+    });
+    SessionScore {
+        duration_s,
+        labels: onsets.len(),
+        onsets: onset_detections_s.len(),
+        true_positives,
+        false_positives: non_finite + matched.unmatched,
+        false_negatives: onsets.len() - true_positives - unobservable,
+        unobservable,
+        duplicates: matched.duplicates,
+        matches: matched.matches,
+        first,
+    }
+}
+
+/// How the detections of a session matched its labels.
+struct Matched {
+    /// For each label, the detection matched to it, s.
+    matches: Vec<Option<f64>>,
+    /// Detections that matched no label.
+    unmatched: usize,
+    /// Of those, the ones inside the window of a label already matched.
+    duplicates: usize,
+}
+
+/// Matches the sorted finite `detections` to the sorted label `onsets` (both s): each
+/// detection to the earliest label still unmatched whose window holds it.
+fn match_detections(onsets: &[f64], detections: &[f64]) -> Matched {
     let mut matches: Vec<Option<f64>> = vec![None; onsets.len()];
     // Labels before `open` have windows that closed before the current detection.
     let mut open = 0;
-    let mut false_positives = non_finite;
-    let mut duplicates = 0;
-    for &d in &detections {
+    let (mut unmatched, mut duplicates) = (0, 0);
+    for &d in detections {
         while open < onsets.len() && d > onsets[open] + WINDOW_AFTER_S {
             open += 1;
         }
@@ -154,19 +188,27 @@ pub fn score_session(
         {
             Some(j) => matches[j] = Some(d),
             None => {
-                false_positives += 1;
+                unmatched += 1;
                 if window.clone().any(|j| in_window(onsets[j], d)) {
                     duplicates += 1;
                 }
             }
         }
     }
+    Matched {
+        matches,
+        unmatched,
+        duplicates,
+    }
+}
 
-    let true_positives = matches.iter().filter(|m| m.is_some()).count();
-    let carries_visible = sorted_labels.iter().any(|l| l.visible_s.is_some());
-    let unobservable = sorted_labels
+/// Labels missed that no detector could see: never visible at the sensor within the
+/// session (with `visible_s` labels; without a `visible_s` where the others carry one).
+fn unobservable_misses(labels: &[Ejection], matches: &[Option<f64>], duration_s: f64) -> usize {
+    let carries_visible = labels.iter().any(|l| l.visible_s.is_some());
+    labels
         .iter()
-        .zip(&matches)
+        .zip(matches)
         .filter(|(l, m)| {
             let never_visible = match l.visible_s {
                 Some(v) => v >= duration_s,
@@ -174,24 +216,7 @@ pub fn score_session(
             };
             m.is_none() && never_visible
         })
-        .count();
-    let first = sorted_labels.first().map(|l| FirstLetdown {
-        onset_s: l.onset_s,
-        visible_s: l.visible_s,
-        detected_s: matches.first().copied().flatten(),
-    });
-    SessionScore {
-        duration_s,
-        labels: onsets.len(),
-        onsets: onset_detections_s.len(),
-        true_positives,
-        false_positives,
-        false_negatives: onsets.len() - true_positives - unobservable,
-        unobservable,
-        duplicates,
-        matches,
-        first,
-    }
+        .count()
 }
 
 /// Median, 95th percentile and maximum of a set of values.
