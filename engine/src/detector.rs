@@ -297,6 +297,23 @@ pub struct EjectionDetector {
     tests: DetectorTests,
 }
 
+/// One usable cycle as the decisions see it.
+#[derive(Clone, Copy, Debug)]
+struct CycleStats {
+    /// The cycle's mean flow, mL/min.
+    m: f32,
+    /// Three-cycle median of the cycle means, mL/min.
+    m3: f32,
+    /// Three-cycle median of the cycles' pulsation, mL/min.
+    p3: f32,
+    /// Noise of the raw cycle means (tested at zero flow), mL/min.
+    sigma_raw: f32,
+    /// Noise of their three-cycle medians (tested elsewhere), mL/min.
+    sigma: f32,
+    /// The cycle's length, s.
+    dt_s: f32,
+}
+
 impl EjectionDetector {
     /// A detector built to see a rise of `min_flow_ml_min` with `false_alarms_per_hour`.
     pub fn new(min_flow_ml_min: f32, false_alarms_per_hour: f32) -> Self {
@@ -465,6 +482,14 @@ impl EjectionDetector {
         self.note_pump_change(cycle, dt_s);
         let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, dt_s);
         let (sigma_raw, sigma) = self.noise(m, m3, p3);
+        let c = CycleStats {
+            m,
+            m3,
+            p3,
+            sigma_raw,
+            sigma,
+            dt_s,
+        };
 
         // A surge after a change of pump settings is stored milk coming out faster; with
         // no ejection under way the ducts hold none, so at zero flow only the change's
@@ -472,15 +497,15 @@ impl EjectionDetector {
         // there, so an ejection starting at the switch is not absorbed.
         let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
         if self.pumping_s >= WARMUP_S && self.suppress_s > 0.0 && at_zero_flow {
-            return self.post_change_window(m, m3, p3, (sigma_raw, sigma), dt_s);
+            return self.post_change_window(&c);
         } else if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
             self.hold_through_change(m3, p3, dt_s);
             return None;
         }
         match self.phase {
-            Phase::Idle => self.idle(m, m3, p3, (sigma_raw, sigma), dt_s),
+            Phase::Idle => self.idle(&c),
             Phase::Rising => self.rising(m3, p3, dt_s),
-            Phase::Decaying => self.decaying(m3, p3, sigma, dt_s),
+            Phase::Decaying => self.decaying(&c),
         }
     }
 
@@ -596,26 +621,18 @@ impl EjectionDetector {
     /// The window after a change of pump settings at zero flow. The evidence keeps
     /// accumulating through it, but an alarm may only come at its end and only if the
     /// excess is still at its highest: a surge of stored milk has peaked and fallen by
-    /// then, an ejection is still rising. `sigmas`: the noise of the raw cycle means and
-    /// of the medians, mL/min.
-    fn post_change_window(
-        &mut self,
-        m: f32,
-        m3: f32,
-        p3: f32,
-        (sigma_raw, sigma): (f32, f32),
-        dt_s: f32,
-    ) -> Option<Detection> {
-        self.suppress_s -= dt_s;
-        self.follow_baseline(m3, p3, dt_s);
+    /// then, an ejection is still rising.
+    fn post_change_window(&mut self, c: &CycleStats) -> Option<Detection> {
+        self.suppress_s -= c.dt_s;
+        self.follow_baseline(c.m3, c.p3, c.dt_s);
         self.zero_level = self.baseline;
-        let excess = m3 - self.baseline;
-        self.window_raw_peak = self.window_raw_peak.max(m - self.baseline);
+        let excess = c.m3 - self.baseline;
+        self.window_raw_peak = self.window_raw_peak.max(c.m - self.baseline);
         if self.suppress_cycles <= IDLE_SUPPRESS_CYCLES {
             self.cusum.reset();
             return None;
         }
-        let alarm = self.test(excess, self.delta, sigma, self.arl_blocks);
+        let alarm = self.test(excess, self.delta, c.sigma, self.arl_blocks);
         if self.suppress_s > SUPPRESS_S - ZERO_FLOW_WINDOW_S {
             return None;
         }
@@ -623,11 +640,11 @@ impl EjectionDetector {
         // A surge reaches the sensor a transport delay (up to 3 s) after the change
         // and may peak just now; it comes as one step, an ejection as a rise spread
         // over cycles.
-        if !self.sustained_rise() || self.past_window_peak(m, sigma_raw) {
+        if !self.sustained_rise() || self.past_window_peak(c.m, c.sigma_raw) {
             self.cusum.reset();
             return None;
         }
-        self.confirm(alarm, m3, excess, self.delta)
+        self.confirm(alarm, c.m3, excess, self.delta)
     }
 
     /// Through the first seconds of pumping and the suppression after a change of pump
@@ -649,39 +666,32 @@ impl EjectionDetector {
     }
 
     /// No ejection under way: at zero flow, or on the tail of the last one.
-    fn idle(
-        &mut self,
-        m: f32,
-        m3: f32,
-        p3: f32,
-        (sigma_raw, sigma): (f32, f32),
-        dt_s: f32,
-    ) -> Option<Detection> {
-        self.follow_baseline(m3, p3, dt_s);
+    fn idle(&mut self, c: &CycleStats) -> Option<Detection> {
+        self.follow_baseline(c.m3, c.p3, c.dt_s);
         self.zero_level = self.baseline;
         if !self.on_tail() {
             // From zero flow any rise that moves with the pump is milk (a gain change of
             // the sensor shows nothing there): test the raw cycle mean, and within the
             // next cycle.
-            let excess = m - self.baseline;
+            let excess = c.m - self.baseline;
             let delta = self.zero_flow_delta();
-            let alarm = self.test(excess, delta, sigma_raw, 2.0 * self.arl_blocks);
-            if alarm && self.artefact_decay(m, sigma_raw) {
+            let alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
+            if alarm && self.artefact_decay(c.m, c.sigma_raw) {
                 self.cusum.reset();
                 return None;
             }
             if alarm {
-                return self.confirm(alarm, m3, excess, delta);
+                return self.confirm(alarm, c.m3, excess, delta);
             }
-            self.arm_partial(sigma_raw, delta);
+            self.arm_partial(c.sigma_raw, delta);
             return None;
         }
         // On a previous ejection's tail it must be a sustained rise, not a step.
         let delta = self.rearm_delta();
-        let excess = m3 - self.baseline;
-        let alarm = self.test(excess, delta, sigma, self.arl_blocks);
-        let rise = alarm && self.sustained_rise_or_absorb(m3);
-        self.confirm(rise, m3, excess, delta)
+        let excess = c.m3 - self.baseline;
+        let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
+        let rise = alarm && self.sustained_rise_or_absorb(c.m3);
+        self.confirm(rise, c.m3, excess, delta)
     }
 
     /// Following an ejection's rise to its peak (or ductal milk's, until it proves an
@@ -722,19 +732,19 @@ impl EjectionDetector {
     }
 
     /// After the peak: the end, or a new ejection re-armed on the decaying flow.
-    fn decaying(&mut self, m3: f32, p3: f32, sigma: f32, dt_s: f32) -> Option<Detection> {
-        self.rise_s += dt_s;
-        self.learn_transfer(m3, p3);
-        self.follow_baseline(m3, p3, dt_s);
+    fn decaying(&mut self, c: &CycleStats) -> Option<Detection> {
+        self.rise_s += c.dt_s;
+        self.learn_transfer(c.m3, c.p3);
+        self.follow_baseline(c.m3, c.p3, c.dt_s);
         let delta = self.rearm_delta();
-        let excess = m3 - self.baseline;
-        let alarm = self.test(excess, delta, sigma, self.arl_blocks);
-        if alarm && self.sustained_rise_or_absorb(m3) {
-            if let Some(d) = self.confirm(true, m3, excess, delta) {
+        let excess = c.m3 - self.baseline;
+        let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
+        if alarm && self.sustained_rise_or_absorb(c.m3) {
+            if let Some(d) = self.confirm(true, c.m3, excess, delta) {
                 return Some(d);
             }
         }
-        self.check_end(m3)
+        self.check_end(c.m3)
     }
 
     /// Whether the last three cycle-to-cycle changes form a rise spread over cycles (an
