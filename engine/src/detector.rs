@@ -680,6 +680,10 @@ impl EjectionDetector {
                 self.cusum.reset();
                 return None;
             }
+            if alarm && self.not_rising(c.m) {
+                // No partial-cycle test is armed: the next cycle's end decides.
+                return None;
+            }
             if alarm {
                 return self.confirm(alarm, c.m3, excess, delta);
             }
@@ -782,6 +786,14 @@ impl EjectionDetector {
         self.tests.has(DetectorTest::PartialGuard)
             && (m < self.prev_mean[1] - FALL_NOISE_FACTOR * sigma
                 || self.m3_incs[2] < -FALL_NOISE_FACTOR * sigma)
+    }
+
+    /// Whether the cycle mean `m` (mL/min) stands no higher than the last cycle's. From zero
+    /// flow an ejection's flow climbs for 10–30 s (DESIGN §1), so an alarm on such a cycle
+    /// waits for the next, its evidence kept; the decay of an artefact (a motion spike that
+    /// a smoothing sensor spread over the next cycles) never climbs again.
+    fn not_rising(&self, m: f32) -> bool {
+        self.tests.has(DetectorTest::PartialGuard) && m <= self.prev_mean[1]
     }
 
     /// Whether the baseline sits on a previous ejection's tail rather than at zero flow:
@@ -1226,18 +1238,31 @@ mod tests {
         assert!(d.in_ejection());
     }
 
+    /// An artefact's decay at zero flow (cycle means `bump`) that fools the detector without
+    /// the partial-guard is no onset with it, and an ejection's climb right after it is
+    /// still found.
+    fn assert_decay_is_no_onset(bump: &[f32]) {
+        let without = DetectorTests::ALL.without(DetectorTest::PartialGuard);
+        let mut d = settled().with_tests(without);
+        assert_eq!(events(&mut d, bump).0, 1, "the case must fool the detector");
+        let mut d = settled();
+        assert_eq!(events(&mut d, bump), (0, 0));
+        assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
+    }
+
     #[test]
     fn a_smeared_artefacts_decay_at_zero_flow_is_no_onset() {
         // A motion burst through a smoothing sensor: no sample leaves the band, and the
         // cycle means jump, then decay over the following cycles.
-        let bump = [0.3, 4.0, 2.5, 1.5, 0.8, 0.5, 0.3, 0.2, 0.2, 0.2];
-        let without = DetectorTests::ALL.without(DetectorTest::PartialGuard);
-        let mut d = settled().with_tests(without);
-        assert_eq!(events(&mut d, &bump).0, 1, "the case must fool the detector");
-        let mut d = settled();
-        assert_eq!(events(&mut d, &bump), (0, 0));
-        // An ejection's climb right after it is still found.
-        assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
+        assert_decay_is_no_onset(&[0.3, 4.0, 2.5, 1.5, 0.8, 0.5, 0.3, 0.2, 0.2, 0.2]);
+    }
+
+    #[test]
+    fn a_spike_smeared_by_a_slow_sensor_is_no_onset() {
+        // A motion spike through a sensor that smooths over seconds: the cycle means jump,
+        // the first cycle of its decay stays within the noise of the jump (the spike came
+        // late in its cycle), then they decay. That first cycle does not climb.
+        assert_decay_is_no_onset(&[0.2, 1.3, 1.25, 0.85, 0.6, 0.4, 0.3, 0.2, 0.2, 0.2]);
     }
 
     /// Onsets while a settled detector takes `means` after the vacuum deepened (a switch
