@@ -99,6 +99,17 @@ struct Totals {
     blocks: u64,
 }
 
+impl Totals {
+    /// Counts a batch of `blocks` slots holding `samples` samples and publishes the totals.
+    #[inline]
+    fn add(&mut self, samples: u64, blocks: u64, counters: &EngineCounters) {
+        self.processed += samples;
+        self.blocks += blocks;
+        counters.processed.store(self.processed, Ordering::Relaxed);
+        counters.blocks.store(self.blocks, Ordering::Relaxed);
+    }
+}
+
 /// The engine thread's state.
 pub(crate) struct EngineLoop {
     pub(crate) engine: Engine,
@@ -236,36 +247,13 @@ impl EngineLoop {
             }
             let mut samples = 0;
             for slot in batch {
-                if slot.missing_before > 0 {
-                    if let Some(e) = engine.process_gap(slot.missing_before) {
-                        emit(e, slot.arrival_ns, hints, clock, histograms, counters);
-                    }
-                }
-                let block = slot.samples();
-                for &s in block {
-                    if let Some(e) = engine.process(s) {
-                        emit(e, slot.arrival_ns, hints, clock, histograms, counters);
-                    }
-                }
-                let end_ns = clock.now_ns();
-                let n = block.len() as u64;
-                let latency_ns = end_ns.saturating_sub(slot.arrival_ns);
-                let block_ns = end_ns.saturating_sub(start_ns);
-                if n > 0 {
-                    histograms.sample.saturating_record_n(latency_ns, n);
-                    counters.live_latency.record_n(latency_ns, n);
-                }
-                histograms.block.saturating_record(block_ns);
-                start_ns = end_ns;
+                let (n, end_ns) =
+                    process_slot(engine, slot, hints, clock, counters, histograms, start_ns);
                 samples += n;
+                start_ns = end_ns;
             }
             let taken = batch.len();
-            totals.processed += samples;
-            totals.blocks += taken as u64;
-            counters
-                .processed
-                .store(totals.processed, Ordering::Relaxed);
-            counters.blocks.store(totals.blocks, Ordering::Relaxed);
+            totals.add(samples, taken as u64, counters);
             waiter.on_block(last_arrival_ns);
             let more = taken < first.len() || !second.is_empty();
             // Hands the slots back to the producer (one release store).
@@ -285,6 +273,43 @@ impl EngineLoop {
         c.latency.store(&Percentiles::of(&self.histograms.sample));
         c.block_time.store(&Percentiles::of(&self.histograms.block));
     }
+}
+
+/// Runs the engine over one slot (its announced gap, then its samples), emits the events
+/// and records the slot's latency from arrival and its processing time since `start_ns`.
+/// Returns the number of samples and the time the slot ended, ns.
+#[inline]
+fn process_slot(
+    engine: &mut Engine,
+    slot: &Slot,
+    hints: &Sender<HintMessage>,
+    clock: &Clock,
+    counters: &EngineCounters,
+    histograms: &mut LatencyHistograms,
+    start_ns: u64,
+) -> (u64, u64) {
+    if slot.missing_before > 0 {
+        if let Some(e) = engine.process_gap(slot.missing_before) {
+            emit(e, slot.arrival_ns, hints, clock, histograms, counters);
+        }
+    }
+    let block = slot.samples();
+    for &s in block {
+        if let Some(e) = engine.process(s) {
+            emit(e, slot.arrival_ns, hints, clock, histograms, counters);
+        }
+    }
+    let end_ns = clock.now_ns();
+    let n = block.len() as u64;
+    let latency_ns = end_ns.saturating_sub(slot.arrival_ns);
+    if n > 0 {
+        histograms.sample.saturating_record_n(latency_ns, n);
+        counters.live_latency.record_n(latency_ns, n);
+    }
+    histograms
+        .block
+        .saturating_record(end_ns.saturating_sub(start_ns));
+    (n, end_ns)
 }
 
 /// Sends an event to the motor controller (`try_send`: a full channel counts it as
