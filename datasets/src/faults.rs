@@ -188,6 +188,85 @@ fn draw_spike(r: &mut SimRng) -> Effect {
     }
 }
 
+/// One kind of episode as the schedule draws it.
+struct EpisodeKind {
+    kind: FaultKind,
+    /// Rate when asked for as a fault, per hour.
+    per_hour: f64,
+    /// As an everyday phenomenon: which, and its rate per hour in the sessions it is in.
+    everyday: Everyday,
+    /// Shortest and longest episode, s.
+    duration_s: (f64, f64),
+    /// Draws what one episode does.
+    effect: fn(&mut SimRng) -> Effect,
+}
+
+/// Every episode kind, in the order the schedule draws them (the order fixes which random
+/// numbers each gets, so a seed keeps its session). Rates and durations are design
+/// choices (module docs).
+const EPISODE_KINDS: [EpisodeKind; 7] = [
+    // Dropouts: ~16/h, 20 ms – 2 s each (a radio link or bus hiccup).
+    EpisodeKind {
+        kind: FaultKind::Dropout,
+        per_hour: 16.0,
+        everyday: None,
+        duration_s: (0.02, 2.0),
+        effect: |_| Effect::Dropout,
+    },
+    // NaN bursts: ~16/h, 10–500 ms, one channel or both.
+    EpisodeKind {
+        kind: FaultKind::Nan,
+        per_hour: 16.0,
+        everyday: None,
+        duration_s: (0.01, 0.5),
+        effect: |r| Effect::Nan(Channel::draw(r)),
+    },
+    // Stuck: ~8/h, 3–10 s.
+    EpisodeKind {
+        kind: FaultKind::Stuck,
+        per_hour: 8.0,
+        everyday: None,
+        duration_s: (3.0, 10.0),
+        effect: |r| Effect::Stuck(Channel::draw(r)),
+    },
+    // Saturation: ~8/h, 1–5 s at full scale.
+    EpisodeKind {
+        kind: FaultKind::Saturation,
+        per_hour: 8.0,
+        everyday: None,
+        duration_s: (1.0, 5.0),
+        effect: |r| Effect::Saturation(Channel::draw(r)),
+    },
+    // Motion spikes: on demand ~40/h; as a phenomenon in 30 % of sessions at ~6/h.
+    EpisodeKind {
+        kind: FaultKind::Spikes,
+        per_hour: 40.0,
+        everyday: Some((Phenomenon::Spikes, 6.0)),
+        duration_s: (0.05, 0.3),
+        effect: draw_spike,
+    },
+    // Air bubbles: on demand ~40/h; as a phenomenon in 20 % of sessions at ~8/h.
+    EpisodeKind {
+        kind: FaultKind::Bubbles,
+        per_hour: 40.0,
+        everyday: Some((Phenomenon::Bubbles, 8.0)),
+        duration_s: (0.1, 1.0),
+        effect: |r| Effect::Bubble {
+            level_ml_min: random::uniform(r, -10.0, 0.0),
+        },
+    },
+    // Over-vacuum: ~8/h, 0.3–2 s to −310 … −360 mmHg.
+    EpisodeKind {
+        kind: FaultKind::Overvacuum,
+        per_hour: 8.0,
+        everyday: None,
+        duration_s: (0.3, 2.0),
+        effect: |r| Effect::Overvacuum {
+            pressure_mmhg: random::uniform(r, -360.0, -310.0),
+        },
+    },
+];
+
 /// Draws the session's episodes (sorted by start) for the requested `faults`, plus the
 /// everyday artefacts (`spikes`, `bubbles`) that `presence` lets happen.
 pub(crate) fn schedule(
@@ -197,7 +276,6 @@ pub(crate) fn schedule(
     presence: Presence,
 ) -> Vec<Episode> {
     let mut out = Vec::new();
-    let hours = duration_s / 3600.0;
     // Episodes start between 2 s and 2 s before the end (or anywhere in a very short
     // session).
     let (lo, hi) = if duration_s > 8.0 {
@@ -206,62 +284,23 @@ pub(crate) fn schedule(
         (0.0, duration_s)
     };
     let counts = EpisodeCounts {
-        hours,
+        hours: duration_s / 3600.0,
         faults,
         presence,
     };
-    let mut push =
-        |rng: &mut SimRng, n: u32, dur: (f64, f64), mk: &mut dyn FnMut(&mut SimRng) -> Effect| {
-            for _ in 0..n {
-                let start_s = random::uniform(rng, lo, hi);
-                let d = random::uniform(rng, dur.0, dur.1);
-                let effect = mk(rng);
-                out.push(Episode {
-                    start_s,
-                    end_s: start_s + d,
-                    effect,
-                });
-            }
-        };
-    // Dropouts: ~16/h, 20 ms – 2 s each (a radio link or bus hiccup).
-    let n = counts.draw(rng, FaultKind::Dropout, 16.0, None);
-    push(rng, n, (0.02, 2.0), &mut |_| Effect::Dropout);
-    // NaN bursts: ~16/h, 10–500 ms, one channel or both.
-    let n = counts.draw(rng, FaultKind::Nan, 16.0, None);
-    push(rng, n, (0.01, 0.5), &mut |r| Effect::Nan(Channel::draw(r)));
-    // Stuck: ~8/h, 3–10 s.
-    let n = counts.draw(rng, FaultKind::Stuck, 8.0, None);
-    push(rng, n, (3.0, 10.0), &mut |r| {
-        Effect::Stuck(Channel::draw(r))
-    });
-    // Saturation: ~8/h, 1–5 s at full scale.
-    let n = counts.draw(rng, FaultKind::Saturation, 8.0, None);
-    push(rng, n, (1.0, 5.0), &mut |r| {
-        Effect::Saturation(Channel::draw(r))
-    });
-    // Motion spikes: on demand ~40/h; as a phenomenon in 30 % of sessions at ~6/h.
-    let n = counts.draw(
-        rng,
-        FaultKind::Spikes,
-        40.0,
-        Some((Phenomenon::Spikes, 6.0)),
-    );
-    push(rng, n, (0.05, 0.3), &mut draw_spike);
-    // Air bubbles: on demand ~40/h; as a phenomenon in 20 % of sessions at ~8/h.
-    let n = counts.draw(
-        rng,
-        FaultKind::Bubbles,
-        40.0,
-        Some((Phenomenon::Bubbles, 8.0)),
-    );
-    push(rng, n, (0.1, 1.0), &mut |r| Effect::Bubble {
-        level_ml_min: random::uniform(r, -10.0, 0.0),
-    });
-    // Over-vacuum: ~8/h, 0.3–2 s to −310 … −360 mmHg.
-    let n = counts.draw(rng, FaultKind::Overvacuum, 8.0, None);
-    push(rng, n, (0.3, 2.0), &mut |r| Effect::Overvacuum {
-        pressure_mmhg: random::uniform(r, -360.0, -310.0),
-    });
+    for k in &EPISODE_KINDS {
+        let n = counts.draw(rng, k.kind, k.per_hour, k.everyday);
+        for _ in 0..n {
+            let start_s = random::uniform(rng, lo, hi);
+            let d = random::uniform(rng, k.duration_s.0, k.duration_s.1);
+            let effect = (k.effect)(rng);
+            out.push(Episode {
+                start_s,
+                end_s: start_s + d,
+                effect,
+            });
+        }
+    }
     out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     out
 }
