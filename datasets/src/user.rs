@@ -39,68 +39,90 @@ pub(crate) fn schedule(
     program: PumpProgram,
     presence: Presence,
 ) -> Vec<UserEvent> {
-    let mut events = Vec::new();
-    // Draw everything unconditionally so that the sequence does not depend on `presence`.
-    let hours = duration_s / 3600.0;
-    let open_loop = program != PumpProgram::FollowHints;
-    let add = |events: &mut Vec<UserEvent>, at_s: f64, action| {
-        if at_s < duration_s {
-            events.push(UserEvent { at_s, action });
-        }
+    // Every phenomenon draws all its numbers whether or not it happens, in this order, so
+    // that the sequence does not depend on `presence`.
+    let draw = Draw {
+        duration_s,
+        open_loop: program != PumpProgram::FollowHints,
+        presence,
     };
-    // Vacuum changes: 40 % of sessions, ~6 per hour (the user seeks her comfort level,
-    // mostly in expression, after it starts). Not in closed loop: the controller owns the
-    // vacuum there.
-    let drawn = random::chance(rng, Phenomenon::VacuumChanges.session_fraction());
-    let has = presence.occurs(Phenomenon::VacuumChanges, drawn);
-    let n = random::poisson(rng, 6.0 * hours).max(1);
-    for _ in 0..n {
-        let at = random::uniform(rng, 30.0, duration_s.max(31.0));
-        let delta =
-            random::uniform(rng, 10.0, 40.0) * if random::chance(rng, 0.6) { -1.0 } else { 1.0 };
-        if has && open_loop {
-            add(
-                &mut events,
-                at,
-                UserAction::VacuumChange { delta_mmhg: delta },
-            );
-        }
-    }
-    // Pauses: 15 % of sessions, one stop of 5–30 s (adjusting the shield, the phone).
-    let drawn = random::chance(rng, Phenomenon::Pauses.session_fraction());
-    let has = presence.occurs(Phenomenon::Pauses, drawn);
-    let at = random::uniform(rng, 20.0, duration_s.max(21.0));
-    let d = random::uniform(rng, 5.0, 30.0);
-    if has {
-        add(&mut events, at, UserAction::Pause { duration_s: d });
-    }
-    // Let-down button again: 20 % of open-loop sessions, back to stimulation for ~60 s
-    // (50–70 s). Only acts while the pump is in expression.
-    let drawn = random::chance(rng, Phenomenon::Restimulation.session_fraction());
-    let has = presence.occurs(Phenomenon::Restimulation, drawn);
-    let at = random::uniform(rng, 200.0, duration_s.max(201.0));
-    let d = random::uniform(rng, 50.0, 70.0);
-    if has && open_loop {
-        add(&mut events, at, UserAction::LetdownButton { duration_s: d });
-    }
-    // Leaks: 15 % of sessions, one leak of 5–40 s losing 30–70 % of the depth.
-    let drawn = random::chance(rng, Phenomenon::Leaks.session_fraction());
-    let has = presence.occurs(Phenomenon::Leaks, drawn);
-    let at = random::uniform(rng, 10.0, duration_s.max(11.0));
-    let d = random::uniform(rng, 5.0, 40.0);
-    let loss = random::uniform(rng, 0.3, 0.7);
-    if has {
-        add(
-            &mut events,
-            at,
-            UserAction::Leak {
-                duration_s: d,
-                depth_loss: loss,
-            },
-        );
-    }
+    let mut events = draw.vacuum_changes(rng);
+    events.extend(draw.pause(rng));
+    events.extend(draw.letdown_button(rng));
+    events.extend(draw.leak(rng));
+    events.retain(|e| e.at_s < duration_s);
     events.sort_by(|a, b| a.at_s.total_cmp(&b.at_s));
     events
+}
+
+/// What the draws of one session's user events depend on.
+struct Draw {
+    duration_s: f64,
+    /// Not in closed loop: the controller owns the vacuum and the phase there.
+    open_loop: bool,
+    presence: Presence,
+}
+
+impl Draw {
+    /// Whether `phenomenon` happens in this session (one draw).
+    fn happens(&self, rng: &mut SimRng, phenomenon: Phenomenon) -> bool {
+        let drawn = random::chance(rng, phenomenon.session_fraction());
+        self.presence.occurs(phenomenon, drawn)
+    }
+
+    /// Vacuum changes: 40 % of sessions, ~6 per hour (the user seeks her comfort level,
+    /// mostly in expression, after it starts); open loop only.
+    fn vacuum_changes(&self, rng: &mut SimRng) -> Vec<UserEvent> {
+        let has = self.happens(rng, Phenomenon::VacuumChanges);
+        let n = random::poisson(rng, 6.0 * self.duration_s / 3600.0).max(1);
+        let mut events = Vec::new();
+        for _ in 0..n {
+            let at_s = random::uniform(rng, 30.0, self.duration_s.max(31.0));
+            let size = random::uniform(rng, 10.0, 40.0);
+            let delta_mmhg = if random::chance(rng, 0.6) {
+                -size
+            } else {
+                size
+            };
+            if has && self.open_loop {
+                let action = UserAction::VacuumChange { delta_mmhg };
+                events.push(UserEvent { at_s, action });
+            }
+        }
+        events
+    }
+
+    /// Pauses: 15 % of sessions, one stop of 5–30 s (adjusting the shield, the phone).
+    fn pause(&self, rng: &mut SimRng) -> Option<UserEvent> {
+        let has = self.happens(rng, Phenomenon::Pauses);
+        let at_s = random::uniform(rng, 20.0, self.duration_s.max(21.0));
+        let duration_s = random::uniform(rng, 5.0, 30.0);
+        let action = UserAction::Pause { duration_s };
+        has.then_some(UserEvent { at_s, action })
+    }
+
+    /// Let-down button again: 20 % of open-loop sessions, back to stimulation for ~60 s
+    /// (50–70 s). Only acts while the pump is in expression.
+    fn letdown_button(&self, rng: &mut SimRng) -> Option<UserEvent> {
+        let has = self.happens(rng, Phenomenon::Restimulation);
+        let at_s = random::uniform(rng, 200.0, self.duration_s.max(201.0));
+        let duration_s = random::uniform(rng, 50.0, 70.0);
+        let action = UserAction::LetdownButton { duration_s };
+        (has && self.open_loop).then_some(UserEvent { at_s, action })
+    }
+
+    /// Leaks: 15 % of sessions, one leak of 5–40 s losing 30–70 % of the depth.
+    fn leak(&self, rng: &mut SimRng) -> Option<UserEvent> {
+        let has = self.happens(rng, Phenomenon::Leaks);
+        let at_s = random::uniform(rng, 10.0, self.duration_s.max(11.0));
+        let duration_s = random::uniform(rng, 5.0, 40.0);
+        let depth_loss = random::uniform(rng, 0.3, 0.7);
+        let action = UserAction::Leak {
+            duration_s,
+            depth_loss,
+        };
+        has.then_some(UserEvent { at_s, action })
+    }
 }
 
 /// A short text for the session header, e.g. `pause@312.4s/12.0s`.
