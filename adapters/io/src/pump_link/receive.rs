@@ -623,30 +623,7 @@ impl<S: StreamSink> LinkReceiver<S> {
         self.stats.blocks += 1;
         let n = block.len() as u64;
         self.stats.samples_received += n;
-        if self.stream.map(|s| s.config) != Some(block.config) {
-            if self.rejected == Some(block.config) {
-                self.stats.samples_rejected += n;
-                return;
-            }
-            // The Hello was lost, or the board changed its configuration without one:
-            // every block carries the configuration, so the stream starts here.
-            let info = StreamInfo {
-                config: block.config,
-                max_samples_per_block: self
-                    .stream
-                    .map_or(block.len() as u8, |s| s.max_samples_per_block),
-                first_sample_index: block.first_sample_index,
-            };
-            self.start_stream(info, now, on_event);
-            if self.stream.is_none() {
-                self.stats.samples_rejected += n;
-                return;
-            }
-        } else if continuity == Continuity::Duplicate {
-            self.stats.samples_duplicate += n;
-            on_event(ReceiverEvent::Duplicate {
-                seq: self.last_seq.unwrap_or(0),
-            });
+        if !self.admit(block, continuity, now, on_event) {
             return;
         }
         let expected = self.next_board_index();
@@ -670,19 +647,70 @@ impl<S: StreamSink> LinkReceiver<S> {
             }
         }
         if self.silent {
-            self.silent = false;
-            let after = self
-                .last_samples_at
-                .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
-            let resume = self.resume_hint(missing, first + repeated);
-            on_event(ReceiverEvent::Resumed {
-                after,
-                missing_samples: missing,
-                resume,
-            });
+            self.on_resumed(missing, first + repeated, now, on_event);
         }
         self.deliver(block, repeated as usize, on_event);
         self.last_samples_at = Some(now);
+    }
+
+    /// Whether a block's samples go on to the engine: a block in a refused configuration
+    /// or a duplicate does not (counted); one in a new configuration starts its stream.
+    fn admit(
+        &mut self,
+        block: &SampleBlock,
+        continuity: Continuity,
+        now: Instant,
+        on_event: &mut impl FnMut(ReceiverEvent),
+    ) -> bool {
+        let n = block.len() as u64;
+        if self.stream.map(|s| s.config) != Some(block.config) {
+            if self.rejected == Some(block.config) {
+                self.stats.samples_rejected += n;
+                return false;
+            }
+            // The Hello was lost, or the board changed its configuration without one:
+            // every block carries the configuration, so the stream starts here.
+            let info = StreamInfo {
+                config: block.config,
+                max_samples_per_block: self
+                    .stream
+                    .map_or(block.len() as u8, |s| s.max_samples_per_block),
+                first_sample_index: block.first_sample_index,
+            };
+            self.start_stream(info, now, on_event);
+            if self.stream.is_none() {
+                self.stats.samples_rejected += n;
+                return false;
+            }
+        } else if continuity == Continuity::Duplicate {
+            self.stats.samples_duplicate += n;
+            on_event(ReceiverEvent::Duplicate {
+                seq: self.last_seq.unwrap_or(0),
+            });
+            return false;
+        }
+        true
+    }
+
+    /// Samples again after a silence: says how long it lasted and, where the engine will
+    /// not lift the link's pause itself, the hint that does.
+    fn on_resumed(
+        &mut self,
+        missing: u64,
+        board_index: u64,
+        now: Instant,
+        on_event: &mut impl FnMut(ReceiverEvent),
+    ) {
+        self.silent = false;
+        let after = self
+            .last_samples_at
+            .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+        let resume = self.resume_hint(missing, board_index);
+        on_event(ReceiverEvent::Resumed {
+            after,
+            missing_samples: missing,
+            resume,
+        });
     }
 
     /// The hint that lifts the link's pause after a silence, if the engine will not: it
