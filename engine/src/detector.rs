@@ -791,7 +791,9 @@ impl EjectionDetector {
     /// Whether the cycle mean `m` (mL/min) stands no higher than the last cycle's. From zero
     /// flow an ejection's flow climbs for 10–30 s (DESIGN §1), so an alarm on such a cycle
     /// waits for the next, its evidence kept; the decay of an artefact (a motion spike that
-    /// a smoothing sensor spread over the next cycles) never climbs again.
+    /// a smoothing sensor spread over the next cycles) never climbs again. A flat step
+    /// (an offset) waits until noise lifts a cycle above the last, a cycle or two, and then
+    /// meets the pump-synchronous test as before.
     fn not_rising(&self, m: f32) -> bool {
         self.tests.has(DetectorTest::PartialGuard) && m <= self.prev_mean[1]
     }

@@ -1,5 +1,6 @@
-//! The same sessions at a higher sample rate: copies every session of a folder (CSV,
-//! `.csv.gz`) with FACTOR samples for each one, linearly interpolated between neighbours,
+//! The same sessions at a higher sample rate: copies every session of a folder (whatever
+//! `replay` reads there: CSV, `.csv.gz`, Parquet) as CSV with FACTOR samples for each one,
+//! linearly interpolated between neighbours,
 //! and its labels beside it unchanged, so a replay shows whether the detector's figures
 //! hold at another rate (README, "Beyond the development set"). Interpolation adds no new
 //! information: what moves is only what the engine does differently per sample (its
@@ -10,6 +11,7 @@
 use letdown_engine::Sample;
 use letdown_io::session_files::{labels_path, list_sessions, session_name};
 use letdown_io::{read_labels, write_labels, SessionItem, SessionReader, SessionWriter};
+use std::collections::HashSet;
 use std::error::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,8 +28,14 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Err(USAGE.into());
     }
     std::fs::create_dir_all(output)?;
+    let mut written = HashSet::new();
     for session in list_sessions(Path::new(input))? {
-        let out = PathBuf::from(output).join(format!("{}.csv", session_name(&session)));
+        let name = session_name(&session);
+        // `X.csv` and `X.csv.gz` in one folder would both become `X.csv`.
+        if !written.insert(name.clone()) {
+            return Err(format!("two sessions named {name} in {input}").into());
+        }
+        let out = PathBuf::from(output).join(format!("{name}.csv"));
         resample(&session, &out, factor)?;
         let labels = labels_path(&session);
         // Read and written rather than copied: a gzip label file beside a session is
