@@ -675,20 +675,19 @@ impl EjectionDetector {
             // next cycle.
             let excess = c.m - self.baseline;
             let delta = self.zero_flow_delta();
-            let alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
-            if alarm && self.artefact_decay(c.m, c.sigma_raw) {
+            if !self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks) {
+                self.arm_partial(c.sigma_raw, delta);
+                return None;
+            }
+            if self.artefact_decay(c.m, c.sigma_raw) {
                 self.cusum.reset();
                 return None;
             }
-            if alarm && self.not_rising(c.m) {
+            if self.not_rising(c.m) {
                 // No partial-cycle test is armed: the next cycle's end decides.
                 return None;
             }
-            if alarm {
-                return self.confirm(alarm, c.m3, excess, delta);
-            }
-            self.arm_partial(c.sigma_raw, delta);
-            return None;
+            return self.confirm(true, c.m3, excess, delta);
         }
         // On a previous ejection's tail it must be a sustained rise, not a step.
         let delta = self.rearm_delta();

@@ -77,11 +77,9 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
 
 /// The simulated sessions of each row and what they are; `--stress` needs `--simulate N`.
 fn stress_specs(args: &EvaluateArgs) -> Result<(Vec<SessionSpec>, SimulatedInput), String> {
-    match simulated_specs(args) {
-        Ok((specs, Some(input))) => Ok((specs, input)),
-        Ok((_, None)) => Err("--stress needs --simulate N".to_owned()),
-        Err(e) => Err(e),
-    }
+    let (specs, input) = simulated_specs(args)?;
+    let input = input.ok_or("--stress needs --simulate N")?;
+    Ok((specs, input))
 }
 
 /// The report of the rows scored, each named by its case.
