@@ -149,17 +149,21 @@ pub const DROPOUT_FALL: f32 = 3.0;
 pub const MIN_RISE_S: f32 = 10.0;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
-/// Share of the mean-flow excess that the pump-synchronous flow must show for an onset
-/// (times the sensor's learnt transfer: the pump-synchronous amplitude of milk flow per
-/// mL/min of its mean, learnt during strong flow).
+/// Share of the pulsation milk would show that the pump-synchronous flow must show for an
+/// onset: `PULSATION_SHARE × transfer × excess`, where the transfer is the sensor's
+/// pump-synchronous amplitude of milk flow per mL/min of its mean, learnt during strong
+/// flow ([`PULSATION_TRANSFER_PRIOR`] before any).
 ///
 /// Milk moves with each suction stroke, so its flow at the sensor pulses at the pump rate:
 /// a pulse train flowing for a share `d` of each cycle has a fundamental of
 /// `2·sin(πd)/(πd)` times its mean (1.27 at d = ½, 0.74 at d = 0.7), less what tubing
-/// compliance smooths away. Offset drift, slow wobble of the level and a sensor's held
-/// values raise the mean without any component at the pump rate. Asking for under half
-/// the expected share keeps the test insensitive to the duty cycle and the smoothing.
-pub const PULSATION_SHARE: f32 = 0.15;
+/// compliance and the sensor smooth away (learnt: 0.5–0.7 on sensors that do not smooth,
+/// a few hundredths on one that does). Offset drift, slow wobble of the level and a
+/// sensor's held values raise the mean without any component at the pump rate. With the
+/// transfer learnt, duty cycle and smoothing are in it, and the test asks for half of what
+/// milk shows: midway between an offset's none and milk's all, where a noisy reading is as
+/// likely to be either.
+pub const PULSATION_SHARE: f32 = 0.5;
 /// Mean excess, in multiples of the detectable flow, above which an onset stands without
 /// pump-synchronous evidence: a flow sensor too slow or smoothed to show the pulsation
 /// still detects, later (no drift or wobble builds such an excess within the baseline's
@@ -174,10 +178,14 @@ pub const LOCK_NOISE_FACTOR: f32 = 3.0;
 /// Smallest learnt pulsation transfer: below it the share test would ask for next to
 /// nothing, and the noise test ([`LOCK_NOISE_FACTOR`]) and the large-excess fallback
 /// ([`UNLOCKED_FLOW_FACTOR`]) carry the decision.
-pub const MIN_TRANSFER: f32 = 0.3;
+pub const MIN_TRANSFER: f32 = 0.1;
 /// Prior of the sensor's pulsation transfer (fundamental / mean of milk flow), before any
-/// flow has been seen: an unsmoothed sensor (see [`PULSATION_SHARE`]).
-pub const PULSATION_TRANSFER_PRIOR: f32 = 1.0;
+/// strong flow has been seen. Until then the sensor is unknown: from a few hundredths (one
+/// that smooths its reading over a second) to 1.27 (none, duty ½). The prior sits near
+/// the geometric middle of that range (0.25), so that the first letdown is asked for 0.15
+/// of its mean excess: a sensor that smooths the pulsation away is not taken for an offset
+/// at once, and the noise test and the large-excess fallback still decide there.
+pub const PULSATION_TRANSFER_PRIOR: f32 = 0.3;
 /// Ductal milk: a rise that began within this time of pumping, s, before any ejection, is
 /// the milk already in the ducts (DESIGN §1; Ramsay 2005): drawn by the first strokes, it
 /// reaches the sensor after the transport delay (≤ 3 s) and a few strokes, peaks and
@@ -1201,6 +1209,31 @@ mod tests {
             "above a quiet pulsation's noise the share test backs it"
         );
         assert!(!weakly_pulsing_rise_is_onset(0.3));
+    }
+
+    /// A rise of the mean by 2.5 mL/min on a sensor whose learnt transfer is 0.6 (milk's
+    /// pulsation would rise by 1.5 mL/min), the pulsation's deviation at zero flow 0.3 mL/min,
+    /// and the pulsation rising by `rise` mL/min. Whether it is an onset.
+    fn rise_with_pulsation_is_onset(rise: f32) -> bool {
+        let mut d = settled();
+        d.transfer = 0.6;
+        d.puls_dev = 0.3;
+        let cycle = |mean: f32| BlockFeatures {
+            pulsation_ml_min: 0.2 + rise,
+            ..block(mean)
+        };
+        [2.7, 2.8, 2.9]
+            .iter()
+            .any(|&m| matches!(d.process(&CYCLE, &cycle(m), 1.0), Some(Detection::Onset { .. })))
+    }
+
+    #[test]
+    fn a_rise_must_show_half_the_pulsation_milk_shows_on_this_sensor() {
+        assert!(rise_with_pulsation_is_onset(1.0), "two-thirds of milk's pulsation");
+        assert!(
+            !rise_with_pulsation_is_onset(0.5),
+            "a third of milk's pulsation, within 2 deviations of its noise, is an offset"
+        );
     }
 
     /// A motion burst of a few seconds: its extreme samples rejected, the rest of its
