@@ -21,6 +21,11 @@
 //! completes the evidence. Watching the partial sums can at most double the chance of a
 //! crossing per cycle (Lévy's inequality for sums of independent terms symmetric about the
 //! baseline), so this test's threshold is derived from twice the in-control run length.
+//! Beside it, a second CUSUM runs on the cycles' pump-synchronous flow (their pulsation,
+//! three-cycle median) against its own noise, with the same run length: at zero flow
+//! the pulsation is the sensor's noise in one DFT bin, while the mean also carries every
+//! slow wander of the level, so where the mean wanders milk's pulsation shows sooner
+//! ([`DetectorTest::PulseCusum`]). Either alarm passes the same tests below.
 //!
 //! Everything else (the baseline, the rise to the peak, the end, re-armed onsets on a
 //! tail) works on the cycle means median-filtered over three cycles, where a cycle's delay
@@ -274,6 +279,14 @@ pub struct EjectionDetector {
     puls_dev: f32,
     lock_excess: f32,
     puls_last3: f32,
+    /// The three-cycle median of the pulsation above its level at zero flow, mL/min.
+    pulse_excess: f32,
+    /// Its noise (σ) at zero flow, mL/min.
+    pulse_sigma: f32,
+    /// The pulsation's onset evidence at zero flow, beside the mean's.
+    pulse_cusum: Cusum,
+    /// The pulsation's slow level at zero flow, mL/min: a floor under its follower.
+    pulse_floor: f32,
     transfer: f32,
     /// Pumping time at which the CUSUM last stood at zero (its change-point estimate), s.
     rise_start_s: f32,
@@ -364,6 +377,10 @@ impl EjectionDetector {
             puls_dev: f32::INFINITY,
             lock_excess: 0.0,
             puls_last3: 0.0,
+            pulse_excess: 0.0,
+            pulse_sigma: f32::INFINITY,
+            pulse_cusum: Cusum::default(),
+            pulse_floor: f32::NAN,
             rise_start_s: 0.0,
             ductal: false,
             rise_follower: f32::NAN,
@@ -425,6 +442,15 @@ impl EjectionDetector {
             p
         };
         self.lock_excess = 0.5 * (p + prev) - self.puls_base;
+        // A sensor that drops out reads no pulsation at all, not even its noise's, and the
+        // follower falls with it; measured from the slow floor as well, the flow's
+        // return after the dropout is no rise.
+        let level = if self.pulse_floor.is_finite() {
+            self.puls_base.max(self.pulse_floor)
+        } else {
+            self.puls_base
+        };
+        self.pulse_excess = p3 - level;
         self.puls_prev = p;
         p3
     }
@@ -504,6 +530,11 @@ impl EjectionDetector {
         // own transient (two cycles) is held back, and the baseline keeps rising slowly
         // there, so an ejection starting at the switch is not absorbed.
         let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
+        if !(at_zero_flow && self.pumping_s >= WARMUP_S && self.suppress_s <= 0.0) {
+            // The pulsation's evidence builds only at zero flow, away from pump changes
+            // (idle, below).
+            self.pulse_cusum.reset();
+        }
         if self.pumping_s >= WARMUP_S && self.suppress_s > 0.0 && at_zero_flow {
             return self.post_change_window(&c);
         } else if self.pumping_s < WARMUP_S || self.suppress_s > 0.0 {
@@ -620,6 +651,14 @@ impl EjectionDetector {
             self.spread = track_spread(self.spread, (m - self.baseline).abs() * 1.2533);
             self.spread_m3 = track_spread(self.spread_m3, (m3 - self.baseline).abs() * 1.2533);
             self.puls_dev = track_spread(self.puls_dev, (p3 - self.puls_base).abs());
+            self.pulse_sigma = track_spread(self.pulse_sigma, self.pulse_excess.abs() * 1.2533);
+            // As slow as the spread (a time constant of 1/SPREAD_GAIN cycles): a dropout
+            // of a few cycles barely moves it.
+            self.pulse_floor = if self.pulse_floor.is_finite() {
+                self.pulse_floor + SPREAD_GAIN * (p3 - self.pulse_floor)
+            } else {
+                p3
+            };
         }
         let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
         let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
@@ -637,7 +676,7 @@ impl EjectionDetector {
         let excess = c.m3 - self.baseline;
         self.window_raw_peak = self.window_raw_peak.max(c.m - self.baseline);
         if self.suppress_cycles <= IDLE_SUPPRESS_CYCLES {
-            self.cusum.reset();
+            self.reset_evidence();
             return None;
         }
         let alarm = self.test(excess, self.delta, c.sigma, self.arl_blocks);
@@ -649,7 +688,7 @@ impl EjectionDetector {
         // and may peak just now; it comes as one step, an ejection as a rise spread
         // over cycles.
         if !self.sustained_rise() || self.past_window_peak(c.m, c.sigma_raw) {
-            self.cusum.reset();
+            self.reset_evidence();
             return None;
         }
         self.confirm(alarm, c.m3, excess, self.delta)
@@ -670,7 +709,7 @@ impl EjectionDetector {
         // A surge after a restart or a change of vacuum is stored milk coming out
         // faster, not the ejection's own level: it does not raise the peak; and a
         // drop after a change to a gentler setting is slower removal, not the end.
-        self.cusum.reset();
+        self.reset_evidence();
     }
 
     /// No ejection under way: at zero flow, or on the tail of the last one.
@@ -683,12 +722,20 @@ impl EjectionDetector {
             // next cycle.
             let excess = c.m - self.baseline;
             let delta = self.zero_flow_delta();
-            if !self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks) {
+            let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
+            let pulse_alarm = self.pulse_test(excess, delta);
+            if !(mean_alarm || pulse_alarm) {
                 self.arm_partial(c.sigma_raw, delta);
                 return None;
             }
+            if !mean_alarm && !self.climbing() {
+                // The pulsation's evidence alone, while the mean does not climb yet: only
+                // the pulsation's is built anew, the mean's stands.
+                self.pulse_cusum.reset();
+                return None;
+            }
             if self.artefact_decay(c.m, c.sigma_raw) {
-                self.cusum.reset();
+                self.reset_evidence();
                 return None;
             }
             if self.not_rising(c.m) {
@@ -737,7 +784,7 @@ impl EjectionDetector {
             self.baseline = m3;
             self.slow_base = m3;
             self.puls_base = p3;
-            self.cusum.reset();
+            self.reset_evidence();
         }
         self.check_end(m3)
     }
@@ -840,7 +887,7 @@ impl EjectionDetector {
     fn absorb(&mut self, m3: f32) {
         self.baseline = m3;
         self.puls_base = self.puls_last3;
-        self.cusum.reset();
+        self.reset_evidence();
     }
 
     /// Whether an alarm on a tail is a sustained rise; a step is absorbed.
@@ -865,7 +912,7 @@ impl EjectionDetector {
         }
         if !self.climbing() {
             // Too slow for an ejection's start, so far: the evidence is built anew.
-            self.cusum.reset();
+            self.reset_evidence();
             return None;
         }
         self.onset(m3, excess, delta)
@@ -947,6 +994,34 @@ impl EjectionDetector {
         s > self.threshold && excess >= ALARM_SHARE * delta
     }
 
+    /// Builds the evidence anew.
+    fn reset_evidence(&mut self) {
+        self.cusum.reset();
+        self.pulse_cusum.reset();
+    }
+
+    /// Runs the CUSUM on the pulsation's excess at zero flow, for the pulsation that milk
+    /// at the reference shift `delta` (mL/min) shows on this sensor (its transfer); true
+    /// on alarm while the mean `excess` stands at [`ALARM_SHARE`] of `delta` or more.
+    ///
+    /// At zero flow the pulsation is the sensor's noise in one DFT bin, while the mean also
+    /// carries every slow wander of the level (offset drift, a trickle's wobble): where the
+    /// mean is noisy, milk's pulsation stands out of its own noise cycles sooner. Offsets and
+    /// wander have no pump-synchronous part, so this evidence needs no new guard against them.
+    fn pulse_test(&mut self, excess: f32, delta: f32) -> bool {
+        if !self.tests.has(DetectorTest::PulseCusum) || !self.pulse_sigma.is_finite() {
+            return false;
+        }
+        let sigma = self.pulse_sigma.max(SIGMA_FLOOR_ML_MIN);
+        let k = 0.5 * self.transfer * delta / sigma;
+        let h = cusum::threshold_for_arl(k, 2.0 * self.arl_blocks);
+        let cap = k + MAX_CYCLE_SHARE * h;
+        let z = (self.pulse_excess / sigma).min(cap);
+        let z = if self.spoiled { z.min(k) } else { z };
+        let s = self.pulse_cusum.process(z, k);
+        s > h && excess >= ALARM_SHARE * delta
+    }
+
     /// Arms the partial-cycle test for the next cycle: the excess that, as that cycle's
     /// increment, takes the CUSUM over its threshold (reachable only when the winsorised
     /// increment can still do it).
@@ -1014,7 +1089,7 @@ impl EjectionDetector {
         };
         self.fall_count = 0;
         self.below_count = 0;
-        self.cusum.reset();
+        self.reset_evidence();
         if self.ductal {
             return None;
         }
@@ -1065,7 +1140,7 @@ impl EjectionDetector {
         self.baseline = m3;
         self.slow_base = m3;
         self.puls_base = self.puls_last3;
-        self.cusum.reset();
+        self.reset_evidence();
         if core::mem::take(&mut self.ductal) {
             return None;
         }
@@ -1442,6 +1517,36 @@ mod tests {
         // The same rise, pulsing with the pump, from the new level is an ejection.
         let onset = (1..10).find_map(|i| d.process(&CYCLE, &block(2.2 + 0.5 * i as f32), 1.0));
         assert!(matches!(onset, Some(Detection::Onset { .. })));
+    }
+
+    /// Two minutes of zero flow whose mean wanders by ±0.6 mL/min (a trickle's wobble, an
+    /// offset's drift) while the pulsation stays at its noise (0.2 ± 0.02 mL/min), then an
+    /// ejection whose mean climbs 0.4 mL/min per cycle and pulses with the pump (a transfer
+    /// of 0.6). The cycle of its onset, counted from its start.
+    fn onset_cycle_on_a_wandering_level(tests: DetectorTests) -> Option<usize> {
+        let mut d = EjectionDetector::new(1.0, 0.05).with_tests(tests);
+        let cycle = |mean: f32, pulsation: f32| BlockFeatures {
+            pulsation_ml_min: pulsation,
+            ..block(mean)
+        };
+        for i in 0..120 {
+            let wander = 0.6 * libm::sinf(0.7 * i as f32);
+            let noise = if i % 2 == 0 { 0.22 } else { 0.18 };
+            assert_eq!(d.process(&CYCLE, &cycle(wander, noise), 1.0), None, "cycle {i}");
+        }
+        (1..20).find(|&i| {
+            let rise = 0.4 * i as f32;
+            let found = d.process(&CYCLE, &cycle(rise, 0.2 + 0.6 * rise), 1.0);
+            matches!(found, Some(Detection::Onset { .. }))
+        })
+    }
+
+    #[test]
+    fn the_pulsation_finds_an_ejection_sooner_where_the_mean_wanders() {
+        let with = onset_cycle_on_a_wandering_level(DetectorTests::ALL).expect("found");
+        let without = DetectorTests::ALL.without(DetectorTest::PulseCusum);
+        let without = onset_cycle_on_a_wandering_level(without).expect("found without");
+        assert!(with < without, "cycle {with} with the pulsation's CUSUM, {without} without");
     }
 
     /// A low flow at full vacuum, a seal leak that halves the vacuum and the flow for

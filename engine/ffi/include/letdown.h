@@ -307,6 +307,11 @@ enum ld_detector_test
    ("dropout-hold").
    */
   LD_DETECTOR_TEST_DROPOUT_HOLD = (1 << 6),
+  /*
+   At zero flow a second CUSUM on the pump-synchronous flow builds onset evidence
+   ("pulse-cusum").
+   */
+  LD_DETECTOR_TEST_PULSE_CUSUM = (1 << 7),
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

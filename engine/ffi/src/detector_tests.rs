@@ -25,6 +25,9 @@ pub enum ld_detector_test {
     /// A fall of the flow to under a third within three cycles is a sensor dropout, no end
     /// ("dropout-hold").
     LD_DETECTOR_TEST_DROPOUT_HOLD = 1 << 6,
+    /// At zero flow a second CUSUM on the pump-synchronous flow builds onset evidence
+    /// ("pulse-cusum").
+    LD_DETECTOR_TEST_PULSE_CUSUM = 1 << 7,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -37,6 +40,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::VacuumReturn => ld_detector_test::LD_DETECTOR_TEST_VACUUM_RETURN,
             DetectorTest::TrickleLevel => ld_detector_test::LD_DETECTOR_TEST_TRICKLE_LEVEL,
             DetectorTest::DropoutHold => ld_detector_test::LD_DETECTOR_TEST_DROPOUT_HOLD,
+            DetectorTest::PulseCusum => ld_detector_test::LD_DETECTOR_TEST_PULSE_CUSUM,
         }
     }
 }
