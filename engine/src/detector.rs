@@ -974,13 +974,8 @@ impl EjectionDetector {
     fn test(&mut self, excess: f32, delta: f32, sigma: f32, arl: f32) -> bool {
         let k = 0.5 * delta / sigma;
         self.threshold = cusum::threshold_for_arl(k, arl);
-        let cap = k + MAX_CYCLE_SHARE * self.threshold;
-        let z = (excess / sigma).min(cap);
-        // The rest of a motion artefact's swing may sit inside the band in a cycle with
-        // rejected samples: such a cycle keeps the evidence where it stood.
-        let z = if self.spoiled { z.min(k) } else { z };
         let before = self.cusum.s;
-        let s = self.cusum.process(z, k);
+        let s = winsorised_step(&mut self.cusum, excess / sigma, k, self.threshold, self.spoiled);
         // Evidence spread over cycles: how many in a row have added to it since the
         // statistic last stood at zero.
         self.evidence_cycles = if s <= before {
@@ -1015,11 +1010,9 @@ impl EjectionDetector {
         let sigma = self.pulse_sigma.max(SIGMA_FLOOR_ML_MIN);
         let k = 0.5 * self.transfer * delta / sigma;
         let h = cusum::threshold_for_arl(k, 2.0 * self.arl_blocks);
-        let cap = k + MAX_CYCLE_SHARE * h;
-        let z = (self.pulse_excess / sigma).min(cap);
-        let z = if self.spoiled { z.min(k) } else { z };
-        let s = self.pulse_cusum.process(z, k);
-        s > h && excess >= ALARM_SHARE * delta
+        let z = self.pulse_excess / sigma;
+        winsorised_step(&mut self.pulse_cusum, z, k, h, self.spoiled) > h
+            && excess >= ALARM_SHARE * delta
     }
 
     /// Arms the partial-cycle test for the next cycle: the excess that, as that cycle's
@@ -1152,6 +1145,17 @@ impl EjectionDetector {
             },
         })
     }
+}
+
+/// One cycle's step of `cusum` with the standardized excess `z`, reference `k` and threshold
+/// `h`; returns the statistic. The increment is winsorised at `k + MAX_CYCLE_SHARE·h`, so
+/// one cycle (a spike that survived artefact rejection) never alarms on its own; and the
+/// rest of a motion artefact's swing may sit inside the band in a cycle with rejected
+/// samples (`spoiled`): such a cycle keeps the evidence where it stood.
+fn winsorised_step(cusum: &mut Cusum, z: f32, k: f32, h: f32, spoiled: bool) -> f32 {
+    let z = z.min(k + MAX_CYCLE_SHARE * h);
+    let z = if spoiled { z.min(k) } else { z };
+    cusum.process(z, k)
 }
 
 /// One step of a spread estimate (a mean absolute deviation) towards the deviation `dev`,
