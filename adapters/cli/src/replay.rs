@@ -18,7 +18,7 @@ use super::output::{
     aggregate_lines, event_line, score_line, session_heading, session_summary, summary_table,
     SessionResult, Status,
 };
-use super::session_run::{replay_session, Outcome, ReplayObserver};
+use super::session_run::{replay_session, Outcome, Replay, ReplayObserver};
 use super::sources::resolve;
 use super::workers::worker_pool;
 use super::EXIT_BAD_INPUT;
@@ -368,14 +368,7 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
             if let Some(tmp) = &tmp_path {
                 let _ = std::fs::remove_file(tmp);
             }
-            let result = SessionResult {
-                name,
-                replay: None,
-                labels: labels.as_ref().map(Vec::len),
-                score: None,
-                status: Status::NotStarted,
-            };
-            return (result, transcript);
+            return (not_started(name, labels.as_deref()), transcript);
         }
         Outcome::Stopped(replay, e) => {
             transcript.fail(e.to_string());
@@ -388,16 +381,12 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
     if let (Some(tmp), Some(target)) = (&tmp_path, &detections_target) {
         finish_detections(tmp, target, written, complete, &mut transcript, &mut status);
     }
-
-    let score = match (&labels, complete) {
-        (Some(labels), true) => Some(score_session(labels, &replay.onsets_s, replay.duration_s())),
-        _ => None,
-    };
+    let score = labels
+        .as_ref()
+        .filter(|_| complete)
+        .map(|labels| score_session(labels, &replay.onsets_s, replay.duration_s()));
     if !args.quiet {
-        transcript.lines.push(session_summary(&name, &replay));
-        if let Some(score) = &score {
-            transcript.lines.push(score_line(score));
-        }
+        summarize(&name, &replay, score.as_ref(), &mut transcript);
     }
     let result = SessionResult {
         name,
@@ -407,6 +396,30 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
         status,
     };
     (result, transcript)
+}
+
+/// The row of a session whose replay could not start.
+fn not_started(name: String, labels: Option<&[Ejection]>) -> SessionResult {
+    SessionResult {
+        name,
+        replay: None,
+        labels: labels.map(<[Ejection]>::len),
+        score: None,
+        status: Status::NotStarted,
+    }
+}
+
+/// The session's summary line and, when it was scored, its score line.
+fn summarize(
+    name: &str,
+    replay: &Replay,
+    score: Option<&SessionScore>,
+    transcript: &mut Transcript,
+) {
+    transcript.lines.push(session_summary(name, replay));
+    if let Some(score) = score {
+        transcript.lines.push(score_line(score));
+    }
 }
 
 /// The labels beside the session, if any. A broken label file does not stop the replay,
