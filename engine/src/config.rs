@@ -240,8 +240,9 @@ pub struct EngineConfig {
     /// A channel repeating one exact value longer than this is stuck, s. Default 2.0 (held
     /// values of a slow flow sensor last ≤ 0.1 s, DESIGN §2).
     pub stuck_s: f32,
-    /// The detector's tests against false onsets that are on. Default: all of them; one is
-    /// switched off only to measure what it earns (an ablation study).
+    /// The detector's rules that are on (its tests against false onsets and the pulsation's
+    /// own evidence). Default: all of them; one is switched off only to measure what it
+    /// earns (an ablation study).
     pub detector_tests: DetectorTests,
 }
 

@@ -5,7 +5,8 @@
 use core::fmt;
 use core::str::FromStr;
 
-/// One of the detector's tests against false onsets.
+/// One of the detector's switchable rules: a test against false onsets, or (pulse-cusum)
+/// a second source of onset evidence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DetectorTest {
     /// An onset needs pump-synchronous flow: the cycle's component at the pump rate must

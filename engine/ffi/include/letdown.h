@@ -270,8 +270,9 @@ typedef uint8_t ld_cue;
 #endif // __cplusplus
 
 /*
- One of the detector's tests against false onsets, as its bit in
- `ld_config.detector_tests_off` (`1 << i` for the `i`-th of the Rust `DetectorTest::ALL`).
+ One of the detector's switchable rules (a test against false onsets, or the pulsation's
+ own evidence), as its bit in `ld_config.detector_tests_off` (`1 << i` for the `i`-th of
+ the Rust `DetectorTest::ALL`).
  */
 enum ld_detector_test
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

@@ -5,8 +5,9 @@
 use crate::status::ld_status;
 use letdown_engine::{DetectorTest, DetectorTests};
 
-/// One of the detector's tests against false onsets, as its bit in
-/// `ld_config.detector_tests_off` (`1 << i` for the `i`-th of the Rust `DetectorTest::ALL`).
+/// One of the detector's switchable rules (a test against false onsets, or the pulsation's
+/// own evidence), as its bit in `ld_config.detector_tests_off` (`1 << i` for the `i`-th of
+/// the Rust `DetectorTest::ALL`).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ld_detector_test {
