@@ -292,48 +292,71 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         opts.timeout.as_secs_f64() * 1e3
     ));
     let started = Instant::now();
-    let sink = PipelineSink::new(PipelineSinkConfig {
-        wait: args.wait,
-        realtime: args.realtime,
-        ..PipelineSinkConfig::default()
-    });
-    let mut serve = Serve {
-        receiver: LinkReceiver::new(sink, ReceiverConfig::new(opts.timeout)),
-        down: ToPump::new(link_writer, started),
-        hints: never(),
-        generation: 0,
-        next_stats: opts.stats_every.map(|d| started + d),
-        counts: EventCounts::default(),
-        pending: Pending::default(),
-        log,
-        quiet: args.quiet,
-        opts,
-    };
+    let mut serve = Serve::new(args, opts, log, link_writer, started);
     // Silent from the first byte on: the clock starts now.
     serve.poll(started);
     let (rejected, status) = serve.serve(&reader);
     if !rejected {
         reader.stop();
-        let ack = serve.receiver.ack();
-        let ack_every = serve.opts.ack_every;
-        serve
-            .down
-            .ack_if_due(Instant::now(), ack_every, ack, true, &serve.log);
+        serve.final_ack();
     }
-    let Serve {
-        receiver,
-        mut down,
-        mut counts,
-        log,
-        quiet,
-        ..
-    } = serve;
-    let (sink, stats) = receiver.into_parts();
-    finish(sink, &stats, &mut down, &mut counts, &log, quiet, started);
+    serve.close(started);
     match (rejected, status) {
         (true, _) => ExitCode::from(EXIT_BAD_INPUT),
         (false, Ok(())) => ExitCode::SUCCESS,
         (false, Err(_)) => ExitCode::FAILURE,
+    }
+}
+
+impl Serve {
+    /// A serve over the link whose side towards the pump is `link_writer`, its engine on a
+    /// pipeline waiting and scheduled as `args` asks, its clock started at `started`.
+    fn new(
+        args: &ServeArgs,
+        opts: Options,
+        log: Log,
+        link_writer: Box<dyn Write + Send>,
+        started: Instant,
+    ) -> Self {
+        let sink = PipelineSink::new(PipelineSinkConfig {
+            wait: args.wait,
+            realtime: args.realtime,
+            ..PipelineSinkConfig::default()
+        });
+        Serve {
+            receiver: LinkReceiver::new(sink, ReceiverConfig::new(opts.timeout)),
+            down: ToPump::new(link_writer, started),
+            hints: never(),
+            generation: 0,
+            next_stats: opts.stats_every.map(|d| started + d),
+            counts: EventCounts::default(),
+            pending: Pending::default(),
+            log,
+            quiet: args.quiet,
+            opts,
+        }
+    }
+
+    /// Acknowledges what was received, now, at the end of a link the pump closed.
+    fn final_ack(&mut self) {
+        let ack = self.receiver.ack();
+        let ack_every = self.opts.ack_every;
+        self.down
+            .ack_if_due(Instant::now(), ack_every, ack, true, &self.log);
+    }
+
+    /// Stops the engine and reports what the serve did since `started`.
+    fn close(self, started: Instant) {
+        let Serve {
+            receiver,
+            mut down,
+            mut counts,
+            log,
+            quiet,
+            ..
+        } = self;
+        let (sink, stats) = receiver.into_parts();
+        finish(sink, &stats, &mut down, &mut counts, &log, quiet, started);
     }
 }
 
