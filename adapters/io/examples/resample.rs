@@ -8,9 +8,11 @@
 //! of FACTOR times as many samples, and the sample before it is held up to it.
 //!
 //! `cargo run --release -p letdown-io --example resample -- IN_DIR OUT_DIR FACTOR`
+mod copies;
+
 use letdown_engine::Sample;
-use letdown_io::session_files::{labels_path, list_sessions, session_name};
-use letdown_io::{read_labels, write_labels, SessionItem, SessionReader, SessionWriter};
+use letdown_io::session_files::{list_sessions, session_name};
+use letdown_io::{SessionItem, SessionReader, SessionWriter};
 use std::collections::HashSet;
 use std::error::Error;
 use std::io::Write;
@@ -37,15 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         let out = PathBuf::from(output).join(format!("{name}.csv"));
         resample(&session, &out, factor)?;
-        let labels = labels_path(&session);
-        // Read and written rather than copied: a gzip label file beside a session is
-        // written plain beside the plain copy, where the replay looks for it.
-        if labels.exists() {
-            write_labels(
-                std::fs::File::create(labels_path(&out))?,
-                &read_labels(&labels)?,
-            )?;
-        }
+        copies::write_labels_beside(&session, &out, |labels| labels)?;
     }
     Ok(())
 }

@@ -11,9 +11,11 @@
 //! session i's noise is seeded with i and its phase φ drawn from the same seed, so the
 //! same arguments write the same files). A smoothing sensor shows each ejection's flow
 //! later by its group delay TAU, so the labels' `visible_s` move by TAU with it.
+mod copies;
+
 use letdown_eval::labels::Ejection;
-use letdown_io::session_files::{labels_path, list_sessions, session_name};
-use letdown_io::{read_labels, write_labels, SessionItem, SessionReader, SessionWriter};
+use letdown_io::session_files::{list_sessions, session_name};
+use letdown_io::{SessionItem, SessionReader, SessionWriter};
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
@@ -42,13 +44,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     for (seed, session) in list_sessions(Path::new(input))?.iter().enumerate() {
         let out = PathBuf::from(output).join(format!("{}.csv", session_name(session)));
         copy_through(session, &out, variant, Noise::new(seed as u64))?;
-        let labels = labels_path(session);
-        // Read and written rather than copied: a gzip label file beside a session is
-        // written plain beside the plain copy, where the replay looks for it.
-        if labels.exists() {
-            let delayed = delay_visibility(read_labels(&labels)?, variant.smoothing_tau_s);
-            write_labels(std::fs::File::create(labels_path(&out))?, &delayed)?;
-        }
+        copies::write_labels_beside(session, &out, |labels| {
+            delay_visibility(labels, variant.smoothing_tau_s)
+        })?;
     }
     Ok(())
 }
