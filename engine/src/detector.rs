@@ -15,7 +15,8 @@
 //! `k + MAX_CYCLE_SHARE·h`, so a motion spike or bubble that survives artefact rejection
 //! adds a bounded amount and never alarms on its own. The test also runs inside the cycle:
 //! once at least two previous cycles have brought the statistic within reach of the
-//! threshold, the cycle in progress is watched sample by
+//! threshold, the latest of them rising no faster than milk can climb
+//! ([`MAX_ONSET_SLOPE_ML_MIN_S`]), the cycle in progress is watched sample by
 //! sample ([`crate::features::FlowFeatures::arm`]), its excess so far counted as if the rest
 //! of the cycle were at the baseline, and the onset is reported by the sample that
 //! completes the evidence. Watching the partial sums can at most double the chance of a
@@ -207,6 +208,12 @@ pub const DUCTAL_RISE_S: f32 = 10.0;
 /// so even a weak one climbs ≥ 0.17 mL/min per second on average; half that at its start.
 /// A trickle's or a tail's slow wander climbs slower, and is not an ejection.
 pub const MIN_ONSET_SLOPE_ML_MIN_S: f32 = 0.12;
+/// Fastest climb of an ejection's flow, mL/min per s: a peak two standard deviations high
+/// (0.9 g/s ≈ 52 mL/min, DESIGN §1) reached in the shortest rise (10 s) climbs 5.2 mL/min
+/// per second on average, and a smooth rise's steepest point is steeper than its average
+/// (π/2 times for a raised cosine): twice the average bounds it. A cycle whose mean jumps
+/// faster than this is a motion burst or the sensor's return after a dropout, not milk.
+pub const MAX_ONSET_SLOPE_ML_MIN_S: f32 = 10.4;
 /// Time constant of the slow follower the climb is measured against, s: a ramp of slope
 /// `r` stands `r·τ` above it.
 pub const RISE_TAU_S: f32 = 4.0;
@@ -725,7 +732,7 @@ impl EjectionDetector {
             let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
             let pulse_alarm = self.pulse_test(excess, delta);
             if !(mean_alarm || pulse_alarm) {
-                self.arm_partial(c.sigma_raw, delta);
+                self.arm_partial(c.sigma_raw, delta, c.dt_s);
                 return None;
             }
             if !mean_alarm && !self.climbing() {
@@ -1018,17 +1025,27 @@ impl EjectionDetector {
     /// Arms the partial-cycle test for the next cycle: the excess that, as that cycle's
     /// increment, takes the CUSUM over its threshold (reachable only when the winsorised
     /// increment can still do it).
-    fn arm_partial(&mut self, sigma: f32, delta: f32) {
+    fn arm_partial(&mut self, sigma: f32, delta: f32, dt_s: f32) {
         let k = 0.5 * delta / sigma;
         let (s, h) = (self.cusum.s, self.threshold);
-        // Only evidence from at least two cycles, none clipped, is completed inside a
-        // cycle: a motion spike fills one cycle, and its decay would fire the test within
-        // the first samples of the next.
+        // Only evidence from at least two cycles, the latest of them no steeper a jump than
+        // milk climbs, is completed inside a cycle: a motion spike fills one cycle, and its
+        // decay (spread over the next cycles by a smoothing sensor) would fire the test
+        // within the first samples of the next.
         let guarded = self.tests.has(DetectorTest::PartialGuard);
-        if h - s < MAX_CYCLE_SHARE * h && (self.evidence_cycles >= 2 || !guarded) {
+        let milk_like = self.evidence_cycles >= 2 && self.climbable(sigma, dt_s);
+        if h - s < MAX_CYCLE_SHARE * h && (milk_like || !guarded) {
             self.partial_base = self.baseline;
             self.partial_excess = (sigma * (h + k - s)).max(ALARM_SHARE * delta);
         }
+    }
+
+    /// Whether the latest cycle's raw mean rose no faster than an ejection's flow climbs
+    /// ([`MAX_ONSET_SLOPE_ML_MIN_S`] over the cycle's `dt_s` s, with [`FALL_NOISE_FACTOR`]
+    /// times the noise `sigma` mL/min allowed for).
+    fn climbable(&self, sigma: f32, dt_s: f32) -> bool {
+        let jump = self.prev_mean[0] - self.prev_mean[1];
+        jump <= MAX_ONSET_SLOPE_ML_MIN_S * dt_s + FALL_NOISE_FACTOR * sigma
     }
 
     /// The partial-cycle test armed for the cycle in progress, if any: (baseline, excess,
@@ -1507,6 +1524,25 @@ mod tests {
         // The cycle it fired in closes without a second onset.
         assert_eq!(d.process(&CYCLE, &block(2.6), 1.0), None);
         assert_eq!(d.partial_test(), None, "not armed during an ejection");
+    }
+
+    /// Zero flow (0.2 mL/min), a cycle at 0.75 mL/min, then one at `second` mL/min (cycles
+    /// of 1 s): whether the partial-cycle test is armed for the next cycle (no onset yet).
+    fn armed_after_a_jump_to(second: f32, tests: DetectorTests) -> bool {
+        let mut d = settled().with_tests(tests);
+        assert_eq!(d.process(&CYCLE, &block(0.75), 1.0), None);
+        assert_eq!(d.process(&CYCLE, &block(second), 1.0), None);
+        d.partial_test().is_some()
+    }
+
+    #[test]
+    fn a_jump_faster_than_milk_climbs_arms_no_partial_test() {
+        assert!(armed_after_a_jump_to(1.0, DetectorTests::ALL), "a climb as milk's");
+        // 14 mL/min in one second: a motion burst, whose decay a smoothing sensor spreads
+        // into the next cycle's first samples.
+        assert!(!armed_after_a_jump_to(15.0, DetectorTests::ALL));
+        let unguarded = DetectorTests::ALL.without(DetectorTest::PartialGuard);
+        assert!(armed_after_a_jump_to(15.0, unguarded), "the case must arm the test");
     }
 
     #[test]

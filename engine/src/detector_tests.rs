@@ -19,7 +19,8 @@ pub enum DetectorTest {
     /// trickle's or a tail's slow wander is not one.
     RiseRate,
     /// Guards against the rest of an artefact: the partial-cycle test is armed only on
-    /// evidence from two cycles or more and fires only while no sample of the cycle was
+    /// evidence from two cycles or more, the latest no steeper a jump than milk climbs, and
+    /// fires only while no sample of the cycle was
     /// rejected; a cycle with rejected samples adds no onset evidence and does not widen
     /// the artefact band (a motion burst's swing left inside the band is no milk); at
     /// zero flow an alarm on a cycle whose mean or three-cycle median fell is an
