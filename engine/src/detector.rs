@@ -745,7 +745,7 @@ impl EjectionDetector {
                 self.reset_evidence();
                 return None;
             }
-            if self.not_rising(c.m) {
+            if self.not_rising(c.m) || !self.climbable(c.sigma_raw, c.dt_s) {
                 // No partial-cycle test is armed: the next cycle's end decides.
                 return None;
             }
@@ -1042,10 +1042,14 @@ impl EjectionDetector {
 
     /// Whether the latest cycle's raw mean rose no faster than an ejection's flow climbs
     /// ([`MAX_ONSET_SLOPE_ML_MIN_S`] over the cycle's `dt_s` s, with [`FALL_NOISE_FACTOR`]
-    /// times the noise `sigma` mL/min allowed for).
+    /// times the noise `sigma` mL/min allowed for). A faster jump is a motion burst or the
+    /// sensor's return after a dropout: an alarm on it waits for the next cycle (which an
+    /// artefact's decay resets), and it arms no partial-cycle test (whose first samples
+    /// would hold that decay).
     fn climbable(&self, sigma: f32, dt_s: f32) -> bool {
         let jump = self.prev_mean[0] - self.prev_mean[1];
-        jump <= MAX_ONSET_SLOPE_ML_MIN_S * dt_s + FALL_NOISE_FACTOR * sigma
+        !self.tests.has(DetectorTest::PartialGuard)
+            || jump <= MAX_ONSET_SLOPE_ML_MIN_S * dt_s + FALL_NOISE_FACTOR * sigma
     }
 
     /// The partial-cycle test armed for the cycle in progress, if any: (baseline, excess,
@@ -1543,6 +1547,22 @@ mod tests {
         assert!(!armed_after_a_jump_to(15.0, DetectorTests::ALL));
         let unguarded = DetectorTests::ALL.without(DetectorTest::PartialGuard);
         assert!(armed_after_a_jump_to(15.0, unguarded), "the case must arm the test");
+    }
+
+    /// A slow start at zero flow (0.75, then 1.0 mL/min), a motion burst lifting one cycle
+    /// to 15 mL/min, and its decay: whether an onset came.
+    fn onset_on_a_burst_after_a_slow_start(tests: DetectorTests) -> bool {
+        let mut d = settled().with_tests(tests);
+        [0.75, 1.0, 15.0, 0.3, 0.25]
+            .iter()
+            .any(|&m| matches!(d.process(&CYCLE, &block(m), 1.0), Some(Detection::Onset { .. })))
+    }
+
+    #[test]
+    fn a_cycle_that_jumped_faster_than_milk_climbs_completes_no_onset() {
+        let unguarded = DetectorTests::ALL.without(DetectorTest::PartialGuard);
+        assert!(onset_on_a_burst_after_a_slow_start(unguarded), "the case must fool it");
+        assert!(!onset_on_a_burst_after_a_slow_start(DetectorTests::ALL));
     }
 
     #[test]

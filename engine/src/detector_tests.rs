@@ -26,7 +26,8 @@ pub enum DetectorTest {
     /// zero flow an alarm on a cycle whose mean or three-cycle median fell is an
     /// artefact's decay (a burst a smoothing sensor spread over the following cycles, a
     /// surge of stored milk after a pump change), not an onset, and one on a cycle that did
-    /// not climb waits for the next (an ejection's flow climbs for 10–30 s); and the window
+    /// not climb, or jumped faster than milk climbs, waits for the next (an ejection's flow
+    /// climbs for 10–30 s); and the window
     /// after a pump change at zero flow ends in no alarm once a cycle fell below its
     /// highest.
     PartialGuard,
