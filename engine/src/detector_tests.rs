@@ -20,16 +20,14 @@ pub enum DetectorTest {
     RiseRate,
     /// Guards against the rest of an artefact: the partial-cycle test is armed only on
     /// evidence from two cycles or more, the latest no steeper a jump than milk climbs, and
-    /// fires only while no sample of the cycle was
-    /// rejected; a cycle with rejected samples adds no onset evidence and does not widen
-    /// the artefact band (a motion burst's swing left inside the band is no milk); at
-    /// zero flow an alarm on a cycle whose mean or three-cycle median fell is an
-    /// artefact's decay (a burst a smoothing sensor spread over the following cycles, a
-    /// surge of stored milk after a pump change), not an onset, and one on a cycle that did
-    /// not climb, or jumped faster than milk climbs, waits for the next (an ejection's flow
-    /// climbs for 10–30 s); and the window
-    /// after a pump change at zero flow ends in no alarm once a cycle fell below its
-    /// highest.
+    /// fires only while no sample of the cycle was rejected; a cycle with rejected samples
+    /// adds no onset evidence and does not widen the artefact band (a motion burst's swing
+    /// left inside the band is no milk); at zero flow an alarm on a cycle whose mean or
+    /// three-cycle median fell is an artefact's decay (a burst a smoothing sensor spread
+    /// over the following cycles, a surge of stored milk after a pump change), not an
+    /// onset, and one on a cycle that did not climb, or jumped faster than milk climbs,
+    /// waits for the next (an ejection's flow climbs for 10–30 s); and the window after a
+    /// pump change at zero flow ends in no alarm once a cycle fell below its highest.
     PartialGuard,
     /// When the vacuum returns to a depth it had before it weakened (a leak healed), the
     /// flow is expected back at the level it had there: its return is no rise.
