@@ -11,12 +11,10 @@
 mod copies;
 
 use letdown_engine::Sample;
-use letdown_io::session_files::{list_sessions, session_name};
 use letdown_io::{SessionItem, SessionReader, SessionWriter};
-use std::collections::HashSet;
 use std::error::Error;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const USAGE: &str = "usage: resample IN_DIR OUT_DIR FACTOR (an integer, 2 … 100)";
 
@@ -29,15 +27,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     if !(2..=100).contains(&factor) {
         return Err(USAGE.into());
     }
-    std::fs::create_dir_all(output)?;
-    let mut written = HashSet::new();
-    for session in list_sessions(Path::new(input))? {
-        let name = session_name(&session);
-        // `X.csv` and `X.csv.gz` in one folder would both become `X.csv`.
-        if !written.insert(name.clone()) {
-            return Err(format!("two sessions named {name} in {input}").into());
-        }
-        let out = PathBuf::from(output).join(format!("{name}.csv"));
+    for (session, out) in copies::copy_paths(Path::new(input), Path::new(output))? {
         resample(&session, &out, factor)?;
         copies::write_labels_beside(&session, &out, |labels| labels)?;
     }

@@ -14,10 +14,9 @@
 mod copies;
 
 use letdown_eval::labels::Ejection;
-use letdown_io::session_files::{list_sessions, session_name};
 use letdown_io::{SessionItem, SessionReader, SessionWriter};
 use std::error::Error;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What the other sensor does to the flow.
 #[derive(Clone, Copy)]
@@ -40,11 +39,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         [input, output, gain, sigma, rest @ ..] => (input, output, variant(gain, sigma, rest)?),
         _ => return Err(USAGE.into()),
     };
-    std::fs::create_dir_all(output)?;
-    for (seed, session) in list_sessions(Path::new(input))?.iter().enumerate() {
-        let out = PathBuf::from(output).join(format!("{}.csv", session_name(session)));
-        copy_through(session, &out, variant, Noise::new(seed as u64))?;
-        copies::write_labels_beside(session, &out, |labels| {
+    let paths = copies::copy_paths(Path::new(input), Path::new(output))?;
+    for (seed, (session, out)) in paths.iter().enumerate() {
+        copy_through(session, out, variant, Noise::new(seed as u64))?;
+        copies::write_labels_beside(session, out, |labels| {
             delay_visibility(labels, variant.smoothing_tau_s)
         })?;
     }

@@ -1,10 +1,29 @@
 //! What the examples that write a folder of sessions anew (`resample`, `sensor_variant`)
-//! share: the labels beside each copy.
+//! share: where each copy goes, and the labels beside it.
 use letdown_eval::labels::Ejection;
-use letdown_io::session_files::labels_path;
+use letdown_io::session_files::{labels_path, list_sessions, session_name};
 use letdown_io::{read_labels, write_labels};
+use std::collections::HashSet;
 use std::error::Error;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Each session of `input` (whatever `replay` reads there: CSV, `.csv.gz`, Parquet) and
+/// the plain CSV its copy is written to in `output`, which is created. Two sessions of one
+/// name (`X.csv` beside `X.csv.gz`) would write one copy: refused before any is written.
+pub fn copy_paths(input: &Path, output: &Path) -> Result<Vec<(PathBuf, PathBuf)>, Box<dyn Error>> {
+    std::fs::create_dir_all(output)?;
+    let mut names = HashSet::new();
+    let mut paths = Vec::new();
+    for session in list_sessions(input)? {
+        let name = session_name(&session);
+        if !names.insert(name.clone()) {
+            return Err(format!("two sessions named {name} in {}", input.display()).into());
+        }
+        let out = output.join(format!("{name}.csv"));
+        paths.push((session, out));
+    }
+    Ok(paths)
+}
 
 /// Writes the labels beside `session`, if it has any, beside its copy `out`, as `map`
 /// turns them. Read and written rather than copied: a gzip label file beside a session is
