@@ -12,6 +12,8 @@
 #     costs over the Rust call. And everything inside ld_process_block, blocks of 32.
 #
 #   bash engine/ffi/measure.sh        # needs cc, size, valgrind (callgrind_annotate)
+#   bash engine/ffi/measure.sh stack  # the stack figures alone, checked against the
+#                                     # budgets below (CI runs this)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -29,7 +31,26 @@ cflags=(-std=c11 -O2 -Wall -Wextra -Werror -ffunction-sections -fdata-sections -
 link=(-lm -lpthread -Wl,--gc-sections)
 
 cc "${cflags[@]}" engine/ffi/examples/stack_use.c "$lib" "${link[@]}" -o "$out/stack_use"
-"$out/stack_use"
+"$out/stack_use" | tee "$out/stack_use.txt"
+# Stack budgets, bytes, for the library as firmware builds it. A pump's control task
+# typically gets a few KB of stack: the per-sample calls must fit in 4 KB with room for
+# the firmware's own frames, and `ld_engine_init`, which today builds the engine by value
+# (README, firmware section), in two engines' worth. A change that inlines differently
+# moves these figures; this catches one that makes them grow past what firmware can give.
+if [[ "${1:-}" == stack ]]; then
+    awk -v budget="process 4096 process_block 2048 process_gap 1024 init 16384" '
+        /^stack_bytes/ {
+            n = split(budget, b, " ")
+            for (i = 1; i <= n; i += 2) {
+                for (j = 2; j < NF; j += 2) if ($j == b[i]) used = $(j + 1)
+                status = used <= b[i + 1] ? "within" : "OVER"
+                printf "%s: %d bytes of stack, budget %d: %s\n", b[i], used, b[i + 1], status
+                if (used > b[i + 1]) over = 1
+            }
+        }
+        END { exit over }' "$out/stack_use.txt"
+    exit
+fi
 
 # Every function of the header, kept alive through a table; the same program without it.
 cat > "$out/refs.c" <<'C'
