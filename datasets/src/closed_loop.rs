@@ -185,13 +185,47 @@ pub fn run_closed_loop(
 ) -> Result<Outcome, SpecError> {
     let spec = spec.with_program(PumpProgram::FollowHints);
     let mut gen = Generator::new(spec)?;
+    let run = follow_hints(&mut gen, strategy);
+    let volume_ml = gen.removed_ml();
+    let first_onset_s = gen.first_onset_s();
+    let labels = gen.labels();
+    let n = gen.samples_generated();
     let dt = 1.0 / spec.rate_hz;
+    let flowing = flowing_samples(&labels, spec.rate_hz, n);
+    let misphase_s = run.modes.misphase(&flowing, n) as f64 * dt;
+    let after_first = from_first_onset(first_onset_s, spec.rate_hz, n);
+    let first_switch_misphase_s = run.modes.misphase(&after_first, n) as f64 * dt;
+    Ok(Outcome {
+        strategy: strategy.name(),
+        volume_ml,
+        released_ml: gen.released_ml(),
+        time_to_90pct_s: time_to_90pct_s(&run.volume_at_s, volume_ml, gen.duration_s()),
+        misphase_s,
+        first_switch_misphase_s,
+        first_onset_s,
+        labels,
+        hints: run.hints,
+    })
+}
+
+/// What a closed-loop run records as it goes, for scoring once the labels are complete.
+struct Run {
+    /// The pump's mode as runs (first sample, mode): the phase is scored against the
+    /// labels after the last sample.
+    modes: ModeRuns,
+    /// Removed volume at each whole second, then at the session's end, mL: for the time
+    /// to 90 %.
+    volume_at_s: Vec<f64>,
+    /// Hints the strategy issued.
+    hints: u32,
+}
+
+/// Pulls every sample of `gen`, shows it to `strategy` (a dropout as `None`) and applies
+/// each hint it returns before the next sample.
+fn follow_hints(gen: &mut Generator, strategy: &mut dyn Strategy) -> Run {
     let mut hints = 0u32;
-    // Removed volume at each whole second, for the time to 90 %.
     let mut volume_at_s: Vec<f64> = vec![0.0];
-    let rate_per_s = spec.rate_hz.round().max(1.0) as u64;
-    // The pump's mode as runs (first sample, mode): the phase is scored against the
-    // labels once they are complete, after the last sample. One entry per change.
+    let rate_per_s = gen.spec().rate_hz.round().max(1.0) as u64;
     let mut modes = ModeRuns::default();
     while let Some(s) = gen.next_sample() {
         modes.push(s.index, s.truth.mode);
@@ -204,21 +238,20 @@ pub fn run_closed_loop(
             gen.apply_hint(&h);
         }
     }
-    let volume_ml = gen.removed_ml();
-    let first_onset_s = gen.first_onset_s();
-    let labels = gen.labels();
-    let n = gen.samples_generated();
-    let flowing: Vec<(u64, u64)> = flowing_samples(&labels, spec.rate_hz, n);
-    let misphase_s = modes.misphase(&flowing, n) as f64 * dt;
-    let after_first: Vec<(u64, u64)> = first_onset_s
-        .map(|t1| (first_sample_at(t1, spec.rate_hz, n), n))
-        .filter(|(a, b)| a < b)
-        .into_iter()
-        .collect();
-    let first_switch_misphase_s = modes.misphase(&after_first, n) as f64 * dt;
-    volume_at_s.push(volume_ml);
+    volume_at_s.push(gen.removed_ml());
+    Run {
+        modes,
+        volume_at_s,
+        hints,
+    }
+}
+
+/// When the removed volume first reached 90 % of `volume_ml` (the session's total, mL), s:
+/// interpolated within the second from `volume_at_s` (the removed volume at each whole
+/// second, then at the end, mL), at most `duration_s`. `None` if nothing was removed.
+fn time_to_90pct_s(volume_at_s: &[f64], volume_ml: f64, duration_s: f64) -> Option<f64> {
     let target = 0.9 * volume_ml;
-    let time_to_90pct_s = if volume_ml > 0.0 {
+    if volume_ml > 0.0 {
         volume_at_s.windows(2).enumerate().find_map(|(i, w)| {
             (w[1] >= target).then(|| {
                 let frac = if w[1] > w[0] {
@@ -226,23 +259,23 @@ pub fn run_closed_loop(
                 } else {
                     0.0
                 };
-                (i as f64 + frac).min(gen.duration_s())
+                (i as f64 + frac).min(duration_s)
             })
         })
     } else {
         None
-    };
-    Ok(Outcome {
-        strategy: strategy.name(),
-        volume_ml,
-        released_ml: gen.released_ml(),
-        time_to_90pct_s,
-        misphase_s,
-        first_switch_misphase_s,
-        first_onset_s,
-        labels,
-        hints,
-    })
+    }
+}
+
+/// The samples from the first onset (`first_onset_s`, s) to the session's end, as one
+/// index range `[start, n)` at `rate_hz`: where a pump that switches once should express.
+/// Empty without a letdown or when the onset is past the last sample.
+fn from_first_onset(first_onset_s: Option<f64>, rate_hz: f64, n: u64) -> Vec<(u64, u64)> {
+    first_onset_s
+        .map(|t1| (first_sample_at(t1, rate_hz, n), n))
+        .filter(|(a, b)| a < b)
+        .into_iter()
+        .collect()
 }
 
 /// The pump's mode over a session as runs: `(first sample index, mode)`, in order, each

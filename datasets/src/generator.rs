@@ -338,53 +338,35 @@ impl Generator {
     /// A generator for `spec` (validated). Draws every session-level parameter now.
     pub fn new(spec: SessionSpec) -> Result<Self, SpecError> {
         spec.validate()?;
-        let seed = spec.seed;
-        let profile = spec.profile.resolve(seed);
-        let mother = Mother::new(spec.mother_id());
-        let duration_s = spec.duration_s();
-        let presence = spec.presence();
-        let mut physiology_rng = random::stream(seed, Stream::Physiology);
-        let physiology = SessionPhysiology::draw(&mother, profile, presence, &mut physiology_rng);
-        let mut pump_rng = random::stream(seed, Stream::Pump);
-        let settings = PumpSettings::draw(mother.max_comfort_vacuum_mmhg, &mut pump_rng);
-        let shape = WaveShape::draw(&mut pump_rng);
-        let mut user_rng = random::stream(seed, Stream::User);
-        let program = ProgramClock::new(spec.program, &mother, &mut user_rng);
-        let user_events = user::schedule(&mut user_rng, duration_s, spec.program, presence);
-        let mut sensor_rng = random::stream(seed, Stream::Sensor);
-        let sensor = SensorParams::draw(
-            &mut sensor_rng,
-            spec.rate_hz,
-            duration_s,
-            spec.faults,
-            presence,
-        );
-        let mut fault_rng = random::stream(seed, Stream::Faults);
-        let episodes = faults::schedule(&mut fault_rng, duration_s, spec.faults, presence);
-        let (trickle, wobble) = draw_milk_phenomena(seed, presence);
-        let (start, hint_command) = start_commands(spec.program, &settings);
+        Ok(Self::at_start(spec, SessionDraws::draw(&spec)))
+    }
+
+    /// The generator before its first sample: the session's draws `d` in place, the pump
+    /// in the program's start mode, every clock at zero and no user action under way.
+    fn at_start(spec: SessionSpec, d: SessionDraws) -> Self {
+        let (start, hint_command) = start_commands(spec.program, &d.settings);
         let tick_n = ((spec.rate_hz * TICK_S).round() as u64).max(1);
-        Ok(Self {
+        Self {
             spec,
-            profile,
-            mother,
-            physiology,
-            initial_settings: settings,
-            settings,
-            sensor,
-            user_events,
-            trickle,
-            wobble,
+            profile: d.profile,
+            mother: d.mother,
+            physiology: d.physiology,
+            initial_settings: d.settings,
+            settings: d.settings,
+            sensor: d.sensor,
+            user_events: d.user_events,
+            trickle: d.trickle,
+            wobble: d.wobble,
             n_samples: spec.sample_count(),
             index: 0,
             dt_s: 1.0 / spec.rate_hz,
             tick_n,
             tick_s: tick_n as f64 / spec.rate_hz,
             tick_countdown: 0,
-            duration_s,
+            duration_s: spec.duration_s(),
             finished: false,
-            pump: Pump::new(shape, start, pump_rng),
-            program,
+            pump: Pump::new(d.shape, start, d.pump_rng),
+            program: d.program,
             hint_command,
             hints_in_control: false,
             last_command: start,
@@ -393,18 +375,18 @@ impl Generator {
             pause_until_s: f64::NEG_INFINITY,
             button_until_s: f64::NEG_INFINITY,
             leak_until_s: f64::NEG_INFINITY,
-            reflex: Reflex::new(&physiology, spec.cue_effect),
-            physiology_rng,
+            reflex: Reflex::new(&d.physiology, spec.cue_effect),
+            physiology_rng: d.physiology_rng,
             ejections: Vec::new(),
-            milk: DuctStore::new(physiology.duct_milk_ml),
-            tubing: Tubing::new(&sensor, spec.rate_hz),
-            smoother: Smoother::new(sensor.flow_smoothing_tau_s, spec.rate_hz),
-            hold: Hold::new(sensor.flow_refresh_hz, spec.rate_hz),
-            noise_rng: random::stream(seed, Stream::Noise),
-            flow_offset: sensor.flow_offset_ml_min,
+            milk: DuctStore::new(d.physiology.duct_milk_ml),
+            tubing: Tubing::new(&d.sensor, spec.rate_hz),
+            smoother: Smoother::new(d.sensor.flow_smoothing_tau_s, spec.rate_hz),
+            hold: Hold::new(d.sensor.flow_refresh_hz, spec.rate_hz),
+            noise_rng: random::stream(spec.seed, Stream::Noise),
+            flow_offset: d.sensor.flow_offset_ml_min,
             flow_gain: 1.0,
-            faults: FaultTimeline::new(episodes),
-        })
+            faults: FaultTimeline::new(d.episodes),
+        }
     }
 
     /// The next sample, or `None` once the session is complete.
@@ -415,41 +397,16 @@ impl Generator {
         }
         let index = self.index;
         let t_s = index as f64 / self.spec.rate_hz;
-        if self.tick_countdown == 0 {
-            self.tick(t_s);
-            self.tick_countdown = self.tick_n;
-        }
-        self.tick_countdown -= 1;
+        self.tick_if_due(t_s);
 
         self.faults.advance(t_s);
         let artefacts = self.faults.any_active();
-        let mut pressure = self.pump.step(self.dt_s);
-        if artefacts {
-            pressure = self.faults.pump_pressure(t_s, pressure);
-        }
-        let k = removal_rate_per_s(pressure, self.physiology.removal_scale);
-        let breast = self.milk.sample_flow_ml_min(k, self.dt_s);
+        let pressure = self.shield_pressure(t_s, artefacts);
+        let breast = self.breast_flow_ml_min(pressure);
         let at_sensor = self.tubing.step(breast);
         let sensed = self.smoother.step(at_sensor);
-
-        if self.hold.due() {
-            let mut f = self.flow_gain * sensed
-                + self.flow_offset
-                + self.sensor.flow_noise_ml_min * random::normal(&mut self.noise_rng);
-            if artefacts {
-                f = self.faults.flow_artifacts(t_s, f);
-            }
-            self.hold
-                .set(clip_flow(quantise(f, self.sensor.flow_quantum_ml_min)) as f32);
-        }
-        let mut flow = self.hold.value();
-        let mut p = pressure
-            + self.sensor.pressure_offset_mmhg
-            + self.sensor.pressure_noise_mmhg * random::normal(&mut self.noise_rng);
-        if artefacts {
-            p = self.faults.pressure_artifacts(t_s, p);
-        }
-        let mut p = clip_pressure(quantise(p, self.sensor.pressure_quantum_mmhg)) as f32;
+        let mut flow = self.flow_reading(t_s, sensed, artefacts);
+        let mut p = self.pressure_reading(t_s, pressure, artefacts);
         let present = !artefacts || self.faults.hard(&mut p, &mut flow);
         if !present {
             p = f32::NAN;
@@ -737,6 +694,64 @@ impl Generator {
         self.track(t);
     }
 
+    /// Runs the physiology tick that starts at sample time `t_s` when one is due: at the
+    /// first sample, then every `tick_n` samples (~10 ms).
+    fn tick_if_due(&mut self, t_s: f64) {
+        if self.tick_countdown == 0 {
+            self.tick(t_s);
+            self.tick_countdown = self.tick_n;
+        }
+        self.tick_countdown -= 1;
+    }
+
+    /// The pump's pressure at the breast shield over this sample, mmHg (negative =
+    /// vacuum), after any pump fault active at `t_s` (`artefacts`: some episode is).
+    fn shield_pressure(&mut self, t_s: f64, artefacts: bool) -> f64 {
+        let pressure = self.pump.step(self.dt_s);
+        if artefacts {
+            self.faults.pump_pressure(t_s, pressure)
+        } else {
+            pressure
+        }
+    }
+
+    /// Milk leaving the nipple over this sample under `pressure` (mmHg), mL/min: the
+    /// ducts' milk taken at the rate that vacuum removes it.
+    fn breast_flow_ml_min(&mut self, pressure: f64) -> f64 {
+        let k = removal_rate_per_s(pressure, self.physiology.removal_scale);
+        self.milk.sample_flow_ml_min(k, self.dt_s)
+    }
+
+    /// The flow channel at `t_s`, mL/min: a fresh reading of `sensed` (the flow at the
+    /// sensing element, mL/min) through gain, offset, noise, artefacts, quantum and range
+    /// when the sensor refreshes, else the reading it holds. Draws the flow noise before
+    /// [`pressure_reading`](Self::pressure_reading) draws the pressure's.
+    fn flow_reading(&mut self, t_s: f64, sensed: f64, artefacts: bool) -> f32 {
+        if self.hold.due() {
+            let mut f = self.flow_gain * sensed
+                + self.flow_offset
+                + self.sensor.flow_noise_ml_min * random::normal(&mut self.noise_rng);
+            if artefacts {
+                f = self.faults.flow_artifacts(t_s, f);
+            }
+            self.hold
+                .set(clip_flow(quantise(f, self.sensor.flow_quantum_ml_min)) as f32);
+        }
+        self.hold.value()
+    }
+
+    /// The pressure channel at `t_s`, mmHg: the shield's `pressure` (mmHg) through the
+    /// sensor's offset, noise, artefacts, quantum and range.
+    fn pressure_reading(&mut self, t_s: f64, pressure: f64, artefacts: bool) -> f32 {
+        let mut p = pressure
+            + self.sensor.pressure_offset_mmhg
+            + self.sensor.pressure_noise_mmhg * random::normal(&mut self.noise_rng);
+        if artefacts {
+            p = self.faults.pressure_artifacts(t_s, p);
+        }
+        clip_pressure(quantise(p, self.sensor.pressure_quantum_mmhg)) as f32
+    }
+
     /// One physiology tick at `t_s` (the start of the tick).
     fn tick(&mut self, t_s: f64) {
         self.milk.settle();
@@ -1000,6 +1015,74 @@ impl Iterator for Generator {
 
     fn next(&mut self) -> Option<SimSample> {
         self.next_sample()
+    }
+}
+
+/// Every session-level parameter of a session, drawn once before its first sample. Each
+/// part draws from its own stream of the seed ([`random`]), so the order of the parts
+/// does not matter, but the order of the draws within each does.
+struct SessionDraws {
+    profile: Profile,
+    mother: Mother,
+    physiology: SessionPhysiology,
+    /// The physiology's stream after its session draws: the reflex and the ejections
+    /// draw from it as the session runs.
+    physiology_rng: SimRng,
+    settings: PumpSettings,
+    shape: WaveShape,
+    /// The pump's stream after the settings and wave shape: the pump's per-cycle jitter
+    /// draws from it.
+    pump_rng: SimRng,
+    program: ProgramClock,
+    user_events: Vec<UserEvent>,
+    sensor: SensorParams,
+    episodes: Vec<faults::Episode>,
+    trickle: Option<Trickle>,
+    wobble: Option<Wobble>,
+}
+
+impl SessionDraws {
+    /// The draws of `spec` (validated).
+    fn draw(spec: &SessionSpec) -> Self {
+        let seed = spec.seed;
+        let profile = spec.profile.resolve(seed);
+        let mother = Mother::new(spec.mother_id());
+        let duration_s = spec.duration_s();
+        let presence = spec.presence();
+        let mut physiology_rng = random::stream(seed, Stream::Physiology);
+        let physiology = SessionPhysiology::draw(&mother, profile, presence, &mut physiology_rng);
+        let mut pump_rng = random::stream(seed, Stream::Pump);
+        let settings = PumpSettings::draw(mother.max_comfort_vacuum_mmhg, &mut pump_rng);
+        let shape = WaveShape::draw(&mut pump_rng);
+        let mut user_rng = random::stream(seed, Stream::User);
+        let program = ProgramClock::new(spec.program, &mother, &mut user_rng);
+        let user_events = user::schedule(&mut user_rng, duration_s, spec.program, presence);
+        let mut sensor_rng = random::stream(seed, Stream::Sensor);
+        let sensor = SensorParams::draw(
+            &mut sensor_rng,
+            spec.rate_hz,
+            duration_s,
+            spec.faults,
+            presence,
+        );
+        let mut fault_rng = random::stream(seed, Stream::Faults);
+        let episodes = faults::schedule(&mut fault_rng, duration_s, spec.faults, presence);
+        let (trickle, wobble) = draw_milk_phenomena(seed, presence);
+        Self {
+            profile,
+            mother,
+            physiology,
+            physiology_rng,
+            settings,
+            shape,
+            pump_rng,
+            program,
+            user_events,
+            sensor,
+            episodes,
+            trickle,
+            wobble,
+        }
     }
 }
 
