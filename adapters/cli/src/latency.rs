@@ -349,37 +349,10 @@ fn measure(args: &LatencyArgs) -> Result<Report, String> {
         main_thread: round::own_scheduling(),
     });
     let input = simulate(args)?;
-    let plan = Plan {
-        input: &input.samples,
-        rate_hz: args.rate,
-        block: args.block,
-        paced: !args.unpaced,
-        repeat: repeat(args),
-        realtime: args.realtime,
-        warmth: if args.cold {
-            Warmth::Cold
-        } else {
-            Warmth::Warm
-        },
-    };
+    let plan = plan(args, &input);
     let (waits, headline) = WaitChoice::strategies(args.wait, plan.paced);
-    let variants: Vec<Variant> = waits
-        .iter()
-        .map(|&w| Variant::Pipeline(w))
-        .chain([Variant::Baseline])
-        .collect();
-    let mut runs: Vec<Vec<Measured>> = vec![Vec::new(); variants.len()];
-    let mut probes: Vec<Percentiles> = Vec::new();
-    let progress = Progress::new(!args.json && std::io::stderr().is_terminal());
-    for r in 0..args.rounds {
-        for (v, variant) in variants.iter().enumerate() {
-            progress.show(r, args.rounds, &describe(*variant));
-            runs[v].push(round::run(*variant, &plan)?);
-        }
-        progress.show(r, args.rounds, "host wake-up probe");
-        probes.push(round::probe(&plan));
-    }
-    progress.clear();
+    let variants = variants(&waits);
+    let (runs, probes) = run_rounds(args, &variants, &plan)?;
     Ok(Report::new(report::Setup {
         rate_hz: args.rate,
         seconds: args.seconds,
@@ -402,6 +375,56 @@ fn measure(args: &LatencyArgs) -> Result<Report, String> {
         runs,
         probes,
     }))
+}
+
+/// How every run feeds `input`, as the options say.
+fn plan<'a>(args: &LatencyArgs, input: &'a Input) -> Plan<'a> {
+    Plan {
+        input: &input.samples,
+        rate_hz: args.rate,
+        block: args.block,
+        paced: !args.unpaced,
+        repeat: repeat(args),
+        realtime: args.realtime,
+        warmth: if args.cold {
+            Warmth::Cold
+        } else {
+            Warmth::Warm
+        },
+    }
+}
+
+/// What each round runs, in order: the lock-free pipeline once per wait strategy in
+/// `waits`, then the baseline.
+fn variants(waits: &[WaitStrategy]) -> Vec<Variant> {
+    waits
+        .iter()
+        .map(|&w| Variant::Pipeline(w))
+        .chain([Variant::Baseline])
+        .collect()
+}
+
+/// Runs the rounds, each running every variant in turn and then the wake-up probe
+/// (progress shown on a terminal). Returns each variant's measures, one per round, and
+/// the probe's.
+fn run_rounds(
+    args: &LatencyArgs,
+    variants: &[Variant],
+    plan: &Plan<'_>,
+) -> Result<(Vec<Vec<Measured>>, Vec<Percentiles>), String> {
+    let mut runs: Vec<Vec<Measured>> = vec![Vec::new(); variants.len()];
+    let mut probes: Vec<Percentiles> = Vec::new();
+    let progress = Progress::new(!args.json && std::io::stderr().is_terminal());
+    for r in 0..args.rounds {
+        for (v, variant) in variants.iter().enumerate() {
+            progress.show(r, args.rounds, &describe(*variant));
+            runs[v].push(round::run(*variant, plan)?);
+        }
+        progress.show(r, args.rounds, "host wake-up probe");
+        probes.push(round::probe(plan));
+    }
+    progress.clear();
+    Ok((runs, probes))
 }
 
 fn describe(variant: Variant) -> String {

@@ -789,6 +789,8 @@ impl StreamTotals {
     }
 }
 
+/// The statistics, one line each for the link, the samples and the hints, every line
+/// starting with `label` (`stats` while serving, `summary` at the end).
 fn print_stats(
     log: &Log,
     label: &str,
@@ -797,6 +799,14 @@ fn print_stats(
     counts: &EventCounts,
     pipeline: &PipelineStats,
 ) {
+    print_link_stats(log, label, rx);
+    print_sample_stats(log, label, rx);
+    print_hint_stats(log, label, down, counts, pipeline);
+}
+
+/// The link line: bytes, frames decoded, dropped (in all and by reason) and lost, the
+/// frames received by type, and the sequence numbers' duplicates and rewinds.
+fn print_link_stats(log: &Log, label: &str, rx: &ReceiveStats) {
     let reasons: Vec<String> = DropReason::ALL
         .iter()
         .map(|r| format!("dropped_{r}={}", rx.decoder.dropped(*r)))
@@ -820,6 +830,11 @@ fn print_stats(
         rx.sequence.duplicates,
         rx.sequence.rewinds
     ));
+}
+
+/// The samples line: received and delivered, reported missing (in gaps), lost to
+/// overruns, discarded (a rejected stream's, duplicates, repeats), silences and streams.
+fn print_sample_stats(log: &Log, label: &str, rx: &ReceiveStats) {
     log.line(format_args!(
         "{label} samples received={} delivered={} missing={} gaps={} overruns={} \
          rejected={} duplicate={} repeated={} silences={} streams={} streams_rejected={}",
@@ -835,6 +850,18 @@ fn print_stats(
         rx.streams,
         rx.streams_rejected
     ));
+}
+
+/// The hints line: the engine's events, the hints sent and dropped (in the engine's
+/// channel or by a failed write), the other frames written to the pump, and the samples
+/// the engine processed.
+fn print_hint_stats(
+    log: &Log,
+    label: &str,
+    down: &ToPump,
+    counts: &EventCounts,
+    pipeline: &PipelineStats,
+) {
     log.line(format_args!(
         "{label} hints events={} without_hint={} sent={} dropped={} (engine channel {} + \
          write {}) acks={} heartbeats={} write_errors={} processed={}",

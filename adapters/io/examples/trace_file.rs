@@ -3,20 +3,11 @@
 //! One line per analysis block: time, cycle rate and depth, the block's raw mean flow,
 //! its pump-synchronous amplitude and rejected share, then what the detector holds
 //! (three-cycle median, baseline, noise, CUSUM and threshold) and any event.
-use letdown_engine::EngineConfig;
-use letdown_io::{SessionItem, SessionReader};
+use letdown_engine::{Engine, EngineConfig, Snapshot};
+use letdown_io::{Row, SessionFileError, SessionItem, SessionReader};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(path) = args.first() else {
-        eprintln!("usage: trace_file FILE [FROM_S TO_S]");
-        std::process::exit(2);
-    };
-    let from: f64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0.0);
-    let to: f64 = args
-        .get(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(f64::INFINITY);
+    let (path, from, to) = arguments();
     let mut reader = SessionReader::open(path).unwrap_or_else(|e| {
         eprintln!("{e}");
         std::process::exit(2)
@@ -26,16 +17,8 @@ fn main() {
     let mut cycles = 0;
     println!("t_s rate depth mean puls rej m3 base sigma cusum h ej event");
     for item in reader.by_ref() {
-        let row = match item {
-            Ok(SessionItem::Row(row)) => row,
-            Ok(SessionItem::Gap(gap)) => {
-                engine.process_gap(gap.missing);
-                continue;
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                std::process::exit(2)
-            }
+        let Some(row) = row_or_gap(&mut engine, item) else {
+            continue;
         };
         let event = engine.process(row.sample);
         let stats = engine.stats();
@@ -46,25 +29,64 @@ fn main() {
         if stats.cycles + stats.artefact_cycles != cycles {
             cycles = stats.cycles + stats.artefact_cycles;
             let s = engine.snapshot();
-            if !shown {
-                continue;
+            if shown {
+                print_cycle(row.t_s, &s);
             }
-            let (c, b) = (s.last_cycle.unwrap(), s.last_block.unwrap());
-            println!(
-                "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {}",
-                row.t_s,
-                c.rate_cpm,
-                c.depth_mmhg,
-                b.mean_flow_ml_min,
-                b.pulsation_ml_min,
-                b.rejected_fraction,
-                s.flow_ml_min,
-                s.baseline_ml_min,
-                s.sigma_ml_min,
-                s.cusum.0,
-                s.cusum.1,
-                u8::from(s.in_ejection)
-            );
         }
     }
+}
+
+/// `FILE [FROM_S TO_S]`: the session file and the span traced, s since session start (a
+/// time missing or not a number: the session's start or end). Without a file, the usage
+/// and exit status 2.
+fn arguments() -> (String, f64, f64) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(path) = args.first() else {
+        eprintln!("usage: trace_file FILE [FROM_S TO_S]");
+        std::process::exit(2);
+    };
+    let from: f64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(0.0);
+    let to: f64 = args
+        .get(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(f64::INFINITY);
+    (path.clone(), from, to)
+}
+
+/// The sample row `item` holds; a gap goes to the engine instead (`None`), and a read
+/// error ends the trace with exit status 2.
+fn row_or_gap(engine: &mut Engine, item: Result<SessionItem, SessionFileError>) -> Option<Row> {
+    match item {
+        Ok(SessionItem::Row(row)) => Some(row),
+        Ok(SessionItem::Gap(gap)) => {
+            engine.process_gap(gap.missing);
+            None
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2)
+        }
+    }
+}
+
+/// The line of a cycle that ended at `t_s`: its rate (cycles/min) and depth (mmHg), its
+/// block's mean flow and pulsation (mL/min) and rejected share, then the detector's
+/// three-cycle flow, baseline and noise (mL/min), CUSUM and threshold, and ejection flag.
+fn print_cycle(t_s: f64, s: &Snapshot) {
+    let (c, b) = (s.last_cycle.unwrap(), s.last_block.unwrap());
+    println!(
+        "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {}",
+        t_s,
+        c.rate_cpm,
+        c.depth_mmhg,
+        b.mean_flow_ml_min,
+        b.pulsation_ml_min,
+        b.rejected_fraction,
+        s.flow_ml_min,
+        s.baseline_ml_min,
+        s.sigma_ml_min,
+        s.cusum.0,
+        s.cusum.1,
+        u8::from(s.in_ejection)
+    );
 }

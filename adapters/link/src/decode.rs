@@ -269,75 +269,113 @@ pub fn parse_payload(raw: &[u8]) -> Result<Frame, FrameError> {
     Ok(Frame { seq, payload })
 }
 
+/// The body of a `frame_type` frame (the header read, the CRC checked), its length
+/// checked against the type before any field is read.
 fn parse_body(frame_type: FrameType, r: &mut Reader<'_>) -> Result<Payload, FrameError> {
-    let actual = r.remaining();
-    let bad_length = |expected| FrameError::BadLength {
+    let body = BodyLength {
         frame_type,
-        expected,
-        actual,
-    };
-    let fixed = |expected| {
-        if actual == expected {
-            Ok(())
-        } else {
-            Err(bad_length(expected))
-        }
+        actual: r.remaining(),
     };
     // After the length checks every read below succeeds; `short` covers the impossible.
-    let short = bad_length(0);
+    let short = body.bad(0);
     Ok(match frame_type {
         FrameType::Hello => {
-            fixed(HELLO_LEN)?;
-            Payload::Hello(Hello {
-                config: read_config(r).ok_or(short)?,
-                max_samples_per_block: r.u8().ok_or(short)?,
-                next_sample_index: r.u64().ok_or(short)?,
-            })
+            body.fixed(HELLO_LEN)?;
+            Payload::Hello(read_hello(r).ok_or(short)?)
         }
-        FrameType::SampleBlock => {
-            if actual < BLOCK_HEADER_LEN {
-                // Not even the block header: expect at least one sample.
-                return Err(bad_length(BLOCK_HEADER_LEN + SAMPLE_LEN));
-            }
-            let config = read_config(r).ok_or(short)?;
-            let first_sample_index = r.u64().ok_or(short)?;
-            let count = usize::from(r.u8().ok_or(short)?);
-            if !(1..=MAX_SAMPLES_PER_BLOCK).contains(&count) {
-                return Err(FrameError::InvalidField(Field::SampleCount));
-            }
-            fixed(BLOCK_HEADER_LEN + count * SAMPLE_LEN)?;
-            let block = read_samples(
-                r,
-                SampleBlock::new(config, first_sample_index),
-                count,
-                short,
-            )?;
-            Payload::SampleBlock(block)
-        }
+        FrameType::SampleBlock => Payload::SampleBlock(read_sample_block(r, body)?),
         FrameType::Settings => {
-            fixed(SETTINGS_LEN)?;
-            Payload::Settings(UserSettings {
-                stimulation_vacuum_mmhg: r.f32().ok_or(short)?,
-                stimulation_rate_cpm: r.f32().ok_or(short)?,
-                expression_vacuum_mmhg: r.f32().ok_or(short)?,
-                expression_rate_cpm: r.f32().ok_or(short)?,
-                max_vacuum_mmhg: r.f32().ok_or(short)?,
-            })
+            body.fixed(SETTINGS_LEN)?;
+            Payload::Settings(read_settings(r).ok_or(short)?)
         }
         FrameType::Hint => {
-            fixed(HINT_LEN)?;
+            body.fixed(HINT_LEN)?;
             Payload::Hint(read_hint(r, short)?)
         }
         FrameType::Ack => {
-            fixed(ACK_LEN)?;
+            body.fixed(ACK_LEN)?;
             Payload::Ack(read_ack(r).ok_or(short)?)
         }
         FrameType::Heartbeat => {
-            fixed(HEARTBEAT_LEN)?;
+            body.fixed(HEARTBEAT_LEN)?;
             Payload::Heartbeat(Heartbeat {
                 uptime_ms: r.u32().ok_or(short)?,
             })
         }
+    })
+}
+
+/// A body's length, bytes, and the frame type it belongs to: what a
+/// [`FrameError::BadLength`] reports.
+#[derive(Clone, Copy)]
+struct BodyLength {
+    frame_type: FrameType,
+    /// Body bytes received (header and CRC excluded).
+    actual: usize,
+}
+
+impl BodyLength {
+    /// The error for this body when its type needs `expected` bytes.
+    fn bad(self, expected: usize) -> FrameError {
+        FrameError::BadLength {
+            frame_type: self.frame_type,
+            expected,
+            actual: self.actual,
+        }
+    }
+
+    /// `Ok` if the body is exactly `expected` bytes long.
+    fn fixed(self, expected: usize) -> Result<(), FrameError> {
+        if self.actual == expected {
+            Ok(())
+        } else {
+            Err(self.bad(expected))
+        }
+    }
+}
+
+/// A Hello body (its length checked).
+fn read_hello(r: &mut Reader<'_>) -> Option<Hello> {
+    Some(Hello {
+        config: read_config(r)?,
+        max_samples_per_block: r.u8()?,
+        next_sample_index: r.u64()?,
+    })
+}
+
+/// A SampleBlock body: its header, then the samples it counts (1 …
+/// [`MAX_SAMPLES_PER_BLOCK`]). The length is checked twice: against the header before
+/// reading it, against the count once it is known.
+fn read_sample_block(r: &mut Reader<'_>, body: BodyLength) -> Result<SampleBlock, FrameError> {
+    if body.actual < BLOCK_HEADER_LEN {
+        // Not even the block header: expect at least one sample.
+        return Err(body.bad(BLOCK_HEADER_LEN + SAMPLE_LEN));
+    }
+    // After the header's length check its reads succeed; `short` covers the impossible.
+    let short = body.bad(0);
+    let config = read_config(r).ok_or(short)?;
+    let first_sample_index = r.u64().ok_or(short)?;
+    let count = usize::from(r.u8().ok_or(short)?);
+    if !(1..=MAX_SAMPLES_PER_BLOCK).contains(&count) {
+        return Err(FrameError::InvalidField(Field::SampleCount));
+    }
+    body.fixed(BLOCK_HEADER_LEN + count * SAMPLE_LEN)?;
+    read_samples(
+        r,
+        SampleBlock::new(config, first_sample_index),
+        count,
+        short,
+    )
+}
+
+/// A Settings body (its length checked): vacuums in mmHg, rates in cycles/min.
+fn read_settings(r: &mut Reader<'_>) -> Option<UserSettings> {
+    Some(UserSettings {
+        stimulation_vacuum_mmhg: r.f32()?,
+        stimulation_rate_cpm: r.f32()?,
+        expression_vacuum_mmhg: r.f32()?,
+        expression_rate_cpm: r.f32()?,
+        max_vacuum_mmhg: r.f32()?,
     })
 }
 

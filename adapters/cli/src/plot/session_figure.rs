@@ -238,20 +238,18 @@ impl SessionFigure<'_> {
         band: &DrawingArea<DB, Shift>,
         view: &View,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let mut chart = ChartBuilder::on(band)
-            .margin_right(RIGHT_PX)
-            .margin_left(LEFT_PX)
-            .margin_top(4)
-            .y_label_area_size(Y_LABEL_PX)
-            .build_cartesian_2d(view.from..view.to, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .disable_x_axis()
-            .y_labels(0)
-            .y_desc("engine asks")
-            .axis_desc_style((FONT, 14))
-            .draw()?;
+        let mut chart = band_chart(band, view)?;
+        self.draw_phases(&mut chart, view)?;
+        draw_hints(&mut chart, &self.hints_shown(view))
+    }
+
+    /// The phases the engine asked for, as bars in the band's lower part, each named
+    /// where it is more than 90 px wide.
+    fn draw_phases<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        view: &View,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         for (a, b, mode) in phases(
             &self.trace.events,
             self.trace.rate_hz,
@@ -274,30 +272,17 @@ impl SessionFigure<'_> {
                 )))?;
             }
         }
-        let hinted: Vec<(f64, String)> = self
-            .trace
+        Ok(())
+    }
+
+    /// The hints in the shown span: each one's time, s, and its few words.
+    fn hints_shown(&self, view: &View) -> Vec<(f64, String)> {
+        self.trace
             .events
             .iter()
             .filter_map(|e| Some((e.sample_index as f64 / self.trace.rate_hz, hint_text(e)?)))
             .filter(|(s, _)| (view.from..=view.to).contains(s))
-            .collect();
-        for (i, (s, text)) in hinted.iter().enumerate() {
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(*s, 0.0), (*s, 0.5)],
-                BLACK.stroke_width(1),
-            )))?;
-            // At most 40 annotations; the ticks above still show every hint.
-            if i < 40 {
-                let y = if i % 2 == 0 { 0.97 } else { 0.74 };
-                chart.draw_series(std::iter::once(Text::new(
-                    text.clone(),
-                    (*s, y),
-                    (FONT, 13),
-                )))?;
-            }
-        }
-
-        Ok(())
+            .collect()
     }
 
     /// The pressure panel.
@@ -352,44 +337,19 @@ impl SessionFigure<'_> {
         view: &View,
         f_range: (f64, f64),
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let mut first = true;
-        for line in envelope(&view.cols, |c| c.flow, f_range) {
-            let series = chart.draw_series(LineSeries::new(line, RAW.stroke_width(1)))?;
-            if first {
-                series.label("flow reading").legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 22, y)], RAW.stroke_width(3))
-                });
-                first = false;
-            }
-        }
-        let clamp = |v: f32| f64::from(v).clamp(f_range.0, f_range.1);
-        chart
-            .draw_series(LineSeries::new(
-                view.cols
-                    .iter()
-                    .filter(|c| c.baseline.is_finite())
-                    .map(|c| (c.t_s, clamp(c.baseline))),
-                ENGINE_FLOW.mix(0.5).stroke_width(1),
-            ))?
-            .label("engine baseline")
-            .legend(|(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + 22, y)],
-                    ENGINE_FLOW.mix(0.5).stroke_width(1),
-                )
-            });
-        chart
-            .draw_series(LineSeries::new(
-                view.cols
-                    .iter()
-                    .filter(|c| c.engine_flow.is_finite())
-                    .map(|c| (c.t_s, clamp(c.engine_flow))),
-                ENGINE_FLOW.stroke_width(2),
-            ))?
-            .label("engine cycle-mean flow")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 22, y)], ENGINE_FLOW.stroke_width(2))
-            });
+        draw_flow_envelope(chart, &view.cols, f_range)?;
+        draw_engine_flow(chart, &view.cols, f_range)?;
+        self.draw_threshold_onsets(chart, view, f_range)
+    }
+
+    /// The flow-threshold baseline's onsets in the shown span, as triangles 6 % up the
+    /// flow range `f_range` (mL/min); their legend entry only if there are any.
+    fn draw_threshold_onsets<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart<'_, DB>,
+        view: &View,
+        f_range: (f64, f64),
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let threshold: Vec<(f64, f64)> = self
             .trace
             .threshold_onsets_s
@@ -409,6 +369,107 @@ impl SessionFigure<'_> {
         }
         Ok(())
     }
+}
+
+/// The phase band's chart: the shown span against 0 … 1 (phase bars up to 0.42, hint
+/// ticks up to 0.5, their words above), with no axis but its title.
+fn band_chart<'a, DB: DrawingBackend>(
+    band: &'a DrawingArea<DB, Shift>,
+    view: &View,
+) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut chart = ChartBuilder::on(band)
+        .margin_right(RIGHT_PX)
+        .margin_left(LEFT_PX)
+        .margin_top(4)
+        .y_label_area_size(Y_LABEL_PX)
+        .build_cartesian_2d(view.from..view.to, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(0)
+        .y_desc("engine asks")
+        .axis_desc_style((FONT, 14))
+        .draw()?;
+    Ok(chart)
+}
+
+/// A tick in the band for each hint of `hinted` (time s, words), and the words of the
+/// first 40, on two alternating lines so that neighbours overlap less.
+fn draw_hints<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    hinted: &[(f64, String)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    for (i, (s, text)) in hinted.iter().enumerate() {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(*s, 0.0), (*s, 0.5)],
+            BLACK.stroke_width(1),
+        )))?;
+        // At most 40 annotations; the ticks above still show every hint.
+        if i < 40 {
+            let y = if i % 2 == 0 { 0.97 } else { 0.74 };
+            chart.draw_series(std::iter::once(Text::new(
+                text.clone(),
+                (*s, y),
+                (FONT, 13),
+            )))?;
+        }
+    }
+    Ok(())
+}
+
+/// The flow readings' envelope, mL/min within `f_range`; the first of its polylines
+/// carries the legend entry.
+fn draw_flow_envelope<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    cols: &[Column],
+    f_range: (f64, f64),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut first = true;
+    for line in envelope(cols, |c| c.flow, f_range) {
+        let series = chart.draw_series(LineSeries::new(line, RAW.stroke_width(1)))?;
+        if first {
+            series
+                .label("flow reading")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], RAW.stroke_width(3)));
+            first = false;
+        }
+    }
+    Ok(())
+}
+
+/// The engine's zero-flow baseline (faint) and cycle-mean flow (bold), mL/min clamped to
+/// `f_range`, each with its legend entry; columns without a finite value are skipped.
+fn draw_engine_flow<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    cols: &[Column],
+    f_range: (f64, f64),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let clamp = |v: f32| f64::from(v).clamp(f_range.0, f_range.1);
+    chart
+        .draw_series(LineSeries::new(
+            cols.iter()
+                .filter(|c| c.baseline.is_finite())
+                .map(|c| (c.t_s, clamp(c.baseline))),
+            ENGINE_FLOW.mix(0.5).stroke_width(1),
+        ))?
+        .label("engine baseline")
+        .legend(|(x, y)| {
+            PathElement::new(
+                vec![(x, y), (x + 22, y)],
+                ENGINE_FLOW.mix(0.5).stroke_width(1),
+            )
+        });
+    chart
+        .draw_series(LineSeries::new(
+            cols.iter()
+                .filter(|c| c.engine_flow.is_finite())
+                .map(|c| (c.t_s, clamp(c.engine_flow))),
+            ENGINE_FLOW.stroke_width(2),
+        ))?
+        .label("engine cycle-mean flow")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], ENGINE_FLOW.stroke_width(2)));
+    Ok(())
 }
 
 /// The flow panel's y range, mL/min: the readings' 0.5–99.5 % range and the engine's
