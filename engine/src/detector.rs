@@ -53,34 +53,46 @@
 //!   runs between ejections, the shift an onset must show grows with its level, as on a
 //!   tail, so a noisier sensor or one reading more milk does not take its slow wander for
 //!   a new ejection.
+//!
+//! One module per part: `pump_sync` (the pulsation's evidence and the learnt transfer),
+//! `partial` (the from-zero-flow test inside the cycle, and its guards against artefacts),
+//! `rearm` (onsets over a tail or a trickle), `end` (the end of an ejection) and
+//! `pump_changes` (what is held back through changes of pump settings and stops). This file
+//! keeps the state, the cycle's statistics, the decision of each phase and the onset.
 
 use crate::cusum::{self, Cusum};
 use crate::cycle_tracker::Cycle;
 use crate::detector_tests::{DetectorTest, DetectorTests};
 use crate::features::BlockFeatures;
 
+mod end;
+mod partial;
+mod pump_changes;
+mod pump_sync;
+mod rearm;
+
+// The constants defined beside the code they tune, reachable as `crate::detector::NAME`:
+// the module doc links them here, and feature `internals` publishes them. Without that
+// feature most are read only where they are defined, so the re-export itself goes unused.
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
+pub use self::{
+    end::{DROPOUT_FALL, END_CYCLES, END_FRACTION, MIN_RISE_S},
+    partial::{FALL_NOISE_FACTOR, MAX_ONSET_SLOPE_ML_MIN_S},
+    pump_changes::{
+        DEPTH_CHANGE, IDLE_SUPPRESS_CYCLES, RATE_CHANGE, RETURN_HOLD_S, SUPPRESS_S,
+        ZERO_FLOW_WINDOW_S,
+    },
+    pump_sync::{
+        LOCK_NOISE_FACTOR, MIN_TRANSFER, PULSATION_SHARE, PULSATION_TRANSFER_PRIOR, TRANSFER_GAIN,
+        UNLOCKED_FLOW_FACTOR,
+    },
+    rearm::{MAX_STEP_SHARE, REARM_LEVEL_SHARE},
+};
+
 /// No onset during the first seconds of pumping: milk already in the ducts comes out in a
 /// burst at the start, which is not an ejection (first ejections come after ≥ 40 s
 /// typically, DESIGN §1).
 pub const WARMUP_S: f32 = 12.0;
-/// Alarm suppression after the pump changes rhythm, vacuum or resumes, s.
-pub const SUPPRESS_S: f32 = 6.0;
-/// Cycles held back after a change of pump settings at zero flow (no ejection under way
-/// and no tail of one).
-pub const IDLE_SUPPRESS_CYCLES: u32 = 2;
-/// Post-change window at zero flow, s: a surge of stored milk peaks within about one
-/// removal time constant (≈ 2 s in expression) and is falling by then.
-pub const ZERO_FLOW_WINDOW_S: f32 = 3.0;
-/// After the vacuum returns to a depth it had before a weakening (a seal leak healed, a
-/// user undoing a change), the flow is expected back at the level it had at that depth:
-/// for this long the baseline does not sit below it, s. The flow needs the transport
-/// delay (up to 3 s) and a few cycles to return, the post-change suppression covers the
-/// first [`SUPPRESS_S`]. The same hold follows a sensor dropout ([`DROPOUT_FALL`]).
-pub const RETURN_HOLD_S: f32 = 2.0 * SUPPRESS_S;
-/// Relative change of cycle rate that counts as a rhythm change.
-pub const RATE_CHANGE: f32 = 0.15;
-/// Relative change of vacuum depth that counts as a vacuum change.
-pub const DEPTH_CHANGE: f32 = 0.2;
 /// Upward time constant of the baseline, s.
 pub const BASELINE_UP_TAU_S: f32 = 20.0;
 /// Downward time constant of the baseline, s.
@@ -89,10 +101,6 @@ pub const BASELINE_DOWN_TAU_S: f32 = 5.0;
 /// rate per hour into an in-control run length in blocks (conservative for the longer
 /// expression cycles). The from-zero-flow test, watched within each cycle, uses twice it.
 pub const NOMINAL_BLOCK_S: f32 = 60.0 / 110.0;
-/// The end of an ejection: flow back below this fraction of its amplitude…
-pub const END_FRACTION: f32 = 0.2;
-/// …for this many consecutive cycles.
-pub const END_CYCLES: u8 = 3;
 /// Floor of the noise estimate, mL/min: quantised sensors can repeat one value.
 pub const SIGMA_FLOOR_ML_MIN: f32 = 0.05;
 /// Gain of the noise estimate's exponential average, per cycle (≈ 20 cycles memory).
@@ -102,9 +110,6 @@ pub const FLOOR_GAIN: f32 = 0.1;
 /// A cycle with more than this fraction of its flow samples outside the artefact band
 /// is not used at all: its mean would be biased by what was left out.
 pub const MAX_REJECTED_FRACTION: f32 = 0.2;
-/// Largest share of a three-cycle rise that one cycle-to-cycle change may carry for the
-/// rise to count as sustained (a step carries all of it).
-pub const MAX_STEP_SHARE: f32 = 0.7;
 /// Gain of the excess-spread estimate's exponential average, per cycle (≈ 30 cycles).
 pub const SPREAD_GAIN: f32 = 0.03;
 /// Largest share of the CUSUM threshold one cycle may add: increments are winsorised at
@@ -112,23 +117,6 @@ pub const SPREAD_GAIN: f32 = 0.03;
 /// bounded amount and an alarm always takes at least two cycles of evidence. Clipping
 /// only lowers the in-control statistic, so the threshold's run length stays a lower bound.
 pub const MAX_CYCLE_SHARE: f32 = 0.7;
-/// Re-armed onsets on a flowing tail need a shift of at least this share of the flow
-/// level the tail still has: an ejection's own flow wobbles slowly by some tenths of its
-/// level (±15–40 % in the simulator's `wobble`, a modelling choice), a new ejection adds
-/// its own amplitude. The share trades recall of ejections that start while the last
-/// one still flows strongly against wobble read as ejections: 0.5 found more of the
-/// former on the outside set's odd half and lost as many to the latter on our
-/// simulator, 0.25–0.4 let wobble through on the even half, so it stays here. (Measuring
-/// a tail's own wander to lower it fails: a new ejection's rise raises its own bar.)
-/// The same share applies at zero flow over a trickle still running between ejections
-/// (DESIGN §1; ±20–50 % in the simulator's `trickle`, a modelling choice), whose level
-/// is the baseline's height above the cycles' lowest readings.
-pub const REARM_LEVEL_SHARE: f32 = 0.8;
-/// A cycle's flow counts as fallen once it lies this many noise standard deviations below
-/// where it stood (for Gaussian noise, a 2.3 % chance per cycle): used where a fall at
-/// zero flow tells an artefact's or a surge's decay from an ejection's rise, which climbs
-/// for 10–30 s (DESIGN §1).
-pub const FALL_NOISE_FACTOR: f32 = 2.0;
 /// Share of the reference shift the excess must reach for an alarm.
 pub const ALARM_SHARE: f32 = 0.5;
 /// The rise is over (the decay and the re-armed onset tests begin) once the flow stays
@@ -141,57 +129,8 @@ pub const PEAK_FALL_SHARE: f32 = 0.9;
 /// one more cycle costs nothing, while a rise ended by a dropout would take the flow's
 /// return for a new ejection.
 pub const PEAK_FALL_CYCLES: u8 = 3;
-/// Largest fall of the flow over the [`END_CYCLES`] that end an ejection, as a ratio of the
-/// level before to the level after, that its decay can make. An ejection's flow decays to
-/// a tenth of its peak 15–200 s after its rise ends (DESIGN §1: 45 s – 3.5 min in all,
-/// 10–30 s of rise), a time constant of at least 6.5 s; three cycles last at most 7.5 s
-/// (24 cpm), in which such a decay keeps above 0.32 of its level. A faster fall with the
-/// pump running is the sensor losing the flow (a dropout reading zero with noise on it,
-/// which the sanitizer cannot tell from zero flow).
-pub const DROPOUT_FALL: f32 = 3.0;
-/// Shortest rise of an ejection's flow, s (DESIGN §1: it rises over 10–30 s). An onset
-/// whose flow is back below the detectable level this long after it was no ejection
-/// (an ejection's flow is still rising then), and the detector re-arms.
-pub const MIN_RISE_S: f32 = 10.0;
 /// Longest rise before the detector treats the ejection as at its plateau, s.
 pub const MAX_RISE_S: f32 = 60.0;
-/// Share of the pulsation milk would show that the pump-synchronous flow must show for an
-/// onset: `PULSATION_SHARE × transfer × excess`, where the transfer is the sensor's
-/// pump-synchronous amplitude of milk flow per mL/min of its mean, learnt during strong
-/// flow ([`PULSATION_TRANSFER_PRIOR`] before any).
-///
-/// Milk moves with each suction stroke, so its flow at the sensor pulses at the pump rate:
-/// a pulse train flowing for a share `d` of each cycle has a fundamental of
-/// `2·sin(πd)/(πd)` times its mean (1.27 at d = ½, 0.74 at d = 0.7), less what tubing
-/// compliance and the sensor smooth away (learnt: 0.5–0.7 on sensors that do not smooth,
-/// a few hundredths on one that does). Offset drift, slow wobble of the level and a
-/// sensor's held values raise the mean without any component at the pump rate. With the
-/// transfer learnt, duty cycle and smoothing are in it, and the test asks for half of what
-/// milk shows: midway between an offset's none and milk's all, where a noisy reading is as
-/// likely to be either.
-pub const PULSATION_SHARE: f32 = 0.5;
-/// Mean excess, in multiples of the detectable flow, above which an onset stands without
-/// pump-synchronous evidence: a flow sensor too slow or smoothed to show the pulsation
-/// still detects, later (no drift or wobble builds such an excess within the baseline's
-/// reach).
-pub const UNLOCKED_FLOW_FACTOR: f32 = 4.0;
-/// A pump-synchronous excess this many times the pulsation's mean absolute deviation at
-/// zero flow backs an onset even when it is below the share milk would show: on a sensor
-/// that smooths the pulsation away, the noise is smoothed too, and what is left of the
-/// milk's pulsation still stands out of it (≈ 2.4 standard deviations of the two-cycle
-/// mean), while a drifting offset has none.
-pub const LOCK_NOISE_FACTOR: f32 = 3.0;
-/// Smallest learnt pulsation transfer: below it the share test would ask for next to
-/// nothing, and the noise test ([`LOCK_NOISE_FACTOR`]) and the large-excess fallback
-/// ([`UNLOCKED_FLOW_FACTOR`]) carry the decision.
-pub const MIN_TRANSFER: f32 = 0.1;
-/// Prior of the sensor's pulsation transfer (fundamental / mean of milk flow), before any
-/// strong flow has been seen. Until then the sensor is unknown: from a few hundredths (one
-/// that smooths its reading over a second) to 1.27 (none, duty ½). The prior sits near
-/// the geometric middle of that range (0.25), so that the first letdown is asked for 0.15
-/// of its mean excess: a sensor that smooths the pulsation away is not taken for an offset
-/// at once, and the noise test and the large-excess fallback still decide there.
-pub const PULSATION_TRANSFER_PRIOR: f32 = 0.3;
 /// Ductal milk: a rise that began within this time of pumping, s, before any ejection, is
 /// the milk already in the ducts (DESIGN §1; Ramsay 2005): drawn by the first strokes, it
 /// reaches the sensor after the transport delay (≤ 3 s) and a few strokes, peaks and
@@ -208,17 +147,9 @@ pub const DUCTAL_RISE_S: f32 = 10.0;
 /// so even a weak one climbs ≥ 0.17 mL/min per second on average; half that at its start.
 /// A trickle's or a tail's slow wander climbs slower, and is not an ejection.
 pub const MIN_ONSET_SLOPE_ML_MIN_S: f32 = 0.12;
-/// Fastest climb of an ejection's flow, mL/min per s: a peak two standard deviations high
-/// (0.9 g/s ≈ 52 mL/min, DESIGN §1) reached in the shortest rise (10 s) climbs 5.2 mL/min
-/// per second on average, and a smooth rise's steepest point is steeper than its average
-/// (π/2 times for a raised cosine): twice the average bounds it. A cycle whose mean jumps
-/// faster than this is a motion burst or the sensor's return after a dropout, not milk.
-pub const MAX_ONSET_SLOPE_ML_MIN_S: f32 = 10.4;
 /// Time constant of the slow follower the climb is measured against, s: a ramp of slope
 /// `r` stands `r·τ` above it.
 pub const RISE_TAU_S: f32 = 4.0;
-/// Gain of the pulsation transfer's exponential average, per cycle of strong flow.
-pub const TRANSFER_GAIN: f32 = 0.05;
 
 /// What the detector found in a cycle.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -415,54 +346,11 @@ impl EjectionDetector {
         self
     }
 
-    /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min — by the
-    /// share milk would show, or, on a sensor that smooths most of the pulsation away,
-    /// clearly above the pulsation's own noise ([`LOCK_NOISE_FACTOR`]); or the
-    /// flow has risen so far above the level followed without those absorbed offsets
-    /// that it stands without it. The share is never less than the pulsation's own mean
-    /// absolute deviation at zero flow: with a low learnt transfer it would otherwise ask
-    /// for less than noise gives by itself.
-    fn pump_locked(&self, excess: f32) -> bool {
-        let rise = excess.max(self.prev_m3 - self.slow_base);
-        let share = PULSATION_SHARE * self.transfer_here() * excess;
-        let noise = LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
-        !self.tests.has(DetectorTest::PumpSync)
-            || self.lock_excess >= share.max(self.puls_dev).min(noise)
-            || rise >= UNLOCKED_FLOW_FACTOR * self.delta
-    }
-
     /// Whether the smoothed flow is climbing as fast as an ejection's does at its onset
     /// ([`MIN_ONSET_SLOPE_ML_MIN_S`]).
     fn climbing(&self) -> bool {
         !self.tests.has(DetectorTest::RiseRate)
             || self.climb >= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
-    }
-
-    /// Takes this cycle's pulsation: the two-cycle mean excess over its zero-flow (or
-    /// tail) level for the onset test, the three-cycle median for following that level.
-    fn push_pulsation(&mut self, p: f32) -> f32 {
-        let p = if p.is_finite() { p } else { 0.0 };
-        let p3 = self.pulsations.push(p);
-        if !self.puls_base.is_finite() {
-            self.puls_base = p3;
-        }
-        let prev = if self.puls_prev.is_finite() {
-            self.puls_prev
-        } else {
-            p
-        };
-        self.lock_excess = 0.5 * (p + prev) - self.puls_base;
-        // A sensor that drops out reads no pulsation at all, not even its noise's, and the
-        // follower falls with it; measured from the slow floor as well, the flow's
-        // return after the dropout is no rise.
-        let level = if self.pulse_floor.is_finite() {
-            self.puls_base.max(self.pulse_floor)
-        } else {
-            self.puls_base
-        };
-        self.pulse_excess = p3 - level;
-        self.puls_prev = p;
-        p3
     }
 
     /// The flow band, mL/min, that the next cycle's samples must fall in to count (see
@@ -560,15 +448,6 @@ impl EjectionDetector {
         }
     }
 
-    /// Pump stopped (or a partial cycle after a gap): no removal, nothing to learn. Milk
-    /// waits in the ducts meanwhile and comes out in a burst on restart, so the artefact
-    /// band opens until the flow level is learnt again.
-    fn pump_stopped(&mut self) {
-        self.resume_pending = true;
-        self.puls_prev = f32::NAN;
-        self.ref_peaks = [f32::NAN; 3];
-    }
-
     /// The levels a usable cycle shows besides its mean: the zero-flow level, the peaks
     /// the artefact band is set from, and the cycles' lowest readings.
     fn note_levels(&mut self, f: &BlockFeatures) {
@@ -593,23 +472,6 @@ impl EjectionDetector {
         } else {
             f.min_flow_ml_min
         };
-    }
-
-    /// A change of rhythm or vacuum, or a restart, changes the removal rate: suppress.
-    fn note_pump_change(&mut self, cycle: &Cycle, dt_s: f32) {
-        let rate_changed = (cycle.rate_cpm - self.last_rate).abs() > RATE_CHANGE * self.last_rate;
-        let depth_changed =
-            (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
-        self.note_vacuum_change(cycle.depth_mmhg, depth_changed, dt_s);
-        if self.resume_pending || rate_changed || depth_changed {
-            self.suppress_s = SUPPRESS_S;
-            self.suppress_cycles = 0;
-            self.window_raw_peak = f32::NEG_INFINITY;
-            self.resume_pending = false;
-        }
-        self.suppress_cycles = self.suppress_cycles.saturating_add(1);
-        self.last_rate = cycle.rate_cpm;
-        self.last_depth = cycle.depth_mmhg;
     }
 
     /// Takes the cycle's mean `m` and pulsation `pulsation` (mL/min) into the smoothed
@@ -675,53 +537,6 @@ impl EjectionDetector {
         let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
         let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
         (sigma_raw, sigma)
-    }
-
-    /// The window after a change of pump settings at zero flow. The evidence keeps
-    /// accumulating through it, but an alarm may only come at its end and only if the
-    /// excess is still at its highest: a surge of stored milk has peaked and fallen by
-    /// then, an ejection is still rising.
-    fn post_change_window(&mut self, c: &CycleStats) -> Option<Detection> {
-        self.suppress_s -= c.dt_s;
-        self.follow_baseline(c.m3, c.p3, c.dt_s);
-        self.zero_level = self.baseline;
-        let excess = c.m3 - self.baseline;
-        self.window_raw_peak = self.window_raw_peak.max(c.m - self.baseline);
-        if self.suppress_cycles <= IDLE_SUPPRESS_CYCLES {
-            self.reset_evidence();
-            return None;
-        }
-        let alarm = self.test(excess, self.delta, c.sigma, self.arl_blocks);
-        if self.suppress_s > SUPPRESS_S - ZERO_FLOW_WINDOW_S {
-            return None;
-        }
-        self.suppress_s = 0.0;
-        // A surge reaches the sensor a transport delay (up to 3 s) after the change
-        // and may peak just now; it comes as one step, an ejection as a rise spread
-        // over cycles.
-        if !self.sustained_rise() || self.past_window_peak(c.m, c.sigma_raw) {
-            self.reset_evidence();
-            return None;
-        }
-        self.confirm(alarm, c.m3, excess, self.delta)
-    }
-
-    /// Through the first seconds of pumping and the suppression after a change of pump
-    /// settings on an ejection or its tail: the levels follow the flow quickly, and no
-    /// evidence builds up.
-    fn hold_through_change(&mut self, m3: f32, p3: f32, dt_s: f32) {
-        self.suppress_s -= dt_s;
-        self.baseline += 0.3 * (m3 - self.baseline);
-        self.hold_expected_level();
-        self.slow_base = self.baseline;
-        self.puls_base += 0.3 * (p3 - self.puls_base);
-        if self.phase == Phase::Idle {
-            self.zero_level = self.baseline;
-        }
-        // A surge after a restart or a change of vacuum is stored milk coming out
-        // faster, not the ejection's own level: it does not raise the peak; and a
-        // drop after a change to a gentler setting is slower removal, not the end.
-        self.reset_evidence();
     }
 
     /// No ejection under way: at zero flow, or on the tail of the last one.
@@ -817,98 +632,11 @@ impl EjectionDetector {
         self.check_end(c.m3)
     }
 
-    /// Whether the last three cycle-to-cycle changes form a rise spread over cycles (an
-    /// ejection's flow rises over 10–30 s) rather than one step (a sensor gain shift when
-    /// the bottle tilts, a surge): positive in sum, and no single change above
-    /// [`MAX_STEP_SHARE`] of it.
-    fn sustained_rise(&self) -> bool {
-        let total: f32 = self.m3_incs.iter().sum();
-        let largest = self
-            .m3_incs
-            .iter()
-            .fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-        total > 0.0 && largest <= MAX_STEP_SHARE * total
-    }
-
-    /// Whether the cycle mean `m` (mL/min) at the end of a post-change window at zero flow
-    /// has fallen ([`FALL_NOISE_FACTOR`] times the noise `sigma`) below the highest cycle
-    /// mean of the window: the three-cycle median the window's test sees lags a surge's
-    /// peak by a cycle, and at a high sample rate the surge of stored milk can peak within
-    /// its first cycles and be falling at the end while the median still stands at its
-    /// top. An ejection's flow is still climbing then (DESIGN §1: it rises for 10–30 s).
-    fn past_window_peak(&self, m: f32, sigma: f32) -> bool {
-        self.tests.has(DetectorTest::PartialGuard)
-            && m - self.baseline < self.window_raw_peak - FALL_NOISE_FACTOR * sigma
-    }
-
-    /// Whether the cycle mean `m`, or the three-cycle median, fell below the last one's
-    /// by more than [`FALL_NOISE_FACTOR`] times the noise `sigma` (mL/min). From zero
-    /// flow an ejection's flow climbs for 10–30 s (DESIGN §1), so an alarm on a falling
-    /// cycle is the decay of an artefact: a motion burst that a smoothing sensor spread
-    /// over the following cycles, where no sample left the band, or a surge of stored milk
-    /// after a pump change whose own rise raised the noise estimate above its
-    /// cycle-to-cycle fall. The evidence is built anew.
-    fn artefact_decay(&self, m: f32, sigma: f32) -> bool {
-        self.tests.has(DetectorTest::PartialGuard)
-            && (m < self.prev_mean[1] - FALL_NOISE_FACTOR * sigma
-                || self.m3_incs[2] < -FALL_NOISE_FACTOR * sigma)
-    }
-
-    /// Whether the cycle mean `m` (mL/min) stands no higher than the last cycle's. From zero
-    /// flow an ejection's flow climbs for 10–30 s (DESIGN §1), so an alarm on such a cycle
-    /// waits for the next, its evidence kept; the decay of an artefact (a motion spike that
-    /// a smoothing sensor spread over the next cycles) never climbs again. A flat step
-    /// (an offset) waits until noise lifts a cycle above the last, a cycle or two, and then
-    /// meets the pump-synchronous test as before.
-    fn not_rising(&self, m: f32) -> bool {
-        self.tests.has(DetectorTest::PartialGuard) && m <= self.prev_mean[1]
-    }
-
-    /// Whether the baseline sits on a previous ejection's tail rather than at zero flow:
-    /// above the level it rested at before that ejection, and above the zero-flow floor
-    /// (which follows offset drift during a long ejection, but sits below the mean by the
-    /// sampled noise, so it alone would take a noisy sensor at zero flow for a tail).
-    fn on_tail(&self) -> bool {
-        self.baseline - self.rest_level.max(self.floor) > 2.0 * self.delta
-    }
-
-    /// The reference shift at zero flow: the detectable flow, or [`REARM_LEVEL_SHARE`] of
-    /// a trickle still running there (the baseline's height above the sensor's zero, which
-    /// the cycles' lowest readings show), whichever is larger. A trickle wanders by tenths
-    /// of its level as an ejection's tail does; a new ejection adds its own amplitude.
-    fn zero_flow_delta(&self) -> f32 {
-        if !self.tests.has(DetectorTest::TrickleLevel) || !self.floor.is_finite() {
-            return self.delta;
-        }
-        self.level_shift(self.baseline - self.floor)
-    }
-
-    /// The reference shift of a re-armed onset on a tail: the detectable flow, or
-    /// [`REARM_LEVEL_SHARE`] of the level the tail still has, whichever is larger.
-    fn rearm_delta(&self) -> f32 {
-        self.level_shift(self.baseline - self.zero_level)
-    }
-
-    /// The reference shift over a flow still running at `level` mL/min above zero: the
-    /// detectable flow, or [`REARM_LEVEL_SHARE`] of that level, whichever is larger.
-    fn level_shift(&self, level: f32) -> f32 {
-        self.delta.max(REARM_LEVEL_SHARE * level.max(0.0))
-    }
-
     /// Takes a level change that is not an ejection as the new baseline.
     fn absorb(&mut self, m3: f32) {
         self.baseline = m3;
         self.puls_base = self.puls_last3;
         self.reset_evidence();
-    }
-
-    /// Whether an alarm on a tail is a sustained rise; a step is absorbed.
-    fn sustained_rise_or_absorb(&mut self, m3: f32) -> bool {
-        if !self.sustained_rise() {
-            self.absorb(m3);
-            return false;
-        }
-        true
     }
 
     /// An alarm becomes an onset only if the flow moves with the pump
@@ -930,80 +658,11 @@ impl EjectionDetector {
         self.onset(m3, excess, delta)
     }
 
-    /// Learns the sensor's pulsation transfer while the flow is strong enough for the
-    /// ratio to be well measured, at the pump rate it is learnt at.
-    fn learn_transfer(&mut self, m3: f32, p3: f32) {
-        let level = m3 - self.zero_level;
-        if level >= UNLOCKED_FLOW_FACTOR * self.delta {
-            if !self.at_transfer_rate() {
-                self.transfer = self.transfer_here();
-                self.transfer_rate = self.last_rate;
-            }
-            // Never below MIN_TRANSFER: a sensor that shows (almost) no pulsation must not
-            // turn the check into one that any noise passes.
-            let ratio = ((p3 - self.puls_zero) / level).clamp(MIN_TRANSFER, 2.0);
-            self.transfer += TRANSFER_GAIN * (ratio - self.transfer);
-            self.transfer_rate += TRANSFER_GAIN * (self.last_rate - self.transfer_rate);
-        }
-    }
-
-    /// The pulsation transfer at the current pump rate. The transfer depends on the
-    /// rhythm: the share of each cycle milk flows in sets the pulse train's fundamental,
-    /// and the tubing's compliance (a first-order lag, 50–200 ms in our simulator) passes
-    /// less of a faster one (at 2 Hz 0.37–0.85 of it, at 0.8 Hz 0.71–0.97). Learnt in
-    /// expression it overstates stimulation's (a return to stimulation after the switch);
-    /// away from the rate it was learnt at (by more than [`RATE_CHANGE`]), no more than the
-    /// prior is asked.
-    fn transfer_here(&self) -> f32 {
-        if self.at_transfer_rate() || !self.transfer_rate.is_finite() {
-            self.transfer
-        } else {
-            self.transfer.min(PULSATION_TRANSFER_PRIOR)
-        }
-    }
-
-    /// Whether the pump runs within [`RATE_CHANGE`] of the rate the transfer was learnt at.
-    fn at_transfer_rate(&self) -> bool {
-        (self.last_rate - self.transfer_rate).abs() <= RATE_CHANGE * self.transfer_rate
-    }
-
     fn follow_baseline(&mut self, m3: f32, p3: f32, dt_s: f32) {
         self.baseline = follow(self.baseline, m3, self.delta, dt_s);
         self.slow_base = follow(self.slow_base, m3, self.delta, dt_s);
         self.puls_base = follow(self.puls_base, p3, self.delta, dt_s);
         self.hold_expected_level();
-    }
-
-    /// Remembers the flow at the depth the vacuum had before it weakened, and expects it
-    /// back when the vacuum returns to that depth ([`RETURN_HOLD_S`]): the pump's own
-    /// change, undone, is no letdown.
-    fn note_vacuum_change(&mut self, depth_mmhg: f32, changed: bool, dt_s: f32) {
-        self.expect_s = (self.expect_s - dt_s).max(0.0);
-        if !changed || !self.prev_m3.is_finite() {
-            return;
-        }
-        if depth_mmhg.abs() < self.last_depth.abs() {
-            if !self.held_level.is_finite() {
-                self.held_depth = self.last_depth;
-                self.held_level = self.prev_m3;
-            }
-        } else if self.held_level.is_finite() {
-            let back = (depth_mmhg - self.held_depth).abs() <= DEPTH_CHANGE * self.held_depth.abs();
-            if back && self.tests.has(DetectorTest::VacuumReturn) {
-                self.expect_level = self.held_level;
-                self.expect_s = RETURN_HOLD_S;
-            }
-            self.held_level = f32::NAN;
-        }
-    }
-
-    /// Holds the baseline at or above the flow expected back after the vacuum's return or a
-    /// dropout.
-    fn hold_expected_level(&mut self) {
-        if self.expect_s > 0.0 {
-            self.baseline = self.baseline.max(self.expect_level);
-            self.slow_base = self.slow_base.max(self.expect_level);
-        }
     }
 
     /// Runs the CUSUM on `excess` for a shift of `delta` with in-control run length `arl`
@@ -1032,89 +691,6 @@ impl EjectionDetector {
         self.pulse_cusum.reset();
     }
 
-    /// Runs the CUSUM on the pulsation's excess at zero flow, for the pulsation that milk
-    /// at the reference shift `delta` (mL/min) shows on this sensor (its transfer); true
-    /// on alarm while the mean `excess` stands at [`ALARM_SHARE`] of `delta` or more.
-    ///
-    /// At zero flow the pulsation is the sensor's noise in one DFT bin, while the mean also
-    /// carries every slow wander of the level (offset drift, a trickle's wobble): where the
-    /// mean is noisy, milk's pulsation stands out of its own noise cycles sooner. Offsets and
-    /// wander have no pump-synchronous part, so this evidence needs no new guard against them.
-    fn pulse_test(&mut self, excess: f32, delta: f32) -> bool {
-        if !self.tests.has(DetectorTest::PulseCusum) || !self.pulse_sigma.is_finite() {
-            return false;
-        }
-        let sigma = self.pulse_sigma.max(SIGMA_FLOOR_ML_MIN);
-        let k = 0.5 * self.transfer_here() * delta / sigma;
-        let h = cusum::threshold_for_arl(k, 2.0 * self.arl_blocks);
-        let z = self.pulse_excess / sigma;
-        winsorised_step(&mut self.pulse_cusum, z, k, h, self.spoiled) > h
-            && excess >= ALARM_SHARE * delta
-    }
-
-    /// Arms the partial-cycle test for the next cycle: the excess that, as that cycle's
-    /// increment, takes the CUSUM over its threshold (reachable only when the winsorised
-    /// increment can still do it).
-    fn arm_partial(&mut self, sigma: f32, delta: f32, dt_s: f32) {
-        let k = 0.5 * delta / sigma;
-        let (s, h) = (self.cusum.s, self.threshold);
-        // Only evidence from at least two cycles, the latest of them no steeper a jump than
-        // milk climbs, is completed inside a cycle: a motion spike fills one cycle, and its
-        // decay (spread over the next cycles by a smoothing sensor) would fire the test
-        // within the first samples of the next.
-        let guarded = self.tests.has(DetectorTest::PartialGuard);
-        let spread = self.evidence_cycles >= 2 || !guarded;
-        if h - s < MAX_CYCLE_SHARE * h && spread && self.climbable(sigma, dt_s) {
-            self.partial_base = self.baseline;
-            self.partial_excess = (sigma * (h + k - s)).max(ALARM_SHARE * delta);
-        }
-    }
-
-    /// Whether the latest cycle's raw mean rose no faster than an ejection's flow climbs
-    /// ([`MAX_ONSET_SLOPE_ML_MIN_S`] over the cycle's `dt_s` s, with [`FALL_NOISE_FACTOR`]
-    /// times the noise `sigma` mL/min allowed for). A faster jump is a motion burst or the
-    /// sensor's return after a dropout: an alarm on it waits for the next cycle (which an
-    /// artefact's decay resets), and it arms no partial-cycle test (whose first samples
-    /// would hold that decay).
-    fn climbable(&self, sigma: f32, dt_s: f32) -> bool {
-        let jump = self.prev_mean[0] - self.prev_mean[1];
-        !self.tests.has(DetectorTest::PartialGuard)
-            || jump <= MAX_ONSET_SLOPE_ML_MIN_S * dt_s + FALL_NOISE_FACTOR * sigma
-    }
-
-    /// The partial-cycle test armed for the cycle in progress, if any: (baseline, excess,
-    /// largest rejected fraction with which it may fire), mL/min, mL/min, 0 … 1 (see
-    /// [`crate::features::FlowFeatures::arm`]). Inside a cycle, any rejected sample may be
-    /// the edge of an artefact whose other half is still to come, so with the
-    /// partial-guard on none is allowed and the cycle's end decides.
-    pub fn partial_test(&self) -> Option<(f32, f32, f32)> {
-        let rejects = if self.tests.has(DetectorTest::PartialGuard) {
-            0.0
-        } else {
-            MAX_REJECTED_FRACTION
-        };
-        self.partial_excess
-            .is_finite()
-            .then_some((self.partial_base, self.partial_excess, rejects))
-    }
-
-    /// The armed partial-cycle test has fired: the cycle in progress has already brought
-    /// the evidence over the threshold.
-    pub fn partial_onset(&mut self) -> Option<Detection> {
-        if self.phase != Phase::Idle || !self.partial_excess.is_finite() {
-            return None;
-        }
-        let excess = self.partial_excess;
-        self.partial_excess = f32::INFINITY;
-        if !self.pump_locked(excess.max(self.last_excess)) || !self.climbing() {
-            // The cycle's end decides, with this cycle's pulsation.
-            return None;
-        }
-        // The rise to the peak is followed on the smoothed means: start it from the
-        // latest one, as an onset at a cycle's end does.
-        self.onset(self.prev_m3, excess, self.delta)
-    }
-
     /// Starts following a rise to its peak; reports it unless it is ductal milk
     /// ([`DUCTAL_START_S`]).
     fn onset(&mut self, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
@@ -1140,60 +716,6 @@ impl EjectionDetector {
         self.seen_onset = true;
         Some(Detection::Onset {
             confidence: (excess / (excess + 0.5 * delta)).clamp(0.0, 1.0),
-        })
-    }
-
-    /// Whether a fall to the end level at `m3` (`level` above zero) is the sensor losing the
-    /// flow rather than the ejection's decay: the smoothed flow of the cycle before the
-    /// fall stood more than [`DROPOUT_FALL`] times higher. Then no end: that level is
-    /// expected back for [`RETURN_HOLD_S`] (a held baseline), so its return is no rise.
-    fn dropped_out(&mut self, m3: f32, level: f32) -> bool {
-        let before = m3 - self.m3_incs.iter().sum::<f32>();
-        let fell = before - self.zero_level > DROPOUT_FALL * level.max(self.delta);
-        if !fell || !self.tests.has(DetectorTest::DropoutHold) {
-            return false;
-        }
-        self.below_count = 0;
-        self.expect_level = before;
-        self.expect_s = RETURN_HOLD_S;
-        true
-    }
-
-    fn check_end(&mut self, m3: f32) -> Option<Detection> {
-        if self.phase == Phase::Idle {
-            return None;
-        }
-        let amp = (self.peak - self.zero_level).max(0.0);
-        let level = m3 - self.zero_level;
-        // An ejection in its first seconds is still below the end level: it may end only
-        // once it has risen to twice the detectable flow, or after the shortest rise time
-        // without doing so (a false onset then re-arms the detector).
-        let risen = amp >= 2.0 * self.delta || self.rise_s > MIN_RISE_S;
-        if risen && level < (END_FRACTION * amp).max(self.delta) {
-            self.below_count += 1;
-        } else {
-            self.below_count = 0;
-        }
-        if self.below_count < END_CYCLES {
-            return None;
-        }
-        if self.dropped_out(m3, level) {
-            return None;
-        }
-        self.phase = Phase::Idle;
-        self.baseline = m3;
-        self.slow_base = m3;
-        self.puls_base = self.puls_last3;
-        self.reset_evidence();
-        if core::mem::take(&mut self.ductal) {
-            return None;
-        }
-        Some(Detection::End {
-            confidence: if amp > 0.0 {
-                (1.0 - level / amp).clamp(0.0, 1.0)
-            } else {
-                0.5
-            },
         })
     }
 }

@@ -1,0 +1,154 @@
+//! Changes of the pump's settings, and stops: what the detector holds back while removal,
+//! not milk, moves the flow.
+//!
+//! A change of rhythm or vacuum, or a restart after a stop, changes the removal rate, and
+//! stored milk surges out without any ejection. Alarms are suppressed for [`SUPPRESS_S`]
+//! after it: on an ejection or its tail the levels only follow the flow, as through the
+//! first seconds of pumping ([`WARMUP_S`](super::WARMUP_S)); at zero flow, where the ducts
+//! hold no stored milk, only the change's own transient is held back
+//! ([`IDLE_SUPPRESS_CYCLES`]), and an alarm may come at the end of a short window
+//! ([`ZERO_FLOW_WINDOW_S`]) if the flow still stands at its highest there. A vacuum returned
+//! to the depth it had before a weakening brings the flow back to the level it had then,
+//! and the baseline is held there ([`RETURN_HOLD_S`]).
+
+use super::{CycleStats, Detection, EjectionDetector, Phase, FALL_NOISE_FACTOR};
+use crate::cycle_tracker::Cycle;
+use crate::detector_tests::DetectorTest;
+
+/// Alarm suppression after the pump changes rhythm, vacuum or resumes, s.
+pub const SUPPRESS_S: f32 = 6.0;
+/// Cycles held back after a change of pump settings at zero flow (no ejection under way
+/// and no tail of one).
+pub const IDLE_SUPPRESS_CYCLES: u32 = 2;
+/// Post-change window at zero flow, s: a surge of stored milk peaks within about one
+/// removal time constant (≈ 2 s in expression) and is falling by then.
+pub const ZERO_FLOW_WINDOW_S: f32 = 3.0;
+/// After the vacuum returns to a depth it had before a weakening (a seal leak healed, a
+/// user undoing a change), the flow is expected back at the level it had at that depth:
+/// for this long the baseline does not sit below it, s. The flow needs the transport
+/// delay (up to 3 s) and a few cycles to return, the post-change suppression covers the
+/// first [`SUPPRESS_S`]. The same hold follows a sensor dropout
+/// ([`DROPOUT_FALL`](super::DROPOUT_FALL)).
+pub const RETURN_HOLD_S: f32 = 2.0 * SUPPRESS_S;
+/// Relative change of cycle rate that counts as a rhythm change.
+pub const RATE_CHANGE: f32 = 0.15;
+/// Relative change of vacuum depth that counts as a vacuum change.
+pub const DEPTH_CHANGE: f32 = 0.2;
+
+impl EjectionDetector {
+    /// Pump stopped (or a partial cycle after a gap): no removal, nothing to learn. Milk
+    /// waits in the ducts meanwhile and comes out in a burst on restart, so the artefact
+    /// band opens until the flow level is learnt again.
+    pub(super) fn pump_stopped(&mut self) {
+        self.resume_pending = true;
+        self.puls_prev = f32::NAN;
+        self.ref_peaks = [f32::NAN; 3];
+    }
+
+    /// A change of rhythm or vacuum, or a restart, changes the removal rate: suppress.
+    pub(super) fn note_pump_change(&mut self, cycle: &Cycle, dt_s: f32) {
+        let rate_changed = (cycle.rate_cpm - self.last_rate).abs() > RATE_CHANGE * self.last_rate;
+        let depth_changed =
+            (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
+        self.note_vacuum_change(cycle.depth_mmhg, depth_changed, dt_s);
+        if self.resume_pending || rate_changed || depth_changed {
+            self.suppress_s = SUPPRESS_S;
+            self.suppress_cycles = 0;
+            self.window_raw_peak = f32::NEG_INFINITY;
+            self.resume_pending = false;
+        }
+        self.suppress_cycles = self.suppress_cycles.saturating_add(1);
+        self.last_rate = cycle.rate_cpm;
+        self.last_depth = cycle.depth_mmhg;
+    }
+
+    /// The window after a change of pump settings at zero flow. The evidence keeps
+    /// accumulating through it, but an alarm may only come at its end and only if the
+    /// excess is still at its highest: a surge of stored milk has peaked and fallen by
+    /// then, an ejection is still rising.
+    pub(super) fn post_change_window(&mut self, c: &CycleStats) -> Option<Detection> {
+        self.suppress_s -= c.dt_s;
+        self.follow_baseline(c.m3, c.p3, c.dt_s);
+        self.zero_level = self.baseline;
+        let excess = c.m3 - self.baseline;
+        self.window_raw_peak = self.window_raw_peak.max(c.m - self.baseline);
+        if self.suppress_cycles <= IDLE_SUPPRESS_CYCLES {
+            self.reset_evidence();
+            return None;
+        }
+        let alarm = self.test(excess, self.delta, c.sigma, self.arl_blocks);
+        if self.suppress_s > SUPPRESS_S - ZERO_FLOW_WINDOW_S {
+            return None;
+        }
+        self.suppress_s = 0.0;
+        // A surge reaches the sensor a transport delay (up to 3 s) after the change
+        // and may peak just now; it comes as one step, an ejection as a rise spread
+        // over cycles.
+        if !self.sustained_rise() || self.past_window_peak(c.m, c.sigma_raw) {
+            self.reset_evidence();
+            return None;
+        }
+        self.confirm(alarm, c.m3, excess, self.delta)
+    }
+
+    /// Through the first seconds of pumping and the suppression after a change of pump
+    /// settings on an ejection or its tail: the levels follow the flow quickly, and no
+    /// evidence builds up.
+    pub(super) fn hold_through_change(&mut self, m3: f32, p3: f32, dt_s: f32) {
+        self.suppress_s -= dt_s;
+        self.baseline += 0.3 * (m3 - self.baseline);
+        self.hold_expected_level();
+        self.slow_base = self.baseline;
+        self.puls_base += 0.3 * (p3 - self.puls_base);
+        if self.phase == Phase::Idle {
+            self.zero_level = self.baseline;
+        }
+        // A surge after a restart or a change of vacuum is stored milk coming out
+        // faster, not the ejection's own level: it does not raise the peak; and a
+        // drop after a change to a gentler setting is slower removal, not the end.
+        self.reset_evidence();
+    }
+
+    /// Whether the cycle mean `m` (mL/min) at the end of a post-change window at zero flow
+    /// has fallen ([`FALL_NOISE_FACTOR`] times the noise `sigma`) below the highest cycle
+    /// mean of the window: the three-cycle median the window's test sees lags a surge's
+    /// peak by a cycle, and at a high sample rate the surge of stored milk can peak within
+    /// its first cycles and be falling at the end while the median still stands at its
+    /// top. An ejection's flow is still climbing then (DESIGN §1: it rises for 10–30 s).
+    fn past_window_peak(&self, m: f32, sigma: f32) -> bool {
+        self.tests.has(DetectorTest::PartialGuard)
+            && m - self.baseline < self.window_raw_peak - FALL_NOISE_FACTOR * sigma
+    }
+
+    /// Remembers the flow at the depth the vacuum had before it weakened, and expects it
+    /// back when the vacuum returns to that depth ([`RETURN_HOLD_S`]): the pump's own
+    /// change, undone, is no letdown.
+    fn note_vacuum_change(&mut self, depth_mmhg: f32, changed: bool, dt_s: f32) {
+        self.expect_s = (self.expect_s - dt_s).max(0.0);
+        if !changed || !self.prev_m3.is_finite() {
+            return;
+        }
+        if depth_mmhg.abs() < self.last_depth.abs() {
+            if !self.held_level.is_finite() {
+                self.held_depth = self.last_depth;
+                self.held_level = self.prev_m3;
+            }
+        } else if self.held_level.is_finite() {
+            let back = (depth_mmhg - self.held_depth).abs() <= DEPTH_CHANGE * self.held_depth.abs();
+            if back && self.tests.has(DetectorTest::VacuumReturn) {
+                self.expect_level = self.held_level;
+                self.expect_s = RETURN_HOLD_S;
+            }
+            self.held_level = f32::NAN;
+        }
+    }
+
+    /// Holds the baseline at or above the flow expected back after the vacuum's return or a
+    /// dropout.
+    pub(super) fn hold_expected_level(&mut self) {
+        if self.expect_s > 0.0 {
+            self.baseline = self.baseline.max(self.expect_level);
+            self.slow_base = self.slow_base.max(self.expect_level);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Pump-synchronous evidence: whether a rise of the flow moves with the pump, as milk does.
+//!
+//! Milk moves with each suction stroke, so its flow at the sensor pulses at the pump rate;
+//! offset drift, slow wobble of the level and a sensor's held values raise the mean without
+//! any component there. Here the cycles' pulsation (the per-cycle lock-in of
+//! [`crate::features`]) is measured against its level at zero flow, and the sensor's
+//! transfer (how much of milk's mean flow it shows at the pump rate, duty cycle and
+//! smoothing in it) is learnt during strong flow, for the rhythm it was learnt at. From
+//! them come the two answers the detector takes from the pulsation: whether it backs a
+//! candidate onset's mean excess ([`PULSATION_SHARE`], [`LOCK_NOISE_FACTOR`],
+//! [`UNLOCKED_FLOW_FACTOR`]), and whether its own CUSUM at zero flow has found a rise
+//! ([`DetectorTest::PulseCusum`]), sooner than the mean's where the level wanders.
+
+use super::{winsorised_step, EjectionDetector, ALARM_SHARE, RATE_CHANGE, SIGMA_FLOOR_ML_MIN};
+use crate::cusum;
+use crate::detector_tests::DetectorTest;
+
+/// Share of the pulsation milk would show that the pump-synchronous flow must show for an
+/// onset: `PULSATION_SHARE × transfer × excess`, where the transfer is the sensor's
+/// pump-synchronous amplitude of milk flow per mL/min of its mean, learnt during strong
+/// flow ([`PULSATION_TRANSFER_PRIOR`] before any).
+///
+/// Milk moves with each suction stroke, so its flow at the sensor pulses at the pump rate:
+/// a pulse train flowing for a share `d` of each cycle has a fundamental of
+/// `2·sin(πd)/(πd)` times its mean (1.27 at d = ½, 0.74 at d = 0.7), less what tubing
+/// compliance and the sensor smooth away (learnt: 0.5–0.7 on sensors that do not smooth,
+/// a few hundredths on one that does). Offset drift, slow wobble of the level and a
+/// sensor's held values raise the mean without any component at the pump rate. With the
+/// transfer learnt, duty cycle and smoothing are in it, and the test asks for half of what
+/// milk shows: midway between an offset's none and milk's all, where a noisy reading is as
+/// likely to be either.
+pub const PULSATION_SHARE: f32 = 0.5;
+/// Mean excess, in multiples of the detectable flow, above which an onset stands without
+/// pump-synchronous evidence: a flow sensor too slow or smoothed to show the pulsation
+/// still detects, later (no drift or wobble builds such an excess within the baseline's
+/// reach).
+pub const UNLOCKED_FLOW_FACTOR: f32 = 4.0;
+/// A pump-synchronous excess this many times the pulsation's mean absolute deviation at
+/// zero flow backs an onset even when it is below the share milk would show: on a sensor
+/// that smooths the pulsation away, the noise is smoothed too, and what is left of the
+/// milk's pulsation still stands out of it (≈ 2.4 standard deviations of the two-cycle
+/// mean), while a drifting offset has none.
+pub const LOCK_NOISE_FACTOR: f32 = 3.0;
+/// Smallest learnt pulsation transfer: below it the share test would ask for next to
+/// nothing, and the noise test ([`LOCK_NOISE_FACTOR`]) and the large-excess fallback
+/// ([`UNLOCKED_FLOW_FACTOR`]) carry the decision.
+pub const MIN_TRANSFER: f32 = 0.1;
+/// Prior of the sensor's pulsation transfer (fundamental / mean of milk flow), before any
+/// strong flow has been seen. Until then the sensor is unknown: from a few hundredths (one
+/// that smooths its reading over a second) to 1.27 (none, duty ½). The prior sits near
+/// the geometric middle of that range (0.25), so that the first letdown is asked for 0.15
+/// of its mean excess: a sensor that smooths the pulsation away is not taken for an offset
+/// at once, and the noise test and the large-excess fallback still decide there.
+pub const PULSATION_TRANSFER_PRIOR: f32 = 0.3;
+/// Gain of the pulsation transfer's exponential average, per cycle of strong flow.
+pub const TRANSFER_GAIN: f32 = 0.05;
+
+impl EjectionDetector {
+    /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min — by the
+    /// share milk would show, or, on a sensor that smooths most of the pulsation away,
+    /// clearly above the pulsation's own noise ([`LOCK_NOISE_FACTOR`]); or the
+    /// flow has risen so far above the level followed without those absorbed offsets
+    /// that it stands without it. The share is never less than the pulsation's own mean
+    /// absolute deviation at zero flow: with a low learnt transfer it would otherwise ask
+    /// for less than noise gives by itself.
+    pub(super) fn pump_locked(&self, excess: f32) -> bool {
+        let rise = excess.max(self.prev_m3 - self.slow_base);
+        let share = PULSATION_SHARE * self.transfer_here() * excess;
+        let noise = LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
+        !self.tests.has(DetectorTest::PumpSync)
+            || self.lock_excess >= share.max(self.puls_dev).min(noise)
+            || rise >= UNLOCKED_FLOW_FACTOR * self.delta
+    }
+
+    /// Takes this cycle's pulsation: the two-cycle mean excess over its zero-flow (or
+    /// tail) level for the onset test, the three-cycle median for following that level.
+    pub(super) fn push_pulsation(&mut self, p: f32) -> f32 {
+        let p = if p.is_finite() { p } else { 0.0 };
+        let p3 = self.pulsations.push(p);
+        if !self.puls_base.is_finite() {
+            self.puls_base = p3;
+        }
+        let prev = if self.puls_prev.is_finite() {
+            self.puls_prev
+        } else {
+            p
+        };
+        self.lock_excess = 0.5 * (p + prev) - self.puls_base;
+        // A sensor that drops out reads no pulsation at all, not even its noise's, and the
+        // follower falls with it; measured from the slow floor as well, the flow's
+        // return after the dropout is no rise.
+        let level = if self.pulse_floor.is_finite() {
+            self.puls_base.max(self.pulse_floor)
+        } else {
+            self.puls_base
+        };
+        self.pulse_excess = p3 - level;
+        self.puls_prev = p;
+        p3
+    }
+
+    /// Learns the sensor's pulsation transfer while the flow is strong enough for the
+    /// ratio to be well measured, at the pump rate it is learnt at.
+    pub(super) fn learn_transfer(&mut self, m3: f32, p3: f32) {
+        let level = m3 - self.zero_level;
+        if level >= UNLOCKED_FLOW_FACTOR * self.delta {
+            if !self.at_transfer_rate() {
+                self.transfer = self.transfer_here();
+                self.transfer_rate = self.last_rate;
+            }
+            // Never below MIN_TRANSFER: a sensor that shows (almost) no pulsation must not
+            // turn the check into one that any noise passes.
+            let ratio = ((p3 - self.puls_zero) / level).clamp(MIN_TRANSFER, 2.0);
+            self.transfer += TRANSFER_GAIN * (ratio - self.transfer);
+            self.transfer_rate += TRANSFER_GAIN * (self.last_rate - self.transfer_rate);
+        }
+    }
+
+    /// The pulsation transfer at the current pump rate. The transfer depends on the
+    /// rhythm: the share of each cycle milk flows in sets the pulse train's fundamental,
+    /// and the tubing's compliance (a first-order lag, 50–200 ms in our simulator) passes
+    /// less of a faster one (at 2 Hz 0.37–0.85 of it, at 0.8 Hz 0.71–0.97). Learnt in
+    /// expression it overstates stimulation's (a return to stimulation after the switch);
+    /// away from the rate it was learnt at (by more than [`RATE_CHANGE`]), no more than the
+    /// prior is asked.
+    fn transfer_here(&self) -> f32 {
+        if self.at_transfer_rate() || !self.transfer_rate.is_finite() {
+            self.transfer
+        } else {
+            self.transfer.min(PULSATION_TRANSFER_PRIOR)
+        }
+    }
+
+    /// Whether the pump runs within [`RATE_CHANGE`] of the rate the transfer was learnt at.
+    fn at_transfer_rate(&self) -> bool {
+        (self.last_rate - self.transfer_rate).abs() <= RATE_CHANGE * self.transfer_rate
+    }
+
+    /// Runs the CUSUM on the pulsation's excess at zero flow, for the pulsation that milk
+    /// at the reference shift `delta` (mL/min) shows on this sensor (its transfer); true
+    /// on alarm while the mean `excess` stands at [`ALARM_SHARE`] of `delta` or more.
+    ///
+    /// At zero flow the pulsation is the sensor's noise in one DFT bin, while the mean also
+    /// carries every slow wander of the level (offset drift, a trickle's wobble): where the
+    /// mean is noisy, milk's pulsation stands out of its own noise cycles sooner. Offsets and
+    /// wander have no pump-synchronous part, so this evidence needs no new guard against them.
+    pub(super) fn pulse_test(&mut self, excess: f32, delta: f32) -> bool {
+        if !self.tests.has(DetectorTest::PulseCusum) || !self.pulse_sigma.is_finite() {
+            return false;
+        }
+        let sigma = self.pulse_sigma.max(SIGMA_FLOOR_ML_MIN);
+        let k = 0.5 * self.transfer_here() * delta / sigma;
+        let h = cusum::threshold_for_arl(k, 2.0 * self.arl_blocks);
+        let z = self.pulse_excess / sigma;
+        winsorised_step(&mut self.pulse_cusum, z, k, h, self.spoiled) > h
+            && excess >= ALARM_SHARE * delta
+    }
+}
