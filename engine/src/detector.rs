@@ -671,7 +671,13 @@ impl EjectionDetector {
         let k = 0.5 * delta / sigma;
         self.threshold = cusum::threshold_for_arl(k, arl);
         let before = self.cusum.s;
-        let s = winsorised_step(&mut self.cusum, excess / sigma, k, self.threshold, self.spoiled);
+        let s = winsorised_step(
+            &mut self.cusum,
+            excess / sigma,
+            k,
+            self.threshold,
+            self.spoiled,
+        );
         // Evidence spread over cycles: how many in a row have added to it since the
         // statistic last stood at zero.
         self.evidence_cycles = if s <= before {
@@ -849,9 +855,12 @@ mod tests {
             pulsation_ml_min: pulsation,
             ..block(mean)
         };
-        [2.7, 2.8, 2.9]
-            .iter()
-            .any(|&m| matches!(d.process(&CYCLE, &cycle(m), 1.0), Some(Detection::Onset { .. })))
+        [2.7, 2.8, 2.9].iter().any(|&m| {
+            matches!(
+                d.process(&CYCLE, &cycle(m), 1.0),
+                Some(Detection::Onset { .. })
+            )
+        })
     }
 
     #[test]
@@ -868,7 +877,10 @@ mod tests {
     fn a_rise_must_show_half_the_pulsation_milk_shows_on_this_sensor() {
         // A transfer of 0.6: milk's pulsation would rise by 1.5 mL/min; the pulsation's
         // deviation at zero flow is 0.3 mL/min.
-        assert!(rise_is_onset(0.6, 0.3, 1.2), "two-thirds of milk's pulsation");
+        assert!(
+            rise_is_onset(0.6, 0.3, 1.2),
+            "two-thirds of milk's pulsation"
+        );
         assert!(
             !rise_is_onset(0.6, 0.3, 0.7),
             "a third of milk's pulsation, within 2 deviations of its noise, is an offset"
@@ -885,9 +897,10 @@ mod tests {
         };
         let burst = [spoiled(3.0, 0.09), spoiled(8.0, 0.04)];
         let quiet = [block(0.2); 4];
-        burst.iter().chain(&quiet).any(|f| {
-            matches!(d.process(&CYCLE, f, 1.0), Some(Detection::Onset { .. }))
-        })
+        burst
+            .iter()
+            .chain(&quiet)
+            .any(|f| matches!(d.process(&CYCLE, f, 1.0), Some(Detection::Onset { .. })))
     }
 
     #[test]
@@ -958,7 +971,10 @@ mod tests {
         let without = DetectorTests::ALL.without(DetectorTest::PartialGuard);
         let fooled = after_a_deeper_vacuum(without, surge);
         assert_eq!(fooled.0, 1, "the case must fool the detector");
-        assert_eq!(after_a_deeper_vacuum(DetectorTests::ALL, surge), (0, (1, 0)));
+        assert_eq!(
+            after_a_deeper_vacuum(DetectorTests::ALL, surge),
+            (0, (1, 0))
+        );
     }
 
     #[test]
@@ -1006,7 +1022,9 @@ mod tests {
     fn dropout_on_a_tail(tests: DetectorTests) -> (usize, usize) {
         let mut d = settled().with_tests(tests);
         assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
-        let decay = [17.0, 15.0, 13.0, 11.0, 10.0, 9.0, 8.0, 7.5, 7.0, 6.5, 6.2, 6.0];
+        let decay = [
+            17.0, 15.0, 13.0, 11.0, 10.0, 9.0, 8.0, 7.5, 7.0, 6.5, 6.2, 6.0,
+        ];
         let dropout = [0.1, 0.0, 0.1, 0.1];
         let back = [5.8, 6.1, 6.0, 5.9, 6.0, 6.1, 5.9, 6.0];
         let all: Vec<f32> = [&decay[..], &dropout, &back].concat();
@@ -1016,7 +1034,11 @@ mod tests {
     #[test]
     fn a_dropout_on_a_tail_is_no_end_and_its_return_no_onset() {
         let without = DetectorTests::ALL.without(DetectorTest::DropoutHold);
-        assert_eq!(dropout_on_a_tail(without), (1, 1), "the case must fool the detector");
+        assert_eq!(
+            dropout_on_a_tail(without),
+            (1, 1),
+            "the case must fool the detector"
+        );
         assert_eq!(dropout_on_a_tail(DetectorTests::ALL), (0, 0));
     }
 
@@ -1024,7 +1046,9 @@ mod tests {
     fn a_tail_decaying_to_zero_still_ends_with_the_dropout_hold() {
         let mut d = settled();
         assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
-        let decay = [17.0, 15.0, 13.0, 11.0, 9.5, 8.0, 6.8, 5.8, 4.9, 4.2, 3.6, 3.0, 2.6, 2.2, 1.9];
+        let decay = [
+            17.0, 15.0, 13.0, 11.0, 9.5, 8.0, 6.8, 5.8, 4.9, 4.2, 3.6, 3.0, 2.6, 2.2, 1.9,
+        ];
         assert_eq!(events(&mut d, &decay), (0, 1));
         assert!(!d.in_ejection());
     }
@@ -1080,27 +1104,39 @@ mod tests {
 
     #[test]
     fn a_jump_faster_than_milk_climbs_arms_no_partial_test() {
-        assert!(armed_after_a_jump_to(1.0, DetectorTests::ALL), "a climb as milk's");
+        assert!(
+            armed_after_a_jump_to(1.0, DetectorTests::ALL),
+            "a climb as milk's"
+        );
         // 14 mL/min in one second: a motion burst, whose decay a smoothing sensor spreads
         // into the next cycle's first samples.
         assert!(!armed_after_a_jump_to(15.0, DetectorTests::ALL));
         let unguarded = DetectorTests::ALL.without(DetectorTest::PartialGuard);
-        assert!(armed_after_a_jump_to(15.0, unguarded), "the case must arm the test");
+        assert!(
+            armed_after_a_jump_to(15.0, unguarded),
+            "the case must arm the test"
+        );
     }
 
     /// A slow start at zero flow (0.75, then 1.0 mL/min), a motion burst lifting one cycle
     /// to 15 mL/min, and its decay: whether an onset came.
     fn onset_on_a_burst_after_a_slow_start(tests: DetectorTests) -> bool {
         let mut d = settled().with_tests(tests);
-        [0.75, 1.0, 15.0, 0.3, 0.25]
-            .iter()
-            .any(|&m| matches!(d.process(&CYCLE, &block(m), 1.0), Some(Detection::Onset { .. })))
+        [0.75, 1.0, 15.0, 0.3, 0.25].iter().any(|&m| {
+            matches!(
+                d.process(&CYCLE, &block(m), 1.0),
+                Some(Detection::Onset { .. })
+            )
+        })
     }
 
     #[test]
     fn a_cycle_that_jumped_faster_than_milk_climbs_completes_no_onset() {
         let unguarded = DetectorTests::ALL.without(DetectorTest::PartialGuard);
-        assert!(onset_on_a_burst_after_a_slow_start(unguarded), "the case must fool it");
+        assert!(
+            onset_on_a_burst_after_a_slow_start(unguarded),
+            "the case must fool it"
+        );
         assert!(!onset_on_a_burst_after_a_slow_start(DetectorTests::ALL));
     }
 
@@ -1129,8 +1165,14 @@ mod tests {
 
     #[test]
     fn a_transfer_learnt_at_one_rhythm_is_not_asked_at_another() {
-        assert!(!weak_pulsation_onset_at(60.0), "at its own rhythm it asks for 0.65 of the rise");
-        assert!(weak_pulsation_onset_at(110.0), "at another, no more than the prior");
+        assert!(
+            !weak_pulsation_onset_at(60.0),
+            "at its own rhythm it asks for 0.65 of the rise"
+        );
+        assert!(
+            weak_pulsation_onset_at(110.0),
+            "at another, no more than the prior"
+        );
     }
 
     #[test]
@@ -1160,7 +1202,11 @@ mod tests {
         for i in 0..120 {
             let wander = 0.6 * libm::sinf(0.7 * i as f32);
             let noise = if i % 2 == 0 { 0.22 } else { 0.18 };
-            assert_eq!(d.process(&CYCLE, &cycle(wander, noise), 1.0), None, "cycle {i}");
+            assert_eq!(
+                d.process(&CYCLE, &cycle(wander, noise), 1.0),
+                None,
+                "cycle {i}"
+            );
         }
         (1..20).find(|&i| {
             let rise = 0.4 * i as f32;
@@ -1174,7 +1220,10 @@ mod tests {
         let with = onset_cycle_on_a_wandering_level(DetectorTests::ALL).expect("found");
         let without = DetectorTests::ALL.without(DetectorTest::PulseCusum);
         let without = onset_cycle_on_a_wandering_level(without).expect("found without");
-        assert!(with < without, "cycle {with} with the pulsation's CUSUM, {without} without");
+        assert!(
+            with < without,
+            "cycle {with} with the pulsation's CUSUM, {without} without"
+        );
     }
 
     /// A low flow at full vacuum, a seal leak that halves the vacuum and the flow for
@@ -1220,7 +1269,10 @@ mod tests {
         }
         (1..40).find(|&s| {
             let m = 3.0 + (rise * s as f32).min(by);
-            matches!(d.process(&CYCLE, &trickle(m), 1.0), Some(Detection::Onset { .. }))
+            matches!(
+                d.process(&CYCLE, &trickle(m), 1.0),
+                Some(Detection::Onset { .. })
+            )
         })
     }
 
@@ -1236,7 +1288,10 @@ mod tests {
         let ejection = onset_on_a_trickle(DetectorTests::ALL, 1.0, 20.0);
         assert!(ejection.is_some_and(|s| s <= 4), "{ejection:?}");
         let earlier = onset_on_a_trickle(without, 1.0, 20.0);
-        assert!(earlier.is_some_and(|s| s <= ejection.unwrap()), "{earlier:?}");
+        assert!(
+            earlier.is_some_and(|s| s <= ejection.unwrap()),
+            "{earlier:?}"
+        );
     }
 
     #[test]
