@@ -8,9 +8,8 @@
 //! of FACTOR times as many samples, and the sample before it is held up to it.
 //!
 //! `cargo run --release -p letdown-io --example resample -- IN_DIR OUT_DIR FACTOR`
-mod copies;
-
 use letdown_engine::Sample;
+use letdown_io::session_copies as copies;
 use letdown_io::{SessionItem, SessionReader, SessionWriter};
 use std::error::Error;
 use std::io::Write;

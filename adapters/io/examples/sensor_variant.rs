@@ -1,40 +1,13 @@
-//! The same sessions through another flow sensor: copies every session of a folder (CSV,
-//! `.csv.gz`) with each flow sample optionally smoothed, multiplied by a gain, seeded white
-//! noise and optionally a drifting offset added, and its labels beside it, so a replay
-//! shows what a noisier sensor, one reading more or less milk, one whose zero wanders or
-//! one that averages its reading does to the detector (README, "Beyond the development
-//! set"). Gaps stay gaps, a reading the acquisition held while the sensor was out stays
-//! held ([`held_samples`]; with `--held-as-flow` it is transformed like flow instead, as a
-//! sensor that reads its own dropouts would show them); pressure is untouched.
+//! Writes a folder of sessions as another flow sensor would have measured them
+//! ([`letdown_io::sensor_variant`]: what each argument does, what stays as recorded).
 //!
 //! `cargo run --release -p letdown-io --example sensor_variant -- [--held-as-flow] IN_DIR
-//! OUT_DIR GAIN SIGMA [DRIFT PERIOD [TAU]]` (flow smoothed by a first-order lag of TAU s, × GAIN, + white
-//! noise of SIGMA mL/min per sample + an offset of DRIFT mL/min × sin(2π t / PERIOD s + φ);
-//! session i's noise is seeded with i and its phase φ drawn from the same seed, so the
-//! same arguments write the same files). A smoothing sensor shows each ejection's flow
-//! later by its group delay TAU, so the labels' `visible_s` move by TAU with it.
-mod copies;
-
-use letdown_engine::SUSPECT_REPEAT_S;
-use letdown_eval::labels::Ejection;
-use letdown_io::{SessionItem, SessionReader, SessionWriter};
+//! OUT_DIR GAIN SIGMA [DRIFT PERIOD [TAU]]`: flow smoothed by a first-order lag of TAU s,
+//! × GAIN, + white noise of SIGMA mL/min per sample + an offset of DRIFT mL/min ×
+//! sin(2π t / PERIOD s + φ); `--held-as-flow` transforms held readings like flow.
+use letdown_io::sensor_variant::{write_folder, SensorVariant};
 use std::error::Error;
 use std::path::Path;
-
-/// What the other sensor does to the flow.
-#[derive(Clone, Copy)]
-struct Variant {
-    gain: f64,
-    sigma_ml_min: f64,
-    /// Amplitude of the offset's sinusoidal drift, mL/min, and its period, s.
-    drift_ml_min: f64,
-    drift_period_s: f64,
-    /// Time constant of the sensor's first-order smoothing, s (0: none).
-    smoothing_tau_s: f64,
-    /// Whether held readings are transformed like flow (`--held-as-flow`) rather than
-    /// held.
-    held_as_flow: bool,
-}
 
 const USAGE: &str = "usage: sensor_variant [--held-as-flow] IN_DIR OUT_DIR GAIN SIGMA_ML_MIN \
      [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
@@ -51,13 +24,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
         _ => return Err(USAGE.into()),
     };
-    let paths = copies::copy_paths(Path::new(input), Path::new(output))?;
-    for (seed, (session, out)) in paths.iter().enumerate() {
-        copy_through(session, out, variant, Noise::new(seed as u64))?;
-        copies::write_labels_beside(session, out, |labels| {
-            delay_visibility(labels, variant.smoothing_tau_s)
-        })?;
-    }
+    write_folder(Path::new(input), Path::new(output), variant)?;
     Ok(())
 }
 
@@ -68,14 +35,14 @@ fn variant(
     sigma: &str,
     rest: &[String],
     held_as_flow: bool,
-) -> Result<Variant, Box<dyn Error>> {
+) -> Result<SensorVariant, Box<dyn Error>> {
     let (drift_ml_min, drift_period_s, smoothing_tau_s) = match rest {
         [] => (0.0, 1.0, 0.0),
         [amplitude, period] => (amplitude.parse()?, period.parse()?, 0.0),
         [amplitude, period, tau] => (amplitude.parse()?, period.parse()?, tau.parse()?),
         _ => return Err(USAGE.into()),
     };
-    Ok(Variant {
+    Ok(SensorVariant {
         gain: gain.parse()?,
         sigma_ml_min: sigma.parse()?,
         drift_ml_min,
@@ -83,217 +50,4 @@ fn variant(
         smoothing_tau_s,
         held_as_flow,
     })
-}
-
-/// The labels as a sensor with a first-order lag of `tau_s` s shows them: each ejection's
-/// flow reaches the visibility threshold later by the lag's group delay.
-fn delay_visibility(mut labels: Vec<Ejection>, tau_s: f64) -> Vec<Ejection> {
-    for label in &mut labels {
-        label.visible_s = label.visible_s.map(|t| t + tau_s);
-    }
-    labels
-}
-
-/// Writes `session` to `out` as `variant` would have measured its flow.
-fn copy_through(
-    session: &Path,
-    out: &Path,
-    variant: Variant,
-    mut noise: Noise,
-) -> Result<(), Box<dyn Error>> {
-    // Drawn only for a drift, so the noise of the other variants stays as it was.
-    let phase = if variant.drift_ml_min == 0.0 {
-        0.0
-    } else {
-        std::f64::consts::TAU * noise.uniform()
-    };
-    let mut reader = SessionReader::open(session)?;
-    let metadata = reader.metadata().entries.clone();
-    let mut writer = SessionWriter::create(out, reader.sample_rate_hz(), &metadata)?;
-    // Per-sample gain of the first-order lag (1: no smoothing).
-    let alpha = if variant.smoothing_tau_s > 0.0 {
-        1.0 - (-1.0 / (reader.sample_rate_hz() * variant.smoothing_tau_s)).exp()
-    } else {
-        1.0
-    };
-    let items = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
-    let held = held_samples(&items, reader.sample_rate_hz());
-    let mut smoothed: Option<f64> = None;
-    let mut held_value = 0.0;
-    for (item, held) in items.iter().zip(held) {
-        match item {
-            SessionItem::Row(row) => {
-                let mut sample = row.sample;
-                let measured = f64::from(sample.flow_ml_min);
-                let lagged = smoothed.map_or(measured, |y| y + alpha * (measured - y));
-                smoothed = Some(lagged);
-                let angle = std::f64::consts::TAU * row.t_s / variant.drift_period_s + phase;
-                let flow = variant.gain * lagged
-                    + variant.sigma_ml_min * noise.gaussian()
-                    + variant.drift_ml_min * angle.sin();
-                if !held || variant.held_as_flow {
-                    held_value = flow as f32;
-                }
-                sample.flow_ml_min = held_value;
-                writer.write_sample(sample)?;
-            }
-            SessionItem::Gap(gap) => writer.skip(gap.missing),
-        }
-    }
-    writer.finish()?;
-    Ok(())
-}
-
-/// Which items repeat a held flow reading. A recorded flow repeated exactly for longer
-/// than [`SUSPECT_REPEAT_S`] (five refreshes of even a slow 10 Hz sensor, DESIGN §2) is
-/// the acquisition holding its last value while the sensor is out: that happens after the
-/// sensor, so another sensor's noise, gain, drift or smoothing would not move it either,
-/// and the copy holds its own value from the run's first sample on. Shorter repeats are a
-/// slow or coarsely quantised sensor's refreshes, which another sensor reads anew (and the
-/// copy transforms like any sample). Every sample is still transformed, so the noise drawn
-/// for the samples after a hold is the same as without it.
-fn held_samples(items: &[SessionItem], rate_hz: f64) -> Vec<bool> {
-    let longest_refresh = f64::from(SUSPECT_REPEAT_S) * rate_hz;
-    let mut held = vec![false; items.len()];
-    let mut start = 0;
-    for end in 1..=items.len() {
-        let same = match (items[end - 1], items.get(end)) {
-            (SessionItem::Row(a), Some(SessionItem::Row(b))) => {
-                a.sample.flow_ml_min.to_bits() == b.sample.flow_ml_min.to_bits()
-            }
-            _ => false,
-        };
-        if !same {
-            if (end - start) as f64 > longest_refresh {
-                held[start + 1..end].fill(true);
-            }
-            start = end;
-        }
-    }
-    held
-}
-
-/// Seeded standard normal numbers: SplitMix64 (Steele, Lea & Flood 2014) for uniforms,
-/// Box–Muller for the normal; enough for test noise, and no dependency.
-struct Noise(u64);
-
-impl Noise {
-    fn new(seed: u64) -> Self {
-        Noise(seed)
-    }
-
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        // 53 random bits in (0, 1]: never 0, so the logarithm below is finite.
-        ((z >> 11) + 1) as f64 / (1u64 << 53) as f64
-    }
-
-    fn gaussian(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use letdown_engine::Sample;
-
-    /// A 100 Hz session: flow 10 + i/100 mL/min, but 8.0 from sample 100 for `hold`
-    /// samples (a held reading), then on as before.
-    fn session(dir: &Path, hold: usize) -> std::path::PathBuf {
-        let path = dir.join("s.csv");
-        let mut w = SessionWriter::create(&path, 100.0, &[] as &[(&str, &str)]).unwrap();
-        for i in 0..300 {
-            let flow = if (100..100 + hold).contains(&i) {
-                8.0
-            } else {
-                10.0 + i as f32 / 100.0
-            };
-            w.write_sample(Sample::new(-100.0, flow)).unwrap();
-        }
-        w.finish().unwrap();
-        path
-    }
-
-    fn flows(path: &Path) -> Vec<f32> {
-        SessionReader::open(path)
-            .unwrap()
-            .map(|item| match item.unwrap() {
-                SessionItem::Row(row) => row.sample.flow_ml_min,
-                SessionItem::Gap(_) => panic!("no gaps written"),
-            })
-            .collect()
-    }
-
-    fn noisy(held_as_flow: bool) -> Variant {
-        variant("1", "1.5", &[], held_as_flow).unwrap()
-    }
-
-    #[test]
-    fn a_reading_held_longer_than_a_refresh_stays_held_in_the_copy() {
-        let dir = tempfile::tempdir().unwrap();
-        let input = session(dir.path(), 80);
-        let out = dir.path().join("out.csv");
-        copy_through(&input, &out, noisy(false), Noise::new(3)).unwrap();
-        let copy = flows(&out);
-        // The 0.8 s run keeps the copy's value for its first sample throughout …
-        assert!(
-            copy[100..180].iter().all(|&f| f == copy[100]),
-            "{:?}",
-            &copy[98..182]
-        );
-        assert!((copy[100] - 8.0).abs() < 10.0);
-        // … and the samples around it carry noise, the same as without a hold.
-        let plain = dir.path().join("plain.csv");
-        copy_through(&session(dir.path(), 0), &plain, noisy(false), Noise::new(3)).unwrap();
-        let without = flows(&plain);
-        assert_eq!(copy[..100], without[..100]);
-        assert_eq!(copy[180..], without[180..]);
-        assert_ne!(copy[179], copy[180]);
-    }
-
-    #[test]
-    fn a_short_repeat_is_a_refresh_and_held_as_flow_transforms_every_reading() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out.csv");
-        // 0.3 s: a slow sensor's refreshes, which another sensor reads anew.
-        copy_through(&session(dir.path(), 30), &out, noisy(false), Noise::new(3)).unwrap();
-        let copy = flows(&out);
-        assert!(copy[100..130].windows(2).any(|w| w[0] != w[1]));
-        // A sensor that reads its own dropouts puts its noise on a long hold too.
-        copy_through(&session(dir.path(), 80), &out, noisy(true), Noise::new(3)).unwrap();
-        let copy = flows(&out);
-        assert!(copy[100..180].windows(2).any(|w| w[0] != w[1]));
-    }
-
-    #[test]
-    fn only_runs_longer_than_a_refresh_are_held_and_a_gap_ends_a_run() {
-        let row = |index: u64, flow: f32| {
-            SessionItem::Row(letdown_io::Row {
-                index,
-                t_s: index as f64 / 100.0,
-                sample: Sample::new(0.0, flow),
-                line: index + 3,
-            })
-        };
-        let mut items: Vec<SessionItem> = (0..60).map(|i| row(i, 1.0)).collect();
-        items.push(row(60, 2.0));
-        let held = held_samples(&items, 100.0);
-        // 60 samples of one value at 100 Hz (0.6 s): all but the first are held.
-        assert!(!held[0] && held[1..60].iter().all(|&h| h) && !held[60]);
-        // The same run split by a gap is two runs of 0.3 s: none held.
-        let gap = SessionItem::Gap(letdown_io::Gap {
-            start_index: 30,
-            missing: 1,
-            start_s: 0.3,
-            line: 33,
-        });
-        items.insert(30, gap);
-        assert!(held_samples(&items, 100.0).iter().all(|&h| !h));
-    }
 }

@@ -37,6 +37,8 @@ pub mod feed;
 pub mod input_file;
 pub mod labels_csv;
 pub mod pump_link;
+pub mod sensor_variant;
+pub mod session_copies;
 pub mod session_csv;
 pub mod session_files;
 pub mod session_groups;

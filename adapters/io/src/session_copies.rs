@@ -1,8 +1,9 @@
-//! What the examples that write a folder of sessions anew (`resample`, `sensor_variant`)
-//! share: where each copy goes, and the labels beside it.
+//! Writing a folder of sessions anew, each as another sensor or rate would have recorded it
+//! ([`crate::sensor_variant`], the `resample` example): where each copy goes, and the
+//! labels beside it.
+use crate::session_files::{labels_path, list_sessions, session_name};
+use crate::{read_labels, write_labels};
 use letdown_eval::labels::Ejection;
-use letdown_io::session_files::{labels_path, list_sessions, session_name};
-use letdown_io::{read_labels, write_labels};
 use std::collections::HashSet;
 use std::error::Error;
 use std::path::{Path, PathBuf};
