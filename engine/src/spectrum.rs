@@ -20,7 +20,7 @@
 //! Array lengths: stable Rust cannot write `[f32; N / 2 + 1]` for a generic `N`, so the
 //! trait carries the bin count as a second const parameter `BINS`, which must equal
 //! [`bin_count`]`(N)`; every implementation checks that at compile time. Users with a
-//! concrete `N` write `[0.0; bin_count(256)]` or use [`SPECTRUM_LEN`] / [`SPECTRUM_BINS`].
+//! concrete `N` write `[0.0; bin_count(256)]` or use [`SPECTRUM_LEN`] / `SPECTRUM_BINS`.
 //!
 //! ```
 //! use letdown_engine::spectrum::{
@@ -374,7 +374,7 @@ impl Harmonics {
 /// within `(0, sample_rate_hz / 2]`.
 ///
 /// Ask it "how strong is the flow's pump-rate harmonic": `harmonics(..)?.energy_ratio()`
-/// or [`harmonic_ratio`].
+/// or `harmonic_ratio`.
 pub fn harmonics<const BINS: usize>(
     mags: &[f32; BINS],
     fundamental_hz: f32,
