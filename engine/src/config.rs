@@ -386,6 +386,12 @@ impl EngineConfig {
 
     /// Validates the configuration and builds an engine. All buffers are sized here;
     /// nothing allocates afterwards.
+    ///
+    /// Inlined into its caller, with the engine's constructor and the spectral stage's, so
+    /// that the optimiser builds the engine where the caller puts it: the C library's
+    /// `ld_engine_init` then needs under 2 KB of stack instead of a temporary engine
+    /// (README, firmware section; CI holds the figure to a budget).
+    #[inline(always)]
     pub fn build(&self) -> Result<Engine, ConfigError> {
         self.validate()?;
         Ok(Engine::from_valid(*self))

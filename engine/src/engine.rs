@@ -132,6 +132,8 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// Inlined into [`EngineConfig::build`] (see there: the engine is built in place).
+    #[inline(always)]
     pub(crate) fn from_valid(config: EngineConfig) -> Self {
         let rate = config.sample_rate_hz;
         let factor = decimate::factor_for(rate);

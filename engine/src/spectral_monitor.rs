@@ -71,6 +71,10 @@ pub struct SpectralMonitor {
 
 impl SpectralMonitor {
     /// A monitor fed at `input_rate_hz` (the engine's decimated rate).
+    ///
+    /// Inlined into the engine's constructor, so its 6 KB of buffers are written where the
+    /// engine lives rather than on the stack first.
+    #[inline(always)]
     pub fn new(input_rate_hz: f32) -> Self {
         let factor = libm::roundf(input_rate_hz / SPECTRAL_RATE_HZ).max(1.0) as u32;
         Self {
