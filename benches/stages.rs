@@ -9,7 +9,10 @@
 
 mod common;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
 use letdown_engine::cusum::{self, Cusum};
 use letdown_engine::cycle_tracker::{Cycle, CycleTracker};
 use letdown_engine::decimate::{self, Decimator};
@@ -86,10 +89,24 @@ fn decimated_stages(c: &mut Criterion) {
     let config = EngineConfig::new(RATE_HZ as f32);
     let mut group = c.benchmark_group("stage");
     group.throughput(Throughput::Elements(DEC_CHUNK as u64));
+    biquad_section(&mut group, fs, &flow);
+    cycle_tracker(&mut group, fs, &pressure);
+    // A cycle at the stimulation rate, decimated samples.
+    let expected_len = (fs * 60.0 / config.stimulation_rate_cpm) as u32;
+    flow_features(&mut group, fs, &pressure, &flow, expected_len);
+    spectral_monitor(&mut group, fs, &pressure, &flow);
+    cusum_standardized(&mut group, &flow);
+    group.finish();
 
+    detector(c, fs, &pressure, &flow, &config, expected_len);
+}
+
+/// The flow low-pass section, sample by sample then in blocks (the same section: the
+/// block bench starts from the state the per-sample one left).
+fn biquad_section(group: &mut BenchmarkGroup<WallTime>, fs: f32, flow: &[f32]) {
     let coeffs = filter::design(Kind::LowPass, fs, filter::FLOW_LOWPASS_HZ).expect("cutoff");
     let mut section = Section::settled(coeffs, flow[0]);
-    let mut next = chunks(&flow, DEC_CHUNK);
+    let mut next = chunks(flow, DEC_CHUNK);
     group.bench_function("biquad_section_100Hz", |b| {
         b.iter(|| {
             let mut acc = 0.0f32;
@@ -101,7 +118,7 @@ fn decimated_stages(c: &mut Criterion) {
     });
 
     let mut block = vec![0.0f32; DEC_CHUNK];
-    let mut next = chunks(&flow, DEC_CHUNK);
+    let mut next = chunks(flow, DEC_CHUNK);
     group.bench_function("biquad_section_block_100Hz", |b| {
         b.iter(|| {
             let src = next();
@@ -110,10 +127,13 @@ fn decimated_stages(c: &mut Criterion) {
             block[0]
         })
     });
+}
 
-    // The tracker holds the pressure low-pass and high-pass sections.
+/// The cycle tracker on the decimated pressure; it holds the pressure low-pass and
+/// high-pass sections.
+fn cycle_tracker(group: &mut BenchmarkGroup<WallTime>, fs: f32, pressure: &[f32]) {
     let mut tracker = CycleTracker::new(fs);
-    let mut next = chunks(&pressure, DEC_CHUNK);
+    let mut next = chunks(pressure, DEC_CHUNK);
     group.bench_function("cycle_tracker_100Hz", |b| {
         b.iter(|| {
             let mut cycles = 0u32;
@@ -123,9 +143,17 @@ fn decimated_stages(c: &mut Criterion) {
             cycles
         })
     });
+}
 
-    // Flow features, closed at the cycle boundaries the tracker found (precomputed).
-    let expected_len = (fs * 60.0 / config.stimulation_rate_cpm) as u32;
+/// Flow features, closed at the cycle boundaries the tracker finds in `pressure`
+/// (precomputed, so only the features are timed); `expected_len` in decimated samples.
+fn flow_features(
+    group: &mut BenchmarkGroup<WallTime>,
+    fs: f32,
+    pressure: &[f32],
+    flow: &[f32],
+    expected_len: u32,
+) {
     let boundaries: Vec<bool> = {
         let mut t = CycleTracker::new(fs);
         pressure.iter().map(|&x| t.process(x).is_some()).collect()
@@ -145,7 +173,10 @@ fn decimated_stages(c: &mut Criterion) {
             volume
         })
     });
+}
 
+/// The spectral monitor on both channels together.
+fn spectral_monitor(group: &mut BenchmarkGroup<WallTime>, fs: f32, pressure: &[f32], flow: &[f32]) {
     let mut monitor = SpectralMonitor::new(fs);
     let pf: Vec<(f32, f32)> = pressure.iter().copied().zip(flow.iter().copied()).collect();
     let mut next_pf = chunks(&pf, DEC_CHUNK);
@@ -157,9 +188,11 @@ fn decimated_stages(c: &mut Criterion) {
             monitor.latest().pressure_rate_cpm
         })
     });
+}
 
-    // CUSUM on the standardized flow (what the detector feeds it, once per cycle; here
-    // per sample for a measurable loop).
+/// CUSUM on the standardized flow (what the detector feeds it, once per cycle; here per
+/// sample for a measurable loop).
+fn cusum_standardized(group: &mut BenchmarkGroup<WallTime>, flow: &[f32]) {
     let mean = flow.iter().sum::<f32>() / flow.len() as f32;
     let sd = (flow.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / flow.len() as f32)
         .sqrt()
@@ -180,9 +213,6 @@ fn decimated_stages(c: &mut Criterion) {
             alarms
         })
     });
-    group.finish();
-
-    detector(c, fs, &pressure, &flow, &config, expected_len);
 }
 
 /// The ejection detector over the session's cycles: the (cycle, features, duration)

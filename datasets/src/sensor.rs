@@ -79,32 +79,14 @@ impl SensorParams {
         // Offset −2 … +1 mL/min (the brief).
         let flow_offset_ml_min = random::uniform(rng, -2.0, 1.0);
         let flow_drift_ml_min = draw_drift(rng, faults, presence);
-        // Slow sensor: in 40 % of sessions the flow sensor refreshes at 10–50 Hz (DESIGN
-        // §2: many refresh at 10–100 Hz; the slower half of that range), holding its value
-        // in between (when that is slower than the session's rate), and reports in
-        // 0.5 mL/min steps (the brief: a coarse low-cost sensor).
-        let has_hold = random::chance(rng, Phenomenon::SlowSensor.session_fraction());
-        let slow = presence.occurs(Phenomenon::SlowSensor, has_hold);
-        let refresh = [10.0, 20.0, 25.0, 50.0][rand::Rng::random_range(rng, 0..4)];
-        let flow_refresh_hz = (slow && refresh < rate_hz).then_some(refresh);
-        let flow_quantum_ml_min = if slow {
-            SLOW_SENSOR_QUANTUM_ML_MIN
-        } else {
-            fine_quantum_ml_min
-        };
+        let (flow_refresh_hz, flow_quantum_ml_min) =
+            draw_slow_sensor(rng, rate_hz, presence, fine_quantum_ml_min);
         let gain_shift = draw_gain_shift(rng, duration_s, faults, presence);
         // Pressure: noise "a few mmHg" (the brief), offset ±1, quantisation 0.1–0.5 mmHg.
         let pressure_noise_mmhg = random::uniform(rng, 0.5, 3.0);
         let pressure_quantum_mmhg = [0.1, 0.25, 0.5][rand::Rng::random_range(rng, 0..3)];
         let pressure_offset_mmhg = random::uniform(rng, -1.0, 1.0);
-        // Smoothing sensor: in 20 % of sessions the flow sensor averages its reading
-        // internally, two first-order stages of 0.4–1.2 s each (a choice: enough to take
-        // the per-cycle pulsation of 45–120 cpm down to 3–30 % of its size).
-        let has_smoothing = random::chance(rng, Phenomenon::SmoothedSensor.session_fraction());
-        let smoothing_tau_s = random::uniform(rng, 0.4, 1.2);
-        let flow_smoothing_tau_s = presence
-            .occurs(Phenomenon::SmoothedSensor, has_smoothing)
-            .then_some(smoothing_tau_s);
+        let flow_smoothing_tau_s = draw_smoothing(rng, presence);
         Self {
             transport_delay_s,
             compliance_tau_s,
@@ -296,6 +278,31 @@ fn draw_drift(rng: &mut SimRng, faults: FaultSet, presence: Presence) -> f64 {
     }
 }
 
+/// The flow sensor's refresh rate if it holds its value between readings, Hz, and its
+/// quantisation step, mL/min: a slow sensor's, or none and `fine_quantum_ml_min` (drawn
+/// in every session so that the sequence does not depend on the request).
+fn draw_slow_sensor(
+    rng: &mut SimRng,
+    rate_hz: f64,
+    presence: Presence,
+    fine_quantum_ml_min: f64,
+) -> (Option<f64>, f64) {
+    // Slow sensor: in 40 % of sessions the flow sensor refreshes at 10–50 Hz (DESIGN
+    // §2: many refresh at 10–100 Hz; the slower half of that range), holding its value
+    // in between (when that is slower than the session's rate), and reports in
+    // 0.5 mL/min steps (the brief: a coarse low-cost sensor).
+    let has_hold = random::chance(rng, Phenomenon::SlowSensor.session_fraction());
+    let slow = presence.occurs(Phenomenon::SlowSensor, has_hold);
+    let refresh = [10.0, 20.0, 25.0, 50.0][rand::Rng::random_range(rng, 0..4)];
+    let flow_refresh_hz = (slow && refresh < rate_hz).then_some(refresh);
+    let flow_quantum_ml_min = if slow {
+        SLOW_SENSOR_QUANTUM_ML_MIN
+    } else {
+        fine_quantum_ml_min
+    };
+    (flow_refresh_hz, flow_quantum_ml_min)
+}
+
 /// The flow sensor's gain shift, if the session has one (drawn in every session so that
 /// the sequence does not depend on the request).
 fn draw_gain_shift(
@@ -330,6 +337,19 @@ fn draw_gain_shift(
     } else {
         None
     }
+}
+
+/// The time constant of each of the flow sensor's two smoothing stages, s, if it smooths
+/// (drawn in every session so that the sequence does not depend on the request).
+fn draw_smoothing(rng: &mut SimRng, presence: Presence) -> Option<f64> {
+    // Smoothing sensor: in 20 % of sessions the flow sensor averages its reading
+    // internally, two first-order stages of 0.4–1.2 s each (a choice: enough to take
+    // the per-cycle pulsation of 45–120 cpm down to 3–30 % of its size).
+    let has_smoothing = random::chance(rng, Phenomenon::SmoothedSensor.session_fraction());
+    let smoothing_tau_s = random::uniform(rng, 0.4, 1.2);
+    presence
+        .occurs(Phenomenon::SmoothedSensor, has_smoothing)
+        .then_some(smoothing_tau_s)
 }
 
 #[cfg(test)]

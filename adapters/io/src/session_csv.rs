@@ -311,9 +311,31 @@ fn read_metadata<R: Read>(
     // Leading blanks skipped on the current line: they count towards its length.
     let mut leading = 0usize;
     loop {
+        if !skip_leading_blanks(reader, &mut leading, lines + 1, path)? {
+            return Ok((entries, rate, lines, leading));
+        }
+        lines += 1;
+        read_metadata_line(reader, &mut line, std::mem::take(&mut leading), lines, path)?;
+        let text = line.trim_ascii();
+        let Some(body) = text.strip_prefix(b"#") else {
+            continue; // a blank line
+        };
+        add_metadata(&mut entries, &mut rate, body, text, lines, path)?;
+    }
+}
+
+/// Skips the leading blanks of line `line` (1-based), adding their count to `leading`,
+/// and tells whether a metadata or blank line follows them (rather than the header).
+fn skip_leading_blanks<R: Read>(
+    reader: &mut BufReader<R>,
+    leading: &mut usize,
+    line: u64,
+    path: &Path,
+) -> Result<bool, SessionFileError> {
+    loop {
         let buffer = reader
             .fill_buf()
-            .map_err(|e| SessionFileError::new(path, Some(lines + 1), None, ErrorKind::Io(e)))?;
+            .map_err(|e| SessionFileError::new(path, Some(line), None, ErrorKind::Io(e)))?;
         // Leading spaces, tabs and stray `\r`s of a line are skipped before telling a
         // metadata or blank line from the header (whose fields are trimmed anyway), so
         // that `  \n` is blank like `\r\n` and `\rjunk` is not mistaken for one.
@@ -321,44 +343,47 @@ fn read_metadata<R: Read>(
             .iter()
             .take_while(|&&b| b.is_ascii_whitespace() && b != b'\n')
             .count();
-        if spaces > 0 {
-            reader.consume(spaces);
-            leading += spaces;
-            if leading > MAX_LINE_BYTES {
-                let kind = ErrorKind::LineTooLong {
-                    max_bytes: MAX_LINE_BYTES,
-                };
-                return Err(SessionFileError::new(path, Some(lines + 1), None, kind));
-            }
-            continue;
+        if spaces == 0 {
+            return Ok(matches!(buffer.first(), Some(b'#' | b'\n')));
         }
-        match buffer.first() {
-            Some(b'#' | b'\n') => {}
-            _ => return Ok((entries, rate, lines, leading)),
+        reader.consume(spaces);
+        *leading += spaces;
+        if *leading > MAX_LINE_BYTES {
+            let kind = ErrorKind::LineTooLong {
+                max_bytes: MAX_LINE_BYTES,
+            };
+            return Err(SessionFileError::new(path, Some(line), None, kind));
         }
-        line.clear();
-        let read = reader
-            .by_ref()
-            .take(MAX_METADATA_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| SessionFileError::new(path, Some(lines + 1), None, ErrorKind::Io(e)))?;
-        lines += 1;
-        if read + std::mem::take(&mut leading) > MAX_METADATA_LINE_BYTES {
-            return Err(SessionFileError::new(
-                path,
-                Some(lines),
-                None,
-                ErrorKind::LineTooLong {
-                    max_bytes: MAX_METADATA_LINE_BYTES,
-                },
-            ));
-        }
-        let text = line.trim_ascii();
-        let Some(body) = text.strip_prefix(b"#") else {
-            continue; // a blank line
-        };
-        add_metadata(&mut entries, &mut rate, body, text, lines, path)?;
     }
+}
+
+/// Reads the metadata or blank line `number` (1-based) into `line`, `\n` included; an
+/// error if, with the `leading` blanks already skipped, it is longer than
+/// [`MAX_METADATA_LINE_BYTES`] (read no further than that, so memory stays bounded).
+fn read_metadata_line<R: Read>(
+    reader: &mut BufReader<R>,
+    line: &mut Vec<u8>,
+    leading: usize,
+    number: u64,
+    path: &Path,
+) -> Result<(), SessionFileError> {
+    line.clear();
+    let read = reader
+        .by_ref()
+        .take(MAX_METADATA_LINE_BYTES as u64 + 1)
+        .read_until(b'\n', line)
+        .map_err(|e| SessionFileError::new(path, Some(number), None, ErrorKind::Io(e)))?;
+    if read + leading > MAX_METADATA_LINE_BYTES {
+        return Err(SessionFileError::new(
+            path,
+            Some(number),
+            None,
+            ErrorKind::LineTooLong {
+                max_bytes: MAX_METADATA_LINE_BYTES,
+            },
+        ));
+    }
+    Ok(())
 }
 
 /// The metadata line `line` (`text` trimmed, `body` after its `#`) added to `entries`;

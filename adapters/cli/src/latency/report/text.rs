@@ -60,8 +60,36 @@ impl Report {
     /// What was measured, and how: input, rounds, queues.
     fn setup_lines(&self) -> Vec<String> {
         let s = &self.setup;
-        let mut out = Vec::new();
-        let feed = if s.paced {
+        let feed = self.feed_description();
+        let per_run = if s.paced {
+            String::new()
+        } else {
+            format!(", {} per run", s.samples_per_round)
+        };
+        vec![
+            format!(
+                "letdown latency: {} s of simulated pumping (typical mother, seed {}) at {} Hz, \
+                 blocks of {} samples ({} ms), {feed}",
+                s.seconds,
+                s.seed,
+                s.rate_hz,
+                s.block,
+                ms(s.period)
+            ),
+            self.rounds_line(),
+            format!(
+                "input: {} samples ({} sensor dropouts, fed as NaN){per_run}, simulated in \
+                 {:.2} s before any timing",
+                s.input_samples, s.dropouts, s.generated_s
+            ),
+            self.queues_line(),
+        ]
+    }
+
+    /// How the samples were fed: paced by the clock (warm or cold), or flat out.
+    fn feed_description(&self) -> String {
+        let s = &self.setup;
+        if s.paced {
             match s.warmth {
                 Warmth::Warm => "paced by the clock, each queue warmed before a block is due",
                 Warmth::Cold => "paced by the clock, pushed cold (--cold)",
@@ -72,16 +100,12 @@ impl Report {
                 "flat out (unpaced), the session fed {} times per run",
                 s.repeat
             )
-        };
-        out.push(format!(
-            "letdown latency: {} s of simulated pumping (typical mother, seed {}) at {} Hz, \
-             blocks of {} samples ({} ms), {feed}",
-            s.seconds,
-            s.seed,
-            s.rate_hz,
-            s.block,
-            ms(s.period)
-        ));
+        }
+    }
+
+    /// The rounds, and what runs in each, in the order it runs.
+    fn rounds_line(&self) -> String {
+        let s = &self.setup;
         let order: Vec<String> = s
             .variants
             .iter()
@@ -91,22 +115,17 @@ impl Report {
             })
             .chain(["wake-up probe".to_string()])
             .collect();
-        out.push(format!(
+        format!(
             "{} round(s), each running in turn: {}",
             s.rounds,
             order.join(", ")
-        ));
-        let per_run = if s.paced {
-            String::new()
-        } else {
-            format!(", {} per run", s.samples_per_round)
-        };
-        out.push(format!(
-            "input: {} samples ({} sensor dropouts, fed as NaN){per_run}, simulated in \
-             {:.2} s before any timing",
-            s.input_samples, s.dropouts, s.generated_s
-        ));
-        out.push(format!(
+        )
+    }
+
+    /// Both queues' size, in samples, and what each does when full.
+    fn queues_line(&self) -> String {
+        let s = &self.setup;
+        format!(
             "queues: {} samples each (lock-free: {} slots of 32; baseline: VecDeque bounded \
              at the same size; a full queue keeps the oldest data{})",
             s.capacity,
@@ -116,8 +135,7 @@ impl Report {
             } else {
                 ", the flat-out feed backs off and retries"
             }
-        ));
-        out
+        )
     }
 
     /// One variant's table and totals.
