@@ -42,13 +42,20 @@ if [[ "${1:-}" == stack ]]; then
         /^stack_bytes/ {
             n = split(budget, b, " ")
             for (i = 1; i <= n; i += 2) {
+                used = -1
                 for (j = 2; j < NF; j += 2) if ($j == b[i]) used = $(j + 1)
+                if (used < 0) {
+                    printf "%s: not measured by stack_use\n", b[i]
+                    over = 1
+                    continue
+                }
                 status = used <= b[i + 1] ? "within" : "OVER"
                 printf "%s: %d bytes of stack, budget %d: %s\n", b[i], used, b[i + 1], status
                 if (used > b[i + 1]) over = 1
             }
+            seen = 1
         }
-        END { exit over }' "$out/stack_use.txt"
+        END { exit over || !seen }' "$out/stack_use.txt"
     exit
 fi
 
