@@ -28,9 +28,8 @@ fn main() {
         }
         if stats.cycles + stats.artefact_cycles != cycles {
             cycles = stats.cycles + stats.artefact_cycles;
-            let s = engine.snapshot();
             if shown {
-                print_cycle(row.t_s, &s);
+                print_cycle(row.t_s, &engine.snapshot());
             }
         }
     }

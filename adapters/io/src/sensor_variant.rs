@@ -7,9 +7,9 @@
 //! `tests/other_sensors.rs` holds the detector's figures on two of them).
 //!
 //! Gaps stay gaps, a reading the acquisition held while the sensor was out stays held
-//! (longer than [`SUSPECT_REPEAT_S`]; with [`SensorVariant::held_as_flow`] it is transformed like flow
-//! instead, as a sensor that reads its own dropouts would show them); pressure is
-//! untouched. Session `i` of the folder (in name order) has its noise seeded with `i` and
+//! (longer than [`SUSPECT_REPEAT_S`]; with [`SensorVariant::held_as_flow`] it is
+//! transformed like flow instead, as a sensor that reads its own dropouts would show
+//! them); pressure is untouched. Session `i` of the folder (in name order) has its noise seeded with `i` and
 //! its drift's phase drawn from the same seed, so one variant writes the same files every
 //! time. A smoothing sensor shows each ejection's flow later by its group delay, so the
 //! labels' `visible_s` move by its time constant.
@@ -28,7 +28,7 @@ pub struct SensorVariant {
     pub gain: f64,
     /// White noise added to every sample, SD, mL/min.
     pub sigma_ml_min: f64,
-    /// Amplitude of the offset's sinusoidal drift, mL/min, and its period, s.
+    /// Amplitude of the offset's sinusoidal drift, mL/min.
     pub drift_ml_min: f64,
     /// Period of the drift, s.
     pub drift_period_s: f64,
