@@ -431,7 +431,7 @@ fn draw_flow_envelope<DB: DrawingBackend>(
         if first {
             series
                 .label("flow reading")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], RAW.stroke_width(3)));
+                .legend(legend_line(RAW.stroke_width(3)));
             first = false;
         }
     }
@@ -445,31 +445,52 @@ fn draw_engine_flow<DB: DrawingBackend>(
     cols: &[Column],
     f_range: (f64, f64),
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let baseline = ENGINE_FLOW.mix(0.5).stroke_width(1);
+    draw_engine_line(
+        chart,
+        cols,
+        f_range,
+        |c| c.baseline,
+        baseline,
+        "engine baseline",
+    )?;
+    let flow = ENGINE_FLOW.stroke_width(2);
+    draw_engine_line(
+        chart,
+        cols,
+        f_range,
+        |c| c.engine_flow,
+        flow,
+        "engine cycle-mean flow",
+    )
+}
+
+/// One of the engine's flow lines: `value` of each column where it is finite, mL/min
+/// clamped to `f_range`, drawn in `style` with its legend entry `label`.
+fn draw_engine_line<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    cols: &[Column],
+    f_range: (f64, f64),
+    value: fn(&Column) -> f32,
+    style: ShapeStyle,
+    label: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let clamp = |v: f32| f64::from(v).clamp(f_range.0, f_range.1);
     chart
         .draw_series(LineSeries::new(
             cols.iter()
-                .filter(|c| c.baseline.is_finite())
-                .map(|c| (c.t_s, clamp(c.baseline))),
-            ENGINE_FLOW.mix(0.5).stroke_width(1),
+                .filter(|c| value(c).is_finite())
+                .map(|c| (c.t_s, clamp(value(c)))),
+            style,
         ))?
-        .label("engine baseline")
-        .legend(|(x, y)| {
-            PathElement::new(
-                vec![(x, y), (x + 22, y)],
-                ENGINE_FLOW.mix(0.5).stroke_width(1),
-            )
-        });
-    chart
-        .draw_series(LineSeries::new(
-            cols.iter()
-                .filter(|c| c.engine_flow.is_finite())
-                .map(|c| (c.t_s, clamp(c.engine_flow))),
-            ENGINE_FLOW.stroke_width(2),
-        ))?
-        .label("engine cycle-mean flow")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], ENGINE_FLOW.stroke_width(2)));
+        .label(label)
+        .legend(legend_line(style));
     Ok(())
+}
+
+/// A legend entry's mark for a line drawn in `style`: a 22 px stroke.
+fn legend_line(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style)
 }
 
 /// The flow panel's y range, mL/min: the readings' 0.5–99.5 % range and the engine's
@@ -579,9 +600,9 @@ fn draw_marks<DB: DrawingBackend>(
                 .map(|s| PathElement::new(vec![(*s, y.0), (*s, y.1)], ONSET.stroke_width(2))),
         )?;
         if legend {
-            series.label("engine onset").legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 22, y)], ONSET.stroke_width(2))
-            });
+            series
+                .label("engine onset")
+                .legend(legend_line(ONSET.stroke_width(2)));
         }
     }
     if !ends.is_empty() {
@@ -591,7 +612,7 @@ fn draw_marks<DB: DrawingBackend>(
         if legend {
             series
                 .label("engine end")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], END.stroke_width(2)));
+                .legend(legend_line(END.stroke_width(2)));
         }
     }
     Ok(())
