@@ -1,7 +1,8 @@
-//! Detection through flow sensors we have not seen: the outside development set
-//! (`datasets/external-dev/`) written anew as a noisier sensor, one reading twice the milk
-//! and one that smooths its reading ([`letdown_io::sensor_variant`]), replayed through the
-//! default engine and scored per half (DESIGN §6; README, "Beyond the development set").
+//! Detection through sensors we have not seen: the outside development set
+//! (`datasets/external-dev/`) written anew as a noisier flow sensor, one reading twice the
+//! milk, one that smooths its reading, and a pressure sensor with another span, zero, noise
+//! and tubing ([`letdown_io::sensor_variant`]), replayed through the default engine and
+//! scored per half (DESIGN §6; README, "Beyond the development set").
 //!
 //! The hidden sets hold families we never see, and these are the weaknesses to expect on
 //! them. Each half must still find every first letdown and leave every no-letdown session
@@ -9,7 +10,7 @@
 //! change cannot add one on another sensor unnoticed. A failure names the sensor, the half
 //! and the figure.
 
-use letdown_io::sensor_variant::{write_folder, SensorVariant};
+use letdown_io::sensor_variant::{write_folder, PressureVariant, SensorVariant};
 use letdown_io::session_groups::{score_by_group, Half};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,7 @@ struct OtherSensor {
     false_alarms: [usize; 2],
 }
 
-const SENSORS: [OtherSensor; 3] = [
+const SENSORS: [OtherSensor; 4] = [
     OtherSensor {
         name: "noise σ 1.5 mL/min",
         variant: SensorVariant {
@@ -45,6 +46,19 @@ const SENSORS: [OtherSensor; 3] = [
             ..SensorVariant::AS_RECORDED
         },
         false_alarms: [1, 2],
+    },
+    OtherSensor {
+        name: "pressure gain 0.9, offset 5 mmHg, noise σ 3 mmHg, lag 0.05 s",
+        variant: SensorVariant {
+            pressure: PressureVariant {
+                gain: 0.9,
+                offset_mmhg: 5.0,
+                sigma_mmhg: 3.0,
+                lag_tau_s: 0.05,
+            },
+            ..SensorVariant::AS_RECORDED
+        },
+        false_alarms: [0, 0],
     },
 ];
 

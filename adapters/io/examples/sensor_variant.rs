@@ -1,36 +1,57 @@
-//! Writes a folder of sessions as another flow sensor would have measured them
+//! Writes a folder of sessions as other sensors would have measured them
 //! ([`letdown_io::sensor_variant`]: what each argument does, what stays as recorded).
 //!
-//! `cargo run --release -p letdown-io --example sensor_variant -- [--held-as-flow] IN_DIR
-//! OUT_DIR GAIN SIGMA [DRIFT PERIOD [TAU]]`: flow smoothed by a first-order lag of TAU s,
-//! × GAIN, + white noise of SIGMA mL/min per sample + an offset of DRIFT mL/min ×
-//! sin(2π t / PERIOD s + φ); `--held-as-flow` transforms held readings like flow.
-use letdown_io::sensor_variant::{write_folder, SensorVariant};
+//! `cargo run --release -p letdown-io --example sensor_variant -- [--held-as-flow]
+//! [--pressure GAIN,OFFSET,SIGMA,TAU] IN_DIR OUT_DIR GAIN SIGMA [DRIFT PERIOD [TAU]]`.
+//!
+//! - Flow: smoothed by a first-order lag of TAU s, times GAIN, plus white noise of SIGMA
+//!   mL/min per sample, plus an offset of DRIFT mL/min × sin(2π t / PERIOD s + φ).
+//! - `--held-as-flow`: held readings are transformed like flow.
+//! - `--pressure`: the pressure lagged by TAU s, times GAIN, plus OFFSET mmHg and white
+//!   noise of SIGMA mmHg per sample.
+use letdown_io::sensor_variant::{write_folder, PressureVariant, SensorVariant};
 use std::error::Error;
 use std::path::Path;
 
-const USAGE: &str = "usage: sensor_variant [--held-as-flow] IN_DIR OUT_DIR GAIN SIGMA_ML_MIN \
-     [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
+const USAGE: &str = "usage: sensor_variant [--held-as-flow] [--pressure GAIN,OFFSET_MMHG,\
+     SIGMA_MMHG,TAU_S] IN_DIR OUT_DIR GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let held_as_flow = args.first().is_some_and(|a| a == "--held-as-flow");
-    if held_as_flow {
-        args.remove(0);
+    let mut held_as_flow = false;
+    let mut pressure = PressureVariant::AS_RECORDED;
+    loop {
+        let taken = match args.first().map(String::as_str) {
+            Some("--held-as-flow") => {
+                held_as_flow = true;
+                1
+            }
+            Some("--pressure") if args.len() > 1 => {
+                pressure = pressure_variant(&args[1])?;
+                2
+            }
+            _ => break,
+        };
+        args.drain(..taken);
     }
     let (input, output, variant) = match args.as_slice() {
-        [input, output, gain, sigma, rest @ ..] => {
-            (input, output, variant(gain, sigma, rest, held_as_flow)?)
-        }
+        [input, output, gain, sigma, rest @ ..] => (
+            input,
+            output,
+            SensorVariant {
+                pressure,
+                ..flow_variant(gain, sigma, rest, held_as_flow)?
+            },
+        ),
         _ => return Err(USAGE.into()),
     };
     write_folder(Path::new(input), Path::new(output), variant)?;
     Ok(())
 }
 
-/// The variant from its command-line arguments (the drift's two and the smoothing's
-/// time constant are optional).
-fn variant(
+/// The flow's variant from its command-line arguments (the drift's two and the
+/// smoothing's time constant are optional).
+fn flow_variant(
     gain: &str,
     sigma: &str,
     rest: &[String],
@@ -49,5 +70,23 @@ fn variant(
         drift_period_s,
         smoothing_tau_s,
         held_as_flow,
+        ..SensorVariant::AS_RECORDED
     })
+}
+
+/// The pressure's variant from `GAIN,OFFSET,SIGMA,TAU`.
+fn pressure_variant(arg: &str) -> Result<PressureVariant, Box<dyn Error>> {
+    let fields = arg
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<Vec<f64>, _>>()?;
+    match fields.as_slice() {
+        &[gain, offset_mmhg, sigma_mmhg, lag_tau_s] => Ok(PressureVariant {
+            gain,
+            offset_mmhg,
+            sigma_mmhg,
+            lag_tau_s,
+        }),
+        _ => Err(USAGE.into()),
+    }
 }

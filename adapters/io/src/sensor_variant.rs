@@ -1,18 +1,22 @@
-//! The same sessions through another flow sensor: every session of a folder (CSV,
-//! `.csv.gz`, Parquet) copied as CSV with each flow sample optionally smoothed, multiplied
-//! by a gain, seeded white noise and optionally a drifting offset added, and its labels
-//! beside it, so a replay shows what a noisier sensor, one reading more or less milk, one
-//! whose zero wanders or one that averages its reading does to the detector (README,
-//! "Beyond the development set"; the `sensor_variant` example writes such a folder, and
-//! `tests/other_sensors.rs` holds the detector's figures on two of them).
+//! The same sessions through other sensors: every session of a folder (CSV, `.csv.gz`,
+//! Parquet) copied as CSV with each flow sample optionally smoothed, multiplied by a gain,
+//! seeded white noise and optionally a drifting offset added, each pressure sample
+//! optionally lagged, scaled, offset and made noisy, and its labels beside it, so a replay
+//! shows what a noisier flow sensor, one reading more or less milk, one whose zero wanders
+//! or one that averages its reading does to the detector, and what a pressure sensor with
+//! another span, zero, noise or tubing does (README, "Beyond the development set"; the
+//! `sensor_variant` example writes such a folder, and `tests/other_sensors.rs` holds the
+//! detector's figures on some of them).
 //!
-//! Gaps stay gaps, a reading the acquisition held while the sensor was out stays held
+//! Gaps stay gaps, a flow reading the acquisition held while the sensor was out stays held
 //! (longer than [`SUSPECT_REPEAT_S`]; with [`SensorVariant::held_as_flow`] it is
 //! transformed like flow instead, as a sensor that reads its own dropouts would show
-//! them); pressure is untouched. Session `i` of the folder (in name order) has its noise seeded with `i` and
-//! its drift's phase drawn from the same seed, so one variant writes the same files every
-//! time. A smoothing sensor shows each ejection's flow later by its group delay, so the
-//! labels' `visible_s` move by its time constant.
+//! them). Session `i` of the folder (in name order) has its flow noise seeded with `i`,
+//! its drift's phase drawn from the same seed and its pressure noise from a stream of its
+//! own, so one variant writes the same files every time and a pressure variant leaves the
+//! flow's noise as it was. A smoothing flow sensor shows each ejection's flow later by its
+//! group delay, so the labels' `visible_s` move by its time constant; the pressure moves no
+//! label.
 
 use crate::session_copies::{copy_paths, write_labels_beside};
 use crate::{SessionItem, SessionReader, SessionWriter};
@@ -21,7 +25,7 @@ use letdown_eval::labels::Ejection;
 use std::error::Error;
 use std::path::Path;
 
-/// What the other sensor does to the flow.
+/// What the other sensors do to the flow and the pressure.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SensorVariant {
     /// Factor on the flow (1: the same milk read).
@@ -36,6 +40,33 @@ pub struct SensorVariant {
     pub smoothing_tau_s: f64,
     /// Whether held readings are transformed like flow rather than held.
     pub held_as_flow: bool,
+    /// What the other pressure sensor does to the pressure.
+    pub pressure: PressureVariant,
+}
+
+/// What another pressure sensor, or other tubing before it, does to the gauge pressure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PressureVariant {
+    /// Factor on the pressure: a sensor's span error (a few per cent) or one calibrated in
+    /// other units gone wrong.
+    pub gain: f64,
+    /// Added to the pressure, mmHg: a sensor's zero error.
+    pub offset_mmhg: f64,
+    /// White noise added to every sample, SD, mmHg.
+    pub sigma_mmhg: f64,
+    /// Time constant of a first-order lag, s (0: none): tubing and a restrictor between
+    /// the breast shield and the sensor smooth the vacuum's waveform and delay it.
+    pub lag_tau_s: f64,
+}
+
+impl PressureVariant {
+    /// The pressure as recorded.
+    pub const AS_RECORDED: Self = Self {
+        gain: 1.0,
+        offset_mmhg: 0.0,
+        sigma_mmhg: 0.0,
+        lag_tau_s: 0.0,
+    };
 }
 
 impl SensorVariant {
@@ -47,6 +78,7 @@ impl SensorVariant {
         drift_period_s: 1.0,
         smoothing_tau_s: 0.0,
         held_as_flow: false,
+        pressure: PressureVariant::AS_RECORDED,
     };
 }
 
@@ -59,7 +91,7 @@ pub fn write_folder(
 ) -> Result<usize, Box<dyn Error>> {
     let paths = copy_paths(input, output)?;
     for (seed, (session, out)) in paths.iter().enumerate() {
-        copy_through(session, out, variant, Noise::new(seed as u64))?;
+        copy_through(session, out, variant, seed as u64)?;
         write_labels_beside(session, out, |labels| {
             delay_visibility(labels, variant.smoothing_tau_s)
         })?;
@@ -76,47 +108,32 @@ fn delay_visibility(mut labels: Vec<Ejection>, tau_s: f64) -> Vec<Ejection> {
     labels
 }
 
-/// Writes `session` to `out` as `variant` would have measured its flow.
+/// Seeds of the pressure noise are the flow's, offset by this, so that the two streams
+/// differ and adding pressure noise leaves the flow's noise as it was.
+const PRESSURE_STREAM: u64 = 0x5052_4553;
+
+/// Writes `session` to `out` as `variant` would have measured it, its noise seeded with
+/// `seed`.
 fn copy_through(
     session: &Path,
     out: &Path,
     variant: SensorVariant,
-    mut noise: Noise,
+    seed: u64,
 ) -> Result<(), Box<dyn Error>> {
-    // Drawn only for a drift, so the noise of the other variants stays as it was.
-    let phase = if variant.drift_ml_min == 0.0 {
-        0.0
-    } else {
-        std::f64::consts::TAU * noise.uniform()
-    };
     let mut reader = SessionReader::open(session)?;
+    let rate_hz = reader.sample_rate_hz();
     let metadata = reader.metadata().entries.clone();
-    let mut writer = SessionWriter::create(out, reader.sample_rate_hz(), &metadata)?;
-    // Per-sample gain of the first-order lag (1: no smoothing).
-    let alpha = if variant.smoothing_tau_s > 0.0 {
-        1.0 - (-1.0 / (reader.sample_rate_hz() * variant.smoothing_tau_s)).exp()
-    } else {
-        1.0
-    };
+    let mut writer = SessionWriter::create(out, rate_hz, &metadata)?;
+    let mut flow = FlowSensor::new(variant, rate_hz, Noise::new(seed));
+    let mut pressure = PressureSensor::new(variant.pressure, rate_hz, seed);
     let items = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
-    let held = held_samples(&items, reader.sample_rate_hz());
-    let mut smoothed: Option<f64> = None;
-    let mut held_value = 0.0;
+    let held = held_samples(&items, rate_hz);
     for (item, held) in items.iter().zip(held) {
         match item {
             SessionItem::Row(row) => {
                 let mut sample = row.sample;
-                let measured = f64::from(sample.flow_ml_min);
-                let lagged = smoothed.map_or(measured, |y| y + alpha * (measured - y));
-                smoothed = Some(lagged);
-                let angle = std::f64::consts::TAU * row.t_s / variant.drift_period_s + phase;
-                let flow = variant.gain * lagged
-                    + variant.sigma_ml_min * noise.gaussian()
-                    + variant.drift_ml_min * angle.sin();
-                if !held || variant.held_as_flow {
-                    held_value = flow as f32;
-                }
-                sample.flow_ml_min = held_value;
+                sample.flow_ml_min = flow.read(sample.flow_ml_min, row.t_s, held);
+                sample.pressure_mmhg = pressure.read(sample.pressure_mmhg);
                 writer.write_sample(sample)?;
             }
             SessionItem::Gap(gap) => writer.skip(gap.missing),
@@ -124,6 +141,104 @@ fn copy_through(
     }
     writer.finish()?;
     Ok(())
+}
+
+/// The other flow sensor, sample by sample.
+struct FlowSensor {
+    variant: SensorVariant,
+    lag: FirstOrderLag,
+    noise: Noise,
+    /// The drift's phase, rad.
+    phase: f64,
+    /// The copy's reading, held while the recording holds its own.
+    held_value: f32,
+}
+
+impl FlowSensor {
+    fn new(variant: SensorVariant, rate_hz: f64, mut noise: Noise) -> Self {
+        // Drawn only for a drift, so the noise of the other variants stays as it was.
+        let phase = if variant.drift_ml_min == 0.0 {
+            0.0
+        } else {
+            std::f64::consts::TAU * noise.uniform()
+        };
+        Self {
+            variant,
+            lag: FirstOrderLag::new(variant.smoothing_tau_s, rate_hz),
+            noise,
+            phase,
+            held_value: 0.0,
+        }
+    }
+
+    /// The copy's reading of the recorded `measured` flow at `t_s`; `held` when the
+    /// recording holds a reading there.
+    fn read(&mut self, measured: f32, t_s: f64, held: bool) -> f32 {
+        let v = self.variant;
+        let lagged = self.lag.step(f64::from(measured));
+        let angle = std::f64::consts::TAU * t_s / v.drift_period_s + self.phase;
+        let flow =
+            v.gain * lagged + v.sigma_ml_min * self.noise.gaussian() + v.drift_ml_min * angle.sin();
+        if !held || v.held_as_flow {
+            self.held_value = flow as f32;
+        }
+        self.held_value
+    }
+}
+
+/// The other pressure sensor, sample by sample.
+struct PressureSensor {
+    variant: PressureVariant,
+    lag: FirstOrderLag,
+    noise: Noise,
+}
+
+impl PressureSensor {
+    fn new(variant: PressureVariant, rate_hz: f64, seed: u64) -> Self {
+        Self {
+            variant,
+            lag: FirstOrderLag::new(variant.lag_tau_s, rate_hz),
+            noise: Noise::new(seed.wrapping_add(PRESSURE_STREAM)),
+        }
+    }
+
+    /// The copy's reading of the recorded `measured` pressure, mmHg.
+    fn read(&mut self, measured: f32) -> f32 {
+        let v = self.variant;
+        let lagged = self.lag.step(f64::from(measured));
+        // Drawn only for noise, so a noiseless copy is exact.
+        let noise = if v.sigma_mmhg == 0.0 {
+            0.0
+        } else {
+            v.sigma_mmhg * self.noise.gaussian()
+        };
+        (v.gain * lagged + v.offset_mmhg + noise) as f32
+    }
+}
+
+/// A first-order lag of time constant `tau_s` at `rate_hz`, starting at its first input
+/// (a time constant of 0 passes the input through).
+struct FirstOrderLag {
+    /// Per-sample gain (1: no smoothing).
+    alpha: f64,
+    y: Option<f64>,
+}
+
+impl FirstOrderLag {
+    fn new(tau_s: f64, rate_hz: f64) -> Self {
+        let alpha = if tau_s > 0.0 {
+            1.0 - (-1.0 / (rate_hz * tau_s)).exp()
+        } else {
+            1.0
+        };
+        Self { alpha, y: None }
+    }
+
+    fn step(&mut self, x: f64) -> f64 {
+        let y = self.y.map_or(x, |y| y + self.alpha * (x - y));
+        self.y = Some(y);
+        y
+    }
 }
 
 /// Which items repeat a held flow reading. A recorded flow repeated exactly for longer
@@ -202,14 +317,22 @@ mod tests {
         path
     }
 
-    fn flows(path: &Path) -> Vec<f32> {
+    fn samples(path: &Path) -> Vec<Sample> {
         SessionReader::open(path)
             .unwrap()
             .map(|item| match item.unwrap() {
-                SessionItem::Row(row) => row.sample.flow_ml_min,
+                SessionItem::Row(row) => row.sample,
                 SessionItem::Gap(_) => panic!("no gaps written"),
             })
             .collect()
+    }
+
+    fn flows(path: &Path) -> Vec<f32> {
+        samples(path).iter().map(|s| s.flow_ml_min).collect()
+    }
+
+    fn pressures(path: &Path) -> Vec<f32> {
+        samples(path).iter().map(|s| s.pressure_mmhg).collect()
     }
 
     fn noisy(held_as_flow: bool) -> SensorVariant {
@@ -225,7 +348,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let input = session(dir.path(), 80);
         let out = dir.path().join("out.csv");
-        copy_through(&input, &out, noisy(false), Noise::new(3)).unwrap();
+        copy_through(&input, &out, noisy(false), 3).unwrap();
         let copy = flows(&out);
         // The 0.8 s run keeps the copy's value for its first sample throughout …
         assert!(
@@ -236,7 +359,7 @@ mod tests {
         assert!((copy[100] - 8.0).abs() < 10.0);
         // … and the samples around it carry noise, the same as without a hold.
         let plain = dir.path().join("plain.csv");
-        copy_through(&session(dir.path(), 0), &plain, noisy(false), Noise::new(3)).unwrap();
+        copy_through(&session(dir.path(), 0), &plain, noisy(false), 3).unwrap();
         let without = flows(&plain);
         assert_eq!(copy[..100], without[..100]);
         assert_eq!(copy[180..], without[180..]);
@@ -248,13 +371,63 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out.csv");
         // 0.3 s: a slow sensor's refreshes, which another sensor reads anew.
-        copy_through(&session(dir.path(), 30), &out, noisy(false), Noise::new(3)).unwrap();
+        copy_through(&session(dir.path(), 30), &out, noisy(false), 3).unwrap();
         let copy = flows(&out);
         assert!(copy[100..130].windows(2).any(|w| w[0] != w[1]));
         // A sensor that reads its own dropouts puts its noise on a long hold too.
-        copy_through(&session(dir.path(), 80), &out, noisy(true), Noise::new(3)).unwrap();
+        copy_through(&session(dir.path(), 80), &out, noisy(true), 3).unwrap();
         let copy = flows(&out);
         assert!(copy[100..180].windows(2).any(|w| w[0] != w[1]));
+    }
+
+    #[test]
+    fn the_pressure_variant_leaves_the_flow_as_the_flow_variant_writes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = session(dir.path(), 0);
+        let (flow_only, both) = (dir.path().join("flow.csv"), dir.path().join("both.csv"));
+        copy_through(&input, &flow_only, noisy(false), 3).unwrap();
+        let pressure = PressureVariant {
+            gain: 1.5,
+            offset_mmhg: 8.0,
+            sigma_mmhg: 0.0,
+            lag_tau_s: 0.0,
+        };
+        let variant = SensorVariant {
+            pressure,
+            ..noisy(false)
+        };
+        copy_through(&input, &both, variant, 3).unwrap();
+        assert_eq!(flows(&flow_only), flows(&both));
+        assert_eq!(pressures(&flow_only), vec![-100.0; 300]);
+        assert_eq!(pressures(&both), vec![-142.0; 300]);
+        // Noise moves the pressure, and the flow still not.
+        let noisy_pressure = SensorVariant {
+            pressure: PressureVariant {
+                sigma_mmhg: 2.0,
+                ..pressure
+            },
+            ..noisy(false)
+        };
+        copy_through(&input, &both, noisy_pressure, 3).unwrap();
+        assert_eq!(flows(&flow_only), flows(&both));
+        let p = pressures(&both);
+        let mean = p.iter().sum::<f32>() / 300.0;
+        let sd = (p.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / 300.0).sqrt();
+        assert!(
+            (mean + 142.0).abs() < 0.5 && (sd - 2.0).abs() < 0.3,
+            "{mean} {sd}"
+        );
+    }
+
+    #[test]
+    fn a_lagged_pressure_steps_by_the_time_constant() {
+        let mut lag = FirstOrderLag::new(0.1, 100.0);
+        lag.step(0.0);
+        // After one time constant (10 samples) a first-order lag stands at 1 − 1/e.
+        let y = (0..10).map(|_| lag.step(-100.0)).last().unwrap();
+        assert!((y + 100.0 * (1.0 - (-1.0f64).exp())).abs() < 1e-9, "{y}");
+        let mut none = FirstOrderLag::new(0.0, 100.0);
+        assert_eq!([none.step(3.0), none.step(-7.0)], [3.0, -7.0]);
     }
 
     #[test]
