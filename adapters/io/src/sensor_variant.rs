@@ -1,10 +1,11 @@
 //! The same sessions through other sensors: every session of a folder (CSV, `.csv.gz`,
 //! Parquet) copied as CSV with each flow sample optionally smoothed, multiplied by a gain,
-//! seeded white noise and optionally a drifting offset added, each pressure sample
-//! optionally lagged, scaled, offset and made noisy, and its labels beside it, so a replay
-//! shows what a noisier flow sensor, one reading more or less milk, one whose zero wanders
-//! or one that averages its reading does to the detector, and what a pressure sensor with
-//! another span, zero, noise or tubing does (README, "Beyond the development set"; the
+//! seeded white noise and optionally a drifting offset added and readings below a cutoff
+//! set to zero, each pressure sample optionally lagged, scaled, offset and made noisy, and
+//! its labels beside it, so a replay shows what a noisier flow sensor, one reading more or
+//! less milk, one whose zero wanders, one that averages its reading or one that reads
+//! exactly zero at low flow does to the detector, and what a pressure sensor with another
+//! span, zero, noise or tubing does (README, "Beyond the development set"; the
 //! `sensor_variant` example writes such a folder, and `tests/other_sensors.rs` holds the
 //! detector's figures on some of them).
 //!
@@ -38,6 +39,9 @@ pub struct SensorVariant {
     pub drift_period_s: f64,
     /// Time constant of the sensor's first-order smoothing, s (0: none).
     pub smoothing_tau_s: f64,
+    /// Readings below this, mL/min, read exactly 0: a low-flow cutoff, or with 0 a sensor
+    /// that clamps its negative readings (`None`: the sensor reads what it measures).
+    pub cutoff_ml_min: Option<f64>,
     /// Whether held readings are transformed like flow rather than held.
     pub held_as_flow: bool,
     /// What the other pressure sensor does to the pressure.
@@ -77,6 +81,7 @@ impl SensorVariant {
         drift_ml_min: 0.0,
         drift_period_s: 1.0,
         smoothing_tau_s: 0.0,
+        cutoff_ml_min: None,
         held_as_flow: false,
         pressure: PressureVariant::AS_RECORDED,
     };
@@ -177,8 +182,12 @@ impl FlowSensor {
         let v = self.variant;
         let lagged = self.lag.step(f64::from(measured));
         let angle = std::f64::consts::TAU * t_s / v.drift_period_s + self.phase;
-        let flow =
+        let read =
             v.gain * lagged + v.sigma_ml_min * self.noise.gaussian() + v.drift_ml_min * angle.sin();
+        let flow = match v.cutoff_ml_min {
+            Some(cutoff) if read < cutoff => 0.0,
+            _ => read,
+        };
         if !held || v.held_as_flow {
             self.held_value = flow as f32;
         }
