@@ -429,6 +429,22 @@ mod tests {
     }
 
     #[test]
+    fn readings_below_the_cutoff_read_exactly_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.csv");
+        // Flow 1.0 … 1.299 mL/min (a tenth of the session's), cut off below 1.1525.
+        let variant = SensorVariant {
+            gain: 0.1,
+            cutoff_ml_min: Some(1.1525),
+            ..SensorVariant::AS_RECORDED
+        };
+        copy_through(&session(dir.path(), 0), &out, variant, 3).unwrap();
+        let copy = flows(&out);
+        assert!(copy[..153].iter().all(|&f| f == 0.0), "{:?}", &copy[..153]);
+        assert!(copy[153..].iter().all(|&f| f >= 1.1525), "{:?}", &copy[153..]);
+    }
+
+    #[test]
     fn a_lagged_pressure_steps_by_the_time_constant() {
         let mut lag = FirstOrderLag::new(0.1, 100.0);
         lag.step(0.0);
