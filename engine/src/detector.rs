@@ -137,7 +137,7 @@ pub const MAX_RISE_S: f32 = 60.0;
 /// decays by itself. First ejections begin 40–240 s into pumping (20 s at the earliest),
 /// so nothing that starts this early is one. The detector follows such a rise silently
 /// as the tail of an ejection that never was, and tests for a real one on it.
-pub const DUCTAL_START_S: f32 = 15.0;
+pub const DUCTAL_START_S: f32 = 20.0;
 /// A rise taken for ductal milk that is still climbing this long after it began, s, is an
 /// ejection after all: the small ductal store empties within a few removal time
 /// constants (≈ 2 s each), while an ejection's flow rises for 10–30 s (DESIGN §1).
@@ -196,6 +196,8 @@ pub struct EjectionDetector {
     rise_s: f32,
     fall_count: u8,
     below_count: u8,
+    /// Time the pump has run, s: every pumping cycle, usable or not (ductal milk and the
+    /// warm-up are about the strokes, not about what the sensor showed of them).
     pumping_s: f32,
     suppress_s: f32,
     suppress_cycles: u32,
@@ -407,6 +409,8 @@ impl EjectionDetector {
         let m = f.mean_flow_ml_min;
         if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
             self.artefact_run = self.artefact_run.saturating_add(1);
+            // The ducts empty with every stroke, read or not: the pumping clock runs on.
+            self.pumping_s += dt_s;
             return None;
         }
         self.artefact_run = 0;
@@ -1360,6 +1364,47 @@ mod tests {
         );
         let t = first_onset_s.unwrap();
         assert!((61.0..=64.0).contains(&t), "found at {t} s");
+    }
+
+    /// Seconds of pumping at which an ejection rising 1 mL/min per second from `start_s`
+    /// (s, at the sensor) is found, after `unread_s` seconds of cycles the sensor showed
+    /// nothing usable of (held readings) and quiet zero flow up to the ejection.
+    fn found_at(unread_s: u32, start_s: f32) -> Option<f32> {
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        let unread = BlockFeatures {
+            rejected_fraction: 1.0,
+            ..block(0.0)
+        };
+        for _ in 0..unread_s {
+            assert_eq!(d.process(&CYCLE, &unread, 1.0), None);
+        }
+        (unread_s..unread_s + 60).find_map(|t| {
+            let t = t as f32;
+            let wobble = if (t as u32) % 2 == 0 { 0.05 } else { -0.05 };
+            let m = 0.2 + wobble + (t - start_s).clamp(0.0, 20.0);
+            let onset = matches!(
+                d.process(&CYCLE, &block(m), 1.0),
+                Some(Detection::Onset { .. })
+            );
+            onset.then_some(t)
+        })
+    }
+
+    #[test]
+    fn the_earliest_first_ejection_is_found_at_once_not_taken_for_ductal_milk() {
+        // First ejections begin 20 s into pumping at the earliest, and reach the sensor
+        // after the transport delay (≥ 1 s): a rise from 21 s is found within a few
+        // cycles, not after `DUCTAL_RISE_S` as ductal milk that kept climbing.
+        let t = found_at(0, 21.0).expect("found");
+        assert!(t <= 25.0, "found at {t} s");
+    }
+
+    #[test]
+    fn the_pumping_clock_runs_through_cycles_the_sensor_did_not_show() {
+        // A sensor that held its reading (or read an exact zero, its low-flow cutoff) for
+        // the first 100 s of pumping: an ejection from 110 s is no ductal milk.
+        let t = found_at(100, 110.0).expect("found");
+        assert!(t <= 114.0, "found at {t} s");
     }
 
     /// Ductal milk: arrives at 8 s, peaks at 6 mL/min at 12 s, decays (τ 15 s), mL/min.

@@ -2,7 +2,8 @@
 //!
 //! NaN, ±∞, physically impossible values and a stuck sensor (one exact value repeated for
 //! longer than `stuck_s`) are reported as faults and replaced by the last good value, so
-//! no bad value ever reaches filter state.
+//! no bad value ever reaches filter state. A flow sensor's exact zero is its reading of no
+//! flow, not a stuck value ([`ChannelLimits::zero_holds`]).
 
 /// Why a reading was not usable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,20 +23,35 @@ pub struct ChannelLimits {
     pub min: f32,
     /// Highest possible reading.
     pub max: f32,
+    /// Whether an exact zero may repeat for any time without being stuck (it still counts
+    /// as a repeat, [`Sanitizer::repeats`]).
+    pub zero_holds: bool,
 }
 
 impl ChannelLimits {
     /// Pressure, mmHg: −300 … +50 is plausible (DESIGN §2); beyond −450 or +150 no pump
     /// sensor reads, so the value is a fault. Vacuum beyond the user's maximum but inside
     /// these limits is real and handled as over-vacuum by the engine, not here.
+    ///
+    /// A pressure sensor frozen at any value, zero included, would hide over-vacuum, so
+    /// every exact repeat counts towards stuck.
     pub const PRESSURE_MMHG: Self = Self {
         min: -450.0,
         max: 150.0,
+        zero_holds: false,
     };
     /// Flow, mL/min: outside −100 … 250 is impossible, a fault (DESIGN §2).
+    ///
+    /// A flow sensor with a low-flow cutoff, or one that clamps negative readings, reads
+    /// exactly 0 whenever no milk flows, for minutes before a late letdown: that is its
+    /// zero, not a frozen sensor, and no fault, which would pause the pump. One that drops
+    /// out may read 0 too, and no check can tell the two apart; either reads as no flow,
+    /// the vacuum limits, which the pressure channel guards, are untouched, and a run of
+    /// zeros still counts as a held reading for detection (`SUSPECT_REPEAT_S`).
     pub const FLOW_ML_MIN: Self = Self {
         min: -100.0,
         max: 250.0,
+        zero_holds: true,
     };
 }
 
@@ -83,7 +99,7 @@ impl Sanitizer {
         let bits = x.to_bits();
         if bits == self.last_bits {
             self.repeats = self.repeats.saturating_add(1);
-            if self.repeats > self.stuck_limit {
+            if self.repeats > self.stuck_limit && !(self.limits.zero_holds && x == 0.0) {
                 return Checked {
                     value: self.held,
                     fault: Some(ChannelFault::Stuck),
@@ -151,5 +167,29 @@ mod tests {
         }
         assert_eq!(s.process(-80.0).fault, Some(ChannelFault::Stuck));
         assert_eq!(s.process(-80.5).fault, None);
+    }
+
+    #[test]
+    fn a_flow_sensor_may_read_zero_for_ever_but_a_pressure_sensor_may_not() {
+        let mut flow = Sanitizer::new(ChannelLimits::FLOW_ML_MIN, 5);
+        let mut pressure = Sanitizer::new(ChannelLimits::PRESSURE_MMHG, 5);
+        for i in 0..100 {
+            assert_eq!(
+                flow.process(0.0),
+                Checked {
+                    value: 0.0,
+                    fault: None
+                },
+                "{i}"
+            );
+            assert_eq!(flow.repeats(), i, "a zero still repeats");
+        }
+        let faults = (0..100).filter(|_| pressure.process(0.0).fault.is_some());
+        assert_eq!(faults.count(), 94);
+        // Any other flow value still sticks.
+        for _ in 0..=5 {
+            assert_eq!(flow.process(0.5).fault, None);
+        }
+        assert_eq!(flow.process(0.5).fault, Some(ChannelFault::Stuck));
     }
 }

@@ -590,3 +590,26 @@ fn engine_safety_pauses_at_the_sample_and_resumes_after_the_clear_time() {
         "the fallback during the pause changes the mode without a hint"
     );
 }
+
+#[test]
+fn a_flow_sensor_reading_exactly_zero_pauses_nothing_but_one_frozen_elsewhere_does() {
+    // A low-flow cutoff: no milk reads exactly 0, for a minute and more before letdown.
+    let mut engine = config().build().unwrap();
+    let events = run_engine(&mut engine, 10_000, |_, s| {
+        Some(Sample::new(s.pressure_mmhg, 0.0))
+    });
+    assert_eq!(
+        hints(&events),
+        [(9_000, LateLetdownCue, Stim, Some(Cue::Relax))],
+        "a zero is a reading of no flow, not a fault"
+    );
+    // Frozen at 0.4 mL/min from sample 1 000: a fault after the stuck time (2 s).
+    let mut engine = config().build().unwrap();
+    let events = run_engine(&mut engine, 2_000, |i, s| {
+        Some(Sample::new(
+            s.pressure_mmhg,
+            if i >= 1_000 { 0.4 } else { 0.0 },
+        ))
+    });
+    assert_eq!(hints(&events), [(1_201, SensorFault, PauseMode, None)]);
+}

@@ -441,7 +441,11 @@ mod tests {
         copy_through(&session(dir.path(), 0), &out, variant, 3).unwrap();
         let copy = flows(&out);
         assert!(copy[..153].iter().all(|&f| f == 0.0), "{:?}", &copy[..153]);
-        assert!(copy[153..].iter().all(|&f| f >= 1.1525), "{:?}", &copy[153..]);
+        assert!(
+            copy[153..].iter().all(|&f| f >= 1.1525),
+            "{:?}",
+            &copy[153..]
+        );
     }
 
     #[test]
