@@ -1,7 +1,7 @@
 //! Detection through sensors we have not seen: the outside development set
 //! (`datasets/external-dev/`) written anew as a noisier flow sensor, one reading twice the
-//! milk, one that smooths its reading, and a pressure sensor with another span, zero, noise
-//! and tubing ([`letdown_io::sensor_variant`]), replayed through the default engine and
+//! milk, one that smooths its reading, one that reads exactly 0 below 1 mL/min, and a
+//! pressure sensor with another span, zero, noise and tubing ([`letdown_io::sensor_variant`]), replayed through the default engine and
 //! scored per half (DESIGN §6; README, "Beyond the development set").
 //!
 //! The hidden sets hold families we never see, and these are the weaknesses to expect on
@@ -22,7 +22,7 @@ struct OtherSensor {
     false_alarms: [usize; 2],
 }
 
-const SENSORS: [OtherSensor; 4] = [
+const SENSORS: [OtherSensor; 5] = [
     OtherSensor {
         name: "noise σ 1.5 mL/min",
         variant: SensorVariant {
@@ -46,6 +46,14 @@ const SENSORS: [OtherSensor; 4] = [
             ..SensorVariant::AS_RECORDED
         },
         false_alarms: [1, 2],
+    },
+    OtherSensor {
+        name: "low-flow cutoff 1 mL/min",
+        variant: SensorVariant {
+            cutoff_ml_min: Some(1.0),
+            ..SensorVariant::AS_RECORDED
+        },
+        false_alarms: [1, 0],
     },
     OtherSensor {
         name: "pressure gain 0.9, offset 5 mmHg, noise σ 3 mmHg, lag 0.05 s",
