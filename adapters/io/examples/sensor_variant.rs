@@ -1,69 +1,74 @@
 //! Writes a folder of sessions as other sensors would have measured them
 //! ([`letdown_io::sensor_variant`]: what each argument does, what stays as recorded).
 //!
-//! `cargo run --release -p letdown-io --example sensor_variant -- [--held-as-flow]
-//! [--cutoff CUTOFF] [--pressure GAIN,OFFSET,SIGMA,TAU] IN_DIR OUT_DIR GAIN SIGMA [DRIFT PERIOD [TAU]]`.
+//! `cargo run --release -p letdown-io --example sensor_variant -- [OPTIONS] IN_DIR OUT_DIR
+//! GAIN SIGMA [DRIFT PERIOD [TAU]]`.
 //!
 //! - Flow: smoothed by a first-order lag of TAU s, times GAIN, plus white noise of SIGMA
 //!   mL/min per sample, plus an offset of DRIFT mL/min × sin(2π t / PERIOD s + φ).
 //! - `--held-as-flow`: held readings are transformed like flow.
-//! - `--cutoff`: flow readings below CUTOFF mL/min read exactly 0 (after the above).
-//! - `--pressure`: the pressure lagged by TAU s, times GAIN, plus OFFSET mmHg and white
-//!   noise of SIGMA mmHg per sample.
+//! - `--quantum STEP`: flow readings rounded to the nearest multiple of STEP mL/min (after
+//!   the above).
+//! - `--cutoff CUTOFF`: flow readings below CUTOFF mL/min read exactly 0 (after the above).
+//! - `--pressure GAIN,OFFSET,SIGMA,TAU`: the pressure lagged by TAU s, times GAIN, plus
+//!   OFFSET mmHg and white noise of SIGMA mmHg per sample.
 use letdown_io::sensor_variant::{write_folder, PressureVariant, SensorVariant};
 use std::error::Error;
 use std::path::Path;
 
-const USAGE: &str =
-    "usage: sensor_variant [--held-as-flow] [--cutoff ML_MIN] [--pressure GAIN,OFFSET_MMHG,\
-     SIGMA_MMHG,TAU_S] IN_DIR OUT_DIR GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
+const USAGE: &str = "usage: sensor_variant [--held-as-flow] [--quantum ML_MIN] [--cutoff \
+     ML_MIN] [--pressure GAIN,OFFSET_MMHG,SIGMA_MMHG,TAU_S] IN_DIR OUT_DIR GAIN SIGMA_ML_MIN \
+     [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut held_as_flow = false;
-    let mut cutoff_ml_min = None;
-    let mut pressure = PressureVariant::AS_RECORDED;
-    loop {
-        let taken = match args.first().map(String::as_str) {
-            Some("--held-as-flow") => {
-                held_as_flow = true;
-                1
-            }
-            Some("--cutoff") if args.len() > 1 => {
-                cutoff_ml_min = Some(args[1].parse()?);
-                2
-            }
-            Some("--pressure") if args.len() > 1 => {
-                pressure = pressure_variant(&args[1])?;
-                2
-            }
-            _ => break,
-        };
-        args.drain(..taken);
-    }
+    let options = take_options(&mut args)?;
     let (input, output, variant) = match args.as_slice() {
-        [input, output, gain, sigma, rest @ ..] => (
-            input,
-            output,
-            SensorVariant {
-                cutoff_ml_min,
-                pressure,
-                ..flow_variant(gain, sigma, rest, held_as_flow)?
-            },
-        ),
+        [input, output, gain, sigma, rest @ ..] => {
+            (input, output, flow_variant(options, gain, sigma, rest)?)
+        }
         _ => return Err(USAGE.into()),
     };
     write_folder(Path::new(input), Path::new(output), variant)?;
     Ok(())
 }
 
-/// The flow's variant from its command-line arguments (the drift's two and the
-/// smoothing's time constant are optional).
+/// The variant the leading options describe, taken off the front of `args`.
+fn take_options(args: &mut Vec<String>) -> Result<SensorVariant, Box<dyn Error>> {
+    let mut variant = SensorVariant::AS_RECORDED;
+    loop {
+        let value = args.get(1).map(String::as_str);
+        let taken = match (args.first().map(String::as_str), value) {
+            (Some("--held-as-flow"), _) => {
+                variant.held_as_flow = true;
+                1
+            }
+            (Some("--quantum"), Some(step)) => {
+                variant.quantum_ml_min = step.parse()?;
+                2
+            }
+            (Some("--cutoff"), Some(cutoff)) => {
+                variant.cutoff_ml_min = Some(cutoff.parse()?);
+                2
+            }
+            (Some("--pressure"), Some(fields)) => {
+                variant.pressure = pressure_variant(fields)?;
+                2
+            }
+            (Some(option), _) if option.starts_with("--") => return Err(USAGE.into()),
+            _ => return Ok(variant),
+        };
+        args.drain(..taken);
+    }
+}
+
+/// `options` with the flow's positional arguments (the drift's two and the smoothing's
+/// time constant are optional).
 fn flow_variant(
+    options: SensorVariant,
     gain: &str,
     sigma: &str,
     rest: &[String],
-    held_as_flow: bool,
 ) -> Result<SensorVariant, Box<dyn Error>> {
     let (drift_ml_min, drift_period_s, smoothing_tau_s) = match rest {
         [] => (0.0, 1.0, 0.0),
@@ -77,8 +82,7 @@ fn flow_variant(
         drift_ml_min,
         drift_period_s,
         smoothing_tau_s,
-        held_as_flow,
-        ..SensorVariant::AS_RECORDED
+        ..options
     })
 }
 

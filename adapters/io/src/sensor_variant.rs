@@ -1,7 +1,7 @@
 //! The same sessions through other sensors: every session of a folder (CSV, `.csv.gz`,
 //! Parquet) copied as CSV with each flow sample optionally smoothed, multiplied by a gain,
-//! seeded white noise and optionally a drifting offset added and readings below a cutoff
-//! set to zero, each pressure sample optionally lagged, scaled, offset and made noisy, and
+//! seeded white noise and optionally a drifting offset added, rounded to a step and readings
+//! below a cutoff set to zero, each pressure sample optionally lagged, scaled, offset and made noisy, and
 //! its labels beside it, so a replay shows what a noisier flow sensor, one reading more or
 //! less milk, one whose zero wanders, one that averages its reading or one that reads
 //! exactly zero at low flow does to the detector, and what a pressure sensor with another
@@ -39,6 +39,9 @@ pub struct SensorVariant {
     pub drift_period_s: f64,
     /// Time constant of the sensor's first-order smoothing, s (0: none).
     pub smoothing_tau_s: f64,
+    /// Step of the reading, mL/min: each reading rounded to the nearest multiple, as a
+    /// coarse sensor or converter reports it (0: none).
+    pub quantum_ml_min: f64,
     /// Readings below this, mL/min, read exactly 0: a low-flow cutoff, or with 0 a sensor
     /// that clamps its negative readings (`None`: the sensor reads what it measures).
     pub cutoff_ml_min: Option<f64>,
@@ -81,6 +84,7 @@ impl SensorVariant {
         drift_ml_min: 0.0,
         drift_period_s: 1.0,
         smoothing_tau_s: 0.0,
+        quantum_ml_min: 0.0,
         cutoff_ml_min: None,
         held_as_flow: false,
         pressure: PressureVariant::AS_RECORDED,
@@ -184,9 +188,14 @@ impl FlowSensor {
         let angle = std::f64::consts::TAU * t_s / v.drift_period_s + self.phase;
         let read =
             v.gain * lagged + v.sigma_ml_min * self.noise.gaussian() + v.drift_ml_min * angle.sin();
+        let stepped = if v.quantum_ml_min > 0.0 {
+            (read / v.quantum_ml_min).round() * v.quantum_ml_min
+        } else {
+            read
+        };
         let flow = match v.cutoff_ml_min {
-            Some(cutoff) if read < cutoff => 0.0,
-            _ => read,
+            Some(cutoff) if stepped < cutoff => 0.0,
+            _ => stepped,
         };
         if !held || v.held_as_flow {
             self.held_value = flow as f32;
@@ -446,6 +455,26 @@ mod tests {
             "{:?}",
             &copy[153..]
         );
+    }
+
+    #[test]
+    fn readings_are_rounded_to_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.csv");
+        let variant = SensorVariant {
+            quantum_ml_min: 0.5,
+            ..SensorVariant::AS_RECORDED
+        };
+        copy_through(&session(dir.path(), 0), &out, variant, 3).unwrap();
+        // 10.00 … 12.99 mL/min in 0.01 steps: 10.0 up to 10.24, 10.5 from 10.25 on.
+        let copy = flows(&out);
+        assert!(copy[..25].iter().all(|&f| f == 10.0), "{:?}", &copy[..25]);
+        assert!(
+            copy[25..75].iter().all(|&f| f == 10.5),
+            "{:?}",
+            &copy[25..75]
+        );
+        assert!(copy.iter().all(|&f| (f * 2.0).fract() == 0.0));
     }
 
     #[test]
