@@ -1,8 +1,9 @@
 //! Detection through sensors we have not seen: the outside development set
 //! (`datasets/external-dev/`) written anew as a noisier flow sensor, one reading twice the
 //! milk, one that smooths its reading, one that reads exactly 0 below 1 mL/min, and a
-//! pressure sensor with another span, zero, noise and tubing ([`letdown_io::sensor_variant`]), replayed through the default engine and
-//! scored per half (DESIGN §6; README, "Beyond the development set").
+//! pressure sensor with another span, zero, noise and tubing
+//! ([`letdown_io::sensor_variant`]), replayed through the default engine and scored per
+//! half (DESIGN §6; README, "Beyond the development set").
 //!
 //! The hidden sets hold families we never see, and these are the weaknesses to expect on
 //! them. Each half must still find every first letdown and leave every no-letdown session
@@ -77,9 +78,8 @@ fn outside_set() -> PathBuf {
 #[test]
 fn other_sensors_find_every_first_letdown_and_add_no_false_alarm() {
     let mut failures = Vec::new();
-    for sensor in &SENSORS {
-        let dir =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("other-sensor-{}", sensor.name));
+    for (i, sensor) in SENSORS.iter().enumerate() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("other-sensor-{i}"));
         let _ = std::fs::remove_dir_all(&dir);
         let written = write_folder(&outside_set(), &dir, sensor.variant)
             .unwrap_or_else(|e| panic!("{}: {e}", sensor.name));

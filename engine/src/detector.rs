@@ -1400,6 +1400,23 @@ mod tests {
     }
 
     #[test]
+    fn ductal_milk_that_reaches_the_sensor_late_in_the_first_20_s_is_no_onset() {
+        // The same ductal milk arriving at 17 s (a long transport delay and a slow first
+        // flow): first ejections begin 20 s into pumping at the earliest, so a rise that
+        // began before is ductal milk, followed silently.
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        let onset = (0..80).find(|&t| {
+            let wobble = if t % 2 == 0 { 0.05 } else { -0.05 };
+            let m = 0.2 + wobble + ductal_flow(t as f32 - 9.0);
+            matches!(
+                d.process(&CYCLE, &block(m), 1.0),
+                Some(Detection::Onset { .. })
+            )
+        });
+        assert_eq!(onset, None);
+    }
+
+    #[test]
     fn the_pumping_clock_runs_through_cycles_the_sensor_did_not_show() {
         // A sensor that held its reading (or read an exact zero, its low-flow cutoff) for
         // the first 100 s of pumping: an ejection from 110 s is no ductal milk.

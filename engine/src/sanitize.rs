@@ -12,7 +12,8 @@ pub enum ChannelFault {
     NonFinite,
     /// Outside the channel's physically possible range.
     OutOfRange,
-    /// The same exact value for longer than the stuck limit.
+    /// The same exact value (the same bits: −0.0 and +0.0 differ) for longer than the
+    /// stuck limit.
     Stuck,
 }
 
@@ -76,7 +77,8 @@ pub struct Sanitizer {
 
 impl Sanitizer {
     /// A sanitizer for a channel with `limits`, calling it stuck after more than
-    /// `stuck_limit` identical consecutive readings.
+    /// `stuck_limit` identical consecutive readings (but a zero that
+    /// [`ChannelLimits::zero_holds`]).
     pub fn new(limits: ChannelLimits, stuck_limit: u32) -> Self {
         Self {
             limits,

@@ -12,7 +12,7 @@
 //! - `--cutoff CUTOFF`: flow readings below CUTOFF mL/min read exactly 0 (after the above).
 //! - `--pressure GAIN,OFFSET,SIGMA,TAU`: the pressure lagged by TAU s, times GAIN, plus
 //!   OFFSET mmHg and white noise of SIGMA mmHg per sample.
-use letdown_io::sensor_variant::{write_folder, PressureVariant, SensorVariant};
+use letdown_io::sensor_variant::{write_folder, SensorVariant};
 use std::error::Error;
 use std::path::Path;
 
@@ -23,6 +23,9 @@ const USAGE: &str = "usage: sensor_variant [--held-as-flow] [--quantum ML_MIN] [
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let options = take_options(&mut args)?;
+    if args.iter().any(|a| a.starts_with("--")) {
+        return Err(format!("options go before IN_DIR; {USAGE}").into());
+    }
     let (input, output, variant) = match args.as_slice() {
         [input, output, gain, sigma, rest @ ..] => {
             (input, output, flow_variant(options, gain, sigma, rest)?)
@@ -33,33 +36,39 @@ fn main() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// The variant the leading options describe, taken off the front of `args`.
+/// The variant the leading options describe, taken off the front of `args`; an unknown
+/// option, one without its value or one given twice is refused.
 fn take_options(args: &mut Vec<String>) -> Result<SensorVariant, Box<dyn Error>> {
     let mut variant = SensorVariant::AS_RECORDED;
-    loop {
+    let mut seen = Vec::new();
+    while let Some(option) = args.first().filter(|a| a.starts_with("--")).cloned() {
+        if seen.contains(&option) {
+            return Err(format!("{option} given twice; {USAGE}").into());
+        }
         let value = args.get(1).map(String::as_str);
-        let taken = match (args.first().map(String::as_str), value) {
-            (Some("--held-as-flow"), _) => {
+        let taken = match (option.as_str(), value) {
+            ("--held-as-flow", _) => {
                 variant.held_as_flow = true;
                 1
             }
-            (Some("--quantum"), Some(step)) => {
+            ("--quantum", Some(step)) => {
                 variant.quantum_ml_min = step.parse()?;
                 2
             }
-            (Some("--cutoff"), Some(cutoff)) => {
+            ("--cutoff", Some(cutoff)) => {
                 variant.cutoff_ml_min = Some(cutoff.parse()?);
                 2
             }
-            (Some("--pressure"), Some(fields)) => {
-                variant.pressure = pressure_variant(fields)?;
+            ("--pressure", Some(fields)) => {
+                variant.pressure = fields.parse()?;
                 2
             }
-            (Some(option), _) if option.starts_with("--") => return Err(USAGE.into()),
-            _ => return Ok(variant),
+            _ => return Err(USAGE.into()),
         };
         args.drain(..taken);
+        seen.push(option);
     }
+    Ok(variant)
 }
 
 /// `options` with the flow's positional arguments (the drift's two and the smoothing's
@@ -84,21 +93,4 @@ fn flow_variant(
         smoothing_tau_s,
         ..options
     })
-}
-
-/// The pressure's variant from `GAIN,OFFSET,SIGMA,TAU`.
-fn pressure_variant(arg: &str) -> Result<PressureVariant, Box<dyn Error>> {
-    let fields = arg
-        .split(',')
-        .map(str::parse)
-        .collect::<Result<Vec<f64>, _>>()?;
-    match fields.as_slice() {
-        &[gain, offset_mmhg, sigma_mmhg, lag_tau_s] => Ok(PressureVariant {
-            gain,
-            offset_mmhg,
-            sigma_mmhg,
-            lag_tau_s,
-        }),
-        _ => Err(USAGE.into()),
-    }
 }

@@ -1,13 +1,13 @@
 //! The same sessions through other sensors: every session of a folder (CSV, `.csv.gz`,
 //! Parquet) copied as CSV with each flow sample optionally smoothed, multiplied by a gain,
-//! seeded white noise and optionally a drifting offset added, rounded to a step and readings
-//! below a cutoff set to zero, each pressure sample optionally lagged, scaled, offset and made noisy, and
-//! its labels beside it, so a replay shows what a noisier flow sensor, one reading more or
-//! less milk, one whose zero wanders, one that averages its reading or one that reads
-//! exactly zero at low flow does to the detector, and what a pressure sensor with another
-//! span, zero, noise or tubing does (README, "Beyond the development set"; the
-//! `sensor_variant` example writes such a folder, and `tests/other_sensors.rs` holds the
-//! detector's figures on some of them).
+//! seeded white noise and optionally a drifting offset added, rounded to a step and
+//! readings below a cutoff set to zero, each pressure sample optionally lagged, scaled,
+//! offset and made noisy, and its labels beside it, so a replay shows what a noisier flow
+//! sensor, one reading more or less milk, one whose zero wanders, one that averages its
+//! reading or one that reads exactly zero at low flow does to the detector, and what a
+//! pressure sensor with another span, zero, noise or tubing does (README, "Beyond the
+//! development set"; the `sensor_variant` example writes such a folder, and
+//! `tests/other_sensors.rs` holds the detector's figures on some of them).
 //!
 //! Gaps stay gaps, a flow reading the acquisition held while the sensor was out stays held
 //! (longer than [`SUSPECT_REPEAT_S`]; with [`SensorVariant::held_as_flow`] it is
@@ -76,7 +76,103 @@ impl PressureVariant {
     };
 }
 
+/// A variant that describes no sensor: the field that is out of range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VariantError {
+    /// A flow field (`gain`, `sigma_ml_min`, …) is not finite, or negative where it must
+    /// not be (noise, smoothing, step), or the drift's period is not positive.
+    Flow(&'static str),
+    /// A pressure field is not finite, or negative where it must not be (noise, lag).
+    Pressure(&'static str),
+    /// `--pressure` wants four comma-separated numbers: GAIN,OFFSET,SIGMA,TAU.
+    PressureFields,
+}
+
+impl std::fmt::Display for VariantError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VariantError::Flow(field) => write!(f, "flow {field}: out of range"),
+            VariantError::Pressure(field) => write!(f, "pressure {field}: out of range"),
+            VariantError::PressureFields => {
+                write!(f, "pressure: four numbers wanted, GAIN,OFFSET,SIGMA,TAU")
+            }
+        }
+    }
+}
+
+impl Error for VariantError {}
+
+/// `value` is finite, and not negative when `non_negative`.
+fn in_range(value: f64, non_negative: bool) -> bool {
+    value.is_finite() && (!non_negative || value >= 0.0)
+}
+
+impl PressureVariant {
+    /// Whether every field describes a sensor.
+    pub fn check(&self) -> Result<(), VariantError> {
+        let fields = [
+            ("gain", self.gain, false),
+            ("offset_mmhg", self.offset_mmhg, false),
+            ("sigma_mmhg", self.sigma_mmhg, true),
+            ("lag_tau_s", self.lag_tau_s, true),
+        ];
+        match fields
+            .iter()
+            .find(|(_, v, non_negative)| !in_range(*v, *non_negative))
+        {
+            Some((name, ..)) => Err(VariantError::Pressure(name)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::str::FromStr for PressureVariant {
+    type Err = VariantError;
+
+    /// `GAIN,OFFSET,SIGMA,TAU` (mmHg, mmHg, s), checked.
+    fn from_str(text: &str) -> Result<Self, VariantError> {
+        let fields: Vec<f64> = text
+            .split(',')
+            .map(|field| field.trim().parse())
+            .collect::<Result<_, _>>()
+            .map_err(|_| VariantError::PressureFields)?;
+        let &[gain, offset_mmhg, sigma_mmhg, lag_tau_s] = fields.as_slice() else {
+            return Err(VariantError::PressureFields);
+        };
+        let variant = PressureVariant {
+            gain,
+            offset_mmhg,
+            sigma_mmhg,
+            lag_tau_s,
+        };
+        variant.check()?;
+        Ok(variant)
+    }
+}
+
 impl SensorVariant {
+    /// Whether every field describes a sensor (the pressure's included).
+    pub fn check(&self) -> Result<(), VariantError> {
+        let fields = [
+            ("gain", self.gain, false),
+            ("sigma_ml_min", self.sigma_ml_min, true),
+            ("drift_ml_min", self.drift_ml_min, false),
+            ("smoothing_tau_s", self.smoothing_tau_s, true),
+            ("quantum_ml_min", self.quantum_ml_min, true),
+            ("cutoff_ml_min", self.cutoff_ml_min.unwrap_or(0.0), false),
+        ];
+        if let Some((name, ..)) = fields
+            .iter()
+            .find(|(_, v, non_neg)| !in_range(*v, *non_neg))
+        {
+            return Err(VariantError::Flow(name));
+        }
+        if !(in_range(self.drift_period_s, true) && self.drift_period_s > 0.0) {
+            return Err(VariantError::Flow("drift_period_s"));
+        }
+        self.pressure.check()
+    }
+
     /// The sensor as recorded: gain 1, no noise, drift or smoothing, holds held.
     pub const AS_RECORDED: Self = Self {
         gain: 1.0,
@@ -92,12 +188,14 @@ impl SensorVariant {
 }
 
 /// Writes every session of `input` as `variant` would have measured it into `output`
-/// (created), each with its labels beside it; returns how many sessions were written.
+/// (created), each with its labels beside it; returns how many sessions were written. A
+/// variant that fails [`SensorVariant::check`] writes nothing.
 pub fn write_folder(
     input: &Path,
     output: &Path,
     variant: SensorVariant,
 ) -> Result<usize, Box<dyn Error>> {
+    variant.check()?;
     let paths = copy_paths(input, output)?;
     for (seed, (session, out)) in paths.iter().enumerate() {
         copy_through(session, out, variant, seed as u64)?;
@@ -152,7 +250,9 @@ fn copy_through(
     Ok(())
 }
 
-/// The other flow sensor, sample by sample.
+/// The other flow sensor, sample by sample. Its noise is drawn for every sample, even at
+/// σ 0, so that every copy of one seed draws the same sequence (and copies written before
+/// the other options existed stay byte-identical).
 struct FlowSensor {
     variant: SensorVariant,
     lag: FirstOrderLag,
@@ -253,6 +353,9 @@ impl FirstOrderLag {
     }
 
     fn step(&mut self, x: f64) -> f64 {
+        if self.alpha == 1.0 {
+            return x;
+        }
         let y = self.y.map_or(x, |y| y + self.alpha * (x - y));
         self.y = Some(y);
         y
@@ -266,7 +369,10 @@ impl FirstOrderLag {
 /// and the copy holds its own value from the run's first sample on. Shorter repeats are a
 /// slow or coarsely quantised sensor's refreshes, which another sensor reads anew (and the
 /// copy transforms like any sample). Every sample is still transformed, so the noise drawn
-/// for the samples after a hold is the same as without it.
+/// for the samples after a hold is the same as without it. A run of exact zeros is held
+/// too (the outside recordings' dropouts read 0), at the copy's value for its first sample:
+/// with noise or an offset that is no longer 0, so the engine may call the copy's hold a
+/// stuck sensor where it reads the recording's zeros as no flow.
 fn held_samples(items: &[SessionItem], rate_hz: f64) -> Vec<bool> {
     let longest_refresh = f64::from(SUSPECT_REPEAT_S) * rate_hz;
     let mut held = vec![false; items.len()];
@@ -352,6 +458,9 @@ mod tests {
     fn pressures(path: &Path) -> Vec<f32> {
         samples(path).iter().map(|s| s.pressure_mmhg).collect()
     }
+
+    /// Samples 0, 1 and 299 of `noisy(false)`'s copy of `session(_, 0)`, seed 3.
+    const PINNED: [f32; 3] = [9.038, 11.341, 14.24];
 
     fn noisy(held_as_flow: bool) -> SensorVariant {
         SensorVariant {
@@ -450,11 +559,28 @@ mod tests {
         copy_through(&session(dir.path(), 0), &out, variant, 3).unwrap();
         let copy = flows(&out);
         assert!(copy[..153].iter().all(|&f| f == 0.0), "{:?}", &copy[..153]);
-        assert!(
-            copy[153..].iter().all(|&f| f >= 1.1525),
-            "{:?}",
-            &copy[153..]
-        );
+        // The others as the gain makes them (the file keeps three decimals).
+        for (i, &f) in copy.iter().enumerate().skip(153) {
+            let want = 0.1 * f64::from(10.0 + i as f32 / 100.0);
+            assert!((f64::from(f) - want).abs() < 6e-4, "{i}: {f} {want}");
+        }
+        // With 0 the sensor clamps its negative readings and leaves the others alone.
+        let noisy = SensorVariant {
+            sigma_ml_min: 20.0,
+            ..SensorVariant::AS_RECORDED
+        };
+        let clamped = dir.path().join("clamped.csv");
+        copy_through(&session(dir.path(), 0), &out, noisy, 3).unwrap();
+        let clamp = SensorVariant {
+            cutoff_ml_min: Some(0.0),
+            ..noisy
+        };
+        copy_through(&session(dir.path(), 0), &clamped, clamp, 3).unwrap();
+        let (free, clamped) = (flows(&out), flows(&clamped));
+        assert!(free.iter().any(|&f| f < 0.0));
+        for (f, c) in free.iter().zip(&clamped) {
+            assert_eq!(*c, f.max(0.0));
+        }
     }
 
     #[test]
@@ -475,6 +601,46 @@ mod tests {
             &copy[25..75]
         );
         assert!(copy.iter().all(|&f| (f * 2.0).fract() == 0.0));
+    }
+
+    #[test]
+    fn the_pressure_sensor_lags_then_scales_and_offsets() {
+        let variant: PressureVariant = "2, 5, 0, 0.1".parse().unwrap();
+        let mut sensor = PressureSensor::new(variant, 100.0, 0);
+        assert_eq!(sensor.read(0.0), 5.0);
+        let y = (0..10).map(|_| sensor.read(-100.0)).last().unwrap();
+        let lagged = -100.0 * (1.0 - (-1.0f64).exp());
+        assert!((f64::from(y) - (2.0 * lagged + 5.0)).abs() < 1e-4, "{y}");
+    }
+
+    #[test]
+    fn a_variant_out_of_range_is_refused_and_writes_nothing() {
+        let bad = |text: &str| text.parse::<PressureVariant>().unwrap_err();
+        assert_eq!(bad("1,0,3"), VariantError::PressureFields);
+        assert_eq!(bad("1,0,x,0"), VariantError::PressureFields);
+        assert_eq!(bad("1,0,-3,0"), VariantError::Pressure("sigma_mmhg"));
+        assert_eq!(bad("1,0,3,NaN"), VariantError::Pressure("lag_tau_s"));
+        let coarse = SensorVariant {
+            quantum_ml_min: -1.0,
+            ..SensorVariant::AS_RECORDED
+        };
+        assert_eq!(coarse.check(), Err(VariantError::Flow("quantum_ml_min")));
+        let dir = tempfile::tempdir().unwrap();
+        session(dir.path(), 0);
+        let out = dir.path().join("copies");
+        assert!(write_folder(dir.path(), &out, coarse).is_err());
+        assert!(!out.exists(), "nothing written");
+    }
+
+    #[test]
+    fn a_noisy_copy_draws_the_noise_it_always_drew() {
+        // Pinned when the pressure, step and cutoff options came: copies written before
+        // them must stay byte-identical.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.csv");
+        copy_through(&session(dir.path(), 0), &out, noisy(false), 3).unwrap();
+        let copy = flows(&out);
+        assert_eq!([copy[0], copy[1], copy[299]], PINNED);
     }
 
     #[test]
