@@ -102,25 +102,25 @@ impl std::fmt::Display for VariantError {
 
 impl Error for VariantError {}
 
-/// `value` is finite, and not negative when `non_negative`.
-fn in_range(value: f64, non_negative: bool) -> bool {
-    value.is_finite() && (!non_negative || value >= 0.0)
+/// The first of `fields` (name, value, whether it must not be negative) whose value is
+/// not finite, or negative where it must not be.
+fn out_of_range(fields: &[(&'static str, f64, bool)]) -> Option<&'static str> {
+    fields
+        .iter()
+        .find(|&&(_, value, non_negative)| !value.is_finite() || (non_negative && value < 0.0))
+        .map(|&(name, ..)| name)
 }
 
 impl PressureVariant {
     /// Whether every field describes a sensor.
     pub fn check(&self) -> Result<(), VariantError> {
-        let fields = [
+        match out_of_range(&[
             ("gain", self.gain, false),
             ("offset_mmhg", self.offset_mmhg, false),
             ("sigma_mmhg", self.sigma_mmhg, true),
             ("lag_tau_s", self.lag_tau_s, true),
-        ];
-        match fields
-            .iter()
-            .find(|(_, v, non_negative)| !in_range(*v, *non_negative))
-        {
-            Some((name, ..)) => Err(VariantError::Pressure(name)),
+        ]) {
+            Some(name) => Err(VariantError::Pressure(name)),
             None => Ok(()),
         }
     }
@@ -153,21 +153,17 @@ impl std::str::FromStr for PressureVariant {
 impl SensorVariant {
     /// Whether every field describes a sensor (the pressure's included).
     pub fn check(&self) -> Result<(), VariantError> {
-        let fields = [
+        if let Some(name) = out_of_range(&[
             ("gain", self.gain, false),
             ("sigma_ml_min", self.sigma_ml_min, true),
             ("drift_ml_min", self.drift_ml_min, false),
             ("smoothing_tau_s", self.smoothing_tau_s, true),
             ("quantum_ml_min", self.quantum_ml_min, true),
             ("cutoff_ml_min", self.cutoff_ml_min.unwrap_or(0.0), false),
-        ];
-        if let Some((name, ..)) = fields
-            .iter()
-            .find(|(_, v, non_neg)| !in_range(*v, *non_neg))
-        {
+        ]) {
             return Err(VariantError::Flow(name));
         }
-        if !(in_range(self.drift_period_s, true) && self.drift_period_s > 0.0) {
+        if !(self.drift_period_s.is_finite() && self.drift_period_s > 0.0) {
             return Err(VariantError::Flow("drift_period_s"));
         }
         self.pressure.check()
@@ -455,6 +451,14 @@ mod tests {
         samples(path).iter().map(|s| s.flow_ml_min).collect()
     }
 
+    /// The flow of `variant`'s copy (noise seed 3) of `session(_, hold)`.
+    fn copied_flows(variant: SensorVariant, hold: usize) -> Vec<f32> {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.csv");
+        copy_through(&session(dir.path(), hold), &out, variant, 3).unwrap();
+        flows(&out)
+    }
+
     fn pressures(path: &Path) -> Vec<f32> {
         samples(path).iter().map(|s| s.pressure_mmhg).collect()
     }
@@ -495,15 +499,11 @@ mod tests {
 
     #[test]
     fn a_short_repeat_is_a_refresh_and_held_as_flow_transforms_every_reading() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out.csv");
         // 0.3 s: a slow sensor's refreshes, which another sensor reads anew.
-        copy_through(&session(dir.path(), 30), &out, noisy(false), 3).unwrap();
-        let copy = flows(&out);
+        let copy = copied_flows(noisy(false), 30);
         assert!(copy[100..130].windows(2).any(|w| w[0] != w[1]));
         // A sensor that reads its own dropouts puts its noise on a long hold too.
-        copy_through(&session(dir.path(), 80), &out, noisy(true), 3).unwrap();
-        let copy = flows(&out);
+        let copy = copied_flows(noisy(true), 80);
         assert!(copy[100..180].windows(2).any(|w| w[0] != w[1]));
     }
 
@@ -548,16 +548,13 @@ mod tests {
 
     #[test]
     fn readings_below_the_cutoff_read_exactly_zero() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out.csv");
         // Flow 1.0 … 1.299 mL/min (a tenth of the session's), cut off below 1.1525.
         let variant = SensorVariant {
             gain: 0.1,
             cutoff_ml_min: Some(1.1525),
             ..SensorVariant::AS_RECORDED
         };
-        copy_through(&session(dir.path(), 0), &out, variant, 3).unwrap();
-        let copy = flows(&out);
+        let copy = copied_flows(variant, 0);
         assert!(copy[..153].iter().all(|&f| f == 0.0), "{:?}", &copy[..153]);
         // The others as the gain makes them (the file keeps three decimals).
         for (i, &f) in copy.iter().enumerate().skip(153) {
@@ -569,14 +566,11 @@ mod tests {
             sigma_ml_min: 20.0,
             ..SensorVariant::AS_RECORDED
         };
-        let clamped = dir.path().join("clamped.csv");
-        copy_through(&session(dir.path(), 0), &out, noisy, 3).unwrap();
         let clamp = SensorVariant {
             cutoff_ml_min: Some(0.0),
             ..noisy
         };
-        copy_through(&session(dir.path(), 0), &clamped, clamp, 3).unwrap();
-        let (free, clamped) = (flows(&out), flows(&clamped));
+        let (free, clamped) = (copied_flows(noisy, 0), copied_flows(clamp, 0));
         assert!(free.iter().any(|&f| f < 0.0));
         for (f, c) in free.iter().zip(&clamped) {
             assert_eq!(*c, f.max(0.0));
@@ -585,15 +579,12 @@ mod tests {
 
     #[test]
     fn readings_are_rounded_to_the_step() {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out.csv");
         let variant = SensorVariant {
             quantum_ml_min: 0.5,
             ..SensorVariant::AS_RECORDED
         };
-        copy_through(&session(dir.path(), 0), &out, variant, 3).unwrap();
         // 10.00 … 12.99 mL/min in 0.01 steps: 10.0 up to 10.24, 10.5 from 10.25 on.
-        let copy = flows(&out);
+        let copy = copied_flows(variant, 0);
         assert!(copy[..25].iter().all(|&f| f == 10.0), "{:?}", &copy[..25]);
         assert!(
             copy[25..75].iter().all(|&f| f == 10.5),
@@ -636,10 +627,7 @@ mod tests {
     fn a_noisy_copy_draws_the_noise_it_always_drew() {
         // Pinned when the pressure, step and cutoff options came: copies written before
         // them must stay byte-identical.
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out.csv");
-        copy_through(&session(dir.path(), 0), &out, noisy(false), 3).unwrap();
-        let copy = flows(&out);
+        let copy = copied_flows(noisy(false), 0);
         assert_eq!([copy[0], copy[1], copy[299]], PINNED);
     }
 
