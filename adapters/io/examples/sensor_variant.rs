@@ -10,6 +10,7 @@
 //! - `--quantum STEP`: flow readings rounded to the nearest multiple of STEP mL/min (after
 //!   the above).
 //! - `--cutoff CUTOFF`: flow readings below CUTOFF mL/min read exactly 0 (after the above).
+//! - `--refresh HZ`: a new flow reading HZ times a second, the last one repeated between.
 //! - `--pressure GAIN,OFFSET,SIGMA,TAU`: the pressure lagged by TAU s, times GAIN, plus
 //!   OFFSET mmHg and white noise of SIGMA mmHg per sample.
 use letdown_io::sensor_variant::{write_folder, SensorVariant};
@@ -17,8 +18,8 @@ use std::error::Error;
 use std::path::Path;
 
 const USAGE: &str = "usage: sensor_variant [--held-as-flow] [--quantum ML_MIN] [--cutoff \
-     ML_MIN] [--pressure GAIN,OFFSET_MMHG,SIGMA_MMHG,TAU_S] IN_DIR OUT_DIR GAIN SIGMA_ML_MIN \
-     [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
+     ML_MIN] [--refresh HZ] [--pressure GAIN,OFFSET_MMHG,SIGMA_MMHG,TAU_S] IN_DIR OUT_DIR \
+     GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,6 +58,10 @@ fn take_options(args: &mut Vec<String>) -> Result<SensorVariant, Box<dyn Error>>
             }
             ("--cutoff", Some(cutoff)) => {
                 variant.cutoff_ml_min = Some(cutoff.parse()?);
+                2
+            }
+            ("--refresh", Some(hz)) => {
+                variant.refresh_hz = hz.parse()?;
                 2
             }
             ("--pressure", Some(fields)) => {

@@ -42,6 +42,9 @@ pub struct SensorVariant {
     /// Step of the reading, mL/min: each reading rounded to the nearest multiple, as a
     /// coarse sensor or converter reports it (0: none).
     pub quantum_ml_min: f64,
+    /// How often the sensor refreshes its reading, Hz: between refreshes the copy repeats
+    /// its last one, as a slow sample-and-hold sensor does (0: every sample).
+    pub refresh_hz: f64,
     /// Readings below this, mL/min, read exactly 0: a low-flow cutoff, or with 0 a sensor
     /// that clamps its negative readings (`None`: the sensor reads what it measures).
     pub cutoff_ml_min: Option<f64>,
@@ -159,6 +162,7 @@ impl SensorVariant {
             ("drift_ml_min", self.drift_ml_min, false),
             ("smoothing_tau_s", self.smoothing_tau_s, true),
             ("quantum_ml_min", self.quantum_ml_min, true),
+            ("refresh_hz", self.refresh_hz, true),
             ("cutoff_ml_min", self.cutoff_ml_min.unwrap_or(0.0), false),
         ]) {
             return Err(VariantError::Flow(name));
@@ -177,6 +181,7 @@ impl SensorVariant {
         drift_period_s: 1.0,
         smoothing_tau_s: 0.0,
         quantum_ml_min: 0.0,
+        refresh_hz: 0.0,
         cutoff_ml_min: None,
         held_as_flow: false,
         pressure: PressureVariant::AS_RECORDED,
@@ -255,8 +260,10 @@ struct FlowSensor {
     noise: Noise,
     /// The drift's phase, rad.
     phase: f64,
-    /// The copy's reading, held while the recording holds its own.
+    /// The copy's reading, held while the recording holds its own and between refreshes.
     held_value: f32,
+    /// The refresh period the last reading was taken in (`t_s × refresh_hz`, floored).
+    refresh_slot: i64,
 }
 
 impl FlowSensor {
@@ -273,6 +280,7 @@ impl FlowSensor {
             noise,
             phase,
             held_value: 0.0,
+            refresh_slot: i64::MIN,
         }
     }
 
@@ -293,10 +301,23 @@ impl FlowSensor {
             Some(cutoff) if stepped < cutoff => 0.0,
             _ => stepped,
         };
-        if !held || v.held_as_flow {
+        if self.refreshes(t_s) && (!held || v.held_as_flow) {
             self.held_value = flow as f32;
         }
         self.held_value
+    }
+
+    /// Whether the sensor takes a new reading at `t_s`: at every sample, or once in each
+    /// refresh period.
+    fn refreshes(&mut self, t_s: f64) -> bool {
+        if self.variant.refresh_hz <= 0.0 {
+            return true;
+        }
+        // A microsecond's margin, so a time stamp written as 0.29999… s is in period 3.
+        let slot = (t_s * self.variant.refresh_hz + 1e-6).floor() as i64;
+        let new = slot != self.refresh_slot;
+        self.refresh_slot = slot;
+        new
     }
 }
 
@@ -574,6 +595,21 @@ mod tests {
         assert!(free.iter().any(|&f| f < 0.0));
         for (f, c) in free.iter().zip(&clamped) {
             assert_eq!(*c, f.max(0.0));
+        }
+    }
+
+    #[test]
+    fn a_slow_sensor_repeats_its_reading_between_refreshes() {
+        let variant = SensorVariant {
+            refresh_hz: 10.0,
+            ..noisy(false)
+        };
+        // 100 Hz: a new reading every tenth sample, repeated nine times.
+        let copy = copied_flows(variant, 0);
+        let every = copied_flows(noisy(false), 0);
+        for (i, chunk) in copy.chunks(10).enumerate() {
+            assert!(chunk.iter().all(|&f| f == chunk[0]), "{i}: {chunk:?}");
+            assert_eq!(chunk[0], every[10 * i]);
         }
     }
 
