@@ -406,17 +406,19 @@ impl EjectionDetector {
             self.pump_stopped();
             return None;
         }
+        // The ducts empty with every stroke, read or not: the pumping clock runs through
+        // every pumping cycle, usable or not.
+        let cycle_start_s = self.pumping_s;
+        self.pumping_s += dt_s;
         let m = f.mean_flow_ml_min;
         if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
             self.artefact_run = self.artefact_run.saturating_add(1);
-            // The ducts empty with every stroke, read or not: the pumping clock runs on.
-            self.pumping_s += dt_s;
             return None;
         }
         self.artefact_run = 0;
         self.note_levels(f);
         self.note_pump_change(cycle, dt_s);
-        let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, dt_s);
+        let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, cycle_start_s, dt_s);
         let (sigma_raw, sigma) = self.noise(m, m3, p3);
         let c = CycleStats {
             m,
@@ -480,12 +482,11 @@ impl EjectionDetector {
 
     /// Takes the cycle's mean `m` and pulsation `pulsation` (mL/min) into the smoothed
     /// series, the climb and the cycle-to-cycle noise; returns the three-cycle medians of
-    /// the mean and of the pulsation.
-    fn push_cycle(&mut self, m: f32, pulsation: f32, dt_s: f32) -> (f32, f32) {
+    /// the mean and of the pulsation. `start_s`: the pumping time the cycle began at.
+    fn push_cycle(&mut self, m: f32, pulsation: f32, start_s: f32, dt_s: f32) -> (f32, f32) {
         if self.cusum.s <= 0.0 {
-            self.rise_start_s = self.pumping_s;
+            self.rise_start_s = start_s;
         }
-        self.pumping_s += dt_s;
 
         let m3 = self.means.push(m);
         let p3 = self.push_pulsation(pulsation);
