@@ -38,7 +38,7 @@ const SENSORS: [OtherSensor; 5] = [
             gain: 2.0,
             ..SensorVariant::AS_RECORDED
         },
-        false_alarms: [3, 2],
+        false_alarms: [2, 2],
     },
     OtherSensor {
         name: "lag 0.5 s",

@@ -217,6 +217,8 @@ pub struct EjectionDetector {
     puls_zero: f32,
     /// Mean absolute deviation of the pulsation from its level at zero flow, mL/min.
     puls_dev: f32,
+    /// Cycles the zero-flow noise estimates have taken (saturating).
+    zero_cycles: u16,
     lock_excess: f32,
     puls_last3: f32,
     /// The three-cycle median of the pulsation above its level at zero flow, mL/min.
@@ -317,6 +319,7 @@ impl EjectionDetector {
             puls_base: f32::NAN,
             puls_zero: 0.0,
             puls_dev: f32::INFINITY,
+            zero_cycles: 0,
             lock_excess: 0.0,
             puls_last3: 0.0,
             pulse_excess: 0.0,
@@ -527,10 +530,19 @@ impl EjectionDetector {
         // larger of the two, with the spread of the series the test sees.
         if self.phase == Phase::Idle && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
             // Mean absolute deviation → σ for Gaussian noise: E|X| = σ·√(2/π).
-            self.spread = track_spread(self.spread, (m - self.baseline).abs() * 1.2533);
-            self.spread_m3 = track_spread(self.spread_m3, (m3 - self.baseline).abs() * 1.2533);
-            self.puls_dev = track_spread(self.puls_dev, (p3 - self.puls_base).abs());
-            self.pulse_sigma = track_spread(self.pulse_sigma, self.pulse_excess.abs() * 1.2533);
+            let sigma_of = |deviation: f32| deviation.abs() * 1.2533;
+            self.spread = track_spread(self.spread, sigma_of(m - self.baseline), SPREAD_GAIN);
+            let m3_sigma = sigma_of(m3 - self.baseline);
+            self.spread_m3 = track_spread(self.spread_m3, m3_sigma, SPREAD_GAIN);
+            // The pulsation's estimates have no prior (a sensor's pulsation noise spans
+            // two orders of magnitude): they start from their first cycle, and average
+            // their first 1/SPREAD_GAIN cycles alike. With the gain alone that first cycle
+            // would keep 0.97ⁿ of its weight (still 0.4 after 30 cycles), and one quiet
+            // cycle would leave the noise bar of pump-sync at a fraction of the noise.
+            self.zero_cycles = self.zero_cycles.saturating_add(1);
+            let gain = (1.0 / f32::from(self.zero_cycles)).max(SPREAD_GAIN);
+            self.puls_dev = track_spread(self.puls_dev, (p3 - self.puls_base).abs(), gain);
+            self.pulse_sigma = track_spread(self.pulse_sigma, sigma_of(self.pulse_excess), gain);
             // As slow as the spread (a time constant of 1/SPREAD_GAIN cycles): a dropout
             // of a few cycles barely moves it.
             self.pulse_floor = if self.pulse_floor.is_finite() {
@@ -744,13 +756,14 @@ fn winsorised_step(cusum: &mut Cusum, z: f32, k: f32, h: f32, spoiled: bool) -> 
 
 /// One step of a spread estimate (a mean absolute deviation) towards the deviation `dev`,
 /// mL/min: clipped at four times the estimate so that one surviving artefact moves it
-/// little, with gain [`SPREAD_GAIN`]. An estimate not yet started (not finite) takes `dev`.
-fn track_spread(spread: f32, dev: f32) -> f32 {
+/// little, with gain `gain` ([`SPREAD_GAIN`] once started). An estimate not yet started
+/// (not finite) takes `dev`.
+fn track_spread(spread: f32, dev: f32, gain: f32) -> f32 {
     if !spread.is_finite() {
         return dev;
     }
     let cap = 4.0 * spread.max(SIGMA_FLOOR_ML_MIN);
-    spread + SPREAD_GAIN * (dev.min(cap) - spread)
+    spread + gain * (dev.min(cap) - spread)
 }
 
 /// The median of the last three values pushed (the latest value until three have come).
@@ -824,6 +837,38 @@ mod tests {
             assert_eq!(d.process(&CYCLE, &block(m), 1.0), None);
         }
         d
+    }
+
+    /// The pulsation's noise estimate at zero flow after warm-up, `quiet` cycles whose
+    /// pulsation stays at 0.2 mL/min, then 30 in which it scatters by ±0.15 mL/min.
+    fn pulsation_noise_after(quiet: usize) -> f32 {
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        let cycle = |p: f32| BlockFeatures {
+            pulsation_ml_min: p,
+            ..block(0.2)
+        };
+        let scatter = [0.05, 0.35, 0.2, 0.35, 0.05, 0.2];
+        let warm_up = (WARMUP_S as usize) + 1;
+        let pulsations = core::iter::repeat(0.2)
+            .take(warm_up + quiet)
+            .chain(scatter.iter().copied().cycle().take(30));
+        for p in pulsations {
+            assert_eq!(d.process(&CYCLE, &cycle(p), 1.0), None);
+        }
+        d.puls_dev
+    }
+
+    #[test]
+    fn pulsation_noise_estimate_does_not_hang_on_its_first_cycles() {
+        // A sensor whose pulsation is quiet for the first cycles after warm-up (its noise
+        // starts later, or the first cycles happen to agree) must not keep the noise bar
+        // of pump-sync low for the next minute: 30 cycles on, the estimate is within 15 %
+        // of the one started on the scatter itself (a running mean of the first cycles;
+        // the exponential average alone kept 0.97³⁰ = 0.4 of the quiet start).
+        let scattered = pulsation_noise_after(0);
+        let late = pulsation_noise_after(3);
+        assert!(scattered > 0.05, "{scattered}");
+        assert!(late >= 0.85 * scattered, "{late} vs {scattered}");
     }
 
     /// A cycle whose flow has no component at the pump rate (offset, wobble, held values).
