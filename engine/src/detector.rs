@@ -849,9 +849,8 @@ mod tests {
         };
         let scatter = [0.05, 0.35, 0.2, 0.35, 0.05, 0.2];
         let warm_up = (WARMUP_S as usize) + 1;
-        let pulsations = core::iter::repeat(0.2)
-            .take(warm_up + quiet)
-            .chain(scatter.iter().copied().cycle().take(30));
+        let scattered = scatter.iter().copied().cycle().take(30);
+        let pulsations = core::iter::repeat_n(0.2, warm_up + quiet).chain(scattered);
         for p in pulsations {
             assert_eq!(d.process(&CYCLE, &cycle(p), 1.0), None);
         }
