@@ -261,6 +261,9 @@ pub fn aggregate_lines(results: &[SessionResult], unread_paths: usize) -> Vec<St
         ratio(a.f1),
         unobservable_note(a.unobservable)
     ));
+    if let Some(line) = overlap_split(&a) {
+        lines.push(line);
+    }
     lines.push(format!(
         "  false alarms: {} per hour; sessions without letdown with any detection: {}/{}",
         a.false_alarms_per_hour
@@ -269,6 +272,22 @@ pub fn aggregate_lines(results: &[SessionResult], unread_paths: usize) -> Vec<St
         a.no_letdown_sessions
     ));
     lines
+}
+
+/// Recall over the ejections that began while an earlier one still flowed, and over the
+/// others (see `letdown_datasets::score`); `None` without any observable label.
+fn overlap_split(a: &Aggregate) -> Option<String> {
+    let labels = a.true_positives + a.false_negatives;
+    let (over, over_found) = (a.overlapping, a.overlapping_found);
+    let (rest, rest_found) = (labels - over, a.true_positives - over_found);
+    let recall = |found: usize, of: usize| ratio((of > 0).then(|| found as f64 / of as f64));
+    (labels > 0).then(|| {
+        format!(
+            "  of them, begun while an earlier one still flowed: found {over_found}/{over} (recall {}); the others {rest_found}/{rest} (recall {})",
+            recall(over_found, over),
+            recall(rest_found, rest)
+        )
+    })
 }
 
 /// `12.345 s`, or `-`.

@@ -82,6 +82,8 @@ const DETECTION_METRICS: &[&str] = &[
     "false_negatives",
     "duplicates",
     "unobservable",
+    "overlapping",
+    "overlapping_found",
     "precision",
     "recall",
     "f1",
@@ -211,6 +213,9 @@ fn check_detection(value: &Value, what: &str) -> u64 {
     );
     assert!(c("duplicates") <= fp, "{what}");
     let _ = c("unobservable");
+    let (over, over_found) = (c("overlapping"), c("overlapping_found"));
+    assert!(over_found <= over && over <= tp + fn_, "{what}");
+    assert!(over_found <= tp && over - over_found <= fn_, "{what}");
     ratio(&m["precision"], tp + fp > 0, &format!("{what}.precision"));
     ratio(&m["recall"], tp + fn_ > 0, &format!("{what}.recall"));
     ratio(&m["f1"], 2 * tp + fp + fn_ > 0, &format!("{what}.f1"));

@@ -151,7 +151,13 @@ fn replay(input: &Path, jobs: &str, out: &Path) -> (String, Vec<(String, String)
     // The scores, per session and over all (the events file holds every detection; the
     // other lines name the file or carry the measured speed).
     let stdout = text(&run.stdout);
-    let scores = ["score", "first letdown:", "all ejections:", "false alarms:"];
+    let scores = [
+        "score",
+        "first letdown:",
+        "all ejections:",
+        "of them,",
+        "false alarms:",
+    ];
     let kept: Vec<&str> = stdout
         .lines()
         .map(str::trim)

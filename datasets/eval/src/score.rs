@@ -35,6 +35,14 @@
 //! unmatched it is counted in [`SessionScore::unobservable`], not as a false negative.
 //! When matched it still counts as a true positive.
 //!
+//! **Ejections over a flowing one.** Later ejections often begin while an earlier one
+//! still flows (before its labelled end, when its own flow is still above a tenth of its
+//! peak); the sum a flow sensor reads then hides the new one's rise in the old one's
+//! level and wander, and flow-based detection agrees with ultrasound on only about 72 %
+//! of ejections event by event (Prime 2009, DESIGN §1). [`SessionScore::overlapping`]
+//! counts those labels (observable ones only) and [`SessionScore::overlapping_found`]
+//! the matched ones among them, so that recall can be read apart for the two kinds.
+//!
 //! Plain types, no I/O. Non-finite detection times never match (they count as false
 //! alarms); labels are taken as finite (the label readers guarantee it).
 
@@ -97,6 +105,11 @@ pub struct SessionScore {
     /// Unmatched labels whose ejection never became visible at the sensor within the
     /// session (see the module docs); not counted as false negatives.
     pub unobservable: usize,
+    /// Labels (not counting unobservable ones) whose ejection began before an earlier
+    /// label's end: while an earlier ejection still flowed.
+    pub overlapping: usize,
+    /// Of those, the ones matched by a detection.
+    pub overlapping_found: usize,
     /// For each label, in onset order: the time of the detection matched to it, s.
     pub matches: Vec<Option<f64>>,
     /// The first letdown; `None` for a session without labels.
@@ -137,6 +150,8 @@ pub fn score_session(
     let matched = match_detections(&onsets, &detections);
     let true_positives = matched.matches.iter().filter(|m| m.is_some()).count();
     let unobservable = unobservable_misses(&sorted_labels, &matched.matches, duration_s);
+    let (overlapping, overlapping_found) =
+        overlapping_labels(&sorted_labels, &matched.matches, duration_s);
     let first = sorted_labels.first().map(|l| FirstLetdown {
         onset_s: l.onset_s,
         visible_s: l.visible_s,
@@ -151,6 +166,8 @@ pub fn score_session(
         false_negatives: onsets.len() - true_positives - unobservable,
         unobservable,
         duplicates: matched.duplicates,
+        overlapping,
+        overlapping_found,
         matches: matched.matches,
         first,
     }
@@ -205,18 +222,42 @@ fn match_detections(onsets: &[f64], detections: &[f64]) -> Matched {
 /// Labels missed that no detector could see: never visible at the sensor within the
 /// session (with `visible_s` labels; without a `visible_s` where the others carry one).
 fn unobservable_misses(labels: &[Ejection], matches: &[Option<f64>], duration_s: f64) -> usize {
-    let carries_visible = labels.iter().any(|l| l.visible_s.is_some());
+    let unseen = never_visible(labels, duration_s);
     labels
         .iter()
         .zip(matches)
-        .filter(|(l, m)| {
-            let never_visible = match l.visible_s {
-                Some(v) => v >= duration_s,
-                None => carries_visible,
-            };
-            m.is_none() && never_visible
-        })
+        .filter(|&(l, m)| m.is_none() && unseen(l))
         .count()
+}
+
+/// Whether a label of `labels` was never visible at the sensor within a session
+/// `duration_s` long (see [`unobservable_misses`]).
+fn never_visible(labels: &[Ejection], duration_s: f64) -> impl Fn(&Ejection) -> bool {
+    let carries_visible = labels.iter().any(|l| l.visible_s.is_some());
+    move |l| match l.visible_s {
+        Some(v) => v >= duration_s,
+        None => carries_visible,
+    }
+}
+
+/// Of the sorted `labels`, those that began before an earlier label's end, not counting
+/// unobservable misses; and how many of them `matches` matched.
+fn overlapping_labels(
+    labels: &[Ejection],
+    matches: &[Option<f64>],
+    duration_s: f64,
+) -> (usize, usize) {
+    let unseen = never_visible(labels, duration_s);
+    let mut flowing_until = f64::NEG_INFINITY;
+    let (mut overlapping, mut found) = (0, 0);
+    for (l, m) in labels.iter().zip(matches) {
+        if l.onset_s < flowing_until && (m.is_some() || !unseen(l)) {
+            overlapping += 1;
+            found += usize::from(m.is_some());
+        }
+        flowing_until = flowing_until.max(l.end_s);
+    }
+    (overlapping, found)
 }
 
 /// Median, 95th percentile and maximum of a set of values.
@@ -293,6 +334,11 @@ pub struct Aggregate {
     pub duplicates: usize,
     /// Labels that never became visible within their session (not false negatives).
     pub unobservable: usize,
+    /// Labels (not counting unobservable ones) whose ejection began while an earlier one
+    /// still flowed, all sessions ([`SessionScore::overlapping`]).
+    pub overlapping: usize,
+    /// Of those, the ones matched.
+    pub overlapping_found: usize,
     /// TP / (TP + FP); `None` without any onset detection.
     pub precision: Option<f64>,
     /// TP / (TP + FN); `None` without any label.
@@ -351,6 +397,8 @@ impl Aggregate {
             false_negatives: fn_,
             duplicates: sum(|s| s.duplicates),
             unobservable: sum(|s| s.unobservable),
+            overlapping: sum(|s| s.overlapping),
+            overlapping_found: sum(|s| s.overlapping_found),
             precision: ratio(tp, tp + fp),
             recall: ratio(tp, tp + fn_),
             f1: ratio(2 * tp, 2 * tp + fp + fn_),
@@ -364,6 +412,30 @@ impl Aggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ejections_that_begin_while_an_earlier_one_flows_are_counted_apart() {
+        let label = |onset_s: f64, end_s: f64, visible_s: f64| Ejection {
+            onset_s,
+            end_s,
+            visible_s: Some(visible_s),
+        };
+        let labels = [
+            label(50.0, 150.0, 57.0),
+            label(100.0, 200.0, 106.0), // over the first: found
+            label(180.0, 260.0, 186.0), // over the second: missed
+            label(300.0, 400.0, 305.0), // after every end
+            label(395.0, 900.0, 905.0), // over the fourth, never visible: not counted
+        ];
+        let s = score_session(&labels, &[101.0, 52.0, 301.0], 900.0);
+        assert_eq!(
+            (s.true_positives, s.false_negatives, s.unobservable),
+            (3, 1, 1)
+        );
+        assert_eq!((s.overlapping, s.overlapping_found), (2, 1));
+        let a = Aggregate::from_sessions(&[s.clone(), s]);
+        assert_eq!((a.overlapping, a.overlapping_found), (4, 2));
+    }
 
     #[test]
     fn ejections_never_visible_in_the_session_are_not_misses() {
