@@ -111,6 +111,8 @@ fn aggregate_dict<'py>(py: Python<'py>, a: &Aggregate) -> PyResult<Bound<'py, Py
     d.set_item("false_positives", a.false_positives)?;
     d.set_item("false_negatives", a.false_negatives)?;
     d.set_item("duplicates", a.duplicates)?;
+    d.set_item("overlapping", a.overlapping)?;
+    d.set_item("overlapping_found", a.overlapping_found)?;
     d.set_item("precision", a.precision)?;
     d.set_item("recall", a.recall)?;
     d.set_item("f1", a.f1)?;

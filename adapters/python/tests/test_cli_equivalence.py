@@ -112,6 +112,9 @@ def test_scores_are_the_cli_figures(cli, sessions, tmp_path):
         int(x) for x in m.groups()[:4]
     )
     assert [f"{agg[k]:.3f}" for k in ("precision", "recall", "f1")] == list(m.groups()[4:])
+    m = re.search(r"begun while an earlier one still flowed: found (\d+)/(\d+) ", out)
+    assert m, out
+    assert (agg["overlapping_found"], agg["overlapping"]) == (int(m[1]), int(m[2]))
     m = re.search(r"detected (\d+)/(\d+) .*delay median ([\d.]+) s, p95 ([\d.]+) s, max ([\d.]+) s", out)
     assert m, out
     assert (agg["first_detected"], agg["letdown_sessions"]) == (int(m[1]), int(m[2]))

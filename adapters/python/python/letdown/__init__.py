@@ -313,7 +313,9 @@ def score_sessions(sessions: Iterable[Tuple[Any, Any, float]]) -> Dict[str, Any]
     detections are onset times in s (e.g. ``events["t_s"][events["kind"] == "onset"]``).
     Returns ``{"sessions": [...], "aggregate": {...}}``: the figures ``letdown replay``
     prints (first letdown detected, delay and beyond-visible distributions in s, TP, FP,
-    FN, precision, recall, F1, false alarms per hour). Bad input raises ``ValueError``.
+    FN, precision, recall, F1, false alarms per hour; ``overlapping`` and
+    ``overlapping_found``: the labels whose ejection began while an earlier one still
+    flowed, and how many of them were found). Bad input raises ``ValueError``.
     """
     rows = [
         (_label_rows(labels), [float(t) for t in np.asarray(onsets, dtype=np.float64)], float(duration_s))
