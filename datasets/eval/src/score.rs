@@ -241,7 +241,9 @@ fn never_visible(labels: &[Ejection], duration_s: f64) -> impl Fn(&Ejection) -> 
 }
 
 /// Of the sorted `labels`, those that began before an earlier label's end, not counting
-/// unobservable misses; and how many of them `matches` matched.
+/// unobservable misses (neither as overlapping nor as the earlier ejection: an ejection
+/// never visible at the sensor hides nothing there); and how many of them `matches`
+/// matched.
 fn overlapping_labels(
     labels: &[Ejection],
     matches: &[Option<f64>],
@@ -251,7 +253,10 @@ fn overlapping_labels(
     let mut flowing_until = f64::NEG_INFINITY;
     let (mut overlapping, mut found) = (0, 0);
     for (l, m) in labels.iter().zip(matches) {
-        if l.onset_s < flowing_until && (m.is_some() || !unseen(l)) {
+        if m.is_none() && unseen(l) {
+            continue;
+        }
+        if l.onset_s < flowing_until {
             overlapping += 1;
             found += usize::from(m.is_some());
         }
@@ -435,6 +440,14 @@ mod tests {
         assert_eq!((s.overlapping, s.overlapping_found), (2, 1));
         let a = Aggregate::from_sessions(&[s.clone(), s]);
         assert_eq!((a.overlapping, a.overlapping_found), (4, 2));
+        // In any order; and over an ejection never visible, none is hidden.
+        let mut shuffled = labels;
+        shuffled.reverse();
+        let s = score_session(&shuffled, &[301.0, 101.0, 52.0], 900.0);
+        assert_eq!((s.overlapping, s.overlapping_found), (2, 1));
+        let unseen_first = [label(10.0, 800.0, 950.0), label(300.0, 400.0, 305.0)];
+        let s = score_session(&unseen_first, &[301.0], 900.0);
+        assert_eq!((s.unobservable, s.overlapping), (1, 0));
     }
 
     #[test]
