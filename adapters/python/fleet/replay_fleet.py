@@ -64,6 +64,8 @@ SCORE_FIELDS = [
     ("false_negatives", pa.int64()),
     ("duplicates", pa.int64()),
     ("unobservable", pa.int64()),
+    ("overlapping", pa.int64()),
+    ("overlapping_found", pa.int64()),
     ("first_detected", pa.bool_()),
     ("first_delay_s", pa.float64()),
     ("first_beyond_visible_s", pa.float64()),

@@ -89,6 +89,8 @@ pub fn session_score_dict<'py>(py: Python<'py>, s: &SessionScore) -> PyResult<Bo
     d.set_item("false_negatives", s.false_negatives)?;
     d.set_item("duplicates", s.duplicates)?;
     d.set_item("unobservable", s.unobservable)?;
+    d.set_item("overlapping", s.overlapping)?;
+    d.set_item("overlapping_found", s.overlapping_found)?;
     d.set_item("first_detected", s.first_detected())?;
     d.set_item("first_delay_s", s.first.and_then(|f| f.delay_s()))?;
     d.set_item(
