@@ -215,6 +215,13 @@ impl Engine {
         self.stats
     }
 
+    /// The milk-ejection detector, for tracing its decisions (feature `internals`: not a
+    /// stable API).
+    #[cfg(feature = "internals")]
+    pub fn detector(&self) -> &crate::detector::EjectionDetector {
+        &self.detector
+    }
+
     /// What the engine currently sees.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {

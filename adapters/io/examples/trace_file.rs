@@ -2,8 +2,10 @@
 //! came (or did not): `cargo run --release -p letdown-io --example trace_file -- FILE [FROM_S TO_S]`.
 //! One line per analysis block: time, cycle rate and depth, the block's raw mean flow,
 //! its pump-synchronous amplitude and rejected share, then what the detector holds
-//! (three-cycle median, baseline, noise, CUSUM and threshold) and any event.
-use letdown_engine::{Engine, EngineConfig, Snapshot};
+//! (three-cycle median, baseline, noise, CUSUM and threshold, ejection flag), pump-sync's
+//! figures (the two-cycle pulsation excess, the bar it must reach for the three-cycle
+//! excess, the sensor's pulsation transfer) and any event.
+use letdown_engine::{Engine, EngineConfig};
 use letdown_io::{Row, SessionFileError, SessionItem, SessionReader};
 
 fn main() {
@@ -15,7 +17,7 @@ fn main() {
     let rate = reader.metadata().sample_rate_hz;
     let mut engine = EngineConfig::new(rate as f32).build().expect("valid rate");
     let mut cycles = 0;
-    println!("t_s rate depth mean puls rej m3 base sigma cusum h ej event");
+    println!("t_s rate depth mean puls rej m3 base sigma cusum h ej lock bar transfer event");
     for item in reader.by_ref() {
         let Some(row) = row_or_gap(&mut engine, item) else {
             continue;
@@ -29,7 +31,7 @@ fn main() {
         if stats.cycles + stats.artefact_cycles != cycles {
             cycles = stats.cycles + stats.artefact_cycles;
             if shown {
-                print_cycle(row.t_s, &engine.snapshot());
+                print_cycle(row.t_s, &engine);
             }
         }
     }
@@ -70,11 +72,14 @@ fn row_or_gap(engine: &mut Engine, item: Result<SessionItem, SessionFileError>) 
 
 /// The line of a cycle that ended at `t_s`: its rate (cycles/min) and depth (mmHg), its
 /// block's mean flow and pulsation (mL/min) and rejected share, then the detector's
-/// three-cycle flow, baseline and noise (mL/min), CUSUM and threshold, and ejection flag.
-fn print_cycle(t_s: f64, s: &Snapshot) {
+/// three-cycle flow, baseline and noise (mL/min), CUSUM and threshold, ejection flag, and
+/// pump-sync's pulsation excess and bar (mL/min) and transfer.
+fn print_cycle(t_s: f64, engine: &Engine) {
+    let s = engine.snapshot();
     let (c, b) = (s.last_cycle.unwrap(), s.last_block.unwrap());
+    let (lock, bar, transfer) = engine.detector().pump_sync_trace();
     println!(
-        "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {}",
+        "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {} {:.2} {:.2} {:.2}",
         t_s,
         c.rate_cpm,
         c.depth_mmhg,
@@ -86,6 +91,9 @@ fn print_cycle(t_s: f64, s: &Snapshot) {
         s.sigma_ml_min,
         s.cusum.0,
         s.cusum.1,
-        u8::from(s.in_ejection)
+        u8::from(s.in_ejection),
+        lock,
+        bar,
+        transfer
     );
 }

@@ -65,11 +65,30 @@ impl EjectionDetector {
     /// for less than noise gives by itself.
     pub(super) fn pump_locked(&self, excess: f32) -> bool {
         let rise = excess.max(self.prev_m3 - self.slow_base);
+        !self.tests.has(DetectorTest::PumpSync)
+            || self.lock_excess >= self.lock_bar(excess)
+            || rise >= UNLOCKED_FLOW_FACTOR * self.delta
+    }
+
+    /// The pump-synchronous excess (the two-cycle pulsation over its zero-flow level,
+    /// mL/min) that backs a mean excess of `excess` mL/min: the share milk would show, but
+    /// never less than the pulsation's own deviation at zero flow, and never more than
+    /// [`LOCK_NOISE_FACTOR`] times it.
+    fn lock_bar(&self, excess: f32) -> f32 {
         let share = PULSATION_SHARE * self.transfer_here() * excess;
         let noise = LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
-        !self.tests.has(DetectorTest::PumpSync)
-            || self.lock_excess >= share.max(self.puls_dev).min(noise)
-            || rise >= UNLOCKED_FLOW_FACTOR * self.delta
+        share.max(self.puls_dev).min(noise)
+    }
+
+    /// Pump-sync's figures after the latest cycle, for tracing why a rise was or was not
+    /// taken for milk: the two-cycle pulsation excess, and the bar it must reach to back
+    /// the three-cycle median's excess over the baseline, both mL/min (the decisions test
+    /// the excess of their own phase), and the sensor's pulsation transfer at the current
+    /// rate.
+    #[cfg(feature = "internals")]
+    pub fn pump_sync_trace(&self) -> (f32, f32, f32) {
+        let bar = self.lock_bar(self.prev_m3 - self.baseline);
+        (self.lock_excess, bar, self.transfer_here())
     }
 
     /// Takes this cycle's pulsation: the two-cycle mean excess over its zero-flow (or
