@@ -277,11 +277,9 @@ pub fn aggregate_lines(results: &[SessionResult], unread_paths: usize) -> Vec<St
 /// Recall over the ejections that began while an earlier one still flowed, and over the
 /// others (see `letdown_datasets::score`); `None` without any observable label.
 fn overlap_split(a: &Aggregate) -> Option<String> {
-    let labels = a.true_positives + a.false_negatives;
-    let (over, over_found) = (a.overlapping, a.overlapping_found);
-    let (rest, rest_found) = (labels - over, a.true_positives - over_found);
+    let [(over_found, over), (rest_found, rest)] = a.overlap_split();
     let recall = |found: usize, of: usize| ratio((of > 0).then(|| found as f64 / of as f64));
-    (labels > 0).then(|| {
+    (over + rest > 0).then(|| {
         format!(
             "  of them, begun while an earlier one still flowed: found {over_found}/{over} (recall {}); the others {rest_found}/{rest} (recall {})",
             recall(over_found, over),

@@ -370,6 +370,20 @@ impl Aggregate {
         self.duration_s / 3600.0
     }
 
+    /// The observable labels split in two, each as (matched, all): those that began while
+    /// an earlier ejection still flowed ([`overlapping`](Self::overlapping)), and the
+    /// others. Their recalls are `matched / all`.
+    pub fn overlap_split(&self) -> [(usize, usize); 2] {
+        let observable = self.true_positives + self.false_negatives;
+        [
+            (self.overlapping_found, self.overlapping),
+            (
+                self.true_positives - self.overlapping_found,
+                observable - self.overlapping,
+            ),
+        ]
+    }
+
     /// Aggregates per-session scores.
     pub fn from_sessions(scores: &[SessionScore]) -> Self {
         let ratio = |num: usize, den: usize| (den > 0).then(|| num as f64 / den as f64);
@@ -440,6 +454,7 @@ mod tests {
         assert_eq!((s.overlapping, s.overlapping_found), (2, 1));
         let a = Aggregate::from_sessions(&[s.clone(), s]);
         assert_eq!((a.overlapping, a.overlapping_found), (4, 2));
+        assert_eq!(a.overlap_split(), [(2, 4), (4, 4)]);
         // In any order; and over an ejection never visible, none is hidden.
         let mut shuffled = labels;
         shuffled.reverse();
