@@ -46,7 +46,8 @@
 //!   values, and becomes the new baseline. A sensor too smooth to show the pulsation still
 //!   detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]);
 //! - **it climbs as an ejection does** ([`MIN_ONSET_SLOPE_ML_MIN_S`]), faster than a
-//!   trickle's or a tail's slow wander;
+//!   trickle's or a tail's slow wander (an alarm that comes before the climb waits one
+//!   cycle with its evidence where the sensor is quiet enough for that second look);
 //! - **it is not the milk already in the ducts** ([`DUCTAL_START_S`]): a rise that began in
 //!   the first seconds of pumping is followed silently as a tail;
 //! - **it is more than a trickle's wander** ([`REARM_LEVEL_SHARE`]): where a trickle still
@@ -240,6 +241,9 @@ pub struct EjectionDetector {
     rise_follower: f32,
     /// How far the latest smoothed flow stands above that follower, mL/min.
     climb: f32,
+    /// The evidence built since the statistic last stood at zero has already waited a
+    /// cycle for the climb ([`Self::climb_outruns_noise`]).
+    climb_waited: bool,
     /// The baseline as followed without the offsets absorbed for want of pulsation,
     /// mL/min: what a rise seen only in the mean is measured from.
     slow_base: f32,
@@ -330,6 +334,7 @@ impl EjectionDetector {
             ductal: false,
             rise_follower: f32::NAN,
             climb: 0.0,
+            climb_waited: false,
             slow_base: 0.0,
             evidence_cycles: 0,
             spoiled: false,
@@ -356,6 +361,18 @@ impl EjectionDetector {
     fn climbing(&self) -> bool {
         !self.tests.has(DetectorTest::RiseRate)
             || self.climb >= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
+    }
+
+    /// Whether the climb asked of an onset ([`MIN_ONSET_SLOPE_ML_MIN_S`] over
+    /// [`RISE_TAU_S`]) stands at least [`FALL_NOISE_FACTOR`](partial::FALL_NOISE_FACTOR)
+    /// noise deviations of the smoothed flow: then noise alone seldom carries the climb
+    /// test, and an alarm that came before the climb (a quiet sensor alarms on a few
+    /// tenths of a mL/min, while an ejection's start is still slow, DESIGN §1) may wait a
+    /// cycle for it with its evidence kept. On a noisier sensor a second look would be a
+    /// second draw of the noise, and the evidence is built anew.
+    fn climb_outruns_noise(&self) -> bool {
+        let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
+        partial::FALL_NOISE_FACTOR * sigma <= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
     }
 
     /// The flow band, mL/min, that the next cycle's samples must fall in to count (see
@@ -489,6 +506,7 @@ impl EjectionDetector {
     fn push_cycle(&mut self, m: f32, pulsation: f32, start_s: f32, dt_s: f32) -> (f32, f32) {
         if self.cusum.s <= 0.0 {
             self.rise_start_s = start_s;
+            self.climb_waited = false;
         }
 
         let m3 = self.means.push(m);
@@ -668,8 +686,13 @@ impl EjectionDetector {
             return None;
         }
         if !self.climbing() {
-            // Too slow for an ejection's start, so far: the evidence is built anew.
-            self.reset_evidence();
+            // Too slow for an ejection's start, so far: the next cycle's alarm decides
+            // once, with the evidence kept; after that the evidence is built anew.
+            if self.climb_waited || !self.climb_outruns_noise() {
+                self.reset_evidence();
+            } else {
+                self.climb_waited = true;
+            }
             return None;
         }
         self.onset(m3, excess, delta)
@@ -710,6 +733,7 @@ impl EjectionDetector {
 
     /// Builds the evidence anew.
     fn reset_evidence(&mut self) {
+        self.climb_waited = false;
         self.cusum.reset();
         self.pulse_cusum.reset();
     }
@@ -1112,6 +1136,50 @@ mod tests {
             d.process(&CYCLE, &block(2.6), 1.0),
             Some(Detection::Onset { .. })
         ));
+    }
+
+    /// A settled detector fed a rise accelerating from zero flow, as an ejection's flow
+    /// starts (cycle means `0.2 + 0.015·i²` mL/min, 1 s cycles); with `sigma_m3` the
+    /// smoothed flow's noise estimate is set to it as the rise begins. The cycle of the
+    /// onset, and the statistic (s, h) after each cycle before it.
+    fn slow_start(sigma_m3: Option<f32>) -> (Option<usize>, [(f32, f32); 16]) {
+        let mut d = settled();
+        if let Some(sigma) = sigma_m3 {
+            d.spread_m3 = sigma;
+        }
+        let mut stats = [(0.0, 0.0); 16];
+        for (i, stat) in stats.iter_mut().enumerate() {
+            let n = (i + 1) as f32;
+            let m = 0.2 + 0.015 * n * n;
+            if let Some(Detection::Onset { .. }) = d.process(&CYCLE, &block(m), 1.0) {
+                return (Some(i), stats);
+            }
+            *stat = d.cusum();
+        }
+        (None, stats)
+    }
+
+    #[test]
+    fn an_alarm_before_the_climb_waits_a_cycle_with_its_evidence_on_a_quiet_sensor() {
+        // The statistic crosses its threshold while the flow's climb over the last few
+        // seconds is still short of an ejection's: the evidence stands, and the next
+        // cycle, climbing, completes the onset (built anew, it came a cycle later).
+        let (onset, stats) = slow_start(None);
+        let alarm = stats.iter().position(|&(s, h)| s > h).expect("an alarm");
+        assert_eq!(onset, Some(alarm + 1), "{stats:?}");
+    }
+
+    #[test]
+    fn an_alarm_before_the_climb_is_built_anew_where_noise_could_carry_the_climb() {
+        // The same rise where the smoothed flow's noise (0.3 mL/min) could carry the climb
+        // test: a second look would be a second draw of the noise, so the evidence is
+        // built anew at the alarm, and the onset comes a cycle later than the quiet
+        // sensor's.
+        let (quiet_onset, quiet) = slow_start(None);
+        let alarm = quiet.iter().position(|&(s, h)| s > h).expect("an alarm");
+        let (onset, stats) = slow_start(Some(0.3));
+        assert_eq!(stats[alarm].0, 0.0, "{stats:?}");
+        assert_eq!(onset, quiet_onset.map(|i| i + 1), "{stats:?}");
     }
 
     #[test]
