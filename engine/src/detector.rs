@@ -46,8 +46,9 @@
 //!   values, and becomes the new baseline. A sensor too smooth to show the pulsation still
 //!   detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]);
 //! - **it climbs as an ejection does** ([`MIN_ONSET_SLOPE_ML_MIN_S`]), faster than a
-//!   trickle's or a tail's slow wander (an alarm that comes before the climb waits one
-//!   cycle with its evidence where the sensor is quiet enough for that second look);
+//!   trickle's or a tail's slow wander (an alarm that comes before the climb keeps its
+//!   evidence for the next alarm, once, where the sensor is quiet enough for that second
+//!   look);
 //! - **it is not the milk already in the ducts** ([`DUCTAL_START_S`]): a rise that began in
 //!   the first seconds of pumping is followed silently as a tail;
 //! - **it is more than a trickle's wander** ([`REARM_LEVEL_SHARE`]): where a trickle still
@@ -151,6 +152,10 @@ pub const MIN_ONSET_SLOPE_ML_MIN_S: f32 = 0.12;
 /// Time constant of the slow follower the climb is measured against, s: a ramp of slope
 /// `r` stands `r·τ` above it.
 pub const RISE_TAU_S: f32 = 4.0;
+/// Noise deviations of the cycle means that the climb asked of an onset must stand clear
+/// of for an alarm that came before the climb to keep its evidence for the next alarm
+/// (for Gaussian noise a 2.3 % chance per look that noise alone carries the climb test).
+pub const CLIMB_NOISE_FACTOR: f32 = 2.0;
 
 /// What the detector found in a cycle.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -241,8 +246,8 @@ pub struct EjectionDetector {
     rise_follower: f32,
     /// How far the latest smoothed flow stands above that follower, mL/min.
     climb: f32,
-    /// The evidence built since the statistic last stood at zero has already waited a
-    /// cycle for the climb ([`Self::climb_outruns_noise`]).
+    /// The evidence built since the statistic last stood at zero has already let one
+    /// alarm wait for the climb ([`Self::may_wait_for_the_climb`]).
     climb_waited: bool,
     /// The baseline as followed without the offsets absorbed for want of pulsation,
     /// mL/min: what a rise seen only in the mean is measured from.
@@ -363,16 +368,21 @@ impl EjectionDetector {
             || self.climb >= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
     }
 
-    /// Whether the climb asked of an onset ([`MIN_ONSET_SLOPE_ML_MIN_S`] over
-    /// [`RISE_TAU_S`]) stands at least [`FALL_NOISE_FACTOR`](partial::FALL_NOISE_FACTOR)
-    /// noise deviations of the smoothed flow: then noise alone seldom carries the climb
-    /// test, and an alarm that came before the climb (a quiet sensor alarms on a few
-    /// tenths of a mL/min, while an ejection's start is still slow, DESIGN §1) may wait a
-    /// cycle for it with its evidence kept. On a noisier sensor a second look would be a
-    /// second draw of the noise, and the evidence is built anew.
-    fn climb_outruns_noise(&self) -> bool {
-        let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
-        partial::FALL_NOISE_FACTOR * sigma <= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
+    /// Whether an alarm that came before the climb may keep its evidence for the next
+    /// alarm: where the climb asked of an onset ([`MIN_ONSET_SLOPE_ML_MIN_S`] over
+    /// [`RISE_TAU_S`], 0.48 mL/min) stands [`CLIMB_NOISE_FACTOR`] noise deviations of the
+    /// cycle means or more (σ ≤ 0.24 mL/min), noise alone seldom carries the climb test, and
+    /// a quiet sensor alarms on a few tenths of a mL/min while an ejection's start is still
+    /// slow (DESIGN §1). On a noisier sensor a second look would be a second draw of the
+    /// noise.
+    fn may_wait_for_the_climb(&self) -> bool {
+        CLIMB_NOISE_FACTOR * self.cycle_noise() <= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
+    }
+
+    /// The cycle means' noise the tests on the three-cycle median use, mL/min: the larger
+    /// of the cycle-to-cycle noise and the median's own spread, never below the floor.
+    fn cycle_noise(&self) -> f32 {
+        self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN)
     }
 
     /// The flow band, mL/min, that the next cycle's samples must fall in to count (see
@@ -570,8 +580,7 @@ impl EjectionDetector {
             };
         }
         let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
-        let sigma = self.sigma.max(self.spread_m3).max(SIGMA_FLOOR_ML_MIN);
-        (sigma_raw, sigma)
+        (sigma_raw, self.cycle_noise())
     }
 
     /// No ejection under way: at zero flow, or on the tail of the last one.
@@ -686,9 +695,9 @@ impl EjectionDetector {
             return None;
         }
         if !self.climbing() {
-            // Too slow for an ejection's start, so far: the next cycle's alarm decides
-            // once, with the evidence kept; after that the evidence is built anew.
-            if self.climb_waited || !self.climb_outruns_noise() {
+            // Too slow for an ejection's start, so far: on a quiet sensor the evidence is
+            // kept for the next alarm, once; otherwise, or after that, it is built anew.
+            if self.climb_waited || !self.may_wait_for_the_climb() {
                 self.reset_evidence();
             } else {
                 self.climb_waited = true;
@@ -1138,48 +1147,94 @@ mod tests {
         ));
     }
 
-    /// A settled detector fed a rise accelerating from zero flow, as an ejection's flow
-    /// starts (cycle means `0.2 + 0.015·i²` mL/min, 1 s cycles); with `sigma_m3` the
-    /// smoothed flow's noise estimate is set to it as the rise begins. The cycle of the
-    /// onset, and the statistic (s, h) after each cycle before it.
-    fn slow_start(sigma_m3: Option<f32>) -> (Option<usize>, [(f32, f32); 16]) {
-        let mut d = settled();
-        if let Some(sigma) = sigma_m3 {
+    /// The climb rise-rate asks of an onset, mL/min.
+    const CLIMB_ASKED: f32 = MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S;
+
+    /// A detector after a minute of quiet zero flow (cycle means 0.2 ± 0.02 mL/min).
+    fn quiet() -> EjectionDetector {
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        for i in 0..60 {
+            let m = if i % 2 == 0 { 0.22 } else { 0.18 };
+            assert_eq!(d.process(&CYCLE, &block(m), 1.0), None);
+        }
+        d
+    }
+
+    /// A quiet detector fed a rise accelerating as an ejection's flow starts (cycle means
+    /// `0.2 + 0.0095·i²` mL/min, 1 s cycles); with `noise`, the cycle means' noise
+    /// estimate is set to it as the rise begins. Per cycle: the statistic, its threshold
+    /// and the climb (mL/min); and the cycle of the onset.
+    fn slow_start(noise: Option<f32>) -> ([(f32, f32, f32); 16], Option<usize>) {
+        let mut d = quiet();
+        if let Some(sigma) = noise {
             d.spread_m3 = sigma;
         }
-        let mut stats = [(0.0, 0.0); 16];
-        for (i, stat) in stats.iter_mut().enumerate() {
+        let mut rows = [(0.0, 0.0, 0.0); 16];
+        for (i, row) in rows.iter_mut().enumerate() {
             let n = (i + 1) as f32;
-            let m = 0.2 + 0.015 * n * n;
-            if let Some(Detection::Onset { .. }) = d.process(&CYCLE, &block(m), 1.0) {
-                return (Some(i), stats);
+            let detection = d.process(&CYCLE, &block(0.2 + 0.0095 * n * n), 1.0);
+            let (s, h) = d.cusum();
+            *row = (s, h, d.climb);
+            if let Some(Detection::Onset { .. }) = detection {
+                return (rows, Some(i));
             }
-            *stat = d.cusum();
         }
-        (None, stats)
+        (rows, None)
     }
 
     #[test]
     fn an_alarm_before_the_climb_waits_a_cycle_with_its_evidence_on_a_quiet_sensor() {
-        // The statistic crosses its threshold while the flow's climb over the last few
-        // seconds is still short of an ejection's: the evidence stands, and the next
-        // cycle, climbing, completes the onset (built anew, it came a cycle later).
-        let (onset, stats) = slow_start(None);
-        let alarm = stats.iter().position(|&(s, h)| s > h).expect("an alarm");
-        assert_eq!(onset, Some(alarm + 1), "{stats:?}");
+        // The cycle before the onset alarmed while the climb was still short of an
+        // ejection's (0.44 against 0.48 mL/min): its evidence stood, and the next cycle,
+        // climbing, completed the onset (built anew, the onset came a cycle later).
+        let (rows, onset) = slow_start(None);
+        let onset = onset.expect("found");
+        let (s, h, climb) = rows[onset - 1];
+        assert!(s > h && climb < CLIMB_ASKED, "{rows:?}");
+        assert!(rows[..onset - 1].iter().all(|&(s, h, _)| s <= h), "{rows:?}");
     }
 
     #[test]
     fn an_alarm_before_the_climb_is_built_anew_where_noise_could_carry_the_climb() {
-        // The same rise where the smoothed flow's noise (0.3 mL/min) could carry the climb
+        // The same rise where the cycle means' noise (0.3 mL/min) could carry the climb
         // test: a second look would be a second draw of the noise, so the evidence is
         // built anew at the alarm, and the onset comes a cycle later than the quiet
         // sensor's.
-        let (quiet_onset, quiet) = slow_start(None);
-        let alarm = quiet.iter().position(|&(s, h)| s > h).expect("an alarm");
-        let (onset, stats) = slow_start(Some(0.3));
-        assert_eq!(stats[alarm].0, 0.0, "{stats:?}");
-        assert_eq!(onset, quiet_onset.map(|i| i + 1), "{stats:?}");
+        let (quiet_rows, quiet_onset) = slow_start(None);
+        let alarm = quiet_onset.expect("found") - 1;
+        let (rows, onset) = slow_start(Some(0.3));
+        assert_eq!(rows[alarm].0, 0.0, "{rows:?} against {quiet_rows:?}");
+        assert_eq!(onset, quiet_onset.map(|i| i + 1), "{rows:?}");
+    }
+
+    #[test]
+    fn an_alarm_short_of_the_climb_keeps_its_evidence_once_per_build() {
+        // Evidence over the threshold, the pulsation backing it, the climb still short.
+        let refusal_keeps = |d: &mut EjectionDetector| {
+            d.lock_excess = 10.0;
+            d.climb = 0.5 * CLIMB_ASKED;
+            if d.cusum.s == 0.0 {
+                d.cusum.s = 5.0;
+            }
+            assert_eq!(d.confirm(true, 3.0, 2.8, d.delta), None);
+            d.cusum.s > 0.0
+        };
+        let mut d = quiet();
+        // The first refusal keeps the evidence, the second builds it anew.
+        assert!(refusal_keeps(&mut d));
+        assert!(!refusal_keeps(&mut d));
+        // Evidence built anew may wait once again.
+        assert!(refusal_keeps(&mut d));
+        // So may evidence that decayed to zero by itself after a refusal.
+        for _ in 0..10 {
+            assert_eq!(d.process(&CYCLE, &block(0.2), 1.0), None);
+        }
+        assert_eq!(d.cusum.s, 0.0);
+        assert!(refusal_keeps(&mut d));
+        // Where noise could carry the climb, not even the first refusal keeps it.
+        let mut d = quiet();
+        d.spread_m3 = 0.3;
+        assert!(!refusal_keeps(&mut d));
     }
 
     #[test]
