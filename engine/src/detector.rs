@@ -1191,7 +1191,10 @@ mod tests {
         let onset = onset.expect("found");
         let (s, h, climb) = rows[onset - 1];
         assert!(s > h && climb < CLIMB_ASKED, "{rows:?}");
-        assert!(rows[..onset - 1].iter().all(|&(s, h, _)| s <= h), "{rows:?}");
+        assert!(
+            rows[..onset - 1].iter().all(|&(s, h, _)| s <= h),
+            "{rows:?}"
+        );
     }
 
     #[test]
