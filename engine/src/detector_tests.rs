@@ -44,11 +44,16 @@ pub enum DetectorTest {
     /// trickle, drift, a noisy sensor) milk's pulsation stands out of its noise sooner.
     /// Its alarm passes the same tests as the mean's.
     PulseCusum,
+    /// An onset's climb may be read on the latest cycle's own mean, not only on the
+    /// three-cycle median a cycle behind it, when that cycle's pulsation and the last one's
+    /// stand clear of their noise and agree in phase: milk reaches the sensor at the same
+    /// point of every pump cycle, a motion burst or noise anywhere.
+    PhaseClimb,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 8] = [
+    pub const ALL: [DetectorTest; 9] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
@@ -57,6 +62,7 @@ impl DetectorTest {
         DetectorTest::TrickleLevel,
         DetectorTest::DropoutHold,
         DetectorTest::PulseCusum,
+        DetectorTest::PhaseClimb,
     ];
 
     /// The test's name on the command line and in tables.
@@ -70,11 +76,12 @@ impl DetectorTest {
             DetectorTest::TrickleLevel => "trickle-level",
             DetectorTest::DropoutHold => "dropout-hold",
             DetectorTest::PulseCusum => "pulse-cusum",
+            DetectorTest::PhaseClimb => "phase-climb",
         }
     }
 
-    const fn bit(self) -> u8 {
-        1 << self as u8
+    const fn bit(self) -> u16 {
+        1 << self as u16
     }
 }
 
@@ -92,7 +99,7 @@ impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
             "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
-             trickle-level, dropout-hold, pulse-cusum)",
+             trickle-level, dropout-hold, pulse-cusum, phase-climb)",
         )
     }
 }
@@ -110,11 +117,11 @@ impl FromStr for DetectorTest {
 
 /// A set of detector tests (which are on).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DetectorTests(u8);
+pub struct DetectorTests(u16);
 
 impl DetectorTests {
     /// Every test on: the default.
-    pub const ALL: DetectorTests = DetectorTests(0b1111_1111);
+    pub const ALL: DetectorTests = DetectorTests(0b1_1111_1111);
 
     /// This set without `test`.
     pub const fn without(self, test: DetectorTest) -> Self {

@@ -3,7 +3,10 @@
 //!
 //! Milk moves during each suction stroke, so real flow pulses at the pump rate while
 //! sensor offset and drift do not: averaging over exactly one pump cycle removes the
-//! pulsation from the level, and a single DFT bin at the cycle's own frequency measures it.
+//! pulsation from the level, and a single DFT bin at the cycle's own frequency measures it:
+//! its amplitude, and its phase against the cycle's start, which milk keeps from cycle to
+//! cycle (the suction stroke and the transport delay set it) and noise or a motion burst
+//! does not.
 //!
 //! Artefact rejection: each decimated flow sample must lie in a band around what the
 //! previous cycles allow (set by the detector through [`FlowFeatures::set_band`]). Motion
@@ -26,6 +29,9 @@ pub struct BlockFeatures {
     pub volume_ml: f32,
     /// Amplitude of the flow's component at the block's own frequency, mL/min.
     pub pulsation_ml_min: f32,
+    /// That component as a complex amplitude (cosine, sine parts against the block's
+    /// start), mL/min: its phase is where in the cycle the flow pulses.
+    pub pulsation_phasor: [f32; 2],
     /// Highest accepted flow sample, mL/min.
     pub peak_flow_ml_min: f32,
     /// Lowest accepted flow sample, mL/min.
@@ -144,18 +150,20 @@ impl FlowFeatures {
 
     /// Closes the block and starts the next one.
     pub fn close(&mut self) -> BlockFeatures {
-        let (mean, pulsation) = if self.accepted > 0 {
+        let (mean, pulsation, phasor) = if self.accepted > 0 {
             let mean = self.sum / self.accepted as f32;
             // Remove the mean's own leakage into the bin (the block is rarely exactly one
             // period of the phasor).
             let re = self.acc_re - mean * self.ph_sum_re;
             let im = self.acc_im - mean * self.ph_sum_im;
+            let scale = 2.0 / self.accepted as f32;
             (
                 mean,
-                2.0 * libm::sqrtf(re * re + im * im) / self.accepted as f32,
+                scale * libm::sqrtf(re * re + im * im),
+                [scale * re, scale * im],
             )
         } else {
-            (f32::NAN, 0.0)
+            (f32::NAN, 0.0, [0.0; 2])
         };
         let out = BlockFeatures {
             mean_flow_ml_min: mean,
@@ -165,6 +173,7 @@ impl FlowFeatures {
                 0.0
             },
             pulsation_ml_min: pulsation,
+            pulsation_phasor: phasor,
             peak_flow_ml_min: self.peak,
             min_flow_ml_min: self.low,
             rejected_fraction: if self.suspect {
@@ -227,6 +236,11 @@ mod tests {
         let b = f.close();
         assert!((b.mean_flow_ml_min - 12.0).abs() < 1e-3, "{b:?}");
         assert!((b.pulsation_ml_min - 8.0).abs() < 0.05, "{b:?}");
+        // The phasor holds where in the cycle the flow pulses: a cosine advanced by 0.7 rad
+        // against the cycle's start.
+        let [re, im] = b.pulsation_phasor;
+        assert!((libm::atan2f(im, re) - 0.7).abs() < 0.01, "{b:?}");
+        assert!((libm::sqrtf(re * re + im * im) - b.pulsation_ml_min).abs() < 1e-4);
         assert_eq!(b.rejected_fraction, 0.0);
     }
 

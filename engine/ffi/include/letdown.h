@@ -313,6 +313,11 @@ enum ld_detector_test
    ("pulse-cusum").
    */
   LD_DETECTOR_TEST_PULSE_CUSUM = (1 << 7),
+  /*
+   An onset's climb may be read on the latest cycle when its pulsation agrees in
+   phase with the last one's ("phase-climb").
+   */
+  LD_DETECTOR_TEST_PHASE_CLIMB = (1 << 8),
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -29,6 +29,9 @@ pub enum ld_detector_test {
     /// At zero flow a second CUSUM on the pump-synchronous flow builds onset evidence
     /// ("pulse-cusum").
     LD_DETECTOR_TEST_PULSE_CUSUM = 1 << 7,
+    /// An onset's climb may be read on the latest cycle when its pulsation agrees in
+    /// phase with the last one's ("phase-climb").
+    LD_DETECTOR_TEST_PHASE_CLIMB = 1 << 8,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -42,6 +45,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::TrickleLevel => ld_detector_test::LD_DETECTOR_TEST_TRICKLE_LEVEL,
             DetectorTest::DropoutHold => ld_detector_test::LD_DETECTOR_TEST_DROPOUT_HOLD,
             DetectorTest::PulseCusum => ld_detector_test::LD_DETECTOR_TEST_PULSE_CUSUM,
+            DetectorTest::PhaseClimb => ld_detector_test::LD_DETECTOR_TEST_PHASE_CLIMB,
         }
     }
 }

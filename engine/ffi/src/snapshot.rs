@@ -115,6 +115,8 @@ impl From<BlockFeatures> for ld_block_features {
             peak_flow_ml_min,
             min_flow_ml_min,
             rejected_fraction,
+            // The pulsation's phase feeds the detector; the snapshot carries its amplitude.
+            pulsation_phasor: _,
         } = b;
         ld_block_features {
             mean_flow_ml_min,

@@ -42,6 +42,7 @@ impl EjectionDetector {
     pub(super) fn pump_stopped(&mut self) {
         self.resume_pending = true;
         self.puls_prev = f32::NAN;
+        self.forget_phase();
         self.ref_peaks = [f32::NAN; 3];
     }
 
