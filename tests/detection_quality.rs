@@ -71,6 +71,7 @@ fn score_all(specs: &[SessionSpec]) -> Vec<SessionScore> {
 
 /// The bounds one run of sessions is held to.
 struct Bounds {
+    beyond_median_s: f64,
     beyond_p95_s: f64,
     false_alarms_per_hour: f64,
     delay_p95_s: f64,
@@ -88,6 +89,7 @@ fn earlier_phenomena() -> PhenomenonSet {
 #[test]
 fn engine_meets_the_detection_targets_on_every_profile_and_rate() {
     let bounds = Bounds {
+        beyond_median_s: 0.5,
         beyond_p95_s: 3.0,
         false_alarms_per_hour: 0.5,
         delay_p95_s: 12.0,
@@ -97,8 +99,10 @@ fn engine_meets_the_detection_targets_on_every_profile_and_rate() {
 
 #[test]
 fn engine_holds_its_figures_with_every_phenomenon() {
-    // Measured: beyond-visible p95 3.98 s, 0.67 false alarms per hour, delay p95 12.4 s.
+    // Measured: beyond-visible p95 3.98 s, 0.67 false alarms per hour, delay p95 12.4 s;
+    // the median 0.44 s, held to the detection issue's 0.5 s.
     let bounds = Bounds {
+        beyond_median_s: 0.5,
         beyond_p95_s: 4.5,
         false_alarms_per_hour: 1.0,
         delay_p95_s: 13.5,
@@ -117,7 +121,7 @@ fn check(specs: &[SessionSpec], bounds: &Bounds) {
         "first letdown detected in {first:.3} of sessions\n{report}"
     );
     assert!(
-        beyond.median <= 1.5,
+        beyond.median <= bounds.beyond_median_s,
         "delay beyond the physical limit, median {}\n{report}",
         beyond.median
     );

@@ -255,12 +255,13 @@ pub struct EjectionDetector {
     /// The evidence built since the statistic last stood at zero has already let one
     /// alarm wait for the climb ([`Self::may_wait_for_the_climb`]).
     climb_waited: bool,
-    /// How far the latest cycle's own mean stands above that follower, mL/min.
+    /// How far the latest cycle's own mean stands above the rise follower as it stood
+    /// before that cycle, mL/min.
     climb_raw: f32,
     /// The last usable cycle's pulsation as a complex amplitude, mL/min (NaN: none).
     prev_phasor: [f32; 2],
-    /// The latest two usable cycles pulse clear of the noise and in phase
-    /// ([`PHASE_AGREEMENT`]).
+    /// The latest two usable cycles pulse clear of the noise, without rejected samples,
+    /// and in phase ([`PHASE_AGREEMENT`]).
     phase_agrees: bool,
     /// The baseline as followed without the offsets absorbed for want of pulsation,
     /// mL/min: what a rise seen only in the mean is measured from.
@@ -392,8 +393,7 @@ impl EjectionDetector {
     /// sensor at the same point of every pump cycle.
     fn phase_climb(&self) -> f32 {
         if self.tests.has(DetectorTest::PhaseClimb) && self.phase_agrees {
-            let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
-            self.climb_raw - CLIMB_NOISE_FACTOR * sigma_raw
+            self.climb_raw - CLIMB_NOISE_FACTOR * self.sigma_ml_min()
         } else {
             f32::NEG_INFINITY
         }
@@ -478,7 +478,7 @@ impl EjectionDetector {
             return None;
         }
         self.artefact_run = 0;
-        self.note_phase(f.pulsation_phasor);
+        self.note_phase(f.pulsation_phasor, f.rejected_fraction == 0.0);
         self.note_levels(f);
         self.note_pump_change(cycle, dt_s);
         let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, cycle_start_s, dt_s);
@@ -518,15 +518,21 @@ impl EjectionDetector {
     }
 
     /// Takes this cycle's pulsation `z` (complex amplitude, mL/min): whether it and the last
-    /// usable cycle's both stand [`LOCK_NOISE_FACTOR`] deviations above the pulsation's
-    /// level at zero flow, and agree in phase ([`PHASE_AGREEMENT`]).
-    fn note_phase(&mut self, z: [f32; 2]) {
+    /// usable cycle's both stand [`LOCK_NOISE_FACTOR`] zero-flow deviations above the level
+    /// the pulsation is followed at (zero flow's, or a tail's), and agree in phase
+    /// ([`PHASE_AGREEMENT`]). A cycle with rejected samples may hold the edge of an
+    /// artefact: it takes part in no agreement.
+    fn note_phase(&mut self, z: [f32; 2], clean: bool) {
+        if !clean {
+            self.forget_phase();
+            return;
+        }
         let [a, b] = self.prev_phasor;
         let bar =
             self.puls_base.max(0.0) + LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
         let magnitude = |[x, y]: [f32; 2]| libm::sqrtf(x * x + y * y);
         let (last, this) = (magnitude([a, b]), magnitude(z));
-        // NaN (no last cycle, or no noise level yet) compares false throughout.
+        // A NaN last cycle, or the noise level's infinite start, compares false throughout.
         self.phase_agrees =
             last >= bar && this >= bar && a * z[0] + b * z[1] >= PHASE_AGREEMENT * last * this;
         self.prev_phasor = z;
@@ -939,6 +945,7 @@ mod tests {
         let mut d = EjectionDetector::new(1.0, 0.05);
         let cycle = |p: f32| BlockFeatures {
             pulsation_ml_min: p,
+            pulsation_phasor: [p, 0.0],
             ..block(0.2)
         };
         let scatter = [0.05, 0.35, 0.2, 0.35, 0.05, 0.2];
@@ -969,6 +976,7 @@ mod tests {
     fn unlocked(mean: f32) -> BlockFeatures {
         BlockFeatures {
             pulsation_ml_min: 0.1,
+            pulsation_phasor: [0.1, 0.0],
             ..block(mean)
         }
     }
@@ -997,6 +1005,7 @@ mod tests {
         d.puls_dev = dev;
         let cycle = |mean: f32| BlockFeatures {
             pulsation_ml_min: pulsation,
+            pulsation_phasor: [pulsation, 0.0],
             ..block(mean)
         };
         [2.7, 2.8, 2.9].iter().any(|&m| {
@@ -1226,7 +1235,8 @@ mod tests {
     /// estimate is set to it as the rise begins. Per cycle: the statistic, its threshold
     /// and the climb (mL/min); and the cycle of the onset.
     fn slow_start(noise: Option<f32>) -> ([(f32, f32, f32); 16], Option<usize>) {
-        let mut d = quiet();
+        // The climb read on the median alone: the wait is what is tested here.
+        let mut d = quiet().with_tests(DetectorTests::ALL.without(DetectorTest::PhaseClimb));
         if let Some(sigma) = noise {
             d.spread_m3 = sigma;
         }
@@ -1306,8 +1316,8 @@ mod tests {
         // Zero flow's pulsation stands at 0.2 ± 0.02 mL/min (`quiet`).
         let agrees = |last: [f32; 2], this: [f32; 2]| {
             let mut d = quiet();
-            d.note_phase(last);
-            d.note_phase(this);
+            d.note_phase(last, true);
+            d.note_phase(this, true);
             d.phase_agrees
         };
         assert!(
@@ -1326,12 +1336,55 @@ mod tests {
             !agrees(pulsing(0.22, 10.0), pulsing(1.5, 10.0)),
             "the last one at the noise"
         );
+        assert!(
+            !agrees(pulsing(1.5, 10.0), pulsing(0.22, 10.0)),
+            "this one at the noise"
+        );
         // A cycle the sensor did not show breaks the pair.
         let mut d = quiet();
-        d.note_phase(pulsing(1.0, 10.0));
+        d.note_phase(pulsing(1.0, 10.0), true);
         d.forget_phase();
-        d.note_phase(pulsing(1.5, 10.0));
+        d.note_phase(pulsing(1.5, 10.0), true);
         assert!(!d.phase_agrees);
+    }
+
+    #[test]
+    fn the_phase_is_compared_over_clean_usable_cycles_of_one_rhythm() {
+        let cycle = |degrees: f32, rejected: f32| BlockFeatures {
+            pulsation_phasor: pulsing(1.5, degrees),
+            pulsation_ml_min: 1.5,
+            rejected_fraction: rejected,
+            ..block(0.2)
+        };
+        let mut d = quiet();
+        d.process(&CYCLE, &cycle(-60.0, 0.0), 1.0);
+        d.process(&CYCLE, &cycle(-50.0, 0.0), 1.0);
+        assert!(d.phase_agrees, "two clean cycles in phase");
+        d.process(&CYCLE, &cycle(-55.0, 0.1), 1.0);
+        assert!(!d.phase_agrees, "a cycle with rejected samples");
+        d.process(&CYCLE, &cycle(-55.0, 0.0), 1.0);
+        assert!(!d.phase_agrees, "nor the one after it");
+        d.process(&CYCLE, &cycle(-50.0, 0.0), 1.0);
+        assert!(d.phase_agrees);
+        d.process(&CYCLE, &cycle(-50.0, 0.5), 1.0);
+        d.process(&CYCLE, &cycle(-50.0, 0.0), 1.0);
+        assert!(!d.phase_agrees, "across a cycle the sensor did not show");
+        let faster = Cycle {
+            rate_cpm: 110.0,
+            ..CYCLE
+        };
+        d.process(&CYCLE, &cycle(-50.0, 0.0), 1.0);
+        d.process(&faster, &cycle(-50.0, 0.0), 1.0);
+        assert!(!d.phase_agrees, "across a change of rhythm");
+        // The changed cycle's own phase is not compared either: the lock-in turned at the
+        // old rhythm's rate through it.
+        d.process(&faster, &cycle(-50.0, 0.0), 1.0);
+        assert!(
+            !d.phase_agrees,
+            "the first cycle of the new rhythm has no partner"
+        );
+        d.process(&faster, &cycle(-50.0, 0.0), 1.0);
+        assert!(d.phase_agrees, "within the new rhythm");
     }
 
     /// A pulsation of `amplitude` mL/min at `degrees` against the cycle's start.
@@ -1351,14 +1404,14 @@ mod tests {
             d
         };
         let mut d = rising(DetectorTests::ALL);
-        d.note_phase(pulsing(1.0, -60.0));
-        d.note_phase(pulsing(1.2, -50.0));
+        d.note_phase(pulsing(1.0, -60.0), true);
+        d.note_phase(pulsing(1.2, -50.0), true);
         assert!(d.climbing(), "in phase: milk");
-        d.note_phase(pulsing(1.4, 60.0));
+        d.note_phase(pulsing(1.4, 60.0), true);
         assert!(!d.climbing(), "110° off: a burst or noise");
         let mut d = rising(DetectorTests::ALL.without(DetectorTest::PhaseClimb));
-        d.note_phase(pulsing(1.0, -60.0));
-        d.note_phase(pulsing(1.2, -50.0));
+        d.note_phase(pulsing(1.0, -60.0), true);
+        d.note_phase(pulsing(1.2, -50.0), true);
         assert!(!d.climbing(), "without the test the median decides");
     }
 
@@ -1455,6 +1508,7 @@ mod tests {
             let m = 0.2 + 0.5 * i as f32;
             let f = BlockFeatures {
                 pulsation_ml_min: 0.2 + 0.4 * (m - 0.2),
+                pulsation_phasor: [0.2 + 0.4 * (m - 0.2), 0.0],
                 ..block(m)
             };
             matches!(d.process(&cycle, &f, 1.0), Some(Detection::Onset { .. }))
@@ -1495,6 +1549,7 @@ mod tests {
         let mut d = EjectionDetector::new(1.0, 0.05).with_tests(tests);
         let cycle = |mean: f32, pulsation: f32| BlockFeatures {
             pulsation_ml_min: pulsation,
+            pulsation_phasor: [pulsation, 0.0],
             ..block(mean)
         };
         for i in 0..120 {

@@ -53,6 +53,8 @@ impl EjectionDetector {
             (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
         self.note_vacuum_change(cycle.depth_mmhg, depth_changed, dt_s);
         if self.resume_pending || rate_changed || depth_changed {
+            // A new rhythm or depth moves where in the cycle milk arrives.
+            self.forget_phase();
             self.suppress_s = SUPPRESS_S;
             self.suppress_cycles = 0;
             self.window_raw_peak = f32::NEG_INFINITY;
