@@ -583,15 +583,10 @@ impl EjectionDetector {
         let p3 = self.push_pulsation(pulsation);
         // The climb is measured against the follower as it stood before this cycle, so a
         // ramp of slope r stands r·τ above it whatever the cycle's length.
-        self.climb = if self.rise_follower.is_finite() {
-            m3 - self.rise_follower
+        (self.climb, self.climb_raw) = if self.rise_follower.is_finite() {
+            (m3 - self.rise_follower, m - self.rise_follower)
         } else {
-            0.0
-        };
-        self.climb_raw = if self.rise_follower.is_finite() {
-            m - self.rise_follower
-        } else {
-            0.0
+            (0.0, 0.0)
         };
         self.rise_follower = if self.rise_follower.is_finite() {
             self.rise_follower + (dt_s / RISE_TAU_S).min(1.0) * (m3 - self.rise_follower)
@@ -644,8 +639,7 @@ impl EjectionDetector {
                 p3
             };
         }
-        let sigma_raw = self.sigma.max(self.spread).max(SIGMA_FLOOR_ML_MIN);
-        (sigma_raw, self.cycle_noise())
+        (self.sigma_ml_min(), self.cycle_noise())
     }
 
     /// No ejection under way: at zero flow, or on the tail of the last one.
@@ -916,38 +910,49 @@ mod tests {
     };
 
     fn block(mean: f32) -> BlockFeatures {
+        // Milk moves with the pump: its fundamental is about its mean.
+        pulsing_block(mean, mean)
+    }
+
+    /// A cycle of mean flow `mean` whose pulsation is `pulsation` (mL/min), at the same
+    /// point of every cycle, as milk's.
+    fn pulsing_block(mean: f32, pulsation: f32) -> BlockFeatures {
         BlockFeatures {
             mean_flow_ml_min: mean,
             volume_ml: mean / 60.0,
-            // Milk moves with the pump: its fundamental is about its mean, at the same
-            // point of every cycle.
-            pulsation_ml_min: mean,
-            pulsation_phasor: [mean, 0.0],
+            pulsation_ml_min: pulsation,
+            pulsation_phasor: [pulsation, 0.0],
             peak_flow_ml_min: mean + 0.5,
             min_flow_ml_min: mean - 0.5,
             rejected_fraction: 0.0,
         }
     }
 
-    /// A detector that has seen a minute of quiet zero flow (±0.05 mL/min).
-    fn settled() -> EjectionDetector {
+    /// A detector that has seen a minute of zero flow whose cycle means alternate
+    /// `0.2 ± scatter` mL/min.
+    fn settled_at(scatter: f32) -> EjectionDetector {
         let mut d = EjectionDetector::new(1.0, 0.05);
         for i in 0..60 {
-            let m = if i % 2 == 0 { 0.25 } else { 0.15 };
+            let m = if i % 2 == 0 {
+                0.2 + scatter
+            } else {
+                0.2 - scatter
+            };
             assert_eq!(d.process(&CYCLE, &block(m), 1.0), None);
         }
         d
+    }
+
+    /// A detector that has seen a minute of quiet zero flow (±0.05 mL/min).
+    fn settled() -> EjectionDetector {
+        settled_at(0.05)
     }
 
     /// The pulsation's noise estimate at zero flow after warm-up: `quiet` cycles whose
     /// pulsation stays at 0.2 mL/min, then `scattered` in which it scatters by ±0.15 mL/min.
     fn pulsation_noise_after(quiet: usize, scattered: usize) -> f32 {
         let mut d = EjectionDetector::new(1.0, 0.05);
-        let cycle = |p: f32| BlockFeatures {
-            pulsation_ml_min: p,
-            pulsation_phasor: [p, 0.0],
-            ..block(0.2)
-        };
+        let cycle = |p: f32| pulsing_block(0.2, p);
         let scatter = [0.05, 0.35, 0.2, 0.35, 0.05, 0.2];
         let warm_up = (WARMUP_S as usize) + 1;
         let scattered = scatter.iter().copied().cycle().take(scattered);
@@ -974,11 +979,7 @@ mod tests {
 
     /// A cycle whose flow has no component at the pump rate (offset, wobble, held values).
     fn unlocked(mean: f32) -> BlockFeatures {
-        BlockFeatures {
-            pulsation_ml_min: 0.1,
-            pulsation_phasor: [0.1, 0.0],
-            ..block(mean)
-        }
+        pulsing_block(mean, 0.1)
     }
 
     #[test]
@@ -1003,11 +1004,7 @@ mod tests {
         let mut d = settled();
         d.transfer = transfer;
         d.puls_dev = dev;
-        let cycle = |mean: f32| BlockFeatures {
-            pulsation_ml_min: pulsation,
-            pulsation_phasor: [pulsation, 0.0],
-            ..block(mean)
-        };
+        let cycle = |mean: f32| pulsing_block(mean, pulsation);
         [2.7, 2.8, 2.9].iter().any(|&m| {
             matches!(
                 d.process(&CYCLE, &cycle(m), 1.0),
@@ -1220,14 +1217,9 @@ mod tests {
     /// The climb rise-rate asks of an onset, mL/min.
     const CLIMB_ASKED: f32 = MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S;
 
-    /// A detector after a minute of quiet zero flow (cycle means 0.2 ± 0.02 mL/min).
+    /// A detector after a minute of quieter zero flow (cycle means 0.2 ± 0.02 mL/min).
     fn quiet() -> EjectionDetector {
-        let mut d = EjectionDetector::new(1.0, 0.05);
-        for i in 0..60 {
-            let m = if i % 2 == 0 { 0.22 } else { 0.18 };
-            assert_eq!(d.process(&CYCLE, &block(m), 1.0), None);
-        }
-        d
+        settled_at(0.02)
     }
 
     /// A quiet detector fed a rise accelerating as an ejection's flow starts (cycle means
@@ -1506,11 +1498,7 @@ mod tests {
         d.puls_dev = 0.5;
         (1..=6).any(|i| {
             let m = 0.2 + 0.5 * i as f32;
-            let f = BlockFeatures {
-                pulsation_ml_min: 0.2 + 0.4 * (m - 0.2),
-                pulsation_phasor: [0.2 + 0.4 * (m - 0.2), 0.0],
-                ..block(m)
-            };
+            let f = pulsing_block(m, 0.2 + 0.4 * (m - 0.2));
             matches!(d.process(&cycle, &f, 1.0), Some(Detection::Onset { .. }))
         })
     }
@@ -1547,11 +1535,7 @@ mod tests {
     /// of 0.6). The cycle of its onset, counted from its start.
     fn onset_cycle_on_a_wandering_level(tests: DetectorTests) -> Option<usize> {
         let mut d = EjectionDetector::new(1.0, 0.05).with_tests(tests);
-        let cycle = |mean: f32, pulsation: f32| BlockFeatures {
-            pulsation_ml_min: pulsation,
-            pulsation_phasor: [pulsation, 0.0],
-            ..block(mean)
-        };
+        let cycle = pulsing_block;
         for i in 0..120 {
             let wander = 0.6 * libm::sinf(0.7 * i as f32);
             let noise = if i % 2 == 0 { 0.22 } else { 0.18 };

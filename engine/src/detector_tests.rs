@@ -121,7 +121,7 @@ pub struct DetectorTests(u16);
 
 impl DetectorTests {
     /// Every test on: the default.
-    pub const ALL: DetectorTests = DetectorTests(0b1_1111_1111);
+    pub const ALL: DetectorTests = DetectorTests((1 << DetectorTest::ALL.len()) - 1);
 
     /// This set without `test`.
     pub const fn without(self, test: DetectorTest) -> Self {
