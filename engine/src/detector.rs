@@ -1145,6 +1145,48 @@ mod tests {
         ]);
     }
 
+    /// The cycle (counted from the switch) at which an ejection rising from a switch to
+    /// expression at zero flow is found, the switch ramped in over `ramp` intermediate
+    /// cycles (rate 60 → 40 cycles/min, vacuum −100 → −200 mmHg). The rise is the cycle
+    /// means of a simulated first ejection that became visible at the switch.
+    fn onset_cycle_after_a_switch(ramp: &[Cycle]) -> Option<usize> {
+        let stimulation = Cycle {
+            depth_mmhg: -100.0,
+            ..CYCLE
+        };
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        for i in 0..60 {
+            let m = if i % 2 == 0 { 0.25 } else { 0.15 };
+            assert_eq!(d.process(&stimulation, &block(m), 1.0), None);
+        }
+        let expression = Cycle {
+            rate_cpm: 40.0,
+            depth_mmhg: -200.0,
+            ..CYCLE
+        };
+        let settings = ramp.iter().chain(core::iter::repeat(&expression));
+        let rise = [0.3, 1.6, 5.4, 8.6, 12.6, 17.6, 19.0, 20.0, 20.0, 20.0];
+        settings.zip(rise).position(|(c, m)| {
+            let dt_s = 60.0 / c.rate_cpm;
+            matches!(d.process(c, &block(m), dt_s), Some(Detection::Onset { .. }))
+        })
+    }
+
+    #[test]
+    fn a_ramped_switch_at_zero_flow_holds_an_ejection_no_longer_than_a_step() {
+        let step = onset_cycle_after_a_switch(&[]);
+        let halfway = Cycle {
+            rate_cpm: 48.0,
+            depth_mmhg: -150.0,
+            ..CYCLE
+        };
+        assert!(step.is_some());
+        assert_eq!(onset_cycle_after_a_switch(&[halfway]), step);
+        // A setting held for two cycles is no ramp: the change after it opens its own window.
+        let three_steps = onset_cycle_after_a_switch(&[halfway, halfway]);
+        assert_eq!(three_steps, step.map(|i| i + 1));
+    }
+
     /// Counts of (onsets, ends) while the detector takes the cycle means `means`.
     fn events(d: &mut EjectionDetector, means: &[f32]) -> (usize, usize) {
         events_in(d, &CYCLE, means)

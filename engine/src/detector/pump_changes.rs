@@ -7,7 +7,8 @@
 //! first seconds of pumping ([`WARMUP_S`](super::WARMUP_S)); at zero flow, where the ducts
 //! hold no stored milk, only the change's own transient is held back
 //! ([`IDLE_SUPPRESS_CYCLES`]), and an alarm may come at the end of a short window
-//! ([`ZERO_FLOW_WINDOW_S`]) if the flow still stands at its highest there. A vacuum returned
+//! ([`ZERO_FLOW_WINDOW_S`], from the first step of a ramped change) if the flow still
+//! stands at its highest there. A vacuum returned
 //! to the depth it had before a weakening brings the flow back to the level it had then,
 //! and the baseline is held there ([`RETURN_HOLD_S`]).
 
@@ -55,14 +56,30 @@ impl EjectionDetector {
         if self.resume_pending || rate_changed || depth_changed {
             // A new rhythm or depth moves where in the cycle milk arrives.
             self.forget_phase();
-            self.suppress_s = SUPPRESS_S;
-            self.suppress_cycles = 0;
-            self.window_raw_peak = f32::NEG_INFINITY;
+            if !self.continues_a_ramp() {
+                self.suppress_s = SUPPRESS_S;
+                self.suppress_cycles = 0;
+                self.window_raw_peak = f32::NEG_INFINITY;
+            }
             self.resume_pending = false;
         }
         self.suppress_cycles = self.suppress_cycles.saturating_add(1);
         self.last_rate = cycle.rate_cpm;
         self.last_depth = cycle.depth_mmhg;
+    }
+
+    /// Whether a change of settings at zero flow is the second step of one the last cycle
+    /// began: a pump ramps a new vacuum or rate in over two cycles or more (DESIGN §5), and
+    /// the window then runs from the ramp's first step, where the change began, rather than
+    /// starting again and holding an ejection that starts at the switch a cycle longer.
+    /// On an ejection or its tail the hold runs from the last step: stored milk surges out
+    /// at the deepest setting a transport delay later, and the levels must follow it.
+    fn continues_a_ramp(&self) -> bool {
+        !self.resume_pending
+            && self.suppress_cycles == 1
+            && self.suppress_s > 0.0
+            && self.phase == Phase::Idle
+            && !self.on_tail()
     }
 
     /// The window after a change of pump settings at zero flow. The evidence keeps
