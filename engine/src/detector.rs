@@ -13,9 +13,10 @@
 //! the detectable flow of the zero level) the CUSUM sees each cycle's raw mean, without the
 //! smoothing that would cost a cycle: each standardized increment is winsorised at
 //! `k + MAX_CYCLE_SHARE·h`, so a motion spike or bubble that survives artefact rejection
-//! adds a bounded amount and never alarms on its own. The test also runs inside the cycle:
-//! once at least two previous cycles have brought the statistic within reach of the
-//! threshold, the latest of them rising no faster than milk can climb
+//! adds a bounded amount and never alarms on its own; nor does it complete evidence built
+//! before a run of [`LOST_LEVEL_CYCLES`] unusable cycles, which is dropped. The test also
+//! runs inside the cycle: once at least two previous cycles have brought the statistic
+//! within reach of the threshold, the latest of them rising no faster than milk can climb
 //! ([`MAX_ONSET_SLOPE_ML_MIN_S`]), the cycle in progress is watched sample by
 //! sample ([`crate::features::FlowFeatures::arm`]), its excess so far counted as if the rest
 //! of the cycle were at the baseline, and the onset is reported by the sample that
@@ -112,6 +113,10 @@ pub const FLOOR_GAIN: f32 = 0.1;
 /// A cycle with more than this fraction of its flow samples outside the artefact band
 /// is not used at all: its mean would be biased by what was left out.
 pub const MAX_REJECTED_FRACTION: f32 = 0.2;
+/// Unusable cycles in a row after which the sensor's level counts as lost: the band the
+/// next cycle's samples must fall in opens wide, and the evidence built before the run
+/// no longer speaks of the flow the sensor shows after it.
+pub const LOST_LEVEL_CYCLES: u8 = 3;
 /// Gain of the excess-spread estimate's exponential average, per cycle (≈ 30 cycles).
 pub const SPREAD_GAIN: f32 = 0.03;
 /// Largest share of the CUSUM threshold one cycle may add: increments are winsorised at
@@ -425,7 +430,10 @@ impl EjectionDetector {
                 ref_peak = ref_peak.max(p);
             }
         }
-        if !ref_peak.is_finite() || !self.floor.is_finite() || self.artefact_run >= 3 {
+        if !ref_peak.is_finite()
+            || !self.floor.is_finite()
+            || self.artefact_run >= LOST_LEVEL_CYCLES
+        {
             return (-100.0, 250.0);
         }
         let widen = (1u32 << self.artefact_run.min(2)) as f32;
@@ -475,6 +483,9 @@ impl EjectionDetector {
         if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
             self.artefact_run = self.artefact_run.saturating_add(1);
             self.forget_phase();
+            if self.artefact_run >= LOST_LEVEL_CYCLES {
+                self.reset_evidence();
+            }
             return None;
         }
         self.artefact_run = 0;
@@ -1143,6 +1154,39 @@ mod tests {
         assert_surge_is_no_onset(&[
             0.2, 3.5, 2.6, 1.8, 1.4, 1.1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.2, 0.2,
         ]);
+    }
+
+    /// Onsets while a detector settled on cycle means scattered by ±0.3 mL/min takes
+    /// `cycles`: `Some(mean)` a usable cycle of that mean flow (mL/min), `None` one whose
+    /// samples were all rejected.
+    fn onsets_through(cycles: &[Option<f32>]) -> usize {
+        let mut d = settled_at(0.3);
+        let lost = BlockFeatures {
+            rejected_fraction: 1.0,
+            ..block(0.2)
+        };
+        let features = cycles.iter().map(|c| c.map_or(lost, block));
+        features
+            .filter(|f| matches!(d.process(&CYCLE, f, 1.0), Some(Detection::Onset { .. })))
+            .count()
+    }
+
+    #[test]
+    fn evidence_does_not_outlive_a_run_of_unusable_cycles() {
+        // A flow sensor with a low-flow cutoff at zero flow: its zeros count as held
+        // readings, so only the cycles a noise spike or a bubble lifts above the cutoff are
+        // usable, with runs of unusable cycles between them (a 2 mL/min cutoff's copy of a
+        // no-letdown session).
+        let spikes = [
+            &[Some(2.7), None, None, Some(3.0)][..],
+            &[None; 7],
+            &[Some(13.3)],
+        ]
+        .concat();
+        assert_eq!(onsets_through(&spikes), 0);
+        // Two unusable cycles amid an ejection's rise keep its evidence.
+        let rise = [Some(2.5), Some(2.6), None, None, Some(5.0), Some(8.0)];
+        assert_eq!(onsets_through(&rise), 1);
     }
 
     /// The cycle (counted from the switch) at which an ejection rising from a switch to
