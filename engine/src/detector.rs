@@ -785,7 +785,11 @@ impl EjectionDetector {
     }
 
     /// Runs the CUSUM on `excess` for a shift of `delta` with in-control run length `arl`
-    /// cycles; true on alarm.
+    /// cycles; true on alarm. The threshold moves with the noise and the reference shift,
+    /// and the statistic was gathered at the reference of its own cycles: only evidence
+    /// that grows past the threshold alarms, not a threshold that falls under it (a
+    /// trickle's level read higher through a motion burst, on a cycle whose rejected
+    /// samples hold its increment at zero).
     fn test(&mut self, excess: f32, delta: f32, sigma: f32, arl: f32) -> bool {
         let k = 0.5 * delta / sigma;
         self.threshold = cusum::threshold_for_arl(k, arl);
@@ -807,7 +811,7 @@ impl EjectionDetector {
             1
         };
         self.last_excess = excess;
-        s > self.threshold && excess >= ALARM_SHARE * delta
+        s > self.threshold && s > before && excess >= ALARM_SHARE * delta
     }
 
     /// Builds the evidence anew.
@@ -1154,6 +1158,25 @@ mod tests {
         assert_surge_is_no_onset(&[
             0.2, 3.5, 2.6, 1.8, 1.4, 1.1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.2, 0.2,
         ]);
+    }
+
+    #[test]
+    fn a_threshold_that_falls_under_standing_evidence_is_no_alarm() {
+        let mut d = settled();
+        let (sigma, arl) = (0.5, 200.0);
+        // An offset creeping up builds evidence for a reference shift of 1 mL/min.
+        for _ in 0..2 {
+            assert!(!d.test(0.9, 1.0, sigma, arl));
+        }
+        let (standing, h) = d.cusum();
+        assert!(standing < h);
+        // The reference shift doubles (a trickle's level read higher), and the threshold
+        // for the same run length falls below the statistic; this cycle's excess is
+        // within the new reference and adds nothing.
+        let alarm = d.test(1.0, 2.0, sigma, arl);
+        assert!(!alarm);
+        let (s, h) = d.cusum();
+        assert!(s >= h && s <= standing, "{s} {h} {standing}");
     }
 
     /// Onsets while a detector settled on cycle means scattered by ±0.3 mL/min takes
