@@ -1,53 +1,25 @@
 //! The threaded pipeline: every sample delivered in order with the same events as
-//! `Engine::process`, clean shutdown, overruns and dropped hints counted, no allocation
-//! in steady state (a counting allocator), the baseline equivalent. No timed assertions:
-//! only counts and contents.
+//! `Engine::process`, clean shutdown, overruns and dropped hints counted, the baseline
+//! equivalent. No timed assertions: only counts and contents. (No allocation in steady
+//! state: `steady_state.rs`, alone in its test binary.)
 
-use letdown_engine::{Engine, EngineConfig, Event, Sample};
+use letdown_engine::{Engine, Event, Sample};
 use letdown_io::baseline::{start_baseline, start_baseline_unbounded};
 use letdown_io::feed::{feed_unpaced, SampleSink};
 use letdown_pipeline::{
     self as pipeline, HintMessage, PipelineConfig, PipelineReport, WaitStrategy, SLOT_SAMPLES,
 };
-use letdown_test_support::alloc::{allocations, Counting};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-const RATE: f32 = 1000.0;
+mod common;
+use common::{engine, eventful, wait_processed, RATE};
 
-// Counts every allocation of the process. The tests of this file run one at a time
-// ([`serial`]), so while one runs, only its own threads (the pipeline's and the test's)
-// allocate.
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Runs the tests of this file one at a time (for the allocation count).
+/// Runs the tests of this file one at a time: each starts an engine thread that spins or
+/// yields, and on two cores two of them at once would starve each other's threads.
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Pump-like input with faults that make the engine emit events: a sensor dropout of
-/// 50 ms (NaN) every 2 s, so a pause and a recovery per 2 s, plus the pump rhythm.
-fn eventful(n: usize) -> Vec<Sample> {
-    (0..n)
-        .map(|i| {
-            let t = i as f32 / RATE;
-            let phase = (t * 110.0 / 60.0).fract();
-            let p = if phase < 0.5 { -200.0 * phase } else { 0.0 };
-            let jitter = ((i as u64).wrapping_mul(2_654_435_761) >> 9) % 1000;
-            let flow = jitter as f32 / 1000.0;
-            if i % 2000 < 50 {
-                Sample::new(f32::NAN, flow)
-            } else {
-                Sample::new(p, flow)
-            }
-        })
-        .collect()
-}
-
-fn engine() -> Engine {
-    EngineConfig::new(RATE).build().unwrap()
 }
 
 /// The reference: the engine called directly, with a gap of `gap.1` samples before
@@ -352,62 +324,6 @@ fn a_bad_config_is_refused() {
         zero.validate().unwrap_err().to_string(),
         "pipeline period must be > 0 and ≤ 10 s"
     );
-}
-
-/// Waits (yielding) until the engine thread has processed `n` samples.
-fn wait_processed(engine: &pipeline::EngineHandle, n: u64) {
-    while engine.processed() < n {
-        std::thread::yield_now();
-    }
-}
-
-#[test]
-fn no_allocation_in_steady_state_with_any_wait_strategy() {
-    let _serial = serial();
-    let input = eventful(40_000);
-    let (warm_up, rest) = input.split_at(8_000);
-    for wait in WaitStrategy::ALL {
-        let config = PipelineConfig::for_stream(RATE, 32).wait(wait);
-        let p = pipeline::start(engine(), config).unwrap();
-        let mut producer = p.producer;
-        let mut pushed = 0u64;
-        let mut feed = |producer: &mut pipeline::SensorProducer, part: &[Sample]| {
-            for block in part.chunks(32) {
-                producer.warm();
-                while producer.vacant_len() < block.len() {
-                    std::thread::yield_now();
-                }
-                assert_eq!(producer.push(block).dropped, 0);
-                pushed += block.len() as u64;
-            }
-            pushed
-        };
-        // Warm-up: every path once (events and hints, gaps, the first waits).
-        let n = feed(&mut producer, warm_up);
-        producer.report_missing(3);
-        wait_processed(&p.engine, n);
-        while p.hints.try_recv().is_ok() {}
-        let before = allocations();
-        let mut live = p.engine.stats();
-        for part in rest.chunks(4_000) {
-            let n = feed(&mut producer, part);
-            // The motor controller reads; stats are read while it runs.
-            while p.hints.try_recv().is_ok() {}
-            live = p.engine.stats();
-            wait_processed(&p.engine, n);
-        }
-        let after = allocations();
-        assert_eq!(
-            after - before,
-            0,
-            "wait {wait}: allocations in steady state"
-        );
-        assert!(live.events > 0 && live.latency.count > 0, "wait {wait}");
-        producer.close();
-        let report = p.engine.join().unwrap();
-        assert_eq!(report.stats.processed, input.len() as u64, "wait {wait}");
-        assert_eq!(report.engine.stats().missing_samples, 3, "wait {wait}");
-    }
 }
 
 #[test]
