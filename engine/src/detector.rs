@@ -49,7 +49,9 @@
 //! - **it climbs as an ejection does** ([`MIN_ONSET_SLOPE_ML_MIN_S`]), faster than a
 //!   trickle's or a tail's slow wander (an alarm that comes before the climb keeps its
 //!   evidence for the next alarm, once, where the sensor is quiet enough for that second
-//!   look);
+//!   look); at zero flow, a flow that has carried more than the ducts store
+//!   ([`DUCT_STORE_ML`]) need not climb: it is an ejection whose start the detector did
+//!   not see, behind a stop or a change of the pump's settings;
 //! - **it is not the milk already in the ducts** ([`DUCTAL_START_S`]): a rise that began in
 //!   the first seconds of pumping is followed silently as a tail;
 //! - **it is more than a trickle's wander** ([`REARM_LEVEL_SHARE`]): where a trickle still
@@ -167,6 +169,10 @@ pub const CLIMB_NOISE_FACTOR: f32 = 2.0;
 /// set's first letdowns 95 % of consecutive cycles agree within 30° (median 6°), at zero
 /// flow a third, and a motion burst's cycles differ by 40–170° (detection log).
 pub const PHASE_AGREEMENT: f32 = 0.866;
+/// Milk the ducts can hold before an ejection, mL (DESIGN §1: the ducts are narrow and
+/// store little milk, Ramsay 2005; a few mL at most). A flow that has carried more above
+/// the zero level is an ejection, whether or not its start was seen climbing.
+pub const DUCT_STORE_ML: f32 = 5.0;
 
 /// What the detector found in a cycle.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -260,6 +266,9 @@ pub struct EjectionDetector {
     /// The evidence built since the statistic last stood at zero has already let one
     /// alarm wait for the climb ([`Self::may_wait_for_the_climb`]).
     climb_waited: bool,
+    /// Milk carried above the baseline at zero flow since the flow last stood within the
+    /// detectable shift of it, mL.
+    carried_ml: f32,
     /// How far the latest cycle's own mean stands above the rise follower as it stood
     /// before that cycle, mL/min.
     climb_raw: f32,
@@ -359,6 +368,7 @@ impl EjectionDetector {
             rise_follower: f32::NAN,
             climb: 0.0,
             climb_waited: false,
+            carried_ml: 0.0,
             climb_raw: 0.0,
             prev_phasor: [f32::NAN; 2],
             phase_agrees: false,
@@ -491,6 +501,7 @@ impl EjectionDetector {
         self.artefact_run = 0;
         self.note_phase(f.pulsation_phasor, f.rejected_fraction == 0.0);
         self.note_levels(f);
+        self.note_carried(m, dt_s);
         self.note_pump_change(cycle, dt_s);
         let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, cycle_start_s, dt_s);
         let (sigma_raw, sigma) = self.noise(m, m3, p3);
@@ -547,6 +558,17 @@ impl EjectionDetector {
         self.phase_agrees =
             last >= bar && this >= bar && a * z[0] + b * z[1] >= PHASE_AGREEMENT * last * this;
         self.prev_phasor = z;
+    }
+
+    /// Adds what the cycle of mean flow `m` (mL/min, `dt_s` s) carried above the baseline
+    /// at zero flow, or starts anew where the flow stands within the detectable shift.
+    fn note_carried(&mut self, m: f32, dt_s: f32) {
+        let excess = m - self.baseline;
+        self.carried_ml = if self.phase == Phase::Idle && !self.on_tail() && excess >= self.delta {
+            self.carried_ml + excess * dt_s / 60.0
+        } else {
+            0.0
+        };
     }
 
     /// Forgets the last cycle's pulsation (a cycle the sensor did not show, a stop).
@@ -669,6 +691,9 @@ impl EjectionDetector {
                 self.arm_partial(c.sigma_raw, delta, c.dt_s);
                 return None;
             }
+            if mean_alarm && self.carried_ml >= DUCT_STORE_ML {
+                return self.carried_onset(c.m3, excess, delta);
+            }
             if !mean_alarm && !self.climbing() {
                 // The pulsation's evidence alone, while the mean does not climb yet: only
                 // the pulsation's is built anew, the mean's stands.
@@ -744,6 +769,20 @@ impl EjectionDetector {
             }
         }
         self.check_end(c.m3)
+    }
+
+    /// An alarm on a flow that has carried more than the ducts store ([`DUCT_STORE_ML`])
+    /// since it stood at zero: an ejection whose start the detector did not see climb
+    /// (it began while the pump stood, or behind a change of its settings), now flowing
+    /// or decaying. Neither a motion artefact's decay nor a surge of stored milk carries
+    /// that much, so the guards against them and the climb are not asked; the flow must
+    /// still move with the pump.
+    fn carried_onset(&mut self, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
+        if !self.pump_locked(excess) {
+            self.absorb(m3);
+            return None;
+        }
+        self.onset(m3, excess, delta)
     }
 
     /// Takes a level change that is not an ejection as the new baseline.
@@ -1158,6 +1197,31 @@ mod tests {
         assert_surge_is_no_onset(&[
             0.2, 3.5, 2.6, 1.8, 1.4, 1.1, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.2, 0.2,
         ]);
+    }
+
+    /// Onsets while a settled detector sees the pump stop for ten cycles and resume with
+    /// cycle means `after` (mL/min), 1 s each.
+    fn onsets_after_a_stop(after: &[f32]) -> usize {
+        let mut d = settled();
+        let stopped = Cycle {
+            pumping: false,
+            ..CYCLE
+        };
+        for _ in 0..10 {
+            assert_eq!(d.process(&stopped, &block(0.2), 1.0), None);
+        }
+        events(&mut d, after).0
+    }
+
+    #[test]
+    fn a_flow_that_carried_more_than_the_ducts_store_is_an_ejection() {
+        // An ejection began while the pump stood (a leak, a pause): the pump resumes on
+        // its decaying flow, which never climbs; 5 mL come out in about 20 cycles.
+        let tail: Vec<f32> = (0..40).map(|i| 18.0 - 0.2 * i as f32).collect();
+        assert_eq!(onsets_after_a_stop(&tail), 1);
+        // Stored milk surging out on the restart: well under a mL, no ejection.
+        let surge = [6.0, 4.0, 2.5, 1.5, 1.0, 0.6, 0.4, 0.3, 0.2, 0.2, 0.2, 0.2];
+        assert_eq!(onsets_after_a_stop(&surge), 0);
     }
 
     #[test]
