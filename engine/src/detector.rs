@@ -116,8 +116,8 @@ pub const FLOOR_GAIN: f32 = 0.1;
 /// is not used at all: its mean would be biased by what was left out.
 pub const MAX_REJECTED_FRACTION: f32 = 0.2;
 /// Unusable cycles in a row after which the sensor's level counts as lost: the band the
-/// next cycle's samples must fall in opens wide, and the evidence built before the run
-/// no longer speaks of the flow the sensor shows after it.
+/// next cycle's samples must fall in opens wide, and the evidence and the milk counted
+/// before the run no longer speak of the flow the sensor shows after it.
 pub const LOST_LEVEL_CYCLES: u8 = 3;
 /// Gain of the excess-spread estimate's exponential average, per cycle (≈ 30 cycles).
 pub const SPREAD_GAIN: f32 = 0.03;
@@ -170,8 +170,8 @@ pub const CLIMB_NOISE_FACTOR: f32 = 2.0;
 /// flow a third, and a motion burst's cycles differ by 40–170° (detection log).
 pub const PHASE_AGREEMENT: f32 = 0.866;
 /// Milk the ducts can hold before an ejection, mL (DESIGN §1: the ducts are narrow and
-/// store little milk, Ramsay 2005; a few mL at most). A flow that has carried more above
-/// the zero level is an ejection, whether or not its start was seen climbing.
+/// store little milk, Ramsay 2005; a few mL at most). A flow at zero flow that has carried
+/// this much above the baseline is an ejection, whether or not its start was seen climbing.
 pub const DUCT_STORE_ML: f32 = 5.0;
 
 /// What the detector found in a cycle.
@@ -495,6 +495,7 @@ impl EjectionDetector {
             self.forget_phase();
             if self.artefact_run >= LOST_LEVEL_CYCLES {
                 self.reset_evidence();
+                self.carried_ml = 0.0;
             }
             return None;
         }
@@ -561,10 +562,16 @@ impl EjectionDetector {
     }
 
     /// Adds what the cycle of mean flow `m` (mL/min, `dt_s` s) carried above the baseline
-    /// at zero flow, or starts anew where the flow stands within the detectable shift.
+    /// at zero flow, or starts anew where the flow stands within the reference shift of it
+    /// (the detectable flow, or more over a trickle). A cycle with rejected samples may
+    /// hold the rest of an artefact: it neither adds nor starts anew.
     fn note_carried(&mut self, m: f32, dt_s: f32) {
+        if self.spoiled {
+            return;
+        }
         let excess = m - self.baseline;
-        self.carried_ml = if self.phase == Phase::Idle && !self.on_tail() && excess >= self.delta {
+        let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
+        self.carried_ml = if at_zero_flow && excess >= self.zero_flow_delta() {
             self.carried_ml + excess * dt_s / 60.0
         } else {
             0.0
@@ -771,12 +778,13 @@ impl EjectionDetector {
         self.check_end(c.m3)
     }
 
-    /// An alarm on a flow that has carried more than the ducts store ([`DUCT_STORE_ML`])
-    /// since it stood at zero: an ejection whose start the detector did not see climb
-    /// (it began while the pump stood, or behind a change of its settings), now flowing
-    /// or decaying. Neither a motion artefact's decay nor a surge of stored milk carries
-    /// that much, so the guards against them and the climb are not asked; the flow must
-    /// still move with the pump.
+    /// An alarm on a flow that has carried as much as the ducts store ([`DUCT_STORE_ML`])
+    /// since it last stood within the reference shift of the baseline: an ejection whose
+    /// start the detector did not see climb (it began while the pump stood, or behind a
+    /// change of its settings), now flowing or decaying. Neither a motion artefact's decay
+    /// nor a surge of stored milk carries that much, so the guards against them and the
+    /// climb are not asked; pump-sync still is (the pulsation, or on a sensor too smooth to
+    /// show it, [`UNLOCKED_FLOW_FACTOR`] times the detectable flow).
     fn carried_onset(&mut self, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
         if !self.pump_locked(excess) {
             self.absorb(m3);
@@ -824,11 +832,11 @@ impl EjectionDetector {
     }
 
     /// Runs the CUSUM on `excess` for a shift of `delta` with in-control run length `arl`
-    /// cycles; true on alarm. The threshold moves with the noise and the reference shift,
-    /// and the statistic was gathered at the reference of its own cycles: only evidence
-    /// that grows past the threshold alarms, not a threshold that falls under it (a
-    /// trickle's level read higher through a motion burst, on a cycle whose rejected
-    /// samples hold its increment at zero).
+    /// cycles; true on alarm. A cycle with rejected samples (`spoiled`) keeps the evidence
+    /// where it stood and does not alarm: its increment is held at zero, so only a
+    /// threshold that fell under the standing statistic could make it one (the threshold
+    /// moves with the noise and the reference shift, and a motion burst's low readings
+    /// raise a trickle's reference); the next clean cycle decides.
     fn test(&mut self, excess: f32, delta: f32, sigma: f32, arl: f32) -> bool {
         let k = 0.5 * delta / sigma;
         self.threshold = cusum::threshold_for_arl(k, arl);
@@ -850,7 +858,7 @@ impl EjectionDetector {
             1
         };
         self.last_excess = excess;
-        s > self.threshold && s > before && excess >= ALARM_SHARE * delta
+        s > self.threshold && !self.spoiled && excess >= ALARM_SHARE * delta
     }
 
     /// Builds the evidence anew.
@@ -1219,13 +1227,16 @@ mod tests {
         // its decaying flow, which never climbs; 5 mL come out in about 20 cycles.
         let tail: Vec<f32> = (0..40).map(|i| 18.0 - 0.2 * i as f32).collect();
         assert_eq!(onsets_after_a_stop(&tail), 1);
-        // Stored milk surging out on the restart: well under a mL, no ejection.
-        let surge = [6.0, 4.0, 2.5, 1.5, 1.0, 0.6, 0.4, 0.3, 0.2, 0.2, 0.2, 0.2];
-        assert_eq!(onsets_after_a_stop(&surge), 0);
+        // A decaying flow that carries nearly 4 mL, twice the most our simulator stores in
+        // the ducts: no ejection.
+        let store: Vec<f32> = (0..32).map(|i| 14.0 - 0.43 * i as f32).collect();
+        let carried: f32 = store.iter().map(|m| (m - 0.2) / 60.0).sum();
+        assert!(carried > 3.5 && carried < DUCT_STORE_ML, "{carried}");
+        assert_eq!(onsets_after_a_stop(&store), 0);
     }
 
     #[test]
-    fn a_threshold_that_falls_under_standing_evidence_is_no_alarm() {
+    fn a_cycle_with_rejected_samples_does_not_alarm_on_standing_evidence() {
         let mut d = settled();
         let (sigma, arl) = (0.5, 200.0);
         // An offset creeping up builds evidence for a reference shift of 1 mL/min.
@@ -1234,10 +1245,11 @@ mod tests {
         }
         let (standing, h) = d.cusum();
         assert!(standing < h);
-        // The reference shift doubles (a trickle's level read higher), and the threshold
-        // for the same run length falls below the statistic; this cycle's excess is
-        // within the new reference and adds nothing.
-        let alarm = d.test(1.0, 2.0, sigma, arl);
+        // A motion burst: the cycle has rejected samples, and its low readings lifted the
+        // trickle's reference shift to 2 mL/min, so the threshold for the same run length
+        // falls below the statistic. Its increment is held at zero.
+        d.spoiled = true;
+        let alarm = d.test(1.5, 2.0, sigma, arl);
         assert!(!alarm);
         let (s, h) = d.cusum();
         assert!(s >= h && s <= standing, "{s} {h} {standing}");
@@ -1271,8 +1283,9 @@ mod tests {
         ]
         .concat();
         assert_eq!(onsets_through(&spikes), 0);
-        // Two unusable cycles amid an ejection's rise keep its evidence.
-        let rise = [Some(2.5), Some(2.6), None, None, Some(5.0), Some(8.0)];
+        // Two unusable cycles amid an ejection's rise keep its evidence: the next cycle
+        // completes it.
+        let rise = [Some(2.5), Some(2.6), None, None, Some(5.0)];
         assert_eq!(onsets_through(&rise), 1);
     }
 

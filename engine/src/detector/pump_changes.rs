@@ -7,10 +7,10 @@
 //! first seconds of pumping ([`WARMUP_S`](super::WARMUP_S)); at zero flow, where the ducts
 //! hold no stored milk, only the change's own transient is held back
 //! ([`IDLE_SUPPRESS_CYCLES`]), and an alarm may come at the end of a short window
-//! ([`ZERO_FLOW_WINDOW_S`], from the first step of a ramped change) if the flow still
-//! stands at its highest there. A vacuum returned
-//! to the depth it had before a weakening brings the flow back to the level it had then,
-//! and the baseline is held there ([`RETURN_HOLD_S`]).
+//! ([`ZERO_FLOW_WINDOW_S`], from the first step of a two-step change) if the flow still
+//! stands at its highest there. A vacuum returned to the depth it had before a weakening
+//! brings the flow back to the level it had then, and the baseline is held there
+//! ([`RETURN_HOLD_S`]).
 
 use super::{CycleStats, Detection, EjectionDetector, Phase, FALL_NOISE_FACTOR};
 use crate::cycle_tracker::Cycle;
@@ -42,6 +42,8 @@ impl EjectionDetector {
     /// band opens until the flow level is learnt again.
     pub(super) fn pump_stopped(&mut self) {
         self.resume_pending = true;
+        // What flows after the restart was not seen to start: it is counted anew.
+        self.carried_ml = 0.0;
         self.puls_prev = f32::NAN;
         self.forget_phase();
         self.ref_peaks = [f32::NAN; 3];
@@ -68,12 +70,14 @@ impl EjectionDetector {
         self.last_depth = cycle.depth_mmhg;
     }
 
-    /// Whether a change of settings at zero flow is the second step of one the last cycle
-    /// began: a pump ramps a new vacuum or rate in over two cycles or more (DESIGN §5), and
-    /// the window then runs from the ramp's first step, where the change began, rather than
-    /// starting again and holding an ejection that starts at the switch a cycle longer.
-    /// On an ejection or its tail the hold runs from the last step: stored milk surges out
-    /// at the deepest setting a transport delay later, and the levels must follow it.
+    /// Whether a change of settings at zero flow is the second step of one the last usable
+    /// cycle began: a pump ramps a new vacuum or rate in over two cycles or more (DESIGN
+    /// §5), and the window then runs from the first step, where the change began, rather
+    /// than starting again and holding an ejection that starts at the switch a cycle
+    /// longer; the second step's own transient is held back for one cycle. A third step
+    /// opens a window of its own. On an ejection or its tail the hold runs from the last
+    /// step: stored milk surges out at the deepest setting a transport delay later, and
+    /// the levels must follow it.
     fn continues_a_ramp(&self) -> bool {
         !self.resume_pending
             && self.suppress_cycles == 1

@@ -157,7 +157,8 @@ impl EjectionDetector {
 
     /// Runs the CUSUM on the pulsation's excess at zero flow, for the pulsation that milk
     /// at the reference shift `delta` (mL/min) shows on this sensor (its transfer); true
-    /// on alarm while the mean `excess` stands at [`ALARM_SHARE`] of `delta` or more.
+    /// on alarm while the mean `excess` stands at [`ALARM_SHARE`] of `delta` or more, and
+    /// never on a cycle with rejected samples (as the mean's test).
     ///
     /// At zero flow the pulsation is the sensor's noise in one DFT bin, while the mean also
     /// carries every slow wander of the level (offset drift, a trickle's wobble): where the
@@ -172,6 +173,7 @@ impl EjectionDetector {
         let h = cusum::threshold_for_arl(k, 2.0 * self.arl_blocks);
         let z = self.pulse_excess / sigma;
         winsorised_step(&mut self.pulse_cusum, z, k, h, self.spoiled) > h
+            && !self.spoiled
             && excess >= ALARM_SHARE * delta
     }
 }
