@@ -159,6 +159,8 @@ pub const MIN_ONSET_SLOPE_ML_MIN_S: f32 = 0.12;
 /// Time constant of the slow follower the climb is measured against, s: a ramp of slope
 /// `r` stands `r·τ` above it.
 pub const RISE_TAU_S: f32 = 4.0;
+/// The climb an onset must show, mL/min: [`MIN_ONSET_SLOPE_ML_MIN_S`] over [`RISE_TAU_S`].
+const CLIMB_ASKED_ML_MIN: f32 = MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S;
 /// Noise deviations of the cycle means that the climb asked of an onset must stand clear
 /// of for an alarm that came before the climb to keep its evidence for the next alarm
 /// (for Gaussian noise a 2.3 % chance per look that noise alone carries the climb test).
@@ -397,7 +399,7 @@ impl EjectionDetector {
     /// ([`MIN_ONSET_SLOPE_ML_MIN_S`]).
     fn climbing(&self) -> bool {
         !self.tests.has(DetectorTest::RiseRate)
-            || self.climb.max(self.phase_climb()) >= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
+            || self.climb.max(self.phase_climb()) >= CLIMB_ASKED_ML_MIN
     }
 
     /// The climb read on the latest cycle's own mean, less [`CLIMB_NOISE_FACTOR`] times its
@@ -422,7 +424,7 @@ impl EjectionDetector {
     /// slow (DESIGN §1). On a noisier sensor a second look would be a second draw of the
     /// noise.
     fn may_wait_for_the_climb(&self) -> bool {
-        CLIMB_NOISE_FACTOR * self.cycle_noise() <= MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S
+        CLIMB_NOISE_FACTOR * self.cycle_noise() <= CLIMB_ASKED_ML_MIN
     }
 
     /// The cycle means' noise the tests on the three-cycle median use, mL/min: the larger
@@ -551,8 +553,7 @@ impl EjectionDetector {
             return;
         }
         let [a, b] = self.prev_phasor;
-        let bar =
-            self.puls_base.max(0.0) + LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
+        let bar = self.puls_base.max(0.0) + self.pulsation_noise_bar();
         let magnitude = |[x, y]: [f32; 2]| libm::sqrtf(x * x + y * y);
         let (last, this) = (magnitude([a, b]), magnitude(z));
         // A NaN last cycle, or the noise level's infinite start, compares false throughout.
@@ -858,7 +859,14 @@ impl EjectionDetector {
             1
         };
         self.last_excess = excess;
-        s > self.threshold && !self.spoiled && excess >= ALARM_SHARE * delta
+        s > self.threshold && self.may_alarm(excess, delta)
+    }
+
+    /// Whether this cycle may turn evidence over its threshold into an alarm (the mean's
+    /// test and the pulsation's): its mean `excess` stands at [`ALARM_SHARE`] of the
+    /// reference shift `delta` (mL/min) or more, and it has no rejected samples.
+    fn may_alarm(&self, excess: f32, delta: f32) -> bool {
+        !self.spoiled && excess >= ALARM_SHARE * delta
     }
 
     /// Builds the evidence anew.
@@ -993,6 +1001,12 @@ mod tests {
     /// A detector that has seen a minute of zero flow whose cycle means alternate
     /// `0.2 ± scatter` mL/min.
     fn settled_at(scatter: f32) -> EjectionDetector {
+        settled_in(&CYCLE, scatter)
+    }
+
+    /// A detector that has seen a minute of zero flow in cycles of the pump setting
+    /// `cycle`, their means alternating `0.2 ± scatter` mL/min.
+    fn settled_in(cycle: &Cycle, scatter: f32) -> EjectionDetector {
         let mut d = EjectionDetector::new(1.0, 0.05);
         for i in 0..60 {
             let m = if i % 2 == 0 {
@@ -1000,7 +1014,7 @@ mod tests {
             } else {
                 0.2 - scatter
             };
-            assert_eq!(d.process(&CYCLE, &block(m), 1.0), None);
+            assert_eq!(d.process(cycle, &block(m), 1.0), None);
         }
         d
     }
@@ -1298,11 +1312,7 @@ mod tests {
             depth_mmhg: -100.0,
             ..CYCLE
         };
-        let mut d = EjectionDetector::new(1.0, 0.05);
-        for i in 0..60 {
-            let m = if i % 2 == 0 { 0.25 } else { 0.15 };
-            assert_eq!(d.process(&stimulation, &block(m), 1.0), None);
-        }
+        let mut d = settled_in(&stimulation, 0.05);
         let expression = Cycle {
             rate_cpm: 40.0,
             depth_mmhg: -200.0,
@@ -1400,9 +1410,6 @@ mod tests {
         ));
     }
 
-    /// The climb rise-rate asks of an onset, mL/min.
-    const CLIMB_ASKED: f32 = MIN_ONSET_SLOPE_ML_MIN_S * RISE_TAU_S;
-
     /// A detector after a minute of quieter zero flow (cycle means 0.2 ± 0.02 mL/min).
     fn quiet() -> EjectionDetector {
         settled_at(0.02)
@@ -1439,7 +1446,7 @@ mod tests {
         let (rows, onset) = slow_start(None);
         let onset = onset.expect("found");
         let (s, h, climb) = rows[onset - 1];
-        assert!(s > h && climb < CLIMB_ASKED, "{rows:?}");
+        assert!(s > h && climb < CLIMB_ASKED_ML_MIN, "{rows:?}");
         assert!(
             rows[..onset - 1].iter().all(|&(s, h, _)| s <= h),
             "{rows:?}"
@@ -1464,7 +1471,7 @@ mod tests {
         // Evidence over the threshold, the pulsation backing it, the climb still short.
         let refusal_keeps = |d: &mut EjectionDetector| {
             d.lock_excess = 10.0;
-            d.climb = 0.5 * CLIMB_ASKED;
+            d.climb = 0.5 * CLIMB_ASKED_ML_MIN;
             if d.cusum.s == 0.0 {
                 d.cusum.s = 5.0;
             }
@@ -1577,8 +1584,8 @@ mod tests {
         // latest cycle's own mean well past it.
         let rising = |tests: DetectorTests| {
             let mut d = quiet().with_tests(tests);
-            d.climb = 0.5 * CLIMB_ASKED;
-            d.climb_raw = 3.0 * CLIMB_ASKED;
+            d.climb = 0.5 * CLIMB_ASKED_ML_MIN;
+            d.climb_raw = 3.0 * CLIMB_ASKED_ML_MIN;
             d
         };
         let mut d = rising(DetectorTests::ALL);

@@ -11,7 +11,7 @@
 //! [`UNLOCKED_FLOW_FACTOR`]), and whether its own CUSUM at zero flow has found a rise
 //! ([`DetectorTest::PulseCusum`]), sooner than the mean's where the level wanders.
 
-use super::{winsorised_step, EjectionDetector, ALARM_SHARE, RATE_CHANGE, SIGMA_FLOOR_ML_MIN};
+use super::{winsorised_step, EjectionDetector, RATE_CHANGE, SIGMA_FLOOR_ML_MIN};
 use crate::cusum;
 use crate::detector_tests::DetectorTest;
 
@@ -76,8 +76,13 @@ impl EjectionDetector {
     /// [`LOCK_NOISE_FACTOR`] times it.
     fn lock_bar(&self, excess: f32) -> f32 {
         let share = PULSATION_SHARE * self.transfer_here() * excess;
-        let noise = LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN);
-        share.max(self.puls_dev).min(noise)
+        share.max(self.puls_dev).min(self.pulsation_noise_bar())
+    }
+
+    /// How far above its followed level a cycle's pulsation must stand to be clear of the
+    /// pulsation's own noise at zero flow ([`LOCK_NOISE_FACTOR`] deviations), mL/min.
+    pub(super) fn pulsation_noise_bar(&self) -> f32 {
+        LOCK_NOISE_FACTOR * self.puls_dev.max(SIGMA_FLOOR_ML_MIN)
     }
 
     /// Pump-sync's figures after the latest cycle, for tracing why a rise was or was not
@@ -157,8 +162,9 @@ impl EjectionDetector {
 
     /// Runs the CUSUM on the pulsation's excess at zero flow, for the pulsation that milk
     /// at the reference shift `delta` (mL/min) shows on this sensor (its transfer); true
-    /// on alarm while the mean `excess` stands at [`ALARM_SHARE`] of `delta` or more, and
-    /// never on a cycle with rejected samples (as the mean's test).
+    /// on alarm where the cycle may alarm at all, as for the mean's test
+    /// ([`may_alarm`](EjectionDetector::may_alarm): the mean `excess` at half of `delta` or
+    /// more, no rejected samples).
     ///
     /// At zero flow the pulsation is the sensor's noise in one DFT bin, while the mean also
     /// carries every slow wander of the level (offset drift, a trickle's wobble): where the
@@ -173,7 +179,6 @@ impl EjectionDetector {
         let h = cusum::threshold_for_arl(k, 2.0 * self.arl_blocks);
         let z = self.pulse_excess / sigma;
         winsorised_step(&mut self.pulse_cusum, z, k, h, self.spoiled) > h
-            && !self.spoiled
-            && excess >= ALARM_SHARE * delta
+            && self.may_alarm(excess, delta)
     }
 }
