@@ -268,6 +268,9 @@ pub struct EjectionDetector {
     /// The evidence built since the statistic last stood at zero has already let one
     /// alarm wait for the climb ([`Self::may_wait_for_the_climb`]).
     climb_waited: bool,
+    /// The evidence built since the statistic last stood at zero has already let one
+    /// alarm wait for the pulsation ([`Self::may_wait_for_the_pulsation`]).
+    lock_waited: bool,
     /// Milk carried above the baseline at zero flow since the flow last stood within the
     /// detectable shift of it, mL.
     carried_ml: f32,
@@ -370,6 +373,7 @@ impl EjectionDetector {
             rise_follower: f32::NAN,
             climb: 0.0,
             climb_waited: false,
+            lock_waited: false,
             carried_ml: 0.0,
             climb_raw: 0.0,
             prev_phasor: [f32::NAN; 2],
@@ -803,13 +807,19 @@ impl EjectionDetector {
 
     /// An alarm becomes an onset only if the flow moves with the pump
     /// ([`pump_locked`](Self::pump_locked)); otherwise the mean's rise is an offset of the
-    /// sensor or a slow wobble of the level, and becomes the new baseline.
+    /// sensor or a slow wobble of the level, and becomes the new baseline, unless this
+    /// cycle's own pulsation already backs it
+    /// ([`may_wait_for_the_pulsation`](Self::may_wait_for_the_pulsation)).
     fn confirm(&mut self, alarm: bool, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
         if !alarm {
             return None;
         }
         if !self.pump_locked(excess) {
-            self.absorb(m3);
+            if self.may_wait_for_the_pulsation(excess) {
+                self.lock_waited = true;
+            } else {
+                self.absorb(m3);
+            }
             return None;
         }
         if !self.climbing() {
@@ -872,6 +882,7 @@ impl EjectionDetector {
     /// Builds the evidence anew.
     fn reset_evidence(&mut self) {
         self.climb_waited = false;
+        self.lock_waited = false;
         self.cusum.reset();
         self.pulse_cusum.reset();
     }
@@ -1720,6 +1731,47 @@ mod tests {
         // The same rise, pulsing with the pump, from the new level is an ejection.
         let onset = (1..10).find_map(|i| d.process(&CYCLE, &block(2.2 + 0.5 * i as f32), 1.0));
         assert!(matches!(onset, Some(Detection::Onset { .. })));
+    }
+
+    /// A rise from zero flow (0.2 mL/min) to cycle means `means`, pulsing at `pulsations`
+    /// (mL/min), on a sensor whose learnt transfer is 0.6 and whose pulsation deviates by
+    /// 0.3 mL/min at zero flow (the bar it must clear is at most 0.9 mL/min above its zero
+    /// flow level): the cycle of its onset, if any, and the baseline after it, mL/min.
+    fn onset_as_the_pulsation_comes(means: [f32; 4], pulsations: [f32; 4]) -> (Option<usize>, f32) {
+        let mut d = settled();
+        d.transfer = 0.6;
+        d.puls_dev = 0.3;
+        let onset = (0..4).find(|&i| {
+            let cycle = pulsing_block(means[i], pulsations[i]);
+            matches!(
+                d.process(&CYCLE, &cycle, 1.0),
+                Some(Detection::Onset { .. })
+            )
+        });
+        (onset, d.baseline_ml_min())
+    }
+
+    #[test]
+    fn an_alarm_waits_a_cycle_for_the_pulsation_its_own_cycle_shows() {
+        let climb = [2.7, 2.8, 2.9, 3.0];
+        // The first cycle's flow came late in it and barely pulses: at the alarm (the
+        // second cycle) the two-cycle pulsation is half of what this cycle shows alone.
+        let (onset, _) = onset_as_the_pulsation_comes(climb, [0.2, 1.2, 1.2, 1.2]);
+        assert_eq!(onset, Some(2), "the next cycle's two-cycle mean backs it");
+        // No pulsation in any cycle: an offset, absorbed at the alarm.
+        let (onset, baseline) = onset_as_the_pulsation_comes(climb, [0.2; 4]);
+        assert_eq!(onset, None);
+        assert!(baseline > 2.0, "{baseline}");
+        // One pulsing cycle waits once; the next without it is absorbed.
+        let (onset, baseline) = onset_as_the_pulsation_comes(climb, [0.2, 1.2, 0.2, 0.2]);
+        assert_eq!(onset, None);
+        assert!(baseline > 2.0, "{baseline}");
+        // Once per build: a steeper rise whose bar climbs to its cap as the pulsation
+        // follows at its edge is absorbed at the second wait, not found later.
+        let steep = [2.7, 2.8, 3.7, 4.0];
+        let (onset, baseline) = onset_as_the_pulsation_comes(steep, [0.2, 1.0, 1.12, 2.2]);
+        assert_eq!(onset, None);
+        assert!(baseline > 2.0, "{baseline}");
     }
 
     /// Two minutes of zero flow whose mean wanders by ±0.6 mL/min (a trickle's wobble, an

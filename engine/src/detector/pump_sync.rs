@@ -8,8 +8,10 @@
 //! smoothing in it) is learnt during strong flow, for the rhythm it was learnt at. From
 //! them come the two answers the detector takes from the pulsation: whether it backs a
 //! candidate onset's mean excess ([`PULSATION_SHARE`], [`LOCK_NOISE_FACTOR`],
-//! [`UNLOCKED_FLOW_FACTOR`]), and whether its own CUSUM at zero flow has found a rise
-//! ([`DetectorTest::PulseCusum`]), sooner than the mean's where the level wanders.
+//! [`UNLOCKED_FLOW_FACTOR`]; where only the latest cycle's own pulsation does yet, the
+//! alarm waits a cycle rather than be taken for an offset), and whether its own CUSUM at
+//! zero flow has found a rise ([`DetectorTest::PulseCusum`]), sooner than the mean's where
+//! the level wanders.
 
 use super::{winsorised_step, EjectionDetector, RATE_CHANGE, SIGMA_FLOOR_ML_MIN};
 use crate::cusum;
@@ -68,6 +70,18 @@ impl EjectionDetector {
         !self.tests.has(DetectorTest::PumpSync)
             || self.lock_excess >= self.lock_bar(excess)
             || rise >= UNLOCKED_FLOW_FACTOR * self.delta
+    }
+
+    /// Whether an alarm that the pulsation does not back yet may keep its evidence for the
+    /// next cycle (once per build) rather than be absorbed as an offset: this cycle's own
+    /// pulsation already stands at the bar for the `excess` (mL/min). The bar is met by a
+    /// two-cycle mean, and a rising flow's pulsation rises with it, so at a climb's first
+    /// alarm that mean still holds a lower cycle: on a sensor that smooths or holds its
+    /// readings, a cycle with none of the milk's pulsation yet. An offset, a drift or a
+    /// slow wobble shows no pulsation in any cycle and is absorbed at once, as before.
+    pub(super) fn may_wait_for_the_pulsation(&self, excess: f32) -> bool {
+        let this_cycle = self.puls_prev - self.puls_base;
+        !self.lock_waited && this_cycle >= self.lock_bar(excess)
     }
 
     /// The pump-synchronous excess (the two-cycle pulsation over its zero-flow level,
