@@ -11,6 +11,7 @@
 //!   the above).
 //! - `--cutoff CUTOFF`: flow readings below CUTOFF mL/min read exactly 0 (after the above).
 //! - `--refresh HZ`: a new flow reading HZ times a second, the last one repeated between.
+//! - `--delay S`: the flow S s later against the pressure (longer tubing to the sensor).
 //! - `--pressure GAIN,OFFSET,SIGMA,TAU`: the pressure lagged by TAU s, times GAIN, plus
 //!   OFFSET mmHg and white noise of SIGMA mmHg per sample.
 use letdown_io::sensor_variant::{write_folder, SensorVariant};
@@ -18,7 +19,7 @@ use std::error::Error;
 use std::path::Path;
 
 const USAGE: &str = "usage: sensor_variant [--held-as-flow] [--quantum ML_MIN] [--cutoff \
-     ML_MIN] [--refresh HZ] [--pressure GAIN,OFFSET_MMHG,SIGMA_MMHG,TAU_S] IN_DIR OUT_DIR \
+     ML_MIN] [--refresh HZ] [--delay S] [--pressure GAIN,OFFSET_MMHG,SIGMA_MMHG,TAU_S] IN_DIR OUT_DIR \
      GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -62,6 +63,10 @@ fn take_options(args: &mut Vec<String>) -> Result<SensorVariant, Box<dyn Error>>
             }
             ("--refresh", Some(hz)) => {
                 variant.refresh_hz = hz.parse()?;
+                2
+            }
+            ("--delay", Some(s)) => {
+                variant.transport_delay_s = s.parse()?;
                 2
             }
             ("--pressure", Some(fields)) => {

@@ -4,7 +4,8 @@
 //! readings below a cutoff set to zero, each pressure sample optionally lagged, scaled,
 //! offset and made noisy, and its labels beside it, so a replay shows what a noisier flow
 //! sensor, one reading more or less milk, one whose zero wanders, one that averages its
-//! reading or one that reads exactly zero at low flow does to the detector, and what a
+//! reading, one that reads exactly zero at low flow or one at the end of longer tubing
+//! does to the detector, and what a
 //! pressure sensor with another span, zero, noise or tubing does (README, "Beyond the
 //! development set"; the `sensor_variant` example writes such a folder, and
 //! `tests/other_sensors.rs` holds the detector's figures on some of them).
@@ -16,7 +17,8 @@
 //! its drift's phase drawn from the same seed and its pressure noise from a stream of its
 //! own, so one variant writes the same files every time and a pressure variant leaves the
 //! flow's noise as it was. A smoothing flow sensor shows each ejection's flow later by its
-//! group delay, so the labels' `visible_s` move by its time constant; the pressure moves no
+//! group delay, so the labels' `visible_s` move by its time constant, and longer tubing by
+//! its extra transport delay (the onsets, at the breast, stay); the pressure moves no
 //! label.
 
 use crate::session_copies::{copy_paths, write_labels_beside};
@@ -50,6 +52,11 @@ pub struct SensorVariant {
     pub cutoff_ml_min: Option<f64>,
     /// Whether held readings are transformed like flow rather than held.
     pub held_as_flow: bool,
+    /// Transport delay added to the flow behind the pressure, s: longer tubing between the
+    /// breast shield and the flow sensor (milk takes 0.5–3 s to the sensor in both our
+    /// simulator and the outside generator). The copy's flow at a row is the recording's
+    /// that many rows earlier (its first reading before that); a gap shifts nothing.
+    pub transport_delay_s: f64,
     /// What the other pressure sensor does to the pressure.
     pub pressure: PressureVariant,
 }
@@ -164,6 +171,7 @@ impl SensorVariant {
             ("quantum_ml_min", self.quantum_ml_min, true),
             ("refresh_hz", self.refresh_hz, true),
             ("cutoff_ml_min", self.cutoff_ml_min.unwrap_or(0.0), false),
+            ("transport_delay_s", self.transport_delay_s, true),
         ]) {
             return Err(VariantError::Flow(name));
         }
@@ -184,6 +192,7 @@ impl SensorVariant {
         refresh_hz: 0.0,
         cutoff_ml_min: None,
         held_as_flow: false,
+        transport_delay_s: 0.0,
         pressure: PressureVariant::AS_RECORDED,
     };
 }
@@ -201,17 +210,18 @@ pub fn write_folder(
     for (seed, (session, out)) in paths.iter().enumerate() {
         copy_through(session, out, variant, seed as u64)?;
         write_labels_beside(session, out, |labels| {
-            delay_visibility(labels, variant.smoothing_tau_s)
+            delay_visibility(labels, variant.smoothing_tau_s + variant.transport_delay_s)
         })?;
     }
     Ok(paths.len())
 }
 
-/// The labels as a sensor with a first-order lag of `tau_s` s shows them: each ejection's
-/// flow reaches the visibility threshold later by the lag's group delay.
-fn delay_visibility(mut labels: Vec<Ejection>, tau_s: f64) -> Vec<Ejection> {
+/// The labels as a sensor `delay_s` s later shows them (a first-order lag's group delay, its
+/// time constant, and any extra transport delay): each ejection's flow reaches the
+/// visibility threshold that much later.
+fn delay_visibility(mut labels: Vec<Ejection>, delay_s: f64) -> Vec<Ejection> {
     for label in &mut labels {
-        label.visible_s = label.visible_s.map(|t| t + tau_s);
+        label.visible_s = label.visible_s.map(|t| t + delay_s);
     }
     labels
 }
@@ -236,11 +246,12 @@ fn copy_through(
     let mut pressure = PressureSensor::new(variant.pressure, rate_hz, seed);
     let items = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
     let held = held_samples(&items, rate_hz);
-    for (item, held) in items.iter().zip(held) {
+    let recorded = delayed_flows(&items, &held, variant.transport_delay_s * rate_hz);
+    for (item, (measured, held)) in items.iter().zip(recorded) {
         match item {
             SessionItem::Row(row) => {
                 let mut sample = row.sample;
-                sample.flow_ml_min = flow.read(sample.flow_ml_min, row.t_s, held);
+                sample.flow_ml_min = flow.read(measured, row.t_s, held);
                 sample.pressure_mmhg = pressure.read(sample.pressure_mmhg);
                 writer.write_sample(sample)?;
             }
@@ -249,6 +260,32 @@ fn copy_through(
     }
     writer.finish()?;
     Ok(())
+}
+
+/// Each item's recorded flow and whether the recording holds it there, taken `delay`
+/// rows earlier (rounded; the first row's before the recording's start). Gaps take no
+/// part: their entries are never read.
+fn delayed_flows(items: &[SessionItem], held: &[bool], delay: f64) -> Vec<(f32, bool)> {
+    let rows: Vec<(f32, bool)> = items
+        .iter()
+        .zip(held)
+        .filter_map(|(item, &held)| match item {
+            SessionItem::Row(row) => Some((row.sample.flow_ml_min, held)),
+            SessionItem::Gap(_) => None,
+        })
+        .collect();
+    let shift = delay.round() as usize;
+    let mut row = 0usize;
+    items
+        .iter()
+        .map(|item| match item {
+            SessionItem::Row(_) => {
+                row += 1;
+                rows[(row - 1).saturating_sub(shift)]
+            }
+            SessionItem::Gap(_) => (f32::NAN, false),
+        })
+        .collect()
 }
 
 /// The other flow sensor, sample by sample. Its noise is drawn for every sample, even at
@@ -516,6 +553,28 @@ mod tests {
         assert_eq!(copy[..100], without[..100]);
         assert_eq!(copy[180..], without[180..]);
         assert_ne!(copy[179], copy[180]);
+    }
+
+    #[test]
+    fn longer_tubing_delays_the_flow_against_the_pressure_and_the_visibility() {
+        let delayed = SensorVariant {
+            transport_delay_s: 0.5,
+            ..SensorVariant::AS_RECORDED
+        };
+        let copy = copied_flows(delayed, 80);
+        let recorded = copied_flows(SensorVariant::AS_RECORDED, 80);
+        assert_eq!(copy[..50], vec![recorded[0]; 50][..]);
+        assert_eq!(copy[50..], recorded[..250]);
+        // The held run moved with it, and stays held.
+        assert!(copy[150..230].iter().all(|&f| f == 8.0));
+        let label = Ejection {
+            onset_s: 10.0,
+            end_s: 60.0,
+            visible_s: Some(15.0),
+        };
+        let moved = delay_visibility(vec![label], 0.5 + delayed.transport_delay_s);
+        assert_eq!(moved[0].visible_s, Some(16.0));
+        assert_eq!(moved[0].onset_s, 10.0);
     }
 
     #[test]
