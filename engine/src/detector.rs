@@ -245,6 +245,9 @@ pub struct EjectionDetector {
     /// Cycles the pulsation's zero-flow noise estimates have taken (saturating).
     zero_cycles: u16,
     lock_excess: f32,
+    /// The latest cycle's own pulsation over the level `lock_excess` is measured from,
+    /// mL/min.
+    lock_this: f32,
     puls_last3: f32,
     /// The three-cycle median of the pulsation above its level at zero flow, mL/min.
     pulse_excess: f32,
@@ -363,6 +366,7 @@ impl EjectionDetector {
             puls_dev: f32::INFINITY,
             zero_cycles: 0,
             lock_excess: 0.0,
+            lock_this: 0.0,
             puls_last3: 0.0,
             pulse_excess: 0.0,
             pulse_sigma: f32::INFINITY,
@@ -622,6 +626,7 @@ impl EjectionDetector {
         if self.cusum.s <= 0.0 {
             self.rise_start_s = start_s;
             self.climb_waited = false;
+            self.lock_waited = false;
         }
 
         let m3 = self.means.push(m);
@@ -1733,45 +1738,57 @@ mod tests {
         assert!(matches!(onset, Some(Detection::Onset { .. })));
     }
 
-    /// A rise from zero flow (0.2 mL/min) to cycle means `means`, pulsing at `pulsations`
-    /// (mL/min), on a sensor whose learnt transfer is 0.6 and whose pulsation deviates by
-    /// 0.3 mL/min at zero flow (the bar it must clear is at most 0.9 mL/min above its zero
-    /// flow level): the cycle of its onset, if any, and the baseline after it, mL/min.
-    fn onset_as_the_pulsation_comes(means: [f32; 4], pulsations: [f32; 4]) -> (Option<usize>, f32) {
+    /// A detector settled at zero flow (0.2 mL/min, its pulsation there too), on a sensor
+    /// whose learnt transfer is 0.6 and whose pulsation deviates by 0.5 mL/min at zero
+    /// flow (an onset's pulsation must clear 0.3 of its mean excess, at most 1.5 mL/min),
+    /// then `cycles` of (mean, pulsation), mL/min: the cycle of the first onset, if any,
+    /// and the baseline after each cycle.
+    fn onset_as_the_pulsation_comes(cycles: &[(f32, f32)]) -> (Option<usize>, Vec<f32>) {
         let mut d = settled();
         d.transfer = 0.6;
-        d.puls_dev = 0.3;
-        let onset = (0..4).find(|&i| {
-            let cycle = pulsing_block(means[i], pulsations[i]);
-            matches!(
-                d.process(&CYCLE, &cycle, 1.0),
-                Some(Detection::Onset { .. })
-            )
-        });
-        (onset, d.baseline_ml_min())
+        d.puls_dev = 0.5;
+        let mut onset = None;
+        let mut baselines = Vec::new();
+        for (i, &(mean, pulsation)) in cycles.iter().enumerate() {
+            let found = d.process(&CYCLE, &pulsing_block(mean, pulsation), 1.0);
+            if matches!(found, Some(Detection::Onset { .. })) && onset.is_none() {
+                onset = Some(i);
+            }
+            baselines.push(d.baseline_ml_min());
+        }
+        (onset, baselines)
     }
 
     #[test]
     fn an_alarm_waits_a_cycle_for_the_pulsation_its_own_cycle_shows() {
-        let climb = [2.7, 2.8, 2.9, 3.0];
         // The first cycle's flow came late in it and barely pulses: at the alarm (the
-        // second cycle) the two-cycle pulsation is half of what this cycle shows alone.
-        let (onset, _) = onset_as_the_pulsation_comes(climb, [0.2, 1.2, 1.2, 1.2]);
+        // second cycle) the two-cycle pulsation (0.5 over its level) is below the bar
+        // (0.78), what this cycle shows alone (1.0) above it.
+        let climb = [(2.7, 0.2), (2.8, 1.2), (2.9, 1.2), (3.0, 1.2)];
+        let (onset, baselines) = onset_as_the_pulsation_comes(&climb);
         assert_eq!(onset, Some(2), "the next cycle's two-cycle mean backs it");
+        assert!(
+            baselines[1] < 1.0,
+            "not absorbed at the wait: {baselines:?}"
+        );
         // No pulsation in any cycle: an offset, absorbed at the alarm.
-        let (onset, baseline) = onset_as_the_pulsation_comes(climb, [0.2; 4]);
+        let offset = climb.map(|(m, _)| (m, 0.2));
+        let (onset, baselines) = onset_as_the_pulsation_comes(&offset);
         assert_eq!(onset, None);
-        assert!(baseline > 2.0, "{baseline}");
-        // One pulsing cycle waits once; the next without it is absorbed.
-        let (onset, baseline) = onset_as_the_pulsation_comes(climb, [0.2, 1.2, 0.2, 0.2]);
+        assert!(baselines[1] > 2.0, "{baselines:?}");
+        // Once per build: a steeper rise whose bar climbs (0.66 at the alarm, 1.14 a cycle
+        // later) as its pulsation follows clear of it alone (0.8, then 1.35) but not in
+        // the two-cycle mean (0.4, then 1.08) is absorbed at that second wait, not found a
+        // cycle later (below 4 mL/min over the baseline, where size alone would do).
+        let steep = [(2.2, 0.2), (2.4, 1.0), (4.0, 1.55), (4.3, 3.0)];
+        let (onset, baselines) = onset_as_the_pulsation_comes(&steep);
         assert_eq!(onset, None);
-        assert!(baseline > 2.0, "{baseline}");
-        // Once per build: a steeper rise whose bar climbs to its cap as the pulsation
-        // follows at its edge is absorbed at the second wait, not found later.
-        let steep = [2.7, 2.8, 3.7, 4.0];
-        let (onset, baseline) = onset_as_the_pulsation_comes(steep, [0.2, 1.0, 1.12, 2.2]);
-        assert_eq!(onset, None);
-        assert!(baseline > 2.0, "{baseline}");
+        assert!(baselines[2] > 2.0, "{baselines:?}");
+        // A build is once: evidence that decayed to zero after a wait may wait again.
+        let rested = [(0.2, 0.2); 12];
+        let again = [&climb[..2], &rested[..], &climb[..]].concat();
+        let (onset, _) = onset_as_the_pulsation_comes(&again);
+        assert_eq!(onset, Some(2 + 12 + 2), "{again:?}");
     }
 
     /// Two minutes of zero flow whose mean wanders by ±0.6 mL/min (a trickle's wobble, an

@@ -55,7 +55,9 @@ pub struct SensorVariant {
     /// Transport delay added to the flow behind the pressure, s: longer tubing between the
     /// breast shield and the flow sensor (milk takes 0.5–3 s to the sensor in both our
     /// simulator and the outside generator). The copy's flow at a row is the recording's
-    /// that many rows earlier (its first reading before that); a gap shifts nothing.
+    /// that many rows earlier (its first reading before that), rows counted across a gap
+    /// as if it were not there: for that many rows after one, the flow shown is from
+    /// before it.
     pub transport_delay_s: f64,
     /// What the other pressure sensor does to the pressure.
     pub pressure: PressureVariant,
@@ -557,24 +559,40 @@ mod tests {
 
     #[test]
     fn longer_tubing_delays_the_flow_against_the_pressure_and_the_visibility() {
+        let dir = tempfile::tempdir().unwrap();
+        let (input, output) = (dir.path().join("in"), dir.path().join("out"));
+        std::fs::create_dir(&input).unwrap();
+        // Pressure −i mmHg at sample i, so a shifted pressure would show.
+        let mut w =
+            SessionWriter::create(input.join("s.csv"), 100.0, &[] as &[(&str, &str)]).unwrap();
+        for i in 0..300 {
+            let flow = if (100..180).contains(&i) {
+                8.0
+            } else {
+                10.0 + i as f32 / 100.0
+            };
+            w.write_sample(Sample::new(-(i as f32), flow)).unwrap();
+        }
+        w.finish().unwrap();
+        std::fs::write(
+            input.join("s.labels.csv"),
+            "onset_s,end_s,visible_s\n10,60,15\n",
+        )
+        .unwrap();
         let delayed = SensorVariant {
             transport_delay_s: 0.5,
             ..SensorVariant::AS_RECORDED
         };
-        let copy = copied_flows(delayed, 80);
-        let recorded = copied_flows(SensorVariant::AS_RECORDED, 80);
-        assert_eq!(copy[..50], vec![recorded[0]; 50][..]);
-        assert_eq!(copy[50..], recorded[..250]);
-        // The held run moved with it, and stays held.
-        assert!(copy[150..230].iter().all(|&f| f == 8.0));
-        let label = Ejection {
-            onset_s: 10.0,
-            end_s: 60.0,
-            visible_s: Some(15.0),
-        };
-        let moved = delay_visibility(vec![label], 0.5 + delayed.transport_delay_s);
-        assert_eq!(moved[0].visible_s, Some(16.0));
-        assert_eq!(moved[0].onset_s, 10.0);
+        write_folder(&input, &output, delayed).unwrap();
+        let (recorded, copy) = (input.join("s.csv"), output.join("s.csv"));
+        let (before, after) = (flows(&recorded), flows(&copy));
+        assert_eq!(after[..50], vec![before[0]; 50][..]);
+        assert_eq!(after[50..], before[..250]);
+        // The held run moved with the flow, and stays held.
+        assert!(after[150..230].iter().all(|&f| f == 8.0));
+        assert_eq!(pressures(&copy), pressures(&recorded));
+        let labels = crate::labels_csv::read_labels(output.join("s.labels.csv")).unwrap();
+        assert_eq!((labels[0].onset_s, labels[0].visible_s), (10.0, Some(15.5)));
     }
 
     #[test]

@@ -74,14 +74,14 @@ impl EjectionDetector {
 
     /// Whether an alarm that the pulsation does not back yet may keep its evidence for the
     /// next cycle (once per build) rather than be absorbed as an offset: this cycle's own
-    /// pulsation already stands at the bar for the `excess` (mL/min). The bar is met by a
-    /// two-cycle mean, and a rising flow's pulsation rises with it, so at a climb's first
-    /// alarm that mean still holds a lower cycle: on a sensor that smooths or holds its
-    /// readings, a cycle with none of the milk's pulsation yet. An offset, a drift or a
-    /// slow wobble shows no pulsation in any cycle and is absorbed at once, as before.
+    /// pulsation, over the level the two-cycle mean is measured from, already stands at
+    /// the bar for the `excess` (mL/min). The bar is met by a two-cycle mean, and a rising
+    /// flow's pulsation rises with it, so at a climb's first alarm that mean still holds a
+    /// lower cycle: on a sensor that smooths or holds its readings, one with less of the
+    /// milk's pulsation, or none yet. An offset, a drift or a slow wobble shows no
+    /// pulsation in any cycle and is absorbed at once, as before.
     pub(super) fn may_wait_for_the_pulsation(&self, excess: f32) -> bool {
-        let this_cycle = self.puls_prev - self.puls_base;
-        !self.lock_waited && this_cycle >= self.lock_bar(excess)
+        !self.lock_waited && self.lock_this >= self.lock_bar(excess)
     }
 
     /// The pump-synchronous excess (the two-cycle pulsation over its zero-flow level,
@@ -124,6 +124,7 @@ impl EjectionDetector {
             p
         };
         self.lock_excess = 0.5 * (p + prev) - self.puls_base;
+        self.lock_this = p - self.puls_base;
         // A sensor that drops out reads no pulsation at all, not even its noise's, and the
         // follower falls with it; measured from the slow floor as well, the flow's
         // return after the dropout is no rise.
