@@ -1,6 +1,7 @@
 //! Detection through sensors we have not seen: the outside development set
 //! (`datasets/external-dev/`) written anew as a noisier flow sensor, one reading twice the
-//! milk, one that smooths its reading, one that reads exactly 0 below 1 mL/min, and a
+//! milk, one that smooths its reading, one that reads exactly 0 below 1 mL/min, one at the
+//! end of tubing that delays the milk 2 s more than either generator draws, and a
 //! pressure sensor with another span, zero, noise and tubing
 //! ([`letdown_io::sensor_variant`]), replayed through the default engine and scored per
 //! half (DESIGN §6; README, "Beyond the development set").
@@ -23,7 +24,7 @@ struct OtherSensor {
     false_alarms: [usize; 2],
 }
 
-const SENSORS: [OtherSensor; 5] = [
+const SENSORS: [OtherSensor; 6] = [
     OtherSensor {
         name: "noise σ 1.5 mL/min",
         variant: SensorVariant {
@@ -55,6 +56,14 @@ const SENSORS: [OtherSensor; 5] = [
             ..SensorVariant::AS_RECORDED
         },
         false_alarms: [1, 0],
+    },
+    OtherSensor {
+        name: "tubing 2 s longer",
+        variant: SensorVariant {
+            transport_delay_s: 2.0,
+            ..SensorVariant::AS_RECORDED
+        },
+        false_alarms: [0, 0],
     },
     OtherSensor {
         name: "pressure gain 0.9, offset 5 mmHg, noise σ 3 mmHg, lag 0.05 s",
