@@ -19,8 +19,8 @@ use std::error::Error;
 use std::path::Path;
 
 const USAGE: &str = "usage: sensor_variant [--held-as-flow] [--quantum ML_MIN] [--cutoff \
-     ML_MIN] [--refresh HZ] [--delay S] [--pressure GAIN,OFFSET_MMHG,SIGMA_MMHG,TAU_S] IN_DIR OUT_DIR \
-     GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
+     ML_MIN] [--refresh HZ] [--delay S] [--pressure GAIN,OFFSET_MMHG,SIGMA_MMHG,TAU_S] \
+     IN_DIR OUT_DIR GAIN SIGMA_ML_MIN [DRIFT_ML_MIN PERIOD_S [TAU_S]]";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
