@@ -248,10 +248,15 @@ fn copy_through(
     let mut pressure = PressureSensor::new(variant.pressure, rate_hz, seed);
     let items = reader.by_ref().collect::<Result<Vec<_>, _>>()?;
     let held = held_samples(&items, rate_hz);
-    let recorded = delayed_flows(&items, &held, variant.transport_delay_s * rate_hz);
-    for (item, (measured, held)) in items.iter().zip(recorded) {
+    let recorded = recorded_rows(&items, &held);
+    let shift = (variant.transport_delay_s * rate_hz).round() as usize;
+    let mut rows = 0usize;
+    for item in &items {
         match item {
             SessionItem::Row(row) => {
+                // Longer tubing: the reading `shift` rows earlier, the first before that.
+                let (measured, held) = recorded[rows.saturating_sub(shift)];
+                rows += 1;
                 let mut sample = row.sample;
                 sample.flow_ml_min = flow.read(measured, row.t_s, held);
                 sample.pressure_mmhg = pressure.read(sample.pressure_mmhg);
@@ -264,28 +269,14 @@ fn copy_through(
     Ok(())
 }
 
-/// Each item's recorded flow and whether the recording holds it there, taken `delay`
-/// rows earlier (rounded; the first row's before the recording's start). Gaps take no
-/// part: their entries are never read.
-fn delayed_flows(items: &[SessionItem], held: &[bool], delay: f64) -> Vec<(f32, bool)> {
-    let rows: Vec<(f32, bool)> = items
+/// Each row's recorded flow and whether the recording holds it there, gaps left out.
+fn recorded_rows(items: &[SessionItem], held: &[bool]) -> Vec<(f32, bool)> {
+    items
         .iter()
         .zip(held)
         .filter_map(|(item, &held)| match item {
             SessionItem::Row(row) => Some((row.sample.flow_ml_min, held)),
             SessionItem::Gap(_) => None,
-        })
-        .collect();
-    let shift = delay.round() as usize;
-    let mut row = 0usize;
-    items
-        .iter()
-        .map(|item| match item {
-            SessionItem::Row(_) => {
-                row += 1;
-                rows[(row - 1).saturating_sub(shift)]
-            }
-            SessionItem::Gap(_) => (f32::NAN, false),
         })
         .collect()
 }
