@@ -27,7 +27,9 @@
 //! three-cycle median) against its own noise, with the same run length: at zero flow
 //! the pulsation is the sensor's noise in one DFT bin, while the mean also carries every
 //! slow wander of the level, so where the mean wanders milk's pulsation shows sooner
-//! ([`DetectorTest::PulseCusum`]). Either alarm passes the same tests below.
+//! ([`DetectorTest::PulseCusum`]). And where the mean's evidence stands within one cycle's
+//! reach of the threshold, two cycles pulsing in one phase, each clear of its own noise,
+//! complete it ([`DetectorTest::PhaseAlarm`]). Every alarm passes the same tests below.
 //!
 //! Everything else (the baseline, the rise to the peak, the end, re-armed onsets on a
 //! tail) works on the cycle means median-filtered over three cycles, where a cycle's delay
@@ -242,6 +244,8 @@ pub struct EjectionDetector {
     puls_zero: f32,
     /// Mean absolute deviation of the pulsation from its level at zero flow, mL/min.
     puls_dev: f32,
+    /// The same of each cycle's own pulsation, not its three-cycle median, mL/min.
+    puls_dev_raw: f32,
     /// Cycles the pulsation's zero-flow noise estimates have taken (saturating).
     zero_cycles: u16,
     lock_excess: f32,
@@ -285,6 +289,8 @@ pub struct EjectionDetector {
     /// The latest two usable cycles pulse clear of the noise, without rejected samples,
     /// and in phase ([`PHASE_AGREEMENT`]).
     phase_agrees: bool,
+    /// The smaller of the latest two usable cycles' pulsation magnitudes, mL/min.
+    phase_low: f32,
     /// The baseline as followed without the offsets absorbed for want of pulsation,
     /// mL/min: what a rise seen only in the mean is measured from.
     slow_base: f32,
@@ -364,6 +370,7 @@ impl EjectionDetector {
             puls_base: f32::NAN,
             puls_zero: 0.0,
             puls_dev: f32::INFINITY,
+            puls_dev_raw: f32::INFINITY,
             zero_cycles: 0,
             lock_excess: 0.0,
             lock_this: 0.0,
@@ -382,6 +389,7 @@ impl EjectionDetector {
             climb_raw: 0.0,
             prev_phasor: [f32::NAN; 2],
             phase_agrees: false,
+            phase_low: 0.0,
             slow_base: 0.0,
             evidence_cycles: 0,
             spoiled: false,
@@ -422,6 +430,31 @@ impl EjectionDetector {
         } else {
             f32::NEG_INFINITY
         }
+    }
+
+    /// Whether the pulsation completes the mean's evidence at zero flow: the latest two
+    /// cycles agree in phase and each stands [`LOCK_NOISE_FACTOR`] deviations of a single
+    /// cycle's pulsation above its zero-flow level (not the three-cycle median's smaller
+    /// deviations phase-climb's agreement is measured against: a pulsation that jumps now
+    /// and then must not agree by chance), as milk does and noise, a motion burst or a
+    /// dropout's edge seldom do; while the mean's CUSUM stands within one cycle's reach of
+    /// its threshold (where the partial-cycle test is armed) and this cycle may alarm at
+    /// all ([`may_alarm`](Self::may_alarm)). The mean and the pulsation are two views of
+    /// one rise; each alone must carry all of the evidence, together the pulsation's
+    /// agreement over two cycles stands for the rest of the mean's (a spike fills one
+    /// cycle, and its pulsation lands at any phase).
+    fn phase_alarm(&self, excess: f32, delta: f32) -> bool {
+        self.tests.has(DetectorTest::PhaseAlarm)
+            && self.phase_agrees
+            && self.phase_low >= self.puls_base.max(0.0) + LOCK_NOISE_FACTOR * self.puls_dev_raw
+            && self.within_a_cycle_of_alarm()
+            && self.may_alarm(excess, delta)
+    }
+
+    /// Whether the mean's CUSUM stands within one cycle's largest increment
+    /// ([`MAX_CYCLE_SHARE`] of its threshold) of an alarm.
+    fn within_a_cycle_of_alarm(&self) -> bool {
+        self.threshold - self.cusum.s < MAX_CYCLE_SHARE * self.threshold
     }
 
     /// Whether an alarm that came before the climb may keep its evidence for the next
@@ -564,6 +597,7 @@ impl EjectionDetector {
         let bar = self.puls_base.max(0.0) + self.pulsation_noise_bar();
         let magnitude = |[x, y]: [f32; 2]| libm::sqrtf(x * x + y * y);
         let (last, this) = (magnitude([a, b]), magnitude(z));
+        self.phase_low = last.min(this);
         // A NaN last cycle, or the noise level's infinite start, compares false throughout.
         self.phase_agrees =
             last >= bar && this >= bar && a * z[0] + b * z[1] >= PHASE_AGREEMENT * last * this;
@@ -680,6 +714,8 @@ impl EjectionDetector {
             self.zero_cycles = self.zero_cycles.saturating_add(1);
             let gain = (1.0 / f32::from(self.zero_cycles)).max(SPREAD_GAIN);
             self.puls_dev = track_spread(self.puls_dev, (p3 - self.puls_base).abs(), gain);
+            let p = self.puls_prev;
+            self.puls_dev_raw = track_spread(self.puls_dev_raw, (p - self.puls_base).abs(), gain);
             self.pulse_sigma = track_spread(self.pulse_sigma, sigma_of(self.pulse_excess), gain);
             // As slow as the spread (a time constant of 1/SPREAD_GAIN cycles): a dropout
             // of a few cycles barely moves it.
@@ -704,7 +740,8 @@ impl EjectionDetector {
             let delta = self.zero_flow_delta();
             let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
             let pulse_alarm = self.pulse_test(excess, delta);
-            if !(mean_alarm || pulse_alarm) {
+            let phase_alarm = self.phase_alarm(excess, delta);
+            if !(mean_alarm || pulse_alarm || phase_alarm) {
                 self.arm_partial(c.sigma_raw, delta, c.dt_s);
                 return None;
             }
@@ -994,6 +1031,11 @@ mod tests {
         release_mmhg: 0.0,
         pumping: true,
     };
+
+    /// Every test but phase-alarm: the tests' idealised milk pulses in one phase from its
+    /// first cycle, which phase-alarm would take for an onset before the mechanism a test
+    /// is about decides (it is tested on its own below).
+    const BUT_PHASE_ALARM: DetectorTests = DetectorTests::ALL.without(DetectorTest::PhaseAlarm);
 
     fn block(mean: f32) -> BlockFeatures {
         // Milk moves with the pump: its fundamental is about its mean.
@@ -1328,7 +1370,7 @@ mod tests {
             depth_mmhg: -100.0,
             ..CYCLE
         };
-        let mut d = settled_in(&stimulation, 0.05);
+        let mut d = settled_in(&stimulation, 0.05).with_tests(BUT_PHASE_ALARM);
         let expression = Cycle {
             rate_cpm: 40.0,
             depth_mmhg: -200.0,
@@ -1437,7 +1479,7 @@ mod tests {
     /// and the climb (mL/min); and the cycle of the onset.
     fn slow_start(noise: Option<f32>) -> ([(f32, f32, f32); 16], Option<usize>) {
         // The climb read on the median alone: the wait is what is tested here.
-        let mut d = quiet().with_tests(DetectorTests::ALL.without(DetectorTest::PhaseClimb));
+        let mut d = quiet().with_tests(BUT_PHASE_ALARM.without(DetectorTest::PhaseClimb));
         if let Some(sigma) = noise {
             d.spread_m3 = sigma;
         }
@@ -1618,7 +1660,7 @@ mod tests {
 
     #[test]
     fn the_partial_test_completes_evidence_of_two_cycles_inside_the_third() {
-        let mut d = settled();
+        let mut d = settled().with_tests(BUT_PHASE_ALARM);
         assert_eq!(d.partial_test(), None, "no evidence yet: nothing armed");
         // A slow start: cycles that each add a little evidence, until the test is armed.
         let mut fed = 0;
@@ -1657,13 +1699,13 @@ mod tests {
     #[test]
     fn a_jump_faster_than_milk_climbs_arms_no_partial_test() {
         assert!(
-            armed_after_a_jump_to(1.0, DetectorTests::ALL),
+            armed_after_a_jump_to(1.0, BUT_PHASE_ALARM),
             "a climb as milk's"
         );
         // 14 mL/min in one second: a motion burst, whose decay a smoothing sensor spreads
         // into the next cycle's first samples.
-        assert!(!armed_after_a_jump_to(15.0, DetectorTests::ALL));
-        let unguarded = DetectorTests::ALL.without(DetectorTest::PartialGuard);
+        assert!(!armed_after_a_jump_to(15.0, BUT_PHASE_ALARM));
+        let unguarded = BUT_PHASE_ALARM.without(DetectorTest::PartialGuard);
         assert!(
             armed_after_a_jump_to(15.0, unguarded),
             "the case must arm the test"
@@ -1684,12 +1726,12 @@ mod tests {
 
     #[test]
     fn a_cycle_that_jumped_faster_than_milk_climbs_completes_no_onset() {
-        let unguarded = DetectorTests::ALL.without(DetectorTest::PartialGuard);
+        let unguarded = BUT_PHASE_ALARM.without(DetectorTest::PartialGuard);
         assert!(
             onset_on_a_burst_after_a_slow_start(unguarded),
             "the case must fool it"
         );
-        assert!(!onset_on_a_burst_after_a_slow_start(DetectorTests::ALL));
+        assert!(!onset_on_a_burst_after_a_slow_start(BUT_PHASE_ALARM));
     }
 
     /// A transfer of 1.3 learnt at 60 cpm; twenty quiet cycles at `rate_cpm`; then a rise of
@@ -1816,12 +1858,89 @@ mod tests {
 
     #[test]
     fn the_pulsation_finds_an_ejection_sooner_where_the_mean_wanders() {
-        let with = onset_cycle_on_a_wandering_level(DetectorTests::ALL).expect("found");
-        let without = DetectorTests::ALL.without(DetectorTest::PulseCusum);
+        let with = onset_cycle_on_a_wandering_level(BUT_PHASE_ALARM).expect("found");
+        let without = BUT_PHASE_ALARM.without(DetectorTest::PulseCusum);
         let without = onset_cycle_on_a_wandering_level(without).expect("found without");
         assert!(
             with < without,
             "cycle {with} with the pulsation's CUSUM, {without} without"
+        );
+    }
+
+    /// A noisy zero flow (cycle means 0.2 ± 0.3 mL/min, their pulsation `zero` in turn), then
+    /// cycles of the mean `rise(i)` mL/min above it whose pulsation (0.4 of it above
+    /// 0.2 mL/min) lands `turn` degrees further round each cycle (0: at the same point of
+    /// every cycle, as milk's). The cycle of the onset, counted from 1, if any in 30.
+    fn onset_with_the_pulsation_turning(
+        tests: DetectorTests,
+        zero: &[f32],
+        turn: f32,
+        rise: impl Fn(f32) -> f32,
+    ) -> Option<usize> {
+        let mut d = EjectionDetector::new(1.0, 0.05).with_tests(tests);
+        for i in 0..60 {
+            let mean = if i % 2 == 0 { 0.5 } else { -0.1 };
+            let quiet = pulsing_block(mean, zero[i % zero.len()]);
+            assert_eq!(d.process(&CYCLE, &quiet, 1.0), None, "cycle {i}");
+        }
+        (1..=30).find(|&i| {
+            let excess = rise(i as f32);
+            let pulsation = 0.2 + 0.4 * excess;
+            let cycle = BlockFeatures {
+                pulsation_phasor: pulsing(pulsation, turn * i as f32),
+                ..pulsing_block(0.2 + excess, pulsation)
+            };
+            matches!(
+                d.process(&CYCLE, &cycle, 1.0),
+                Some(Detection::Onset { .. })
+            )
+        })
+    }
+
+    #[test]
+    fn two_cycles_pulsing_in_phase_complete_evidence_within_a_cycles_reach() {
+        let without = DetectorTests::ALL.without(DetectorTest::PhaseAlarm);
+        let onset = |tests, turn, rise: fn(f32) -> f32| {
+            onset_with_the_pulsation_turning(tests, &[0.3, 0.1], turn, rise)
+        };
+        let climb = |i: f32| 0.3 * i;
+        let with_at = onset(DetectorTests::ALL, 0.0, climb);
+        let without_at = onset(without, 0.0, climb);
+        assert!(
+            with_at.expect("found") < without_at.expect("found without"),
+            "in phase: cycle {with_at:?} with the test, {without_at:?} without"
+        );
+        // A pulsation that lands anywhere (a motion burst's, noise) completes nothing.
+        let with_at = onset(DetectorTests::ALL, 100.0, climb);
+        let without_at = onset(without, 100.0, climb);
+        assert_eq!(with_at, without_at, "turning 100° a cycle");
+        // Nor milk's phase alone, before the mean's evidence is within a cycle's reach: a
+        // flow that steps to 0.8 mL/min and climbs on pulses in phase from its second
+        // cycle, and is found at its third.
+        let stepped = |i: f32| 0.5 + 0.3 * i;
+        assert_eq!(onset(DetectorTests::ALL, 0.0, stepped), Some(3));
+    }
+
+    #[test]
+    fn the_pulsation_completes_evidence_only_clear_of_each_cycles_own_noise() {
+        // Zero flow's pulsation at 0.2 mL/min, its three-cycle median steady (0.05), the
+        // mean's evidence within a cycle's reach, and two cycles of 1 mL/min in phase.
+        let alarms = |dev_raw: f32| {
+            let mut d = quiet();
+            d.puls_base = 0.2;
+            d.puls_dev = 0.05;
+            d.puls_dev_raw = dev_raw;
+            d.threshold = 5.0;
+            d.cusum.s = 4.0;
+            d.note_phase(pulsing(1.0, -50.0), true);
+            d.note_phase(pulsing(1.0, -40.0), true);
+            assert!(d.phase_agrees, "clear of the median's noise");
+            d.phase_alarm(1.0, 1.0)
+        };
+        assert!(alarms(0.1), "each cycle's own noise 0.1 mL/min");
+        assert!(
+            !alarms(0.4),
+            "a pulsation that scatters 0.4 mL/min cycle by cycle"
         );
     }
 

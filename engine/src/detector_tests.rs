@@ -49,11 +49,16 @@ pub enum DetectorTest {
     /// stand clear of their noise and agree in phase: milk reaches the sensor at the same
     /// point of every pump cycle, a motion burst or noise anywhere.
     PhaseClimb,
+    /// At zero flow, where the mean's CUSUM stands within one cycle's reach of its
+    /// threshold, the latest two cycles pulsing in one phase, each clear of its own cycle's
+    /// noise, complete the evidence: milk pulses at the same point of every pump cycle,
+    /// noise and motion bursts anywhere.
+    PhaseAlarm,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 9] = [
+    pub const ALL: [DetectorTest; 10] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
@@ -63,6 +68,7 @@ impl DetectorTest {
         DetectorTest::DropoutHold,
         DetectorTest::PulseCusum,
         DetectorTest::PhaseClimb,
+        DetectorTest::PhaseAlarm,
     ];
 
     /// The test's name on the command line and in tables.
@@ -77,6 +83,7 @@ impl DetectorTest {
             DetectorTest::DropoutHold => "dropout-hold",
             DetectorTest::PulseCusum => "pulse-cusum",
             DetectorTest::PhaseClimb => "phase-climb",
+            DetectorTest::PhaseAlarm => "phase-alarm",
         }
     }
 
@@ -99,7 +106,7 @@ impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
             "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
-             trickle-level, dropout-hold, pulse-cusum, phase-climb)",
+             trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm)",
         )
     }
 }

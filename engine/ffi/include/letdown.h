@@ -318,6 +318,11 @@ enum ld_detector_test
    phase with the last one's ("phase-climb").
    */
   LD_DETECTOR_TEST_PHASE_CLIMB = (1 << 8),
+  /*
+   At zero flow two cycles pulsing in one phase complete the mean's evidence when it
+   stands within a cycle's reach of its threshold ("phase-alarm").
+   */
+  LD_DETECTOR_TEST_PHASE_ALARM = (1 << 9),
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -32,6 +32,9 @@ pub enum ld_detector_test {
     /// An onset's climb may be read on the latest cycle when its pulsation agrees in
     /// phase with the last one's ("phase-climb").
     LD_DETECTOR_TEST_PHASE_CLIMB = 1 << 8,
+    /// At zero flow two cycles pulsing in one phase complete the mean's evidence when it
+    /// stands within a cycle's reach of its threshold ("phase-alarm").
+    LD_DETECTOR_TEST_PHASE_ALARM = 1 << 9,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -46,6 +49,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::DropoutHold => ld_detector_test::LD_DETECTOR_TEST_DROPOUT_HOLD,
             DetectorTest::PulseCusum => ld_detector_test::LD_DETECTOR_TEST_PULSE_CUSUM,
             DetectorTest::PhaseClimb => ld_detector_test::LD_DETECTOR_TEST_PHASE_CLIMB,
+            DetectorTest::PhaseAlarm => ld_detector_test::LD_DETECTOR_TEST_PHASE_ALARM,
         }
     }
 }

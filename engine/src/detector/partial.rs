@@ -12,9 +12,7 @@
 //! still climbs: an alarm on a falling cycle ([`FALL_NOISE_FACTOR`]) is built anew, one on a
 //! cycle no higher than the last waits for the next (`DetectorTest::PartialGuard`).
 
-use super::{
-    Detection, EjectionDetector, Phase, ALARM_SHARE, MAX_CYCLE_SHARE, MAX_REJECTED_FRACTION,
-};
+use super::{Detection, EjectionDetector, Phase, ALARM_SHARE, MAX_REJECTED_FRACTION};
 use crate::detector_tests::DetectorTest;
 
 /// A cycle's flow counts as fallen once it lies this many noise standard deviations below
@@ -65,7 +63,7 @@ impl EjectionDetector {
         // within the first samples of the next.
         let guarded = self.tests.has(DetectorTest::PartialGuard);
         let spread = self.evidence_cycles >= 2 || !guarded;
-        if h - s < MAX_CYCLE_SHARE * h && spread && self.climbable(sigma, dt_s) {
+        if self.within_a_cycle_of_alarm() && spread && self.climbable(sigma, dt_s) {
             self.partial_base = self.baseline;
             self.partial_excess = (sigma * (h + k - s)).max(ALARM_SHARE * delta);
         }
