@@ -437,18 +437,34 @@ impl EjectionDetector {
     /// cycle's pulsation above its zero-flow level (not the three-cycle median's smaller
     /// deviations phase-climb's agreement is measured against: a pulsation that jumps now
     /// and then must not agree by chance), as milk does and noise, a motion burst or a
-    /// dropout's edge seldom do; while the mean's CUSUM stands within one cycle's reach of
-    /// its threshold (where the partial-cycle test is armed) and this cycle may alarm at
-    /// all ([`may_alarm`](Self::may_alarm)). The mean and the pulsation are two views of
-    /// one rise; each alone must carry all of the evidence, together the pulsation's
-    /// agreement over two cycles stands for the rest of the mean's (a spike fills one
-    /// cycle, and its pulsation lands at any phase).
+    /// dropout's edge seldom do; while the mean's CUSUM stands within one cycle's largest
+    /// increment of its threshold (the reach in which the partial-cycle test may be armed)
+    /// and this cycle's mean `excess` may alarm at all for the reference shift `delta`
+    /// (both mL/min; [`may_alarm`](Self::may_alarm)). The mean and the pulsation are two
+    /// views of one rise; each alone must carry all of the evidence, together the
+    /// pulsation's agreement over two cycles stands for the rest of the mean's (a spike
+    /// fills one cycle, and its pulsation lands at any phase).
     fn phase_alarm(&self, excess: f32, delta: f32) -> bool {
         self.tests.has(DetectorTest::PhaseAlarm)
             && self.phase_agrees
             && self.phase_low >= self.puls_base.max(0.0) + LOCK_NOISE_FACTOR * self.puls_dev_raw
             && self.within_a_cycle_of_alarm()
             && self.may_alarm(excess, delta)
+    }
+
+    /// Whether a cycle that the pulsation's agreement alone carries over the threshold
+    /// ([`phase_alarm`](Self::phase_alarm)) shows what an alarm of the mean's must show to
+    /// be an onset: climbing, no artefact's decay, higher than the last cycle and no faster
+    /// a jump than milk climbs, and pump-synchronous flow backing its mean `excess`
+    /// (mL/min). Where it does not, the cycle stands as if no alarm had come: the
+    /// partial-cycle test is armed as for any cycle short of the threshold, and no
+    /// evidence is built anew or taken as an offset.
+    fn phase_onset_holds(&self, c: &CycleStats, excess: f32) -> bool {
+        self.climbing()
+            && !self.artefact_decay(c.m, c.sigma_raw)
+            && !self.not_rising(c.m)
+            && self.climbable(c.sigma_raw, c.dt_s)
+            && self.pump_locked(excess)
     }
 
     /// Whether the mean's CUSUM stands within one cycle's largest increment
@@ -586,7 +602,8 @@ impl EjectionDetector {
     /// Takes this cycle's pulsation `z` (complex amplitude, mL/min): whether it and the last
     /// usable cycle's both stand [`LOCK_NOISE_FACTOR`] zero-flow deviations above the level
     /// the pulsation is followed at (zero flow's, or a tail's), and agree in phase
-    /// ([`PHASE_AGREEMENT`]). A cycle with rejected samples may hold the edge of an
+    /// ([`PHASE_AGREEMENT`]); and the smaller of the two magnitudes, which phase-alarm
+    /// holds to each cycle's own noise. A cycle with rejected samples may hold the edge of an
     /// artefact: it takes part in no agreement.
     fn note_phase(&mut self, z: [f32; 2], clean: bool) {
         if !clean {
@@ -740,8 +757,10 @@ impl EjectionDetector {
             let delta = self.zero_flow_delta();
             let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
             let pulse_alarm = self.pulse_test(excess, delta);
-            let phase_alarm = self.phase_alarm(excess, delta);
-            if !(mean_alarm || pulse_alarm || phase_alarm) {
+            if !(mean_alarm || pulse_alarm) {
+                if self.phase_alarm(excess, delta) && self.phase_onset_holds(c, excess) {
+                    return self.onset(c.m3, excess, delta);
+                }
                 self.arm_partial(c.sigma_raw, delta, c.dt_s);
                 return None;
             }
@@ -1919,6 +1938,19 @@ mod tests {
         // cycle, and is found at its third.
         let stepped = |i: f32| 0.5 + 0.3 * i;
         assert_eq!(onset(DetectorTests::ALL, 0.0, stepped), Some(3));
+    }
+
+    #[test]
+    fn each_cycles_own_pulsation_noise_is_measured_beside_the_medians() {
+        // Zero flow whose pulsation jumps to 1.1 mL/min every third cycle: its three-cycle
+        // median never shows the jump, each cycle's own deviation from the level does.
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        for i in 0..90 {
+            let p = if i % 3 == 2 { 1.1 } else { 0.2 };
+            assert_eq!(d.process(&CYCLE, &pulsing_block(0.2, p), 1.0), None);
+        }
+        assert!(d.puls_dev < 0.1, "the median's {}", d.puls_dev);
+        assert!(d.puls_dev_raw > 0.25, "each cycle's {}", d.puls_dev_raw);
     }
 
     #[test]
