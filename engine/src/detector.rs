@@ -731,8 +731,8 @@ impl EjectionDetector {
             self.zero_cycles = self.zero_cycles.saturating_add(1);
             let gain = (1.0 / f32::from(self.zero_cycles)).max(SPREAD_GAIN);
             self.puls_dev = track_spread(self.puls_dev, (p3 - self.puls_base).abs(), gain);
-            let p = self.puls_prev;
-            self.puls_dev_raw = track_spread(self.puls_dev_raw, (p - self.puls_base).abs(), gain);
+            // Each cycle's own pulsation over the same level: `lock_this`.
+            self.puls_dev_raw = track_spread(self.puls_dev_raw, self.lock_this.abs(), gain);
             self.pulse_sigma = track_spread(self.pulse_sigma, sigma_of(self.pulse_excess), gain);
             // As slow as the spread (a time constant of 1/SPREAD_GAIN cycles): a dropout
             // of a few cycles barely moves it.
