@@ -1,7 +1,8 @@
 //! Detection through sensors we have not seen: the outside development set
 //! (`datasets/external-dev/`) written anew as a noisier flow sensor, one reading twice the
-//! milk, one that smooths its reading, one that reads exactly 0 below 1 mL/min, one at the
-//! end of tubing that delays the milk 2 s more than either generator draws, and a
+//! milk, two that smooth their reading (over 0.5 and 2 s), one that reads exactly 0 below
+//! 1 mL/min, one at the end of tubing that delays the milk 2 s more than either generator
+//! draws, and a
 //! pressure sensor with another span, zero, noise and tubing
 //! ([`letdown_io::sensor_variant`]), replayed through the default engine and scored per
 //! half (DESIGN §6; README, "Beyond the development set").
@@ -24,7 +25,7 @@ struct OtherSensor {
     false_alarms: [usize; 2],
 }
 
-const SENSORS: [OtherSensor; 6] = [
+const SENSORS: [OtherSensor; 7] = [
     OtherSensor {
         name: "noise σ 1.5 mL/min",
         variant: SensorVariant {
@@ -48,6 +49,14 @@ const SENSORS: [OtherSensor; 6] = [
             ..SensorVariant::AS_RECORDED
         },
         false_alarms: [1, 2],
+    },
+    OtherSensor {
+        name: "lag 2 s",
+        variant: SensorVariant {
+            smoothing_tau_s: 2.0,
+            ..SensorVariant::AS_RECORDED
+        },
+        false_alarms: [6, 6],
     },
     OtherSensor {
         name: "low-flow cutoff 1 mL/min",

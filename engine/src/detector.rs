@@ -1696,13 +1696,19 @@ mod tests {
             );
         }
         assert!(fed >= 2, "armed after {fed} cycle(s)");
-        let (base, excess, rejects) = d
+        let test = d
             .partial_test()
             .expect("armed after two cycles of evidence");
+        let base = test.baseline_ml_min;
         assert!((base - 0.2).abs() < 0.05, "{base}");
         // At least half the detectable flow from the cycle in progress.
-        assert!(excess >= 0.5, "{excess}");
-        assert_eq!(rejects, 0.0, "no rejected sample inside the cycle");
+        assert!(test.excess_ml_min >= 0.5, "{}", test.excess_ml_min);
+        assert_eq!(
+            test.max_rejected_fraction, 0.0,
+            "no rejected sample inside the cycle"
+        );
+        // The cycle in progress must read at least the last cycle's mean.
+        assert_eq!(test.reach_ml_min, 0.5 + 0.25 * fed as f32);
         assert!(matches!(d.partial_onset(), Some(Detection::Onset { .. })));
         assert!(d.in_ejection());
         assert_eq!(d.partial_onset(), None, "fires once");

@@ -381,8 +381,8 @@ impl Engine {
         let detection = self.detector.process(&cycle, &features, dt);
         let (lo, hi) = self.detector.band();
         self.features.set_band(lo, hi);
-        if let Some((baseline, excess, rejects)) = self.detector.partial_test() {
-            self.features.arm(baseline, excess, rejects);
+        if let Some(test) = self.detector.partial_test() {
+            self.features.arm(test);
         }
         if let Some(d) = detection {
             let e = self.session.on_detection(index, d);

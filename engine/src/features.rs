@@ -18,7 +18,8 @@
 //! the baseline so far — the accepted samples' excess summed and divided by the expected
 //! cycle length, i.e. the cycle's mean excess if the samples still to come were at the
 //! baseline — has already reached the level that completes the detector's evidence, so the
-//! decision need not wait for the cycle's end.
+//! decision need not wait for the cycle's end. It also asks that some reading of the cycle
+//! has reached a given level (the last cycle's mean, see [`PartialTest::reach_ml_min`]).
 
 /// Features of one analysis block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,6 +39,26 @@ pub struct BlockFeatures {
     pub min_flow_ml_min: f32,
     /// Fraction of samples rejected as artefact, 0 … 1.
     pub rejected_fraction: f32,
+}
+
+/// The partial-cycle test the detector arms for the block in progress
+/// ([`FlowFeatures::arm`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PartialTest {
+    /// Baseline the excess is measured from, mL/min.
+    pub baseline_ml_min: f32,
+    /// The block's mean excess over the baseline that completes the evidence, counted over
+    /// the expected block length (the samples still to come taken at the baseline), mL/min.
+    pub excess_ml_min: f32,
+    /// Largest share of the expected length that may have been rejected, 0 … 1.
+    pub max_rejected_fraction: f32,
+    /// A reading the block must have reached before it may fire, mL/min (−∞: none). The
+    /// detector asks for the last cycle's mean: an ejection's flow is still climbing when
+    /// its evidence completes, so the cycle in progress reads at or above the last one's
+    /// mean somewhere (its pulses, or its level on a sensor that smooths them away); the
+    /// decay of a motion burst that a lagging sensor spread across a cycle boundary stays
+    /// below it, although its first readings still stand well above the baseline.
+    pub reach_ml_min: f32,
 }
 
 /// Accumulates one block's flow samples.
@@ -69,6 +90,8 @@ pub struct FlowFeatures {
     trig_sum: f32,
     /// Most rejected samples with which it may still fire.
     trig_rejects: u32,
+    /// A reading the block must have reached for the test to fire, mL/min.
+    trig_reach: f32,
 }
 
 impl FlowFeatures {
@@ -101,14 +124,16 @@ impl FlowFeatures {
     }
 
     /// Arms the partial-cycle test for the block in progress: it fires once the accepted
-    /// samples' excess over `baseline_ml_min`, summed and divided by the expected block
-    /// length, reaches `excess_ml_min` — within the expected length, with at most
-    /// `max_rejected_fraction` of it rejected, and not in a suspect block. Disarmed by
-    /// [`close`](Self::close) and when it fires.
-    pub fn arm(&mut self, baseline_ml_min: f32, excess_ml_min: f32, max_rejected_fraction: f32) {
-        self.trig_base = baseline_ml_min;
-        self.trig_sum = excess_ml_min * self.expected as f32;
-        self.trig_rejects = (max_rejected_fraction * self.expected as f32) as u32;
+    /// samples' excess over `test.baseline_ml_min`, summed and divided by the expected
+    /// block length, reaches `test.excess_ml_min` — within the expected length, with at
+    /// most `test.max_rejected_fraction` of it rejected, once an accepted sample has reached
+    /// `test.reach_ml_min`, and not in a suspect block. Disarmed by [`close`](Self::close)
+    /// and when it fires.
+    pub fn arm(&mut self, test: PartialTest) {
+        self.trig_base = test.baseline_ml_min;
+        self.trig_sum = test.excess_ml_min * self.expected as f32;
+        self.trig_rejects = (test.max_rejected_fraction * self.expected as f32) as u32;
+        self.trig_reach = test.reach_ml_min;
     }
 
     /// Disarms the partial-cycle test (the block in progress has a gap or invalid data).
@@ -129,6 +154,7 @@ impl FlowFeatures {
             if self.sum - self.accepted as f32 * self.trig_base >= self.trig_sum
                 && self.n <= self.expected
                 && self.n - self.accepted <= self.trig_rejects
+                && self.peak.max(flow) >= self.trig_reach
                 && !self.suspect
             {
                 self.trig_sum = f32::INFINITY;
@@ -217,6 +243,7 @@ impl FlowFeatures {
             trig_base: 0.0,
             trig_sum: f32::INFINITY,
             trig_rejects: 0,
+            trig_reach: f32::NEG_INFINITY,
         }
     }
 }
@@ -224,6 +251,16 @@ impl FlowFeatures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A partial-cycle test that asks no reading to be reached.
+    fn test(baseline_ml_min: f32, excess_ml_min: f32, max_rejected_fraction: f32) -> PartialTest {
+        PartialTest {
+            baseline_ml_min,
+            excess_ml_min,
+            max_rejected_fraction,
+            reach_ml_min: f32::NEG_INFINITY,
+        }
+    }
 
     #[test]
     fn mean_and_pulsation_of_a_pulsing_flow() {
@@ -260,7 +297,7 @@ mod tests {
     fn partial_test_fires_on_the_sample_that_completes_the_excess() {
         let mut f = FlowFeatures::new(100.0, 50);
         // 2 mL/min over a 50-sample cycle = 100 mL/min·samples above a baseline of 1.
-        f.arm(1.0, 2.0, 0.2);
+        f.arm(test(1.0, 2.0, 0.2));
         let fired: Vec<usize> = (0..50).filter(|_| f.process(11.0)).collect();
         // 10 samples of 10 mL/min excess: the tenth completes it, and it fires once.
         assert_eq!(fired, [9]);
@@ -273,21 +310,50 @@ mod tests {
         // Flow arrives only after the expected length: the cycle is longer than expected
         // (a change of rhythm), so its end decides.
         let mut f = FlowFeatures::new(100.0, 50);
-        f.arm(0.0, 2.0, 0.2);
+        f.arm(test(0.0, 2.0, 0.2));
         assert!((0..80).all(|i| !f.process(if i < 50 { 0.0 } else { 50.0 })));
         f.close();
         // More than a fifth of the expected length rejected: the cycle will not be used.
         f.set_band(-5.0, 20.0);
-        f.arm(0.0, 2.0, 0.2);
+        f.arm(test(0.0, 2.0, 0.2));
         assert!((0..11).all(|_| !f.process(90.0)));
         assert!((0..39).all(|_| !f.process(15.0)));
         f.close();
-        f.arm(0.0, 2.0, 0.2);
+        f.arm(test(0.0, 2.0, 0.2));
         f.mark_suspect();
         assert!((0..50).all(|_| !f.process(15.0)));
         f.close();
-        f.arm(0.0, 2.0, 0.2);
+        f.arm(test(0.0, 2.0, 0.2));
         f.disarm();
         assert!((0..50).all(|_| !f.process(15.0)));
+    }
+
+    #[test]
+    fn partial_test_fires_only_once_a_reading_has_reached_the_level_asked() {
+        // The decay of a smeared burst: readings of 6.5 falling to 5.5, well above the
+        // baseline of 4.5 but below the last cycle's mean of 8.7.
+        let decay = |i: usize| 6.5 - 0.02 * i as f32;
+        let mut f = FlowFeatures::new(100.0, 50);
+        let reaching = PartialTest {
+            reach_ml_min: 8.7,
+            ..test(4.5, 0.5, 0.0)
+        };
+        f.arm(reaching);
+        assert!((0..50).all(|i| !f.process(decay(i))), "never reached 8.7");
+        f.close();
+        // Without the level asked, the same decay fires within its first samples.
+        f.arm(test(4.5, 0.5, 0.0));
+        let fired: Vec<usize> = (0..50).filter(|&i| f.process(decay(i))).collect();
+        assert_eq!(fired, [13]);
+        f.close();
+        // A climbing flow fires on the sample that reaches the level (9.1 mL/min, the
+        // twelfth), its excess having been complete since the seventh.
+        f.arm(PartialTest {
+            reach_ml_min: 9.05,
+            ..reaching
+        });
+        let climb = |i: usize| 8.0 + 0.1 * i as f32;
+        let fired: Vec<usize> = (0..50).filter(|&i| f.process(climb(i))).collect();
+        assert_eq!(fired, [11]);
     }
 }

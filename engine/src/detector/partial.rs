@@ -10,10 +10,13 @@
 //! partial-cycle test, and an alarm on it waits for the next cycle. Its decay, spread over
 //! the next cycles by a smoothing sensor, falls or stands still where an ejection's flow
 //! still climbs: an alarm on a falling cycle ([`FALL_NOISE_FACTOR`]) is built anew, one on a
-//! cycle no higher than the last waits for the next (`DetectorTest::PartialGuard`).
+//! cycle no higher than the last waits for the next, and the partial-cycle test fires only
+//! once the cycle in progress has read at or above the last cycle's mean
+//! (`DetectorTest::PartialGuard`).
 
 use super::{Detection, EjectionDetector, Phase, ALARM_SHARE, MAX_REJECTED_FRACTION};
 use crate::detector_tests::DetectorTest;
+use crate::features::PartialTest;
 
 /// A cycle's flow counts as fallen once it lies this many noise standard deviations below
 /// where it stood (for Gaussian noise, a 2.3 % chance per cycle): used where a fall at
@@ -81,20 +84,25 @@ impl EjectionDetector {
             || jump <= MAX_ONSET_SLOPE_ML_MIN_S * dt_s + FALL_NOISE_FACTOR * sigma
     }
 
-    /// The partial-cycle test armed for the cycle in progress, if any: (baseline, excess,
-    /// largest rejected fraction with which it may fire), mL/min, mL/min, 0 … 1 (see
+    /// The partial-cycle test armed for the cycle in progress, if any (see
     /// [`crate::features::FlowFeatures::arm`]). Inside a cycle, any rejected sample may be
     /// the edge of an artefact whose other half is still to come, so with the
-    /// partial-guard on none is allowed and the cycle's end decides.
-    pub fn partial_test(&self) -> Option<(f32, f32, f32)> {
-        let rejects = if self.tests.has(DetectorTest::PartialGuard) {
-            0.0
-        } else {
-            MAX_REJECTED_FRACTION
+    /// partial-guard on none is allowed and the cycle's end decides; and the cycle must
+    /// read at or above the last cycle's mean somewhere before it fires: an ejection's
+    /// flow still climbs then, the decay of a burst a lagging sensor spread over the
+    /// cycle boundary stays below it.
+    pub fn partial_test(&self) -> Option<PartialTest> {
+        let guarded = self.tests.has(DetectorTest::PartialGuard);
+        let reach_ml_min = match self.prev_mean[0] {
+            m if guarded && m.is_finite() => m,
+            _ => f32::NEG_INFINITY,
         };
-        self.partial_excess
-            .is_finite()
-            .then_some((self.partial_base, self.partial_excess, rejects))
+        self.partial_excess.is_finite().then_some(PartialTest {
+            baseline_ml_min: self.partial_base,
+            excess_ml_min: self.partial_excess,
+            max_rejected_fraction: if guarded { 0.0 } else { MAX_REJECTED_FRACTION },
+            reach_ml_min,
+        })
     }
 
     /// The armed partial-cycle test has fired: the cycle in progress has already brought
