@@ -6,7 +6,10 @@
 //! pulsation from the level, and a single DFT bin at the cycle's own frequency measures it:
 //! its amplitude, and its phase against the cycle's start, which milk keeps from cycle to
 //! cycle (the suction stroke and the transport delay set it) and noise or a motion burst
-//! does not.
+//! does not. The bin also takes in the block's own trend (a ramp of r mL/min over the
+//! block reads r/π, at a phase that repeats while the ramp lasts): on a sensor that smooths
+//! the pulsation away, that is most of what it reads at an onset, and the detector's bars
+//! were read with it in (removing it made every figure worse: detection log).
 //!
 //! Artefact rejection: each decimated flow sample must lie in a band around what the
 //! previous cycles allow (set by the detector through [`FlowFeatures::set_band`]). Motion
