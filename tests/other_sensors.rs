@@ -2,8 +2,7 @@
 //! (`datasets/external-dev/`) written anew as a noisier flow sensor, one reading twice the
 //! milk, two that smooth their reading (over 0.5 and 2 s), one that reads exactly 0 below
 //! 1 mL/min, one at the end of tubing that delays the milk 2 s more than either generator
-//! draws, and a
-//! pressure sensor with another span, zero, noise and tubing
+//! draws, and a pressure sensor with another span, zero, noise and tubing
 //! ([`letdown_io::sensor_variant`]), replayed through the default engine and scored per
 //! half (DESIGN §6; README, "Beyond the development set").
 //!

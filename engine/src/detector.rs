@@ -1717,6 +1717,22 @@ mod tests {
         assert_eq!(d.partial_test(), None, "not armed during an ejection");
     }
 
+    #[test]
+    fn without_the_guard_the_partial_test_asks_no_reading_to_be_reached() {
+        let mut d = settled().with_tests(BUT_PHASE_ALARM.without(DetectorTest::PartialGuard));
+        let mut fed = 0;
+        while d.partial_test().is_none() && fed < 8 {
+            fed += 1;
+            assert_eq!(
+                d.process(&CYCLE, &block(0.5 + 0.25 * fed as f32), 1.0),
+                None
+            );
+        }
+        let test = d.partial_test().expect("armed after a slow start");
+        assert_eq!(test.reach_ml_min, f32::NEG_INFINITY);
+        assert_eq!(test.max_rejected_fraction, MAX_REJECTED_FRACTION);
+    }
+
     /// Zero flow (0.2 mL/min), a cycle at 0.75 mL/min, then one at `second` mL/min (cycles
     /// of 1 s): whether the partial-cycle test is armed for the next cycle (no onset yet).
     fn armed_after_a_jump_to(second: f32, tests: DetectorTests) -> bool {

@@ -21,8 +21,8 @@
 //! the baseline so far — the accepted samples' excess summed and divided by the expected
 //! cycle length, i.e. the cycle's mean excess if the samples still to come were at the
 //! baseline — has already reached the level that completes the detector's evidence, so the
-//! decision need not wait for the cycle's end. It also asks that some reading of the cycle
-//! has reached a given level (the last cycle's mean, see [`PartialTest::reach_ml_min`]).
+//! decision need not wait for the cycle's end. It also asks that some accepted reading of
+//! the cycle has reached a given level (the last cycle's mean, see [`PartialTest::reach_ml_min`]).
 
 /// Features of one analysis block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,7 +55,8 @@ pub struct PartialTest {
     pub excess_ml_min: f32,
     /// Largest share of the expected length that may have been rejected, 0 … 1.
     pub max_rejected_fraction: f32,
-    /// A reading the block must have reached before it may fire, mL/min (−∞: none). The
+    /// An accepted reading the block must have reached before it may fire, mL/min (−∞:
+    /// none; +∞ or NaN: it never fires, the block's end decides). The
     /// detector asks for the last cycle's mean: an ejection's flow is still climbing when
     /// its evidence completes, so the cycle in progress reads at or above the last one's
     /// mean somewhere (its pulses, or its level on a sensor that smooths them away); the
@@ -93,7 +94,7 @@ pub struct FlowFeatures {
     trig_sum: f32,
     /// Most rejected samples with which it may still fire.
     trig_rejects: u32,
-    /// A reading the block must have reached for the test to fire, mL/min.
+    /// A reading the block must have reached for the test to fire, mL/min (−∞: none).
     trig_reach: f32,
 }
 
@@ -256,7 +257,11 @@ mod tests {
     use super::*;
 
     /// A partial-cycle test that asks no reading to be reached.
-    fn test(baseline_ml_min: f32, excess_ml_min: f32, max_rejected_fraction: f32) -> PartialTest {
+    fn partial(
+        baseline_ml_min: f32,
+        excess_ml_min: f32,
+        max_rejected_fraction: f32,
+    ) -> PartialTest {
         PartialTest {
             baseline_ml_min,
             excess_ml_min,
@@ -300,7 +305,7 @@ mod tests {
     fn partial_test_fires_on_the_sample_that_completes_the_excess() {
         let mut f = FlowFeatures::new(100.0, 50);
         // 2 mL/min over a 50-sample cycle = 100 mL/min·samples above a baseline of 1.
-        f.arm(test(1.0, 2.0, 0.2));
+        f.arm(partial(1.0, 2.0, 0.2));
         let fired: Vec<usize> = (0..50).filter(|_| f.process(11.0)).collect();
         // 10 samples of 10 mL/min excess: the tenth completes it, and it fires once.
         assert_eq!(fired, [9]);
@@ -313,39 +318,39 @@ mod tests {
         // Flow arrives only after the expected length: the cycle is longer than expected
         // (a change of rhythm), so its end decides.
         let mut f = FlowFeatures::new(100.0, 50);
-        f.arm(test(0.0, 2.0, 0.2));
+        f.arm(partial(0.0, 2.0, 0.2));
         assert!((0..80).all(|i| !f.process(if i < 50 { 0.0 } else { 50.0 })));
         f.close();
         // More than a fifth of the expected length rejected: the cycle will not be used.
         f.set_band(-5.0, 20.0);
-        f.arm(test(0.0, 2.0, 0.2));
+        f.arm(partial(0.0, 2.0, 0.2));
         assert!((0..11).all(|_| !f.process(90.0)));
         assert!((0..39).all(|_| !f.process(15.0)));
         f.close();
-        f.arm(test(0.0, 2.0, 0.2));
+        f.arm(partial(0.0, 2.0, 0.2));
         f.mark_suspect();
         assert!((0..50).all(|_| !f.process(15.0)));
         f.close();
-        f.arm(test(0.0, 2.0, 0.2));
+        f.arm(partial(0.0, 2.0, 0.2));
         f.disarm();
         assert!((0..50).all(|_| !f.process(15.0)));
     }
 
     #[test]
     fn partial_test_fires_only_once_a_reading_has_reached_the_level_asked() {
-        // The decay of a smeared burst: readings of 6.5 falling to 5.5, well above the
+        // The decay of a smeared burst: readings of 6.5 falling to 5.52, well above the
         // baseline of 4.5 but below the last cycle's mean of 8.7.
         let decay = |i: usize| 6.5 - 0.02 * i as f32;
         let mut f = FlowFeatures::new(100.0, 50);
         let reaching = PartialTest {
             reach_ml_min: 8.7,
-            ..test(4.5, 0.5, 0.0)
+            ..partial(4.5, 0.5, 0.0)
         };
         f.arm(reaching);
         assert!((0..50).all(|i| !f.process(decay(i))), "never reached 8.7");
         f.close();
         // Without the level asked, the same decay fires within its first samples.
-        f.arm(test(4.5, 0.5, 0.0));
+        f.arm(partial(4.5, 0.5, 0.0));
         let fired: Vec<usize> = (0..50).filter(|&i| f.process(decay(i))).collect();
         assert_eq!(fired, [13]);
         f.close();
@@ -358,5 +363,16 @@ mod tests {
         let climb = |i: usize| 8.0 + 0.1 * i as f32;
         let fired: Vec<usize> = (0..50).filter(|&i| f.process(climb(i))).collect();
         assert_eq!(fired, [11]);
+        f.close();
+        // A reading exactly at the level reaches it: 8.0, 8.5 complete 0.3 mL/min over 50
+        // samples (15) above a zero baseline, and 9.0 fires.
+        f.arm(PartialTest {
+            reach_ml_min: 9.0,
+            ..partial(0.0, 0.3, 0.0)
+        });
+        let fired: Vec<usize> = (0..50)
+            .filter(|&i| f.process(8.0 + 0.5 * i as f32))
+            .collect();
+        assert_eq!(fired, [2]);
     }
 }

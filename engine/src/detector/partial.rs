@@ -93,9 +93,12 @@ impl EjectionDetector {
     /// cycle boundary stays below it.
     pub fn partial_test(&self) -> Option<PartialTest> {
         let guarded = self.tests.has(DetectorTest::PartialGuard);
+        // Without a last cycle to reach (never, where a test is armed), the cycle's end
+        // decides.
         let reach_ml_min = match self.prev_mean[0] {
-            m if guarded && m.is_finite() => m,
-            _ => f32::NEG_INFINITY,
+            _ if !guarded => f32::NEG_INFINITY,
+            m if m.is_finite() => m,
+            _ => f32::INFINITY,
         };
         self.partial_excess.is_finite().then_some(PartialTest {
             baseline_ml_min: self.partial_base,
