@@ -1682,11 +1682,12 @@ mod tests {
         assert!(!d.climbing(), "without the test the median decides");
     }
 
-    #[test]
-    fn the_partial_test_completes_evidence_of_two_cycles_inside_the_third() {
-        let mut d = settled().with_tests(BUT_PHASE_ALARM);
+    /// The slow start the partial-cycle tests begin from: cycles at 0.75, 1.0, 1.25 …
+    /// mL/min that each add a little evidence, until the test is armed (at most 8); the
+    /// detector and how many cycles it took.
+    fn armed_by_a_slow_start(tests: DetectorTests) -> (EjectionDetector, usize) {
+        let mut d = settled().with_tests(tests);
         assert_eq!(d.partial_test(), None, "no evidence yet: nothing armed");
-        // A slow start: cycles that each add a little evidence, until the test is armed.
         let mut fed = 0;
         while d.partial_test().is_none() && fed < 8 {
             fed += 1;
@@ -1695,6 +1696,12 @@ mod tests {
                 None
             );
         }
+        (d, fed)
+    }
+
+    #[test]
+    fn the_partial_test_completes_evidence_of_two_cycles_inside_the_third() {
+        let (mut d, fed) = armed_by_a_slow_start(BUT_PHASE_ALARM);
         assert!(fed >= 2, "armed after {fed} cycle(s)");
         let test = d
             .partial_test()
@@ -1719,15 +1726,8 @@ mod tests {
 
     #[test]
     fn without_the_guard_the_partial_test_asks_no_reading_to_be_reached() {
-        let mut d = settled().with_tests(BUT_PHASE_ALARM.without(DetectorTest::PartialGuard));
-        let mut fed = 0;
-        while d.partial_test().is_none() && fed < 8 {
-            fed += 1;
-            assert_eq!(
-                d.process(&CYCLE, &block(0.5 + 0.25 * fed as f32), 1.0),
-                None
-            );
-        }
+        let unguarded = BUT_PHASE_ALARM.without(DetectorTest::PartialGuard);
+        let (d, _) = armed_by_a_slow_start(unguarded);
         let test = d.partial_test().expect("armed after a slow start");
         assert_eq!(test.reach_ml_min, f32::NEG_INFINITY);
         assert_eq!(test.max_rejected_fraction, MAX_REJECTED_FRACTION);
