@@ -22,7 +22,8 @@
 //! cycle length, i.e. the cycle's mean excess if the samples still to come were at the
 //! baseline — has already reached the level that completes the detector's evidence, so the
 //! decision need not wait for the cycle's end. It also asks that some accepted reading of
-//! the cycle has reached a given level (the last cycle's mean, see [`PartialTest::reach_ml_min`]).
+//! the cycle has reached a given level (the last cycle's mean, see
+//! [`PartialTest::reach_ml_min`]).
 
 /// Features of one analysis block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -56,12 +57,12 @@ pub struct PartialTest {
     /// Largest share of the expected length that may have been rejected, 0 … 1.
     pub max_rejected_fraction: f32,
     /// An accepted reading the block must have reached before it may fire, mL/min (−∞:
-    /// none; +∞ or NaN: it never fires, the block's end decides). The
-    /// detector asks for the last cycle's mean: an ejection's flow is still climbing when
-    /// its evidence completes, so the cycle in progress reads at or above the last one's
-    /// mean somewhere (its pulses, or its level on a sensor that smooths them away); the
-    /// decay of a motion burst that a lagging sensor spread across a cycle boundary stays
-    /// below it, although its first readings still stand well above the baseline.
+    /// none; +∞ or NaN: it never fires, the block's end decides). The detector asks for
+    /// the last cycle's mean: an ejection's flow is still climbing when its evidence
+    /// completes, so the cycle in progress reads at or above the last one's mean somewhere
+    /// (its pulses, or its level on a sensor that smooths them away); the decay of a
+    /// motion burst that a lagging sensor spread across a cycle boundary stays below it,
+    /// although its first readings still stand well above the baseline.
     pub reach_ml_min: f32,
 }
 
