@@ -74,7 +74,7 @@ fn raw_stages(c: &mut Criterion) {
         b.iter(|| {
             let mut acc = 0.0f32;
             for s in next() {
-                if let Some(x) = d.process(black_box(s.pressure_mmhg), s.flow_ml_min, true) {
+                if let Some(x) = d.process(black_box(s.pressure_mmhg), s.flow_ml_min, true, true) {
                     acc += x.flow_ml_min;
                 }
             }

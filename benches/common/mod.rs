@@ -28,7 +28,7 @@ pub fn decimated(rate_hz: f64, seconds: f64) -> (f32, Vec<f32>, Vec<f32>) {
     let mut d = Decimator::new(factor);
     let (mut p, mut f) = (Vec::new(), Vec::new());
     for s in input {
-        if let Some(x) = d.process(s.pressure_mmhg, s.flow_ml_min, true) {
+        if let Some(x) = d.process(s.pressure_mmhg, s.flow_ml_min, true, true) {
             p.push(x.pressure_mmhg);
             f.push(x.flow_ml_min);
         }

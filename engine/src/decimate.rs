@@ -20,15 +20,20 @@ pub fn factor_for(sample_rate_hz: f32) -> u32 {
     }
 }
 
-/// One decimated output: the mean of its inputs, and whether any input was unusable.
+/// One decimated output: the mean of its inputs, and whether any input of each channel
+/// was unusable.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Decimated {
     /// Mean pressure, mmHg.
     pub pressure_mmhg: f32,
     /// Mean flow, mL/min.
     pub flow_ml_min: f32,
-    /// False when at least one input sample was faulty or missing.
-    pub valid: bool,
+    /// False when at least one input's pressure was faulty or missing: the pump's cycle
+    /// cannot be followed through it.
+    pub pressure_valid: bool,
+    /// False when at least one input's flow was faulty or missing: the cycle's flow is
+    /// unusable, while the pump's cycle, which the pressure shows, goes on.
+    pub flow_valid: bool,
 }
 
 /// Boxcar decimator for both channels at once.
@@ -39,7 +44,9 @@ pub struct Decimator {
     count: u32,
     sum_p: f32,
     sum_f: f32,
-    valid: bool,
+    /// The channels with an unusable input in the block so far: bit 0 pressure, bit 1
+    /// flow (one OR per sample, not one per channel).
+    invalid: u8,
 }
 
 impl Decimator {
@@ -52,7 +59,7 @@ impl Decimator {
             count: 0,
             sum_p: 0.0,
             sum_f: 0.0,
-            valid: true,
+            invalid: 0,
         }
     }
 
@@ -62,13 +69,19 @@ impl Decimator {
         self.factor
     }
 
-    /// Adds one input sample (already sanitized: finite); returns an output every
-    /// `factor` inputs.
+    /// Adds one input sample (already sanitized: finite), with whether each channel's
+    /// reading was usable; returns an output every `factor` inputs.
     #[inline]
-    pub fn process(&mut self, pressure: f32, flow: f32, valid: bool) -> Option<Decimated> {
+    pub fn process(
+        &mut self,
+        pressure: f32,
+        flow: f32,
+        pressure_valid: bool,
+        flow_valid: bool,
+    ) -> Option<Decimated> {
         self.sum_p += pressure;
         self.sum_f += flow;
-        self.valid &= valid;
+        self.invalid |= u8::from(!pressure_valid) | (u8::from(!flow_valid) << 1);
         self.count += 1;
         if self.count < self.factor {
             return None;
@@ -76,18 +89,20 @@ impl Decimator {
         let out = Decimated {
             pressure_mmhg: self.sum_p * self.inv_factor,
             flow_ml_min: self.sum_f * self.inv_factor,
-            valid: self.valid,
+            pressure_valid: self.invalid & 1 == 0,
+            flow_valid: self.invalid & 2 == 0,
         };
         self.count = 0;
         self.sum_p = 0.0;
         self.sum_f = 0.0;
-        self.valid = true;
+        self.invalid = 0;
         Some(out)
     }
 
-    /// Marks the block being accumulated as invalid (samples went missing).
+    /// Marks the block being accumulated as invalid on both channels (samples went
+    /// missing).
     pub fn invalidate(&mut self) {
-        self.valid = false;
+        self.invalid = 3;
     }
 }
 
@@ -105,19 +120,29 @@ mod tests {
     }
 
     #[test]
-    fn averages_blocks_and_flags_invalid_ones() {
+    fn averages_blocks_and_flags_each_channels_invalid_ones() {
         let mut d = Decimator::new(4);
-        let mut outs = [None; 8];
+        let mut outs = [None; 12];
         for (i, o) in outs.iter_mut().enumerate() {
-            *o = d.process(i as f32, 2.0 * i as f32, i != 5);
+            *o = d.process(i as f32, 2.0 * i as f32, i != 9, i != 5);
         }
         assert_eq!(outs[..3], [None, None, None]);
-        let a = outs[3].unwrap();
-        assert_eq!((a.pressure_mmhg, a.flow_ml_min, a.valid), (1.5, 3.0, true));
-        let b = outs[7].unwrap();
-        assert_eq!(
-            (b.pressure_mmhg, b.flow_ml_min, b.valid),
-            (5.5, 11.0, false)
-        );
+        let valid = |o: Option<Decimated>| {
+            let o = o.unwrap();
+            (
+                o.pressure_mmhg,
+                o.flow_ml_min,
+                o.pressure_valid,
+                o.flow_valid,
+            )
+        };
+        assert_eq!(valid(outs[3]), (1.5, 3.0, true, true));
+        assert_eq!(valid(outs[7]), (5.5, 11.0, true, false));
+        assert_eq!(valid(outs[11]), (9.5, 19.0, false, true));
+        d.invalidate();
+        let gap = (0..4)
+            .filter_map(|_| d.process(0.0, 0.0, true, true))
+            .next();
+        assert_eq!(valid(gap), (0.0, 0.0, false, false));
     }
 }

@@ -9,7 +9,7 @@
 
 use crate::config::{EngineConfig, SettingsError, UserSettings};
 use crate::cycle_tracker::{Cycle, CycleTracker};
-use crate::decimate::{self, Decimator};
+use crate::decimate::{self, Decimated, Decimator};
 use crate::detector::EjectionDetector;
 use crate::event::Event;
 use crate::features::{BlockFeatures, FlowFeatures};
@@ -273,8 +273,12 @@ impl Engine {
             self.features.mark_suspect();
         }
 
-        if let Some(d) = self.decimator.process(p.value, f.value, valid) {
-            self.on_decimated(index, d.pressure_mmhg, d.flow_ml_min, d.valid);
+        let flow_ok = f.fault.is_none();
+        if let Some(d) = self
+            .decimator
+            .process(p.value, f.value, p.fault.is_none(), flow_ok)
+        {
+            self.on_decimated(index, d);
         }
         self.pop()
     }
@@ -338,13 +342,21 @@ impl Engine {
         }
     }
 
-    fn on_decimated(&mut self, index: u64, pressure: f32, flow: f32, valid: bool) {
+    fn on_decimated(&mut self, index: u64, d: Decimated) {
+        let (pressure, flow) = (d.pressure_mmhg, d.flow_ml_min);
         if !self.flow_primed {
             self.flow_lowpass.settle(flow);
             self.flow_primed = true;
         }
-        if !valid {
+        if !d.pressure_valid {
+            // The pump's cycle cannot be followed through a pressure fault or a gap.
             self.tracker.gap();
+            self.features.disarm();
+        } else if !d.flow_valid {
+            // Only the flow sensor failed: the pump, which the pressure shows, kept
+            // pumping, so its cycle goes on (no stop, and no restart's surge after it),
+            // with its flow unusable, as while the flow repeats one value.
+            self.features.mark_suspect();
             self.features.disarm();
         }
         let flow = self.flow_lowpass.process(flow);

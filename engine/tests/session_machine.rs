@@ -613,3 +613,24 @@ fn a_flow_sensor_reading_exactly_zero_pauses_nothing_but_one_frozen_elsewhere_do
     });
     assert_eq!(hints(&events), [(1_201, SensorFault, PauseMode, None)]);
 }
+
+#[test]
+fn a_flow_only_fault_leaves_the_pump_cycling_with_its_flow_unused() {
+    // The flow frozen at 0.4 mL/min from 10 s to 14 s: a sensor fault after the stuck
+    // time (2 s), but the pressure still shows every stroke. The pump did not stop, so
+    // its cycles go on (no restart and no surge of stored milk to hold back after it),
+    // each with its flow unused.
+    let mut engine = config().build().unwrap();
+    run_engine(&mut engine, 1_000, |_, s| Some(s));
+    let before = engine.stats();
+    let events = run_engine(&mut engine, 1_400, |_, s| {
+        Some(Sample::new(s.pressure_mmhg, 0.4))
+    });
+    let after = engine.stats();
+    assert_eq!(hints(&events), [(1_201, SensorFault, PauseMode, None)]);
+    let cycles = after.cycles - before.cycles;
+    let unused = after.artefact_cycles - before.artefact_cycles;
+    // 4 s at 110 cycles/min: 7 cycles close, the first begun before the freeze.
+    assert!(cycles >= 7, "{cycles} pump cycles through the flow fault");
+    assert!(unused + 1 >= cycles, "{unused} of {cycles} cycles unused");
+}
