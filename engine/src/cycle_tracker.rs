@@ -150,7 +150,8 @@ impl CycleTracker {
         None
     }
 
-    /// A stretch of samples went missing: the block in progress is no longer a whole cycle.
+    /// A stretch of samples went missing, or the pressure was unusable: the block in
+    /// progress is no longer a whole cycle.
     pub fn gap(&mut self) {
         self.complete = false;
         self.armed = false;

@@ -43,7 +43,7 @@ pub struct EngineStats {
     pub over_vacuum_samples: u64,
     /// Samples reported missing through [`Engine::process_gap`].
     pub missing_samples: u64,
-    /// Pump cycles whose flow was mostly artefact and so was not used.
+    /// Pump cycles whose flow was mostly artefact, held or faulty, and so was not used.
     pub artefact_cycles: u64,
     /// Pump cycles analysed.
     pub cycles: u64,
@@ -355,8 +355,9 @@ impl Engine {
         } else if !d.flow_valid {
             // Only the flow sensor failed: the pump, which the pressure shows, kept
             // pumping, so its cycle goes on (no stop, and no restart's surge after it),
-            // with its flow unusable, as while the flow repeats one value.
-            self.features.mark_suspect();
+            // with its flow unusable, as while the flow repeats one value, and no volume
+            // counted for the readings the sanitizer held.
+            self.features.mark_unread();
             self.features.disarm();
         }
         let flow = self.flow_lowpass.process(flow);

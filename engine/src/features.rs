@@ -30,7 +30,9 @@
 pub struct BlockFeatures {
     /// Mean of the accepted flow samples, mL/min (NaN when none was accepted).
     pub mean_flow_ml_min: f32,
-    /// Milk volume through the sensor in this block, mL (accepted mean × duration).
+    /// Milk volume through the sensor in this block, mL (accepted mean × duration; NaN
+    /// where the flow sensor failed in the block, whose readings are held values, not
+    /// measurements).
     pub volume_ml: f32,
     /// Amplitude of the flow's component at the block's own frequency, mL/min.
     pub pulsation_ml_min: f32,
@@ -87,6 +89,8 @@ pub struct FlowFeatures {
     ph_sum_re: f32,
     ph_sum_im: f32,
     suspect: bool,
+    /// The flow sensor failed during the block: no volume is counted for it.
+    unread: bool,
     /// Expected length of the block in progress, samples.
     expected: u32,
     /// Baseline of the partial-cycle test, mL/min.
@@ -118,6 +122,14 @@ impl FlowFeatures {
     /// may be stuck): it closes with every sample counted as rejected.
     pub fn mark_suspect(&mut self) {
         self.suspect = true;
+    }
+
+    /// Marks the block in progress as one the flow sensor failed in (a reading that was
+    /// NaN, impossible or stuck, replaced by the last good one): unusable, as a suspect
+    /// block, and no volume is counted for it, since its held readings were not measured.
+    pub fn mark_unread(&mut self) {
+        self.suspect = true;
+        self.unread = true;
     }
 
     /// Sets the expected length of the next block (the phasor's frequency).
@@ -198,7 +210,9 @@ impl FlowFeatures {
         };
         let out = BlockFeatures {
             mean_flow_ml_min: mean,
-            volume_ml: if self.accepted > 0 {
+            volume_ml: if self.unread {
+                f32::NAN
+            } else if self.accepted > 0 {
                 mean * self.n as f32 / self.fs / 60.0
             } else {
                 0.0
@@ -244,6 +258,7 @@ impl FlowFeatures {
             ph_sum_re: 0.0,
             ph_sum_im: 0.0,
             suspect: false,
+            unread: false,
             expected: 0,
             trig_base: 0.0,
             trig_sum: f32::INFINITY,
@@ -300,6 +315,34 @@ mod tests {
         let b = f.close();
         assert_eq!(b.mean_flow_ml_min, 1.0);
         assert!((b.rejected_fraction - 0.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_block_the_flow_sensor_failed_in_is_unusable_and_counts_no_volume() {
+        let mut f = FlowFeatures::new(100.0, 50);
+        f.set_band(-3.0, 50.0);
+        (0..50).for_each(|_| {
+            f.process(6.0);
+        });
+        let read = f.close();
+        assert_eq!((read.rejected_fraction, read.volume_ml), (0.0, 0.05));
+        f.mark_unread();
+        (0..50).for_each(|_| {
+            f.process(6.0);
+        });
+        let held = f.close();
+        assert_eq!(held.rejected_fraction, 1.0);
+        assert!(
+            held.volume_ml.is_nan(),
+            "held readings are no measured volume"
+        );
+        // A repeated reading only makes the block suspect: its volume still counts.
+        f.mark_suspect();
+        (0..50).for_each(|_| {
+            f.process(6.0);
+        });
+        let suspect = f.close();
+        assert_eq!((suspect.rejected_fraction, suspect.volume_ml), (1.0, 0.05));
     }
 
     #[test]

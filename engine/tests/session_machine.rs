@@ -616,21 +616,35 @@ fn a_flow_sensor_reading_exactly_zero_pauses_nothing_but_one_frozen_elsewhere_do
 
 #[test]
 fn a_flow_only_fault_leaves_the_pump_cycling_with_its_flow_unused() {
-    // The flow frozen at 0.4 mL/min from 10 s to 14 s: a sensor fault after the stuck
-    // time (2 s), but the pressure still shows every stroke. The pump did not stop, so
-    // its cycles go on (no restart and no surge of stored milk to hold back after it),
-    // each with its flow unused.
+    // A steady 6 mL/min; the flow sensor reads NaN from 10 s to 13 s (a fault at once, its
+    // last good reading held), the pressure still shows every stroke. The pump did not stop, so its cycles
+    // go on (no restart, and no surge of stored milk to hold back after it), each with its
+    // flow unused and no volume counted for it; once the flow reads again, so are its
+    // cycles.
+    let flowing = |_, s: Sample| Some(Sample::new(s.pressure_mmhg, s.flow_ml_min + 6.0));
     let mut engine = config().build().unwrap();
-    run_engine(&mut engine, 1_000, |_, s| Some(s));
-    let before = engine.stats();
-    let events = run_engine(&mut engine, 1_400, |_, s| {
-        Some(Sample::new(s.pressure_mmhg, 0.4))
+    run_engine(&mut engine, 1_000, flowing);
+    let (before, volume) = (engine.stats(), engine.snapshot().volume_ml);
+    let events = run_engine(&mut engine, 1_300, |_, s| {
+        Some(Sample::new(s.pressure_mmhg, f32::NAN))
     });
-    let after = engine.stats();
-    assert_eq!(hints(&events), [(1_201, SensorFault, PauseMode, None)]);
-    let cycles = after.cycles - before.cycles;
-    let unused = after.artefact_cycles - before.artefact_cycles;
-    // 4 s at 110 cycles/min: 7 cycles close, the first begun before the freeze.
-    assert!(cycles >= 7, "{cycles} pump cycles through the flow fault");
+    assert_eq!(hints(&events), [(1_000, SensorFault, PauseMode, None)]);
+    let during = engine.stats();
+    let cycles = during.cycles - before.cycles;
+    let unused = during.artefact_cycles - before.artefact_cycles;
+    // 3 s at 110 cycles/min: 5 or 6 cycles close, the first begun before the fault.
+    assert!(cycles >= 5, "{cycles} pump cycles through the flow fault");
     assert!(unused + 1 >= cycles, "{unused} of {cycles} cycles unused");
+    assert!(
+        engine.snapshot().volume_ml - volume < 1e-3,
+        "held readings add no volume"
+    );
+    let events = run_engine(&mut engine, 1_600, flowing);
+    assert_eq!(hints(&events), [(1_349, SensorRecovered, Stim, None)]);
+    let after = engine.stats();
+    assert!(after.cycles - during.cycles >= 5, "the pump's cycles go on");
+    assert!(
+        after.artefact_cycles - during.artefact_cycles <= 1,
+        "the flow's cycles are used again once it reads (one straddles the fault's end)"
+    );
 }
