@@ -273,10 +273,9 @@ impl Engine {
             self.features.mark_suspect();
         }
 
-        let flow_ok = f.fault.is_none();
-        if let Some(d) = self
-            .decimator
-            .process(p.value, f.value, p.fault.is_none(), flow_ok)
+        if let Some(d) =
+            self.decimator
+                .process(p.value, f.value, p.fault.is_none(), f.fault.is_none())
         {
             self.on_decimated(index, d);
         }
@@ -355,10 +354,9 @@ impl Engine {
         } else if !d.flow_valid {
             // Only the flow sensor failed: the pump, which the pressure shows, kept
             // pumping, so its cycle goes on (no stop, and no restart's surge after it),
-            // with its flow unusable, as while the flow repeats one value, and no volume
-            // counted for the readings the sanitizer held.
+            // with its flow unusable (as while the flow repeats one value: no partial-cycle
+            // test fires in it) and no volume counted for the readings the sanitizer held.
             self.features.mark_unread();
-            self.features.disarm();
         }
         let flow = self.flow_lowpass.process(flow);
         if self.features.process(flow) {

@@ -321,16 +321,17 @@ mod tests {
     fn a_block_the_flow_sensor_failed_in_is_unusable_and_counts_no_volume() {
         let mut f = FlowFeatures::new(100.0, 50);
         f.set_band(-3.0, 50.0);
-        (0..50).for_each(|_| {
-            f.process(6.0);
-        });
-        let read = f.close();
+        // Half a second of 6 mL/min: 0.05 mL.
+        let half_a_second_of_6 = |f: &mut FlowFeatures| {
+            (0..50).for_each(|_| {
+                f.process(6.0);
+            });
+            f.close()
+        };
+        let read = half_a_second_of_6(&mut f);
         assert_eq!((read.rejected_fraction, read.volume_ml), (0.0, 0.05));
         f.mark_unread();
-        (0..50).for_each(|_| {
-            f.process(6.0);
-        });
-        let held = f.close();
+        let held = half_a_second_of_6(&mut f);
         assert_eq!(held.rejected_fraction, 1.0);
         assert!(
             held.volume_ml.is_nan(),
@@ -338,10 +339,7 @@ mod tests {
         );
         // A repeated reading only makes the block suspect: its volume still counts.
         f.mark_suspect();
-        (0..50).for_each(|_| {
-            f.process(6.0);
-        });
-        let suspect = f.close();
+        let suspect = half_a_second_of_6(&mut f);
         assert_eq!((suspect.rejected_fraction, suspect.volume_ml), (1.0, 0.05));
     }
 

@@ -617,10 +617,10 @@ fn a_flow_sensor_reading_exactly_zero_pauses_nothing_but_one_frozen_elsewhere_do
 #[test]
 fn a_flow_only_fault_leaves_the_pump_cycling_with_its_flow_unused() {
     // A steady 6 mL/min; the flow sensor reads NaN from 10 s to 13 s (a fault at once, its
-    // last good reading held), the pressure still shows every stroke. The pump did not stop, so its cycles
-    // go on (no restart, and no surge of stored milk to hold back after it), each with its
-    // flow unused and no volume counted for it; once the flow reads again, so are its
-    // cycles.
+    // last good reading held), the pressure still shows every stroke. The pump did not
+    // stop, so its cycles go on (no restart, and no surge of stored milk to hold back
+    // after it), each with its flow unused and no volume counted for it; once the flow
+    // reads again, so are its cycles.
     let flowing = |_, s: Sample| Some(Sample::new(s.pressure_mmhg, s.flow_ml_min + 6.0));
     let mut engine = config().build().unwrap();
     run_engine(&mut engine, 1_000, flowing);
