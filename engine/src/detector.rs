@@ -90,8 +90,8 @@ pub use self::{
         ZERO_FLOW_WINDOW_S,
     },
     pump_sync::{
-        LOCK_NOISE_FACTOR, MIN_TRANSFER, PULSATION_SHARE, PULSATION_TRANSFER_PRIOR, TRANSFER_GAIN,
-        UNLOCKED_FLOW_FACTOR,
+        LOCK_NOISE_FACTOR, MIN_TRANSFER, PULSATION_SHARE, PULSATION_TRANSFER_PRIOR,
+        SMOOTHING_TRANSFER, TRANSFER_GAIN, UNLOCKED_FLOW_FACTOR,
     },
     rearm::{MAX_STEP_SHARE, REARM_LEVEL_SHARE},
 };
@@ -278,6 +278,9 @@ pub struct EjectionDetector {
     /// The evidence built since the statistic last stood at zero has already let one
     /// alarm wait for the pulsation ([`Self::may_wait_for_the_pulsation`]).
     lock_waited: bool,
+    /// An alarm at zero flow waits for the next cycle to show its level held
+    /// ([`Self::waits_for_the_lag`]).
+    lag_waited: bool,
     /// Milk carried above the baseline at zero flow since the flow last stood within the
     /// detectable shift of it, mL.
     carried_ml: f32,
@@ -385,6 +388,7 @@ impl EjectionDetector {
             climb: 0.0,
             climb_waited: false,
             lock_waited: false,
+            lag_waited: false,
             carried_ml: 0.0,
             climb_raw: 0.0,
             prev_phasor: [f32::NAN; 2],
@@ -678,6 +682,7 @@ impl EjectionDetector {
             self.rise_start_s = start_s;
             self.climb_waited = false;
             self.lock_waited = false;
+            self.lag_waited = false;
         }
 
         let m3 = self.means.push(m);
@@ -757,6 +762,9 @@ impl EjectionDetector {
             let delta = self.zero_flow_delta();
             let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
             let pulse_alarm = self.pulse_test(excess, delta);
+            if self.lag_waited {
+                return self.after_the_lag(c, excess, delta);
+            }
             if !(mean_alarm || pulse_alarm) {
                 if self.phase_alarm(excess, delta) && self.phase_onset_holds(c, excess) {
                     return self.onset(c.m3, excess, delta);
@@ -893,6 +901,10 @@ impl EjectionDetector {
             }
             return None;
         }
+        if self.waits_for_the_lag() {
+            self.lag_waited = true;
+            return None;
+        }
         self.onset(m3, excess, delta)
     }
 
@@ -944,6 +956,7 @@ impl EjectionDetector {
     fn reset_evidence(&mut self) {
         self.climb_waited = false;
         self.lock_waited = false;
+        self.lag_waited = false;
         self.cusum.reset();
         self.pulse_cusum.reset();
     }
@@ -1252,6 +1265,73 @@ mod tests {
         // the first cycle of its decay stays within the noise of the jump (the spike came
         // late in its cycle), then they decay. That first cycle does not climb.
         assert_decay_is_no_onset(&[0.2, 1.3, 1.25, 0.85, 0.6, 0.4, 0.3, 0.2, 0.2, 0.2]);
+    }
+
+    /// A detector settled at zero flow (pulsation 0.2 ± 0.05 mL/min) on a sensor that
+    /// strong flow has shown to pass a tenth of milk's pulsation, as through a lag of 2 s.
+    fn on_a_lagging_sensor(tests: DetectorTests) -> EjectionDetector {
+        let mut d = settled().with_tests(tests);
+        d.transfer = MIN_TRANSFER;
+        d.transfer_rate = CYCLE.rate_cpm;
+        d
+    }
+
+    /// The cycle at which the detector takes its first onset from `cycles` (mean,
+    /// pulsation; mL/min), if any.
+    fn first_onset(d: &mut EjectionDetector, cycles: &[(f32, f32)]) -> Option<usize> {
+        cycles.iter().position(|&(m, p)| {
+            matches!(
+                d.process(&CYCLE, &pulsing_block(m, p), 1.0),
+                Some(Detection::Onset { .. })
+            )
+        })
+    }
+
+    #[test]
+    fn a_burst_a_lagging_sensor_spread_over_two_cycles_is_no_onset() {
+        // A motion burst late in a cycle, through a sensor that smooths over 2 s: the
+        // level jumps within that cycle (which pulses far above its noise), stands
+        // higher still in the next, then decays by the sensor's time constant.
+        let burst = [
+            (1.3, 1.3),
+            (1.8, 0.7),
+            (1.1, 0.3),
+            (0.7, 0.2),
+            (0.5, 0.2),
+            (0.35, 0.2),
+            (0.25, 0.2),
+            (0.2, 0.2),
+            (0.2, 0.2),
+        ];
+        let without = DetectorTests::ALL.without(DetectorTest::LagHold);
+        let mut d = on_a_lagging_sensor(without);
+        assert_eq!(
+            first_onset(&mut d, &burst),
+            Some(1),
+            "the case must fool the detector"
+        );
+        let mut d = on_a_lagging_sensor(DetectorTests::ALL);
+        assert_eq!(first_onset(&mut d, &burst), None);
+        assert!(!d.in_ejection());
+    }
+
+    #[test]
+    fn an_ejection_through_a_lagging_sensor_waits_one_cycle_for_its_level_to_hold() {
+        // Milk's climb through the same sensor: its pulsation is the climb's own share
+        // (a ramp of r mL/min over a cycle reads r/π), clear of the noise.
+        let climb: Vec<(f32, f32)> = (1..12)
+            .map(|i| (0.2 + 0.8 * i as f32, 0.2 + 0.8 / core::f32::consts::PI))
+            .collect();
+        let without = DetectorTests::ALL.without(DetectorTest::LagHold);
+        let at = first_onset(&mut on_a_lagging_sensor(without), &climb);
+        assert!(at.is_some());
+        let held = first_onset(&mut on_a_lagging_sensor(DetectorTests::ALL), &climb);
+        assert_eq!(held, at.map(|i| i + 1));
+        // Before strong flow has shown how the sensor smooths, nothing waits.
+        let mut d = on_a_lagging_sensor(DetectorTests::ALL);
+        d.transfer = PULSATION_TRANSFER_PRIOR;
+        d.transfer_rate = f32::NAN;
+        assert_eq!(first_onset(&mut d, &climb), at);
     }
 
     /// Onsets while a settled detector takes `means` after the vacuum deepened (a switch

@@ -54,11 +54,17 @@ pub enum DetectorTest {
     /// noise, complete the evidence: milk pulses at the same point of every pump cycle,
     /// noise and motion bursts anywhere.
     PhaseAlarm,
+    /// At zero flow, on a sensor that strong flow has shown to smooth milk's pulsation
+    /// away, an onset that a cycle pulsing clear of its noise backs waits one cycle for its
+    /// level to hold: such a sensor shows at the pump rate only a change of its level
+    /// within the cycle, an ejection's climb or the jump of a motion burst it spreads over
+    /// the next cycles, which then decays.
+    LagHold,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 10] = [
+    pub const ALL: [DetectorTest; 11] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
@@ -69,6 +75,7 @@ impl DetectorTest {
         DetectorTest::PulseCusum,
         DetectorTest::PhaseClimb,
         DetectorTest::PhaseAlarm,
+        DetectorTest::LagHold,
     ];
 
     /// The test's name on the command line and in tables.
@@ -84,6 +91,7 @@ impl DetectorTest {
             DetectorTest::PulseCusum => "pulse-cusum",
             DetectorTest::PhaseClimb => "phase-climb",
             DetectorTest::PhaseAlarm => "phase-alarm",
+            DetectorTest::LagHold => "lag-hold",
         }
     }
 
@@ -106,7 +114,7 @@ impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
             "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
-             trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm)",
+             trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm, lag-hold)",
         )
     }
 }

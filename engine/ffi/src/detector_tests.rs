@@ -35,6 +35,9 @@ pub enum ld_detector_test {
     /// At zero flow two cycles pulsing in one phase complete the mean's evidence when it
     /// stands within a cycle's reach of its threshold ("phase-alarm").
     LD_DETECTOR_TEST_PHASE_ALARM = 1 << 9,
+    /// At zero flow on a sensor that smooths the pulsation away, an onset backed by a cycle
+    /// pulsing clear of its noise waits a cycle for its level to hold ("lag-hold").
+    LD_DETECTOR_TEST_LAG_HOLD = 1 << 10,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -50,6 +53,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::PulseCusum => ld_detector_test::LD_DETECTOR_TEST_PULSE_CUSUM,
             DetectorTest::PhaseClimb => ld_detector_test::LD_DETECTOR_TEST_PHASE_CLIMB,
             DetectorTest::PhaseAlarm => ld_detector_test::LD_DETECTOR_TEST_PHASE_ALARM,
+            DetectorTest::LagHold => ld_detector_test::LD_DETECTOR_TEST_LAG_HOLD,
         }
     }
 }

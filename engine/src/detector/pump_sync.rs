@@ -11,9 +11,15 @@
 //! [`UNLOCKED_FLOW_FACTOR`]; where only the latest cycle's own pulsation does yet, the
 //! alarm waits a cycle rather than be taken for an offset), and whether its own CUSUM at
 //! zero flow has found a rise ([`DetectorTest::PulseCusum`]), sooner than the mean's where
-//! the level wanders.
+//! the level wanders. Where the learnt transfer says the sensor smooths milk's pulsation
+//! away, a cycle pulsing clear of its noise is the edge of an artefact the sensor spreads
+//! over the next cycles, and an onset it backs waits a cycle for its level to hold
+//! ([`DetectorTest::LagHold`]).
 
-use super::{winsorised_step, EjectionDetector, RATE_CHANGE, SIGMA_FLOOR_ML_MIN};
+use super::{
+    winsorised_step, CycleStats, Detection, EjectionDetector, Phase, RATE_CHANGE,
+    SIGMA_FLOOR_ML_MIN,
+};
 use crate::cusum;
 use crate::detector_tests::DetectorTest;
 
@@ -47,6 +53,12 @@ pub const LOCK_NOISE_FACTOR: f32 = 3.0;
 /// nothing, and the noise test ([`LOCK_NOISE_FACTOR`]) and the large-excess fallback
 /// ([`UNLOCKED_FLOW_FACTOR`]) carry the decision.
 pub const MIN_TRANSFER: f32 = 0.1;
+/// Learnt pulsation transfer below which the sensor smooths milk's pulsation away: 0.5–0.7
+/// on sensors that do not smooth, a few hundredths on one that does ([`PULSATION_SHARE`]).
+/// A first-order lag of τ s passes 1/√(1 + (2πfτ)²) of a pulsation of f Hz, so on a
+/// sensor that would learn 0.6 without it, below 0.2 lies a lag of 0.45 s or more at
+/// 60 cpm; 0.2 is near the geometric middle of the floor [`MIN_TRANSFER`] and 0.5.
+pub const SMOOTHING_TRANSFER: f32 = 0.2;
 /// Prior of the sensor's pulsation transfer (fundamental / mean of milk flow), before any
 /// strong flow has been seen. Until then the sensor is unknown: from a few hundredths (one
 /// that smooths its reading over a second) to 1.27 (none, duty ½). The prior sits near
@@ -168,6 +180,51 @@ impl EjectionDetector {
         } else {
             self.transfer.min(PULSATION_TRANSFER_PRIOR)
         }
+    }
+
+    /// Whether an alarm at zero flow, about to become an onset, waits one cycle to see its
+    /// level hold (lag-hold): on a sensor that strong flow has shown to smooth milk's
+    /// pulsation away (its learnt transfer below [`SMOOTHING_TRANSFER`]), this cycle or the
+    /// last pulsed clear of the pulsation's noise ([`LOCK_NOISE_FACTOR`]). Milk's own
+    /// pulsation is smoothed away there; what such a sensor shows at the pump rate is a
+    /// change of its level within the cycle: an ejection's climb, or the jump of a motion
+    /// burst it spreads over the next cycles and which then decays with the sensor's time
+    /// constant. A cycle later they differ: an ejection's flow climbs for 10–30 s
+    /// (DESIGN §1).
+    pub(super) fn waits_for_the_lag(&self) -> bool {
+        let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
+        self.tests.has(DetectorTest::LagHold)
+            && at_zero_flow
+            && self.transfer_rate.is_finite()
+            && self.transfer_here() < SMOOTHING_TRANSFER
+            && self.pulsed_lately()
+    }
+
+    /// Whether this cycle's or the last one's own pulsation stood [`LOCK_NOISE_FACTOR`]
+    /// zero-flow deviations above its level.
+    fn pulsed_lately(&self) -> bool {
+        let last = 2.0 * self.lock_excess - self.lock_this;
+        self.lock_this.max(last) >= self.pulsation_noise_bar()
+    }
+
+    /// The usable cycle after an alarm that waited
+    /// ([`waits_for_the_lag`](Self::waits_for_the_lag)):
+    /// an onset if its mean `c.m` stands within one noise deviation of the alarm cycle's or
+    /// above, otherwise an artefact's decay, and the evidence is built anew. Through a lag
+    /// of τ s a burst's level falls to e^(−T/τ) over a cycle of T s (to 0.6 at T = 1 s and
+    /// τ = 2 s), where an ejection's flow still climbs.
+    pub(super) fn after_the_lag(
+        &mut self,
+        c: &CycleStats,
+        excess: f32,
+        delta: f32,
+    ) -> Option<Detection> {
+        self.lag_waited = false;
+        if c.m >= self.prev_mean[1] - c.sigma_raw {
+            return self.onset(c.m3, excess, delta);
+        }
+        self.reset_evidence();
+        None
     }
 
     /// Whether the pump runs within [`RATE_CHANGE`] of the rate the transfer was learnt at.
