@@ -278,7 +278,7 @@ pub struct EjectionDetector {
     /// The evidence built since the statistic last stood at zero has already let one
     /// alarm wait for the pulsation ([`Self::may_wait_for_the_pulsation`]).
     lock_waited: bool,
-    /// An alarm at zero flow waits for the next cycle to show its level held
+    /// An alarm at zero flow waits for the next clean cycle to show its level held
     /// ([`Self::waits_for_the_lag`]).
     lag_waited: bool,
     /// Milk carried above the baseline at zero flow since the flow last stood within the
@@ -1287,51 +1287,103 @@ mod tests {
         })
     }
 
+    /// Milk's climb through a lagging sensor, 0.8 mL/min per cycle, its pulsation at
+    /// zero flow's 0.2 mL/min plus `leak` (a ramp of r mL/min over a cycle reads r/π in
+    /// the pulsation's bin).
+    fn lagged_climb(leak: f32) -> Vec<(f32, f32)> {
+        (1..12)
+            .map(|i| (0.2 + 0.8 * i as f32, 0.2 + leak))
+            .collect()
+    }
+
+    const CLIMB_LEAK: f32 = 0.8 / core::f32::consts::PI;
+
     #[test]
     fn a_burst_a_lagging_sensor_spread_over_two_cycles_is_no_onset() {
         // A motion burst late in a cycle, through a sensor that smooths over 2 s: the
         // level jumps within that cycle (which pulses far above its noise), stands
-        // higher still in the next, then decays by the sensor's time constant.
-        let burst = [
-            (1.3, 1.3),
-            (1.8, 0.7),
-            (1.1, 0.3),
-            (0.7, 0.2),
-            (0.5, 0.2),
-            (0.35, 0.2),
-            (0.25, 0.2),
-            (0.2, 0.2),
-            (0.2, 0.2),
-        ];
-        let without = DetectorTests::ALL.without(DetectorTest::LagHold);
-        let mut d = on_a_lagging_sensor(without);
-        assert_eq!(
-            first_onset(&mut d, &burst),
-            Some(1),
-            "the case must fool the detector"
-        );
-        let mut d = on_a_lagging_sensor(DetectorTests::ALL);
-        assert_eq!(first_onset(&mut d, &burst), None);
-        assert!(!d.in_ejection());
+        // higher still in the next (pulsing too, or not), then decays by the sensor's
+        // time constant.
+        for second_pulsation in [0.7, 0.2] {
+            let burst = [
+                (1.3, 1.3),
+                (1.8, second_pulsation),
+                (1.1, 0.3),
+                (0.7, 0.2),
+                (0.5, 0.2),
+                (0.35, 0.2),
+                (0.25, 0.2),
+                (0.2, 0.2),
+                (0.2, 0.2),
+            ];
+            let without = DetectorTests::ALL.without(DetectorTest::LagHold);
+            let mut d = on_a_lagging_sensor(without);
+            assert_eq!(
+                first_onset(&mut d, &burst),
+                Some(1),
+                "the case must fool the detector ({second_pulsation})"
+            );
+            let mut d = on_a_lagging_sensor(DetectorTests::ALL);
+            assert_eq!(first_onset(&mut d, &burst), None, "{second_pulsation}");
+            assert!(!d.in_ejection());
+            // The evidence was built anew: an ejection's climb right after is found as
+            // from a settled zero flow.
+            let fresh = first_onset(
+                &mut on_a_lagging_sensor(DetectorTests::ALL),
+                &lagged_climb(CLIMB_LEAK),
+            );
+            assert_eq!(first_onset(&mut d, &lagged_climb(CLIMB_LEAK)), fresh);
+        }
     }
 
     #[test]
     fn an_ejection_through_a_lagging_sensor_waits_one_cycle_for_its_level_to_hold() {
-        // Milk's climb through the same sensor: its pulsation is the climb's own share
-        // (a ramp of r mL/min over a cycle reads r/π), clear of the noise.
-        let climb: Vec<(f32, f32)> = (1..12)
-            .map(|i| (0.2 + 0.8 * i as f32, 0.2 + 0.8 / core::f32::consts::PI))
-            .collect();
         let without = DetectorTests::ALL.without(DetectorTest::LagHold);
+        let climb = lagged_climb(CLIMB_LEAK);
         let at = first_onset(&mut on_a_lagging_sensor(without), &climb);
-        assert!(at.is_some());
+        assert_eq!(at, Some(1));
         let held = first_onset(&mut on_a_lagging_sensor(DetectorTests::ALL), &climb);
-        assert_eq!(held, at.map(|i| i + 1));
-        // Before strong flow has shown how the sensor smooths, nothing waits.
+        assert_eq!(held, Some(2));
+        // Nothing waits before strong flow has shown how the sensor smooths, on a sensor
+        // that shows milk's pulsation, or where no cycle pulses clear of the noise.
         let mut d = on_a_lagging_sensor(DetectorTests::ALL);
         d.transfer = PULSATION_TRANSFER_PRIOR;
         d.transfer_rate = f32::NAN;
-        assert_eq!(first_onset(&mut d, &climb), at);
+        assert_eq!(first_onset(&mut d, &climb), at, "before strong flow");
+        let mut d = on_a_lagging_sensor(DetectorTests::ALL);
+        d.transfer = 0.6;
+        assert_eq!(
+            first_onset(&mut d, &climb),
+            at,
+            "a sensor that does not smooth"
+        );
+        let quiet = lagged_climb(0.0);
+        let unheld = first_onset(&mut on_a_lagging_sensor(without), &quiet);
+        assert!(unheld.is_some());
+        assert_eq!(
+            first_onset(&mut on_a_lagging_sensor(DetectorTests::ALL), &quiet),
+            unheld,
+            "no cycle pulsing clear of the noise"
+        );
+    }
+
+    #[test]
+    fn a_cycle_with_rejected_samples_does_not_end_the_lags_wait() {
+        // The climb through a lagging sensor, its alarm waiting (cycle 1); the next cycle
+        // had samples rejected, so the clean one after it decides.
+        let mut d = on_a_lagging_sensor(DetectorTests::ALL);
+        let onsets: Vec<bool> = lagged_climb(CLIMB_LEAK)[..4]
+            .iter()
+            .enumerate()
+            .map(|(i, &(m, p))| {
+                let f = BlockFeatures {
+                    rejected_fraction: if i == 2 { 0.1 } else { 0.0 },
+                    ..pulsing_block(m, p)
+                };
+                matches!(d.process(&CYCLE, &f, 1.0), Some(Detection::Onset { .. }))
+            })
+            .collect();
+        assert_eq!(onsets, [false, false, false, true]);
     }
 
     /// Onsets while a settled detector takes `means` after the vacuum deepened (a switch

@@ -190,7 +190,11 @@ impl EjectionDetector {
     /// change of its level within the cycle: an ejection's climb, or the jump of a motion
     /// burst it spreads over the next cycles and which then decays with the sensor's time
     /// constant. A cycle later they differ: an ejection's flow climbs for 10–30 s
-    /// (DESIGN §1).
+    /// (DESIGN §1). The mean's alarm waits; an onset that two cycles pulsing in one phase
+    /// complete (phase-alarm: a burst lands at any phase) or that carried what the ducts
+    /// store (no burst carries that much) does not, nor does the within-cycle completion,
+    /// where a smoothing sensor's climb leaks into the pulsation as well (holding it cost
+    /// our simulator more than it saved: detection log).
     pub(super) fn waits_for_the_lag(&self) -> bool {
         let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
         self.tests.has(DetectorTest::LagHold)
@@ -201,25 +205,33 @@ impl EjectionDetector {
     }
 
     /// Whether this cycle's or the last one's own pulsation stood [`LOCK_NOISE_FACTOR`]
-    /// zero-flow deviations above its level.
+    /// deviations of a single cycle's pulsation at zero flow above its level (the bar
+    /// phase-alarm holds each cycle to).
     fn pulsed_lately(&self) -> bool {
+        // `lock_excess` is the mean of the two cycles' excesses, `lock_this` this one's.
         let last = 2.0 * self.lock_excess - self.lock_this;
-        self.lock_this.max(last) >= self.pulsation_noise_bar()
+        self.lock_this.max(last) >= LOCK_NOISE_FACTOR * self.puls_dev_raw.max(SIGMA_FLOOR_ML_MIN)
     }
 
-    /// The usable cycle after an alarm that waited
-    /// ([`waits_for_the_lag`](Self::waits_for_the_lag)):
-    /// an onset if its mean `c.m` stands within one noise deviation of the alarm cycle's or
-    /// above, otherwise an artefact's decay, and the evidence is built anew. Through a lag
-    /// of τ s a burst's level falls to e^(−T/τ) over a cycle of T s (to 0.6 at T = 1 s and
-    /// τ = 2 s), where an ejection's flow still climbs.
+    /// The next clean cycle after an alarm that waited
+    /// ([`waits_for_the_lag`](Self::waits_for_the_lag)): an onset if its mean `c.m` stands
+    /// no more than one noise deviation (`c.sigma_raw`, both mL/min) below the last usable
+    /// cycle's (the alarm's), otherwise an artefact's decay, and the evidence is built
+    /// anew. Through a lag of τ s a burst's excess over the level before it falls to
+    /// e^(−T/τ) over a cycle of T s (to 0.6 at T = 1 s and τ = 2 s), where an ejection's
+    /// flow still climbs. A cycle with rejected samples may hold the rest of the burst:
+    /// the wait goes on, and the next clean cycle is held to it.
     pub(super) fn after_the_lag(
         &mut self,
         c: &CycleStats,
         excess: f32,
         delta: f32,
     ) -> Option<Detection> {
+        if self.spoiled {
+            return None;
+        }
         self.lag_waited = false;
+        // `push_cycle` has shifted this cycle's mean in: [1] is the last usable cycle's.
         if c.m >= self.prev_mean[1] - c.sigma_raw {
             return self.onset(c.m3, excess, delta);
         }
