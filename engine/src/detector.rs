@@ -582,7 +582,7 @@ impl EjectionDetector {
         // no ejection under way the ducts hold none, so at zero flow only the change's
         // own transient (two cycles) is held back, and the baseline keeps rising slowly
         // there, so an ejection starting at the switch is not absorbed.
-        let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
+        let at_zero_flow = self.at_zero_flow();
         let settled = self.pumping_s >= WARMUP_S && self.suppress_s <= 0.0;
         if !(at_zero_flow && settled) {
             // The pulsation's evidence builds only at zero flow, away from pump changes
@@ -634,7 +634,7 @@ impl EjectionDetector {
             return;
         }
         let excess = m - self.baseline;
-        let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
+        let at_zero_flow = self.at_zero_flow();
         self.carried_ml = if at_zero_flow && excess >= self.zero_flow_delta() {
             self.carried_ml + excess * dt_s / 60.0
         } else {
@@ -652,7 +652,7 @@ impl EjectionDetector {
     /// the artefact band is set from, and the cycles' lowest readings.
     fn note_levels(&mut self, f: &BlockFeatures) {
         // The zero-flow level follows the baseline while no ejection or tail is under way.
-        if self.phase == Phase::Idle && !self.on_tail() {
+        if self.at_zero_flow() {
             self.rest_level = self.baseline;
         }
         // A cycle that had samples rejected may hold the rest of an artefact: its peak

@@ -82,8 +82,7 @@ impl EjectionDetector {
         !self.resume_pending
             && self.suppress_cycles == 1
             && self.suppress_s > 0.0
-            && self.phase == Phase::Idle
-            && !self.on_tail()
+            && self.at_zero_flow()
     }
 
     /// The window after a change of pump settings at zero flow. The evidence keeps

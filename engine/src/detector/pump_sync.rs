@@ -17,8 +17,7 @@
 //! ([`DetectorTest::LagHold`]).
 
 use super::{
-    winsorised_step, CycleStats, Detection, EjectionDetector, Phase, RATE_CHANGE,
-    SIGMA_FLOOR_ML_MIN,
+    winsorised_step, CycleStats, Detection, EjectionDetector, RATE_CHANGE, SIGMA_FLOOR_ML_MIN,
 };
 use crate::cusum;
 use crate::detector_tests::DetectorTest;
@@ -196,9 +195,8 @@ impl EjectionDetector {
     /// where a smoothing sensor's climb leaks into the pulsation as well (holding it cost
     /// our simulator more than it saved: detection log).
     pub(super) fn waits_for_the_lag(&self) -> bool {
-        let at_zero_flow = self.phase == Phase::Idle && !self.on_tail();
         self.tests.has(DetectorTest::LagHold)
-            && at_zero_flow
+            && self.at_zero_flow()
             && self.transfer_rate.is_finite()
             && self.transfer_here() < SMOOTHING_TRANSFER
             && self.pulsed_lately()

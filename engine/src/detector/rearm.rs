@@ -7,7 +7,7 @@
 //! a tail the rise must also be spread over cycles ([`MAX_STEP_SHARE`]): a bottle tilt
 //! shifts the sensor's gain in one step, which becomes the new baseline.
 
-use super::EjectionDetector;
+use super::{EjectionDetector, Phase};
 use crate::detector_tests::DetectorTest;
 
 /// Largest share of a three-cycle rise that one cycle-to-cycle change may carry for the
@@ -46,6 +46,12 @@ impl EjectionDetector {
     /// sampled noise, so it alone would take a noisy sensor at zero flow for a tail).
     pub(super) fn on_tail(&self) -> bool {
         self.baseline - self.rest_level.max(self.floor) > 2.0 * self.delta
+    }
+
+    /// Whether the detector waits at zero flow: no ejection under way, and not on a
+    /// previous one's tail.
+    pub(super) fn at_zero_flow(&self) -> bool {
+        self.phase == Phase::Idle && !self.on_tail()
     }
 
     /// The reference shift at zero flow: the detectable flow, or [`REARM_LEVEL_SHARE`] of
