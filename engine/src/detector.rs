@@ -83,7 +83,7 @@ mod rearm;
 // feature most are read only where they are defined, so the re-export itself goes unused.
 #[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use self::{
-    end::{DROPOUT_FALL, END_CYCLES, END_FRACTION, MIN_RISE_S},
+    end::{END_CYCLES, END_FRACTION, MIN_DECAY_TAU_S, MIN_RISE_S},
     partial::{FALL_NOISE_FACTOR, MAX_ONSET_SLOPE_ML_MIN_S},
     pump_changes::{
         DEPTH_CHANGE, IDLE_SUPPRESS_CYCLES, RATE_CHANGE, RETURN_HOLD_S, SUPPRESS_S,
@@ -313,6 +313,11 @@ pub struct EjectionDetector {
     /// longer the baseline is held at or above it, s.
     expect_level: f32,
     expect_s: f32,
+    /// The last level the flow held for three cycles that milk's fastest decay from the
+    /// one before could reach, mL/min (NaN: none since the pump started), and the pumping
+    /// time it was held at, s ([`MIN_DECAY_TAU_S`]).
+    fall_level: f32,
+    fall_at_s: f32,
     tests: DetectorTests,
 }
 
@@ -403,6 +408,8 @@ impl EjectionDetector {
             held_level: f32::NAN,
             expect_level: 0.0,
             expect_s: 0.0,
+            fall_level: f32::NAN,
+            fall_at_s: 0.0,
             tests: DetectorTests::ALL,
             transfer: PULSATION_TRANSFER_PRIOR,
             transfer_rate: f32::NAN,
@@ -567,7 +574,15 @@ impl EjectionDetector {
         self.note_levels(f);
         self.note_carried(m, dt_s);
         self.note_pump_change(cycle, dt_s);
+        // The level the flow has held for three whole cycles (none before three).
+        let held = if self.prev_mean[1].is_finite() {
+            m.min(self.prev_mean[0]).min(self.prev_mean[1])
+        } else {
+            f32::NAN
+        };
         let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, cycle_start_s, dt_s);
+        let settled = self.pumping_s >= WARMUP_S && self.suppress_s <= 0.0;
+        self.note_fall(held, m, self.sigma_ml_min(), settled);
         let (sigma_raw, sigma) = self.noise(m, m3, p3);
         let c = CycleStats {
             m,
@@ -583,7 +598,6 @@ impl EjectionDetector {
         // own transient (two cycles) is held back, and the baseline keeps rising slowly
         // there, so an ejection starting at the switch is not absorbed.
         let at_zero_flow = self.at_zero_flow();
-        let settled = self.pumping_s >= WARMUP_S && self.suppress_s <= 0.0;
         if !(at_zero_flow && settled) {
             // The pulsation's evidence builds only at zero flow, away from pump changes
             // (idle, below).
@@ -722,7 +736,9 @@ impl EjectionDetector {
         // Cycle-to-cycle noise (above) misses slow wander — offset drift, a slow sensor's
         // held values — which the spread of the excess itself shows; standardize by the
         // larger of the two, with the spread of the series the test sees.
-        if self.phase == Phase::Idle && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
+        // A level expected back is no noise: the baseline is held above the flow then.
+        let zero_flow = self.phase == Phase::Idle && !self.awaits_return(m3);
+        if zero_flow && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
             // Mean absolute deviation → σ for Gaussian noise: E|X| = σ·√(2/π).
             let sigma_of = |deviation: f32| deviation.abs() * 1.2533;
             self.spread = track_spread(self.spread, sigma_of(m - self.baseline), SPREAD_GAIN);
@@ -820,7 +836,7 @@ impl EjectionDetector {
             });
         }
         let amp = self.peak - self.zero_level;
-        if m3 - self.zero_level < PEAK_FALL_SHARE * amp {
+        if m3 - self.zero_level < PEAK_FALL_SHARE * amp && !self.awaits_return(m3) {
             self.fall_count += 1;
         } else {
             self.fall_count = 0;
@@ -1611,6 +1627,77 @@ mod tests {
         ];
         assert_eq!(events(&mut d, &decay), (0, 1));
         assert!(!d.in_ejection());
+    }
+
+    /// A minute at a 4.7 mL/min level read through a smoothing sensor (its lowest readings
+    /// near its mean), a dropout it spreads over five cycles, and the level back: onsets.
+    fn dropout_through_a_smoothing_sensor(tests: DetectorTests) -> usize {
+        let mut d = EjectionDetector::new(1.0, 0.05).with_tests(tests);
+        let level: Vec<f32> = (0..60).map(|i| 4.7 + 0.05 * (i % 3) as f32).collect();
+        let dropout = [3.0, 1.4, 1.1, 2.5, 4.0];
+        let back = [
+            4.8, 4.7, 4.5, 4.4, 4.7, 4.9, 4.7, 4.7, 4.9, 5.2, 5.3, 5.2, 5.3, 5.2, 5.3,
+        ];
+        let all: Vec<f32> = [&level[..], &dropout, &back].concat();
+        events(&mut d, &all).0
+    }
+
+    #[test]
+    fn a_dropout_a_smoothing_sensor_spreads_over_cycles_is_no_onset() {
+        let without = DetectorTests::ALL.without(DetectorTest::DropoutHold);
+        assert_eq!(
+            dropout_through_a_smoothing_sensor(without),
+            1,
+            "the case must fool the detector"
+        );
+        assert_eq!(dropout_through_a_smoothing_sensor(DetectorTests::ALL), 0);
+    }
+
+    /// An ejection's rise to 20 mL/min, a dropout a smoothing sensor spreads over four
+    /// cycles, and the flow back at its level: (onsets, ends) after the rise.
+    fn dropout_in_a_rise(tests: DetectorTests) -> (usize, usize) {
+        let mut d = settled().with_tests(tests);
+        assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
+        let dropout = [14.0, 8.0, 6.0, 6.5];
+        let back = [12.0, 18.0, 20.0, 20.5, 21.0, 20.5, 21.0, 21.5, 21.0];
+        let all: Vec<f32> = [&dropout[..], &back].concat();
+        events(&mut d, &all)
+    }
+
+    #[test]
+    fn a_dropout_spread_over_cycles_in_a_rise_is_no_second_onset() {
+        let without = DetectorTests::ALL.without(DetectorTest::DropoutHold);
+        assert_eq!(
+            dropout_in_a_rise(without).0,
+            1,
+            "the case must fool the detector"
+        );
+        assert_eq!(dropout_in_a_rise(DetectorTests::ALL), (0, 0));
+    }
+
+    /// Whether a flow decaying from 20 mL/min with the time constant `tau_s` is taken
+    /// for the sensor losing it at any cycle; and the ends reported.
+    fn decay_held(tau_s: f32) -> (bool, usize) {
+        let mut d = settled();
+        assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
+        let mut held = false;
+        let mut ends = 0;
+        for t in 1..60 {
+            let m = 0.2 + 20.0 * libm::expf(-(t as f32) / tau_s);
+            ends += events(&mut d, &[m]).1;
+            held |= d.expect_s > 0.0;
+        }
+        (held, ends)
+    }
+
+    #[test]
+    fn a_fall_faster_than_milk_decays_is_held_and_a_decay_is_not() {
+        // Milk decays with a time constant of 6.5 s at the fastest: that is no dropout.
+        assert_eq!(decay_held(MIN_DECAY_TAU_S + 0.5), (false, 1));
+        assert_eq!(decay_held(20.0), (false, 1));
+        // A sensor losing the flow through a 2 s smoothing falls faster; once its hold
+        // has lapsed and the flow has not come back, the ejection still ends.
+        assert_eq!(decay_held(2.0), (true, 1));
     }
 
     #[test]

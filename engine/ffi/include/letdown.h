@@ -304,8 +304,8 @@ enum ld_detector_test
    */
   LD_DETECTOR_TEST_TRICKLE_LEVEL = (1 << 5),
   /*
-   A fall of the flow to under a third within three cycles is a sensor dropout, no end
-   ("dropout-hold").
+   A fall of the flow faster than milk decays is a sensor dropout: no end, and its
+   return no onset ("dropout-hold").
    */
   LD_DETECTOR_TEST_DROPOUT_HOLD = (1 << 6),
   /*

@@ -23,8 +23,8 @@ pub enum ld_detector_test {
     LD_DETECTOR_TEST_VACUUM_RETURN = 1 << 4,
     /// A trickle between ejections raises the shift an onset must show ("trickle-level").
     LD_DETECTOR_TEST_TRICKLE_LEVEL = 1 << 5,
-    /// A fall of the flow to under a third within three cycles is a sensor dropout, no end
-    /// ("dropout-hold").
+    /// A fall of the flow faster than milk decays is a sensor dropout: no end, and its
+    /// return no onset ("dropout-hold").
     LD_DETECTOR_TEST_DROPOUT_HOLD = 1 << 6,
     /// At zero flow a second CUSUM on the pump-synchronous flow builds onset evidence
     /// ("pulse-cusum").

@@ -3,43 +3,64 @@
 //! The end is tested from the onset on, on the three-cycle medians. An onset whose flow
 //! never rose is ended after the shortest rise ([`MIN_RISE_S`]), which re-arms the
 //! detector; a fall faster than any ejection's decay is the sensor losing the flow, not an
-//! end ([`DROPOUT_FALL`]); and ductal milk followed as a tail ends without an event.
+//! end ([`MIN_DECAY_TAU_S`]); and ductal milk followed as a tail ends without an event.
 
-use super::{Detection, EjectionDetector, Phase, RETURN_HOLD_S};
+use super::{
+    Detection, EjectionDetector, Phase, DUCTAL_RISE_S, DUCTAL_START_S, FALL_NOISE_FACTOR,
+    RETURN_HOLD_S,
+};
 use crate::detector_tests::DetectorTest;
 
 /// The end of an ejection: flow back below this fraction of its amplitude…
 pub const END_FRACTION: f32 = 0.2;
 /// …for this many consecutive cycles.
 pub const END_CYCLES: u8 = 3;
-/// Largest fall of the flow over the [`END_CYCLES`] that end an ejection, as a ratio of the
-/// level before to the level after, that its decay can make. An ejection's flow decays to
-/// a tenth of its peak 15–200 s after its rise ends (DESIGN §1: 45 s – 3.5 min in all,
-/// 10–30 s of rise), a time constant of at least 6.5 s; three cycles last at most 7.5 s
-/// (24 cpm), in which such a decay keeps above 0.32 of its level. A faster fall with the
-/// pump running is the sensor losing the flow (a dropout reading zero with noise on it,
-/// which the sanitizer cannot tell from zero flow).
-pub const DROPOUT_FALL: f32 = 3.0;
+/// Shortest time constant of an ejection's decay, s: its flow falls to a tenth of its peak
+/// no sooner than 15 s after its rise ends (DESIGN §1: 45 s – 3.5 min in all, 10–30 s of
+/// rise), 15 s / ln 10. A trickle or an ejection's slow wobble moves slower still. A
+/// faster fall of the flow with the pump's settings unchanged is the sensor losing it: a
+/// dropout reading zero with noise on it (which the sanitizer cannot tell from zero flow),
+/// or one a smoothing sensor spreads over several cycles, whose level comes back.
+pub const MIN_DECAY_TAU_S: f32 = 6.5;
 /// Shortest rise of an ejection's flow, s (DESIGN §1: it rises over 10–30 s). An onset
 /// whose flow is back below the detectable level this long after it was no ejection
 /// (an ejection's flow is still rising then), and the detector re-arms.
 pub const MIN_RISE_S: f32 = 10.0;
 
 impl EjectionDetector {
-    /// Whether a fall to the end level at `m3` (`level` above zero) is the sensor losing the
-    /// flow rather than the ejection's decay: the smoothed flow of the cycle before the
-    /// fall stood more than [`DROPOUT_FALL`] times higher. Then no end: that level is
-    /// expected back for [`RETURN_HOLD_S`] (a held baseline), so its return is no rise.
-    fn dropped_out(&mut self, m3: f32, level: f32) -> bool {
-        let before = m3 - self.m3_incs.iter().sum::<f32>();
-        let fell = before - self.zero_level > DROPOUT_FALL * level.max(self.delta);
-        if !fell || !self.tests.has(DetectorTest::DropoutHold) {
-            return false;
+    /// Takes the level the flow has held for three whole cycles (`held`, mL/min: a motion
+    /// burst's or a surge's peak is no level the flow stood at) and the cycle's mean `m`
+    /// (mL/min). From the last held level at or above it, milk can have decayed no lower
+    /// than [`MIN_DECAY_TAU_S`] allows over the pumping time since, toward the sensor's zero
+    /// (the cycles' lowest readings, or 0 mL/min if lower: either may stand above it). A
+    /// mean below that by more than the detectable flow and [`FALL_NOISE_FACTOR`] noise
+    /// deviations `sigma`, with the pump's settings unchanged (`settled`), fell faster than
+    /// milk can: that held level is expected back for [`RETURN_HOLD_S`], so the flow's
+    /// return is no rise, and the fall ends neither the rise nor the ejection. Ductal milk
+    /// empties faster (within [`DUCTAL_START_S`] and [`DUCTAL_RISE_S`] of the start): its
+    /// fall is no dropout.
+    pub(super) fn note_fall(&mut self, held: f32, m: f32, sigma: f32, settled: bool) {
+        let zero = self.floor.min(0.0);
+        let age_s = self.pumping_s - self.fall_at_s;
+        let bound = zero + (self.fall_level - zero) * libm::expf(-age_s / MIN_DECAY_TAU_S);
+        // A NaN level (none yet, or after a stop) compares false and gives way to `held`;
+        // a NaN `held` (fewer than three cycles) sets nothing.
+        let fell = m < bound - (FALL_NOISE_FACTOR * sigma).max(self.delta);
+        let ductal = self.ductal || self.pumping_s < DUCTAL_START_S + DUCTAL_RISE_S;
+        let holds = self.tests.has(DetectorTest::DropoutHold) && self.expect_s <= 0.0;
+        if fell && settled && !ductal && holds {
+            self.expect_level = self.fall_level;
+            self.expect_s = RETURN_HOLD_S;
         }
-        self.below_count = 0;
-        self.expect_level = before;
-        self.expect_s = RETURN_HOLD_S;
-        true
+        if held.is_finite() && (bound.is_nan() || held >= bound) {
+            self.fall_level = held;
+            self.fall_at_s = self.pumping_s;
+        }
+    }
+
+    /// Whether the three-cycle median `m3` (mL/min) stands below a level expected back.
+    pub(super) fn awaits_return(&self, m3: f32) -> bool {
+        self.expect_s > 0.0 && m3 < self.expect_level
     }
 
     pub(super) fn check_end(&mut self, m3: f32) -> Option<Detection> {
@@ -52,15 +73,12 @@ impl EjectionDetector {
         // once it has risen to twice the detectable flow, or after the shortest rise time
         // without doing so (a false onset then re-arms the detector).
         let risen = amp >= 2.0 * self.delta || self.rise_s > MIN_RISE_S;
-        if risen && level < (END_FRACTION * amp).max(self.delta) {
+        if risen && level < (END_FRACTION * amp).max(self.delta) && !self.awaits_return(m3) {
             self.below_count += 1;
         } else {
             self.below_count = 0;
         }
         if self.below_count < END_CYCLES {
-            return None;
-        }
-        if self.dropped_out(m3, level) {
             return None;
         }
         self.phase = Phase::Idle;

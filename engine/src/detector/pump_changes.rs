@@ -29,7 +29,7 @@ pub const ZERO_FLOW_WINDOW_S: f32 = 3.0;
 /// for this long the baseline does not sit below it, s. The flow needs the transport
 /// delay (up to 3 s) and a few cycles to return, the post-change suppression covers the
 /// first [`SUPPRESS_S`]. The same hold follows a sensor dropout
-/// ([`DROPOUT_FALL`](super::DROPOUT_FALL)).
+/// ([`MIN_DECAY_TAU_S`](super::MIN_DECAY_TAU_S)).
 pub const RETURN_HOLD_S: f32 = 2.0 * SUPPRESS_S;
 /// Relative change of cycle rate that counts as a rhythm change.
 pub const RATE_CHANGE: f32 = 0.15;
@@ -45,6 +45,7 @@ impl EjectionDetector {
         // What flows after the restart was not seen to start: it is counted anew.
         self.carried_ml = 0.0;
         self.puls_prev = f32::NAN;
+        self.fall_level = f32::NAN;
         self.forget_phase();
         self.ref_peaks = [f32::NAN; 3];
     }
