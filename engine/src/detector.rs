@@ -309,8 +309,8 @@ pub struct EjectionDetector {
     /// mL/min (NaN when the vacuum has not weakened since it was last restored).
     held_depth: f32,
     held_level: f32,
-    /// The flow level expected back after the vacuum's return, mL/min, and how much
-    /// longer the baseline is held at or above it, s.
+    /// The flow level expected back after the vacuum's return or a dropout, mL/min, and
+    /// how much longer the baseline is held at or above it, s.
     expect_level: f32,
     expect_s: f32,
     /// The last level the flow held for three cycles that milk's fastest decay from the
@@ -737,7 +737,7 @@ impl EjectionDetector {
         // held values — which the spread of the excess itself shows; standardize by the
         // larger of the two, with the spread of the series the test sees.
         // A level expected back is no noise: the baseline is held above the flow then.
-        let zero_flow = self.phase == Phase::Idle && !self.awaits_return(m3);
+        let zero_flow = self.phase == Phase::Idle && !self.awaits_return(m.min(m3));
         if zero_flow && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
             // Mean absolute deviation → σ for Gaussian noise: E|X| = σ·√(2/π).
             let sigma_of = |deviation: f32| deviation.abs() * 1.2533;
@@ -1688,6 +1688,25 @@ mod tests {
             held |= d.expect_s > 0.0;
         }
         (held, ends)
+    }
+
+    /// Cycles of a second during which a level is expected back after a fall from a
+    /// minute at 100 mL/min to zero flow that lasts.
+    fn cycles_held_after_a_lasting_fall() -> usize {
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        events(&mut d, &[100.0; 60]);
+        (0..60)
+            .filter(|_| {
+                events(&mut d, &[0.2]);
+                d.expect_s > 0.0
+            })
+            .count()
+    }
+
+    #[test]
+    fn a_fall_that_lasts_is_held_for_the_return_hold_only() {
+        let held = cycles_held_after_a_lasting_fall();
+        assert!((1..=RETURN_HOLD_S as usize).contains(&held), "{held}");
     }
 
     #[test]

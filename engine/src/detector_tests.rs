@@ -35,11 +35,10 @@ pub enum DetectorTest {
     /// At zero flow a trickle still running between ejections raises the shift an onset
     /// must show with its level, as on a tail: its slow wander is not a new ejection.
     TrickleLevel,
-    /// A fall of the flow faster than milk's decay (to under a third within the cycles that
-    /// would end an ejection, or below the fastest decay from the level it last held) is
-    /// the sensor losing the flow, as a dropout or a bubble that a smoothing sensor
-    /// spreads over cycles: it ends neither the rise nor the ejection, and the level
-    /// before the fall is expected back, so its return is no onset.
+    /// A fall of the flow faster than milk's fastest decay from the level it last held is
+    /// the sensor losing the flow, as a dropout that a smoothing sensor may spread over
+    /// cycles: it ends neither the rise nor the ejection, and the level before the fall is
+    /// expected back, so its return is no onset.
     DropoutHold,
     /// At zero flow a second CUSUM, on the pump-synchronous flow (the pulsation) against
     /// its own noise, builds onset evidence beside the mean's: where the mean wanders (a

@@ -51,6 +51,9 @@ impl EjectionDetector {
         if fell && settled && !ductal && holds {
             self.expect_level = self.fall_level;
             self.expect_s = RETURN_HOLD_S;
+            // The bound starts anew from the level the flow holds now: the hold lasts
+            // `RETURN_HOLD_S`, not until the old level's bound has decayed to the flow.
+            self.fall_level = f32::NAN;
         }
         if held.is_finite() && (bound.is_nan() || held >= bound) {
             self.fall_level = held;

@@ -57,8 +57,10 @@ impl EjectionDetector {
             (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
         self.note_vacuum_change(cycle.depth_mmhg, depth_changed, dt_s);
         if self.resume_pending || rate_changed || depth_changed {
-            // A new rhythm or depth moves where in the cycle milk arrives.
+            // A new rhythm or depth moves where in the cycle milk arrives, and moves the
+            // flow itself: a fall from the level before is no dropout.
             self.forget_phase();
+            self.fall_level = f32::NAN;
             if !self.continues_a_ramp() {
                 self.suppress_s = SUPPRESS_S;
                 self.suppress_cycles = 0;
