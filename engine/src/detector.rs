@@ -737,8 +737,8 @@ impl EjectionDetector {
         // held values — which the spread of the excess itself shows; standardize by the
         // larger of the two, with the spread of the series the test sees.
         // A level expected back is no noise: the baseline is held above the flow then.
-        let zero_flow = self.phase == Phase::Idle && !self.awaits_return(m.min(m3));
-        if zero_flow && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
+        let idle_unheld = self.phase == Phase::Idle && !self.awaits_return(m.min(m3));
+        if idle_unheld && self.suppress_s <= 0.0 && self.pumping_s >= WARMUP_S {
             // Mean absolute deviation → σ for Gaussian noise: E|X| = σ·√(2/π).
             let sigma_of = |deviation: f32| deviation.abs() * 1.2533;
             self.spread = track_spread(self.spread, sigma_of(m - self.baseline), SPREAD_GAIN);

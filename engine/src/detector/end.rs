@@ -61,11 +61,6 @@ impl EjectionDetector {
         }
     }
 
-    /// Whether the three-cycle median `m3` (mL/min) stands below a level expected back.
-    pub(super) fn awaits_return(&self, m3: f32) -> bool {
-        self.expect_s > 0.0 && m3 < self.expect_level
-    }
-
     pub(super) fn check_end(&mut self, m3: f32) -> Option<Detection> {
         if self.phase == Phase::Idle {
             return None;

@@ -55,7 +55,10 @@ impl EjectionDetector {
         let rate_changed = (cycle.rate_cpm - self.last_rate).abs() > RATE_CHANGE * self.last_rate;
         let depth_changed =
             (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
-        self.note_vacuum_change(cycle.depth_mmhg, depth_changed, dt_s);
+        // A level expected back (after the vacuum's return or a dropout) is held for
+        // `RETURN_HOLD_S` of usable cycles.
+        self.expect_s = (self.expect_s - dt_s).max(0.0);
+        self.note_vacuum_change(cycle.depth_mmhg, depth_changed);
         if self.resume_pending || rate_changed || depth_changed {
             // A new rhythm or depth moves where in the cycle milk arrives, and moves the
             // flow itself: a fall from the level before is no dropout.
@@ -149,8 +152,7 @@ impl EjectionDetector {
     /// Remembers the flow at the depth the vacuum had before it weakened, and expects it
     /// back when the vacuum returns to that depth ([`RETURN_HOLD_S`]): the pump's own
     /// change, undone, is no letdown.
-    fn note_vacuum_change(&mut self, depth_mmhg: f32, changed: bool, dt_s: f32) {
-        self.expect_s = (self.expect_s - dt_s).max(0.0);
+    fn note_vacuum_change(&mut self, depth_mmhg: f32, changed: bool) {
         if !changed || !self.prev_m3.is_finite() {
             return;
         }
@@ -176,5 +178,10 @@ impl EjectionDetector {
             self.baseline = self.baseline.max(self.expect_level);
             self.slow_base = self.slow_base.max(self.expect_level);
         }
+    }
+
+    /// Whether the flow at `level` (mL/min) stands below a level expected back.
+    pub(super) fn awaits_return(&self, level: f32) -> bool {
+        self.expect_s > 0.0 && level < self.expect_level
     }
 }
