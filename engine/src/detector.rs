@@ -91,7 +91,7 @@ pub use self::{
     },
     pump_sync::{
         LOCK_NOISE_FACTOR, MIN_TRANSFER, PULSATION_SHARE, PULSATION_TRANSFER_PRIOR,
-        SMOOTHING_TRANSFER, TRANSFER_GAIN, UNLOCKED_FLOW_FACTOR,
+        SMOOTHING_TRANSFER, STALL_SHARE, TRANSFER_GAIN, UNLOCKED_FLOW_FACTOR,
     },
     rearm::{MAX_STEP_SHARE, REARM_LEVEL_SHARE},
 };
@@ -805,14 +805,14 @@ impl EjectionDetector {
                 // No partial-cycle test is armed: the next cycle's end decides.
                 return None;
             }
-            return self.confirm(true, c.m3, excess, delta);
+            return self.confirm(true, true, c.m3, excess, delta);
         }
         // On a previous ejection's tail it must be a sustained rise, not a step.
         let delta = self.rearm_delta();
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
         let rise = alarm && self.sustained_rise_or_absorb(c.m3);
-        self.confirm(rise, c.m3, excess, delta)
+        self.confirm(rise, false, c.m3, excess, delta)
     }
 
     /// Following an ejection's rise to its peak (or ductal milk's, until it proves an
@@ -861,7 +861,7 @@ impl EjectionDetector {
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
         if alarm && self.sustained_rise_or_absorb(c.m3) {
-            if let Some(d) = self.confirm(true, c.m3, excess, delta) {
+            if let Some(d) = self.confirm(true, false, c.m3, excess, delta) {
                 return Some(d);
             }
         }
@@ -894,8 +894,16 @@ impl EjectionDetector {
     /// ([`pump_locked`](Self::pump_locked)); otherwise the mean's rise is an offset of the
     /// sensor or a slow wobble of the level, and becomes the new baseline, unless this
     /// cycle's own pulsation already backs it
-    /// ([`may_wait_for_the_pulsation`](Self::may_wait_for_the_pulsation)).
-    fn confirm(&mut self, alarm: bool, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
+    /// ([`may_wait_for_the_pulsation`](Self::may_wait_for_the_pulsation)). `raw`: the
+    /// alarm is the zero-flow test's, on the raw cycle mean.
+    fn confirm(
+        &mut self,
+        alarm: bool,
+        raw: bool,
+        m3: f32,
+        excess: f32,
+        delta: f32,
+    ) -> Option<Detection> {
         if !alarm {
             return None;
         }
@@ -917,7 +925,7 @@ impl EjectionDetector {
             }
             return None;
         }
-        if self.waits_for_the_lag() {
+        if self.waits_for_the_lag(raw) {
             self.lag_waited = true;
             return None;
         }
@@ -1043,6 +1051,11 @@ impl Median3 {
         filled: 0,
         next: 0,
     };
+
+    /// The oldest of the last three values, once there are three.
+    fn oldest(&self) -> Option<f32> {
+        (self.filled == 3).then_some(self.values[self.next as usize])
+    }
 
     /// Pushes `x` and returns the median of the last three.
     fn push(&mut self, x: f32) -> f32 {
@@ -1257,12 +1270,18 @@ mod tests {
     }
 
     /// An artefact's decay at zero flow (cycle means `bump`) that fools the detector without
-    /// the partial-guard is no onset with it, and an ejection's climb right after it is
-    /// still found.
+    /// the partial-guard and lag-hold is no onset with either one, and an ejection's climb
+    /// right after it is still found.
     fn assert_decay_is_no_onset(bump: &[f32]) {
-        let without = DetectorTests::ALL.without(DetectorTest::PartialGuard);
-        let mut d = settled().with_tests(without);
+        let neither = DetectorTests::ALL
+            .without(DetectorTest::PartialGuard)
+            .without(DetectorTest::LagHold);
+        let mut d = settled().with_tests(neither);
         assert_eq!(events(&mut d, bump).0, 1, "the case must fool the detector");
+        for test in [DetectorTest::PartialGuard, DetectorTest::LagHold] {
+            let mut d = settled().with_tests(DetectorTests::ALL.without(test));
+            assert_eq!(events(&mut d, bump), (0, 0), "without {test}");
+        }
         let mut d = settled();
         assert_eq!(events(&mut d, bump), (0, 0));
         assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
@@ -1381,6 +1400,61 @@ mod tests {
             unheld,
             "no cycle pulsing clear of the noise"
         );
+    }
+
+    #[test]
+    fn a_burst_that_stands_still_after_its_jump_waits_on_an_unknown_sensor() {
+        // A motion burst through a lagging sensor whose smoothing no strong flow has shown
+        // yet (the prior transfer): the level jumps within one cycle, the next stands
+        // barely higher, then it decays by the sensor's time constant.
+        let burst = [
+            (1.3, 1.3),
+            (1.35, 0.7),
+            (0.9, 0.3),
+            (0.6, 0.2),
+            (0.4, 0.2),
+            (0.3, 0.2),
+            (0.25, 0.2),
+            (0.2, 0.2),
+        ];
+        let without = DetectorTests::ALL.without(DetectorTest::LagHold);
+        let mut d = settled().with_tests(without);
+        assert_eq!(
+            first_onset(&mut d, &burst),
+            Some(1),
+            "the case must fool the detector"
+        );
+        let mut d = settled();
+        assert_eq!(first_onset(&mut d, &burst), None);
+        assert!(!d.in_ejection());
+        // A flow that comes back high at once (behind unusable cycles) and falls no faster
+        // than milk decays is an onset a cycle later: a fall of 0.5 mL/min, more than the
+        // noise (0.26 by then) but less than milk may lose of its 4.9 mL/min in a cycle of
+        // 1 s (0.7); the burst through the lag fell by 0.45 of 1.15.
+        let held = [(5.0, 5.0), (5.1, 2.5), (4.6, 2.4), (4.6, 2.4), (4.7, 2.4)];
+        assert_eq!(first_onset(&mut settled(), &held), Some(2));
+    }
+
+    #[test]
+    fn a_climb_that_slows_after_a_jump_waits_one_cycle_and_a_steady_one_none() {
+        // Milk's flow climbing 1 mL/min a cycle, pulsing with it: no cycle stands still,
+        // nothing waits.
+        let steady: Vec<(f32, f32)> = (1..10)
+            .map(|i| (0.2 + i as f32, 0.2 + 0.5 * i as f32))
+            .collect();
+        let without = DetectorTests::ALL.without(DetectorTest::LagHold);
+        let at = first_onset(&mut settled().with_tests(without), &steady);
+        assert_eq!(at, Some(1));
+        assert_eq!(first_onset(&mut settled(), &steady), at);
+        // The same climb with its second cycle's rise under a quarter of the first's (noise
+        // on a climb): found one cycle later, once the next cycle has climbed on.
+        let mut slowed = steady.clone();
+        slowed[1].0 = slowed[0].0 + 0.2;
+        assert_eq!(
+            first_onset(&mut settled().with_tests(without), &slowed),
+            Some(1)
+        );
+        assert_eq!(first_onset(&mut settled(), &slowed), Some(2));
     }
 
     #[test]
@@ -1724,8 +1798,17 @@ mod tests {
         let mut d = settled();
         assert_eq!(d.process(&CYCLE, &block(2.5), 1.0), None);
         assert_eq!(d.partial_test(), None, "one cycle of evidence arms nothing");
+        // Still climbing (a cycle standing still after the jump waits for the next: lag-hold).
         assert!(matches!(
-            d.process(&CYCLE, &block(2.6), 1.0),
+            d.process(&CYCLE, &block(3.4), 1.0),
+            Some(Detection::Onset { .. })
+        ));
+        // A step that stands still (2.5, then 2.6) waits a cycle for the next one.
+        let mut d = settled();
+        assert_eq!(d.process(&CYCLE, &block(2.5), 1.0), None);
+        assert_eq!(d.process(&CYCLE, &block(2.6), 1.0), None);
+        assert!(matches!(
+            d.process(&CYCLE, &block(5.0), 1.0),
             Some(Detection::Onset { .. })
         ));
     }
@@ -1795,7 +1878,7 @@ mod tests {
             if d.cusum.s == 0.0 {
                 d.cusum.s = 5.0;
             }
-            assert_eq!(d.confirm(true, 3.0, 2.8, d.delta), None);
+            assert_eq!(d.confirm(true, true, 3.0, 2.8, d.delta), None);
             d.cusum.s > 0.0
         };
         let mut d = quiet();

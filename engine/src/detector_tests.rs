@@ -59,7 +59,9 @@ pub enum DetectorTest {
     /// away, an onset that a cycle pulsing clear of its noise backs waits one cycle for its
     /// level to hold: such a sensor shows at the pump rate only a change of its level
     /// within the cycle, an ejection's climb or the jump of a motion burst it spreads over
-    /// the next cycles, which then decays.
+    /// the next cycles, which then decays. On any sensor, an onset whose cycle stood
+    /// nearly still after a jump between the two usable cycles before it (such a burst,
+    /// before strong flow has shown the smoothing) waits likewise.
     LagHold,
 }
 

@@ -36,7 +36,9 @@ pub enum ld_detector_test {
     /// stands within a cycle's reach of its threshold ("phase-alarm").
     LD_DETECTOR_TEST_PHASE_ALARM = 1 << 9,
     /// At zero flow on a sensor that smooths the pulsation away, an onset backed by a cycle
-    /// pulsing clear of its noise waits a cycle for its level to hold ("lag-hold").
+    /// pulsing clear of its noise, and on any sensor one whose cycle stood nearly still
+    /// after a jump between two usable cycles, waits a cycle for its level to hold
+    /// ("lag-hold").
     LD_DETECTOR_TEST_LAG_HOLD = 1 << 10,
 }
 

@@ -21,7 +21,8 @@ use crate::features::PartialTest;
 /// A cycle's flow counts as fallen once it lies this many noise standard deviations below
 /// where it stood (for Gaussian noise, a 2.3 % chance per cycle): used where a fall at
 /// zero flow tells an artefact's or a surge's decay from an ejection's rise, which climbs
-/// for 10–30 s (DESIGN §1).
+/// for 10–30 s (DESIGN §1). Lag-hold holds a jump to the same factor, on the deviation of a
+/// change between two cycle means (√2 times the noise).
 pub const FALL_NOISE_FACTOR: f32 = 2.0;
 /// Fastest climb of an ejection's flow, mL/min per s: a peak two standard deviations high
 /// (0.9 g/s ≈ 52 mL/min, DESIGN §1) reached in the shortest rise (10 s) climbs 5.2 mL/min

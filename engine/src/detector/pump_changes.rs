@@ -117,7 +117,7 @@ impl EjectionDetector {
             self.reset_evidence();
             return None;
         }
-        self.confirm(alarm, c.m3, excess, self.delta)
+        self.confirm(alarm, false, c.m3, excess, self.delta)
     }
 
     /// Through the first seconds of pumping and the suppression after a change of pump

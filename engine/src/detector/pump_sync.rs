@@ -14,8 +14,12 @@
 //! the level wanders. Where the learnt transfer says the sensor smooths milk's pulsation
 //! away, a cycle pulsing clear of its noise is the edge of an artefact the sensor spreads
 //! over the next cycles, and an onset it backs waits a cycle for its level to hold
-//! ([`DetectorTest::LagHold`]).
+//! ([`DetectorTest::LagHold`]); on any sensor and at any time, so does an onset whose
+//! cycle stood nearly still after a jump ([`STALL_SHARE`]), the shape such a burst shows
+//! before strong flow has shown how the sensor smooths.
 
+use super::end::MIN_DECAY_TAU_S;
+use super::partial::FALL_NOISE_FACTOR;
 use super::{
     winsorised_step, CycleStats, Detection, EjectionDetector, RATE_CHANGE, SIGMA_FLOOR_ML_MIN,
 };
@@ -58,6 +62,13 @@ pub const MIN_TRANSFER: f32 = 0.1;
 /// sensor that would learn 0.6 without it, below 0.2 lies a lag of 0.45 s or more at
 /// 60 cpm; 0.2 is near the geometric middle of the floor [`MIN_TRANSFER`] and 0.5.
 pub const SMOOTHING_TRANSFER: f32 = 0.2;
+/// Share of the last cycle's jump below which the next cycle's rise counts as standing
+/// still after it (lag-hold): an ejection's flow climbs for 10–30 s (DESIGN §1) and its
+/// climb does not slow fourfold within one pump cycle of its start, while a motion burst
+/// through a lagging sensor jumps, then stands near its peak before it decays. Noise
+/// alone puts milk's next rise there at times (climbing 3σ a cycle, about one time in
+/// twelve): that costs one cycle's wait, not the onset.
+pub const STALL_SHARE: f32 = 0.25;
 /// Prior of the sensor's pulsation transfer (fundamental / mean of milk flow), before any
 /// strong flow has been seen. Until then the sensor is unknown: from a few hundredths (one
 /// that smooths its reading over a second) to 1.27 (none, duty ½). The prior sits near
@@ -184,22 +195,47 @@ impl EjectionDetector {
     /// Whether an alarm at zero flow, about to become an onset, waits one cycle to see its
     /// level hold (lag-hold): on a sensor that strong flow has shown to smooth milk's
     /// pulsation away (its learnt transfer below [`SMOOTHING_TRANSFER`]), this cycle or the
-    /// last pulsed clear of the pulsation's noise ([`LOCK_NOISE_FACTOR`]). Milk's own
-    /// pulsation is smoothed away there; what such a sensor shows at the pump rate is a
-    /// change of its level within the cycle: an ejection's climb, or the jump of a motion
-    /// burst it spreads over the next cycles and which then decays with the sensor's time
-    /// constant. A cycle later they differ: an ejection's flow climbs for 10–30 s
-    /// (DESIGN §1). The mean's alarm waits; an onset that two cycles pulsing in one phase
-    /// complete (phase-alarm: a burst lands at any phase) or that carried what the ducts
-    /// store (no burst carries that much) does not, nor does the within-cycle completion,
-    /// where a smoothing sensor's climb leaks into the pulsation as well (holding it cost
-    /// our simulator more than it saved: detection log).
-    pub(super) fn waits_for_the_lag(&self) -> bool {
+    /// last pulsed clear of the pulsation's noise ([`LOCK_NOISE_FACTOR`]); on any sensor,
+    /// this cycle stood nearly still after the last one jumped
+    /// ([`stalled_after_a_jump`](Self::stalled_after_a_jump)), where the alarm is the
+    /// zero-flow test's on the raw cycle mean or its pulsation (`raw`; the window after a
+    /// change of pump settings tests the three-cycle median against its own peak). Milk's
+    /// own pulsation is smoothed away on the first; what such a sensor shows at the pump
+    /// rate is a change of its level within the cycle: an ejection's climb, or the jump of
+    /// a motion burst it spreads over the next cycles and which then decays with the
+    /// sensor's time constant. Before strong flow has shown the sensor's smoothing (the
+    /// case the second test is for, though it applies on any sensor), such a burst is a
+    /// jump that fills a cycle, the next standing nearly as high. A cycle later they
+    /// differ: an ejection's flow climbs for 10–30 s (DESIGN §1). The mean's alarm waits;
+    /// an onset that two cycles pulsing in one phase complete (phase-alarm: a burst lands
+    /// at any phase) or that carried what the ducts store (no burst carries that much)
+    /// does not, nor does the within-cycle completion, where a smoothing sensor's climb
+    /// leaks into the pulsation as well (holding it cost our simulator more than it saved:
+    /// detection log).
+    pub(super) fn waits_for_the_lag(&self, raw: bool) -> bool {
         self.tests.has(DetectorTest::LagHold)
             && self.at_zero_flow()
-            && self.transfer_rate.is_finite()
-            && self.transfer_here() < SMOOTHING_TRANSFER
-            && self.pulsed_lately()
+            && (raw && self.stalled_after_a_jump()
+                || self.transfer_rate.is_finite()
+                    && self.transfer_here() < SMOOTHING_TRANSFER
+                    && self.pulsed_lately())
+    }
+
+    /// Whether the cycle that alarms stood nearly still after a jump: the last usable
+    /// cycle's mean rose more than [`FALL_NOISE_FACTOR`] deviations of a change between
+    /// two cycle means (√2 times the noise) over the usable one before it (cycles with
+    /// too many rejected samples between are skipped), and this one's rose less than
+    /// [`STALL_SHARE`] of that. A motion burst that a lagging sensor spreads
+    /// over the next cycles reads so before it decays, on a sensor whose smoothing no
+    /// strong flow has shown yet; an ejection's flow climbs on.
+    fn stalled_after_a_jump(&self) -> bool {
+        let Some(before) = self.means.oldest() else {
+            return false;
+        };
+        let jump = self.prev_mean[1] - before;
+        let now = self.prev_mean[0] - self.prev_mean[1];
+        let change_sigma = core::f32::consts::SQRT_2 * self.sigma_ml_min();
+        jump > FALL_NOISE_FACTOR * change_sigma && now < STALL_SHARE * jump
     }
 
     /// Whether this cycle's or the last one's own pulsation stood [`LOCK_NOISE_FACTOR`]
@@ -213,12 +249,17 @@ impl EjectionDetector {
 
     /// The next clean cycle after an alarm that waited
     /// ([`waits_for_the_lag`](Self::waits_for_the_lag)): an onset if its mean `c.m` stands
-    /// no more than one noise deviation (`c.sigma_raw`, both mL/min) below the last usable
-    /// cycle's (the alarm's), otherwise an artefact's decay, and the evidence is built
-    /// anew. Through a lag of τ s a burst's excess over the level before it falls to
-    /// e^(−T/τ) over a cycle of T s (to 0.6 at T = 1 s and τ = 2 s), where an ejection's
-    /// flow still climbs. A cycle with rejected samples may hold the rest of the burst:
-    /// the wait goes on, and the next clean cycle is held to it.
+    /// below the last usable cycle's (the alarm's) by no more than one noise deviation
+    /// (`c.sigma_raw`, both mL/min) or than milk's fastest decay ([`MIN_DECAY_TAU_S`])
+    /// takes off the last cycle's excess over the cycle's `c.dt_s`, whichever is more;
+    /// otherwise an artefact's decay, and the evidence is built anew. Through a lag of τ s
+    /// a burst's excess over the level before it falls to e^(−T/τ) over a cycle of T s
+    /// (to 0.6 at T = 1 s and τ = 2 s), where an ejection's flow still climbs, or, where
+    /// it came back already high behind a run of unusable cycles, decays no faster than
+    /// milk does. The decay's allowance holds for both reasons to wait (a learnt smoothing
+    /// sensor's pulsing cycle, a stall after a jump). A cycle with rejected samples may
+    /// hold the rest of the burst: the wait goes on, and the next clean cycle is held to
+    /// it.
     pub(super) fn after_the_lag(
         &mut self,
         c: &CycleStats,
@@ -230,7 +271,9 @@ impl EjectionDetector {
         }
         self.lag_waited = false;
         // `push_cycle` has shifted this cycle's mean in: [1] is the last usable cycle's.
-        if c.m >= self.prev_mean[1] - c.sigma_raw {
+        let last = self.prev_mean[1];
+        let milk_fall = (last - self.baseline) * (1.0 - libm::expf(-c.dt_s / MIN_DECAY_TAU_S));
+        if c.m >= last - c.sigma_raw.max(milk_fall) {
             return self.onset(c.m3, excess, delta);
         }
         self.reset_evidence();
