@@ -574,15 +574,10 @@ impl EjectionDetector {
         self.note_levels(f);
         self.note_carried(m, dt_s);
         self.note_pump_change(cycle, dt_s);
-        // The level the flow has held for three whole cycles (none before three).
-        let held = if self.prev_mean[1].is_finite() {
-            m.min(self.prev_mean[0]).min(self.prev_mean[1])
-        } else {
-            f32::NAN
-        };
         let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, cycle_start_s, dt_s);
         let settled = self.pumping_s >= WARMUP_S && self.suppress_s <= 0.0;
-        self.note_fall(held, m, self.sigma_ml_min(), settled);
+        // The level the flow has held for three whole cycles (none before three).
+        self.note_fall(self.means.lowest(), m, self.sigma_ml_min(), settled);
         let (sigma_raw, sigma) = self.noise(m, m3, p3);
         let c = CycleStats {
             m,
@@ -1055,6 +1050,12 @@ impl Median3 {
     /// The oldest of the last three values, once there are three.
     fn oldest(&self) -> Option<f32> {
         (self.filled == 3).then_some(self.values[self.next as usize])
+    }
+
+    /// The lowest of the last three values, once there are three.
+    fn lowest(&self) -> Option<f32> {
+        let [a, b, c] = self.values;
+        (self.filled == 3).then_some(a.min(b).min(c))
     }
 
     /// Pushes `x` and returns the median of the last three.

@@ -22,6 +22,12 @@ pub const END_CYCLES: u8 = 3;
 /// dropout reading zero with noise on it (which the sanitizer cannot tell from zero flow),
 /// or one a smoothing sensor spreads over several cycles, whose level comes back.
 pub const MIN_DECAY_TAU_S: f32 = 6.5;
+
+/// What is left of milk's flow `level` (mL/min above the sensor's zero) after `age_s` s of
+/// its fastest decay ([`MIN_DECAY_TAU_S`]): no ejection's flow falls lower in that time.
+pub(super) fn decayed(level: f32, age_s: f32) -> f32 {
+    level * libm::expf(-age_s / MIN_DECAY_TAU_S)
+}
 /// Shortest rise of an ejection's flow, s (DESIGN §1: it rises over 10–30 s). An onset
 /// whose flow is back below the detectable level this long after it was no ejection
 /// (an ejection's flow is still rising then), and the detector re-arms.
@@ -39,12 +45,13 @@ impl EjectionDetector {
     /// return is no rise, and the fall ends neither the rise nor the ejection. Ductal milk
     /// empties faster (within [`DUCTAL_START_S`] and [`DUCTAL_RISE_S`] of the start): its
     /// fall is no dropout.
-    pub(super) fn note_fall(&mut self, held: f32, m: f32, sigma: f32, settled: bool) {
+    pub(super) fn note_fall(&mut self, held: Option<f32>, m: f32, sigma: f32, settled: bool) {
         let zero = self.floor.min(0.0);
         let age_s = self.pumping_s - self.fall_at_s;
-        let bound = zero + (self.fall_level - zero) * libm::expf(-age_s / MIN_DECAY_TAU_S);
-        // A NaN level (none yet, or after a stop) compares false and gives way to `held`;
-        // a NaN `held` (fewer than three cycles) sets nothing.
+        let bound = zero + decayed(self.fall_level - zero, age_s);
+        // A NaN level (none yet, or after a stop or a change of the pump's settings)
+        // compares false and gives way to `held`; no `held` (fewer than three cycles) sets
+        // nothing.
         let fell = m < bound - (FALL_NOISE_FACTOR * sigma).max(self.delta);
         let ductal = self.ductal || self.pumping_s < DUCTAL_START_S + DUCTAL_RISE_S;
         let holds = self.tests.has(DetectorTest::DropoutHold) && self.expect_s <= 0.0;
@@ -55,7 +62,7 @@ impl EjectionDetector {
             // `RETURN_HOLD_S`, not until the old level's bound has decayed to the flow.
             self.fall_level = f32::NAN;
         }
-        if held.is_finite() && (bound.is_nan() || held >= bound) {
+        if let Some(held) = held.filter(|&h| bound.is_nan() || h >= bound) {
             self.fall_level = held;
             self.fall_at_s = self.pumping_s;
         }

@@ -45,7 +45,6 @@ impl EjectionDetector {
         // What flows after the restart was not seen to start: it is counted anew.
         self.carried_ml = 0.0;
         self.puls_prev = f32::NAN;
-        self.fall_level = f32::NAN;
         self.forget_phase();
         self.ref_peaks = [f32::NAN; 3];
     }
@@ -60,8 +59,8 @@ impl EjectionDetector {
         self.expect_s = (self.expect_s - dt_s).max(0.0);
         self.note_vacuum_change(cycle.depth_mmhg, depth_changed);
         if self.resume_pending || rate_changed || depth_changed {
-            // A new rhythm or depth moves where in the cycle milk arrives, and moves the
-            // flow itself: a fall from the level before is no dropout.
+            // A restart, a new rhythm or a new depth moves where in the cycle milk arrives,
+            // and moves the flow itself: a fall from the level before is no dropout.
             self.forget_phase();
             self.fall_level = f32::NAN;
             if !self.continues_a_ramp() {

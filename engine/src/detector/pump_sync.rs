@@ -18,7 +18,7 @@
 //! cycle stood nearly still after a jump ([`STALL_SHARE`]), the shape such a burst shows
 //! before strong flow has shown how the sensor smooths.
 
-use super::end::MIN_DECAY_TAU_S;
+use super::end::decayed;
 use super::partial::FALL_NOISE_FACTOR;
 use super::{
     winsorised_step, CycleStats, Detection, EjectionDetector, RATE_CHANGE, SIGMA_FLOOR_ML_MIN,
@@ -250,8 +250,9 @@ impl EjectionDetector {
     /// The next clean cycle after an alarm that waited
     /// ([`waits_for_the_lag`](Self::waits_for_the_lag)): an onset if its mean `c.m` stands
     /// below the last usable cycle's (the alarm's) by no more than one noise deviation
-    /// (`c.sigma_raw`, both mL/min) or than milk's fastest decay ([`MIN_DECAY_TAU_S`])
-    /// takes off the last cycle's excess over the cycle's `c.dt_s`, whichever is more;
+    /// (`c.sigma_raw`, both mL/min) or than milk's fastest decay
+    /// ([`MIN_DECAY_TAU_S`](super::MIN_DECAY_TAU_S)) takes off the last cycle's excess over
+    /// the cycle's `c.dt_s`, whichever is more;
     /// otherwise an artefact's decay, and the evidence is built anew. Through a lag of τ s
     /// a burst's excess over the level before it falls to e^(−T/τ) over a cycle of T s
     /// (to 0.6 at T = 1 s and τ = 2 s), where an ejection's flow still climbs, or, where
@@ -272,7 +273,8 @@ impl EjectionDetector {
         self.lag_waited = false;
         // `push_cycle` has shifted this cycle's mean in: [1] is the last usable cycle's.
         let last = self.prev_mean[1];
-        let milk_fall = (last - self.baseline) * (1.0 - libm::expf(-c.dt_s / MIN_DECAY_TAU_S));
+        let excess_before = last - self.baseline;
+        let milk_fall = excess_before - decayed(excess_before, c.dt_s);
         if c.m >= last - c.sigma_raw.max(milk_fall) {
             return self.onset(c.m3, excess, delta);
         }
