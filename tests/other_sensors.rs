@@ -2,7 +2,8 @@
 //! (`datasets/external-dev/`) written anew as a noisier flow sensor, one reading twice the
 //! milk, two that smooth their reading (over 0.5 and 2 s), one that reads exactly 0 below
 //! 1 mL/min, one at the end of tubing that delays the milk 2 s more than either generator
-//! draws, and a pressure sensor with another span, zero, noise and tubing
+//! draws, a pressure sensor with another span, zero, noise and tubing, and one whose noise
+//! (σ 16 mmHg) jitters each cycle's boundaries and deepest reading
 //! ([`letdown_io::sensor_variant`]), replayed through the default engine and scored per
 //! half (DESIGN §6; README, "Beyond the development set").
 //!
@@ -25,7 +26,7 @@ struct OtherSensor {
     misses: [usize; 2],
 }
 
-const SENSORS: [OtherSensor; 7] = [
+const SENSORS: [OtherSensor; 8] = [
     OtherSensor {
         name: "noise σ 1.5 mL/min",
         variant: SensorVariant {
@@ -88,6 +89,18 @@ const SENSORS: [OtherSensor; 7] = [
                 offset_mmhg: 5.0,
                 sigma_mmhg: 3.0,
                 lag_tau_s: 0.05,
+            },
+            ..SensorVariant::AS_RECORDED
+        },
+        false_alarms: [0, 0],
+        misses: [0, 0],
+    },
+    OtherSensor {
+        name: "pressure noise σ 16 mmHg",
+        variant: SensorVariant {
+            pressure: PressureVariant {
+                sigma_mmhg: 16.0,
+                ..PressureVariant::AS_RECORDED
             },
             ..SensorVariant::AS_RECORDED
         },

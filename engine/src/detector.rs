@@ -78,6 +78,8 @@ mod pump_changes;
 mod pump_sync;
 mod rearm;
 
+use pump_changes::SettingTrack;
+
 // The constants defined beside the code they tune, reachable as `crate::detector::NAME`:
 // the module doc links them here, and feature `internals` publishes them. Without that
 // feature most are read only where they are defined, so the re-export itself goes unused.
@@ -86,8 +88,8 @@ pub use self::{
     end::{END_CYCLES, END_FRACTION, MIN_DECAY_TAU_S, MIN_RISE_S},
     partial::{FALL_NOISE_FACTOR, MAX_ONSET_SLOPE_ML_MIN_S},
     pump_changes::{
-        DEPTH_CHANGE, IDLE_SUPPRESS_CYCLES, RATE_CHANGE, RETURN_HOLD_S, SUPPRESS_S,
-        ZERO_FLOW_WINDOW_S,
+        CHANGE_NOISE_FACTOR, DEPTH_CHANGE, IDLE_SUPPRESS_CYCLES, RATE_CHANGE, RETURN_HOLD_S,
+        SUPPRESS_S, ZERO_FLOW_WINDOW_S,
     },
     pump_sync::{
         LOCK_NOISE_FACTOR, MIN_TRANSFER, PULSATION_SHARE, PULSATION_TRANSFER_PRIOR,
@@ -232,6 +234,10 @@ pub struct EjectionDetector {
     resume_pending: bool,
     last_rate: f32,
     last_depth: f32,
+    /// The rate's and the vacuum depth's scatter from cycle to cycle, and their values two
+    /// cycles back.
+    rate_track: SettingTrack,
+    depth_track: SettingTrack,
     ref_peaks: [f32; 3],
     floor: f32,
     artefact_run: u8,
@@ -368,6 +374,8 @@ impl EjectionDetector {
             resume_pending: true,
             last_rate: 0.0,
             last_depth: 0.0,
+            rate_track: SettingTrack::NEW,
+            depth_track: SettingTrack::NEW,
             ref_peaks: [f32::NAN; 3],
             floor: f32::NAN,
             artefact_run: 0,
@@ -1644,6 +1652,88 @@ mod tests {
         let step = onset_cycle_after_a_switch(&[], BUT_PHASE_ALARM);
         let three_steps = onset_cycle_after_a_switch(&[halfway, halfway], BUT_PHASE_ALARM);
         assert_eq!(three_steps, step.map(|i| i + 1));
+    }
+
+    /// Takes the cycle `c` at zero flow; whether it was counted as a change of the pump's
+    /// settings (one that starts the count of cycles since a change anew: a first change,
+    /// not a ramp's second step).
+    fn counts_as_a_change(d: &mut EjectionDetector, c: &Cycle) -> bool {
+        assert_eq!(d.process(c, &block(0.2), 60.0 / c.rate_cpm), None);
+        d.suppress_cycles == 1
+    }
+
+    /// A minute at zero flow in cycles of 60 cycles/min at −150 mmHg whose rate and depth
+    /// both jitter by `jitter` (a fraction) in the pattern +1, −1, +½, −½, as a noisy
+    /// pressure sensor's boundaries and deepest readings do; then the cycles `after`.
+    /// Returns the changes counted over the minute's last third (the scatter has been
+    /// learnt by then), and which of `after` counted as a change.
+    fn pump_changes_seen(jitter: f32, after: [&Cycle; 4]) -> (usize, [bool; 4]) {
+        let mut d = EjectionDetector::new(1.0, 0.05);
+        let pattern = [1.0, -1.0, 0.5, -0.5];
+        let mut jittered = 0;
+        for i in 0..60 {
+            let wobble = 1.0 + jitter * pattern[i % 4];
+            let cycle = Cycle {
+                rate_cpm: CYCLE.rate_cpm * wobble,
+                depth_mmhg: CYCLE.depth_mmhg * wobble,
+                ..CYCLE
+            };
+            if counts_as_a_change(&mut d, &cycle) && i >= 40 {
+                jittered += 1;
+            }
+        }
+        (jittered, after.map(|c| counts_as_a_change(&mut d, c)))
+    }
+
+    #[test]
+    fn a_pressure_sensors_jitter_is_no_pump_change_and_a_held_step_still_is() {
+        // From the setting: 72 cycles/min is 20 % faster, 45 cycles/min 25 % slower,
+        // −185 mmHg 23 % deeper; 40 cycles/min at −250 mmHg is a switch.
+        let faster = Cycle {
+            rate_cpm: 72.0,
+            ..CYCLE
+        };
+        let slower = Cycle {
+            rate_cpm: 45.0,
+            ..CYCLE
+        };
+        let deeper = Cycle {
+            depth_mmhg: -185.0,
+            ..CYCLE
+        };
+        let switch = Cycle {
+            rate_cpm: 40.0,
+            depth_mmhg: -250.0,
+            ..CYCLE
+        };
+        let at_once = [true, false, false, false];
+        for step in [&faster, &slower, &deeper, &switch] {
+            let seen = pump_changes_seen(0.0, [step; 4]);
+            assert_eq!(seen, (0, at_once), "{step:?} on a steady pump");
+        }
+        // Steps of 4–8 % between cycles (6 % on average): a one-cycle step must pass 5 times
+        // the scatter learnt so far (5.7 %), about 28 % (from the last jittered cycle, at 0.98
+        // of the setting: 22, 23 and 26 %); a step the next cycle holds clear of the fixed bar from the two cycles
+        // before it (at 0.98 and 1.02) counts then.
+        for step in [&faster, &slower, &deeper] {
+            let seen = pump_changes_seen(0.04, [step; 4]);
+            assert_eq!(
+                seen,
+                (0, [false, true, false, false]),
+                "{step:?} under jitter"
+            );
+        }
+        assert_eq!(pump_changes_seen(0.04, [&switch; 4]), (0, at_once));
+        // One cycle off the setting (−120 mmHg, 18 % from the last jittered cycle; its
+        // return a step of 25 %): no step is held, before or after it.
+        let shallow = Cycle {
+            depth_mmhg: -120.0,
+            ..CYCLE
+        };
+        let one_off = [&shallow, &CYCLE, &CYCLE, &CYCLE];
+        assert_eq!(pump_changes_seen(0.04, one_off), (0, [false; 4]));
+        // Steps of 10–18 %, some over the fixed 15 %, alternating: none holds.
+        assert_eq!(pump_changes_seen(0.1, [&CYCLE; 4]), (0, [false; 4]));
     }
 
     /// Counts of (onsets, ends) while the detector takes the cycle means `means`.

@@ -1,6 +1,12 @@
 //! Changes of the pump's settings, and stops: what the detector holds back while removal,
 //! not milk, moves the flow.
 //!
+//! A change of rhythm or vacuum is a step of the cycle's rate or depth from the cycle before
+//! by more than [`RATE_CHANGE`] or [`DEPTH_CHANGE`] that also passes the setting's own
+//! cycle-to-cycle scatter ([`CHANGE_NOISE_FACTOR`]), or such a step held over two cycles: a
+//! noisy pressure sensor jitters each cycle's boundaries and deepest reading, and the
+//! pump's settings do not move with it.
+//!
 //! A change of rhythm or vacuum, or a restart after a stop, changes the removal rate, and
 //! stored milk surges out without any ejection. Alarms are suppressed for [`SUPPRESS_S`]
 //! after it: on an ejection or its tail the levels only follow the flow, as through the
@@ -35,6 +41,18 @@ pub const RETURN_HOLD_S: f32 = 2.0 * SUPPRESS_S;
 pub const RATE_CHANGE: f32 = 0.15;
 /// Relative change of vacuum depth that counts as a vacuum change.
 pub const DEPTH_CHANGE: f32 = 0.2;
+/// A one-cycle step of rate or depth must also exceed this many times the setting's mean
+/// absolute cycle-to-cycle step at a stationary setting: a pump holds its settings, and
+/// what moves them from cycle to cycle is the pressure sensor's noise jittering the
+/// cycle's boundaries and its deepest reading. For Gaussian steps E|Δ| = σ·√(2/π), so 5.0
+/// is 4σ (a cycle in some 16 000); a noisy sensor's steps are heavier-tailed than that.
+/// On a quiet sensor (about 2 % between cycles; a 10 ms step of a boundary is 1.8 % of a
+/// 0.55 s cycle) [`RATE_CHANGE`] and [`DEPTH_CHANGE`] stand above it; on a noisy one the
+/// bar rises with the scatter, and a step it hides is still taken once it holds a second
+/// cycle.
+pub const CHANGE_NOISE_FACTOR: f32 = 5.0;
+/// Gain of the settings' scatter estimates per cycle (a time constant of 20 cycles).
+const SCATTER_GAIN: f32 = 0.05;
 
 impl EjectionDetector {
     /// Pump stopped (or a partial cycle after a gap): no removal, nothing to learn. Milk
@@ -47,17 +65,25 @@ impl EjectionDetector {
         self.puls_prev = f32::NAN;
         self.forget_phase();
         self.ref_peaks = [f32::NAN; 3];
+        self.rate_track.forget();
+        self.depth_track.forget();
     }
 
     /// A change of rhythm or vacuum, or a restart, changes the removal rate: suppress.
     pub(super) fn note_pump_change(&mut self, cycle: &Cycle, dt_s: f32) {
-        let rate_changed = (cycle.rate_cpm - self.last_rate).abs() > RATE_CHANGE * self.last_rate;
-        let depth_changed =
-            (cycle.depth_mmhg - self.last_depth).abs() > DEPTH_CHANGE * self.last_depth.abs();
+        let (rate, depth) = (cycle.rate_cpm, cycle.depth_mmhg);
+        let rate_from = self
+            .rate_track
+            .change_from(rate, self.last_rate, RATE_CHANGE);
+        let depth_from = (self.depth_track).change_from(depth, self.last_depth, DEPTH_CHANGE);
+        let (rate_changed, depth_changed) = (rate_from.is_some(), depth_from.is_some());
+        let settled = !(rate_changed || depth_changed || self.resume_pending);
+        (self.rate_track).note(rate, self.last_rate, RATE_CHANGE, settled);
+        (self.depth_track).note(depth, self.last_depth, DEPTH_CHANGE, settled);
         // A level expected back (after the vacuum's return or a dropout) is held for
         // `RETURN_HOLD_S` of usable cycles.
         self.expect_s = (self.expect_s - dt_s).max(0.0);
-        self.note_vacuum_change(cycle.depth_mmhg, depth_changed);
+        self.note_vacuum_change(depth, depth_from);
         if self.resume_pending || rate_changed || depth_changed {
             // A restart, a new rhythm or a new depth moves where in the cycle milk arrives,
             // and moves the flow itself: a fall from the level before is no dropout.
@@ -150,14 +176,18 @@ impl EjectionDetector {
 
     /// Remembers the flow at the depth the vacuum had before it weakened, and expects it
     /// back when the vacuum returns to that depth ([`RETURN_HOLD_S`]): the pump's own
-    /// change, undone, is no letdown.
-    fn note_vacuum_change(&mut self, depth_mmhg: f32, changed: bool) {
-        if !changed || !self.prev_m3.is_finite() {
+    /// change, undone, is no letdown. `changed_from`: the depth a change of it was measured
+    /// from (the last cycle's, or for a step held over two cycles the one before), if any.
+    fn note_vacuum_change(&mut self, depth_mmhg: f32, changed_from: Option<f32>) {
+        let Some(from) = changed_from else {
+            return;
+        };
+        if !self.prev_m3.is_finite() {
             return;
         }
-        if depth_mmhg.abs() < self.last_depth.abs() {
+        if depth_mmhg.abs() < from.abs() {
             if !self.held_level.is_finite() {
-                self.held_depth = self.last_depth;
+                self.held_depth = from;
                 self.held_level = self.prev_m3;
             }
         } else if self.held_level.is_finite() {
@@ -182,5 +212,71 @@ impl EjectionDetector {
     /// Whether the flow at `level` (mL/min) stands below a level expected back.
     pub(super) fn awaits_return(&self, level: f32) -> bool {
         self.expect_s > 0.0 && level < self.expect_level
+    }
+}
+
+/// One pump setting (the cycle's rate or its vacuum depth) as the search for changes
+/// follows it: its scatter from cycle to cycle at a stationary setting (a mean absolute
+/// relative step), and its values two and three cycles back while the cycles since were no
+/// change.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SettingTrack {
+    scatter: f32,
+    /// NaN after a change, a restart, a stop or before any cycle.
+    before: [f32; 2],
+}
+
+impl SettingTrack {
+    pub(super) const NEW: SettingTrack = SettingTrack {
+        scatter: 0.0,
+        before: [f32::NAN; 2],
+    };
+
+    /// Whether this cycle's value `x` is a change from the last cycle's `last`, and the
+    /// value it is measured from: `last`, for a step of more than `least` (a fraction) that
+    /// also passes the setting's own scatter ([`CHANGE_NOISE_FACTOR`]); or the value two
+    /// cycles back, for a step of more than `least` that the last cycle took and this one
+    /// holds, from both values before it (two and three cycles back) and on one side. A
+    /// step a scattered setting hid for a cycle is so seen a cycle late where the next cycle
+    /// holds it clear of the fixed bar (not in the first cycle after a change, a restart or
+    /// a stop, whose cycles before are not known yet); a noisy sensor's jitter does not hold
+    /// (a late boundary makes one cycle long and the next short, the deepest reading's noise
+    /// is drawn anew each cycle), and a single cycle off the setting, before or after, makes
+    /// no step held.
+    fn change_from(&self, x: f32, last: f32, least: f32) -> Option<f32> {
+        let rel = |to: f32, from: f32| (to - from) / from.abs();
+        // A first cycle's step (from nothing) is infinite; NaN compares false throughout.
+        if rel(x, last).abs() > least.max(CHANGE_NOISE_FACTOR * self.scatter) {
+            return Some(last);
+        }
+        let [two_back, three_back] = self.before;
+        let held_from = |from: f32| {
+            let (began, held) = (rel(last, from), rel(x, from));
+            began.abs() > least && held.abs() > least && began * held > 0.0
+        };
+        let one_side = rel(last, two_back) * rel(last, three_back) > 0.0;
+        (held_from(two_back) && held_from(three_back) && one_side).then_some(two_back)
+    }
+
+    /// Takes the cycle whose value `x` followed `last`: into the scatter where it was no
+    /// change of either setting nor a restart (`settled`), else the values before are
+    /// forgotten. A step beyond the fixed bar `least` that was no change may be one the
+    /// scatter's bar hid: it counts as `least` at most, so it cannot raise that bar for
+    /// long. A step from a value of 0 is not finite and is skipped.
+    fn note(&mut self, x: f32, last: f32, least: f32, settled: bool) {
+        let step = (x - last).abs() / last.abs();
+        if settled && step.is_finite() {
+            self.scatter += SCATTER_GAIN * (step.min(least) - self.scatter);
+        }
+        self.before = if settled {
+            [last, self.before[0]]
+        } else {
+            [f32::NAN; 2]
+        };
+    }
+
+    /// Forgets the values before (a stop: what the pump does after it is measured anew).
+    pub(super) fn forget(&mut self) {
+        self.before = [f32::NAN; 2];
     }
 }
