@@ -327,6 +327,16 @@ pub struct EjectionDetector {
     tests: DetectorTests,
 }
 
+/// Which test's alarm [`EjectionDetector::confirm`] is asked to confirm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Alarm {
+    /// The zero-flow test's, on the raw cycle mean or its pulsation.
+    RawMean,
+    /// A test on the three-cycle median: on a tail or a decay, or at the end of the window
+    /// after a change of pump settings (which tests the median against its own peak).
+    Median,
+}
+
 /// One usable cycle as the decisions see it.
 #[derive(Clone, Copy, Debug)]
 struct CycleStats {
@@ -808,14 +818,16 @@ impl EjectionDetector {
                 // No partial-cycle test is armed: the next cycle's end decides.
                 return None;
             }
-            return self.confirm(true, true, c.m3, excess, delta);
+            return self.confirm(Alarm::RawMean, c.m3, excess, delta);
         }
         // On a previous ejection's tail it must be a sustained rise, not a step.
         let delta = self.rearm_delta();
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
-        let rise = alarm && self.sustained_rise_or_absorb(c.m3);
-        self.confirm(rise, false, c.m3, excess, delta)
+        if !(alarm && self.sustained_rise_or_absorb(c.m3)) {
+            return None;
+        }
+        self.confirm(Alarm::Median, c.m3, excess, delta)
     }
 
     /// Following an ejection's rise to its peak (or ductal milk's, until it proves an
@@ -864,7 +876,7 @@ impl EjectionDetector {
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
         if alarm && self.sustained_rise_or_absorb(c.m3) {
-            if let Some(d) = self.confirm(true, false, c.m3, excess, delta) {
+            if let Some(d) = self.confirm(Alarm::Median, c.m3, excess, delta) {
                 return Some(d);
             }
         }
@@ -897,19 +909,9 @@ impl EjectionDetector {
     /// ([`pump_locked`](Self::pump_locked)); otherwise the mean's rise is an offset of the
     /// sensor or a slow wobble of the level, and becomes the new baseline, unless this
     /// cycle's own pulsation already backs it
-    /// ([`may_wait_for_the_pulsation`](Self::may_wait_for_the_pulsation)). `raw`: the
-    /// alarm is the zero-flow test's, on the raw cycle mean.
-    fn confirm(
-        &mut self,
-        alarm: bool,
-        raw: bool,
-        m3: f32,
-        excess: f32,
-        delta: f32,
-    ) -> Option<Detection> {
-        if !alarm {
-            return None;
-        }
+    /// ([`may_wait_for_the_pulsation`](Self::may_wait_for_the_pulsation)). `alarm`: which
+    /// test alarmed.
+    fn confirm(&mut self, alarm: Alarm, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
         if !self.pump_locked(excess) {
             if self.may_wait_for_the_pulsation(excess) {
                 self.lock_waited = true;
@@ -928,7 +930,7 @@ impl EjectionDetector {
             }
             return None;
         }
-        if self.waits_for_the_lag(raw) {
+        if self.waits_for_the_lag(alarm) {
             self.lag_waited = true;
             return None;
         }
@@ -1969,7 +1971,7 @@ mod tests {
             if d.cusum.s == 0.0 {
                 d.cusum.s = 5.0;
             }
-            assert_eq!(d.confirm(true, true, 3.0, 2.8, d.delta), None);
+            assert_eq!(d.confirm(Alarm::RawMean, 3.0, 2.8, d.delta), None);
             d.cusum.s > 0.0
         };
         let mut d = quiet();

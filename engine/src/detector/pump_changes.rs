@@ -18,7 +18,7 @@
 //! brings the flow back to the level it had then, and the baseline is held there
 //! ([`RETURN_HOLD_S`]).
 
-use super::{CycleStats, Detection, EjectionDetector, Phase, FALL_NOISE_FACTOR};
+use super::{Alarm, CycleStats, Detection, EjectionDetector, Phase, FALL_NOISE_FACTOR};
 use crate::cycle_tracker::Cycle;
 use crate::detector_tests::DetectorTest;
 
@@ -142,7 +142,10 @@ impl EjectionDetector {
             self.reset_evidence();
             return None;
         }
-        self.confirm(alarm, false, c.m3, excess, self.delta)
+        if !alarm {
+            return None;
+        }
+        self.confirm(Alarm::Median, c.m3, excess, self.delta)
     }
 
     /// Through the first seconds of pumping and the suppression after a change of pump

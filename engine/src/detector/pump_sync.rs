@@ -21,7 +21,8 @@
 use super::end::decayed;
 use super::partial::FALL_NOISE_FACTOR;
 use super::{
-    winsorised_step, CycleStats, Detection, EjectionDetector, RATE_CHANGE, SIGMA_FLOOR_ML_MIN,
+    winsorised_step, Alarm, CycleStats, Detection, EjectionDetector, RATE_CHANGE,
+    SIGMA_FLOOR_ML_MIN,
 };
 use crate::cusum;
 use crate::detector_tests::DetectorTest;
@@ -198,8 +199,9 @@ impl EjectionDetector {
     /// last pulsed clear of the pulsation's noise ([`LOCK_NOISE_FACTOR`]); on any sensor,
     /// this cycle stood nearly still after the last one jumped
     /// ([`stalled_after_a_jump`](Self::stalled_after_a_jump)), where the alarm is the
-    /// zero-flow test's on the raw cycle mean or its pulsation (`raw`; the window after a
-    /// change of pump settings tests the three-cycle median against its own peak). Milk's
+    /// zero-flow test's on the raw cycle mean or its pulsation ([`Alarm::RawMean`]; the
+    /// window after a change of pump settings tests the three-cycle median against its own
+    /// peak). Milk's
     /// own pulsation is smoothed away on the first; what such a sensor shows at the pump
     /// rate is a change of its level within the cycle: an ejection's climb, or the jump of
     /// a motion burst it spreads over the next cycles and which then decays with the
@@ -212,10 +214,10 @@ impl EjectionDetector {
     /// does not, nor does the within-cycle completion, where a smoothing sensor's climb
     /// leaks into the pulsation as well (holding it cost our simulator more than it saved:
     /// detection log).
-    pub(super) fn waits_for_the_lag(&self, raw: bool) -> bool {
+    pub(super) fn waits_for_the_lag(&self, alarm: Alarm) -> bool {
         self.tests.has(DetectorTest::LagHold)
             && self.at_zero_flow()
-            && (raw && self.stalled_after_a_jump()
+            && (alarm == Alarm::RawMean && self.stalled_after_a_jump()
                 || self.transfer_rate.is_finite()
                     && self.transfer_here() < SMOOTHING_TRANSFER
                     && self.pulsed_lately())
