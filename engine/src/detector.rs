@@ -278,15 +278,8 @@ pub struct EjectionDetector {
     rise_follower: f32,
     /// How far the latest smoothed flow stands above that follower, mL/min.
     climb: f32,
-    /// The evidence built since the statistic last stood at zero has already let one
-    /// alarm wait for the climb ([`Self::may_wait_for_the_climb`]).
-    climb_waited: bool,
-    /// The evidence built since the statistic last stood at zero has already let one
-    /// alarm wait for the pulsation ([`Self::may_wait_for_the_pulsation`]).
-    lock_waited: bool,
-    /// An alarm at zero flow waits for the next clean cycle to show its level held
-    /// ([`Self::waits_for_the_lag`]).
-    lag_waited: bool,
+    /// The waits the evidence built since the statistic last stood at zero has had.
+    waited: Waits,
     /// Milk carried above the baseline at zero flow since the flow last stood within the
     /// detectable shift of it, mL.
     carried_ml: f32,
@@ -325,6 +318,27 @@ pub struct EjectionDetector {
     fall_level: f32,
     fall_at_s: f32,
     tests: DetectorTests,
+}
+
+/// The waits one build of the evidence has had: each lets an alarm wait once, and
+/// evidence built anew (or standing at zero again) may wait again.
+#[derive(Clone, Copy, Debug)]
+struct Waits {
+    /// An alarm waited for the climb ([`EjectionDetector::may_wait_for_the_climb`]).
+    climb: bool,
+    /// An alarm waited for the pulsation ([`EjectionDetector::may_wait_for_the_pulsation`]).
+    lock: bool,
+    /// An alarm at zero flow waits for the next clean cycle to show its level held
+    /// ([`EjectionDetector::waits_for_the_lag`]).
+    lag: bool,
+}
+
+impl Waits {
+    const NONE: Waits = Waits {
+        climb: false,
+        lock: false,
+        lag: false,
+    };
 }
 
 /// Which test's alarm [`EjectionDetector::confirm`] is asked to confirm.
@@ -409,9 +423,7 @@ impl EjectionDetector {
             ductal: false,
             rise_follower: f32::NAN,
             climb: 0.0,
-            climb_waited: false,
-            lock_waited: false,
-            lag_waited: false,
+            waited: Waits::NONE,
             carried_ml: 0.0,
             climb_raw: 0.0,
             prev_phasor: [f32::NAN; 2],
@@ -707,9 +719,7 @@ impl EjectionDetector {
     fn push_cycle(&mut self, m: f32, pulsation: f32, start_s: f32, dt_s: f32) -> (f32, f32) {
         if self.cusum.s <= 0.0 {
             self.rise_start_s = start_s;
-            self.climb_waited = false;
-            self.lock_waited = false;
-            self.lag_waited = false;
+            self.waited = Waits::NONE;
         }
 
         let m3 = self.means.push(m);
@@ -791,7 +801,7 @@ impl EjectionDetector {
             let delta = self.zero_flow_delta();
             let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
             let pulse_alarm = self.pulse_test(excess, delta);
-            if self.lag_waited {
+            if self.waited.lag {
                 return self.after_the_lag(c, excess, delta);
             }
             if !(mean_alarm || pulse_alarm) {
@@ -914,7 +924,7 @@ impl EjectionDetector {
     fn confirm(&mut self, alarm: Alarm, m3: f32, excess: f32, delta: f32) -> Option<Detection> {
         if !self.pump_locked(excess) {
             if self.may_wait_for_the_pulsation(excess) {
-                self.lock_waited = true;
+                self.waited.lock = true;
             } else {
                 self.absorb(m3);
             }
@@ -923,15 +933,15 @@ impl EjectionDetector {
         if !self.climbing() {
             // Too slow for an ejection's start, so far: on a quiet sensor the evidence is
             // kept for the next alarm, once; otherwise, or after that, it is built anew.
-            if self.climb_waited || !self.may_wait_for_the_climb() {
+            if self.waited.climb || !self.may_wait_for_the_climb() {
                 self.reset_evidence();
             } else {
-                self.climb_waited = true;
+                self.waited.climb = true;
             }
             return None;
         }
         if self.waits_for_the_lag(alarm) {
-            self.lag_waited = true;
+            self.waited.lag = true;
             return None;
         }
         self.onset(m3, excess, delta)
@@ -983,9 +993,7 @@ impl EjectionDetector {
 
     /// Builds the evidence anew.
     fn reset_evidence(&mut self) {
-        self.climb_waited = false;
-        self.lock_waited = false;
-        self.lag_waited = false;
+        self.waited = Waits::NONE;
         self.cusum.reset();
         self.pulse_cusum.reset();
     }

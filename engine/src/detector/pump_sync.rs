@@ -104,7 +104,7 @@ impl EjectionDetector {
     /// milk's pulsation, or none yet. An offset, a drift or a slow wobble shows no
     /// pulsation in any cycle and is absorbed at once, as before.
     pub(super) fn may_wait_for_the_pulsation(&self, excess: f32) -> bool {
-        !self.lock_waited && self.lock_this >= self.lock_bar(excess)
+        !self.waited.lock && self.lock_this >= self.lock_bar(excess)
     }
 
     /// The pump-synchronous excess (the two-cycle pulsation over its zero-flow level,
@@ -272,7 +272,7 @@ impl EjectionDetector {
         if self.spoiled {
             return None;
         }
-        self.lag_waited = false;
+        self.waited.lag = false;
         // `push_cycle` has shifted this cycle's mean in: [1] is the last usable cycle's.
         let last = self.prev_mean[1];
         let excess_before = last - self.baseline;
