@@ -232,10 +232,7 @@ pub struct EjectionDetector {
     suppress_cycles: u32,
     window_raw_peak: f32,
     resume_pending: bool,
-    last_rate: f32,
-    last_depth: f32,
-    /// The rate's and the vacuum depth's scatter from cycle to cycle, and their values two
-    /// cycles back.
+    /// The cycles' rate and vacuum depth: the last, the two before and their scatter.
     rate_track: SettingTrack,
     depth_track: SettingTrack,
     ref_peaks: [f32; 3],
@@ -396,8 +393,6 @@ impl EjectionDetector {
             suppress_cycles: 0,
             window_raw_peak: f32::NEG_INFINITY,
             resume_pending: true,
-            last_rate: 0.0,
-            last_depth: 0.0,
             rate_track: SettingTrack::NEW,
             depth_track: SettingTrack::NEW,
             ref_peaks: [f32::NAN; 3],

@@ -72,14 +72,12 @@ impl EjectionDetector {
     /// A change of rhythm or vacuum, or a restart, changes the removal rate: suppress.
     pub(super) fn note_pump_change(&mut self, cycle: &Cycle, dt_s: f32) {
         let (rate, depth) = (cycle.rate_cpm, cycle.depth_mmhg);
-        let rate_from = self
-            .rate_track
-            .change_from(rate, self.last_rate, RATE_CHANGE);
-        let depth_from = (self.depth_track).change_from(depth, self.last_depth, DEPTH_CHANGE);
+        let rate_from = self.rate_track.change_from(rate, RATE_CHANGE);
+        let depth_from = self.depth_track.change_from(depth, DEPTH_CHANGE);
         let (rate_changed, depth_changed) = (rate_from.is_some(), depth_from.is_some());
         let settled = !(rate_changed || depth_changed || self.resume_pending);
-        (self.rate_track).note(rate, self.last_rate, RATE_CHANGE, settled);
-        (self.depth_track).note(depth, self.last_depth, DEPTH_CHANGE, settled);
+        self.rate_track.take(rate, RATE_CHANGE, settled);
+        self.depth_track.take(depth, DEPTH_CHANGE, settled);
         // A level expected back (after the vacuum's return or a dropout) is held for
         // `RETURN_HOLD_S` of usable cycles.
         self.expect_s = (self.expect_s - dt_s).max(0.0);
@@ -97,8 +95,6 @@ impl EjectionDetector {
             self.resume_pending = false;
         }
         self.suppress_cycles = self.suppress_cycles.saturating_add(1);
-        self.last_rate = cycle.rate_cpm;
-        self.last_depth = cycle.depth_mmhg;
     }
 
     /// Whether a change of settings at zero flow is the second step of one the last usable
@@ -182,12 +178,9 @@ impl EjectionDetector {
     /// change, undone, is no letdown. `changed_from`: the depth a change of it was measured
     /// from (the last cycle's, or for a step held over two cycles the one before), if any.
     fn note_vacuum_change(&mut self, depth_mmhg: f32, changed_from: Option<f32>) {
-        let Some(from) = changed_from else {
+        let Some(from) = changed_from.filter(|_| self.prev_m3.is_finite()) else {
             return;
         };
-        if !self.prev_m3.is_finite() {
-            return;
-        }
         if depth_mmhg.abs() < from.abs() {
             if !self.held_level.is_finite() {
                 self.held_depth = from;
@@ -219,67 +212,81 @@ impl EjectionDetector {
 }
 
 /// One pump setting (the cycle's rate or its vacuum depth) as the search for changes
-/// follows it: its scatter from cycle to cycle at a stationary setting (a mean absolute
-/// relative step), and its values two and three cycles back while the cycles since were no
-/// change.
+/// follows it: its last value, its values two and three cycles back while the cycles since
+/// were no change, and its scatter from cycle to cycle at a stationary setting (a mean
+/// absolute relative step).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct SettingTrack {
-    scatter: f32,
+    /// 0 before any cycle: the first cycle's step from it is infinite, a change.
+    last: f32,
     /// NaN after a change, a restart, a stop or before any cycle.
     before: [f32; 2],
+    scatter: f32,
 }
 
 impl SettingTrack {
     pub(super) const NEW: SettingTrack = SettingTrack {
-        scatter: 0.0,
+        last: 0.0,
         before: [f32::NAN; 2],
+        scatter: 0.0,
     };
 
-    /// Whether this cycle's value `x` is a change from the last cycle's `last`, and the
-    /// value it is measured from: `last`, for a step of more than `least` (a fraction) that
-    /// also passes the setting's own scatter ([`CHANGE_NOISE_FACTOR`]); or the value two
-    /// cycles back, for a step of more than `least` that the last cycle took and this one
-    /// holds, from both values before it (two and three cycles back) and on one side. A
+    /// The last cycle's value.
+    pub(super) fn last(&self) -> f32 {
+        self.last
+    }
+
+    /// Whether this cycle's value `x` is a change from the last cycle's, and the value it
+    /// is measured from: the last cycle's, for a step of more than `least` (a fraction)
+    /// that also passes the setting's own scatter ([`CHANGE_NOISE_FACTOR`]); or the value
+    /// two cycles back, for a step of more than `least` that the last cycle took and this
+    /// one holds, from both values before it (two and three cycles back) and on one side. A
     /// step a scattered setting hid for a cycle is so seen a cycle late where the next cycle
     /// holds it clear of the fixed bar (not in the first cycle after a change, a restart or
     /// a stop, whose cycles before are not known yet); a noisy sensor's jitter does not hold
     /// (a late boundary makes one cycle long and the next short, the deepest reading's noise
     /// is drawn anew each cycle), and a single cycle off the setting, before or after, makes
     /// no step held.
-    fn change_from(&self, x: f32, last: f32, least: f32) -> Option<f32> {
-        let rel = |to: f32, from: f32| (to - from) / from.abs();
+    fn change_from(&self, x: f32, least: f32) -> Option<f32> {
+        let last = self.last;
         // A first cycle's step (from nothing) is infinite; NaN compares false throughout.
-        if rel(x, last).abs() > least.max(CHANGE_NOISE_FACTOR * self.scatter) {
+        if relative_step(x, last).abs() > least.max(CHANGE_NOISE_FACTOR * self.scatter) {
             return Some(last);
         }
         let [two_back, three_back] = self.before;
         let held_from = |from: f32| {
-            let (began, held) = (rel(last, from), rel(x, from));
+            let (began, held) = (relative_step(last, from), relative_step(x, from));
             began.abs() > least && held.abs() > least && began * held > 0.0
         };
-        let one_side = rel(last, two_back) * rel(last, three_back) > 0.0;
+        let one_side = relative_step(last, two_back) * relative_step(last, three_back) > 0.0;
         (held_from(two_back) && held_from(three_back) && one_side).then_some(two_back)
     }
 
-    /// Takes the cycle whose value `x` followed `last`: into the scatter where it was no
+    /// Takes this cycle's value `x` as the last: its step into the scatter where it was no
     /// change of either setting nor a restart (`settled`), else the values before are
     /// forgotten. A step beyond the fixed bar `least` that was no change may be one the
     /// scatter's bar hid: it counts as `least` at most, so it cannot raise that bar for
     /// long. A step from a value of 0 is not finite and is skipped.
-    fn note(&mut self, x: f32, last: f32, least: f32, settled: bool) {
-        let step = (x - last).abs() / last.abs();
+    fn take(&mut self, x: f32, least: f32, settled: bool) {
+        let step = relative_step(x, self.last).abs();
         if settled && step.is_finite() {
             self.scatter += SCATTER_GAIN * (step.min(least) - self.scatter);
         }
         self.before = if settled {
-            [last, self.before[0]]
+            [self.last, self.before[0]]
         } else {
             [f32::NAN; 2]
         };
+        self.last = x;
     }
 
     /// Forgets the values before (a stop: what the pump does after it is measured anew).
     pub(super) fn forget(&mut self) {
         self.before = [f32::NAN; 2];
     }
+}
+
+/// The step from `from` to `to`, relative to `from` (signed).
+fn relative_step(to: f32, from: f32) -> f32 {
+    (to - from) / from.abs()
 }

@@ -168,13 +168,13 @@ impl EjectionDetector {
         if level >= UNLOCKED_FLOW_FACTOR * self.delta {
             if !self.at_transfer_rate() {
                 self.transfer = self.transfer_here();
-                self.transfer_rate = self.last_rate;
+                self.transfer_rate = self.rate_track.last();
             }
             // Never below MIN_TRANSFER: a sensor that shows (almost) no pulsation must not
             // turn the check into one that any noise passes.
             let ratio = ((p3 - self.puls_zero) / level).clamp(MIN_TRANSFER, 2.0);
             self.transfer += TRANSFER_GAIN * (ratio - self.transfer);
-            self.transfer_rate += TRANSFER_GAIN * (self.last_rate - self.transfer_rate);
+            self.transfer_rate += TRANSFER_GAIN * (self.rate_track.last() - self.transfer_rate);
         }
     }
 
@@ -201,11 +201,10 @@ impl EjectionDetector {
     /// ([`stalled_after_a_jump`](Self::stalled_after_a_jump)), where the alarm is the
     /// zero-flow test's on the raw cycle mean or its pulsation ([`Alarm::RawMean`]; the
     /// window after a change of pump settings tests the three-cycle median against its own
-    /// peak). Milk's
-    /// own pulsation is smoothed away on the first; what such a sensor shows at the pump
-    /// rate is a change of its level within the cycle: an ejection's climb, or the jump of
-    /// a motion burst it spreads over the next cycles and which then decays with the
-    /// sensor's time constant. Before strong flow has shown the sensor's smoothing (the
+    /// peak). Milk's own pulsation is smoothed away on the first; what such a sensor shows
+    /// at the pump rate is a change of its level within the cycle: an ejection's climb, or
+    /// the jump of a motion burst it spreads over the next cycles and which then decays
+    /// with the sensor's time constant. Before strong flow has shown the sensor's smoothing (the
     /// case the second test is for, though it applies on any sensor), such a burst is a
     /// jump that fills a cycle, the next standing nearly as high. A cycle later they
     /// differ: an ejection's flow climbs for 10–30 s (DESIGN §1). The mean's alarm waits;
@@ -286,7 +285,7 @@ impl EjectionDetector {
 
     /// Whether the pump runs within [`RATE_CHANGE`] of the rate the transfer was learnt at.
     fn at_transfer_rate(&self) -> bool {
-        (self.last_rate - self.transfer_rate).abs() <= RATE_CHANGE * self.transfer_rate
+        (self.rate_track.last() - self.transfer_rate).abs() <= RATE_CHANGE * self.transfer_rate
     }
 
     /// Runs the CUSUM on the pulsation's excess at zero flow, for the pulsation that milk
