@@ -4,7 +4,9 @@
 //! its pump-synchronous amplitude and rejected share, then what the detector holds
 //! (three-cycle median, baseline, noise, CUSUM and threshold, ejection flag), pump-sync's
 //! figures (the two-cycle pulsation excess, the bar it must reach for the three-cycle
-//! excess, the sensor's pulsation transfer) and any event.
+//! excess, the sensor's pulsation transfer), the block's highest and lowest accepted
+//! readings and the top of the artefact band the next block's readings must stay under
+//! (all mL/min), and any event.
 use letdown_engine::{Engine, EngineConfig};
 use letdown_io::{Row, SessionFileError, SessionItem, SessionReader};
 
@@ -17,7 +19,9 @@ fn main() {
     let rate = reader.metadata().sample_rate_hz;
     let mut engine = EngineConfig::new(rate as f32).build().expect("valid rate");
     let mut cycles = 0;
-    println!("t_s rate depth mean puls rej m3 base sigma cusum h ej lock bar transfer event");
+    println!(
+        "t_s rate depth mean puls rej m3 base sigma cusum h ej lock bar transfer peak low band event"
+    );
     for item in reader.by_ref() {
         let Some(row) = row_or_gap(&mut engine, item) else {
             continue;
@@ -73,13 +77,14 @@ fn row_or_gap(engine: &mut Engine, item: Result<SessionItem, SessionFileError>) 
 /// The line of a cycle that ended at `t_s`: its rate (cycles/min) and depth (mmHg), its
 /// block's mean flow and pulsation (mL/min) and rejected share, then the detector's
 /// three-cycle flow, baseline and noise (mL/min), CUSUM and threshold, ejection flag, and
-/// pump-sync's pulsation excess and bar (mL/min) and transfer.
+/// pump-sync's pulsation excess and bar (mL/min) and transfer, then the block's highest and
+/// lowest accepted readings and the artefact band's top for the next block (mL/min).
 fn print_cycle(t_s: f64, engine: &Engine) {
     let s = engine.snapshot();
     let (c, b) = (s.last_cycle.unwrap(), s.last_block.unwrap());
     let (lock, bar, transfer) = engine.detector().pump_sync_trace();
     println!(
-        "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {} {:.2} {:.2} {:.2}",
+        "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {} {:.2} {:.2} {:.2} {:.1} {:.1} {:.1}",
         t_s,
         c.rate_cpm,
         c.depth_mmhg,
@@ -94,6 +99,9 @@ fn print_cycle(t_s: f64, engine: &Engine) {
         u8::from(s.in_ejection),
         lock,
         bar,
-        transfer
+        transfer,
+        b.peak_flow_ml_min,
+        b.min_flow_ml_min,
+        engine.detector().band().1
     );
 }
