@@ -18,7 +18,7 @@ use crate::mother::{Mother, MotherId, SessionPhysiology};
 use crate::phenomena::{Phenomenon, PhenomenonSet, Presence};
 use crate::profile::Profile;
 use crate::program::{ProgramClock, PumpProgram};
-use crate::pump::{Command, Pump, PumpSettings, WaveShape};
+use crate::pump::{Command, Pump, PumpSettings, WaveShape, RATE_LIMITS_CPM};
 use crate::random::{self, SimRng, Stream};
 use crate::reflex::{stimulation_strength, CueEffect, Reflex};
 use crate::sensor::{clip_flow, clip_pressure, quantise, Hold, SensorParams, Smoother, Tubing};
@@ -62,6 +62,11 @@ pub struct SessionSpec {
     /// How a hint's cue acts on the reflex (closed loop): a simulator assumption,
     /// [`CueEffect::AS_CITED`] by default, [`CueEffect::NONE`] to measure without it.
     pub cue_effect: CueEffect,
+    /// The pump's expression rhythm, cycles/min; `None` = drawn per session within
+    /// 45–78 cpm (DESIGN §1). Set, it must lie within the rhythms pumps are cleared for
+    /// (24 … 130 cpm, DESIGN §1): a pump set slower than most is a family of its own for
+    /// the detector, which decides once per pump cycle. The other draws stay the seed's.
+    pub expression_rate_cpm: Option<f64>,
 }
 
 impl SessionSpec {
@@ -79,6 +84,7 @@ impl SessionSpec {
             phenomena: PhenomenonSet::all(),
             phenomena_in_every_session: false,
             cue_effect: CueEffect::AS_CITED,
+            expression_rate_cpm: None,
         }
     }
 
@@ -149,6 +155,12 @@ impl SessionSpec {
         self
     }
 
+    /// Sets [`expression_rate_cpm`](Self::expression_rate_cpm).
+    pub fn with_expression_rate_cpm(mut self, rate_cpm: f64) -> Self {
+        self.expression_rate_cpm = Some(rate_cpm);
+        self
+    }
+
     /// Checks the ranges; the first field out of range is returned.
     pub fn validate(&self) -> Result<(), SpecError> {
         if !(RATE_RANGE_HZ.0..=RATE_RANGE_HZ.1).contains(&self.rate_hz) {
@@ -164,6 +176,12 @@ impl SessionSpec {
         }
         if !self.cue_effect.is_valid() {
             return Err(SpecError::CueEffect);
+        }
+        let (slowest, fastest) = RATE_LIMITS_CPM;
+        if let Some(rate) = self.expression_rate_cpm {
+            if !(slowest..=fastest).contains(&rate) {
+                return Err(SpecError::ExpressionRate);
+            }
         }
         Ok(())
     }
@@ -196,6 +214,8 @@ pub enum SpecError {
     TimerSwitch,
     /// `cue_effect.fraction` outside 0 … 2 or `cue_effect.duration_s` outside (0, 3600] s.
     CueEffect,
+    /// `expression_rate_cpm` outside 24 … 130 cycles/min (or not finite).
+    ExpressionRate,
 }
 
 impl fmt::Display for SpecError {
@@ -209,6 +229,9 @@ impl fmt::Display for SpecError {
             SpecError::CueEffect => {
                 "invalid session spec: cue_effect fraction must be within 0 … 2 and \
                  duration_s within 0 … 3600 s (above 0)"
+            }
+            SpecError::ExpressionRate => {
+                "invalid session spec: expression_rate_cpm must be within 24 … 130 cycles/min"
             }
         })
     }
@@ -1052,7 +1075,10 @@ impl SessionDraws {
         let mut physiology_rng = random::stream(seed, Stream::Physiology);
         let physiology = SessionPhysiology::draw(&mother, profile, presence, &mut physiology_rng);
         let mut pump_rng = random::stream(seed, Stream::Pump);
-        let settings = PumpSettings::draw(mother.max_comfort_vacuum_mmhg, &mut pump_rng);
+        let mut settings = PumpSettings::draw(mother.max_comfort_vacuum_mmhg, &mut pump_rng);
+        if let Some(rate_cpm) = spec.expression_rate_cpm {
+            settings.expression_rate_cpm = rate_cpm;
+        }
         let shape = WaveShape::draw(&mut pump_rng);
         let mut user_rng = random::stream(seed, Stream::User);
         let program = ProgramClock::new(spec.program, &mother, &mut user_rng);

@@ -9,7 +9,8 @@ use crate::program::PumpProgram;
 /// `sim-stressed-s7-m3-hints-500hz-2.5min-f-nan+stuck-clean`.
 ///
 /// The profile is the resolved one (a `mix` spec names the profile its seed picked);
-/// the mother appears only when the spec names one; faults only when present; the
+/// the mother appears only when the spec names one, the expression rhythm only when it
+/// sets one (`-expr30cpm`); faults only when present; the
 /// phenomena only when not the default (all): `-clean` for none, else `-p-` and their
 /// names, and `-every` when each is in every session. Same spec → same name; specs differing in any field → different
 /// names.
@@ -23,6 +24,9 @@ pub fn session_name(spec: &SessionSpec) -> String {
         PumpProgram::Button => s.push_str("-button"),
         PumpProgram::ExpressionOnly => s.push_str("-expression-only"),
         PumpProgram::FollowHints => s.push_str("-hints"),
+    }
+    if let Some(rate_cpm) = spec.expression_rate_cpm {
+        s.push_str(&format!("-expr{rate_cpm}cpm"));
     }
     s.push_str(&format!("-{}hz-{}min", spec.rate_hz, spec.minutes));
     if !spec.faults.is_empty() {
@@ -70,6 +74,11 @@ mod tests {
         assert_eq!(
             session_name(&p),
             "sim-typical-s7-timer120-1000hz-15min-p-trickle+wobble-every"
+        );
+        let e = SessionSpec::new(7).with_expression_rate_cpm(30.0);
+        assert_eq!(
+            session_name(&e),
+            "sim-typical-s7-timer120-expr30cpm-1000hz-15min"
         );
         let m = SessionSpec::new(9).with_profile(Profile::Mix);
         let name = session_name(&m);

@@ -94,7 +94,65 @@ fn invalid_specs_are_refused() {
         .err(),
         Some(SpecError::TimerSwitch)
     );
+    for rate_cpm in [20.0, 131.0, f64::NAN] {
+        assert_eq!(
+            Generator::new(s.with_expression_rate_cpm(rate_cpm)).err(),
+            Some(SpecError::ExpressionRate)
+        );
+    }
     assert!(SpecError::RateHz.to_string().contains("100 … 10000 Hz"));
+    assert!(SpecError::ExpressionRate.to_string().contains("24 … 130"));
+}
+
+/// Pump cycles begun between `from_s` and `to_s`: downward crossings of the pressure at
+/// the breast through the middle of its range there.
+fn cycles_between(samples: &[letdown_datasets::SimSample], from_s: f64, to_s: f64) -> usize {
+    let p: Vec<f32> = samples
+        .iter()
+        .filter(|x| (from_s..to_s).contains(&x.t_s))
+        .map(|x| x.truth.pressure_mmhg)
+        .collect();
+    let mid = 0.5
+        * (p.iter().cloned().fold(f32::MAX, f32::min) + p.iter().cloned().fold(f32::MIN, f32::max));
+    p.windows(2).filter(|w| w[0] > mid && w[1] <= mid).count()
+}
+
+#[test]
+fn a_set_expression_rate_changes_that_rhythm_alone() {
+    // Clean sessions: the user changes no setting. The pump switches at 120 s.
+    let base = SessionSpec::new(11)
+        .with_minutes(4.0)
+        .with_rate_hz(100.0)
+        .with_messy(false);
+    let slow = base.with_expression_rate_cpm(30.0);
+    let (a, ga) = collect(base);
+    let (b, gb) = collect(slow);
+    let rate = |g: &Generator| {
+        let md = g.metadata();
+        md.iter()
+            .find(|(k, _)| k == "expression_rate_cpm")
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(rate(&gb).as_deref(), Some("30.0"));
+    assert_ne!(rate(&ga), rate(&gb));
+    // The same session up to the switch, with the same mother and ejections.
+    let before = |v: &[letdown_datasets::SimSample]| {
+        v.iter()
+            .take_while(|x| x.t_s < 120.0)
+            .map(|x| x.sample)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(before(&a), before(&b));
+    let onsets = |g: &Generator| g.labels().iter().map(|e| e.onset_s).collect::<Vec<_>>();
+    assert!(!onsets(&ga).is_empty());
+    assert_eq!(onsets(&ga), onsets(&gb));
+    // Thirty cycles a minute after the switch's ramp (the pump's rate jitters 1.5 %).
+    let n = cycles_between(&b, 150.0, 210.0);
+    assert!((29..=31).contains(&n), "{n} cycles in 60 s at 30 cpm");
+    assert!(
+        cycles_between(&a, 150.0, 210.0) >= 44,
+        "drawn within 45–78 cpm"
+    );
 }
 
 #[test]

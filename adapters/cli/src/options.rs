@@ -5,6 +5,7 @@
 //! rather than taken for an unknown flag.
 
 use letdown_datasets::generator::{MAX_MINUTES, RATE_RANGE_HZ};
+use letdown_datasets::pump::RATE_LIMITS_CPM;
 use letdown_datasets::PumpProgram;
 
 /// Shortest simulated session, minutes (one second: `1e-9` would write an empty file).
@@ -16,6 +17,14 @@ pub fn rate_hz(text: &str) -> Result<f64, String> {
     number(text)
         .filter(|r| (lo..=hi).contains(r))
         .ok_or_else(|| format!("must be a sample rate within {lo} … {hi} Hz"))
+}
+
+/// A pump rhythm within the rhythms pumps are cleared for (DESIGN §1), cycles/min.
+pub fn rhythm_cpm(text: &str) -> Result<f64, String> {
+    let (lo, hi) = RATE_LIMITS_CPM;
+    number(text)
+        .filter(|r| (lo..=hi).contains(r))
+        .ok_or_else(|| format!("must be a pump rhythm within {lo} … {hi} cycles/min"))
 }
 
 /// A session length within one second … [`MAX_MINUTES`], minutes.
@@ -79,6 +88,12 @@ mod tests {
             Err("must be a sample rate within 100 … 10000 Hz".to_owned())
         );
         assert!(rate_hz("NaN").is_err() && rate_hz("1e400").is_err());
+        assert_eq!(rhythm_cpm("24"), Ok(24.0));
+        assert_eq!(
+            rhythm_cpm("20"),
+            Err("must be a pump rhythm within 24 … 130 cycles/min".to_owned())
+        );
+        assert!(rhythm_cpm("131").is_err() && rhythm_cpm("inf").is_err());
         assert_eq!(minutes("0.5"), Ok(0.5));
         assert!(minutes("1e-9").is_err() && minutes("1441").is_err());
         assert!(minutes("-1").unwrap_err().contains("one second"));

@@ -89,6 +89,13 @@ pub struct SimulateArgs {
     /// those that happened (`# phenomena_present:`).
     #[arg(long, value_name = "LIST", default_value = "all")]
     phenomena: PhenomenonSet,
+
+    /// The pump's expression rhythm, cycles/min (24 … 130), in every session; left out,
+    /// each session draws its own within 45–78 (DESIGN §1). The other draws stay the
+    /// seed's, so the same seeds with and without it differ in that rhythm alone.
+    #[arg(long, value_name = "CPM", value_parser = options::rhythm_cpm,
+          allow_negative_numbers = true)]
+    expression_rate: Option<f64>,
 }
 
 /// Runs `letdown simulate`.
@@ -151,7 +158,7 @@ fn file_faults(faults: FaultSet) -> Result<FaultSet, &'static str> {
 
 /// The `i`-th session asked for (seeds count up from `--seed`).
 fn session_spec(args: &SimulateArgs, i: u32, faults: FaultSet) -> SessionSpec {
-    SessionSpec::new(args.seed.wrapping_add(u64::from(i)))
+    let spec = SessionSpec::new(args.seed.wrapping_add(u64::from(i)))
         .with_profile(args.profile)
         .with_rate_hz(args.rate)
         .with_minutes(args.minutes)
@@ -161,7 +168,11 @@ fn session_spec(args: &SimulateArgs, i: u32, faults: FaultSet) -> SessionSpec {
             PhenomenonSet::NONE
         } else {
             args.phenomena
-        })
+        });
+    match args.expression_rate {
+        Some(rate_cpm) => spec.with_expression_rate_cpm(rate_cpm),
+        None => spec,
+    }
 }
 
 struct Written {

@@ -138,7 +138,7 @@ fn plot_says_what_is_wrong_with_the_file_and_the_folder() {
 fn odd_option_values_are_refused_with_the_flag_and_the_range() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = path_str(dir.path());
-    let cases: [(&[&str], &[&str]); 11] = [
+    let cases: [(&[&str], &[&str]); 12] = [
         (
             &["simulate", "--out", out, "--n", "0"],
             &["'--n <N>'", "1 … 4294967295"],
@@ -154,6 +154,10 @@ fn odd_option_values_are_refused_with_the_flag_and_the_range() {
         (
             &["simulate", "--out", out, "--rate", "50"],
             &["'--rate <HZ>'", "100 … 10000 Hz"],
+        ),
+        (
+            &["simulate", "--out", out, "--expression-rate", "20"],
+            &["'--expression-rate <CPM>'", "24 … 130 cycles/min"],
         ),
         (
             &["simulate", "--out", out, "--program", "hints"],

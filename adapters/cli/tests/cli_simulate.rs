@@ -73,14 +73,14 @@ fn same_options_same_bytes_and_the_files_read_back() {
     }
 }
 
-#[test]
-fn phenomena_are_chosen_by_name_and_listed_in_the_header() {
+/// The file `letdown simulate` writes for seed 3, a typical mother, 100 Hz, one minute and
+/// the `extra` options, which must be named `name`.
+fn simulated(extra: &[&str], name: &str) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().to_str().unwrap();
-    let o = letdown(&[
+    let mut args = vec![
         "simulate",
         "--out",
-        out,
+        dir.path().to_str().unwrap(),
         "--seed",
         "3",
         "--profile",
@@ -88,13 +88,20 @@ fn phenomena_are_chosen_by_name_and_listed_in_the_header() {
         "--rate",
         "100",
         "--minutes",
-        "2",
-        "--phenomena",
-        "wobble, trickle",
-    ]);
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    let o = letdown(&args);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let name = "sim-typical-s3-timer120-100hz-2min-p-trickle+wobble";
-    let csv = fs::read_to_string(dir.path().join(format!("{name}.csv"))).expect("session");
+    fs::read_to_string(dir.path().join(format!("{name}.csv"))).expect("session")
+}
+
+#[test]
+fn phenomena_are_chosen_by_name_and_listed_in_the_header() {
+    let csv = simulated(
+        &["--phenomena", "wobble, trickle"],
+        "sim-typical-s3-timer120-100hz-1min-p-trickle+wobble",
+    );
     assert!(
         csv.contains("# phenomena: trickle,wobble\n"),
         "{}",
@@ -102,6 +109,19 @@ fn phenomena_are_chosen_by_name_and_listed_in_the_header() {
     );
     assert!(csv.contains("# phenomena_present: "));
     assert!(csv.contains("# user_events: none\n"));
+}
+
+#[test]
+fn a_set_expression_rhythm_is_in_the_name_and_the_header() {
+    let csv = simulated(
+        &["--expression-rate", "30"],
+        "sim-typical-s3-timer120-expr30cpm-100hz-1min",
+    );
+    assert!(
+        csv.contains("# expression_rate_cpm: 30.0\n"),
+        "{}",
+        &csv[..800]
+    );
 }
 
 fn is_labels(p: &Path) -> bool {
@@ -118,6 +138,7 @@ fn bad_options_exit_two_with_the_reason() {
         (vec!["--profile", "sleepy"], "sleepy"),
         (vec!["--phenomena", "trickle,gremlins"], "gremlins"),
         (vec!["--phenomena", "trickle", "--clean"], "--clean"),
+        (vec!["--expression-rate", "fast"], "24 … 130 cycles/min"),
     ] {
         let mut all = vec!["simulate", "--out", out];
         all.extend(args.iter().copied());
