@@ -6,7 +6,7 @@
 //! figures (the two-cycle pulsation excess, the bar it must reach for the three-cycle
 //! excess, the sensor's pulsation transfer), the block's highest and lowest accepted
 //! readings and the top of the artefact band the next block's readings must stay under
-//! (all mL/min), and any event.
+//! (all mL/min), the pulsation's phase against the block's start (degrees), and any event.
 use letdown_engine::{Engine, EngineConfig};
 use letdown_io::{Row, SessionFileError, SessionItem, SessionReader};
 
@@ -20,7 +20,7 @@ fn main() {
     let mut engine = EngineConfig::new(rate as f32).build().expect("valid rate");
     let mut cycles = 0;
     println!(
-        "t_s rate depth mean puls rej m3 base sigma cusum h ej lock bar transfer peak low band event"
+        "t_s rate depth mean puls rej m3 base sigma cusum h ej lock bar transfer peak low band phase event"
     );
     for item in reader.by_ref() {
         let Some(row) = row_or_gap(&mut engine, item) else {
@@ -78,13 +78,14 @@ fn row_or_gap(engine: &mut Engine, item: Result<SessionItem, SessionFileError>) 
 /// block's mean flow and pulsation (mL/min) and rejected share, then the detector's
 /// three-cycle flow, baseline and noise (mL/min), CUSUM and threshold, ejection flag, and
 /// pump-sync's pulsation excess and bar (mL/min) and transfer, then the block's highest and
-/// lowest accepted readings and the artefact band's top for the next block (mL/min).
+/// lowest accepted readings and the artefact band's top for the next block (mL/min), and
+/// the pulsation's phase against the block's start (degrees).
 fn print_cycle(t_s: f64, engine: &Engine) {
     let s = engine.snapshot();
     let (c, b) = (s.last_cycle.unwrap(), s.last_block.unwrap());
     let (lock, bar, transfer) = engine.detector().pump_sync_trace();
     println!(
-        "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {} {:.2} {:.2} {:.2} {:.1} {:.1} {:.1}",
+        "{:.2} {:.0} {:.0} {:.2} {:.2} {:.2} {:.2} {:.2} {:.2} {:.1} {:.1} {} {:.2} {:.2} {:.2} {:.1} {:.1} {:.1} {:.0}",
         t_s,
         c.rate_cpm,
         c.depth_mmhg,
@@ -102,6 +103,7 @@ fn print_cycle(t_s: f64, engine: &Engine) {
         transfer,
         b.peak_flow_ml_min,
         b.min_flow_ml_min,
-        engine.detector().band().1
+        engine.detector().band().1,
+        b.pulsation_phasor[1].atan2(b.pulsation_phasor[0]).to_degrees()
     );
 }
