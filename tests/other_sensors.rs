@@ -3,8 +3,8 @@
 //! milk, two that smooth their reading (over 0.5 and 2 s), one that reads exactly 0 below
 //! 1 mL/min, one at the end of tubing that delays the milk 2 s more than either generator
 //! draws, a pressure sensor with another span, zero, noise and tubing, and one whose noise
-//! (σ 16 mmHg) jitters each cycle's boundaries and deepest reading
-//! ([`letdown_io::sensor_variant`]), replayed through the default engine and scored per
+//! (σ 16 mmHg) jitters each cycle's boundaries and deepest reading, and one that reads a
+//! quarter of the flow ([`letdown_io::sensor_variant`]), replayed through the default engine and scored per
 //! half (DESIGN §6; README, "Beyond the development set").
 //!
 //! The hidden sets hold families we never see, and these are the weaknesses to expect on
@@ -26,7 +26,7 @@ struct OtherSensor {
     misses: [usize; 2],
 }
 
-const SENSORS: [OtherSensor; 8] = [
+const SENSORS: [OtherSensor; 9] = [
     OtherSensor {
         name: "noise σ 1.5 mL/min",
         variant: SensorVariant {
@@ -44,6 +44,19 @@ const SENSORS: [OtherSensor; 8] = [
         },
         false_alarms: [2, 3],
         misses: [0, 0],
+    },
+    OtherSensor {
+        // A quarter of the flow, its noise and its motion bursts: bursts fit inside the
+        // artefact band (phase-veto takes two of each half's); the weakest ejections climb
+        // too slowly for rise-rate (`ext-std-10`'s last three, even half), and two are
+        // found past the 20 s window (odd half: a miss and a false alarm each).
+        name: "gain 0.25",
+        variant: SensorVariant {
+            gain: 0.25,
+            ..SensorVariant::AS_RECORDED
+        },
+        false_alarms: [1, 3],
+        misses: [3, 2],
     },
     OtherSensor {
         name: "lag 0.5 s",

@@ -63,11 +63,16 @@ pub enum DetectorTest {
     /// nearly still after a jump between the two usable cycles before it (such a burst,
     /// before strong flow has shown the smoothing) waits likewise.
     LagHold,
+    /// At zero flow, an alarm of the mean's or the pulsation's CUSUM at a cycle's end whose
+    /// cycle and the last usable one both pulse clear of a single cycle's noise, more than
+    /// a quarter period apart, is a motion burst's, and the evidence is built anew: milk
+    /// pulses at the same point of every pump cycle, a burst anywhere.
+    PhaseVeto,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 11] = [
+    pub const ALL: [DetectorTest; 12] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
@@ -79,6 +84,7 @@ impl DetectorTest {
         DetectorTest::PhaseClimb,
         DetectorTest::PhaseAlarm,
         DetectorTest::LagHold,
+        DetectorTest::PhaseVeto,
     ];
 
     /// The test's name on the command line and in tables.
@@ -95,6 +101,7 @@ impl DetectorTest {
             DetectorTest::PhaseClimb => "phase-climb",
             DetectorTest::PhaseAlarm => "phase-alarm",
             DetectorTest::LagHold => "lag-hold",
+            DetectorTest::PhaseVeto => "phase-veto",
         }
     }
 
@@ -117,7 +124,8 @@ impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
             "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
-             trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm, lag-hold)",
+             trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm, lag-hold, \
+             phase-veto)",
         )
     }
 }

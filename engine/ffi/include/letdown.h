@@ -330,6 +330,12 @@ enum ld_detector_test
    ("lag-hold").
    */
   LD_DETECTOR_TEST_LAG_HOLD = (1 << 10),
+  /*
+   At zero flow an alarm whose cycle and the last one pulse clear of their noise and
+   more than a quarter period apart is a motion burst's, and its evidence is built
+   anew ("phase-veto").
+   */
+  LD_DETECTOR_TEST_PHASE_VETO = (1 << 11),
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

@@ -40,6 +40,10 @@ pub enum ld_detector_test {
     /// after a jump between two usable cycles, waits a cycle for its level to hold
     /// ("lag-hold").
     LD_DETECTOR_TEST_LAG_HOLD = 1 << 10,
+    /// At zero flow an alarm whose cycle and the last one pulse clear of their noise and
+    /// more than a quarter period apart is a motion burst's, and its evidence is built
+    /// anew ("phase-veto").
+    LD_DETECTOR_TEST_PHASE_VETO = 1 << 11,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -56,6 +60,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::PhaseClimb => ld_detector_test::LD_DETECTOR_TEST_PHASE_CLIMB,
             DetectorTest::PhaseAlarm => ld_detector_test::LD_DETECTOR_TEST_PHASE_ALARM,
             DetectorTest::LagHold => ld_detector_test::LD_DETECTOR_TEST_LAG_HOLD,
+            DetectorTest::PhaseVeto => ld_detector_test::LD_DETECTOR_TEST_PHASE_VETO,
         }
     }
 }

@@ -240,12 +240,20 @@ impl EjectionDetector {
     }
 
     /// Whether this cycle's or the last one's own pulsation stood [`LOCK_NOISE_FACTOR`]
-    /// deviations of a single cycle's pulsation at zero flow above its level (the bar
-    /// phase-alarm holds each cycle to).
+    /// deviations of a single cycle's pulsation at zero flow above its level
+    /// ([`single_cycle_noise_bar`](Self::single_cycle_noise_bar)).
     fn pulsed_lately(&self) -> bool {
         // `lock_excess` is the mean of the two cycles' excesses, `lock_this` this one's.
         let last = 2.0 * self.lock_excess - self.lock_this;
-        self.lock_this.max(last) >= LOCK_NOISE_FACTOR * self.puls_dev_raw.max(SIGMA_FLOOR_ML_MIN)
+        self.lock_this.max(last) >= self.single_cycle_noise_bar()
+    }
+
+    /// How far above its followed level a single cycle's pulsation must stand to be clear
+    /// of its own noise at zero flow ([`LOCK_NOISE_FACTOR`] deviations of a single cycle's
+    /// pulsation, not of the three-cycle median's), mL/min: the bar lag-hold and
+    /// phase-veto hold each cycle to.
+    pub(super) fn single_cycle_noise_bar(&self) -> f32 {
+        LOCK_NOISE_FACTOR * self.puls_dev_raw.max(SIGMA_FLOOR_ML_MIN)
     }
 
     /// The next clean cycle after an alarm that waited
