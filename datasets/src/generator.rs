@@ -63,8 +63,8 @@ pub struct SessionSpec {
     /// [`CueEffect::AS_CITED`] by default, [`CueEffect::NONE`] to measure without it.
     pub cue_effect: CueEffect,
     /// The pump's expression rhythm, cycles/min; `None` = drawn per session within
-    /// 45–78 cpm (DESIGN §1). Set, it must lie within the rhythms pumps are cleared for
-    /// (24 … 130 cpm, DESIGN §1): a pump set slower than most is a family of its own for
+    /// 45–78 cpm (DESIGN §1). Set, it must lie within the pump rhythms DESIGN §2 allows
+    /// (24 … 130 cpm): a pump set slower than most is a family of its own for
     /// the detector, which decides once per pump cycle. The other draws stay the seed's.
     pub expression_rate_cpm: Option<f64>,
 }

@@ -19,7 +19,7 @@ pub fn rate_hz(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("must be a sample rate within {lo} … {hi} Hz"))
 }
 
-/// A pump rhythm within the rhythms pumps are cleared for (DESIGN §1), cycles/min.
+/// A pump rhythm within the range DESIGN §2 allows (24 … 130), cycles/min.
 pub fn rhythm_cpm(text: &str) -> Result<f64, String> {
     let (lo, hi) = RATE_LIMITS_CPM;
     number(text)
