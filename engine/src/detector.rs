@@ -844,11 +844,8 @@ impl EjectionDetector {
                 self.pulse_cusum.reset();
                 return None;
             }
-            if self.artefact_decay(c.m, c.sigma_raw) {
-                self.reset_evidence();
-                return None;
-            }
-            if self.phase_vetoes() {
+            if self.artefact_decay(c.m, c.sigma_raw) || self.phase_vetoes() {
+                // An artefact's decay, or a burst pulsing in phases milk does not keep.
                 self.reset_evidence();
                 return None;
             }
@@ -1766,8 +1763,8 @@ mod tests {
         }
         // Steps of 4–8 % between cycles (6 % on average): a one-cycle step must pass 5 times
         // the scatter learnt so far (5.7 %), about 28 % (from the last jittered cycle, at 0.98
-        // of the setting: 22, 23 and 26 %); a step the next cycle holds clear of the fixed bar from the two cycles
-        // before it (at 0.98 and 1.02) counts then.
+        // of the setting: 22, 23 and 26 %); a step the next cycle holds clear of the fixed
+        // bar from the two cycles before it (at 0.98 and 1.02) counts then.
         for step in [&faster, &slower, &deeper] {
             let seen = pump_changes_seen(0.04, [step; 4]);
             assert_eq!(

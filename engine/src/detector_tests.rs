@@ -122,11 +122,12 @@ pub struct UnknownDetectorTest;
 
 impl fmt::Display for UnknownDetectorTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
-             trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm, lag-hold, \
-             phase-veto)",
-        )
+        f.write_str("not a detector test (")?;
+        for (i, test) in DetectorTest::ALL.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{test}")?;
+        }
+        f.write_str(")")
     }
 }
 
@@ -182,5 +183,11 @@ mod tests {
                 .all(|&o| set.has(o)));
         }
         assert_eq!("spikes".parse::<DetectorTest>(), Err(UnknownDetectorTest));
+        assert_eq!(
+            UnknownDetectorTest.to_string(),
+            "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
+             trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm, lag-hold, \
+             phase-veto)"
+        );
     }
 }
