@@ -245,9 +245,10 @@ impl Engine {
     /// Processes one sample; returns the event this sample completes, if any.
     ///
     /// Safety acts at this very sample: vacuum beyond the configured maximum, or a reading
-    /// that is NaN, ±∞, impossible or stuck, returns a pause hint from this call. When two
-    /// events fall on one sample (rare: a safety pause and a cycle's detection), the
-    /// second is returned by the next call, with its own sample index.
+    /// that is NaN, ±∞, impossible or stuck, returns a pause hint from this call, ahead of
+    /// any event still waiting. When two events fall on one sample (rare: a safety pause
+    /// and a cycle's detection), the second is returned by the next call, with its own
+    /// sample index.
     pub fn process(&mut self, sample: Sample) -> Option<Event> {
         let index = self.index;
         self.index = self.index.saturating_add(1);
@@ -318,7 +319,7 @@ impl Engine {
                 self.safety = Some(reason);
                 self.clear_count = 0;
                 let e = self.session.pause(index, reason);
-                self.push(e);
+                self.push_first(e);
             }
             (Some(reason), Some(current)) => {
                 self.clear_count = 0;
@@ -326,7 +327,7 @@ impl Engine {
                 if reason == Reason::OverVacuum && current != Reason::OverVacuum {
                     self.safety = Some(reason);
                     let e = self.session.pause(index, reason);
-                    self.push(e);
+                    self.push_first(e);
                 }
             }
             (None, Some(_)) => {
@@ -408,6 +409,17 @@ impl Engine {
         }
     }
 
+    /// Queues a safety pause ahead of any event still waiting from an earlier sample, so
+    /// it leaves with this very call (DESIGN §5: within one sample). With the queue full,
+    /// the last waiting event is the one dropped (and counted), never the pause.
+    fn push_first(&mut self, e: Event) {
+        if self.queue[QUEUE_LEN - 1].is_some() {
+            self.stats.events_dropped += 1;
+        }
+        self.queue.rotate_right(1);
+        self.queue[0] = Some(e);
+    }
+
     #[inline]
     fn pop(&mut self) -> Option<Event> {
         // Almost always empty: keep the common path to one comparison.
@@ -415,5 +427,46 @@ impl Engine {
         let first = self.queue[0].take();
         self.queue.rotate_left(1);
         first
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::EventKind;
+
+    #[test]
+    fn a_safety_pause_leaves_ahead_of_events_still_waiting() {
+        let mut engine = EngineConfig::new(100.0).build().expect("default config");
+        for _ in 0..200 {
+            engine.process(Sample::new(-50.0, 0.0));
+        }
+        // Two events left waiting from an earlier sample (as after two on one sample).
+        let waiting = engine.session.resume(engine.sample_index());
+        engine.push(waiting);
+        engine.push(waiting);
+        let over = engine.config().max_vacuum_mmhg - 10.0;
+        let first = engine.process(Sample::new(over, 0.0)).expect("an event");
+        assert_eq!(first.reason, Reason::OverVacuum, "{first:?}");
+        assert!(matches!(first.kind, EventKind::Hint), "{first:?}");
+        assert_eq!(engine.process(Sample::new(over, 0.0)), Some(waiting));
+        assert_eq!(engine.process(Sample::new(over, 0.0)), Some(waiting));
+        assert_eq!(engine.stats().events_dropped, 0);
+    }
+
+    #[test]
+    fn a_safety_pause_into_a_full_queue_drops_the_last_waiting_event() {
+        let mut engine = EngineConfig::new(100.0).build().expect("default config");
+        for _ in 0..200 {
+            engine.process(Sample::new(-50.0, 0.0));
+        }
+        let waiting = engine.session.resume(engine.sample_index());
+        for _ in 0..QUEUE_LEN {
+            engine.push(waiting);
+        }
+        let over = engine.config().max_vacuum_mmhg - 10.0;
+        let first = engine.process(Sample::new(over, 0.0)).expect("an event");
+        assert_eq!(first.reason, Reason::OverVacuum, "{first:?}");
+        assert_eq!(engine.stats().events_dropped, 1, "counted, not silent");
     }
 }
