@@ -3,9 +3,9 @@
 //!
 //! The decimated signals (100–200 Hz) are averaged down once more to ~25 Hz and kept in
 //! 256-sample rings (≈ 10 s), so the pump fundamental (0.4–2.2 Hz) sits 4–22 bins above
-//! DC, where [`crate::spectrum::tone_amplitude`] is accurate to ≤ 0.03 %. Every 64 new
-//! samples (≈ 2.6 s) one channel's spectrum is recomputed, alternating pressure and flow,
-//! so no single sample pays for two FFTs.
+//! DC, where [`crate::spectrum::tone_amplitude`] is accurate to ≤ 0.03 %. Every 32 new
+//! samples (≈ 1.3 s) one channel's spectrum is recomputed, alternating pressure and flow,
+//! so each is refreshed every 64 samples (≈ 2.6 s) and no single sample pays for two FFTs.
 //!
 //! The engine always uses the allocation-free [`MicroFft`] back-end here, with or without
 //! `std`: the engine must behave bit-for-bit the same in firmware and on a PC. The std

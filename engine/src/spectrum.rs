@@ -46,8 +46,9 @@
 
 use core::f64::consts::PI;
 
-/// Window length (samples) the engine uses for its spectra: 256 samples at the engine's
-/// internal ~100–200 Hz rate, i.e. a 1.3–2.6 s window.
+/// Window length (samples) the engine uses for its spectra: 256 samples of the spectral
+/// monitor's ~25 Hz series (the decimated signals averaged down once more), i.e. a window
+/// of about 10 s.
 pub const SPECTRUM_LEN: usize = 256;
 
 /// Number of magnitude bins for [`SPECTRUM_LEN`]: DC, 127 positive frequencies, Nyquist.
