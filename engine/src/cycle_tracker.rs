@@ -142,9 +142,11 @@ impl CycleTracker {
             return Some(self.close_at_boundary());
         }
         if self.len >= self.max_len || (self.idle && self.len >= self.idle_len) {
-            // No suction stroke for longer than any pump cycle: the pump is stopped.
+            // No suction stroke for longer than any pump cycle: the pump is stopped, or
+            // its swing no longer reaches the threshold set from deeper cycles.
             self.idle = true;
             self.complete = false;
+            self.lower_amplitude();
             return Some(self.close(false));
         }
         None
@@ -155,6 +157,19 @@ impl CycleTracker {
     pub fn gap(&mut self) {
         self.complete = false;
         self.armed = false;
+    }
+
+    /// A block without a boundary whose pressure still swings as a pump's does
+    /// ([`MIN_AMPLITUDE_MMHG`] or more): the threshold set from deeper cycles is out of its
+    /// reach (a return to stimulation at a gentle vacuum: −180 → −50 mmHg swings less than
+    /// 15 % of the old amplitude either side of its mean), so the amplitude follows the
+    /// block's swing down and the rhythm is tracked again from the next block on. A
+    /// stopped pump's noise leaves it as it was, for the pump to resume at its settings.
+    fn lower_amplitude(&mut self) {
+        let swing = self.max_p - self.min_p;
+        if swing >= MIN_AMPLITUDE_MMHG {
+            self.amplitude = self.amplitude.min(swing);
+        }
     }
 
     fn close_at_boundary(&mut self) -> Cycle {
@@ -251,6 +266,42 @@ mod tests {
             for r in &rates[2..n] {
                 assert!((r - rate).abs() / rate < 0.05, "{rate} cpm measured {r}");
             }
+        }
+    }
+
+    /// Cycles counted as pumping in the last `tail_s` of `deep_s` at 60 cpm and −180 mmHg
+    /// followed by 110 cpm at `shallow` mmHg (100 Hz, ±2 mmHg of noise).
+    fn pumping_after_a_shallower_rhythm(shallow: f32, deep_s: f32, tail_s: f32) -> usize {
+        let fs = 100.0;
+        let mut t = CycleTracker::new(fs);
+        let (mut phase, mut noise, mut n) = (0.0, 0x1234_5678u32, 0);
+        let total = deep_s + 30.0;
+        for i in 0..(total * fs) as usize {
+            let time = i as f32 / fs;
+            let (rate, depth) = if time < deep_s {
+                (60.0, -180.0)
+            } else {
+                (110.0, shallow)
+            };
+            phase = (phase + rate / 60.0 / fs) % 1.0;
+            noise ^= noise << 13;
+            noise ^= noise >> 17;
+            noise ^= noise << 5;
+            let jitter = (noise as f32 / u32::MAX as f32 - 0.5) * 4.0;
+            let block = t.process(pump_wave(phase, depth) + jitter);
+            if block.is_some_and(|c| c.pumping) && time >= total - tail_s {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn a_shallower_rhythm_after_deep_cycles_is_tracked_again() {
+        // 110 cpm over the last 20 s: 36 cycles.
+        for shallow in [-50.0, -30.0, -100.0] {
+            let n = pumping_after_a_shallower_rhythm(shallow, 60.0, 20.0);
+            assert!(n >= 34, "{shallow} mmHg after −180: {n} cycles in 20 s");
         }
     }
 
