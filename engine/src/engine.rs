@@ -318,16 +318,14 @@ impl Engine {
             (Some(reason), None) => {
                 self.safety = Some(reason);
                 self.clear_count = 0;
-                let e = self.session.pause(index, reason);
-                self.push_first(e);
+                self.pause(index, reason);
             }
             (Some(reason), Some(current)) => {
                 self.clear_count = 0;
                 // Over-vacuum outranks a sensor fault: say so when it appears.
                 if reason == Reason::OverVacuum && current != Reason::OverVacuum {
                     self.safety = Some(reason);
-                    let e = self.session.pause(index, reason);
-                    self.push_first(e);
+                    self.pause(index, reason);
                 }
             }
             (None, Some(_)) => {
@@ -409,10 +407,16 @@ impl Engine {
         }
     }
 
-    /// Queues a safety pause ahead of any event still waiting from an earlier sample, so
-    /// it leaves with this very call (DESIGN §5: within one sample). With the queue full,
-    /// the last waiting event is the one dropped (and counted), never the pause.
-    fn push_first(&mut self, e: Event) {
+    /// Sends a safety pause for `reason` at sample `index`, ahead of any event still
+    /// waiting from an earlier sample, so it leaves with this very call (DESIGN §5: within
+    /// one sample). With the queue full, the last waiting event is the one dropped (and
+    /// counted), never the pause. Cold: a pause is rare, and inlined into the per-sample
+    /// path the queue's shift cost up to 11 instructions per sample there (callgrind,
+    /// `engine/ffi/measure.sh`).
+    #[cold]
+    #[inline(never)]
+    fn pause(&mut self, index: u64, reason: Reason) {
+        let e = self.session.pause(index, reason);
         if self.queue[QUEUE_LEN - 1].is_some() {
             self.stats.events_dropped += 1;
         }
