@@ -47,15 +47,16 @@ const SENSORS: [OtherSensor; 9] = [
     },
     OtherSensor {
         // A quarter of the flow, its noise and its motion bursts: bursts fit inside the
-        // artefact band (phase-veto takes two of each half's); the weakest ejections climb
-        // too slowly for rise-rate (`ext-std-10`'s last three, even half), and two are
-        // found past the 20 s window (odd half: a miss and a false alarm each).
+        // artefact band (phase-veto takes two of the even half's, three of the odd half's,
+        // one of them across a cycle the burst spoiled); the weakest ejections climb too
+        // slowly for rise-rate (`ext-std-10`'s last three, even half), and two are found
+        // past the 20 s window (odd half: a miss and a false alarm each).
         name: "gain 0.25",
         variant: SensorVariant {
             gain: 0.25,
             ..SensorVariant::AS_RECORDED
         },
-        false_alarms: [1, 3],
+        false_alarms: [1, 2],
         misses: [3, 2],
     },
     OtherSensor {

@@ -57,8 +57,9 @@
 //! - **it is not the milk already in the ducts** ([`DUCTAL_START_S`]): a rise that began in
 //!   the first seconds of pumping is followed silently as a tail;
 //! - **it does not pulse as a burst does** ([`DetectorTest::PhaseVeto`]): at zero flow, an
-//!   alarm whose cycle and the last one pulse clear of their noise and more than a quarter
-//!   period apart is a motion burst's (milk pulses at the same point of every cycle);
+//!   alarm whose cycle and the last clean one (across at most one spoiled cycle) pulse
+//!   clear of their noise and more than a quarter period apart is a motion burst's (milk
+//!   pulses at the same point of every cycle);
 //! - **it is more than a trickle's wander** ([`REARM_LEVEL_SHARE`]): where a trickle still
 //!   runs between ejections, the shift an onset must show grows with its level, as on a
 //!   tail, so a noisier sensor or one reading more milk does not take its slow wander for
@@ -539,7 +540,7 @@ impl EjectionDetector {
         let m = f.mean_flow_ml_min;
         if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
             self.artefact_run = self.artefact_run.saturating_add(1);
-            self.forget_phase();
+            self.bridge_phase();
             if self.artefact_run >= LOST_LEVEL_CYCLES {
                 self.reset_evidence();
                 self.carried_ml = 0.0;

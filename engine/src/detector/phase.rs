@@ -19,19 +19,24 @@ use crate::detector_tests::DetectorTest;
 /// flow a third, and a motion burst's cycles differ by 40–170° (detection log).
 pub const PHASE_AGREEMENT: f32 = 0.866;
 
-/// How two consecutive usable cycles' pulsations stand to each other in phase.
+/// How the latest usable cycle's pulsation stands in phase to the last clean cycle's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum PhasePair {
-    /// Neither: no usable last cycle to compare with (the first, or after one with
-    /// rejected samples, a stop or a change of the pump's settings), one of them within
-    /// the noise each state below asks it to clear, or their phases between the two.
+    /// Neither: no clean last cycle to compare with (the first, after two cycles that did
+    /// not show the pulsation cleanly, a stop or a change of the pump's settings; for
+    /// agreement, after any such cycle), one of them within the noise each state below
+    /// asks it to clear, or their phases between the two.
     Neither,
-    /// Both clear of the noise of the three-cycle median's pulsation and within 30°
-    /// ([`PHASE_AGREEMENT`]): milk (phase-climb, phase-alarm).
+    /// Consecutive, both clear of the noise of the three-cycle median's pulsation and
+    /// within 30° ([`PHASE_AGREEMENT`]): milk (phase-climb, phase-alarm).
     Agree,
     /// Both clear of a single cycle's pulsation noise and more than a quarter period
-    /// apart: a motion burst (phase-veto).
+    /// apart, consecutive or across one cycle that did not show the pulsation cleanly (a
+    /// burst often spoils the cycle between its halves): a motion burst (phase-veto).
     Oppose,
+    /// The latest cycle did not show the pulsation cleanly (rejected samples, or none
+    /// usable); the last clean cycle's is kept across it for phase-veto alone.
+    Bridged,
 }
 
 impl EjectionDetector {
@@ -42,12 +47,14 @@ impl EjectionDetector {
     /// cycle's pulsation and point more than a quarter period apart (phase-veto); and the
     /// smaller of the two magnitudes, which phase-alarm holds to each cycle's own noise. A
     /// cycle with rejected samples may hold the edge of an artefact: it takes part in no
-    /// comparison.
+    /// comparison, and agreement is not looked for across it; phase-veto looks across one
+    /// such cycle ([`bridge_phase`](Self::bridge_phase)).
     pub(super) fn note_phase(&mut self, z: [f32; 2], clean: bool) {
         if !clean {
-            self.forget_phase();
+            self.bridge_phase();
             return;
         }
+        let bridged = self.phase_pair == PhasePair::Bridged;
         let [a, b] = self.prev_phasor;
         let bar = self.puls_base.max(0.0) + self.pulsation_noise_bar();
         let magnitude = |[x, y]: [f32; 2]| libm::sqrtf(x * x + y * y);
@@ -56,7 +63,8 @@ impl EjectionDetector {
         self.phase_low = last.min(this);
         // A NaN last cycle, or the noise level's infinite start, compares false throughout.
         let own_bar = self.puls_base.max(0.0) + self.single_cycle_noise_bar();
-        self.phase_pair = if last >= bar && this >= bar && dot >= PHASE_AGREEMENT * last * this {
+        let agree = last >= bar && this >= bar && dot >= PHASE_AGREEMENT * last * this;
+        self.phase_pair = if agree && !bridged {
             PhasePair::Agree
         } else if last >= own_bar && this >= own_bar && dot < 0.0 {
             PhasePair::Oppose
@@ -64,6 +72,18 @@ impl EjectionDetector {
             PhasePair::Neither
         };
         self.prev_phasor = z;
+    }
+
+    /// A cycle that did not show the pulsation cleanly (rejected samples, or none usable):
+    /// the last clean cycle's pulsation is kept across one such cycle, for phase-veto
+    /// only, and forgotten at a second. A burst's cycles pulse strongly at any phase and
+    /// its middle often spoils a cycle; milk, at one phase, never opposes itself across it.
+    pub(super) fn bridge_phase(&mut self) {
+        if self.phase_pair == PhasePair::Bridged {
+            self.forget_phase();
+        } else {
+            self.phase_pair = PhasePair::Bridged;
+        }
     }
 
     /// Forgets the last cycle's pulsation (a cycle the sensor did not show, a stop).
@@ -113,8 +133,9 @@ impl EjectionDetector {
     }
 
     /// Whether an alarm at zero flow (the mean's or the pulsation's, at a cycle's end) is a
-    /// motion burst's: its cycle's pulsation and the last usable cycle's both stand clear
-    /// of a single cycle's noise and point more than a quarter period apart (phase-veto).
+    /// motion burst's: its cycle's pulsation and the last clean cycle's (across at most one
+    /// cycle that did not show the pulsation cleanly) both stand clear of a single
+    /// cycle's noise and point more than a quarter period apart (phase-veto).
     /// Milk reaches the sensor at the same point of every pump cycle (on the outside set's
     /// first letdowns consecutive cycles agree within 30° 95 % of the time, median 6°), a
     /// burst anywhere (40–170° apart), and two cycles each pulsing clear of the noise are

@@ -979,6 +979,26 @@ fn the_phase_is_compared_over_clean_usable_cycles_of_one_rhythm() {
     );
     d.process(&faster, &cycle(-50.0, 0.0), 1.0);
     assert!(d.phase_agrees(), "within the new rhythm");
+    // Phase-veto alone looks across one cycle that did not show the pulsation cleanly (a
+    // burst often spoils the cycle between its two halves), never across two.
+    d.process(&faster, &cycle(-50.0, 0.1), 1.0);
+    d.process(&faster, &cycle(130.0, 0.0), 1.0);
+    assert_eq!(
+        d.phase_pair,
+        PhasePair::Oppose,
+        "across one with rejected samples"
+    );
+    d.process(&faster, &cycle(130.0, 0.5), 1.0);
+    d.process(&faster, &cycle(-50.0, 0.0), 1.0);
+    assert_eq!(
+        d.phase_pair,
+        PhasePair::Oppose,
+        "across one the sensor did not show"
+    );
+    d.process(&faster, &cycle(-50.0, 0.1), 1.0);
+    d.process(&faster, &cycle(-50.0, 0.5), 1.0);
+    d.process(&faster, &cycle(130.0, 0.0), 1.0);
+    assert_eq!(d.phase_pair, PhasePair::Neither, "not across two");
 }
 
 #[test]
