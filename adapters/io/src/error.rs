@@ -175,6 +175,17 @@ pub enum ErrorKind {
         /// The latest accepted first time, s.
         max_s: f64,
     },
+    /// A row comes so long after the previous one that the time between them cannot be
+    /// a dropout inside one pumping session: a broken timestamp, or two sessions in one
+    /// file, s.
+    GapTooLong {
+        /// The previous row's time, s.
+        previous_s: f64,
+        /// This row's time, s.
+        t_s: f64,
+        /// The longest accepted time between two rows, s.
+        max_s: f64,
+    },
     /// Rows that must be in time order are not, s.
     OutOfOrder {
         /// The previous row's time, s.
@@ -336,6 +347,7 @@ impl fmt::Display for ErrorKind {
             | ErrorKind::RateMismatch { .. }
             | ErrorKind::RateContradicted { .. }
             | ErrorKind::LateStart { .. }
+            | ErrorKind::GapTooLong { .. }
             | ErrorKind::OutOfOrder { .. } => self.fmt_time(f),
             ErrorKind::OnsetAfterEnd { onset_s, end_s } => {
                 write!(f, "end_s {end_s} s is not after onset_s {onset_s} s")
@@ -491,6 +503,19 @@ impl ErrorKind {
                 "the first row is at {t_s} s, but times are seconds since the session \
              start and the first may be at most {max_s} s; subtract {t_s} s from \
              every t_s (a recording cut from a longer one, or another clock?)"
+            ),
+            ErrorKind::GapTooLong {
+                previous_s,
+                t_s,
+                max_s,
+            } => write!(
+                f,
+                "time jumps from {previous_s} s on the previous row to {t_s} s, {} s \
+             later: longer than the {max_s} s ({} min) a gap may last (a sensor dropout \
+             inside a pumping session lasts seconds); a broken timestamp, or two sessions \
+             in one file?",
+                t_s - previous_s,
+                max_s / 60.0
             ),
             ErrorKind::OutOfOrder { previous_s, t_s } => write!(
                 f,

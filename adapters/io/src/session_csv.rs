@@ -22,7 +22,9 @@
 //! [`RATE_CHECK_ROWS`] rows in a row each follow a gap, the timestamps contradict the
 //! declared rate (a 50 Hz recording labelled 100 Hz): that is an error naming both rates,
 //! not thousands of gaps. The first row may be at most [`MAX_START_S`] after 0: a file
-//! that starts later is refused rather than counted as that much pumping. Anything else
+//! that starts later is refused rather than counted as that much pumping, and a row more
+//! than [`MAX_GAP_S`] after the previous one is refused rather than read as one gap of
+//! that length (a broken timestamp, not a dropout). Anything else
 //! that breaks the format is a [`SessionFileError`] naming the file, the line, the field
 //! and the reason; nothing panics on any input.
 
@@ -31,7 +33,7 @@ use crate::csv_lines::{CsvLines, MAX_LINE_BYTES};
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
 use crate::session_timeline::Timeline;
-pub use crate::session_timeline::{MAX_START_S, RATE_CHECK_ROWS};
+pub use crate::session_timeline::{MAX_GAP_S, MAX_START_S, RATE_CHECK_ROWS};
 use crate::without_bom::WithoutBom;
 use letdown_engine::{Sample, SourceItem};
 use std::io::{BufRead, BufReader, Read};

@@ -5,8 +5,8 @@
 //! within half a sample. A row ≥ [`GAP_THRESHOLD_PERIODS`] sample periods after the
 //! previous one (or, for the first row, ≥ half a period after 0) follows missing samples:
 //! a [`Gap`] is reported before it. [`RATE_CHECK_ROWS`] rows in a row that each follow a
-//! gap contradict the declared rate; a first row after [`MAX_START_S`] is refused. The
-//! CSV and Parquet readers feed their rows through one [`Timeline`], so both give the
+//! gap contradict the declared rate; a first row after [`MAX_START_S`] is refused, and so
+//! is a row more than [`MAX_GAP_S`] after the previous one. The CSV and Parquet readers feed their rows through one [`Timeline`], so both give the
 //! same gaps and the same errors.
 
 use crate::error::ErrorKind;
@@ -23,6 +23,15 @@ pub const RATE_CHECK_ROWS: u64 = 16;
 /// Latest time the first row may have, s: times count from the session start, and a
 /// session's sensors start with it (a few seconds of start-up dropout are gaps).
 pub const MAX_START_S: f64 = 10.0;
+/// Longest time accepted between two rows, s. A pumping session lasts 10–30 min (DESIGN
+/// §1 counts ejections over 10–15 min of pumping) and a sensor or link dropout lasts
+/// seconds; even a pause to change sides or settle the baby stays within a few minutes.
+/// Ten minutes without a sample is more than half a session: the timestamp is broken
+/// (milliseconds written as seconds, a clock that jumped) or the file joins two
+/// sessions. Taken as one gap it would make the session that much longer (a row at
+/// 10^9 s once read as 277 777 h of pumping) and anything that steps through the
+/// missing samples would run for as long.
+pub const MAX_GAP_S: f64 = 600.0;
 /// Largest sample index a row may have: 2^53, where f64 stops counting exactly.
 const MAX_INDEX: f64 = 9_007_199_254_740_992.0;
 
@@ -142,6 +151,14 @@ impl Timeline {
         let step = match self.previous_t_s {
             Some(previous_s) if t_s <= previous_s => {
                 return Err((t_field, ErrorKind::TimeNotAdvancing { previous_s, t_s }));
+            }
+            Some(previous_s) if t_s - previous_s > MAX_GAP_S => {
+                let kind = ErrorKind::GapTooLong {
+                    previous_s,
+                    t_s,
+                    max_s: MAX_GAP_S,
+                };
+                return Err((t_field, kind));
             }
             Some(previous_s) => (t_s - previous_s) * rate,
             None if t_s > MAX_START_S => {

@@ -39,7 +39,7 @@
 
 use letdown_datasets::labels::Ejection;
 use letdown_io::labels_csv::{parse_labels, write_labels};
-use letdown_io::session_csv::{ReadStats, SAMPLE_RATE_KEY, SESSION_COLUMNS};
+use letdown_io::session_csv::{ReadStats, MAX_GAP_S, SAMPLE_RATE_KEY, SESSION_COLUMNS};
 use letdown_io::{
     ErrorKind, Gap, Metadata, Row, SessionFileError, SessionItem, SessionReader, SessionWriter,
 };
@@ -961,9 +961,12 @@ fn arb_valid_session() -> impl Strategy<Value = ValidSession> {
             });
             let mut out_rows = Vec::new();
             let mut index = 0u64;
+            // Gaps stay within the longest the readers accept, jitter (±0.2 samples at
+            // each end) included.
+            let max_step = ((MAX_GAP_S * rate).floor() as u64).saturating_sub(1);
             for (k, (step, jitter, style, p, f)) in rows.into_iter().enumerate() {
                 if k > 0 {
-                    index += step;
+                    index += step.min(max_step);
                 }
                 // The first row cannot start before 0.
                 let jitter = if index == 0 { jitter.abs() } else { jitter };

@@ -539,6 +539,38 @@ fn a_session_starting_long_after_zero_is_refused() {
 }
 
 #[test]
+fn a_gap_longer_than_a_dropout_is_refused() {
+    // A far-off timestamp once read as one gap of 10^12 samples: hours of replay.
+    let text = rows_at(1000.0, [0.0, 0.001, 1e9]);
+    let err = refuse(&text, 5, Some("t_s"));
+    assert!(
+        matches!(
+            err.kind,
+            ErrorKind::GapTooLong {
+                previous_s: 0.001,
+                t_s: 1e9,
+                max_s: 600.0
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("longer than the 600 s (10 min) a gap may last"),
+        "{err}"
+    );
+    // Just over the bound is refused; ten minutes of dropout is still a gap.
+    refuse(&rows_at(100.0, [0.0, 600.5]), 4, Some("t_s"));
+    let ten_minutes = rows_at(100.0, [0.0, 600.0]);
+    let (reader, items) = read_all(ten_minutes.as_bytes()).expect("a 600 s gap is accepted");
+    assert_eq!(
+        gaps(&items).iter().map(|g| g.missing).collect::<Vec<_>>(),
+        [59_999]
+    );
+    assert_eq!(reader.next_index(), 60_001);
+}
+
+#[test]
 fn more_metadata_lines_than_kept_are_refused() {
     let mut text = String::from("# sample_rate_hz: 100\n");
     for i in 1..256 {

@@ -3,7 +3,7 @@
 //! or straight from the simulator, optionally recording what a picture of it needs.
 
 use crate::plot::trace::{Trace, TraceRecorder};
-use letdown_datasets::baselines::{FlowThreshold, OnsetDetector, TimerBaseline};
+use letdown_datasets::baselines::{FlowThreshold, OnsetDetector, TimerBaseline, TIMER_SWITCH_S};
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::{session_name as sim_name, Generator, SessionSpec};
 use letdown_engine::{
@@ -132,13 +132,37 @@ impl Watchers {
                 SourceItem::Gap {
                     start_index,
                     missing,
-                } => {
-                    for index in start_index..start_index.saturating_add(missing) {
-                        self.after_engine(index, None, engine);
-                    }
-                }
+                } => self.after_gap(start_index, missing, engine),
             }
         })
+    }
+
+    /// The baselines and the recorder see the `missing` samples from `start_index` as
+    /// dropouts; `engine` has seen the gap. Each sees only the missing samples that can
+    /// change what it reports, so the cost grows with the threshold's window, not with
+    /// the gap (a reader accepts gaps of minutes: millions of samples at 10 kHz, and a
+    /// file may hold many).
+    fn after_gap(&mut self, start_index: u64, missing: u64, engine: &Engine) {
+        let gap = start_index..start_index.saturating_add(missing);
+        // The threshold's window holds only dropouts after one window of them: it stays
+        // silent, and which slot comes next no longer matters.
+        let forgotten = (self.threshold.config().window_s * self.rate_hz).ceil() as u64 + 1;
+        for index in start_index..gap.end.min(start_index.saturating_add(forgotten)) {
+            if self.threshold.detect(index, None) {
+                self.threshold_onsets.push(index);
+            }
+        }
+        // The timer fires at the sample nearest TIMER_SWITCH_S, whatever it holds; any
+        // other sample leaves it as it is.
+        let switch = TIMER_SWITCH_S * self.rate_hz;
+        for index in (switch.floor() as u64..=switch.ceil() as u64).filter(|i| gap.contains(i)) {
+            if self.timer.detect(index, None) {
+                self.timer_onsets.push(index);
+            }
+        }
+        if let Some(r) = self.recorder.as_mut() {
+            r.record_gap(gap, engine);
+        }
     }
 
     /// The baselines and the recorder see sample `index`; `engine` has seen it.
@@ -261,4 +285,54 @@ fn run_file(path: &Path, span: Option<Span>) -> Result<OpenLoopRun, String> {
         if labels.is_some() { "" } else { ", no labels" }
     );
     Ok(watchers.finish(name, profile, subtitle, duration_s, labels, span))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Watchers at 100 Hz and the engine beside them, recording the whole session.
+    fn watchers() -> (Engine, Watchers) {
+        let span = Span {
+            from_s: 0.0,
+            to_s: None,
+        };
+        Watchers::new(100.0, Some(span)).expect("valid rate")
+    }
+
+    #[test]
+    fn a_gap_reports_what_its_samples_one_by_one_would() {
+        // 100 Hz: 2 s of no flow, 1 s at 8 mL/min (a 2 s average of 4, under the 5 of
+        // the threshold), then 200 s missing: as the zeros leave the window the average
+        // of what is left reaches 5 inside the gap, and the timer's 120 s falls in it.
+        let (mut engine, mut per_gap) = watchers();
+        let (_, mut per_sample) = watchers();
+        for index in 0..300 {
+            let flow = if index < 200 { 0.0 } else { 8.0 };
+            let sample = Sample::new(-80.0, flow);
+            engine.process(sample);
+            per_gap.after_engine(index, Some(sample), &engine);
+            per_sample.after_engine(index, Some(sample), &engine);
+        }
+        let (start, missing) = (300, 20_000);
+        engine.process_gap(missing);
+        per_gap.after_gap(start, missing, &engine);
+        for index in start..start + missing {
+            per_sample.after_engine(index, None, &engine);
+        }
+        for index in start + missing..start + missing + 300 {
+            let sample = Sample::new(-80.0, 8.0);
+            engine.process(sample);
+            per_gap.after_engine(index, Some(sample), &engine);
+            per_sample.after_engine(index, Some(sample), &engine);
+        }
+        assert_eq!(per_sample.threshold_onsets.len(), 1);
+        assert!((start..start + missing).contains(&per_sample.threshold_onsets[0]));
+        assert_eq!(per_sample.timer_onsets, [12_000]);
+        assert_eq!(per_gap.threshold_onsets, per_sample.threshold_onsets);
+        assert_eq!(per_gap.timer_onsets, per_sample.timer_onsets);
+        // Compared as printed: the engine's flow is NaN before its first cycle.
+        let buckets = |w: Watchers| format!("{:?}", w.recorder.map(TraceRecorder::finish));
+        assert_eq!(buckets(per_gap), buckets(per_sample));
+    }
 }

@@ -11,6 +11,7 @@
 
 use letdown_datasets::labels::Ejection;
 use letdown_engine::{Engine, Event, Sample};
+use std::ops::Range;
 
 /// Length of one recorded bucket, s (at least one sample), while the span fits.
 pub const BUCKET_S: f64 = 0.01;
@@ -135,6 +136,19 @@ impl TraceRecorder {
         }
     }
 
+    /// Records the samples of `gap` as missing: the same buckets as recording each, but
+    /// visiting only the first sample of each bucket (the others change nothing), so a
+    /// long gap costs its buckets, not its samples.
+    pub fn record_gap(&mut self, gap: Range<u64>, engine: &Engine) {
+        let end = gap.end.min(self.to_index);
+        let mut index = gap.start.max(self.from_index);
+        while index < end {
+            self.record(index, None, engine);
+            // Read after `record`: recording may have lengthened the buckets.
+            index = (index / self.bucket_len + 1) * self.bucket_len;
+        }
+    }
+
     /// The number of the bucket starting at `b.t_s` at the current bucket length.
     fn number(&self, b: &Bucket) -> u64 {
         // `t_s` is `number × length / rate`: the small margin absorbs its rounding.
@@ -242,6 +256,35 @@ mod tests {
         let mut empty = TraceRecorder::new(100.0, 0.0, None);
         empty.record(0, None, &engine);
         assert!(empty.finish()[0].flow_ml_min.is_empty());
+    }
+
+    #[test]
+    fn a_gap_gives_the_buckets_its_samples_would() {
+        // Gaps inside and across the span's ends, one long enough to coarsen the buckets.
+        let engine = EngineConfig::new(100.0).build().expect("valid config");
+        let long = 3 * MAX_BUCKETS as u64;
+        let gaps = [(50, 20), (990, 30), (1_500, long), (long + 1_700, 100)];
+        let (from_s, to_s) = (1.0, Some((long + 1_750) as f64 / 100.0));
+        let mut per_sample = TraceRecorder::new(100.0, from_s, to_s);
+        let mut per_gap = TraceRecorder::new(100.0, from_s, to_s);
+        let mut index = 0;
+        for (start, missing) in gaps {
+            for i in index..start {
+                let s = Some(Sample::new(-((i % 10) as f32), (i % 3) as f32));
+                per_sample.record(i, s, &engine);
+                per_gap.record(i, s, &engine);
+            }
+            for i in start..start + missing {
+                per_sample.record(i, None, &engine);
+            }
+            per_gap.record_gap(start..start + missing, &engine);
+            index = start + missing;
+        }
+        assert_eq!(per_gap.bucket_s(), per_sample.bucket_s());
+        assert!(per_gap.bucket_s() > BUCKET_S);
+        // Compared as printed: the engine's flow is NaN before its first cycle.
+        let (per_gap, per_sample) = (per_gap.finish(), per_sample.finish());
+        assert_eq!(format!("{per_gap:?}"), format!("{per_sample:?}"));
     }
 
     #[test]
