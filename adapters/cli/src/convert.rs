@@ -6,14 +6,19 @@
 //! sessions as `NAME.parquet`, or with `--fleet` as a fleet dataset,
 //! `session_id=NAME/part-0.parquet`; Parquet sessions as `NAME.csv`). Samples are
 //! carried exactly into Parquet (f32, as read); into CSV they are rounded as the CSV
-//! writer rounds them. Each file is written under a temporary name and renamed once
-//! complete, so a failed conversion leaves no half file that reads as a session.
+//! writer rounds them. The labels are read (and checked) before anything is written; the
+//! session and its labels are each written under a temporary name and renamed into place
+//! together once both are complete, so a failed conversion leaves no half file and no
+//! session without its labels. An input without labels removes the label file an
+//! earlier conversion may have left beside the output, which would otherwise be read as
+//! this session's.
 
 use super::console::{report_error, Console};
 use super::sources::resolve;
 use super::EXIT_BAD_INPUT;
 use clap::Args;
 use letdown_engine::Sample;
+use letdown_eval::labels::Ejection;
 use letdown_io::labels_csv::{read_labels_beside, write_labels};
 use letdown_io::session_files::{
     fleet_session_folder_name, is_parquet_name, labels_path, session_name, PARQUET_SUFFIX,
@@ -22,7 +27,7 @@ use letdown_io::session_files::{
 use letdown_io::session_parquet_writer::Codec;
 use letdown_io::{ParquetSessionWriter, SessionItem, SessionReader, SessionWriter};
 use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -95,7 +100,7 @@ pub fn run(args: &ConvertArgs) -> ExitCode {
     let mut console = Console::stdout();
     let mut failed = 0;
     for job in &jobs {
-        match convert_session(job).and_then(|rows| copy_labels(job).map(|l| (rows, l))) {
+        match convert(job) {
             Ok((rows, labels)) => console.line(format!(
                 "{} → {}: {rows} samples{}",
                 job.input.display(),
@@ -222,29 +227,129 @@ impl SessionOut {
     }
 }
 
-/// Converts one session into a temporary file renamed to the output once complete;
-/// the number of samples written.
-fn convert_session(job: &Job) -> Result<u64, String> {
+/// Converts one session and its labels; the number of samples written and whether the
+/// input had labels. Nothing is put in place unless both are written in full.
+fn convert(job: &Job) -> Result<(u64, bool), String> {
+    let labels = read_labels_beside(&job.input)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let labels_out = LabelsOut::of(job);
+    let tmp_session = tmp_name(&job.output);
+    let tmp_labels = labels.as_ref().map(|_| tmp_name(&labels_out.plain));
+    let converted = write_session(job, &tmp_session).and_then(|rows| {
+        if let (Some(labels), Some(tmp)) = (&labels, &tmp_labels) {
+            write_labels_file(tmp, labels)?;
+        }
+        put_in_place(
+            &tmp_session,
+            &job.output,
+            tmp_labels.as_deref(),
+            &labels_out,
+        )?;
+        Ok(rows)
+    });
+    if converted.is_err() {
+        for tmp in std::iter::once(&tmp_session).chain(&tmp_labels) {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+    converted.map(|rows| (rows, labels.is_some()))
+}
+
+/// Writes the session of `job` into `tmp`; the number of samples written.
+fn write_session(job: &Job, tmp: &Path) -> Result<u64, String> {
     let mut reader = SessionReader::open(&job.input).map_err(|e| e.to_string())?;
     let output = &job.output;
-    let tmp = tmp_name(output);
     let cannot_write = |e: io::Error| format!("{}: cannot write: {e}", output.display());
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(cannot_write)?;
     }
-    let copied = create(&tmp, job, &reader)
-        .map_err(cannot_write)
-        .and_then(|mut out| copy_samples(&mut reader, &mut out).map(|rows| (rows, out)))
-        .and_then(|(rows, out)| out.finish().map(|()| rows).map_err(cannot_write))
-        .and_then(|rows| {
-            std::fs::rename(&tmp, output)
-                .map(|()| rows)
-                .map_err(cannot_write)
-        });
-    if copied.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let mut out = create(tmp, job, &reader).map_err(cannot_write)?;
+    let rows = copy_samples(&mut reader, &mut out)?;
+    out.finish().map_err(cannot_write)?;
+    Ok(rows)
+}
+
+/// Where the output's labels go, and the compressed name a reader would also take them
+/// from ([`labels_path`]).
+struct LabelsOut {
+    /// `NAME.labels.csv` beside the output (a fleet session's in `_labels/`).
+    plain: PathBuf,
+    /// `NAME.labels.csv.gz` there.
+    gzip: PathBuf,
+}
+
+impl LabelsOut {
+    fn of(job: &Job) -> Self {
+        let session = match job.format {
+            // A fleet session's labels are found from its folder, not from its part file.
+            Format::Parquet if output_is_fleet_part(&job.output) => {
+                job.output.parent().unwrap_or(&job.output)
+            }
+            _ => &job.output,
+        };
+        let found = labels_path(session);
+        let plain = match found.extension() {
+            Some(ext) if ext == "gz" => found.with_extension(""),
+            _ => found,
+        };
+        let mut gzip = plain.clone().into_os_string();
+        gzip.push(".gz");
+        Self {
+            plain,
+            gzip: PathBuf::from(gzip),
+        }
     }
-    copied
+}
+
+/// Writes `labels` as a label file at `path`.
+fn write_labels_file(path: &Path, labels: &[Ejection]) -> Result<(), String> {
+    let written = (path.parent().map_or(Ok(()), std::fs::create_dir_all))
+        .and_then(|()| File::create(path))
+        .and_then(|file| {
+            let mut out = BufWriter::new(file);
+            write_labels(&mut out, labels)?;
+            out.flush()
+        });
+    written.map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+/// Renames the written session into place, then its labels (`tmp_labels`), or, when the
+/// input has none, removes any label file already there: one left by an earlier
+/// conversion would be read as this session's. When the labels cannot be put in place
+/// the session is removed again, so that it is never read without them.
+fn put_in_place(
+    tmp_session: &Path,
+    output: &Path,
+    tmp_labels: Option<&Path>,
+    labels_out: &LabelsOut,
+) -> Result<(), String> {
+    std::fs::rename(tmp_session, output)
+        .map_err(|e| format!("{}: cannot write: {e}", output.display()))?;
+    let placed = match tmp_labels {
+        Some(tmp) => std::fs::rename(tmp, &labels_out.plain)
+            .map_err(|e| format!("{}: cannot write: {e}", labels_out.plain.display()))
+            .and_then(|()| remove_stale(&labels_out.gzip)),
+        None => remove_stale(&labels_out.plain).and_then(|()| remove_stale(&labels_out.gzip)),
+    };
+    placed.map_err(|message| {
+        let _ = std::fs::remove_file(output);
+        format!(
+            "{message} ({} removed again: a session is not left without its labels)",
+            output.display()
+        )
+    })
+}
+
+/// Removes the stale label file at `path`, if there is one.
+fn remove_stale(path: &Path) -> Result<(), String> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(format!(
+            "{}: cannot remove a stale label file: {e}",
+            path.display()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Opens the writer of `job`'s format at `path` with `reader`'s rate and metadata.
@@ -272,27 +377,6 @@ fn copy_samples(reader: &mut SessionReader, out: &mut SessionOut) -> Result<u64,
         }
     }
     Ok(rows)
-}
-
-/// Writes the input's labels beside the output, when it has any; whether it had.
-fn copy_labels(job: &Job) -> Result<bool, String> {
-    let Some(labels) = read_labels_beside(&job.input) else {
-        return Ok(false);
-    };
-    let labels = labels.map_err(|e| e.to_string())?;
-    let target = match job.format {
-        // A fleet session's labels are found from its folder, not from its part file.
-        Format::Parquet if output_is_fleet_part(&job.output) => {
-            labels_path(job.output.parent().unwrap_or(&job.output))
-        }
-        _ => labels_path(&job.output),
-    };
-    let written = (target.parent().map_or(Ok(()), std::fs::create_dir_all))
-        .and_then(|()| File::create(&target))
-        .and_then(|file| write_labels(BufWriter::new(file), &labels));
-    written
-        .map(|()| true)
-        .map_err(|e| format!("{}: cannot write: {e}", target.display()))
 }
 
 /// Whether `output` is the part file of a fleet session folder.

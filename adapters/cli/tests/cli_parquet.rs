@@ -3,7 +3,7 @@
 //! scores read as CSV, as Parquet files and as a fleet dataset, on one thread or two.
 
 mod cli_run;
-use cli_run::{letdown, show, text};
+use cli_run::{letdown, session_text, show, text};
 use letdown_io::{read_labels, SessionItem, SessionReader};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -117,6 +117,60 @@ fn a_bad_output_name_or_input_is_refused() {
     );
     assert!(!target.exists(), "no half file left");
     assert!(!dir.path().join("broken.parquet.tmp").exists());
+}
+
+#[test]
+fn a_session_and_its_labels_are_converted_together_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = |name: &str| dir.path().join(name);
+    fs::write(path("a.csv"), session_text(500)).expect("write");
+    fs::write(path("a.labels.csv"), "onset_s,end_s\n1,2\n").expect("write");
+    fs::write(path("b.csv"), session_text(400)).expect("write");
+    let out = letdown(&["convert", str(&path("a.csv")), str(&path("s.parquet"))]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(read_labels(path("s.labels.csv")).expect("copied").len(), 1);
+
+    // An input without labels: the earlier output's labels (and a compressed copy) go.
+    fs::write(path("s.labels.csv.gz"), "stale").expect("write");
+    let out = letdown(&["convert", str(&path("b.csv")), str(&path("s.parquet"))]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        text(&out.stdout).contains("400 samples\n"),
+        "{}",
+        show(&out)
+    );
+    assert!(!path("s.labels.csv").exists() && !path("s.labels.csv.gz").exists());
+
+    // Labels out of order: refused before anything is written, the earlier output kept.
+    fs::write(path("b.labels.csv"), "onset_s,end_s\n5,6\n1,2\n").expect("write");
+    let before = fs::read(path("s.parquet")).expect("read");
+    for target in ["s.parquet", "new.csv"] {
+        let out = letdown(&["convert", str(&path("b.csv")), str(&path(target))]);
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert!(
+            text(&out.stderr)
+                .contains("b.labels.csv: line 3: field onset_s: rows out of time order"),
+            "{}",
+            show(&out)
+        );
+    }
+    assert_eq!(fs::read(path("s.parquet")).expect("read"), before);
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "a.csv",
+            "a.labels.csv",
+            "b.csv",
+            "b.labels.csv",
+            "s.parquet"
+        ],
+        "no new.csv, no label file, no temporary file"
+    );
 }
 
 /// `replay` of `input` on `jobs` threads: standard output without the speed column,
