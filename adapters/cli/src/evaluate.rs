@@ -20,7 +20,7 @@ mod summary_figure;
 use super::console::{report_error, report_lost_output, report_warning, Console};
 use super::plot::canvas::{write_figure, ImageFormat};
 use super::plot::session_figure::{self, SessionFigure};
-use super::sources::resolve;
+use super::sources::{first_of_name, name_taken, resolve};
 use super::workers::worker_pool;
 use super::{options, EXIT_BAD_INPUT};
 use clap::{Args, ValueEnum};
@@ -129,8 +129,9 @@ pub struct EvaluateArgs {
     #[arg(long)]
     json: bool,
 
-    /// Draw one picture per session (DIR/NAME.svg) and a summary figure
-    /// (DIR/summary.svg) of the first-letdown delays. DIR is created if missing.
+    /// Draw one picture per session (DIR/NAME.svg; only the first session of a name
+    /// gets one) and a summary figure of the first-letdown delays
+    /// (DIR/summary/first-letdown-delays.svg). DIR is created if missing.
     #[arg(long, value_name = "DIR")]
     plots: Option<PathBuf>,
 
@@ -203,13 +204,14 @@ pub fn run(args: &EvaluateArgs) -> ExitCode {
         Ok(plots) => plots,
         Err(status) => return status,
     };
+    let pictures = picture_paths(&sources, plots, &mut problems);
     let runs = plan_runs(&sources);
     let pool = match worker_pool(args.threads) {
         Ok(pool) => pool,
         Err(status) => return status,
     };
     let threads = pool.current_num_threads();
-    let results = execute_all(&pool, &runs, &sources, plots);
+    let results = execute_all(&pool, &runs, &sources, &pictures);
 
     let (sessions, assembly_problems) = assemble(&sources, results);
     problems.extend(assembly_problems);
@@ -294,6 +296,34 @@ fn plot_folder(args: &EvaluateArgs) -> Result<Option<(&Path, ImageFormat)>, Exit
     }
 }
 
+/// Where each session's picture goes with `--plots`: `DIR/NAME.EXT`, for the first
+/// session of each name only (a later one's problem is added to `problems`).
+fn picture_paths(
+    sources: &[Source],
+    plots: Option<(&Path, ImageFormat)>,
+    problems: &mut Vec<String>,
+) -> Vec<Option<PathBuf>> {
+    let Some((dir, format)) = plots else {
+        return vec![None; sources.len()];
+    };
+    let names: Vec<String> = sources.iter().map(Source::name).collect();
+    let first = first_of_name(names.iter().cloned());
+    let picture = |name: &str| dir.join(format!("{name}.{}", format.extension()));
+    (sources.iter().zip(&names).zip(first))
+        .map(|((source, name), first)| {
+            let path = picture(name);
+            if first {
+                return Some(path);
+            }
+            problems.push(match source {
+                Source::File(file) => name_taken(file.display(), name, &path),
+                Source::Simulated(_) => name_taken(name, name, &path),
+            });
+            None
+        })
+        .collect()
+}
+
 /// Every run to make: each session in open loop, and each simulated one in closed loop
 /// with every strategy.
 fn plan_runs(sources: &[Source]) -> Vec<Run> {
@@ -315,13 +345,13 @@ fn execute_all(
     pool: &rayon::ThreadPool,
     runs: &[Run],
     sources: &[Source],
-    plots: Option<(&Path, ImageFormat)>,
+    pictures: &[Option<PathBuf>],
 ) -> Vec<RunResult> {
     let progress = Progress::new(runs.len() as u64, true);
     let results: Vec<RunResult> = pool.install(|| {
         runs.par_iter()
             .map(|run| {
-                let result = execute(*run, sources, plots);
+                let result = execute(*run, sources, pictures);
                 progress.inc();
                 result
             })
@@ -331,14 +361,23 @@ fn execute_all(
     results
 }
 
-/// Draws `DIR/summary.EXT`; a picture that cannot be written is lost output.
+/// The folder of `--plots DIR` the summary figure goes in. A session can have any name
+/// (`summary.csv` is named `summary`), so no file name beside the sessions' `NAME.EXT`
+/// pictures is safe from theirs; a folder is, as a session's picture is a file.
+const SUMMARY_FOLDER: &str = "summary";
+
+/// Draws `DIR/summary/first-letdown-delays.EXT`; a picture that cannot be written is lost
+/// output.
 fn write_summary_figure(dir: &Path, format: ImageFormat, sessions: &[SessionResult]) {
-    let path = dir.join(format!("summary.{}", format.extension()));
-    if let Err(e) = write_figure(
-        &summary_figure::SummaryFigure { results: sessions },
-        &path,
-        summary_figure::SIZE,
-    ) {
+    let folder = dir.join(SUMMARY_FOLDER);
+    let path = folder.join(format!("first-letdown-delays.{}", format.extension()));
+    let written = std::fs::create_dir_all(&folder)
+        .map_err(|e| format!("{}: cannot create folder: {e}", folder.display()))
+        .and_then(|()| {
+            let figure = summary_figure::SummaryFigure { results: sessions };
+            write_figure(&figure, &path, summary_figure::SIZE)
+        });
+    if let Err(e) = written {
         report_lost_output(e);
     }
 }
@@ -449,22 +488,18 @@ fn simulated_specs(
     Ok((specs, Some(input)))
 }
 
-/// Does one run; an open-loop run also draws its session's picture when asked.
-fn execute(run: Run, sources: &[Source], plots: Option<(&Path, ImageFormat)>) -> RunResult {
+/// Does one run; an open-loop run also draws its session's picture at `pictures[i]`.
+fn execute(run: Run, sources: &[Source], pictures: &[Option<PathBuf>]) -> RunResult {
     match run {
         Run::Open(i) => {
-            let span = plots.map(|_| Span {
+            let picture = pictures[i].as_deref();
+            let span = picture.map(|_| Span {
                 from_s: 0.0,
                 to_s: None,
             });
             let result = run_open_loop(&sources[i], span).and_then(|mut r| {
-                if let (Some((dir, format)), Some(trace)) = (plots, r.trace.take()) {
-                    let path = dir.join(format!("{}.{}", r.name, format.extension()));
-                    write_figure(
-                        &SessionFigure { trace: &trace },
-                        &path,
-                        session_figure::SIZE,
-                    )?;
+                if let (Some(path), Some(trace)) = (picture, r.trace.take()) {
+                    write_figure(&SessionFigure { trace: &trace }, path, session_figure::SIZE)?;
                 }
                 Ok(r)
             });

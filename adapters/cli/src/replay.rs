@@ -19,7 +19,7 @@ use super::output::{
     SessionResult, Status,
 };
 use super::session_run::{replay_session, Outcome, Replay, ReplayObserver};
-use super::sources::resolve;
+use super::sources::{first_of_name, name_taken, resolve};
 use super::workers::worker_pool;
 use super::EXIT_BAD_INPUT;
 use clap::Args;
@@ -31,7 +31,6 @@ use letdown_io::labels_csv::read_labels_beside;
 use letdown_io::session_csv::Metadata;
 use letdown_io::session_files::{detections_path, session_name};
 use rayon::prelude::*;
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -120,16 +119,6 @@ impl Transcript {
     }
 }
 
-/// For each session, whether its detections may be written: only the first session of
-/// each name gets `NAME.detections.csv`.
-fn first_of_name(sessions: &[PathBuf]) -> Vec<bool> {
-    let mut seen = HashSet::new();
-    sessions
-        .iter()
-        .map(|p| seen.insert(session_name(p)))
-        .collect()
-}
-
 /// Runs `replay`.
 pub fn run(args: &ReplayArgs) -> ExitCode {
     let mut console = Console::stdout();
@@ -203,7 +192,7 @@ fn replay_all(
     events: &mut Option<EventsFile>,
     fail: &mut impl FnMut(String),
 ) -> Vec<SessionResult> {
-    let first = first_of_name(sessions);
+    let first = first_of_name(sessions.iter().map(|p| session_name(p)));
     let mut results = Vec::with_capacity(sessions.len());
     // A few sessions per thread at a time: output keeps coming, memory stays bounded.
     let batch = pool.current_num_threads() * 4;
@@ -499,11 +488,7 @@ fn detections_files(
     let mut tmp_path = None;
     if let Some(target) = &target {
         if !first_of_name {
-            transcript.fail(format!(
-                "{}: another session named {name} was replayed already; its detections \
-                 are kept, these are not written",
-                path.display()
-            ));
+            transcript.fail(name_taken(path.display(), name, target));
             *status = Status::OutputError;
         } else {
             tmp_path = Some(tmp_name(target));

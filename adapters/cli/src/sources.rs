@@ -5,6 +5,7 @@ use letdown_io::session_files::{
     file_kind, fleet_session_id, is_companion_file_name, list_folder, unreadable_reason,
     DETECTIONS_SUFFIX, LABELS_SUFFIX,
 };
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// The variable naming the bundled sessions' folder, for a `letdown` installed away from
@@ -113,6 +114,27 @@ pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
         }
     }
     (sessions, problems)
+}
+
+/// For each session name in order, whether no session before it has that name. Only the
+/// first session of a name writes the files named after it (`NAME.detections.csv`,
+/// `NAME.svg`): two sessions of one name (`a.csv` beside `a.csv.gz`, or in two folders)
+/// would otherwise write one file, from two threads at once.
+pub fn first_of_name(names: impl IntoIterator<Item = String>) -> Vec<bool> {
+    let mut seen = HashSet::new();
+    names.into_iter().map(|name| seen.insert(name)).collect()
+}
+
+/// The problem of a session (`shown`) that [`first_of_name`] keeps from writing
+/// `target`, a file named after it (in the output folder the user named, so only the
+/// file's name is told).
+pub fn name_taken(shown: impl std::fmt::Display, name: &str, target: &Path) -> String {
+    let file = target.file_name().unwrap_or(target.as_os_str());
+    format!(
+        "{shown}: another session named {name} came first and writes {}; this session's \
+         is not written",
+        Path::new(file).display()
+    )
 }
 
 /// A named pipe or character device: read as a stream when named on purpose.

@@ -575,14 +575,72 @@ fn evaluate_plots_draws_every_session_and_a_summary() {
     let want: BTreeSet<String> = [
         format!("{SESSION}.svg"),
         format!("{NO_LETDOWN}.svg"),
-        "summary.svg".to_owned(),
+        "summary".to_owned(),
     ]
     .into_iter()
     .collect();
     assert_eq!(written, want);
-    for name in &written {
+    for name in [
+        format!("{SESSION}.svg"),
+        format!("{NO_LETDOWN}.svg"),
+        "summary/first-letdown-delays.svg".to_owned(),
+    ] {
         assert_svg(&plots.join(name));
     }
+}
+
+#[test]
+fn evaluate_plots_draws_one_picture_per_name_and_the_summary_apart() {
+    // A session named `summary`, and two sessions of one name in two folders.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folders = [dir.path().join("one"), dir.path().join("two")];
+    for folder in &folders {
+        std::fs::create_dir(folder).expect("mkdir");
+        copy_session(SESSION, folder);
+    }
+    for ext in ["csv", "labels.csv"] {
+        let from = bundled(&format!("{NO_LETDOWN}.{ext}"));
+        std::fs::copy(from, folders[0].join(format!("summary.{ext}"))).expect("copy");
+    }
+    let plots = dir.path().join("plots");
+    let output = letdown(&[
+        "evaluate",
+        utf8(&folders[0]),
+        utf8(&folders[1]),
+        "--plots",
+        utf8(&plots),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    let stderr = text(&output.stderr);
+    let second = folders[1].join(format!("{SESSION}.csv"));
+    let expected = format!(
+        "{}: another session named {SESSION} came first and writes {SESSION}.svg; this \
+         session's is not written",
+        second.display(),
+    );
+    assert!(stderr.contains(&expected), "{}", show(&output));
+    // Both sessions are still scored.
+    assert!(
+        text(&output.stdout).contains("3 sessions"),
+        "{}",
+        show(&output)
+    );
+    let written: BTreeSet<String> = std::fs::read_dir(&plots)
+        .expect("the plots folder exists")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    let want = [
+        format!("{SESSION}.svg"),
+        "summary.svg".into(),
+        "summary".into(),
+    ];
+    assert_eq!(written, want.into_iter().collect());
+    let session_picture = std::fs::read_to_string(plots.join("summary.svg")).expect("read");
+    assert!(
+        session_picture.contains("summary.csv"),
+        "the session's own picture"
+    );
+    assert_svg(&plots.join("summary/first-letdown-delays.svg"));
 }
 
 // ---------------------------------------------------------------------------------------

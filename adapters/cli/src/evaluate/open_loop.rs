@@ -24,6 +24,17 @@ pub enum Source {
     File(PathBuf),
 }
 
+impl Source {
+    /// The session's name: the simulator's for a simulated session, the file's without
+    /// its extension otherwise.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Simulated(spec) => sim_name(spec),
+            Source::File(path) => session_name(path),
+        }
+    }
+}
+
 /// The span of a session to record for a picture, s.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Span {
@@ -231,14 +242,18 @@ impl Watchers {
 /// recording of that part for a picture. The error names the file (line, field) or the
 /// spec and says why.
 pub fn run_open_loop(source: &Source, span: Option<Span>) -> Result<OpenLoopRun, String> {
+    let name = source.name();
     match source {
-        Source::Simulated(spec) => run_simulated(*spec, span),
-        Source::File(path) => run_file(path, span),
+        Source::Simulated(spec) => run_simulated(name, *spec, span),
+        Source::File(path) => run_file(name, path, span),
     }
 }
 
-fn run_simulated(spec: SessionSpec, span: Option<Span>) -> Result<OpenLoopRun, String> {
-    let name = sim_name(&spec);
+fn run_simulated(
+    name: String,
+    spec: SessionSpec,
+    span: Option<Span>,
+) -> Result<OpenLoopRun, String> {
     let mut generator = Generator::new(spec).map_err(|e| format!("{name}: {e}"))?;
     let (mut engine, mut watchers) =
         Watchers::new(spec.rate_hz, span).map_err(|e| format!("{name}: {e}"))?;
@@ -259,8 +274,7 @@ fn run_simulated(spec: SessionSpec, span: Option<Span>) -> Result<OpenLoopRun, S
     ))
 }
 
-fn run_file(path: &Path, span: Option<Span>) -> Result<OpenLoopRun, String> {
-    let name = session_name(path);
+fn run_file(name: String, path: &Path, span: Option<Span>) -> Result<OpenLoopRun, String> {
     let labels = read_labels_beside(path)
         .transpose()
         .map_err(|e| e.to_string())?;
