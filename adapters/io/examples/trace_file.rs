@@ -8,16 +8,21 @@
 //! readings and the top of the artefact band the next block's readings must stay under
 //! (all mL/min), the pulsation's phase against the block's start (degrees), and any event.
 use letdown_engine::{Engine, EngineConfig};
+use letdown_io::session_run::engine_for_session;
 use letdown_io::{Row, SessionFileError, SessionItem, SessionReader};
+use std::fmt::Display;
+use std::path::Path;
 
 fn main() {
     let (path, from, to) = arguments();
-    let mut reader = SessionReader::open(path).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let rate = reader.metadata().sample_rate_hz;
-    let mut engine = EngineConfig::new(rate as f32).build().expect("valid rate");
+    let mut reader = or_exit(SessionReader::open(&path));
+    // The default engine at the file's rate, as `letdown replay` runs it.
+    let config = EngineConfig::new(1000.0);
+    let mut engine = or_exit(engine_for_session(
+        Path::new(&path),
+        reader.metadata(),
+        &config,
+    ));
     let mut cycles = 0;
     println!(
         "t_s rate depth mean puls rej m3 base sigma cusum h ej lock bar transfer peak low band phase event"
@@ -39,6 +44,15 @@ fn main() {
             }
         }
     }
+}
+
+/// The value, or the error printed as `letdown replay` prints it and exit status 2 (an
+/// unreadable file, or a rate the engine refuses).
+fn or_exit<T, E: Display>(result: Result<T, E>) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2)
+    })
 }
 
 /// `FILE [FROM_S TO_S]`: the session file and the span traced, s since session start (a

@@ -5,7 +5,7 @@
 
 use crate::session_csv::{Metadata, SAMPLE_RATE_KEY};
 use crate::{SessionFileError, SessionReader};
-use letdown_engine::{drive, EngineConfig, Event, EventKind};
+use letdown_engine::{drive, Engine, EngineConfig, Event, EventKind};
 use std::path::Path;
 use std::time::Instant;
 
@@ -93,20 +93,9 @@ pub fn replay_session_with(
     };
     let metadata = reader.metadata().clone();
     let rate = metadata.sample_rate_hz;
-    // The engine runs in f32; a rate beyond f32 becomes infinite and is refused.
-    let config = EngineConfig {
-        sample_rate_hz: rate as f32,
-        ..*config
-    };
-    let mut engine = match config.build() {
+    let mut engine = match engine_for_session(path, &metadata, config) {
         Ok(engine) => engine,
-        Err(e) => {
-            return Outcome::NotStarted(format!(
-                "{}: line {}: field {SAMPLE_RATE_KEY}: {e}",
-                path.display(),
-                metadata.rate_line
-            ))
-        }
+        Err(message) => return Outcome::NotStarted(message),
     };
     observer.begin(&metadata);
     let mut replay = Replay {
@@ -132,5 +121,57 @@ pub fn replay_session_with(
     match error {
         None => Outcome::Complete(replay),
         Some(e) => Outcome::Stopped(replay, e),
+    }
+}
+
+/// An engine built from `config` at the rate the session file at `path` declares
+/// (`metadata`), or, when the engine refuses that rate (outside 100 … 10 000 Hz), the
+/// message `letdown replay` prints: the file, the rate's line and field, and the engine's
+/// reason.
+pub fn engine_for_session(
+    path: &Path,
+    metadata: &Metadata,
+    config: &EngineConfig,
+) -> Result<Engine, String> {
+    // The engine runs in f32; a rate beyond f32 becomes infinite and is refused.
+    let config = EngineConfig {
+        sample_rate_hz: metadata.sample_rate_hz as f32,
+        ..*config
+    };
+    config.build().map_err(|e| {
+        format!(
+            "{}: line {}: field {SAMPLE_RATE_KEY}: {e}",
+            path.display(),
+            metadata.rate_line
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_the_engine_refuses_names_the_file_line_and_field() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("slow.csv");
+        let text = "# profile: x\n# sample_rate_hz: 50\nt_s,pressure_mmhg,flow_ml_min\n0,-1,0\n";
+        std::fs::write(&path, text).expect("write");
+        let reader = SessionReader::open(&path).expect("a well-formed file");
+        let Err(message) = engine_for_session(&path, reader.metadata(), &EngineConfig::new(1000.0))
+        else {
+            panic!("50 Hz accepted");
+        };
+        let expected = format!(
+            "{}: line 2: field sample_rate_hz: invalid engine config: sample_rate_hz must be \
+             within 100 … 10000 Hz",
+            path.display()
+        );
+        assert_eq!(message, expected);
+        // What `letdown replay` prints is this very message.
+        match replay_session(&path, &mut ()) {
+            Outcome::NotStarted(replayed) => assert_eq!(replayed, expected),
+            _ => panic!("50 Hz replayed"),
+        }
     }
 }
