@@ -88,6 +88,12 @@ pub fn report_warning(message: impl Display) {
     to_stderr("warning", message);
 }
 
+/// Prints a note to standard error as `note: …`: something done that the user may not
+/// expect, and that is no problem.
+pub fn report_note(message: impl Display) {
+    to_stderr("note", message);
+}
+
 fn to_stderr(label: &str, message: impl Display) {
     if let Err(e) = writeln!(io::stderr().lock(), "{label}: {message}") {
         lost("standard error", &e);

@@ -1,11 +1,12 @@
 //! Which session files to replay: files and folders named on the command line, or the
 //! bundled sessions when none are (see [`bundled_sessions_dir`] for where they are found).
 
+use super::console::report_note;
 use letdown_io::session_files::{
     file_kind, fleet_session_id, is_companion_file_name, list_folder, unreadable_reason,
     DETECTIONS_SUFFIX, LABELS_SUFFIX,
 };
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// The variable naming the bundled sessions' folder, for a `letdown` installed away from
@@ -57,8 +58,49 @@ pub fn bundled_sessions_dir() -> Result<PathBuf, String> {
 /// so named that are not files (a named pipe, a symbolic link loop) are problems, never
 /// skipped without a word. A path named on the command line is read as it is named,
 /// unless it is a label or detection file: a named pipe or a device too, as a stream, on
-/// purpose (`letdown replay <(zcat s.csv.gz)`). No path means the bundled sessions.
+/// purpose (`letdown replay <(zcat s.csv.gz)`). No path means the bundled sessions. A
+/// session named more than once (`sim sim/`, or a file and its folder) is taken once,
+/// where it first comes, with a note on standard error: scored twice, it would count
+/// twice in every figure.
 pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+    let (sessions, problems) = resolve_all(paths);
+    let (sessions, repeated) = once_each(sessions);
+    for (path, first) in repeated {
+        let shown = path.display();
+        report_note(if path == first {
+            format!("{shown}: named more than once: taken once")
+        } else {
+            format!(
+                "{shown}: the same session as {}, named before it: taken once",
+                first.display()
+            )
+        });
+    }
+    (sessions, problems)
+}
+
+/// Each session once, by canonical path (a path that cannot be resolved, such as a
+/// stream, stands for itself), in the order of first appearance; and each repeat with
+/// the path it repeats.
+fn once_each(sessions: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>) {
+    let mut first_by_file: HashMap<PathBuf, usize> = HashMap::new();
+    let mut kept: Vec<PathBuf> = Vec::new();
+    let mut repeated = Vec::new();
+    for path in sessions {
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        match first_by_file.get(&key) {
+            Some(&i) => repeated.push((path, kept[i].clone())),
+            None => {
+                first_by_file.insert(key, kept.len());
+                kept.push(path);
+            }
+        }
+    }
+    (kept, repeated)
+}
+
+/// [`resolve`] before repeats are dropped.
+fn resolve_all(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let bundled;
     let paths = if paths.is_empty() {
         match bundled_sessions_dir() {
@@ -196,5 +238,33 @@ mod tests {
         assert_eq!(sessions, [dir.path().join("notes.txt")]);
         assert_eq!(problems.len(), 3);
         assert!(problems[2].contains("no such file"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_session_named_twice_is_taken_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for name in ["a.csv", "b.csv"] {
+            std::fs::write(dir.path().join(name), "").expect("write");
+        }
+        let folder = dir.path().to_path_buf();
+        let b = dir.path().join("b.csv");
+        let b_again = dir.path().join(".").join("b.csv");
+        let (sessions, repeated) = once_each(
+            [
+                b.clone(),
+                folder.join("a.csv"),
+                b_again.clone(),
+                folder.join("b.csv"),
+            ]
+            .into(),
+        );
+        assert_eq!(sessions, [b.clone(), folder.join("a.csv")]);
+        assert_eq!(repeated, [(b_again, b.clone()), (b.clone(), b.clone())]);
+        // A folder and a file in it, the folder again with a trailing slash.
+        let mut with_slash = folder.clone().into_os_string();
+        with_slash.push("/");
+        let (sessions, problems) = resolve(&[b.clone(), folder, with_slash.into()]);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(sessions, [b, dir.path().join("a.csv")]);
     }
 }

@@ -40,7 +40,10 @@ fn special_files_and_link_loops_are_named_for_what_they_are() {
     std::fs::write(folder.join("good.csv"), session_text(300)).expect("write");
     mkfifo(&folder.join("pipe.csv"));
     std::os::unix::fs::symlink("loop.csv", folder.join("loop.csv")).expect("symlink");
-    std::os::unix::fs::symlink("good.csv", folder.join("linked.csv")).expect("symlink");
+    // A link to a session outside the folder (one to good.csv would be good.csv again,
+    // replayed once).
+    std::fs::write(dir.path().join("elsewhere.csv"), session_text(200)).expect("write");
+    std::os::unix::fs::symlink("../elsewhere.csv", folder.join("linked.csv")).expect("symlink");
     std::os::unix::fs::symlink("gone.csv", folder.join("dangling.csv")).expect("symlink");
 
     // In a folder: skipped, each with its reason; the linked session is replayed.

@@ -134,6 +134,37 @@ fn valid_sessions_exit_zero_and_quiet_prints_only_the_summary() {
 }
 
 #[test]
+fn a_session_named_twice_is_replayed_and_evaluated_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sessions = dir.path().join("sessions");
+    std::fs::create_dir(&sessions).expect("mkdir");
+    write_session(&sessions.join("only.csv"));
+    let labels = [Ejection {
+        onset_s: 12.0,
+        end_s: 25.0,
+        visible_s: None,
+    }];
+    let file = std::fs::File::create(sessions.join("only.labels.csv")).expect("create");
+    write_labels(file, &labels).expect("labels");
+    let folder = sessions.to_str().expect("utf-8 path");
+    let file = sessions.join("only.csv");
+    let file = file.to_str().expect("utf-8 path");
+    let note = format!("note: {file}: named more than once: taken once\n");
+
+    let output = letdown(&["replay", "-q", folder, &format!("{folder}/"), file]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), note.repeat(2));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("sessions: 1 (0 with problems)"), "{stdout}");
+
+    let output = letdown(&["evaluate", folder, folder]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), note);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("\n1 sessions, 1 runs"), "{stdout}");
+}
+
+#[test]
 fn missing_paths_and_bad_options_exit_two() {
     let output = letdown(&["replay", "/nonexistent/letdown/session.csv"]);
     assert_eq!(output.status.code(), Some(2));
