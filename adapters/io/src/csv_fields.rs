@@ -54,6 +54,29 @@ pub(crate) fn field(record: &csv::ByteRecord, i: usize) -> &[u8] {
     record.get(i).unwrap_or_default().trim_ascii()
 }
 
+/// Whether `text` (a field, or a line without fields) holds a bare `\r`: one inside it,
+/// with text on both sides, as when `\r` alone ends lines (classic Mac OS line endings)
+/// and what the reader takes for one line is several run together (`1\r0.01`). A `\r`
+/// at either end, as before the `\n` of a CR LF line, is whitespace.
+pub(crate) fn has_bare_cr(text: &[u8]) -> bool {
+    text.trim_ascii().contains(&b'\r')
+}
+
+/// Why `record` is refused: its bare `\r` line endings when it has any (whatever broke
+/// first, it broke because lines ran together), else `field` and `kind` as found. Called
+/// only on the way out with an error, so an accepted row costs nothing more.
+pub(crate) fn blame_line_endings(
+    record: &csv::ByteRecord,
+    field: Option<&'static str>,
+    kind: ErrorKind,
+) -> (Option<&'static str>, ErrorKind) {
+    if record.iter().any(has_bare_cr) {
+        (None, ErrorKind::BareCarriageReturn)
+    } else {
+        (field, kind)
+    }
+}
+
 /// Whether `bytes` parses as a number (used to tell a missing header from a wrong one).
 pub(crate) fn looks_numeric(bytes: &[u8]) -> bool {
     std::str::from_utf8(bytes).is_ok_and(|t| t.parse::<f64>().is_ok())
@@ -82,6 +105,16 @@ pub(crate) fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
 /// Checks a header record against the required column names. On a mismatch returns the
 /// first column at fault (`None` when only the count differs) and the error kind.
 pub(crate) fn check_header(
+    record: &csv::ByteRecord,
+    columns: &[&'static str],
+    expected: &'static str,
+) -> Result<(), (Option<&'static str>, ErrorKind)> {
+    header_as_expected(record, columns, expected)
+        .map_err(|(field, kind)| blame_line_endings(record, field, kind))
+}
+
+/// [`check_header`] before the line endings are blamed.
+fn header_as_expected(
     record: &csv::ByteRecord,
     columns: &[&'static str],
     expected: &'static str,
@@ -156,6 +189,16 @@ mod tests {
         assert_eq!(fixed(-12.345, 2), "-12.35");
         assert_eq!(fixed(0.0001, 4), "0.0001");
         assert_eq!(fixed(100.0, 0), "100");
+    }
+
+    #[test]
+    fn a_bare_cr_is_one_inside_the_text() {
+        for text in [&b"1\r0.01"[..], b"a\rb", b" x\r\ry ", b"100\rt_s,p,f\r"] {
+            assert!(has_bare_cr(text), "{text:?}");
+        }
+        for text in [&b"1\r\n"[..], b"1\r\r", b"\r1", b" \t\r", b"", b"a"] {
+            assert!(!has_bare_cr(text), "{text:?}");
+        }
     }
 
     #[test]

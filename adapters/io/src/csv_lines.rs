@@ -5,14 +5,17 @@
 //! the line a bad row stands on. Here `\n` alone ends a record (a `\r` before it is
 //! trimmed as whitespace), the stream is made to end with `\n`, and a record's line is
 //! the line count after its terminator minus one. Blank and whitespace-only lines are
-//! skipped, whatever their line ending.
+//! skipped, whatever their line ending. A file whose lines end in `\r` alone reads as
+//! lines run together; whatever error such a line gives is reported as its line endings
+//! ([`ErrorKind::BareCarriageReturn`]), here for a line too long and by the formats for
+//! their fields.
 //!
 //! Quotes are plain characters (none of the formats quotes a field), so a record is
 //! exactly one line; and no line may be longer than [`MAX_LINE_BYTES`]: the reader's
 //! memory stays bounded whatever the input (a file without a single newline included),
 //! and an over-long line is refused with its line number.
 
-use crate::csv_fields::{csv_error_kind, field};
+use crate::csv_fields::{csv_error_kind, field, has_bare_cr};
 use crate::error::ErrorKind;
 use std::io::{self, Read};
 
@@ -70,8 +73,12 @@ impl<R: Read> CsvLines<R> {
                 Err(e) => {
                     let limit = self.csv.get_ref();
                     if limit.too_long {
-                        let kind = ErrorKind::LineTooLong {
-                            max_bytes: MAX_LINE_BYTES,
+                        let kind = if limit.bare_cr {
+                            ErrorKind::BareCarriageReturn
+                        } else {
+                            ErrorKind::LineTooLong {
+                                max_bytes: MAX_LINE_BYTES,
+                            }
                         };
                         return Err((limit.line(), kind));
                     }
@@ -96,6 +103,9 @@ struct LineLimit<R> {
     current: usize,
     /// Set when the limit was crossed; every later read fails too.
     too_long: bool,
+    /// Set with `too_long` when the over-long line holds a bare `\r` (in the part read
+    /// last): lines ending in `\r` alone run together into one, the likeliest cause.
+    bare_cr: bool,
 }
 
 impl<R> LineLimit<R> {
@@ -105,6 +115,7 @@ impl<R> LineLimit<R> {
             lines: line_offset,
             current: consumed,
             too_long: false,
+            bare_cr: false,
         }
     }
 
@@ -132,6 +143,7 @@ impl<R: Read> Read for LineLimit<R> {
         let first = read.iter().position(|&b| b == b'\n').unwrap_or(n);
         if self.current + first > MAX_LINE_BYTES {
             self.too_long = true;
+            self.bare_cr = read[..first].split(|&b| b == b',').any(has_bare_cr);
             return Err(Self::refuse());
         }
         match read.iter().rposition(|&b| b == b'\n') {

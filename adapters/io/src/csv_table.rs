@@ -2,7 +2,7 @@
 //! and checked, each row read with its line number, and every error naming file, line,
 //! field and reason. The formats parse their own fields.
 
-use crate::csv_fields::check_header;
+use crate::csv_fields::{blame_line_endings, check_header};
 use crate::csv_lines::CsvLines;
 use crate::error::{ErrorKind, SessionFileError};
 use crate::without_bom::WithoutBom;
@@ -82,13 +82,14 @@ impl<'p, R: Read> CsvTable<'p, R> {
         self.error(line, None, ErrorKind::TooMany { max, what })
     }
 
-    /// An error at `line` of this file.
+    /// An error at `line` of this file, about the row just read.
     pub(crate) fn error(
         &self,
         line: u64,
         field: Option<&'static str>,
         kind: ErrorKind,
     ) -> SessionFileError {
+        let (field, kind) = blame_line_endings(&self.record, field, kind);
         SessionFileError::new(self.path, Some(line), field, kind)
     }
 }

@@ -109,6 +109,9 @@ pub enum ErrorKind {
         /// The header as found (lossily decoded, shortened).
         found: String,
     },
+    /// Lines end in a bare `\r` (classic Mac OS line endings) rather than `\n` or
+    /// `\r\n`, so the reader sees several lines run together as one.
+    BareCarriageReturn,
     /// A row has the wrong number of fields.
     FieldCount {
         /// Fields the header declares.
@@ -330,6 +333,7 @@ impl fmt::Display for ErrorKind {
             | ErrorKind::InvalidRate { .. }
             | ErrorKind::MissingHeader { .. }
             | ErrorKind::WrongHeader { .. }
+            | ErrorKind::BareCarriageReturn
             | ErrorKind::FieldCount { .. } => self.fmt_layout(f),
             ErrorKind::NotANumber { text } if text.is_empty() => {
                 f.write_str("empty field, expected a number")
@@ -410,6 +414,11 @@ impl ErrorKind {
             ErrorKind::WrongHeader { expected, found } => {
                 write!(f, "wrong header: expected `{expected}`, found {found:?}")
             }
+            ErrorKind::BareCarriageReturn => f.write_str(
+                "bare CR line endings: lines end in a carriage return (\\r) alone (classic \
+                 Mac OS), so this line is several run together; they must end in LF (\\n) or \
+                 CR LF (\\r\\n): convert the file, e.g. with `tr '\\r' '\\n'`",
+            ),
             ErrorKind::FieldCount { expected, found } => {
                 write!(
                     f,

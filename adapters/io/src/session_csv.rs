@@ -28,7 +28,9 @@
 //! that breaks the format is a [`SessionFileError`] naming the file, the line, the field
 //! and the reason; nothing panics on any input.
 
-use crate::csv_fields::{check_header, field, parse_f32, parse_f64, quote};
+use crate::csv_fields::{
+    blame_line_endings, check_header, field, has_bare_cr, parse_f32, parse_f64, quote,
+};
 use crate::csv_lines::{CsvLines, MAX_LINE_BYTES};
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
@@ -237,7 +239,9 @@ impl<R: Read> CsvSessionReader<R> {
         item
     }
 
+    /// An error at `line`, about the row just read.
     fn error(&self, line: u64, field: Option<&'static str>, kind: ErrorKind) -> SessionFileError {
+        let (field, kind) = blame_line_endings(&self.record, field, kind);
         SessionFileError::new(&self.path, Some(line), field, kind)
     }
 
@@ -360,8 +364,9 @@ fn skip_leading_blanks<R: Read>(
 }
 
 /// Reads the metadata or blank line `number` (1-based) into `line`, `\n` included; an
-/// error if, with the `leading` blanks already skipped, it is longer than
-/// [`MAX_METADATA_LINE_BYTES`] (read no further than that, so memory stays bounded).
+/// error if it holds a bare `\r` (lines run together), or if, with the `leading` blanks
+/// already skipped, it is longer than [`MAX_METADATA_LINE_BYTES`] (read no further than
+/// that, so memory stays bounded).
 fn read_metadata_line<R: Read>(
     reader: &mut BufReader<R>,
     line: &mut Vec<u8>,
@@ -375,6 +380,10 @@ fn read_metadata_line<R: Read>(
         .take(MAX_METADATA_LINE_BYTES as u64 + 1)
         .read_until(b'\n', line)
         .map_err(|e| SessionFileError::new(path, Some(number), None, ErrorKind::Io(e)))?;
+    if has_bare_cr(line) {
+        let kind = ErrorKind::BareCarriageReturn;
+        return Err(SessionFileError::new(path, Some(number), None, kind));
+    }
     if read + leading > MAX_METADATA_LINE_BYTES {
         return Err(SessionFileError::new(
             path,

@@ -271,6 +271,21 @@ impl std::io::Read for Trickle<'_> {
 /// A byte order mark split over short reads is still a BOM, for labels and detections
 /// as for sessions (found by the reader fuzzer: "wrong header" or "the file is empty").
 #[test]
+fn bare_cr_line_endings_are_named_in_labels_and_detections() {
+    for (text, line) in [
+        ("onset_s,end_s\r1,2\r3,4\r", 1),
+        ("onset_s,end_s\n1,2\r3,4\r", 2),
+    ] {
+        let err = refuse_labels(text, line, None);
+        assert!(matches!(err.kind, ErrorKind::BareCarriageReturn), "{err}");
+    }
+    let text = "t_s,kind,reason,confidence\n1,onset,letdown,0.9\r2,end,flow_faded,0.8\n";
+    let err = refuse_detections(text, 2, None);
+    assert!(matches!(err.kind, ErrorKind::BareCarriageReturn), "{err}");
+    assert!(err.to_string().contains("bare CR line endings"), "{err}");
+}
+
+#[test]
 fn bom_split_over_short_reads_is_dropped() {
     let labels = b"\xEF\xBB\xBFonset_s,end_s\n10,60\n";
     let detections = b"\xEF\xBB\xBFt_s,kind,reason,confidence\n12.5,onset,letdown_detected,0.9\n";

@@ -571,6 +571,50 @@ fn a_gap_longer_than_a_dropout_is_refused() {
 }
 
 #[test]
+fn bare_cr_line_endings_are_named() {
+    // Where the lines run together: the rows, from the header on, the whole file, and a
+    // file too long for one line; `\r` before `\n` or at a row's end stays whitespace.
+    let run_together = "0,-50,0\r0.01,-50,0\r0.02,-50,0\r";
+    let long = rows_at(100.0, (0..5000).map(|i| f64::from(i) / 100.0));
+    assert!(long.len() > 64 * 1024, "longer than a line may be");
+    let cases = [
+        (
+            format!("# sample_rate_hz: 100\nt_s,pressure_mmhg,flow_ml_min\n{run_together}"),
+            3,
+        ),
+        (
+            format!("# sample_rate_hz: 100\nt_s,pressure_mmhg,flow_ml_min\r{run_together}"),
+            2,
+        ),
+        (
+            format!("# sample_rate_hz: 100\rt_s,pressure_mmhg,flow_ml_min\r{run_together}"),
+            1,
+        ),
+        (long.replace('\n', "\r"), 1),
+        (long.replacen('\n', "\r", 5000).replacen('\r', "\n", 2), 3),
+    ];
+    for (text, line) in cases {
+        let err = refuse(&text, line, None);
+        assert!(matches!(err.kind, ErrorKind::BareCarriageReturn), "{err}");
+        assert_eq!(err.field, None);
+        assert!(
+            err.to_string().contains(&format!(
+                "line {line}: bare CR line endings: lines end in a carriage return (\\r) alone"
+            )),
+            "{err}"
+        );
+    }
+    let text =
+        "# sample_rate_hz: 100\r\nt_s,pressure_mmhg,flow_ml_min\r\n0,-50,0\r\r\n0.01\r,-50,0\r";
+    let (_, items) = read_all(text.as_bytes()).expect("CR LF and stray CRs at the ends");
+    assert_eq!(rows(&items).len(), 2);
+    // A stray `\r` at a field's end does not hide the real fault.
+    let text = "# sample_rate_hz: 100\nt_s,pressure_mmhg,flow_ml_min\n0\r,-50,x\n";
+    let err = refuse(text, 3, Some("flow_ml_min"));
+    assert!(matches!(err.kind, ErrorKind::NotANumber { .. }), "{err}");
+}
+
+#[test]
 fn more_metadata_lines_than_kept_are_refused() {
     let mut text = String::from("# sample_rate_hz: 100\n");
     for i in 1..256 {
