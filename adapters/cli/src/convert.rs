@@ -90,15 +90,17 @@ struct Job {
 
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> ExitCode {
-    let jobs = match plan(args) {
-        Ok(jobs) => jobs,
+    let (jobs, refused) = match plan(args) {
+        Ok(planned) => planned,
         Err(problems) => {
             problems.into_iter().for_each(report_error);
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
     let mut console = Console::stdout();
-    let mut failed = 0;
+    let sessions = jobs.len() + refused.len();
+    let mut failed = refused.len();
+    refused.into_iter().for_each(report_error);
     for job in &jobs {
         match convert(job) {
             Ok((rows, labels)) => console.line(format!(
@@ -114,9 +116,8 @@ pub fn run(args: &ConvertArgs) -> ExitCode {
         }
     }
     console.line(format!(
-        "converted {} of {} sessions",
-        jobs.len() - failed,
-        jobs.len()
+        "converted {} of {sessions} sessions",
+        sessions - failed
     ));
     console.flush();
     if failed == 0 {
@@ -126,8 +127,9 @@ pub fn run(args: &ConvertArgs) -> ExitCode {
     }
 }
 
-/// The sessions to convert, or every reason there are none.
-fn plan(args: &ConvertArgs) -> Result<Vec<Job>, Vec<String>> {
+/// The sessions to convert and the problem of each session of a folder whose name is
+/// refused (the others are still converted); or every reason there are none.
+fn plan(args: &ConvertArgs) -> Result<(Vec<Job>, Vec<String>), Vec<String>> {
     let (sessions, problems) = resolve(std::slice::from_ref(&args.input));
     if !problems.is_empty() {
         return Err(problems);
@@ -137,12 +139,21 @@ fn plan(args: &ConvertArgs) -> Result<Vec<Job>, Vec<String>> {
         let format = output_format(&args.output)?;
         let input = args.input.clone();
         let output = args.output.clone();
-        return Ok(vec![Job {
+        let job = Job {
             input,
             output,
             format,
             codec: codec(args),
-        }]);
+        };
+        return Ok((vec![job], Vec::new()));
+    }
+    let mut jobs = Vec::new();
+    let mut refused = Vec::new();
+    for input in sessions {
+        match folder_job(input, &args.output, args.fleet, codec(args)) {
+            Ok(job) => jobs.push(job),
+            Err(problem) => refused.push(problem),
+        }
     }
     std::fs::create_dir_all(&args.output).map_err(|e| {
         vec![format!(
@@ -150,8 +161,7 @@ fn plan(args: &ConvertArgs) -> Result<Vec<Job>, Vec<String>> {
             args.output.display()
         )]
     })?;
-    let job = |input| folder_job(input, &args.output, args.fleet, codec(args));
-    Ok(sessions.into_iter().map(job).collect())
+    Ok((jobs, refused))
 }
 
 fn codec(args: &ConvertArgs) -> Codec {
@@ -177,9 +187,10 @@ fn output_format(output: &Path) -> Result<Format, Vec<String>> {
     }
 }
 
-/// Where a session of a folder goes: the other format, in `dir`.
-fn folder_job(input: PathBuf, dir: &Path, fleet: bool, codec: Codec) -> Job {
-    let name = session_name(&input);
+/// Where a session of a folder goes: the other format, in `dir`, under the session's
+/// name; an error when that name is refused.
+fn folder_job(input: PathBuf, dir: &Path, fleet: bool, codec: Codec) -> Result<Job, String> {
+    let name = session_name(&input).map_err(|e| e.to_string())?;
     let input_name = input.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let from_parquet = input.is_dir() || is_parquet_name(input_name);
     let (output, format) = match (from_parquet, fleet) {
@@ -190,12 +201,12 @@ fn folder_job(input: PathBuf, dir: &Path, fleet: bool, codec: Codec) -> Job {
         }
         (false, false) => (dir.join(format!("{name}{PARQUET_SUFFIX}")), Format::Parquet),
     };
-    Job {
+    Ok(Job {
         input,
         output,
         format,
         codec,
-    }
+    })
 }
 
 /// A session writer of either format.
@@ -233,7 +244,7 @@ fn convert(job: &Job) -> Result<(u64, bool), String> {
     let labels = read_labels_beside(&job.input)
         .transpose()
         .map_err(|e| e.to_string())?;
-    let labels_out = LabelsOut::of(job);
+    let labels_out = LabelsOut::of(job)?;
     let tmp_session = tmp_name(&job.output);
     let tmp_labels = labels.as_ref().map(|_| tmp_name(&labels_out.plain));
     let converted = write_session(job, &tmp_session).and_then(|rows| {
@@ -280,7 +291,9 @@ struct LabelsOut {
 }
 
 impl LabelsOut {
-    fn of(job: &Job) -> Self {
+    /// Where `job`'s labels go; an error when the output's name is refused as a
+    /// session's name.
+    fn of(job: &Job) -> Result<Self, String> {
         let session = match job.format {
             // A fleet session's labels are found from its folder, not from its part file.
             Format::Parquet if output_is_fleet_part(&job.output) => {
@@ -288,17 +301,17 @@ impl LabelsOut {
             }
             _ => &job.output,
         };
-        let found = labels_path(session);
+        let found = labels_path(session).map_err(|e| e.to_string())?;
         let plain = match found.extension() {
             Some(ext) if ext == "gz" => found.with_extension(""),
             _ => found,
         };
         let mut gzip = plain.clone().into_os_string();
         gzip.push(".gz");
-        Self {
+        Ok(Self {
             plain,
             gzip: PathBuf::from(gzip),
-        }
+        })
     }
 }
 

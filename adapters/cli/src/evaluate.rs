@@ -297,7 +297,8 @@ fn plot_folder(args: &EvaluateArgs) -> Result<Option<(&Path, ImageFormat)>, Exit
 }
 
 /// Where each session's picture goes with `--plots`: `DIR/NAME.EXT`, for the first
-/// session of each name only (a later one's problem is added to `problems`).
+/// session of each name only (a later one's problem is added to `problems`), and for no
+/// session whose name is refused.
 fn picture_paths(
     sources: &[Source],
     plots: Option<(&Path, ImageFormat)>,
@@ -306,11 +307,13 @@ fn picture_paths(
     let Some((dir, format)) = plots else {
         return vec![None; sources.len()];
     };
-    let names: Vec<String> = sources.iter().map(Source::name).collect();
+    // A refused name gets no picture: its run fails with the reason.
+    let names: Vec<Option<String>> = sources.iter().map(|s| s.name().ok()).collect();
     let first = first_of_name(names.iter().cloned());
     let picture = |name: &str| dir.join(format!("{name}.{}", format.extension()));
     (sources.iter().zip(&names).zip(first))
         .map(|((source, name), first)| {
+            let name = name.as_deref()?;
             let path = picture(name);
             if first {
                 return Some(path);

@@ -58,17 +58,27 @@ pub struct PlotArgs {
     to: Option<f64>,
 }
 
+/// The picture to write: `--out`, or `NAME.svg` in the current folder (an error when the
+/// session's name is refused).
+fn out_path(args: &PlotArgs) -> Result<PathBuf, String> {
+    match &args.out {
+        Some(out) => Ok(out.clone()),
+        None => session_name(&args.session)
+            .map(|name| PathBuf::from(format!("{name}.svg")))
+            .map_err(|e| e.to_string()),
+    }
+}
+
 /// Runs `letdown plot`.
 pub fn run(args: &PlotArgs) -> ExitCode {
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}.svg", session_name(&args.session))));
-    let checked = ImageFormat::from_path(&out)
-        .and_then(|_| check_folder(&out))
-        .and_then(|()| check_span(args.from, args.to));
-    let span = match checked {
-        Ok(span) => span,
+    let checked = out_path(args).and_then(|out| {
+        ImageFormat::from_path(&out)
+            .and_then(|_| check_folder(&out))
+            .and_then(|()| check_span(args.from, args.to))
+            .map(|span| (out, span))
+    });
+    let (out, span) = match checked {
+        Ok(checked) => checked,
         Err(e) => {
             report_error(e);
             return ExitCode::from(EXIT_BAD_INPUT);

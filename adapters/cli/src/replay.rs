@@ -192,7 +192,7 @@ fn replay_all(
     events: &mut Option<EventsFile>,
     fail: &mut impl FnMut(String),
 ) -> Vec<SessionResult> {
-    let first = first_of_name(sessions.iter().map(|p| session_name(p)));
+    let first = first_of_name(sessions.iter().map(|p| session_name(p).ok()));
     let mut results = Vec::with_capacity(sessions.len());
     // A few sessions per thread at a time: output keeps coming, memory stays bounded.
     let batch = pool.current_num_threads() * 4;
@@ -335,9 +335,15 @@ impl ReplayObserver for Sinks<'_> {
 /// Replays one session; returns its row and what it has to say. `first_of_name`: no
 /// session before it has its name (only the first writes its detections).
 fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionResult, Transcript) {
-    let name = session_name(path);
     let mut status = Status::Ok;
     let mut transcript = Transcript::default();
+    let name = match session_name(path) {
+        Ok(name) => name,
+        Err(e) => {
+            transcript.fail(e.to_string());
+            return (not_started(shown_name(path), None), transcript);
+        }
+    };
 
     let labels = labels_beside(path, &mut transcript, &mut status);
     let (detections_target, tmp_path) = detections_files(
@@ -396,6 +402,12 @@ fn not_started(name: String, labels: Option<&[Ejection]>) -> SessionResult {
         score: None,
         status: Status::NotStarted,
     }
+}
+
+/// What the table calls a session whose name is refused: its file or folder name as it is.
+fn shown_name(path: &Path) -> String {
+    let name = path.file_name().unwrap_or(path.as_os_str());
+    name.to_string_lossy().into_owned()
 }
 
 /// The session's summary line and, when it was scored, its score line.

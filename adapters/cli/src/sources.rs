@@ -161,10 +161,13 @@ fn resolve_all(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
 /// For each session name in order, whether no session before it has that name. Only the
 /// first session of a name writes the files named after it (`NAME.detections.csv`,
 /// `NAME.svg`): two sessions of one name (`a.csv` beside `a.csv.gz`, or in two folders)
-/// would otherwise write one file, from two threads at once.
-pub fn first_of_name(names: impl IntoIterator<Item = String>) -> Vec<bool> {
+/// would otherwise write one file, from two threads at once. A session without a name
+/// (`None`: its name was refused) writes nothing, so it is never first.
+pub fn first_of_name(names: impl IntoIterator<Item = Option<String>>) -> Vec<bool> {
     let mut seen = HashSet::new();
-    names.into_iter().map(|name| seen.insert(name)).collect()
+    (names.into_iter())
+        .map(|name| name.is_some_and(|name| seen.insert(name)))
+        .collect()
 }
 
 /// The problem of a session (`shown`) that [`first_of_name`] keeps from writing

@@ -282,3 +282,57 @@ fn evaluate_scores_a_fleet_dataset_as_it_scores_the_csv_sessions() {
     assert!(reference.contains("6 sessions"), "{reference}");
     assert_eq!(scores(&fleet), reference);
 }
+
+/// A fleet dataset in `dir/fleet` with the same short session in each of `folders`.
+fn fleet_of(dir: &Path, folders: &[&str]) -> PathBuf {
+    let csv = dir.join("csv");
+    fs::create_dir_all(&csv).expect("folder");
+    fs::write(csv.join("a.csv"), session_text(500)).expect("write");
+    let made = dir.join("made");
+    let out = letdown(&["convert", str(&csv), str(&made), "--fleet"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let fleet = dir.join("fleet");
+    for folder in folders {
+        fs::create_dir_all(fleet.join(folder)).expect("folder");
+        let part = |root: &Path, folder: &str| root.join(folder).join("part-0.parquet");
+        fs::copy(part(&made, "session_id=a"), part(&fleet, folder)).expect("copy");
+    }
+    fleet
+}
+
+#[test]
+fn a_fleet_session_whose_name_leads_out_of_the_output_folder_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fleet = fleet_of(dir.path(), &["session_id=..%2Fescaped", "session_id=a%20b"]);
+    let refused = format!(
+        "{}: field session_id: session name \"../escaped\" refused: it contains `/`",
+        fleet.join("session_id=..%2Fescaped").display()
+    );
+    let escaped = dir.path().join("out").join("escaped");
+    let out_dir = dir.path().join("out");
+
+    let det = out_dir.join("det");
+    let out = letdown(&["replay", str(&fleet), "--detections-out", str(&det)]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(text(&out.stderr).contains(&refused), "{}", show(&out));
+    assert!(det.join("a b.detections.csv").is_file(), "{}", show(&out));
+    assert!(!escaped.with_extension("detections.csv").exists());
+
+    let plots = out_dir.join("plots");
+    let out = letdown(&["evaluate", str(&fleet), "--plots", str(&plots)]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(text(&out.stderr).contains(&refused), "{}", show(&out));
+    assert!(!escaped.with_extension("svg").exists());
+
+    let csv = out_dir.join("csv");
+    let out = letdown(&["convert", str(&fleet), str(&csv)]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(text(&out.stderr).contains(&refused), "{}", show(&out));
+    assert!(
+        text(&out.stdout).contains("converted 1 of 2 sessions"),
+        "{}",
+        show(&out)
+    );
+    assert!(csv.join("a b.csv").is_file());
+    assert!(!escaped.with_extension("csv").exists());
+}

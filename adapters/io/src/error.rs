@@ -249,6 +249,15 @@ pub enum ErrorKind {
         /// The rate this file declares, Hz.
         rate_hz: f64,
     },
+    /// A session's name (a fleet folder's `<ID>`, a file's name without its extension)
+    /// that could lead out of the folder the files named after it are written in.
+    UnsafeSessionName {
+        /// The name as formed (percent-decoded).
+        name: String,
+        /// Why it is refused, in words
+        /// ([`check_session_name`](crate::session_files::check_session_name)).
+        reason: &'static str,
+    },
     /// A number outside its allowed range.
     OutOfRange {
         /// The value found.
@@ -371,6 +380,12 @@ impl fmt::Display for ErrorKind {
             ErrorKind::OutOfRange { value, range } => {
                 write!(f, "value {value} is outside {range}")
             }
+            ErrorKind::UnsafeSessionName { name, reason } => write!(
+                f,
+                "session name {name:?} refused: {reason}; files are named after the \
+                 session (NAME.detections.csv, NAME.svg, …) and must stay in the output \
+                 folder"
+            ),
         }
     }
 }

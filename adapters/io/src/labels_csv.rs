@@ -44,9 +44,13 @@ pub fn read_labels(path: impl AsRef<Path>) -> Result<Vec<Ejection>, SessionFileE
 /// Reads the label file beside the session file at `session` ([`labels_path`]): `None`
 /// when there is none; an error when something by that name is there but cannot be read
 /// as a file (a symbolic link loop or to nothing, a named pipe, a folder), so that a
-/// session is never left unscored without a word.
+/// session is never left unscored without a word; an error too when the session's name
+/// is refused ([`labels_path`]).
 pub fn read_labels_beside(session: &Path) -> Option<Result<Vec<Ejection>, SessionFileError>> {
-    let path = labels_path(session);
+    let path = match labels_path(session) {
+        Ok(path) => path,
+        Err(e) => return Some(Err(e)),
+    };
     if path.symlink_metadata().is_err() {
         return None;
     }

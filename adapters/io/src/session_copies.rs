@@ -16,7 +16,7 @@ pub fn copy_paths(input: &Path, output: &Path) -> Result<Vec<(PathBuf, PathBuf)>
     let mut names = HashSet::new();
     let mut paths = Vec::new();
     for session in list_sessions(input)? {
-        let name = session_name(&session);
+        let name = session_name(&session)?;
         if !names.insert(name.clone()) {
             return Err(format!("two sessions named {name} in {}", input.display()).into());
         }
@@ -34,9 +34,9 @@ pub fn write_labels_beside(
     out: &Path,
     map: impl FnOnce(Vec<Ejection>) -> Vec<Ejection>,
 ) -> Result<(), Box<dyn Error>> {
-    let labels = labels_path(session);
+    let labels = labels_path(session)?;
     if labels.exists() {
-        let file = std::fs::File::create(labels_path(out))?;
+        let file = std::fs::File::create(labels_path(out)?)?;
         write_labels(file, &map(read_labels(&labels)?))?;
     }
     Ok(())

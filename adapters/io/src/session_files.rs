@@ -17,6 +17,7 @@
 //! dataset discovery skips (it ignores names starting with `_` or `.`), in the format of
 //! `NAME.labels.csv`.
 
+use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::GZIP_SUFFIX;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,8 @@ pub const SESSION_GZ_SUFFIX: &str = ".csv.gz";
 pub const PARQUET_SUFFIX: &str = ".parquet";
 /// Prefix of a fleet dataset's session folder names (`session_id=<ID>`).
 pub const FLEET_SESSION_PREFIX: &str = "session_id=";
+/// The partition column of a fleet dataset, the field named when its folder name is refused.
+const FLEET_SESSION_KEY: &str = "session_id";
 /// The folder of a fleet dataset's label files, in the dataset's folder.
 pub const FLEET_LABELS_DIR: &str = "_labels";
 
@@ -112,15 +115,30 @@ pub fn fleet_session_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 /// The session's name: its file name without `.csv`, `.csv.gz` or `.parquet` (the whole
-/// file name when it has another extension); a fleet session folder's `<ID>`.
-pub fn session_name(path: &Path) -> String {
+/// file name when it has another extension); a fleet session folder's `<ID>`. A name
+/// [`check_session_name`] refuses is an error naming the file or folder (and, for a
+/// fleet folder, the `session_id` field): files are written under this name.
+pub fn session_name(path: &Path) -> Result<String, SessionFileError> {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_string_lossy().into_owned());
-    if let Some(id) = fleet_session_id(&file_name) {
-        return id;
+    let (name, field) = match fleet_session_id(&file_name) {
+        Some(id) => (id, Some(FLEET_SESSION_KEY)),
+        None => (file_stem(file_name), None),
+    };
+    match check_session_name(&name) {
+        Ok(()) => Ok(name),
+        Err(reason) => {
+            let kind = ErrorKind::UnsafeSessionName { name, reason };
+            Err(SessionFileError::new(path, None, field, kind))
+        }
     }
+}
+
+/// `file_name` without `.csv`, `.csv.gz` or `.parquet`; the whole of it when it has
+/// another extension or nothing before one.
+fn file_stem(file_name: String) -> String {
     let stem = file_name
         .strip_suffix(SESSION_GZ_SUFFIX)
         .or_else(|| file_name.strip_suffix(SESSION_SUFFIX))
@@ -131,11 +149,29 @@ pub fn session_name(path: &Path) -> String {
     }
 }
 
+/// Whether `name` can be a session's name, or why not, in words. The name is joined to
+/// an output folder the user chose (`DIR/NAME.detections.csv`, `DIR/NAME.svg`,
+/// `DIR/NAME.csv`), and it comes from outside (a fleet folder's percent-decoded `<ID>`
+/// can hold any byte), so it must be one plain piece of a file name that cannot lead
+/// out of that folder. `\` is refused everywhere: it separates folders on Windows, and
+/// a dataset made on one system is read on another.
+pub fn check_session_name(name: &str) -> Result<(), &'static str> {
+    match name {
+        "" => Err("it is empty"),
+        "." | ".." => Err("it is `.` or `..`, a folder, not a name"),
+        _ if name.contains('/') => Err("it contains `/`, a folder separator"),
+        _ if name.contains('\\') => Err("it contains `\\`, a folder separator on Windows"),
+        _ if name.contains('\0') => Err("it contains a NUL byte"),
+        _ => Ok(()),
+    }
+}
+
 /// The label file beside the session file at `session`: `NAME.labels.csv`, or
 /// `NAME.labels.csv.gz` when only that one exists (the plain file wins when both do).
 /// For a fleet session folder `DIR/session_id=<ID>`: `DIR/_labels/<ID>.labels.csv[.gz]`.
-pub fn labels_path(session: &Path) -> PathBuf {
-    let name = session_name(session);
+/// An error when the session's name is refused ([`session_name`]).
+pub fn labels_path(session: &Path) -> Result<PathBuf, SessionFileError> {
+    let name = session_name(session)?;
     let labels_file = format!("{name}{LABELS_SUFFIX}");
     let is_fleet = (session.file_name().and_then(|n| n.to_str()))
         .is_some_and(|n| fleet_session_id(n).is_some());
@@ -147,11 +183,11 @@ pub fn labels_path(session: &Path) -> PathBuf {
     let mut gzip = plain.clone().into_os_string();
     gzip.push(GZIP_SUFFIX);
     let gzip = PathBuf::from(gzip);
-    if !plain.exists() && gzip.is_file() {
+    Ok(if !plain.exists() && gzip.is_file() {
         gzip
     } else {
         plain
-    }
+    })
 }
 
 /// The detection file of session `name` in folder `dir`: `DIR/NAME.detections.csv`.
@@ -279,13 +315,16 @@ mod tests {
     #[test]
     fn names_and_companions() {
         let p = Path::new("/s/typical_01.csv");
-        assert_eq!(session_name(p), "typical_01");
-        assert_eq!(labels_path(p), Path::new("/s/typical_01.labels.csv"));
+        assert_eq!(session_name(p).expect("name"), "typical_01");
+        assert_eq!(
+            labels_path(p).expect("labels path"),
+            Path::new("/s/typical_01.labels.csv")
+        );
         assert_eq!(
             detections_path(Path::new("out"), "typical_01"),
             Path::new("out/typical_01.detections.csv")
         );
-        assert_eq!(session_name(Path::new("raw.txt")), "raw.txt");
+        assert_eq!(session_name(Path::new("raw.txt")).expect("name"), "raw.txt");
         assert!(is_session_file_name("a.csv"));
         assert!(!is_session_file_name("a.labels.csv"));
         assert!(!is_session_file_name("a.detections.csv"));
@@ -297,9 +336,12 @@ mod tests {
     fn parquet_sessions_and_fleet_folders() {
         assert!(is_session_file_name("a.parquet"));
         assert!(!is_session_file_name(".parquet"));
-        assert_eq!(session_name(Path::new("/s/a.b.parquet")), "a.b");
         assert_eq!(
-            labels_path(Path::new("/s/a.parquet")),
+            session_name(Path::new("/s/a.b.parquet")).expect("name"),
+            "a.b"
+        );
+        assert_eq!(
+            labels_path(Path::new("/s/a.parquet")).expect("labels path"),
             Path::new("/s/a.labels.csv")
         );
         let id = "sim-typical+drift 1%";
@@ -309,9 +351,9 @@ mod tests {
         assert_eq!(fleet_session_id("session_id=a%zz%4"), Some("a%zz%4".into()));
         assert_eq!(fleet_session_id("session_id="), None);
         let session = Path::new("/fleet").join(&folder);
-        assert_eq!(session_name(&session), id);
+        assert_eq!(session_name(&session).expect("name"), id);
         assert_eq!(
-            labels_path(&session),
+            labels_path(&session).expect("labels path"),
             Path::new("/fleet/_labels").join(format!("{id}.labels.csv"))
         );
 
@@ -335,10 +377,52 @@ mod tests {
     }
 
     #[test]
+    fn a_name_that_could_leave_the_output_folder_is_refused() {
+        for (folder, name, reason) in [
+            ("session_id=..%2Fescaped", "../escaped", "contains `/`"),
+            ("session_id=..", "..", "is `.` or `..`"),
+            ("session_id=.", ".", "is `.` or `..`"),
+            ("session_id=%2E%2E", "..", "is `.` or `..`"),
+            ("session_id=a%5Cb", "a\\b", "contains `\\`"),
+            ("session_id=a%00b", "a\0b", "NUL"),
+        ] {
+            let session = Path::new("/fleet").join(folder);
+            let e = session_name(&session).expect_err(folder);
+            assert!(
+                matches!(&e.kind, ErrorKind::UnsafeSessionName { name: n, .. } if n == name),
+                "{folder}: {e:?}"
+            );
+            let message = e.to_string();
+            let expected = format!("/fleet/{folder}: field session_id: session name {name:?}");
+            assert!(message.starts_with(&expected), "{message}");
+            assert!(message.contains(reason), "{message}");
+            assert!(labels_path(&session).is_err(), "{folder}");
+        }
+        let e = session_name(Path::new("/s/..csv")).expect_err("a file named `..csv`");
+        assert_eq!(e.field, None);
+        assert!(e
+            .to_string()
+            .starts_with("/s/..csv: session name \".\" refused"));
+        assert!(session_name(Path::new("..")).is_err());
+        assert_eq!(check_session_name(""), Err("it is empty"));
+        assert_eq!(check_session_name("..a"), Ok(()));
+    }
+
+    #[test]
+    fn a_harmless_escaped_name_is_decoded() {
+        let session = Path::new("/fleet/session_id=a%20b");
+        assert_eq!(session_name(session).expect("name"), "a b");
+        assert_eq!(
+            labels_path(session).expect("labels path"),
+            Path::new("/fleet/_labels/a b.labels.csv")
+        );
+    }
+
+    #[test]
     fn compressed_sessions_and_labels() {
         let p = Path::new("/s/ext-std-03.csv.gz");
-        assert_eq!(session_name(p), "ext-std-03");
-        assert_eq!(session_name(Path::new(".csv.gz")), ".csv.gz");
+        assert_eq!(session_name(p).expect("name"), "ext-std-03");
+        assert_eq!(session_name(Path::new(".csv.gz")).expect("name"), ".csv.gz");
         assert!(is_session_file_name("a.csv.gz"));
         assert!(!is_session_file_name("a.labels.csv.gz"));
         assert!(!is_session_file_name("a.detections.csv.gz"));
@@ -352,17 +436,21 @@ mod tests {
         let plain = dir.path().join("a.labels.csv");
         let gzip = dir.path().join("a.labels.csv.gz");
         assert_eq!(
-            labels_path(&session),
+            labels_path(&session).expect("labels path"),
             plain,
             "neither exists: the plain name"
         );
         std::fs::write(&gzip, "").expect("write");
         assert_eq!(
-            labels_path(&session),
+            labels_path(&session).expect("labels path"),
             gzip,
             "only the compressed one exists"
         );
         std::fs::write(&plain, "").expect("write");
-        assert_eq!(labels_path(&session), plain, "both: the plain one");
+        assert_eq!(
+            labels_path(&session).expect("labels path"),
+            plain,
+            "both: the plain one"
+        );
     }
 }

@@ -309,7 +309,8 @@ fn score_file(
     path: &Path,
     config: &EngineConfig,
 ) -> Result<(String, SessionScore), GroupScoreError> {
-    let labels_file = labels_path(path);
+    let name = session_name(path).map_err(|e| GroupScoreError::Session(e.to_string()))?;
+    let labels_file = labels_path(path).map_err(GroupScoreError::Labels)?;
     if !labels_file.is_file() {
         return Err(GroupScoreError::NoLabels {
             session: path.to_owned(),
@@ -322,7 +323,7 @@ fn score_file(
         Outcome::NotStarted(message) => return Err(GroupScoreError::Session(message)),
     };
     let score = score_session(&labels, &replay.onsets_s, replay.duration_s());
-    Ok((session_name(path), score))
+    Ok((name, score))
 }
 
 #[cfg(test)]

@@ -26,11 +26,12 @@ pub enum Source {
 
 impl Source {
     /// The session's name: the simulator's for a simulated session, the file's without
-    /// its extension otherwise.
-    pub fn name(&self) -> String {
+    /// its extension otherwise; an error naming the file when that name is refused
+    /// ([`session_name`]).
+    pub fn name(&self) -> Result<String, String> {
         match self {
-            Source::Simulated(spec) => sim_name(spec),
-            Source::File(path) => session_name(path),
+            Source::Simulated(spec) => Ok(sim_name(spec)),
+            Source::File(path) => session_name(path).map_err(|e| e.to_string()),
         }
     }
 }
@@ -242,7 +243,7 @@ impl Watchers {
 /// recording of that part for a picture. The error names the file (line, field) or the
 /// spec and says why.
 pub fn run_open_loop(source: &Source, span: Option<Span>) -> Result<OpenLoopRun, String> {
-    let name = source.name();
+    let name = source.name()?;
     match source {
         Source::Simulated(spec) => run_simulated(name, *spec, span),
         Source::File(path) => run_file(name, path, span),

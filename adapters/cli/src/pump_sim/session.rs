@@ -32,7 +32,7 @@ impl Source {
         if let Some(path) = &args.session {
             let reader = SessionReader::open(path).map_err(|e| e.to_string())?;
             let rate = reader.sample_rate_hz();
-            let labels_file = labels_path(path);
+            let labels_file = labels_path(path).map_err(|e| e.to_string())?;
             let labels = if labels_file.exists() {
                 read_labels(&labels_file).map_err(|e| e.to_string())?
             } else {
