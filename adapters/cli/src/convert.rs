@@ -8,10 +8,10 @@
 //! carried exactly into Parquet (f32, as read); into CSV they are rounded as the CSV
 //! writer rounds them. The labels are read (and checked) before anything is written; the
 //! session and its labels are each written under a temporary name and renamed into place
-//! together once both are complete, so a failed conversion leaves no half file and no
-//! session without its labels. An input without labels removes the label file an
-//! earlier conversion may have left beside the output, which would otherwise be read as
-//! this session's.
+//! together once both are complete, so a failed conversion leaves no half file, no
+//! empty fleet session folder and no session without its labels. An input without
+//! labels removes the label file an earlier conversion may have left beside the output,
+//! which would otherwise be read as this session's.
 
 use super::console::{report_error, Console};
 use super::sources::resolve;
@@ -263,6 +263,7 @@ fn convert(job: &Job) -> Result<(u64, bool), String> {
         for tmp in std::iter::once(&tmp_session).chain(&tmp_labels) {
             let _ = std::fs::remove_file(tmp);
         }
+        remove_empty_fleet_folder(&job.output);
     }
     converted.map(|rows| (rows, labels.is_some()))
 }
@@ -399,6 +400,16 @@ fn output_is_fleet_part(output: &Path) -> bool {
         .and_then(|p| p.file_name())
         .and_then(|n| n.to_str());
     folder.is_some_and(|n| letdown_io::session_files::fleet_session_id(n).is_some())
+}
+
+/// After a failed conversion into a fleet dataset, the session's folder when nothing is
+/// left in it: an empty `session_id=<ID>/` would be read as a broken fleet session. A
+/// folder that holds anything else (an earlier conversion's part) stays.
+fn remove_empty_fleet_folder(output: &Path) {
+    if let Some(folder) = output.parent().filter(|_| output_is_fleet_part(output)) {
+        // Fails, and so keeps the folder, unless the folder is empty.
+        let _ = std::fs::remove_dir(folder);
+    }
 }
 
 /// `NAME.tmp` beside `target`.

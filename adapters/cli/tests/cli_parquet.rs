@@ -336,3 +336,27 @@ fn a_fleet_session_whose_name_leads_out_of_the_output_folder_is_refused() {
     assert!(csv.join("a b.csv").is_file());
     assert!(!escaped.with_extension("csv").exists());
 }
+
+#[test]
+fn a_failed_fleet_conversion_leaves_no_empty_session_folder() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("csv");
+    fs::create_dir_all(&csv).expect("folder");
+    fs::write(csv.join("good.csv"), session_text(500)).expect("write");
+    // The reader stops at the last row, after the session's folder was made.
+    let bad = session_text(500) + "5,-60.5,x\n";
+    fs::write(csv.join("bad.csv"), bad).expect("write");
+    let fleet = dir.path().join("fleet");
+    let out = letdown(&["convert", str(&csv), str(&fleet), "--fleet"]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("line 503: field flow_ml_min"),
+        "{}",
+        show(&out)
+    );
+    let good = fleet.join("session_id=good").join("part-0.parquet");
+    assert!(good.is_file(), "{}", show(&out));
+    assert!(!fleet.join("session_id=bad").exists(), "{}", show(&out));
+    let out = letdown(&["replay", str(&fleet)]);
+    assert!(out.status.success(), "{}", show(&out));
+}
