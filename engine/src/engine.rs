@@ -439,38 +439,38 @@ mod tests {
     use super::*;
     use crate::event::EventKind;
 
-    #[test]
-    fn a_safety_pause_leaves_ahead_of_events_still_waiting() {
-        let mut engine = EngineConfig::new(100.0).build().expect("default config");
-        for _ in 0..200 {
-            engine.process(Sample::new(-50.0, 0.0));
-        }
-        // Two events left waiting from an earlier sample (as after two on one sample).
-        let waiting = engine.session.resume(engine.sample_index());
-        engine.push(waiting);
-        engine.push(waiting);
-        let over = engine.config().max_vacuum_mmhg - 10.0;
-        let first = engine.process(Sample::new(over, 0.0)).expect("an event");
-        assert_eq!(first.reason, Reason::OverVacuum, "{first:?}");
-        assert!(matches!(first.kind, EventKind::Hint), "{first:?}");
-        assert_eq!(engine.process(Sample::new(over, 0.0)), Some(waiting));
-        assert_eq!(engine.process(Sample::new(over, 0.0)), Some(waiting));
-        assert_eq!(engine.stats().events_dropped, 0);
-    }
-
-    #[test]
-    fn a_safety_pause_into_a_full_queue_drops_the_last_waiting_event() {
+    /// An engine after 2 s of a steady vacuum with `n` copies of an event left waiting
+    /// from an earlier sample (as after two or more on one sample), and that event; the
+    /// first event a reading beyond the maximum vacuum then returns must be the pause.
+    fn pause_behind(n: usize) -> (Engine, Event) {
         let mut engine = EngineConfig::new(100.0).build().expect("default config");
         for _ in 0..200 {
             engine.process(Sample::new(-50.0, 0.0));
         }
         let waiting = engine.session.resume(engine.sample_index());
-        for _ in 0..QUEUE_LEN {
+        for _ in 0..n {
             engine.push(waiting);
         }
         let over = engine.config().max_vacuum_mmhg - 10.0;
         let first = engine.process(Sample::new(over, 0.0)).expect("an event");
         assert_eq!(first.reason, Reason::OverVacuum, "{first:?}");
+        assert!(matches!(first.kind, EventKind::Hint), "{first:?}");
+        (engine, waiting)
+    }
+
+    #[test]
+    fn a_safety_pause_leaves_ahead_of_events_still_waiting() {
+        let (mut engine, waiting) = pause_behind(2);
+        let over = engine.config().max_vacuum_mmhg - 10.0;
+        assert_eq!(engine.process(Sample::new(over, 0.0)), Some(waiting));
+        assert_eq!(engine.process(Sample::new(over, 0.0)), Some(waiting));
+        assert_eq!(engine.process(Sample::new(over, 0.0)), None);
+        assert_eq!(engine.stats().events_dropped, 0);
+    }
+
+    #[test]
+    fn a_safety_pause_into_a_full_queue_drops_the_last_waiting_event() {
+        let (engine, _) = pause_behind(QUEUE_LEN);
         assert_eq!(engine.stats().events_dropped, 1, "counted, not silent");
     }
 }
