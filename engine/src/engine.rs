@@ -246,7 +246,8 @@ impl Engine {
     ///
     /// Safety acts at this very sample: vacuum beyond the configured maximum, or a reading
     /// that is NaN, ±∞, impossible or stuck, returns a pause hint from this call, ahead of
-    /// any event still waiting. When two events fall on one sample (rare: a safety pause
+    /// any event still waiting (which then comes without its hint: the pause outranks
+    /// it). When two events fall on one sample (rare: a safety pause
     /// and a cycle's detection), the second is returned by the next call, with its own
     /// sample index.
     pub fn process(&mut self, sample: Sample) -> Option<Event> {
@@ -409,16 +410,22 @@ impl Engine {
 
     /// Sends a safety pause for `reason` at sample `index`, ahead of any event still
     /// waiting from an earlier sample, so it leaves with this very call (DESIGN §5: within
-    /// one sample). With the queue full, the last waiting event is the one dropped (and
-    /// counted), never the pause. Cold: a pause is rare, and inlined into the per-sample
-    /// path the queue's shift cost up to 11 instructions per sample there (callgrind,
-    /// `engine/ffi/measure.sh`).
+    /// one sample). The waiting events follow it with their hints withdrawn: each was
+    /// made before the pause and would tell the controller to pump again (the resume
+    /// hint, once the fault clears, gives the mode to return to); the events themselves
+    /// stay, with their own, earlier sample indices. With the queue full, the last
+    /// waiting event is the one dropped (and counted), never the pause. Cold: a pause is
+    /// rare, and inlined into the per-sample path the queue's shift cost up to 11
+    /// instructions per sample there (callgrind, `engine/ffi/measure.sh`).
     #[cold]
     #[inline(never)]
     fn pause(&mut self, index: u64, reason: Reason) {
         let e = self.session.pause(index, reason);
         if self.queue[QUEUE_LEN - 1].is_some() {
             self.stats.events_dropped += 1;
+        }
+        for waiting in self.queue.iter_mut().flatten() {
+            waiting.hint = None;
         }
         self.queue.rotate_right(1);
         self.queue[0] = Some(e);
@@ -439,17 +446,21 @@ mod tests {
     use super::*;
     use crate::event::EventKind;
 
-    /// An engine after 2 s of a steady vacuum with `n` copies of an event left waiting
-    /// from an earlier sample (as after two or more on one sample), and that event; the
-    /// first event a reading beyond the maximum vacuum then returns must be the pause.
-    fn pause_behind(n: usize) -> (Engine, Event) {
+    /// An engine after 2 s of a steady vacuum with `n` events left waiting from earlier
+    /// samples (as after two or more on one sample), each carrying a hint, and those
+    /// events; the first event a reading beyond the maximum vacuum then returns must be
+    /// the pause.
+    fn pause_behind(n: usize) -> (Engine, Vec<Event>) {
         let mut engine = EngineConfig::new(100.0).build().expect("default config");
         for _ in 0..200 {
             engine.process(Sample::new(-50.0, 0.0));
         }
-        let waiting = engine.session.resume(engine.sample_index());
-        for _ in 0..n {
-            engine.push(waiting);
+        let waiting: Vec<Event> = (0..n as u64)
+            .map(|k| engine.session.resume(engine.sample_index() - 1 - k))
+            .collect();
+        for &e in &waiting {
+            assert!(e.hint.is_some(), "{e:?}");
+            engine.push(e);
         }
         let over = engine.config().max_vacuum_mmhg - 10.0;
         let first = engine.process(Sample::new(over, 0.0)).expect("an event");
@@ -459,11 +470,20 @@ mod tests {
     }
 
     #[test]
-    fn a_safety_pause_leaves_ahead_of_events_still_waiting() {
+    fn a_safety_pause_leaves_ahead_of_events_still_waiting_and_withdraws_their_hints() {
         let (mut engine, waiting) = pause_behind(2);
         let over = engine.config().max_vacuum_mmhg - 10.0;
-        assert_eq!(engine.process(Sample::new(over, 0.0)), Some(waiting));
-        assert_eq!(engine.process(Sample::new(over, 0.0)), Some(waiting));
+        for w in waiting {
+            let e = engine
+                .process(Sample::new(over, 0.0))
+                .expect("the waiting event");
+            assert_eq!(e.sample_index, w.sample_index, "in order");
+            assert_eq!(
+                (e.reason, e.hint),
+                (w.reason, None),
+                "no hint to pump again"
+            );
+        }
         assert_eq!(engine.process(Sample::new(over, 0.0)), None);
         assert_eq!(engine.stats().events_dropped, 0);
     }
