@@ -163,8 +163,13 @@ impl CycleTracker {
     /// ([`MIN_AMPLITUDE_MMHG`] or more): the threshold set from deeper cycles is out of its
     /// reach (a return to stimulation at a gentle vacuum: −180 → −50 mmHg swings less than
     /// 15 % of the old amplitude either side of its mean), so the amplitude follows the
-    /// block's swing down and the rhythm is tracked again from the next block on. A
-    /// stopped pump's noise leaves it as it was, for the pump to resume at its settings.
+    /// block's swing down and the rhythm is tracked again from the next block on (DESIGN
+    /// §1: stimulation at −50 … −150 mmHg, expression deeper). A stopped pump's noise
+    /// leaves it as it was where the noise swings less than that after the low-pass (the
+    /// few mmHg of noise [`MIN_THRESHOLD_MMHG`] assumes). A much noisier sensor's stop
+    /// lowers it too, and its noise may then cross the lowered threshold as cycles: the
+    /// price of not losing a shallower rhythm for good (a rhythm's regularity would tell
+    /// the two apart; not built yet).
     fn lower_amplitude(&mut self) {
         let swing = self.max_p - self.min_p;
         if swing >= MIN_AMPLITUDE_MMHG {
