@@ -8,10 +8,13 @@
 //! carried exactly into Parquet (f32, as read); into CSV they are rounded as the CSV
 //! writer rounds them. The labels are read (and checked) before anything is written; the
 //! session and its labels are each written under a temporary name and renamed into place
-//! together once both are complete, so a failed conversion leaves no half file, no
-//! empty fleet session folder and no session without its labels. An input without
-//! labels removes the label file an earlier conversion may have left beside the output,
-//! which would otherwise be read as this session's.
+//! one after the other once both are complete, so a failed conversion leaves no half
+//! file and no empty fleet session folder; should the labels' rename fail after the
+//! session's, the new session is removed again, so none is left without its labels (an
+//! earlier output of that name is then gone too: the conversion was to replace it). An
+//! input without labels removes the label file an earlier conversion may have left beside
+//! the output, which would otherwise be read as this session's. An output beside its
+//! input under the same name shares the input's labels: they are left as they are.
 
 use super::console::{report_error, Console};
 use super::sources::resolve;
@@ -246,7 +249,9 @@ fn convert(job: &Job) -> Result<(u64, bool), String> {
         .map_err(|e| e.to_string())?;
     let labels_out = LabelsOut::of(job)?;
     let tmp_session = tmp_name(&job.output);
-    let tmp_labels = labels.as_ref().map(|_| tmp_name(&labels_out.plain));
+    let tmp_labels = (labels.as_ref())
+        .filter(|_| !labels_out.shared)
+        .map(|_| tmp_name(&labels_out.plain));
     let converted = write_session(job, &tmp_session).and_then(|rows| {
         if let (Some(labels), Some(tmp)) = (&labels, &tmp_labels) {
             write_labels_file(tmp, labels)?;
@@ -289,6 +294,9 @@ struct LabelsOut {
     plain: PathBuf,
     /// `NAME.labels.csv.gz` there.
     gzip: PathBuf,
+    /// The output lies beside its input under the same name, so its labels are the
+    /// input's own: neither written nor removed.
+    shared: bool,
 }
 
 impl LabelsOut {
@@ -309,9 +317,19 @@ impl LabelsOut {
         };
         let mut gzip = plain.clone().into_os_string();
         gzip.push(".gz");
+        let gzip = PathBuf::from(gzip);
+        let input_labels = labels_path(&job.input)
+            .ok()
+            .and_then(|p| p.canonicalize().ok());
+        let shared = input_labels.is_some_and(|input| {
+            [&plain, &gzip]
+                .iter()
+                .any(|out| out.canonicalize().is_ok_and(|out| out == input))
+        });
         Ok(Self {
             plain,
-            gzip: PathBuf::from(gzip),
+            gzip,
+            shared,
         })
     }
 }
@@ -331,7 +349,8 @@ fn write_labels_file(path: &Path, labels: &[Ejection]) -> Result<(), String> {
 /// Renames the written session into place, then its labels (`tmp_labels`), or, when the
 /// input has none, removes any label file already there: one left by an earlier
 /// conversion would be read as this session's. When the labels cannot be put in place
-/// the session is removed again, so that it is never read without them.
+/// the session is removed again, so that it is never read without them. Labels shared
+/// with the input ([`LabelsOut::shared`]) are left as they are.
 fn put_in_place(
     tmp_session: &Path,
     output: &Path,
@@ -340,6 +359,9 @@ fn put_in_place(
 ) -> Result<(), String> {
     std::fs::rename(tmp_session, output)
         .map_err(|e| format!("{}: cannot write: {e}", output.display()))?;
+    if labels_out.shared {
+        return Ok(());
+    }
     let placed = match tmp_labels {
         Some(tmp) => std::fs::rename(tmp, &labels_out.plain)
             .map_err(|e| format!("{}: cannot write: {e}", labels_out.plain.display()))

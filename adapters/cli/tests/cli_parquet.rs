@@ -6,7 +6,15 @@ mod cli_run;
 use cli_run::{letdown, session_text, show, text};
 use letdown_io::{read_labels, SessionItem, SessionReader};
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// `data` gzip-compressed.
+fn gzip_bytes(data: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(data).expect("compress");
+    gz.finish().expect("compress")
+}
 
 fn bundled() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/sessions")
@@ -117,6 +125,22 @@ fn a_bad_output_name_or_input_is_refused() {
     );
     assert!(!target.exists(), "no half file left");
     assert!(!dir.path().join("broken.parquet.tmp").exists());
+}
+
+#[test]
+fn an_output_beside_its_input_under_its_name_keeps_the_inputs_labels() {
+    // The output's labels would be the input's own file: neither rewritten nor removed
+    // (a compressed one used to be rewritten plain and the input's deleted).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = |name: &str| dir.path().join(name);
+    fs::write(path("a.csv"), session_text(500)).expect("write");
+    let labels = gzip_bytes(b"onset_s,end_s\n1,2\n");
+    fs::write(path("a.labels.csv.gz"), &labels).expect("write");
+    let out = letdown(&["convert", str(&path("a.csv")), str(&path("a.parquet"))]);
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(fs::read(path("a.labels.csv.gz")).expect("kept"), labels);
+    assert!(!path("a.labels.csv").exists(), "no plain copy beside it");
+    assert_eq!(read_labels(path("a.labels.csv.gz")).expect("read").len(), 1);
 }
 
 #[test]
