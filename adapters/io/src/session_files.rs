@@ -154,14 +154,20 @@ fn file_stem(file_name: String) -> String {
 /// `DIR/NAME.csv`), and it comes from outside (a fleet folder's percent-decoded `<ID>`
 /// can hold any byte), so it must be one plain piece of a file name that cannot lead
 /// out of that folder. `\` is refused everywhere: it separates folders on Windows, and
-/// a dataset made on one system is read on another.
+/// a dataset made on one system is read on another; so is a Windows drive prefix (`C:`
+/// at the start: joined to a folder there, it replaces the folder), while a `:` further
+/// in (a timestamp's `10:00`) is an ordinary character.
 pub fn check_session_name(name: &str) -> Result<(), &'static str> {
+    let bytes = name.as_bytes();
     match name {
         "" => Err("it is empty"),
         "." | ".." => Err("it is `.` or `..`, a folder, not a name"),
         _ if name.contains('/') => Err("it contains `/`, a folder separator"),
         _ if name.contains('\\') => Err("it contains `\\`, a folder separator on Windows"),
         _ if name.contains('\0') => Err("it contains a NUL byte"),
+        _ if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' => {
+            Err("it starts with a Windows drive (`C:`), which would replace the folder")
+        }
         _ => Ok(()),
     }
 }
@@ -406,6 +412,12 @@ mod tests {
         assert!(session_name(Path::new("..")).is_err());
         assert_eq!(check_session_name(""), Err("it is empty"));
         assert_eq!(check_session_name("..a"), Ok(()));
+        assert!(check_session_name("C:x").is_err(), "a drive prefix");
+        assert_eq!(
+            check_session_name("2026-12-07T10:00"),
+            Ok(()),
+            "a timestamp"
+        );
     }
 
     #[test]
