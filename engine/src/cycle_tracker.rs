@@ -24,6 +24,17 @@ pub const MIN_THRESHOLD_MMHG: f32 = 3.0;
 pub const THRESHOLD_FRACTION: f32 = 0.15;
 /// A cycle shallower than this peak-to-peak amplitude, mmHg, does not count as pumping.
 pub const MIN_AMPLITUDE_MMHG: f32 = 10.0;
+/// After the amplitude was lowered to a block's swing without a boundary, consecutive
+/// cycles must keep their length within this share of each other to count as pumping: a
+/// pump holds its rhythm (a noisy pressure sensor jitters a boundary by a few % of a
+/// cycle), while a stopped pump's noise, crossing the lowered threshold, does not.
+pub const STEADY_SHARE: f32 = 0.1;
+/// …for this many cycles in a row, after which the rhythm is taken as the pump's again.
+pub const STEADY_CYCLES: u8 = 3;
+/// The fastest pump rhythm, cpm (DESIGN §2: 24 … 130). A steady rhythm is relearnt only
+/// from cycles no faster: noise that crosses the lowered threshold at every chance closes
+/// its cycles as soon as [`MIN_PERIOD_S`] allows, which is steady too.
+pub const FASTEST_PUMP_CPM: f32 = 130.0;
 /// Rates at or above this, cpm, are a stimulation rhythm; below, expression (stimulation
 /// 100–120 cpm, expression 45–78 cpm, DESIGN §1).
 pub const STIMULATION_MIN_CPM: f32 = 88.0;
@@ -70,6 +81,11 @@ pub struct CycleTracker {
     min_p: f32,
     max_p: f32,
     amplitude: f32,
+    /// Cycles since the amplitude was lowered without a boundary must show a pump's
+    /// steady rhythm before they count ([`STEADY_SHARE`]): the last one's length
+    /// (0: none yet) and how many in a row have kept it (`u8::MAX`: not relearning).
+    relearn_len: u32,
+    steady_run: u8,
     last_pressure: f32,
 }
 
@@ -102,6 +118,8 @@ impl CycleTracker {
             min_p: f32::INFINITY,
             max_p: f32::NEG_INFINITY,
             amplitude: 0.0,
+            relearn_len: 0,
+            steady_run: u8::MAX,
             last_pressure: 0.0,
         }
     }
@@ -160,26 +178,47 @@ impl CycleTracker {
     }
 
     /// A block without a boundary whose pressure still swings as a pump's does
-    /// ([`MIN_AMPLITUDE_MMHG`] or more): the threshold set from deeper cycles is out of its
-    /// reach (a return to stimulation at a gentle vacuum: −180 → −50 mmHg swings less than
-    /// 15 % of the old amplitude either side of its mean), so the amplitude follows the
-    /// block's swing down and the rhythm is tracked again from the next block on (DESIGN
-    /// §1: stimulation at −50 … −150 mmHg, expression deeper). A stopped pump's noise
-    /// leaves it as it was where the noise swings less than that after the low-pass (the
-    /// few mmHg of noise [`MIN_THRESHOLD_MMHG`] assumes). A much noisier sensor's stop
-    /// lowers it too, and its noise may then cross the lowered threshold as cycles: the
-    /// price of not losing a shallower rhythm for good (a rhythm's regularity would tell
-    /// the two apart; not built yet).
+    /// ([`MIN_AMPLITUDE_MMHG`] or more), less than the amplitude: the threshold set from
+    /// deeper cycles may be out of its reach (a return to stimulation at a gentle vacuum:
+    /// −180 → −50 mmHg swings less than 15 % of the old amplitude either side of its mean;
+    /// DESIGN §1: stimulation at −50 … −150 mmHg, expression deeper), so the amplitude
+    /// follows the block's swing down and the rhythm is tracked again from the next block
+    /// on. A stopped pump's noise on a sensor much noisier than [`MIN_THRESHOLD_MMHG`]
+    /// assumes swings that much too, and then crosses the lowered threshold: so the cycles
+    /// that follow count as pumping only once they keep a pump's steady rhythm
+    /// ([`STEADY_SHARE`], [`STEADY_CYCLES`]).
     fn lower_amplitude(&mut self) {
         let swing = self.max_p - self.min_p;
-        if swing >= MIN_AMPLITUDE_MMHG {
-            self.amplitude = self.amplitude.min(swing);
+        if swing >= MIN_AMPLITUDE_MMHG && swing < self.amplitude {
+            self.amplitude = swing;
+            self.relearn_len = 0;
+            self.steady_run = 0;
         }
+    }
+
+    /// Whether a cycle of `len` samples may count as pumping while the rhythm is relearnt
+    /// after a lowered amplitude: [`STEADY_CYCLES`] cycles in a row each within
+    /// [`STEADY_SHARE`] of the one before. Always, when not relearning.
+    fn steady(&mut self, len: u32) -> bool {
+        if self.steady_run == u8::MAX {
+            return true;
+        }
+        let (this, last) = (len as f32, self.relearn_len as f32);
+        let kept = self.relearn_len > 0
+            && this >= self.fs * 60.0 / FASTEST_PUMP_CPM
+            && (this - last).abs() <= STEADY_SHARE * last;
+        self.steady_run = if kept { self.steady_run + 1 } else { 0 };
+        self.relearn_len = len;
+        if self.steady_run >= STEADY_CYCLES {
+            self.steady_run = u8::MAX;
+        }
+        self.steady_run == u8::MAX
     }
 
     fn close_at_boundary(&mut self) -> Cycle {
         let amplitude = self.max_p - self.min_p;
-        let pumping = self.complete && !self.idle && amplitude >= MIN_AMPLITUDE_MMHG;
+        let pumping =
+            self.complete && !self.idle && amplitude >= MIN_AMPLITUDE_MMHG && self.steady(self.len);
         if self.complete && amplitude.is_finite() {
             self.amplitude = if self.amplitude == 0.0 {
                 amplitude
@@ -274,27 +313,29 @@ mod tests {
         }
     }
 
-    /// Cycles counted as pumping in the last `tail_s` of `deep_s` at 60 cpm and −180 mmHg
-    /// followed by 110 cpm at `shallow` mmHg (100 Hz, ±2 mmHg of noise).
-    fn pumping_after_a_shallower_rhythm(shallow: f32, deep_s: f32, tail_s: f32) -> usize {
+    /// Cycles counted as pumping between `from_s` and `to_s` of a 100 Hz stream whose
+    /// pump runs at `pump(time)` (rate in cpm and depth in mmHg; `None`: stopped, the
+    /// pressure at 0), with uniform noise of ±`jitter` mmHg on every reading.
+    fn pumping_blocks(
+        pump: impl Fn(f32) -> Option<(f32, f32)>,
+        jitter: f32,
+        (from_s, to_s): (f32, f32),
+    ) -> usize {
         let fs = 100.0;
         let mut t = CycleTracker::new(fs);
         let (mut phase, mut noise, mut n) = (0.0, 0x1234_5678u32, 0);
-        let total = deep_s + 30.0;
-        for i in 0..(total * fs) as usize {
+        for i in 0..(to_s * fs) as usize {
             let time = i as f32 / fs;
-            let (rate, depth) = if time < deep_s {
-                (60.0, -180.0)
-            } else {
-                (110.0, shallow)
-            };
-            phase = (phase + rate / 60.0 / fs) % 1.0;
+            let pressure = pump(time).map_or(0.0, |(rate, depth)| {
+                phase = (phase + rate / 60.0 / fs) % 1.0;
+                pump_wave(phase, depth)
+            });
             noise ^= noise << 13;
             noise ^= noise >> 17;
             noise ^= noise << 5;
-            let jitter = (noise as f32 / u32::MAX as f32 - 0.5) * 4.0;
-            let block = t.process(pump_wave(phase, depth) + jitter);
-            if block.is_some_and(|c| c.pumping) && time >= total - tail_s {
+            let jitter = (noise as f32 / u32::MAX as f32 - 0.5) * 2.0 * jitter;
+            let block = t.process(pressure + jitter);
+            if block.is_some_and(|c| c.pumping) && time >= from_s {
                 n += 1;
             }
         }
@@ -303,10 +344,34 @@ mod tests {
 
     #[test]
     fn a_shallower_rhythm_after_deep_cycles_is_tracked_again() {
-        // 110 cpm over the last 20 s: 36 cycles.
+        // 110 cpm over the last 20 s: 36 cycles (the first 3 relearn the rhythm).
         for shallow in [-50.0, -30.0, -100.0] {
-            let n = pumping_after_a_shallower_rhythm(shallow, 60.0, 20.0);
+            let pump = |t: f32| {
+                Some(if t < 60.0 {
+                    (60.0, -180.0)
+                } else {
+                    (110.0, shallow)
+                })
+            };
+            let n = pumping_blocks(pump, 2.0, (70.0, 90.0));
             assert!(n >= 34, "{shallow} mmHg after −180: {n} cycles in 20 s");
+        }
+    }
+
+    #[test]
+    fn a_noisy_sensors_stop_is_no_rhythm() {
+        // A minute at −180 mmHg, then 30 s stopped: the noise of a sensor far noisier than
+        // the threshold's floor assumes (±28 and ±56 mmHg, σ 16 and 32) swings more than a
+        // pump's least and lowers the amplitude, and crosses the lowered threshold as soon
+        // as a cycle may close: faster than any pump (without the rhythm's test, 67 of
+        // the stop's blocks at ±28 mmHg were taken for pumping).
+        for jitter in [2.0, 28.0, 56.0] {
+            let pump = |t: f32| (t < 60.0).then_some((60.0, -180.0));
+            let n = pumping_blocks(pump, jitter, (62.0, 90.0));
+            assert_eq!(
+                n, 0,
+                "±{jitter} mmHg: {n} blocks taken for pumping in the stop"
+            );
         }
     }
 
