@@ -32,7 +32,8 @@ pub const STEADY_SHARE: f32 = 0.1;
 /// …for this many cycles in a row, after which the rhythm is taken as the pump's again.
 pub const STEADY_CYCLES: u8 = 3;
 /// The fastest pump rhythm, cpm (DESIGN §2: 24 … 130). A steady rhythm is relearnt only
-/// from cycles no faster: noise that crosses the lowered threshold at every chance closes
+/// from cycles no faster, within [`STEADY_SHARE`] (a 130 cpm cycle is 46.2 samples at
+/// 100 Hz, counted 46): noise that crosses the lowered threshold at every chance closes
 /// its cycles as soon as [`MIN_PERIOD_S`] allows, which is steady too.
 pub const FASTEST_PUMP_CPM: f32 = 130.0;
 /// Rates at or above this, cpm, are a stimulation rhythm; below, expression (stimulation
@@ -162,9 +163,14 @@ impl CycleTracker {
         if self.len >= self.max_len || (self.idle && self.len >= self.idle_len) {
             // No suction stroke for longer than any pump cycle: the pump is stopped, or
             // its swing no longer reaches the threshold set from deeper cycles.
+            // The first such block still holds the last cycle's tail; a later one shows
+            // only what the pressure does now.
+            let stalled = self.idle;
             self.idle = true;
             self.complete = false;
-            self.lower_amplitude();
+            if stalled {
+                self.lower_amplitude();
+            }
             return Some(self.close(false));
         }
         None
@@ -205,7 +211,7 @@ impl CycleTracker {
         }
         let (this, last) = (len as f32, self.relearn_len as f32);
         let kept = self.relearn_len > 0
-            && this >= self.fs * 60.0 / FASTEST_PUMP_CPM
+            && this >= (1.0 - STEADY_SHARE) * self.fs * 60.0 / FASTEST_PUMP_CPM
             && (this - last).abs() <= STEADY_SHARE * last;
         self.steady_run = if kept { self.steady_run + 1 } else { 0 };
         self.relearn_len = len;
@@ -356,6 +362,29 @@ mod tests {
             let n = pumping_blocks(pump, 2.0, (70.0, 90.0));
             assert!(n >= 34, "{shallow} mmHg after −180: {n} cycles in 20 s");
         }
+        // The fastest rhythm a pump runs (DESIGN §2: 130 cpm, 46.2 samples a cycle).
+        let pump = |t: f32| {
+            Some(if t < 60.0 {
+                (60.0, -180.0)
+            } else {
+                (130.0, -50.0)
+            })
+        };
+        let n = pumping_blocks(pump, 2.0, (70.0, 90.0));
+        assert!(
+            n >= 41,
+            "130 cpm at −50 mmHg after −180: {n} of 43 cycles in 20 s"
+        );
+    }
+
+    #[test]
+    fn a_pump_restarting_after_a_stop_is_tracked_from_its_first_cycles() {
+        // Stopped mid-stroke for 20 s, then the same rhythm: the first block without a
+        // boundary holds the stroke's tail and lowers nothing, so nothing is relearnt
+        // (60 cpm: 10 cycles in the 10 s from the restart; 6 when that block lowered it).
+        let pump = |t: f32| (!(40.3..60.0).contains(&t)).then_some((60.0, -180.0));
+        let n = pumping_blocks(pump, 2.0, (60.0, 70.0));
+        assert!(n >= 9, "{n} cycles counted in the 10 s after the restart");
     }
 
     #[test]
