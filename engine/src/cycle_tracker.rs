@@ -274,28 +274,49 @@ mod tests {
         }
     }
 
-    fn run(rate_cpm: f32, depth: f32, fs: f32, seconds: f32) -> ([f32; 64], usize) {
+    /// Feeds a tracker at `fs` Hz for `seconds` with a pump running at `pump(time)` (rate
+    /// in cpm and depth in mmHg; `None`: stopped, the pressure at 0) and uniform noise of
+    /// ±`jitter` mmHg on every reading; `on_block` sees each block with its time, s.
+    fn feed(
+        fs: f32,
+        seconds: f32,
+        pump: impl Fn(f32) -> Option<(f32, f32)>,
+        jitter: f32,
+        mut on_block: impl FnMut(f32, Cycle),
+    ) {
         let mut t = CycleTracker::new(fs);
-        let mut rates = [0.0; 64];
-        let mut n = 0;
-        let mut phase = 0.0;
-        let mut noise = 0x1234_5678u32;
-        for _ in 0..(seconds * fs) as usize {
-            phase += rate_cpm / 60.0 / fs;
-            if phase >= 1.0 {
-                phase -= 1.0;
-            }
+        let (mut phase, mut noise) = (0.0, 0x1234_5678u32);
+        for i in 0..(seconds * fs) as usize {
+            let time = i as f32 / fs;
+            let pressure = pump(time).map_or(0.0, |(rate, depth)| {
+                phase = (phase + rate / 60.0 / fs) % 1.0;
+                pump_wave(phase, depth)
+            });
             noise ^= noise << 13;
             noise ^= noise >> 17;
             noise ^= noise << 5;
-            let jitter = (noise as f32 / u32::MAX as f32 - 0.5) * 4.0;
-            if let Some(c) = t.process(pump_wave(phase, depth) + jitter) {
+            let jitter = (noise as f32 / u32::MAX as f32 - 0.5) * 2.0 * jitter;
+            if let Some(c) = t.process(pressure + jitter) {
+                on_block(time, c);
+            }
+        }
+    }
+
+    fn run(rate_cpm: f32, depth: f32, fs: f32, seconds: f32) -> ([f32; 64], usize) {
+        let mut rates = [0.0; 64];
+        let mut n = 0;
+        feed(
+            fs,
+            seconds,
+            |_| Some((rate_cpm, depth)),
+            2.0,
+            |_, c| {
                 if c.pumping && n < rates.len() {
                     rates[n] = c.rate_cpm;
                     n += 1;
                 }
-            }
-        }
+            },
+        );
         (rates, n)
     }
 
@@ -319,32 +340,16 @@ mod tests {
         }
     }
 
-    /// Cycles counted as pumping between `from_s` and `to_s` of a 100 Hz stream whose
-    /// pump runs at `pump(time)` (rate in cpm and depth in mmHg; `None`: stopped, the
-    /// pressure at 0), with uniform noise of ±`jitter` mmHg on every reading.
+    /// Cycles counted as pumping between `from_s` and `to_s` of a 100 Hz stream ([`feed`]).
     fn pumping_blocks(
         pump: impl Fn(f32) -> Option<(f32, f32)>,
         jitter: f32,
         (from_s, to_s): (f32, f32),
     ) -> usize {
-        let fs = 100.0;
-        let mut t = CycleTracker::new(fs);
-        let (mut phase, mut noise, mut n) = (0.0, 0x1234_5678u32, 0);
-        for i in 0..(to_s * fs) as usize {
-            let time = i as f32 / fs;
-            let pressure = pump(time).map_or(0.0, |(rate, depth)| {
-                phase = (phase + rate / 60.0 / fs) % 1.0;
-                pump_wave(phase, depth)
-            });
-            noise ^= noise << 13;
-            noise ^= noise >> 17;
-            noise ^= noise << 5;
-            let jitter = (noise as f32 / u32::MAX as f32 - 0.5) * 2.0 * jitter;
-            let block = t.process(pressure + jitter);
-            if block.is_some_and(|c| c.pumping) && time >= from_s {
-                n += 1;
-            }
-        }
+        let mut n = 0;
+        feed(100.0, to_s, pump, jitter, |time, c| {
+            n += usize::from(c.pumping && time >= from_s);
+        });
         n
     }
 

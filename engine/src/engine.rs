@@ -247,9 +247,8 @@ impl Engine {
     /// Safety acts at this very sample: vacuum beyond the configured maximum, or a reading
     /// that is NaN, ±∞, impossible or stuck, returns a pause hint from this call, ahead of
     /// any event still waiting (which then comes without its hint: the pause outranks
-    /// it). When two events fall on one sample (rare: a safety pause
-    /// and a cycle's detection), the second is returned by the next call, with its own
-    /// sample index.
+    /// it). When two events fall on one sample (rare: a safety pause and a cycle's
+    /// detection), the second is returned by the next call, with its own sample index.
     pub fn process(&mut self, sample: Sample) -> Option<Event> {
         let index = self.index;
         self.index = self.index.saturating_add(1);
