@@ -186,6 +186,10 @@ pub enum ErrorKind {
         previous_s: f64,
         /// This row's time, s.
         t_s: f64,
+        /// Sample periods from the previous row to this one, on the sample clock.
+        periods: u64,
+        /// The declared sample rate, Hz.
+        rate_hz: f64,
         /// The longest accepted time between two rows, s.
         max_s: f64,
     },
@@ -531,14 +535,16 @@ impl ErrorKind {
             ErrorKind::GapTooLong {
                 previous_s,
                 t_s,
+                periods,
+                rate_hz,
                 max_s,
             } => write!(
                 f,
-                "time jumps from {previous_s} s on the previous row to {t_s} s, {} s \
-             later: longer than the {max_s} s ({} min) a gap may last (a sensor dropout \
-             inside a pumping session lasts seconds); a broken timestamp, or two sessions \
-             in one file?",
-                t_s - previous_s,
+                "time jumps from {previous_s} s on the previous row to {t_s} s, \
+             {periods} sample periods at {rate_hz} Hz ({} s) later: longer than the \
+             {max_s} s ({} min) a gap may last (a sensor dropout inside a pumping session \
+             lasts seconds); a broken timestamp, or two sessions in one file?",
+                *periods as f64 / rate_hz,
                 max_s / 60.0
             ),
             ErrorKind::OutOfOrder { previous_s, t_s } => write!(

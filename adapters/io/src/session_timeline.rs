@@ -6,8 +6,10 @@
 //! previous one (or, for the first row, ≥ half a period after 0) follows missing samples:
 //! a [`Gap`] is reported before it. [`RATE_CHECK_ROWS`] rows in a row that each follow a
 //! gap contradict the declared rate; a first row after [`MAX_START_S`] is refused, and so
-//! is a row more than [`MAX_GAP_S`] after the previous one. The CSV and Parquet readers feed their rows through one [`Timeline`], so both give the
-//! same gaps and the same errors.
+//! is a row more than [`MAX_GAP_S`] of sample periods after the previous one (counted on
+//! the sample clock, so a file the writer wrote back reads the same). The CSV and
+//! Parquet readers feed their rows through one [`Timeline`], so both give the same gaps
+//! and the same errors.
 
 use crate::error::ErrorKind;
 use crate::session_csv::{Gap, ReadStats, Row, SessionItem, SESSION_COLUMNS};
@@ -152,14 +154,6 @@ impl Timeline {
             Some(previous_s) if t_s <= previous_s => {
                 return Err((t_field, ErrorKind::TimeNotAdvancing { previous_s, t_s }));
             }
-            Some(previous_s) if t_s - previous_s > MAX_GAP_S => {
-                let kind = ErrorKind::GapTooLong {
-                    previous_s,
-                    t_s,
-                    max_s: MAX_GAP_S,
-                };
-                return Err((t_field, kind));
-            }
             Some(previous_s) => (t_s - previous_s) * rate,
             None if t_s > MAX_START_S => {
                 let kind = ErrorKind::LateStart {
@@ -189,7 +183,23 @@ impl Timeline {
             return Err((t_field, kind));
         }
         // `missing` is a whole number in 0 … 2^53 (position < 2^53), exact as u64.
-        Ok(self.next_index + missing as u64)
+        let index = self.next_index + missing as u64;
+        // Counted on the sample clock, not in seconds: the writer puts a row at its
+        // index's time, and a gap read once must read the same when written back.
+        let periods = index + 1 - self.next_index;
+        match self.previous_t_s {
+            Some(previous_s) if periods as f64 > MAX_GAP_S * rate => {
+                let kind = ErrorKind::GapTooLong {
+                    previous_s,
+                    t_s,
+                    periods,
+                    rate_hz: rate,
+                    max_s: MAX_GAP_S,
+                };
+                Err((t_field, kind))
+            }
+            _ => Ok(index),
+        }
     }
 
     /// Counts rows that follow a gap (the row at `t_s` does); [`RATE_CHECK_ROWS`] of

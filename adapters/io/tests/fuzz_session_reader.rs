@@ -961,9 +961,9 @@ fn arb_valid_session() -> impl Strategy<Value = ValidSession> {
             });
             let mut out_rows = Vec::new();
             let mut index = 0u64;
-            // Gaps stay within the longest the readers accept, jitter (±0.2 samples at
-            // each end) included.
-            let max_step = ((MAX_GAP_S * rate).floor() as u64).saturating_sub(1);
+            // Gaps reach the longest the readers accept (counted on the sample clock, so
+            // jitter does not matter) and stop there.
+            let max_step = (MAX_GAP_S * rate).floor() as u64;
             for (k, (step, jitter, style, p, f)) in rows.into_iter().enumerate() {
                 if k > 0 {
                     index += step.min(max_step);

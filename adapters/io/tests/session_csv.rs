@@ -549,7 +549,9 @@ fn a_gap_longer_than_a_dropout_is_refused() {
             ErrorKind::GapTooLong {
                 previous_s: 0.001,
                 t_s: 1e9,
-                max_s: 600.0
+                periods: 999_999_999_999,
+                max_s: 600.0,
+                ..
             }
         ),
         "{err}"
@@ -568,6 +570,20 @@ fn a_gap_longer_than_a_dropout_is_refused() {
         [59_999]
     );
     assert_eq!(reader.next_index(), 60_001);
+    // Counted on the sample clock: 600 000 periods at 1 kHz is ten minutes though the
+    // times' difference rounds to 600.0000000000001 s (as the writer writes them back),
+    // or is 599.9998 s (jitter within half a period); one period more is refused.
+    for times in [[0.0, 598.544, 1198.544], [0.0, 598.5442, 1198.544]] {
+        let text = rows_at(1000.0, times);
+        let (reader, _) = read_all(text.as_bytes()).expect("600 000 periods are accepted");
+        assert_eq!(reader.next_index(), 1_198_545);
+    }
+    let err = refuse(&rows_at(1000.0, [0.0, 598.5442, 1198.5448]), 5, Some("t_s"));
+    assert!(
+        err.to_string()
+            .contains("600001 sample periods at 1000 Hz (600.001 s) later"),
+        "{err}"
+    );
 }
 
 #[test]
