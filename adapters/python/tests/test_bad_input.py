@@ -113,6 +113,11 @@ def test_replay_arrays_refuses_times_that_do_not_advance():
         letdown.replay_arrays([0.0, 0.01, 0.02], p, p, 100)
     with pytest.raises(ValueError, match=r"sample_rate_hz"):
         letdown.replay_arrays([0.0], [0.0], [0.0], 5)
+    # The readers' bound on a gap, counted on the sample clock: 60 000 periods at 100 Hz
+    # are ten minutes and pass, one more is a broken timestamp.
+    assert letdown.replay_arrays([0.0, 0.01, 600.01], p[:3], p[:3], 100)["missing"] == 59_999
+    with pytest.raises(ValueError, match=r"row 2: field t_s: .*60001 sample periods at 100 Hz later"):
+        letdown.replay_arrays([0.0, 0.01, 600.02], p[:3], p[:3], 100)
 
 
 def test_the_benchmark_baseline_refuses_what_process_refuses():

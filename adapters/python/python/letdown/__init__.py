@@ -234,7 +234,8 @@ def replay(path: PathLike, **config: float) -> Dict[str, Any]:
 
 def _sample_indices(t_s: np.ndarray, sample_rate_hz: float) -> np.ndarray:
     """Each row's sample index, round(t_s × rate); a row whose time is not a finite time
-    ≥ 0 or does not advance past the previous row's sample raises ``ValueError``."""
+    ≥ 0, does not advance past the previous row's sample, or comes more than the readers'
+    longest gap (`_native.MAX_GAP_S` of sample periods) after it raises ``ValueError``."""
     position = t_s * sample_rate_hz
     bad = ~(np.isfinite(position) & (position >= 0) & (position < 2.0**53))
     if bad.any():
@@ -248,6 +249,16 @@ def _sample_indices(t_s: np.ndarray, sample_rate_hz: float) -> np.ndarray:
             f"row {row}: field t_s: {float(t_s[row])!r} s does not advance by a sample at "
             f"{sample_rate_hz:g} Hz past the previous row's {float(t_s[row - 1])!r} s"
         )
+    # A broken timestamp, not a dropout: as one gap it would make the session that long.
+    too_long = np.diff(index) > _native.MAX_GAP_S * sample_rate_hz
+    if too_long.any():
+        row = int(np.argmax(too_long)) + 1
+        periods = int(index[row] - index[row - 1])
+        raise ValueError(
+            f"row {row}: field t_s: time jumps from {float(t_s[row - 1])!r} s on the previous "
+            f"row to {float(t_s[row])!r} s, {periods} sample periods at {sample_rate_hz:g} Hz "
+            f"later: longer than the {_native.MAX_GAP_S:g} s a gap may last"
+        )
     return index
 
 
@@ -259,7 +270,8 @@ def replay_arrays(t_s: Any, pressure: Any, flow: Any, sample_rate_hz: float, **c
     a gap of the samples in between, fed to `Engine.gap`: for times on the rate's grid
     (what the simulator and the pumps write) these are the rows and gaps `replay` reads
     from the same session as CSV, so the events are the same. Times that are not finite
-    and >= 0, or do not advance by a sample, raise ``ValueError`` naming the row.
+    and >= 0, do not advance by a sample, or jump further than the readers accept (10
+    min of sample periods), raise ``ValueError`` naming the row.
 
     Keyword arguments are `Engine`'s. Returns `replay`'s dict without ``score`` (score it
     with `score`).

@@ -3,6 +3,8 @@
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import os
 
+MAX_GAP_S: float
+
 class Engine:
     def __init__(self, sample_rate_hz: float, **config: float) -> None: ...
     @property
