@@ -24,8 +24,8 @@ use letdown_engine::Sample;
 use letdown_eval::labels::Ejection;
 use letdown_io::labels_csv::{read_labels_beside, write_labels};
 use letdown_io::session_files::{
-    fleet_session_folder_name, is_parquet_name, labels_path, session_name, PARQUET_SUFFIX,
-    SESSION_SUFFIX,
+    fleet_session_folder_name, is_parquet_name, labels_path, session_name, LabelsPaths,
+    PARQUET_SUFFIX, SESSION_SUFFIX,
 };
 use letdown_io::session_parquet_writer::Codec;
 use letdown_io::{ParquetSessionWriter, SessionItem, SessionReader, SessionWriter};
@@ -288,7 +288,7 @@ fn write_session(job: &Job, tmp: &Path) -> Result<u64, String> {
 }
 
 /// Where the output's labels go, and the compressed name a reader would also take them
-/// from ([`labels_path`]).
+/// from ([`LabelsPaths`]).
 struct LabelsOut {
     /// `NAME.labels.csv` beside the output (a fleet session's in `_labels/`).
     plain: PathBuf,
@@ -310,14 +310,7 @@ impl LabelsOut {
             }
             _ => &job.output,
         };
-        let found = labels_path(session).map_err(|e| e.to_string())?;
-        let plain = match found.extension() {
-            Some(ext) if ext == "gz" => found.with_extension(""),
-            _ => found,
-        };
-        let mut gzip = plain.clone().into_os_string();
-        gzip.push(".gz");
-        let gzip = PathBuf::from(gzip);
+        let LabelsPaths { plain, gzip } = LabelsPaths::of(session).map_err(|e| e.to_string())?;
         let input_labels = labels_path(&job.input)
             .ok()
             .and_then(|p| p.canonicalize().ok());

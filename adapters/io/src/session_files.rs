@@ -172,28 +172,54 @@ pub fn check_session_name(name: &str) -> Result<(), &'static str> {
     }
 }
 
+/// The two names a session's label file may have: `NAME.labels.csv` beside the session
+/// file at `session`, and the same name compressed (`NAME.labels.csv.gz`). For a fleet
+/// session folder `DIR/session_id=<ID>` both lie in `DIR/_labels/`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelsPaths {
+    /// `NAME.labels.csv`.
+    pub plain: PathBuf,
+    /// `NAME.labels.csv.gz`.
+    pub gzip: PathBuf,
+}
+
+impl LabelsPaths {
+    /// Both label-file names of the session at `session`; an error when the session's
+    /// name is refused ([`session_name`]).
+    pub fn of(session: &Path) -> Result<Self, SessionFileError> {
+        let name = session_name(session)?;
+        let labels_file = format!("{name}{LABELS_SUFFIX}");
+        let is_fleet = (session.file_name().and_then(|n| n.to_str()))
+            .is_some_and(|n| fleet_session_id(n).is_some());
+        let plain = if is_fleet {
+            session.with_file_name(FLEET_LABELS_DIR).join(labels_file)
+        } else {
+            session.with_file_name(labels_file)
+        };
+        let mut gzip = plain.clone().into_os_string();
+        gzip.push(GZIP_SUFFIX);
+        Ok(Self {
+            plain,
+            gzip: PathBuf::from(gzip),
+        })
+    }
+
+    /// The one a reader takes: the plain file, or the compressed one when only that one
+    /// exists (the plain file wins when both do).
+    pub fn existing(self) -> PathBuf {
+        if !self.plain.exists() && self.gzip.is_file() {
+            self.gzip
+        } else {
+            self.plain
+        }
+    }
+}
+
 /// The label file beside the session file at `session`: `NAME.labels.csv`, or
-/// `NAME.labels.csv.gz` when only that one exists (the plain file wins when both do).
-/// For a fleet session folder `DIR/session_id=<ID>`: `DIR/_labels/<ID>.labels.csv[.gz]`.
+/// `NAME.labels.csv.gz` when only that one exists ([`LabelsPaths`]).
 /// An error when the session's name is refused ([`session_name`]).
 pub fn labels_path(session: &Path) -> Result<PathBuf, SessionFileError> {
-    let name = session_name(session)?;
-    let labels_file = format!("{name}{LABELS_SUFFIX}");
-    let is_fleet = (session.file_name().and_then(|n| n.to_str()))
-        .is_some_and(|n| fleet_session_id(n).is_some());
-    let plain = if is_fleet {
-        session.with_file_name(FLEET_LABELS_DIR).join(labels_file)
-    } else {
-        session.with_file_name(labels_file)
-    };
-    let mut gzip = plain.clone().into_os_string();
-    gzip.push(GZIP_SUFFIX);
-    let gzip = PathBuf::from(gzip);
-    Ok(if !plain.exists() && gzip.is_file() {
-        gzip
-    } else {
-        plain
-    })
+    LabelsPaths::of(session).map(LabelsPaths::existing)
 }
 
 /// The detection file of session `name` in folder `dir`: `DIR/NAME.detections.csv`.
