@@ -138,7 +138,12 @@ named_enum! {
         FallbackTimer => "fallback_timer",
         /// Measured vacuum is beyond the user's configured maximum.
         OverVacuum => "over_vacuum",
-        /// A sensor delivers impossible values (NaN, ±∞, out of physical range) or is stuck.
+        /// A sensor delivers impossible values (NaN, ±∞, out of physical range) or is stuck
+        /// (one exact value for longer than `stuck_s`). A pressure sensor that fails often
+        /// reads atmosphere, so a coarse, quiet sensor reading exactly atmosphere while the
+        /// user has stopped the pump is taken as stuck too; the pause clears
+        /// [`FAULT_CLEAR_S`](crate::FAULT_CLEAR_S) after the reading moves again, which
+        /// needs the motor to pull: the firmware lets the user's own restart through it.
         SensorFault => "sensor_fault",
         /// Samples are missing (a gap in the stream): the engine cannot see the pump.
         StaleData => "stale_data",

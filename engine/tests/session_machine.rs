@@ -648,3 +648,26 @@ fn a_flow_only_fault_leaves_the_pump_cycling_with_its_flow_unused() {
         "the flow's cycles are used again once it reads (one straddles the fault's end)"
     );
 }
+
+#[test]
+fn a_pressure_sensor_reading_exactly_atmosphere_pauses_until_the_pump_pulls_again() {
+    // The user stops the pump from 10 s to 15 s, and a coarse, quiet pressure sensor reads
+    // exactly atmosphere meanwhile: after the stuck time (2 s) that is a sensor fault,
+    // since a failed pressure sensor reads atmosphere too. The pause holds while the
+    // reading stands and clears the clear time (0.5 s) after the pump pulls again: the
+    // firmware must let the user's restart through it (`Reason::SensorFault`).
+    let mut engine = config().build().unwrap();
+    let events = run_engine(&mut engine, 2_000, |i, s| match i {
+        1_000..1_500 => Some(Sample::new(0.0, s.flow_ml_min)),
+        _ => Some(s),
+    });
+    // The pressure moves again at 1 500; 50 samples of good data clear the fault.
+    let clear = (letdown_engine::FAULT_CLEAR_S * RATE_HZ) as u64;
+    assert_eq!(
+        hints(&events),
+        [
+            (1_201, SensorFault, PauseMode, None),
+            (1_500 + clear - 1, SensorRecovered, Stim, None),
+        ]
+    );
+}

@@ -196,7 +196,12 @@ pub enum ld_reason {
     LD_REASON_FALLBACK_TIMER = 3,
     /// Measured vacuum is beyond the user's maximum.
     LD_REASON_OVER_VACUUM = 4,
-    /// A sensor gives impossible values (NaN, ±∞, out of range) or is stuck.
+    /// A sensor gives impossible values (NaN, ±∞, out of range) or is stuck (one exact
+    /// value for longer than `stuck_s`). A pressure sensor that fails often reads
+    /// atmosphere, so a coarse, quiet sensor reading exactly atmosphere while the user has
+    /// stopped the pump is taken as stuck too. The pause clears 0.5 s after the reading
+    /// moves again (`LD_REASON_SENSOR_RECOVERED`), which needs the motor to pull: the
+    /// firmware must let the user's own restart through this pause.
     LD_REASON_SENSOR_FAULT = 5,
     /// Samples are missing (`ld_process_gap`): the engine cannot see the pump.
     LD_REASON_STALE_DATA = 6,
