@@ -213,7 +213,6 @@ pub struct EjectionDetector {
     phase: Phase,
     /// Three-cycle median of the cycle means.
     means: Median3,
-    prev_mean: [f32; 2],
     m3_incs: [f32; 3],
     prev_m3: f32,
     baseline: f32,
@@ -375,7 +374,6 @@ impl EjectionDetector {
             arl_blocks: 3600.0 / false_alarms_per_hour / NOMINAL_BLOCK_S,
             phase: Phase::Idle,
             means: Median3::EMPTY,
-            prev_mean: [f32::NAN; 2],
             m3_incs: [0.0; 3],
             prev_m3: f32::NAN,
             baseline: 0.0,
@@ -657,15 +655,14 @@ impl EjectionDetector {
             m3
         };
         self.puls_last3 = p3;
-        if self.prev_mean[1].is_finite() {
+        if let Some(oldest) = self.means.oldest() {
             // Noise from second differences, which a linear trend (a rising or decaying
             // ejection) does not inflate: for white noise E|x₀ − 2x₁ + x₂| = √6·σ·√(2/π),
             // so σ = 0.512·E|d₂|. Clipped so one surviving artefact moves it little.
-            let d2 = (m - 2.0 * self.prev_mean[0] + self.prev_mean[1]).abs() * 0.512;
+            let d2 = (m - 2.0 * self.means.recent()[1] + oldest).abs() * 0.512;
             let cap = 10.0 * self.sigma.max(SIGMA_FLOOR_ML_MIN);
             self.sigma += SIGMA_GAIN * (d2.min(cap) - self.sigma);
         }
-        self.prev_mean = [m, self.prev_mean[0]];
         if self.prev_m3.is_finite() {
             self.m3_incs = [self.m3_incs[1], self.m3_incs[2], m3 - self.prev_m3];
         }
@@ -985,6 +982,14 @@ impl Median3 {
         filled: 0,
         next: 0,
     };
+
+    /// The latest value and the one before it, NaN where there is none yet.
+    fn recent(&self) -> [f32; 2] {
+        let at = |back: u8| {
+            (self.filled > back).then(|| self.values[usize::from((self.next + 2 - back) % 3)])
+        };
+        [at(0).unwrap_or(f32::NAN), at(1).unwrap_or(f32::NAN)]
+    }
 
     /// The oldest of the last three values, once there are three.
     fn oldest(&self) -> Option<f32> {

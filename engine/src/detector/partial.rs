@@ -41,7 +41,7 @@ impl EjectionDetector {
     /// cycle-to-cycle fall. The evidence is built anew.
     pub(super) fn artefact_decay(&self, m: f32, sigma: f32) -> bool {
         self.tests.has(DetectorTest::PartialGuard)
-            && (m < self.prev_mean[1] - FALL_NOISE_FACTOR * sigma
+            && (m < self.means.recent()[1] - FALL_NOISE_FACTOR * sigma
                 || self.m3_incs[2] < -FALL_NOISE_FACTOR * sigma)
     }
 
@@ -52,7 +52,7 @@ impl EjectionDetector {
     /// (an offset) waits until noise lifts a cycle above the last, a cycle or two, and then
     /// meets the pump-synchronous test as before.
     pub(super) fn not_rising(&self, m: f32) -> bool {
-        self.tests.has(DetectorTest::PartialGuard) && m <= self.prev_mean[1]
+        self.tests.has(DetectorTest::PartialGuard) && m <= self.means.recent()[1]
     }
 
     /// Arms the partial-cycle test for the next cycle: the excess that, as that cycle's
@@ -80,7 +80,8 @@ impl EjectionDetector {
     /// artefact's decay resets), and it arms no partial-cycle test (whose first samples
     /// would hold that decay).
     pub(super) fn climbable(&self, sigma: f32, dt_s: f32) -> bool {
-        let jump = self.prev_mean[0] - self.prev_mean[1];
+        let [last, before] = self.means.recent();
+        let jump = last - before;
         !self.tests.has(DetectorTest::PartialGuard)
             || jump <= MAX_ONSET_SLOPE_ML_MIN_S * dt_s + FALL_NOISE_FACTOR * sigma
     }
@@ -96,7 +97,7 @@ impl EjectionDetector {
         let guarded = self.tests.has(DetectorTest::PartialGuard);
         // Without a last cycle to reach (never, where a test is armed), the cycle's end
         // decides.
-        let reach_ml_min = match self.prev_mean[0] {
+        let reach_ml_min = match self.means.recent()[0] {
             _ if !guarded => f32::NEG_INFINITY,
             m if m.is_finite() => m,
             _ => f32::INFINITY,

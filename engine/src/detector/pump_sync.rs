@@ -233,8 +233,9 @@ impl EjectionDetector {
         let Some(before) = self.means.oldest() else {
             return false;
         };
-        let jump = self.prev_mean[1] - before;
-        let now = self.prev_mean[0] - self.prev_mean[1];
+        let [this, last] = self.means.recent();
+        let jump = last - before;
+        let now = this - last;
         let change_sigma = core::f32::consts::SQRT_2 * self.sigma_ml_min();
         jump > FALL_NOISE_FACTOR * change_sigma && now < STALL_SHARE * jump
     }
@@ -281,7 +282,7 @@ impl EjectionDetector {
         }
         self.waited.lag = false;
         // `push_cycle` has shifted this cycle's mean in: [1] is the last usable cycle's.
-        let last = self.prev_mean[1];
+        let last = self.means.recent()[1];
         let excess_before = last - self.baseline;
         let milk_fall = excess_before - decayed(excess_before, c.dt_s);
         if c.m >= last - c.sigma_raw.max(milk_fall) {
