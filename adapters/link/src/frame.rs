@@ -459,3 +459,36 @@ pub struct Heartbeat {
     /// The sender's monotonic clock, ms (wraps after 49.7 days).
     pub uptime_ms: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::{format, string::ToString};
+
+    /// The frame-type table of the crate's specification states each body's length; a
+    /// firmware engineer builds from it, so it must say what the code sends.
+    #[test]
+    fn the_specification_table_states_each_body_length() {
+        let spec = include_str!("lib.rs");
+        let row = |code: &str| -> &str {
+            let prefix = format!("//! | `{code}` |");
+            let line = spec.lines().find(|l| l.starts_with(&prefix));
+            let line = line.unwrap_or_else(|| panic!("no table row for {code}"));
+            line.trim_end_matches('|')
+                .rsplit('|')
+                .next()
+                .unwrap()
+                .trim()
+        };
+        assert_eq!(row("0x01"), HELLO_LEN.to_string());
+        assert_eq!(
+            row("0x02"),
+            format!("{BLOCK_HEADER_LEN} + {SAMPLE_LEN} n, n = 1 … {MAX_SAMPLES_PER_BLOCK}")
+        );
+        assert_eq!(row("0x03"), SETTINGS_LEN.to_string());
+        assert_eq!(row("0x11"), HINT_LEN.to_string());
+        assert_eq!(row("0x12"), ACK_LEN.to_string());
+        assert_eq!(row("0x20"), HEARTBEAT_LEN.to_string());
+    }
+}

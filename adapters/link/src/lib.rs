@@ -73,7 +73,7 @@
 //! | `0x02` | [`SampleBlock`] | sensor board → engine | 19 + 4 n, n = 1 … 64 |
 //! | `0x03` | Settings ([`letdown_engine::UserSettings`]) | pump → engine | 20 |
 //! | `0x11` | Hint ([`letdown_engine::ControlHint`]) | engine → motor controller | 24 |
-//! | `0x12` | [`Ack`] | engine → sensor board | 14 |
+//! | `0x12` | [`Ack`] | engine → sensor board | 70 |
 //! | `0x20` | [`Heartbeat`] | either | 4 |
 //!
 //! ## Stream configuration (10 bytes, at the start of Hello and of every SampleBlock)

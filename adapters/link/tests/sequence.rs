@@ -113,6 +113,47 @@ fn repeats_and_rewinds_are_reported_not_counted_as_gaps() {
 }
 
 #[test]
+fn frames_lost_before_a_rewind_or_the_first_block_still_count() {
+    let mut t = SequenceTracker::new();
+    t.observe_block(0, 0, 16);
+    // Frames 1–4 lost, then a block that repeats samples: a rewind, and four lost frames.
+    assert_eq!(
+        t.observe_block(5, 8, 16),
+        Continuity::Rewind {
+            expected_index: 16,
+            first_sample_index: 8
+        }
+    );
+    assert_eq!(t.stats().lost_frames, 4);
+    // Heartbeats only, two of them lost, then the first block: a start, two lost frames.
+    let mut t = SequenceTracker::new();
+    assert_eq!(t.observe_seq(0), Continuity::Start);
+    assert_eq!(t.observe_block(3, 500, 16), Continuity::Start);
+    assert_eq!(t.stats().lost_frames, 2);
+}
+
+#[test]
+fn missing_samples_saturate_however_far_the_indices_jump() {
+    // Every frame valid: each Hello starts the stream anew at 0, and each block jumps to
+    // the last index a block may start at.
+    let mut t = SequenceTracker::new();
+    let last = u64::MAX - 1;
+    for round in 0..3u16 {
+        let hello = Frame {
+            seq: 2 * round,
+            payload: Payload::Hello(Hello {
+                config: CONFIG,
+                max_samples_per_block: 16,
+                next_sample_index: 0,
+            }),
+        };
+        assert_eq!(t.observe(&hello), Continuity::Start);
+        assert_eq!(t.observe_block(2 * round + 1, last, 1), gap(0, last));
+    }
+    assert_eq!(t.stats().missing_samples, u64::MAX);
+}
+
+#[test]
 fn hello_restarts_the_stream() {
     let mut t = SequenceTracker::new();
     t.observe_block(40, 5000, 16);
