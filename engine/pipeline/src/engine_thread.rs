@@ -121,7 +121,7 @@ pub(crate) struct EngineLoop {
     pub(crate) waiter: Waiter,
     pub(crate) realtime: Option<RealtimeStatus>,
     totals: Totals,
-    /// Version of the user settings last applied (see `settings::SettingsMailbox`).
+    /// Number of the user-settings set last applied (see `settings::SettingsMailbox`).
     settings_seen: u64,
 }
 

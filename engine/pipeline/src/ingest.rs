@@ -240,11 +240,11 @@ impl SensorProducer {
     /// Reports `n` samples that never arrived (a sensor dropout); the engine processes
     /// them as a gap before the next pushed sample.
     pub fn report_missing(&mut self, n: u64) {
-        self.missing += n;
+        self.missing = self.missing.saturating_add(n);
         self.counters()
             .missing
             .store(self.missing, Ordering::Relaxed);
-        self.pending_missing += n;
+        self.pending_missing = self.pending_missing.saturating_add(n);
     }
 
     /// Ends the stream (the same as dropping the producer): the engine thread processes
@@ -264,7 +264,7 @@ impl SensorProducer {
         let c = self.counters();
         c.overruns.store(overruns, Ordering::Relaxed);
         c.overrun_events.store(events, Ordering::Relaxed);
-        self.pending_missing += dropped as u64;
+        self.pending_missing = self.pending_missing.saturating_add(dropped as u64);
     }
 
     /// Queues what fits, whole slots, behind the pending gap. Returns the samples queued.

@@ -1,68 +1,107 @@
 //! The user's settings handed from the sensor side to the engine thread while the
 //! pipeline runs (`Engine::set_user_settings` on the engine's own thread).
 //!
-//! A seqlock of atomics: the writer (the producer's thread, when the firmware reports a
-//! change, rarely) makes the version odd, stores the five fields and makes it even again;
-//! the engine thread compares the version with the last one it applied — one load per
-//! batch of slots — and only on a change reads the fields and checks that the version did
-//! not move meanwhile. Neither side waits, locks or allocates; a read that overlaps a
-//! write is retried at the next batch.
+//! Two buffers of atomics, each a seqlock, and a count of the sets published. The writer
+//! (the producer's thread, when the firmware reports a change, rarely) fills the buffer
+//! that does not hold the latest set (its sequence odd while it writes) and then counts the
+//! set published; the engine thread compares the count with the last one it applied — one
+//! load per batch of slots — and only on a change reads the latest set's buffer and checks
+//! that its sequence did not move meanwhile. So a write in progress never hides the set
+//! published before it: a slot pushed after a set was published always finds that set (or
+//! a newer one) complete. The latest set's buffer is only rewritten by the publish after
+//! the next one, and a read that meets it is retried on the newer set in the other buffer
+//! a few times, then at the next batch. Neither side waits, locks or allocates.
 
 use letdown_engine::UserSettings;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
-/// The latest settings published, with their version (0: none yet).
+/// Reads of the latest set that a write overlaps before the engine thread leaves it to the
+/// next batch of slots: each needs two more sets published during a read of five atomics.
+const READ_ATTEMPTS: u32 = 4;
+
+/// One set of the five settings, behind its own sequence (odd while written).
+#[derive(Debug, Default)]
+struct Buffer {
+    seq: AtomicU64,
+    fields: [AtomicU32; 5],
+}
+
+/// The latest settings published, with the number of sets published (0: none yet).
 #[derive(Debug, Default)]
 pub(crate) struct SettingsMailbox {
-    version: AtomicU64,
-    fields: [AtomicU32; 5],
+    published: AtomicU64,
+    buffers: [Buffer; 2],
 }
 
 impl SettingsMailbox {
     /// Publishes `s` (one writer at a time: the producer, which `&mut self` serialises).
     pub(crate) fn publish(&self, s: &UserSettings) {
-        let v = self.version.load(Ordering::Relaxed);
-        self.version.store(v.wrapping_add(1), Ordering::Relaxed);
-        // The odd version is visible before any field changes.
-        fence(Ordering::Release);
-        for (slot, value) in self.fields.iter().zip(fields(s)) {
-            slot.store(value.to_bits(), Ordering::Relaxed);
-        }
-        // Every field is visible before the even version (and before any slot pushed
-        // after this call: the ring publishes with a release store).
-        self.version.store(v.wrapping_add(2), Ordering::Release);
+        let n = self.published.load(Ordering::Relaxed);
+        self.write(n + 1, s);
+        self.commit(n + 1);
     }
 
-    /// Settings newer than version `seen`, if a complete set is there; `seen` moves on.
+    /// Writes `s` into set `n`'s buffer, the one the latest set (`n − 1`) is not in.
+    fn write(&self, n: u64, s: &UserSettings) {
+        let buffer = self.buffer(n);
+        let seq = buffer.seq.load(Ordering::Relaxed);
+        buffer.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        // The odd sequence is visible before any field changes.
+        fence(Ordering::Release);
+        for (slot, value) in buffer.fields.iter().zip(fields(s)) {
+            slot.store(value.to_bits(), Ordering::Relaxed);
+        }
+        buffer.seq.store(seq.wrapping_add(2), Ordering::Release);
+    }
+
+    /// Counts set `n` published: every field is visible before the count (and before any
+    /// slot pushed after this call: the ring publishes with a release store).
+    fn commit(&self, n: u64) {
+        self.published.store(n, Ordering::Release);
+    }
+
+    fn buffer(&self, n: u64) -> &Buffer {
+        &self.buffers[(n % 2) as usize]
+    }
+
+    /// Settings newer than set `seen`, if one is there; `seen` moves on.
     #[inline]
     pub(crate) fn take_newer(&self, seen: &mut u64) -> Option<UserSettings> {
-        let v1 = self.version.load(Ordering::Acquire);
-        if v1 == *seen {
+        let n = self.published.load(Ordering::Acquire);
+        if n == *seen {
             return None;
         }
-        self.read_changed(v1, seen)
+        self.read_latest(n, seen)
     }
 
     #[cold]
     #[inline(never)]
-    fn read_changed(&self, v1: u64, seen: &mut u64) -> Option<UserSettings> {
-        if v1 % 2 == 1 {
-            return None;
+    fn read_latest(&self, mut n: u64, seen: &mut u64) -> Option<UserSettings> {
+        for _ in 0..READ_ATTEMPTS {
+            if let Some(f) = self.read(n) {
+                *seen = n;
+                return Some(UserSettings {
+                    stimulation_vacuum_mmhg: f[0],
+                    stimulation_rate_cpm: f[1],
+                    expression_vacuum_mmhg: f[2],
+                    expression_rate_cpm: f[3],
+                    max_vacuum_mmhg: f[4],
+                });
+            }
+            // Rewritten meanwhile: a newer set is complete in the other buffer.
+            n = self.published.load(Ordering::Acquire);
         }
+        None
+    }
+
+    /// Set `n`'s fields, unless a write overlapped the read.
+    fn read(&self, n: u64) -> Option<[f32; 5]> {
+        let buffer = self.buffer(n);
+        let seq = buffer.seq.load(Ordering::Acquire);
         let f: [f32; 5] =
-            core::array::from_fn(|i| f32::from_bits(self.fields[i].load(Ordering::Relaxed)));
+            core::array::from_fn(|i| f32::from_bits(buffer.fields[i].load(Ordering::Relaxed)));
         fence(Ordering::Acquire);
-        if self.version.load(Ordering::Relaxed) != v1 {
-            return None;
-        }
-        *seen = v1;
-        Some(UserSettings {
-            stimulation_vacuum_mmhg: f[0],
-            stimulation_rate_cpm: f[1],
-            expression_vacuum_mmhg: f[2],
-            expression_rate_cpm: f[3],
-            max_vacuum_mmhg: f[4],
-        })
+        (seq % 2 == 0 && buffer.seq.load(Ordering::Relaxed) == seq).then_some(f)
     }
 }
 
@@ -97,5 +136,37 @@ mod tests {
         m.publish(&s);
         assert_eq!(m.take_newer(&mut seen), Some(s), "the latest set wins");
         assert_eq!(m.take_newer(&mut seen), None);
+    }
+
+    #[test]
+    fn a_write_in_progress_leaves_the_set_published_before_it_readable() {
+        let m = SettingsMailbox::default();
+        let mut seen = 0;
+        let mut a = EngineConfig::new(1000.0).user_settings();
+        a.expression_vacuum_mmhg = -150.0;
+        m.publish(&a);
+        // The next set is half written (its buffer's sequence odd, not yet counted): a
+        // slot pushed after `a` was published still finds `a`.
+        let mut b = a;
+        b.expression_vacuum_mmhg = -120.0;
+        m.write(2, &b);
+        assert_eq!(m.take_newer(&mut seen), Some(a));
+        m.commit(2);
+        assert_eq!(m.take_newer(&mut seen), Some(b));
+        // A third set rewrites `a`'s buffer; while it is written `b` stays readable.
+        let mut c = b;
+        c.max_vacuum_mmhg = -200.0;
+        let buffer = m.buffer(3);
+        buffer
+            .seq
+            .store(buffer.seq.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        assert_eq!(m.read(3), None, "a buffer being written is not read");
+        assert_eq!(m.read(2).map(|f| f[2]), Some(-120.0));
+        buffer
+            .seq
+            .store(buffer.seq.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
+        m.write(3, &c);
+        m.commit(3);
+        assert_eq!(m.take_newer(&mut seen), Some(c));
     }
 }

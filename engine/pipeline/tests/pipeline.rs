@@ -165,6 +165,21 @@ fn a_reported_dropout_reaches_the_engine_as_a_gap_in_its_place() {
 }
 
 #[test]
+fn dropouts_reported_past_the_counters_range_saturate() {
+    // A link's sample indices may jump by up to 2⁶⁴ − 1 at every restart of the board.
+    let _serial = serial();
+    let p = pipeline::start(engine(), PipelineConfig::for_stream(RATE, 32)).unwrap();
+    let mut producer = p.producer;
+    producer.report_missing(u64::MAX - 1);
+    producer.report_missing(u64::MAX - 1);
+    assert_eq!(producer.push(&eventful(10)).dropped, 0);
+    drop(producer);
+    let report = p.engine.join().unwrap();
+    assert_eq!(report.stats.missing, u64::MAX);
+    assert_eq!(report.engine.stats().missing_samples, u64::MAX);
+}
+
+#[test]
 fn a_push_larger_than_the_queue_keeps_the_oldest_and_reports_the_rest_as_a_gap() {
     let _serial = serial();
     let capacity = 4096;
