@@ -11,7 +11,7 @@
 use crate::ejection::Envelope;
 use crate::faults::{self, FaultKind, FaultSet, FaultTimeline};
 use crate::flow_variation::{Trickle, Wobble};
-use crate::ground_truth::{OwnFlow, MAX_WINDOW_S};
+use crate::ground_truth::{OwnFlow, SensorPath, MAX_WINDOW_S};
 use crate::labels::Ejection;
 use crate::milk::{removal_rate_per_s, DuctStore, START_SHARE, TRICKLE_SHARE};
 use crate::mother::{Mother, MotherId, SessionPhysiology};
@@ -492,10 +492,9 @@ impl Generator {
     /// The labelled ejections so far, in time order. Complete once the last sample has
     /// been generated; before that, an ongoing ejection's `end_s` is the session's end.
     pub fn labels(&self) -> Vec<Ejection> {
-        let delay = self.sensor.flow_delay_s();
         self.ejections
             .iter()
-            .map(|e| e.own.label(self.duration_s, delay))
+            .map(|e| e.own.label(self.duration_s))
             .collect()
     }
 
@@ -795,7 +794,11 @@ impl Generator {
             self.ejections.push(EjectionState {
                 envelope,
                 share,
-                own: OwnFlow::new(t_s, self.tick_s),
+                own: OwnFlow::new(
+                    t_s,
+                    self.tick_s,
+                    SensorPath::new(&self.sensor, 1.0 / self.dt_s, self.tick_s),
+                ),
                 releasing: true,
             });
         }

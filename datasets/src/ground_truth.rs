@@ -6,10 +6,11 @@
 //! evaluated every physiology tick (~10 ms). From it:
 //! - `onset_s`: the ejection's release begins (milk starts to leave with the next suction
 //!   stroke, within one cycle, while the pump runs);
-//! - `visible_s`: the first time its own cycle-averaged flow reaches 1 mL/min, plus the
-//!   transport delay and the tubing's smoothing time constant (its group delay) — when
-//!   the same flow reaches 1 mL/min at the sensor. `None` if that is after the session
-//!   ends;
+//! - `visible_s`: the first time its own cycle-averaged flow reaches 1 mL/min at the
+//!   sensor: the flow at the breast taken through the session's own tubing (its
+//!   compliance's lag) and the sensor's smoothing ([`SensorPath`]), then the transport
+//!   delay. `None` if that is after the session ends (or never: a flow that barely
+//!   reaches 1 mL/min at the breast may stay under it through a smoothing sensor);
 //! - `end_s`: after its peak, the first time its own cycle-averaged flow is ≤ 10 % of that
 //!   peak *and* its release from the alveoli is ≤ 10 % of the release peak. The second
 //!   condition keeps a pause or a leak (which cut the flow, not the ejection) from ending
@@ -17,6 +18,7 @@
 //!   session ends first, `end_s` is the session's end.
 
 use crate::labels::Ejection;
+use crate::sensor::{Lag, SensorParams, Smoother};
 
 /// Longest averaging window, s (the slowest rhythm, 24 cpm, lasts 2.5 s).
 pub(crate) const MAX_WINDOW_S: f64 = 2.5;
@@ -24,6 +26,35 @@ pub(crate) const MAX_WINDOW_S: f64 = 2.5;
 pub const VISIBLE_ML_MIN: f64 = 1.0;
 /// End of an ejection: its flow falls to this fraction of its peak (DESIGN §3).
 const END_FRACTION: f64 = 0.1;
+
+/// The way from the breast to the flow reading, for one ejection's own flow: the same
+/// stages as the session's flow takes (`sensor.rs`: the transport delay, rounded to whole
+/// samples as the tubing rounds it, the tubing's compliance and the sensor's smoothing),
+/// the lags stepped once a label tick. Each stage is linear and time-invariant, so
+/// averaging over a pump cycle before them gives what averaging after them would.
+#[derive(Clone, Debug)]
+pub(crate) struct SensorPath {
+    delay_s: f64,
+    compliance: Lag,
+    smoother: Smoother,
+}
+
+impl SensorPath {
+    /// The path of a session with sensor `params` sampled at `rate_hz`, stepped every
+    /// `tick_s`.
+    pub fn new(params: &SensorParams, rate_hz: f64, tick_s: f64) -> Self {
+        Self {
+            delay_s: params.transport_delay_samples(rate_hz) as f64 / rate_hz,
+            compliance: Lag::new(params.compliance_tau_s, 1.0 / tick_s),
+            smoother: Smoother::new(params.flow_smoothing_tau_s, 1.0 / tick_s),
+        }
+    }
+
+    /// The flow at the sensor, one transport delay after the breast flow `x` left.
+    fn step(&mut self, x: f64) -> f64 {
+        self.smoother.step(self.compliance.step(x))
+    }
+}
 
 /// One ejection's label tracker.
 #[derive(Clone, Debug)]
@@ -33,20 +64,23 @@ pub(crate) struct OwnFlow {
     ring: Vec<f64>,
     head: usize,
     peak_ml_min: f64,
-    visible_breast_s: Option<f64>,
+    path: SensorPath,
+    visible_s: Option<f64>,
     end_s: Option<f64>,
 }
 
 impl OwnFlow {
-    /// A tracker for an ejection starting at `onset_s`, ticked every `tick_s`.
-    pub fn new(onset_s: f64, tick_s: f64) -> Self {
+    /// A tracker for an ejection starting at `onset_s`, ticked every `tick_s`, whose milk
+    /// reaches the reading along `path`.
+    pub fn new(onset_s: f64, tick_s: f64, path: SensorPath) -> Self {
         let cap = (MAX_WINDOW_S / tick_s).ceil() as usize + 2;
         Self {
             onset_s,
             ring: vec![0.0; cap],
             head: 0,
             peak_ml_min: 0.0,
-            visible_breast_s: None,
+            path,
+            visible_s: None,
             end_s: None,
         }
     }
@@ -73,8 +107,9 @@ impl OwnFlow {
         let back = ((window_s / tick_s).round() as usize).clamp(1, self.ring.len() - 1);
         let old = self.ring[(self.head + self.ring.len() - back) % self.ring.len()];
         let avg_ml_min = (removed_ml - old) / (back as f64 * tick_s) * 60.0;
-        if self.visible_breast_s.is_none() && avg_ml_min >= VISIBLE_ML_MIN {
-            self.visible_breast_s = Some(t_s);
+        let at_sensor = self.path.step(avg_ml_min);
+        if self.visible_s.is_none() && at_sensor >= VISIBLE_ML_MIN {
+            self.visible_s = Some(t_s + self.path.delay_s);
         }
         if !running_whole_window {
             return;
@@ -95,16 +130,12 @@ impl OwnFlow {
         self.peak_ml_min
     }
 
-    /// The label, for a session lasting `duration_s` whose flow reaches the sensor
-    /// `sensor_delay_s` after leaving the breast.
-    pub fn label(&self, duration_s: f64, sensor_delay_s: f64) -> Ejection {
+    /// The label, for a session lasting `duration_s`.
+    pub fn label(&self, duration_s: f64) -> Ejection {
         Ejection {
             onset_s: self.onset_s,
             end_s: self.end_s.unwrap_or(duration_s).min(duration_s),
-            visible_s: self
-                .visible_breast_s
-                .map(|t| t + sensor_delay_s)
-                .filter(|t| *t < duration_s),
+            visible_s: self.visible_s.filter(|t| *t < duration_s),
         }
     }
 }
@@ -113,40 +144,100 @@ impl OwnFlow {
 mod tests {
     use super::*;
 
-    #[test]
-    fn visible_peak_and_end_from_a_ramp() {
-        // Own flow rising 0 → 20 mL/min over 20 s, then falling to 0 over 100 s.
+    fn sensor(
+        transport_delay_s: f64,
+        compliance_tau_s: f64,
+        smoothing: Option<f64>,
+    ) -> SensorParams {
+        SensorParams {
+            transport_delay_s,
+            compliance_tau_s,
+            flow_noise_ml_min: 0.0,
+            flow_quantum_ml_min: 0.0,
+            flow_offset_ml_min: 0.0,
+            flow_drift_ml_min: 0.0,
+            flow_refresh_hz: None,
+            gain_shift: None,
+            flow_smoothing_tau_s: smoothing,
+            pressure_noise_mmhg: 0.0,
+            pressure_quantum_mmhg: 0.0,
+            pressure_offset_mmhg: 0.0,
+        }
+    }
+
+    /// Own flow rising 0 → 20 mL/min over 20 s from 10 s, then falling to 0 over 100 s.
+    fn ramp(t: f64) -> f64 {
+        let u = t - 10.0;
+        if u < 0.0 {
+            0.0
+        } else if u < 20.0 {
+            u
+        } else {
+            (20.0 - (u - 20.0) * 0.2).max(0.0)
+        }
+    }
+
+    /// Runs the ramp through a tracker on a pump cycle of 1 s, ticked every 10 ms of a
+    /// 100 Hz session.
+    fn track(sensor: &SensorParams) -> OwnFlow {
         let tick = 0.01;
-        let mut o = OwnFlow::new(10.0, tick);
+        let mut o = OwnFlow::new(10.0, tick, SensorPath::new(sensor, 100.0, tick));
         let mut removed = 0.0;
-        let flow = |t: f64| {
-            let u = t - 10.0;
-            if u < 0.0 {
-                0.0
-            } else if u < 20.0 {
-                u
-            } else {
-                (20.0 - (u - 20.0) * 0.2).max(0.0)
-            }
-        };
         let mut t = 10.0;
         while t < 200.0 {
-            removed += flow(t) / 60.0 * tick;
+            removed += ramp(t) / 60.0 * tick;
             t += tick;
-            let release = flow(t) / 20.0;
-            o.tick(t, tick, removed, 1.0, true, release);
+            o.tick(t, tick, removed, 1.0, true, ramp(t) / 20.0);
         }
-        let l = o.label(300.0, 2.0);
-        // 1 mL/min averaged over 1 s is reached 1.5 s after onset; +2 s to the sensor.
+        o
+    }
+
+    #[test]
+    fn visible_peak_and_end_from_a_ramp() {
+        let o = track(&sensor(2.0, 0.05, None));
+        let l = o.label(300.0);
+        // 1 mL/min averaged over 1 s is reached at the breast 1.5 s after onset; the
+        // tubing lags the ramp by nearly its 0.05 s; +2 s to the sensor.
         let v = l.visible_s.unwrap();
-        assert!((v - 13.5).abs() < 0.05, "{v}");
+        assert!((v - 13.55).abs() < 0.03, "{v}");
         assert!((o.peak_ml_min() - 19.9).abs() < 0.2);
         // 10 % of the peak (~2 mL/min, averaged over 1 s) at u ≈ 110.5 s.
         assert!((l.end_s - 120.5).abs() < 0.3, "{}", l.end_s);
         // Cut by the session end.
-        let l = o.label(100.0, 2.0);
-        assert_eq!(l.end_s, 100.0);
-        let l = o.label(13.0, 2.0);
-        assert_eq!(l.visible_s, None);
+        assert_eq!(o.label(100.0).end_s, 100.0);
+        assert_eq!(o.label(13.0).visible_s, None);
+    }
+
+    /// The crossing at the sensor against the same path integrated independently: the
+    /// ramp's 1 s average taken in closed form through the three lags as differential
+    /// equations, stepped a hundred times finer than the label's ticks.
+    #[test]
+    fn visible_is_where_the_own_flow_crosses_at_the_sensor() {
+        let (delay, compliance, smoothing) = (1.0, 0.15, 0.8);
+        let label = track(&sensor(delay, compliance, Some(smoothing)))
+            .label(300.0)
+            .visible_s
+            .unwrap();
+        // The 1 s trailing mean of the ramp u (mL/min) u ≥ 0 s after its start.
+        let average = |u: f64| if u < 1.0 { u * u / 2.0 } else { u - 0.5 };
+        let dt = 1e-4;
+        let (mut y, mut u) = ([0.0f64; 3], 0.0);
+        while y[2] < VISIBLE_ML_MIN {
+            u += dt;
+            y[0] += dt / compliance * (average(u) - y[0]);
+            y[1] += dt / smoothing * (y[0] - y[1]);
+            y[2] += dt / smoothing * (y[1] - y[2]);
+        }
+        let reference = 10.0 + u + delay;
+        assert!((label - reference).abs() < 0.02, "{label} vs {reference}");
+        // The smoothing delays it, by less than its group delay on a ramp (2 × 0.8 s).
+        let plain = track(&sensor(delay, compliance, None))
+            .label(300.0)
+            .visible_s
+            .unwrap();
+        assert!(
+            label > plain + 0.5 && label < plain + 2.0 * smoothing,
+            "{plain} {label}"
+        );
     }
 }

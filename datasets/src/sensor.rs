@@ -127,39 +127,58 @@ impl SensorParams {
 pub const SLOW_SENSOR_QUANTUM_ML_MIN: f64 = 0.5;
 
 impl SensorParams {
-    /// How long after leaving the breast a change of flow shows in the reading, s: the
-    /// transport delay plus the group delay of the tubing and of the sensor's own
-    /// smoothing (one time constant per first-order stage).
-    pub fn flow_delay_s(&self) -> f64 {
-        self.transport_delay_s
-            + self.compliance_tau_s
-            + 2.0 * self.flow_smoothing_tau_s.unwrap_or(0.0)
+    /// The transport delay in whole samples at `rate_hz`, as the tubing applies it:
+    /// rounded, at least one (never shortened by more than half a sample).
+    pub fn transport_delay_samples(&self, rate_hz: f64) -> usize {
+        (self.transport_delay_s * rate_hz).round().max(1.0) as usize
+    }
+}
+
+/// A first-order lag of time constant `tau_s`, stepped at `rate_hz`: the tubing's
+/// compliance and each stage of a smoothing sensor.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lag {
+    alpha: f64,
+    y: f64,
+}
+
+impl Lag {
+    pub fn new(tau_s: f64, rate_hz: f64) -> Self {
+        Self {
+            alpha: 1.0 - (-1.0 / (tau_s * rate_hz)).exp(),
+            y: 0.0,
+        }
+    }
+
+    /// The lagged value after input `x`.
+    #[inline]
+    pub fn step(&mut self, x: f64) -> f64 {
+        self.y += self.alpha * (x - self.y);
+        self.y
     }
 }
 
 /// The flow sensor's own smoothing: two first-order stages (`smoothed-sensor`), or none.
 #[derive(Clone, Debug)]
 pub(crate) struct Smoother {
-    /// Per-sample coefficient of each stage; `None` = no smoothing.
-    alpha: Option<f64>,
-    stages: [f64; 2],
+    /// The two stages; `None` = no smoothing.
+    stages: Option<[Lag; 2]>,
 }
 
 impl Smoother {
     pub fn new(tau_s: Option<f64>, rate_hz: f64) -> Self {
         Self {
-            alpha: tau_s.map(|t| 1.0 - (-1.0 / (t * rate_hz)).exp()),
-            stages: [0.0; 2],
+            stages: tau_s.map(|t| [Lag::new(t, rate_hz); 2]),
         }
     }
 
     /// The smoothed flow, mL/min (the input itself without smoothing).
     #[inline]
     pub fn step(&mut self, x: f64) -> f64 {
-        let Some(alpha) = self.alpha else { return x };
-        self.stages[0] += alpha * (x - self.stages[0]);
-        self.stages[1] += alpha * (self.stages[0] - self.stages[1]);
-        self.stages[1]
+        match &mut self.stages {
+            Some([first, second]) => second.step(first.step(x)),
+            None => x,
+        }
     }
 }
 
@@ -168,19 +187,15 @@ impl Smoother {
 pub(crate) struct Tubing {
     line: Vec<f32>,
     head: usize,
-    alpha: f64,
-    smoothed: f64,
+    compliance: Lag,
 }
 
 impl Tubing {
     pub fn new(params: &SensorParams, rate_hz: f64) -> Self {
-        // The delay is rounded to whole samples (never shortened by more than half a sample).
-        let n = (params.transport_delay_s * rate_hz).round().max(1.0) as usize;
         Self {
-            line: vec![0.0; n],
+            line: vec![0.0; params.transport_delay_samples(rate_hz)],
             head: 0,
-            alpha: 1.0 - (-1.0 / (params.compliance_tau_s * rate_hz)).exp(),
-            smoothed: 0.0,
+            compliance: Lag::new(params.compliance_tau_s, rate_hz),
         }
     }
 
@@ -194,8 +209,7 @@ impl Tubing {
         if self.head == self.line.len() {
             self.head = 0;
         }
-        self.smoothed += self.alpha * (delayed - self.smoothed);
-        self.smoothed
+        self.compliance.step(delayed)
     }
 }
 

@@ -210,7 +210,11 @@ fn a_smoothing_sensor_hides_the_pump_pulsation() {
 }
 
 #[test]
-fn a_smoothing_sensor_delays_visibility_by_its_group_delay() {
+fn a_smoothing_sensor_delays_visibility_by_up_to_about_its_group_delay() {
+    // The same sessions with and without the sensor's two lags of τ: each ejection's own
+    // flow crosses 1 mL/min later through them, and on a climbing flow by less than their
+    // group delay 2τ (a flow that barely reaches 1 mL/min may take longer, or never).
+    let mut lags = Vec::new();
     for seed in 0..4 {
         let (_, ga) = collect(off(seed));
         let (_, gb) = collect(on(seed, Phenomenon::SmoothedSensor));
@@ -218,10 +222,14 @@ fn a_smoothing_sensor_delays_visibility_by_its_group_delay() {
         for (x, y) in ga.labels().iter().zip(gb.labels()) {
             assert_eq!(x.onset_s, y.onset_s);
             if let (Some(vx), Some(vy)) = (x.visible_s, y.visible_s) {
-                assert!((vy - vx - 2.0 * tau).abs() < 1e-9, "{vx} {vy} {tau}");
+                assert!(vy > vx, "seed {seed}: {vx} → {vy}");
+                lags.push((vy - vx) / (2.0 * tau));
             }
         }
     }
+    lags.sort_by(f64::total_cmp);
+    let median = lags[lags.len() / 2];
+    assert!(lags.len() >= 8 && median > 0.2 && median < 1.0, "{lags:?}");
 }
 
 #[test]
