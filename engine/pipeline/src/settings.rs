@@ -94,14 +94,17 @@ impl SettingsMailbox {
         None
     }
 
-    /// Set `n`'s fields, unless a write overlapped the read.
+    /// Set `n`'s fields, unless its buffer has been rewritten since (a newer set is there,
+    /// or half of one) or a write overlapped the read. Each write adds 2 to its buffer's
+    /// sequence, and set `n` is its buffer's ⌈n/2⌉-th write.
     fn read(&self, n: u64) -> Option<[f32; 5]> {
         let buffer = self.buffer(n);
         let seq = buffer.seq.load(Ordering::Acquire);
         let f: [f32; 5] =
             core::array::from_fn(|i| f32::from_bits(buffer.fields[i].load(Ordering::Relaxed)));
         fence(Ordering::Acquire);
-        (seq % 2 == 0 && buffer.seq.load(Ordering::Relaxed) == seq).then_some(f)
+        let written_n = n + (n & 1);
+        (seq == written_n && buffer.seq.load(Ordering::Relaxed) == seq).then_some(f)
     }
 }
 
@@ -153,20 +156,36 @@ mod tests {
         assert_eq!(m.take_newer(&mut seen), Some(a));
         m.commit(2);
         assert_eq!(m.take_newer(&mut seen), Some(b));
-        // A third set rewrites `a`'s buffer; while it is written `b` stays readable.
+        // A third set rewrites `a`'s buffer: `a` is no longer there to be read, whether
+        // the write is under way or done but not yet counted; `b` stays readable.
         let mut c = b;
         c.max_vacuum_mmhg = -200.0;
-        let buffer = m.buffer(3);
-        buffer
-            .seq
-            .store(buffer.seq.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        assert_eq!(m.read(3), None, "a buffer being written is not read");
-        assert_eq!(m.read(2).map(|f| f[2]), Some(-120.0));
-        buffer
-            .seq
-            .store(buffer.seq.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
         m.write(3, &c);
+        assert_eq!(m.read(1), None, "set 1's buffer now holds set 3");
+        assert_eq!(m.read(2).map(|f| f[4]), Some(b.max_vacuum_mmhg));
+        let buffer = m.buffer(3);
+        buffer.seq.fetch_add(1, Ordering::Relaxed);
+        assert_eq!(m.read(3), None, "a buffer being written is not read");
+        buffer.seq.fetch_sub(1, Ordering::Relaxed);
         m.commit(3);
         assert_eq!(m.take_newer(&mut seen), Some(c));
+    }
+
+    #[test]
+    fn a_reader_that_fell_behind_never_takes_a_newer_set_for_an_older_one() {
+        // The engine thread saw set 1 counted, then the producer published set 2 and
+        // wrote set 3 into set 1's buffer before counting it: the read of set 1 finds set
+        // 3 there, refuses it and takes set 2, the latest counted.
+        let m = SettingsMailbox::default();
+        let mut sets = [EngineConfig::new(1000.0).user_settings(); 3];
+        for (k, s) in sets.iter_mut().enumerate() {
+            s.expression_vacuum_mmhg = -150.0 + 10.0 * k as f32;
+        }
+        m.publish(&sets[0]);
+        m.publish(&sets[1]);
+        m.write(3, &sets[2]);
+        let mut seen = 0;
+        assert_eq!(m.read_latest(1, &mut seen), Some(sets[1]));
+        assert_eq!(seen, 2);
     }
 }
