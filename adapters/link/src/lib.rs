@@ -223,9 +223,11 @@
 //! counted as they arrive (`oversize_bytes`), so a line that never sends a `0x00` shows at
 //! once.
 //!
-//! The sequence number tells lost frames (of any type), modulo 2¹⁶; the first-sample
-//! index tells the exact number of samples lost, whatever the number of frames, and is
-//! what the receiver reports to the engine as a gap ([`SequenceTracker`]).
+//! The sequence number tells lost frames (of any type), modulo 2¹⁶, while the stream goes
+//! on (not across a Hello, a rewind or the first block after heartbeats, where the board
+//! may have restarted its numbering); the first-sample index tells the exact number of
+//! samples lost, whatever the number of frames, and is what the receiver reports to the
+//! engine as a gap ([`SequenceTracker`]).
 //!
 //! ## Sample numbering (what a receiver does)
 //!

@@ -49,10 +49,11 @@ impl Continuity {
 pub struct SequenceStats {
     /// Frames observed.
     pub frames: u64,
-    /// Frames lost, from the sequence numbers: the sum of [`Continuity::Gap`]'s
-    /// `lost_frames`, and those lost before a [`Continuity::Rewind`] or before the first
-    /// block after heartbeats. Not those before a [`crate::Hello`]: it may come from a
-    /// board that restarted, and with it its numbering.
+    /// Frames lost (sum of [`Continuity::Gap`]'s `lost_frames`). Only where the stream
+    /// goes on: frames lost just before a [`crate::Hello`], a [`Continuity::Rewind`] or
+    /// the first block after heartbeats are not counted, since there the board may have
+    /// restarted, and its numbering with it (a restart's Hello can be lost): counting the
+    /// jump of the sequence numbers would report tens of thousands of frames lost.
     pub lost_frames: u64,
     /// Samples missing (sum of [`Continuity::Gap`]'s `missing_samples`, saturating at
     /// `u64::MAX`).
@@ -129,10 +130,7 @@ impl SequenceTracker {
         self.stats.frames += 1;
         let (Some(last_seq), Some(expected)) = (self.last_seq, self.next_sample_index) else {
             // Nothing yet, or no sample index known (only heartbeats so far): the
-            // stream's samples start here. Heartbeats lost since the last one still count.
-            if let Some(last_seq) = self.last_seq {
-                self.count_lost(seq.wrapping_sub(last_seq).wrapping_sub(1));
-            }
+            // stream's samples start here.
             self.stats.starts += 1;
             self.last_seq = Some(seq);
             self.next_sample_index = Some(first_sample_index.saturating_add(count));
@@ -148,9 +146,6 @@ impl SequenceTracker {
         let end = first_sample_index.saturating_add(count);
         self.next_sample_index = Some(end.max(expected));
         if first_sample_index < expected {
-            // The same stream (a board that restarts its numbering sends a Hello first),
-            // so the sequence numbers still count the frames lost before it.
-            self.count_lost(delta.wrapping_sub(1));
             self.stats.rewinds += 1;
             return Continuity::Rewind {
                 expected_index: expected,
@@ -178,10 +173,6 @@ impl SequenceTracker {
         &self.stats
     }
 
-    fn count_lost(&mut self, lost_frames: u16) {
-        self.stats.lost_frames += u64::from(lost_frames);
-    }
-
     fn restart(&mut self, seq: u16, next_sample_index: Option<u64>) -> Continuity {
         self.stats.frames += 1;
         self.stats.starts += 1;
@@ -191,7 +182,7 @@ impl SequenceTracker {
     }
 
     fn gap(&mut self, lost_frames: u16, missing_samples: u64) -> Continuity {
-        self.count_lost(lost_frames);
+        self.stats.lost_frames += u64::from(lost_frames);
         // Saturating: a sender's indices may jump by up to 2⁶⁴ − 1 at every Hello.
         self.stats.missing_samples = self.stats.missing_samples.saturating_add(missing_samples);
         Continuity::Gap {

@@ -113,23 +113,25 @@ fn repeats_and_rewinds_are_reported_not_counted_as_gaps() {
 }
 
 #[test]
-fn frames_lost_before_a_rewind_or_the_first_block_still_count() {
+fn a_board_that_restarted_without_its_hello_counts_no_lost_frames() {
+    // The board rebooted (its numbering with it) and its Hello was lost: its first block
+    // repeats indices already taken, a rewind. The sequence numbers' jump (1000 → 1) is
+    // no count of lost frames, so none is reported.
     let mut t = SequenceTracker::new();
-    t.observe_block(0, 0, 16);
-    // Frames 1–4 lost, then a block that repeats samples: a rewind, and four lost frames.
+    t.observe_block(1000, 15_984, 16);
     assert_eq!(
-        t.observe_block(5, 8, 16),
+        t.observe_block(1, 0, 16),
         Continuity::Rewind {
-            expected_index: 16,
-            first_sample_index: 8
+            expected_index: 16_000,
+            first_sample_index: 0
         }
     );
-    assert_eq!(t.stats().lost_frames, 4);
-    // Heartbeats only, two of them lost, then the first block: a start, two lost frames.
+    assert_eq!(t.stats().lost_frames, 0);
+    // Likewise after heartbeats only: the first block starts the stream.
     let mut t = SequenceTracker::new();
-    assert_eq!(t.observe_seq(0), Continuity::Start);
-    assert_eq!(t.observe_block(3, 500, 16), Continuity::Start);
-    assert_eq!(t.stats().lost_frames, 2);
+    assert_eq!(t.observe_seq(1000), Continuity::Start);
+    assert_eq!(t.observe_block(1, 500, 16), Continuity::Start);
+    assert_eq!(t.stats().lost_frames, 0);
 }
 
 #[test]
