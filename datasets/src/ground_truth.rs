@@ -9,7 +9,7 @@
 //! - `visible_s`: the first time its own cycle-averaged flow reaches 1 mL/min at the
 //!   sensor: the flow at the breast taken through the session's own tubing (its
 //!   compliance's lag) and the sensor's smoothing ([`SensorPath`]), then the transport
-//!   delay. `None` if that is after the session ends (or never: a flow that barely
+//!   delay, and on a slow sensor until its next fresh reading. `None` if that is after the session ends (or never: a flow that barely
 //!   reaches 1 mL/min at the breast may stay under it through a smoothing sensor);
 //! - `end_s`: after its peak, the first time its own cycle-averaged flow is ≤ 10 % of that
 //!   peak *and* its release from the alveoli is ≤ 10 % of the release peak. The second
@@ -18,7 +18,7 @@
 //!   session ends first, `end_s` is the session's end.
 
 use crate::labels::Ejection;
-use crate::sensor::{Lag, SensorParams, Smoother};
+use crate::sensor::{refresh_samples, Lag, SensorParams, Smoother};
 
 /// Longest averaging window, s (the slowest rhythm, 24 cpm, lasts 2.5 s).
 pub(crate) const MAX_WINDOW_S: f64 = 2.5;
@@ -30,13 +30,17 @@ const END_FRACTION: f64 = 0.1;
 /// The way from the breast to the flow reading, for one ejection's own flow: the same
 /// stages as the session's flow takes (`sensor.rs`: the transport delay, rounded to whole
 /// samples as the tubing rounds it, the tubing's compliance and the sensor's smoothing),
-/// the lags stepped once a label tick. Each stage is linear and time-invariant, so
-/// averaging over a pump cycle before them gives what averaging after them would.
+/// the lags stepped once a label tick. Each of these is linear and time-invariant, so
+/// averaging over a pump cycle before them gives what averaging after them would. A slow
+/// sensor shows a crossing at its next fresh reading. The reading's gain, offset, noise and
+/// quantum act on the whole reading, not on one ejection's flow, and are left out.
 #[derive(Clone, Debug)]
 pub(crate) struct SensorPath {
     delay_s: f64,
     compliance: Lag,
     smoother: Smoother,
+    /// Time between a slow sensor's fresh readings, s (`None`: a fresh one every sample).
+    refresh_s: Option<f64>,
 }
 
 impl SensorPath {
@@ -47,7 +51,18 @@ impl SensorPath {
             delay_s: params.transport_delay_samples(rate_hz) as f64 / rate_hz,
             compliance: Lag::new(params.compliance_tau_s, 1.0 / tick_s),
             smoother: Smoother::new(params.flow_smoothing_tau_s, 1.0 / tick_s),
+            refresh_s: params.flow_refresh_hz.and_then(|r| {
+                let every = refresh_samples(Some(r), rate_hz);
+                (every > 1).then(|| every as f64 / rate_hz)
+            }),
         }
+    }
+
+    /// When a crossing that reaches the sensing element at `t_s` shows in the reading: at
+    /// the next fresh reading (taken every `refresh_s` from the session's start).
+    fn shown_at(&self, t_s: f64) -> f64 {
+        self.refresh_s
+            .map_or(t_s, |period| (t_s / period - 1e-9).ceil() * period)
     }
 
     /// The flow at the sensor, one transport delay after the breast flow `x` left.
@@ -109,7 +124,7 @@ impl OwnFlow {
         let avg_ml_min = (removed_ml - old) / (back as f64 * tick_s) * 60.0;
         let at_sensor = self.path.step(avg_ml_min);
         if self.visible_s.is_none() && at_sensor >= VISIBLE_ML_MIN {
-            self.visible_s = Some(t_s + self.path.delay_s);
+            self.visible_s = Some(self.path.shown_at(t_s + self.path.delay_s));
         }
         if !running_whole_window {
             return;
@@ -239,5 +254,19 @@ mod tests {
             label > plain + 0.5 && label < plain + 2.0 * smoothing,
             "{plain} {label}"
         );
+    }
+
+    #[test]
+    fn a_slow_sensor_shows_the_crossing_at_its_next_fresh_reading() {
+        let plain = sensor(2.0, 0.05, None);
+        let slow = SensorParams {
+            flow_refresh_hz: Some(10.0),
+            ..plain
+        };
+        let v = track(&plain).label(300.0).visible_s.unwrap();
+        let held = track(&slow).label(300.0).visible_s.unwrap();
+        // Fresh readings every 10 samples of the 100 Hz session: at multiples of 0.1 s.
+        assert!(held >= v && held < v + 0.1, "{v} → {held}");
+        assert!((held * 10.0 - (held * 10.0).round()).abs() < 1e-6, "{held}");
     }
 }

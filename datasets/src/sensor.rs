@@ -239,11 +239,15 @@ pub(crate) struct Hold {
     value: f32,
 }
 
+/// Samples between a slow sensor's fresh readings at `rate_hz` (1: every sample).
+pub(crate) fn refresh_samples(refresh_hz: Option<f64>, rate_hz: f64) -> u64 {
+    refresh_hz.map_or(1, |r| (rate_hz / r).round().max(1.0) as u64)
+}
+
 impl Hold {
     pub fn new(refresh_hz: Option<f64>, rate_hz: f64) -> Self {
-        let every = refresh_hz.map_or(1, |r| (rate_hz / r).round().max(1.0) as u64);
         Self {
-            every,
+            every: refresh_samples(refresh_hz, rate_hz),
             countdown: 0,
             value: 0.0,
         }
