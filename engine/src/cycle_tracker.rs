@@ -36,9 +36,6 @@ pub const STEADY_CYCLES: u8 = 3;
 /// 100 Hz, counted 46): noise that crosses the lowered threshold at every chance closes
 /// its cycles as soon as [`MIN_PERIOD_S`] allows, which is steady too.
 pub const FASTEST_PUMP_CPM: f32 = 130.0;
-/// Rates at or above this, cpm, are a stimulation rhythm; below, expression (stimulation
-/// 100–120 cpm, expression 45–78 cpm, DESIGN §1).
-pub const STIMULATION_MIN_CPM: f32 = 88.0;
 
 /// One analysis block: a pump cycle, or a stretch of time with the pump stopped.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,13 +52,6 @@ pub struct Cycle {
     /// amplitude; false for a stopped pump, a partial cycle after a gap, or a cycle too
     /// shallow to be pumping.
     pub pumping: bool,
-}
-
-impl Cycle {
-    /// Whether this block's rhythm is a stimulation rhythm.
-    pub fn is_stimulation(&self) -> bool {
-        self.pumping && self.rate_cpm >= STIMULATION_MIN_CPM
-    }
 }
 
 /// The tracker's state.
