@@ -353,10 +353,17 @@ impl Serve {
             mut counts,
             log,
             quiet,
+            pending,
             ..
         } = self;
         let (sink, stats) = receiver.into_parts();
-        finish(sink, &stats, &mut down, &mut counts, &log, quiet, started);
+        let end = End {
+            stats: &stats,
+            refused: pending.refused.is_some(),
+            quiet,
+            started,
+        };
+        finish(sink, &end, &mut down, &mut counts, &log);
     }
 }
 
@@ -513,14 +520,14 @@ impl Serve {
         if let (Some(at), Some(every)) = (self.next_stats, opts.stats_every) {
             if now >= at {
                 self.next_stats = Some(at + every);
-                let live = self.receiver.sink().live_stats().unwrap_or_default();
+                let so_far = counts_so_far(self.receiver.sink());
                 print_stats(
                     &self.log,
                     "stats",
                     &rx_stats,
                     &self.down,
                     &self.counts,
-                    &live,
+                    &so_far,
                 );
             }
         }
@@ -546,6 +553,9 @@ struct EventCounts {
     events: u64,
     /// Events that carry no hint (a detection that changes nothing the pump does).
     without_hint: u64,
+    /// Hints a closed engine left that were not sent because a refused stream's pause
+    /// stands: the pump's last command must be that pause (logged, counted).
+    withheld: u64,
 }
 
 /// A new engine starts in stimulation and says nothing until it changes its mind: if the
@@ -672,42 +682,62 @@ fn log_event(log: &Log, e: &ReceiverEvent, quiet: bool) {
     }
 }
 
+/// How a serve ended, for [`finish`].
+struct End<'a> {
+    stats: &'a ReceiveStats,
+    /// A stream was refused: the link's pause was sent and must stay the pump's last
+    /// command.
+    refused: bool,
+    quiet: bool,
+    started: Instant,
+}
+
 /// Closes the pipeline (everything queued is processed), sends its last hints (in the
-/// board's numbering), prints the summary.
+/// board's numbering; withheld after a refused stream's pause), prints the summary.
 fn finish(
     mut sink: PipelineSink,
-    stats: &ReceiveStats,
+    end: &End,
     down: &mut ToPump,
     counts: &mut EventCounts,
     log: &Log,
-    quiet: bool,
-    started: Instant,
 ) {
     sink.close();
-    send_leftover_hints(&mut sink, down, counts, log, quiet);
+    send_leftover_hints(&mut sink, end, down, counts, log);
     let totals = StreamTotals::of(&sink);
-    print_stats(log, "summary", stats, down, counts, &totals.pipeline);
+    print_stats(log, "summary", end.stats, down, counts, &totals.pipeline);
     totals.print(log, &sink);
     log.line(format_args!(
         "summary elapsed_s={:.3}",
-        started.elapsed().as_secs_f64()
+        end.started.elapsed().as_secs_f64()
     ));
 }
 
-/// Sends the hints of the events the pipeline still held when it closed.
+/// Sends the hints of the events the pipeline still held when it closed; after a refused
+/// stream they came from samples before the link's pause and would lift it, so they are
+/// only logged and counted.
 fn send_leftover_hints(
     sink: &mut PipelineSink,
+    end: &End,
     down: &mut ToPump,
     counts: &mut EventCounts,
     log: &Log,
-    quiet: bool,
 ) {
     while let Some(message) = sink.take_leftover() {
         counts.events += 1;
         match message.event.hint {
+            Some(hint) if end.refused => {
+                counts.withheld += 1;
+                log.line(format_args!(
+                    "{} -> hint {} (sample {}, at the end) not sent: the refused stream's \
+                     pause stands",
+                    event_text(&message.event),
+                    hint_fields(&hint),
+                    hint.sample_index
+                ));
+            }
             Some(hint) => {
                 down.hint(hint, log);
-                if !quiet {
+                if !end.quiet {
                     log.line(format_args!(
                         "{} -> hint {} (sample {}, at the end)",
                         event_text(&message.event),
@@ -723,6 +753,30 @@ fn send_leftover_hints(
 
 /// The pipeline's and the engine's figures summed over the streams served (one in all
 /// but restarts of the board), and the last stream's latency percentiles.
+/// Adds `p`'s counts (not its latencies) to `t`.
+fn add_counts(t: &mut PipelineStats, p: &PipelineStats) {
+    t.samples_in += p.samples_in;
+    t.overruns += p.overruns;
+    t.overrun_events += p.overrun_events;
+    t.missing += p.missing;
+    t.processed += p.processed;
+    t.blocks += p.blocks;
+    t.events += p.events;
+    t.hints_sent += p.hints_sent;
+    t.hints_dropped += p.hints_dropped;
+}
+
+/// The pipeline's counts over every stream so far (the closed ones' and the running
+/// one's), with the running one's live latencies: the periodic stats line, which must
+/// count as the summary does.
+fn counts_so_far(sink: &PipelineSink) -> PipelineStats {
+    let mut t = sink.live_stats().unwrap_or_default();
+    for r in sink.reports() {
+        add_counts(&mut t, &r.report.stats);
+    }
+    t
+}
+
 struct StreamTotals {
     pipeline: PipelineStats,
     engine: EngineStats,
@@ -739,16 +793,7 @@ impl StreamTotals {
             hint_latency: Percentiles::default(),
         };
         for r in sink.reports() {
-            let p = &r.report.stats;
-            t.pipeline.samples_in += p.samples_in;
-            t.pipeline.overruns += p.overruns;
-            t.pipeline.overrun_events += p.overrun_events;
-            t.pipeline.missing += p.missing;
-            t.pipeline.processed += p.processed;
-            t.pipeline.blocks += p.blocks;
-            t.pipeline.events += p.events;
-            t.pipeline.hints_sent += p.hints_sent;
-            t.pipeline.hints_dropped += p.hints_dropped;
+            add_counts(&mut t.pipeline, &r.report.stats);
             t.engine += r.report.engine.stats();
             t.latency = Percentiles::of(&r.report.histograms.sample);
             t.hint_latency = Percentiles::of(&r.report.histograms.hint);
@@ -863,10 +908,11 @@ fn print_hint_stats(
     pipeline: &PipelineStats,
 ) {
     log.line(format_args!(
-        "{label} hints events={} without_hint={} sent={} dropped={} (engine channel {} + \
-         write {}) acks={} heartbeats={} write_errors={} processed={}",
+        "{label} hints events={} without_hint={} withheld={} sent={} dropped={} (engine \
+         channel {} + write {}) acks={} heartbeats={} write_errors={} processed={}",
         counts.events,
         counts.without_hint,
+        counts.withheld,
         down.hints_sent,
         pipeline.hints_dropped + down.hints_failed,
         pipeline.hints_dropped,
@@ -876,4 +922,43 @@ fn print_hint_stats(
         down.write_errors,
         pipeline.processed
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use letdown_engine::{EngineConfig, Sample};
+    use letdown_io::pump_link::{StreamInfo, StreamSink};
+    use letdown_link::StreamConfig;
+
+    /// The periodic stats line counts every stream so far, as the summary does: after a
+    /// restart the first stream's processed samples are still in it.
+    #[test]
+    fn the_stats_line_counts_the_streams_a_restart_closed() {
+        let mut sink = PipelineSink::new(PipelineSinkConfig::default());
+        let info = StreamInfo {
+            config: StreamConfig::new(1000, 0.01, 0.01),
+            max_samples_per_block: 16,
+            first_sample_index: 0,
+        };
+        let engine = || EngineConfig::new(1000.0).build().unwrap();
+        sink.start(engine(), &info).unwrap();
+        let samples = [Sample::new(-50.0, 0.0); 16];
+        let mut pushed = 0;
+        while pushed < 2_000 {
+            if sink.spare_samples().is_some_and(|n| n < 16) {
+                std::thread::yield_now();
+                continue;
+            }
+            assert_eq!(sink.push(&samples), 0, "room was checked");
+            pushed += 16;
+        }
+        // A restart: the first stream closes (every queued sample processed).
+        sink.start(engine(), &info).unwrap();
+        let so_far = counts_so_far(&sink);
+        assert_eq!((so_far.samples_in, so_far.processed), (2_000, 2_000));
+        // The running stream's own counts come on top.
+        assert_eq!(sink.push(&samples), 0);
+        assert_eq!(counts_so_far(&sink).samples_in, 2_016);
+    }
 }

@@ -339,25 +339,58 @@ fn note_hints(rx: &mut LinkReceiver<EngineSink>) {
     }
 }
 
-#[test]
-fn a_silent_link_pauses_at_the_timeout_and_costs_the_engine_only_what_was_lost() {
-    let timeout = Duration::from_millis(500);
-    let samples: Vec<Sample> = session(FaultSet::NONE, 14, 0.5)
+/// The link's silence timeout in the silence tests.
+const SILENCE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// A clean 14-minute session for the silence tests.
+fn silence_session() -> Vec<Sample> {
+    session(FaultSet::NONE, 14, 0.5)
         .into_iter()
         .map(Option::unwrap)
-        .collect();
+        .collect()
+}
+
+/// A receiver that was fed `before` from a Hello at 0 and then fell silent.
+struct Silenced {
+    rx: LinkReceiver<EngineSink>,
+    board: BoardEncoder,
+    log: Vec<ReceiverEvent>,
+    /// When the last bytes came.
+    last: Instant,
+}
+
+/// Feeds `before` (from a Hello at 0), then checks the link falls silent at the timeout.
+fn fall_silent(before: &[Sample]) -> Silenced {
+    let mut rx = LinkReceiver::new(EngineSink::new(), ReceiverConfig::new(SILENCE_TIMEOUT));
+    let mut board = BoardEncoder::new(RATE, BLOCK).unwrap();
+    let mut log = Vec::new();
+    let t0 = Instant::now();
+    let hello = board.hello(0).unwrap().to_vec();
+    rx.feed(&hello, t0, &mut |e| log.push(e));
+    let last = feed_paced(&mut rx, &mut board, before, 0, t0, &mut log);
+    note_hints(&mut rx);
+    let next = before.len() as u64;
+    check_silent_at_the_timeout(&mut rx, &mut log, last, SILENCE_TIMEOUT, next);
+    Silenced {
+        rx,
+        board,
+        log,
+        last,
+    }
+}
+
+#[test]
+fn a_silent_link_pauses_at_the_timeout_and_costs_the_engine_only_what_was_lost() {
+    let samples = silence_session();
     let (before, after) = samples.split_at(10_000);
     let stall = 3_000u64; // samples the board measured but could not send
     for board_counts_the_stall in [true, false] {
-        let mut rx = LinkReceiver::new(EngineSink::new(), ReceiverConfig::new(timeout));
-        let mut board = BoardEncoder::new(RATE, BLOCK).unwrap();
-        let mut log = Vec::new();
-        let t0 = Instant::now();
-        let hello = board.hello(0).unwrap().to_vec();
-        rx.feed(&hello, t0, &mut |e| log.push(e));
-        let last = feed_paced(&mut rx, &mut board, before, 0, t0, &mut log);
-        note_hints(&mut rx);
-        check_silent_at_the_timeout(&mut rx, &mut log, last, timeout, before.len() as u64);
+        let Silenced {
+            mut rx,
+            mut board,
+            mut log,
+            last,
+        } = fall_silent(before);
 
         // The board comes back, its indices after the stall (or where it stopped).
         let lost = if board_counts_the_stall { stall } else { 0 };
@@ -384,6 +417,31 @@ fn a_silent_link_pauses_at_the_timeout_and_costs_the_engine_only_what_was_lost()
             check_the_link_lifts_its_pause(&rx, &board, &samples, resumed, resume_index);
         }
     }
+}
+
+/// A silence the board ends with a Hello ahead of the expected index (it counted the
+/// stall), then blocks from there: the Hello's gap goes to the engine, which pauses and
+/// recovers by itself, so the link must not lift its pause at the first block back as if
+/// nothing were lost.
+#[test]
+fn a_hello_ahead_during_a_silence_leaves_the_resuming_to_the_engine() {
+    let samples = silence_session();
+    let (before, after) = samples.split_at(10_000);
+    let stall = 1_000u64;
+    let Silenced {
+        mut rx,
+        mut board,
+        mut log,
+        last,
+    } = fall_silent(before);
+    let resume_index = before.len() as u64 + stall;
+    let back = last + Duration::from_secs(2);
+    let hello = board.hello(resume_index).unwrap().to_vec();
+    rx.feed(&hello, back, &mut |e| log.push(e));
+    feed_paced(&mut rx, &mut board, after, resume_index, back, &mut log);
+    assert_eq!(resumed_in(&log), (stall, None));
+    assert_eq!(rx.sink().engine().unwrap().stats().missing_samples, stall);
+    check_the_engine_pauses_and_recovers(&rx, before.len() as u64, resume_index);
 }
 
 /// From the last bytes at `last` (the board's next sample `next_index`): nothing just
@@ -1046,7 +1104,6 @@ fn simulated_faults_end_to_end_reach_the_pump_as_pauses_with_their_reasons() {
 
 #[test]
 fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
-    let mut serve = spawn(&["serve", "--stdio"]);
     let mut buf = [0u8; MAX_FRAME_LEN];
     let hello = Payload::Hello(Hello {
         config: StreamConfig::new(50, 0.01, 0.01),
@@ -1054,14 +1111,7 @@ fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
         next_sample_index: 12_345,
     });
     let n = Encoder::new().encode(&hello, &mut buf).unwrap();
-    let mut stdin = serve.stdin.take().unwrap();
-    stdin.write_all(&buf[..n]).unwrap();
-    stdin.flush().unwrap();
-    let out = read_all_bytes(serve.stdout.take().unwrap());
-    let err = read_all(serve.stderr.take().unwrap());
-    let status = serve.wait().unwrap();
-    drop(stdin);
-    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    let (status, out, err) = serve_until_it_exits(&buf[..n]);
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("stream rejected: 50 Hz"), "{err}");
     assert!(
@@ -1078,6 +1128,73 @@ fn a_stream_rate_the_engine_refuses_is_answered_with_a_pause_and_exit_2() {
         hints[0].sample_index, 12_345,
         "at the stream's first sample, in the board's numbering"
     );
+}
+
+/// A stream the engine refuses, arriving while another runs (one write): the running
+/// engine's last hints must not follow the link's pause, or the pump would be left
+/// pumping with serve gone (its recovery after an over-vacuum pause, made from samples in
+/// the same write, used to be sent after it).
+#[test]
+fn a_refused_stream_mid_link_leaves_the_pause_as_the_pumps_last_command() {
+    let mut board = BoardEncoder::new(RATE, BLOCK).expect("board");
+    let mut bytes = board.hello(0).unwrap().to_vec();
+    // 0.32 s beyond the default maximum (−250 mmHg), then 0.64 s of gentle vacuum: the
+    // engine pauses at once and recovers after 0.5 s of good samples.
+    let samples: Vec<Sample> = (0..960)
+        .map(|i| Sample::new(if i < 320 { -280.0 } else { -60.0 }, 0.0))
+        .collect();
+    bytes.extend(blocks_from(&mut board, 0, &samples));
+    let mut refused = BoardEncoder::with_config(StreamConfig::new(50, 0.01, 0.01), BLOCK)
+        .expect("board at 50 Hz");
+    bytes.extend_from_slice(refused.hello(2_000).unwrap());
+    let (status, out, err) = serve_until_it_exits(&bytes);
+    assert_eq!(status.code(), Some(2), "{err}");
+    let hints = hints_in(&out);
+    let last = hints.last().expect("hints");
+    assert_eq!(
+        (last.mode, last.reason, last.sample_index),
+        (Mode::Pause, Reason::SensorFault, 2_000),
+        "{hints:?}\n{err}"
+    );
+    // The old engine's two hints (its over-vacuum pause and its recovery) were either
+    // read before the Hello and sent before the link's pause, or left in its queue and
+    // withheld (logged, counted): which depends on the engine thread's pace.
+    let sent_before = &hints[..hints.len() - 1];
+    let withheld: usize = err
+        .lines()
+        .find_map(|l| l.split_once("summary hints ").map(|(_, rest)| rest))
+        .and_then(|l| {
+            l.split_whitespace()
+                .find_map(|f| f.strip_prefix("withheld="))
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no withheld count\n{err}"));
+    assert_eq!(sent_before.len() + withheld, 2, "{hints:?}\n{err}");
+    assert_eq!(
+        err.matches("not sent: the refused stream's pause stands")
+            .count(),
+        withheld,
+        "{err}"
+    );
+    let reasons: Vec<Reason> = sent_before.iter().map(|h| h.reason).collect();
+    assert!(
+        [Reason::OverVacuum, Reason::SensorRecovered].starts_with(&reasons),
+        "in the engine's order: {reasons:?}"
+    );
+}
+
+/// Runs `serve --stdio`, writes `bytes` to it and keeps its input open until it exits by
+/// itself; its status, the bytes it wrote and its log.
+fn serve_until_it_exits(bytes: &[u8]) -> (std::process::ExitStatus, Vec<u8>, String) {
+    let mut serve = spawn(&["serve", "--stdio"]);
+    let mut stdin = serve.stdin.take().unwrap();
+    stdin.write_all(bytes).unwrap();
+    stdin.flush().unwrap();
+    let out = read_all_bytes(serve.stdout.take().unwrap());
+    let err = read_all(serve.stderr.take().unwrap());
+    let status = serve.wait().unwrap();
+    drop(stdin);
+    (status, out.join().unwrap(), err.join().unwrap())
 }
 
 /// The Hint frames in bytes serve wrote.

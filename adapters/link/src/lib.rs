@@ -257,14 +257,17 @@
 //!   stream (a new engine) at its index; the user's settings carry over.
 //! - **Rate the engine refuses** (outside 100 … 10 000 Hz): no engine runs; the receiver
 //!   sends one Pause hint (reason sensor fault, at the stream's first index), its samples
-//!   are discarded and counted, and `letdown serve` exits with status 2.
+//!   are discarded and counted, and `letdown serve` exits with status 2. That pause is the
+//!   pump's last command: hints a stream running before it still held are logged and
+//!   counted (`withheld`), not sent.
 //! - **Silence.** No samples for the timeout (500 ms by default), counted from the moment
 //!   the receiver starts listening, before any Hello as after samples: the receiver sends
 //!   a Pause hint (reason stale data, at the next expected index; 0 before any stream).
 //!   The engine is not told: when samples come back, the indices say what was lost, and
 //!   only that reaches the engine. If nothing was lost the receiver lifts its own pause
 //!   with a hint (reason sensor recovered, at the first sample back) for the mode the
-//!   engine last asked for, with the user's current targets; if samples were lost, the
+//!   engine last asked for, with the user's current targets; if samples were lost (by the
+//!   first block back, or by a Hello ahead of the expected index during the silence), the
 //!   engine's own stale-data pause and recovery do it.
 //! - **The top of the index range.** Indices never wrap: a block with
 //!   `first_sample_index + count` above 2⁶⁴ − 1 is dropped as a field error

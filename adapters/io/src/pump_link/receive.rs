@@ -188,8 +188,9 @@ pub enum ReceiverEvent {
     Resumed {
         /// How long the link was without samples.
         after: Duration,
-        /// Samples the board's indices say were missed meanwhile (reported to the engine,
-        /// which pauses and recovers by itself).
+        /// Samples the board's indices say were missed meanwhile, by this block and any
+        /// Hello ahead of the expected index during the silence (reported to the running
+        /// engine, which pauses and recovers by itself).
         missing_samples: u64,
         /// The hint that lifts the link's pause when the engine has no pause of its own to
         /// lift: nothing was lost (or a new stream began) and the engine's last hint was
@@ -373,6 +374,10 @@ pub struct LinkReceiver<S> {
     /// When samples last arrived (or listening began, or the stream started).
     last_samples_at: Option<Instant>,
     silent: bool,
+    /// Samples the running engine was told are missing since the link fell silent: the
+    /// engine pauses and recovers by itself for them, so the link does not lift its
+    /// pause.
+    missing_while_silent: u64,
     /// The mode of the engine's last hint in this stream (`None`: none yet, so the
     /// engine's starting mode, stimulation).
     engine_mode: Option<Mode>,
@@ -394,6 +399,7 @@ impl<S: StreamSink> LinkReceiver<S> {
             engine_next: 0,
             last_samples_at: None,
             silent: false,
+            missing_while_silent: 0,
             engine_mode: None,
             last_seq: None,
             stats: ReceiveStats::default(),
@@ -424,6 +430,7 @@ impl<S: StreamSink> LinkReceiver<S> {
         let since_last = now.saturating_duration_since(last);
         if since_last >= self.config.timeout {
             self.silent = true;
+            self.missing_while_silent = 0;
             self.stats.silences += 1;
             let pause = link_pause_hint(self.next_board_index(), Reason::StaleData);
             on_event(ReceiverEvent::Silent { since_last, pause });
@@ -647,7 +654,7 @@ impl<S: StreamSink> LinkReceiver<S> {
             }
         }
         if self.silent {
-            self.on_resumed(missing, first + repeated, now, on_event);
+            self.on_resumed(first + repeated, now, on_event);
         }
         self.deliver(block, repeated as usize, on_event);
         self.last_samples_at = Some(now);
@@ -696,7 +703,6 @@ impl<S: StreamSink> LinkReceiver<S> {
     /// not lift the link's pause itself, the hint that does.
     fn on_resumed(
         &mut self,
-        missing: u64,
         board_index: u64,
         now: Instant,
         on_event: &mut impl FnMut(ReceiverEvent),
@@ -705,6 +711,9 @@ impl<S: StreamSink> LinkReceiver<S> {
         let after = self
             .last_samples_at
             .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+        // Every gap the engine was told of while silent (a Hello ahead of the expected
+        // index, or this block's own), not only this block's.
+        let missing = self.missing_while_silent;
         let resume = self.resume_hint(missing, board_index);
         on_event(ReceiverEvent::Resumed {
             after,
@@ -785,6 +794,8 @@ impl<S: StreamSink> LinkReceiver<S> {
             .and_then(|engine| self.sink.start(engine, &info));
         self.engine_next = 0;
         self.engine_mode = None;
+        // A new engine was told of no loss: the link lifts its pause itself.
+        self.missing_while_silent = 0;
         match started {
             Ok(()) => {
                 self.stats.streams += 1;
@@ -812,5 +823,8 @@ impl<S: StreamSink> LinkReceiver<S> {
         self.sink.report_missing(n);
         self.engine_next += n;
         self.stats.missing_reported += n;
+        if self.silent {
+            self.missing_while_silent = self.missing_while_silent.saturating_add(n);
+        }
     }
 }
