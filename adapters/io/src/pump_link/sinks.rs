@@ -149,8 +149,10 @@ pub fn to_board(mut message: HintMessage, first_sample_index: u64) -> HintMessag
 /// Closes `producer` once the gap it may still have to announce (samples dropped while
 /// the queue was full) is queued: `SensorProducer`'s own close announces it only if the
 /// queue has room at that moment, and the engine's count of missing samples would then
-/// fall short of the overruns. Waits (at most 2 s) for the engine thread to make room —
-/// at the end of a stream, never on the sensor's path.
+/// fall short of the overruns. Waits (at most 2 s) for the engine thread to make room, at
+/// the end of a stream. On a restart that is the link's receive thread: the new stream's
+/// first samples, and the silence check, wait behind it (and behind the old engine
+/// thread's join), which is rare (a board restart) and bounded.
 fn flush_before_close(mut producer: SensorProducer) {
     let give_up = std::time::Instant::now() + std::time::Duration::from_secs(2);
     while producer.vacant_len() == 0 && std::time::Instant::now() < give_up {
