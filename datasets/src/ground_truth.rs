@@ -9,8 +9,9 @@
 //! - `visible_s`: the first time its own cycle-averaged flow reaches 1 mL/min at the
 //!   sensor: the flow at the breast taken through the session's own tubing (its
 //!   compliance's lag) and the sensor's smoothing ([`SensorPath`]), then the transport
-//!   delay, and on a slow sensor until its next fresh reading. `None` if that is after the session ends (or never: a flow that barely
-//!   reaches 1 mL/min at the breast may stay under it through a smoothing sensor);
+//!   delay, and on a slow sensor until its next fresh reading. `None` if that is after
+//!   the session ends (or never: a flow that barely reaches 1 mL/min at the breast may
+//!   stay under it through a smoothing sensor);
 //! - `end_s`: after its peak, the first time its own cycle-averaged flow is ≤ 10 % of that
 //!   peak *and* its release from the alveoli is ≤ 10 % of the release peak. The second
 //!   condition keeps a pause or a leak (which cut the flow, not the ejection) from ending

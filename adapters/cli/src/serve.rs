@@ -751,8 +751,6 @@ fn send_leftover_hints(
     }
 }
 
-/// The pipeline's and the engine's figures summed over the streams served (one in all
-/// but restarts of the board), and the last stream's latency percentiles.
 /// Adds `p`'s counts (not its latencies) to `t`.
 fn add_counts(t: &mut PipelineStats, p: &PipelineStats) {
     t.samples_in += p.samples_in;
@@ -777,6 +775,8 @@ fn counts_so_far(sink: &PipelineSink) -> PipelineStats {
     t
 }
 
+/// The pipeline's and the engine's figures summed over the streams served (one in all
+/// but restarts of the board), and the last stream's latency percentiles.
 struct StreamTotals {
     pipeline: PipelineStats,
     engine: EngineStats,

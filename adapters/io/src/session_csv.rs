@@ -23,8 +23,8 @@
 //! declared rate (a 50 Hz recording labelled 100 Hz): that is an error naming both rates,
 //! not thousands of gaps. The first row may be at most [`MAX_START_S`] after 0: a file
 //! that starts later is refused rather than counted as that much pumping, and a row more
-//! than [`MAX_GAP_S`] of sample periods after the previous one is refused rather than read as one gap of
-//! that length (a broken timestamp, not a dropout). Anything else
+//! than [`MAX_GAP_S`] of sample periods after the previous one is refused rather than
+//! read as one gap of that length (a broken timestamp, not a dropout). Anything else
 //! that breaks the format is a [`SessionFileError`] naming the file, the line, the field
 //! and the reason; nothing panics on any input.
 
