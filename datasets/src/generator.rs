@@ -350,6 +350,9 @@ pub struct Generator {
     // Sensors.
     tubing: Tubing,
     smoother: Smoother,
+    /// The same stages for one ejection's own flow, as each new ejection's label starts
+    /// them (at rest).
+    label_path: SensorPath,
     hold: Hold,
     noise_rng: SimRng,
     flow_offset: f64,
@@ -404,6 +407,7 @@ impl Generator {
             milk: DuctStore::new(d.physiology.duct_milk_ml),
             tubing: Tubing::new(&d.sensor, spec.rate_hz),
             smoother: Smoother::new(d.sensor.flow_smoothing_tau_s, spec.rate_hz),
+            label_path: SensorPath::new(&d.sensor, spec.rate_hz, tick_n as f64 / spec.rate_hz),
             hold: Hold::new(d.sensor.flow_refresh_hz, spec.rate_hz),
             noise_rng: random::stream(spec.seed, Stream::Noise),
             flow_offset: d.sensor.flow_offset_ml_min,
@@ -794,11 +798,7 @@ impl Generator {
             self.ejections.push(EjectionState {
                 envelope,
                 share,
-                own: OwnFlow::new(
-                    t_s,
-                    self.tick_s,
-                    SensorPath::new(&self.sensor, 1.0 / self.dt_s, self.tick_s),
-                ),
+                own: OwnFlow::new(t_s, self.tick_s, self.label_path.clone()),
                 releasing: true,
             });
         }

@@ -52,10 +52,9 @@ impl SensorPath {
             delay_s: params.transport_delay_samples(rate_hz) as f64 / rate_hz,
             compliance: Lag::new(params.compliance_tau_s, 1.0 / tick_s),
             smoother: Smoother::new(params.flow_smoothing_tau_s, 1.0 / tick_s),
-            refresh_s: params.flow_refresh_hz.and_then(|r| {
-                let every = refresh_samples(Some(r), rate_hz);
-                (every > 1).then(|| every as f64 / rate_hz)
-            }),
+            refresh_s: Some(refresh_samples(params.flow_refresh_hz, rate_hz))
+                .filter(|&every| every > 1)
+                .map(|every| every as f64 / rate_hz),
         }
     }
 
