@@ -12,7 +12,7 @@ fn defaults_build_at_every_supported_rate() {
 #[test]
 fn each_bad_field_names_itself() {
     let base = EngineConfig::new(1000.0);
-    let cases: [(EngineConfig, ConfigError, &str); 14] = [
+    let cases: [(EngineConfig, ConfigError, &str); 15] = [
         (
             EngineConfig::new(99.0),
             ConfigError::SampleRate,
@@ -68,6 +68,11 @@ fn each_bad_field_names_itself() {
             base.session_end_s(f32::INFINITY),
             ConfigError::SessionEndTime,
             "session_end_s",
+        ),
+        (
+            base.fade_s(120.0).session_end_s(120.0),
+            ConfigError::SessionEndTime,
+            "fade_s",
         ),
         (
             base.false_alarms_per_hour(0.0),

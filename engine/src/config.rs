@@ -30,7 +30,8 @@ pub enum ConfigError {
     LateCueTime,
     /// `fade_s` outside 5 … 300 s.
     FadeTime,
-    /// `session_end_s` outside 60 … 3600 s.
+    /// `session_end_s` outside 60 … 3600 s, or not longer than `fade_s` (the return to
+    /// stimulation after the flow faded must come before the session's end is suggested).
     SessionEndTime,
     /// `false_alarms_per_hour` outside 0.001 … 10 per hour.
     FalseAlarmRate,
@@ -52,7 +53,10 @@ impl fmt::Display for ConfigError {
             ConfigError::FallbackTime => ("fallback_s", "must be within 30 … 600 s"),
             ConfigError::LateCueTime => ("late_cue_s", "must be within 10 s … fallback_s"),
             ConfigError::FadeTime => ("fade_s", "must be within 5 … 300 s"),
-            ConfigError::SessionEndTime => ("session_end_s", "must be within 60 … 3600 s"),
+            ConfigError::SessionEndTime => (
+                "session_end_s",
+                "must be within 60 … 3600 s and longer than fade_s",
+            ),
             ConfigError::FalseAlarmRate => (
                 "false_alarms_per_hour",
                 "must be within 0.001 … 10 per hour",
@@ -229,7 +233,9 @@ pub struct EngineConfig {
     /// Go back to stimulation after flow has stayed faded this long, s. Default 20.
     pub fade_s: f32,
     /// Suggest ending the session after this long without flow, s. Default 300: late
-    /// ejections exist (median gap between ejections ~220 s, Idei 2024).
+    /// ejections exist (median gap between ejections ~220 s, Idei 2024). Longer than
+    /// `fade_s`, so that the pump goes back to stimulation to call the next ejection
+    /// before the end is suggested (DESIGN §5).
     pub session_end_s: f32,
     /// Tolerated false onset detections per hour of pumping without ejections; sets the
     /// change detector's threshold. Default 0.05.
@@ -374,6 +380,9 @@ impl EngineConfig {
             60.0..=3600.0,
             ConfigError::SessionEndTime,
         )?;
+        if self.session_end_s <= self.fade_s {
+            return Err(ConfigError::SessionEndTime);
+        }
         check(
             self.false_alarms_per_hour,
             0.001..=10.0,

@@ -14,7 +14,7 @@ use crate::detector::EjectionDetector;
 use crate::event::Event;
 use crate::features::{BlockFeatures, FlowFeatures};
 use crate::filter::{self, Kind, Section};
-use crate::hint::{Mode, Reason};
+use crate::hint::{ControlHint, Mode, Reason};
 use crate::sample::Sample;
 use crate::sanitize::{ChannelLimits, Sanitizer};
 use crate::session::SessionMachine;
@@ -27,6 +27,12 @@ pub const FAULT_CLEAR_S: f32 = 0.5;
 /// sensor is only declared a fault after `stuck_s`, but its held value must not look like
 /// milk in the meantime.
 pub const SUSPECT_REPEAT_S: f32 = 0.5;
+
+/// The longest gap [`Engine::process_gap`] takes, samples (2⁴⁰: 3.5 years at 10 kHz).
+/// Longer ones count as this long, so the sample index cannot saturate even after 16
+/// million of them.
+pub const MAX_GAP_SAMPLES: u64 = 1 << 40;
+
 /// Capacity of the event queue for events that fall on the same sample.
 const QUEUE_LEN: usize = 4;
 
@@ -41,7 +47,8 @@ pub struct EngineStats {
     pub flow_faults: u64,
     /// Samples with vacuum beyond the configured maximum.
     pub over_vacuum_samples: u64,
-    /// Samples reported missing through [`Engine::process_gap`].
+    /// Samples reported missing through [`Engine::process_gap`] (a gap counted at most
+    /// [`MAX_GAP_SAMPLES`] long, as the index advances).
     pub missing_samples: u64,
     /// Pump cycles whose flow was mostly artefact, held or faulty, and so was not used.
     pub artefact_cycles: u64,
@@ -188,15 +195,28 @@ impl Engine {
 
     /// Takes the user's new settings while the engine runs (the firmware calls this when
     /// the mother changes her comfort level): from the next sample on, every hint asks for
-    /// them and vacuum beyond the new maximum pauses the pump. Refused with the first
-    /// field out of range, and then nothing changes. No allocation, no hint for the change
-    /// itself (the firmware that made it applies it); [`config`](Self::config) reports the
-    /// new values.
+    /// them (an event still waiting from an earlier sample too) and vacuum beyond the new
+    /// maximum pauses the pump. Refused with the first field out of range, and then
+    /// nothing changes. No allocation, no hint for the change itself (the firmware that
+    /// made it applies it); [`config`](Self::config) reports the new values.
     pub fn set_user_settings(&mut self, settings: UserSettings) -> Result<(), SettingsError> {
         settings.validate()?;
         self.config = self.config.with_user_settings(settings);
         self.over_vacuum_mmhg = settings.max_vacuum_mmhg;
         self.session.set_user_settings(settings);
+        // An event still waiting (two fell on one sample) was made with the old targets:
+        // it leaves with the new ones, so no hint goes beyond her new maximum (DESIGN §5).
+        for waiting in self.queue.iter_mut().flatten() {
+            if let Some(old) = waiting.hint {
+                let hint =
+                    self.session
+                        .hint(old.sample_index, old.mode, old.reason, old.confidence);
+                waiting.hint = Some(ControlHint {
+                    cue: old.cue,
+                    ..hint
+                });
+            }
+        }
         Ok(())
     }
 
@@ -295,11 +315,19 @@ impl Engine {
 
     /// Reports `missing` samples that never arrived (a gap in the stream). The engine
     /// cannot see the pump during a gap, so the first missing sample raises a stale-data
-    /// pause; pumping resumes after the usual clear time of good data.
+    /// pause; pumping resumes after the usual clear time of good data. A run of identical
+    /// readings goes on across the gap (a sensor frozen before it and after it is stuck).
+    ///
+    /// A gap longer than [`MAX_GAP_SAMPLES`] counts as that long: no stream has one, and
+    /// the sample index, on which every timer counts, must never saturate (a count gone
+    /// negative in the caller's arithmetic arrives as nearly 2⁶⁴). With `missing` 0
+    /// nothing is processed and the next event still waiting, if any, is returned: the
+    /// way to take the events a stream's last samples left behind.
     pub fn process_gap(&mut self, missing: u64) -> Option<Event> {
         if missing == 0 {
             return self.pop();
         }
+        let missing = missing.min(MAX_GAP_SAMPLES);
         let index = self.index;
         self.index = self.index.saturating_add(missing);
         self.stats.samples = self.stats.samples.saturating_add(missing);
@@ -308,8 +336,6 @@ impl Engine {
         self.decimator.invalidate();
         self.tracker.gap();
         self.features.disarm();
-        self.pressure.reset_run();
-        self.flow.reset_run();
         self.pop()
     }
 

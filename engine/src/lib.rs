@@ -57,7 +57,7 @@ stage_modules!(
 pub use config::{ConfigError, EngineConfig, SettingsError, UserSettings, VACUUM_LIMIT_MMHG};
 pub use cycle_tracker::Cycle;
 pub use detector_tests::{DetectorTest, DetectorTests, UnknownDetectorTest};
-pub use engine::{Engine, EngineStats, Snapshot, FAULT_CLEAR_S, SUSPECT_REPEAT_S};
+pub use engine::{Engine, EngineStats, Snapshot, FAULT_CLEAR_S, MAX_GAP_SAMPLES, SUSPECT_REPEAT_S};
 pub use event::{Event, EventKind};
 pub use features::BlockFeatures;
 pub use hint::{ControlHint, Cue, Mode, Reason, UnknownName};

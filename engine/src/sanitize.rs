@@ -2,7 +2,9 @@
 //!
 //! NaN, ±∞, physically impossible values and a stuck sensor (one exact value repeated for
 //! longer than `stuck_s`) are reported as faults and replaced by the last good value, so
-//! no bad value ever reaches filter state. A flow sensor's exact zero is its reading of no
+//! no bad value ever reaches filter state. Only another finite reading ends a run of
+//! identical ones: a bad reading or a gap between them leaves the run where it stood, so a
+//! frozen sensor that also glitches now and then is still found stuck. A flow sensor's exact zero is its reading of no
 //! flow, not a stuck value ([`ChannelLimits::zero_holds`]).
 
 /// Why a reading was not usable.
@@ -124,16 +126,10 @@ impl Sanitizer {
         self.repeats
     }
 
-    /// Forgets the repeat count (after a gap the next reading starts a new run).
-    pub fn reset_run(&mut self) {
-        self.last_bits = f32::NAN.to_bits();
-        self.repeats = 0;
-    }
-
+    /// A bad reading leaves the run of identical readings where it stood: a frozen
+    /// pressure sensor hides over-vacuum whether or not a NaN comes now and then.
     #[inline]
-    fn reject(&mut self, fault: ChannelFault) -> Checked {
-        // A bad reading breaks a run of identical ones.
-        self.reset_run();
+    fn reject(&self, fault: ChannelFault) -> Checked {
         Checked {
             value: self.held,
             fault: Some(fault),
@@ -169,6 +165,27 @@ mod tests {
         }
         assert_eq!(s.process(-80.0).fault, Some(ChannelFault::Stuck));
         assert_eq!(s.process(-80.5).fault, None);
+    }
+
+    #[test]
+    fn bad_readings_between_repeats_do_not_end_the_run() {
+        let mut s = Sanitizer::new(ChannelLimits::PRESSURE_MMHG, 5);
+        let mut faults = [None; 12];
+        for (i, fault) in faults.iter_mut().enumerate() {
+            let x = match i % 3 {
+                0 => f32::NAN,
+                1 => -80.0,
+                _ => 900.0,
+            };
+            *fault = s.process(x).fault;
+        }
+        // Readings 1, 4, 7 and 10 are the run's -80.0: the sixth repeat of it is stuck.
+        let at_the_value: [_; 4] = [faults[1], faults[4], faults[7], faults[10]];
+        assert_eq!(at_the_value, [None, None, None, None]);
+        for _ in 0..2 {
+            assert_eq!(s.process(-80.0).fault, None);
+        }
+        assert_eq!(s.process(-80.0).fault, Some(ChannelFault::Stuck));
     }
 
     #[test]

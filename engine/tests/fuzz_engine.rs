@@ -450,7 +450,8 @@ fn arb_valid_config() -> impl Strategy<Value = EngineConfig> {
                     .fallback_s(fallback)
                     .late_cue_s(lerp(10.0, fallback, cue))
                     .fade_s(fade)
-                    .session_end_s(end)
+                    // Longer than the fade, as validation asks.
+                    .session_end_s(end.max(fade + 1.0))
                     .false_alarms_per_hour(far)
                     .min_flow_ml_min(flow)
                     .stuck_s(stuck)
@@ -530,7 +531,7 @@ fn documented_verdict(c: &EngineConfig) -> Result<(), ConfigError> {
         ),
         (within(c.fade_s, 5.0, 300.0), ConfigError::FadeTime),
         (
-            within(c.session_end_s, 60.0, 3600.0),
+            within(c.session_end_s, 60.0, 3600.0) && c.session_end_s > c.fade_s,
             ConfigError::SessionEndTime,
         ),
         (

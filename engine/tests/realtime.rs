@@ -147,27 +147,31 @@ proptest! {
     }
 }
 
-/// A gap so long that the sample index would pass `u64::MAX` saturates instead of
-/// overflowing (found by the engine fuzzer: `process_gap` panicked in debug builds and
-/// wrapped the index in release builds).
+/// A gap so long that the sample index would pass `u64::MAX` counts as
+/// `MAX_GAP_SAMPLES`, so the index never overflows nor saturates (found by the engine
+/// fuzzer: `process_gap` panicked in debug builds and wrapped the index in release
+/// builds; saturated, every timer fired on every tick).
 #[test]
-fn sample_index_saturates_instead_of_overflowing() {
+fn a_gap_past_the_index_range_counts_as_the_longest_gap() {
+    use letdown_engine::MAX_GAP_SAMPLES;
     for rate in [100.0f32, 1000.0, 10_000.0] {
         let mut engine = EngineConfig::new(rate).build().unwrap();
         // Three seconds clear of the input's sprinkled faults (at i % 7919 < 4).
-        for i in 4..(rate as u64 * 3 + 4) {
+        let seconds = rate as u64 * 3;
+        for i in 4..(seconds + 4) {
             engine.process(messy_sample(i, rate));
         }
         let gap = engine.process_gap(u64::MAX - 10);
         assert!(gap.is_some(), "a gap pauses the pump");
-        for i in 0..(rate as u64 * 3) {
+        for i in 0..seconds {
             engine.process(messy_sample(i, rate));
         }
         engine.process_gap(u64::MAX);
         engine.process(messy_sample(0, rate));
-        assert_eq!(engine.sample_index(), u64::MAX);
-        assert_eq!(engine.stats().samples, u64::MAX);
-        assert_eq!(engine.stats().missing_samples, u64::MAX);
+        let index = 2 * seconds + 2 * MAX_GAP_SAMPLES + 1;
+        assert_eq!(engine.sample_index(), index);
+        assert_eq!(engine.stats().samples, index);
+        assert_eq!(engine.stats().missing_samples, 2 * MAX_GAP_SAMPLES);
         assert!(engine.snapshot().baseline_ml_min.is_finite());
     }
 }

@@ -615,6 +615,68 @@ fn a_flow_sensor_reading_exactly_zero_pauses_nothing_but_one_frozen_elsewhere_do
 }
 
 #[test]
+fn a_frozen_pressure_sensor_that_glitches_now_and_then_is_still_stuck() {
+    // Frozen at −100 mmHg from 10 s on, with a NaN (or a missing sample) every 1.5 s,
+    // sooner than the stuck time (2 s): each glitch pauses and the clear time after it
+    // resumes, but the run of identical readings goes on across it, so after 2 s of them
+    // the sensor is stuck and the pause holds, glitches or not. A frozen pressure sensor
+    // hides over-vacuum.
+    for glitch in ["NaN", "gap"] {
+        let mut engine = config().build().unwrap();
+        let events = run_engine(&mut engine, 6_000, |i, s| match i {
+            1_000.. if i % 150 == 49 && glitch == "gap" => None,
+            1_000.. if i % 150 == 49 => Some(Sample::new(f32::NAN, s.flow_ml_min)),
+            1_000.. => Some(Sample::new(-100.0, s.flow_ml_min)),
+            _ => Some(s),
+        });
+        let first = if glitch == "gap" {
+            StaleData
+        } else {
+            SensorFault
+        };
+        // The run's 201st repeat (`stuck_s` × 100 Hz), the glitch at 1 099 not counted.
+        assert_eq!(
+            hints(&events),
+            [
+                (1_099, first, PauseMode, None),
+                (1_149, SensorRecovered, Stim, None),
+                (1_202, SensorFault, PauseMode, None),
+            ],
+            "{glitch} every 1.5 s"
+        );
+    }
+}
+
+#[test]
+fn a_gap_longer_than_any_stream_counts_as_the_longest_and_the_timers_go_on() {
+    // A missing-sample count gone negative in the caller's arithmetic (nearly 2⁶⁴):
+    // taken as `MAX_GAP_SAMPLES`, so the index, on which every timer counts, does not
+    // saturate and each timer fires once, not on every tick.
+    use letdown_engine::MAX_GAP_SAMPLES;
+    let mut engine = config().build().unwrap();
+    run_engine(&mut engine, 1_000, |_, s| Some(s));
+    let mut events: Vec<Event> = engine.process_gap(u64::MAX).into_iter().collect();
+    let after = 1_000 + MAX_GAP_SAMPLES;
+    assert_eq!(engine.sample_index(), after);
+    assert_eq!(engine.stats().missing_samples, MAX_GAP_SAMPLES);
+    for i in 1_000..3_000 {
+        events.extend(engine.process(support::pump(i)));
+    }
+    // Over by then: the fallback (during the pause: the resume carries expression), the
+    // first cue and, with no flow since, the session's end.
+    let resume = after + (letdown_engine::FAULT_CLEAR_S * RATE_HZ) as u64 - 1;
+    assert_eq!(
+        hints(&events),
+        [
+            (1_000, StaleData, PauseMode, None),
+            (resume, SensorRecovered, Expr, None),
+            (resume, LateLetdownCue, Expr, Some(Cue::Relax)),
+            (resume + 1, SessionEnd, PauseMode, None),
+        ]
+    );
+}
+
+#[test]
 fn a_flow_only_fault_leaves_the_pump_cycling_with_its_flow_unused() {
     // A steady 6 mL/min; the flow sensor reads NaN from 10 s to 13 s (a fault at once, its
     // last good reading held), the pressure still shows every stroke. The pump did not

@@ -128,6 +128,47 @@ fn a_change_mid_session_applies_from_the_next_sample() {
 }
 
 #[test]
+fn an_event_still_waiting_leaves_with_the_new_settings() {
+    // A NaN at 119.5 s puts the resume on sample 12 000, the fallback's: two events on one
+    // sample, the fallback's still waiting when she lowers her maximum below the
+    // expression vacuum it was made with.
+    let mut engine = EngineConfig::new(RATE_HZ).build().unwrap();
+    let events = run_engine(&mut engine, 12_001, |i, s| {
+        Some(if i == 11_950 {
+            Sample::new(s.pressure_mmhg, f32::NAN)
+        } else {
+            s
+        })
+    });
+    let last = targets_of(&events).pop();
+    assert_eq!(
+        last,
+        Some((
+            12_000,
+            Reason::SensorRecovered,
+            (Mode::Stimulation, -100.0, 110.0)
+        ))
+    );
+    let new = UserSettings {
+        expression_vacuum_mmhg: -140.0,
+        expression_rate_cpm: 55.0,
+        max_vacuum_mmhg: -150.0,
+        ..engine.user_settings()
+    };
+    assert_eq!(engine.set_user_settings(new), Ok(()));
+    let waiting = engine.process(support::pump(12_001));
+    assert_eq!(
+        targets_of(&waiting),
+        [(
+            12_000,
+            Reason::FallbackTimer,
+            (Mode::Expression, -140.0, 55.0)
+        )],
+        "made with −180 mmHg before the change, beyond her new −150"
+    );
+}
+
+#[test]
 fn a_refused_change_changes_nothing() {
     let cfg = EngineConfig::new(RATE_HZ);
     let mut untouched = cfg.build().unwrap();

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define RATE_HZ 1000.0f
@@ -46,6 +47,7 @@ static void init(void) {
     ld_config config = ld_config_default(RATE_HZ);
     if (ld_engine_init(engine_memory, sizeof engine_memory, &config, &engine) != LD_OK) {
         fprintf(stderr, "stack_use: ld_engine_init failed\n");
+        exit(1);
     }
 }
 
@@ -65,7 +67,11 @@ static void per_block(void) {
         size_t done = 0;
         while (done < 32) {
             size_t processed = 0, n_events = 0;
-            ld_process_block(engine, block + done, 32 - done, events, 4, &processed, &n_events);
+            if (ld_process_block(engine, block + done, 32 - done, events, 4, &processed,
+                                 &n_events) != LD_OK) {
+                fprintf(stderr, "stack_use: ld_process_block failed\n");
+                exit(1); /* fail, never spin on a block that does not move */
+            }
             done += processed;
         }
     }

@@ -6,7 +6,13 @@ use crate::memory::{checked, engine_and_out, engine_mut, engine_ref, ld_engine};
 use crate::snapshot::ld_snapshot;
 use crate::status::ld_status;
 use crate::types::{ld_event, ld_sample, ld_stats, ld_user_settings};
-use letdown_engine::{Engine, Event, Sample};
+use letdown_engine::{Engine, Event, Sample, MAX_GAP_SAMPLES};
+
+/// The longest gap `ld_process_gap` takes, samples (2^40: 3.5 years at 10 kHz); a longer
+/// one is refused with `LD_ERR_GAP_TOO_LONG`, as a count that went negative in the
+/// caller's arithmetic (cast to `uint64_t`, nearly 2^64) would be.
+pub const LD_MAX_GAP_SAMPLES: u64 = 1_099_511_627_776;
+const _: () = assert!(LD_MAX_GAP_SAMPLES == MAX_GAP_SAMPLES);
 
 /// Returns early with the refusal's code.
 macro_rules! try_status {
@@ -76,7 +82,8 @@ pub unsafe extern "C" fn ld_process(
 /// samples remain: `*processed` says how many samples were consumed (`n` otherwise), so
 /// a caller with a smaller array calls again with the rest; no event is ever lost.
 /// Returns `LD_OK`, or an error code with nothing processed (`samples` or `events` may
-/// be null only when `n` or `capacity` is 0).
+/// be null only when `n` or `capacity` is 0; `capacity` 0 with samples to process is
+/// `LD_ERR_NO_EVENT_ROOM`, as no event they complete could be delivered).
 ///
 /// # Safety
 /// As `ld_process`; `samples` valid for reads of `n` `ld_sample`s, `events` for writes
@@ -98,31 +105,32 @@ pub unsafe extern "C" fn ld_process_block(
     let n_events = try_status!(checked(n_events));
     let samples = try_status!(slice_or_empty(samples.cast_mut(), n));
     let events = try_status!(slice_or_empty(events, capacity));
+    if capacity == 0 && n > 0 {
+        return ld_status::LD_ERR_NO_EVENT_ROOM;
+    }
     // SAFETY: non-null and aligned (checked), or dangling-but-aligned for length 0; the
     // caller promises `n` readable samples that nothing writes during the call. Any bit
     // pattern is a valid `ld_sample` (floats).
     let samples = unsafe { core::slice::from_raw_parts(samples, n) };
     let mut rest = samples.iter();
     let mut written = 0;
-    if capacity > 0 {
-        // Few values live across the engine call, so the loop keeps them in registers.
-        for s in rest.by_ref() {
-            // SAFETY: `written < capacity` (the loop stops when they meet), and the caller
-            // promises `capacity` writable events at the checked (non-null, aligned)
-            // `events`; written through the pointer, never read, as C may pass
-            // uninitialised memory.
-            let status = unsafe {
-                step(
-                    engine,
-                    Sample::new(s.pressure_mmhg, s.flow_ml_min),
-                    events.add(written),
-                )
-            };
-            if status == ld_status::LD_EVENT {
-                written += 1;
-                if written == capacity {
-                    break;
-                }
+    // Few values live across the engine call, so the loop keeps them in registers.
+    for s in rest.by_ref() {
+        // SAFETY: `written < capacity` (`capacity` > 0 whenever there is a sample, and the
+        // loop stops when they meet), and the caller promises `capacity` writable events
+        // at the checked (non-null, aligned) `events`; written through the pointer, never
+        // read, as C may pass uninitialised memory.
+        let status = unsafe {
+            step(
+                engine,
+                Sample::new(s.pressure_mmhg, s.flow_ml_min),
+                events.add(written),
+            )
+        };
+        if status == ld_status::LD_EVENT {
+            written += 1;
+            if written == capacity {
+                break;
             }
         }
     }
@@ -146,7 +154,10 @@ fn slice_or_empty<T>(ptr: *mut T, len: usize) -> Result<*mut T, ld_status> {
 }
 
 /// Reports `missing` samples that never arrived (a gap in the stream): the first one
-/// raises a stale-data pause. Returns as `ld_process`.
+/// raises a stale-data pause. Returns as `ld_process`, or `LD_ERR_GAP_TOO_LONG` with
+/// nothing changed when `missing` exceeds `LD_MAX_GAP_SAMPLES`. With `missing` 0 nothing
+/// is processed and the next event still waiting, if any, is returned (`LD_EVENT`): how
+/// to take the events a stream's last samples left behind.
 ///
 /// # Safety
 /// As `ld_process`.
@@ -158,6 +169,9 @@ pub unsafe extern "C" fn ld_process_gap(
 ) -> ld_status {
     // SAFETY: the caller's promises about `engine` and `event`.
     let engine = try_status!(unsafe { engine_and_out(engine, event) });
+    if missing > LD_MAX_GAP_SAMPLES {
+        return ld_status::LD_ERR_GAP_TOO_LONG;
+    }
     let e = engine.process_gap(missing);
     // SAFETY: `event` was checked and the caller promises it is writable.
     unsafe { deliver(e, event) }
@@ -190,8 +204,8 @@ pub unsafe extern "C" fn ld_set_user_settings(
 /// with `*out` untouched.
 ///
 /// # Safety
-/// `engine` a handle from `ld_engine_init` (or null); `out` null or valid for a write of
-/// a `T`.
+/// `engine` a handle from `ld_engine_init` (or null) that no call changes at the same
+/// time; `out` null or valid for a write of a `T`.
 unsafe fn get<T>(
     engine: *const ld_engine,
     out: *mut T,
@@ -208,8 +222,10 @@ unsafe fn get<T>(
 /// Writes the user's current settings to `*settings`. Returns `LD_OK` or an error code.
 ///
 /// # Safety
-/// `engine` a handle from `ld_engine_init` (or null); `settings` null or valid for a
-/// write of an `ld_user_settings`.
+/// `engine` a handle from `ld_engine_init` (or null) that no call changes at the same
+/// time (a snapshot read from a task while an interrupt runs `ld_process` on the same
+/// engine is undefined: call both from one context, or guard the engine with the
+/// firmware's own lock); `settings` null or valid for a write of an `ld_user_settings`.
 #[no_mangle]
 pub unsafe extern "C" fn ld_user_settings_get(
     engine: *const ld_engine,

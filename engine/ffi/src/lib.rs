@@ -29,7 +29,8 @@
 //! if (ld_engine_init(mem, sizeof mem, &config, &engine) != LD_OK) { /* ld_strerror */ }
 //! ld_event event;
 //! if (ld_process(engine, pressure_mmhg, flow_ml_min, &event) == LD_EVENT && event.has_hint) {
-//!     motor_request(event.hint.mode, event.hint.target_vacuum_mmhg, event.hint.rate_cpm);
+//!     motor_request(event.hint.mode, event.hint.target_vacuum_mmhg, event.hint.rate_cpm,
+//!                   event.hint.ramp_cycles);
 //! }
 //! ```
 //!
@@ -63,7 +64,7 @@ mod types;
 
 pub use calls::{
     ld_process, ld_process_block, ld_process_gap, ld_set_user_settings, ld_snapshot_get,
-    ld_stats_get, ld_user_settings_get,
+    ld_stats_get, ld_user_settings_get, LD_MAX_GAP_SAMPLES,
 };
 pub use detector_tests::ld_detector_test;
 pub use memory::{

@@ -18,8 +18,15 @@ pub enum ld_status {
     LD_ERR_TOO_SMALL = -2,
     /// A pointer is not aligned for its type (the engine memory: to `ld_engine_align()`).
     LD_ERR_MISALIGNED = -3,
-    /// The engine pointer does not point to an engine `ld_engine_init` made.
+    /// The engine pointer does not point to an engine `ld_engine_init` made (told by a
+    /// 32-bit mark it writes: memory never initialised is refused all but surely, memory
+    /// that held an engine and was reused without clearing may not be).
     LD_ERR_NOT_INITIALIZED = -4,
+    /// `ld_process_block` was given samples but no room for an event (`capacity` 0).
+    LD_ERR_NO_EVENT_ROOM = -5,
+    /// `ld_process_gap`'s `missing` exceeds `LD_MAX_GAP_SAMPLES` (a negative count cast
+    /// to `uint64_t`?).
+    LD_ERR_GAP_TOO_LONG = -6,
     /// `sample_rate_hz` outside 100 … 10 000 Hz (or not finite).
     LD_ERR_SAMPLE_RATE = -10,
     /// `max_vacuum_mmhg` outside −300 … −50 mmHg.
@@ -38,7 +45,7 @@ pub enum ld_status {
     LD_ERR_LATE_CUE_TIME = -17,
     /// `fade_s` outside 5 … 300 s.
     LD_ERR_FADE_TIME = -18,
-    /// `session_end_s` outside 60 … 3600 s.
+    /// `session_end_s` outside 60 … 3600 s, or not longer than `fade_s`.
     LD_ERR_SESSION_END_TIME = -19,
     /// `false_alarms_per_hour` outside 0.001 … 10 per hour.
     LD_ERR_FALSE_ALARM_RATE = -20,
@@ -88,6 +95,8 @@ pub extern "C" fn ld_strerror(status: i32) -> *const c_char {
         -2 => c"the engine memory is smaller than ld_engine_size() bytes",
         -3 => c"a pointer is not aligned for its type (engine memory: ld_engine_align())",
         -4 => c"not an engine made by ld_engine_init",
+        -5 => c"ld_process_block was given samples but no room for an event (capacity 0)",
+        -6 => c"ld_process_gap: missing exceeds LD_MAX_GAP_SAMPLES (a negative count cast to uint64_t?)",
         -10 => c"invalid engine config: sample_rate_hz must be within 100 … 10000 Hz",
         -11 => c"invalid engine config: max_vacuum_mmhg must be within -300 … -50 mmHg",
         -12 => c"invalid engine config: stimulation_vacuum_mmhg must be within -150 … -30 mmHg and not deeper than max_vacuum_mmhg",
@@ -97,7 +106,7 @@ pub extern "C" fn ld_strerror(status: i32) -> *const c_char {
         -16 => c"invalid engine config: fallback_s must be within 30 … 600 s",
         -17 => c"invalid engine config: late_cue_s must be within 10 s … fallback_s",
         -18 => c"invalid engine config: fade_s must be within 5 … 300 s",
-        -19 => c"invalid engine config: session_end_s must be within 60 … 3600 s",
+        -19 => c"invalid engine config: session_end_s must be within 60 … 3600 s and longer than fade_s",
         -20 => c"invalid engine config: false_alarms_per_hour must be within 0.001 … 10 per hour",
         -21 => c"invalid engine config: min_flow_ml_min must be within 0.2 … 20 mL/min",
         -22 => c"invalid engine config: stuck_s must be within 1 … 60 s",

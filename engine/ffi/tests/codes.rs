@@ -5,8 +5,9 @@
 //! a wildcard; these tests pin the names and numbers.)
 
 use letdown_engine::{Cue, DetectorTest, Mode, Reason};
-use letdown_ffi::{ld_cue, ld_detector_test, ld_mode, ld_reason};
-use std::collections::HashMap;
+use letdown_ffi::{ld_cue, ld_detector_test, ld_mode, ld_reason, ld_strerror};
+use std::collections::{HashMap, HashSet};
+use std::ffi::CStr;
 use std::fmt::Debug;
 
 /// Every `NAME = value` enumerator of the committed header.
@@ -93,4 +94,40 @@ fn detector_test_bits_follow_the_engines_list() {
         |c| *c as i64,
         |i| 1 << i,
     );
+}
+
+/// `ld_strerror`'s text for any `int32_t`.
+fn strerror(code: i32) -> &'static str {
+    // SAFETY: `ld_strerror` returns a static, NUL-terminated string for any code.
+    unsafe { CStr::from_ptr(ld_strerror(code)) }
+        .to_str()
+        .unwrap()
+}
+
+#[test]
+fn every_status_of_the_header_has_its_own_text_and_no_other_code_has_one() {
+    let header = header_constants();
+    let statuses: HashMap<i64, &str> = header
+        .iter()
+        .filter(|(name, _)| {
+            name.starts_with("LD_ERR_") || ["LD_OK", "LD_EVENT"].contains(&name.as_str())
+        })
+        .map(|(name, &code)| (code, name.as_str()))
+        .collect();
+    assert!(statuses.len() > 20, "{statuses:?}");
+    let mut texts = HashSet::new();
+    for code in -100..=100 {
+        let text = strerror(code);
+        match statuses.get(&i64::from(code)) {
+            Some(name) => {
+                assert_ne!(text, "unknown status", "{name} has no text");
+                assert!(
+                    texts.insert(text),
+                    "{name}'s text {text:?} is another's too"
+                );
+            }
+            None => assert_eq!(text, "unknown status", "code {code} is no status"),
+        }
+    }
+    assert_eq!(strerror(-1), "a required pointer is null");
 }

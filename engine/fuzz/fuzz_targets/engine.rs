@@ -50,6 +50,7 @@ fn documented_ok(c: &EngineConfig) -> bool {
         && within(c.late_cue_s, 10.0, c.fallback_s)
         && within(c.fade_s, 5.0, 300.0)
         && within(c.session_end_s, 60.0, 3600.0)
+        && c.session_end_s > c.fade_s
         && within(c.false_alarms_per_hour, 0.001, 10.0)
         && within(c.min_flow_ml_min, 0.2, 20.0)
         && within(c.stuck_s, 1.0, 60.0)
