@@ -17,7 +17,7 @@ use crate::csv_table::CsvTable;
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
 use crate::session_files::{file_kind, labels_path, unreadable_reason};
-use letdown_eval::labels::Ejection;
+use letdown_eval::labels::{Ejection, LabelFault};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
@@ -83,12 +83,9 @@ pub fn parse_labels<R: Read>(inner: R, path: &Path) -> Result<Vec<Ejection>, Ses
         if labels.len() == MAX_LABELS {
             return Err(table.too_many(line, MAX_LABELS, "labelled ejections"));
         }
-        if let Some(previous) = labels.last().filter(|p| p.onset_s >= label.onset_s) {
-            let kind = ErrorKind::OutOfOrder {
-                previous_s: previous.onset_s,
-                t_s: label.onset_s,
-            };
-            return Err(table.error(line, Some("onset_s"), kind));
+        if let Some(fault) = label.fault(labels.last()) {
+            let (field, kind) = label_fault_error(fault);
+            return Err(table.error(line, Some(field), kind));
         }
         labels.push(label);
     }
@@ -115,18 +112,36 @@ fn parse_row<R: Read>(
         b"" => None,
         _ => Some(time(2)?),
     };
-    if end_s <= onset_s {
-        return Err(err("end_s", ErrorKind::OnsetAfterEnd { onset_s, end_s }));
-    }
-    if let Some(visible_s) = visible_s.filter(|v| *v < onset_s) {
-        let kind = ErrorKind::VisibleBeforeOnset { onset_s, visible_s };
-        return Err(err("visible_s", kind));
-    }
     Ok(Ejection {
         onset_s,
         end_s,
         visible_s,
     })
+}
+
+/// The column and the reader's error kind of a label's `fault`: the reader's message for
+/// a label that breaks the rules, wherever it came from.
+pub fn label_fault_error(fault: LabelFault) -> (&'static str, ErrorKind) {
+    match fault {
+        LabelFault::NegativeTime { field, t_s } => (field, ErrorKind::NegativeTime { t_s }),
+        LabelFault::EndNotAfterOnset { onset_s, end_s } => {
+            ("end_s", ErrorKind::OnsetAfterEnd { onset_s, end_s })
+        }
+        LabelFault::VisibleBeforeOnset { onset_s, visible_s } => (
+            "visible_s",
+            ErrorKind::VisibleBeforeOnset { onset_s, visible_s },
+        ),
+        LabelFault::OnsetNotAfterPrevious {
+            previous_s,
+            onset_s,
+        } => (
+            "onset_s",
+            ErrorKind::OutOfOrder {
+                previous_s,
+                t_s: onset_s,
+            },
+        ),
+    }
 }
 
 /// Writes `labels` as a label file, times to [`LABEL_DECIMALS`] places. The `visible_s`

@@ -14,16 +14,17 @@ DESIGN §3; pyarrow and Spark skip folders starting with `_` when they read the 
 `letdown convert --fleet CSV_DIR DATASET` writes this layout from a folder of CSV
 sessions and their labels, and `letdown replay DATASET` reads it.
 
-The driver lists the session folders; Spark spreads the sessions over
-the workers, and each worker reads its sessions' files whole with pyarrow, in the order
-`letdown replay` reads them (part-2 before part-10; so time going backwards in a file is
-an error, not sorted away), replays each through `letdown.replay_arrays`, and scores it
-against its label file (parsed by `letdown.parse_labels`). The samples never pass through Spark's
+The driver lists the session folders; Spark spreads the sessions over the workers, and
+each worker replays each session folder with `letdown.replay`: the reader, engine loop and
+scoring of `letdown replay` itself, so a session gets the same rows, gaps, events, score
+and, for a broken file, the same refusal naming the file, row group and row. On a remote
+filesystem the folder's files and the session's label file are first copied to a local
+scratch folder (removed after the session). The samples never pass through Spark's
 shuffle: a grouping of the rows by session_id would move every sample between processes.
 
 OUT/sessions: one row per session: session_id, sample_rate_hz, rows, gaps, missing
-(samples), duration_s, the DESIGN §6 score fields of `letdown.score` (null for a session without a
-label file, as `letdown replay` leaves it unscored) and error (null, or why the session could not be replayed: the other sessions
+(samples), duration_s, the DESIGN §6 score fields of `letdown.replay`'s score (null for a
+session without a label file, as `letdown replay` leaves it unscored) and error (null, or why the session could not be replayed: the other sessions
 still are, and the job exits with status 2, as `letdown replay` does).
 OUT/detections: session_id, sample_index, t_s (s), kind (onset|end), reason and
 confidence (0 … 1): the rows `letdown replay --detections-out` writes, at full precision.
@@ -33,18 +34,21 @@ cluster).
 """
 
 import argparse
+import contextlib
 import functools
 import os
 import sys
+import tempfile
 import time
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs
-import pyarrow.parquet as pq
 
 import letdown
 
+#: A session file's columns (DESIGN §3), for listing the dataset without opening a file.
+COLUMNS = pa.schema([("t_s", pa.float64()), ("pressure_mmhg", pa.float32()), ("flow_ml_min", pa.float32())])
 #: The folder of a fleet dataset's label files (what `letdown convert --fleet` writes).
 LABELS_DIR = "_labels"
 DETECTION = pa.struct(
@@ -85,61 +89,61 @@ SESSION = pa.schema(
 )
 
 
-def part_order(path):
-    """The order of a session's files, as `letdown replay` reads them: by name length,
-    then name, so that part-2 comes before part-10 (pyarrow numbers the parts)."""
-    name = path.rsplit("/", 1)[-1]
-    return (len(name), name)
+def session_folder(paths):
+    """The one folder a session's files lie in (its `session_id=ID` folder)."""
+    folders = {path.rsplit("/", 1)[0] for path in paths}
+    if len(folders) != 1:
+        raise ValueError(f"a session's files lie in more than one folder: {sorted(folders)}")
+    return folders.pop()
 
 
-def read_session(filesystem, paths):
-    """A session's samples, its files' rows in `part_order` then file order (so time going
-    backwards is an error, not sorted away), and the `sample_rate_hz` (Hz) of their
-    key-value metadata, on which they must agree."""
-    tables, rates = [], {}
-    for path in sorted(paths, key=part_order):
-        with filesystem.open_input_file(path) as f:
-            parquet = pq.ParquetFile(f)
-            entry = (parquet.schema_arrow.metadata or {}).get(b"sample_rate_hz")
-            if entry is None:
-                raise ValueError(f"{path}: no sample_rate_hz in the file's key-value metadata")
-            try:
-                rates[path] = float(entry)
-            except ValueError:
-                raise ValueError(f"{path}: sample_rate_hz {entry.decode(errors='replace')!r} is not a number") from None
-            tables.append(parquet.read(columns=["t_s", "pressure_mmhg", "flow_ml_min"]))
-    if len(set(rates.values())) != 1:
-        raise ValueError(f"the session's files disagree on sample_rate_hz: {rates}")
-    table = pa.concat_tables(tables)
-    return {name: table[name].to_numpy() for name in table.column_names}, next(iter(rates.values()))
+@contextlib.contextmanager
+def on_this_machine(filesystem, base, folder):
+    """The session folder `folder` of the dataset at `base` as a local path that
+    `letdown.replay` reads, with the dataset's `_labels` folder where it looks; and the
+    function that tells an error message's paths as the dataset's. On a local filesystem
+    that is the dataset itself; elsewhere (s3://, hdfs://, …) the folder's files and the
+    session's label file are copied to a scratch folder, removed afterwards."""
+    if isinstance(filesystem, pyarrow.fs.LocalFileSystem):
+        yield folder, str
+        return
+    with tempfile.TemporaryDirectory(prefix="letdown-fleet-") as scratch:
+        name = folder.rsplit("/", 1)[-1]
+        session_id = name.split("=", 1)[-1]
+        copy = [(info.path, f"{scratch}/{name}/{info.base_name}") for info in files_in(filesystem, folder)]
+        for suffix in (".labels.csv", ".labels.csv.gz"):
+            labels = f"{base}/{LABELS_DIR}/{session_id}{suffix}"
+            if filesystem.get_file_info(labels).type == pyarrow.fs.FileType.File:
+                copy.append((labels, f"{scratch}/{LABELS_DIR}/{session_id}{suffix}"))
+        for source, target in copy:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            pyarrow.fs.copy_files(source, target, source_filesystem=filesystem)
+        yield f"{scratch}/{name}", lambda e: str(e).replace(scratch, base)
 
 
-def read_labels(filesystem, base, session_id):
-    """The session's labels from BASE/_labels/ID.labels.csv (or .labels.csv.gz, when only
-    that one is there, as `letdown replay` looks): `None` when it has none."""
-    for suffix in (".labels.csv", ".labels.csv.gz"):
-        path = f"{base}/{LABELS_DIR}/{session_id}{suffix}"
-        if filesystem.get_file_info(path).type == pyarrow.fs.FileType.File:
-            with filesystem.open_input_stream(path) as f:
-                return letdown.parse_labels(f.read(), path)
-    return None
+def files_in(filesystem, folder):
+    """The files directly in `folder` (which of them are the session's is the reader's
+    rule, as for a local folder)."""
+    infos = filesystem.get_file_info(pyarrow.fs.FileSelector(folder))
+    return [info for info in infos if info.type == pyarrow.fs.FileType.File]
 
 
 def replay_session(filesystem, base, session_id, paths):
-    """One session's row of SESSION: the session read from `paths` on `filesystem`,
-    replayed, and scored against its labels when the dataset at `base` has them; a
-    session that cannot be replayed gets the reason in its error field."""
+    """One session's row of SESSION: the session folder holding `paths` (on `filesystem`,
+    in the dataset at `base`) replayed by `letdown.replay`, the reader, engine loop and
+    scoring of `letdown replay` (against the dataset's label file, when it has one); a
+    session that cannot be replayed gets the reason in its error field, its files and
+    line named as `letdown replay` names them."""
     row = {"session_id": session_id, "detections": []}
+    shown = str
     try:
-        samples, rate = read_session(filesystem, paths)
-        r = letdown.replay_arrays(samples["t_s"], samples["pressure_mmhg"], samples["flow_ml_min"], rate)
-        labels = read_labels(filesystem, base, session_id)
-        if labels is not None:
-            row.update(letdown.score(labels, r["onsets_s"], r["duration_s"]))
-    except (ValueError, KeyError, OSError, pa.ArrowException) as e:
-        row["error"] = f"session {session_id}: {e}"
+        with on_this_machine(filesystem, base, session_folder(paths)) as (local, shown):
+            r = letdown.replay(local)
+    except (ValueError, OSError, pa.ArrowException) as e:
+        row["error"] = f"session {session_id}: {shown(e)}"
         return row
     row.update({k: r[k] for k in ("sample_rate_hz", "rows", "gaps", "missing", "duration_s")})
+    row.update(r["score"] or {})
     events = r["events"]
     for i in (events["kind"] != "hint").nonzero()[0]:
         row["detections"].append({name: events[name][i].item() for name in DETECTION.names})
@@ -158,7 +162,9 @@ def list_sessions(root):
     """(session_id, [file paths]) of every session folder of the dataset at `root`."""
     filesystem, base = pyarrow.fs.FileSystem.from_uri(root)
     partitioning = ds.partitioning(pa.schema([("session_id", pa.string())]), flavor="hive")
-    dataset = ds.dataset(base, filesystem=filesystem, format="parquet", partitioning=partitioning)
+    # With the columns given, no file is opened here: which files of a session folder
+    # are its parts is the reader's rule, on the worker.
+    dataset = ds.dataset(base, filesystem=filesystem, format="parquet", partitioning=partitioning, schema=COLUMNS)
     files = {}
     for fragment in dataset.get_fragments():
         session_id = ds.get_partition_keys(fragment.partition_expression).get("session_id")
@@ -257,9 +263,11 @@ def main(argv=None):
         elapsed = time.perf_counter() - start
     finally:
         spark.stop()
+    # Sums over no replayed session are null.
+    rows, gaps, detections = (s.rows or 0), (s.gaps or 0), (s.detections or 0)
     print(
-        f"{s.sessions} sessions, {s.rows} samples ({s.gaps} gaps) on {args.master} in {elapsed:.1f} s "
-        f"({s.rows / elapsed / 1e6:.2f} M samples/s): {s.detections} detections -> {args.out}/detections"
+        f"{s.sessions} sessions, {rows} samples ({gaps} gaps) on {args.master} in {elapsed:.1f} s "
+        f"({rows / elapsed / 1e6:.2f} M samples/s): {detections} detections -> {args.out}/detections"
     )
     if s.scored:
         print(

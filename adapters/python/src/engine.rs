@@ -27,9 +27,11 @@ impl PyEngine {
         let engine = config
             .build()
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        // Event times divide by the rate as given, as `replay` divides by the file's: the
+        // engine's own f32 copy of it differs at rates f32 cannot hold (333.3 Hz).
         Ok(Self {
             engine,
-            sample_rate_hz: f64::from(config.sample_rate_hz),
+            sample_rate_hz,
         })
     }
 

@@ -3,6 +3,7 @@
 
 use letdown_datasets::labels::Ejection;
 use letdown_datasets::score::{score_session, Aggregate, Distribution, SessionScore};
+use letdown_io::labels_csv::label_fault_error;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -14,7 +15,8 @@ type SessionInput = (Vec<Vec<f64>>, Vec<f64>, f64);
 /// Scores each `(labels, onset_detections_s, duration_s)` session and all of them
 /// together. Returns `{"sessions": [per-session dict], "aggregate": dict}` with the
 /// figures `letdown replay` prints. A non-finite time, a label of other than 2 or 3
-/// fields, or a length that is not positive is a `ValueError` naming the session (0 = first).
+/// fields or one a label file could not hold, or a length that is not positive is a
+/// `ValueError` naming the session (0 = first).
 #[pyfunction]
 pub fn score_sessions(py: Python<'_>, sessions: Vec<SessionInput>) -> PyResult<Py<PyDict>> {
     let mut scores = Vec::with_capacity(sessions.len());
@@ -49,8 +51,22 @@ fn session_error(index: usize, reason: &str) -> PyErr {
     PyValueError::new_err(format!("session {index}: {reason}"))
 }
 
-/// Label tuples as ejections; label `i` of other than 2 or 3 finite fields is refused.
+/// Label tuples as ejections; label `i` of other than 2 or 3 finite fields is refused,
+/// and so is one the label reader would refuse in a file (with its message: before the
+/// session start, ending before its onset, visible before it, onsets out of order).
 fn ejections(labels: &[Vec<f64>]) -> Result<Vec<Ejection>, String> {
+    let labels = as_ejections(labels)?;
+    for (i, label) in labels.iter().enumerate() {
+        if let Some(fault) = label.fault(i.checked_sub(1).map(|p| &labels[p])) {
+            let (field, kind) = label_fault_error(fault);
+            return Err(format!("label {i}: field {field}: {kind}"));
+        }
+    }
+    Ok(labels)
+}
+
+/// Label tuples as ejections, each of 2 or 3 finite fields.
+fn as_ejections(labels: &[Vec<f64>]) -> Result<Vec<Ejection>, String> {
     labels
         .iter()
         .enumerate()

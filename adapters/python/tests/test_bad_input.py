@@ -90,6 +90,18 @@ def test_bad_scores_name_the_session():
         letdown.score([], [], 0.0)
 
 
+def test_labels_a_label_file_could_not_hold_are_refused_with_the_readers_reason():
+    cases = [
+        ([(20.0, 10.0)], r"label 0: field end_s: end_s 10 s is not after onset_s 20 s"),
+        ([(-1.0, 10.0)], r"label 0: field onset_s: time -1 s is before the session start"),
+        ([(20.0, 60.0, 19.0)], r"label 0: field visible_s: visible_s 19 s is before onset_s 20 s"),
+        ([(20.0, 60.0), (20.0, 70.0)], r"label 1: field onset_s: rows out of time order"),
+    ]
+    for labels, reason in cases:
+        with pytest.raises(ValueError, match=rf"^session 0: {reason}"):
+            letdown.score(labels, [15.0], 60.0)
+
+
 def test_simulator_arguments_out_of_range_say_why():
     with pytest.raises(ValueError, match=r"profile: "):
         letdown.simulate(profile="anxious")

@@ -186,3 +186,20 @@ def test_read_labels_gives_the_labels_replay_scores_against(sessions, tmp_path):
     packed = tmp_path / "s.labels.csv.gz"
     packed.write_bytes(gzip.compress(labels_path.read_bytes()))
     assert letdown.read_labels(packed) == rows
+
+
+def test_simulated_labels_score_as_they_are_even_never_visible_ones():
+    sim = letdown.simulate(seed=5, profile="typical", rate_hz=100, minutes=15)
+    never = np.isnan(sim["labels"]["visible_s"])
+    assert never.any(), "an ejection never visible at the sensor (NaN visible_s)"
+    s = letdown.score(sim["labels"], [], 900.0)
+    assert (s["labels"], s["unobservable"]) == (never.size, int(never.sum()))
+
+
+def test_engine_event_times_divide_by_the_rate_as_given():
+    # 333.3 Hz is no f32: the engine's own copy of the rate is another number.
+    sim = letdown.simulate(seed=1, profile="relaxed", rate_hz=333.3, minutes=4)
+    engine = letdown.Engine(sim["sample_rate_hz"])
+    events = engine.process(sim["pressure_mmhg"], sim["flow_ml_min"])
+    assert events["t_s"].size >= 1
+    np.testing.assert_array_equal(events["t_s"], events["sample_index"] / sim["sample_rate_hz"])

@@ -99,13 +99,14 @@ def test_session_counts_and_scores_equal_the_clis(fleet):
     assert f"{SESSIONS} sessions with labels" in fleet["job"]
 
 
-def write_part(folder, name, t_s, rate="100"):
-    """One part file of a session: times `t_s` (s), constant samples, `rate` in its metadata."""
+def write_part(folder, name, t_s, rate="100", pressure=-80.0):
+    """One part file of a session: times `t_s` (s), constant samples (`pressure` mmHg,
+    no flow), `rate` in its metadata."""
     n = len(t_s)
     table = pa.table(
         {
             "t_s": np.asarray(t_s, dtype=np.float64),
-            "pressure_mmhg": np.full(n, -80.0, dtype=np.float32),
+            "pressure_mmhg": np.full(n, pressure, dtype=np.float32),
             "flow_ml_min": np.zeros(n, dtype=np.float32),
         }
     )
@@ -118,30 +119,67 @@ def replay(paths, base="/nowhere"):
     return replay_fleet.replay_session(pyarrow.fs.LocalFileSystem(), str(base), "s1", paths)
 
 
+def replay_remotely(dataset, paths):
+    """`replay_session` through a filesystem that is not the local one (a subtree of it,
+    as an s3:// bucket would be): the session is copied to a scratch folder first."""
+    remote = pyarrow.fs.SubTreeFileSystem(str(dataset.parent), pyarrow.fs.LocalFileSystem())
+    inside = [str(pathlib.Path(p).relative_to(dataset.parent)) for p in paths]
+    return replay_fleet.replay_session(remote, dataset.name, "s1", inside)
+
+
 def write_labels(dataset, text, name="s1.labels.csv"):
     (dataset / "_labels").mkdir(parents=True, exist_ok=True)
     (dataset / "_labels" / name).write_text(text)
 
 
-def test_a_session_that_cannot_be_replayed_says_why_in_its_row(tmp_path):
-    row = replay([write_part(tmp_path / "a", "part-0.parquet", [0.0], rate=None)])
-    assert re.search(r"^session s1: .*a/part-0\.parquet: no sample_rate_hz", row["error"])
-    assert "rows" not in row and row["detections"] == []
-    row = replay([write_part(tmp_path / "b", "part-0.parquet", [0.0, 0.01, 0.005])])
-    assert re.search(r"^session s1: row 2: field t_s: 0\.005 s does not advance", row["error"])
-    parts = [write_part(tmp_path / "c", "part-0.parquet", [0.0]), write_part(tmp_path / "c", "part-1.parquet", [0.01], "250")]
-    assert re.search(r"^session s1: the session's files disagree on sample_rate_hz", replay(parts)["error"])
-    assert re.search(r"^session s1: .*missing\.parquet", replay([str(tmp_path / "missing.parquet")])["error"])
+def refusal(folder):
+    """What `letdown replay` says of the session folder `folder`."""
+    with pytest.raises(ValueError) as refused:
+        letdown.replay(folder)
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "case, times, rate, pressure, reason",
+    [
+        ("no rate", [0.0], None, -80.0, r"part-0\.parquet: .*sample_rate_hz"),
+        ("not advancing", [0.0, 0.01, 0.005], "100", -80.0, r"part-0\.parquet: row group 0, row 2: field t_s: time goes backwards"),
+        ("late start", [30.0, 30.01], "100", -80.0, r"row 0: field t_s: the first row is at 30 s"),
+        ("half the rate", [i * 0.02 for i in range(40)], "100", -80.0, r"contradict sample_rate_hz 100 Hz"),
+        ("not finite", [0.0, 0.01], "100", float("nan"), r"row 0: field pressure_mmhg: non-finite number"),
+    ],
+)
+def test_a_broken_session_is_refused_as_letdown_replay_refuses_it(tmp_path, case, times, rate, pressure, reason):
+    dataset = tmp_path / "dataset"
+    part = write_part(dataset / "session_id=s1", "part-0.parquet", times, rate, pressure)
+    said = refusal(dataset / "session_id=s1")
+    assert re.search(reason, said), (case, said)
+    row = replay([part], dataset)
+    assert (row["error"], row["detections"]) == (f"session s1: {said}", []), case
+    assert "rows" not in row
+    # Through another filesystem the message names the dataset's file, not the copy's.
+    far = replay_remotely(dataset, [part])["error"]
+    assert far == f"session s1: {said.replace(str(tmp_path) + '/', '')}", case
+
+
+def test_a_session_is_one_folder_and_its_files_agree_on_the_rate(tmp_path):
+    parts = [write_part(tmp_path / "session_id=s1", "part-0.parquet", [0.0]), write_part(tmp_path / "elsewhere", "part-1.parquet", [0.01])]
+    assert re.search(r"^session s1: a session's files lie in more than one folder", replay(parts)["error"])
+    folder = tmp_path / "session_id=s2"
+    parts = [write_part(folder, "part-0.parquet", [0.0]), write_part(folder, "part-1.parquet", [0.01], "250")]
+    assert replay(parts)["error"] == f"session s1: {refusal(folder)}"
 
 
 def test_a_sessions_files_are_read_in_the_order_letdown_replay_reads_them(tmp_path):
     folder = tmp_path / "session_id=s1"
     times = {2: [0.02, 0.03], 10: [0.04], 0: [0.0, 0.01]}
     parts = [write_part(folder, f"part-{n}.parquet", t) for n, t in times.items()]
+    (folder / "notes.txt").write_text("not a part of the session")
     write_labels(tmp_path, "onset_s,end_s\n60,90\n")
     row = replay(parts, tmp_path)
     assert (row.get("error"), row["rows"], row["gaps"], row["false_negatives"]) == (None, 5, 0, 1)
-    assert replay_fleet.list_sessions(str(tmp_path)) == [("s1", sorted(parts))]
+    assert replay_remotely(tmp_path, parts) == row
+    assert replay_fleet.list_sessions(str(tmp_path)) == [("s1", sorted([*parts, str(folder / "notes.txt")]))]
 
 
 def test_labels_come_from_the_datasets_labels_folder_as_letdown_replay_reads_them(tmp_path):
@@ -151,8 +189,12 @@ def test_labels_come_from_the_datasets_labels_folder_as_letdown_replay_reads_the
     row = replay([part], tmp_path)
     assert "error" not in row
     assert (row["labels"], row["false_negatives"]) == (1, 1)
+    assert replay_remotely(tmp_path, [part]) == row
     write_labels(tmp_path, "onset_s,end_s\n60,abc\n")
     assert re.search(r"^session s1: .*_labels/s1\.labels\.csv: line 2: field end_s: not a number", replay([part], tmp_path)["error"])
+    (tmp_path / "_labels" / "s1.labels.csv").unlink()
+    write_labels(tmp_path, "", name="s1.labels.csv.gz")
+    assert re.search(r"_labels/s1\.labels\.csv\.gz", replay_remotely(tmp_path, [part])["error"])
 
 
 def test_a_dataset_without_sessions_is_refused_before_spark_starts(tmp_path):

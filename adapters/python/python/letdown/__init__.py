@@ -311,11 +311,17 @@ def _extend(columns: Dict[str, list], more: Dict[str, list]) -> None:
 
 def _label_rows(labels: Any) -> list:
     """Labels as (onset_s, end_s[, visible_s]) rows; a dict of columns is accepted too.
-    A ``visible_s`` of ``None`` (as `parse_labels` gives for files without it) is left out."""
+    A ``visible_s`` of ``None`` (as `parse_labels` gives for a label without it) or NaN
+    (as `simulate`'s columns give for an ejection never visible) is left out."""
     if isinstance(labels, dict):
         names = ["onset_s", "end_s"] + (["visible_s"] if "visible_s" in labels else [])
         labels = zip(*(labels[n] for n in names))
-    return [[float(v) for i, v in enumerate(row) if not (i == 2 and v is None)] for row in labels]
+    return [[float(v) for i, v in enumerate(row) if not (i == 2 and _absent(v))] for row in labels]
+
+
+def _absent(visible_s: Any) -> bool:
+    """Whether a label's ``visible_s`` says "never visible" (None, or NaN in a column)."""
+    return visible_s is None or (isinstance(visible_s, (float, np.floating)) and np.isnan(visible_s))
 
 
 def score_sessions(sessions: Iterable[Tuple[Any, Any, float]]) -> Dict[str, Any]:
