@@ -11,6 +11,7 @@
 //!   sessions of a fleet dataset (layout in [`session_files`]);
 //! - [`labels_csv`]: `NAME.labels.csv` (labelled ejections), read and written;
 //! - [`detections_csv`]: `NAME.detections.csv` (saved detections), read and written;
+//! - [`session_columns`]: a session held as columns in memory, read as a file is;
 //! - [`session_files`]: companion file names and session folders;
 //! - [`input_file`]: a file read as stored or gzip-decompressed on the fly;
 //! - [`error`]: the error every reader returns, naming file, line, field and reason.
@@ -38,6 +39,7 @@ pub mod input_file;
 pub mod labels_csv;
 pub mod pump_link;
 pub mod sensor_variant;
+pub mod session_columns;
 pub mod session_copies;
 pub mod session_csv;
 pub mod session_files;

@@ -34,7 +34,7 @@ use crate::csv_fields::{
 use crate::csv_lines::{CsvLines, MAX_LINE_BYTES};
 use crate::error::{ErrorKind, SessionFileError};
 use crate::input_file::InputFile;
-use crate::session_timeline::Timeline;
+use crate::session_timeline::{TimedRows, Timeline};
 pub use crate::session_timeline::{MAX_GAP_S, MAX_START_S, RATE_CHECK_ROWS};
 use crate::without_bom::WithoutBom;
 use letdown_engine::{Sample, SourceItem};
@@ -231,18 +231,19 @@ impl<R: Read> CsvSessionReader<R> {
 
     /// The next row or gap; `Ok(None)` at the end of the file or after an error.
     pub fn next_item(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
-        if let Some(item) = self.timeline.before_read() {
-            return Ok(item);
-        }
-        let item = self.read_row();
-        self.timeline.after_read(&item);
-        item
+        self.next_timed_item()
     }
 
     /// An error at `line`, about the row just read.
     fn error(&self, line: u64, field: Option<&'static str>, kind: ErrorKind) -> SessionFileError {
         let (field, kind) = blame_line_endings(&self.record, field, kind);
         SessionFileError::new(&self.path, Some(line), field, kind)
+    }
+}
+
+impl<R: Read> TimedRows for CsvSessionReader<R> {
+    fn timeline(&mut self) -> &mut Timeline {
+        &mut self.timeline
     }
 
     fn read_row(&mut self) -> Result<Option<SessionItem>, SessionFileError> {

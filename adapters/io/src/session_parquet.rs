@@ -25,7 +25,7 @@
 
 use crate::error::{ErrorKind, RowPosition, SessionFileError};
 use crate::session_csv::{Metadata, ReadStats, SessionItem, SAMPLE_RATE_KEY, SESSION_COLUMNS};
-use crate::session_timeline::Timeline;
+use crate::session_timeline::{TimedRows, Timeline};
 use letdown_engine::Sample;
 use parquet::basic::Type as PhysicalType;
 use parquet::column::reader::ColumnReaderImpl;
@@ -155,34 +155,7 @@ impl ParquetSessionReader {
 
     /// The next row or gap; `Ok(None)` at the end of the session or after an error.
     pub fn next_item(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
-        if let Some(item) = self.timeline.before_read() {
-            return Ok(item);
-        }
-        let item = self.read_row();
-        self.timeline.after_read(&item);
-        item
-    }
-
-    fn read_row(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
-        if self.batch.next == self.batch.len && !self.refill()? {
-            return Ok(None);
-        }
-        let i = self.batch.next;
-        self.batch.next += 1;
-        if i == self.batch.bad_row {
-            let (column, value) = self.batch.bad_value;
-            let kind = ErrorKind::NonFinite {
-                text: value.to_string(),
-            };
-            return Err(self.row_error(i, Some(SESSION_COLUMNS[column]), kind));
-        }
-        let b = &self.batch;
-        let sample = Sample::new(b.channels[0][i], b.channels[1][i]);
-        let line = self.part.rows_before_group + b.first_row + i as u64 + 1;
-        match self.timeline.accept(b.t_s[i], sample, line) {
-            Ok(item) => Ok(Some(item)),
-            Err((field, kind)) => Err(self.row_error(i, field, kind)),
-        }
+        self.next_timed_item()
     }
 
     /// An error at row `i` of the batch.
@@ -227,6 +200,34 @@ impl ParquetSessionReader {
                 ));
             }
             self.part = part;
+        }
+    }
+}
+
+impl TimedRows for ParquetSessionReader {
+    fn timeline(&mut self) -> &mut Timeline {
+        &mut self.timeline
+    }
+
+    fn read_row(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
+        if self.batch.next == self.batch.len && !self.refill()? {
+            return Ok(None);
+        }
+        let i = self.batch.next;
+        self.batch.next += 1;
+        if i == self.batch.bad_row {
+            let (column, value) = self.batch.bad_value;
+            let kind = ErrorKind::NonFinite {
+                text: value.to_string(),
+            };
+            return Err(self.row_error(i, Some(SESSION_COLUMNS[column]), kind));
+        }
+        let b = &self.batch;
+        let sample = Sample::new(b.channels[0][i], b.channels[1][i]);
+        let line = self.part.rows_before_group + b.first_row + i as u64 + 1;
+        match self.timeline.accept(b.t_s[i], sample, line) {
+            Ok(item) => Ok(Some(item)),
+            Err((field, kind)) => Err(self.row_error(i, field, kind)),
         }
     }
 }

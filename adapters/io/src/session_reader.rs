@@ -6,30 +6,43 @@
 //! - `NAME.parquet`: a Parquet session ([`ParquetSessionReader`]);
 //! - a folder: one session of a fleet dataset, its `*.parquet` files read in turn
 //!   ([`fleet_session_files`] says which, in what order).
+//!
+//! A session held as columns in memory reads through the same reader
+//! ([`SessionReader::from_columns`], [`ColumnsSessionReader`]).
 
 use crate::error::SessionFileError;
 use crate::input_file::InputFile;
+use crate::session_columns::ColumnsSessionReader;
 use crate::session_csv::{CsvSessionReader, Metadata, ReadStats, SessionItem};
 use crate::session_files::{fleet_session_files, is_parquet_name};
 use crate::session_parquet::ParquetSessionReader;
+use crate::session_timeline::TimedRows;
 use letdown_engine::{SampleSource, SourceItem};
 use std::io::Read;
 use std::path::Path;
 
-/// A session being read, from CSV bytes `R` or from Parquet files. Iterate it (or call
+/// A session being read, from CSV bytes `R`, from Parquet files or from columns in memory. Iterate it (or call
 /// [`next_item`](Self::next_item)) to get rows and gaps; after the first error it yields
 /// nothing more.
 pub struct SessionReader<R: Read = InputFile> {
     format: Format<R>,
 }
 
-/// Both boxed: the readers are hundreds of bytes, and a reader is moved around whole.
+/// Boxed: the readers are hundreds of bytes, and a reader is moved around whole.
 enum Format<R: Read> {
     Csv(Box<CsvSessionReader<R>>),
     Parquet(Box<ParquetSessionReader>),
+    Columns(Box<ColumnsSessionReader>),
 }
 
 impl SessionReader<InputFile> {
+    /// Reads the session held as `columns` in memory.
+    pub fn from_columns(columns: ColumnsSessionReader) -> Self {
+        Self {
+            format: Format::Columns(Box::new(columns)),
+        }
+    }
+
     /// Opens the session at `path`, in the format its name says (see the module).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, SessionFileError> {
         let path = path.as_ref();
@@ -58,6 +71,7 @@ impl<R: Read> SessionReader<R> {
         match &self.format {
             Format::Csv(r) => r.metadata(),
             Format::Parquet(r) => r.metadata(),
+            Format::Columns(r) => r.metadata(),
         }
     }
 
@@ -71,6 +85,7 @@ impl<R: Read> SessionReader<R> {
         match &self.format {
             Format::Csv(r) => r.path(),
             Format::Parquet(r) => r.path(),
+            Format::Columns(r) => r.path(),
         }
     }
 
@@ -78,7 +93,7 @@ impl<R: Read> SessionReader<R> {
     pub fn header_line(&self) -> u64 {
         match &self.format {
             Format::Csv(r) => r.header_line(),
-            Format::Parquet(_) => 0,
+            Format::Parquet(_) | Format::Columns(_) => 0,
         }
     }
 
@@ -88,6 +103,7 @@ impl<R: Read> SessionReader<R> {
         match &self.format {
             Format::Csv(r) => r.next_index(),
             Format::Parquet(r) => r.next_index(),
+            Format::Columns(r) => r.timeline.next_index(),
         }
     }
 
@@ -96,6 +112,7 @@ impl<R: Read> SessionReader<R> {
         match &self.format {
             Format::Csv(r) => r.stats(),
             Format::Parquet(r) => r.stats(),
+            Format::Columns(r) => r.timeline.stats(),
         }
     }
 
@@ -104,6 +121,7 @@ impl<R: Read> SessionReader<R> {
         match &mut self.format {
             Format::Csv(r) => r.next_item(),
             Format::Parquet(r) => r.next_item(),
+            Format::Columns(r) => r.next_timed_item(),
         }
     }
 }

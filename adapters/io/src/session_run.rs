@@ -6,6 +6,7 @@
 use crate::session_csv::{Metadata, SAMPLE_RATE_KEY};
 use crate::{SessionFileError, SessionReader};
 use letdown_engine::{drive, Engine, EngineConfig, Event, EventKind};
+use std::io::Read;
 use std::path::Path;
 use std::time::Instant;
 
@@ -87,13 +88,23 @@ pub fn replay_session_with(
     config: &EngineConfig,
     observer: &mut dyn ReplayObserver,
 ) -> Outcome {
-    let mut reader = match SessionReader::open(path) {
-        Ok(reader) => reader,
-        Err(e) => return Outcome::NotStarted(e.to_string()),
-    };
+    match SessionReader::open(path) {
+        Ok(reader) => replay_reader_with(reader, config, observer),
+        Err(e) => Outcome::NotStarted(e.to_string()),
+    }
+}
+
+/// [`replay_session_with`] over a session already opened (e.g. columns held in memory,
+/// [`SessionReader::from_columns`]).
+pub fn replay_reader_with<R: Read>(
+    mut reader: SessionReader<R>,
+    config: &EngineConfig,
+    observer: &mut dyn ReplayObserver,
+) -> Outcome {
+    let path = reader.path().to_path_buf();
     let metadata = reader.metadata().clone();
     let rate = metadata.sample_rate_hz;
-    let mut engine = match engine_for_session(path, &metadata, config) {
+    let mut engine = match engine_for_session(&path, &metadata, config) {
         Ok(engine) => engine,
         Err(message) => return Outcome::NotStarted(message),
     };
@@ -126,8 +137,8 @@ pub fn replay_session_with(
 
 /// An engine built from `config` at the rate the session file at `path` declares
 /// (`metadata`), or, when the engine refuses that rate (outside 100 … 10 000 Hz), the
-/// message `letdown replay` prints: the file, the rate's line and field, and the engine's
-/// reason.
+/// message `letdown replay` prints: the file, the rate's line (a CSV file's) and field,
+/// and the engine's reason.
 pub fn engine_for_session(
     path: &Path,
     metadata: &Metadata,
@@ -138,13 +149,14 @@ pub fn engine_for_session(
         sample_rate_hz: metadata.sample_rate_hz as f32,
         ..*config
     };
-    config.build().map_err(|e| {
-        format!(
-            "{}: line {}: field {SAMPLE_RATE_KEY}: {e}",
-            path.display(),
-            metadata.rate_line
-        )
-    })
+    // A Parquet session's or columns' rate has no line (`rate_line` 0).
+    let line = match metadata.rate_line {
+        0 => String::new(),
+        n => format!(": line {n}"),
+    };
+    config
+        .build()
+        .map_err(|e| format!("{}{line}: field {SAMPLE_RATE_KEY}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! Parquet readers feed their rows through one [`Timeline`], so both give the same gaps
 //! and the same errors.
 
-use crate::error::ErrorKind;
+use crate::error::{ErrorKind, SessionFileError};
 use crate::session_csv::{Gap, ReadStats, Row, SessionItem, SESSION_COLUMNS};
 use letdown_engine::Sample;
 
@@ -39,6 +39,26 @@ const MAX_INDEX: f64 = 9_007_199_254_740_992.0;
 
 /// Why a row is refused: the column at fault (always `t_s` here) and the reason.
 pub(crate) type Refusal = (Option<&'static str>, ErrorKind);
+
+/// A session reader whose rows the timeline places: the one way every reader (CSV,
+/// Parquet, columns in memory) turns reading a row into the next row or gap.
+pub(crate) trait TimedRows {
+    /// The reader's timeline.
+    fn timeline(&mut self) -> &mut Timeline;
+
+    /// Reads the next row and places it ([`Timeline::accept`]); `Ok(None)` at the end.
+    fn read_row(&mut self) -> Result<Option<SessionItem>, SessionFileError>;
+
+    /// The next row or gap; `Ok(None)` at the end or after an error.
+    fn next_timed_item(&mut self) -> Result<Option<SessionItem>, SessionFileError> {
+        if let Some(item) = self.timeline().before_read() {
+            return Ok(item);
+        }
+        let item = self.read_row();
+        self.timeline().after_read(&item);
+        item
+    }
+}
 
 /// The sample clock of one session being read.
 #[derive(Clone, Debug)]

@@ -112,7 +112,7 @@ fn run(engine: &mut Engine, pressure: &[f32], flow: &[f32]) -> Vec<Event> {
 
 /// The samples of the `pressure` and `flow` buffers (see [`channel`]), which must be
 /// of one length.
-fn channels(
+pub(crate) fn channels(
     py: Python<'_>,
     pressure: &Bound<'_, PyAny>,
     flow: &Bound<'_, PyAny>,
@@ -132,8 +132,19 @@ fn channels(
 /// The samples of a 1-D C-contiguous float32 buffer (`numpy.float32` array), copied so
 /// that the engine can run without the GIL; anything else is a `ValueError` naming it.
 fn channel(py: Python<'_>, buffer: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f32>> {
-    let buffer = PyBuffer::<f32>::get(buffer)
-        .map_err(|e| PyValueError::new_err(format!("{name}: expected a float32 array: {e}")))?;
+    column(py, buffer, name, "float32")
+}
+
+/// The values of a 1-D C-contiguous buffer of `T` (`dtype` in words, for the error),
+/// copied; anything else is a `ValueError` naming it.
+pub(crate) fn column<T: pyo3::buffer::Element + Copy>(
+    py: Python<'_>,
+    buffer: &Bound<'_, PyAny>,
+    name: &str,
+    dtype: &str,
+) -> PyResult<Vec<T>> {
+    let buffer = PyBuffer::<T>::get(buffer)
+        .map_err(|e| PyValueError::new_err(format!("{name}: expected a {dtype} array: {e}")))?;
     if buffer.dimensions() != 1 {
         return Err(PyValueError::new_err(format!(
             "{name}: expected a 1-D array, got {} dimensions",

@@ -1,15 +1,20 @@
-//! Session files from Python: `read_session` (the samples, for numpy) and `replay` (the
-//! file through the one replay loop of `letdown replay`, scored against its labels).
+//! Session files from Python: `read_session` (the samples, for numpy), `replay` (the
+//! file through the one replay loop of `letdown replay`, scored against its labels) and
+//! `replay_columns` (a session held as columns, read and replayed as the file would be).
 
 use crate::config;
+use crate::engine::{channels, column};
 use crate::event_columns::EventColumns;
 use crate::samples::Samples;
 use crate::scoring::session_score_dict;
 use letdown_datasets::score::score_session;
 use letdown_engine::Event;
 use letdown_io::labels_csv::read_labels_beside;
+use letdown_io::session_columns::ColumnsSessionReader;
 use letdown_io::session_csv::Metadata;
-use letdown_io::session_run::{replay_session_with, Outcome, ReplayObserver};
+use letdown_io::session_run::{
+    replay_reader_with, replay_session_with, Outcome, Replay, ReplayObserver,
+};
 use letdown_io::{SessionFileError, SessionItem, SessionReader};
 use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
 use pyo3::prelude::*;
@@ -95,6 +100,55 @@ pub fn replay(
             }
         })
         .map_err(PyValueError::new_err)?;
+    let d = replay_dict(py, &replay, &events)?;
+    let score = labels.map(|l| score_session(&l, &replay.onsets_s, replay.duration_s()));
+    match score {
+        Some(score) => d.set_item("score", session_score_dict(py, &score)?)?,
+        None => d.set_item("score", py.None())?,
+    }
+    Ok(d.unbind())
+}
+
+/// Replays a session held as columns — `t_s` (float64, s since session start),
+/// `pressure` (mmHg) and `flow` (mL/min) (float32), 1-D buffers of one length, at
+/// `sample_rate_hz` (Hz) — read as the same session in a file is read (the readers'
+/// timeline: the same gaps and refusals, `letdown_io::session_columns`) and run through
+/// `replay`'s loop, without the GIL. Returns `replay`'s dict without `score`. Bad input
+/// is a `ValueError` naming the row (from 0) and column.
+#[pyfunction]
+#[pyo3(signature = (t_s, pressure, flow, sample_rate_hz, **config))]
+pub fn replay_columns(
+    py: Python<'_>,
+    t_s: &Bound<'_, PyAny>,
+    pressure: &Bound<'_, PyAny>,
+    flow: &Bound<'_, PyAny>,
+    sample_rate_hz: f64,
+    config: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyDict>> {
+    let config = config::validated(config::from_kwargs(1000.0, config)?)?;
+    let t_s = column::<f64>(py, t_s, "t_s", "float64")?;
+    let (pressure, flow) = channels(py, pressure, flow)?;
+    let (replay, events) = py
+        .detach(|| {
+            let columns = ColumnsSessionReader::new("columns", sample_rate_hz, t_s, pressure, flow)
+                .map_err(|e| e.to_string())?;
+            let mut collect = Collect::default();
+            match replay_reader_with(SessionReader::from_columns(columns), &config, &mut collect) {
+                Outcome::Complete(replay) => Ok((replay, collect.events)),
+                Outcome::Stopped(_, e) => Err(e.to_string()),
+                Outcome::NotStarted(message) => Err(message),
+            }
+        })
+        .map_err(PyValueError::new_err)?;
+    Ok(replay_dict(py, &replay, &events)?.unbind())
+}
+
+/// A replay's counts and events as `replay` returns them (without `score`).
+fn replay_dict<'py>(
+    py: Python<'py>,
+    replay: &Replay,
+    events: &[Event],
+) -> PyResult<Bound<'py, PyDict>> {
     let mut columns = EventColumns::default();
     events
         .iter()
@@ -107,10 +161,5 @@ pub fn replay(
     d.set_item("duration_s", replay.duration_s())?;
     d.set_item("onsets_s", replay.onsets_s.clone())?;
     d.set_item("events", columns.into_dict(py)?)?;
-    let score = labels.map(|l| score_session(&l, &replay.onsets_s, replay.duration_s()));
-    match score {
-        Some(score) => d.set_item("score", session_score_dict(py, &score)?)?,
-        None => d.set_item("score", py.None())?,
-    }
-    Ok(d.unbind())
+    Ok(d)
 }

@@ -24,11 +24,10 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyEngine>()?;
-    // The readers' longest gap, s: `replay_arrays` applies the same bound.
-    m.add("MAX_GAP_S", letdown_io::session_csv::MAX_GAP_S)?;
     m.add_function(wrap_pyfunction!(engine::engine_seconds, m)?)?;
     m.add_function(wrap_pyfunction!(files::read_session, m)?)?;
     m.add_function(wrap_pyfunction!(files::replay, m)?)?;
+    m.add_function(wrap_pyfunction!(files::replay_columns, m)?)?;
     m.add_function(wrap_pyfunction!(labels::parse_labels, m)?)?;
     m.add_function(wrap_pyfunction!(scoring::score_sessions, m)?)?;
     m.add_function(wrap_pyfunction!(simulate::simulate, m)?)?;

@@ -115,21 +115,43 @@ def test_simulator_arguments_out_of_range_say_why():
         letdown.simulate(minutes=0)
 
 
-def test_replay_arrays_refuses_times_that_do_not_advance():
-    p = np.full(4, -50.0)
-    with pytest.raises(ValueError, match=r"row 2: field t_s: 0\.01 s does not advance by a sample at 100 Hz"):
-        letdown.replay_arrays([0.0, 0.01, 0.01, 0.03], p, p, 100)
-    with pytest.raises(ValueError, match=r"row 1: field t_s: nan is not a time"):
-        letdown.replay_arrays([0.0, np.nan, 0.02, 0.03], p, p, 100)
+def test_replay_arrays_refuses_what_the_readers_refuse_naming_the_row():
+    p = np.full(40, -50.0)
+    cases = [
+        ([0.0, 0.01, 0.01, 0.03], r"row 2: field t_s: time does not advance: 0\.01 s after 0\.01 s"),
+        ([0.0, 0.02, 0.01, 0.03], r"row 2: field t_s: time goes backwards"),
+        ([0.0, np.nan, 0.02, 0.03], r"row 1: field t_s: non-finite number"),
+        ([30.0, 30.01, 30.02, 30.03], r"row 0: field t_s: the first row is at 30 s"),
+        ([0.0, 0.0149, 0.0298, 0.04], r"row 2: field t_s: time 0\.0298 s disagrees with sample_rate_hz 100 Hz"),
+        ([i * 0.02 for i in range(40)], r"row 16: field t_s: the timestamps contradict sample_rate_hz 100 Hz"),
+    ]
+    for t_s, reason in cases:
+        with pytest.raises(ValueError, match=rf"^columns: row group 0, {reason}"):
+            letdown.replay_arrays(t_s, p[: len(t_s)], p[: len(t_s)], 100)
+    with pytest.raises(ValueError, match=r"row 1: field flow_ml_min: non-finite number"):
+        letdown.replay_arrays([0.0, 0.01], [0.0, 0.0], [0.0, np.inf], 100)
     with pytest.raises(ValueError, match=r"t_s, pressure and flow differ in length: 3, 4 and 4"):
-        letdown.replay_arrays([0.0, 0.01, 0.02], p, p, 100)
+        letdown.replay_arrays([0.0, 0.01, 0.02], p[:4], p[:4], 100)
     with pytest.raises(ValueError, match=r"sample_rate_hz"):
         letdown.replay_arrays([0.0], [0.0], [0.0], 5)
     # The readers' bound on a gap, counted on the sample clock: 60 000 periods at 100 Hz
     # are ten minutes and pass, one more is a broken timestamp.
     assert letdown.replay_arrays([0.0, 0.01, 600.01], p[:3], p[:3], 100)["missing"] == 59_999
-    with pytest.raises(ValueError, match=r"row 2: field t_s: .*60001 sample periods at 100 Hz later"):
+    with pytest.raises(ValueError, match=r"row 2: field t_s: .*60001 sample periods at 100 Hz"):
         letdown.replay_arrays([0.0, 0.01, 600.02], p[:3], p[:3], 100)
+
+
+def test_replay_arrays_reads_times_as_the_csv_reader_does(tmp_path):
+    # Times a little off the rate's grid (within half a sample) and a gap: the rows and
+    # gaps of the same session written as CSV.
+    t_s = [0.0, 0.0102, 0.0199, 0.05, 0.0604, 0.07]
+    text = "# sample_rate_hz: 100\nt_s,pressure_mmhg,flow_ml_min\n" + "".join(f"{t},-50,0\n" for t in t_s)
+    path = tmp_path / "off_grid.csv"
+    path.write_text(text)
+    whole = letdown.replay(path)
+    r = letdown.replay_arrays(t_s, np.full(6, -50.0), np.zeros(6), 100)
+    keys = ("rows", "gaps", "missing", "duration_s")
+    assert {k: r[k] for k in keys} == {k: whole[k] for k in keys} == {"rows": 6, "gaps": 1, "missing": 2, "duration_s": 0.08}
 
 
 def test_the_benchmark_baseline_refuses_what_process_refuses():

@@ -232,81 +232,29 @@ def replay(path: PathLike, **config: float) -> Dict[str, Any]:
     return result
 
 
-def _sample_indices(t_s: np.ndarray, sample_rate_hz: float) -> np.ndarray:
-    """Each row's sample index, round(t_s × rate); a row whose time is not a finite time
-    ≥ 0, does not advance past the previous row's sample, or comes more than the readers'
-    longest gap (`_native.MAX_GAP_S` of sample periods) after it raises ``ValueError``."""
-    position = t_s * sample_rate_hz
-    bad = ~(np.isfinite(position) & (position >= 0) & (position < 2.0**53))
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise ValueError(f"row {row}: field t_s: {float(t_s[row])!r} is not a time in s >= 0")
-    index = np.rint(position).astype(np.int64)
-    stalled = np.diff(index) < 1
-    if stalled.any():
-        row = int(np.argmax(stalled)) + 1
-        raise ValueError(
-            f"row {row}: field t_s: {float(t_s[row])!r} s does not advance by a sample at "
-            f"{sample_rate_hz:g} Hz past the previous row's {float(t_s[row - 1])!r} s"
-        )
-    # A broken timestamp, not a dropout: as one gap it would make the session that long.
-    too_long = np.diff(index) > _native.MAX_GAP_S * sample_rate_hz
-    if too_long.any():
-        row = int(np.argmax(too_long)) + 1
-        periods = int(index[row] - index[row - 1])
-        raise ValueError(
-            f"row {row}: field t_s: time jumps from {float(t_s[row - 1])!r} s on the previous "
-            f"row to {float(t_s[row])!r} s, {periods} sample periods at {sample_rate_hz:g} Hz "
-            f"later: longer than the {_native.MAX_GAP_S:g} s a gap may last"
-        )
-    return index
-
-
 def replay_arrays(t_s: Any, pressure: Any, flow: Any, sample_rate_hz: float, **config: float) -> Dict[str, Any]:
     """Replays one session given as columns (e.g. read from Parquet): row times `t_s` (s
     since session start), `pressure` (mmHg) and `flow` (mL/min), at `sample_rate_hz` (Hz).
 
-    Each row goes to sample index round(t_s × rate), and a jump of more than one index is
-    a gap of the samples in between, fed to `Engine.gap`: for times on the rate's grid
-    (what the simulator and the pumps write) these are the rows and gaps `replay` reads
-    from the same session as CSV, so the events are the same. Times that are not finite
-    and >= 0, do not advance by a sample, or jump further than the readers accept (10
-    min of sample periods), raise ``ValueError`` naming the row.
+    The columns are read as the same session in a file is read, by the tool's own
+    reader rules: a row more than one sample period after the previous one follows a gap
+    of the samples in between, and a time that goes backwards, a first row after 10 s,
+    times that contradict the rate (off by more than half a sample, or every row after a
+    gap) or a gap longer than 10 minutes, and a value that is not finite, raise
+    ``ValueError`` naming the row (from 0) and column, as `replay` names a file's line. So
+    the rows, gaps and events are those `replay` gives for the session written to a file.
 
     Keyword arguments are `Engine`'s. Returns `replay`'s dict without ``score`` (score it
     with `score`).
     """
-    engine = Engine(sample_rate_hz, **config)
     t_s = np.ascontiguousarray(t_s, dtype=np.float64)
     pressure, flow = _channel(pressure, "pressure"), _channel(flow, "flow")
     if not t_s.shape == pressure.shape == flow.shape:
         raise ValueError(f"t_s, pressure and flow differ in length: {t_s.size}, {pressure.size} and {flow.size}")
-    index = _sample_indices(t_s, float(sample_rate_hz))
-    missing = np.diff(index, prepend=-1) - 1
-    gaps = np.flatnonzero(missing)
-    columns: Dict[str, list] = {name: [] for name in EVENT_COLUMNS}
-    lo = 0
-    for gap_row in [*gaps.tolist(), index.size]:
-        if gap_row > lo:
-            _extend(columns, engine._engine.process(pressure[lo:gap_row], flow[lo:gap_row]))
-        if gap_row < index.size:
-            _extend(columns, engine._engine.gap(int(missing[gap_row])))
-        lo = gap_row
-    events = _event_arrays(columns)
-    return {
-        "sample_rate_hz": float(sample_rate_hz),
-        "rows": int(index.size),
-        "gaps": int(gaps.size),
-        "missing": int(missing.sum()),
-        "duration_s": float(index[-1] + 1) / sample_rate_hz if index.size else 0.0,
-        "onsets_s": events["t_s"][events["kind"] == "onset"],
-        "events": events,
-    }
-
-
-def _extend(columns: Dict[str, list], more: Dict[str, list]) -> None:
-    for name in EVENT_COLUMNS:
-        columns[name].extend(more[name])
+    result = _native.replay_columns(t_s, pressure, flow, float(sample_rate_hz), **config)
+    result["onsets_s"] = np.asarray(result["onsets_s"], dtype=np.float64)
+    result["events"] = _event_arrays(result["events"])
+    return result
 
 
 def _label_rows(labels: Any) -> list:
