@@ -145,6 +145,24 @@ pub(crate) fn column<T: pyo3::buffer::Element + Copy>(
 ) -> PyResult<Vec<T>> {
     let buffer = PyBuffer::<T>::get(buffer)
         .map_err(|e| PyValueError::new_err(format!("{name}: expected a {dtype} array: {e}")))?;
+    // PyO3 0.30 takes '>' (big-endian) for the native order on a little-endian host, so
+    // a byte-swapped array's bytes would be read as other numbers: refused here.
+    let foreign: &[u8] = if cfg!(target_endian = "little") {
+        b">!"
+    } else {
+        b"<"
+    };
+    if buffer
+        .format()
+        .to_bytes()
+        .first()
+        .is_some_and(|c| foreign.contains(c))
+    {
+        return Err(PyValueError::new_err(format!(
+            "{name}: expected a {dtype} array in the machine's byte order, got format {:?}",
+            buffer.format()
+        )));
+    }
     if buffer.dimensions() != 1 {
         return Err(PyValueError::new_err(format!(
             "{name}: expected a 1-D array, got {} dimensions",

@@ -154,6 +154,17 @@ def test_replay_arrays_reads_times_as_the_csv_reader_does(tmp_path):
     assert {k: r[k] for k in keys} == {k: whole[k] for k in keys} == {"rows": 6, "gaps": 1, "missing": 2, "duration_s": 0.08}
 
 
+def test_the_native_module_refuses_byte_swapped_arrays():
+    from letdown import _native
+
+    engine = _native.Engine(100)
+    swapped = np.zeros(3, dtype=np.dtype(np.float32).newbyteorder())
+    with pytest.raises(ValueError, match=r"pressure: expected a float32 array in the machine's byte order"):
+        engine.process(swapped, np.zeros(3, np.float32))
+    # The package converts such arrays to the engine's own first.
+    assert letdown.Engine(100).process(swapped, swapped)["t_s"].size == 0
+
+
 def test_the_benchmark_baseline_refuses_what_process_refuses():
     from letdown import _native
 
