@@ -157,12 +157,12 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
     }
 }
 
-/// Creates the `--events` file and the `--detections-out` folder; an error status (reported
-/// here) when either cannot be.
+/// Creates the `--events` file (and its folder) and the `--detections-out` folder; an
+/// error status (reported here) when either cannot be.
 fn open_outputs(args: &ReplayArgs) -> Result<Option<EventsFile>, ExitCode> {
     let events = match &args.events {
         None => None,
-        Some(path) => match EventsFile::create(path) {
+        Some(path) => match create_parent(path).and_then(|()| EventsFile::create(path)) {
             Ok(file) => Some(file),
             Err(e) => {
                 report_error(format!(
@@ -180,6 +180,14 @@ fn open_outputs(args: &ReplayArgs) -> Result<Option<EventsFile>, ExitCode> {
         }
     }
     Ok(events)
+}
+
+/// Creates the folder `path` is to be written in, if it has one.
+fn create_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
+        _ => Ok(()),
+    }
 }
 
 /// Replays every session on `pool`, writing each one's transcript in the sessions' order
