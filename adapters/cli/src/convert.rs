@@ -3,8 +3,8 @@
 //!
 //! One session: the output's extension says the format (`.parquet` or `.csv`). A folder
 //! of sessions: each is written into the output folder in the other format (CSV
-//! sessions as `NAME.parquet`, or with `--fleet` as a fleet dataset,
-//! `session_id=NAME/part-0.parquet`; Parquet sessions as `NAME.csv`). Samples are
+//! sessions as `NAME.parquet`, Parquet sessions as `NAME.csv`), or with `--fleet`, every
+//! session as a fleet dataset's `session_id=NAME/part-0.parquet`. Samples are
 //! carried exactly into Parquet (f32, as read); into CSV they are rounded as the CSV
 //! writer rounds them. The labels are read (and checked) before anything is written; the
 //! session and its labels are each written under a temporary name and renamed into place
@@ -58,8 +58,9 @@ pub struct ConvertArgs {
     #[arg(value_name = "OUTPUT")]
     output: PathBuf,
 
-    /// Write a folder's CSV sessions as one fleet dataset (OUTPUT/session_id=NAME/
-    /// part-0.parquet, labels in OUTPUT/_labels/) instead of NAME.parquet files.
+    /// Write a folder's sessions (CSV or Parquet) as one fleet dataset
+    /// (OUTPUT/session_id=NAME/part-0.parquet, labels in OUTPUT/_labels/) instead of
+    /// NAME.parquet and NAME.csv files. For a folder only.
     #[arg(long)]
     fleet: bool,
 
@@ -138,6 +139,13 @@ fn plan(args: &ConvertArgs) -> Result<(Vec<Job>, Vec<String>), Vec<String>> {
         return Err(problems);
     }
     let one_session = sessions.len() == 1 && sessions[0] == args.input;
+    if one_session && args.fleet {
+        return Err(vec![format!(
+            "{}: --fleet writes a folder of sessions: give a folder to convert, or leave \
+             --fleet out to convert this one session by OUT's extension",
+            args.input.display()
+        )]);
+    }
     if one_session {
         let format = output_format(&args.output)?;
         let input = args.input.clone();
@@ -190,18 +198,19 @@ fn output_format(output: &Path) -> Result<Format, Vec<String>> {
     }
 }
 
-/// Where a session of a folder goes: the other format, in `dir`, under the session's
-/// name; an error when that name is refused.
+/// Where a session of a folder goes: with `fleet`, a fleet session of `dir` whatever its
+/// format; otherwise the other format, in `dir`, under the session's name. An error when
+/// that name is refused.
 fn folder_job(input: PathBuf, dir: &Path, fleet: bool, codec: Codec) -> Result<Job, String> {
     let name = session_name(&input).map_err(|e| e.to_string())?;
     let input_name = input.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let from_parquet = input.is_dir() || is_parquet_name(input_name);
-    let (output, format) = match (from_parquet, fleet) {
-        (true, _) => (dir.join(format!("{name}{SESSION_SUFFIX}")), Format::Csv),
-        (false, true) => {
+    let (output, format) = match (fleet, from_parquet) {
+        (true, _) => {
             let folder = dir.join(fleet_session_folder_name(&name));
             (folder.join("part-0.parquet"), Format::Parquet)
         }
+        (false, true) => (dir.join(format!("{name}{SESSION_SUFFIX}")), Format::Csv),
         (false, false) => (dir.join(format!("{name}{PARQUET_SUFFIX}")), Format::Parquet),
     };
     Ok(Job {

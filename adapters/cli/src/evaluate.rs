@@ -143,7 +143,8 @@ pub struct EvaluateArgs {
     /// everyday phenomenon of the simulator alone (in every session), with none and with
     /// all of them, on the --simulate sessions (no faults). Uses --simulate, --seed,
     /// --rate, --minutes, --profile, --program, --json, --threads.
-    #[arg(long, requires = "simulate", conflicts_with_all = ["faults", "clean", "plots", "paths"])]
+    #[arg(long, requires = "simulate",
+          conflicts_with_all = ["faults", "clean", "plots", "paths", "group_by", "halves"])]
     stress: bool,
 
     /// Worker threads, 1 … 1024 (default: one per core).
@@ -191,6 +192,15 @@ enum RunResult {
 
 /// Runs `letdown evaluate`.
 pub fn run(args: &EvaluateArgs) -> ExitCode {
+    if let Some(rate) =
+        (args.rate.iter().enumerate()).find_map(|(i, r)| args.rate[..i].contains(r).then_some(r))
+    {
+        report_error(format!(
+            "--rate: {rate} Hz is given twice: each rate simulates every session once, and a \
+             repeat would count the same sessions twice"
+        ));
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
     if args.stress {
         return stress::run(args);
     }

@@ -63,14 +63,19 @@ pub fn threads(text: &str) -> Result<usize, String> {
         .ok_or_else(|| "must be 1 … 1024 threads (leave it out for one per core)".to_owned())
 }
 
-/// A count of at least one, at most `u32::MAX` (`0` would quietly do nothing).
+/// A count of at least one (`0` would quietly do nothing), at most [`MAX_COUNT`].
 pub fn count(text: &str) -> Result<u32, String> {
     text.trim()
         .parse::<u32>()
         .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| format!("must be a whole number within 1 … {}", u32::MAX))
+        .filter(|n| (1..=MAX_COUNT).contains(n))
+        .ok_or_else(|| format!("must be a whole number within 1 … {MAX_COUNT}"))
 }
+
+/// Most sessions one count may ask for: 100 000 fifteen-minute sessions are three years of
+/// pumping, and every session's plan is made before the first runs (more aborted the
+/// process for want of memory instead of refusing the number).
+const MAX_COUNT: u32 = 100_000;
 
 fn number(text: &str) -> Option<f64> {
     text.trim().parse::<f64>().ok().filter(|v| v.is_finite())

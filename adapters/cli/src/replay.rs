@@ -29,7 +29,7 @@ use letdown_engine::Event;
 use letdown_io::detections_csv::{Detection, DetectionsWriter};
 use letdown_io::labels_csv::read_labels_beside;
 use letdown_io::session_csv::Metadata;
-use letdown_io::session_files::{detections_path, session_name};
+use letdown_io::session_files::{detections_path, labels_path, session_name};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -128,12 +128,12 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         ok = false;
     };
 
-    let mut events = match open_outputs(args) {
+    let (sessions, problems) = resolve(&args.paths);
+    let mut events = match open_outputs(args, &sessions) {
         Ok(events) => events,
         Err(status) => return status,
     };
 
-    let (sessions, problems) = resolve(&args.paths);
     let unread_paths = problems.len();
     problems.into_iter().for_each(&mut fail);
 
@@ -158,8 +158,17 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
 }
 
 /// Creates the `--events` file (and its folder) and the `--detections-out` folder; an
-/// error status (reported here) when either cannot be.
-fn open_outputs(args: &ReplayArgs) -> Result<Option<EventsFile>, ExitCode> {
+/// error status (reported here) when either cannot be, or when the events file is one of
+/// the `sessions` to read or their label files (creating it would empty it).
+fn open_outputs(args: &ReplayArgs, sessions: &[PathBuf]) -> Result<Option<EventsFile>, ExitCode> {
+    if let Some(input) = args.events.as_deref().and_then(|e| input_at(e, sessions)) {
+        report_error(format!(
+            "{}: --events names this input, which writing the events would empty: give \
+             the events file a name of its own",
+            input.display()
+        ));
+        return Err(ExitCode::from(EXIT_BAD_INPUT));
+    }
     let events = match &args.events {
         None => None,
         Some(path) => match create_parent(path).and_then(|()| EventsFile::create(path)) {
@@ -180,6 +189,17 @@ fn open_outputs(args: &ReplayArgs) -> Result<Option<EventsFile>, ExitCode> {
         }
     }
     Ok(events)
+}
+
+/// The session file, or label file of one, of `sessions` that `path` names, if any.
+fn input_at(path: &Path, sessions: &[PathBuf]) -> Option<PathBuf> {
+    let target = std::fs::canonicalize(path).ok()?;
+    let inputs = sessions
+        .iter()
+        .flat_map(|s| [Some(s.clone()), labels_path(s).ok()]);
+    inputs
+        .flatten()
+        .find(|p| std::fs::canonicalize(p).is_ok_and(|p| p == target))
 }
 
 /// Creates the folder `path` is to be written in, if it has one.

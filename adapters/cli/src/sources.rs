@@ -3,8 +3,8 @@
 
 use super::console::report_note;
 use letdown_io::session_files::{
-    file_kind, fleet_session_id, is_companion_file_name, list_folder, unreadable_reason,
-    DETECTIONS_SUFFIX, LABELS_SUFFIX,
+    file_kind, fleet_session_id, is_companion_file_name, list_folder, session_name,
+    unreadable_reason, DETECTIONS_SUFFIX, LABELS_SUFFIX,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -61,10 +61,13 @@ pub fn bundled_sessions_dir() -> Result<PathBuf, String> {
 /// purpose (`letdown replay <(zcat s.csv.gz)`). No path means the bundled sessions. A
 /// session named more than once (`sim sim/`, or a file and its folder) is taken once,
 /// where it first comes, with a note on standard error: scored twice, it would count
-/// twice in every figure.
+/// twice in every figure. Two files of one session in one folder are a problem
+/// ([`one_file_per_session`]).
 pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
-    let (sessions, problems) = resolve_all(paths);
+    let (sessions, mut problems) = resolve_all(paths);
     let (sessions, repeated) = once_each(sessions);
+    let (sessions, clashes) = one_file_per_session(sessions);
+    problems.extend(clashes);
     for (path, first) in repeated {
         let shown = path.display();
         report_note(if path == first {
@@ -97,6 +100,36 @@ fn once_each(sessions: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>) 
         }
     }
     (kept, repeated)
+}
+
+/// The sessions without a second file of one session in one folder (`X.csv` beside
+/// `X.csv.gz` or `X.parquet`, as `gzip -k` or `letdown convert DIR DIR` leave them), and a
+/// problem for each such file after the first: both would be scored against the one
+/// `X.labels.csv` and count twice in every figure, and which one is the recording is not
+/// ours to guess. (Sessions of one name in two folders are two sessions.)
+fn one_file_per_session(sessions: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<String>) {
+    let mut first: HashMap<(PathBuf, String), PathBuf> = HashMap::new();
+    let mut kept = Vec::new();
+    let mut problems = Vec::new();
+    for path in sessions {
+        let Ok(name) = session_name(&path) else {
+            kept.push(path);
+            continue;
+        };
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        match first.get(&(folder.clone(), name.clone())) {
+            Some(earlier) => problems.push(format!(
+                "{}: another file of session {name} in this folder came first ({}); this one                  is not read: keep one of them (both would be scored against the session's                  one label file and count twice)",
+                path.display(),
+                earlier.display()
+            )),
+            None => {
+                first.insert((folder, name), path.clone());
+                kept.push(path);
+            }
+        }
+    }
+    (kept, problems)
 }
 
 /// [`resolve`] before repeats are dropped.
@@ -200,6 +233,44 @@ fn is_stream(meta: &std::fs::Metadata) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_file_of_one_session_in_one_folder_is_a_problem() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let other = tempfile::tempdir().expect("temp dir");
+        for name in ["a.csv", "a.csv.gz", "b.parquet", "b.csv", "c.csv"] {
+            std::fs::write(dir.path().join(name), "").expect("write");
+        }
+        std::fs::create_dir(dir.path().join("session_id=c")).expect("folder");
+        std::fs::write(other.path().join("a.csv"), "").expect("write");
+        let (sessions, problems) = resolve(&[dir.path().to_path_buf(), other.path().to_path_buf()]);
+        let kept: Vec<_> = sessions
+            .iter()
+            .map(|p| p.strip_prefix(p.parent().unwrap()).unwrap())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                Path::new("a.csv"),
+                Path::new("b.csv"),
+                Path::new("c.csv"),
+                Path::new("a.csv")
+            ]
+        );
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        let clashes = [
+            ("a.csv.gz", "a.csv"),
+            ("b.parquet", "b.csv"),
+            ("session_id=c", "c.csv"),
+        ];
+        for (problem, (file, first)) in problems.iter().zip(clashes) {
+            let says = format!("{file}: another file of session ");
+            assert!(
+                problem.contains(&says) && problem.contains(first),
+                "{problem}"
+            );
+        }
+    }
 
     #[test]
     fn folders_give_sorted_sessions_without_companions() {

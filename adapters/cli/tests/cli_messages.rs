@@ -141,10 +141,22 @@ fn plot_says_what_is_wrong_with_the_file_and_the_folder() {
 fn odd_option_values_are_refused_with_the_flag_and_the_range() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = path_str(dir.path());
-    let cases: [(&[&str], &[&str]); 12] = [
+    let cases: [(&[&str], &[&str]); 15] = [
         (
             &["simulate", "--out", out, "--n", "0"],
-            &["'--n <N>'", "1 … 4294967295"],
+            &["'--n <N>'", "1 … 100000"],
+        ),
+        (
+            &["evaluate", "--simulate", "4294967295"],
+            &["'--simulate <N>'", "1 … 100000"],
+        ),
+        (
+            &["evaluate", "--simulate", "1", "--rate", "100,500,100"],
+            &["--rate: 100 Hz is given twice"],
+        ),
+        (
+            &["evaluate", "--simulate", "1", "--stress", "--halves"],
+            &["'--stress' cannot be used with '--halves'"],
         ),
         (
             &["simulate", "--out", out, "--n", "-1"],

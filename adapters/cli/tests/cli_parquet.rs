@@ -249,9 +249,16 @@ fn bundled_sessions_give_the_same_detections_from_csv_parquet_and_a_fleet_datase
     let dir = tempfile::tempdir().expect("temp dir");
     let files = dir.path().join("files");
     let fleet = dir.path().join("fleet");
+    let from_parquet = dir.path().join("fleet-from-parquet");
     let bundled = bundled();
-    for (target, extra) in [(&files, None), (&fleet, Some("--fleet"))] {
-        let mut args = vec!["convert", str(&bundled), str(target)];
+    let converts = [
+        (&bundled, &files, None),
+        (&bundled, &fleet, Some("--fleet")),
+        // Parquet files into a fleet dataset too.
+        (&files, &from_parquet, Some("--fleet")),
+    ];
+    for (source, target, extra) in converts {
+        let mut args = vec!["convert", str(source), str(target)];
         args.extend(extra);
         let out = letdown(&args);
         assert!(out.status.success(), "{}", show(&out));
@@ -277,7 +284,27 @@ fn bundled_sessions_give_the_same_detections_from_csv_parquet_and_a_fleet_datase
         6
     );
     assert_eq!(reference.1.len(), 7, "6 detection files and the events");
-    for (input, jobs, tag) in [(&files, "1", "r-files"), (&fleet, "2", "r-fleet")] {
+    assert!(from_parquet.join("_labels").is_dir());
+    // One session and --fleet: refused, not converted as if --fleet were not there.
+    let one = files.join("sim-typical-s11-timer120-100hz-8min.parquet");
+    let out = letdown(&[
+        "convert",
+        str(&one),
+        str(&dir.path().join("x.csv")),
+        "--fleet",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("--fleet writes a folder"),
+        "{}",
+        show(&out)
+    );
+    let replays = [
+        (&files, "1", "r-files"),
+        (&fleet, "2", "r-fleet"),
+        (&from_parquet, "2", "r-from-parquet"),
+    ];
+    for (input, jobs, tag) in replays {
         let replayed = replay(input, jobs, &dir.path().join(tag));
         assert_eq!(replayed.1, reference.1, "{tag}: detections and events");
         assert_eq!(replayed.0, reference.0, "{tag}: summary and scores");

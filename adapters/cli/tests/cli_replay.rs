@@ -166,6 +166,59 @@ fn a_session_named_twice_is_replayed_and_evaluated_once() {
 }
 
 #[test]
+fn an_events_file_that_is_an_input_is_refused_before_it_empties_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = dir.path().join("s.csv");
+    write_session(&session);
+    std::fs::write(dir.path().join("s.labels.csv"), "onset_s,end_s\n12,25\n").expect("labels");
+    let before = std::fs::read(&session).expect("read");
+    for target in ["s.csv", "s.labels.csv"] {
+        let events = dir.path().join(target);
+        let output = letdown(&[
+            "replay",
+            "-q",
+            session.to_str().expect("utf-8 path"),
+            "--events",
+            events.to_str().expect("utf-8 path"),
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{target}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains("--events names this input"), "{stderr}");
+    }
+    assert_eq!(
+        std::fs::read(&session).expect("read"),
+        before,
+        "the session is untouched"
+    );
+    let labels = std::fs::read_to_string(dir.path().join("s.labels.csv")).expect("read");
+    assert_eq!(labels, "onset_s,end_s\n12,25\n");
+}
+
+#[test]
+fn a_second_file_of_one_session_is_not_counted_twice() {
+    // `gzip -k` leaves s.csv beside s.csv.gz: one recording, one label file.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = dir.path().join("s.csv");
+    write_session(&session);
+    let bytes = std::fs::read(&session).expect("read");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &bytes).expect("gzip");
+    std::fs::write(dir.path().join("s.csv.gz"), gz.finish().expect("gzip")).expect("write");
+    let output = letdown(&["replay", "-q", dir.path().to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("s.csv.gz: another file of session s in this folder came first"),
+        "{stderr}"
+    );
+    assert!(
+        text(&output.stdout).contains("sessions: 1 "),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
 fn missing_paths_and_bad_options_exit_two() {
     let output = letdown(&["replay", "/nonexistent/letdown/session.csv"]);
     assert_eq!(output.status.code(), Some(2));

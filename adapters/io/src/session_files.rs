@@ -271,8 +271,17 @@ pub fn list_folder(dir: &Path) -> io::Result<FolderListing> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
-        let fleet = name.to_str().is_some_and(|n| fleet_session_id(n).is_some());
-        if !fleet && !name.to_str().is_some_and(is_session_file_name) {
+        let Some(text) = name.to_str() else {
+            // Named like a session, but not in UTF-8: say so rather than pass it over.
+            let lossy = name.to_string_lossy();
+            if is_session_file_name(&lossy) || fleet_session_id(&lossy).is_some() {
+                let why = "a name that is not UTF-8 text: skipped (rename it)".to_string();
+                listing.skipped.push((entry.path(), why));
+            }
+            continue;
+        };
+        let fleet = fleet_session_id(text).is_some();
+        if !fleet && !is_session_file_name(text) {
             continue;
         }
         let path = entry.path();
@@ -454,6 +463,26 @@ mod tests {
             labels_path(session).expect("labels path"),
             Path::new("/fleet/_labels/a b.labels.csv")
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_session_name_that_is_not_utf8_is_skipped_with_a_word() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"n\xffx.csv"));
+        std::fs::write(&odd, "").expect("write");
+        std::fs::write(
+            dir.path().join(std::ffi::OsStr::from_bytes(b"\xff.txt")),
+            "",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("a.csv"), "").expect("write");
+        let listing = list_folder(dir.path()).expect("list");
+        assert_eq!(listing.sessions, [dir.path().join("a.csv")]);
+        assert_eq!(listing.skipped.len(), 1, "{:?}", listing.skipped);
+        assert_eq!(listing.skipped[0].0, odd);
+        assert!(listing.skipped[0].1.contains("not UTF-8"));
     }
 
     #[test]

@@ -149,14 +149,18 @@ pub fn engine_for_session(
         sample_rate_hz: metadata.sample_rate_hz as f32,
         ..*config
     };
-    // A Parquet session's or columns' rate has no line (`rate_line` 0).
+    config.build().map_err(|e| rate_refused(path, metadata, e))
+}
+
+/// What `letdown replay` (and every command that reads sessions) says of a session whose
+/// declared rate the engine refuses (`why`): the file, the rate's line (a CSV file's; a
+/// Parquet session's or columns' rate has none) and field, and the engine's reason.
+pub fn rate_refused(path: &Path, metadata: &Metadata, why: impl std::fmt::Display) -> String {
     let line = match metadata.rate_line {
         0 => String::new(),
         n => format!(": line {n}"),
     };
-    config
-        .build()
-        .map_err(|e| format!("{}{line}: field {SAMPLE_RATE_KEY}: {e}", path.display()))
+    format!("{}{line}: field {SAMPLE_RATE_KEY}: {why}", path.display())
 }
 
 #[cfg(test)]

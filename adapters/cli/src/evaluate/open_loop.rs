@@ -10,8 +10,8 @@ use letdown_engine::{
     drive_observed, Engine, EngineConfig, Event, EventKind, Sample, SampleSource, SourceItem,
 };
 use letdown_io::labels_csv::read_labels_beside;
-use letdown_io::session_csv::SAMPLE_RATE_KEY;
 use letdown_io::session_files::session_name;
+use letdown_io::session_run::rate_refused;
 use letdown_io::SessionReader;
 use std::path::{Path, PathBuf};
 
@@ -282,13 +282,8 @@ fn run_file(name: String, path: &Path, span: Option<Span>) -> Result<OpenLoopRun
     let mut reader = SessionReader::open(path).map_err(|e| e.to_string())?;
     let metadata = reader.metadata().clone();
     let rate = metadata.sample_rate_hz;
-    let (mut engine, mut watchers) = Watchers::new(rate, span).map_err(|e| {
-        format!(
-            "{}: line {}: field {SAMPLE_RATE_KEY}: {e}",
-            path.display(),
-            metadata.rate_line
-        )
-    })?;
+    let (mut engine, mut watchers) =
+        Watchers::new(rate, span).map_err(|e| rate_refused(path, &metadata, e))?;
     watchers
         .drive(&mut engine, &mut reader)
         .map_err(|e| e.to_string())?;
