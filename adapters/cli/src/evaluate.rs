@@ -109,7 +109,8 @@ pub struct EvaluateArgs {
         long,
         value_name = "S",
         requires = "simulate",
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = super::options::whole
     )]
     seed: Option<u64>,
 

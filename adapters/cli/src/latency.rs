@@ -44,6 +44,13 @@ const MAX_UNPACED_SAMPLES: f64 = 20e6;
 /// long enough that starting and joining threads do not weigh on the throughput.
 const DEFAULT_REPEAT: u32 = 100;
 
+/// `--rounds`: 1 … [`MAX_ROUNDS`].
+fn rounds(text: &str) -> Result<u32, String> {
+    (text.trim().parse::<u32>().ok())
+        .filter(|r| (1..=MAX_ROUNDS).contains(r))
+        .ok_or_else(|| format!("must be a whole number of rounds within 1 … {MAX_ROUNDS}"))
+}
+
 /// Options of `letdown latency`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -108,7 +115,8 @@ pub struct LatencyArgs {
         long,
         allow_negative_numbers = true,
         value_name = "N",
-        default_value_t = 32
+        default_value_t = 32,
+        value_parser = super::options::block
     )]
     block: usize,
 
@@ -117,7 +125,8 @@ pub struct LatencyArgs {
         long,
         allow_negative_numbers = true,
         value_name = "R",
-        default_value_t = 5
+        default_value_t = 5,
+        value_parser = rounds
     )]
     rounds: u32,
 
@@ -171,7 +180,8 @@ pub struct LatencyArgs {
         long,
         allow_negative_numbers = true,
         value_name = "S",
-        default_value_t = 1
+        default_value_t = 1,
+        value_parser = super::options::whole
     )]
     seed: u64,
 
@@ -278,12 +288,6 @@ fn validate(args: &LatencyArgs) -> Result<(), String> {
         return Err(format!(
             "--seconds {}: {samples} samples at {} Hz do not fill one block of {} samples",
             args.seconds, args.rate, args.block
-        ));
-    }
-    if !(1..=MAX_ROUNDS).contains(&args.rounds) {
-        return Err(format!(
-            "--rounds {}: must be 1 … {MAX_ROUNDS}",
-            args.rounds
         ));
     }
     if let Some(repeat) = args.repeat {

@@ -54,6 +54,21 @@ pub fn open_loop_program(text: &str) -> Result<PumpProgram, String> {
     }
 }
 
+/// A whole number within 0 … 2^64 − 1 (a seed, an every-N count): clap's own refusal of
+/// `-1` ("invalid digit found in string") names no range.
+pub fn whole(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("must be a whole number within 0 … {}", u64::MAX))
+}
+
+/// A number of samples in a block (its range, 1 … half a second of samples, depends on
+/// the rate and is checked with it; this refuses what is no whole number at all).
+pub fn block(text: &str) -> Result<usize, String> {
+    (text.trim().parse::<usize>())
+        .map_err(|_| "must be a whole number of samples, 1 … half a second of them".to_owned())
+}
+
 /// Worker threads: 1 … 1024 (0 would not mean "one per core": leave the option out).
 pub fn threads(text: &str) -> Result<usize, String> {
     text.trim()

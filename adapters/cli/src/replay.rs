@@ -9,7 +9,7 @@
 //! kept in a [`Transcript`] and written in the sessions' order, so the output is the same
 //! whatever the number of threads (but for the measured speeds).
 
-use super::console::{report_error, report_lost_output, Console};
+use super::console::{report_error, report_lost_output, report_note, Console};
 use super::evaluate::grouping::{group_table, DetectorGroups, GroupArgs};
 use super::events_json::event_json;
 use super::events_json::EventsFile;
@@ -99,6 +99,8 @@ enum Problem {
     BadInput(String),
     /// An output that could not be written: the exit status becomes 1.
     LostOutput(String),
+    /// Something done that the user may not expect, and that is no problem.
+    Note(String),
 }
 
 /// What one session's replay has to say, in the order it said it: kept until the
@@ -290,6 +292,7 @@ fn write_transcript(
         match problem {
             Problem::BadInput(message) => fail(message),
             Problem::LostOutput(message) => report_lost_output(message),
+            Problem::Note(message) => report_note(message),
         }
     }
     if let Some(file) = events.as_mut() {
@@ -388,8 +391,9 @@ fn replay_one(path: &Path, args: &ReplayArgs, first_of_name: bool) -> (SessionRe
     let (replay, complete) = match outcome {
         Outcome::NotStarted(message) => {
             transcript.fail(message);
-            if let Some(tmp) = &tmp_path {
+            if let (Some(tmp), Some(target)) = (&tmp_path, &detections_target) {
                 let _ = std::fs::remove_file(tmp);
+                remove_stale(target, &mut transcript);
             }
             return (not_started(name, labels.as_deref()), transcript);
         }
@@ -550,6 +554,7 @@ fn finish_detections(
 ) {
     if !complete {
         let _ = std::fs::remove_file(tmp);
+        remove_stale(target, transcript);
     } else if let Err(e) = written.and_then(|()| std::fs::rename(tmp, target)) {
         let _ = std::fs::remove_file(tmp);
         transcript.problems.push(Problem::LostOutput(format!(
@@ -557,6 +562,17 @@ fn finish_detections(
             target.display()
         )));
         *status = Status::OutputError;
+    }
+}
+
+/// Removes `target`, an earlier run's detections of a session this run could not replay
+/// in full, so that they are not read as this run's; says so in `transcript`.
+fn remove_stale(target: &Path, transcript: &mut Transcript) {
+    if std::fs::remove_file(target).is_ok() {
+        transcript.problems.push(Problem::Note(format!(
+            "{}: removed: it held an earlier run's detections, not this one's",
+            target.display()
+        )));
     }
 }
 

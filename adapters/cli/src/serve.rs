@@ -77,16 +77,31 @@ pub struct ServeArgs {
 
     /// No samples for this long (from the start on) makes the link silent: the pump is
     /// paused (stale data) and the log says so, ms.
-    #[arg(long, value_name = "MS", default_value_t = 500.0)]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 500.0,
+        allow_negative_numbers = true
+    )]
     timeout_ms: f64,
 
     /// Send an Ack this often while it has news, ms (and at once when a stream starts or
     /// the board has used half the room of the last one).
-    #[arg(long, value_name = "MS", default_value_t = 100.0)]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 100.0,
+        allow_negative_numbers = true
+    )]
     ack_ms: f64,
 
     /// Send a Heartbeat when nothing else was sent for this long, ms.
-    #[arg(long, value_name = "MS", default_value_t = 250.0)]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 250.0,
+        allow_negative_numbers = true
+    )]
     heartbeat_ms: f64,
 
     /// Print the statistics every S seconds (besides at the end).

@@ -44,7 +44,8 @@ pub struct SimulateArgs {
         long,
         value_name = "S",
         default_value_t = 1,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = super::options::whole
     )]
     seed: u64,
 

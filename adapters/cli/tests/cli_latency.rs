@@ -171,7 +171,10 @@ fn bad_options_exit_2_and_say_which_option_and_why() {
             &["--seconds", "0.01"],
             "do not fill one block of 32 samples",
         ),
-        (&["--rounds", "0"], "--rounds 0: must be 1 … 100"),
+        (
+            &["--rounds", "0"],
+            "invalid value '0' for '--rounds <R>': must be a whole number of rounds within 1 … 100",
+        ),
         (&["--wait", "nap"], "unknown wait strategy \"nap\""),
         (&["--repeat", "3"], "--unpaced"),
         (&["--cold", "--unpaced"], "cannot be used with"),

@@ -141,7 +141,19 @@ fn plot_says_what_is_wrong_with_the_file_and_the_folder() {
 fn odd_option_values_are_refused_with_the_flag_and_the_range() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = path_str(dir.path());
-    let cases: [(&[&str], &[&str]); 15] = [
+    let cases: [(&[&str], &[&str]); 18] = [
+        (
+            &["simulate", "--out", out, "--seed", "-1"],
+            &["'--seed <S>'", "0 … 18446744073709551615"],
+        ),
+        (
+            &["latency", "--rounds", "-1"],
+            &["'--rounds <R>'", "1 … 100"],
+        ),
+        (
+            &["pump-sim", "--stdio", "--simulate", "--room-wait-ms", "-1"],
+            &["--room-wait-ms must be > 0"],
+        ),
         (
             &["simulate", "--out", out, "--n", "0"],
             &["'--n <N>'", "1 … 100000"],

@@ -53,6 +53,27 @@ fn a_broken_file_is_reported_and_the_valid_one_still_replayed() {
     let out_dir = dir.path().join("out");
     // In the folder `--detections-out` makes, as the README writes it: neither exists yet.
     let events = out_dir.join("events.jsonl");
+    // A later run: an earlier one's detections of the session, broken since, are removed.
+    let rerun = dir.path().join("rerun");
+    std::fs::create_dir(&rerun).expect("mkdir");
+    std::fs::write(rerun.join("broken.detections.csv"), "stale").expect("write");
+    let output = letdown(&[
+        "replay",
+        "-q",
+        sessions.to_str().expect("utf-8 path"),
+        "--detections-out",
+        rerun.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        !rerun.join("broken.detections.csv").exists(),
+        "stale detections left"
+    );
+    assert!(
+        text(&output.stderr).contains("broken.detections.csv: removed: it held an earlier run's"),
+        "{}",
+        text(&output.stderr)
+    );
 
     let output = letdown(&[
         "replay",

@@ -105,7 +105,8 @@ pub struct PumpSimArgs {
         long,
         allow_negative_numbers = true,
         value_name = "S",
-        default_value_t = 1
+        default_value_t = 1,
+        value_parser = super::options::whole
     )]
     seed: u64,
 
@@ -153,7 +154,12 @@ pub struct PumpSimArgs {
     unpaced: bool,
 
     /// Give up when serve's Acks leave no room for the next block for this long, ms.
-    #[arg(long, value_name = "MS", default_value_t = 5000.0)]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 5000.0,
+        allow_negative_numbers = true
+    )]
     room_wait_ms: f64,
 
     /// Samples per block (1 … 64).
@@ -161,24 +167,25 @@ pub struct PumpSimArgs {
         long,
         allow_negative_numbers = true,
         value_name = "N",
-        default_value_t = 16
+        default_value_t = 16,
+        value_parser = super::options::block
     )]
     block: usize,
 
     /// Send 1-32 random non-zero bytes before every N-th block.
-    #[arg(long, allow_negative_numbers = true, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = super::options::whole)]
     garbage_every: Option<u64>,
 
     /// Cut every N-th block in half (its end and closing delimiter lost).
-    #[arg(long, allow_negative_numbers = true, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = super::options::whole)]
     truncate_every: Option<u64>,
 
     /// Flip one bit of every N-th block.
-    #[arg(long, allow_negative_numbers = true, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = super::options::whole)]
     corrupt_every: Option<u64>,
 
     /// Do not send every N-th block (a sequence gap).
-    #[arg(long, allow_negative_numbers = true, value_name = "N")]
+    #[arg(long, allow_negative_numbers = true, value_name = "N", value_parser = super::options::whole)]
     drop_every: Option<u64>,
 
     /// Do not send the first Hello (as if it were lost): serve runs no stream, and the
@@ -187,7 +194,7 @@ pub struct PumpSimArgs {
     drop_hello: bool,
 
     /// Seed of the garbage bytes and flipped bits (default: --seed).
-    #[arg(long, allow_negative_numbers = true, value_name = "S")]
+    #[arg(long, allow_negative_numbers = true, value_name = "S", value_parser = super::options::whole)]
     fault_seed: Option<u64>,
 
     /// Stop sending at this session time, s (see --stall-ms, --after-stall). Paced, the
