@@ -508,6 +508,24 @@ fn the_closed_loop_table_shows_both_mis_phase_measures() {
     assert!(help.contains("mis-phase seconds per ejection"), "{help}");
 }
 
+#[test]
+fn the_header_gives_the_rates_in_numeric_order() {
+    let output = letdown(&[
+        "evaluate",
+        "--simulate",
+        "1",
+        "--minutes",
+        "1",
+        "--rate",
+        "1000,250",
+        "--profile",
+        "typical",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("h of pumping at 250, 1000 Hz."), "{stdout}");
+}
+
 // ---------------------------------------------------------------------------------------
 // (b), (c), (e): session files.
 

@@ -260,13 +260,11 @@ pub fn closed_loop_split_table(report: &Report) -> Vec<String> {
 /// Every line `letdown evaluate` prints without `--json`.
 pub fn text_report(report: &Report) -> Vec<String> {
     let mut lines = Vec::new();
-    let rates: Vec<String> = report
-        .per_session
-        .iter()
-        .map(|s| rate_key(s.info.rate_hz))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    // In numeric order, as the table's rows are (not as text: 1000 before 250).
+    let mut rates: Vec<f64> = report.per_session.iter().map(|s| s.info.rate_hz).collect();
+    rates.sort_by(f64::total_cmp);
+    rates.dedup();
+    let rates: Vec<String> = rates.into_iter().map(rate_key).collect();
     let hours = report
         .detection
         .get(Detector::Engine.key())
