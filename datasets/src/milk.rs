@@ -33,7 +33,8 @@ const REMOVAL_RATE_PER_S: f64 = 1.2;
 /// flow in its first tens of seconds that decays by itself" (DESIGN §1). With a quarter of
 /// the removal rate, the start's milk leaves with a time constant of ≈ 18 s in stimulation
 /// (−100 mmHg) and ≈ 8 s in expression: 0.3–2 mL give a cycle-averaged flow of at most
-/// ≈ 7 mL/min that decays over tens of seconds. Assumption: no measurement of the
+/// ≈ 7 mL/min in stimulation (up to ≈ 15 mL/min where a session starts in expression,
+/// e.g. the expression-only program) that decays over tens of seconds. Assumption: no measurement of the
 /// pre-ejection flow's time course exists.
 pub(crate) const DUCT_MILK_REMOVAL_FACTOR: f64 = 0.25;
 

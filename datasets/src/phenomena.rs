@@ -12,7 +12,7 @@
 //!
 //! | name | what happens | sessions | where modelled, source |
 //! |---|---|---|---|
-//! | `duct-milk` | 0.3–2 mL already in the ducts flows out as pumping starts: a small flow (≲ 7 mL/min cycle-averaged) decaying over tens of seconds, before any ejection | 50 % | `milk.rs`, `mother.rs`; DESIGN §1 (Ramsay 2005: narrow ducts store little milk; pumping draws a brief, low flow that decays by itself) |
+//! | `duct-milk` | 0.3–2 mL already in the ducts flows out as pumping starts: a small flow (≲ 7 mL/min cycle-averaged; ≲ 15 where the session starts in expression) decaying over tens of seconds, before any ejection | 50 % | `milk.rs`, `mother.rs`; DESIGN §1 (Ramsay 2005: narrow ducts store little milk; pumping draws a brief, low flow that decays by itself) |
 //! | `trickle` | from the first ejection on, a low continuing release of 0.3–2 mL/min, varying slowly (±20–50 % over 60–240 s) | 50 % | `flow_variation.rs`; DESIGN §1 ("between ejections a low trickle can continue"); level a choice: below Idei 2024's 0.1 g/s "high flow" and below a tenth of a typical peak |
 //! | `wobble` | the release of milk (ejections and trickle) varies slowly, ×(1 ± 0.15–0.4), periods 20–120 s | 50 % | `flow_variation.rs`; a choice |
 //! | `vacuum-changes` | the user turns the vacuum up or down by 10–40 mmHg, ~6/h | 40 % | `user.rs` |

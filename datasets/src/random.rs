@@ -90,10 +90,22 @@ pub(crate) fn bell(rng: &mut SimRng, lo: f64, hi: f64) -> f64 {
     lo + (hi - lo) * m
 }
 
-/// A count with the given mean: Poisson by inversion (means here are small, < 50).
+/// Largest mean drawn by inversion in one go: `exp(−mean)` underflows to 0 past about
+/// 745, and the count would stop there.
+const POISSON_CHUNK: f64 = 500.0;
+
+/// A count with the given mean: Poisson by inversion (means here are mostly small, < 50);
+/// a mean above [`POISSON_CHUNK`] (a day of everyday events asked for as faults) is drawn
+/// as a sum of Poisson counts of at most that mean, which is Poisson with their total.
 pub(crate) fn poisson(rng: &mut SimRng, mean: f64) -> u32 {
     if !(mean.is_finite() && mean > 0.0) {
         return 0;
+    }
+    if mean > POISSON_CHUNK {
+        let chunks = (mean / POISSON_CHUNK).ceil();
+        return (0..chunks as u32)
+            .map(|_| poisson(rng, mean / chunks))
+            .fold(0u32, u32::saturating_add);
     }
     let limit = (-mean).exp();
     let mut p = rng.random::<f64>();
@@ -132,5 +144,19 @@ mod tests {
             assert!((10.0..=30.0).contains(&b));
         }
         assert_eq!(poisson(&mut r, f64::NAN), 0);
+    }
+
+    #[test]
+    fn a_large_mean_does_not_stop_where_exp_underflows() {
+        // A day of spikes asked for as a fault at 40/h: 960 (inversion alone stopped
+        // near 745, where exp(−mean) underflows).
+        let mut r = stream(2, Stream::Faults);
+        let n = 400;
+        let draws: Vec<f64> = (0..n).map(|_| f64::from(poisson(&mut r, 960.0))).collect();
+        let mean = draws.iter().sum::<f64>() / f64::from(n);
+        // The mean of 400 draws has a standard error of √(960/400) ≈ 1.5.
+        assert!((mean - 960.0).abs() < 8.0, "{mean}");
+        let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / f64::from(n - 1);
+        assert!((var / 960.0 - 1.0).abs() < 0.25, "variance {var}");
     }
 }
