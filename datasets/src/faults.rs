@@ -150,22 +150,32 @@ struct EpisodeCounts {
     presence: Presence,
 }
 
+/// How many episodes of one kind a session gets.
+struct Counts {
+    /// As an everyday phenomenon (0 where the session does not have it).
+    everyday: u32,
+    /// Asked for as a fault (0 where it is not).
+    demanded: u32,
+}
+
 impl EpisodeCounts {
-    /// Number of episodes of `kind`: on demand at least one, about `per_hour`; as an
+    /// Numbers of episodes of `kind`: on demand at least one, about `per_hour`; as an
     /// everyday phenomenon in its fraction of sessions at its own rate. All drawn
     /// unconditionally so that the sequence does not depend on the request.
-    fn draw(&self, rng: &mut SimRng, kind: FaultKind, per_hour: f64, everyday: Everyday) -> u32 {
+    fn draw(&self, rng: &mut SimRng, kind: FaultKind, per_hour: f64, everyday: Everyday) -> Counts {
         let demanded = random::poisson(rng, per_hour * self.hours).max(1);
         let p = everyday.map_or(0.0, |(ph, _)| ph.session_fraction());
         let drawn = random::chance(rng, p);
         let rate = everyday.map_or(0.0, |(_, r)| r);
         let n_everyday = random::poisson(rng, rate * self.hours).max(1);
-        if self.faults.contains(kind) {
-            demanded
-        } else if everyday.is_some_and(|(ph, _)| self.presence.occurs(ph, drawn)) {
-            n_everyday
-        } else {
-            0
+        let has = everyday.is_some_and(|(ph, _)| self.presence.occurs(ph, drawn));
+        Counts {
+            everyday: if has { n_everyday } else { 0 },
+            demanded: if self.faults.contains(kind) {
+                demanded
+            } else {
+                0
+            },
         }
     }
 }
@@ -268,9 +278,13 @@ const EPISODE_KINDS: [EpisodeKind; 7] = [
 ];
 
 /// Draws the session's episodes (sorted by start) for the requested `faults`, plus the
-/// everyday artefacts (`spikes`, `bubbles`) that `presence` lets happen.
+/// everyday artefacts (`spikes`, `bubbles`) that `presence` lets happen. The everyday
+/// episodes come from `rng` and the requested ones from `demanded`, and a kind asked for
+/// as a fault still draws (and drops) its everyday episodes from `rng`: asking for a
+/// fault leaves every other episode of the seed's session as it was.
 pub(crate) fn schedule(
     rng: &mut SimRng,
+    demanded: &mut SimRng,
     duration_s: f64,
     faults: FaultSet,
     presence: Presence,
@@ -290,19 +304,31 @@ pub(crate) fn schedule(
     };
     for k in &EPISODE_KINDS {
         let n = counts.draw(rng, k.kind, k.per_hour, k.everyday);
-        for _ in 0..n {
-            let start_s = random::uniform(rng, lo, hi);
-            let d = random::uniform(rng, k.duration_s.0, k.duration_s.1);
-            let effect = (k.effect)(rng);
-            out.push(Episode {
-                start_s,
-                end_s: start_s + d,
-                effect,
-            });
+        let everyday = episodes(rng, n.everyday, k, (lo, hi));
+        if faults.contains(k.kind) {
+            out.extend(episodes(demanded, n.demanded, k, (lo, hi)));
+        } else {
+            out.extend(everyday);
         }
     }
     out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     out
+}
+
+/// `n` episodes of `kind` drawn from `rng`, each starting within `starts` (s).
+fn episodes(rng: &mut SimRng, n: u32, kind: &EpisodeKind, starts: (f64, f64)) -> Vec<Episode> {
+    (0..n)
+        .map(|_| {
+            let start_s = random::uniform(rng, starts.0, starts.1);
+            let d = random::uniform(rng, kind.duration_s.0, kind.duration_s.1);
+            let effect = (kind.effect)(rng);
+            Episode {
+                start_s,
+                end_s: start_s + d,
+                effect,
+            }
+        })
+        .collect()
 }
 
 /// An active episode and, for `stuck`, the values it holds.
@@ -497,19 +523,43 @@ mod tests {
     }
 
     #[test]
+    fn asking_for_a_fault_leaves_the_everyday_episodes_as_they_were() {
+        let everyday = |faults: FaultSet, seed| {
+            let mut rng = stream(seed, Stream::Faults);
+            let mut demanded = stream(seed, Stream::DemandedFaults);
+            let all = schedule(&mut rng, &mut demanded, 900.0, faults, Presence::everyday());
+            let kept = all
+                .into_iter()
+                .filter(|e| matches!(e.effect, Effect::Bubble { .. }));
+            kept.map(|e| (e.start_s, e.end_s)).collect::<Vec<_>>()
+        };
+        let mut compared = 0;
+        for seed in 300..340 {
+            let clean = everyday(FaultSet::NONE, seed);
+            // Kinds drawn before and after the bubbles asked for as faults.
+            let asked: FaultSet = "dropout,nan,spikes,overvacuum".parse().unwrap();
+            assert_eq!(everyday(asked, seed), clean, "seed {seed}");
+            compared += clean.len();
+        }
+        assert!(compared > 10, "{compared} everyday bubbles compared");
+    }
+
+    #[test]
     fn hard_faults_only_on_demand() {
         for seed in 0..200 {
-            let mut rng = stream(seed, Stream::Faults);
-            for e in schedule(&mut rng, 900.0, FaultSet::NONE, Presence::everyday()) {
+            let schedule = |faults, presence, duration_s| {
+                let mut rng = stream(seed, Stream::Faults);
+                let mut demanded = stream(seed, Stream::DemandedFaults);
+                schedule(&mut rng, &mut demanded, duration_s, faults, presence)
+            };
+            for e in schedule(FaultSet::NONE, Presence::everyday(), 900.0) {
                 assert!(matches!(
                     e.effect,
                     Effect::Spike { .. } | Effect::Bubble { .. }
                 ));
             }
-            let mut rng = stream(seed, Stream::Faults);
-            assert!(schedule(&mut rng, 900.0, FaultSet::NONE, Presence::NONE).is_empty());
-            let mut rng = stream(seed, Stream::Faults);
-            let all = schedule(&mut rng, 60.0, FaultSet::all(), Presence::NONE);
+            assert!(schedule(FaultSet::NONE, Presence::NONE, 900.0).is_empty());
+            let all = schedule(FaultSet::all(), Presence::NONE, 60.0);
             for k in [
                 "dropout",
                 "nan",

@@ -1095,7 +1095,14 @@ impl SessionDraws {
             presence,
         );
         let mut fault_rng = random::stream(seed, Stream::Faults);
-        let episodes = faults::schedule(&mut fault_rng, duration_s, spec.faults, presence);
+        let mut demanded_rng = random::stream(seed, Stream::DemandedFaults);
+        let episodes = faults::schedule(
+            &mut fault_rng,
+            &mut demanded_rng,
+            duration_s,
+            spec.faults,
+            presence,
+        );
         let (trickle, wobble) = draw_milk_phenomena(seed, presence);
         Self {
             profile,

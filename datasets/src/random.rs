@@ -36,6 +36,9 @@ pub(crate) enum Stream {
     /// Which of the newer phenomena a session gets and their parameters (duct milk's
     /// presence, trickle, wobble); its own stream so that they move no other draw.
     Phenomena = 10,
+    /// The fault episodes asked for on demand (`--faults`), apart from the everyday ones,
+    /// so that asking for a fault moves no other draw.
+    DemandedFaults = 11,
 }
 
 /// SplitMix64 finaliser: a bijective, well-mixing map of 64-bit words.
