@@ -124,10 +124,18 @@ oneoff_ir=$((p_start + p_finish + p_publish + p_thread - p_run))
 flat_oneoff_ir=$((q_start + q_finish + q_publish + q_thread - q_run))
 blocks=$(((samples + 31) / 32))
 
-if ((samples == 0 || engine_ir == 0 || p_producer == 0 || p_thread == 0 || p_run == 0)); then
-    echo "callgrind.sh: missing counts (see $out/*.valgrind)" >&2
-    exit 1
-fi
+# Every count the figures add up must have been found: `inclusive` gives 0 for a name it
+# does not find (a function renamed or moved), which would drop its cost silently. (The
+# flat run's engine thread never waits: its idle time is rightly 0, and not checked.)
+for v in samples engine_ir engine_process_ir p_producer p_start p_feed p_finish p_thread \
+    p_run p_process p_publish p_wait q_producer q_start q_finish q_thread q_run q_process \
+    q_publish; do
+    if ((${!v} == 0)); then
+        echo "callgrind.sh: no count for $v: a function it adds up was not found in the" \
+            "profiles (renamed or moved?); see $out/*.valgrind" >&2
+        exit 1
+    fi
+done
 if ((p_process != engine_process_ir || q_process != engine_process_ir)); then
     echo "callgrind.sh: warning: Engine::process differs between the runs" \
         "($engine_process_ir vs $p_process and $q_process instructions)" >&2

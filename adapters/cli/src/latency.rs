@@ -73,7 +73,11 @@ it bounds sample-to-hint latency from above); sample -> hint sent / received = t
 to the hint's try_send / its arrival at the controller, every event (events are a \
 handful per session); processing per block; push = the sensor side's call (unpaced: every attempt, including \
 those a full queue refused); feed \
-lateness = how late the feeding thread itself was (kept out of the latencies). Each \
+lateness = how late the feeding thread itself was (in the latencies too: each block is \
+stamped with its due time, so nothing late is left out; shown apart so that the host's \
+share can be told). A block's latency stands for each of its samples, so a round of \
+fewer than 1 000 blocks (10 s at 1 kHz in blocks of 32: 313) has its worst block for \
+p99.9 and beyond. Each \
 percentile (p50, p99, p99.9, p99.99, max) is its median over rounds, with min-max over \
 rounds below it.
 

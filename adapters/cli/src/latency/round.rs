@@ -101,7 +101,7 @@ pub struct Measured {
     /// Duration of each push by the sensor side.
     pub push: Percentiles,
     /// Paced feeds: how late the sensor thread pushed after a block was due (its own
-    /// wake-up, kept out of the latency by stamping each block with its due time).
+    /// wake-up; counted in the latency too, which runs from each block's due time).
     pub feed_lateness: Percentiles,
     /// Samples offered by the sensor side.
     pub offered: u64,
