@@ -93,7 +93,7 @@ pub fn event_line(event: &Event, sample_rate_hz: f64) -> String {
     text
 }
 
-/// `NAME: N samples, D s, G gaps (M missing), O onsets, E ends, first onset T s, S samples/s (X× real time)`.
+/// `NAME: N samples, D s, G gaps (M missing), O onsets, E ends, first detected T s, S samples/s (X× real time)`.
 pub fn session_summary(name: &str, r: &Replay) -> String {
     let gaps = match r.gaps {
         0 => String::from("no gaps"),
@@ -101,12 +101,12 @@ pub fn session_summary(name: &str, r: &Replay) -> String {
         n => format!("{n} gaps ({} samples missing)", r.missing),
     };
     format!(
-        "   {name}: {} samples, {:.3} s, {gaps}, {} onsets, {} ends, first onset {}, {}",
+        "   {name}: {} samples, {:.3} s, {gaps}, {} onsets, {} ends, first detected {}, {}",
         r.rows,
         r.duration_s(),
         r.onsets_s.len(),
         r.ends,
-        seconds(r.first_onset_s()),
+        seconds(r.first_detection_s()),
         speed(r.rows, r.duration_s(), r.elapsed_s)
     )
 }
@@ -161,7 +161,7 @@ pub fn summary_table(results: &[SessionResult]) -> Vec<String> {
         ("gaps", Align::Right),
         ("onsets", Align::Right),
         ("ends", Align::Right),
-        ("first_onset_s", Align::Right),
+        ("first_detected_s", Align::Right),
         ("labels", Align::Right),
         ("first_delay_s", Align::Right),
         ("TP", Align::Right),
@@ -180,7 +180,8 @@ pub fn summary_table(results: &[SessionResult]) -> Vec<String> {
                 r.gaps.to_string(),
                 r.onsets_s.len().to_string(),
                 r.ends.to_string(),
-                r.first_onset_s().map_or_else(dash, |t| format!("{t:.3}")),
+                r.first_detection_s()
+                    .map_or_else(dash, |t| format!("{t:.3}")),
             ]),
             None => cells.extend(std::iter::repeat_with(dash).take(6)),
         }
@@ -407,7 +408,7 @@ mod tests {
             line.contains("9000 samples, 10.000 s, 1 gap (1000 samples missing)"),
             "{line}"
         );
-        assert!(line.contains("first onset 4.500 s"), "{line}");
+        assert!(line.contains("first detected 4.500 s"), "{line}");
         assert!(
             line.contains("9.00 M samples/s (10000× real time)"),
             "{line}"

@@ -53,8 +53,9 @@ impl Replay {
         self.length_samples as f64 / self.sample_rate_hz
     }
 
-    /// Time of the first onset event, s.
-    pub fn first_onset_s(&self) -> Option<f64> {
+    /// Time of the engine's first onset event, s (the first detection; not the first
+    /// labelled onset, which `first_onset_s` means elsewhere).
+    pub fn first_detection_s(&self) -> Option<f64> {
         self.onsets_s.first().copied()
     }
 
