@@ -16,7 +16,7 @@
 //! the output, which would otherwise be read as this session's. An output beside its
 //! input under the same name shares the input's labels: they are left as they are.
 
-use super::console::{report_error, Console};
+use super::console::{report_error, report_lost_output, Console};
 use super::sources::resolve;
 use super::EXIT_BAD_INPUT;
 use clap::Args;
@@ -43,8 +43,8 @@ fleet dataset: DIR/session_id=<ID>/part-0.parquet per session, labels in \
 DIR/_labels/<ID>.labels.csv (as pyarrow.dataset.write_dataset writes with \
 partitioning=[\"session_id\"], partitioning_flavor=\"hive\").
 
-Exit status: 0 on success, 2 when an input could not be read or an output written (each \
-problem printed; the other sessions are still converted).")]
+Exit status: 0 on success, 2 when an input could not be read, 1 when an output could not be \
+written (each problem printed; the other sessions are still converted).")]
 // The field docs are `--help` text, where `<ID>` is a placeholder, not an HTML tag.
 #[allow(rustdoc::invalid_html_tags)]
 pub struct ConvertArgs {
@@ -104,6 +104,7 @@ pub fn run(args: &ConvertArgs) -> ExitCode {
     let mut console = Console::stdout();
     let sessions = jobs.len() + refused.len();
     let mut failed = refused.len();
+    let mut lost = 0;
     refused.into_iter().for_each(report_error);
     for job in &jobs {
         match convert(job) {
@@ -113,15 +114,19 @@ pub fn run(args: &ConvertArgs) -> ExitCode {
                 job.output.display(),
                 if labels { ", labels copied" } else { "" }
             )),
-            Err(message) => {
+            Err(Failed::BadInput(message)) => {
                 report_error(message);
                 failed += 1;
+            }
+            Err(Failed::LostOutput(message)) => {
+                report_lost_output(message);
+                lost += 1;
             }
         }
     }
     console.line(format!(
         "converted {} of {sessions} sessions",
-        sessions - failed
+        sessions - failed - lost
     ));
     console.flush();
     if failed == 0 {
@@ -250,27 +255,35 @@ impl SessionOut {
     }
 }
 
+/// Why a session was not converted: its input (exit status 2), or an output that could
+/// not be written (the exit status says output was lost).
+enum Failed {
+    BadInput(String),
+    LostOutput(String),
+}
+
 /// Converts one session and its labels; the number of samples written and whether the
 /// input had labels. Nothing is put in place unless both are written in full.
-fn convert(job: &Job) -> Result<(u64, bool), String> {
+fn convert(job: &Job) -> Result<(u64, bool), Failed> {
     let labels = read_labels_beside(&job.input)
         .transpose()
-        .map_err(|e| e.to_string())?;
-    let labels_out = LabelsOut::of(job)?;
+        .map_err(|e| Failed::BadInput(e.to_string()))?;
+    let labels_out = LabelsOut::of(job).map_err(Failed::BadInput)?;
     let tmp_session = tmp_name(&job.output);
     let tmp_labels = (labels.as_ref())
         .filter(|_| !labels_out.shared)
         .map(|_| tmp_name(&labels_out.plain));
     let converted = write_session(job, &tmp_session).and_then(|rows| {
         if let (Some(labels), Some(tmp)) = (&labels, &tmp_labels) {
-            write_labels_file(tmp, labels)?;
+            write_labels_file(tmp, labels).map_err(Failed::LostOutput)?;
         }
         put_in_place(
             &tmp_session,
             &job.output,
             tmp_labels.as_deref(),
             &labels_out,
-        )?;
+        )
+        .map_err(Failed::LostOutput)?;
         Ok(rows)
     });
     if converted.is_err() {
@@ -283,10 +296,12 @@ fn convert(job: &Job) -> Result<(u64, bool), String> {
 }
 
 /// Writes the session of `job` into `tmp`; the number of samples written.
-fn write_session(job: &Job, tmp: &Path) -> Result<u64, String> {
-    let mut reader = SessionReader::open(&job.input).map_err(|e| e.to_string())?;
+fn write_session(job: &Job, tmp: &Path) -> Result<u64, Failed> {
+    let mut reader =
+        SessionReader::open(&job.input).map_err(|e| Failed::BadInput(e.to_string()))?;
     let output = &job.output;
-    let cannot_write = |e: io::Error| format!("{}: cannot write: {e}", output.display());
+    let cannot_write =
+        |e: io::Error| Failed::LostOutput(format!("{}: cannot write: {e}", output.display()));
     if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(cannot_write)?;
     }
@@ -403,12 +418,12 @@ fn create(path: &Path, job: &Job, reader: &SessionReader) -> io::Result<SessionO
 }
 
 /// Copies every row and gap; the number of rows.
-fn copy_samples(reader: &mut SessionReader, out: &mut SessionOut) -> Result<u64, String> {
+fn copy_samples(reader: &mut SessionReader, out: &mut SessionOut) -> Result<u64, Failed> {
     let mut rows = 0;
-    while let Some(item) = reader.next_item().map_err(|e| e.to_string())? {
+    while let Some(item) = (reader.next_item()).map_err(|e| Failed::BadInput(e.to_string()))? {
         match item {
             SessionItem::Row(row) => {
-                out.write_sample(row.sample).map_err(|e| e.to_string())?;
+                (out.write_sample(row.sample)).map_err(|e| Failed::LostOutput(e.to_string()))?;
                 rows += 1;
             }
             SessionItem::Gap(gap) => out.skip(gap.missing),

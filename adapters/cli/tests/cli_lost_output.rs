@@ -81,6 +81,31 @@ fn output_files_on_a_full_disk_fail_loudly() {
     detections_on_a_full_disk_fail_loudly(dir.path());
     let session = a_picture_on_a_full_disk_fails_loudly(dir.path());
     a_simulated_session_on_a_full_disk_fails_loudly(dir.path(), &session);
+    a_converted_session_on_a_full_disk_fails_loudly(dir.path(), &session);
+}
+
+/// The converted session is written beside its final name first; that name points at
+/// /dev/full: output lost (1), not bad input.
+fn a_converted_session_on_a_full_disk_fails_loudly(dir: &Path, session: &Path) {
+    let out = dir.join("converted.parquet");
+    let tmp = dir.join("converted.parquet.tmp");
+    std::os::unix::fs::symlink("/dev/full", &tmp).expect("symlink");
+    let output = cli_run::letdown(&[
+        "convert",
+        session.to_str().expect("utf-8 path"),
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", show(&output));
+    assert!(
+        text(&output.stderr).contains("No space left on device"),
+        "{}",
+        show(&output)
+    );
+    assert!(
+        text(&output.stdout).contains("converted 0 of 1 sessions"),
+        "{}",
+        show(&output)
+    );
 }
 
 /// `letdown simulate --out OUT` for half a minute at 100 Hz.
