@@ -196,27 +196,56 @@ impl Written {
     }
 }
 
+/// Writes session `name` into `out`: the session and its labels each under a temporary
+/// name, renamed into place once both are complete, so that a failed write (a full disk)
+/// leaves no half file, nor an earlier run's labels beside a new session.
 fn write_session(spec: SessionSpec, out: &Path, name: &str) -> Result<Written, String> {
-    let mut generator = Generator::new(spec).map_err(|e| e.to_string())?;
     let csv = out.join(format!("{name}.csv"));
+    let labels_file = out.join(format!("{name}.labels.csv"));
+    let (csv_tmp, labels_tmp) = (tmp_name(&csv), tmp_name(&labels_file));
+    let written = write_files(spec, &csv_tmp, &labels_tmp).and_then(|written| {
+        let io_err = |path: &Path, e: io::Error| format!("{}: {e}", path.display());
+        std::fs::rename(&csv_tmp, &csv).map_err(|e| io_err(&csv, e))?;
+        std::fs::rename(&labels_tmp, &labels_file).map_err(|e| {
+            let _ = std::fs::remove_file(&csv);
+            io_err(&labels_file, e)
+        })?;
+        Ok(written)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&csv_tmp);
+        let _ = std::fs::remove_file(&labels_tmp);
+    }
+    written
+}
+
+/// `PATH.tmp`.
+fn tmp_name(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".tmp");
+    PathBuf::from(name)
+}
+
+/// The session of `spec` written to `csv`, its labels to `labels_file`.
+fn write_files(spec: SessionSpec, csv: &Path, labels_file: &Path) -> Result<Written, String> {
+    let mut generator = Generator::new(spec).map_err(|e| e.to_string())?;
     let io_err = |path: &Path, e: io::Error| format!("{}: {e}", path.display());
     let metadata = generator.metadata();
     let mut writer =
-        SessionWriter::create(&csv, spec.rate_hz, &metadata).map_err(|e| io_err(&csv, e))?;
+        SessionWriter::create(csv, spec.rate_hz, &metadata).map_err(|e| io_err(csv, e))?;
     let mut samples = 0u64;
     while let Some(s) = generator.next_sample() {
         if s.present {
-            writer.write_sample(s.sample).map_err(|e| io_err(&csv, e))?;
+            writer.write_sample(s.sample).map_err(|e| io_err(csv, e))?;
             samples += 1;
         } else {
             writer.skip(1);
         }
     }
-    writer.finish().map_err(|e| io_err(&csv, e))?;
+    writer.finish().map_err(|e| io_err(csv, e))?;
     let labels = generator.labels();
-    let labels_file = out.join(format!("{name}.labels.csv"));
-    let file = File::create(&labels_file).map_err(|e| io_err(&labels_file, e))?;
-    write_labels(BufWriter::new(file), &labels).map_err(|e| io_err(&labels_file, e))?;
+    let file = File::create(labels_file).map_err(|e| io_err(labels_file, e))?;
+    write_labels(BufWriter::new(file), &labels).map_err(|e| io_err(labels_file, e))?;
     Ok(Written {
         samples,
         ejections: labels.len(),

@@ -178,22 +178,28 @@ fn a_picture_on_a_full_disk_fails_loudly(dir: &Path) -> PathBuf {
     session
 }
 
-/// The session file simulate writes (named as `session`) points at /dev/full.
+/// The session file simulate writes (named as `session`, written beside its final name
+/// first) points at /dev/full; an earlier run's labels stay as they were, not beside a
+/// half session.
 fn a_simulated_session_on_a_full_disk_fails_loudly(dir: &Path, session: &Path) {
     let full = dir.join("full");
     std::fs::create_dir(&full).expect("mkdir");
-    let name = session.file_name().expect("name");
-    std::os::unix::fs::symlink("/dev/full", full.join(name)).expect("symlink");
+    let name = session
+        .file_name()
+        .expect("name")
+        .to_str()
+        .expect("utf-8 name");
+    let tmp = full.join(format!("{name}.tmp"));
+    std::os::unix::fs::symlink("/dev/full", &tmp).expect("symlink");
     let output = simulate(&full);
     assert_eq!(output.status.code(), Some(1), "{}", show(&output));
     assert!(
-        text(&output.stderr).contains(&format!(
-            "{}: No space left on device",
-            full.join(name).display()
-        )),
+        text(&output.stderr).contains(&format!("{}: No space left on device", tmp.display())),
         "{}",
         show(&output)
     );
+    assert!(!full.join(name).exists(), "no half session in place");
+    assert!(!tmp.exists(), "the temporary name is cleaned up");
 }
 
 #[test]
