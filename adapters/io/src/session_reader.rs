@@ -14,7 +14,7 @@ use crate::error::SessionFileError;
 use crate::input_file::InputFile;
 use crate::session_columns::ColumnsSessionReader;
 use crate::session_csv::{CsvSessionReader, Metadata, ReadStats, SessionItem};
-use crate::session_files::{fleet_session_files, is_parquet_name};
+use crate::session_files::{fleet_session_files, fleet_session_id, is_parquet_name};
 use crate::session_parquet::ParquetSessionReader;
 use crate::session_timeline::TimedRows;
 use letdown_engine::{SampleSource, SourceItem};
@@ -48,6 +48,9 @@ impl SessionReader<InputFile> {
         let path = path.as_ref();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let format = if path.is_dir() {
+            if fleet_session_id(name).is_none() {
+                return Err(SessionFileError::io(path, not_a_session_folder()));
+            }
             let files = fleet_session_files(path).map_err(|e| SessionFileError::io(path, e))?;
             Format::Parquet(Box::new(ParquetSessionReader::open_parts(path, files)?))
         } else if is_parquet_name(name) {
@@ -57,6 +60,15 @@ impl SessionReader<InputFile> {
         };
         Ok(Self { format })
     }
+}
+
+/// Why a folder not named as a fleet session's is not opened as one.
+fn not_a_session_folder() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        "a folder, not a session: name one session file (NAME.csv, NAME.csv.gz, \
+         NAME.parquet) or a fleet session's folder (session_id=<ID>)",
+    )
 }
 
 impl<R: Read> SessionReader<R> {
@@ -143,5 +155,24 @@ impl<R: Read> SampleSource for SessionReader<R> {
 
     fn next_item(&mut self) -> Result<Option<SourceItem>, SessionFileError> {
         Ok(SessionReader::next_item(self)?.map(SourceItem::from))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_is_a_session_only_when_named_as_a_fleet_sessions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let plain = dir.path().join("sessions");
+        std::fs::create_dir(&plain).expect("mkdir");
+        let e = SessionReader::open(&plain).err().expect("refused");
+        assert!(e.to_string().contains("a folder, not a session"), "{e}");
+        // Named as a fleet session's, it is opened as one (and refused for holding no part).
+        let fleet = dir.path().join("session_id=a");
+        std::fs::create_dir(&fleet).expect("mkdir");
+        let e = SessionReader::open(&fleet).err().expect("refused");
+        assert!(e.to_string().contains("no *.parquet file"), "{e}");
     }
 }
