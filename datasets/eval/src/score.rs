@@ -29,10 +29,11 @@
 //!
 //! **Unobservable ejections.** DESIGN §3 defines `visible_s` as the moment an ejection's
 //! own flow first becomes measurable at the sensor, before which no detector can see it.
-//! A label whose `visible_s` is at or after the session's end, or — where the session's
-//! labels carry `visible_s` at all — a label without it (the simulator's way of saying
-//! "not visible before the recording stopped"), cannot be detected by any detector: when
-//! unmatched it is counted in [`SessionScore::unobservable`], not as a false negative.
+//! A label whose `visible_s` is at or after the session's end, one whose onset is (its
+//! milk cannot be visible before it flows), or — where the session's labels carry
+//! `visible_s` at all — a label without it (the simulator's way of saying "not visible
+//! before the recording stopped"), cannot be detected by any detector: when unmatched it
+//! is counted in [`SessionScore::unobservable`], not as a false negative.
 //! When matched it still counts as a true positive.
 //!
 //! **Ejections over a flowing one.** Later ejections often begin while an earlier one
@@ -231,10 +232,13 @@ fn unobservable_misses(labels: &[Ejection], matches: &[Option<f64>], duration_s:
 }
 
 /// Whether a label of `labels` was never visible at the sensor within a session
-/// `duration_s` long (see [`unobservable_misses`]).
+/// `duration_s` long (see [`unobservable_misses`]). An ejection that begins at or after
+/// the session's end is never visible in it, whether or not its label carries
+/// `visible_s` (which is never before the onset).
 fn never_visible(labels: &[Ejection], duration_s: f64) -> impl Fn(&Ejection) -> bool {
     let carries_visible = labels.iter().any(|l| l.visible_s.is_some());
     move |l| match l.visible_s {
+        _ if l.onset_s >= duration_s => true,
         Some(v) => v >= duration_s,
         None => carries_visible,
     }
@@ -501,6 +505,9 @@ mod tests {
         };
         let s = score_session(&[plain(50.0), plain(890.0)], &[55.0], 900.0);
         assert_eq!((s.false_negatives, s.unobservable), (1, 0));
+        // One that begins after the recording ended: never visible in it, either way.
+        let s = score_session(&[plain(50.0), plain(900.0), plain(950.0)], &[55.0], 900.0);
+        assert_eq!((s.false_negatives, s.unobservable), (0, 2));
         let a = Aggregate::from_sessions(&[score_session(&[seen, late], &[58.0], 900.0)]);
         assert_eq!((a.unobservable, a.recall), (1, Some(1.0)));
     }
