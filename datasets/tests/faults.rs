@@ -37,8 +37,11 @@ fn clean_sessions_have_no_fault_marks() {
             .iter()
             .all(|s| s.sample.flow_ml_min.is_finite() && s.sample.pressure_mmhg.is_finite()));
         assert!(pressures(&v).all(|p| p > -300.0 && p < 20.0));
-        // Flow stays within the sensor's range (the duct-milk burst at the start can
-        // touch full scale at the peak of a suction stroke) and above −15.
+        // Flow stays within the sensor's range and above −15. A strong ejection's
+        // suction-stroke peaks can reach full scale in a clean session too, for longer
+        // than this bound on other seeds (337 samples at seed 4, 614 at seed 15: the
+        // simulated sensor's 100 mL/min full scale is an open question), so the bound
+        // holds for these seeds only, as a tripwire for a change in the clipping.
         assert!(flows(&v).all(|f| f > -15.0 && f <= FLOW_FULL_SCALE_ML_MIN as f32));
         let at_full_scale = flows(&v)
             .filter(|f| *f == FLOW_FULL_SCALE_ML_MIN as f32)
