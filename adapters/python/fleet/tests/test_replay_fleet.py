@@ -175,7 +175,7 @@ def test_a_sessions_files_are_read_in_the_order_letdown_replay_reads_them(tmp_pa
     times = {2: [0.02, 0.03], 10: [0.04], 0: [0.0, 0.01]}
     parts = [write_part(folder, f"part-{n}.parquet", t) for n, t in times.items()]
     (folder / "notes.txt").write_text("not a part of the session")
-    write_labels(tmp_path, "onset_s,end_s\n60,90\n")
+    write_labels(tmp_path, "onset_s,end_s\n0.01,90\n")
     row = replay(parts, tmp_path)
     assert (row.get("error"), row["rows"], row["gaps"], row["false_negatives"]) == (None, 5, 0, 1)
     assert replay_remotely(tmp_path, parts) == row
@@ -185,7 +185,7 @@ def test_a_sessions_files_are_read_in_the_order_letdown_replay_reads_them(tmp_pa
 def test_labels_come_from_the_datasets_labels_folder_as_letdown_replay_reads_them(tmp_path):
     part = write_part(tmp_path / "session_id=s1", "part-0.parquet", [0.0, 0.01])
     assert replay([part], tmp_path).get("true_positives") is None, "no label file: not scored"
-    write_labels(tmp_path, "onset_s,end_s,visible_s\n60,90,\n")
+    write_labels(tmp_path, "onset_s,end_s,visible_s\n0.01,90,\n")
     row = replay([part], tmp_path)
     assert "error" not in row
     assert (row["labels"], row["false_negatives"]) == (1, 1)
