@@ -17,6 +17,7 @@
 //! input under the same name shares the input's labels: they are left as they are.
 
 use super::console::{report_error, report_lost_output, Console};
+use super::in_place::{create_parent, tmp_name};
 use super::sources::resolve;
 use super::EXIT_BAD_INPUT;
 use clap::Args;
@@ -302,9 +303,7 @@ fn write_session(job: &Job, tmp: &Path) -> Result<u64, Failed> {
     let output = &job.output;
     let cannot_write =
         |e: io::Error| Failed::LostOutput(format!("{}: cannot write: {e}", output.display()));
-    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(cannot_write)?;
-    }
+    create_parent(output).map_err(cannot_write)?;
     let mut out = create(tmp, job, &reader).map_err(cannot_write)?;
     let rows = copy_samples(&mut reader, &mut out)?;
     out.finish().map_err(cannot_write)?;
@@ -353,7 +352,7 @@ impl LabelsOut {
 
 /// Writes `labels` as a label file at `path`.
 fn write_labels_file(path: &Path, labels: &[Ejection]) -> Result<(), String> {
-    let written = (path.parent().map_or(Ok(()), std::fs::create_dir_all))
+    let written = create_parent(path)
         .and_then(|()| File::create(path))
         .and_then(|file| {
             let mut out = BufWriter::new(file);
@@ -449,11 +448,4 @@ fn remove_empty_fleet_folder(output: &Path) {
         // Fails, and so keeps the folder, unless the folder is empty.
         let _ = std::fs::remove_dir(folder);
     }
-}
-
-/// `NAME.tmp` beside `target`.
-fn tmp_name(target: &Path) -> PathBuf {
-    let mut name = target.as_os_str().to_owned();
-    name.push(".tmp");
-    PathBuf::from(name)
 }

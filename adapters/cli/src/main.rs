@@ -14,6 +14,7 @@ mod console;
 mod convert;
 mod evaluate;
 mod events_json;
+mod in_place;
 mod latency;
 mod link_commands;
 mod options;

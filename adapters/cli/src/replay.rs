@@ -13,6 +13,7 @@ use super::console::{report_error, report_lost_output, report_note, Console};
 use super::evaluate::grouping::{group_table, DetectorGroups, GroupArgs};
 use super::events_json::event_json;
 use super::events_json::EventsFile;
+use super::in_place::{create_parent, tmp_name};
 use super::options;
 use super::output::{
     aggregate_lines, event_line, score_line, session_heading, session_summary, summary_table,
@@ -202,14 +203,6 @@ fn input_at(path: &Path, sessions: &[PathBuf]) -> Option<PathBuf> {
     inputs
         .flatten()
         .find(|p| std::fs::canonicalize(p).is_ok_and(|p| p == target))
-}
-
-/// Creates the folder `path` is to be written in, if it has one.
-fn create_parent(path: &Path) -> std::io::Result<()> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
-        _ => Ok(()),
-    }
 }
 
 /// Replays every session on `pool`, writing each one's transcript in the sessions' order
@@ -574,11 +567,4 @@ fn remove_stale(target: &Path, transcript: &mut Transcript) {
             target.display()
         )));
     }
-}
-
-/// `NAME.detections.csv.tmp` beside `target`.
-fn tmp_name(target: &Path) -> PathBuf {
-    let mut name = target.as_os_str().to_owned();
-    name.push(".tmp");
-    PathBuf::from(name)
 }

@@ -4,6 +4,7 @@
 //! The generator streams, so an hour at 10 kHz needs no more memory than a minute.
 
 use super::console::{report_error, report_lost_output, Console};
+use super::in_place::tmp_name;
 use super::{options, EXIT_BAD_INPUT, EXIT_OUTPUT_LOST};
 use clap::Args;
 use letdown_datasets::{
@@ -217,13 +218,6 @@ fn write_session(spec: SessionSpec, out: &Path, name: &str) -> Result<Written, S
         let _ = std::fs::remove_file(&labels_tmp);
     }
     written
-}
-
-/// `PATH.tmp`.
-fn tmp_name(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".tmp");
-    PathBuf::from(name)
 }
 
 /// The session of `spec` written to `csv`, its labels to `labels_file`.
