@@ -92,12 +92,9 @@ pub fn replay(
             let labels = read_labels_beside(&path)
                 .transpose()
                 .map_err(|e| e.to_string())?;
-            let mut collect = Collect::default();
-            match replay_session_with(&path, &config, &mut collect) {
-                Outcome::Complete(replay) => Ok((replay, collect.events, labels)),
-                Outcome::Stopped(_, e) => Err(e.to_string()),
-                Outcome::NotStarted(message) => Err(message),
-            }
+            let (replay, events) =
+                collected(|collect| replay_session_with(&path, &config, collect))?;
+            Ok::<_, String>((replay, events, labels))
         })
         .map_err(PyValueError::new_err)?;
     let d = replay_dict(py, &replay, &events)?;
@@ -132,15 +129,22 @@ pub fn replay_columns(
         .detach(|| {
             let columns = ColumnsSessionReader::new("columns", sample_rate_hz, t_s, pressure, flow)
                 .map_err(|e| e.to_string())?;
-            let mut collect = Collect::default();
-            match replay_reader_with(SessionReader::from_columns(columns), &config, &mut collect) {
-                Outcome::Complete(replay) => Ok((replay, collect.events)),
-                Outcome::Stopped(_, e) => Err(e.to_string()),
-                Outcome::NotStarted(message) => Err(message),
-            }
+            let session = SessionReader::from_columns(columns);
+            collected(|collect| replay_reader_with(session, &config, collect))
         })
         .map_err(PyValueError::new_err)?;
     Ok(replay_dict(py, &replay, &events)?.unbind())
+}
+
+/// The replay `run` makes with a collector, and every event it collected; the message of
+/// what stopped it, or kept it from starting, as the error.
+fn collected(run: impl FnOnce(&mut Collect) -> Outcome) -> Result<(Replay, Vec<Event>), String> {
+    let mut collect = Collect::default();
+    match run(&mut collect) {
+        Outcome::Complete(replay) => Ok((replay, collect.events)),
+        Outcome::Stopped(_, e) => Err(e.to_string()),
+        Outcome::NotStarted(message) => Err(message),
+    }
 }
 
 /// A replay's counts and events as `replay` returns them (without `score`).
