@@ -7,6 +7,7 @@ use letdown_io::session_files::{
     unreadable_reason, DETECTIONS_SUFFIX, LABELS_SUFFIX,
 };
 use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
 /// The variable naming the bundled sessions' folder, for a `letdown` installed away from
@@ -86,20 +87,9 @@ pub fn resolve(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
 /// stream, stands for itself), in the order of first appearance; and each repeat with
 /// the path it repeats.
 fn once_each(sessions: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>) {
-    let mut first_by_file: HashMap<PathBuf, usize> = HashMap::new();
-    let mut kept: Vec<PathBuf> = Vec::new();
-    let mut repeated = Vec::new();
-    for path in sessions {
-        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        match first_by_file.get(&key) {
-            Some(&i) => repeated.push((path, kept[i].clone())),
-            None => {
-                first_by_file.insert(key, kept.len());
-                kept.push(path);
-            }
-        }
-    }
-    (kept, repeated)
+    first_by(sessions, |path| {
+        Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    })
 }
 
 /// The sessions without a second file of one session in one folder (`X.csv` beside
@@ -108,28 +98,49 @@ fn once_each(sessions: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>) 
 /// `X.labels.csv` and count twice in every figure, and which one is the recording is not
 /// ours to guess. (Sessions of one name in two folders are two sessions.)
 fn one_file_per_session(sessions: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<String>) {
-    let mut first: HashMap<(PathBuf, String), PathBuf> = HashMap::new();
-    let mut kept = Vec::new();
-    let mut problems = Vec::new();
-    for path in sessions {
-        let Ok(name) = session_name(&path) else {
-            kept.push(path);
-            continue;
-        };
+    let folder_and_name = |path: &Path| {
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        match first.get(&(folder.clone(), name.clone())) {
-            Some(earlier) => problems.push(format!(
-                "{}: another file of session {name} in this folder came first ({}); this one                  is not read: keep one of them (both would be scored against the session's                  one label file and count twice)",
+        session_name(path).ok().map(|name| (folder, name))
+    };
+    let (kept, clashes) = first_by(sessions, folder_and_name);
+    let problems = clashes
+        .into_iter()
+        .map(|(path, earlier)| {
+            format!(
+                "{}: another file of session {} in this folder came first ({}); this one \
+                 is not read: keep one of them (both would be scored against the session's \
+                 one label file and count twice)",
                 path.display(),
+                session_name(&path).unwrap_or_default(),
                 earlier.display()
-            )),
-            None => {
-                first.insert((folder, name), path.clone());
-                kept.push(path);
-            }
+            )
+        })
+        .collect();
+    (kept, problems)
+}
+
+/// `sessions` in order, without each one whose `key` an earlier one has; and each one
+/// left out, with the earlier one it repeats. A session without a key (`None`) is kept.
+fn first_by<K: Eq + Hash>(
+    sessions: Vec<PathBuf>,
+    key: impl Fn(&Path) -> Option<K>,
+) -> (Vec<PathBuf>, Vec<(PathBuf, PathBuf)>) {
+    let mut first: HashMap<K, usize> = HashMap::new();
+    let mut kept: Vec<PathBuf> = Vec::new();
+    let mut repeats = Vec::new();
+    for path in sessions {
+        match key(&path) {
+            Some(k) => match first.get(&k) {
+                Some(&i) => repeats.push((path, kept[i].clone())),
+                None => {
+                    first.insert(k, kept.len());
+                    kept.push(path);
+                }
+            },
+            None => kept.push(path),
         }
     }
-    (kept, problems)
+    (kept, repeats)
 }
 
 /// [`resolve`] before repeats are dropped.
@@ -259,15 +270,21 @@ mod tests {
         );
         assert_eq!(problems.len(), 3, "{problems:?}");
         let clashes = [
-            ("a.csv.gz", "a.csv"),
-            ("b.parquet", "b.csv"),
-            ("session_id=c", "c.csv"),
+            ("a.csv.gz", "a", "a.csv"),
+            ("b.parquet", "b", "b.csv"),
+            ("session_id=c", "c", "c.csv"),
         ];
-        for (problem, (file, first)) in problems.iter().zip(clashes) {
-            let says = format!("{file}: another file of session ");
-            assert!(
-                problem.contains(&says) && problem.contains(first),
-                "{problem}"
+        for (problem, (file, name, first)) in problems.iter().zip(clashes) {
+            let (file, first) = (dir.path().join(file), dir.path().join(first));
+            assert_eq!(
+                *problem,
+                format!(
+                    "{}: another file of session {name} in this folder came first ({}); \
+                     this one is not read: keep one of them (both would be scored against \
+                     the session's one label file and count twice)",
+                    file.display(),
+                    first.display()
+                )
             );
         }
     }
