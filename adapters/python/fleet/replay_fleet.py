@@ -98,18 +98,18 @@ def session_folder(paths):
 
 
 @contextlib.contextmanager
-def on_this_machine(filesystem, base, folder):
-    """The session folder `folder` of the dataset at `base` as a local path that
-    `letdown.replay` reads, with the dataset's `_labels` folder where it looks; and the
-    function that tells an error message's paths as the dataset's. On a local filesystem
+def on_this_machine(filesystem, base, folder, session_id):
+    """The folder `folder` of session `session_id` of the dataset at `base` as a local
+    path that `letdown.replay` reads, with the dataset's `_labels` folder where it looks;
+    and the function that tells an error message's paths as the dataset's. On a local filesystem
     that is the dataset itself; elsewhere (s3://, hdfs://, …) the folder's files and the
     session's label file are copied to a scratch folder, removed afterwards."""
     if isinstance(filesystem, pyarrow.fs.LocalFileSystem):
         yield folder, str
         return
     with tempfile.TemporaryDirectory(prefix="letdown-fleet-") as scratch:
+        # The folder's name as it is (percent-encoded); the labels under the decoded id.
         name = folder.rsplit("/", 1)[-1]
-        session_id = name.split("=", 1)[-1]
         copy = [(info.path, f"{scratch}/{name}/{info.base_name}") for info in files_in(filesystem, folder)]
         for suffix in (".labels.csv", ".labels.csv.gz"):
             labels = f"{base}/{LABELS_DIR}/{session_id}{suffix}"
@@ -137,7 +137,7 @@ def replay_session(filesystem, base, session_id, paths):
     row = {"session_id": session_id, "detections": []}
     shown = str
     try:
-        with on_this_machine(filesystem, base, session_folder(paths)) as (local, shown):
+        with on_this_machine(filesystem, base, session_folder(paths), session_id) as (local, shown):
             r = letdown.replay(local)
     except (ValueError, OSError, pa.ArrowException) as e:
         row["error"] = f"session {session_id}: {shown(e)}"

@@ -197,6 +197,18 @@ def test_labels_come_from_the_datasets_labels_folder_as_letdown_replay_reads_the
     assert re.search(r"_labels/s1\.labels\.csv\.gz", replay_remotely(tmp_path, [part])["error"])
 
 
+def test_an_escaped_session_id_finds_its_labels_through_another_filesystem(tmp_path):
+    # The folder's name is percent-encoded; the label file is named by the id itself.
+    part = write_part(tmp_path / "session_id=a%20b", "part-0.parquet", [0.0, 0.01])
+    write_labels(tmp_path, "onset_s,end_s\n0.01,90\n", name="a b.labels.csv")
+    here = replay_fleet.replay_session(pyarrow.fs.LocalFileSystem(), str(tmp_path), "a b", [part])
+    remote = pyarrow.fs.SubTreeFileSystem(str(tmp_path.parent), pyarrow.fs.LocalFileSystem())
+    inside = str(pathlib.Path(part).relative_to(tmp_path.parent))
+    far = replay_fleet.replay_session(remote, tmp_path.name, "a b", [inside])
+    assert (here.get("error"), here["labels"], here["false_negatives"]) == (None, 1, 1)
+    assert far == here
+
+
 def test_a_dataset_without_sessions_is_refused_before_spark_starts(tmp_path):
     for dataset, reason in ((tmp_path / "nowhere", "cannot list the dataset: FileNotFoundError"), (tmp_path, "no session files")):
         done = subprocess.run(
