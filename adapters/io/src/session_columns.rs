@@ -15,8 +15,9 @@ use crate::session_timeline::{TimedRows, Timeline};
 use letdown_engine::Sample;
 use std::path::{Path, PathBuf};
 
-/// A session's columns being read, through [`SessionReader::from_columns`](crate::SessionReader::from_columns).
-/// After the first error it yields nothing more.
+/// A session's columns being read, through
+/// [`SessionReader::from_columns`](crate::SessionReader::from_columns). After the first
+/// error it yields nothing more.
 #[derive(Debug)]
 pub struct ColumnsSessionReader {
     name: PathBuf,

@@ -21,9 +21,9 @@ use letdown_engine::{SampleSource, SourceItem};
 use std::io::Read;
 use std::path::Path;
 
-/// A session being read, from CSV bytes `R`, from Parquet files or from columns in memory. Iterate it (or call
-/// [`next_item`](Self::next_item)) to get rows and gaps; after the first error it yields
-/// nothing more.
+/// A session being read, from CSV bytes `R`, from Parquet files or from columns in
+/// memory. Iterate it (or call [`next_item`](Self::next_item)) to get rows and gaps; after
+/// the first error it yields nothing more.
 pub struct SessionReader<R: Read = InputFile> {
     format: Format<R>,
 }
