@@ -168,6 +168,9 @@ def test_a_session_is_one_folder_and_its_files_agree_on_the_rate(tmp_path):
     folder = tmp_path / "session_id=s2"
     parts = [write_part(folder, "part-0.parquet", [0.0]), write_part(folder, "part-1.parquet", [0.01], "250")]
     assert replay(parts)["error"] == f"session s1: {refusal(folder)}"
+    # A session folder gone between listing and replaying is named in the error.
+    gone = replay([str(tmp_path / "session_id=gone" / "part-0.parquet")])["error"]
+    assert re.search(r"^session s1: .*session_id=gone", gone), gone
 
 
 def test_a_sessions_files_are_read_in_the_order_letdown_replay_reads_them(tmp_path):
