@@ -139,7 +139,9 @@ named_enum! {
         /// Measured vacuum is beyond the user's configured maximum.
         OverVacuum => "over_vacuum",
         /// A sensor delivers impossible values (NaN, ±∞, out of physical range) or is stuck
-        /// (one exact value for longer than `stuck_s`). A pressure sensor that fails often
+        /// (one exact value for longer than `stuck_s`; a flow sensor's steady reading of no
+        /// flow, −10 up to 1 mL/min, is not: paused, with no milk, it could not move
+        /// again). A pressure sensor that fails often
         /// reads atmosphere, so a coarse, quiet sensor reading exactly atmosphere while the
         /// user has stopped the pump is taken as stuck too; the pause clears
         /// [`FAULT_CLEAR_S`](crate::FAULT_CLEAR_S) after the reading moves again, which

@@ -4,8 +4,10 @@
 //! longer than `stuck_s`) are reported as faults and replaced by the last good value, so
 //! no bad value ever reaches filter state. Only another finite reading ends a run of
 //! identical ones: a bad reading or a gap between them leaves the run where it stood, so a
-//! frozen sensor that also glitches now and then is still found stuck. A flow sensor's exact zero is its reading of no
-//! flow, not a stuck value ([`ChannelLimits::zero_holds`]).
+//! frozen sensor that also glitches now and then is still found stuck. A flow sensor that
+//! repeats a reading of no flow (its cutoff's zero, or a quantised offset on a quiet
+//! sensor) reads what a working one does while no milk flows, not a stuck value
+//! ([`ChannelLimits::holds`]).
 
 /// Why a reading was not usable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -26,9 +28,10 @@ pub struct ChannelLimits {
     pub min: f32,
     /// Highest possible reading.
     pub max: f32,
-    /// Whether an exact zero may repeat for any time without being stuck (it still counts
-    /// as a repeat, [`Sanitizer::repeats`]).
-    pub zero_holds: bool,
+    /// Readings from `holds.0` up to (not including) `holds.1` may repeat for any time
+    /// without being stuck (they still count as repeats, [`Sanitizer::repeats`]); an empty
+    /// range (`holds.0 >= holds.1`) for none.
+    pub holds: (f32, f32),
 }
 
 impl ChannelLimits {
@@ -41,21 +44,32 @@ impl ChannelLimits {
     pub const PRESSURE_MMHG: Self = Self {
         min: -450.0,
         max: 150.0,
-        zero_holds: false,
+        holds: (0.0, 0.0),
     };
     /// Flow, mL/min: outside −100 … 250 is impossible, a fault (DESIGN §2).
     ///
     /// A flow sensor with a low-flow cutoff, or one that clamps negative readings, reads
-    /// exactly 0 whenever no milk flows, for minutes before a late letdown: that is its
-    /// zero, not a frozen sensor, and no fault, which would pause the pump. One that drops
-    /// out may read 0 too, and no check can tell the two apart; either reads as no flow,
-    /// the vacuum limits, which the pressure channel guards, are untouched, and a run of
-    /// zeros still counts as a held reading for detection (`SUSPECT_REPEAT_S`).
+    /// exactly 0 whenever no milk flows, for minutes before a late letdown; a quantised one
+    /// whose noise is below its step reads its offset (−0.5 mL/min, say) as steadily. That
+    /// is its reading of no flow, not a frozen sensor, and no fault, which would pause the
+    /// pump, and paused, with no milk, its reading could never change to end the pause.
+    /// One that drops out may read such a value too, and no check can tell the two apart;
+    /// either reads as no flow, the vacuum limits, which the pressure channel guards, are
+    /// untouched, and a run of them still counts as a held reading for detection
+    /// (`SUSPECT_REPEAT_S`). No flow reads from −10 mL/min (offset, noise and bubbles, DESIGN
+    /// §2) up to the smallest flow the detector is built to see, 1 mL/min (DESIGN §3); a
+    /// reading frozen above that would show milk that may not flow, and is a fault.
     pub const FLOW_ML_MIN: Self = Self {
         min: -100.0,
         max: 250.0,
-        zero_holds: true,
+        holds: (-10.0, 1.0),
     };
+
+    /// Whether `x` may repeat for any time without being stuck.
+    #[inline]
+    fn may_hold(&self, x: f32) -> bool {
+        (self.holds.0..self.holds.1).contains(&x)
+    }
 }
 
 /// A reading after the check: `value` is always finite and inside the limits.
@@ -79,8 +93,8 @@ pub struct Sanitizer {
 
 impl Sanitizer {
     /// A sanitizer for a channel with `limits`, calling it stuck after more than
-    /// `stuck_limit` identical consecutive readings (but a zero that
-    /// [`ChannelLimits::zero_holds`]).
+    /// `stuck_limit` identical consecutive readings (but not one that
+    /// [`ChannelLimits::holds`]).
     pub fn new(limits: ChannelLimits, stuck_limit: u32) -> Self {
         Self {
             limits,
@@ -103,7 +117,7 @@ impl Sanitizer {
         let bits = x.to_bits();
         if bits == self.last_bits {
             self.repeats = self.repeats.saturating_add(1);
-            if self.repeats > self.stuck_limit && !(self.limits.zero_holds && x == 0.0) {
+            if self.repeats > self.stuck_limit && !self.limits.may_hold(x) {
                 return Checked {
                     value: self.held,
                     fault: Some(ChannelFault::Stuck),
@@ -189,7 +203,7 @@ mod tests {
     }
 
     #[test]
-    fn a_flow_sensor_may_read_zero_for_ever_but_a_pressure_sensor_may_not() {
+    fn a_flow_sensor_may_read_no_flow_for_ever_but_a_pressure_sensor_may_not() {
         let mut flow = Sanitizer::new(ChannelLimits::FLOW_ML_MIN, 5);
         let mut pressure = Sanitizer::new(ChannelLimits::PRESSURE_MMHG, 5);
         for i in 0..100 {
@@ -205,10 +219,18 @@ mod tests {
         }
         let faults = (0..100).filter(|_| pressure.process(0.0).fault.is_some());
         assert_eq!(faults.count(), 94);
-        // Any other flow value still sticks.
-        for _ in 0..=5 {
-            assert_eq!(flow.process(0.5).fault, None);
+        // So may any other reading of no flow: a quantised offset, up to the detectable
+        // flow (1 mL/min, excluded) and down to −10 mL/min.
+        for x in [-0.5, 0.99, -10.0] {
+            let held = (0..100).filter(|_| flow.process(x).fault.is_some());
+            assert_eq!(held.count(), 0, "{x} mL/min");
         }
-        assert_eq!(flow.process(0.5).fault, Some(ChannelFault::Stuck));
+        // A reading of flow, or one below what no flow reads, still sticks.
+        for x in [1.0, 15.0, -10.5] {
+            for _ in 0..=5 {
+                assert_eq!(flow.process(x).fault, None, "{x} mL/min");
+            }
+            assert_eq!(flow.process(x).fault, Some(ChannelFault::Stuck), "{x} mL/min");
+        }
     }
 }

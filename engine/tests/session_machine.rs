@@ -592,23 +592,28 @@ fn engine_safety_pauses_at_the_sample_and_resumes_after_the_clear_time() {
 }
 
 #[test]
-fn a_flow_sensor_reading_exactly_zero_pauses_nothing_but_one_frozen_elsewhere_does() {
-    // A low-flow cutoff: no milk reads exactly 0, for a minute and more before letdown.
-    let mut engine = config().build().unwrap();
-    let events = run_engine(&mut engine, 10_000, |_, s| {
-        Some(Sample::new(s.pressure_mmhg, 0.0))
-    });
-    assert_eq!(
-        hints(&events),
-        [(9_000, LateLetdownCue, Stim, Some(Cue::Relax))],
-        "a zero is a reading of no flow, not a fault"
-    );
-    // Frozen at 0.4 mL/min from sample 1 000: a fault after the stuck time (2 s).
+fn a_flow_sensor_reading_no_flow_steadily_pauses_nothing_but_one_frozen_at_a_flow_does() {
+    // A low-flow cutoff reads exactly 0 while no milk flows, and a quantised sensor whose
+    // noise is below its step reads its offset (−0.5 mL/min) as steadily: for a minute
+    // and more before letdown. Neither is a fault: paused, with no milk, the reading could
+    // never change to resume the pump.
+    for no_flow in [0.0, -0.5, 0.5] {
+        let mut engine = config().build().unwrap();
+        let events = run_engine(&mut engine, 10_000, |_, s| {
+            Some(Sample::new(s.pressure_mmhg, no_flow))
+        });
+        assert_eq!(
+            hints(&events),
+            [(9_000, LateLetdownCue, Stim, Some(Cue::Relax))],
+            "{no_flow} mL/min is a reading of no flow, not a fault"
+        );
+    }
+    // Frozen at 1.5 mL/min (a flow) from sample 1 000: a fault after the stuck time (2 s).
     let mut engine = config().build().unwrap();
     let events = run_engine(&mut engine, 2_000, |i, s| {
         Some(Sample::new(
             s.pressure_mmhg,
-            if i >= 1_000 { 0.4 } else { 0.0 },
+            if i >= 1_000 { 1.5 } else { 0.0 },
         ))
     });
     assert_eq!(hints(&events), [(1_201, SensorFault, PauseMode, None)]);

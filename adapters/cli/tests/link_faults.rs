@@ -614,25 +614,26 @@ fn repeated_samples_are_dropped_and_a_hello_going_back_restarts_the_stream() {
 
 /// The first sample the engine must pause at, and why: the engine's own rules, written
 /// out (DESIGN §5: NaN or impossible values, a value repeated exactly for longer than
-/// `stuck_s`, vacuum beyond the user's maximum).
+/// `stuck_s` unless it is a flow sensor's reading of no flow, −10 up to 1 mL/min, vacuum
+/// beyond the user's maximum).
 fn first_unsafe(samples: &[Sample], config: &EngineConfig) -> Option<(usize, Reason)> {
     let stuck = (config.stuck_s * config.sample_rate_hz) as u32;
     let mut runs = [(u32::MAX, 0u32); 2];
     for (i, s) in samples.iter().enumerate() {
         let mut bad = false;
-        for (c, (x, lo, hi)) in [
-            (s.pressure_mmhg, -450.0, 150.0),
-            (s.flow_ml_min, -100.0, 250.0),
+        for (c, (x, lo, hi, holds)) in [
+            (s.pressure_mmhg, -450.0, 150.0, 0.0..0.0),
+            (s.flow_ml_min, -100.0, 250.0, -10.0..1.0),
         ]
         .into_iter()
         .enumerate()
         {
             if !x.is_finite() || !(lo..=hi).contains(&x) {
-                runs[c] = (u32::MAX, 0);
+                // A bad reading leaves the run of identical ones where it stood.
                 bad = true;
             } else if x.to_bits() == runs[c].0 {
                 runs[c].1 += 1;
-                bad |= runs[c].1 > stuck;
+                bad |= runs[c].1 > stuck && !holds.contains(&x);
             } else {
                 runs[c] = (x.to_bits(), 0);
             }

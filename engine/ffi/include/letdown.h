@@ -195,7 +195,8 @@ enum ld_reason
   LD_REASON_OVER_VACUUM = 4,
   /*
    A sensor gives impossible values (NaN, ±∞, out of range) or is stuck (one exact
-   value for longer than `stuck_s`). A pressure sensor that fails often reads
+   value for longer than `stuck_s`; a flow sensor's steady reading of no flow, −10 up
+   to 1 mL/min, is not: paused, with no milk, it could not move again). A pressure sensor that fails often reads
    atmosphere, so a coarse, quiet sensor reading exactly atmosphere while the user has
    stopped the pump is taken as stuck too. The pause clears 0.5 s after the reading
    moves again (`LD_REASON_SENSOR_RECOVERED`), which needs the motor to pull: the
@@ -720,7 +721,8 @@ typedef struct {
    */
   float min_flow_ml_min;
   /*
-   A channel repeating one exact value longer than this is stuck, s. Default 2.0.
+   A channel repeating one exact value longer than this is stuck, s (but a flow
+   sensor's steady reading of no flow, −10 up to 1 mL/min, never is). Default 2.0.
    */
   float stuck_s;
   /*
