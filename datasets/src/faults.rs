@@ -21,7 +21,7 @@ pub enum FaultKind {
     Nan,
     /// A channel repeats one exact value for 3–10 s.
     Stuck,
-    /// A channel reads its sensor's full scale (flow +100 mL/min, pressure −375 mmHg).
+    /// A channel reads its sensor's full scale (flow +250 mL/min, pressure −375 mmHg).
     Saturation,
     /// Motion spikes: flow swings −60 … +100 mL/min for 50–300 ms, sometimes with a
     /// pressure swing of ±5 … 20 mmHg.
@@ -132,8 +132,15 @@ pub(crate) struct Episode {
     pub effect: Effect,
 }
 
-/// Full scale of the flow sensor, mL/min: readings clip to ±100 (the brief's example).
-pub const FLOW_FULL_SCALE_ML_MIN: f64 = 100.0;
+/// Full scale of the flow sensor, mL/min: readings clip to −100 …
+/// [`FLOW_FULL_SCALE_ML_MIN`], the range DESIGN §2 calls possible. True flow reaches
+/// 120 mL/min (DESIGN §2) and a strong ejection's suction strokes peak higher still
+/// (234 mL/min in 40 clean typical sessions, seeds 100–139 at 100 Hz), so a full scale of
+/// 100 clipped clean sessions' peaks and showed the saturation fault's signature there.
+pub const FLOW_FULL_SCALE_ML_MIN: f64 = 250.0;
+/// The flow sensor's full scale on the negative side, mL/min (DESIGN §2: below −100 no
+/// reading is possible; bubbles read down to about −10 and motion spikes to −60).
+pub const FLOW_FULL_SCALE_NEGATIVE_ML_MIN: f64 = -100.0;
 /// Full scale of the pressure sensor on the vacuum side, mmHg: −375 (−50 kPa, a common
 /// gauge range; deeper than the −300 safety limit so that over-vacuum can be seen).
 pub const PRESSURE_FULL_SCALE_MMHG: f64 = -375.0;

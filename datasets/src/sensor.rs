@@ -9,8 +9,8 @@
 //! clipping. The named phenomena and their rates: `phenomena.rs`.
 
 use crate::faults::{
-    FaultKind, FaultSet, FLOW_FULL_SCALE_ML_MIN, PRESSURE_FULL_SCALE_MMHG,
-    PRESSURE_FULL_SCALE_POSITIVE_MMHG,
+    FaultKind, FaultSet, FLOW_FULL_SCALE_ML_MIN, FLOW_FULL_SCALE_NEGATIVE_ML_MIN,
+    PRESSURE_FULL_SCALE_MMHG, PRESSURE_FULL_SCALE_POSITIVE_MMHG,
 };
 use crate::phenomena::{Phenomenon, Presence};
 use crate::random::{self, SimRng};
@@ -222,7 +222,7 @@ pub(crate) fn quantise(x: f64, q: f64) -> f64 {
 /// Clips a flow reading to the sensor's full scale.
 #[inline]
 pub(crate) fn clip_flow(x: f64) -> f64 {
-    x.clamp(-FLOW_FULL_SCALE_ML_MIN, FLOW_FULL_SCALE_ML_MIN)
+    x.clamp(FLOW_FULL_SCALE_NEGATIVE_ML_MIN, FLOW_FULL_SCALE_ML_MIN)
 }
 
 /// Clips a pressure reading to the sensor's full scale.
