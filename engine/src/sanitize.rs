@@ -230,7 +230,11 @@ mod tests {
             for _ in 0..=5 {
                 assert_eq!(flow.process(x).fault, None, "{x} mL/min");
             }
-            assert_eq!(flow.process(x).fault, Some(ChannelFault::Stuck), "{x} mL/min");
+            assert_eq!(
+                flow.process(x).fault,
+                Some(ChannelFault::Stuck),
+                "{x} mL/min"
+            );
         }
     }
 }
