@@ -30,7 +30,7 @@ use letdown_engine::Event;
 use letdown_io::detections_csv::{Detection, DetectionsWriter};
 use letdown_io::labels_csv::read_labels_beside;
 use letdown_io::session_csv::Metadata;
-use letdown_io::session_files::{detections_path, labels_path, session_name};
+use letdown_io::session_files::{detections_path, session_name, LabelsPaths};
 use rayon::prelude::*;
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -197,9 +197,11 @@ fn open_outputs(args: &ReplayArgs, sessions: &[PathBuf]) -> Result<Option<Events
 /// The session file, or label file of one, of `sessions` that `path` names, if any.
 fn input_at(path: &Path, sessions: &[PathBuf]) -> Option<PathBuf> {
     let target = std::fs::canonicalize(path).ok()?;
-    let inputs = sessions
-        .iter()
-        .flat_map(|s| [Some(s.clone()), labels_path(s).ok()]);
+    let inputs = sessions.iter().flat_map(|s| {
+        let labels = LabelsPaths::of(s).ok();
+        let (plain, gzip) = labels.map(|l| (l.plain, l.gzip)).unzip();
+        [Some(s.clone()), plain, gzip]
+    });
     inputs
         .flatten()
         .find(|p| std::fs::canonicalize(p).is_ok_and(|p| p == target))

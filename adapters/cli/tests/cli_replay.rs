@@ -240,6 +240,39 @@ fn a_second_file_of_one_session_is_not_counted_twice() {
 }
 
 #[test]
+fn a_session_with_both_label_files_is_not_scored_against_a_guess() {
+    // `gzip -k s.labels.csv` leaves both, and one may be edited after: which holds the
+    // labels is not for the reader to guess.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = dir.path().join("s.csv");
+    write_session(&session);
+    let mut plain = Vec::new();
+    let label = Ejection {
+        onset_s: 12.0,
+        end_s: 25.0,
+        visible_s: None,
+    };
+    write_labels(&mut plain, &[label]).expect("labels");
+    std::fs::write(dir.path().join("s.labels.csv"), &plain).expect("write");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, b"onset_s,end_s\n3,9\n").expect("gzip");
+    std::fs::write(
+        dir.path().join("s.labels.csv.gz"),
+        gz.finish().expect("gzip"),
+    )
+    .expect("write");
+    let output = letdown(&["replay", "-q", session.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("s.labels.csv: ") && stderr.contains("s.labels.csv.gz is there too"),
+        "{stderr}"
+    );
+    let stdout = text(&output.stdout);
+    assert!(!stdout.contains("score over 1 labelled"), "{stdout}");
+}
+
+#[test]
 fn missing_paths_and_bad_options_exit_two() {
     let output = letdown(&["replay", "/nonexistent/letdown/session.csv"]);
     assert_eq!(output.status.code(), Some(2));

@@ -262,6 +262,12 @@ pub enum ErrorKind {
         /// ([`check_session_name`](crate::session_files::check_session_name)).
         reason: &'static str,
     },
+    /// A session has both label files, `NAME.labels.csv` (the error's path) and this
+    /// compressed one: which holds its labels is not for a reader to guess.
+    TwoLabelFiles {
+        /// `NAME.labels.csv.gz`.
+        gzip: PathBuf,
+    },
     /// A number outside its allowed range.
     OutOfRange {
         /// The value found.
@@ -384,6 +390,12 @@ impl fmt::Display for ErrorKind {
             ErrorKind::OutOfRange { value, range } => {
                 write!(f, "value {value} is outside {range}")
             }
+            ErrorKind::TwoLabelFiles { gzip } => write!(
+                f,
+                "{} is there too: two label files for one session, and which one holds its \
+                 labels is not for the reader to guess; keep one",
+                gzip.display()
+            ),
             ErrorKind::UnsafeSessionName { name, reason } => write!(
                 f,
                 "session name {name:?} refused: {reason}; files are named after the \

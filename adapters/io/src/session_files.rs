@@ -205,21 +205,25 @@ impl LabelsPaths {
     }
 
     /// The one a reader takes: the plain file, or the compressed one when only that one
-    /// exists (the plain file wins when both do).
-    pub fn existing(self) -> PathBuf {
-        if !self.plain.exists() && self.gzip.is_file() {
-            self.gzip
-        } else {
-            self.plain
+    /// exists; an error when both do (`gzip -k` leaves both, and they may differ).
+    pub fn existing(self) -> Result<PathBuf, SessionFileError> {
+        match (self.plain.exists(), self.gzip.is_file()) {
+            (true, true) => {
+                let kind = ErrorKind::TwoLabelFiles { gzip: self.gzip };
+                Err(SessionFileError::new(self.plain, None, None, kind))
+            }
+            (false, true) => Ok(self.gzip),
+            _ => Ok(self.plain),
         }
     }
 }
 
 /// The label file beside the session file at `session`: `NAME.labels.csv`, or
 /// `NAME.labels.csv.gz` when only that one exists ([`LabelsPaths`]).
-/// An error when the session's name is refused ([`session_name`]).
+/// An error when the session's name is refused ([`session_name`]) or when both label
+/// files exist.
 pub fn labels_path(session: &Path) -> Result<PathBuf, SessionFileError> {
-    LabelsPaths::of(session).map(LabelsPaths::existing)
+    LabelsPaths::of(session)?.existing()
 }
 
 /// The detection file of session `name` in folder `dir`: `DIR/NAME.detections.csv`.
@@ -513,11 +517,15 @@ mod tests {
             gzip,
             "only the compressed one exists"
         );
+        // Both (`gzip -k` leaves both, and they may differ): neither is taken.
         std::fs::write(&plain, "").expect("write");
-        assert_eq!(
-            labels_path(&session).expect("labels path"),
-            plain,
-            "both: the plain one"
+        let e = labels_path(&session).expect_err("both");
+        assert_eq!(e.path, plain);
+        assert!(matches!(&e.kind, ErrorKind::TwoLabelFiles { gzip: g } if *g == gzip));
+        let text = e.to_string();
+        assert!(
+            text.contains("a.labels.csv.gz is there too") && text.contains("keep one"),
+            "{text}"
         );
     }
 }
