@@ -47,7 +47,9 @@
 //!   lock-in of [`crate::features`]) has risen with the mean ([`PULSATION_SHARE`],
 //!   [`LOCK_NOISE_FACTOR`]); a rise of the mean alone is sensor drift, slow wobble or held
 //!   values, and becomes the new baseline. A sensor too smooth to show the pulsation still
-//!   detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]);
+//!   detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]); one whose noise at zero flow shows
+//!   it smooths, before any strong flow, a smaller one that climbs as milk does
+//!   ([`DetectorTest::NoiseShape`]);
 //! - **it climbs as an ejection does** ([`MIN_ONSET_SLOPE_ML_MIN_S`]), faster than a
 //!   trickle's or a tail's slow wander (an alarm that comes before the climb keeps its
 //!   evidence for the next alarm, once, where the sensor is quiet enough for that second
@@ -101,8 +103,10 @@ pub use self::{
         SUPPRESS_S, ZERO_FLOW_WINDOW_S,
     },
     pump_sync::{
-        LOCK_NOISE_FACTOR, MIN_TRANSFER, PULSATION_SHARE, PULSATION_TRANSFER_PRIOR,
-        SMOOTHING_TRANSFER, STALL_SHARE, TRANSFER_GAIN, UNLOCKED_FLOW_FACTOR,
+        LOCK_NOISE_FACTOR, MIN_TRANSFER, NOISE_SHAPE_CYCLES, PULSATION_SHARE,
+        PULSATION_TRANSFER_PRIOR, SMOOTHED_CLIMB_SHARE, SMOOTHED_NOISE_SHARE,
+        SMOOTHED_UNLOCKED_FACTOR, SMOOTHING_TRANSFER, STALL_SHARE, TRANSFER_GAIN,
+        UNLOCKED_FLOW_FACTOR,
     },
     rearm::{MAX_STEP_SHARE, REARM_LEVEL_SHARE},
 };
@@ -253,6 +257,10 @@ pub struct EjectionDetector {
     puls_dev_raw: f32,
     /// Cycles the pulsation's zero-flow noise estimates have taken (saturating).
     zero_cycles: u16,
+    /// Mean absolute step between consecutive raw cycle means at zero flow, mL/min, and
+    /// the mean raw pulsation there, mL/min: the noise's shape ([`Self::noise_smoothed`]).
+    zero_step: f32,
+    zero_pulse: f32,
     lock_excess: f32,
     /// The latest cycle's own pulsation over the level `lock_excess` is measured from,
     /// mL/min.
@@ -407,6 +415,8 @@ impl EjectionDetector {
             puls_dev: f32::INFINITY,
             puls_dev_raw: f32::INFINITY,
             zero_cycles: 0,
+            zero_step: 0.0,
+            zero_pulse: 0.0,
             lock_excess: 0.0,
             lock_this: 0.0,
             puls_last3: 0.0,
@@ -670,6 +680,11 @@ impl EjectionDetector {
         (m3, p3)
     }
 
+    /// The raw cycle mean before the latest, mL/min (NaN before two).
+    fn means_previous(&self) -> f32 {
+        self.means.recent()[1]
+    }
+
     /// The noise the CUSUM standardizes by, mL/min: of the raw cycle means (tested at
     /// zero flow) and of their three-cycle medians (tested elsewhere).
     fn noise(&mut self, m: f32, m3: f32, p3: f32) -> (f32, f32) {
@@ -695,6 +710,7 @@ impl EjectionDetector {
             // Each cycle's own pulsation over the same level: `lock_this`.
             self.puls_dev_raw = track_spread(self.puls_dev_raw, self.lock_this.abs(), gain);
             self.pulse_sigma = track_spread(self.pulse_sigma, sigma_of(self.pulse_excess), gain);
+            self.note_noise_shape(m, gain);
             // As slow as the spread (a time constant of 1/SPREAD_GAIN cycles): a dropout
             // of a few cycles barely moves it.
             self.pulse_floor = if self.pulse_floor.is_finite() {

@@ -68,11 +68,18 @@ pub enum DetectorTest {
     /// a quarter period apart, is a motion burst's, and the evidence is built anew: milk
     /// pulses at the same point of every pump cycle, a burst anywhere.
     PhaseVeto,
+    /// On a sensor whose noise at zero flow shows it smooths its reading (its pulsation at
+    /// the pump rate below half of what white noise of the same cycle-to-cycle steps
+    /// shows), before strong flow has measured its transfer, a rise stands without
+    /// pump-synchronous evidence at twice the detectable flow, climbing twice the onset
+    /// slope, instead of four times: there the missing pulsation is the sensor's, and an
+    /// offset's creep climbs slower.
+    NoiseShape,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 12] = [
+    pub const ALL: [DetectorTest; 13] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
@@ -85,6 +92,7 @@ impl DetectorTest {
         DetectorTest::PhaseAlarm,
         DetectorTest::LagHold,
         DetectorTest::PhaseVeto,
+        DetectorTest::NoiseShape,
     ];
 
     /// The test's name on the command line and in tables.
@@ -102,6 +110,7 @@ impl DetectorTest {
             DetectorTest::PhaseAlarm => "phase-alarm",
             DetectorTest::LagHold => "lag-hold",
             DetectorTest::PhaseVeto => "phase-veto",
+            DetectorTest::NoiseShape => "noise-shape",
         }
     }
 
@@ -187,7 +196,7 @@ mod tests {
             UnknownDetectorTest.to_string(),
             "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
              trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm, lag-hold, \
-             phase-veto)"
+             phase-veto, noise-shape)"
         );
     }
 }

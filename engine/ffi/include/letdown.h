@@ -361,6 +361,12 @@ enum ld_detector_test
    anew ("phase-veto").
    */
   LD_DETECTOR_TEST_PHASE_VETO = (1 << 11),
+  /*
+   On a sensor whose zero-flow noise shows it smooths, before strong flow has measured
+   its transfer, a rise of twice the detectable flow climbing twice the onset slope
+   stands without pump-synchronous evidence ("noise-shape").
+   */
+  LD_DETECTOR_TEST_NOISE_SHAPE = (1 << 12),
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

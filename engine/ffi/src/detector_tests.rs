@@ -44,6 +44,10 @@ pub enum ld_detector_test {
     /// more than a quarter period apart is a motion burst's, and its evidence is built
     /// anew ("phase-veto").
     LD_DETECTOR_TEST_PHASE_VETO = 1 << 11,
+    /// On a sensor whose zero-flow noise shows it smooths, before strong flow has measured
+    /// its transfer, a rise of twice the detectable flow climbing twice the onset slope
+    /// stands without pump-synchronous evidence ("noise-shape").
+    LD_DETECTOR_TEST_NOISE_SHAPE = 1 << 12,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -61,6 +65,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::PhaseAlarm => ld_detector_test::LD_DETECTOR_TEST_PHASE_ALARM,
             DetectorTest::LagHold => ld_detector_test::LD_DETECTOR_TEST_LAG_HOLD,
             DetectorTest::PhaseVeto => ld_detector_test::LD_DETECTOR_TEST_PHASE_VETO,
+            DetectorTest::NoiseShape => ld_detector_test::LD_DETECTOR_TEST_NOISE_SHAPE,
         }
     }
 }

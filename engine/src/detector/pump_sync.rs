@@ -16,7 +16,11 @@
 //! over the next cycles, and an onset it backs waits a cycle for its level to hold
 //! ([`DetectorTest::LagHold`]); on any sensor and at any time, so does an onset whose
 //! cycle stood nearly still after a jump ([`STALL_SHARE`]), the shape such a burst shows
-//! before strong flow has shown how the sensor smooths.
+//! before strong flow has shown how the sensor smooths. Before that, the noise at zero
+//! flow already tells: a sensor that smooths its reading passes less of its noise at the
+//! pump rate than between cycles, where white noise passes more ([`SMOOTHED_NOISE_SHARE`]),
+//! and on such a sensor a rise that climbs as milk does stands without the pulsation at a
+//! lower excess ([`DetectorTest::NoiseShape`]).
 
 use super::end::decayed;
 use super::partial::FALL_NOISE_FACTOR;
@@ -79,6 +83,32 @@ pub const STALL_SHARE: f32 = 0.25;
 pub const PULSATION_TRANSFER_PRIOR: f32 = 0.3;
 /// Gain of the pulsation transfer's exponential average, per cycle of strong flow.
 pub const TRANSFER_GAIN: f32 = 0.05;
+/// Share of white noise's pulsation below which the sensor's zero-flow noise says it
+/// smooths its reading ([`EjectionDetector::noise_smoothed`]). White noise of σ per cycle
+/// mean has a mean step of 1.128σ between consecutive cycle means (√2·σ·√(2/π)) and a mean
+/// pulsation of 1.772σ (a Rayleigh amplitude, each quadrature √2·σ): 1.571 times the
+/// step. A sensor that smooths over τ s passes 1/(1 + (2πfτ)²) of the noise's power at
+/// the pump rate f and most of it below, where the cycle means step: half the amplitude
+/// (a quarter of the power) is a first-order lag of τ ≥ 0.15 s at 110 cpm. Measured on
+/// the outside recordings before their first letdowns (per-cycle `trace_file` figures):
+/// 0.6–1.3 of white as recorded and through every copy that keeps the recorded noise's
+/// spectrum, 0.3–0.6 through the 0.5 and 2 s lag copies.
+pub const SMOOTHED_NOISE_SHARE: f32 = 0.5;
+/// Zero-flow cycles before the noise's shape is taken as known.
+pub const NOISE_SHAPE_CYCLES: u16 = 12;
+/// The large-excess fallback's factor ([`UNLOCKED_FLOW_FACTOR`]) on a sensor whose noise
+/// shows it smooths, before strong flow has measured its transfer: there the missing
+/// pulsation is the sensor's, not an offset's, and a rise of twice the detectable flow
+/// stands well above its noise.
+pub const SMOOTHED_UNLOCKED_FACTOR: f32 = 2.0;
+/// The climb the smoothing sensor's lower fallback asks, in multiples of rise-rate's
+/// ([`MIN_ONSET_SLOPE_ML_MIN_S`](super::MIN_ONSET_SLOPE_ML_MIN_S) over
+/// [`RISE_TAU_S`](super::RISE_TAU_S)): 0.24 mL/min per second, twice the slowest onset
+/// and faster than an offset's creep (the outside recordings' fastest before a first
+/// letdown: about 0.15 mL/min per second, `ext-hard-03` at 160–168 s).
+pub const SMOOTHED_CLIMB_SHARE: f32 = 2.0;
+/// Mean pulsation per mean step of white noise's cycle means ([`SMOOTHED_NOISE_SHARE`]).
+const WHITE_PULSE_PER_STEP: f32 = 1.571;
 
 impl EjectionDetector {
     /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min — by the
@@ -92,7 +122,41 @@ impl EjectionDetector {
         let rise = excess.max(self.prev_m3 - self.slow_base);
         !self.tests.has(DetectorTest::PumpSync)
             || self.lock_excess >= self.lock_bar(excess)
-            || rise >= UNLOCKED_FLOW_FACTOR * self.delta
+            || rise >= self.unlocked_factor() * self.delta
+    }
+
+    /// The large-excess fallback's factor: [`SMOOTHED_UNLOCKED_FACTOR`] where the noise
+    /// says the sensor smooths and no strong flow has yet measured its transfer, else
+    /// [`UNLOCKED_FLOW_FACTOR`].
+    fn unlocked_factor(&self) -> f32 {
+        let climbing = self.climb >= SMOOTHED_CLIMB_SHARE * super::CLIMB_ASKED_ML_MIN;
+        let unlearnt = !self.transfer_rate.is_finite();
+        if climbing && unlearnt && self.tests.has(DetectorTest::NoiseShape) && self.noise_smoothed()
+        {
+            SMOOTHED_UNLOCKED_FACTOR
+        } else {
+            UNLOCKED_FLOW_FACTOR
+        }
+    }
+
+    /// Takes one zero-flow cycle's step from the last cycle mean (`m` the latest, mL/min)
+    /// and its raw pulsation into the noise's shape, with the zero-flow estimates' `gain`.
+    pub(super) fn note_noise_shape(&mut self, m: f32, gain: f32) {
+        let step = (m - self.means_previous()).abs();
+        if step.is_finite() && self.puls_prev.is_finite() {
+            self.zero_step += gain * (step - self.zero_step);
+            self.zero_pulse += gain * (self.puls_prev - self.zero_pulse);
+        }
+    }
+
+    /// Whether the sensor's noise at zero flow says it smooths its reading: its pulsation
+    /// at the pump rate below [`SMOOTHED_NOISE_SHARE`] of what white noise of the same
+    /// cycle-to-cycle steps shows, after [`NOISE_SHAPE_CYCLES`] zero-flow cycles. A sensor
+    /// that reads no noise at all (a cutoff's zeros) says nothing.
+    pub(super) fn noise_smoothed(&self) -> bool {
+        self.zero_cycles >= NOISE_SHAPE_CYCLES
+            && self.zero_step > SIGMA_FLOOR_ML_MIN
+            && self.zero_pulse < SMOOTHED_NOISE_SHARE * WHITE_PULSE_PER_STEP * self.zero_step
     }
 
     /// Whether an alarm that the pulsation does not back yet may keep its evidence for the

@@ -1489,6 +1489,62 @@ fn a_sensor_too_smooth_to_show_the_pulsation_still_detects_a_larger_rise() {
     );
 }
 
+/// A detector that has seen a minute of zero flow through a sensor that smooths its
+/// noise: cycle means stepping by 0.2 mL/min (alternating 0.2 ± 0.1) with a pulsation of
+/// 0.02 mL/min, a tenth of the steps where white noise shows 1.6 times them.
+fn settled_smoothing() -> EjectionDetector {
+    let mut d = EjectionDetector::new(1.0, 0.05).with_tests(BUT_PHASE_ALARM);
+    for i in 0..60 {
+        let m = if i % 2 == 0 { 0.3 } else { 0.1 };
+        assert_eq!(d.process(&CYCLE, &pulsing_block(m, 0.02), 1.0), None);
+    }
+    d
+}
+
+/// The excess over the zero level (mL/min) at which a rise of `per_cycle` mL/min per
+/// one-second cycle, pulsing no more than the noise, becomes an onset on `d`.
+fn unpulsed_onset_excess(mut d: EjectionDetector, per_cycle: f32) -> Option<f32> {
+    (1..60).find_map(|i| {
+        let excess = per_cycle * i as f32;
+        let block = pulsing_block(0.2 + excess, 0.02);
+        matches!(
+            d.process(&CYCLE, &block, 1.0),
+            Some(Detection::Onset { .. })
+        )
+        .then_some(excess)
+    })
+}
+
+#[test]
+fn the_noise_shows_a_sensor_that_smooths_before_any_milk() {
+    assert!(settled_smoothing().noise_smoothed());
+    // Steps of 0.1 mL/min with a pulsation of 0.15–0.25: white noise's shape.
+    assert!(!settled().noise_smoothed());
+    // A cutoff's exact zeros say nothing.
+    let mut zeros = EjectionDetector::new(1.0, 0.05);
+    for _ in 0..60 {
+        assert_eq!(zeros.process(&CYCLE, &pulsing_block(0.0, 0.0), 1.0), None);
+    }
+    assert!(!zeros.noise_smoothed());
+}
+
+#[test]
+fn a_climb_without_pulsation_stands_lower_on_a_sensor_whose_noise_shows_it_smooths() {
+    // An ejection's climb of 0.8 mL/min per second, its pulsation smoothed away.
+    let excess = unpulsed_onset_excess(settled_smoothing(), 0.8).expect("found");
+    assert!(
+        (SMOOTHED_UNLOCKED_FACTOR..UNLOCKED_FLOW_FACTOR).contains(&excess),
+        "{excess}"
+    );
+    let without = settled_smoothing().with_tests(BUT_PHASE_ALARM.without(DetectorTest::NoiseShape));
+    let later = unpulsed_onset_excess(without, 0.8).expect("found");
+    assert!(later >= UNLOCKED_FLOW_FACTOR, "{later}");
+    // An offset's creep of 0.15 mL/min per second, slower than twice the onset slope,
+    // waits for the large excess as on any sensor.
+    let creep = unpulsed_onset_excess(settled_smoothing(), 0.15);
+    assert!(creep.is_none_or(|e| e >= UNLOCKED_FLOW_FACTOR), "{creep:?}");
+}
+
 #[test]
 fn ductal_milk_at_the_start_is_followed_silently_and_an_ejection_on_it_is_found() {
     // Without the ductal test the same flow gives an onset in the first 20 s.
