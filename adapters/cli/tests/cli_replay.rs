@@ -192,8 +192,11 @@ fn an_events_file_that_is_an_input_is_refused_before_it_empties_it() {
     let session = dir.path().join("s.csv");
     write_session(&session);
     std::fs::write(dir.path().join("s.labels.csv"), "onset_s,end_s\n12,25\n").expect("labels");
+    // A compressed copy beside it too (`gzip -k`): the session's labels are refused, and
+    // neither name may be written over.
+    std::fs::write(dir.path().join("s.labels.csv.gz"), "stale").expect("labels");
     let before = std::fs::read(&session).expect("read");
-    for target in ["s.csv", "s.labels.csv"] {
+    for target in ["s.csv", "s.labels.csv", "s.labels.csv.gz"] {
         let events = dir.path().join(target);
         let output = letdown(&[
             "replay",
@@ -213,6 +216,8 @@ fn an_events_file_that_is_an_input_is_refused_before_it_empties_it() {
     );
     let labels = std::fs::read_to_string(dir.path().join("s.labels.csv")).expect("read");
     assert_eq!(labels, "onset_s,end_s\n12,25\n");
+    let gz = std::fs::read_to_string(dir.path().join("s.labels.csv.gz")).expect("read");
+    assert_eq!(gz, "stale");
 }
 
 #[test]

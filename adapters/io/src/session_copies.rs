@@ -1,7 +1,7 @@
 //! Writing a folder of sessions anew, each as another sensor or rate would have recorded it
 //! ([`crate::sensor_variant`], the `resample` example): where each copy goes, and the
 //! labels beside it.
-use crate::session_files::{labels_path, list_sessions, session_name};
+use crate::session_files::{labels_path, list_sessions, session_name, LabelsPaths};
 use crate::{read_labels, write_labels};
 use letdown_eval::labels::Ejection;
 use std::collections::HashSet;
@@ -36,8 +36,45 @@ pub fn write_labels_beside(
 ) -> Result<(), Box<dyn Error>> {
     let labels = labels_path(session)?;
     if labels.exists() {
-        let file = std::fs::File::create(labels_path(out)?)?;
+        // Written plain, under the plain name, whatever an earlier run left there: a
+        // compressed label file beside the copy would be a second one ([`LabelsPaths`]).
+        let LabelsPaths { plain, gzip } = LabelsPaths::of(out)?;
+        let file = std::fs::File::create(plain)?;
         write_labels(file, &map(read_labels(&labels)?))?;
+        match std::fs::remove_file(gzip) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copys_labels_are_written_plain_and_replace_a_compressed_file_left_there() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let session = dir.path().join("s.csv");
+        std::fs::write(dir.path().join("s.labels.csv"), "onset_s,end_s\n12,25\n").expect("write");
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir(&out_dir).expect("mkdir");
+        // An earlier run's compressed labels beside the copy (their bytes do not matter).
+        std::fs::write(out_dir.join("s.labels.csv.gz"), "stale").expect("write");
+        let out = out_dir.join("s.csv");
+        write_labels_beside(&session, &out, |mut labels| {
+            labels[0].onset_s += 1.0;
+            labels
+        })
+        .expect("written");
+        assert!(!out_dir.join("s.labels.csv.gz").exists());
+        let written = read_labels(labels_path(&out).expect("one label file")).expect("read");
+        let expected = Ejection {
+            onset_s: 13.0,
+            end_s: 25.0,
+            visible_s: None,
+        };
+        assert_eq!(written, vec![expected]);
+    }
 }
