@@ -132,8 +132,8 @@ pub(crate) struct Episode {
     pub effect: Effect,
 }
 
-/// Full scale of the flow sensor, mL/min: readings clip to −100 …
-/// [`FLOW_FULL_SCALE_ML_MIN`], the range DESIGN §2 calls possible. True flow reaches
+/// Full scale of the flow sensor on the positive side, mL/min: readings clip to
+/// [`FLOW_FULL_SCALE_NEGATIVE_ML_MIN`] … +250, the range DESIGN §2 calls possible. True flow reaches
 /// 120 mL/min (DESIGN §2) and a strong ejection's suction strokes peak higher still
 /// (234 mL/min in 40 clean typical sessions, seeds 100–139 at 100 Hz), so a full scale of
 /// 100 clipped clean sessions' peaks and showed the saturation fault's signature there.

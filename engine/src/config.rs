@@ -244,11 +244,11 @@ pub struct EngineConfig {
     /// Default 1.0 (the physical visibility limit of DESIGN §3).
     pub min_flow_ml_min: f32,
     /// A channel repeating one exact value longer than this is stuck, s (but a flow
-    /// sensor's steady reading of no flow, −10 up to 1 mL/min, never is). Default 2.0 (held
-    /// values of a slow flow sensor last ≤ 0.1 s, DESIGN §2).
+    /// sensor's steady reading of no flow, −10 mL/min up to `min_flow_ml_min`, never is).
+    /// Default 2.0 (held values of a slow flow sensor last ≤ 0.1 s, DESIGN §2).
     pub stuck_s: f32,
-    /// The detector's rules that are on (its tests against false onsets and the pulsation's
-    /// own evidence). Default: all of them; one is switched off only to measure what it
+    /// The detector's rules that are on (its tests against false onsets and its sources of
+    /// onset evidence). Default: all of them; one is switched off only to measure what it
     /// earns (an ablation study).
     pub detector_tests: DetectorTests,
 }

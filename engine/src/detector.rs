@@ -104,7 +104,7 @@ pub use self::{
     },
     pump_sync::{
         LOCK_NOISE_FACTOR, MIN_TRANSFER, NOISE_SHAPE_CYCLES, PULSATION_SHARE,
-        PULSATION_TRANSFER_PRIOR, SMOOTHED_CLIMB_SHARE, SMOOTHED_NOISE_SHARE,
+        PULSATION_TRANSFER_PRIOR, SHAPE_STEP_CAP, SMOOTHED_CLIMB_SHARE, SMOOTHED_NOISE_SHARE,
         SMOOTHED_UNLOCKED_FACTOR, SMOOTHING_TRANSFER, STALL_SHARE, TRANSFER_GAIN,
         UNLOCKED_FLOW_FACTOR,
     },
@@ -257,9 +257,12 @@ pub struct EjectionDetector {
     puls_dev_raw: f32,
     /// Cycles the pulsation's zero-flow noise estimates have taken (saturating).
     zero_cycles: u16,
-    /// Mean absolute step between consecutive raw cycle means at zero flow, mL/min, and
-    /// the mean raw pulsation there, mL/min: the noise's shape ([`Self::noise_smoothed`]).
+    /// Zero-flow cycles the noise's shape has taken (saturating).
+    shape_cycles: u16,
+    /// Mean absolute step between consecutive raw cycle means at zero flow, mL/min: with
+    /// `zero_pulse`, the noise's shape ([`Self::noise_smoothed`]).
     zero_step: f32,
+    /// Mean raw pulsation (the pump-rate bin's amplitude) at zero flow, mL/min.
     zero_pulse: f32,
     lock_excess: f32,
     /// The latest cycle's own pulsation over the level `lock_excess` is measured from,
@@ -415,6 +418,7 @@ impl EjectionDetector {
             puls_dev: f32::INFINITY,
             puls_dev_raw: f32::INFINITY,
             zero_cycles: 0,
+            shape_cycles: 0,
             zero_step: 0.0,
             zero_pulse: 0.0,
             lock_excess: 0.0,
@@ -564,7 +568,7 @@ impl EjectionDetector {
         let settled = self.pumping_s >= WARMUP_S && self.suppress_s <= 0.0;
         // The level the flow has held for three whole cycles (none before three).
         self.note_fall(self.means.lowest(), m, self.sigma_ml_min(), settled);
-        let (sigma_raw, sigma) = self.noise(m, m3, p3);
+        let (sigma_raw, sigma) = self.noise(m, f.pulsation_ml_min, m3, p3);
         let c = CycleStats {
             m,
             m3,
@@ -669,7 +673,7 @@ impl EjectionDetector {
             // Noise from second differences, which a linear trend (a rising or decaying
             // ejection) does not inflate: for white noise E|x₀ − 2x₁ + x₂| = √6·σ·√(2/π),
             // so σ = 0.512·E|d₂|. Clipped so one surviving artefact moves it little.
-            let d2 = (m - 2.0 * self.means.recent()[1] + oldest).abs() * 0.512;
+            let d2 = (m - 2.0 * self.means_previous() + oldest).abs() * 0.512;
             let cap = 10.0 * self.sigma.max(SIGMA_FLOOR_ML_MIN);
             self.sigma += SIGMA_GAIN * (d2.min(cap) - self.sigma);
         }
@@ -687,7 +691,7 @@ impl EjectionDetector {
 
     /// The noise the CUSUM standardizes by, mL/min: of the raw cycle means (tested at
     /// zero flow) and of their three-cycle medians (tested elsewhere).
-    fn noise(&mut self, m: f32, m3: f32, p3: f32) -> (f32, f32) {
+    fn noise(&mut self, m: f32, pulsation: f32, m3: f32, p3: f32) -> (f32, f32) {
         // Cycle-to-cycle noise (above) misses slow wander — offset drift, a slow sensor's
         // held values — which the spread of the excess itself shows; standardize by the
         // larger of the two, with the spread of the series the test sees.
@@ -710,7 +714,9 @@ impl EjectionDetector {
             // Each cycle's own pulsation over the same level: `lock_this`.
             self.puls_dev_raw = track_spread(self.puls_dev_raw, self.lock_this.abs(), gain);
             self.pulse_sigma = track_spread(self.pulse_sigma, sigma_of(self.pulse_excess), gain);
-            self.note_noise_shape(m, gain);
+            if self.at_zero_flow() {
+                self.note_noise_shape(m, pulsation);
+            }
             // As slow as the spread (a time constant of 1/SPREAD_GAIN cycles): a dropout
             // of a few cycles barely moves it.
             self.pulse_floor = if self.pulse_floor.is_finite() {

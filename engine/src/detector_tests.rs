@@ -5,8 +5,10 @@
 use core::fmt;
 use core::str::FromStr;
 
-/// One of the detector's switchable rules: a test against false onsets, or (pulse-cusum)
-/// a second source of onset evidence.
+/// One of the detector's switchable rules: a test against false onsets, or a source of
+/// onset evidence (pulse-cusum, phase-alarm, and noise-shape's lower fallback where the
+/// noise shows why the pulsation is missing); switching one of those off makes onsets
+/// harder, not easier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DetectorTest {
     /// An onset needs pump-synchronous flow: the cycle's component at the pump rate must

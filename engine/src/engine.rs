@@ -159,7 +159,10 @@ impl Engine {
             config,
             index: 0,
             pressure: Sanitizer::new(ChannelLimits::PRESSURE_MMHG, stuck),
-            flow: Sanitizer::new(ChannelLimits::FLOW_ML_MIN, stuck),
+            flow: Sanitizer::new(
+                ChannelLimits::FLOW_ML_MIN.with_no_flow_below(config.min_flow_ml_min),
+                stuck,
+            ),
             over_vacuum_mmhg: config.max_vacuum_mmhg,
             clear_samples: ((FAULT_CLEAR_S * rate) as u32).max(1),
             suspect_repeats: (SUSPECT_REPEAT_S * rate) as u32,

@@ -140,10 +140,10 @@ named_enum! {
         OverVacuum => "over_vacuum",
         /// A sensor delivers impossible values (NaN, ±∞, out of physical range) or is stuck
         /// (one exact value for longer than `stuck_s`; a flow sensor's steady reading of no
-        /// flow, −10 up to 1 mL/min, is not: paused, with no milk, it could not move
-        /// again). A pressure sensor that fails often
-        /// reads atmosphere, so a coarse, quiet sensor reading exactly atmosphere while the
-        /// user has stopped the pump is taken as stuck too; the pause clears
+        /// flow, −10 mL/min up to `min_flow_ml_min`, is not: paused, with no milk, it could
+        /// not move again). A pressure sensor that fails often reads atmosphere, so a
+        /// coarse, quiet sensor reading exactly atmosphere while the user has stopped the
+        /// pump is taken as stuck too; the pause clears
         /// [`FAULT_CLEAR_S`](crate::FAULT_CLEAR_S) after the reading moves again, which
         /// needs the motor to pull: the firmware lets the user's own restart through it.
         SensorFault => "sensor_fault",

@@ -57,13 +57,23 @@ impl ChannelLimits {
     /// either reads as no flow, the vacuum limits, which the pressure channel guards, are
     /// untouched, and a run of them still counts as a held reading for detection
     /// (`SUSPECT_REPEAT_S`). No flow reads from −10 mL/min (offset, noise and bubbles, DESIGN
-    /// §2) up to the smallest flow the detector is built to see, 1 mL/min (DESIGN §3); a
+    /// §2) up to the smallest flow the detector is built to see, 1 mL/min (DESIGN §3; the
+    /// engine sets its configured `min_flow_ml_min` there, [`Self::with_no_flow_below`]); a
     /// reading frozen above that would show milk that may not flow, and is a fault.
     pub const FLOW_ML_MIN: Self = Self {
         min: -100.0,
         max: 250.0,
         holds: (-10.0, 1.0),
     };
+
+    /// These limits with steady readings of no flow up to (not including) `flow_ml_min`:
+    /// the smallest flow the detector is built to see (`EngineConfig::min_flow_ml_min`).
+    pub const fn with_no_flow_below(self, flow_ml_min: f32) -> Self {
+        Self {
+            holds: (self.holds.0, flow_ml_min),
+            ..self
+        }
+    }
 
     /// Whether `x` may repeat for any time without being stuck.
     #[inline]

@@ -617,6 +617,22 @@ fn a_flow_sensor_reading_no_flow_steadily_pauses_nothing_but_one_frozen_at_a_flo
         ))
     });
     assert_eq!(hints(&events), [(1_201, SensorFault, PauseMode, None)]);
+    // No flow reads up to the smallest flow the detector is configured to see: at 2 mL/min
+    // a steady 1.5 is a reading of no flow, and 2.5 is frozen.
+    for (frozen, pause) in [(1.5, None), (2.5, Some(1_201))] {
+        let mut engine = config().min_flow_ml_min(2.0).build().unwrap();
+        let events = run_engine(&mut engine, 2_000, |i, s| {
+            Some(Sample::new(
+                s.pressure_mmhg,
+                if i >= 1_000 { frozen } else { 0.0 },
+            ))
+        });
+        let paused = hints(&events)
+            .into_iter()
+            .find(|h| h.1 == SensorFault)
+            .map(|h| h.0);
+        assert_eq!(paused, pause, "{frozen} mL/min with min_flow_ml_min 2");
+    }
 }
 
 #[test]

@@ -613,9 +613,9 @@ fn repeated_samples_are_dropped_and_a_hello_going_back_restarts_the_stream() {
 }
 
 /// The first sample the engine must pause at, and why: the engine's own rules, written
-/// out (DESIGN §5: NaN or impossible values, a value repeated exactly for longer than
-/// `stuck_s` unless it is a flow sensor's reading of no flow, −10 up to 1 mL/min, vacuum
-/// beyond the user's maximum).
+/// out (DESIGN §5): NaN or impossible values; a value repeated exactly for longer than
+/// `stuck_s`, unless it is a flow sensor's reading of no flow (−10 up to 1 mL/min, the
+/// default `min_flow_ml_min`); vacuum beyond the user's maximum.
 fn first_unsafe(samples: &[Sample], config: &EngineConfig) -> Option<(usize, Reason)> {
     let stuck = (config.stuck_s * config.sample_rate_hz) as u32;
     let mut runs = [(u32::MAX, 0u32); 2];

@@ -195,10 +195,11 @@ enum ld_reason
   LD_REASON_OVER_VACUUM = 4,
   /*
    A sensor gives impossible values (NaN, ±∞, out of range) or is stuck (one exact
-   value for longer than `stuck_s`; a flow sensor's steady reading of no flow, −10 up
-   to 1 mL/min, is not: paused, with no milk, it could not move again). A pressure sensor that fails often reads
-   atmosphere, so a coarse, quiet sensor reading exactly atmosphere while the user has
-   stopped the pump is taken as stuck too. The pause clears 0.5 s after the reading
+   value for longer than `stuck_s`; a flow sensor's steady reading of no flow, −10
+   mL/min up to `min_flow_ml_min`, is not: paused, with no milk, it could not move
+   again). A pressure sensor that fails often reads atmosphere, so a coarse, quiet
+   sensor reading exactly atmosphere while the user has stopped the pump is taken as
+   stuck too. The pause clears 0.5 s after the reading
    moves again (`LD_REASON_SENSOR_RECOVERED`), which needs the motor to pull: the
    firmware must let the user's own restart through this pause.
    */
@@ -295,8 +296,8 @@ typedef uint8_t ld_cue;
 #endif // __cplusplus
 
 /*
- One of the detector's switchable rules (a test against false onsets, or the pulsation's
- own evidence), as its bit in `ld_config.detector_tests_off` (`1 << i` for the `i`-th of
+ One of the detector's switchable rules (a test against false onsets, or a source of
+ onset evidence), as its bit in `ld_config.detector_tests_off` (`1 << i` for the `i`-th of
  the Rust `DetectorTest::ALL`).
  */
 enum ld_detector_test
@@ -728,7 +729,8 @@ typedef struct {
   float min_flow_ml_min;
   /*
    A channel repeating one exact value longer than this is stuck, s (but a flow
-   sensor's steady reading of no flow, −10 up to 1 mL/min, never is). Default 2.0.
+   sensor's steady reading of no flow, −10 mL/min up to `min_flow_ml_min`, never
+   is). Default 2.0.
    */
   float stuck_s;
   /*

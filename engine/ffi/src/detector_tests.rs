@@ -5,8 +5,8 @@
 use crate::status::ld_status;
 use letdown_engine::{DetectorTest, DetectorTests};
 
-/// One of the detector's switchable rules (a test against false onsets, or the pulsation's
-/// own evidence), as its bit in `ld_config.detector_tests_off` (`1 << i` for the `i`-th of
+/// One of the detector's switchable rules (a test against false onsets, or a source of
+/// onset evidence), as its bit in `ld_config.detector_tests_off` (`1 << i` for the `i`-th of
 /// the Rust `DetectorTest::ALL`).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -42,7 +42,8 @@ pub struct ld_config {
     /// Default 1.0.
     pub min_flow_ml_min: f32,
     /// A channel repeating one exact value longer than this is stuck, s (but a flow
-    /// sensor's steady reading of no flow, −10 up to 1 mL/min, never is). Default 2.0.
+    /// sensor's steady reading of no flow, −10 mL/min up to `min_flow_ml_min`, never
+    /// is). Default 2.0.
     pub stuck_s: f32,
     /// The detector's tests switched off, one `ld_detector_test` bit each, for ablation
     /// studies only: a pump runs with every test on. Default 0.
@@ -198,10 +199,11 @@ pub enum ld_reason {
     /// Measured vacuum is beyond the user's maximum.
     LD_REASON_OVER_VACUUM = 4,
     /// A sensor gives impossible values (NaN, ±∞, out of range) or is stuck (one exact
-    /// value for longer than `stuck_s`; a flow sensor's steady reading of no flow, −10 up
-    /// to 1 mL/min, is not: paused, with no milk, it could not move again). A pressure sensor that fails often reads
-    /// atmosphere, so a coarse, quiet sensor reading exactly atmosphere while the user has
-    /// stopped the pump is taken as stuck too. The pause clears 0.5 s after the reading
+    /// value for longer than `stuck_s`; a flow sensor's steady reading of no flow, −10
+    /// mL/min up to `min_flow_ml_min`, is not: paused, with no milk, it could not move
+    /// again). A pressure sensor that fails often reads atmosphere, so a coarse, quiet
+    /// sensor reading exactly atmosphere while the user has stopped the pump is taken as
+    /// stuck too. The pause clears 0.5 s after the reading
     /// moves again (`LD_REASON_SENSOR_RECOVERED`), which needs the motor to pull: the
     /// firmware must let the user's own restart through this pause.
     LD_REASON_SENSOR_FAULT = 5,

@@ -86,13 +86,21 @@ pub const TRANSFER_GAIN: f32 = 0.05;
 /// Share of white noise's pulsation below which the sensor's zero-flow noise says it
 /// smooths its reading ([`EjectionDetector::noise_smoothed`]). White noise of σ per cycle
 /// mean has a mean step of 1.128σ between consecutive cycle means (√2·σ·√(2/π)) and a mean
-/// pulsation of 1.772σ (a Rayleigh amplitude, each quadrature √2·σ): 1.571 times the
-/// step. A sensor that smooths over τ s passes 1/(1 + (2πfτ)²) of the noise's power at
-/// the pump rate f and most of it below, where the cycle means step: half the amplitude
-/// (a quarter of the power) is a first-order lag of τ ≥ 0.15 s at 110 cpm. Measured on
-/// the outside recordings before their first letdowns (per-cycle `trace_file` figures):
-/// 0.6–1.3 of white as recorded and through every copy that keeps the recorded noise's
-/// spectrum, 0.3–0.6 through the 0.5 and 2 s lag copies.
+/// pulsation of 1.772σ (a Rayleigh amplitude, each quadrature √2·σ): π/2 times the step.
+/// A sensor that smooths over τ s passes 1/(1 + (2πfτ)²) of the noise's power at the pump
+/// rate f and most of it below, where the cycle means step: half the amplitude (a quarter
+/// of the power) is a first-order lag of τ ≥ 0.15 s at 110 cpm. Read on the outside
+/// recordings' cycles before their first letdowns (per-cycle `trace_file` figures, medians
+/// over each session, against white's 1.67 on that scale): as recorded and through every
+/// copy that keeps the recorded noise's spectrum the sessions' median is 1.0–1.3 of white,
+/// none below half; through the 0.5 and 2 s lag copies 0.51 and 0.29, and 16 and 25 of
+/// their 36 sessions below half. The ranges overlap: a lagging sensor whose session
+/// holds a slow rise of its zero, or little wander, is not told, and waits as before.
+/// First differences, not second ones as the cycle means' noise uses: a smoothing sensor's
+/// slow wander is what tells it, and second differences cancel much of it (the median
+/// over the 2 s lag copy's sessions 0.93 against the recordings' 2.0 with them and the
+/// pulsation's three-cycle medians, as the detector's other estimates take; 0.48 against
+/// 1.88 as above).
 pub const SMOOTHED_NOISE_SHARE: f32 = 0.5;
 /// Zero-flow cycles before the noise's shape is taken as known.
 pub const NOISE_SHAPE_CYCLES: u16 = 12;
@@ -104,11 +112,20 @@ pub const SMOOTHED_UNLOCKED_FACTOR: f32 = 2.0;
 /// The climb the smoothing sensor's lower fallback asks, in multiples of rise-rate's
 /// ([`MIN_ONSET_SLOPE_ML_MIN_S`](super::MIN_ONSET_SLOPE_ML_MIN_S) over
 /// [`RISE_TAU_S`](super::RISE_TAU_S)): 0.24 mL/min per second, twice the slowest onset
-/// and faster than an offset's creep (the outside recordings' fastest before a first
-/// letdown: about 0.15 mL/min per second, `ext-hard-03` at 160–168 s).
+/// (DESIGN §1), as a second look at rise-rate's. It keeps out the slow creeps of a
+/// smoothed zero (`ext-hard-03` at 160–168 s through the 0.5 s lag: about 0.15 mL/min per
+/// second); faster creeps without pulsation exist (2–3 mL/min in 2–9 s on the gain-2 copy,
+/// detection log), on clear sensors, which the noise's shape keeps out.
 pub const SMOOTHED_CLIMB_SHARE: f32 = 2.0;
-/// Mean pulsation per mean step of white noise's cycle means ([`SMOOTHED_NOISE_SHARE`]).
-const WHITE_PULSE_PER_STEP: f32 = 1.571;
+/// Largest step between cycle means the noise's shape takes, in multiples of its mean
+/// step so far: as the cycle means' own noise estimate clips (ten), so that one artefact
+/// left in a cycle moves it little; a smoothing sensor's slow wander steps several times
+/// its mean now and then (four clipped the 2 s lag copy's: its p95 3.08 / 2.81 → 3.55 /
+/// 2.96 s).
+pub const SHAPE_STEP_CAP: f32 = 10.0;
+/// Mean pulsation per mean step of white noise's cycle means ([`SMOOTHED_NOISE_SHARE`]):
+/// a Rayleigh amplitude's mean √π·σ over the mean step 2σ/√π, π/2.
+const WHITE_PULSE_PER_STEP: f32 = core::f32::consts::FRAC_PI_2;
 
 impl EjectionDetector {
     /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min — by the
@@ -139,14 +156,26 @@ impl EjectionDetector {
         }
     }
 
-    /// Takes one zero-flow cycle's step from the last cycle mean (`m` the latest, mL/min)
-    /// and its raw pulsation into the noise's shape, with the zero-flow estimates' `gain`.
-    pub(super) fn note_noise_shape(&mut self, m: f32, gain: f32) {
+    /// Takes one zero-flow cycle into the noise's shape: the step of its mean `m` from the
+    /// last cycle mean and its raw `pulsation` (both mL/min). Its own count of cycles, so
+    /// that [`NOISE_SHAPE_CYCLES`] counts cycles it took; the first cycles alike, then an
+    /// exponential average ([`SPREAD_GAIN`](super::SPREAD_GAIN)); a step is clipped at four
+    /// times the average so far, as the other zero-flow noise estimates are, so that one
+    /// surviving artefact moves it little.
+    pub(super) fn note_noise_shape(&mut self, m: f32, pulsation: f32) {
         let step = (m - self.means_previous()).abs();
-        if step.is_finite() && self.puls_prev.is_finite() {
-            self.zero_step += gain * (step - self.zero_step);
-            self.zero_pulse += gain * (self.puls_prev - self.zero_pulse);
+        if !(step.is_finite() && pulsation.is_finite()) {
+            return;
         }
+        self.shape_cycles = self.shape_cycles.saturating_add(1);
+        let gain = (1.0 / f32::from(self.shape_cycles)).max(super::SPREAD_GAIN);
+        let step = if self.shape_cycles > 1 {
+            step.min(SHAPE_STEP_CAP * self.zero_step.max(SIGMA_FLOOR_ML_MIN))
+        } else {
+            step
+        };
+        self.zero_step += gain * (step - self.zero_step);
+        self.zero_pulse += gain * (pulsation - self.zero_pulse);
     }
 
     /// Whether the sensor's noise at zero flow says it smooths its reading: its pulsation
@@ -154,7 +183,7 @@ impl EjectionDetector {
     /// cycle-to-cycle steps shows, after [`NOISE_SHAPE_CYCLES`] zero-flow cycles. A sensor
     /// that reads no noise at all (a cutoff's zeros) says nothing.
     pub(super) fn noise_smoothed(&self) -> bool {
-        self.zero_cycles >= NOISE_SHAPE_CYCLES
+        self.shape_cycles >= NOISE_SHAPE_CYCLES
             && self.zero_step > SIGMA_FLOOR_ML_MIN
             && self.zero_pulse < SMOOTHED_NOISE_SHARE * WHITE_PULSE_PER_STEP * self.zero_step
     }

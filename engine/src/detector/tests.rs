@@ -1489,16 +1489,21 @@ fn a_sensor_too_smooth_to_show_the_pulsation_still_detects_a_larger_rise() {
     );
 }
 
-/// A detector that has seen a minute of zero flow through a sensor that smooths its
-/// noise: cycle means stepping by 0.2 mL/min (alternating 0.2 ± 0.1) with a pulsation of
-/// 0.02 mL/min, a tenth of the steps where white noise shows 1.6 times them.
-fn settled_smoothing() -> EjectionDetector {
+/// A detector that has seen `cycles` one-second cycles of zero flow through a sensor that
+/// smooths its noise: cycle means wandering slowly about 0.2 mL/min (steps of 0.05–0.1)
+/// with a pulsation of 0.02 mL/min, a quarter of their mean step where white noise shows
+/// 1.6 times it.
+fn settled_smoothing_after(cycles: usize) -> EjectionDetector {
+    const WANDER: [f32; 8] = [0.2, 0.3, 0.35, 0.3, 0.2, 0.1, 0.05, 0.1];
     let mut d = EjectionDetector::new(1.0, 0.05).with_tests(BUT_PHASE_ALARM);
-    for i in 0..60 {
-        let m = if i % 2 == 0 { 0.3 } else { 0.1 };
-        assert_eq!(d.process(&CYCLE, &pulsing_block(m, 0.02), 1.0), None);
+    for m in WANDER.iter().cycle().take(cycles) {
+        assert_eq!(d.process(&CYCLE, &pulsing_block(*m, 0.02), 1.0), None);
     }
     d
+}
+
+fn settled_smoothing() -> EjectionDetector {
+    settled_smoothing_after(60)
 }
 
 /// The excess over the zero level (mL/min) at which a rise of `per_cycle` mL/min per
@@ -1518,6 +1523,8 @@ fn unpulsed_onset_excess(mut d: EjectionDetector, per_cycle: f32) -> Option<f32>
 #[test]
 fn the_noise_shows_a_sensor_that_smooths_before_any_milk() {
     assert!(settled_smoothing().noise_smoothed());
+    // Not within the warm-up (12 s here), before any zero-flow cycle has been taken.
+    assert!(!settled_smoothing_after(12).noise_smoothed());
     // Steps of 0.1 mL/min with a pulsation of 0.15–0.25: white noise's shape.
     assert!(!settled().noise_smoothed());
     // A cutoff's exact zeros say nothing.
@@ -1539,10 +1546,16 @@ fn a_climb_without_pulsation_stands_lower_on_a_sensor_whose_noise_shows_it_smoot
     let without = settled_smoothing().with_tests(BUT_PHASE_ALARM.without(DetectorTest::NoiseShape));
     let later = unpulsed_onset_excess(without, 0.8).expect("found");
     assert!(later >= UNLOCKED_FLOW_FACTOR, "{later}");
-    // An offset's creep of 0.15 mL/min per second, slower than twice the onset slope,
-    // waits for the large excess as on any sensor.
+    // An offset's creep of 0.15 mL/min per second, slower than twice the onset slope
+    // (0.24), waits for the large excess as on any sensor, where a climb of 0.6 (its
+    // three-cycle median a cycle behind, over a 4 s follower) does not.
     let creep = unpulsed_onset_excess(settled_smoothing(), 0.15);
     assert!(creep.is_none_or(|e| e >= UNLOCKED_FLOW_FACTOR), "{creep:?}");
+    let climb = unpulsed_onset_excess(settled_smoothing(), 0.6).expect("found");
+    assert!(
+        (SMOOTHED_UNLOCKED_FACTOR..UNLOCKED_FLOW_FACTOR).contains(&climb),
+        "{climb}"
+    );
 }
 
 #[test]
