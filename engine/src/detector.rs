@@ -257,8 +257,6 @@ pub struct EjectionDetector {
     puls_dev_raw: f32,
     /// Cycles the pulsation's zero-flow noise estimates have taken (saturating).
     zero_cycles: u16,
-    /// Zero-flow cycles the noise's shape has taken (saturating).
-    shape_cycles: u16,
     /// Mean absolute step between consecutive raw cycle means at zero flow, mL/min: with
     /// `zero_pulse`, the noise's shape ([`Self::noise_smoothed`]).
     zero_step: f32,
@@ -418,7 +416,6 @@ impl EjectionDetector {
             puls_dev: f32::INFINITY,
             puls_dev_raw: f32::INFINITY,
             zero_cycles: 0,
-            shape_cycles: 0,
             zero_step: 0.0,
             zero_pulse: 0.0,
             lock_excess: 0.0,
@@ -715,7 +712,7 @@ impl EjectionDetector {
             self.puls_dev_raw = track_spread(self.puls_dev_raw, self.lock_this.abs(), gain);
             self.pulse_sigma = track_spread(self.pulse_sigma, sigma_of(self.pulse_excess), gain);
             if self.at_zero_flow() {
-                self.note_noise_shape(m, pulsation);
+                self.note_noise_shape(m, pulsation, gain);
             }
             // As slow as the spread (a time constant of 1/SPREAD_GAIN cycles): a dropout
             // of a few cycles barely moves it.

@@ -102,7 +102,8 @@ pub const TRANSFER_GAIN: f32 = 0.05;
 /// pulsation's three-cycle medians, as the detector's other estimates take; 0.48 against
 /// 1.88 as above).
 pub const SMOOTHED_NOISE_SHARE: f32 = 0.5;
-/// Zero-flow cycles before the noise's shape is taken as known.
+/// Zero-flow cycles (of the pulsation's noise estimates, which the shape's are taken
+/// with) before the noise's shape is taken as known.
 pub const NOISE_SHAPE_CYCLES: u16 = 12;
 /// The large-excess fallback's factor ([`UNLOCKED_FLOW_FACTOR`]) on a sensor whose noise
 /// shows it smooths, before strong flow has measured its transfer: there the missing
@@ -157,19 +158,16 @@ impl EjectionDetector {
     }
 
     /// Takes one zero-flow cycle into the noise's shape: the step of its mean `m` from the
-    /// last cycle mean and its raw `pulsation` (both mL/min). Its own count of cycles, so
-    /// that [`NOISE_SHAPE_CYCLES`] counts cycles it took; the first cycles alike, then an
-    /// exponential average ([`SPREAD_GAIN`](super::SPREAD_GAIN)); a step is clipped at four
-    /// times the average so far, as the other zero-flow noise estimates are, so that one
-    /// surviving artefact moves it little.
-    pub(super) fn note_noise_shape(&mut self, m: f32, pulsation: f32) {
+    /// last cycle mean and its raw `pulsation` (both mL/min), with the zero-flow noise
+    /// estimates' `gain` (their first cycles alike, then an exponential average). A step
+    /// is clipped at [`SHAPE_STEP_CAP`] times the average so far, so that one artefact left
+    /// in a cycle moves it little.
+    pub(super) fn note_noise_shape(&mut self, m: f32, pulsation: f32, gain: f32) {
         let step = (m - self.means_previous()).abs();
         if !(step.is_finite() && pulsation.is_finite()) {
             return;
         }
-        self.shape_cycles = self.shape_cycles.saturating_add(1);
-        let gain = (1.0 / f32::from(self.shape_cycles)).max(super::SPREAD_GAIN);
-        let step = if self.shape_cycles > 1 {
+        let step = if self.zero_step > 0.0 {
             step.min(SHAPE_STEP_CAP * self.zero_step.max(SIGMA_FLOOR_ML_MIN))
         } else {
             step
@@ -183,7 +181,7 @@ impl EjectionDetector {
     /// cycle-to-cycle steps shows, after [`NOISE_SHAPE_CYCLES`] zero-flow cycles. A sensor
     /// that reads no noise at all (a cutoff's zeros) says nothing.
     pub(super) fn noise_smoothed(&self) -> bool {
-        self.shape_cycles >= NOISE_SHAPE_CYCLES
+        self.zero_cycles >= NOISE_SHAPE_CYCLES
             && self.zero_step > SIGMA_FLOOR_ML_MIN
             && self.zero_pulse < SMOOTHED_NOISE_SHARE * WHITE_PULSE_PER_STEP * self.zero_step
     }
