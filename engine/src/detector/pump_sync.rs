@@ -117,7 +117,7 @@ pub const SMOOTHED_UNLOCKED_FACTOR: f32 = 2.0;
 /// smoothed zero (`ext-hard-03` at 160–168 s through the 0.5 s lag: about 0.15 mL/min per
 /// second); faster creeps without pulsation exist (2–3 mL/min in 2–9 s on the gain-2 copy,
 /// detection log), on clear sensors, which the noise's shape keeps out.
-pub const SMOOTHED_CLIMB_SHARE: f32 = 2.0;
+pub const SMOOTHED_CLIMB_FACTOR: f32 = 2.0;
 /// Largest step between cycle means the noise's shape takes, in multiples of its mean
 /// step so far: as the cycle means' own noise estimate clips (ten), so that one artefact
 /// left in a cycle moves it little; a smoothing sensor's slow wander steps several times
@@ -147,7 +147,7 @@ impl EjectionDetector {
     /// says the sensor smooths and no strong flow has yet measured its transfer, else
     /// [`UNLOCKED_FLOW_FACTOR`].
     fn unlocked_factor(&self) -> f32 {
-        let climbing = self.climb >= SMOOTHED_CLIMB_SHARE * super::CLIMB_ASKED_ML_MIN;
+        let climbing = self.climb >= SMOOTHED_CLIMB_FACTOR * super::CLIMB_ASKED_ML_MIN;
         let unlearnt = !self.transfer_rate.is_finite();
         if climbing && unlearnt && self.tests.has(DetectorTest::NoiseShape) && self.noise_smoothed()
         {
