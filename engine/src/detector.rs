@@ -670,7 +670,7 @@ impl EjectionDetector {
             // Noise from second differences, which a linear trend (a rising or decaying
             // ejection) does not inflate: for white noise E|x₀ − 2x₁ + x₂| = √6·σ·√(2/π),
             // so σ = 0.512·E|d₂|. Clipped so one surviving artefact moves it little.
-            let d2 = (m - 2.0 * self.means_previous() + oldest).abs() * 0.512;
+            let d2 = (m - 2.0 * self.means.recent()[1] + oldest).abs() * 0.512;
             let cap = 10.0 * self.sigma.max(SIGMA_FLOOR_ML_MIN);
             self.sigma += SIGMA_GAIN * (d2.min(cap) - self.sigma);
         }
@@ -679,11 +679,6 @@ impl EjectionDetector {
         }
         self.prev_m3 = m3;
         (m3, p3)
-    }
-
-    /// The raw cycle mean before the latest, mL/min (NaN before two).
-    fn means_previous(&self) -> f32 {
-        self.means.recent()[1]
     }
 
     /// The noise the CUSUM standardizes by, mL/min: of the raw cycle means (tested at

@@ -25,8 +25,8 @@ use letdown_engine::Sample;
 use letdown_eval::labels::Ejection;
 use letdown_io::labels_csv::{read_labels_beside, write_labels};
 use letdown_io::session_files::{
-    fleet_session_folder_name, is_parquet_name, labels_path, session_name, LabelsPaths,
-    PARQUET_SUFFIX, SESSION_SUFFIX,
+    fleet_session_folder_name, is_parquet_name, labels_path, remove_stale_labels, session_name,
+    LabelsPaths, PARQUET_SUFFIX, SESSION_SUFFIX,
 };
 use letdown_io::session_parquet_writer::Codec;
 use letdown_io::{ParquetSessionWriter, SessionItem, SessionReader, SessionWriter};
@@ -395,13 +395,8 @@ fn put_in_place(
 
 /// Removes the stale label file at `path`, if there is one.
 fn remove_stale(path: &Path) -> Result<(), String> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(format!(
-            "{}: cannot remove a stale label file: {e}",
-            path.display()
-        )),
-        _ => Ok(()),
-    }
+    remove_stale_labels(path)
+        .map_err(|e| format!("{}: cannot remove a stale label file: {e}", path.display()))
 }
 
 /// Opens the writer of `job`'s format at `path` with `reader`'s rate and metadata.

@@ -1,7 +1,9 @@
 //! Writing a folder of sessions anew, each as another sensor or rate would have recorded it
 //! ([`crate::sensor_variant`], the `resample` example): where each copy goes, and the
 //! labels beside it.
-use crate::session_files::{labels_path, list_sessions, session_name, LabelsPaths};
+use crate::session_files::{
+    labels_path, list_sessions, remove_stale_labels, session_name, LabelsPaths,
+};
 use crate::{read_labels, write_labels};
 use letdown_eval::labels::Ejection;
 use std::collections::HashSet;
@@ -41,10 +43,7 @@ pub fn write_labels_beside(
         let LabelsPaths { plain, gzip } = LabelsPaths::of(out)?;
         let file = std::fs::File::create(plain)?;
         write_labels(file, &map(read_labels(&labels)?))?;
-        match std::fs::remove_file(gzip) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-            _ => {}
-        }
+        remove_stale_labels(&gzip)?;
     }
     Ok(())
 }

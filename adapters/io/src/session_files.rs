@@ -226,6 +226,15 @@ pub fn labels_path(session: &Path) -> Result<PathBuf, SessionFileError> {
     LabelsPaths::of(session)?.existing()
 }
 
+/// Removes the stale label file at `path` (one of [`LabelsPaths`]), if there is one: a
+/// writer that puts a session's labels under one name leaves none under the other.
+pub fn remove_stale_labels(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// The detection file of session `name` in folder `dir`: `DIR/NAME.detections.csv`.
 pub fn detections_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{name}{DETECTIONS_SUFFIX}"))

@@ -163,7 +163,7 @@ impl EjectionDetector {
     /// is clipped at [`SHAPE_STEP_CAP`] times the average so far, so that one artefact left
     /// in a cycle moves it little.
     pub(super) fn note_noise_shape(&mut self, m: f32, pulsation: f32, gain: f32) {
-        let step = (m - self.means_previous()).abs();
+        let step = (m - self.means.recent()[1]).abs();
         if !(step.is_finite() && pulsation.is_finite()) {
             return;
         }
