@@ -79,6 +79,7 @@ use crate::cusum::{self, Cusum};
 use crate::cycle_tracker::Cycle;
 use crate::detector_tests::{DetectorTest, DetectorTests};
 use crate::features::BlockFeatures;
+use crate::sanitize::ChannelLimits;
 
 mod end;
 mod partial;
@@ -501,7 +502,8 @@ impl EjectionDetector {
             || !self.floor.is_finite()
             || self.artefact_run >= LOST_LEVEL_CYCLES
         {
-            return (-100.0, 250.0);
+            let possible = ChannelLimits::FLOW_ML_MIN;
+            return (possible.min, possible.max);
         }
         let widen = (1u32 << self.artefact_run.min(2)) as f32;
         let hi = self.floor + (2.0 * (ref_peak - self.floor).max(0.0) + 4.0) * widen;

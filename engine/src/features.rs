@@ -25,6 +25,8 @@
 //! the cycle has reached a given level (the last cycle's mean, see
 //! [`PartialTest::reach_ml_min`]).
 
+use crate::sanitize::ChannelLimits;
+
 /// Features of one analysis block.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BlockFeatures {
@@ -107,7 +109,8 @@ impl FlowFeatures {
     /// An accumulator for decimated flow at `fs` Hz, expecting cycles of `expected_len`
     /// samples at first.
     pub fn new(fs: f32, expected_len: u32) -> Self {
-        let mut f = Self::new_empty(fs, -100.0, 250.0);
+        let possible = ChannelLimits::FLOW_ML_MIN;
+        let mut f = Self::new_empty(fs, possible.min, possible.max);
         f.expect_len(expected_len);
         f
     }

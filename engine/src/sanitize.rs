@@ -7,7 +7,7 @@
 //! frozen sensor that also glitches now and then is still found stuck. A flow sensor that
 //! repeats a reading of no flow (its cutoff's zero, or a quantised offset on a quiet
 //! sensor) reads what a working one does while no milk flows, not a stuck value
-//! ([`ChannelLimits::holds`]).
+//! ([`ChannelLimits::hold_from`]).
 
 /// Why a reading was not usable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,10 +28,12 @@ pub struct ChannelLimits {
     pub min: f32,
     /// Highest possible reading.
     pub max: f32,
-    /// Readings from `holds.0` up to (not including) `holds.1` may repeat for any time
-    /// without being stuck (they still count as repeats, [`Sanitizer::repeats`]); an empty
-    /// range (`holds.0 >= holds.1`) for none.
-    pub holds: (f32, f32),
+    /// Readings from `hold_from` up to (not including) `hold_below` may repeat for any
+    /// time without being stuck (they still count as repeats, [`Sanitizer::repeats`]).
+    pub hold_from: f32,
+    /// End of the band of readings that may repeat (`hold_from`); at or below `hold_from`
+    /// no reading may.
+    pub hold_below: f32,
 }
 
 impl ChannelLimits {
@@ -44,7 +46,8 @@ impl ChannelLimits {
     pub const PRESSURE_MMHG: Self = Self {
         min: -450.0,
         max: 150.0,
-        holds: (0.0, 0.0),
+        hold_from: 0.0,
+        hold_below: 0.0,
     };
     /// Flow, mL/min: outside −100 … 250 is impossible, a fault (DESIGN §2).
     ///
@@ -63,14 +66,15 @@ impl ChannelLimits {
     pub const FLOW_ML_MIN: Self = Self {
         min: -100.0,
         max: 250.0,
-        holds: (-10.0, 1.0),
+        hold_from: -10.0,
+        hold_below: 1.0,
     };
 
     /// These limits with steady readings of no flow up to (not including) `flow_ml_min`:
     /// the smallest flow the detector is built to see (`EngineConfig::min_flow_ml_min`).
     pub const fn with_no_flow_below(self, flow_ml_min: f32) -> Self {
         Self {
-            holds: (self.holds.0, flow_ml_min),
+            hold_below: flow_ml_min,
             ..self
         }
     }
@@ -78,7 +82,7 @@ impl ChannelLimits {
     /// Whether `x` may repeat for any time without being stuck.
     #[inline]
     fn may_hold(&self, x: f32) -> bool {
-        (self.holds.0..self.holds.1).contains(&x)
+        (self.hold_from..self.hold_below).contains(&x)
     }
 }
 
@@ -103,8 +107,8 @@ pub struct Sanitizer {
 
 impl Sanitizer {
     /// A sanitizer for a channel with `limits`, calling it stuck after more than
-    /// `stuck_limit` identical consecutive readings (but not one that
-    /// [`ChannelLimits::holds`]).
+    /// `stuck_limit` identical consecutive readings (but not of one in the band that may
+    /// hold, [`ChannelLimits::hold_from`]).
     pub fn new(limits: ChannelLimits, stuck_limit: u32) -> Self {
         Self {
             limits,
