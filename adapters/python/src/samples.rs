@@ -4,6 +4,7 @@
 use letdown_engine::Sample;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use std::collections::TryReserveError;
 
 /// Rows as little-endian bytes (numpy reads them without a per-value conversion), gaps
 /// as lists.
@@ -30,6 +31,20 @@ impl Samples {
             metadata,
             ..Self::default()
         }
+    }
+
+    /// Makes room for `rows` more rows at once (a simulated session's length is known
+    /// before it starts), or says that the machine cannot hold them: a `MemoryError` for
+    /// Python instead of an abort when a vector cannot grow.
+    pub fn reserve_rows(&mut self, rows: u64) -> Result<(), TryReserveError> {
+        // More rows than an address space holds fail as a reservation too large.
+        let rows = usize::try_from(rows).unwrap_or(usize::MAX);
+        let wide = rows.saturating_mul(8);
+        let narrow = rows.saturating_mul(4);
+        self.index.try_reserve_exact(wide)?;
+        self.t_s.try_reserve_exact(wide)?;
+        self.pressure.try_reserve_exact(narrow)?;
+        self.flow.try_reserve_exact(narrow)
     }
 
     /// Appends the row of sample `index` at `t_s` (s).
@@ -78,5 +93,25 @@ impl Samples {
         gaps.set_item("before_row", self.gap_before_row)?;
         d.set_item("gaps", gaps)?;
         Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_reserved_at_once_or_refused() {
+        let mut s = Samples::new(1000.0, Vec::new());
+        s.reserve_rows(1000).expect("a thousand rows");
+        assert!(s.index.capacity() >= 8000 && s.t_s.capacity() >= 8000);
+        assert!(s.pressure.capacity() >= 4000 && s.flow.capacity() >= 4000);
+        // More than any address space holds: an error to report, not an abort.
+        assert!(Samples::new(1000.0, Vec::new())
+            .reserve_rows(u64::MAX)
+            .is_err());
+        assert!(Samples::new(1000.0, Vec::new())
+            .reserve_rows(u64::MAX / 16)
+            .is_err());
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::samples::Samples;
 use letdown_datasets::{session_name, FaultSet, Generator, Profile, PumpProgram, SessionSpec};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::str::FromStr;
@@ -15,6 +15,16 @@ where
 {
     text.parse()
         .map_err(|e| PyValueError::new_err(format!("{name}: {e}")))
+}
+
+/// The `MemoryError` for a session of `rows` samples whose columns could not be reserved.
+fn too_large(rows: u64, e: &std::collections::TryReserveError) -> PyErr {
+    let gb = rows as f64 * 24.0 / 1e9;
+    PyMemoryError::new_err(format!(
+        "a session of {rows} samples needs {gb:.1} GB for its columns ({e}); simulate a \
+         shorter or slower one, or write it to a file with `letdown simulate` and `replay` \
+         the file, which streams it"
+    ))
 }
 
 /// Simulates the session `letdown simulate --seed SEED --n 1 --profile PROFILE --rate
@@ -40,20 +50,22 @@ pub fn simulate(
         .with_faults(parse::<FaultSet>("faults", faults)?)
         .with_program(parse::<PumpProgram>("program", program)?);
     let name = session_name(&spec);
-    let (samples, labels) = py
-        .detach(|| {
-            let mut generator = Generator::new(spec)?;
-            let mut samples = Samples::new(spec.rate_hz, generator.metadata());
-            while let Some(s) = generator.next_sample() {
-                if s.present {
-                    samples.push_row(s.index, s.t_s, s.sample);
-                } else {
-                    samples.push_gap(s.index, 1, s.t_s);
-                }
+    let (samples, labels) = py.detach(|| {
+        let mut generator =
+            Generator::new(spec).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let mut samples = Samples::new(spec.rate_hz, generator.metadata());
+        samples
+            .reserve_rows(spec.sample_count())
+            .map_err(|e| too_large(spec.sample_count(), &e))?;
+        while let Some(s) = generator.next_sample() {
+            if s.present {
+                samples.push_row(s.index, s.t_s, s.sample);
+            } else {
+                samples.push_gap(s.index, 1, s.t_s);
             }
-            Ok((samples, generator.labels()))
-        })
-        .map_err(|e: letdown_datasets::SpecError| PyValueError::new_err(e.to_string()))?;
+        }
+        Ok::<_, PyErr>((samples, generator.labels()))
+    })?;
     let d = samples.into_dict(py)?;
     d.set_item("name", name)?;
     let columns = PyDict::new(py);

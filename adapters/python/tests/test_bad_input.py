@@ -1,5 +1,8 @@
 """Bad input raises a clear exception naming what is wrong, and never crashes."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -113,6 +116,29 @@ def test_simulator_arguments_out_of_range_say_why():
         letdown.simulate(rate_hz=5)
     with pytest.raises(ValueError):
         letdown.simulate(minutes=0)
+
+
+# In a child process whose address space is capped at 4 GB: a day at 10 kHz (864 million
+# samples, 20.7 GB of columns) cannot be reserved there, whatever the machine has.
+TOO_LARGE_FOR_4_GB = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+import letdown
+try:
+    letdown.simulate(minutes=1440, rate_hz=10000)
+except MemoryError as e:
+    print("MemoryError:", e)
+"""
+
+
+def test_a_session_too_large_to_hold_is_a_memory_error_before_it_is_generated():
+    child = subprocess.run(
+        [sys.executable, "-c", TOO_LARGE_FOR_4_GB], capture_output=True, text=True, timeout=60
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.startswith("MemoryError: a session of 864000000 samples needs 20.7 GB"), (
+        child.stdout
+    )
 
 
 def test_replay_arrays_refuses_what_the_readers_refuse_naming_the_row():
