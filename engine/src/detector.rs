@@ -336,17 +336,29 @@ struct Waits {
     climb: bool,
     /// An alarm waited for the pulsation ([`EjectionDetector::may_wait_for_the_pulsation`]).
     lock: bool,
-    /// An alarm at zero flow waits for the next clean cycle to show its level held
-    /// ([`EjectionDetector::waits_for_the_lag`]).
-    lag: bool,
+    /// What an alarm at zero flow waits for before its level decides (lag-hold).
+    lag: LagWait,
 }
 
 impl Waits {
     const NONE: Waits = Waits {
         climb: false,
         lock: false,
-        lag: false,
+        lag: LagWait::No,
     };
+}
+
+/// What an onset at zero flow waits for before the level decides (lag-hold).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LagWait {
+    /// Nothing.
+    No,
+    /// The cycle in progress to end (a within-cycle completion waited in it,
+    /// [`EjectionDetector::partial_waits_for_the_lag`]), then the next clean cycle.
+    CycleEnd,
+    /// The next clean cycle to show its level held
+    /// ([`EjectionDetector::waits_for_the_lag`]).
+    NextCycle,
 }
 
 /// Which test's alarm [`EjectionDetector::confirm`] is asked to confirm.
@@ -734,7 +746,13 @@ impl EjectionDetector {
             let delta = self.zero_flow_delta();
             let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
             let pulse_alarm = self.pulse_test(excess, delta);
-            if self.waited.lag {
+            if self.waited.lag == LagWait::CycleEnd {
+                // The cycle a within-cycle completion waited in has ended: pump-sync
+                // backed it there, the next clean cycle's level decides.
+                self.waited.lag = LagWait::NextCycle;
+                return None;
+            }
+            if self.waited.lag == LagWait::NextCycle {
                 return self.after_the_lag(c, excess, delta);
             }
             if !(mean_alarm || pulse_alarm) {
@@ -875,7 +893,7 @@ impl EjectionDetector {
             return None;
         }
         if self.waits_for_the_lag(alarm) {
-            self.waited.lag = true;
+            self.waited.lag = LagWait::NextCycle;
             return None;
         }
         self.onset(m3, excess, delta)

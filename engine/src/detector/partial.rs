@@ -14,7 +14,7 @@
 //! once the cycle in progress has read at or above the last cycle's mean
 //! (`DetectorTest::PartialGuard`).
 
-use super::{Detection, EjectionDetector, Phase, ALARM_SHARE, MAX_REJECTED_FRACTION};
+use super::{Detection, EjectionDetector, LagWait, Phase, ALARM_SHARE, MAX_REJECTED_FRACTION};
 use crate::detector_tests::DetectorTest;
 use crate::features::PartialTest;
 
@@ -120,6 +120,12 @@ impl EjectionDetector {
         self.partial_excess = f32::INFINITY;
         if !self.pump_locked(excess.max(self.last_excess)) || !self.climbing() {
             // The cycle's end decides, with this cycle's pulsation.
+            return None;
+        }
+        if self.partial_waits_for_the_lag() {
+            // The cycle in progress may hold a burst the sensor spreads: the next clean
+            // cycle after it decides by its level, as lag-hold's do.
+            self.waited.lag = LagWait::CycleEnd;
             return None;
         }
         // The rise to the peak is followed on the smoothed means: start it from the

@@ -1107,6 +1107,58 @@ fn the_partial_test_completes_evidence_of_two_cycles_inside_the_third() {
     assert_eq!(d.partial_test(), None, "not armed during an ejection");
 }
 
+/// The slow start's armed detector, on a sensor that strong flow has shown to pass a
+/// tenth of milk's pulsation (as through a lag of 2 s); its cycles pulsed clear of the
+/// noise.
+fn armed_on_a_lagging_sensor(tests: DetectorTests) -> EjectionDetector {
+    let (mut d, _) = armed_by_a_slow_start(tests);
+    d.transfer = MIN_TRANSFER;
+    d.transfer_rate = CYCLE.rate_cpm;
+    d
+}
+
+#[test]
+fn a_within_cycle_completion_on_a_lagging_sensor_waits_for_the_next_cycles_level() {
+    let without = BUT_PHASE_ALARM.without(DetectorTest::LagHold);
+    let mut d = armed_on_a_lagging_sensor(without);
+    assert!(
+        matches!(d.partial_onset(), Some(Detection::Onset { .. })),
+        "the case must fool the detector without the rule"
+    );
+    // A burst the sensor spreads: the cycle waited in ends high, the next one falls by
+    // the sensor's time constant; no onset, and the evidence is built anew.
+    let mut d = armed_on_a_lagging_sensor(BUT_PHASE_ALARM);
+    let last = d.means.recent()[0];
+    assert_eq!(d.partial_onset(), None);
+    assert_eq!(
+        d.process(&CYCLE, &block(last + 1.5), 1.0),
+        None,
+        "its cycle"
+    );
+    assert_eq!(
+        d.process(&CYCLE, &block(last + 0.3), 1.0),
+        None,
+        "the decay"
+    );
+    assert!(!d.in_ejection());
+    assert_eq!(d.partial_test(), None, "nothing armed on the decay");
+    // Milk's climb: the next cycle holds its level, and the onset comes there.
+    let mut d = armed_on_a_lagging_sensor(BUT_PHASE_ALARM);
+    assert_eq!(d.partial_onset(), None);
+    assert_eq!(
+        d.process(&CYCLE, &block(last + 0.5), 1.0),
+        None,
+        "its cycle"
+    );
+    assert!(matches!(
+        d.process(&CYCLE, &block(last + 1.0), 1.0),
+        Some(Detection::Onset { .. })
+    ));
+    // Before strong flow has shown how the sensor smooths, the completion stands.
+    let (mut d, _) = armed_by_a_slow_start(BUT_PHASE_ALARM);
+    assert!(matches!(d.partial_onset(), Some(Detection::Onset { .. })));
+}
+
 #[test]
 fn without_the_guard_the_partial_test_asks_no_reading_to_be_reached() {
     let unguarded = BUT_PHASE_ALARM.without(DetectorTest::PartialGuard);
