@@ -205,9 +205,10 @@ impl LabelsPaths {
     }
 
     /// The one a reader takes: the plain file, or the compressed one when only that one
-    /// exists; an error when both do (`gzip -k` leaves both, and they may differ).
+    /// is a file (a folder under the plain name is no label file); an error when both are
+    /// (`gzip -k` leaves both, and they may differ).
     pub fn existing(self) -> Result<PathBuf, SessionFileError> {
-        match (self.plain.exists(), self.gzip.is_file()) {
+        match (self.plain.is_file(), self.gzip.is_file()) {
             (true, true) => {
                 let kind = ErrorKind::TwoLabelFiles { gzip: self.gzip };
                 Err(SessionFileError::new(self.plain, None, None, kind))
@@ -536,5 +537,9 @@ mod tests {
             text.contains("a.labels.csv.gz is there too") && text.contains("keep one"),
             "{text}"
         );
+        // A folder under the plain name is no label file: the compressed one is read.
+        std::fs::remove_file(&plain).expect("remove");
+        std::fs::create_dir(&plain).expect("folder");
+        assert_eq!(labels_path(&session).expect("labels path"), gzip);
     }
 }
