@@ -20,7 +20,8 @@
 //! ([`MAX_ONSET_SLOPE_ML_MIN_S`]), the cycle in progress is watched sample by
 //! sample ([`crate::features::FlowFeatures::arm`]), its excess so far counted as if the rest
 //! of the cycle were at the baseline, and the onset is reported by the sample that
-//! completes the evidence. Watching the partial sums can at most double the chance of a
+//! completes the evidence (on a sensor known to smooth, after a pulsing cycle, the cycle's
+//! end and the next cycle's level decide instead: lag-hold). Watching the partial sums can at most double the chance of a
 //! crossing per cycle (Lévy's inequality for sums of independent terms symmetric about the
 //! baseline), so this test's threshold is derived from twice the in-control run length.
 //! Beside it, a second CUSUM runs on the cycles' pump-synchronous flow (their pulsation,
@@ -336,7 +337,7 @@ struct Waits {
     climb: bool,
     /// An alarm waited for the pulsation ([`EjectionDetector::may_wait_for_the_pulsation`]).
     lock: bool,
-    /// What an alarm at zero flow waits for before its level decides (lag-hold).
+    /// Lag-hold's wait, if any.
     lag: LagWait,
 }
 
@@ -564,6 +565,10 @@ impl EjectionDetector {
         if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
             self.artefact_run = self.artefact_run.saturating_add(1);
             self.bridge_phase();
+            if self.waited.lag == LagWait::CycleEnd {
+                // The completion fired inside an artefact's cycle.
+                self.reset_evidence();
+            }
             if self.artefact_run >= LOST_LEVEL_CYCLES {
                 self.reset_evidence();
                 self.carried_ml = 0.0;
@@ -748,8 +753,13 @@ impl EjectionDetector {
             let pulse_alarm = self.pulse_test(excess, delta);
             if self.waited.lag == LagWait::CycleEnd {
                 // The cycle a within-cycle completion waited in has ended: pump-sync
-                // backed it there, the next clean cycle's level decides.
-                self.waited.lag = LagWait::NextCycle;
+                // backed it there, the next clean cycle's level decides; unless the
+                // cycle lost samples after the completion, the edge of an artefact.
+                if self.spoiled {
+                    self.reset_evidence();
+                } else {
+                    self.waited.lag = LagWait::NextCycle;
+                }
                 return None;
             }
             if self.waited.lag == LagWait::NextCycle {

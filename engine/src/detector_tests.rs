@@ -59,7 +59,8 @@ pub enum DetectorTest {
     PhaseAlarm,
     /// At zero flow, on a sensor that strong flow has shown to smooth milk's pulsation
     /// away, an onset that a cycle pulsing clear of its noise backs waits one cycle for its
-    /// level to hold: such a sensor shows at the pump rate only a change of its level
+    /// level to hold (one completed inside a cycle, for that cycle's end and one more):
+    /// such a sensor shows at the pump rate only a change of its level
     /// within the cycle, an ejection's climb or the jump of a motion burst it spreads over
     /// the next cycles, which then decays. On any sensor, an onset whose cycle stood
     /// nearly still after a jump between the two usable cycles before it (such a burst,

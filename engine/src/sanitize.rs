@@ -31,8 +31,8 @@ pub struct ChannelLimits {
     /// Readings from `hold_from` up to (not including) `hold_below` may repeat for any
     /// time without being stuck (they still count as repeats, [`Sanitizer::repeats`]).
     pub hold_from: f32,
-    /// End of the band of readings that may repeat (`hold_from`); at or below `hold_from`
-    /// no reading may.
+    /// End of the band of readings that may repeat (`hold_from`); at or below
+    /// `hold_from` the band is empty (pressure's).
     pub hold_below: f32,
 }
 

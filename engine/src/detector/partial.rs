@@ -5,7 +5,7 @@
 //! the CUSUM within reach of its threshold, the excess that would complete the evidence is
 //! armed for [`crate::features::FlowFeatures::arm`] to watch sample by sample, and the sample
 //! that reaches it reports the onset (the threshold allows for the watching: see the
-//! detector's module doc). A motion burst or the sensor's return after a dropout jumps
+//! detector's module doc), unless lag-hold makes it wait for the next cycle's level. A motion burst or the sensor's return after a dropout jumps
 //! faster than milk climbs ([`MAX_ONSET_SLOPE_ML_MIN_S`]): such a cycle arms no
 //! partial-cycle test, and an alarm on it waits for the next cycle. Its decay, spread over
 //! the next cycles by a smoothing sensor, falls or stands still where an ejection's flow

@@ -13,8 +13,9 @@
 //! zero flow has found a rise ([`DetectorTest::PulseCusum`]), sooner than the mean's where
 //! the level wanders. Where the learnt transfer says the sensor smooths milk's pulsation
 //! away, a cycle pulsing clear of its noise is the edge of an artefact the sensor spreads
-//! over the next cycles, and an onset it backs waits a cycle for its level to hold
-//! ([`DetectorTest::LagHold`]); on any sensor and at any time, so does an onset whose
+//! over the next cycles, and an onset it backs waits a cycle for its level to hold (one
+//! completed inside a cycle, for that cycle's end first: [`DetectorTest::LagHold`]); on
+//! any sensor and at any time, so does an onset whose
 //! cycle stood nearly still after a jump ([`STALL_SHARE`]), the shape such a burst shows
 //! before strong flow has shown how the sensor smooths. Before that, the noise at zero
 //! flow already tells: a sensor that smooths its reading passes less of its noise at the
@@ -315,11 +316,9 @@ impl EjectionDetector {
     /// shown to smooth, after a cycle that pulsed clear of the pulsation's noise. A burst
     /// the sensor spreads rises inside the cycle as a climb does, and standing in the band
     /// it leaves no rejected sample to stop the completion; the cycle after it falls by
-    /// the sensor's time constant, where milk still climbs. On the 1 s lag replay of the
-    /// outside set this took its odd half's false alarms from four to two (none added
-    /// on either half of any replay, the set as recorded or our simulator's folders at
-    /// their drawn rhythms); an ejection is found a cycle or two later (one at 24 cpm past
-    /// the score's window: detection log).
+    /// the sensor's time constant, where milk still climbs. The cost: on such a sensor an
+    /// ejection is found a cycle or two later (measured: the detection log, "A burst
+    /// inside the band of a 1 s lag").
     pub(super) fn partial_waits_for_the_lag(&self) -> bool {
         self.tests.has(DetectorTest::LagHold)
             && self.at_zero_flow()
@@ -327,8 +326,8 @@ impl EjectionDetector {
     }
 
     /// Whether strong flow has shown that the sensor smooths milk's pulsation away (its
-    /// learnt transfer below [`SMOOTHING_TRANSFER`]) and this cycle or the last one
-    /// pulsed clear of the pulsation's noise: a change of level inside the cycle.
+    /// learnt transfer below [`SMOOTHING_TRANSFER`]) and the latest usable cycle or the
+    /// one before pulsed clear of the pulsation's noise: a change of level inside it.
     fn smoothing_sensor_pulsed(&self) -> bool {
         self.transfer_rate.is_finite()
             && self.transfer_here() < SMOOTHING_TRANSFER

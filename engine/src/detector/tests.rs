@@ -220,13 +220,18 @@ fn a_spike_smeared_by_a_slow_sensor_is_no_onset() {
     assert_decay_is_no_onset(&[0.2, 1.3, 1.25, 0.85, 0.6, 0.4, 0.3, 0.2, 0.2, 0.2]);
 }
 
-/// A detector settled at zero flow (pulsation 0.2 ± 0.05 mL/min) on a sensor that
-/// strong flow has shown to pass a tenth of milk's pulsation, as through a lag of 2 s.
-fn on_a_lagging_sensor(tests: DetectorTests) -> EjectionDetector {
-    let mut d = settled().with_tests(tests);
+/// `d` on a sensor that strong flow has shown to pass a tenth of milk's pulsation, as
+/// through a lag of 2 s.
+fn as_lagging(mut d: EjectionDetector) -> EjectionDetector {
     d.transfer = MIN_TRANSFER;
     d.transfer_rate = CYCLE.rate_cpm;
     d
+}
+
+/// A detector settled at zero flow (pulsation 0.2 ± 0.05 mL/min) on a lagging sensor
+/// ([`as_lagging`]).
+fn on_a_lagging_sensor(tests: DetectorTests) -> EjectionDetector {
+    as_lagging(settled().with_tests(tests))
 }
 
 /// The cycle at which the detector takes its first onset from `cycles` (mean,
@@ -1107,14 +1112,19 @@ fn the_partial_test_completes_evidence_of_two_cycles_inside_the_third() {
     assert_eq!(d.partial_test(), None, "not armed during an ejection");
 }
 
-/// The slow start's armed detector, on a sensor that strong flow has shown to pass a
-/// tenth of milk's pulsation (as through a lag of 2 s); its cycles pulsed clear of the
-/// noise.
+/// The slow start's armed detector on a lagging sensor ([`as_lagging`]); its cycles
+/// pulsed clear of the noise.
 fn armed_on_a_lagging_sensor(tests: DetectorTests) -> EjectionDetector {
-    let (mut d, _) = armed_by_a_slow_start(tests);
-    d.transfer = MIN_TRANSFER;
-    d.transfer_rate = CYCLE.rate_cpm;
-    d
+    as_lagging(armed_by_a_slow_start(tests).0)
+}
+
+/// A cycle of mean `mean` mL/min, pulsing as milk does, with `rejected` of its samples
+/// rejected.
+fn with_rejected(mean: f32, rejected: f32) -> BlockFeatures {
+    BlockFeatures {
+        rejected_fraction: rejected,
+        ..block(mean)
+    }
 }
 
 #[test]
@@ -1141,7 +1151,23 @@ fn a_within_cycle_completion_on_a_lagging_sensor_waits_for_the_next_cycles_level
         "the decay"
     );
     assert!(!d.in_ejection());
-    assert_eq!(d.partial_test(), None, "nothing armed on the decay");
+    assert_eq!(d.cusum().0, 0.0, "the evidence is built anew");
+    // A cycle that loses samples after the completion (or is lost) held an artefact's
+    // edge: the evidence is built anew there.
+    for rejected in [0.1, 0.5] {
+        let mut d = armed_on_a_lagging_sensor(BUT_PHASE_ALARM);
+        assert_eq!(d.partial_onset(), None);
+        assert_eq!(
+            d.process(&CYCLE, &with_rejected(last + 0.5, rejected), 1.0),
+            None
+        );
+        assert_eq!(d.cusum().0, 0.0, "{rejected}");
+        assert_eq!(
+            d.process(&CYCLE, &block(last + 1.0), 1.0),
+            None,
+            "{rejected}"
+        );
+    }
     // Milk's climb: the next cycle holds its level, and the onset comes there.
     let mut d = armed_on_a_lagging_sensor(BUT_PHASE_ALARM);
     assert_eq!(d.partial_onset(), None);
@@ -1154,8 +1180,14 @@ fn a_within_cycle_completion_on_a_lagging_sensor_waits_for_the_next_cycles_level
         d.process(&CYCLE, &block(last + 1.0), 1.0),
         Some(Detection::Onset { .. })
     ));
-    // Before strong flow has shown how the sensor smooths, the completion stands.
+    // Before strong flow has shown how the sensor smooths, the completion stands; and
+    // where no cycle pulsed clear of the noise.
     let (mut d, _) = armed_by_a_slow_start(BUT_PHASE_ALARM);
+    assert!(matches!(d.partial_onset(), Some(Detection::Onset { .. })));
+    let mut d = armed_on_a_lagging_sensor(BUT_PHASE_ALARM);
+    let quiet = 0.5 * d.single_cycle_noise_bar();
+    (d.lock_this, d.lock_excess) = (quiet, quiet);
+    assert!(d.pump_locked(d.last_excess), "pump-sync still backs it");
     assert!(matches!(d.partial_onset(), Some(Detection::Onset { .. })));
 }
 
