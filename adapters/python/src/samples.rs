@@ -6,6 +6,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use std::collections::TryReserveError;
 
+/// Bytes a row takes in the columns: the sample index and time (8 each), pressure and
+/// flow (4 each).
+pub const ROW_BYTES: u64 = 24;
+
 /// Rows as little-endian bytes (numpy reads them without a per-value conversion), gaps
 /// as lists.
 #[derive(Default)]
@@ -35,7 +39,7 @@ impl Samples {
 
     /// Makes room for `rows` more rows at once (a simulated session's length is known
     /// before it starts), or says that the machine cannot hold them: a `MemoryError` for
-    /// Python instead of an abort when a vector cannot grow.
+    /// Python instead of an abort when a vector cannot grow. ([`ROW_BYTES`] a row.)
     pub fn reserve_rows(&mut self, rows: u64) -> Result<(), TryReserveError> {
         // More rows than an address space holds fail as a reservation too large.
         let rows = usize::try_from(rows).unwrap_or(usize::MAX);
@@ -82,10 +86,12 @@ impl Samples {
             metadata.set_item(key, value)?;
         }
         d.set_item("metadata", metadata)?;
-        d.set_item("index", PyBytes::new(py, &self.index))?;
-        d.set_item("t_s", PyBytes::new(py, &self.t_s))?;
-        d.set_item("pressure_mmhg", PyBytes::new(py, &self.pressure))?;
-        d.set_item("flow_ml_min", PyBytes::new(py, &self.flow))?;
+        // One column at a time, each freed once copied: the rows are held twice for one
+        // column's time, not for all four.
+        d.set_item("index", column(py, self.index)?)?;
+        d.set_item("t_s", column(py, self.t_s)?)?;
+        d.set_item("pressure_mmhg", column(py, self.pressure)?)?;
+        d.set_item("flow_ml_min", column(py, self.flow)?)?;
         let gaps = PyDict::new(py);
         gaps.set_item("start_index", self.gap_start_index)?;
         gaps.set_item("missing", self.gap_missing)?;
@@ -94,6 +100,15 @@ impl Samples {
         d.set_item("gaps", gaps)?;
         Ok(d)
     }
+}
+
+/// `bytes` as a Python `bytes` object; a `MemoryError` when Python cannot allocate it
+/// (`PyBytes::new` would panic there).
+fn column(py: Python<'_>, bytes: Vec<u8>) -> PyResult<Bound<'_, PyBytes>> {
+    PyBytes::new_with(py, bytes.len(), |out| {
+        out.copy_from_slice(&bytes);
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `simulate(...)`: one session of the project's simulator (the generator `letdown
 //! simulate` writes to files), in memory, with its labels.
 
-use crate::samples::Samples;
+use crate::samples::{Samples, ROW_BYTES};
 use letdown_datasets::{session_name, FaultSet, Generator, Profile, PumpProgram, SessionSpec};
 use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
@@ -19,7 +19,7 @@ where
 
 /// The `MemoryError` for a session of `rows` samples whose columns could not be reserved.
 fn too_large(rows: u64, e: &std::collections::TryReserveError) -> PyErr {
-    let gb = rows as f64 * 24.0 / 1e9;
+    let gb = (rows * ROW_BYTES) as f64 / 1e9;
     PyMemoryError::new_err(format!(
         "a session of {rows} samples needs {gb:.1} GB for its columns ({e}); simulate a \
          shorter or slower one, or write it to a file with `letdown simulate` and `replay` \
@@ -54,9 +54,10 @@ pub fn simulate(
         let mut generator =
             Generator::new(spec).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let mut samples = Samples::new(spec.rate_hz, generator.metadata());
+        let rows = spec.sample_count();
         samples
-            .reserve_rows(spec.sample_count())
-            .map_err(|e| too_large(spec.sample_count(), &e))?;
+            .reserve_rows(rows)
+            .map_err(|e| too_large(rows, &e))?;
         while let Some(s) = generator.next_sample() {
             if s.present {
                 samples.push_row(s.index, s.t_s, s.sample);

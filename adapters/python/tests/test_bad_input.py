@@ -122,8 +122,8 @@ def test_simulator_arguments_out_of_range_say_why():
 # samples, 20.7 GB of columns) cannot be reserved there, whatever the machine has.
 TOO_LARGE_FOR_4_GB = """
 import resource
-resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 import letdown
+resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 try:
     letdown.simulate(minutes=1440, rate_hz=10000)
 except MemoryError as e:

@@ -210,8 +210,8 @@ def simulate(
     Returns `read_session`'s dict (dropouts as gaps) with ``name`` (the file name it
     would get) and ``labels`` (numpy columns ``onset_s``, ``end_s``, ``visible_s``, s).
     An argument out of range raises ``ValueError`` saying why; a session whose columns
-    (24 bytes a sample) the machine cannot hold raises ``MemoryError`` before it is
-    generated.
+    (24 bytes a sample, copied into Python one column at a time) the machine cannot hold
+    raises ``MemoryError``, before it is generated where the columns cannot be reserved.
     """
     raw = _native.simulate(int(seed), str(profile), float(rate_hz), float(minutes), str(program), str(faults))
     samples = _samples(raw)
