@@ -205,10 +205,11 @@ impl LabelsPaths {
     }
 
     /// The one a reader takes: the plain file, or the compressed one when only that one
-    /// is a file (a folder under the plain name is no label file); an error when both are
+    /// exists (a folder under the plain name is no label file); an error when both do
     /// (`gzip -k` leaves both, and they may differ).
     pub fn existing(self) -> Result<PathBuf, SessionFileError> {
-        match (self.plain.is_file(), self.gzip.is_file()) {
+        let plain = self.plain.exists() && !self.plain.is_dir();
+        match (plain, self.gzip.is_file()) {
             (true, true) => {
                 let kind = ErrorKind::TwoLabelFiles { gzip: self.gzip };
                 Err(SessionFileError::new(self.plain, None, None, kind))
@@ -220,9 +221,8 @@ impl LabelsPaths {
 }
 
 /// The label file beside the session file at `session`: `NAME.labels.csv`, or
-/// `NAME.labels.csv.gz` when only that one exists ([`LabelsPaths`]).
-/// An error when the session's name is refused ([`session_name`]) or when both label
-/// files exist.
+/// `NAME.labels.csv.gz` when only that one is a label file ([`LabelsPaths::existing`]).
+/// An error when the session's name is refused ([`session_name`]) or when both are.
 pub fn labels_path(session: &Path) -> Result<PathBuf, SessionFileError> {
     LabelsPaths::of(session)?.existing()
 }
