@@ -367,6 +367,9 @@ enum LagWait {
 enum Alarm {
     /// The zero-flow test's, on the raw cycle mean or its pulsation.
     RawMean,
+    /// The same, on the first usable cycle after one or more lost ones (an artefact's, or
+    /// none of their samples usable).
+    AfterLoss,
     /// A test on the three-cycle median: on a tail or a decay, or at the end of the window
     /// after a change of pump settings (which tests the median against its own peak).
     Median,
@@ -387,6 +390,8 @@ struct CycleStats {
     sigma: f32,
     /// The cycle's length, s.
     dt_s: f32,
+    /// Whether the cycle before it was lost (an artefact's, or no usable sample).
+    after_loss: bool,
 }
 
 impl EjectionDetector {
@@ -575,6 +580,7 @@ impl EjectionDetector {
             }
             return None;
         }
+        let after_loss = self.artefact_run > 0;
         self.artefact_run = 0;
         self.note_phase(f.pulsation_phasor, f.rejected_fraction == 0.0);
         self.note_levels(f);
@@ -592,6 +598,7 @@ impl EjectionDetector {
             sigma_raw,
             sigma,
             dt_s,
+            after_loss,
         };
 
         // A surge after a change of pump settings is stored milk coming out faster; with
@@ -790,7 +797,12 @@ impl EjectionDetector {
                 // No partial-cycle test is armed: the next cycle's end decides.
                 return None;
             }
-            return self.confirm(Alarm::RawMean, c.m3, excess, delta);
+            let alarm = if c.after_loss {
+                Alarm::AfterLoss
+            } else {
+                Alarm::RawMean
+            };
+            return self.confirm(alarm, c.m3, excess, delta);
         }
         // On a previous ejection's tail it must be a sustained rise, not a step.
         let delta = self.rearm_delta();

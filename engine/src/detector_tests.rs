@@ -64,7 +64,8 @@ pub enum DetectorTest {
     /// within the cycle, an ejection's climb or the jump of a motion burst it spreads over
     /// the next cycles, which then decays. On any sensor, an onset whose cycle stood
     /// nearly still after a jump between the two usable cycles before it (such a burst,
-    /// before strong flow has shown the smoothing) waits likewise.
+    /// before strong flow has shown the smoothing) waits likewise, and so does one on the
+    /// first usable cycle after lost ones that jumped (a burst's tail).
     LagHold,
     /// At zero flow, an alarm of the mean's or the pulsation's CUSUM at a cycle's end whose
     /// cycle and the last usable one both pulse clear of a single cycle's noise, more than

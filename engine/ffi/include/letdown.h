@@ -352,8 +352,9 @@ enum ld_detector_test
   /*
    At zero flow on a sensor that smooths the pulsation away, an onset backed by a cycle
    pulsing clear of its noise, and on any sensor one whose cycle stood nearly still
-   after a jump between two usable cycles, waits a cycle for its level to hold (one
-   completed inside a cycle: for that cycle's end and one more) ("lag-hold").
+   after a jump between two usable cycles or on the first usable cycle after lost ones,
+   waits a cycle for its level to hold (one completed inside a cycle: for that cycle's
+   end and one more) ("lag-hold").
    */
   LD_DETECTOR_TEST_LAG_HOLD = (1 << 10),
   /*

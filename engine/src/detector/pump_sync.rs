@@ -302,12 +302,15 @@ impl EjectionDetector {
     /// differ: an ejection's flow climbs for 10–30 s (DESIGN §1). The mean's alarm waits;
     /// an onset that two cycles pulsing in one phase complete (phase-alarm: a burst lands
     /// at any phase) or that carried what the ducts store (no burst carries that much)
-    /// does not. The within-cycle completion waits for the first reason alone
+    /// does not. So does an alarm on the first usable cycle after lost ones that jumped
+    /// ([`jumped_after_loss`](Self::jumped_after_loss)). The within-cycle completion waits
+    /// for the first reason alone
     /// ([`partial_waits_for_the_lag`](Self::partial_waits_for_the_lag)).
     pub(super) fn waits_for_the_lag(&self, alarm: Alarm) -> bool {
         self.tests.has(DetectorTest::LagHold)
             && self.at_zero_flow()
             && (alarm == Alarm::RawMean && self.stalled_after_a_jump()
+                || alarm == Alarm::AfterLoss && self.jumped_after_loss()
                 || self.smoothing_sensor_pulsed())
     }
 
@@ -332,6 +335,18 @@ impl EjectionDetector {
         self.transfer_rate.is_finite()
             && self.transfer_here() < SMOOTHING_TRANSFER
             && self.pulsed_lately()
+    }
+
+    /// Whether the cycle that alarms, the first usable one after lost cycles
+    /// ([`Alarm::AfterLoss`]), jumped above the last usable one by more than
+    /// [`FALL_NOISE_FACTOR`] deviations of a change between two cycle means. A motion
+    /// burst that lost cycles often leaves its tail in the next one, which reads high and
+    /// clean; the cycle after it falls back, where milk flows on (lag-hold's third reason;
+    /// measured: the detection log, "A burst's tail after lost cycles").
+    fn jumped_after_loss(&self) -> bool {
+        let [this, last] = self.means.recent();
+        let change_sigma = core::f32::consts::SQRT_2 * self.sigma_ml_min();
+        this - last > FALL_NOISE_FACTOR * change_sigma
     }
 
     /// Whether the cycle that alarms stood nearly still after a jump: the last usable

@@ -399,6 +399,42 @@ fn a_cycle_with_rejected_samples_does_not_end_the_lags_wait() {
     assert_eq!(onsets, [false, false, false, true]);
 }
 
+/// The cycle of the first onset from zero flow over `cycles` (mean mL/min, pulsing as milk
+/// does, and the share of its samples rejected), if any.
+fn first_onset_with_losses(tests: DetectorTests, cycles: &[(f32, f32)]) -> Option<usize> {
+    let mut d = settled().with_tests(tests);
+    cycles.iter().position(|&(m, rejected)| {
+        let f = BlockFeatures {
+            rejected_fraction: rejected,
+            ..block(m)
+        };
+        matches!(d.process(&CYCLE, &f, 1.0), Some(Detection::Onset { .. }))
+    })
+}
+
+#[test]
+fn a_bursts_tail_after_a_lost_cycle_waits_for_the_next_cycles_level() {
+    // A rise builds some evidence, a burst loses one cycle and leaves its tail in the
+    // next, clean and high; the cycle after falls back.
+    let start = [(0.45, 0.0), (0.7, 0.0), (0.95, 0.0), (8.0, 0.5)];
+    let burst = [
+        &start[..],
+        &[(4.0, 0.0), (0.95, 0.0), (0.95, 0.0), (0.95, 0.0)],
+    ]
+    .concat();
+    let without = BUT_PHASE_ALARM.without(DetectorTest::LagHold);
+    assert_eq!(
+        first_onset_with_losses(without, &burst),
+        Some(4),
+        "the case must fool the detector without the rule"
+    );
+    assert_eq!(first_onset_with_losses(BUT_PHASE_ALARM, &burst), None);
+    // Milk that flows on after the lost cycle is found one cycle later.
+    let climb = [&start[..], &[(4.0, 0.0), (4.5, 0.0), (5.0, 0.0)]].concat();
+    assert_eq!(first_onset_with_losses(without, &climb), Some(4));
+    assert_eq!(first_onset_with_losses(BUT_PHASE_ALARM, &climb), Some(5));
+}
+
 /// Onsets while a settled detector takes `means` after the vacuum deepened (a switch
 /// to expression at zero flow), then the onsets and ends of an ejection's rise.
 fn after_a_deeper_vacuum(tests: DetectorTests, means: &[f32]) -> (usize, (usize, usize)) {
