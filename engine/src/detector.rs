@@ -520,8 +520,7 @@ impl EjectionDetector {
             || !self.floor.is_finite()
             || self.artefact_run >= LOST_LEVEL_CYCLES
         {
-            let possible = ChannelLimits::FLOW_ML_MIN;
-            return (possible.min, possible.max);
+            return ChannelLimits::FLOW_ML_MIN.range();
         }
         let widen = (1u32 << self.artefact_run.min(2)) as f32;
         let hi = self.floor + (2.0 * (ref_peak - self.floor).max(0.0) + 4.0) * widen;

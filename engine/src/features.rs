@@ -109,8 +109,8 @@ impl FlowFeatures {
     /// An accumulator for decimated flow at `fs` Hz, expecting cycles of `expected_len`
     /// samples at first.
     pub fn new(fs: f32, expected_len: u32) -> Self {
-        let possible = ChannelLimits::FLOW_ML_MIN;
-        let mut f = Self::new_empty(fs, possible.min, possible.max);
+        let (lo, hi) = ChannelLimits::FLOW_ML_MIN.range();
+        let mut f = Self::new_empty(fs, lo, hi);
         f.expect_len(expected_len);
         f
     }

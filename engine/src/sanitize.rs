@@ -79,6 +79,11 @@ impl ChannelLimits {
         }
     }
 
+    /// The possible range, `(min, max)`.
+    pub const fn range(&self) -> (f32, f32) {
+        (self.min, self.max)
+    }
+
     /// Whether `x` may repeat for any time without being stuck.
     #[inline]
     fn may_hold(&self, x: f32) -> bool {

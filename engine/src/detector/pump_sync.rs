@@ -345,8 +345,14 @@ impl EjectionDetector {
     /// measured: the detection log, "A burst's tail after lost cycles").
     fn jumped_after_loss(&self) -> bool {
         let [this, last] = self.means.recent();
-        let change_sigma = core::f32::consts::SQRT_2 * self.sigma_ml_min();
-        this - last > FALL_NOISE_FACTOR * change_sigma
+        self.is_jump(this - last)
+    }
+
+    /// Whether a rise of `rise` mL/min between two cycle means is a jump: more than
+    /// [`FALL_NOISE_FACTOR`] deviations of a change between two cycle means (√2 times the
+    /// noise).
+    fn is_jump(&self, rise: f32) -> bool {
+        rise > FALL_NOISE_FACTOR * core::f32::consts::SQRT_2 * self.sigma_ml_min()
     }
 
     /// Whether the cycle that alarms stood nearly still after a jump: the last usable
@@ -362,9 +368,7 @@ impl EjectionDetector {
         };
         let [this, last] = self.means.recent();
         let jump = last - before;
-        let now = this - last;
-        let change_sigma = core::f32::consts::SQRT_2 * self.sigma_ml_min();
-        jump > FALL_NOISE_FACTOR * change_sigma && now < STALL_SHARE * jump
+        self.is_jump(jump) && this - last < STALL_SHARE * jump
     }
 
     /// Whether this cycle's or the last one's own pulsation stood [`LOCK_NOISE_FACTOR`]

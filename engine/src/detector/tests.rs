@@ -21,6 +21,15 @@ fn block(mean: f32) -> BlockFeatures {
     pulsing_block(mean, mean)
 }
 
+/// A cycle of mean `mean` mL/min, pulsing as milk does, with `rejected` of its samples
+/// rejected.
+fn with_rejected(mean: f32, rejected: f32) -> BlockFeatures {
+    BlockFeatures {
+        rejected_fraction: rejected,
+        ..block(mean)
+    }
+}
+
 /// A cycle of mean flow `mean` whose pulsation is `pulsation` (mL/min), at the same
 /// point of every cycle, as milk's.
 fn pulsing_block(mean: f32, pulsation: f32) -> BlockFeatures {
@@ -154,11 +163,7 @@ fn a_rise_must_show_half_the_pulsation_milk_shows_on_this_sensor() {
 /// swing left inside the band in two cycles; then zero flow again. Whether it alarms.
 fn motion_burst_alarms(tests: DetectorTests) -> bool {
     let mut d = settled().with_tests(tests);
-    let spoiled = |mean: f32, rejected: f32| BlockFeatures {
-        rejected_fraction: rejected,
-        ..block(mean)
-    };
-    let burst = [spoiled(3.0, 0.09), spoiled(8.0, 0.04)];
+    let burst = [with_rejected(3.0, 0.09), with_rejected(8.0, 0.04)];
     let quiet = [block(0.2); 4];
     burst
         .iter()
@@ -404,11 +409,10 @@ fn a_cycle_with_rejected_samples_does_not_end_the_lags_wait() {
 fn first_onset_with_losses(tests: DetectorTests, cycles: &[(f32, f32)]) -> Option<usize> {
     let mut d = settled().with_tests(tests);
     cycles.iter().position(|&(m, rejected)| {
-        let f = BlockFeatures {
-            rejected_fraction: rejected,
-            ..block(m)
-        };
-        matches!(d.process(&CYCLE, &f, 1.0), Some(Detection::Onset { .. }))
+        matches!(
+            d.process(&CYCLE, &with_rejected(m, rejected), 1.0),
+            Some(Detection::Onset { .. })
+        )
     })
 }
 
@@ -1152,15 +1156,6 @@ fn the_partial_test_completes_evidence_of_two_cycles_inside_the_third() {
 /// pulsed clear of the noise.
 fn armed_on_a_lagging_sensor(tests: DetectorTests) -> EjectionDetector {
     as_lagging(armed_by_a_slow_start(tests).0)
-}
-
-/// A cycle of mean `mean` mL/min, pulsing as milk does, with `rejected` of its samples
-/// rejected.
-fn with_rejected(mean: f32, rejected: f32) -> BlockFeatures {
-    BlockFeatures {
-        rejected_fraction: rejected,
-        ..block(mean)
-    }
 }
 
 #[test]
