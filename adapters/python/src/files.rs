@@ -5,7 +5,7 @@
 use crate::config;
 use crate::engine::{channels, column};
 use crate::event_columns::EventColumns;
-use crate::samples::Samples;
+use crate::samples::{Samples, ROW_BYTES};
 use crate::scoring::session_score_dict;
 use letdown_datasets::score::score_session;
 use letdown_engine::Event;
@@ -16,9 +16,10 @@ use letdown_io::session_run::{
     replay_reader_with, replay_session_with, Outcome, Replay, ReplayObserver,
 };
 use letdown_io::{SessionFileError, SessionItem, SessionReader};
-use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
+use pyo3::exceptions::{PyFileNotFoundError, PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::collections::TryReserveError;
 use std::path::{Path, PathBuf};
 
 /// Reads the session file at `path` (`NAME.csv` or `NAME.csv.gz`, DESIGN §3) without the
@@ -29,8 +30,32 @@ pub fn read_session(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyDict>> {
     check_exists(&path)?;
     let samples = py
         .detach(|| read_samples(&path))
-        .map_err(PyValueError::new_err)?;
+        .map_err(|e| e.into_py_err(&path))?;
     Ok(samples.into_dict(py)?.unbind())
+}
+
+/// Why a session file could not be read into columns.
+enum ReadError {
+    /// The file is missing or malformed: the reader's message.
+    File(String),
+    /// The columns could not grow past `rows` rows.
+    Memory { rows: u64, reason: TryReserveError },
+}
+
+impl ReadError {
+    /// A `ValueError` naming file, line, field and reason, or a `MemoryError` naming the
+    /// rows read.
+    fn into_py_err(self, path: &Path) -> PyErr {
+        match self {
+            Self::File(message) => PyValueError::new_err(message),
+            Self::Memory { rows, reason } => PyMemoryError::new_err(format!(
+                "{}: the columns of more than {rows} samples ({:.1} MB) do not fit in memory \
+                 ({reason}); `replay` the file, which streams it",
+                path.display(),
+                (rows * ROW_BYTES) as f64 / 1e6
+            )),
+        }
+    }
 }
 
 /// A `FileNotFoundError` (the reader's message) when nothing is at `path`, so that
@@ -44,12 +69,19 @@ fn check_exists(path: &Path) -> PyResult<()> {
     }
 }
 
-fn read_samples(path: &std::path::Path) -> Result<Samples, String> {
-    let mut reader = SessionReader::open(path).map_err(|e| e.to_string())?;
+fn read_samples(path: &Path) -> Result<Samples, ReadError> {
+    let file_error = |e: SessionFileError| ReadError::File(e.to_string());
+    let mut reader = SessionReader::open(path).map_err(file_error)?;
     let mut s = Samples::new(reader.sample_rate_hz(), reader.metadata().entries.clone());
-    while let Some(item) = reader.next_item().map_err(|e| e.to_string())? {
+    while let Some(item) = reader.next_item().map_err(file_error)? {
         match item {
-            SessionItem::Row(row) => s.push_row(row.index, row.t_s, row.sample),
+            SessionItem::Row(row) => {
+                s.make_room().map_err(|reason| ReadError::Memory {
+                    rows: s.rows(),
+                    reason,
+                })?;
+                s.push_row(row.index, row.t_s, row.sample)
+            }
             SessionItem::Gap(gap) => s.push_gap(gap.start_index, gap.missing, gap.start_s),
         }
     }

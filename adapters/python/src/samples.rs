@@ -9,6 +9,8 @@ use std::collections::TryReserveError;
 /// Bytes a row takes in the columns: the sample index and time (8 each), pressure and
 /// flow (4 each).
 pub const ROW_BYTES: u64 = 24;
+/// Fewest rows the columns grow by at a time (a second at 10 kHz).
+const MIN_GROWTH_ROWS: u64 = 10_000;
 
 /// Rows as little-endian bytes (numpy reads them without a per-value conversion), gaps
 /// as lists.
@@ -49,6 +51,26 @@ impl Samples {
         self.t_s.try_reserve_exact(wide)?;
         self.pressure.try_reserve_exact(narrow)?;
         self.flow.try_reserve_exact(narrow)
+    }
+
+    /// Makes room for the next row where a column is full, doubling the columns (at least
+    /// [`MIN_GROWTH_ROWS`] rows) as a file of unknown length is read, or says that the
+    /// machine cannot hold them: a `MemoryError` for Python instead of an abort.
+    pub fn make_room(&mut self) -> Result<(), TryReserveError> {
+        let full = |column: &Vec<u8>, width: usize| column.capacity() - column.len() < width;
+        if full(&self.index, 8)
+            || full(&self.t_s, 8)
+            || full(&self.pressure, 4)
+            || full(&self.flow, 4)
+        {
+            self.reserve_rows(self.rows.max(MIN_GROWTH_ROWS))?;
+        }
+        Ok(())
+    }
+
+    /// Rows the columns hold so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
     }
 
     /// Appends the row of sample `index` at `t_s` (s).
@@ -128,5 +150,23 @@ mod tests {
         assert!(Samples::new(1000.0, Vec::new())
             .reserve_rows(u64::MAX / 16)
             .is_err());
+    }
+
+    #[test]
+    fn columns_grow_by_doubling_as_rows_come() {
+        let mut s = Samples::new(100.0, Vec::new());
+        let sample = Sample::new(-50.0, 1.0);
+        let mut grown = 0;
+        for i in 0..100_000u64 {
+            let before = s.flow.capacity();
+            s.make_room().expect("room for a row");
+            grown += usize::from(s.flow.capacity() != before);
+            s.push_row(i, i as f64 / 100.0, sample);
+        }
+        assert_eq!(s.rows(), 100_000);
+        // 10 000, 20 000, 40 000, 80 000, 160 000 rows: five reservations, not one a row.
+        assert_eq!(grown, 5);
+        assert_eq!(s.flow.capacity(), 160_000 * 4);
+        assert_eq!(s.index.len(), 100_000 * 8);
     }
 }

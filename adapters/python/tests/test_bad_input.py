@@ -1,5 +1,7 @@
 """Bad input raises a clear exception naming what is wrong, and never crashes."""
 
+import gzip
+import re
 import subprocess
 import sys
 
@@ -139,6 +141,46 @@ def test_a_session_too_large_to_hold_is_a_memory_error_before_it_is_generated():
     assert child.stdout.startswith("MemoryError: a session of 864000000 samples needs 20.7 GB"), (
         child.stdout
     )
+
+
+# In a child process whose address space is capped 32 MB above what it holds after
+# import: the columns of a file's rows (24 bytes each) grow until they cannot.
+FILE_TOO_LARGE_FOR_THE_CAP = """
+import resource, sys
+import letdown
+with open("/proc/self/status") as status:
+    held = next(int(line.split()[1]) for line in status if line.startswith("VmSize:")) << 10
+cap = held + (32 << 20)
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+try:
+    letdown.read_session(sys.argv[1])
+except MemoryError as e:
+    print("MemoryError:", e)
+"""
+
+
+def test_a_file_too_large_to_hold_is_a_memory_error_not_an_abort(tmp_path):
+    rows = 4_000_000  # 96 MB of columns, 9 MB gzipped
+    path = tmp_path / "long.csv.gz"
+    text = "# sample_rate_hz: 100\nt_s,pressure_mmhg,flow_ml_min\n" + "".join(
+        f"{i / 100:.2f},-50,0\n" for i in range(rows)
+    )
+    path.write_bytes(gzip.compress(text.encode(), compresslevel=1))
+    child = subprocess.run(
+        [sys.executable, "-c", FILE_TOO_LARGE_FOR_THE_CAP, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    assert re.match(
+        rf"MemoryError: {re.escape(str(path))}: the columns of more than \d+ samples \([\d.]+ MB\) "
+        r"do not fit in memory",
+        child.stdout,
+    ), child.stdout
+    # Below the file's rows: the columns had grown before they could not.
+    held = int(re.search(r"more than (\d+) samples", child.stdout).group(1))
+    assert 10_000 <= held < rows, held
 
 
 def test_replay_arrays_refuses_what_the_readers_refuse_naming_the_row():

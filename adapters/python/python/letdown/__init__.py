@@ -163,7 +163,8 @@ def read_session(path: PathLike) -> Dict[str, Any]:
     and ``flow_ml_min`` (float32), and ``gaps``: numpy columns ``start_index``,
     ``missing`` (samples), ``start_s`` and ``before_row`` (rows read before the gap).
     A missing file raises ``FileNotFoundError``; a malformed one ``ValueError`` naming
-    file, line, field and reason.
+    file, line, field and reason; one whose columns the machine cannot hold (24 bytes a
+    row) ``MemoryError`` naming the rows read (``replay`` streams such a file).
     """
     return _samples(_native.read_session(os.fspath(path)))
 
