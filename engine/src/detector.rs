@@ -46,8 +46,9 @@
 //! what milk is ([`DetectorTests`], each switchable for an ablation study):
 //! - **it moves with the pump**: the cycle's component at its own frequency (the per-cycle
 //!   lock-in of [`crate::features`]) has risen with the mean ([`PULSATION_SHARE`],
-//!   [`LOCK_NOISE_FACTOR`]); a rise of the mean alone is sensor drift, slow wobble or held
-//!   values, and becomes the new baseline. A sensor too smooth to show the pulsation still
+//!   [`LOCK_NOISE_FACTOR`]), in the latest two cycles and over the cycles the evidence
+//!   was built on ([`RUN_MEMORY`]); a rise of the mean alone is sensor drift, slow wobble
+//!   or held values, and becomes the new baseline. A sensor too smooth to show the pulsation still
 //!   detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]); one whose noise at zero flow shows
 //!   it smooths, before any strong flow, a smaller one that climbs as milk does
 //!   ([`DetectorTest::NoiseShape`]);
@@ -106,9 +107,9 @@ pub use self::{
     },
     pump_sync::{
         LOCK_NOISE_FACTOR, MIN_TRANSFER, NOISE_SHAPE_CYCLES, PULSATION_SHARE,
-        PULSATION_TRANSFER_PRIOR, SHAPE_STEP_CAP, SMOOTHED_CLIMB_FACTOR, SMOOTHED_NOISE_SHARE,
-        SMOOTHED_UNLOCKED_FACTOR, SMOOTHING_TRANSFER, STALL_SHARE, TRANSFER_GAIN,
-        UNLOCKED_FLOW_FACTOR,
+        PULSATION_TRANSFER_PRIOR, RUN_MEMORY, SHAPE_STEP_CAP, SMOOTHED_CLIMB_FACTOR,
+        SMOOTHED_NOISE_SHARE, SMOOTHED_UNLOCKED_FACTOR, SMOOTHING_TRANSFER, STALL_SHARE,
+        TRANSFER_GAIN, UNLOCKED_FLOW_FACTOR,
     },
     rearm::{MAX_STEP_SHARE, REARM_LEVEL_SHARE},
 };
@@ -307,6 +308,14 @@ pub struct EjectionDetector {
     slow_base: f32,
     /// Consecutive cycles that have raised the CUSUM.
     evidence_cycles: u32,
+    /// Over the cycles since the mean's statistic last stood at zero (the run), each
+    /// weighted by [`RUN_MEMORY`] to the power of its age: their mean excess and their
+    /// own pulsation over its level, summed (mL/min), and the sum of the squared weights
+    /// (the variance of a sum of such noise, per cycle's); and how many cycles.
+    run_excess: f32,
+    run_lock: f32,
+    run_w2: f32,
+    run_cycles: u16,
     /// The latest cycle had samples rejected as an artefact: it adds no evidence.
     spoiled: bool,
     /// The latest tested excess, mL/min.
@@ -456,6 +465,10 @@ impl EjectionDetector {
             phase_low: 0.0,
             slow_base: 0.0,
             evidence_cycles: 0,
+            run_excess: 0.0,
+            run_lock: 0.0,
+            run_w2: 0.0,
+            run_cycles: 0,
             spoiled: false,
             last_excess: 0.0,
             seen_onset: false,
@@ -953,6 +966,7 @@ impl EjectionDetector {
         } else {
             1
         };
+        self.note_run(s > 0.0, excess);
         self.last_excess = excess;
         s > self.threshold && self.may_alarm(excess, delta)
     }
@@ -969,6 +983,7 @@ impl EjectionDetector {
         self.waited = Waits::NONE;
         self.cusum.reset();
         self.pulse_cusum.reset();
+        self.note_run(false, 0.0);
     }
 
     /// Starts following a rise to its peak; reports it unless it is ductal milk

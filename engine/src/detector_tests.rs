@@ -12,7 +12,8 @@ use core::str::FromStr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DetectorTest {
     /// An onset needs pump-synchronous flow: the cycle's component at the pump rate must
-    /// back the rise of its mean (offset drift, slow wobble and held values have none).
+    /// back the rise of its mean, in the latest two cycles and over the cycles its evidence
+    /// was built on (offset drift, slow wobble and held values have none).
     PumpSync,
     /// A rise that began in the first seconds of pumping, before any ejection, is the milk
     /// already in the ducts, followed silently.

@@ -8,7 +8,8 @@
 //! smoothing in it) is learnt during strong flow, for the rhythm it was learnt at. From
 //! them come the two answers the detector takes from the pulsation: whether it backs a
 //! candidate onset's mean excess ([`PULSATION_SHARE`], [`LOCK_NOISE_FACTOR`],
-//! [`UNLOCKED_FLOW_FACTOR`]; where only the latest cycle's own pulsation does yet, the
+//! [`UNLOCKED_FLOW_FACTOR`]; in the latest two cycles and over the run of cycles the
+//! evidence was built on, [`RUN_MEMORY`]; where only the latest cycle's own pulsation does yet, the
 //! alarm waits a cycle rather than be taken for an offset), and whether its own CUSUM at
 //! zero flow has found a rise ([`DetectorTest::PulseCusum`]), sooner than the mean's where
 //! the level wanders. Where the learnt transfer says the sensor smooths milk's pulsation
@@ -32,6 +33,16 @@ use super::{
 use crate::cusum;
 use crate::detector_tests::DetectorTest;
 
+/// Weight a cycle of the run keeps per cycle that follows it, where the pulsation is asked
+/// to back the mean over the cycles its evidence was built on
+/// ([`EjectionDetector::run_backed`]): its sums remember about five cycles (2.5 s at
+/// 110 cpm, 6 s at 50), more than the latest two the pulsation is otherwise judged on,
+/// less than an ejection's climb of 10–30 s (DESIGN §1), so that a creep of the level
+/// that began the evidence before milk came weighs little once milk pulses. Summed over
+/// the whole run without forgetting, that creep held back a weak ejection through the
+/// lagging sensors (`ext-hard-05` at 698.7 s, found 10–15 s later in five of the outside
+/// set's lag copies; detection log).
+pub const RUN_MEMORY: f32 = 0.8;
 /// Share of the pulsation milk would show that the pump-synchronous flow must show for an
 /// onset: `PULSATION_SHARE × transfer × excess`, where the transfer is the sensor's
 /// pump-synchronous amplitude of milk flow per mL/min of its mean, learnt during strong
@@ -140,8 +151,46 @@ impl EjectionDetector {
     pub(super) fn pump_locked(&self, excess: f32) -> bool {
         let rise = excess.max(self.prev_m3 - self.slow_base);
         !self.tests.has(DetectorTest::PumpSync)
-            || self.lock_excess >= self.lock_bar(excess)
+            || (self.lock_excess >= self.lock_bar(excess) && self.run_backed())
             || rise >= self.unlocked_factor() * self.delta
+    }
+
+    /// Whether the pulsation backs the mean over the cycles its evidence was built on, not
+    /// only the latest two: summed over them ([`RUN_MEMORY`]), the share milk would show
+    /// of the summed excess, never less than the sum's own deviation, never more than
+    /// [`LOCK_NOISE_FACTOR`] of it, as the two cycles' test asks. A drift or a wobble that
+    /// builds the mean's evidence over many cycles shows no pulsation in them, and two of
+    /// its cycles pulse above their bar by chance (about one time in five at one
+    /// deviation); milk pulses in each. Asked of runs of three cycles or more (shorter ones
+    /// are the two cycles' test), and not on a sensor strong flow has shown to smooth
+    /// (learnt transfer below [`SMOOTHING_TRANSFER`]): there milk's pulsation stands within
+    /// its noise cycle after cycle, and the lucky cycles are what find later ejections in
+    /// time (detection log).
+    pub(super) fn run_backed(&self) -> bool {
+        let smoothing = self.transfer_rate.is_finite() && self.transfer_here() < SMOOTHING_TRANSFER;
+        if self.run_cycles < 3 || smoothing {
+            return true;
+        }
+        let dev = self.puls_dev_raw.max(SIGMA_FLOOR_ML_MIN) * libm::sqrtf(self.run_w2);
+        let share = PULSATION_SHARE * self.transfer_here() * self.run_excess;
+        self.run_lock >= share.max(dev).min(LOCK_NOISE_FACTOR * dev)
+    }
+
+    /// Adds the tested cycle's mean `excess` (mL/min) and its own pulsation over its level
+    /// to the run's sums while the mean's evidence builds (`building`), each earlier cycle
+    /// weighted down by [`RUN_MEMORY`]; forgets them once the evidence stands at zero.
+    pub(super) fn note_run(&mut self, building: bool, excess: f32) {
+        if building {
+            self.run_excess = RUN_MEMORY * self.run_excess + excess;
+            self.run_lock = RUN_MEMORY * self.run_lock + self.lock_this;
+            self.run_w2 = RUN_MEMORY * RUN_MEMORY * self.run_w2 + 1.0;
+            self.run_cycles = self.run_cycles.saturating_add(1);
+        } else {
+            self.run_excess = 0.0;
+            self.run_lock = 0.0;
+            self.run_w2 = 0.0;
+            self.run_cycles = 0;
+        }
     }
 
     /// The large-excess fallback's factor: [`SMOOTHED_UNLOCKED_FACTOR`] where the noise

@@ -1781,3 +1781,73 @@ fn ductal_flow(t: f32) -> f32 {
         6.0 * libm::expf(-(t - 12.0) / 15.0)
     }
 }
+
+/// A zero creeping up by 0.2 mL/min a cycle from zero flow (a drifting offset) on a
+/// sensor whose cycle means scatter ±0.25 mL/min and that shows milk's pulsation (learnt
+/// transfer 0.6), each cycle's pulsation from
+/// `pulsation(i, excess)` (mL/min over the level the detector follows at zero flow;
+/// `excess` the cycle's mean over the zero flow). The cycle of the first onset, if any,
+/// within `cycles` cycles.
+fn creep_onset(cycles: usize, pulsation: impl Fn(usize, f32) -> f32) -> Option<usize> {
+    let mut d = creep_sensor();
+    let zero = d.puls_base;
+    (0..cycles).find(|&i| {
+        let excess = 0.2 * (i + 1) as f32;
+        let cycle = pulsing_block(0.2 + excess, zero + pulsation(i, excess));
+        matches!(
+            d.process(&CYCLE, &cycle, 1.0),
+            Some(Detection::Onset { .. })
+        )
+    })
+}
+
+/// The creep's sensor after a minute at zero flow (cycle means and their pulsation
+/// 0.2 ± 0.25 mL/min), its transfer learnt at the pump's rate.
+fn creep_sensor() -> EjectionDetector {
+    let mut d = settled_at(0.25);
+    d.transfer = 0.6;
+    d.transfer_rate = CYCLE.rate_cpm;
+    d
+}
+
+/// The cycle at which the creep's evidence first alarms without pulsation (and is taken
+/// as an offset: the statistic falls back to zero).
+fn creep_alarm() -> usize {
+    let mut d = creep_sensor();
+    let zero = d.puls_base;
+    (0..40)
+        .find(|&i| {
+            let excess = 0.2 * (i + 1) as f32;
+            let before = d.cusum().0;
+            d.process(&CYCLE, &pulsing_block(0.2 + excess, zero), 1.0);
+            before > 0.0 && d.cusum().0 == 0.0
+        })
+        .expect("the creep alarms")
+}
+
+#[test]
+fn pulsation_in_the_last_two_cycles_alone_does_not_back_a_creep_built_over_many() {
+    // Milk pulses in every cycle of its rise: an onset by the cycle the creep alarms at.
+    let alarm = creep_alarm();
+    assert!(
+        alarm >= 4,
+        "a creep builds its evidence over cycles: {alarm}"
+    );
+    // Three cycles past the alarm the creep is still far below the large-excess fallback.
+    let cycles = alarm + 3;
+    let milk = creep_onset(cycles, |_, excess| 0.6 * excess);
+    assert!(milk.is_some_and(|i| i <= alarm), "{milk:?} vs {alarm}");
+    // The same creep whose last two cycles before the alarm happen to pulse at 0.6 of
+    // what milk would show (above the half the latest two cycles are asked for), the
+    // cycles before them not at all: the run it was built over does not pulse.
+    let lucky = |i: usize, excess: f32| {
+        if i + 1 >= alarm && i <= alarm {
+            0.36 * excess
+        } else {
+            0.0
+        }
+    };
+    assert_eq!(creep_onset(cycles, lucky), None);
+    // Pulsing so in every cycle of the run, it is backed.
+    assert!(creep_onset(cycles, |_, excess| 0.36 * excess).is_some());
+}
