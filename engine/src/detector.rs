@@ -48,10 +48,10 @@
 //!   lock-in of [`crate::features`]) has risen with the mean ([`PULSATION_SHARE`],
 //!   [`LOCK_NOISE_FACTOR`]), in the latest two cycles and over the cycles the evidence
 //!   was built on ([`RUN_MEMORY`]); a rise of the mean alone is sensor drift, slow wobble
-//!   or held values, and becomes the new baseline. A sensor too smooth to show the pulsation still
-//!   detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]); one whose noise at zero flow shows
-//!   it smooths, before any strong flow, a smaller one that climbs as milk does
-//!   ([`DetectorTest::NoiseShape`]);
+//!   or held values, and becomes the new baseline. A sensor too smooth to show the
+//!   pulsation still detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]); one whose noise at
+//!   zero flow shows it smooths, before any strong flow, a smaller one that climbs as milk
+//!   does ([`DetectorTest::NoiseShape`]);
 //! - **it climbs as an ejection does** ([`MIN_ONSET_SLOPE_ML_MIN_S`]), faster than a
 //!   trickle's or a tail's slow wander (an alarm that comes before the climb keeps its
 //!   evidence for the next alarm, once, where the sensor is quiet enough for that second
@@ -92,6 +92,7 @@ mod rearm;
 
 use phase::PhasePair;
 use pump_changes::SettingTrack;
+use pump_sync::RunSums;
 
 // The constants defined beside the code they tune, reachable as `crate::detector::NAME`:
 // the module doc links them here, and feature `internals` publishes them. Without that
@@ -308,14 +309,8 @@ pub struct EjectionDetector {
     slow_base: f32,
     /// Consecutive cycles that have raised the CUSUM.
     evidence_cycles: u32,
-    /// Over the cycles since the mean's statistic last stood at zero (the run), each
-    /// weighted by [`RUN_MEMORY`] to the power of its age: their mean excess and their
-    /// own pulsation over its level, summed (mL/min), and the sum of the squared weights
-    /// (the variance of a sum of such noise, per cycle's); and how many cycles.
-    run_excess: f32,
-    run_lock: f32,
-    run_w2: f32,
-    run_cycles: u16,
+    /// The mean's and the pulsation's sums over the cycles the evidence was built on.
+    run: RunSums,
     /// The latest cycle had samples rejected as an artefact: it adds no evidence.
     spoiled: bool,
     /// The latest tested excess, mL/min.
@@ -465,10 +460,7 @@ impl EjectionDetector {
             phase_low: 0.0,
             slow_base: 0.0,
             evidence_cycles: 0,
-            run_excess: 0.0,
-            run_lock: 0.0,
-            run_w2: 0.0,
-            run_cycles: 0,
+            run: RunSums::default(),
             spoiled: false,
             last_excess: 0.0,
             seen_onset: false,

@@ -38,7 +38,7 @@ pub fn read_session(py: Python<'_>, path: PathBuf) -> PyResult<Py<PyDict>> {
 enum ReadError {
     /// The file is missing or malformed: the reader's message.
     File(String),
-    /// The columns could not grow past `rows` rows.
+    /// The columns could not grow past `rows` rows (or the gaps' past theirs).
     Memory { rows: u64, reason: TryReserveError },
 }
 
@@ -49,8 +49,8 @@ impl ReadError {
         match self {
             Self::File(message) => PyValueError::new_err(message),
             Self::Memory { rows, reason } => PyMemoryError::new_err(format!(
-                "{}: the columns of more than {rows} samples ({:.1} MB) do not fit in memory \
-                 ({reason}); `replay` the file, which streams it",
+                "{}: {rows} samples read ({:.1} MB of columns), and the columns could not \
+                 grow to hold more ({reason}); `replay` the file, which streams it",
                 path.display(),
                 (rows * ROW_BYTES) as f64 / 1e6
             )),
@@ -69,6 +69,14 @@ fn check_exists(path: &Path) -> PyResult<()> {
     }
 }
 
+/// The error for columns that could not grow past what `s` holds.
+fn out_of_memory(s: &Samples, reason: TryReserveError) -> ReadError {
+    ReadError::Memory {
+        rows: s.rows(),
+        reason,
+    }
+}
+
 fn read_samples(path: &Path) -> Result<Samples, ReadError> {
     let file_error = |e: SessionFileError| ReadError::File(e.to_string());
     let mut reader = SessionReader::open(path).map_err(file_error)?;
@@ -76,13 +84,14 @@ fn read_samples(path: &Path) -> Result<Samples, ReadError> {
     while let Some(item) = reader.next_item().map_err(file_error)? {
         match item {
             SessionItem::Row(row) => {
-                s.make_room().map_err(|reason| ReadError::Memory {
-                    rows: s.rows(),
-                    reason,
-                })?;
+                s.make_room().map_err(|reason| out_of_memory(&s, reason))?;
                 s.push_row(row.index, row.t_s, row.sample)
             }
-            SessionItem::Gap(gap) => s.push_gap(gap.start_index, gap.missing, gap.start_s),
+            SessionItem::Gap(gap) => {
+                s.make_gap_room()
+                    .map_err(|reason| out_of_memory(&s, reason))?;
+                s.push_gap(gap.start_index, gap.missing, gap.start_s)
+            }
         }
     }
     Ok(s)

@@ -9,10 +9,10 @@
 //! them come the two answers the detector takes from the pulsation: whether it backs a
 //! candidate onset's mean excess ([`PULSATION_SHARE`], [`LOCK_NOISE_FACTOR`],
 //! [`UNLOCKED_FLOW_FACTOR`]; in the latest two cycles and over the run of cycles the
-//! evidence was built on, [`RUN_MEMORY`]; where only the latest cycle's own pulsation does yet, the
-//! alarm waits a cycle rather than be taken for an offset), and whether its own CUSUM at
-//! zero flow has found a rise ([`DetectorTest::PulseCusum`]), sooner than the mean's where
-//! the level wanders. Where the learnt transfer says the sensor smooths milk's pulsation
+//! evidence was built on, [`RUN_MEMORY`]; where only the latest cycle's own pulsation does
+//! yet, the alarm waits a cycle rather than be taken for an offset), and whether its own
+//! CUSUM at zero flow has found a rise ([`DetectorTest::PulseCusum`]), sooner than the
+//! mean's where the level wanders. Where the learnt transfer says the sensor smooths milk's pulsation
 //! away, a cycle pulsing clear of its noise is the edge of an artefact the sensor spreads
 //! over the next cycles, and an onset it backs waits a cycle for its level to hold (one
 //! completed inside a cycle, for that cycle's end first: [`DetectorTest::LagHold`]); on
@@ -35,7 +35,7 @@ use crate::detector_tests::DetectorTest;
 
 /// Weight a cycle of the run keeps per cycle that follows it, where the pulsation is asked
 /// to back the mean over the cycles its evidence was built on
-/// ([`EjectionDetector::run_backed`]): its sums remember about five cycles (2.5 s at
+/// ([`EjectionDetector::run_backed`]): its sums remember about five cycles (2.7 s at
 /// 110 cpm, 6 s at 50), more than the latest two the pulsation is otherwise judged on,
 /// less than an ejection's climb of 10–30 s (DESIGN §1), so that a creep of the level
 /// that began the evidence before milk came weighs little once milk pulses. Summed over
@@ -140,10 +140,37 @@ pub const SHAPE_STEP_CAP: f32 = 10.0;
 /// a Rayleigh amplitude's mean √π·σ over the mean step 2σ/√π, π/2.
 const WHITE_PULSE_PER_STEP: f32 = core::f32::consts::FRAC_PI_2;
 
+/// The run's sums (run-backing): over the cycles since the mean's statistic last stood at
+/// zero, those without rejected samples, each weighted by [`RUN_MEMORY`] to the power of
+/// its age.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct RunSums {
+    /// The cycles' mean excess over the baseline, summed, mL/min.
+    excess: f32,
+    /// Their own pulsation over its zero-flow level, summed, mL/min.
+    lock: f32,
+    /// The squared weights, summed: the weighted sum's variance in units of one cycle's.
+    w2: f32,
+    /// Cycles taken (saturating).
+    cycles: u16,
+}
+
+impl RunSums {
+    /// Takes one more cycle's mean `excess` and pulsation `lock` (mL/min), the older ones
+    /// weighted down by [`RUN_MEMORY`].
+    fn add(&mut self, excess: f32, lock: f32) {
+        self.excess = RUN_MEMORY * self.excess + excess;
+        self.lock = RUN_MEMORY * self.lock + lock;
+        self.w2 = RUN_MEMORY * RUN_MEMORY * self.w2 + 1.0;
+        self.cycles = self.cycles.saturating_add(1);
+    }
+}
+
 impl EjectionDetector {
     /// Whether the pump-synchronous flow backs a mean excess of `excess` mL/min — by the
     /// share milk would show, or, on a sensor that smooths most of the pulsation away,
-    /// clearly above the pulsation's own noise ([`LOCK_NOISE_FACTOR`]); or the
+    /// clearly above the pulsation's own noise ([`LOCK_NOISE_FACTOR`]), in the latest two
+    /// cycles and over the run ([`run_backed`](Self::run_backed)); or the
     /// flow has risen so far above the level followed without those absorbed offsets
     /// that it stands without it. The share is never less than the pulsation's own mean
     /// absolute deviation at zero flow: with a low learnt transfer it would otherwise ask
@@ -167,30 +194,31 @@ impl EjectionDetector {
     /// its noise cycle after cycle, and the lucky cycles are what find later ejections in
     /// time (detection log).
     pub(super) fn run_backed(&self) -> bool {
-        let smoothing = self.transfer_rate.is_finite() && self.transfer_here() < SMOOTHING_TRANSFER;
-        if self.run_cycles < 3 || smoothing {
+        let run = &self.run;
+        if run.cycles < 3 || self.learnt_smoothing() {
             return true;
         }
-        let dev = self.puls_dev_raw.max(SIGMA_FLOOR_ML_MIN) * libm::sqrtf(self.run_w2);
-        let share = PULSATION_SHARE * self.transfer_here() * self.run_excess;
-        self.run_lock >= share.max(dev).min(LOCK_NOISE_FACTOR * dev)
+        let dev = self.puls_dev_raw.max(SIGMA_FLOOR_ML_MIN) * libm::sqrtf(run.w2);
+        let share = PULSATION_SHARE * self.transfer_here() * run.excess;
+        run.lock >= share.max(dev).min(LOCK_NOISE_FACTOR * dev)
     }
 
-    /// Adds the tested cycle's mean `excess` (mL/min) and its own pulsation over its level
-    /// to the run's sums while the mean's evidence builds (`building`), each earlier cycle
-    /// weighted down by [`RUN_MEMORY`]; forgets them once the evidence stands at zero.
+    /// Takes the tested cycle into the run's sums while the mean's evidence builds
+    /// (`building`): its mean `excess` (mL/min) and its own pulsation over its level,
+    /// unless it had samples rejected (it adds no evidence either, and its pulsation may
+    /// be an artefact's); forgets the run once the evidence stands at zero.
     pub(super) fn note_run(&mut self, building: bool, excess: f32) {
-        if building {
-            self.run_excess = RUN_MEMORY * self.run_excess + excess;
-            self.run_lock = RUN_MEMORY * self.run_lock + self.lock_this;
-            self.run_w2 = RUN_MEMORY * RUN_MEMORY * self.run_w2 + 1.0;
-            self.run_cycles = self.run_cycles.saturating_add(1);
-        } else {
-            self.run_excess = 0.0;
-            self.run_lock = 0.0;
-            self.run_w2 = 0.0;
-            self.run_cycles = 0;
+        if !building {
+            self.run = RunSums::default();
+        } else if !self.spoiled {
+            self.run.add(excess, self.lock_this);
         }
+    }
+
+    /// Whether strong flow has shown that the sensor smooths milk's pulsation away: its
+    /// learnt transfer, at the rate it is pumped at now, below [`SMOOTHING_TRANSFER`].
+    fn learnt_smoothing(&self) -> bool {
+        self.transfer_rate.is_finite() && self.transfer_here() < SMOOTHING_TRANSFER
     }
 
     /// The large-excess fallback's factor: [`SMOOTHED_UNLOCKED_FACTOR`] where the noise
@@ -381,9 +409,7 @@ impl EjectionDetector {
     /// learnt transfer below [`SMOOTHING_TRANSFER`]) and the latest usable cycle or the
     /// one before pulsed clear of the pulsation's noise: a change of level inside it.
     fn smoothing_sensor_pulsed(&self) -> bool {
-        self.transfer_rate.is_finite()
-            && self.transfer_here() < SMOOTHING_TRANSFER
-            && self.pulsed_lately()
+        self.learnt_smoothing() && self.pulsed_lately()
     }
 
     /// Whether the cycle that alarms, the first usable one after lost cycles

@@ -1837,7 +1837,7 @@ fn pulsation_in_the_last_two_cycles_alone_does_not_back_a_creep_built_over_many(
     let cycles = alarm + 3;
     let milk = creep_onset(cycles, |_, excess| 0.6 * excess);
     assert!(milk.is_some_and(|i| i <= alarm), "{milk:?} vs {alarm}");
-    // The same creep whose last two cycles before the alarm happen to pulse at 0.6 of
+    // The same creep whose alarm's cycle and the one before it happen to pulse at 0.6 of
     // what milk would show (above the half the latest two cycles are asked for), the
     // cycles before them not at all: the run it was built over does not pulse.
     let lucky = |i: usize, excess: f32| {
@@ -1848,6 +1848,7 @@ fn pulsation_in_the_last_two_cycles_alone_does_not_back_a_creep_built_over_many(
         }
     };
     assert_eq!(creep_onset(cycles, lucky), None);
-    // Pulsing so in every cycle of the run, it is backed.
-    assert!(creep_onset(cycles, |_, excess| 0.36 * excess).is_some());
+    // Pulsing so in every cycle of the run, it is backed by the alarm's cycle.
+    let steady = creep_onset(cycles, |_, excess| 0.36 * excess);
+    assert!(steady.is_some_and(|i| i <= alarm), "{steady:?} vs {alarm}");
 }
