@@ -1789,11 +1789,24 @@ fn ductal_flow(t: f32) -> f32 {
 /// `excess` the cycle's mean over the zero flow). The cycle of the first onset, if any,
 /// within `cycles` cycles.
 fn creep_onset(cycles: usize, pulsation: impl Fn(usize, f32) -> f32) -> Option<usize> {
+    creep_onset_spoiled(cycles, None, pulsation)
+}
+
+/// The same creep, the cycle `spoiled` (if any) with a tenth of its samples rejected.
+fn creep_onset_spoiled(
+    cycles: usize,
+    spoiled: Option<usize>,
+    pulsation: impl Fn(usize, f32) -> f32,
+) -> Option<usize> {
     let mut d = creep_sensor();
     let zero = d.puls_base;
     (0..cycles).find(|&i| {
         let excess = 0.2 * (i + 1) as f32;
-        let cycle = pulsing_block(0.2 + excess, zero + pulsation(i, excess));
+        let rejected = if spoiled == Some(i) { 0.1 } else { 0.0 };
+        let cycle = BlockFeatures {
+            rejected_fraction: rejected,
+            ..pulsing_block(0.2 + excess, zero + pulsation(i, excess))
+        };
         matches!(
             d.process(&CYCLE, &cycle, 1.0),
             Some(Detection::Onset { .. })
@@ -1851,4 +1864,24 @@ fn pulsation_in_the_last_two_cycles_alone_does_not_back_a_creep_built_over_many(
     // Pulsing so in every cycle of the run, it is backed by the alarm's cycle.
     let steady = creep_onset(cycles, |_, excess| 0.36 * excess);
     assert!(steady.is_some_and(|i| i <= alarm), "{steady:?} vs {alarm}");
+}
+
+#[test]
+fn a_burst_inside_the_run_does_not_back_it() {
+    // The creep's alarm's cycle and the one before it pulse at 0.6 of what milk would
+    // show, as above; three cycles earlier a motion burst, its extreme samples rejected,
+    // pulses at five times that: its pulsation is the burst's, and it adds nothing to the
+    // run, as it adds no evidence.
+    let alarm = creep_alarm();
+    let burst = alarm - 3;
+    let pulsation = |i: usize, excess: f32| {
+        if i == burst {
+            3.0 * excess
+        } else if i + 1 >= alarm && i <= alarm {
+            0.36 * excess
+        } else {
+            0.0
+        }
+    };
+    assert_eq!(creep_onset_spoiled(alarm + 3, Some(burst), pulsation), None);
 }
