@@ -975,7 +975,7 @@ impl EjectionDetector {
         self.waited = Waits::NONE;
         self.cusum.reset();
         self.pulse_cusum.reset();
-        self.note_run(false, 0.0);
+        self.run = RunSums::default();
     }
 
     /// Starts following a rise to its peak; reports it unless it is ductal milk

@@ -1801,7 +1801,7 @@ fn creep_onset_spoiled(
     let mut d = creep_sensor();
     let zero = d.puls_base;
     (0..cycles).find(|&i| {
-        let excess = 0.2 * (i + 1) as f32;
+        let excess = creep_excess(i);
         let rejected = if spoiled == Some(i) { 0.1 } else { 0.0 };
         let cycle = BlockFeatures {
             rejected_fraction: rejected,
@@ -1812,6 +1812,22 @@ fn creep_onset_spoiled(
             Some(Detection::Onset { .. })
         )
     })
+}
+
+/// The creep's mean excess over the zero flow at its cycle `i`, mL/min.
+fn creep_excess(i: usize) -> f32 {
+    0.2 * (i + 1) as f32
+}
+
+/// The pulsation of a creep that alarms at cycle `alarm` (see [`creep_alarm`]) whose
+/// alarm's cycle and the one before it happen to pulse at 0.6 of what milk would show
+/// (above the half the latest two cycles are asked for), its other cycles not at all.
+fn lucky_pair(alarm: usize, i: usize, excess: f32) -> f32 {
+    if i + 1 >= alarm && i <= alarm {
+        0.36 * excess
+    } else {
+        0.0
+    }
 }
 
 /// The creep's sensor after a minute at zero flow (cycle means and their pulsation
@@ -1830,7 +1846,7 @@ fn creep_alarm() -> usize {
     let zero = d.puls_base;
     (0..40)
         .find(|&i| {
-            let excess = 0.2 * (i + 1) as f32;
+            let excess = creep_excess(i);
             let before = d.cusum().0;
             d.process(&CYCLE, &pulsing_block(0.2 + excess, zero), 1.0);
             before > 0.0 && d.cusum().0 == 0.0
@@ -1850,17 +1866,12 @@ fn pulsation_in_the_last_two_cycles_alone_does_not_back_a_creep_built_over_many(
     let cycles = alarm + 3;
     let milk = creep_onset(cycles, |_, excess| 0.6 * excess);
     assert!(milk.is_some_and(|i| i <= alarm), "{milk:?} vs {alarm}");
-    // The same creep whose alarm's cycle and the one before it happen to pulse at 0.6 of
-    // what milk would show (above the half the latest two cycles are asked for), the
-    // cycles before them not at all: the run it was built over does not pulse.
-    let lucky = |i: usize, excess: f32| {
-        if i + 1 >= alarm && i <= alarm {
-            0.36 * excess
-        } else {
-            0.0
-        }
-    };
-    assert_eq!(creep_onset(cycles, lucky), None);
+    // The same creep with a lucky pair of cycles at its alarm ([`lucky_pair`]): the run
+    // it was built over does not pulse.
+    assert_eq!(
+        creep_onset(cycles, |i, excess| lucky_pair(alarm, i, excess)),
+        None
+    );
     // Pulsing so in every cycle of the run, it is backed by the alarm's cycle.
     let steady = creep_onset(cycles, |_, excess| 0.36 * excess);
     assert!(steady.is_some_and(|i| i <= alarm), "{steady:?} vs {alarm}");
@@ -1868,19 +1879,17 @@ fn pulsation_in_the_last_two_cycles_alone_does_not_back_a_creep_built_over_many(
 
 #[test]
 fn a_burst_inside_the_run_does_not_back_it() {
-    // The creep's alarm's cycle and the one before it pulse at 0.6 of what milk would
-    // show, as above; three cycles earlier a motion burst, its extreme samples rejected,
-    // pulses at five times that: its pulsation is the burst's, and it adds nothing to the
-    // run, as it adds no evidence.
+    // The creep with a lucky pair of cycles at its alarm ([`lucky_pair`]); three cycles
+    // earlier a motion burst, its extreme samples rejected, pulses at five times the
+    // pair's: its pulsation is the burst's, and it adds nothing to the run, as it adds no
+    // evidence.
     let alarm = creep_alarm();
     let burst = alarm - 3;
     let pulsation = |i: usize, excess: f32| {
         if i == burst {
             3.0 * excess
-        } else if i + 1 >= alarm && i <= alarm {
-            0.36 * excess
         } else {
-            0.0
+            lucky_pair(alarm, i, excess)
         }
     };
     assert_eq!(creep_onset_spoiled(alarm + 3, Some(burst), pulsation), None);
