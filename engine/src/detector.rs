@@ -664,7 +664,8 @@ impl EjectionDetector {
         };
         self.ref_peaks = [self.ref_peaks[1], self.ref_peaks[2], peak];
         // Flow stops between suction strokes, so each cycle's lowest reading tracks the
-        // sensor's zero-flow level even during an ejection.
+        // sensor's zero-flow level even during an ejection (on a sensor that shows the
+        // pulsation: `on_tail` does not trust it on one that smooths).
         self.floor = if self.floor.is_finite() {
             self.floor + FLOOR_GAIN * (f.min_flow_ml_min - self.floor)
         } else {

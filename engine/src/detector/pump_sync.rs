@@ -217,7 +217,7 @@ impl EjectionDetector {
 
     /// Whether strong flow has shown that the sensor smooths milk's pulsation away: its
     /// learnt transfer, at the rate it is pumped at now, below [`SMOOTHING_TRANSFER`].
-    fn learnt_smoothing(&self) -> bool {
+    pub(super) fn learnt_smoothing(&self) -> bool {
         self.transfer_rate.is_finite() && self.transfer_here() < SMOOTHING_TRANSFER
     }
 

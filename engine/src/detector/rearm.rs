@@ -44,8 +44,18 @@ impl EjectionDetector {
     /// above the level it rested at before that ejection, and above the zero-flow floor
     /// (which follows offset drift during a long ejection, but sits below the mean by the
     /// sampled noise, so it alone would take a noisy sensor at zero flow for a tail).
+    /// On a sensor that strong flow has shown to smooth milk's pulsation away, the
+    /// cycles' lowest readings ride on the flow (its stops between strokes are smoothed
+    /// over), so the floor is no zero there and only the rest level counts: a tail it
+    /// would take for zero flow is tested as one, on the three-cycle median for a
+    /// sustained rise, not on the raw means a wobble's jitter carries.
     pub(super) fn on_tail(&self) -> bool {
-        self.baseline - self.rest_level.max(self.floor) > 2.0 * self.delta
+        let zero = if self.learnt_smoothing() {
+            self.rest_level
+        } else {
+            self.rest_level.max(self.floor)
+        };
+        self.baseline - zero > 2.0 * self.delta
     }
 
     /// Whether the detector waits at zero flow: no ejection under way, and not on a

@@ -1894,3 +1894,47 @@ fn a_burst_inside_the_run_does_not_back_it() {
     };
     assert_eq!(creep_onset_spoiled(alarm + 3, Some(burst), pulsation), None);
 }
+
+/// A cycle through a sensor that smooths milk's pulsation away: a tenth of its mean
+/// pulses, and its lowest reading stays near its mean.
+fn smoothed_block(mean: f32) -> BlockFeatures {
+    pulsing_block(mean, 0.1 * mean)
+}
+
+/// An ejection read through a smoothing sensor: its rise to 20 mL/min, a minute near its
+/// peak (strong flow, where the sensor's transfer is learnt), its decay to a 6 mL/min
+/// tail and the end; then `after`. Onsets after the first, and whether the detector stood
+/// on a tail when `after` began.
+fn after_a_smoothed_ejection(after: &[f32]) -> (usize, bool) {
+    let mut d = settled();
+    let plateau = [20.0; 60];
+    let decay = [
+        18.0, 16.0, 14.0, 12.0, 10.5, 9.0, 8.0, 7.2, 6.6, 6.2, 6.0, 6.0, 5.9, 6.0, 6.1,
+    ];
+    let ejection: Vec<f32> = [&RISE_TO_20[..], &plateau, &decay].concat();
+    let mut onsets = 0;
+    for (i, &m) in ejection.iter().chain(after).enumerate() {
+        if i == ejection.len() {
+            assert!(!d.in_ejection(), "the ejection has ended");
+            assert!(d.learnt_smoothing(), "strong flow showed the smoothing");
+        }
+        if let Some(Detection::Onset { .. }) = d.process(&CYCLE, &smoothed_block(m), 1.0) {
+            onsets += 1;
+        }
+    }
+    (onsets - 1, d.on_tail())
+}
+
+#[test]
+fn on_a_smoothing_sensor_the_flow_left_after_an_end_is_a_tail() {
+    // Its lowest readings ride on the flow and do not show the sensor's zero, so a
+    // wobble's step, or its rise read through the raw means' jitter, must pass the
+    // tail's tests (a sustained rise of the three-cycle median); a new ejection still
+    // does.
+    let step = [7.4, 7.5, 7.4, 7.5, 7.4, 7.5, 7.4, 7.5];
+    assert_eq!(after_a_smoothed_ejection(&step), (0, true));
+    let jitter = [6.5, 6.1, 6.9, 6.6, 7.3, 7.0, 7.6, 7.3, 7.5, 7.3];
+    assert_eq!(after_a_smoothed_ejection(&jitter), (0, true));
+    let ejection = [6.8, 8.0, 9.0, 9.5, 9.6, 9.5, 9.0];
+    assert_eq!(after_a_smoothed_ejection(&ejection), (1, true));
+}
