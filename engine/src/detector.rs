@@ -572,6 +572,9 @@ impl EjectionDetector {
         self.pumping_s += dt_s;
         let m = f.mean_flow_ml_min;
         if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
+            // A level expected back is held for pumping time, read or not: a sensor that
+            // shows few usable cycles must not hold it for minutes.
+            self.expect_s = (self.expect_s - dt_s).max(0.0);
             self.artefact_run = self.artefact_run.saturating_add(1);
             self.bridge_phase();
             if self.waited.lag == LagWait::CycleEnd {

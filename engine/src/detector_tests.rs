@@ -32,8 +32,9 @@ pub enum DetectorTest {
     /// waits for the next (an ejection's flow climbs for 10–30 s); and the window after a
     /// pump change at zero flow ends in no alarm once a cycle fell below its highest.
     PartialGuard,
-    /// When the vacuum returns to a depth it had before it weakened (a leak healed), the
-    /// flow is expected back at the level it had there: its return is no rise.
+    /// When the vacuum returns to a depth it had before it weakened (a leak healed, or the
+    /// pump restarting after a pause at the settings it stopped at), the flow is expected
+    /// back at the level it had there: its return is no rise.
     VacuumReturn,
     /// At zero flow a trickle still running between ejections raises the shift an onset
     /// must show with its level, as on a tail: its slow wander is not a new ejection.

@@ -15,8 +15,8 @@
 //! ([`IDLE_SUPPRESS_CYCLES`]), and an alarm may come at the end of a short window
 //! ([`ZERO_FLOW_WINDOW_S`], from the first step of a two-step change) if the flow still
 //! stands at its highest there. A vacuum returned to the depth it had before a weakening
-//! brings the flow back to the level it had then, and the baseline is held there
-//! ([`RETURN_HOLD_S`]).
+//! (or a restart at the settings the pump stopped at) brings the flow back to the level it
+//! had then, and the baseline is held there ([`RETURN_HOLD_S`]).
 
 use super::{Alarm, CycleStats, Detection, EjectionDetector, Phase, FALL_NOISE_FACTOR};
 use crate::cycle_tracker::Cycle;
@@ -31,10 +31,11 @@ pub const IDLE_SUPPRESS_CYCLES: u32 = 2;
 /// removal time constant (≈ 2 s in expression) and is falling by then.
 pub const ZERO_FLOW_WINDOW_S: f32 = 3.0;
 /// After the vacuum returns to a depth it had before a weakening (a seal leak healed, a
-/// user undoing a change), the flow is expected back at the level it had at that depth:
-/// for this long the baseline does not sit below it, s. The flow needs the transport
-/// delay (up to 3 s) and a few cycles to return, the post-change suppression covers the
-/// first [`SUPPRESS_S`]. The same hold follows a sensor dropout
+/// user undoing a change, a restart after a pause), the flow is expected back at the level
+/// it had at that depth: for this long of pumping (usable cycles or not: a sensor that
+/// shows few must not hold it for minutes) the baseline does not sit below it, s. The flow
+/// needs the transport delay (up to 3 s) and a few cycles to return, the post-change
+/// suppression covers the first [`SUPPRESS_S`]. The same hold follows a sensor dropout
 /// ([`MIN_DECAY_TAU_S`](super::MIN_DECAY_TAU_S)).
 pub const RETURN_HOLD_S: f32 = 2.0 * SUPPRESS_S;
 /// Relative change of cycle rate that counts as a rhythm change.
@@ -78,10 +79,13 @@ impl EjectionDetector {
         let settled = !(rate_changed || depth_changed || self.resume_pending);
         self.rate_track.take(rate, RATE_CHANGE, settled);
         self.depth_track.take(depth, DEPTH_CHANGE, settled);
-        // A level expected back (after the vacuum's return or a dropout) is held for
-        // `RETURN_HOLD_S` of usable cycles.
+        // A level expected back (after the vacuum's return, a restart or a dropout) is
+        // held for `RETURN_HOLD_S` of pumping (unusable cycles count down in `process`).
         self.expect_s = (self.expect_s - dt_s).max(0.0);
         self.note_vacuum_change(depth, depth_from);
+        if self.resume_pending && !(rate_changed || depth_changed) {
+            self.expect_back_after_stop();
+        }
         if self.resume_pending || rate_changed || depth_changed {
             // A restart, a new rhythm or a new depth moves where in the cycle milk arrives,
             // and moves the flow itself: a fall from the level before is no dropout.
@@ -193,6 +197,19 @@ impl EjectionDetector {
                 self.expect_s = RETURN_HOLD_S;
             }
             self.held_level = f32::NAN;
+        }
+    }
+
+    /// A restart at the settings the pump stopped at is the vacuum's return to the depth it
+    /// had: the level the flow held before the stop is expected back ([`RETURN_HOLD_S`]).
+    /// An ejection flows on through a pause (milk waits in the ducts and surges out on the
+    /// restart), and the flow needs the transport delay to reach the sensor again, so the
+    /// first cycles read less than the flow; the baseline that follows them down must not
+    /// take the flow's return, or the surge's decay to it, for a rise.
+    fn expect_back_after_stop(&mut self) {
+        if self.fall_level.is_finite() && self.tests.has(DetectorTest::VacuumReturn) {
+            self.expect_level = self.fall_level;
+            self.expect_s = RETURN_HOLD_S;
         }
     }
 

@@ -1938,3 +1938,81 @@ fn on_a_smoothing_sensor_the_flow_left_after_an_end_is_a_tail() {
     let ejection = [6.8, 8.0, 9.0, 9.5, 9.6, 9.5, 9.0];
     assert_eq!(after_a_smoothed_ejection(&ejection), (1, true));
 }
+
+/// Onsets after an ejection's rise to 20 mL/min and its decay to a 6 mL/min tail, a
+/// stop of twelve cycles, and the pump resuming at its settings with cycle means
+/// `after` (mL/min).
+fn onsets_after_a_pause_on_a_tail(tests: DetectorTests, after: &[f32]) -> usize {
+    let mut d = settled().with_tests(tests);
+    let decay = [
+        18.0, 16.0, 14.0, 12.0, 10.5, 9.0, 8.0, 7.2, 6.6, 6.2, 6.0, 6.0, 5.9, 6.0, 6.1,
+    ];
+    assert_eq!(events(&mut d, &[&RISE_TO_20[..], &decay].concat()).0, 1);
+    let stopped = Cycle {
+        pumping: false,
+        ..CYCLE
+    };
+    for _ in 0..12 {
+        assert_eq!(d.process(&stopped, &block(0.0), 1.0), None);
+    }
+    events(&mut d, after).0
+}
+
+#[test]
+fn the_flow_back_at_its_level_after_a_pause_is_no_onset() {
+    // The first cycles after the restart read the tubing refilling (the transport
+    // delay), then the ejection's flow comes back, at once or over a few cycles.
+    let back = [
+        0.4, 0.4, 0.4, 0.5, 3.0, 6.0, 6.5, 6.4, 6.2, 6.1, 6.0, 6.0, 5.9, 6.0,
+    ];
+    let climbing_back = [
+        0.4, 0.4, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 5.6, 5.9, 6.0, 6.0, 5.9,
+    ];
+    let without = DetectorTests::ALL.without(DetectorTest::VacuumReturn);
+    for after in [&back[..], &climbing_back] {
+        assert_eq!(
+            onsets_after_a_pause_on_a_tail(without, after),
+            1,
+            "the case must fool the detector"
+        );
+        assert_eq!(onsets_after_a_pause_on_a_tail(DetectorTests::ALL, after), 0);
+    }
+    // A new ejection rising past the level held before the pause is found.
+    let new = [
+        0.4, 0.4, 12.0, 9.0, 8.0, 9.0, 11.0, 13.0, 15.0, 17.0, 19.0, 20.0, 20.0,
+    ];
+    assert_eq!(onsets_after_a_pause_on_a_tail(DetectorTests::ALL, &new), 1);
+}
+
+#[test]
+fn a_level_expected_back_is_held_for_pumping_time_not_for_usable_cycles() {
+    // The ejection ended during the pause: after the restart the flow is back at only
+    // 1 mL/min, and a sensor fault spoils fifteen cycles. The end must not wait for
+    // twelve seconds of usable cycles after them.
+    let mut d = settled();
+    let decay = [
+        18.0, 16.0, 14.0, 12.0, 10.5, 9.0, 8.0, 7.2, 6.6, 6.2, 6.0, 6.0, 5.9, 6.0, 6.1,
+    ];
+    assert_eq!(events(&mut d, &[&RISE_TO_20[..], &decay].concat()).0, 1);
+    let stopped = Cycle {
+        pumping: false,
+        ..CYCLE
+    };
+    for _ in 0..12 {
+        assert_eq!(d.process(&stopped, &block(0.0), 1.0), None);
+    }
+    let unusable = 3..18;
+    let end = (0..40).find(|i| {
+        let f = if unusable.contains(i) {
+            with_rejected(1.0, 1.0)
+        } else {
+            block(1.0)
+        };
+        matches!(d.process(&CYCLE, &f, 1.0), Some(Detection::End { .. }))
+    });
+    let end = end.expect("the ejection ends");
+    assert!(
+        end <= unusable.end + 5,
+        "ended {end} cycles after the restart"
+    );
+}
