@@ -487,14 +487,19 @@ fn a_surge_decaying_after_the_post_change_window_is_no_onset() {
 /// cycle means `after` (mL/min), 1 s each.
 fn onsets_after_a_stop(after: &[f32]) -> usize {
     let mut d = settled();
+    stop(&mut d, 10);
+    events(&mut d, after).0
+}
+
+/// The pump stands for `cycles` one-second blocks.
+fn stop(d: &mut EjectionDetector, cycles: usize) {
     let stopped = Cycle {
         pumping: false,
         ..CYCLE
     };
-    for _ in 0..10 {
+    for _ in 0..cycles {
         assert_eq!(d.process(&stopped, &block(0.2), 1.0), None);
     }
-    events(&mut d, after).0
 }
 
 #[test]
@@ -1895,6 +1900,11 @@ fn a_burst_inside_the_run_does_not_back_it() {
     assert_eq!(creep_onset_spoiled(alarm + 3, Some(burst), pulsation), None);
 }
 
+/// Cycle means of an ejection's decay from 20 mL/min to a 6 mL/min tail.
+const DECAY_TO_6: [f32; 15] = [
+    18.0, 16.0, 14.0, 12.0, 10.5, 9.0, 8.0, 7.2, 6.6, 6.2, 6.0, 6.0, 5.9, 6.0, 6.1,
+];
+
 /// A cycle through a sensor that smooths milk's pulsation away: a tenth of its mean
 /// pulses, and its lowest reading stays near its mean.
 fn smoothed_block(mean: f32) -> BlockFeatures {
@@ -1908,10 +1918,7 @@ fn smoothed_block(mean: f32) -> BlockFeatures {
 fn after_a_smoothed_ejection(after: &[f32]) -> (usize, bool) {
     let mut d = settled();
     let plateau = [20.0; 60];
-    let decay = [
-        18.0, 16.0, 14.0, 12.0, 10.5, 9.0, 8.0, 7.2, 6.6, 6.2, 6.0, 6.0, 5.9, 6.0, 6.1,
-    ];
-    let ejection: Vec<f32> = [&RISE_TO_20[..], &plateau, &decay].concat();
+    let ejection: Vec<f32> = [&RISE_TO_20[..], &plateau, &DECAY_TO_6].concat();
     let mut onsets = 0;
     for (i, &m) in ejection.iter().chain(after).enumerate() {
         if i == ejection.len() {
@@ -1943,19 +1950,20 @@ fn on_a_smoothing_sensor_the_flow_left_after_an_end_is_a_tail() {
 /// stop of twelve cycles, and the pump resuming at its settings with cycle means
 /// `after` (mL/min).
 fn onsets_after_a_pause_on_a_tail(tests: DetectorTests, after: &[f32]) -> usize {
-    let mut d = settled().with_tests(tests);
-    let decay = [
-        18.0, 16.0, 14.0, 12.0, 10.5, 9.0, 8.0, 7.2, 6.6, 6.2, 6.0, 6.0, 5.9, 6.0, 6.1,
-    ];
-    assert_eq!(events(&mut d, &[&RISE_TO_20[..], &decay].concat()).0, 1);
-    let stopped = Cycle {
-        pumping: false,
-        ..CYCLE
-    };
-    for _ in 0..12 {
-        assert_eq!(d.process(&stopped, &block(0.0), 1.0), None);
-    }
+    let mut d = paused_on_a_tail(tests);
     events(&mut d, after).0
+}
+
+/// A detector that has seen an ejection's rise to 20 mL/min, its decay to a 6 mL/min
+/// tail and the pump stand for twelve cycles.
+fn paused_on_a_tail(tests: DetectorTests) -> EjectionDetector {
+    let mut d = settled().with_tests(tests);
+    assert_eq!(
+        events(&mut d, &[&RISE_TO_20[..], &DECAY_TO_6].concat()).0,
+        1
+    );
+    stop(&mut d, 12);
+    d
 }
 
 #[test]
@@ -1989,18 +1997,7 @@ fn a_level_expected_back_is_held_for_pumping_time_not_for_usable_cycles() {
     // The ejection ended during the pause: after the restart the flow is back at only
     // 1 mL/min, and a sensor fault spoils fifteen cycles. The end must not wait for
     // twelve seconds of usable cycles after them.
-    let mut d = settled();
-    let decay = [
-        18.0, 16.0, 14.0, 12.0, 10.5, 9.0, 8.0, 7.2, 6.6, 6.2, 6.0, 6.0, 5.9, 6.0, 6.1,
-    ];
-    assert_eq!(events(&mut d, &[&RISE_TO_20[..], &decay].concat()).0, 1);
-    let stopped = Cycle {
-        pumping: false,
-        ..CYCLE
-    };
-    for _ in 0..12 {
-        assert_eq!(d.process(&stopped, &block(0.0), 1.0), None);
-    }
+    let mut d = paused_on_a_tail(DetectorTests::ALL);
     let unusable = 3..18;
     let end = (0..40).find(|i| {
         let f = if unusable.contains(i) {
