@@ -50,8 +50,8 @@
 //!   was built on ([`RUN_MEMORY`]); a rise of the mean alone is sensor drift, slow wobble
 //!   or held values, and becomes the new baseline. A sensor too smooth to show the
 //!   pulsation still detects a larger rise ([`UNLOCKED_FLOW_FACTOR`]); one whose noise at
-//!   zero flow shows it smooths, before any strong flow, a smaller one that climbs as milk
-//!   does ([`DetectorTest::NoiseShape`]);
+//!   zero flow shows it smooths, before any strong flow, or whose smoothing strong flow
+//!   has measured, a smaller one that climbs as milk does ([`DetectorTest::NoiseShape`]);
 //! - **it climbs as an ejection does** ([`MIN_ONSET_SLOPE_ML_MIN_S`]), faster than a
 //!   trickle's or a tail's slow wander (an alarm that comes before the climb keeps its
 //!   evidence for the next alarm, once, where the sensor is quiet enough for that second

@@ -76,7 +76,8 @@ pub enum DetectorTest {
     PhaseVeto,
     /// On a sensor whose noise at zero flow shows it smooths its reading (its pulsation at
     /// the pump rate below half of what white noise of the same cycle-to-cycle steps
-    /// shows), before strong flow has measured its transfer, a rise stands without
+    /// shows), before strong flow has measured its transfer, and on one whose transfer
+    /// strong flow has measured below `SMOOTHING_TRANSFER`, a rise stands without
     /// pump-synchronous evidence at twice the detectable flow, climbing twice the onset
     /// slope, instead of four times: there the missing pulsation is the sensor's, and an
     /// offset's creep climbs slower.

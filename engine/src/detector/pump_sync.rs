@@ -118,9 +118,10 @@ pub const SMOOTHED_NOISE_SHARE: f32 = 0.5;
 /// with) before the noise's shape is taken as known.
 pub const NOISE_SHAPE_CYCLES: u16 = 12;
 /// The large-excess fallback's factor ([`UNLOCKED_FLOW_FACTOR`]) on a sensor whose noise
-/// shows it smooths, before strong flow has measured its transfer: there the missing
-/// pulsation is the sensor's, not an offset's, and a rise of twice the detectable flow
-/// stands well above its noise.
+/// shows it smooths, before strong flow has measured its transfer, or whose transfer
+/// strong flow has measured below [`SMOOTHING_TRANSFER`]: there the missing pulsation is
+/// the sensor's, not an offset's, and a rise of twice the detectable flow stands well
+/// above its noise.
 pub const SMOOTHED_UNLOCKED_FACTOR: f32 = 2.0;
 /// The climb the smoothing sensor's lower fallback asks, in multiples of rise-rate's
 /// ([`MIN_ONSET_SLOPE_ML_MIN_S`](super::MIN_ONSET_SLOPE_ML_MIN_S) over
@@ -222,13 +223,13 @@ impl EjectionDetector {
     }
 
     /// The large-excess fallback's factor: [`SMOOTHED_UNLOCKED_FACTOR`] where the noise
-    /// says the sensor smooths and no strong flow has yet measured its transfer, else
-    /// [`UNLOCKED_FLOW_FACTOR`].
+    /// says the sensor smooths and no strong flow has yet measured its transfer, or where
+    /// strong flow has shown it smooths, else [`UNLOCKED_FLOW_FACTOR`].
     fn unlocked_factor(&self) -> f32 {
         let climbing = self.climb >= SMOOTHED_CLIMB_FACTOR * super::CLIMB_ASKED_ML_MIN;
         let unlearnt = !self.transfer_rate.is_finite();
-        if climbing && unlearnt && self.tests.has(DetectorTest::NoiseShape) && self.noise_smoothed()
-        {
+        let shown = unlearnt && self.noise_smoothed() || self.learnt_smoothing();
+        if climbing && self.tests.has(DetectorTest::NoiseShape) && shown {
             SMOOTHED_UNLOCKED_FACTOR
         } else {
             UNLOCKED_FLOW_FACTOR

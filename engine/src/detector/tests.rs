@@ -2013,3 +2013,34 @@ fn a_level_expected_back_is_held_for_pumping_time_not_for_usable_cycles() {
         "ended {end} cycles after the restart"
     );
 }
+
+/// A detector that has seen an ejection through a smoothing sensor (its transfer learnt
+/// below `SMOOTHING_TRANSFER`), its end and half a minute of zero flow after it.
+fn back_at_zero_after_a_smoothed_ejection(tests: DetectorTests) -> EjectionDetector {
+    let mut d = settled().with_tests(tests);
+    let plateau = [20.0; 60];
+    let to_zero = [5.0, 4.0, 3.0, 2.2, 1.6, 1.1, 0.8, 0.5, 0.3, 0.2];
+    let zero = [0.2, 0.25, 0.15, 0.2, 0.25, 0.15].repeat(5);
+    let means = [&RISE_TO_20[..], &plateau, &DECAY_TO_6, &to_zero, &zero].concat();
+    for m in means {
+        d.process(&CYCLE, &smoothed_block(m), 1.0);
+    }
+    assert!(!d.in_ejection() && d.at_zero_flow());
+    assert!(d.learnt_smoothing());
+    d
+}
+
+#[test]
+fn a_climb_without_pulsation_stands_lower_on_a_sensor_strong_flow_showed_to_smooth() {
+    // A later ejection's climb of 0.8 mL/min per second, its pulsation smoothed away.
+    let d = back_at_zero_after_a_smoothed_ejection(DetectorTests::ALL);
+    let excess = unpulsed_onset_excess(d, 0.8).expect("found");
+    assert!(
+        (SMOOTHED_UNLOCKED_FACTOR..UNLOCKED_FLOW_FACTOR).contains(&excess),
+        "{excess}"
+    );
+    let without = DetectorTests::ALL.without(DetectorTest::NoiseShape);
+    let d = back_at_zero_after_a_smoothed_ejection(without);
+    let later = unpulsed_onset_excess(d, 0.8).expect("found");
+    assert!(later >= UNLOCKED_FLOW_FACTOR, "{later}");
+}
