@@ -812,7 +812,10 @@ impl EjectionDetector {
             };
             return self.confirm(alarm, c.m3, excess, delta);
         }
-        // On a previous ejection's tail it must be a sustained rise, not a step.
+        // On a previous ejection's tail it must be a sustained rise, not a step. The zero
+        // level is the baseline here (the next ejection's base), so the reference shift is
+        // the detectable flow: the tail's level share, as on a decaying tail, found
+        // ejections begun on it later (detection log, "The tail an end leaves").
         let delta = self.rearm_delta();
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
