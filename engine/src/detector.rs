@@ -814,8 +814,9 @@ impl EjectionDetector {
         }
         // On a previous ejection's tail it must be a sustained rise, not a step. The zero
         // level is the baseline here (the next ejection's base), so the reference shift is
-        // the detectable flow: the tail's level share, as on a decaying tail, found
-        // ejections begun on it later (detection log, "The tail an end leaves").
+        // the detectable flow: asking the tail's level share instead, as on a decaying
+        // tail, was measured to find ejections begun on it later (detection log, "The tail
+        // an end leaves").
         let delta = self.rearm_delta();
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);

@@ -19,7 +19,8 @@ pub enum ld_detector_test {
     LD_DETECTOR_TEST_RISE_RATE = 1 << 2,
     /// The guards against the rest of an artefact ("partial-guard").
     LD_DETECTOR_TEST_PARTIAL_GUARD = 1 << 3,
-    /// Flow returning with the vacuum of a healed leak is no rise ("vacuum-return").
+    /// Flow returning with the vacuum of a healed leak, or after a restart at the settings
+    /// the pump stopped at, is no rise ("vacuum-return").
     LD_DETECTOR_TEST_VACUUM_RETURN = 1 << 4,
     /// A trickle between ejections raises the shift an onset must show ("trickle-level").
     LD_DETECTOR_TEST_TRICKLE_LEVEL = 1 << 5,
@@ -46,8 +47,9 @@ pub enum ld_detector_test {
     /// anew ("phase-veto").
     LD_DETECTOR_TEST_PHASE_VETO = 1 << 11,
     /// On a sensor whose zero-flow noise shows it smooths, before strong flow has measured
-    /// its transfer, a rise of twice the detectable flow climbing twice the onset slope
-    /// stands without pump-synchronous evidence ("noise-shape").
+    /// its transfer, or whose learnt transfer shows the smoothing, a rise of twice the
+    /// detectable flow climbing twice the onset slope stands without pump-synchronous
+    /// evidence ("noise-shape").
     LD_DETECTOR_TEST_NOISE_SHAPE = 1 << 12,
 }
 

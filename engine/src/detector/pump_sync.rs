@@ -22,7 +22,8 @@
 //! flow already tells: a sensor that smooths its reading passes less of its noise at the
 //! pump rate than between cycles, where white noise passes more ([`SMOOTHED_NOISE_SHARE`]),
 //! and on such a sensor a rise that climbs as milk does stands without the pulsation at a
-//! lower excess ([`DetectorTest::NoiseShape`]).
+//! lower excess ([`DetectorTest::NoiseShape`]); so it does, after strong flow, on a sensor
+//! whose learnt transfer shows the smoothing.
 
 use super::end::decayed;
 use super::partial::FALL_NOISE_FACTOR;

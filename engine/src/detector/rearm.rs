@@ -48,7 +48,9 @@ impl EjectionDetector {
     /// cycles' lowest readings ride on the flow (its stops between strokes are smoothed
     /// over), so the floor is no zero there and only the rest level counts: a tail it
     /// would take for zero flow is tested as one, on the three-cycle median for a
-    /// sustained rise, not on the raw means a wobble's jitter carries.
+    /// sustained rise, not on the raw means a wobble's jitter carries. (The price: on such
+    /// a sensor an offset that rose by more than twice the detectable flow during an
+    /// ejection keeps the detector on a tail until the flow falls back below it.)
     pub(super) fn on_tail(&self) -> bool {
         let zero = if self.learnt_smoothing() {
             self.rest_level
