@@ -570,11 +570,11 @@ impl EjectionDetector {
         // every pumping cycle, usable or not.
         let cycle_start_s = self.pumping_s;
         self.pumping_s += dt_s;
+        // So does a level expected back (`RETURN_HOLD_S`): a sensor that shows few
+        // usable cycles must not hold it for minutes.
+        self.expect_s = (self.expect_s - dt_s).max(0.0);
         let m = f.mean_flow_ml_min;
         if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
-            // A level expected back is held for pumping time, read or not: a sensor that
-            // shows few usable cycles must not hold it for minutes.
-            self.expect_s = (self.expect_s - dt_s).max(0.0);
             self.artefact_run = self.artefact_run.saturating_add(1);
             self.bridge_phase();
             if self.waited.lag == LagWait::CycleEnd {
@@ -592,7 +592,7 @@ impl EjectionDetector {
         self.note_phase(f.pulsation_phasor, f.rejected_fraction == 0.0);
         self.note_levels(f);
         self.note_carried(m, dt_s);
-        self.note_pump_change(cycle, dt_s);
+        self.note_pump_change(cycle);
         let (m3, p3) = self.push_cycle(m, f.pulsation_ml_min, cycle_start_s, dt_s);
         let settled = self.pumping_s >= WARMUP_S && self.suppress_s <= 0.0;
         // The level the flow has held for three whole cycles (none before three).

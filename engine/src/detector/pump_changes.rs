@@ -71,7 +71,7 @@ impl EjectionDetector {
     }
 
     /// A change of rhythm or vacuum, or a restart, changes the removal rate: suppress.
-    pub(super) fn note_pump_change(&mut self, cycle: &Cycle, dt_s: f32) {
+    pub(super) fn note_pump_change(&mut self, cycle: &Cycle) {
         let (rate, depth) = (cycle.rate_cpm, cycle.depth_mmhg);
         let rate_from = self.rate_track.change_from(rate, RATE_CHANGE);
         let depth_from = self.depth_track.change_from(depth, DEPTH_CHANGE);
@@ -79,9 +79,6 @@ impl EjectionDetector {
         let settled = !(rate_changed || depth_changed || self.resume_pending);
         self.rate_track.take(rate, RATE_CHANGE, settled);
         self.depth_track.take(depth, DEPTH_CHANGE, settled);
-        // A level expected back (after the vacuum's return, a restart or a dropout) is
-        // held for `RETURN_HOLD_S` of pumping (unusable cycles count down in `process`).
-        self.expect_s = (self.expect_s - dt_s).max(0.0);
         self.note_vacuum_change(depth, depth_from);
         if self.resume_pending && !(rate_changed || depth_changed) {
             self.expect_back_after_stop();

@@ -1911,14 +1911,19 @@ fn smoothed_block(mean: f32) -> BlockFeatures {
     pulsing_block(mean, 0.1 * mean)
 }
 
-/// An ejection read through a smoothing sensor: its rise to 20 mL/min, a minute near its
-/// peak (strong flow, where the sensor's transfer is learnt), its decay to a 6 mL/min
-/// tail and the end; then `after`. Onsets after the first, and whether the detector stood
-/// on a tail when `after` began.
+/// Cycle means of an ejection for a smoothing sensor to read: its rise to 20 mL/min, a
+/// minute near its peak (strong flow, where the sensor's transfer is learnt) and its
+/// decay to a 6 mL/min tail.
+fn ejection_with_a_minute_at_its_peak() -> Vec<f32> {
+    [&RISE_TO_20[..], &[20.0; 60], &DECAY_TO_6].concat()
+}
+
+/// [`ejection_with_a_minute_at_its_peak`] read through a smoothing sensor, and its end;
+/// then `after`. Onsets after the first, and whether the detector stood on a tail when
+/// `after` began.
 fn after_a_smoothed_ejection(after: &[f32]) -> (usize, bool) {
     let mut d = settled();
-    let plateau = [20.0; 60];
-    let ejection: Vec<f32> = [&RISE_TO_20[..], &plateau, &DECAY_TO_6].concat();
+    let ejection = ejection_with_a_minute_at_its_peak();
     let (mut onsets, mut on_tail) = (0, false);
     for (i, &m) in ejection.iter().chain(after).enumerate() {
         if i == ejection.len() {
@@ -2028,10 +2033,10 @@ fn a_level_expected_back_is_held_for_pumping_time_not_for_usable_cycles() {
 /// below `SMOOTHING_TRANSFER`), its end and half a minute of zero flow after it.
 fn back_at_zero_after_a_smoothed_ejection(tests: DetectorTests) -> EjectionDetector {
     let mut d = settled().with_tests(tests);
-    let plateau = [20.0; 60];
     let to_zero = [5.0, 4.0, 3.0, 2.2, 1.6, 1.1, 0.8, 0.5, 0.3, 0.2];
     let zero = [0.2, 0.25, 0.15, 0.2, 0.25, 0.15].repeat(5);
-    let means = [&RISE_TO_20[..], &plateau, &DECAY_TO_6, &to_zero, &zero].concat();
+    let ejection = ejection_with_a_minute_at_its_peak();
+    let means = [&ejection[..], &to_zero, &zero].concat();
     for m in means {
         d.process(&CYCLE, &smoothed_block(m), 1.0);
     }
