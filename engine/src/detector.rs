@@ -36,8 +36,10 @@
 //! tail) works on the cycle means median-filtered over three cycles, where a cycle's delay
 //! costs nothing and a spoiled cycle would. After an onset the detector follows the
 //! ejection's rise to its peak, then re-arms on its decaying tail for the next ejection
-//! (with a larger reference shift, and only for a rise sustained over several cycles, so a
-//! bottle tilt's gain step is not an ejection), and reports the end when flow has fallen to
+//! (with a larger reference shift, a share of the tail's level that the wander the tails
+//! have shown sets ([`DetectorTest::TailWander`]), and only for a rise sustained over
+//! several cycles, so a bottle tilt's gain step is not an ejection), and reports the end
+//! when flow has fallen to
 //! a fifth of the ejection's amplitude. Alarms are suppressed for a few seconds after the
 //! pump changes rhythm or vacuum, or resumes after a stop: removal rate changes make flow
 //! surge without any ejection.
@@ -93,6 +95,7 @@ mod rearm;
 use phase::PhasePair;
 use pump_changes::SettingTrack;
 use pump_sync::RunSums;
+use rearm::TailWander;
 
 // The constants defined beside the code they tune, reachable as `crate::detector::NAME`:
 // the module doc links them here, and feature `internals` publishes them. Without that
@@ -112,7 +115,10 @@ pub use self::{
         SMOOTHED_NOISE_SHARE, SMOOTHED_UNLOCKED_FACTOR, SMOOTHING_TRANSFER, STALL_SHARE,
         TRANSFER_GAIN, UNLOCKED_FLOW_FACTOR,
     },
-    rearm::{MAX_STEP_SHARE, REARM_LEVEL_SHARE},
+    rearm::{
+        MAX_STEP_SHARE, REARM_LEVEL_SHARE, WANDER_FLOOR_SHARE, WANDER_LEARN_S, WANDER_MARGIN,
+        WANDER_TAIL_S,
+    },
 };
 
 /// No onset during the first seconds of pumping: milk already in the ducts comes out in a
@@ -298,6 +304,8 @@ pub struct EjectionDetector {
     /// How far the latest cycle's own mean stands above the rise follower as it stood
     /// before that cycle, mL/min.
     climb_raw: f32,
+    /// What the decaying tails have shown of the flow's own wander.
+    wander: TailWander,
     /// The last usable cycle's pulsation as a complex amplitude, mL/min (NaN: none).
     prev_phasor: [f32; 2],
     /// How the latest two usable cycles' pulsations stand to each other in phase.
@@ -455,6 +463,7 @@ impl EjectionDetector {
             waited: Waits::NONE,
             carried_ml: 0.0,
             climb_raw: 0.0,
+            wander: TailWander::NEW,
             prev_phasor: [f32::NAN; 2],
             phase_pair: PhasePair::Neither,
             phase_low: 0.0,
@@ -855,6 +864,7 @@ impl EjectionDetector {
         self.learn_transfer(m3, p3);
         if self.fall_count >= PEAK_FALL_CYCLES || self.rise_s > MAX_RISE_S {
             self.phase = Phase::Decaying;
+            self.wander.restart();
             self.baseline = m3;
             self.slow_base = m3;
             self.puls_base = p3;
@@ -866,6 +876,7 @@ impl EjectionDetector {
     /// After the peak: the end, or a new ejection re-armed on the decaying flow.
     fn decaying(&mut self, c: &CycleStats) -> Option<Detection> {
         self.rise_s += c.dt_s;
+        self.wander.note(c.m3, self.zero_level, c.dt_s);
         self.learn_transfer(c.m3, c.p3);
         self.follow_baseline(c.m3, c.p3, c.dt_s);
         let delta = self.rearm_delta();
@@ -996,6 +1007,7 @@ impl EjectionDetector {
             && !self.seen_onset
             && self.rise_start_s < DUCTAL_START_S;
         self.phase = Phase::Rising;
+        self.wander.restart();
         self.peak = m3;
         self.rise_s = if self.ductal {
             self.pumping_s - self.rise_start_s

@@ -82,11 +82,17 @@ pub enum DetectorTest {
     /// slope, instead of four times: there the missing pulsation is the sensor's, and an
     /// offset's creep climbs slower.
     NoiseShape,
+    /// On a decaying tail, the share of the tail's level a re-armed onset must add falls
+    /// from `REARM_LEVEL_SHARE` to `WANDER_MARGIN` times the largest wander the session's
+    /// tails have shown (no lower than `WANDER_FLOOR_SHARE`), once they have shown a minute
+    /// of it and this tail half a minute of its own: a new ejection adds its own amplitude,
+    /// and where the flow has not wandered a smaller addition is one.
+    TailWander,
 }
 
 impl DetectorTest {
     /// Every test, in the order of the ablation table.
-    pub const ALL: [DetectorTest; 13] = [
+    pub const ALL: [DetectorTest; 14] = [
         DetectorTest::PumpSync,
         DetectorTest::Ductal,
         DetectorTest::RiseRate,
@@ -100,6 +106,7 @@ impl DetectorTest {
         DetectorTest::LagHold,
         DetectorTest::PhaseVeto,
         DetectorTest::NoiseShape,
+        DetectorTest::TailWander,
     ];
 
     /// The test's name on the command line and in tables.
@@ -118,6 +125,7 @@ impl DetectorTest {
             DetectorTest::LagHold => "lag-hold",
             DetectorTest::PhaseVeto => "phase-veto",
             DetectorTest::NoiseShape => "noise-shape",
+            DetectorTest::TailWander => "tail-wander",
         }
     }
 
@@ -203,7 +211,7 @@ mod tests {
             UnknownDetectorTest.to_string(),
             "not a detector test (pump-sync, ductal, rise-rate, partial-guard, vacuum-return, \
              trickle-level, dropout-hold, pulse-cusum, phase-climb, phase-alarm, lag-hold, \
-             phase-veto, noise-shape)"
+             phase-veto, noise-shape, tail-wander)"
         );
     }
 }

@@ -371,6 +371,11 @@ enum ld_detector_test
    evidence ("noise-shape").
    */
   LD_DETECTOR_TEST_NOISE_SHAPE = (1 << 12),
+  /*
+   On a decaying tail, a re-armed onset must add a share of the tail's level set by the
+   largest wander the session's tails have shown, not the fixed share ("tail-wander").
+   */
+  LD_DETECTOR_TEST_TAIL_WANDER = (1 << 13),
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

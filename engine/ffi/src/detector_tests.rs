@@ -51,6 +51,9 @@ pub enum ld_detector_test {
     /// detectable flow climbing twice the onset slope stands without pump-synchronous
     /// evidence ("noise-shape").
     LD_DETECTOR_TEST_NOISE_SHAPE = 1 << 12,
+    /// On a decaying tail, a re-armed onset must add a share of the tail's level set by the
+    /// largest wander the session's tails have shown, not the fixed share ("tail-wander").
+    LD_DETECTOR_TEST_TAIL_WANDER = 1 << 13,
 }
 
 impl From<DetectorTest> for ld_detector_test {
@@ -69,6 +72,7 @@ impl From<DetectorTest> for ld_detector_test {
             DetectorTest::LagHold => ld_detector_test::LD_DETECTOR_TEST_LAG_HOLD,
             DetectorTest::PhaseVeto => ld_detector_test::LD_DETECTOR_TEST_PHASE_VETO,
             DetectorTest::NoiseShape => ld_detector_test::LD_DETECTOR_TEST_NOISE_SHAPE,
+            DetectorTest::TailWander => ld_detector_test::LD_DETECTOR_TEST_TAIL_WANDER,
         }
     }
 }

@@ -3,9 +3,12 @@
 //!
 //! An ejection's own flow wobbles slowly by some tenths of its level, and a trickle between
 //! ejections wanders as much; a new ejection adds its own amplitude. So over a running flow
-//! the shift an onset must show grows with the flow's level ([`REARM_LEVEL_SHARE`]), and on
-//! a tail the rise must also be spread over cycles ([`MAX_STEP_SHARE`]): a bottle tilt
-//! shifts the sensor's gain in one step, which becomes the new baseline.
+//! the shift an onset must show grows with the flow's level ([`REARM_LEVEL_SHARE`]); on a
+//! decaying tail, once the session's tails have shown how far the flow wanders, that share
+//! follows what they showed ([`TailWander`]): where they decayed smoothly, an ejection that
+//! adds a fifth of the level is one. On a tail the rise must also be spread over cycles
+//! ([`MAX_STEP_SHARE`]): a bottle tilt shifts the sensor's gain in one step, which becomes
+//! the new baseline.
 
 use super::{EjectionDetector, Phase};
 use crate::detector_tests::DetectorTest;
@@ -19,8 +22,8 @@ pub const MAX_STEP_SHARE: f32 = 0.7;
 /// its own amplitude. The share trades recall of ejections that start while the last
 /// one still flows strongly against wobble read as ejections: 0.5 found more of the
 /// former on the outside set's odd half and lost as many to the latter on our
-/// simulator, 0.25–0.4 let wobble through on the even half, so it stays here. (Measuring
-/// a tail's own wander to lower it fails: a new ejection's rise raises its own bar.)
+/// simulator, 0.25–0.4 let wobble through on the even half, so it stays here until the
+/// tails have shown their wander ([`TailWander`]).
 /// The same share applies at zero flow over a trickle still running between ejections
 /// (DESIGN §1; ±20–50 % in the simulator's `trickle`, a modelling choice), whose level
 /// is the baseline's height above the cycles' lowest readings.
@@ -77,10 +80,18 @@ impl EjectionDetector {
         self.level_shift(self.baseline - self.floor)
     }
 
-    /// The reference shift of a re-armed onset on a tail: the detectable flow, or
-    /// [`REARM_LEVEL_SHARE`] of the level the tail still has, whichever is larger.
+    /// The reference shift of a re-armed onset on a tail: the detectable flow, or the
+    /// share of the level the tail still has that the tails' wander asks
+    /// ([`TailWander::share`]; [`REARM_LEVEL_SHARE`] without tail-wander), whichever is
+    /// larger.
     pub(super) fn rearm_delta(&self) -> f32 {
-        self.level_shift(self.baseline - self.zero_level)
+        let share = if self.tests.has(DetectorTest::TailWander) {
+            self.wander.share()
+        } else {
+            REARM_LEVEL_SHARE
+        };
+        let level = (self.baseline - self.zero_level).max(0.0);
+        self.delta.max(share * level)
     }
 
     /// The reference shift over a flow still running at `level` mL/min above zero: the
@@ -96,5 +107,90 @@ impl EjectionDetector {
             return false;
         }
         true
+    }
+}
+
+/// Decaying time the session's tails must have shown before their wander may lower the
+/// re-arm's share, s: half the period of the slowest wobble of the flow (periods 20–120 s
+/// in the simulator's `wobble`, a modelling choice), so that it has shown a rise or a fall.
+pub const WANDER_LEARN_S: f32 = 60.0;
+/// Decaying time the current tail must have shown of its own before the learnt wander
+/// applies to it, s: an ejection's crest after its peak may hold or surge again for tens of
+/// seconds (the outside generator's plateaus), which is no tail's wander yet.
+pub const WANDER_TAIL_S: f32 = 30.0;
+/// A re-armed onset must add this many times the largest wander (a share of the level)
+/// the tails have shown: a wobble's excursion on a decaying tail shows only part of its
+/// swing, the decay hides the rest.
+pub const WANDER_MARGIN: f32 = 4.0;
+/// The lowest share of a tail's level a learnt wander lowers the re-arm's to: a wobble
+/// slower than the tails have shown may still come.
+pub const WANDER_FLOOR_SHARE: f32 = 0.2;
+
+/// What the decaying tails have shown of the flow's own slow wander. An excursion is the
+/// rise of the three-cycle median above the lowest level the tail had reached, as a share
+/// of that level above zero flow; it counts once the flow has come back down to that
+/// level. One that became an onset never comes back down before the onset drops it, so a
+/// new ejection's rise never raises its own bar (measuring a tail's wander as it stands
+/// would).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct TailWander {
+    /// The lowest three-cycle median of the excursion under way, mL/min.
+    low: f32,
+    /// Its height above zero flow, mL/min.
+    low_level: f32,
+    /// The excursion's highest rise above `low`, mL/min.
+    rise: f32,
+    /// The largest share of the level an excursion that came back down has shown.
+    share: f32,
+    /// Decaying time the session's tails have shown, s.
+    seen_s: f32,
+    /// Decaying time the current tail has shown, s.
+    tail_s: f32,
+}
+
+impl TailWander {
+    pub(super) const NEW: TailWander = TailWander {
+        low: f32::INFINITY,
+        low_level: 0.0,
+        rise: 0.0,
+        share: 0.0,
+        seen_s: 0.0,
+        tail_s: 0.0,
+    };
+
+    /// Drops the excursion under way and starts a tail anew: at an onset, and where a
+    /// decay begins after a peak.
+    pub(super) fn restart(&mut self) {
+        self.low = f32::INFINITY;
+        self.rise = 0.0;
+        self.tail_s = 0.0;
+    }
+
+    /// Notes a decaying cycle of `dt_s` seconds whose three-cycle median is `m3`, over the
+    /// zero-flow level `zero` (mL/min).
+    pub(super) fn note(&mut self, m3: f32, zero: f32, dt_s: f32) {
+        self.seen_s += dt_s;
+        self.tail_s += dt_s;
+        if m3 > self.low {
+            self.rise = self.rise.max(m3 - self.low);
+            return;
+        }
+        if self.low_level > 0.0 {
+            self.share = self.share.max(self.rise / self.low_level);
+        }
+        self.low = m3;
+        self.low_level = m3 - zero;
+        self.rise = 0.0;
+    }
+
+    /// The share of a tail's level a re-armed onset must add: [`WANDER_MARGIN`] times the
+    /// largest wander shown, within [`WANDER_FLOOR_SHARE`] … [`REARM_LEVEL_SHARE`], once the
+    /// tails have shown [`WANDER_LEARN_S`] and this one [`WANDER_TAIL_S`];
+    /// [`REARM_LEVEL_SHARE`] before.
+    pub(super) fn share(&self) -> f32 {
+        if self.seen_s < WANDER_LEARN_S || self.tail_s < WANDER_TAIL_S {
+            return REARM_LEVEL_SHARE;
+        }
+        (WANDER_MARGIN * self.share).clamp(WANDER_FLOOR_SHARE, REARM_LEVEL_SHARE)
     }
 }

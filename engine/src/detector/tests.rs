@@ -2059,3 +2059,85 @@ fn a_climb_without_pulsation_stands_lower_on_a_sensor_strong_flow_showed_to_smoo
     let later = unpulsed_onset_excess(d, 0.8).expect("found");
     assert!(later >= UNLOCKED_FLOW_FACTOR, "{later}");
 }
+
+/// Cycle `i` of a tail decaying from 20 mL/min (time constant 90 s) with a wobble of
+/// `wobble` of its level (period 40 s), mL/min.
+fn wobbling_tail(i: usize, wobble: f32) -> f32 {
+    let t = i as f32;
+    20.0 * (-t / 90.0).exp() * (1.0 + wobble * (core::f32::consts::TAU * t / 40.0).sin())
+}
+
+/// A detector that has seen an ejection's rise to 20 mL/min and 80 s of its
+/// [`wobbling_tail`], and no onset on the tail.
+fn after_a_tail(tests: DetectorTests, wobble: f32) -> EjectionDetector {
+    let mut d = settled().with_tests(tests);
+    assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
+    let decay: Vec<f32> = (0..80).map(|i| wobbling_tail(i, wobble)).collect();
+    assert_eq!(events(&mut d, &decay), (0, 0));
+    d
+}
+
+/// Onsets while a new ejection adds `add` of the level [`after_a_tail`] left over 10 s,
+/// on the tail that goes on as it did.
+fn onsets_on_a_tail(tests: DetectorTests, wobble: f32, add: f32) -> usize {
+    let mut d = after_a_tail(tests, wobble);
+    let level = wobbling_tail(80, wobble);
+    let new: Vec<f32> = (80..100)
+        .map(|i| wobbling_tail(i, wobble) + add * level * ((i - 80) as f32 / 10.0).min(1.0))
+        .collect();
+    events(&mut d, &new).0
+}
+
+#[test]
+fn on_a_tail_that_decayed_smoothly_a_smaller_addition_is_an_ejection() {
+    let smooth = after_a_tail(DetectorTests::ALL, 0.0);
+    assert_eq!(smooth.wander.share(), WANDER_FLOOR_SHARE);
+    // A third of the level, below the fixed share and above the floor.
+    let without = DetectorTests::ALL.without(DetectorTest::TailWander);
+    assert_eq!(onsets_on_a_tail(without, 0.0, 0.35), 0, "the fixed share");
+    assert_eq!(onsets_on_a_tail(DetectorTests::ALL, 0.0, 0.35), 1);
+    // Below the floor it is none.
+    assert_eq!(onsets_on_a_tail(DetectorTests::ALL, 0.0, 0.15), 0);
+}
+
+#[test]
+fn on_a_tail_that_wobbled_the_fixed_share_stands() {
+    // A wobble of ±20 % shows as excursions the tail decays past again, of a fifth of the
+    // level (the decay hides the rest of the swing): four times that is above the fixed
+    // share, which stands, and the rule changes no decision.
+    let d = after_a_tail(DetectorTests::ALL, 0.2);
+    assert_eq!(d.wander.share(), REARM_LEVEL_SHARE);
+    let without = DetectorTests::ALL.without(DetectorTest::TailWander);
+    for add in [0.35, 1.0] {
+        let with = onsets_on_a_tail(DetectorTests::ALL, 0.2, add);
+        assert_eq!(with, onsets_on_a_tail(without, 0.2, add), "{add}");
+    }
+}
+
+#[test]
+fn the_wander_counts_an_excursion_once_the_flow_is_back_down() {
+    // Cycles of 20 s: the tails have shown a minute at the third.
+    let mut w = TailWander::NEW;
+    for m3 in [10.0, 9.0] {
+        w.note(m3, 0.0, 20.0);
+        assert_eq!(w.share(), REARM_LEVEL_SHARE, "still learning");
+    }
+    w.note(8.0, 0.0, 20.0);
+    assert_eq!(w.share(), WANDER_FLOOR_SHARE, "a smooth decay");
+    // An excursion of 0.8 above 8 mL/min counts once the flow is back down.
+    for m3 in [8.5, 8.8, 8.6] {
+        w.note(m3, 0.0, 20.0);
+        assert_eq!(w.share(), WANDER_FLOOR_SHARE);
+    }
+    w.note(7.9, 0.0, 20.0);
+    let learnt = WANDER_MARGIN * 0.1;
+    assert!((w.share() - learnt).abs() < 1e-6, "{}", w.share());
+    // An onset drops the excursion under way (a new ejection's rise), and a new tail
+    // shows half a minute of its own before the learnt share applies to it.
+    w.note(9.9, 0.0, 20.0);
+    w.restart();
+    w.note(5.0, 0.0, 20.0);
+    assert_eq!(w.share(), REARM_LEVEL_SHARE);
+    w.note(4.9, 0.0, 20.0);
+    assert!((w.share() - learnt).abs() < 1e-6, "{}", w.share());
+}
