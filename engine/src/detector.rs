@@ -829,7 +829,7 @@ impl EjectionDetector {
         let delta = self.rearm_delta();
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
-        if !(alarm && self.sustained_rise_or_absorb(c.m3)) {
+        if !(alarm && self.sustained_rise_or_absorb(c.m3, excess)) {
             return None;
         }
         self.confirm(Alarm::Median, c.m3, excess, delta)
@@ -876,13 +876,16 @@ impl EjectionDetector {
     /// After the peak: the end, or a new ejection re-armed on the decaying flow.
     fn decaying(&mut self, c: &CycleStats) -> Option<Detection> {
         self.rise_s += c.dt_s;
-        self.wander.note(c.m3, self.zero_level, c.dt_s);
+        if !self.awaits_return(c.m3) {
+            // A level expected back (a dropout, a weakened vacuum) is no wander of milk.
+            self.wander.note(c.m3, self.zero_level, c.dt_s);
+        }
         self.learn_transfer(c.m3, c.p3);
         self.follow_baseline(c.m3, c.p3, c.dt_s);
         let delta = self.rearm_delta();
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
-        if alarm && self.sustained_rise_or_absorb(c.m3) {
+        if alarm && self.sustained_rise_or_absorb(c.m3, excess) {
             if let Some(d) = self.confirm(Alarm::Median, c.m3, excess, delta) {
                 return Some(d);
             }

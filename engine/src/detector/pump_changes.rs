@@ -88,6 +88,7 @@ impl EjectionDetector {
             // and moves the flow itself: a fall from the level before is no dropout.
             self.forget_phase();
             self.fall_level = f32::NAN;
+            self.wander.drop_excursion();
             if !self.continues_a_ramp() {
                 self.suppress_s = SUPPRESS_S;
                 self.suppress_cycles = 0;

@@ -6,7 +6,7 @@
 //! the shift an onset must show grows with the flow's level ([`REARM_LEVEL_SHARE`]); on a
 //! decaying tail, once the session's tails have shown how far the flow wanders, that share
 //! follows what they showed ([`TailWander`]): where they decayed smoothly, an ejection that
-//! adds a fifth of the level is one. On a tail the rise must also be spread over cycles
+//! adds more than a fifth of the level is one. On a tail the rise must also be spread over cycles
 //! ([`MAX_STEP_SHARE`]): a bottle tilt shifts the sensor's gain in one step, which becomes
 //! the new baseline.
 
@@ -85,13 +85,18 @@ impl EjectionDetector {
     /// ([`TailWander::share`]; [`REARM_LEVEL_SHARE`] without tail-wander), whichever is
     /// larger.
     pub(super) fn rearm_delta(&self) -> f32 {
-        let share = if self.tests.has(DetectorTest::TailWander) {
+        let level = (self.baseline - self.zero_level).max(0.0);
+        self.delta.max(self.tail_share() * level)
+    }
+
+    /// The share of a decaying tail's level a re-armed onset must add:
+    /// [`TailWander::share`], or [`REARM_LEVEL_SHARE`] without tail-wander.
+    fn tail_share(&self) -> f32 {
+        if self.tests.has(DetectorTest::TailWander) {
             self.wander.share()
         } else {
             REARM_LEVEL_SHARE
-        };
-        let level = (self.baseline - self.zero_level).max(0.0);
-        self.delta.max(share * level)
+        }
     }
 
     /// The reference shift over a flow still running at `level` mL/min above zero: the
@@ -100,13 +105,23 @@ impl EjectionDetector {
         self.delta.max(REARM_LEVEL_SHARE * level.max(0.0))
     }
 
-    /// Whether an alarm on a tail is a sustained rise; a step is absorbed.
-    pub(super) fn sustained_rise_or_absorb(&mut self, m3: f32) -> bool {
-        if !self.sustained_rise() {
-            self.absorb(m3);
-            return false;
+    /// Whether an alarm on a tail, `excess` (mL/min) above the baseline, is a sustained
+    /// rise. A step is absorbed as the new baseline (a gain shift moves the level at once
+    /// and for good), unless it stands below [`REARM_LEVEL_SHARE`] of the tail's level and
+    /// only the tails' wander let it alarm ([`TailWander`]): there the alarm comes early in
+    /// an ejection's climb as often as on a step, and absorbing it would hide the rest of
+    /// the climb, so the evidence is built anew and the baseline goes on following.
+    pub(super) fn sustained_rise_or_absorb(&mut self, m3: f32, excess: f32) -> bool {
+        if self.sustained_rise() {
+            return true;
         }
-        true
+        let level = self.baseline - self.zero_level;
+        if self.tail_share() < REARM_LEVEL_SHARE && excess < REARM_LEVEL_SHARE * level {
+            self.reset_evidence();
+        } else {
+            self.absorb(m3);
+        }
+        false
     }
 }
 
@@ -161,9 +176,15 @@ impl TailWander {
     /// Drops the excursion under way and starts a tail anew: at an onset, and where a
     /// decay begins after a peak.
     pub(super) fn restart(&mut self) {
+        self.drop_excursion();
+        self.tail_s = 0.0;
+    }
+
+    /// Drops the excursion under way: the pump changed its settings or restarted, which
+    /// moves the flow's level by itself.
+    pub(super) fn drop_excursion(&mut self) {
         self.low = f32::INFINITY;
         self.rise = 0.0;
-        self.tail_s = 0.0;
     }
 
     /// Notes a decaying cycle of `dt_s` seconds whose three-cycle median is `m3`, over the

@@ -2067,25 +2067,41 @@ fn wobbling_tail(i: usize, wobble: f32) -> f32 {
     20.0 * (-t / 90.0).exp() * (1.0 + wobble * (core::f32::consts::TAU * t / 40.0).sin())
 }
 
-/// A detector that has seen an ejection's rise to 20 mL/min and 80 s of its
+/// Cycles of the tail [`after_a_tail`] shows: the detector decays from about the 18th,
+/// so the tails have shown over a minute (`WANDER_LEARN_S`) of decay.
+const TAIL_CYCLES: usize = 100;
+
+/// A detector that has seen an ejection's rise to 20 mL/min and [`TAIL_CYCLES`] of its
 /// [`wobbling_tail`], and no onset on the tail.
 fn after_a_tail(tests: DetectorTests, wobble: f32) -> EjectionDetector {
     let mut d = settled().with_tests(tests);
     assert_eq!(events(&mut d, &RISE_TO_20), (1, 0));
-    let decay: Vec<f32> = (0..80).map(|i| wobbling_tail(i, wobble)).collect();
+    let decay: Vec<f32> = (0..TAIL_CYCLES).map(|i| wobbling_tail(i, wobble)).collect();
     assert_eq!(events(&mut d, &decay), (0, 0));
+    assert!(d.in_ejection(), "still on the decaying tail");
     d
 }
 
-/// Onsets while a new ejection adds `add` of the level [`after_a_tail`] left over 10 s,
-/// on the tail that goes on as it did.
-fn onsets_on_a_tail(tests: DetectorTests, wobble: f32, add: f32) -> usize {
+/// Onsets while a new ejection adds `add` of the level [`after_a_tail`] left, in the
+/// shares of `add` of `climb` cycle by cycle (holding the last), on the tail that goes on
+/// as it did.
+fn onsets_on_a_tail_climbing(tests: DetectorTests, wobble: f32, add: f32, climb: &[f32]) -> usize {
     let mut d = after_a_tail(tests, wobble);
-    let level = wobbling_tail(80, wobble);
-    let new: Vec<f32> = (80..100)
-        .map(|i| wobbling_tail(i, wobble) + add * level * ((i - 80) as f32 / 10.0).min(1.0))
+    let level = wobbling_tail(TAIL_CYCLES, wobble);
+    let last = climb.last().copied().unwrap_or(1.0);
+    let new: Vec<f32> = (0..20)
+        .map(|i| {
+            let share = climb.get(i).copied().unwrap_or(last);
+            wobbling_tail(TAIL_CYCLES + i, wobble) + add * level * share
+        })
         .collect();
     events(&mut d, &new).0
+}
+
+/// Onsets while a new ejection adds `add` of the level [`after_a_tail`] left over 10 s.
+fn onsets_on_a_tail(tests: DetectorTests, wobble: f32, add: f32) -> usize {
+    let ramp: Vec<f32> = (0..=10).map(|i| i as f32 / 10.0).collect();
+    onsets_on_a_tail_climbing(tests, wobble, add, &ramp)
 }
 
 #[test]
@@ -2104,13 +2120,19 @@ fn on_a_tail_that_decayed_smoothly_a_smaller_addition_is_an_ejection() {
 fn on_a_tail_that_wobbled_the_fixed_share_stands() {
     // A wobble of ±20 % shows as excursions the tail decays past again, of a fifth of the
     // level (the decay hides the rest of the swing): four times that is above the fixed
-    // share, which stands, and the rule changes no decision.
+    // share, which stands (a ±10 % one shows 3 %, and the floor is asked).
     let d = after_a_tail(DetectorTests::ALL, 0.2);
     assert_eq!(d.wander.share(), REARM_LEVEL_SHARE);
+    let d = after_a_tail(DetectorTests::ALL, 0.1);
+    let floor = d.wander.share();
+    assert_eq!(floor, WANDER_FLOOR_SHARE, "a minute of tails shown");
+    // On the ±20 % tail the rule changes no decision: a third of the level added is
+    // none, the level again is an onset, with the rule or without.
     let without = DetectorTests::ALL.without(DetectorTest::TailWander);
-    for add in [0.35, 1.0] {
+    for (add, onsets) in [(0.35, 0), (1.0, 1)] {
         let with = onsets_on_a_tail(DetectorTests::ALL, 0.2, add);
-        assert_eq!(with, onsets_on_a_tail(without, 0.2, add), "{add}");
+        assert_eq!(with, onsets, "{add}");
+        assert_eq!(onsets_on_a_tail(without, 0.2, add), onsets, "{add}");
     }
 }
 
@@ -2140,4 +2162,32 @@ fn the_wander_counts_an_excursion_once_the_flow_is_back_down() {
     assert_eq!(w.share(), REARM_LEVEL_SHARE);
     w.note(4.9, 0.0, 20.0);
     assert!((w.share() - learnt).abs() < 1e-6, "{}", w.share());
+    // A change of the pump's settings drops the excursion under way (its surge or its
+    // deeper vacuum's level is no wander) but keeps the tail's time.
+    w.note(6.9, 0.0, 20.0);
+    w.drop_excursion();
+    w.note(4.5, 0.0, 20.0);
+    assert!((w.share() - learnt).abs() < 1e-6, "{}", w.share());
+}
+
+#[test]
+fn a_step_only_the_learnt_share_let_alarm_is_not_absorbed() {
+    // After a smooth tail the share asked is the floor; an alarm whose last three
+    // increments are one step, standing below the fixed share of the level, builds its
+    // evidence anew and leaves the baseline where it was; one above it is absorbed.
+    let mut d = after_a_tail(DetectorTests::ALL, 0.0);
+    assert_eq!(d.wander.share(), WANDER_FLOOR_SHARE);
+    let level = d.baseline - d.zero_level;
+    let base = d.baseline;
+    d.m3_incs = [0.0, 0.0, 0.3 * level];
+    assert!(!d.sustained_rise_or_absorb(base + 0.3 * level, 0.3 * level));
+    assert_eq!(d.baseline, base, "not absorbed");
+    assert!(!d.sustained_rise_or_absorb(base + level, level));
+    assert_eq!(d.baseline, base + level, "absorbed");
+    // Without tail-wander the fixed share is asked, and a step is absorbed at any size.
+    let mut d = after_a_tail(DetectorTests::ALL.without(DetectorTest::TailWander), 0.0);
+    let (level, base) = (d.baseline - d.zero_level, d.baseline);
+    d.m3_incs = [0.0, 0.0, 0.3 * level];
+    assert!(!d.sustained_rise_or_absorb(base + 0.3 * level, 0.3 * level));
+    assert_eq!(d.baseline, base + 0.3 * level);
 }
