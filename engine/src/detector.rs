@@ -878,7 +878,8 @@ impl EjectionDetector {
         self.rise_s += c.dt_s;
         if !self.awaits_return(c.m3) {
             // A level expected back (a dropout, a weakened vacuum) is no wander of milk.
-            self.wander.note(c.m3, self.zero_level, c.dt_s);
+            let tail_floor = 2.0 * self.delta;
+            self.wander.note(c.m3, self.zero_level, tail_floor, c.dt_s);
         }
         self.learn_transfer(c.m3, c.p3);
         self.follow_baseline(c.m3, c.p3, c.dt_s);

@@ -143,8 +143,8 @@ pub const WANDER_FLOOR_SHARE: f32 = 0.2;
 
 /// What the decaying tails have shown of the flow's own slow wander. An excursion is the
 /// rise of the three-cycle median above the lowest level the tail had reached, as a share
-/// of that level above zero flow; it counts once the flow has come back down to that
-/// level. One that became an onset never comes back down before the onset drops it, so a
+/// of that level above zero flow (at least twice the detectable flow, where a tail begins);
+/// it counts once the flow has come back down to that level. One that became an onset never comes back down before the onset drops it, so a
 /// new ejection's rise never raises its own bar (measuring a tail's wander as it stands
 /// would).
 #[derive(Clone, Copy, Debug)]
@@ -188,8 +188,10 @@ impl TailWander {
     }
 
     /// Notes a decaying cycle of `dt_s` seconds whose three-cycle median is `m3`, over the
-    /// zero-flow level `zero` (mL/min).
-    pub(super) fn note(&mut self, m3: f32, zero: f32, dt_s: f32) {
+    /// zero-flow level `zero` (mL/min). An excursion is a share of the level it rose from,
+    /// or of `floor` (mL/min) where that is higher: near a tail's end the noise alone
+    /// would make it a large share of a small level.
+    pub(super) fn note(&mut self, m3: f32, zero: f32, floor: f32, dt_s: f32) {
         self.seen_s += dt_s;
         self.tail_s += dt_s;
         if m3 > self.low {
@@ -197,7 +199,7 @@ impl TailWander {
             return;
         }
         if self.low_level > 0.0 {
-            self.share = self.share.max(self.rise / self.low_level);
+            self.share = self.share.max(self.rise / self.low_level.max(floor));
         }
         self.low = m3;
         self.low_level = m3 - zero;

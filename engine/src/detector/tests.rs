@@ -2141,33 +2141,40 @@ fn the_wander_counts_an_excursion_once_the_flow_is_back_down() {
     // Cycles of 20 s: the tails have shown a minute at the third.
     let mut w = TailWander::NEW;
     for m3 in [10.0, 9.0] {
-        w.note(m3, 0.0, 20.0);
+        w.note(m3, 0.0, 0.0, 20.0);
         assert_eq!(w.share(), REARM_LEVEL_SHARE, "still learning");
     }
-    w.note(8.0, 0.0, 20.0);
+    w.note(8.0, 0.0, 0.0, 20.0);
     assert_eq!(w.share(), WANDER_FLOOR_SHARE, "a smooth decay");
     // An excursion of 0.8 above 8 mL/min counts once the flow is back down.
     for m3 in [8.5, 8.8, 8.6] {
-        w.note(m3, 0.0, 20.0);
+        w.note(m3, 0.0, 0.0, 20.0);
         assert_eq!(w.share(), WANDER_FLOOR_SHARE);
     }
-    w.note(7.9, 0.0, 20.0);
+    w.note(7.9, 0.0, 0.0, 20.0);
     let learnt = WANDER_MARGIN * 0.1;
     assert!((w.share() - learnt).abs() < 1e-6, "{}", w.share());
     // An onset drops the excursion under way (a new ejection's rise), and a new tail
     // shows half a minute of its own before the learnt share applies to it.
-    w.note(9.9, 0.0, 20.0);
+    w.note(9.9, 0.0, 0.0, 20.0);
     w.restart();
-    w.note(5.0, 0.0, 20.0);
+    w.note(5.0, 0.0, 0.0, 20.0);
     assert_eq!(w.share(), REARM_LEVEL_SHARE);
-    w.note(4.9, 0.0, 20.0);
+    w.note(4.9, 0.0, 0.0, 20.0);
     assert!((w.share() - learnt).abs() < 1e-6, "{}", w.share());
     // A change of the pump's settings drops the excursion under way (its surge or its
     // deeper vacuum's level is no wander) but keeps the tail's time.
-    w.note(6.9, 0.0, 20.0);
+    w.note(6.9, 0.0, 0.0, 20.0);
     w.drop_excursion();
-    w.note(4.5, 0.0, 20.0);
+    w.note(4.5, 0.0, 0.0, 20.0);
     assert!((w.share() - learnt).abs() < 1e-6, "{}", w.share());
+    // Near a tail's end an excursion is a share of the floor, not of the smaller level:
+    // 0.3 above 1 mL/min counts as 0.3 of 2 (0.6 asked), not of 1 (0.8, the cap).
+    for m3 in [1.0, 1.3, 0.9] {
+        w.note(m3, 0.0, 2.0, 20.0);
+    }
+    let floored = WANDER_MARGIN * 0.15;
+    assert!((w.share() - floored).abs() < 1e-6, "{}", w.share());
 }
 
 #[test]
