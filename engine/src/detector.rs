@@ -878,8 +878,8 @@ impl EjectionDetector {
         self.rise_s += c.dt_s;
         if !self.awaits_return(c.m3) {
             // A level expected back (a dropout, a weakened vacuum) is no wander of milk.
-            let tail_floor = 2.0 * self.delta;
-            self.wander.note(c.m3, self.zero_level, tail_floor, c.dt_s);
+            let tail_height = self.tail_height();
+            self.wander.note(c.m3, self.zero_level, tail_height, c.dt_s);
         }
         self.learn_transfer(c.m3, c.p3);
         self.follow_baseline(c.m3, c.p3, c.dt_s);
@@ -1011,7 +1011,6 @@ impl EjectionDetector {
             && !self.seen_onset
             && self.rise_start_s < DUCTAL_START_S;
         self.phase = Phase::Rising;
-        self.wander.restart();
         self.peak = m3;
         self.rise_s = if self.ductal {
             self.pumping_s - self.rise_start_s

@@ -6,9 +6,9 @@
 //! the shift an onset must show grows with the flow's level ([`REARM_LEVEL_SHARE`]); on a
 //! decaying tail, once the session's tails have shown how far the flow wanders, that share
 //! follows what they showed ([`TailWander`]): where they decayed smoothly, an ejection that
-//! adds more than a fifth of the level is one. On a tail the rise must also be spread over cycles
-//! ([`MAX_STEP_SHARE`]): a bottle tilt shifts the sensor's gain in one step, which becomes
-//! the new baseline.
+//! adds more than a fifth of the level is one. On a tail the rise must also be spread over
+//! cycles ([`MAX_STEP_SHARE`]): a bottle tilt shifts the sensor's gain in one step, which
+//! becomes the new baseline.
 
 use super::{EjectionDetector, Phase};
 use crate::detector_tests::DetectorTest;
@@ -60,7 +60,13 @@ impl EjectionDetector {
         } else {
             self.rest_level.max(self.floor)
         };
-        self.baseline - zero > 2.0 * self.delta
+        self.baseline - zero > self.tail_height()
+    }
+
+    /// How far above zero flow a flow still running counts as a tail, mL/min: twice the
+    /// detectable flow.
+    pub(super) fn tail_height(&self) -> f32 {
+        2.0 * self.delta
     }
 
     /// Whether the detector waits at zero flow: no ejection under way, and not on a
@@ -77,7 +83,7 @@ impl EjectionDetector {
         if !self.tests.has(DetectorTest::TrickleLevel) || !self.floor.is_finite() {
             return self.delta;
         }
-        self.level_shift(self.baseline - self.floor)
+        self.level_shift(REARM_LEVEL_SHARE, self.baseline - self.floor)
     }
 
     /// The reference shift of a re-armed onset on a tail: the detectable flow, or the
@@ -85,8 +91,7 @@ impl EjectionDetector {
     /// ([`TailWander::share`]; [`REARM_LEVEL_SHARE`] without tail-wander), whichever is
     /// larger.
     pub(super) fn rearm_delta(&self) -> f32 {
-        let level = (self.baseline - self.zero_level).max(0.0);
-        self.delta.max(self.tail_share() * level)
+        self.level_shift(self.tail_share(), self.baseline - self.zero_level)
     }
 
     /// The share of a decaying tail's level a re-armed onset must add:
@@ -100,9 +105,9 @@ impl EjectionDetector {
     }
 
     /// The reference shift over a flow still running at `level` mL/min above zero: the
-    /// detectable flow, or [`REARM_LEVEL_SHARE`] of that level, whichever is larger.
-    fn level_shift(&self, level: f32) -> f32 {
-        self.delta.max(REARM_LEVEL_SHARE * level.max(0.0))
+    /// detectable flow, or `share` of that level, whichever is larger.
+    fn level_shift(&self, share: f32, level: f32) -> f32 {
+        self.delta.max(share * level.max(0.0))
     }
 
     /// Whether an alarm on a tail, `excess` (mL/min) above the baseline, is a sustained
@@ -144,9 +149,10 @@ pub const WANDER_FLOOR_SHARE: f32 = 0.2;
 /// What the decaying tails have shown of the flow's own slow wander. An excursion is the
 /// rise of the three-cycle median above the lowest level the tail had reached, as a share
 /// of that level above zero flow (at least twice the detectable flow, where a tail begins);
-/// it counts once the flow has come back down to that level. One that became an onset never comes back down before the onset drops it, so a
-/// new ejection's rise never raises its own bar (measuring a tail's wander as it stands
-/// would).
+/// it counts once the flow has come back down to that level. One that became an onset
+/// never comes back down before the decay after its peak starts a tail anew and drops it,
+/// so a new ejection's rise never raises its own bar (measuring a tail's wander as it
+/// stands would).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct TailWander {
     /// The lowest three-cycle median of the excursion under way, mL/min.
@@ -173,8 +179,8 @@ impl TailWander {
         tail_s: 0.0,
     };
 
-    /// Drops the excursion under way and starts a tail anew: at an onset, and where a
-    /// decay begins after a peak.
+    /// Drops the excursion under way and starts a tail anew: where a decay begins after a
+    /// peak (after every onset; nothing is noted while the flow rises).
     pub(super) fn restart(&mut self) {
         self.drop_excursion();
         self.tail_s = 0.0;

@@ -2082,26 +2082,15 @@ fn after_a_tail(tests: DetectorTests, wobble: f32) -> EjectionDetector {
     d
 }
 
-/// Onsets while a new ejection adds `add` of the level [`after_a_tail`] left, in the
-/// shares of `add` of `climb` cycle by cycle (holding the last), on the tail that goes on
-/// as it did.
-fn onsets_on_a_tail_climbing(tests: DetectorTests, wobble: f32, add: f32, climb: &[f32]) -> usize {
+/// Onsets while a new ejection adds `add` of the level [`after_a_tail`] left over 10 s,
+/// on the tail that goes on as it did.
+fn onsets_on_a_tail(tests: DetectorTests, wobble: f32, add: f32) -> usize {
     let mut d = after_a_tail(tests, wobble);
     let level = wobbling_tail(TAIL_CYCLES, wobble);
-    let last = climb.last().copied().unwrap_or(1.0);
     let new: Vec<f32> = (0..20)
-        .map(|i| {
-            let share = climb.get(i).copied().unwrap_or(last);
-            wobbling_tail(TAIL_CYCLES + i, wobble) + add * level * share
-        })
+        .map(|i| wobbling_tail(TAIL_CYCLES + i, wobble) + add * level * (i as f32 / 10.0).min(1.0))
         .collect();
     events(&mut d, &new).0
-}
-
-/// Onsets while a new ejection adds `add` of the level [`after_a_tail`] left over 10 s.
-fn onsets_on_a_tail(tests: DetectorTests, wobble: f32, add: f32) -> usize {
-    let ramp: Vec<f32> = (0..=10).map(|i| i as f32 / 10.0).collect();
-    onsets_on_a_tail_climbing(tests, wobble, add, &ramp)
 }
 
 #[test]
@@ -2154,8 +2143,9 @@ fn the_wander_counts_an_excursion_once_the_flow_is_back_down() {
     w.note(7.9, 0.0, 0.0, 20.0);
     let learnt = WANDER_MARGIN * 0.1;
     assert!((w.share() - learnt).abs() < 1e-6, "{}", w.share());
-    // An onset drops the excursion under way (a new ejection's rise), and a new tail
-    // shows half a minute of its own before the learnt share applies to it.
+    // The decay after an onset's peak drops the excursion under way (the new ejection's
+    // rise), and the new tail shows half a minute of its own before the learnt share
+    // applies to it.
     w.note(9.9, 0.0, 0.0, 20.0);
     w.restart();
     w.note(5.0, 0.0, 0.0, 20.0);
