@@ -418,6 +418,11 @@ impl Engine {
         }
         let dt = cycle.len as f32 / self.internal_rate_hz;
         let detection = self.detector.process(&cycle, &features, dt);
+        if cycle.pumping {
+            let d = &self.detector;
+            self.session
+                .note_flow(index, d.baseline_ml_min(), d.ejection_flowing());
+        }
         let (lo, hi) = self.detector.band();
         self.features.set_band(lo, hi);
         if let Some(test) = self.detector.partial_test() {

@@ -4,7 +4,8 @@
 //! Stimulation → expression on letdown, or after the fallback time with that reason;
 //! expression → stimulation after flow has stayed faded for `fade_s`, to call the next
 //! ejection; cues (relax, baby photo, warmth, massage) every minute while letdown is late;
-//! session end only after minutes without flow. Safety is handled first in the chain by
+//! session end only after minutes without flow (no ejection, no tail, and no flow the
+//! detector found no onset in: [`SessionMachine::note_flow`]). Safety is handled first in the chain by
 //! the engine, which calls [`SessionMachine::pause`] and [`SessionMachine::resume`]; while
 //! paused, mode changes (a detection, the fallback timer, flow faded) still happen and are
 //! carried by the resume hint, while user-facing suggestions (a cue, the session end) wait:
@@ -38,6 +39,11 @@ pub struct SessionMachine {
     ejection_active: bool,
     faded_since: Option<u64>,
     last_flow_at: u64,
+    /// The lowest level the detector's baseline has stood at since an ejection or its
+    /// tail last flowed, mL/min (NaN while one flows).
+    quiet_low: f32,
+    /// A rise above `quiet_low` that is flow, mL/min: twice the detectable flow.
+    weak_flow: f32,
     next_cue_at: u64,
     cue_index: usize,
     fallback_done: bool,
@@ -60,6 +66,8 @@ impl SessionMachine {
             ejection_active: false,
             faded_since: None,
             last_flow_at: 0,
+            quiet_low: f32::NAN,
+            weak_flow: 2.0 * cfg.min_flow_ml_min,
             next_cue_at: samples(cfg.late_cue_s),
             cue_index: 0,
             fallback_done: false,
@@ -182,6 +190,28 @@ impl SessionMachine {
         }
     }
 
+    /// The end of a pump cycle at `index`: the detector's baseline `baseline_ml_min` and
+    /// whether an ejection it found, or its tail, still flows (`ejection_flowing`).
+    ///
+    /// The session's end waits for minutes without flow (DESIGN §5), and a weak ejection
+    /// the detector found no onset in flows too: through a sensor that smooths its
+    /// pulsation away an onset asks four times the detectable flow, and a mother whose
+    /// ejections flow at 3 mL/min would be told to stop while milk flows. The baseline
+    /// follows such a flow up, so a baseline more than twice the detectable flow above
+    /// the lowest it stood at since the last flow is flow; a trickle, which wanders by
+    /// tenths of its level below 2 mL/min, and a sensor's offset drift, slower still, stay
+    /// below that.
+    pub fn note_flow(&mut self, index: u64, baseline_ml_min: f32, ejection_flowing: bool) {
+        self.quiet_low = if ejection_flowing {
+            f32::NAN
+        } else {
+            self.quiet_low.min(baseline_ml_min)
+        };
+        if ejection_flowing || baseline_ml_min - self.quiet_low > self.weak_flow {
+            self.last_flow_at = index;
+        }
+    }
+
     /// Timers; called once per decimated sample. At most one event per call.
     pub fn tick(&mut self, index: u64) -> Option<Event> {
         if !self.letdown_seen && !self.fallback_done && index >= self.fallback_at {
@@ -216,12 +246,13 @@ impl SessionMachine {
             }
             return Some(e);
         }
-        let quiet_for = if self.letdown_seen {
-            index.saturating_sub(self.last_flow_at)
+        // Before any letdown the quiet time counts from the fallback switch at the earliest.
+        let quiet_from = if self.letdown_seen {
+            self.last_flow_at
         } else {
-            // Before any letdown the quiet time counts from the fallback switch.
-            index.saturating_sub(self.fallback_at)
+            self.last_flow_at.max(self.fallback_at)
         };
+        let quiet_for = index.saturating_sub(quiet_from);
         if !self.ended && !self.ejection_active && quiet_for >= self.end_len {
             self.ended = true;
             self.mode = Mode::Pause;

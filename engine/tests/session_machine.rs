@@ -26,6 +26,11 @@ const _: () = assert!(RAMP_CYCLES >= 2);
 enum In {
     Onset,
     End,
+    /// A cycle's end while an ejection or its tail still flows (no event of its own).
+    Flow,
+    /// A cycle's end at zero flow as the detector sees it, its baseline at this level
+    /// (mL/min; no event of its own).
+    Level(f32),
     Pause(Reason),
     Resume,
 }
@@ -60,14 +65,22 @@ fn drive(cfg: &EngineConfig, script: &[(u64, In)], n: u64) -> Vec<Event> {
         }
         here.sort_by_key(|x| match x {
             In::Pause(_) | In::Resume => 0,
-            In::Onset | In::End => 1,
+            In::Onset | In::End | In::Flow | In::Level(_) => 1,
         });
         for input in here {
-            events.push(match input {
-                In::Pause(r) => m.pause(i, r),
-                In::Resume => m.resume(i),
-                In::Onset => m.on_detection(i, Detection::Onset { confidence: 0.9 }),
-                In::End => m.on_detection(i, Detection::End { confidence: 0.8 }),
+            events.extend(match input {
+                In::Pause(r) => Some(m.pause(i, r)),
+                In::Resume => Some(m.resume(i)),
+                In::Onset => Some(m.on_detection(i, Detection::Onset { confidence: 0.9 })),
+                In::End => Some(m.on_detection(i, Detection::End { confidence: 0.8 })),
+                In::Flow => {
+                    m.note_flow(i, 0.0, true);
+                    None
+                }
+                In::Level(level) => {
+                    m.note_flow(i, level, false);
+                    None
+                }
             });
         }
         if let Some(e) = m.tick(i) {
@@ -255,6 +268,63 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "a tail still flowing after an ejection's end moves the session end to 300 s \
+               after it",
+        script: &[
+            (8_000, In::Onset),
+            (14_000, In::End),
+            (20_000, In::Flow),
+            (26_000, In::Flow),
+        ],
+        samples: 60_000,
+        want: &[
+            (8_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (14_000, EEnd, FlowFaded, None),
+            (16_000, EHint, FlowFaded, Some((Stim, None))),
+            (56_000, EHint, SessionEnd, Some((PauseMode, None))),
+        ],
+    },
+    Case {
+        name: "a baseline more than twice the detectable flow above its lowest since the \
+               last flow (a weak ejection the detector found no onset in) moves the session \
+               end; a smaller rise does not",
+        script: &[
+            (8_000, In::Onset),
+            (14_000, In::End),
+            (15_000, In::Level(0.5)),
+            (16_000, In::Level(0.3)),
+            (20_000, In::Level(2.4)),
+            (24_000, In::Level(2.2)),
+            (30_000, In::Level(0.4)),
+        ],
+        samples: 60_000,
+        want: &[
+            (8_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (14_000, EEnd, FlowFaded, None),
+            (16_000, EHint, FlowFaded, Some((Stim, None))),
+            (50_000, EHint, SessionEnd, Some((PauseMode, None))),
+        ],
+    },
+    Case {
+        name: "a tail starts the lowest level anew: what flows after it is measured from \
+               where the tail left the flow, not from before the ejection",
+        script: &[
+            (8_000, In::Onset),
+            (14_000, In::End),
+            (15_000, In::Level(0.3)),
+            (16_000, In::Flow),
+            (17_000, In::Level(2.0)),
+            (20_000, In::Level(3.5)),
+        ],
+        samples: 60_000,
+        want: &[
+            (8_000, EOnset, LetdownDetected, Some((Expr, None))),
+            (14_000, EEnd, FlowFaded, None),
+            (16_000, EHint, FlowFaded, Some((Stim, None))),
+            (46_000, EHint, SessionEnd, Some((PauseMode, None))),
+        ],
+    },
+    Case {
         name: "never a session end while an ejection is in progress, however long",
         script: &[(1_000, In::Onset)],
         samples: 200_000,
@@ -396,6 +466,31 @@ const CASES: &[Case] = &[
         ],
     },
 ];
+
+/// The session ends `script` (sorted by index) brings over 500 s, by sample index.
+fn session_ends(script: &[(u64, In)]) -> Vec<u64> {
+    drive(&config(), script, 50_000)
+        .iter()
+        .filter(|e| e.reason == SessionEnd)
+        .map(|e| e.sample_index)
+        .collect()
+}
+
+#[test]
+fn before_any_letdown_flow_after_the_fallback_switch_moves_the_session_end() {
+    // Without a letdown the quiet time counts from the fallback switch (120 s) at the
+    // earliest: flow before it changes nothing, flow after it restarts the count.
+    assert_eq!(session_ends(&[]), [42_000]);
+    assert_eq!(session_ends(&[(5_000, In::Flow)]), [42_000]);
+    assert_eq!(
+        session_ends(&[(5_000, In::Flow), (16_000, In::Flow)]),
+        [46_000]
+    );
+    assert_eq!(
+        session_ends(&[(13_000, In::Level(0.2)), (16_000, In::Level(2.5))]),
+        [46_000]
+    );
+}
 
 #[test]
 fn every_transition_at_its_exact_sample() {
