@@ -591,16 +591,7 @@ impl EjectionDetector {
         self.expect_s = (self.expect_s - dt_s).max(0.0);
         let m = f.mean_flow_ml_min;
         if !m.is_finite() || f.rejected_fraction > MAX_REJECTED_FRACTION {
-            self.artefact_run = self.artefact_run.saturating_add(1);
-            self.bridge_phase();
-            if self.waited.lag == LagWait::CycleEnd {
-                // The completion fired inside an artefact's cycle.
-                self.reset_evidence();
-            }
-            if self.artefact_run >= LOST_LEVEL_CYCLES {
-                self.reset_evidence();
-                self.carried_ml = 0.0;
-            }
+            self.lost_cycle();
             return None;
         }
         let after_loss = self.artefact_run > 0;
@@ -645,6 +636,22 @@ impl EjectionDetector {
             Phase::Idle => self.idle(&c),
             Phase::Rising => self.rising(m3, p3, dt_s),
             Phase::Decaying => self.decaying(&c),
+        }
+    }
+
+    /// A cycle with no usable level (an artefact's, or no usable sample): it adds no
+    /// evidence, and a run of [`LOST_LEVEL_CYCLES`] of them loses the level the evidence
+    /// was built on.
+    fn lost_cycle(&mut self) {
+        self.artefact_run = self.artefact_run.saturating_add(1);
+        self.bridge_phase();
+        if self.waited.lag == LagWait::CycleEnd {
+            // The completion fired inside an artefact's cycle.
+            self.reset_evidence();
+        }
+        if self.artefact_run >= LOST_LEVEL_CYCLES {
+            self.reset_evidence();
+            self.carried_ml = 0.0;
         }
     }
 
@@ -774,15 +781,22 @@ impl EjectionDetector {
     fn idle(&mut self, c: &CycleStats) -> Option<Detection> {
         self.follow_baseline(c.m3, c.p3, c.dt_s);
         self.zero_level = self.baseline;
-        if !self.on_tail() {
-            // From zero flow any rise that moves with the pump is milk (a gain change of
-            // the sensor shows nothing there): test the raw cycle mean, and within the
-            // next cycle.
-            let excess = c.m - self.baseline;
-            let delta = self.zero_flow_delta();
-            let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
-            let pulse_alarm = self.pulse_test(excess, delta);
-            if self.waited.lag == LagWait::CycleEnd {
+        if self.on_tail() {
+            self.idle_on_tail(c)
+        } else {
+            self.idle_at_zero_flow(c)
+        }
+    }
+
+    /// From zero flow any rise that moves with the pump is milk (a gain change of the
+    /// sensor shows nothing there): test the raw cycle mean, and within the next cycle.
+    fn idle_at_zero_flow(&mut self, c: &CycleStats) -> Option<Detection> {
+        let excess = c.m - self.baseline;
+        let delta = self.zero_flow_delta();
+        let mean_alarm = self.test(excess, delta, c.sigma_raw, 2.0 * self.arl_blocks);
+        let pulse_alarm = self.pulse_test(excess, delta);
+        match self.waited.lag {
+            LagWait::CycleEnd => {
                 // The cycle a within-cycle completion waited in has ended: pump-sync
                 // backed it there, the next clean cycle's level decides; unless the
                 // cycle lost samples after the completion, the edge of an artefact.
@@ -793,46 +807,61 @@ impl EjectionDetector {
                 }
                 return None;
             }
-            if self.waited.lag == LagWait::NextCycle {
-                return self.after_the_lag(c, excess, delta);
-            }
-            if !(mean_alarm || pulse_alarm) {
-                if self.phase_alarm(excess, delta) && self.phase_onset_holds(c, excess) {
-                    return self.onset(c.m3, excess, delta);
-                }
-                self.arm_partial(c.sigma_raw, delta, c.dt_s);
-                return None;
-            }
-            if mean_alarm && self.carried_ml >= DUCT_STORE_ML {
-                return self.carried_onset(c.m3, excess, delta);
-            }
-            if !mean_alarm && !self.climbing() {
-                // The pulsation's evidence alone, while the mean does not climb yet: only
-                // the pulsation's is built anew, the mean's stands.
-                self.pulse_cusum.reset();
-                return None;
-            }
-            if self.artefact_decay(c.m, c.sigma_raw) || self.phase_vetoes() {
-                // An artefact's decay, or a burst pulsing in phases milk does not keep.
-                self.reset_evidence();
-                return None;
-            }
-            if self.not_rising(c.m) || !self.climbable(c.sigma_raw, c.dt_s) {
-                // No partial-cycle test is armed: the next cycle's end decides.
-                return None;
-            }
-            let alarm = if c.after_loss {
-                Alarm::AfterLoss
-            } else {
-                Alarm::RawMean
-            };
-            return self.confirm(alarm, c.m3, excess, delta);
+            LagWait::NextCycle => return self.after_the_lag(c, excess, delta),
+            LagWait::No => {}
         }
-        // On a previous ejection's tail it must be a sustained rise, not a step. The zero
-        // level is the baseline here (the next ejection's base), so the reference shift is
-        // the detectable flow: asking the tail's level share instead, as on a decaying
-        // tail, was measured to find ejections begun on it later (detection log, "The tail
-        // an end leaves").
+        if !(mean_alarm || pulse_alarm) {
+            if self.phase_alarm(excess, delta) && self.phase_onset_holds(c, excess) {
+                return self.onset(c.m3, excess, delta);
+            }
+            self.arm_partial(c.sigma_raw, delta, c.dt_s);
+            return None;
+        }
+        self.zero_flow_alarm(c, mean_alarm, excess, delta)
+    }
+
+    /// An alarm at zero flow, of the mean (`mean_alarm`) or of the pulsation alone: an
+    /// onset if it survives the tests below, which either build its evidence anew or let
+    /// the next cycle decide.
+    fn zero_flow_alarm(
+        &mut self,
+        c: &CycleStats,
+        mean_alarm: bool,
+        excess: f32,
+        delta: f32,
+    ) -> Option<Detection> {
+        if mean_alarm && self.carried_ml >= DUCT_STORE_ML {
+            return self.carried_onset(c.m3, excess, delta);
+        }
+        if !mean_alarm && !self.climbing() {
+            // The pulsation's evidence alone, while the mean does not climb yet: only
+            // the pulsation's is built anew, the mean's stands.
+            self.pulse_cusum.reset();
+            return None;
+        }
+        if self.artefact_decay(c.m, c.sigma_raw) || self.phase_vetoes() {
+            // An artefact's decay, or a burst pulsing in phases milk does not keep.
+            self.reset_evidence();
+            return None;
+        }
+        if self.not_rising(c.m) || !self.climbable(c.sigma_raw, c.dt_s) {
+            // No partial-cycle test is armed: the next cycle's end decides.
+            return None;
+        }
+        let alarm = if c.after_loss {
+            Alarm::AfterLoss
+        } else {
+            Alarm::RawMean
+        };
+        self.confirm(alarm, c.m3, excess, delta)
+    }
+
+    /// On a previous ejection's tail a new one must be a sustained rise, not a step. The
+    /// zero level is the baseline here (the next ejection's base), so the reference shift
+    /// is the detectable flow: asking the tail's level share instead, as on a decaying
+    /// tail, was measured to find ejections begun on it later (detection log, "The tail
+    /// an end leaves").
+    fn idle_on_tail(&mut self, c: &CycleStats) -> Option<Detection> {
         let delta = self.rearm_delta();
         let excess = c.m3 - self.baseline;
         let alarm = self.test(excess, delta, c.sigma, self.arl_blocks);
