@@ -6,13 +6,14 @@
 # argument does) into target/dev-NAME, labels beside each session.
 #
 #   bash datasets/replay-copies.sh write [NAME...]   # write the copies (all 48: 5 GB)
-#   bash datasets/replay-copies.sh replay [NAME...]  # replay each with --halves: one
-#                                                    # line per half, the copy's name first
+#   bash datasets/replay-copies.sh replay [NAME...]  # replay each with --halves: its
+#                                                    # even, odd and odd - even rows
 #
 # A detector change is checked against all of them: the false alarms and missed ejections
 # per copy before and after (`letdown replay --detections-out` for the onsets). The noise
 # the examples add is seeded by each session's place in its folder, so a copy's bytes
-# are the same on every machine. A copy of a copy is written after the one it reads.
+# are the same on every machine. A copy of a copy is written after the one it reads
+# (asked for alone, the one it reads must have been written).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -91,10 +92,17 @@ wanted() {
 
 write() {
     cargo build --quiet --release -p letdown-io --examples
-    local line name example args
+    local line name example args word
     for line in "${copies[@]}"; do
         read -r name example args <<<"$line"
         wanted "$name" "$@" || continue
+        for word in $args; do
+            # The first folder named is the one read.
+            if [[ $word == datasets/* || $word == target/* ]]; then
+                [[ -d $word ]] || { echo "dev-$name reads $word: write it first" >&2; exit 1; }
+                break
+            fi
+        done
         echo "dev-$name: $example $args"
         # shellcheck disable=SC2086 # the arguments are words
         target/release/examples/$example $args >/dev/null
@@ -103,7 +111,7 @@ write() {
 
 replay() {
     cargo build --quiet --release -p letdown-cli
-    local line name
+    local line name rows
     for line in "${copies[@]}"; do
         read -r name _ <<<"$line"
         wanted "$name" "$@" || continue
@@ -111,8 +119,9 @@ replay() {
             echo "dev-$name: not written (bash datasets/replay-copies.sh write $name)" >&2
             exit 1
         fi
-        target/release/letdown replay "target/dev-$name" --quiet --halves |
-            grep -E '^all (even|odd) ' | sed "s/^/dev-$name  /"
+        rows=$(target/release/letdown replay "target/dev-$name" --quiet --halves)
+        grep -E '^all (even|odd)' <<<"$rows" | sed "s/^/dev-$name  /" ||
+            echo "dev-$name: no labelled session replayed" >&2
     done
 }
 

@@ -566,13 +566,6 @@ impl EjectionDetector {
         self.phase != Phase::Idle
     }
 
-    /// Whether an ejection it found, or its tail, still flows: not back at zero flow.
-    /// (A flow it found no onset in is followed by the baseline: the session's end reads
-    /// that from the baseline's level, [`crate::session::SessionMachine::note_flow`].)
-    pub fn ejection_flowing(&self) -> bool {
-        !self.at_zero_flow()
-    }
-
     /// Processes one analysis block of `dt_s` seconds: the cycle's statistics first, then
     /// the decision of the stage the detector is in (held through a change of pump
     /// settings, or waiting at zero flow or on a tail, following a rise, or a decay).

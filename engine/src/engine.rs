@@ -421,7 +421,7 @@ impl Engine {
         if cycle.pumping {
             let d = &self.detector;
             self.session
-                .note_flow(index, d.baseline_ml_min(), d.ejection_flowing());
+                .note_flow(index, d.baseline_ml_min(), d.in_ejection());
         }
         let (lo, hi) = self.detector.band();
         self.features.set_band(lo, hi);

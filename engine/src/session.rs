@@ -4,8 +4,8 @@
 //! Stimulation → expression on letdown, or after the fallback time with that reason;
 //! expression → stimulation after flow has stayed faded for `fade_s`, to call the next
 //! ejection; cues (relax, baby photo, warmth, massage) every minute while letdown is late;
-//! session end only after minutes without flow (no ejection, no tail, and no flow the
-//! detector found no onset in: [`SessionMachine::note_flow`]). Safety is handled first in the chain by
+//! session end only after minutes without flow (no ejection, and no flow the detector
+//! found no onset in: [`SessionMachine::note_flow`]). Safety is handled first in the chain by
 //! the engine, which calls [`SessionMachine::pause`] and [`SessionMachine::resume`]; while
 //! paused, mode changes (a detection, the fallback timer, flow faded) still happen and are
 //! carried by the resume hint, while user-facing suggestions (a cue, the session end) wait:
@@ -24,6 +24,10 @@ pub const CUE_INTERVAL_S: f32 = 60.0;
 /// Cues in the order they are offered: relaxation first (largest effect: +63 % volume,
 /// Feher 1989), then a photo of the baby, warmth (47 vs 33 mL), massage (51 → 79 g).
 pub const CUE_ORDER: [Cue; 4] = [Cue::Relax, Cue::BabyPhoto, Cue::Warmth, Cue::Massage];
+/// The longest an ejection's milk flows, s: from its onset to its decay to a tenth of its
+/// peak, 45 s – 3.5 min (DESIGN §1). A raised flow level that stands longer than this is
+/// no weak ejection's but the sensor's own (an offset step, a drift).
+pub const LONGEST_EJECTION_S: f32 = 210.0;
 
 /// Hint state for one session. Times are sample indices.
 #[derive(Clone, Copy, Debug)]
@@ -39,11 +43,15 @@ pub struct SessionMachine {
     ejection_active: bool,
     faded_since: Option<u64>,
     last_flow_at: u64,
-    /// The lowest level the detector's baseline has stood at since an ejection or its
-    /// tail last flowed, mL/min (NaN while one flows).
+    /// The lowest level the detector's baseline has stood at since the last ejection it
+    /// found, mL/min (NaN during one, and before the first cycle).
     quiet_low: f32,
     /// A rise above `quiet_low` that is flow, mL/min: twice the detectable flow.
     weak_flow: f32,
+    /// Since when the baseline has stood that far above `quiet_low` (sample index).
+    raised_since: Option<u64>,
+    /// [`LONGEST_EJECTION_S`] in samples.
+    longest_flow: u64,
     next_cue_at: u64,
     cue_index: usize,
     fallback_done: bool,
@@ -68,6 +76,8 @@ impl SessionMachine {
             last_flow_at: 0,
             quiet_low: f32::NAN,
             weak_flow: 2.0 * cfg.min_flow_ml_min,
+            raised_since: None,
+            longest_flow: samples(LONGEST_EJECTION_S),
             next_cue_at: samples(cfg.late_cue_s),
             cue_index: 0,
             fallback_done: false,
@@ -191,23 +201,33 @@ impl SessionMachine {
     }
 
     /// The end of a pump cycle at `index`: the detector's baseline `baseline_ml_min` and
-    /// whether an ejection it found, or its tail, still flows (`ejection_flowing`).
+    /// whether an ejection it found is under way (`in_ejection`).
     ///
     /// The session's end waits for minutes without flow (DESIGN §5), and a weak ejection
     /// the detector found no onset in flows too: through a sensor that smooths its
     /// pulsation away an onset asks four times the detectable flow, and a mother whose
     /// ejections flow at 3 mL/min would be told to stop while milk flows. The baseline
     /// follows such a flow up, so a baseline more than twice the detectable flow above
-    /// the lowest it stood at since the last flow is flow; a trickle, which wanders by
-    /// tenths of its level below 2 mL/min, and a sensor's offset drift, slower still, stay
-    /// below that.
-    pub fn note_flow(&mut self, index: u64, baseline_ml_min: f32, ejection_flowing: bool) {
-        self.quiet_low = if ejection_flowing {
-            f32::NAN
+    /// the lowest it stood at since the last ejection found is flow (a trickle wanders by
+    /// tenths of its level, below 2 mL/min), for as long as an ejection flows at most
+    /// ([`LONGEST_EJECTION_S`]): a level held longer is the sensor's offset, a step or a
+    /// drift, and becomes the lowest the next rise is measured from.
+    pub fn note_flow(&mut self, index: u64, baseline_ml_min: f32, in_ejection: bool) {
+        if in_ejection {
+            self.quiet_low = f32::NAN;
+            self.raised_since = None;
+            return;
+        }
+        self.quiet_low = self.quiet_low.min(baseline_ml_min);
+        if baseline_ml_min - self.quiet_low <= self.weak_flow {
+            self.raised_since = None;
+            return;
+        }
+        let since = *self.raised_since.get_or_insert(index);
+        if index.saturating_sub(since) > self.longest_flow {
+            self.quiet_low = baseline_ml_min;
+            self.raised_since = None;
         } else {
-            self.quiet_low.min(baseline_ml_min)
-        };
-        if ejection_flowing || baseline_ml_min - self.quiet_low > self.weak_flow {
             self.last_flow_at = index;
         }
     }

@@ -26,8 +26,9 @@ const _: () = assert!(RAMP_CYCLES >= 2);
 enum In {
     Onset,
     End,
-    /// A cycle's end while an ejection or its tail still flows (no event of its own).
-    Flow,
+    /// A cycle's end while an ejection the detector found is under way (no event of
+    /// its own).
+    Ejecting,
     /// A cycle's end at zero flow as the detector sees it, its baseline at this level
     /// (mL/min; no event of its own).
     Level(f32),
@@ -65,7 +66,7 @@ fn drive(cfg: &EngineConfig, script: &[(u64, In)], n: u64) -> Vec<Event> {
         }
         here.sort_by_key(|x| match x {
             In::Pause(_) | In::Resume => 0,
-            In::Onset | In::End | In::Flow | In::Level(_) => 1,
+            In::Onset | In::End | In::Ejecting | In::Level(_) => 1,
         });
         for input in here {
             events.extend(match input {
@@ -73,7 +74,7 @@ fn drive(cfg: &EngineConfig, script: &[(u64, In)], n: u64) -> Vec<Event> {
                 In::Resume => Some(m.resume(i)),
                 In::Onset => Some(m.on_detection(i, Detection::Onset { confidence: 0.9 })),
                 In::End => Some(m.on_detection(i, Detection::End { confidence: 0.8 })),
-                In::Flow => {
+                In::Ejecting => {
                     m.note_flow(i, 0.0, true);
                     None
                 }
@@ -268,26 +269,9 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "a tail still flowing after an ejection's end moves the session end to 300 s \
-               after it",
-        script: &[
-            (8_000, In::Onset),
-            (14_000, In::End),
-            (20_000, In::Flow),
-            (26_000, In::Flow),
-        ],
-        samples: 60_000,
-        want: &[
-            (8_000, EOnset, LetdownDetected, Some((Expr, None))),
-            (14_000, EEnd, FlowFaded, None),
-            (16_000, EHint, FlowFaded, Some((Stim, None))),
-            (56_000, EHint, SessionEnd, Some((PauseMode, None))),
-        ],
-    },
-    Case {
         name: "a baseline more than twice the detectable flow above its lowest since the \
-               last flow (a weak ejection the detector found no onset in) moves the session \
-               end; a smaller rise does not",
+               last ejection's end (a weak ejection the detector found no onset in) moves \
+               the session end; a smaller rise does not",
         script: &[
             (8_000, In::Onset),
             (14_000, In::End),
@@ -306,22 +290,26 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
-        name: "a tail starts the lowest level anew: what flows after it is measured from \
-               where the tail left the flow, not from before the ejection",
+        name: "an ejection starts the lowest level anew: what flows after it is measured \
+               from where its end left the flow, not from before it",
         script: &[
             (8_000, In::Onset),
             (14_000, In::End),
             (15_000, In::Level(0.3)),
-            (16_000, In::Flow),
-            (17_000, In::Level(2.0)),
+            (16_000, In::Onset),
+            (16_500, In::Ejecting),
+            (17_000, In::End),
+            (18_000, In::Level(2.0)),
             (20_000, In::Level(3.5)),
         ],
         samples: 60_000,
         want: &[
             (8_000, EOnset, LetdownDetected, Some((Expr, None))),
             (14_000, EEnd, FlowFaded, None),
-            (16_000, EHint, FlowFaded, Some((Stim, None))),
-            (46_000, EHint, SessionEnd, Some((PauseMode, None))),
+            (16_000, EOnset, LetdownDetected, None),
+            (17_000, EEnd, FlowFaded, None),
+            (19_000, EHint, FlowFaded, Some((Stim, None))),
+            (47_000, EHint, SessionEnd, Some((PauseMode, None))),
         ],
     },
     Case {
@@ -467,9 +455,9 @@ const CASES: &[Case] = &[
     },
 ];
 
-/// The session ends `script` (sorted by index) brings over 500 s, by sample index.
-fn session_ends(script: &[(u64, In)]) -> Vec<u64> {
-    drive(&config(), script, 50_000)
+/// The session ends `script` (sorted by index) brings over `n` samples, by sample index.
+fn session_ends(script: &[(u64, In)], n: u64) -> Vec<u64> {
+    drive(&config(), script, n)
         .iter()
         .filter(|e| e.reason == SessionEnd)
         .map(|e| e.sample_index)
@@ -480,16 +468,35 @@ fn session_ends(script: &[(u64, In)]) -> Vec<u64> {
 fn before_any_letdown_flow_after_the_fallback_switch_moves_the_session_end() {
     // Without a letdown the quiet time counts from the fallback switch (120 s) at the
     // earliest: flow before it changes nothing, flow after it restarts the count.
-    assert_eq!(session_ends(&[]), [42_000]);
-    assert_eq!(session_ends(&[(5_000, In::Flow)]), [42_000]);
-    assert_eq!(
-        session_ends(&[(5_000, In::Flow), (16_000, In::Flow)]),
-        [46_000]
-    );
-    assert_eq!(
-        session_ends(&[(13_000, In::Level(0.2)), (16_000, In::Level(2.5))]),
-        [46_000]
-    );
+    assert_eq!(session_ends(&[], 50_000), [42_000]);
+    let before = [(5_000, In::Level(0.2)), (6_000, In::Level(2.5))];
+    assert_eq!(session_ends(&before, 50_000), [42_000]);
+    let after = [(13_000, In::Level(0.2)), (16_000, In::Level(2.5))];
+    assert_eq!(session_ends(&after, 50_000), [46_000]);
+}
+
+#[test]
+fn a_raised_level_held_longer_than_any_ejection_flows_is_the_sensors_offset() {
+    // After an ejection's end at 14 000, the baseline steps from 0.3 to 3 mL/min and
+    // stays there (an offset step the detector absorbed, or a drift that added up):
+    // flow for the longest an ejection flows, 210 s (21 000 samples) from 16 000, then
+    // the new lowest level, and the session ends 300 s after the last cycle counted.
+    let mut script = vec![
+        (8_000, In::Onset),
+        (14_000, In::End),
+        (15_000, In::Level(0.3)),
+    ];
+    script.extend((16..=90).map(|k| (k * 1_000, In::Level(3.0))));
+    assert_eq!(session_ends(&script, 90_000), [67_000]);
+    // A weak ejection's rise and fall within that time counts whole.
+    let mut script = vec![
+        (8_000, In::Onset),
+        (14_000, In::End),
+        (15_000, In::Level(0.3)),
+    ];
+    script.extend((16..=30).map(|k| (k * 1_000, In::Level(3.0))));
+    script.push((31_000, In::Level(0.4)));
+    assert_eq!(session_ends(&script, 90_000), [60_000]);
 }
 
 #[test]

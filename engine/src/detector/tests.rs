@@ -2189,41 +2189,24 @@ fn a_step_only_the_learnt_share_let_alarm_is_not_absorbed() {
     assert_eq!(d.baseline, base + 0.3 * level);
 }
 
-/// How far the baseline rose above the lowest it had stood at, at its highest, over
-/// `cycles` (mean flow, mL/min) without pump-synchronous flow, on a detector settled at
-/// zero flow; none may be an onset, or leave zero flow.
-fn baseline_rise_through(cycles: impl Iterator<Item = f32>) -> f32 {
+#[test]
+fn a_weak_flow_no_onset_was_found_in_lifts_the_baseline() {
+    // What the session's end reads a flow the detector found no onset in from
+    // (`SessionMachine::note_flow`: a baseline more than twice the detectable flow above
+    // its lowest since the last ejection found). A weak, slow ejection through a sensor
+    // that smooths its pulsation away: 3 mL/min over 25 s, below the unlocked fallback's
+    // four times the detectable flow, so no onset; the baseline follows it up by more
+    // than 2 mL/min.
     let mut d = settled();
     let (mut low, mut rise) = (f32::INFINITY, 0.0f32);
-    for m in cycles {
-        assert_eq!(d.process(&CYCLE, &unlocked(m), 1.0), None, "no onset");
-        assert!(!d.ejection_flowing(), "at zero flow");
+    for i in 0..120 {
+        let t = i as f32;
+        let rise_share = 0.5 * (1.0 - libm::cosf(core::f32::consts::PI * (t / 25.0).min(1.0)));
+        let m = 0.2 + 3.0 * rise_share * libm::expf(-(t - 25.0).max(0.0) / 20.0);
+        assert_eq!(d.process(&CYCLE, &unlocked(m), 1.0), None, "cycle {i}");
+        assert!(!d.in_ejection());
         low = low.min(d.baseline_ml_min());
         rise = rise.max(d.baseline_ml_min() - low);
     }
-    rise
-}
-
-#[test]
-fn a_weak_flow_no_onset_was_found_in_lifts_the_baseline_more_than_a_trickle_or_drift() {
-    // What the session's end reads a flow the detector found no onset in from
-    // (`SessionMachine::note_flow`: a baseline more than twice the detectable flow above
-    // its low since the last flow). A weak, slow ejection through a sensor that smooths
-    // its pulsation away: 3 mL/min over 25 s, below the unlocked fallback's four times the
-    // detectable flow, so no onset; the baseline follows it up by more than 2 mL/min.
-    let ejection = (0..120).map(|i| {
-        let t = i as f32;
-        let rise = 0.5 * (1.0 - libm::cosf(core::f32::consts::PI * (t / 25.0).min(1.0)));
-        0.2 + 3.0 * rise * libm::expf(-(t - 25.0).max(0.0) / 20.0)
-    });
-    let weak = baseline_rise_through(ejection);
-    assert!(weak > 2.0, "{weak}");
-    // A trickle's wander (its level ±0.5 mL/min over a minute) or an offset's drift
-    // (1.5 mL/min over five minutes) lifts it less.
-    let wander = (0..300).map(|i| 0.7 - 0.5 * libm::cosf(i as f32 / 10.0));
-    let wander = baseline_rise_through(wander);
-    assert!(wander < 1.2, "{wander}");
-    let drift = (0..300).map(|i| 0.2 + 1.5 * i as f32 / 300.0);
-    let drift = baseline_rise_through(drift);
-    assert!(drift < 1.6, "{drift}");
+    assert!(rise > 2.0, "{rise}");
 }
