@@ -97,6 +97,9 @@ use pump_changes::SettingTrack;
 use pump_sync::RunSums;
 use rearm::TailWander;
 
+// Twice the detectable flow: where a tail begins, and what the session's end takes for flow.
+pub(crate) use rearm::tail_height;
+
 // The constants defined beside the code they tune, reachable as `crate::detector::NAME`:
 // the module doc links them here, and feature `internals` publishes them. Without that
 // feature most are read only where they are defined, so the re-export itself goes unused.

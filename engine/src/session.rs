@@ -13,7 +13,7 @@
 //! [`CUE_INTERVAL_S`] after that, so no cue is lost to a pause.
 
 use crate::config::{EngineConfig, UserSettings, VACUUM_LIMIT_MMHG};
-use crate::detector::Detection;
+use crate::detector::{self, Detection};
 use crate::event::{Event, EventKind};
 use crate::hint::{ControlHint, Cue, Mode, Reason};
 
@@ -46,7 +46,7 @@ pub struct SessionMachine {
     /// The lowest level the detector's baseline has stood at since the last ejection it
     /// found, mL/min (NaN during one, and before the first cycle).
     quiet_low: f32,
-    /// A rise above `quiet_low` that is flow, mL/min: twice the detectable flow.
+    /// A rise above `quiet_low` that is flow, mL/min ([`detector::tail_height`]).
     weak_flow: f32,
     /// Since when the baseline has stood that far above `quiet_low` (sample index).
     raised_since: Option<u64>,
@@ -75,7 +75,7 @@ impl SessionMachine {
             faded_since: None,
             last_flow_at: 0,
             quiet_low: f32::NAN,
-            weak_flow: 2.0 * cfg.min_flow_ml_min,
+            weak_flow: detector::tail_height(cfg.min_flow_ml_min),
             raised_since: None,
             longest_flow: samples(LONGEST_EJECTION_S),
             next_cue_at: samples(cfg.late_cue_s),

@@ -63,10 +63,10 @@ impl EjectionDetector {
         self.baseline - zero > self.tail_height()
     }
 
-    /// How far above zero flow a flow still running counts as a tail, mL/min: twice the
-    /// detectable flow.
+    /// How far above zero flow a flow still running counts as a tail, mL/min
+    /// ([`tail_height`]).
     pub(super) fn tail_height(&self) -> f32 {
-        2.0 * self.delta
+        tail_height(self.delta)
     }
 
     /// Whether the detector waits at zero flow: no ejection under way, and not on a
@@ -128,6 +128,14 @@ impl EjectionDetector {
         }
         false
     }
+}
+
+/// How far above zero flow a flow still running is flow, not the sensor's noise or a
+/// trickle's wander, mL/min: twice the detectable flow `min_flow_ml_min`. Where an
+/// ejection's tail begins, and the rise the session's end takes for a weak ejection no
+/// onset was found in ([`crate::session::SessionMachine::note_flow`]).
+pub(crate) const fn tail_height(min_flow_ml_min: f32) -> f32 {
+    2.0 * min_flow_ml_min
 }
 
 /// Decaying time the session's tails must have shown before their wander may lower the
