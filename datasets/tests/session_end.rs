@@ -4,28 +4,27 @@
 //! everyday phenomenon (smoothing sensors among them, whose weak ejections the detector
 //! may find no onset in), the cue effect at 0 so that the engine's hints alone decide.
 
-use letdown_datasets::{run_closed_loop, CueEffect, Ejection, Profile, SessionSpec, Strategy};
-use letdown_engine::{ControlHint, Engine, EngineConfig, Reason, Sample};
+use letdown_datasets::{
+    run_closed_loop, CueEffect, Ejection, EngineStrategy, Profile, SessionSpec, Strategy,
+};
+use letdown_engine::{ControlHint, EngineConfig, Reason, Sample};
 
 const RATE_HZ: f64 = 100.0;
 
-/// The engine's hints, with the time of the first session-end suggestion, s.
+/// The engine's hints (`EngineStrategy`, the closed loop's one way to drive it), with the
+/// time of the first session-end suggestion, s.
 struct EndWatch {
-    engine: Engine,
+    engine: EngineStrategy,
     end_s: Option<f64>,
 }
 
 impl Strategy for EndWatch {
     fn name(&self) -> &'static str {
-        "engine"
+        self.engine.name()
     }
 
     fn on_sample(&mut self, index: u64, sample: Option<Sample>) -> Option<ControlHint> {
-        let event = match sample {
-            Some(s) => self.engine.process(s),
-            None => self.engine.process_gap(1),
-        };
-        let hint = event.and_then(|e| e.hint)?;
+        let hint = self.engine.on_sample(index, sample)?;
         if hint.reason == Reason::SessionEnd && self.end_s.is_none() {
             self.end_s = Some(index as f64 / RATE_HZ);
         }
@@ -41,7 +40,8 @@ fn run(profile: Profile, seed: u64) -> (Vec<Ejection>, Option<f64>) {
         .with_rate_hz(RATE_HZ)
         .with_minutes(15.0)
         .with_cue_effect(CueEffect::NONE);
-    let engine = EngineConfig::new(RATE_HZ as f32).build().expect("default");
+    let config = EngineConfig::new(RATE_HZ as f32);
+    let engine = EngineStrategy::from_config(&config).expect("default");
     let mut watch = EndWatch {
         engine,
         end_s: None,
