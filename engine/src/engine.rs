@@ -17,7 +17,7 @@ use crate::filter::{self, Kind, Section};
 use crate::hint::{ControlHint, Mode, Reason};
 use crate::sample::Sample;
 use crate::sanitize::{ChannelLimits, Sanitizer};
-use crate::session::SessionMachine;
+use crate::session::{CycleFlow, SessionMachine};
 use crate::spectral_monitor::{SpectralFeatures, SpectralMonitor};
 
 /// A fault or over-vacuum must have been absent this long before pumping resumes, s.
@@ -420,8 +420,18 @@ impl Engine {
         let detection = self.detector.process(&cycle, &features, dt);
         if cycle.pumping {
             let d = &self.detector;
-            self.session
-                .note_flow(index, d.baseline_ml_min(), d.in_ejection());
+            let clean = features.rejected_fraction == 0.0;
+            let flow = CycleFlow {
+                baseline_ml_min: d.baseline_ml_min(),
+                in_ejection: d.in_ejection(),
+                pulsation_ml_min: if clean {
+                    features.pulsation_ml_min
+                } else {
+                    f32::NAN
+                },
+                transfer: d.milk_transfer(),
+            };
+            self.session.note_flow(index, &flow);
         }
         let (lo, hi) = self.detector.band();
         self.features.set_band(lo, hi);

@@ -13,9 +13,16 @@
 //! [`CUE_INTERVAL_S`] after that, so no cue is lost to a pause.
 
 use crate::config::{EngineConfig, UserSettings, VACUUM_LIMIT_MMHG};
-use crate::detector::{self, Detection};
+use crate::detector::Detection;
 use crate::event::{Event, EventKind};
 use crate::hint::{ControlHint, Cue, Mode, Reason};
+
+mod weak_flow;
+
+// Published with feature `internals`, for the stage tests; the machine alone uses them
+// otherwise.
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
+pub use weak_flow::{CycleFlow, WeakFlow, LONGEST_EJECTION_S, QUIET_POWER_GAIN};
 
 /// Ramp for any change of vacuum or rate, pump cycles (DESIGN §5: at least 2).
 pub const RAMP_CYCLES: u8 = 2;
@@ -24,10 +31,6 @@ pub const CUE_INTERVAL_S: f32 = 60.0;
 /// Cues in the order they are offered: relaxation first (largest effect: +63 % volume,
 /// Feher 1989), then a photo of the baby, warmth (47 vs 33 mL), massage (51 → 79 g).
 pub const CUE_ORDER: [Cue; 4] = [Cue::Relax, Cue::BabyPhoto, Cue::Warmth, Cue::Massage];
-/// The longest an ejection's milk flows, s: from its onset to its decay to a tenth of its
-/// peak, 45 s – 3.5 min (DESIGN §1). A raised flow level that stands longer than this is
-/// no weak ejection's but the sensor's own (an offset step, a drift).
-pub const LONGEST_EJECTION_S: f32 = 210.0;
 
 /// Hint state for one session. Times are sample indices.
 #[derive(Clone, Copy, Debug)]
@@ -43,15 +46,8 @@ pub struct SessionMachine {
     ejection_active: bool,
     faded_since: Option<u64>,
     last_flow_at: u64,
-    /// The lowest level the detector's baseline has stood at since the last ejection it
-    /// found, mL/min (NaN during one, and before the first cycle).
-    quiet_low: f32,
-    /// A rise above `quiet_low` that is flow, mL/min ([`detector::tail_height`]).
-    weak_flow: f32,
-    /// Since when the baseline has stood that far above `quiet_low` (sample index).
-    raised_since: Option<u64>,
-    /// [`LONGEST_EJECTION_S`] in samples.
-    longest_flow: u64,
+    /// Flow the detector found no onset in.
+    weak_flow: WeakFlow,
     next_cue_at: u64,
     cue_index: usize,
     fallback_done: bool,
@@ -74,10 +70,7 @@ impl SessionMachine {
             ejection_active: false,
             faded_since: None,
             last_flow_at: 0,
-            quiet_low: f32::NAN,
-            weak_flow: detector::tail_height(cfg.min_flow_ml_min),
-            raised_since: None,
-            longest_flow: samples(LONGEST_EJECTION_S),
+            weak_flow: WeakFlow::new(cfg.min_flow_ml_min, cfg.sample_rate_hz),
             next_cue_at: samples(cfg.late_cue_s),
             cue_index: 0,
             fallback_done: false,
@@ -200,35 +193,12 @@ impl SessionMachine {
         }
     }
 
-    /// The end of a pump cycle at `index`: the detector's baseline `baseline_ml_min` and
-    /// whether an ejection it found is under way (`in_ejection`).
-    ///
-    /// The session's end waits for minutes without flow (DESIGN §5), and a weak ejection
-    /// the detector found no onset in flows too: through a sensor that smooths its
-    /// pulsation away an onset asks four times the detectable flow, and a mother whose
-    /// ejections flow at 3 mL/min would be told to stop while milk flows. The baseline
-    /// follows such a flow up, so a baseline more than twice the detectable flow above
-    /// the lowest it stood at since the last ejection found is flow (a trickle wanders by
-    /// tenths of its level, below 2 mL/min), for as long as an ejection flows at most
-    /// ([`LONGEST_EJECTION_S`]): a level held longer is the sensor's offset, a step or a
-    /// drift, and becomes the lowest the next rise is measured from.
-    pub fn note_flow(&mut self, index: u64, baseline_ml_min: f32, in_ejection: bool) {
-        if in_ejection {
-            self.quiet_low = f32::NAN;
-            self.raised_since = None;
-            return;
-        }
-        self.quiet_low = self.quiet_low.min(baseline_ml_min);
-        if baseline_ml_min - self.quiet_low <= self.weak_flow {
-            self.raised_since = None;
-            return;
-        }
-        let since = *self.raised_since.get_or_insert(index);
-        if index.saturating_sub(since) > self.longest_flow {
-            self.quiet_low = baseline_ml_min;
-            self.raised_since = None;
-        } else {
-            self.last_flow_at = index;
+    /// The end of a pump cycle at `index`, and its flow as the detector saw it: the
+    /// session's end waits for minutes without flow (DESIGN §5), and a weak ejection the
+    /// detector found no onset in flows too ([`WeakFlow`]).
+    pub fn note_flow(&mut self, index: u64, flow: &CycleFlow) {
+        if let Some(at) = self.weak_flow.note(index, flow) {
+            self.last_flow_at = self.last_flow_at.max(at);
         }
     }
 
@@ -267,10 +237,11 @@ impl SessionMachine {
             return Some(e);
         }
         // Before any letdown the quiet time counts from the fallback switch at the earliest.
+        let last_flow = self.last_flow_at.max(self.weak_flow.pending().unwrap_or(0));
         let quiet_from = if self.letdown_seen {
-            self.last_flow_at
+            last_flow
         } else {
-            self.last_flow_at.max(self.fallback_at)
+            last_flow.max(self.fallback_at)
         };
         let quiet_for = index.saturating_sub(quiet_from);
         if !self.ended && !self.ejection_active && quiet_for >= self.end_len {

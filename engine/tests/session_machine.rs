@@ -11,7 +11,7 @@
 //! fallback 12 000 (120 s), fade 2 000 (20 s), session end 30 000 (300 s).
 
 use letdown_engine::detector::Detection;
-use letdown_engine::session::{SessionMachine, CUE_INTERVAL_S, CUE_ORDER, RAMP_CYCLES};
+use letdown_engine::session::{CycleFlow, SessionMachine, CUE_INTERVAL_S, CUE_ORDER, RAMP_CYCLES};
 mod support;
 
 use support::{run_engine, RATE_HZ};
@@ -30,8 +30,16 @@ enum In {
     /// its own).
     Ejecting,
     /// A cycle's end at zero flow as the detector sees it, its baseline at this level
-    /// (mL/min; no event of its own).
+    /// (mL/min; no event of its own), on a sensor whose pulsation strong flow has not
+    /// measured.
     Level(f32),
+    /// The same on a sensor of pulsation transfer `transfer` (milk's pump-synchronous
+    /// amplitude per mL/min), the cycle's pulsation `pulsation` (mL/min).
+    Pulsing {
+        level: f32,
+        pulsation: f32,
+        transfer: f32,
+    },
     Pause(Reason),
     Resume,
 }
@@ -66,7 +74,7 @@ fn drive(cfg: &EngineConfig, script: &[(u64, In)], n: u64) -> Vec<Event> {
         }
         here.sort_by_key(|x| match x {
             In::Pause(_) | In::Resume => 0,
-            In::Onset | In::End | In::Ejecting | In::Level(_) => 1,
+            In::Onset | In::End | In::Ejecting | In::Level(_) | In::Pulsing { .. } => 1,
         });
         for input in here {
             events.extend(match input {
@@ -74,12 +82,8 @@ fn drive(cfg: &EngineConfig, script: &[(u64, In)], n: u64) -> Vec<Event> {
                 In::Resume => Some(m.resume(i)),
                 In::Onset => Some(m.on_detection(i, Detection::Onset { confidence: 0.9 })),
                 In::End => Some(m.on_detection(i, Detection::End { confidence: 0.8 })),
-                In::Ejecting => {
-                    m.note_flow(i, 0.0, true);
-                    None
-                }
-                In::Level(level) => {
-                    m.note_flow(i, level, false);
+                In::Ejecting | In::Level(_) | In::Pulsing { .. } => {
+                    m.note_flow(i, &cycle_flow(input));
                     None
                 }
             });
@@ -89,6 +93,25 @@ fn drive(cfg: &EngineConfig, script: &[(u64, In)], n: u64) -> Vec<Event> {
         }
     }
     events
+}
+
+/// What the engine would tell the machine at a cycle's end.
+fn cycle_flow(input: In) -> CycleFlow {
+    let (baseline_ml_min, pulsation_ml_min, transfer) = match input {
+        In::Level(level) => (level, f32::NAN, None),
+        In::Pulsing {
+            level,
+            pulsation,
+            transfer,
+        } => (level, pulsation, Some(transfer)),
+        _ => (0.0, f32::NAN, None),
+    };
+    CycleFlow {
+        baseline_ml_min,
+        in_ejection: matches!(input, In::Ejecting),
+        pulsation_ml_min,
+        transfer,
+    }
 }
 
 fn summary(events: &[Event]) -> Vec<Want> {
@@ -497,6 +520,55 @@ fn a_raised_level_held_longer_than_any_ejection_flows_is_the_sensors_offset() {
     script.extend((16..=30).map(|k| (k * 1_000, In::Level(3.0))));
     script.push((31_000, In::Level(0.4)));
     assert_eq!(session_ends(&script, 90_000), [60_000]);
+}
+
+/// After an ejection's end at 14 000: twenty cycles (1 s each) at 0.3 mL/min pulsing at
+/// `quiet` mL/min, then the baseline at 3 mL/min from 16 100 to 30 000 pulsing at
+/// `raised`, back at 0.4 from 30 100; `transfer`: the sensor's, where strong flow has
+/// measured it.
+fn raised_level(quiet: f32, raised: f32, transfer: Option<f32>) -> Vec<(u64, In)> {
+    let cycle = |level: f32, pulsation: f32| match transfer {
+        Some(transfer) => In::Pulsing {
+            level,
+            pulsation,
+            transfer,
+        },
+        None => In::Level(level),
+    };
+    let mut script = vec![(8_000, In::Onset), (14_000, In::End)];
+    script.extend((141..=160).map(|k| (k * 100, cycle(0.3, quiet))));
+    script.extend((161..=300).map(|k| (k * 100, cycle(3.0, raised))));
+    script.extend((301..=400).map(|k| (k * 100, cycle(0.4, quiet))));
+    script
+}
+
+#[test]
+fn a_raised_level_without_milks_pulsation_is_the_sensors_offset() {
+    // Milk of 2.7 mL/min over the quiet level shows 1.35 mL/min at the pump rate on a
+    // sensor of transfer 0.5; the offset shows none, and is dropped once its mean power
+    // stands clear of the noise (a few cycles): the session ends 300 s after the
+    // ejection's end.
+    assert_eq!(
+        session_ends(&raised_level(0.5, 0.5, Some(0.5)), 70_000),
+        [44_000]
+    );
+    // With milk's pulsation, or on a sensor whose pulsation no strong flow has measured,
+    // the level is flow until it falls back.
+    let milk = (0.25f32 + 1.35 * 1.35).sqrt();
+    assert_eq!(
+        session_ends(&raised_level(0.5, milk, Some(0.5)), 70_000),
+        [60_000]
+    );
+    assert_eq!(
+        session_ends(&raised_level(0.5, 0.5, None), 70_000),
+        [60_000]
+    );
+    // On a sensor whose noise at the pump rate (3 mL/min) outweighs milk's pulsation the
+    // offset is never shown.
+    assert_eq!(
+        session_ends(&raised_level(3.0, 3.0, Some(0.5)), 70_000),
+        [60_000]
+    );
 }
 
 #[test]

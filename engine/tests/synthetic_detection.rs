@@ -42,6 +42,17 @@ fn run(
     ejections: &[(f32, f32, f32)],
     noise_ml_min: f32,
 ) -> (Vec<Event>, Vec<f32>) {
+    run_with_offset(rate, seconds, ejections, noise_ml_min, |_| 0.0)
+}
+
+/// [`run`] with the flow sensor's offset moving by `offset(t)` mL/min at `t` s.
+fn run_with_offset(
+    rate: f32,
+    seconds: f32,
+    ejections: &[(f32, f32, f32)],
+    noise_ml_min: f32,
+    offset: impl Fn(f32) -> f32,
+) -> (Vec<Event>, Vec<f32>) {
     let mut engine = EngineConfig::new(rate).build().unwrap();
     let mut synth = Synth {
         rate,
@@ -77,7 +88,7 @@ fn run(
             .sum();
         // Milk moves during the suction stroke: pulse shape with mean 1 over the cycle.
         let pulse = if phase < 0.55 { 1.0 / 0.55 } else { 0.0 };
-        let flow = mean * pulse + noise_ml_min * synth.gauss() - 0.8;
+        let flow = mean * pulse + noise_ml_min * synth.gauss() - 0.8 + offset(t);
         let pressure = p + 2.0 * synth.gauss();
         if let Some(e) = engine.process(Sample::new(pressure, flow)) {
             events.push(e);
@@ -156,4 +167,30 @@ fn a_second_ejection_is_found_after_the_first() {
         on[1] > visible[1] - 1.0 && on[1] < visible[1] + 15.0,
         "{on:?} vs {visible:?}"
     );
+}
+
+#[test]
+fn a_sensor_offset_rising_after_the_ejection_does_not_hold_the_session_end_off() {
+    // After the ejection, the sensor's zero climbs by 3 mL/min over 20 s from 400 s and
+    // stays there, with no milk: no pulsation at the pump rate. The session still ends
+    // 300 s after the ejection's end, as it does without the offset.
+    let rate = 100.0;
+    let ejection = [(70.0, 20.0, 30.0)];
+    let ends = |events: &[Event]| -> (Vec<u64>, Vec<u64>) {
+        let at = |reason| {
+            events
+                .iter()
+                .filter(|e| e.reason == reason)
+                .map(|e| e.sample_index)
+                .collect()
+        };
+        (at(Reason::FlowFaded), at(Reason::SessionEnd))
+    };
+    let (plain, _) = run(rate, 900.0, &ejection, 1.0);
+    let rise = |t: f32| 3.0 * ((t - 400.0) / 20.0).clamp(0.0, 1.0);
+    let (offset, _) = run_with_offset(rate, 900.0, &ejection, 1.0, rise);
+    let (faded, end) = ends(&plain);
+    let ejection_end = faded.first().expect("the ejection's end");
+    assert_eq!(end, [ejection_end + 30_000], "{plain:?}");
+    assert_eq!(ends(&offset), (faded, end), "{offset:?}");
 }

@@ -217,6 +217,18 @@ impl EjectionDetector {
         }
     }
 
+    /// The sensor's pulsation transfer at the rate it is pumped at now, where strong flow
+    /// has shown it passes milk's pulsation: `None` before any strong flow, where it has
+    /// shown the sensor smooths the pulsation away ([`SMOOTHING_TRANSFER`]), and with
+    /// pump-sync off. The session's end tells a sensor's offset from a weak flow by it
+    /// ([`crate::session::WeakFlow`]).
+    pub fn milk_transfer(&self) -> Option<f32> {
+        let shown = self.tests.has(DetectorTest::PumpSync)
+            && self.transfer_rate.is_finite()
+            && !self.learnt_smoothing();
+        shown.then(|| self.transfer_here())
+    }
+
     /// Whether strong flow has shown that the sensor smooths milk's pulsation away: its
     /// learnt transfer, at the rate it is pumped at now, below [`SMOOTHING_TRANSFER`].
     pub(super) fn learnt_smoothing(&self) -> bool {

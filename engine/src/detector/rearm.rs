@@ -133,7 +133,7 @@ impl EjectionDetector {
 /// How far above zero flow a flow still running is flow, not the sensor's noise or a
 /// trickle's wander, mL/min: twice the detectable flow `min_flow_ml_min`. Where an
 /// ejection's tail begins, and the rise the session's end takes for a weak ejection no
-/// onset was found in ([`crate::session::SessionMachine::note_flow`]).
+/// onset was found in ([`crate::session::WeakFlow`]).
 pub(crate) const fn tail_height(min_flow_ml_min: f32) -> f32 {
     2.0 * min_flow_ml_min
 }

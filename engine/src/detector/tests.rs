@@ -2192,7 +2192,7 @@ fn a_step_only_the_learnt_share_let_alarm_is_not_absorbed() {
 #[test]
 fn a_weak_flow_no_onset_was_found_in_lifts_the_baseline() {
     // What the session's end reads a flow the detector found no onset in from
-    // (`SessionMachine::note_flow`: a baseline more than twice the detectable flow above
+    // (`session::WeakFlow`: a baseline more than twice the detectable flow above
     // its lowest since the last ejection found). A weak, slow ejection through a sensor
     // that smooths its pulsation away: 3 mL/min over 25 s, below the unlocked fallback's
     // four times the detectable flow, so no onset; the baseline follows it up by more
