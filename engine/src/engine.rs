@@ -423,13 +423,17 @@ impl Engine {
             let clean = features.rejected_fraction == 0.0;
             let flow = CycleFlow {
                 baseline_ml_min: d.baseline_ml_min(),
+                flow_ml_min: d.flow_ml_min(),
                 in_ejection: d.in_ejection(),
+                at_zero_flow: d.waits_at_zero_flow(),
+                pump_changed: d.holds_for_pump_change(),
                 pulsation_ml_min: if clean {
                     features.pulsation_ml_min
                 } else {
                     f32::NAN
                 },
                 transfer: d.milk_transfer(),
+                teaches_transfer: d.teaches_transfer(),
             };
             self.session.note_flow(index, &flow);
         }

@@ -108,9 +108,14 @@ fn cycle_flow(input: In) -> CycleFlow {
     };
     CycleFlow {
         baseline_ml_min,
+        flow_ml_min: baseline_ml_min,
         in_ejection: matches!(input, In::Ejecting),
+        at_zero_flow: true,
+        pump_changed: false,
         pulsation_ml_min,
         transfer,
+        // The script's sensor has been measured: its transfer is given.
+        teaches_transfer: true,
     }
 }
 
@@ -563,6 +568,11 @@ fn a_raised_level_without_milks_pulsation_is_the_sensors_offset() {
         session_ends(&raised_level(0.5, 0.5, None), 70_000),
         [60_000]
     );
+    // Before ten cycles at zero flow have shown the noise's own pulsation, no offset is
+    // shown: five of the twenty.
+    let mut few_quiet = raised_level(0.5, 0.5, Some(0.5));
+    few_quiet.retain(|&(at, _)| !(14_100..15_600).contains(&at));
+    assert_eq!(session_ends(&few_quiet, 70_000), [60_000]);
     // On a sensor whose noise at the pump rate (3 mL/min) outweighs milk's pulsation the
     // offset is never shown.
     assert_eq!(

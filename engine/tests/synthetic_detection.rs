@@ -42,16 +42,19 @@ fn run(
     ejections: &[(f32, f32, f32)],
     noise_ml_min: f32,
 ) -> (Vec<Event>, Vec<f32>) {
-    run_with_offset(rate, seconds, ejections, noise_ml_min, |_| 0.0)
+    simulate(rate, seconds, ejections, noise_ml_min, |_| 0.0, true)
 }
 
-/// [`run`] with the flow sensor's offset moving by `offset(t)` mL/min at `t` s.
-fn run_with_offset(
+/// [`run`] with the flow sensor's offset moving by `offset(t)` mL/min at `t` s, and a
+/// pump that follows the engine's hints (`follows_hints`) or keeps the expression rhythm
+/// throughout (as the outside set's recorded pumps do).
+fn simulate(
     rate: f32,
     seconds: f32,
     ejections: &[(f32, f32, f32)],
     noise_ml_min: f32,
     offset: impl Fn(f32) -> f32,
+    follows_hints: bool,
 ) -> (Vec<Event>, Vec<f32>) {
     let mut engine = EngineConfig::new(rate).build().unwrap();
     let mut synth = Synth {
@@ -61,11 +64,12 @@ fn run_with_offset(
     let lag = 1.5;
     let mut events = Vec::new();
     let mut phase = 0.0f32;
-    let mut cpm = 110.0f32;
+    let mut cpm = if follows_hints { 110.0f32 } else { 60.0 };
     let n = (seconds * rate) as usize;
     for i in 0..n {
         let t = i as f32 / synth.rate;
-        if let Some(h) = events.iter().rev().find_map(|e: &Event| e.hint) {
+        let hint = events.iter().rev().find_map(|e: &Event| e.hint);
+        if let Some(h) = hint.filter(|_| follows_hints) {
             cpm = match h.mode {
                 Mode::Expression => 60.0,
                 _ => 110.0,
@@ -173,7 +177,9 @@ fn a_second_ejection_is_found_after_the_first() {
 fn a_sensor_offset_rising_after_the_ejection_does_not_hold_the_session_end_off() {
     // After the ejection, the sensor's zero climbs by 3 mL/min over 20 s from 400 s and
     // stays there, with no milk: no pulsation at the pump rate. The session still ends
-    // 300 s after the ejection's end, as it does without the offset.
+    // 300 s after the ejection's end, as it does without the offset. The pump keeps the
+    // expression rhythm the ejection's strong flow measured the sensor's pulsation at (at
+    // another rhythm the offset is taken for flow: `session::WeakFlow`).
     let rate = 100.0;
     let ejection = [(70.0, 20.0, 30.0)];
     let ends = |events: &[Event]| -> (Vec<u64>, Vec<u64>) {
@@ -186,9 +192,9 @@ fn a_sensor_offset_rising_after_the_ejection_does_not_hold_the_session_end_off()
         };
         (at(Reason::FlowFaded), at(Reason::SessionEnd))
     };
-    let (plain, _) = run(rate, 900.0, &ejection, 1.0);
+    let (plain, _) = simulate(rate, 900.0, &ejection, 1.0, |_| 0.0, false);
     let rise = |t: f32| 3.0 * ((t - 400.0) / 20.0).clamp(0.0, 1.0);
-    let (offset, _) = run_with_offset(rate, 900.0, &ejection, 1.0, rise);
+    let (offset, _) = simulate(rate, 900.0, &ejection, 1.0, rise, false);
     let (faded, end) = ends(&plain);
     let ejection_end = faded.first().expect("the ejection's end");
     assert_eq!(end, [ejection_end + 30_000], "{plain:?}");

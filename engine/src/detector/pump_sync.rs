@@ -96,6 +96,11 @@ pub const STALL_SHARE: f32 = 0.25;
 pub const PULSATION_TRANSFER_PRIOR: f32 = 0.3;
 /// Gain of the pulsation transfer's exponential average, per cycle of strong flow.
 pub const TRANSFER_GAIN: f32 = 0.05;
+/// Strong-flow cycles after which the learnt transfer counts as measured, where the
+/// session's end reads it ([`crate::session::WeakFlow`]): two time constants of
+/// [`TRANSFER_GAIN`]'s average, when the prior keeps 0.95⁴⁰ ≈ 0.13 of its weight (about
+/// 40 s of strong flow in expression).
+pub const MEASURED_TRANSFER_CYCLES: u16 = 40;
 /// Share of white noise's pulsation below which the sensor's zero-flow noise says it
 /// smooths its reading ([`EjectionDetector::noise_smoothed`]). White noise of σ per cycle
 /// mean has a mean step of 1.128σ between consecutive cycle means (√2·σ·√(2/π)) and a mean
@@ -217,16 +222,37 @@ impl EjectionDetector {
         }
     }
 
-    /// The sensor's pulsation transfer at the rate it is pumped at now, where strong flow
-    /// has shown it passes milk's pulsation: `None` before any strong flow, where it has
-    /// shown the sensor smooths the pulsation away ([`SMOOTHING_TRANSFER`]), and with
+    /// The sensor's pulsation transfer, where strong flow has learnt it at the rate the
+    /// pump runs at now and shown it passes milk's
+    /// pulsation: `None` before that, at another rate (a faster rhythm passes less of it
+    /// through the tubing's compliance, [`transfer_here`](Self::transfer_here)), where it
+    /// has shown the sensor smooths the pulsation away ([`SMOOTHING_TRANSFER`]), and with
     /// pump-sync off. The session's end tells a sensor's offset from a weak flow by it
-    /// ([`crate::session::WeakFlow`]).
+    /// ([`crate::session::WeakFlow`]), where a transfer too high would take milk for an
+    /// offset: so only one measured, never the prior.
     pub fn milk_transfer(&self) -> Option<f32> {
-        let shown = self.tests.has(DetectorTest::PumpSync)
-            && self.transfer_rate.is_finite()
-            && !self.learnt_smoothing();
-        shown.then(|| self.transfer_here())
+        let measured = self.transfer_rate.is_finite() && self.at_transfer_rate();
+        let shown = self.tests.has(DetectorTest::PumpSync) && measured && !self.learnt_smoothing();
+        shown.then_some(self.transfer)
+    }
+
+    /// Whether the latest cycle's flow was strong enough to teach the transfer: an
+    /// ejection's, [`UNLOCKED_FLOW_FACTOR`] times the detectable flow above zero.
+    pub fn teaches_transfer(&self) -> bool {
+        self.in_ejection() && self.prev_m3 - self.zero_level >= UNLOCKED_FLOW_FACTOR * self.delta
+    }
+
+    /// Whether the detector waits at zero flow, off any tail: where a cycle's pulsation is
+    /// the sensor's own, without milk's.
+    pub fn waits_at_zero_flow(&self) -> bool {
+        self.at_zero_flow()
+    }
+
+    /// Whether the detector holds its decisions after a change of the pump's settings
+    /// ([`SUPPRESS_S`](super::SUPPRESS_S)): the sensor's pulsation at zero flow may change
+    /// with the vacuum and rhythm.
+    pub fn holds_for_pump_change(&self) -> bool {
+        self.suppress_s > 0.0
     }
 
     /// Whether strong flow has shown that the sensor smooths milk's pulsation away: its
