@@ -569,6 +569,13 @@ impl EjectionDetector {
         self.phase != Phase::Idle
     }
 
+    /// Whether the detector holds its decisions after a change of the pump's settings
+    /// ([`SUPPRESS_S`]): the sensor's pulsation at zero flow may change with the vacuum
+    /// and rhythm.
+    pub fn holds_for_pump_change(&self) -> bool {
+        self.suppress_s > 0.0
+    }
+
     /// Processes one analysis block of `dt_s` seconds: the cycle's statistics first, then
     /// the decision of the stage the detector is in (held through a change of pump
     /// settings, or waiting at zero flow or on a tail, following a rise, or a decay).

@@ -425,7 +425,7 @@ impl Engine {
                 baseline_ml_min: d.baseline_ml_min(),
                 flow_ml_min: d.flow_ml_min(),
                 in_ejection: d.in_ejection(),
-                at_zero_flow: d.waits_at_zero_flow(),
+                at_zero_flow: d.at_zero_flow(),
                 pump_changed: d.holds_for_pump_change(),
                 pulsation_ml_min: if clean {
                     features.pulsation_ml_min

@@ -236,23 +236,17 @@ impl EjectionDetector {
         shown.then_some(self.transfer)
     }
 
-    /// Whether the latest cycle's flow was strong enough to teach the transfer: an
-    /// ejection's, [`UNLOCKED_FLOW_FACTOR`] times the detectable flow above zero.
+    /// Whether the latest cycle's flow taught the transfer: an ejection's, strong enough
+    /// ([`strong_enough_to_learn`](Self::strong_enough_to_learn)).
     pub fn teaches_transfer(&self) -> bool {
-        self.in_ejection() && self.prev_m3 - self.zero_level >= UNLOCKED_FLOW_FACTOR * self.delta
+        self.in_ejection() && self.strong_enough_to_learn(self.prev_m3)
     }
 
-    /// Whether the detector waits at zero flow, off any tail: where a cycle's pulsation is
-    /// the sensor's own, without milk's.
-    pub fn waits_at_zero_flow(&self) -> bool {
-        self.at_zero_flow()
-    }
-
-    /// Whether the detector holds its decisions after a change of the pump's settings
-    /// ([`SUPPRESS_S`](super::SUPPRESS_S)): the sensor's pulsation at zero flow may change
-    /// with the vacuum and rhythm.
-    pub fn holds_for_pump_change(&self) -> bool {
-        self.suppress_s > 0.0
+    /// Whether a three-cycle median flow `m3` (mL/min) is strong enough for the ratio of
+    /// pulsation to flow to be well measured: [`UNLOCKED_FLOW_FACTOR`] times the detectable
+    /// flow above zero.
+    fn strong_enough_to_learn(&self, m3: f32) -> bool {
+        m3 - self.zero_level >= UNLOCKED_FLOW_FACTOR * self.delta
     }
 
     /// Whether strong flow has shown that the sensor smooths milk's pulsation away: its
@@ -374,7 +368,7 @@ impl EjectionDetector {
     /// ratio to be well measured, at the pump rate it is learnt at.
     pub(super) fn learn_transfer(&mut self, m3: f32, p3: f32) {
         let level = m3 - self.zero_level;
-        if level >= UNLOCKED_FLOW_FACTOR * self.delta {
+        if self.strong_enough_to_learn(m3) {
             if !self.at_transfer_rate() {
                 self.transfer = self.transfer_here();
                 self.transfer_rate = self.rate_track.last();

@@ -70,8 +70,9 @@ impl EjectionDetector {
     }
 
     /// Whether the detector waits at zero flow: no ejection under way, and not on a
-    /// previous one's tail.
-    pub(super) fn at_zero_flow(&self) -> bool {
+    /// previous one's tail (where a cycle's pulsation is the sensor's own, without milk's:
+    /// the session's end learns its zero-flow level there, [`crate::session::WeakFlow`]).
+    pub fn at_zero_flow(&self) -> bool {
         self.phase == Phase::Idle && !self.on_tail()
     }
 
